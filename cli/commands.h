@@ -1,0 +1,14 @@
+// The `rflow` command's subcommands. Each registers itself on the CLI11 app and
+// returns the process exit code when run (0 ok, 1 the input has errors, 2 misuse).
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace rflow::cli {
+
+// Adds `rflow check` to `app`; `run` is set to the code to execute when it is chosen.
+void addCheckCommand(CLI::App& app, std::function<int()>& run);
+
+}  // namespace rflow::cli

@@ -1,0 +1,34 @@
+// The `rflow` command: compiler, test runner, runtime and language server in one binary
+// (runtime.md §2). Subcommands live in *_command.cpp files.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "rflow: durable, governed workflows for retail operations.\n"
+      "Write processes in .rflow files, check and test them, run them as a service."};
+  app.name("rflow");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("rflow 0.1.0"));
+
+  std::function<int()> run;
+  rflow::cli::addCheckCommand(app, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    std::cerr << "run `rflow --help` for the list of commands and options\n";
+    return 2;
+  }
+  return run ? run() : 0;
+}
