@@ -13,8 +13,8 @@
 //     lexer_base.h); record literals take only LBRACE, so `Name {` there is a block.
 //   - Mistakes with a specific explanation (an unknown approval clause, a header clause
 //     after a statement, a chained comparison) parse, and the builder diagnoses them.
-//   - enterNesting()/checkNesting() guard every recursive path (expr, block, stmt, type) so
-//     that hostile input cannot overflow the C++ stack (see parser_base.h).
+//   - enterNesting()/checkNesting() guard every recursive path (expr, block, matchStmt,
+//     type) so that hostile input cannot overflow the C++ stack (see parser_base.h).
 parser grammar RFlowParser;
 
 options {
@@ -204,9 +204,7 @@ sep
     ;
 
 stmt
-    @init { enterNesting(); }
-    : { checkNesting(); }
-    ( letStmt
+    : letStmt
     | ifStmt
     | matchStmt
     | forStmt
@@ -227,9 +225,7 @@ stmt
     | headerClause
     | assignStmt
     | exprStmt
-    )
     ;
-    finally { exitNesting(); }
 
 // let x: int = 1 / var total = 0.00 USD
 letStmt
@@ -249,9 +245,12 @@ ifStmt
 
 // match category { Category.Equipment, Category.Staffing => … ; _ => … }
 matchStmt
-    : KW_MATCH expr (HEAD_LBRACE | LBRACE) armSep* (matchArm (armSep+ matchArm)*)? armSep*
+    @init { enterNesting(); }
+    : { checkNesting(); }
+      KW_MATCH expr (HEAD_LBRACE | LBRACE) armSep* (matchArm (armSep+ matchArm)*)? armSep*
       RBRACE
     ;
+    finally { exitNesting(); }
 
 armSep
     : NEWLINE
@@ -464,15 +463,17 @@ literal
     | DURATION
     | BAD_NUMBER
     | BAD_MONEY
+    | SINGLE_QUOTED
     | KW_TRUE
     | KW_FALSE
     | KW_NONE
     ;
 
 // "SKU {r.sku} short by {need}" — interpolations may hold any expression, strings too.
-// A string cut short by a line break ends in STR_UNTERMINATED, possibly mid-interpolation.
+// A string cut short by a line break ends in STR_UNTERMINATED (the lexer has closed
+// whatever was open inside it).
 stringLit
-    : STR_OPEN stringPart* (STR_CLOSE | (INTERP_OPEN expr?)? STR_UNTERMINATED)
+    : STR_OPEN stringPart* (STR_CLOSE | STR_UNTERMINATED)
     ;
 
 stringPart
@@ -536,7 +537,7 @@ clause
     | KW_ESCALATE KW_AFTER expr KW_TO expr
     | KW_DATA recordBody
     | KW_FORM LBRACE fieldList RBRACE
-    | IDENT expr?
+    | IDENT (~(NEWLINE | SEMI | LBRACE | RBRACE))*  // an unknown clause, up to its end
     ;
 
 // await PriceCorrection timeout 2d

@@ -146,11 +146,28 @@ void RFlowLexerBase::push(std::unique_ptr<antlr4::Token> token) {
 }
 
 void RFlowLexerBase::terminateStrings(const antlr4::Token& at) {
+  const LexerTokenTypes& t = tokenTypes();
   auto outermost = std::find(brackets_.begin(), brackets_.end(), Open::kString);
   if (outermost == brackets_.end()) return;
-  brackets_.erase(outermost, brackets_.end());
+  // Close everything opened inside the outermost string, innermost first, with empty
+  // tokens, so that the parser sees a complete string that ends in STR_UNTERMINATED
+  // (the one error, reported by the tree builder) and never has to look past an
+  // interpolation to find out whether it was closed.
+  const auto first = static_cast<size_t>(outermost - brackets_.begin());
+  while (brackets_.size() > first) {
+    const Open open = brackets_.back();
+    brackets_.pop_back();
+    switch (open) {
+      case Open::kParen: push(makeToken(t.rparen, at, false)); break;
+      case Open::kBracket: push(makeToken(t.rbrack, at, false)); break;
+      case Open::kBrace:
+      case Open::kInterpolation: push(makeToken(t.rbrace, at, false)); break;
+      case Open::kString:
+        push(makeToken(brackets_.size() == first ? t.str_unterminated : t.str_close, at, false));
+        break;
+    }
+  }
   dropHeadsFrom(brackets_.size() + 1);
-  push(makeToken(tokenTypes().str_unterminated, at, /*at_stop=*/false));
   updateMode();
 }
 

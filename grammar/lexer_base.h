@@ -12,7 +12,8 @@
 //    instead of reading the rest of the file as arguments.
 //  - Strings: `"` switches to mode STR, `{` in a string back to the default mode until
 //    the matching `}`. A line break (or the end of the file) inside a string or an
-//    interpolation emits STR_UNTERMINATED and closes everything back to code.
+//    interpolation closes everything the string opened with empty tokens and ends it
+//    with STR_UNTERMINATED.
 //  - The `{` that ends the head of `if`, `while`, `for`, `match` or `when` is emitted as
 //    HEAD_LBRACE. `then` ends an `if` head and `=>` a `when` head without a brace.
 //  - Characters that are not part of the language, and a `/*` never closed, are recorded
@@ -91,8 +92,7 @@ class RFlowLexerBase : public antlr4::Lexer {
   void shapeNewline(std::unique_ptr<antlr4::Token> token);
   // Queues a shaped token for the parser (not named emit: that is Lexer's virtual).
   void push(std::unique_ptr<antlr4::Token> token);
-  // Closes strings and interpolations (the innermost string and everything inside it)
-  // and emits STR_UNTERMINATED at `at`.
+  // Closes the outermost open string and everything inside it at `at` (see above).
   void terminateStrings(const antlr4::Token& at);
   // Closes `(` and `[` back to the innermost `{` (or the top level).
   void closeParens();

@@ -1,13 +1,12 @@
 // RFlowParserBase: the hand-written half of the generated RFlowParser.
 //
 // The generated parser is recursive descent, so nesting depth is C++ stack depth. The
-// rules `expr`, `block`, `stmt` and `type` count themselves in @init (enterNesting) and
+// rules `expr`, `block`, `matchStmt` and `type` (every recursive path goes through one of
+// them) count themselves in @init (enterNesting) and
 // `finally` (exitNesting), and their body starts with checkNesting(): past
 // kMaxParserNesting that throws NestingTooDeep inside the rule's own try block, so ANTLR
 // unwinds its context stack normally and the error strategy reports the error once and
-// recovers like from any other syntax error. (Throwing from @init would skip exitRule.) The user-facing limit (kMaxNestingDepth in
-// compiler/syntax/limits.h) is lower and is checked by the syntax tree builder; this one
-// only has to keep hostile input from overflowing the stack.
+// recovers like from any other syntax error. (Throwing from @init would skip exitRule.)
 #pragma once
 
 #include <cstddef>
@@ -16,9 +15,12 @@
 
 namespace rflow::grammar {
 
-// Guarded rule frames active at once. Each costs about a dozen generated-parser frames;
-// see tests/unit/parse_limits_test.cpp for the stack this needs.
-inline constexpr size_t kMaxParserNesting = 1024;
+// Guarded rule frames active at once: nested blocks, matches, types and expressions
+// (parentheses, arguments, list elements …). The same number as the syntax tree's
+// kMaxNestingDepth (compiler/syntax/limits.h, which parse.cpp checks): each level costs
+// about a dozen frames of the generated parser and of the tree builder, some kilobytes
+// of stack in all, so 256 levels stay well inside a thread's default 8 MiB.
+inline constexpr size_t kMaxParserNesting = 256;
 
 // Thrown (inside ANTLR's own exception handling) when the nesting guard trips.
 class NestingTooDeep : public antlr4::RecognitionException {

@@ -46,7 +46,9 @@ DiagnosticBuilder& DiagnosticBuilder::fix(std::string description, std::vector<E
   return *this;
 }
 
-void DiagnosticBuilder::emit() { emitter_->deliver(std::move(diagnostic_)); }
+void DiagnosticBuilder::emit() {
+  if (!muted_) emitter_->deliver(std::move(diagnostic_));
+}
 
 void DiagnosticEmitter::deliver(Diagnostic diagnostic) {
   if (diagnostic.severity == Severity::kError) ++errors_;

@@ -111,6 +111,11 @@ class [[nodiscard]] DiagnosticBuilder {
  public:
   DiagnosticBuilder& note(std::optional<Location> location, std::string message);
   DiagnosticBuilder& fix(std::string description, std::vector<Edit> edits);
+  // A muted builder's emit() delivers nothing (for callers that cap how much they say).
+  DiagnosticBuilder&& mute(bool muted) && {
+    muted_ = muted;
+    return std::move(*this);
+  }
   void emit();
 
  private:
@@ -119,6 +124,7 @@ class [[nodiscard]] DiagnosticBuilder {
       : emitter_(&emitter), diagnostic_(std::move(diagnostic)) {}
   DiagnosticEmitter* emitter_;
   Diagnostic diagnostic_;
+  bool muted_ = false;
 };
 
 // Formats diagnostics and passes them to a consumer.

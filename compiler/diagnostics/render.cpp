@@ -20,32 +20,52 @@ std::string position(const Location& location, const source::SourceSet& sources)
   return fmt::format("{}:{}:{}", file.path(), lc.line, lc.column);
 }
 
-// The source line under `location` with a caret underline, indented by `gutter`.
-void appendSnippet(std::string& out, const Location& location, const source::SourceSet& sources) {
-  const auto& file = sources.file(location.file);
-  const auto start = file.lineCol(location.span.begin);
-  const std::string_view line = file.lineText(start.line);
-  const std::string number = std::to_string(start.line);
-  const std::string gutter(number.size(), ' ');
-  fmt::format_to(std::back_inserter(out), " {} | {}\n", number, line);
-
-  // Keep tabs from the line so the caret lines up however the terminal expands them.
-  std::string pad;
-  const uint32_t line_start = file.lineStart(start.line);
-  const std::string_view before = line.substr(0, std::min<size_t>(location.span.begin - line_start, line.size()));
-  for (size_t pos = 0, length = 0; pos < before.size(); pos += length) {
-    source::decodeUtf8(before, pos, length);
-    pad += before[pos] == '\t' ? '\t' : ' ';
+// Byte offset of the code point `count` code points into `text` (or its end).
+size_t advance(std::string_view text, size_t count) {
+  size_t pos = 0;
+  for (size_t length = 0; count > 0 && pos < text.size(); --count, pos += length) {
+    source::decodeUtf8(text, pos, length);
   }
+  return pos;
+}
+
+// The source line under `location` with a caret underline. Lines longer than
+// kMaxSnippetWidth show a window around the caret.
+void appendSnippet(std::string& out, const Location& location, const source::SourceFile& file) {
+  constexpr size_t kMaxSnippetWidth = 160;
+  const auto start = file.lineCol(location.span.begin);
+  std::string_view line = file.lineText(start.line);
+  const uint32_t line_start = file.lineStart(start.line);
+  size_t caret = start.column - 1;  // code points before the caret
   // Underline to the end of the span or of the line, whichever comes first; at least one.
-  const size_t line_end_offset = line_start + line.size();
-  const size_t underline_end = std::min<size_t>(location.span.end, line_end_offset);
+  const size_t underline_end = std::min<size_t>(location.span.end, line_start + line.size());
   size_t width = 1;
   if (underline_end > location.span.begin) {
     width = source::countCodePoints(file.text().substr(location.span.begin, underline_end - location.span.begin));
   }
-  fmt::format_to(std::back_inserter(out), " {} | {}^{}\n", gutter, pad,
-                 std::string(width > 1 ? width - 1 : 0, '~'));
+  std::string prefix;
+  std::string suffix;
+  if (source::countCodePoints(line) > kMaxSnippetWidth) {
+    const size_t skip = caret > 60 ? caret - 60 : 0;
+    line = line.substr(advance(line, skip));
+    caret -= skip;
+    if (skip > 0) prefix = "...";
+    const size_t keep = advance(line, kMaxSnippetWidth - 40);
+    if (keep < line.size()) suffix = "...";
+    line = line.substr(0, keep);
+    width = std::min(width, kMaxSnippetWidth - 40 - std::min(caret, kMaxSnippetWidth - 41));
+  }
+  const std::string number = std::to_string(start.line);
+  const std::string gutter(number.size(), ' ');
+  fmt::format_to(std::back_inserter(out), " {} | {}{}{}\n", number, prefix, line, suffix);
+  // Keep tabs from the line so the caret lines up however the terminal expands them.
+  std::string pad = prefix.empty() ? "" : "   ";
+  const std::string_view before = line.substr(0, advance(line, caret));
+  for (size_t pos = 0, length = 0; pos < before.size(); pos += length) {
+    source::decodeUtf8(before, pos, length);
+    pad += before[pos] == '\t' ? '\t' : ' ';
+  }
+  fmt::format_to(std::back_inserter(out), " {} | {}^{}\n", gutter, pad, std::string(width > 1 ? width - 1 : 0, '~'));
 }
 
 }  // namespace
@@ -65,7 +85,7 @@ std::string renderText(const Diagnostic& d, const source::SourceSet& sources) {
   fmt::format_to(std::back_inserter(out), "{}[{}]: {}\n", severityName(d.severity), d.code(), d.message);
   std::string gutter = "  ";
   if (d.location) {
-    appendSnippet(out, *d.location, sources);
+    appendSnippet(out, *d.location, sources.file(d.location->file));
     const auto line = sources.file(d.location->file).lineCol(d.location->span.begin).line;
     gutter = std::string(std::to_string(line).size() + 2, ' ');
   }

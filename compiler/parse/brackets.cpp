@@ -70,6 +70,11 @@ OpenBracket findOpenBracket(antlr4::ParserRuleContext* ctx, size_t closer) {
   return {};
 }
 
+bool closesOwnBracket(antlr4::ParserRuleContext* ctx, size_t closer) {
+  const auto open = openIn(ctx);
+  return !open.empty() && closerOf(open.back()->getType()) == closer;
+}
+
 std::vector<size_t> enclosingClosers(antlr4::ParserRuleContext* ctx) {
   std::vector<size_t> closers;
   for (; ctx != nullptr; ctx = parentOf(ctx)) {

@@ -20,6 +20,9 @@ struct OpenBracket {
 // The innermost bracket that `closer` (RPAREN, RBRACK or RBRACE) would close.
 OpenBracket findOpenBracket(antlr4::ParserRuleContext* ctx, size_t closer);
 
+// Whether `closer` closes the innermost bracket that `ctx` itself opened.
+bool closesOwnBracket(antlr4::ParserRuleContext* ctx, size_t closer);
+
 // The closing token types of every bracket open around `ctx`, innermost first.
 std::vector<size_t> enclosingClosers(antlr4::ParserRuleContext* ctx);
 

@@ -29,6 +29,9 @@ class SyntaxErrorStrategy : public antlr4::DefaultErrorStrategy {
 
  protected:
   void reportUnwantedToken(antlr4::Parser* parser) override;
+  // Never deletes the first token of a line: it starts the next construct far more often
+  // than it is a typo, and deleting it turns one error into a cascade.
+  antlr4::Token* singleTokenDeletion(antlr4::Parser* parser) override;
   void reportMissingToken(antlr4::Parser* parser) override;
 
  private:
@@ -36,7 +39,17 @@ class SyntaxErrorStrategy : public antlr4::DefaultErrorStrategy {
   // adds the tokens the current list could continue with.
   void skipToSyncPoint(antlr4::Parser* parser, const antlr4::misc::IntervalSet* acceptable);
 
+  // In a list of line-separated items, when the current token is a separator, reports
+  // and skips junk at the start of the next line. Returns whether sync() is done.
+  bool syncAfterSeparators(antlr4::Parser* parser, size_t rule);
+  // Whether skipping must stop at the current token (see skipToSyncPoint).
+  bool atHardStop(antlr4::Parser* parser);
+
   ParseSession& session_;
+  // recover() calls at one token index in a row. Unwinding nested rules legitimately
+  // recovers many times at one token; a loop that fails without consuming would do so
+  // forever, and this bounds it.
+  size_t recoveries_here_ = 0;
 };
 
 }  // namespace rflow::parse

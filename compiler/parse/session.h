@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "antlr4-runtime.h"
@@ -16,6 +17,9 @@
 #include "source/source_file.h"
 
 namespace rflow::parse {
+
+// Syntax errors reported per file; a file with more is not worth reading further.
+inline constexpr size_t kMaxSyntaxErrors = 100;
 
 class ParseSession {
  public:
@@ -47,15 +51,25 @@ class ParseSession {
   source::Span reportSpan(const antlr4::Token* token) const;
 
   // Emits an error, remembering where it is so that declarations containing it are
-  // marked as having syntax errors.
+  // marked as having syntax errors. Past kMaxSyntaxErrors one more error says so, and
+  // the rest are built but not delivered.
   template <typename... Args>
   diagnostics::DiagnosticBuilder error(source::Span span,
                                        const diagnostics::DiagnosticDescriptor<Args...>& d,
                                        std::type_identity_t<Args>... args) {
+    // Unwinding nested constructs can find the same problem twice at one place (two
+    // braces missing at the end of a file): say it once.
+    const bool repeated = !error_offsets_.empty() && error_offsets_.back() == span.begin && last_kind_ == d.kind;
+    last_kind_ = d.kind;
     error_offsets_.push_back(span.begin);
-    return emitter_.build(location(span), d, args...);
+    if (error_offsets_.size() == kMaxSyntaxErrors + 1) {
+      emitter_.emit(location(span), diagnostics::diag::TooManySyntaxErrors, kMaxSyntaxErrors);
+    }
+    return emitter_.build(location(span), d, args...).mute(repeated || error_offsets_.size() > kMaxSyntaxErrors);
   }
   const std::vector<uint32_t>& errorOffsets() const { return error_offsets_; }
+  // Nesting is reported once per file, by the parser or by the tree builder.
+  bool takeNestingReport() { return !std::exchange(nesting_reported_, true); }
 
  private:
   const source::SourceFile& file_;
@@ -66,6 +80,8 @@ class ParseSession {
   std::vector<int32_t> match_;
   std::vector<uint8_t> starts_line_;
   std::vector<uint32_t> error_offsets_;
+  diagnostics::DiagnosticKind last_kind_{};
+  bool nesting_reported_ = false;
 };
 
 }  // namespace rflow::parse

@@ -37,7 +37,7 @@ bool isContextualKeyword(size_t type) { return type >= P::KW_EVENT && type <= P:
 bool isExpressionStart(size_t type) {
   switch (type) {
     case P::INT: case P::DECIMAL: case P::MONEY: case P::DURATION: case P::BAD_NUMBER:
-    case P::BAD_MONEY: case P::KW_TRUE: case P::KW_FALSE: case P::KW_NONE: case P::STR_OPEN:
+    case P::BAD_MONEY: case P::SINGLE_QUOTED: case P::KW_TRUE: case P::KW_FALSE: case P::KW_NONE: case P::STR_OPEN:
     case P::LPAREN: case P::LBRACK: case P::KW_MAP: case P::KW_APPROVAL: case P::KW_TASK:
     case P::KW_AWAIT: case P::KW_START: case P::KW_SPAWN: case P::IDENT: case P::MINUS:
     case P::KW_NOT: case P::KW_IF:
@@ -106,10 +106,11 @@ std::string describeExpected(antlr4::Parser* parser, const antlr4::misc::Interva
   const auto expression_starts = std::count_if(types.begin(), types.end(), isExpressionStart);
   if (has(P::KW_LET) && has(P::KW_RETURN)) return "a statement";
   if (has(P::KW_RECORD) && has(P::KW_WORKFLOW)) return "a declaration";
-  if (has(P::KW_ASSIGN) && has(P::KW_DUE) && has(P::KW_ESCALATE)) {
+  if (has(P::INT) && has(P::STR_OPEN) && has(P::LPAREN) && expression_starts >= 5) return "an expression";
+  // Clause words are names too; only a clause list lacks the other contextual keywords.
+  if (has(P::KW_ASSIGN) && has(P::KW_DUE) && has(P::KW_ESCALATE) && !has(P::KW_TIMES)) {
     return "a clause such as `assign`, `due` or `escalate`";
   }
-  if (expression_starts >= 5 && has(P::INT)) return "an expression";
   if (has(P::IDENT) && has(P::KW_LIST) && has(P::KW_MAP)) return "a type";
   if (has(P::IDENT) && has(P::INT) && has(P::STR_OPEN)) return "a pattern";
   if (has(P::IDENT)) {
@@ -186,6 +187,16 @@ std::pair<std::string_view, std::string_view> listConstruct(antlr4::ParserRuleCo
   return {"line", ";"};
 }
 
+bool isBinaryOperator(size_t type) {
+  switch (type) {
+    case P::PLUS: case P::MINUS: case P::STAR: case P::SLASH: case P::PERCENT: case P::EQ: case P::NE:
+    case P::LT: case P::LE: case P::GT: case P::GE: case P::KW_IN: case P::KW_AND: case P::KW_OR: case P::QQ:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool isSeparatorOrOpener(size_t type) {
   switch (type) {
     case P::NEWLINE: case P::SEMI: case P::COMMA: case P::LBRACE: case P::HEAD_LBRACE:
@@ -249,6 +260,21 @@ bool reportUnknownKeyword(ParseSession& session, const antlr4::Token* word,
   return true;
 }
 
+// When `token` is a line break followed by a `{`, or a `{` that starts a line: that `{`.
+const antlr4::Token* braceOnNextLine(ParseSession& session, const antlr4::Token* token) {
+  const auto isBrace = [](const antlr4::Token* t) {
+    return t->getType() == P::LBRACE || t->getType() == P::HEAD_LBRACE;
+  };
+  if (isBrace(token) && session.startsLine(token->getTokenIndex())) return token;
+  if (token->getType() != P::NEWLINE) return nullptr;
+  const auto& tokens = session.tokens();
+  for (size_t i = token->getTokenIndex() + 1; i < tokens.size(); ++i) {
+    if (tokens[i]->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    return isBrace(tokens[i]) ? tokens[i] : nullptr;
+  }
+  return nullptr;
+}
+
 // The first token of the line `token` is on (default channel), or null.
 const antlr4::Token* lineStart(ParseSession& session, const antlr4::Token* token) {
   for (size_t i = token->getTokenIndex(); i-- > 0;) {
@@ -266,7 +292,12 @@ bool reportUnclosed(ParseSession& session, antlr4::Parser* parser, const antlr4:
                     size_t closer) {
   const OpenBracket open = findOpenBracket(parser->getContext(), closer);
   if (open.token == nullptr) return false;
-  const source::Span at = session.reportSpan(offending);
+  // At the end of the line the bracket should have been closed on.
+  source::Span at = session.reportSpan(offending);
+  const antlr4::Token* preceding = session.previousSignificant(offending->getTokenIndex());
+  if (preceding != nullptr && preceding->getLine() < offending->getLine()) {
+    at = {session.span(preceding).end, session.span(preceding).end};
+  }
   const source::LineCol where = session.file().lineCol(session.span(open.token).begin);
   if (closer == P::RBRACE) {
     session.error(at, diag::UnclosedBrace, describeBracketOwner(open), where.line)
@@ -283,6 +314,7 @@ bool reportUnclosed(ParseSession& session, antlr4::Parser* parser, const antlr4:
 }  // namespace
 
 void reportNestingTooDeep(ParseSession& session, antlr4::Token* offending) {
+  if (!session.takeNestingReport()) return;
   session.error(session.reportSpan(offending), diag::NestingTooDeep, grammar::kMaxParserNesting).emit();
 }
 
@@ -309,18 +341,25 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
       reportUnclosed(session, parser, offending, P::RBRACE)) {
     return;
   }
+  // Parentheses ignore line breaks: a token on a later line than the one before it is
+  // where a `)` was forgotten.
+  const antlr4::Token* preceding = session.previousSignificant(index);
+  const bool new_line = preceding != nullptr && preceding->getLine() < offending->getLine();
   if (expected.contains(static_cast<size_t>(P::RPAREN)) &&
-      (cut || type == P::NEWLINE || type == P::RBRACE || kind == SyntaxErrorKind::kMissing) &&
+      (cut || new_line || type == P::NEWLINE || type == P::RBRACE || kind == SyntaxErrorKind::kMissing) &&
       reportUnclosed(session, parser, offending, P::RPAREN)) {
     return;
   }
   if (expected.contains(static_cast<size_t>(P::RBRACK)) &&
-      (cut || type == P::NEWLINE || type == P::RBRACE || kind == SyntaxErrorKind::kMissing) &&
+      (cut || new_line || type == P::NEWLINE || type == P::RBRACE || kind == SyntaxErrorKind::kMissing) &&
       reportUnclosed(session, parser, offending, P::RBRACK)) {
     return;
   }
 
-  if (isReservedWord(type) && expected.contains(static_cast<size_t>(P::IDENT))) {
+  // A reserved word where only a name fits (`let match = 1`); where an expression fits
+  // too, "expected an expression" below says more.
+  if (isReservedWord(type) && expected.contains(static_cast<size_t>(P::IDENT)) &&
+      !expected.contains(static_cast<size_t>(P::INT))) {
     session.error(session.span(offending), diag::ReservedWordAsName, offending->getText()).emit();
     return;
   }
@@ -330,12 +369,31 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
       session.error(session.span(offending), diag::ElseWithoutIf).emit();
       return;
     }
+    const antlr4::Token* prev = session.previousSignificant(index);
+    const bool same_line = prev != nullptr && prev->getLine() == offending->getLine();
     if (parser->getContext()->getRuleIndex() == P::RuleFile) {
+      if (same_line && prev->getType() != P::SEMI) {
+        session.error(session.span(offending), diag::UnexpectedToken, found(offending),
+                      " after the end of the declaration")
+            .emit();
+        return;
+      }
       if (reportUnknownKeyword(session, offending, kDeclarationKeywords)) return;
       session.error(session.span(offending), diag::ExpectedDeclaration, found(offending)).emit();
       return;
     }
-    const antlr4::Token* prev = session.previousSignificant(index);
+    // `total = a *` with the operand forgotten: the next line was read as the operand
+    // and what follows it on that line makes no sense. The problem is the operator.
+    if (const antlr4::Token* first = lineStart(session, offending)) {
+      const antlr4::Token* before = session.previousSignificant(first->getTokenIndex());
+      if (before != nullptr && before->getLine() < first->getLine() && isBinaryOperator(before->getType())) {
+        const uint32_t end = session.span(before).end;
+        session.error({end, end}, diag::ExpectedSomething, "an expression after `" + before->getText() + "`",
+                      "the end of the line")
+            .emit();
+        return;
+      }
+    }
     if (prev != nullptr && prev->getLine() == offending->getLine() && !isSeparatorOrOpener(prev->getType())) {
       if (reportUnknownKeyword(session, lineStart(session, offending), kStatementKeywords)) return;
       if (insideRule(parser->getContext(), {P::RuleArgList, P::RuleParamList, P::RuleListLiteral})) {
@@ -354,7 +412,7 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
     return;
   }
 
-  if (kind == SyntaxErrorKind::kExtraneous) {
+  if (kind == SyntaxErrorKind::kExtraneous || kind == SyntaxErrorKind::kUnfitting) {
     session.error(session.span(offending), diag::UnexpectedToken, found(offending), afterPrevious(session, offending))
         .emit();
     return;
@@ -366,6 +424,25 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
     return;
   }
 
+  // `if ready` with the `{` on the next line.
+  if (const antlr4::Token* brace = braceOnNextLine(session, offending)) {
+    const antlr4::Token* before = session.previousSignificant(brace->getTokenIndex());
+    const uint32_t end = before != nullptr ? session.span(before).end : 0;
+    session.error({end, end}, diag::BraceOnNextLine)
+        .fix("move the `{` up", {{session.location({end, session.span(brace).end}), " {"}})
+        .emit();
+    return;
+  }
+  // A construct left dangling at the end of a line (`let x = a +` and the next line
+  // starts something else): the problem is at the end of that line.
+  const antlr4::Token* prev = session.previousSignificant(index);
+  if (prev != nullptr && session.startsLine(index) && prev->getLine() < offending->getLine()) {
+    const uint32_t end = session.span(prev).end;
+    session.error({end, end}, diag::ExpectedSomething,
+                  describeExpected(parser, expected) + " after `" + prev->getText() + "`", "the end of the line")
+        .emit();
+    return;
+  }
   session.error(session.reportSpan(offending), diag::ExpectedSomething,
                 describeExpected(parser, expected) + afterPrevious(session, offending), found(offending))
       .emit();

@@ -17,6 +17,7 @@ enum class SyntaxErrorKind {
   kMismatch,    // the current token cannot continue the construct
   kExtraneous,  // the current token is extra (ANTLR deletes it)
   kJunk,        // the current token cannot start the next item of a list
+  kUnfitting,   // the current token fits none of the alternatives (no expected set)
 };
 
 void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::Token* offending,

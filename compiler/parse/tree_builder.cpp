@@ -76,7 +76,7 @@ void TreeBuilder::indexDocComments() {
     }
     // Anything else marks every line it spans as taken.
     const source::Span s = session_.span(t);
-    const size_t end_line = session_.file().lineCol(s.end > s.begin ? s.end - 1 : s.begin).line;
+    const size_t end_line = session_.file().line(s.end > s.begin ? s.end - 1 : s.begin);
     for (size_t line = t->getLine(); line <= end_line && line < busy_lines_.size(); ++line) busy_lines_[line] = true;
   }
   for (const auto& [line, _] : doc_lines_) {
@@ -159,7 +159,7 @@ void TreeBuilder::topLevel(P::TopLevelContext* ctx, syntax::File& file) {
   }
   if (auto* m = ctx->moduleDecl()) {
     if (!file.module.empty() || !file.module_span.empty()) {
-      const auto line = session_.file().lineCol(file.module_span.begin).line;
+      const auto line = session_.file().line(file.module_span.begin);
       std::string previous;
       for (const Ident& i : file.module) previous += (previous.empty() ? "" : ".") + i.text;
       session_.error(span(m), diag::DuplicateModuleLine, previous, line).emit();
@@ -239,7 +239,7 @@ std::optional<syntax::Decl> TreeBuilder::declaration(P::TopLevelContext* ctx) {
         if (else_line) {
           session_.error(span(r->KW_ELSE()), diag::DuplicateElse, *else_line).emit();
         }
-        else_line = session_.file().lineCol(rule.span.begin).line;
+        else_line = session_.file().line(rule.span.begin);
         rule.result = exprs.empty() ? Box<Expr>() : Box<Expr>(expr(exprs[0]));
       } else {
         if (else_line) session_.error(span(r), diag::RuleAfterElse).emit();

@@ -92,7 +92,6 @@ class TreeBuilder {
   std::vector<uint16_t> heights_;
   // Blocks currently open while building statements.
   size_t block_depth_ = 0;
-  bool nesting_reported_ = false;
   // Doc comment text by line, for lines holding nothing but a `///` comment, and the
   // lines holding anything else.
   std::map<size_t, std::string> doc_lines_;

@@ -102,8 +102,7 @@ syntax::Expr TreeBuilder::make(source::Span span, syntax::Expr::Data data) {
     if (child < heights_.size()) height = std::max<uint16_t>(height, static_cast<uint16_t>(heights_[child] + 1));
   });
   if (height + block_depth_ > kMaxNestingDepth) {
-    if (!nesting_reported_) {
-      nesting_reported_ = true;
+    if (session_.takeNestingReport()) {
       session_.error(span, diag::NestingTooDeep, kMaxNestingDepth).emit();
     }
     e.data = ErrorExpr{};
@@ -490,6 +489,13 @@ syntax::Expr TreeBuilder::literal(P::LiteralContext* ctx) {
       d.emit();
       return error(whole);
     }
+    case P::SINGLE_QUOTED: {
+      std::string replacement = "\"" + raw.substr(1, raw.size() - 2) + "\"";
+      session_.error(whole, diag::SingleQuotedString)
+          .fix("use double quotes", {{session_.location(whole), std::move(replacement)}})
+          .emit();
+      return error(whole);
+    }
     case P::BAD_MONEY: {
       const size_t space = raw.find_first_of(" \t");
       const size_t word = raw.find_first_not_of(" \t", space);
@@ -516,7 +522,8 @@ syntax::Expr TreeBuilder::string(P::StringLitContext* ctx) {
                                     antlr4::tree::TerminalNode* close) {
     const source::Span s = close != nullptr ? span(open).to(span(close)) : span(open);
     if (e == nullptr) {
-      if (close != nullptr) session_.error(s, diag::EmptyInterpolation).emit();
+      // A `}` the lexer made up to close an unterminated string is empty: no second error.
+      if (close != nullptr && !span(close).empty()) session_.error(s, diag::EmptyInterpolation).emit();
       return;
     }
     out.parts.push_back({"", expr(e), s});
@@ -534,7 +541,6 @@ syntax::Expr TreeBuilder::string(P::StringLitContext* ctx) {
       addInterpolation(part->INTERP_OPEN(), part->expr(), part->RBRACE());
     }
   }
-  if (ctx->INTERP_OPEN() != nullptr) addInterpolation(ctx->INTERP_OPEN(), ctx->expr(), nullptr);
   if (ctx->STR_UNTERMINATED() != nullptr) {
     const source::Span end = span(ctx->STR_UNTERMINATED());
     session_.error(span(ctx->STR_OPEN()), diag::UnterminatedString)

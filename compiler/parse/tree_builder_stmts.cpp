@@ -23,8 +23,7 @@ syntax::Block TreeBuilder::block(P::BlockContext* ctx, syntax::WorkflowDecl* wor
   out.span = span(ctx);
   ++block_depth_;
   if (block_depth_ > kMaxNestingDepth) {
-    if (!nesting_reported_) {
-      nesting_reported_ = true;
+    if (session_.takeNestingReport()) {
       session_.error(session_.span(ctx->getStart()), diag::NestingTooDeep, kMaxNestingDepth).emit();
     }
     --block_depth_;
@@ -32,18 +31,7 @@ syntax::Block TreeBuilder::block(P::BlockContext* ctx, syntax::WorkflowDecl* wor
   }
   bool in_header = workflow != nullptr;
   if (P::StmtListContext* list = ctx->stmtList()) {
-    const antlr4::Token* previous_end = nullptr;
     for (P::StmtContext* s : list->stmt()) {
-      // Statements on one line need a `;` between them.
-      if (previous_end != nullptr && s->getStart() != nullptr &&
-          s->getStart()->getLine() == previous_end->getLine()) {
-        bool semicolon = false;
-        for (size_t i = previous_end->getTokenIndex() + 1; i < s->getStart()->getTokenIndex(); ++i) {
-          if (session_.tokens()[i]->getType() == P::SEMI) semicolon = true;
-        }
-        if (!semicolon) session_.error(span(s), diag::StatementsOnOneLine).emit();
-      }
-      previous_end = s->getStop();
       if (P::HeaderClauseContext* h = s->headerClause()) {
         headerClause(h, workflow, in_header);
         continue;
@@ -68,7 +56,7 @@ void TreeBuilder::headerClause(P::HeaderClauseContext* ctx, syntax::WorkflowDecl
     return;
   }
   const auto duplicate = [&](source::Span previous) {
-    session_.error(keyword, diag::DuplicateHeaderClause, word, session_.file().lineCol(previous.begin).line).emit();
+    session_.error(keyword, diag::DuplicateHeaderClause, word, session_.file().line(previous.begin)).emit();
   };
   if (ctx->KW_OWNER() != nullptr) {
     if (workflow->owner) return duplicate(workflow->owner_span);

@@ -14,10 +14,15 @@ SourceFile::SourceFile(std::string path, std::string text)
   }
 }
 
-LineCol SourceFile::lineCol(uint32_t offset) const {
+uint32_t SourceFile::line(uint32_t offset) const {
   offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
   auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-  const auto line = static_cast<uint32_t>(it - line_starts_.begin());
+  return static_cast<uint32_t>(it - line_starts_.begin());
+}
+
+LineCol SourceFile::lineCol(uint32_t offset) const {
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
+  const uint32_t line = this->line(offset);
   const uint32_t start = line_starts_[line - 1];
   const auto prefix = std::string_view(text_).substr(start, offset - start);
   return {line, static_cast<uint32_t>(countCodePoints(prefix)) + 1};

@@ -24,7 +24,10 @@ class SourceFile {
 
   uint32_t lineCount() const { return static_cast<uint32_t>(line_starts_.size()); }
   // Line and column (in code points) of a byte offset; offsets past the end clamp to it.
+  // O(log lines + column).
   LineCol lineCol(uint32_t offset) const;
+  // Just the 1-based line, in O(log lines).
+  uint32_t line(uint32_t offset) const;
   // Column of `offset` in UTF-16 code units, 0-based, as the language server protocol
   // counts them.
   uint32_t utf16Column(uint32_t offset) const;

@@ -27,6 +27,7 @@ bool isHidden(const fs::path& p) {
 // Lists the .rflow files below `dir` in sorted order, or reports why it cannot.
 std::vector<std::string> listDirectory(const std::string& dir, std::vector<LoadProblem>& problems) {
   std::vector<std::string> found;
+  const size_t problems_before = problems.size();
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
   if (ec) {
@@ -48,7 +49,7 @@ std::vector<std::string> listDirectory(const std::string& dir, std::vector<LoadP
     }
   }
   std::sort(found.begin(), found.end());
-  if (found.empty() && problems.empty()) {
+  if (found.empty() && problems.size() == problems_before) {
     problems.push_back({LoadProblem::Kind::kNoSourceFiles, dir, ""});
   }
   return found;
@@ -105,9 +106,10 @@ std::vector<LoadProblem> loadSources(std::span<const std::string> paths, SourceS
     if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(std::move(f));
   }
   if (unique.size() > kMaxProjectFiles) {
+    // Reading a part of a project would only produce misleading errors about the rest.
     problems.push_back({LoadProblem::Kind::kTooManyFiles, paths.empty() ? "." : paths.front(),
                         std::to_string(unique.size())});
-    unique.resize(kMaxProjectFiles);
+    return problems;
   }
   for (const auto& f : unique) readFile(f, out, problems);
   return problems;

@@ -45,7 +45,8 @@ struct LoadProblem {
 
 // Adds the files named by `paths`: a file adds itself (whatever its extension), a
 // directory every `*.rflow` file below it, skipping directories whose names start with
-// `.` (version control, caches). Nothing else is read.
+// `.` (version control, caches). Nothing else is read, and nothing at all when there are
+// more than kMaxProjectFiles files.
 std::vector<LoadProblem> loadSources(std::span<const std::string> paths, SourceSet& out);
 
 }  // namespace rflow::source
