@@ -107,10 +107,28 @@ syntax::File parseFile(const source::SourceSet& sources, source::FileId file_id,
   session.setTokens(tokens.getTokens());
   reportLexProblems(session, lexer.problems(), decoded);
 
+  // Two stages, as ANTLR recommends: the fast SLL prediction mode parses almost every
+  // correct file; only when it fails (a syntax error, or a rare construct SLL cannot
+  // decide) is the file parsed again with full LL prediction and the error strategy
+  // that explains and recovers.
   RFlowParser parser(&tokens);
   parser.removeErrorListeners();
-  parser.setErrorHandler(std::make_shared<SyntaxErrorStrategy>(session));
-  RFlowParser::FileContext* tree = parser.file();
+  auto* interpreter = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+  interpreter->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  RFlowParser::FileContext* tree = nullptr;
+  try {
+    tree = parser.file();
+  } catch (const antlr4::ParseCancellationException&) {
+    tree = nullptr;
+  }
+  if (tree == nullptr) {
+    tokens.seek(0);
+    parser.reset();
+    interpreter->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    parser.setErrorHandler(std::make_shared<SyntaxErrorStrategy>(session));
+    tree = parser.file();
+  }
 
   TreeBuilder builder(session);
   return builder.build(tree);

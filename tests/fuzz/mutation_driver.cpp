@@ -24,12 +24,14 @@ void run(const std::string& input) {
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
 }
 
-std::vector<std::string> readAll(const fs::path& root) {
+// The .rflow files below `root` (or, with `any_file`, every file: libFuzzer names its
+// crash inputs crash-<hash>).
+std::vector<std::string> readAll(const fs::path& root, bool any_file = false) {
   std::vector<std::string> out;
   if (!fs::exists(root)) return out;
   std::vector<fs::path> paths;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file() && e.path().extension() == ".rflow") paths.push_back(e.path());
+    if (e.is_regular_file() && (any_file || e.path().extension() == ".rflow")) paths.push_back(e.path());
   }
   std::sort(paths.begin(), paths.end());
   for (const auto& p : paths) {
@@ -104,7 +106,7 @@ std::string window(const std::string& text, std::mt19937& rng) {
 }
 
 TEST(ParseFuzz, RegressionInputs) {
-  for (const std::string& input : readAll(fs::path(RFLOW_SOURCE_DIR) / "tests/fuzz/regressions")) run(input);
+  for (const std::string& input : readAll(fs::path(RFLOW_SOURCE_DIR) / "tests/fuzz/regressions", true)) run(input);
 }
 
 TEST(ParseFuzz, PathologicalInputs) {

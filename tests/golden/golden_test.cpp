@@ -44,7 +44,6 @@ struct Expectation {
   friend bool operator<(const Expectation& a, const Expectation& b) {
     return std::tie(a.file, a.line, a.text) < std::tie(b.file, b.line, b.text);
   }
-  friend bool operator==(const Expectation& a, const Expectation& b) = default;
 };
 
 // One virtual file of a case: its name, its lines, and where each line is in the case.
@@ -268,6 +267,7 @@ int main(int argc, char** argv) {
     g_autoupdate = true;
   }
   int count = static_cast<int>(args.size());
+  args.push_back(nullptr);  // argv[argc] is null, and GoogleTest relies on it
   testing::InitGoogleTest(&count, args.data());
   return RUN_ALL_TESTS();
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs every test; exits non-zero on any failure.
+#  1. The normal build (g++): unit, golden-file and fuzz tests through ctest, and
+#     `rflow check` over the examples.
+#  2. The whole suite again built with clang under AddressSanitizer and
+#     UndefinedBehaviorSanitizer, plus the libFuzzer targets for a fixed budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+jobs=$(nproc)
+
+./scripts/setup.sh
+
+./scripts/build.sh build
+(cd build && ctest --output-on-failure -j"$jobs")
+./build/cli/rflow check examples/
+echo "test.sh: normal build passed after $(( $(date +%s) - start ))s"
+
+./scripts/build.sh build-asan -DCMAKE_CXX_COMPILER=clang++ -DRFLOW_SANITIZE=ON -DRFLOW_FUZZ=ON \
+  -DRFLOW_FUZZ_BUDGET=5000
+(cd build-asan && ctest --output-on-failure -j"$jobs")
+echo "test.sh: all tests passed in $(( $(date +%s) - start ))s"
