@@ -112,7 +112,9 @@ std::string describeExpected(antlr4::Parser* parser, const antlr4::misc::Interva
     return "a clause such as `assign`, `due` or `escalate`";
   }
   if (has(P::IDENT) && has(P::KW_LIST) && has(P::KW_MAP)) return "a type";
-  if (has(P::IDENT) && has(P::INT) && has(P::STR_OPEN)) return "a pattern";
+  if (has(P::IDENT) && has(P::INT) && has(P::STR_OPEN)) {
+    return "a pattern (an enum member, a whole number, a string or `_`)";
+  }
   if (has(P::IDENT)) {
     return insideRule(parser->getContext(), {P::RuleType, P::RuleTypeAtom}) ? "a type" : "a name";
   }
@@ -275,6 +277,17 @@ const antlr4::Token* braceOnNextLine(ParseSession& session, const antlr4::Token*
   return nullptr;
 }
 
+// Whether the last item parsed in `ctx` (a list) began at or before `token`, i.e. the
+// item ran on from `token`'s line onto the next.
+bool lastItemStartsBefore(antlr4::ParserRuleContext* ctx, const antlr4::Token* token) {
+  for (auto it = ctx->children.rbegin(); it != ctx->children.rend(); ++it) {
+    if (auto* item = dynamic_cast<antlr4::ParserRuleContext*>(*it)) {
+      return item->getStart() != nullptr && item->getStart()->getTokenIndex() <= token->getTokenIndex();
+    }
+  }
+  return false;
+}
+
 // The first token of the line `token` is on (default channel), or null.
 const antlr4::Token* lineStart(ParseSession& session, const antlr4::Token* token) {
   for (size_t i = token->getTokenIndex(); i-- > 0;) {
@@ -322,6 +335,9 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
                        const antlr4::misc::IntervalSet& expected, SyntaxErrorKind kind) {
   const size_t type = offending->getType();
   const size_t index = offending->getTokenIndex();
+  // The lexer's empty closers after an unterminated string: that string's error (from
+  // the tree builder) is the one to report.
+  if (session.span(offending).empty() && type != antlr4::Token::EOF && type != P::NEWLINE) return;
 
   if (reportForeignOperator(session, offending)) return;
 
@@ -386,7 +402,8 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
     // and what follows it on that line makes no sense. The problem is the operator.
     if (const antlr4::Token* first = lineStart(session, offending)) {
       const antlr4::Token* before = session.previousSignificant(first->getTokenIndex());
-      if (before != nullptr && before->getLine() < first->getLine() && isBinaryOperator(before->getType())) {
+      if (before != nullptr && before->getLine() < first->getLine() && isBinaryOperator(before->getType()) &&
+          lastItemStartsBefore(parser->getContext(), before)) {
         const uint32_t end = session.span(before).end;
         session.error({end, end}, diag::ExpectedSomething, "an expression after `" + before->getText() + "`",
                       "the end of the line")
@@ -407,11 +424,26 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
           .emit();
       return;
     }
+    // At the start of a line: say what the list wanted there.
+    if (prev == nullptr || !same_line) {
+      session.error(session.span(offending), diag::ExpectedSomething, describeExpected(parser, expected),
+                    found(offending))
+          .emit();
+      return;
+    }
     session.error(session.span(offending), diag::UnexpectedToken, found(offending), afterPrevious(session, offending))
         .emit();
     return;
   }
 
+  if ((kind == SyntaxErrorKind::kExtraneous || kind == SyntaxErrorKind::kUnfitting) &&
+      (type == P::NEWLINE || type == antlr4::Token::EOF)) {
+    // Something is missing, and ANTLR cannot say what: the construct just stops.
+    session.error(session.reportSpan(offending), diag::ExpectedSomething,
+                  "more" + afterPrevious(session, offending), found(offending))
+        .emit();
+    return;
+  }
   if (kind == SyntaxErrorKind::kExtraneous || kind == SyntaxErrorKind::kUnfitting) {
     session.error(session.span(offending), diag::UnexpectedToken, found(offending), afterPrevious(session, offending))
         .emit();

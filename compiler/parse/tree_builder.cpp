@@ -86,6 +86,8 @@ void TreeBuilder::indexDocComments() {
 
 std::string TreeBuilder::docAbove(antlr4::ParserRuleContext* ctx) const {
   if (ctx == nullptr || ctx->getStart() == nullptr) return {};
+  // Only what starts a line is documented: in `High, Low` the doc is High's alone.
+  if (!session_.startsLine(ctx->getStart()->getTokenIndex())) return {};
   size_t line = ctx->getStart()->getLine();
   // Skip blank lines between the doc block and what it documents.
   while (line > 1 && !doc_lines_.count(line - 1) && !busy_lines_[line - 1]) --line;
