@@ -54,22 +54,24 @@ int main(int argc, char** argv) {
   size_t errors = 0;
   const double parse = bestSeconds(runs, [&] {
     rflow::source::SourceSet sources;
-    for (const auto& [path, text] : project) sources.add(path, text);
+    for (const auto& [path, text] : project)
+      sources.add(path, text);
     errors = rflow::compiler::checkSources(std::move(sources)).errors;
   });
 
-  std::printf("bench/parse: %zu files, %zu lines, %zu bytes, %zu tokens; best of %d runs\n\n", project.size(),
-              total_lines, bytes, tokens, runs);
+  std::printf("bench/parse: %zu files, %zu lines, %zu bytes, %zu tokens; best of %d runs\n\n",
+              project.size(), total_lines, bytes, tokens, runs);
   std::printf("| phase                      | seconds | lines/s   | MB/s  |\n");
   std::printf("|----------------------------|---------|-----------|-------|\n");
   const auto row = [&](const char* name, double s) {
-    std::printf("| %-26s | %7.3f | %9.0f | %5.1f |\n", name, s, static_cast<double>(total_lines) / s,
-                static_cast<double>(bytes) / s / 1e6);
+    std::printf("| %-26s | %7.3f | %9.0f | %5.1f |\n", name, s,
+                static_cast<double>(total_lines) / s, static_cast<double>(bytes) / s / 1e6);
   };
   row("lex", lex);
   row("lex + parse + syntax tree", parse);
   if (errors != 0) {
-    std::printf("\nthe generated project has %zu syntax errors: the generator is out of date\n", errors);
+    std::printf("\nthe generated project has %zu syntax errors: the generator is out of date\n",
+                errors);
     return 1;
   }
   return 0;

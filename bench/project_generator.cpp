@@ -8,7 +8,8 @@ namespace {
 
 size_t countLines(const std::string& text) {
   size_t n = 0;
-  for (char c : text) n += c == '\n';
+  for (char c : text)
+    n += c == '\n';
   return n;
 }
 
@@ -76,7 +77,8 @@ test "handle {1} allocates when stock suffices" {{
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> generateProject(size_t lines, size_t lines_per_file) {
+std::vector<std::pair<std::string, std::string>> generateProject(size_t lines,
+                                                                 size_t lines_per_file) {
   std::vector<std::pair<std::string, std::string>> files;
   size_t total = 0;
   size_t process_id = 0;

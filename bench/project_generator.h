@@ -12,6 +12,7 @@ namespace rflow::bench {
 
 // (path, text) pairs totalling at least `lines` lines, split into files of about
 // `lines_per_file` lines.
-std::vector<std::pair<std::string, std::string>> generateProject(size_t lines, size_t lines_per_file = 500);
+std::vector<std::pair<std::string, std::string>> generateProject(size_t lines,
+                                                                 size_t lines_per_file = 500);
 
 }  // namespace rflow::bench

@@ -46,12 +46,13 @@ int runCheck(const CheckOptions& options) {
 
 void addCheckCommand(CLI::App& app, std::function<int()>& run) {
   auto options = std::make_shared<CheckOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "check", "Report errors and warnings in a project without building it");
+  CLI::App* cmd =
+      app.add_subcommand("check", "Report errors and warnings in a project without building it");
   cmd->add_option("paths", options->paths,
                   "Files or project directories (default: the current directory); a directory "
                   "contributes every *.rflow file below it");
-  cmd->add_option("--format", options->format, "Output format: text (for people) or json (for tools)")
+  cmd->add_option("--format", options->format,
+                  "Output format: text (for people) or json (for tools)")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--dump-ast", options->dump_ast, "Also print the syntax tree of every file");
   cmd->callback([options, &run] { run = [options] { return runCheck(*options); }; });

@@ -2,9 +2,8 @@
 // returns the process exit code when run (0 ok, 1 the input has errors, 2 misuse).
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace rflow::cli {
 

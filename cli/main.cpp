@@ -1,8 +1,7 @@
 // The `rflow` command: compiler, test runner, runtime and language server in one binary
 // (runtime.md §2). Subcommands live in *_command.cpp files.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "cli/commands.h"
 

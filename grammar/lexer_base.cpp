@@ -21,7 +21,8 @@ void RFlowLexerBase::reset() {
 }
 
 std::unique_ptr<antlr4::Token> RFlowLexerBase::nextToken() {
-  while (out_.empty()) shape(antlr4::Lexer::nextToken());
+  while (out_.empty())
+    shape(antlr4::Lexer::nextToken());
   auto token = std::move(out_.front());
   out_.pop_front();
   return token;
@@ -44,8 +45,8 @@ void RFlowLexerBase::shape(std::unique_ptr<antlr4::Token> token) {
   }
   if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) {
     if (type == t.unterminated_comment) {
-      problems_.push_back({LexProblem::Kind::kUnterminatedComment, token->getStartIndex(),
-                           token->getStopIndex()});
+      problems_.push_back(
+          {LexProblem::Kind::kUnterminatedComment, token->getStartIndex(), token->getStopIndex()});
     }
     const bool multiline =
         type == t.block_comment && token->getText().find('\n') != std::string::npos;
@@ -158,10 +159,16 @@ void RFlowLexerBase::terminateStrings(const antlr4::Token& at) {
     const Open open = brackets_.back();
     brackets_.pop_back();
     switch (open) {
-      case Open::kParen: push(makeToken(t.rparen, at, false)); break;
-      case Open::kBracket: push(makeToken(t.rbrack, at, false)); break;
+      case Open::kParen:
+        push(makeToken(t.rparen, at, false));
+        break;
+      case Open::kBracket:
+        push(makeToken(t.rbrack, at, false));
+        break;
       case Open::kBrace:
-      case Open::kInterpolation: push(makeToken(t.rbrace, at, false)); break;
+      case Open::kInterpolation:
+        push(makeToken(t.rbrace, at, false));
+        break;
       case Open::kString:
         push(makeToken(brackets_.size() == first ? t.str_unterminated : t.str_close, at, false));
         break;
@@ -202,7 +209,8 @@ void RFlowLexerBase::closeParenOrBracket(Open kind) {
 }
 
 void RFlowLexerBase::dropHeadsFrom(size_t depth) {
-  while (!heads_.empty() && heads_.back().depth >= depth) heads_.pop_back();
+  while (!heads_.empty() && heads_.back().depth >= depth)
+    heads_.pop_back();
 }
 
 bool RFlowLexerBase::insideString() const {
@@ -225,8 +233,8 @@ std::unique_ptr<antlr4::Token> RFlowLexerBase::makeToken(size_t type, const antl
   // empty: start == stop + 1 in ANTLR's inclusive convention.
   const size_t start = at_stop ? at.getStopIndex() + 1 : at.getStartIndex();
   auto token = std::make_unique<antlr4::CommonToken>(
-      std::make_pair<antlr4::TokenSource*, antlr4::CharStream*>(
-          const_cast<RFlowLexerBase*>(this), nullptr),
+      std::make_pair<antlr4::TokenSource*, antlr4::CharStream*>(const_cast<RFlowLexerBase*>(this),
+                                                                nullptr),
       type, antlr4::Token::DEFAULT_CHANNEL, start, start - 1);
   token->setLine(at.getLine());
   token->setCharPositionInLine(at.getCharPositionInLine());

@@ -3,8 +3,8 @@
 namespace rflow::grammar {
 
 NestingTooDeep::NestingTooDeep(antlr4::Parser* parser, antlr4::ParserRuleContext* context)
-    : antlr4::RecognitionException("nesting too deep", parser, parser->getInputStream(),
-                                   context, parser->getCurrentToken()) {}
+    : antlr4::RecognitionException("nesting too deep", parser, parser->getInputStream(), context,
+                                   parser->getCurrentToken()) {}
 
 RFlowParserBase::RFlowParserBase(antlr4::TokenStream* input) : antlr4::Parser(input) {}
 

@@ -20,16 +20,18 @@ const DiagnosticKindInfo& kindInfo(DiagnosticKind kind) {
   return kKinds[static_cast<size_t>(kind)];
 }
 
-std::span<const DiagnosticKindInfo> allKinds() { return kKinds; }
+std::span<const DiagnosticKindInfo> allKinds() {
+  return kKinds;
+}
 
 void DiagnosticCollector::consume(Diagnostic diagnostic) {
   diagnostics_.push_back(std::move(diagnostic));
 }
 
 size_t DiagnosticCollector::errorCount() const {
-  return static_cast<size_t>(std::count_if(diagnostics_.begin(), diagnostics_.end(), [](const auto& d) {
-    return d.severity == Severity::kError;
-  }));
+  return static_cast<size_t>(
+      std::count_if(diagnostics_.begin(), diagnostics_.end(),
+                    [](const auto& d) { return d.severity == Severity::kError; }));
 }
 
 size_t DiagnosticCollector::warningCount() const {

@@ -7,6 +7,8 @@
 // edits an editor can apply). Nothing here throws; emitting never stops compilation.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -15,8 +17,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "source/span.h"
 
@@ -136,11 +136,13 @@ class DiagnosticEmitter {
   DiagnosticBuilder build(std::optional<Location> location,
                           const DiagnosticDescriptor<Args...>& descriptor,
                           std::type_identity_t<Args>... args) {
-    return DiagnosticBuilder(
-        *this, Diagnostic{descriptor.kind, kindInfo(descriptor.kind).severity, location,
-                          fmt::vformat(fmt::string_view(descriptor.format),
-                                       fmt::make_format_args(args...)),
-                          {}, std::nullopt});
+    return DiagnosticBuilder(*this, Diagnostic{descriptor.kind,
+                                               kindInfo(descriptor.kind).severity,
+                                               location,
+                                               fmt::vformat(fmt::string_view(descriptor.format),
+                                                            fmt::make_format_args(args...)),
+                                               {},
+                                               std::nullopt});
   }
 
   template <typename... Args>

@@ -1,8 +1,8 @@
 #include "diagnostics/render.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "source/utf8.h"
 
@@ -41,7 +41,8 @@ void appendSnippet(std::string& out, const Location& location, const source::Sou
   const size_t underline_end = std::min<size_t>(location.span.end, line_start + line.size());
   size_t width = 1;
   if (underline_end > location.span.begin) {
-    width = source::countCodePoints(file.text().substr(location.span.begin, underline_end - location.span.begin));
+    width = source::countCodePoints(
+        file.text().substr(location.span.begin, underline_end - location.span.begin));
   }
   std::string prefix;
   std::string suffix;
@@ -65,24 +66,29 @@ void appendSnippet(std::string& out, const Location& location, const source::Sou
     source::decodeUtf8(before, pos, length);
     pad += before[pos] == '\t' ? '\t' : ' ';
   }
-  fmt::format_to(std::back_inserter(out), " {} | {}^{}\n", gutter, pad, std::string(width > 1 ? width - 1 : 0, '~'));
+  fmt::format_to(std::back_inserter(out), " {} | {}^{}\n", gutter, pad,
+                 std::string(width > 1 ? width - 1 : 0, '~'));
 }
 
 }  // namespace
 
 void sortDiagnostics(std::vector<Diagnostic>& diagnostics) {
-  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    if (a.location.has_value() != b.location.has_value()) return !a.location.has_value();
-    if (!a.location) return false;
-    if (a.location->file != b.location->file) return a.location->file < b.location->file;
-    return a.location->span.begin < b.location->span.begin;
-  });
+  std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     if (a.location.has_value() != b.location.has_value())
+                       return !a.location.has_value();
+                     if (!a.location) return false;
+                     if (a.location->file != b.location->file)
+                       return a.location->file < b.location->file;
+                     return a.location->span.begin < b.location->span.begin;
+                   });
 }
 
 std::string renderText(const Diagnostic& d, const source::SourceSet& sources) {
   std::string out;
   if (d.location) out += position(*d.location, sources) + ": ";
-  fmt::format_to(std::back_inserter(out), "{}[{}]: {}\n", severityName(d.severity), d.code(), d.message);
+  fmt::format_to(std::back_inserter(out), "{}[{}]: {}\n", severityName(d.severity), d.code(),
+                 d.message);
   std::string gutter = "  ";
   if (d.location) {
     appendSnippet(out, *d.location, sources.file(d.location->file));
@@ -122,20 +128,21 @@ nlohmann::json rangeJson(const Location& location, const source::SourceSet& sour
 }  // namespace
 
 nlohmann::json toJson(const Diagnostic& d, const source::SourceSet& sources) {
-  nlohmann::json out = {{"severity", severityName(d.severity)},
-                        {"code", d.code()},
-                        {"message", d.message}};
+  nlohmann::json out = {
+      {"severity", severityName(d.severity)}, {"code", d.code()}, {"message", d.message}};
   out["location"] = d.location ? rangeJson(*d.location, sources) : nlohmann::json(nullptr);
   nlohmann::json notes = nlohmann::json::array();
   for (const Note& note : d.notes) {
     notes.push_back({{"message", note.message},
-                     {"location", note.location ? rangeJson(*note.location, sources) : nlohmann::json(nullptr)}});
+                     {"location", note.location ? rangeJson(*note.location, sources)
+                                                : nlohmann::json(nullptr)}});
   }
   out["notes"] = std::move(notes);
   if (d.fix) {
     nlohmann::json edits = nlohmann::json::array();
     for (const Edit& edit : d.fix->edits) {
-      edits.push_back({{"location", rangeJson(edit.location, sources)}, {"replacement", edit.replacement}});
+      edits.push_back(
+          {{"location", rangeJson(edit.location, sources)}, {"replacement", edit.replacement}});
     }
     out["fix"] = {{"description", d.fix->description}, {"edits", std::move(edits)}};
   } else {
@@ -144,7 +151,8 @@ nlohmann::json toJson(const Diagnostic& d, const source::SourceSet& sources) {
   return out;
 }
 
-nlohmann::json toJson(const std::vector<Diagnostic>& diagnostics, const source::SourceSet& sources) {
+nlohmann::json toJson(const std::vector<Diagnostic>& diagnostics,
+                      const source::SourceSet& sources) {
   nlohmann::json list = nlohmann::json::array();
   size_t errors = 0;
   for (const Diagnostic& d : diagnostics) {

@@ -9,10 +9,9 @@
 // column (in code points) for the start and end of its span.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "diagnostics/diagnostic.h"
 #include "source/source_set.h"

@@ -7,7 +7,8 @@ namespace rflow::diagnostics {
 
 size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     size_t diagonal = row[0];
     row[0] = i;
@@ -20,7 +21,8 @@ size_t editDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::optional<std::string> closestMatch(std::string_view word, std::span<const std::string_view> candidates) {
+std::optional<std::string> closestMatch(std::string_view word,
+                                        std::span<const std::string_view> candidates) {
   const size_t limit = std::clamp<size_t>(word.size() / 3, 1, 3);
   std::optional<std::string> best;
   size_t best_distance = limit + 1;

@@ -15,6 +15,7 @@ size_t editDistance(std::string_view a, std::string_view b);
 // The candidate closest to `word`, when the distance is at most a third of the word's
 // length (at least 1, at most 3) and the candidate is not `word` itself. Ties go to the
 // earlier candidate, so callers list more likely candidates first.
-std::optional<std::string> closestMatch(std::string_view word, std::span<const std::string_view> candidates);
+std::optional<std::string> closestMatch(std::string_view word,
+                                        std::span<const std::string_view> candidates);
 
 }  // namespace rflow::diagnostics

@@ -9,7 +9,8 @@ namespace diag = diagnostics::diag;
 
 namespace {
 
-void reportLoadProblems(const std::vector<source::LoadProblem>& problems, diagnostics::DiagnosticEmitter& emitter) {
+void reportLoadProblems(const std::vector<source::LoadProblem>& problems,
+                        diagnostics::DiagnosticEmitter& emitter) {
   using Kind = source::LoadProblem::Kind;
   for (const source::LoadProblem& p : problems) {
     switch (p.kind) {
@@ -20,10 +21,12 @@ void reportLoadProblems(const std::vector<source::LoadProblem>& problems, diagno
         emitter.emit(std::nullopt, diag::NoSourceFiles, p.path);
         break;
       case Kind::kTooLarge:
-        emitter.emit(std::nullopt, diag::FileTooLarge, p.path, std::stoull(p.detail), source::kMaxSourceFileBytes);
+        emitter.emit(std::nullopt, diag::FileTooLarge, p.path, std::stoull(p.detail),
+                     source::kMaxSourceFileBytes);
         break;
       case Kind::kTooManyFiles:
-        emitter.emit(std::nullopt, diag::TooManyFiles, std::stoull(p.detail), source::kMaxProjectFiles);
+        emitter.emit(std::nullopt, diag::TooManyFiles, std::stoull(p.detail),
+                     source::kMaxProjectFiles);
         break;
     }
   }

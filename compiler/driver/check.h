@@ -18,7 +18,7 @@ namespace rflow::compiler {
 
 struct CheckResult {
   source::SourceSet sources;
-  std::vector<syntax::File> files;  // files[i] is sources.file(i)
+  std::vector<syntax::File> files;                   // files[i] is sources.file(i)
   std::vector<diagnostics::Diagnostic> diagnostics;  // sorted by file and position
   size_t errors = 0;
   size_t warnings = 0;

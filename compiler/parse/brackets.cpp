@@ -10,12 +10,16 @@ namespace {
 
 size_t closerOf(size_t type) {
   switch (type) {
-    case P::LPAREN: return P::RPAREN;
-    case P::LBRACK: return P::RBRACK;
+    case P::LPAREN:
+      return P::RPAREN;
+    case P::LBRACK:
+      return P::RBRACK;
     case P::LBRACE:
     case P::HEAD_LBRACE:
-    case P::INTERP_OPEN: return P::RBRACE;
-    default: return 0;
+    case P::INTERP_OPEN:
+      return P::RBRACE;
+    default:
+      return 0;
   }
 }
 
@@ -79,7 +83,8 @@ std::vector<size_t> enclosingClosers(antlr4::ParserRuleContext* ctx) {
   std::vector<size_t> closers;
   for (; ctx != nullptr; ctx = parentOf(ctx)) {
     const auto open = openIn(ctx);
-    for (size_t i = open.size(); i-- > 0;) closers.push_back(closerOf(open[i]->getType()));
+    for (size_t i = open.size(); i-- > 0;)
+      closers.push_back(closerOf(open[i]->getType()));
   }
   return closers;
 }
@@ -92,34 +97,58 @@ std::string describeBracketOwner(const OpenBracket& open) {
   switch (ctx->getRuleIndex()) {
     case P::RuleBlock:
       switch (parent_rule) {
-        case P::RuleWorkflowDecl: return "workflow body";
-        case P::RuleFnDecl: return "function body";
-        case P::RuleTestDecl: return "test";
-        case P::RulePolicyDecl: return "policy";
-        case P::RuleIfStmt: return follows(ctx, P::KW_ELSE) ? "`else` block" : "`if` block";
-        case P::RuleForStmt: return "`for` loop";
-        case P::RuleWhileStmt: return "`while` loop";
-        case P::RuleTryStmt: return follows(ctx, P::KW_TRY) ? "`try` block" : "`catch` block";
-        case P::RuleHeaderClause: return "`on breach` block";
-        case P::RuleMatchArm: return "match arm";
-        default: return "block";
+        case P::RuleWorkflowDecl:
+          return "workflow body";
+        case P::RuleFnDecl:
+          return "function body";
+        case P::RuleTestDecl:
+          return "test";
+        case P::RulePolicyDecl:
+          return "policy";
+        case P::RuleIfStmt:
+          return follows(ctx, P::KW_ELSE) ? "`else` block" : "`if` block";
+        case P::RuleForStmt:
+          return "`for` loop";
+        case P::RuleWhileStmt:
+          return "`while` loop";
+        case P::RuleTryStmt:
+          return follows(ctx, P::KW_TRY) ? "`try` block" : "`catch` block";
+        case P::RuleHeaderClause:
+          return "`on breach` block";
+        case P::RuleMatchArm:
+          return "match arm";
+        default:
+          return "block";
       }
-    case P::RuleRecordDecl: return "record";
-    case P::RuleEnumDecl: return "enum";
-    case P::RuleSignalDecl: return "signal";
-    case P::RuleConnectorDecl: return "connector";
-    case P::RuleDecisionDecl: return "decision";
-    case P::RuleMatchStmt: return "`match`";
-    case P::RuleParallelStmt: return "`parallel` block";
+    case P::RuleRecordDecl:
+      return "record";
+    case P::RuleEnumDecl:
+      return "enum";
+    case P::RuleSignalDecl:
+      return "signal";
+    case P::RuleConnectorDecl:
+      return "connector";
+    case P::RuleDecisionDecl:
+      return "decision";
+    case P::RuleMatchStmt:
+      return "`match`";
+    case P::RuleParallelStmt:
+      return "`parallel` block";
     case P::RuleClauseBlock:
       return parent_rule == P::RuleTaskExpr ? "task" : "approval";
-    case P::RuleClause: return "form";
-    case P::RuleRecordLiteral: return "record literal";
-    case P::RuleRecordBody: return parent_rule == P::RuleDecideStmt ? "`with` block" : "`data` block";
-    case P::RuleMapLiteral: return "map literal";
+    case P::RuleClause:
+      return "form";
+    case P::RuleRecordLiteral:
+      return "record literal";
+    case P::RuleRecordBody:
+      return parent_rule == P::RuleDecideStmt ? "`with` block" : "`data` block";
+    case P::RuleMapLiteral:
+      return "map literal";
     case P::RuleStringPart:
-    case P::RuleStringLit: return "interpolation";
-    default: return "block";
+    case P::RuleStringLit:
+      return "interpolation";
+    default:
+      return "block";
   }
 }
 

@@ -18,7 +18,9 @@ bool isOpener(size_t type) {
          type == P::INTERP_OPEN;
 }
 
-bool isCloser(size_t type) { return type == P::RPAREN || type == P::RBRACK || type == P::RBRACE; }
+bool isCloser(size_t type) {
+  return type == P::RPAREN || type == P::RBRACK || type == P::RBRACE;
+}
 
 bool closes(size_t opener, size_t closer) {
   if (opener == P::LPAREN) return closer == P::RPAREN;
@@ -31,10 +33,22 @@ bool closes(size_t opener, size_t closer) {
 // chain of `.field`) the construct itself reports what it expected.
 bool isListRule(size_t rule) {
   switch (rule) {
-    case P::RuleFile: case P::RuleFieldList: case P::RuleEnumDecl: case P::RuleConnectorDecl:
-    case P::RuleParamList: case P::RuleDecisionDecl: case P::RuleStmtList: case P::RuleMatchStmt:
-    case P::RuleParallelStmt: case P::RuleMockStmt: case P::RuleArgList: case P::RuleListLiteral:
-    case P::RuleMapLiteral: case P::RuleFieldInits: case P::RuleClauseBlock: case P::RuleTypeAtom:
+    case P::RuleFile:
+    case P::RuleFieldList:
+    case P::RuleEnumDecl:
+    case P::RuleConnectorDecl:
+    case P::RuleParamList:
+    case P::RuleDecisionDecl:
+    case P::RuleStmtList:
+    case P::RuleMatchStmt:
+    case P::RuleParallelStmt:
+    case P::RuleMockStmt:
+    case P::RuleArgList:
+    case P::RuleListLiteral:
+    case P::RuleMapLiteral:
+    case P::RuleFieldInits:
+    case P::RuleClauseBlock:
+    case P::RuleTypeAtom:
       return true;
     default:
       return false;
@@ -46,34 +60,58 @@ bool isListRule(size_t rule) {
 // start of a line must be caught before that decision ends the list.
 size_t lineListItemRule(size_t rule) {
   switch (rule) {
-    case P::RuleStmtList: return P::RuleStmt;
-    case P::RuleClauseBlock: return P::RuleClause;
-    case P::RuleDecisionDecl: return P::RuleDecisionRule;
-    case P::RuleParallelStmt: return P::RuleParallelBranch;
-    case P::RuleConnectorDecl: return P::RuleConnectorOp;
-    case P::RuleFieldList: return P::RuleFieldDecl;
-    case P::RuleFieldInits: return P::RuleFieldInit;
-    case P::RuleEnumDecl: return P::RuleEnumMember;
-    case P::RuleMapLiteral: return P::RuleMapEntry;
-    case P::RuleMatchStmt: return P::RuleMatchArm;
-    default: return static_cast<size_t>(-1);
+    case P::RuleStmtList:
+      return P::RuleStmt;
+    case P::RuleClauseBlock:
+      return P::RuleClause;
+    case P::RuleDecisionDecl:
+      return P::RuleDecisionRule;
+    case P::RuleParallelStmt:
+      return P::RuleParallelBranch;
+    case P::RuleConnectorDecl:
+      return P::RuleConnectorOp;
+    case P::RuleFieldList:
+      return P::RuleFieldDecl;
+    case P::RuleFieldInits:
+      return P::RuleFieldInit;
+    case P::RuleEnumDecl:
+      return P::RuleEnumMember;
+    case P::RuleMapLiteral:
+      return P::RuleMapEntry;
+    case P::RuleMatchStmt:
+      return P::RuleMatchArm;
+    default:
+      return static_cast<size_t>(-1);
   }
 }
 
 // The rules the file's loop starts at a declaration keyword.
 bool isDeclarationRule(size_t rule) {
   switch (rule) {
-    case P::RuleTopLevel: case P::RuleModuleDecl: case P::RuleImportDecl: case P::RuleRecordDecl:
-    case P::RuleEnumDecl: case P::RuleConstDecl: case P::RuleRoleDecl: case P::RuleSignalDecl:
-    case P::RuleConnectorDecl: case P::RuleFnDecl: case P::RuleDecisionDecl: case P::RulePolicyDecl:
-    case P::RuleTriggerDecl: case P::RuleWorkflowDecl: case P::RuleTestDecl:
+    case P::RuleTopLevel:
+    case P::RuleModuleDecl:
+    case P::RuleImportDecl:
+    case P::RuleRecordDecl:
+    case P::RuleEnumDecl:
+    case P::RuleConstDecl:
+    case P::RuleRoleDecl:
+    case P::RuleSignalDecl:
+    case P::RuleConnectorDecl:
+    case P::RuleFnDecl:
+    case P::RuleDecisionDecl:
+    case P::RulePolicyDecl:
+    case P::RuleTriggerDecl:
+    case P::RuleWorkflowDecl:
+    case P::RuleTestDecl:
       return true;
     default:
       return false;
   }
 }
 
-bool isListSeparator(size_t type) { return type == P::NEWLINE || type == P::SEMI || type == P::COMMA; }
+bool isListSeparator(size_t type) {
+  return type == P::NEWLINE || type == P::SEMI || type == P::COMMA;
+}
 
 bool isLoopState(size_t state_type) {
   return state_type == antlr4::atn::ATNState::STAR_LOOP_ENTRY ||
@@ -83,10 +121,12 @@ bool isLoopState(size_t state_type) {
 
 }  // namespace
 
-void SyntaxErrorStrategy::reportError(antlr4::Parser* parser, const antlr4::RecognitionException& e) {
+void SyntaxErrorStrategy::reportError(antlr4::Parser* parser,
+                                      const antlr4::RecognitionException& e) {
   if (inErrorRecoveryMode(parser)) return;
   beginErrorCondition(parser);
-  antlr4::Token* offending = e.getOffendingToken() != nullptr ? e.getOffendingToken() : parser->getCurrentToken();
+  antlr4::Token* offending =
+      e.getOffendingToken() != nullptr ? e.getOffendingToken() : parser->getCurrentToken();
   if (dynamic_cast<const grammar::NestingTooDeep*>(&e) != nullptr) {
     reportNestingTooDeep(session_, offending);
     return;
@@ -103,8 +143,9 @@ void SyntaxErrorStrategy::reportError(antlr4::Parser* parser, const antlr4::Reco
     }
   }
   const antlr4::misc::IntervalSet expected =
-      dynamic_cast<const antlr4::InputMismatchException*>(&e) != nullptr ? e.getExpectedTokens()
-                                                                        : parser->getExpectedTokens();
+      dynamic_cast<const antlr4::InputMismatchException*>(&e) != nullptr
+          ? e.getExpectedTokens()
+          : parser->getExpectedTokens();
   reportSyntaxError(session_, parser, offending, expected, SyntaxErrorKind::kMismatch);
 }
 
@@ -207,7 +248,8 @@ void SyntaxErrorStrategy::sync(antlr4::Parser* parser) {
   const bool at_file_level = parser->getContext()->getRuleIndex() == P::RuleFile;
   // Let the enclosing construct report what is missing before these.
   if (la == antlr4::Token::EOF) return;
-  if (!at_file_level && isTopLevelKeyword(la) && session_.startsLine(token->getTokenIndex())) return;
+  if (!at_file_level && isTopLevelKeyword(la) && session_.startsLine(token->getTokenIndex()))
+    return;
   if (!at_file_level && isCloser(la)) {
     const auto closers = enclosingClosers(parser->getContext());
     if (std::find(closers.begin(), closers.end(), la) != closers.end()) return;
@@ -219,7 +261,8 @@ void SyntaxErrorStrategy::sync(antlr4::Parser* parser) {
   // Skip to the next separator of this list, not to the next token that could start an
   // item: that would resume in the middle of the broken one.
   antlr4::misc::IntervalSet separators;
-  for (size_t t : {static_cast<size_t>(P::NEWLINE), static_cast<size_t>(P::SEMI), static_cast<size_t>(P::COMMA)}) {
+  for (size_t t : {static_cast<size_t>(P::NEWLINE), static_cast<size_t>(P::SEMI),
+                   static_cast<size_t>(P::COMMA)}) {
     if (expected.contains(t)) separators.add(t);
   }
   skipToSyncPoint(parser, &separators);
@@ -230,7 +273,8 @@ bool SyntaxErrorStrategy::syncAfterSeparators(antlr4::Parser* parser, size_t rul
   antlr4::TokenStream* input = parser->getTokenStream();
   if (item_rule == static_cast<size_t>(-1) || !isListSeparator(input->LA(1))) return false;
   ssize_t k = 2;
-  while (isListSeparator(input->LA(k))) ++k;
+  while (isListSeparator(input->LA(k)))
+    ++k;
   antlr4::Token* next = input->LT(k);
   const size_t type = next->getType();
   if (type == antlr4::Token::EOF || type == P::RBRACE) return true;
@@ -247,15 +291,19 @@ bool SyntaxErrorStrategy::syncAfterSeparators(antlr4::Parser* parser, size_t rul
     reportSyntaxError(session_, parser, next, atn.nextTokens(atn.ruleToStartState[item_rule]),
                       SyntaxErrorKind::kJunk);
   }
-  for (ssize_t i = 1; i < k; ++i) parser->consume();
+  for (ssize_t i = 1; i < k; ++i)
+    parser->consume();
   skipToSyncPoint(parser, nullptr);
   return true;
 }
 
-void SyntaxErrorStrategy::skipToSyncPoint(antlr4::Parser* parser, const antlr4::misc::IntervalSet* acceptable) {
+void SyntaxErrorStrategy::skipToSyncPoint(antlr4::Parser* parser,
+                                          const antlr4::misc::IntervalSet* acceptable) {
   const bool at_file_level = parser->getContext()->getRuleIndex() == P::RuleFile;
-  const std::vector<size_t> closers = at_file_level ? std::vector<size_t>{} : enclosingClosers(parser->getContext());
-  const bool in_parens = !closers.empty() && (closers.front() == P::RPAREN || closers.front() == P::RBRACK);
+  const std::vector<size_t> closers =
+      at_file_level ? std::vector<size_t>{} : enclosingClosers(parser->getContext());
+  const bool in_parens =
+      !closers.empty() && (closers.front() == P::RPAREN || closers.front() == P::RBRACK);
   std::vector<size_t> opened;  // brackets opened while skipping
   for (;;) {
     antlr4::Token* token = parser->getCurrentToken();
@@ -266,7 +314,8 @@ void SyntaxErrorStrategy::skipToSyncPoint(antlr4::Parser* parser, const antlr4::
       if (acceptable != nullptr && acceptable->contains(type)) return;
       if (type == P::NEWLINE || type == P::SEMI) return;
       if (type == P::COMMA && in_parens) return;
-      if (isCloser(type) && std::find(closers.begin(), closers.end(), type) != closers.end()) return;
+      if (isCloser(type) && std::find(closers.begin(), closers.end(), type) != closers.end())
+        return;
     }
     if (isOpener(type)) {
       opened.push_back(type);
@@ -280,7 +329,8 @@ void SyntaxErrorStrategy::skipToSyncPoint(antlr4::Parser* parser, const antlr4::
       }
     } else if (type == P::NEWLINE) {
       // Inside parentheses a NEWLINE only appears where the lexer closed them.
-      while (!opened.empty() && (opened.back() == P::LPAREN || opened.back() == P::LBRACK)) opened.pop_back();
+      while (!opened.empty() && (opened.back() == P::LPAREN || opened.back() == P::LBRACK))
+        opened.pop_back();
       if (opened.empty()) return;
     }
     parser->consume();

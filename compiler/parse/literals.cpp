@@ -9,7 +9,9 @@ namespace rflow::parse {
 
 namespace {
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 std::optional<int64_t> unitMillis(std::string_view unit) {
   if (unit == "ms") return 1;
@@ -24,15 +26,15 @@ std::optional<int64_t> unitMillis(std::string_view unit) {
 // Words people write for units, mapped to rflow's unit letters.
 std::string_view unitFor(std::string_view word) {
   std::string lower;
-  for (char c : word) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : word)
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
-      {"ms", "ms"},     {"msec", "ms"},   {"msecs", "ms"},   {"millis", "ms"},
-      {"millisecond", "ms"}, {"milliseconds", "ms"},
-      {"sec", "s"},     {"secs", "s"},    {"second", "s"},   {"seconds", "s"},
-      {"min", "m"},     {"mins", "m"},    {"minute", "m"},   {"minutes", "m"},
-      {"hr", "h"},      {"hrs", "h"},     {"hour", "h"},     {"hours", "h"},
-      {"day", "d"},     {"days", "d"},    {"wk", "w"},       {"wks", "w"},
-      {"week", "w"},    {"weeks", "w"},
+      {"ms", "ms"},          {"msec", "ms"},         {"msecs", "ms"}, {"millis", "ms"},
+      {"millisecond", "ms"}, {"milliseconds", "ms"}, {"sec", "s"},    {"secs", "s"},
+      {"second", "s"},       {"seconds", "s"},       {"min", "m"},    {"mins", "m"},
+      {"minute", "m"},       {"minutes", "m"},       {"hr", "h"},     {"hrs", "h"},
+      {"hour", "h"},         {"hours", "h"},         {"day", "d"},    {"days", "d"},
+      {"wk", "w"},           {"wks", "w"},           {"week", "w"},   {"weeks", "w"},
   };
   for (const auto& [w, unit] : kWords) {
     if (lower == w) return unit;
@@ -77,7 +79,8 @@ size_t significantDigits(std::string_view digits) {
 
 std::optional<int64_t> parseDurationLiteral(std::string_view text) {
   size_t digits_end = 0;
-  while (digits_end < text.size() && (isDigit(text[digits_end]) || text[digits_end] == '_')) ++digits_end;
+  while (digits_end < text.size() && (isDigit(text[digits_end]) || text[digits_end] == '_'))
+    ++digits_end;
   const auto count = parseIntLiteral(text.substr(0, digits_end));
   const auto unit = unitMillis(text.substr(digits_end));
   if (!count || !unit) return std::nullopt;
@@ -109,7 +112,8 @@ BadNumber classifyBadNumber(std::string_view text) {
     const int64_t unit_ms = *unitMillis(unit);
     if (!whole || fraction.size() > 9) return {BadNumber::Kind::kFractional, ""};
     int64_t scale = 1;
-    for (size_t i = 0; i < fraction.size(); ++i) scale *= 10;
+    for (size_t i = 0; i < fraction.size(); ++i)
+      scale *= 10;
     const auto frac = parseIntLiteral(fraction);
     // fraction has at most 9 digits and a unit is at most a week, so frac * unit_ms fits.
     if (!frac || *whole > std::numeric_limits<int64_t>::max() / unit_ms / 2) {
@@ -123,11 +127,13 @@ BadNumber classifyBadNumber(std::string_view text) {
     const int64_t millis = total;
     for (std::string_view u : {"w", "d", "h", "m", "s", "ms"}) {
       const int64_t size = *unitMillis(u);
-      if (millis % size == 0) return {BadNumber::Kind::kFractional, std::to_string(millis / size) + std::string(u)};
+      if (millis % size == 0)
+        return {BadNumber::Kind::kFractional, std::to_string(millis / size) + std::string(u)};
     }
     return {BadNumber::Kind::kFractional, syntax::formatDuration(millis)};
   }
-  if (!unit.empty()) return {BadNumber::Kind::kUnknownSuffix, std::string(number) + std::string(unit)};
+  if (!unit.empty())
+    return {BadNumber::Kind::kUnknownSuffix, std::string(number) + std::string(unit)};
   return {BadNumber::Kind::kUnknownSuffix, ""};
 }
 

@@ -26,9 +26,9 @@ std::optional<int64_t> parseDurationLiteral(std::string_view text);
 // How a mistaken number-with-word token should be explained.
 struct BadNumber {
   enum class Kind {
-    kNeedsSpace,       // `10USD` -> `10 USD`
-    kFractional,       // `1.5h` -> `90m` (replacement empty when not a whole number of ms)
-    kUnknownSuffix,    // `3days` -> `3d` (replacement empty when there is no obvious unit)
+    kNeedsSpace,     // `10USD` -> `10 USD`
+    kFractional,     // `1.5h` -> `90m` (replacement empty when not a whole number of ms)
+    kUnknownSuffix,  // `3days` -> `3d` (replacement empty when there is no obvious unit)
   };
   Kind kind;
   std::string replacement;

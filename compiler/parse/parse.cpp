@@ -52,7 +52,9 @@ std::string showCharacters(std::string_view text) {
 
 void reportLexProblems(ParseSession& session, const std::vector<LexProblem>& problems,
                        const source::DecodedText& decoded) {
-  const auto bytes = [&](size_t cp) { return decoded.byte_offsets[std::min(cp, decoded.code_points.size())]; };
+  const auto bytes = [&](size_t cp) {
+    return decoded.byte_offsets[std::min(cp, decoded.code_points.size())];
+  };
   for (size_t i = 0; i < problems.size(); ++i) {
     const LexProblem& p = problems[i];
     if (p.kind == LexProblem::Kind::kUnterminatedComment) {
@@ -68,7 +70,8 @@ void reportLexProblems(ParseSession& session, const std::vector<LexProblem>& pro
     }
     const source::Span span{bytes(p.start), bytes(stop + 1)};
     // Invalid UTF-8 was already reported for the whole file.
-    if (std::binary_search(decoded.invalid_bytes.begin(), decoded.invalid_bytes.end(), span.begin)) continue;
+    if (std::binary_search(decoded.invalid_bytes.begin(), decoded.invalid_bytes.end(), span.begin))
+      continue;
     const std::string text(session.file().text(span));
     auto d = session.error(span, diag::StrayCharacter, showCharacters(text));
     if (const auto hint = strayHint(text); !hint.empty()) d.note(std::nullopt, std::string(hint));
@@ -90,12 +93,16 @@ syntax::File parseFile(const source::SourceSet& sources, source::FileId file_id,
   const std::string_view bom = "\xEF\xBB\xBF";
   const uint32_t skipped = file.text().starts_with(bom) ? 3 : 0;
   source::DecodedText decoded = source::decodeText(file.text().substr(skipped));
-  for (uint32_t& offset : decoded.byte_offsets) offset += skipped;
-  for (uint32_t& offset : decoded.invalid_bytes) offset += skipped;
+  for (uint32_t& offset : decoded.byte_offsets)
+    offset += skipped;
+  for (uint32_t& offset : decoded.invalid_bytes)
+    offset += skipped;
   ParseSession session(file, file_id, decoded.byte_offsets, emitter);
   if (!decoded.invalid_bytes.empty()) {
     const uint32_t at = decoded.invalid_bytes.front();
-    session.error({at, at + 1}, diag::InvalidUtf8, static_cast<unsigned>(static_cast<uint8_t>(file.text()[at])))
+    session
+        .error({at, at + 1}, diag::InvalidUtf8,
+               static_cast<unsigned>(static_cast<uint8_t>(file.text()[at])))
         .emit();
   }
 

@@ -48,7 +48,8 @@ void ParseSession::setTokens(std::vector<antlr4::Token*> tokens) {
     line_start = false;
     if (isOpener(type)) {
       open.push_back(i);
-    } else if (type == RFlowLexer::RPAREN || type == RFlowLexer::RBRACK || type == RFlowLexer::RBRACE) {
+    } else if (type == RFlowLexer::RPAREN || type == RFlowLexer::RBRACK ||
+               type == RFlowLexer::RBRACE) {
       for (size_t k = open.size(); k-- > 0;) {
         const size_t opener_type = tokens_[open[k]]->getType();
         if (closerFor(opener_type) == type) {
@@ -89,14 +90,16 @@ source::Span ParseSession::span(const antlr4::Token* first, const antlr4::Token*
 const antlr4::Token* ParseSession::previousSignificant(size_t index) const {
   for (size_t i = std::min(index, tokens_.size()); i-- > 0;) {
     const antlr4::Token* t = tokens_[i];
-    if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL && t->getType() != RFlowLexer::NEWLINE) return t;
+    if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL && t->getType() != RFlowLexer::NEWLINE)
+      return t;
   }
   return nullptr;
 }
 
 source::Span ParseSession::reportSpan(const antlr4::Token* token) const {
   const size_t type = token->getType();
-  if (type == RFlowLexer::NEWLINE || type == antlr4::Token::EOF || type == RFlowLexer::STR_UNTERMINATED) {
+  if (type == RFlowLexer::NEWLINE || type == antlr4::Token::EOF ||
+      type == RFlowLexer::STR_UNTERMINATED) {
     if (const antlr4::Token* prev = previousSignificant(token->getTokenIndex())) {
       const uint32_t end = span(prev).end;
       return {end, end};

@@ -59,13 +59,15 @@ class ParseSession {
                                        std::type_identity_t<Args>... args) {
     // Unwinding nested constructs can find the same problem twice at one place (two
     // braces missing at the end of a file): say it once.
-    const bool repeated = !error_offsets_.empty() && error_offsets_.back() == span.begin && last_kind_ == d.kind;
+    const bool repeated =
+        !error_offsets_.empty() && error_offsets_.back() == span.begin && last_kind_ == d.kind;
     last_kind_ = d.kind;
     error_offsets_.push_back(span.begin);
     if (error_offsets_.size() == kMaxSyntaxErrors + 1) {
       emitter_.emit(location(span), diagnostics::diag::TooManySyntaxErrors, kMaxSyntaxErrors);
     }
-    return emitter_.build(location(span), d, args...).mute(repeated || error_offsets_.size() > kMaxSyntaxErrors);
+    return emitter_.build(location(span), d, args...)
+        .mute(repeated || error_offsets_.size() > kMaxSyntaxErrors);
   }
   const std::vector<uint32_t>& errorOffsets() const { return error_offsets_; }
   // Nesting is reported once per file, by the parser or by the tree builder.

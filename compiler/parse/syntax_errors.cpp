@@ -1,11 +1,11 @@
 #include "parse/syntax_errors.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "RFlowParser.h"
 #include "diagnostics/suggest.h"
@@ -20,9 +20,20 @@ using P = RFlowParser;
 
 bool isTopLevelKeyword(size_t type) {
   switch (type) {
-    case P::KW_MODULE: case P::KW_IMPORT: case P::KW_RECORD: case P::KW_ENUM: case P::KW_CONST:
-    case P::KW_ROLE: case P::KW_SIGNAL: case P::KW_CONNECTOR: case P::KW_FN: case P::KW_DECISION:
-    case P::KW_POLICY: case P::KW_WORKFLOW: case P::KW_TEST: case P::KW_ON:
+    case P::KW_MODULE:
+    case P::KW_IMPORT:
+    case P::KW_RECORD:
+    case P::KW_ENUM:
+    case P::KW_CONST:
+    case P::KW_ROLE:
+    case P::KW_SIGNAL:
+    case P::KW_CONNECTOR:
+    case P::KW_FN:
+    case P::KW_DECISION:
+    case P::KW_POLICY:
+    case P::KW_WORKFLOW:
+    case P::KW_TEST:
+    case P::KW_ON:
       return true;
     default:
       return false;
@@ -31,16 +42,38 @@ bool isTopLevelKeyword(size_t type) {
 
 namespace {
 
-bool isReservedWord(size_t type) { return type >= P::KW_MODULE && type <= P::KW_MAP; }
-bool isContextualKeyword(size_t type) { return type >= P::KW_EVENT && type <= P::KW_REFUSED; }
+bool isReservedWord(size_t type) {
+  return type >= P::KW_MODULE && type <= P::KW_MAP;
+}
+bool isContextualKeyword(size_t type) {
+  return type >= P::KW_EVENT && type <= P::KW_REFUSED;
+}
 
 bool isExpressionStart(size_t type) {
   switch (type) {
-    case P::INT: case P::DECIMAL: case P::MONEY: case P::DURATION: case P::BAD_NUMBER:
-    case P::BAD_MONEY: case P::SINGLE_QUOTED: case P::KW_TRUE: case P::KW_FALSE: case P::KW_NONE: case P::STR_OPEN:
-    case P::LPAREN: case P::LBRACK: case P::KW_MAP: case P::KW_APPROVAL: case P::KW_TASK:
-    case P::KW_AWAIT: case P::KW_START: case P::KW_SPAWN: case P::IDENT: case P::MINUS:
-    case P::KW_NOT: case P::KW_IF:
+    case P::INT:
+    case P::DECIMAL:
+    case P::MONEY:
+    case P::DURATION:
+    case P::BAD_NUMBER:
+    case P::BAD_MONEY:
+    case P::SINGLE_QUOTED:
+    case P::KW_TRUE:
+    case P::KW_FALSE:
+    case P::KW_NONE:
+    case P::STR_OPEN:
+    case P::LPAREN:
+    case P::LBRACK:
+    case P::KW_MAP:
+    case P::KW_APPROVAL:
+    case P::KW_TASK:
+    case P::KW_AWAIT:
+    case P::KW_START:
+    case P::KW_SPAWN:
+    case P::IDENT:
+    case P::MINUS:
+    case P::KW_NOT:
+    case P::KW_IF:
       return true;
     default:
       return isContextualKeyword(type);
@@ -50,14 +83,22 @@ bool isExpressionStart(size_t type) {
 // How a token type is written: "`=`", "a string", "the end of the file".
 std::string spell(const antlr4::dfa::Vocabulary& vocabulary, size_t type) {
   switch (type) {
-    case P::NEWLINE: return "a line break";
-    case P::HEAD_LBRACE: return "`{`";
-    case P::STR_OPEN: return "a string";
-    case P::INT: return "a whole number";
-    case P::DURATION: return "a duration";
-    case P::IDENT: return "a name";
-    case antlr4::Token::EOF: return "the end of the file";
-    default: break;
+    case P::NEWLINE:
+      return "a line break";
+    case P::HEAD_LBRACE:
+      return "`{`";
+    case P::STR_OPEN:
+      return "a string";
+    case P::INT:
+      return "a whole number";
+    case P::DURATION:
+      return "a duration";
+    case P::IDENT:
+      return "a name";
+    case antlr4::Token::EOF:
+      return "the end of the file";
+    default:
+      break;
   }
   const std::string literal = vocabulary.getLiteralName(type);
   if (literal.size() >= 2 && literal.front() == '\'') {
@@ -70,10 +111,14 @@ std::string spell(const antlr4::dfa::Vocabulary& vocabulary, size_t type) {
 std::string found(const antlr4::Token* token) {
   switch (token->getType()) {
     case P::NEWLINE:
-    case P::STR_UNTERMINATED: return "the end of the line";
-    case antlr4::Token::EOF: return "the end of the file";
-    case P::STR_OPEN: return "a string";
-    default: break;
+    case P::STR_UNTERMINATED:
+      return "the end of the line";
+    case antlr4::Token::EOF:
+      return "the end of the file";
+    case P::STR_OPEN:
+      return "a string";
+    default:
+      break;
   }
   std::string text = token->getText();
   if (text.size() > 24) text = text.substr(0, 21) + "...";
@@ -100,13 +145,17 @@ bool insideRule(antlr4::ParserRuleContext* ctx, std::initializer_list<size_t> ru
 std::string describeExpected(antlr4::Parser* parser, const antlr4::misc::IntervalSet& expected) {
   std::vector<size_t> types;
   for (ssize_t t : expected.toList()) {
-    if (t >= 0 || t == static_cast<ssize_t>(antlr4::Token::EOF)) types.push_back(static_cast<size_t>(t));
+    if (t >= 0 || t == static_cast<ssize_t>(antlr4::Token::EOF))
+      types.push_back(static_cast<size_t>(t));
   }
-  const auto has = [&](size_t type) { return std::find(types.begin(), types.end(), type) != types.end(); };
+  const auto has = [&](size_t type) {
+    return std::find(types.begin(), types.end(), type) != types.end();
+  };
   const auto expression_starts = std::count_if(types.begin(), types.end(), isExpressionStart);
   if (has(P::KW_LET) && has(P::KW_RETURN)) return "a statement";
   if (has(P::KW_RECORD) && has(P::KW_WORKFLOW)) return "a declaration";
-  if (has(P::INT) && has(P::STR_OPEN) && has(P::LPAREN) && expression_starts >= 5) return "an expression";
+  if (has(P::INT) && has(P::STR_OPEN) && has(P::LPAREN) && expression_starts >= 5)
+    return "an expression";
   // Clause words are names too; only a clause list lacks the other contextual keywords.
   if (has(P::KW_ASSIGN) && has(P::KW_DUE) && has(P::KW_ESCALATE) && !has(P::KW_TIMES)) {
     return "a clause such as `assign`, `due` or `escalate`";
@@ -143,9 +192,12 @@ std::string afterPrevious(ParseSession& session, const antlr4::Token* offending)
                          offending->getType() == antlr4::Token::EOF;
   if (!same_line) return "";
   switch (prev->getType()) {
-    case P::STR_CLOSE: return " after the string";
-    case P::RBRACE: return " after `}`";
-    default: break;
+    case P::STR_CLOSE:
+      return " after the string";
+    case P::RBRACE:
+      return " after `}`";
+    default:
+      break;
   }
   const std::string text = prev->getText();
   if (text.empty() || text.size() > 24) return "";
@@ -154,12 +206,12 @@ std::string afterPrevious(ParseSession& session, const antlr4::Token* offending)
 
 // Statement keywords a misspelled first word is compared with.
 constexpr std::array<std::string_view, 21> kStatementKeywords = {
-    "let", "var", "if", "match", "for", "while", "return", "fail", "try", "parallel", "sleep",
-    "note", "notify", "require", "mock", "advance", "expect", "approve", "reject", "complete",
-    "send"};
+    "let",  "var",     "if",       "match",   "for",    "while",    "return",
+    "fail", "try",     "parallel", "sleep",   "note",   "notify",   "require",
+    "mock", "advance", "expect",   "approve", "reject", "complete", "send"};
 constexpr std::array<std::string_view, 14> kDeclarationKeywords = {
-    "workflow", "record", "enum", "const", "role", "signal", "connector", "fn", "decision",
-    "policy", "test", "on", "module", "import"};
+    "workflow", "record",   "enum",   "const", "role", "signal", "connector",
+    "fn",       "decision", "policy", "test",  "on",   "module", "import"};
 
 std::optional<std::string> misspelledKeyword(const antlr4::Token* token,
                                              std::span<const std::string_view> keywords) {
@@ -173,17 +225,27 @@ std::optional<std::string> misspelledKeyword(const antlr4::Token* token,
 std::pair<std::string_view, std::string_view> listConstruct(antlr4::ParserRuleContext* ctx) {
   for (; ctx != nullptr; ctx = dynamic_cast<antlr4::ParserRuleContext*>(ctx->parent)) {
     switch (ctx->getRuleIndex()) {
-      case P::RuleStmtList: return {"statement", ";"};
-      case P::RuleClauseBlock: return {"clause", ";"};
+      case P::RuleStmtList:
+        return {"statement", ";"};
+      case P::RuleClauseBlock:
+        return {"clause", ";"};
       case P::RuleFieldList:
-      case P::RuleFieldInits: return {"field", ","};
-      case P::RuleEnumDecl: return {"member", ","};
-      case P::RuleDecisionDecl: return {"rule", ";"};
-      case P::RuleMatchStmt: return {"match arm", ","};
-      case P::RuleParallelStmt: return {"branch", ";"};
-      case P::RuleMapLiteral: return {"entry", ","};
-      case P::RuleConnectorDecl: return {"operation", ";"};
-      default: break;
+      case P::RuleFieldInits:
+        return {"field", ","};
+      case P::RuleEnumDecl:
+        return {"member", ","};
+      case P::RuleDecisionDecl:
+        return {"rule", ";"};
+      case P::RuleMatchStmt:
+        return {"match arm", ","};
+      case P::RuleParallelStmt:
+        return {"branch", ";"};
+      case P::RuleMapLiteral:
+        return {"entry", ","};
+      case P::RuleConnectorDecl:
+        return {"operation", ";"};
+      default:
+        break;
     }
   }
   return {"line", ";"};
@@ -191,8 +253,21 @@ std::pair<std::string_view, std::string_view> listConstruct(antlr4::ParserRuleCo
 
 bool isBinaryOperator(size_t type) {
   switch (type) {
-    case P::PLUS: case P::MINUS: case P::STAR: case P::SLASH: case P::PERCENT: case P::EQ: case P::NE:
-    case P::LT: case P::LE: case P::GT: case P::GE: case P::KW_IN: case P::KW_AND: case P::KW_OR: case P::QQ:
+    case P::PLUS:
+    case P::MINUS:
+    case P::STAR:
+    case P::SLASH:
+    case P::PERCENT:
+    case P::EQ:
+    case P::NE:
+    case P::LT:
+    case P::LE:
+    case P::GT:
+    case P::GE:
+    case P::KW_IN:
+    case P::KW_AND:
+    case P::KW_OR:
+    case P::QQ:
       return true;
     default:
       return false;
@@ -201,8 +276,13 @@ bool isBinaryOperator(size_t type) {
 
 bool isSeparatorOrOpener(size_t type) {
   switch (type) {
-    case P::NEWLINE: case P::SEMI: case P::COMMA: case P::LBRACE: case P::HEAD_LBRACE:
-    case P::LPAREN: case P::LBRACK:
+    case P::NEWLINE:
+    case P::SEMI:
+    case P::COMMA:
+    case P::LBRACE:
+    case P::HEAD_LBRACE:
+    case P::LPAREN:
+    case P::LBRACK:
       return true;
     default:
       return false;
@@ -212,11 +292,20 @@ bool isSeparatorOrOpener(size_t type) {
 bool reportForeignOperator(ParseSession& session, const antlr4::Token* token) {
   std::string_view replacement;
   switch (token->getType()) {
-    case P::AMP_AMP: replacement = "and"; break;
-    case P::PIPE_PIPE: replacement = "or"; break;
-    case P::BANG: replacement = "not"; break;
-    case P::COMPOUND_ASSIGN: replacement = "x = x + …"; break;
-    default: return false;
+    case P::AMP_AMP:
+      replacement = "and";
+      break;
+    case P::PIPE_PIPE:
+      replacement = "or";
+      break;
+    case P::BANG:
+      replacement = "not";
+      break;
+    case P::COMPOUND_ASSIGN:
+      replacement = "x = x + …";
+      break;
+    default:
+      return false;
   }
   const source::Span span = session.span(token);
   const std::string text = token->getText();
@@ -233,7 +322,9 @@ bool reportForeignOperator(ParseSession& session, const antlr4::Token* token) {
 bool reportLowercaseCurrency(ParseSession& session, const antlr4::Token* token) {
   if (token->getType() != P::IDENT) return false;
   const std::string text = token->getText();
-  if (text.size() != 3 || !std::all_of(text.begin(), text.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })) {
+  if (text.size() != 3 || !std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isalpha(static_cast<unsigned char>(c));
+      })) {
     return false;
   }
   const antlr4::Token* prev = session.previousSignificant(token->getTokenIndex());
@@ -242,7 +333,8 @@ bool reportLowercaseCurrency(ParseSession& session, const antlr4::Token* token) 
     return false;
   }
   std::string upper = text;
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : upper)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const source::Span span = session.span(token);
   session.error(span, diag::MoneyWithoutCurrency, prev->getText(), upper)
       .fix(fmt::format("write `{}`", upper), {{session.location(span), upper}})
@@ -282,7 +374,8 @@ const antlr4::Token* braceOnNextLine(ParseSession& session, const antlr4::Token*
 bool lastItemStartsBefore(antlr4::ParserRuleContext* ctx, const antlr4::Token* token) {
   for (auto it = ctx->children.rbegin(); it != ctx->children.rend(); ++it) {
     if (auto* item = dynamic_cast<antlr4::ParserRuleContext*>(*it)) {
-      return item->getStart() != nullptr && item->getStart()->getTokenIndex() <= token->getTokenIndex();
+      return item->getStart() != nullptr &&
+             item->getStart()->getTokenIndex() <= token->getTokenIndex();
     }
   }
   return false;
@@ -328,7 +421,8 @@ bool reportUnclosed(ParseSession& session, antlr4::Parser* parser, const antlr4:
 
 void reportNestingTooDeep(ParseSession& session, antlr4::Token* offending) {
   if (!session.takeNestingReport()) return;
-  session.error(session.reportSpan(offending), diag::NestingTooDeep, grammar::kMaxParserNesting).emit();
+  session.error(session.reportSpan(offending), diag::NestingTooDeep, grammar::kMaxParserNesting)
+      .emit();
 }
 
 void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::Token* offending,
@@ -344,7 +438,8 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
   if ((type == P::RPAREN || type == P::RBRACK || type == P::RBRACE) && session.match(index) < 0 &&
       kind != SyntaxErrorKind::kMissing) {
     const std::string_view opener = type == P::RPAREN ? "(" : type == P::RBRACK ? "[" : "{";
-    session.error(session.span(offending), diag::UnmatchedClosing, offending->getText(), opener).emit();
+    session.error(session.span(offending), diag::UnmatchedClosing, offending->getText(), opener)
+        .emit();
     return;
   }
 
@@ -352,8 +447,10 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
 
   // A construct cut short: by the end of the file, by a declaration keyword starting a
   // line, or (for parentheses, which ignore line breaks) by a line the lexer closed.
-  const bool cut = type == antlr4::Token::EOF || (isTopLevelKeyword(type) && session.startsLine(index));
-  if (expected.contains(static_cast<size_t>(P::RBRACE)) && (cut || kind == SyntaxErrorKind::kMissing) &&
+  const bool cut =
+      type == antlr4::Token::EOF || (isTopLevelKeyword(type) && session.startsLine(index));
+  if (expected.contains(static_cast<size_t>(P::RBRACE)) &&
+      (cut || kind == SyntaxErrorKind::kMissing) &&
       reportUnclosed(session, parser, offending, P::RBRACE)) {
     return;
   }
@@ -362,12 +459,14 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
   const antlr4::Token* preceding = session.previousSignificant(index);
   const bool new_line = preceding != nullptr && preceding->getLine() < offending->getLine();
   if (expected.contains(static_cast<size_t>(P::RPAREN)) &&
-      (cut || new_line || type == P::NEWLINE || type == P::RBRACE || kind == SyntaxErrorKind::kMissing) &&
+      (cut || new_line || type == P::NEWLINE || type == P::RBRACE ||
+       kind == SyntaxErrorKind::kMissing) &&
       reportUnclosed(session, parser, offending, P::RPAREN)) {
     return;
   }
   if (expected.contains(static_cast<size_t>(P::RBRACK)) &&
-      (cut || new_line || type == P::NEWLINE || type == P::RBRACE || kind == SyntaxErrorKind::kMissing) &&
+      (cut || new_line || type == P::NEWLINE || type == P::RBRACE ||
+       kind == SyntaxErrorKind::kMissing) &&
       reportUnclosed(session, parser, offending, P::RBRACK)) {
     return;
   }
@@ -389,8 +488,9 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
     const bool same_line = prev != nullptr && prev->getLine() == offending->getLine();
     if (parser->getContext()->getRuleIndex() == P::RuleFile) {
       if (same_line && prev->getType() != P::SEMI) {
-        session.error(session.span(offending), diag::UnexpectedToken, found(offending),
-                      " after the end of the declaration")
+        session
+            .error(session.span(offending), diag::UnexpectedToken, found(offending),
+                   " after the end of the declaration")
             .emit();
         return;
       }
@@ -402,36 +502,46 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
     // and what follows it on that line makes no sense. The problem is the operator.
     if (const antlr4::Token* first = lineStart(session, offending)) {
       const antlr4::Token* before = session.previousSignificant(first->getTokenIndex());
-      if (before != nullptr && before->getLine() < first->getLine() && isBinaryOperator(before->getType()) &&
+      if (before != nullptr && before->getLine() < first->getLine() &&
+          isBinaryOperator(before->getType()) &&
           lastItemStartsBefore(parser->getContext(), before)) {
         const uint32_t end = session.span(before).end;
-        session.error({end, end}, diag::ExpectedSomething, "an expression after `" + before->getText() + "`",
-                      "the end of the line")
+        session
+            .error({end, end}, diag::ExpectedSomething,
+                   "an expression after `" + before->getText() + "`", "the end of the line")
             .emit();
         return;
       }
     }
-    if (prev != nullptr && prev->getLine() == offending->getLine() && !isSeparatorOrOpener(prev->getType())) {
+    if (prev != nullptr && prev->getLine() == offending->getLine() &&
+        !isSeparatorOrOpener(prev->getType())) {
       if (reportUnknownKeyword(session, lineStart(session, offending), kStatementKeywords)) return;
-      if (insideRule(parser->getContext(), {P::RuleArgList, P::RuleParamList, P::RuleListLiteral})) {
-        session.error(session.reportSpan(offending), diag::ExpectedSomething,
-                      describeExpected(parser, expected), found(offending))
+      if (insideRule(parser->getContext(),
+                     {P::RuleArgList, P::RuleParamList, P::RuleListLiteral})) {
+        session
+            .error(session.reportSpan(offending), diag::ExpectedSomething,
+                   describeExpected(parser, expected), found(offending))
             .emit();
         return;
       }
       const auto [construct, separator] = listConstruct(parser->getContext());
-      session.error(session.span(offending), diag::MissingSeparator, construct, found(offending), separator)
+      session
+          .error(session.span(offending), diag::MissingSeparator, construct, found(offending),
+                 separator)
           .emit();
       return;
     }
     // At the start of a line: say what the list wanted there.
     if (prev == nullptr || !same_line) {
-      session.error(session.span(offending), diag::ExpectedSomething, describeExpected(parser, expected),
-                    found(offending))
+      session
+          .error(session.span(offending), diag::ExpectedSomething,
+                 describeExpected(parser, expected), found(offending))
           .emit();
       return;
     }
-    session.error(session.span(offending), diag::UnexpectedToken, found(offending), afterPrevious(session, offending))
+    session
+        .error(session.span(offending), diag::UnexpectedToken, found(offending),
+               afterPrevious(session, offending))
         .emit();
     return;
   }
@@ -439,13 +549,16 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
   if ((kind == SyntaxErrorKind::kExtraneous || kind == SyntaxErrorKind::kUnfitting) &&
       (type == P::NEWLINE || type == antlr4::Token::EOF)) {
     // Something is missing, and ANTLR cannot say what: the construct just stops.
-    session.error(session.reportSpan(offending), diag::ExpectedSomething,
-                  "more" + afterPrevious(session, offending), found(offending))
+    session
+        .error(session.reportSpan(offending), diag::ExpectedSomething,
+               "more" + afterPrevious(session, offending), found(offending))
         .emit();
     return;
   }
   if (kind == SyntaxErrorKind::kExtraneous || kind == SyntaxErrorKind::kUnfitting) {
-    session.error(session.span(offending), diag::UnexpectedToken, found(offending), afterPrevious(session, offending))
+    session
+        .error(session.span(offending), diag::UnexpectedToken, found(offending),
+               afterPrevious(session, offending))
         .emit();
     return;
   }
@@ -470,13 +583,17 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
   const antlr4::Token* prev = session.previousSignificant(index);
   if (prev != nullptr && session.startsLine(index) && prev->getLine() < offending->getLine()) {
     const uint32_t end = session.span(prev).end;
-    session.error({end, end}, diag::ExpectedSomething,
-                  describeExpected(parser, expected) + " after `" + prev->getText() + "`", "the end of the line")
+    session
+        .error({end, end}, diag::ExpectedSomething,
+               describeExpected(parser, expected) + " after `" + prev->getText() + "`",
+               "the end of the line")
         .emit();
     return;
   }
-  session.error(session.reportSpan(offending), diag::ExpectedSomething,
-                describeExpected(parser, expected) + afterPrevious(session, offending), found(offending))
+  session
+      .error(session.reportSpan(offending), diag::ExpectedSomething,
+             describeExpected(parser, expected) + afterPrevious(session, offending),
+             found(offending))
       .emit();
 }
 

@@ -9,7 +9,9 @@ namespace rflow::parse {
 namespace diag = diagnostics::diag;
 using namespace rflow::syntax;
 
-TreeBuilder::TreeBuilder(ParseSession& session) : session_(session) { indexDocComments(); }
+TreeBuilder::TreeBuilder(ParseSession& session) : session_(session) {
+  indexDocComments();
+}
 
 // ---------------------------------------------------------------------------------------
 // Positions, names, docs
@@ -23,9 +25,13 @@ source::Span TreeBuilder::span(antlr4::tree::TerminalNode* node) const {
   return node == nullptr ? source::Span{} : session_.span(node->getSymbol());
 }
 
-std::string TreeBuilder::text(antlr4::tree::TerminalNode* node) const { return text(span(node)); }
+std::string TreeBuilder::text(antlr4::tree::TerminalNode* node) const {
+  return text(span(node));
+}
 
-std::string TreeBuilder::text(source::Span s) const { return std::string(session_.file().text(s)); }
+std::string TreeBuilder::text(source::Span s) const {
+  return std::string(session_.file().text(s));
+}
 
 Ident TreeBuilder::ident(P::NameContext* ctx) const {
   if (ctx == nullptr) return {};
@@ -43,20 +49,23 @@ Path TreeBuilder::path(P::QualifiedNameContext* ctx) const {
   Path out;
   if (ctx == nullptr) return out;
   if (ctx->name() != nullptr) out.push_back(ident(ctx->name()));
-  for (P::MemberNameContext* m : ctx->memberName()) out.push_back(ident(m));
+  for (P::MemberNameContext* m : ctx->memberName())
+    out.push_back(ident(m));
   return out;
 }
 
 Path TreeBuilder::path(P::ModuleNameContext* ctx) const {
   Path out;
   if (ctx == nullptr) return out;
-  for (P::MemberNameContext* m : ctx->memberName()) out.push_back(ident(m));
+  for (P::MemberNameContext* m : ctx->memberName())
+    out.push_back(ident(m));
   return out;
 }
 
 void TreeBuilder::indexDocComments() {
   size_t last_line = 1;
-  for (const antlr4::Token* t : session_.tokens()) last_line = std::max(last_line, t->getLine());
+  for (const antlr4::Token* t : session_.tokens())
+    last_line = std::max(last_line, t->getLine());
   busy_lines_.assign(last_line + 2, false);
   for (const antlr4::Token* t : session_.tokens()) {
     const size_t type = t->getType();
@@ -65,11 +74,13 @@ void TreeBuilder::indexDocComments() {
       // A doc line holds the `///` comment and nothing before it.
       const source::Span s = session_.span(t);
       const auto line_start = session_.file().lineStart(static_cast<uint32_t>(t->getLine()));
-      const std::string_view before = session_.file().text().substr(line_start, s.begin - line_start);
+      const std::string_view before =
+          session_.file().text().substr(line_start, s.begin - line_start);
       if (before.find_first_not_of(" \t") == std::string_view::npos) {
         std::string body = text(s).substr(3);
         if (!body.empty() && body.front() == ' ') body.erase(0, 1);
-        while (!body.empty() && (body.back() == '\r' || body.back() == ' ')) body.pop_back();
+        while (!body.empty() && (body.back() == '\r' || body.back() == ' '))
+          body.pop_back();
         doc_lines_[t->getLine()] = std::move(body);
         continue;
       }
@@ -77,7 +88,8 @@ void TreeBuilder::indexDocComments() {
     // Anything else marks every line it spans as taken.
     const source::Span s = session_.span(t);
     const size_t end_line = session_.file().line(s.end > s.begin ? s.end - 1 : s.begin);
-    for (size_t line = t->getLine(); line <= end_line && line < busy_lines_.size(); ++line) busy_lines_[line] = true;
+    for (size_t line = t->getLine(); line <= end_line && line < busy_lines_.size(); ++line)
+      busy_lines_[line] = true;
   }
   for (const auto& [line, _] : doc_lines_) {
     if (line < busy_lines_.size()) busy_lines_[line] = false;
@@ -90,7 +102,8 @@ std::string TreeBuilder::docAbove(antlr4::ParserRuleContext* ctx) const {
   if (!session_.startsLine(ctx->getStart()->getTokenIndex())) return {};
   size_t line = ctx->getStart()->getLine();
   // Skip blank lines between the doc block and what it documents.
-  while (line > 1 && !doc_lines_.count(line - 1) && !busy_lines_[line - 1]) --line;
+  while (line > 1 && !doc_lines_.count(line - 1) && !busy_lines_[line - 1])
+    --line;
   std::vector<const std::string*> lines;
   while (line > 1 && doc_lines_.count(line - 1)) {
     lines.push_back(&doc_lines_.at(line - 1));
@@ -111,15 +124,18 @@ syntax::File TreeBuilder::build(P::FileContext* ctx) {
   syntax::File file;
   file.file = session_.fileId();
   if (ctx != nullptr) {
-    for (P::TopLevelContext* top : ctx->topLevel()) topLevel(top, file);
+    for (P::TopLevelContext* top : ctx->topLevel())
+      topLevel(top, file);
   }
   if (file.module.empty() && file.module_span.empty()) {
     // Suggest the file's name as the module name.
     std::string stem = session_.file().path();
-    if (const auto slash = stem.find_last_of('/'); slash != std::string::npos) stem = stem.substr(slash + 1);
+    if (const auto slash = stem.find_last_of('/'); slash != std::string::npos)
+      stem = stem.substr(slash + 1);
     if (const auto dot = stem.find('.'); dot != std::string::npos) stem = stem.substr(0, dot);
     std::string name;
-    for (char c : stem) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    for (char c : stem)
+      name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
     if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) name = "main";
     session_.error({0, 0}, diag::MissingModuleLine, name)
         .fix("add a `module` line", {{session_.location({0, 0}), "module " + name + "\n"}})
@@ -155,19 +171,22 @@ void TreeBuilder::topLevel(P::TopLevelContext* ctx, syntax::File& file) {
   if (ctx == nullptr || ctx->getStart() == nullptr) return;
   const source::Span whole = span(ctx);
   if (!session_.startsLine(ctx->getStart()->getTokenIndex())) {
-    session_.error(whole.begin == whole.end ? whole : source::Span{whole.begin, whole.begin + 1},
-                   diag::DeclarationNotOnOwnLine)
+    session_
+        .error(whole.begin == whole.end ? whole : source::Span{whole.begin, whole.begin + 1},
+               diag::DeclarationNotOnOwnLine)
         .emit();
   }
   if (auto* m = ctx->moduleDecl()) {
     if (!file.module.empty() || !file.module_span.empty()) {
       const auto line = session_.file().line(file.module_span.begin);
       std::string previous;
-      for (const Ident& i : file.module) previous += (previous.empty() ? "" : ".") + i.text;
+      for (const Ident& i : file.module)
+        previous += (previous.empty() ? "" : ".") + i.text;
       session_.error(span(m), diag::DuplicateModuleLine, previous, line).emit();
       return;
     }
-    if (!file.imports.empty() || !file.decls.empty()) session_.error(span(m), diag::ModuleLineNotFirst).emit();
+    if (!file.imports.empty() || !file.decls.empty())
+      session_.error(span(m), diag::ModuleLineNotFirst).emit();
     file.module = path(m->moduleName());
     file.module_span = span(m);
     return;
@@ -203,20 +222,22 @@ std::optional<syntax::Decl> TreeBuilder::declaration(P::TopLevelContext* ctx) {
     }
     return finish(c->name(), std::move(e));
   }
-  if (auto* c = ctx->constDecl()) return finish(c->name(), ConstDecl{optionalType(c->type()), box(c->expr())});
+  if (auto* c = ctx->constDecl())
+    return finish(c->name(), ConstDecl{optionalType(c->type()), box(c->expr())});
   if (auto* c = ctx->roleDecl()) {
     RoleDecl r;
     if (c->stringLit() != nullptr) r.title = string(c->stringLit());
     return finish(c->name(), std::move(r));
   }
   if (auto* c = ctx->signalDecl()) {
-    return finish(c->name(), SignalDecl{c->fieldList() ? fields(c->fieldList()) : std::vector<FieldDecl>{}});
+    return finish(c->name(),
+                  SignalDecl{c->fieldList() ? fields(c->fieldList()) : std::vector<FieldDecl>{}});
   }
   if (auto* c = ctx->connectorDecl()) {
     ConnectorDecl conn;
     for (P::ConnectorOpContext* op : c->connectorOp()) {
-      conn.ops.push_back({ident(op->memberName()), params(op->paramList()), optionalType(op->type()),
-                          docAbove(op), span(op)});
+      conn.ops.push_back({ident(op->memberName()), params(op->paramList()),
+                          optionalType(op->type()), docAbove(op), span(op)});
     }
     return finish(c->name(), std::move(conn));
   }
@@ -255,8 +276,9 @@ std::optional<syntax::Decl> TreeBuilder::declaration(P::TopLevelContext* ctx) {
   if (auto* c = ctx->policyDecl()) {
     const auto names = c->name();
     PolicyDecl p;
-    p.kind = c->policyKind() != nullptr && c->policyKind()->KW_TASK() != nullptr ? PolicyKind::kTask
-                                                                               : PolicyKind::kApproval;
+    p.kind = c->policyKind() != nullptr && c->policyKind()->KW_TASK() != nullptr
+                 ? PolicyKind::kTask
+                 : PolicyKind::kApproval;
     if (names.size() > 1) p.param = ident(names[1]);
     p.when = box(c->expr());
     p.body = block(c->block());
@@ -290,14 +312,16 @@ std::optional<syntax::Decl> TreeBuilder::declaration(P::TopLevelContext* ctx) {
 std::vector<syntax::Param> TreeBuilder::params(P::ParamListContext* ctx) {
   std::vector<Param> out;
   if (ctx == nullptr) return out;
-  for (P::ParamContext* p : ctx->param()) out.push_back({ident(p->name()), type(p->type()), span(p)});
+  for (P::ParamContext* p : ctx->param())
+    out.push_back({ident(p->name()), type(p->type()), span(p)});
   return out;
 }
 
 std::vector<syntax::FieldDecl> TreeBuilder::fields(P::FieldListContext* ctx) {
   std::vector<FieldDecl> out;
   if (ctx == nullptr) return out;
-  for (P::FieldDeclContext* f : ctx->fieldDecl()) out.push_back(field(f));
+  for (P::FieldDeclContext* f : ctx->fieldDecl())
+    out.push_back(field(f));
   return out;
 }
 
@@ -346,7 +370,8 @@ syntax::TypeRef TreeBuilder::typeAtom(P::TypeAtomContext* ctx) {
   if (ctx->qualifiedName() == nullptr) return t;
   t.kind = TypeRef::Kind::kNamed;
   t.path = path(ctx->qualifiedName());
-  for (P::TypeContext* arg : inner) t.args.push_back(type(arg));
+  for (P::TypeContext* arg : inner)
+    t.args.push_back(type(arg));
   return t;
 }
 

@@ -79,7 +79,8 @@ class TreeBuilder {
   std::vector<syntax::Expr> args(P::ArgListContext* ctx);
   std::vector<syntax::FieldInit> fieldInits(P::FieldInitsContext* ctx);
   std::vector<syntax::Clause> clauses(P::ClauseBlockContext* ctx, bool is_task);
-  syntax::Expr binary(syntax::BinaryOp op, source::Span op_span, syntax::Expr lhs, syntax::Expr rhs);
+  syntax::Expr binary(syntax::BinaryOp op, source::Span op_span, syntax::Expr lhs,
+                      syntax::Expr rhs);
 
   // Every expression node is made here: it gets its id, and the nesting limit is
   // enforced (an over-deep node is reported once and replaced by an error node).

@@ -1,8 +1,8 @@
 // Expressions, literals and strings (language.md §2, §3, §5a). See tree_builder.h.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-
-#include <fmt/format.h>
 
 #include "diagnostics/suggest.h"
 #include "parse/literals.h"
@@ -24,7 +24,8 @@ void forEachChildId(const Expr& e, F&& f) {
   };
   std::visit(Overloaded{
                  [&](const StringExpr& x) {
-                   for (const StringPart& p : x.parts) one(p.expr);
+                   for (const StringPart& p : x.parts)
+                     one(p.expr);
                  },
                  [&](const MemberExpr& x) { one(x.object); },
                  [&](const IndexExpr& x) {
@@ -33,7 +34,8 @@ void forEachChildId(const Expr& e, F&& f) {
                  },
                  [&](const CallExpr& x) {
                    one(x.callee);
-                   for (const Expr& a : x.args) f(a.id);
+                   for (const Expr& a : x.args)
+                     f(a.id);
                    if (x.options) {
                      one(x.options->retry);
                      one(x.options->every);
@@ -52,7 +54,8 @@ void forEachChildId(const Expr& e, F&& f) {
                    one(x.else_expr);
                  },
                  [&](const ListExpr& x) {
-                   for (const Expr& a : x.elements) f(a.id);
+                   for (const Expr& a : x.elements)
+                     f(a.id);
                  },
                  [&](const MapExpr& x) {
                    for (const MapEntry& m : x.entries) {
@@ -61,14 +64,16 @@ void forEachChildId(const Expr& e, F&& f) {
                    }
                  },
                  [&](const RecordExpr& x) {
-                   for (const FieldInit& fi : x.fields) one(fi.value);
+                   for (const FieldInit& fi : x.fields)
+                     one(fi.value);
                  },
                  [&](const ApprovalExpr& x) {
                    one(x.title);
                    for (const Clause& c : x.clauses) {
                      one(c.value);
                      one(c.target);
-                     for (const FieldInit& fi : c.data) one(fi.value);
+                     for (const FieldInit& fi : c.data)
+                       one(fi.value);
                    }
                  },
                  [&](const TaskExpr& x) {
@@ -76,12 +81,14 @@ void forEachChildId(const Expr& e, F&& f) {
                    for (const Clause& c : x.clauses) {
                      one(c.value);
                      one(c.target);
-                     for (const FieldInit& fi : c.data) one(fi.value);
+                     for (const FieldInit& fi : c.data)
+                       one(fi.value);
                    }
                  },
                  [&](const AwaitExpr& x) { one(x.timeout); },
                  [&](const StartExpr& x) {
-                   for (const Expr& a : x.args) f(a.id);
+                   for (const Expr& a : x.args)
+                     f(a.id);
                  },
                  [](const auto&) {},
              },
@@ -90,8 +97,8 @@ void forEachChildId(const Expr& e, F&& f) {
 
 constexpr std::array<std::string_view, 7> kApprovalClauses = {
     "assign", "requested_by", "amount", "approvers", "due", "escalate", "data"};
-constexpr std::array<std::string_view, 6> kTaskClauses = {
-    "assign", "requested_by", "due", "escalate", "data", "form"};
+constexpr std::array<std::string_view, 6> kTaskClauses = {"assign",   "requested_by", "due",
+                                                          "escalate", "data",         "form"};
 
 }  // namespace
 
@@ -99,7 +106,8 @@ syntax::Expr TreeBuilder::make(source::Span span, syntax::Expr::Data data) {
   Expr e{span, next_expr_id_++, std::move(data)};
   uint16_t height = 1;
   forEachChildId(e, [&](uint32_t child) {
-    if (child < heights_.size()) height = std::max<uint16_t>(height, static_cast<uint16_t>(heights_[child] + 1));
+    if (child < heights_.size())
+      height = std::max<uint16_t>(height, static_cast<uint16_t>(heights_[child] + 1));
   });
   if (height + block_depth_ > kMaxNestingDepth) {
     if (session_.takeNestingReport()) {
@@ -113,7 +121,9 @@ syntax::Expr TreeBuilder::make(source::Span span, syntax::Expr::Data data) {
   return e;
 }
 
-syntax::Expr TreeBuilder::error(source::Span span) { return make(span, ErrorExpr{}); }
+syntax::Expr TreeBuilder::error(source::Span span) {
+  return make(span, ErrorExpr{});
+}
 
 syntax::Box<syntax::Expr> TreeBuilder::box(P::ExprContext* ctx) {
   if (ctx == nullptr) return {};
@@ -133,7 +143,8 @@ syntax::Expr TreeBuilder::expr(P::ExprContext* ctx) {
     Expr cond = part(0);
     Expr then_expr = part(1);
     Expr else_expr = part(2);
-    return make(span(ctx), ConditionalExpr{std::move(cond), std::move(then_expr), std::move(else_expr)});
+    return make(span(ctx),
+                ConditionalExpr{std::move(cond), std::move(then_expr), std::move(else_expr)});
   }
   if (ctx->coalesceExpr() == nullptr) return error(span(ctx));
   return coalesce(ctx->coalesceExpr());
@@ -146,8 +157,8 @@ syntax::Expr TreeBuilder::coalesce(P::CoalesceExprContext* ctx) {
   // `??` groups to the right: a ?? b ?? c is a ?? (b ?? c).
   Expr result = orExpr(operands.back());
   for (size_t i = operands.size() - 1; i-- > 0;) {
-    result = binary(BinaryOp::kCoalesce, i < ops.size() ? span(ops[i]) : source::Span{}, orExpr(operands[i]),
-                    std::move(result));
+    result = binary(BinaryOp::kCoalesce, i < ops.size() ? span(ops[i]) : source::Span{},
+                    orExpr(operands[i]), std::move(result));
   }
   return result;
 }
@@ -158,8 +169,8 @@ syntax::Expr TreeBuilder::orExpr(P::OrExprContext* ctx) {
   if (operands.empty()) return error(span(ctx));
   Expr result = andExpr(operands[0]);
   for (size_t i = 1; i < operands.size(); ++i) {
-    result = binary(BinaryOp::kOr, i - 1 < ops.size() ? span(ops[i - 1]) : source::Span{}, std::move(result),
-                    andExpr(operands[i]));
+    result = binary(BinaryOp::kOr, i - 1 < ops.size() ? span(ops[i - 1]) : source::Span{},
+                    std::move(result), andExpr(operands[i]));
   }
   return result;
 }
@@ -170,8 +181,8 @@ syntax::Expr TreeBuilder::andExpr(P::AndExprContext* ctx) {
   if (operands.empty()) return error(span(ctx));
   Expr result = notExpr(operands[0]);
   for (size_t i = 1; i < operands.size(); ++i) {
-    result = binary(BinaryOp::kAnd, i - 1 < ops.size() ? span(ops[i - 1]) : source::Span{}, std::move(result),
-                    notExpr(operands[i]));
+    result = binary(BinaryOp::kAnd, i - 1 < ops.size() ? span(ops[i - 1]) : source::Span{},
+                    std::move(result), notExpr(operands[i]));
   }
   return result;
 }
@@ -208,8 +219,9 @@ syntax::Expr TreeBuilder::cmpExpr(P::CmpExprContext* ctx) {
     const std::string op1 = text(span(ops[0]));
     const std::string op2 = text(span(ops[1]));
     const std::string suggestion = fmt::format("{} {} {} and {} {} {}", a, op1, b, b, op2, c);
-    session_.error(span(ops[1]), diag::ChainedComparison,
-                   suggestion.size() <= 80 ? suggestion : std::string("a < b and b < c"))
+    session_
+        .error(span(ops[1]), diag::ChainedComparison,
+               suggestion.size() <= 80 ? suggestion : std::string("a < b and b < c"))
         .emit();
     return error(span(ctx));
   }
@@ -233,7 +245,8 @@ syntax::Expr TreeBuilder::addExpr(P::AddExprContext* ctx) {
   Expr result = mulExpr(operands[0]);
   for (size_t i = 1; i < operands.size(); ++i) {
     auto* op = i - 1 < ops.size() ? ops[i - 1] : nullptr;
-    const BinaryOp kind = op != nullptr && op->getSymbol()->getType() == P::MINUS ? BinaryOp::kSub : BinaryOp::kAdd;
+    const BinaryOp kind =
+        op != nullptr && op->getSymbol()->getType() == P::MINUS ? BinaryOp::kSub : BinaryOp::kAdd;
     result = binary(kind, span(op), std::move(result), mulExpr(operands[i]));
   }
   return result;
@@ -253,7 +266,9 @@ syntax::Expr TreeBuilder::mulExpr(P::MulExprContext* ctx) {
   for (size_t i = 1; i < operands.size(); ++i) {
     auto* op = i - 1 < ops.size() ? ops[i - 1] : nullptr;
     const size_t type = op != nullptr ? op->getSymbol()->getType() : static_cast<size_t>(P::STAR);
-    const BinaryOp kind = type == P::SLASH ? BinaryOp::kDiv : type == P::PERCENT ? BinaryOp::kRem : BinaryOp::kMul;
+    const BinaryOp kind = type == P::SLASH     ? BinaryOp::kDiv
+                          : type == P::PERCENT ? BinaryOp::kRem
+                                               : BinaryOp::kMul;
     result = binary(kind, span(op), std::move(result), unaryExpr(operands[i]));
   }
   return result;
@@ -266,8 +281,9 @@ syntax::Expr TreeBuilder::unaryExpr(P::UnaryExprContext* ctx) {
   Expr result;
   // `-9223372036854775808`: the one int literal whose magnitude alone does not fit.
   P::PrimaryContext* prim = operand->primary();
-  if (!minuses.empty() && operand->postfixOp().empty() && prim != nullptr && prim->literal() != nullptr &&
-      prim->literal()->INT() != nullptr && stripUnderscores(text(prim->literal()->INT())) == "9223372036854775808") {
+  if (!minuses.empty() && operand->postfixOp().empty() && prim != nullptr &&
+      prim->literal() != nullptr && prim->literal()->INT() != nullptr &&
+      stripUnderscores(text(prim->literal()->INT())) == "9223372036854775808") {
     const source::Span s = span(minuses.back()).to(span(operand));
     result = make(s, IntExpr{INT64_MIN});
     minuses.pop_back();
@@ -287,7 +303,8 @@ syntax::Expr TreeBuilder::postfixExpr(P::PostfixExprContext* ctx) {
   for (P::PostfixOpContext* op : ctx->postfixOp()) {
     const source::Span whole = result.span.to(span(op));
     if (op->DOT() != nullptr || op->QDOT() != nullptr) {
-      result = make(whole, MemberExpr{std::move(result), ident(op->memberName()), op->QDOT() != nullptr});
+      result = make(whole,
+                    MemberExpr{std::move(result), ident(op->memberName()), op->QDOT() != nullptr});
     } else if (op->LBRACK() != nullptr) {
       Expr index = op->expr() != nullptr ? expr(op->expr()) : error(whole);
       result = make(whole, IndexExpr{std::move(result), std::move(index)});
@@ -316,7 +333,8 @@ syntax::Expr TreeBuilder::postfixExpr(P::PostfixExprContext* ctx) {
 std::vector<syntax::Expr> TreeBuilder::args(P::ArgListContext* ctx) {
   std::vector<Expr> out;
   if (ctx == nullptr) return out;
-  for (P::ExprContext* e : ctx->expr()) out.push_back(expr(e));
+  for (P::ExprContext* e : ctx->expr())
+    out.push_back(expr(e));
   return out;
 }
 
@@ -340,11 +358,13 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
     inner.span = whole;  // the parentheses belong to what they enclose
     return inner;
   }
-  if (auto* c = ctx->listLiteral()) return make(whole, ListExpr{[&] {
-                                                  std::vector<Expr> elements;
-                                                  for (P::ExprContext* e : c->expr()) elements.push_back(expr(e));
-                                                  return elements;
-                                                }()});
+  if (auto* c = ctx->listLiteral())
+    return make(whole, ListExpr{[&] {
+                  std::vector<Expr> elements;
+                  for (P::ExprContext* e : c->expr())
+                    elements.push_back(expr(e));
+                  return elements;
+                }()});
   if (auto* c = ctx->mapLiteral()) {
     MapExpr m;
     if (c->type() != nullptr) m.value_type = type(c->type());
@@ -358,7 +378,8 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
     }
     return make(whole, std::move(m));
   }
-  if (auto* c = ctx->recordLiteral()) return make(whole, RecordExpr{path(c->qualifiedName()), fieldInits(c->fieldInits())});
+  if (auto* c = ctx->recordLiteral())
+    return make(whole, RecordExpr{path(c->qualifiedName()), fieldInits(c->fieldInits())});
   if (auto* c = ctx->approvalExpr()) {
     ApprovalExpr a;
     if (c->stringLit() != nullptr) a.title = string(c->stringLit());
@@ -376,7 +397,9 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
     if (c->unaryExpr() != nullptr) a.timeout = unaryExpr(c->unaryExpr());
     return make(whole, std::move(a));
   }
-  if (auto* c = ctx->startExpr()) return make(whole, StartExpr{c->KW_SPAWN() != nullptr, path(c->qualifiedName()), args(c->argList())});
+  if (auto* c = ctx->startExpr())
+    return make(whole,
+                StartExpr{c->KW_SPAWN() != nullptr, path(c->qualifiedName()), args(c->argList())});
   if (ctx->name() != nullptr) return make(whole, NameExpr{text(whole)});
   return error(whole);
 }
@@ -390,18 +413,36 @@ std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, boo
     clause.span = span(c);
     clause.keyword_span = session_.span(c->getStart());
     const size_t type = c->getStart()->getType();
-    const auto value = [&]() { return c->expr().empty() ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(c->expr(0))); };
+    const auto value = [&]() {
+      return c->expr().empty() ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(c->expr(0)));
+    };
     switch (type) {
-      case P::KW_ASSIGN: clause.kind = ClauseKind::kAssign; clause.value = value(); break;
-      case P::KW_REQUESTED_BY: clause.kind = ClauseKind::kRequestedBy; clause.value = value(); break;
-      case P::KW_AMOUNT: clause.kind = ClauseKind::kAmount; clause.value = value(); break;
-      case P::KW_APPROVERS: clause.kind = ClauseKind::kApprovers; clause.value = value(); break;
-      case P::KW_DUE: clause.kind = ClauseKind::kDue; clause.value = value(); break;
+      case P::KW_ASSIGN:
+        clause.kind = ClauseKind::kAssign;
+        clause.value = value();
+        break;
+      case P::KW_REQUESTED_BY:
+        clause.kind = ClauseKind::kRequestedBy;
+        clause.value = value();
+        break;
+      case P::KW_AMOUNT:
+        clause.kind = ClauseKind::kAmount;
+        clause.value = value();
+        break;
+      case P::KW_APPROVERS:
+        clause.kind = ClauseKind::kApprovers;
+        clause.value = value();
+        break;
+      case P::KW_DUE:
+        clause.kind = ClauseKind::kDue;
+        clause.value = value();
+        break;
       case P::KW_ESCALATE: {
         clause.kind = ClauseKind::kEscalate;
         const auto exprs = c->expr();
         clause.value = exprs.empty() ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(exprs[0]));
-        clause.target = exprs.size() < 2 ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(exprs[1]));
+        clause.target =
+            exprs.size() < 2 ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(exprs[1]));
         break;
       }
       case P::KW_DATA:
@@ -418,10 +459,12 @@ std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, boo
         const auto suggestion = is_task ? diagnostics::closestMatch(word, kTaskClauses)
                                         : diagnostics::closestMatch(word, kApprovalClauses);
         auto d = session_.error(clause.keyword_span, diag::UnknownClause, word, construct);
-        d.note(std::nullopt, fmt::format("{} takes {}", construct == "a task" ? "a task" : "an approval",
-                                         is_task ? "`assign`, `requested_by`, `due`, `escalate`, `data` and `form`"
-                                                 : "`assign`, `requested_by`, `amount`, `approvers`, `due`, "
-                                                   "`escalate` and `data`"));
+        d.note(
+            std::nullopt,
+            fmt::format("{} takes {}", construct == "a task" ? "a task" : "an approval",
+                        is_task ? "`assign`, `requested_by`, `due`, `escalate`, `data` and `form`"
+                                : "`assign`, `requested_by`, `amount`, `approvers`, `due`, "
+                                  "`escalate` and `data`"));
         if (suggestion) {
           d.fix(fmt::format("replace `{}` with `{}`", word, *suggestion),
                 {{session_.location(clause.keyword_span), *suggestion}});
@@ -430,10 +473,12 @@ std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, boo
         continue;
       }
     }
-    const bool allowed = is_task ? clause.kind != ClauseKind::kAmount && clause.kind != ClauseKind::kApprovers
-                                 : clause.kind != ClauseKind::kForm;
+    const bool allowed =
+        is_task ? clause.kind != ClauseKind::kAmount && clause.kind != ClauseKind::kApprovers
+                : clause.kind != ClauseKind::kForm;
     if (!allowed) {
-      session_.error(clause.keyword_span, diag::ClauseNotAllowed, construct, spelling(clause.kind)).emit();
+      session_.error(clause.keyword_span, diag::ClauseNotAllowed, construct, spelling(clause.kind))
+          .emit();
       continue;
     }
     out.push_back(std::move(clause));
@@ -446,9 +491,12 @@ syntax::Expr TreeBuilder::literal(P::LiteralContext* ctx) {
   const std::string raw = text(whole);
   const auto* token = ctx->getStart();
   switch (token->getType()) {
-    case P::KW_TRUE: return make(whole, BoolExpr{true});
-    case P::KW_FALSE: return make(whole, BoolExpr{false});
-    case P::KW_NONE: return make(whole, NoneExpr{});
+    case P::KW_TRUE:
+      return make(whole, BoolExpr{true});
+    case P::KW_FALSE:
+      return make(whole, BoolExpr{false});
+    case P::KW_NONE:
+      return make(whole, NoneExpr{});
     case P::INT: {
       if (const auto v = parseIntLiteral(raw)) return make(whole, IntExpr{*v});
       session_.error(whole, diag::IntegerTooLarge, raw).emit();
@@ -480,11 +528,14 @@ syntax::Expr TreeBuilder::literal(P::LiteralContext* ctx) {
     }
     case P::BAD_NUMBER: {
       const BadNumber bad = classifyBadNumber(raw);
-      auto d = bad.kind == BadNumber::Kind::kNeedsSpace   ? session_.error(whole, diag::MoneyNeedsSpace, raw)
-               : bad.kind == BadNumber::Kind::kFractional ? session_.error(whole, diag::FractionalDuration, raw)
-                                                          : session_.error(whole, diag::InvalidNumberSuffix, raw);
+      auto d = bad.kind == BadNumber::Kind::kNeedsSpace
+                   ? session_.error(whole, diag::MoneyNeedsSpace, raw)
+               : bad.kind == BadNumber::Kind::kFractional
+                   ? session_.error(whole, diag::FractionalDuration, raw)
+                   : session_.error(whole, diag::InvalidNumberSuffix, raw);
       if (!bad.replacement.empty()) {
-        d.fix(fmt::format("write `{}`", bad.replacement), {{session_.location(whole), bad.replacement}});
+        d.fix(fmt::format("write `{}`", bad.replacement),
+              {{session_.location(whole), bad.replacement}});
       }
       d.emit();
       return error(whole);
@@ -523,7 +574,8 @@ syntax::Expr TreeBuilder::string(P::StringLitContext* ctx) {
     const source::Span s = close != nullptr ? span(open).to(span(close)) : span(open);
     if (e == nullptr) {
       // A `}` the lexer made up to close an unterminated string is empty: no second error.
-      if (close != nullptr && !span(close).empty()) session_.error(s, diag::EmptyInterpolation).emit();
+      if (close != nullptr && !span(close).empty())
+        session_.error(s, diag::EmptyInterpolation).emit();
       return;
     }
     out.parts.push_back({"", expr(e), s});

@@ -1,6 +1,6 @@
 // Statements and blocks (language.md §5, §6). See tree_builder.h.
-#include "syntax/limits.h"
 #include "parse/tree_builder.h"
+#include "syntax/limits.h"
 
 namespace rflow::parse {
 
@@ -44,7 +44,8 @@ syntax::Block TreeBuilder::block(P::BlockContext* ctx, syntax::WorkflowDecl* wor
   return out;
 }
 
-void TreeBuilder::headerClause(P::HeaderClauseContext* ctx, syntax::WorkflowDecl* workflow, bool in_header) {
+void TreeBuilder::headerClause(P::HeaderClauseContext* ctx, syntax::WorkflowDecl* workflow,
+                               bool in_header) {
   const std::string_view word = headerWord(ctx);
   const source::Span keyword = session_.span(ctx->getStart());
   if (workflow == nullptr) {
@@ -56,7 +57,8 @@ void TreeBuilder::headerClause(P::HeaderClauseContext* ctx, syntax::WorkflowDecl
     return;
   }
   const auto duplicate = [&](source::Span previous) {
-    session_.error(keyword, diag::DuplicateHeaderClause, word, session_.file().line(previous.begin)).emit();
+    session_.error(keyword, diag::DuplicateHeaderClause, word, session_.file().line(previous.begin))
+        .emit();
   };
   if (ctx->KW_OWNER() != nullptr) {
     if (workflow->owner) return duplicate(workflow->owner_span);
@@ -82,7 +84,9 @@ void TreeBuilder::headerClause(P::HeaderClauseContext* ctx, syntax::WorkflowDecl
 std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   if (ctx == nullptr) return std::nullopt;
   const source::Span whole = span(ctx);
-  const auto make_stmt = [&](Stmt::Data data) { return std::optional<Stmt>(Stmt{whole, std::move(data)}); };
+  const auto make_stmt = [&](Stmt::Data data) {
+    return std::optional<Stmt>(Stmt{whole, std::move(data)});
+  };
   const auto required = [&](P::ExprContext* e, source::Span fallback) {
     Box<Expr> b = box(e);
     return b ? std::move(b) : Box<Expr>(error(fallback));
@@ -95,9 +99,10 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   if (auto* c = ctx->assignStmt()) {
     Expr target = postfixExpr(c->postfixExpr());
     if (target.kind() != ExprKind::kName && target.kind() != ExprKind::kError) {
-      const std::string_view what = target.kind() == ExprKind::kMember  ? "a field"
-                                    : target.kind() == ExprKind::kIndex ? "an element of a list or map"
-                                                                         : "an expression";
+      const std::string_view what = target.kind() == ExprKind::kMember ? "a field"
+                                    : target.kind() == ExprKind::kIndex
+                                        ? "an element of a list or map"
+                                        : "an expression";
       session_.error(target.span, diag::InvalidAssignmentTarget, what).emit();
     }
     return make_stmt(AssignStmt{std::move(target), span(c->ASSIGN()), required(c->expr(), whole)});
@@ -122,7 +127,8 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
     for (P::MatchArmContext* a : c->matchArm()) {
       MatchArm arm;
       arm.span = span(a);
-      for (P::PatternContext* p : a->pattern()) arm.patterns.push_back(pattern(p));
+      for (P::PatternContext* p : a->pattern())
+        arm.patterns.push_back(pattern(p));
       if (a->block() != nullptr) {
         arm.body = block(a->block());
         arm.braced = true;
@@ -137,7 +143,8 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   if (auto* c = ctx->forStmt()) {
     return make_stmt(ForStmt{ident(c->name()), required(c->expr(), whole), block(c->block())});
   }
-  if (auto* c = ctx->whileStmt()) return make_stmt(WhileStmt{required(c->expr(), whole), block(c->block())});
+  if (auto* c = ctx->whileStmt())
+    return make_stmt(WhileStmt{required(c->expr(), whole), block(c->block())});
   if (auto* c = ctx->returnStmt()) return make_stmt(ReturnStmt{box(c->expr())});
   if (auto* c = ctx->failStmt()) return make_stmt(FailStmt{required(c->expr(), whole)});
   if (auto* c = ctx->tryStmt()) {
@@ -151,11 +158,13 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   if (auto* c = ctx->parallelStmt()) {
     ParallelStmt p;
     for (P::ParallelBranchContext* b : c->parallelBranch()) {
-      p.branches.push_back({ident(b->name()), optionalType(b->type()), required(b->expr(), span(b)), span(b)});
+      p.branches.push_back(
+          {ident(b->name()), optionalType(b->type()), required(b->expr(), span(b)), span(b)});
     }
     return make_stmt(std::move(p));
   }
-  if (auto* c = ctx->sleepStmt()) return make_stmt(SleepStmt{c->KW_UNTIL() != nullptr, required(c->expr(), whole)});
+  if (auto* c = ctx->sleepStmt())
+    return make_stmt(SleepStmt{c->KW_UNTIL() != nullptr, required(c->expr(), whole)});
   if (auto* c = ctx->requireStmt()) {
     const auto exprs = c->expr();
     RequireStmt r;
@@ -166,7 +175,8 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   if (auto* c = ctx->noteStmt()) return make_stmt(NoteStmt{required(c->expr(), whole)});
   if (auto* c = ctx->notifyStmt()) {
     NotifyStmt n;
-    n.target = c->postfixExpr() != nullptr ? Box<Expr>(postfixExpr(c->postfixExpr())) : Box<Expr>(error(whole));
+    n.target = c->postfixExpr() != nullptr ? Box<Expr>(postfixExpr(c->postfixExpr()))
+                                           : Box<Expr>(error(whole));
     n.text = required(c->expr(), whole);
     return make_stmt(std::move(n));
   }
@@ -174,7 +184,8 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   if (auto* c = ctx->mockStmt()) {
     MockStmt m;
     m.op = path(c->qualifiedName());
-    for (P::NameContext* n : c->name()) m.binders.push_back(ident(n));
+    for (P::NameContext* n : c->name())
+      m.binders.push_back(ident(n));
     if (c->KW_FAILS() != nullptr) {
       m.fails = required(c->expr(), whole);
     } else {
@@ -186,15 +197,17 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   if (auto* c = ctx->decideStmt()) return decide(c, false);
   if (auto* c = ctx->sendStmt()) {
     SendStmt s;
-    s.run = c->postfixExpr() != nullptr ? Box<Expr>(postfixExpr(c->postfixExpr())) : Box<Expr>(error(whole));
+    s.run = c->postfixExpr() != nullptr ? Box<Expr>(postfixExpr(c->postfixExpr()))
+                                        : Box<Expr>(error(whole));
     s.signal = required(c->expr(), whole);
     return make_stmt(std::move(s));
   }
   if (auto* c = ctx->expectStmt()) {
     const auto exprs = c->expr();
     if (c->KW_CALLED() != nullptr) {
-      return make_stmt(ExpectCalledStmt{path(c->qualifiedName()),
-                                        exprs.empty() ? Box<Expr>(error(whole)) : Box<Expr>(expr(exprs[0]))});
+      return make_stmt(ExpectCalledStmt{path(c->qualifiedName()), exprs.empty()
+                                                                      ? Box<Expr>(error(whole))
+                                                                      : Box<Expr>(expr(exprs[0]))});
     }
     if (c->KW_REFUSED() != nullptr) {
       if (auto d = decide(c->decideStmt(), true)) {
@@ -257,7 +270,10 @@ syntax::Pattern TreeBuilder::pattern(P::PatternContext* ctx) {
     if (str == nullptr) return p;
     for (const StringPart& part : str->parts) {
       if (part.expr) {
-        session_.error(part.span, diag::ExpectedSomething, "a plain string in a pattern", "an interpolation").emit();
+        session_
+            .error(part.span, diag::ExpectedSomething, "a plain string in a pattern",
+                   "an interpolation")
+            .emit();
         return p;
       }
       p.string_value += part.text;

@@ -31,7 +31,8 @@ LineCol SourceFile::lineCol(uint32_t offset) const {
 uint32_t SourceFile::utf16Column(uint32_t offset) const {
   offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
   const uint32_t start = lineStart(lineCol(offset).line);
-  return static_cast<uint32_t>(countUtf16Units(std::string_view(text_).substr(start, offset - start)));
+  return static_cast<uint32_t>(
+      countUtf16Units(std::string_view(text_).substr(start, offset - start)));
 }
 
 uint32_t SourceFile::lineStart(uint32_t line) const {
@@ -43,7 +44,8 @@ uint32_t SourceFile::lineStart(uint32_t line) const {
 std::string_view SourceFile::lineText(uint32_t line) const {
   if (line == 0 || line > line_starts_.size()) return {};
   const uint32_t start = line_starts_[line - 1];
-  uint32_t end = line < line_starts_.size() ? line_starts_[line] - 1 : static_cast<uint32_t>(text_.size());
+  uint32_t end =
+      line < line_starts_.size() ? line_starts_[line] - 1 : static_cast<uint32_t>(text_.size());
   if (end > start && text_[end - 1] == '\r') --end;
   return std::string_view(text_).substr(start, end - start);
 }

@@ -20,7 +20,9 @@ class SourceFile {
 
   const std::string& path() const { return path_; }
   std::string_view text() const { return text_; }
-  std::string_view text(Span span) const { return std::string_view(text_).substr(span.begin, span.size()); }
+  std::string_view text(Span span) const {
+    return std::string_view(text_).substr(span.begin, span.size());
+  }
 
   uint32_t lineCount() const { return static_cast<uint32_t>(line_starts_.size()); }
   // Line and column (in code points) of a byte offset; offsets past the end clamp to it.

@@ -89,8 +89,8 @@ std::vector<LoadProblem> loadSources(std::span<const std::string> paths, SourceS
     std::error_code ec;
     const auto status = fs::status(path, ec);
     if (ec || !fs::exists(status)) {
-      problems.push_back({LoadProblem::Kind::kCannotRead, path,
-                          ec ? ec.message() : "no such file or directory"});
+      problems.push_back(
+          {LoadProblem::Kind::kCannotRead, path, ec ? ec.message() : "no such file or directory"});
     } else if (fs::is_directory(status)) {
       auto listed = listDirectory(path, problems);
       files.insert(files.end(), listed.begin(), listed.end());
@@ -111,7 +111,8 @@ std::vector<LoadProblem> loadSources(std::span<const std::string> paths, SourceS
                         std::to_string(unique.size())});
     return problems;
   }
-  for (const auto& f : unique) readFile(f, out, problems);
+  for (const auto& f : unique)
+    readFile(f, out, problems);
   return problems;
 }
 

@@ -28,48 +28,76 @@ std::string_view kindName(ExprKind kind) {
   return kNames[static_cast<size_t>(kind)];
 }
 
-std::string_view spelling(UnaryOp op) { return op == UnaryOp::kNeg ? "-" : "not"; }
+std::string_view spelling(UnaryOp op) {
+  return op == UnaryOp::kNeg ? "-" : "not";
+}
 
 std::string_view spelling(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
-    case BinaryOp::kRem: return "%";
-    case BinaryOp::kEq: return "==";
-    case BinaryOp::kNe: return "!=";
-    case BinaryOp::kLt: return "<";
-    case BinaryOp::kLe: return "<=";
-    case BinaryOp::kGt: return ">";
-    case BinaryOp::kGe: return ">=";
-    case BinaryOp::kIn: return "in";
-    case BinaryOp::kAnd: return "and";
-    case BinaryOp::kOr: return "or";
-    case BinaryOp::kCoalesce: return "??";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
+    case BinaryOp::kRem:
+      return "%";
+    case BinaryOp::kEq:
+      return "==";
+    case BinaryOp::kNe:
+      return "!=";
+    case BinaryOp::kLt:
+      return "<";
+    case BinaryOp::kLe:
+      return "<=";
+    case BinaryOp::kGt:
+      return ">";
+    case BinaryOp::kGe:
+      return ">=";
+    case BinaryOp::kIn:
+      return "in";
+    case BinaryOp::kAnd:
+      return "and";
+    case BinaryOp::kOr:
+      return "or";
+    case BinaryOp::kCoalesce:
+      return "??";
   }
   return "?";
 }
 
 std::string_view spelling(ClauseKind kind) {
   switch (kind) {
-    case ClauseKind::kAssign: return "assign";
-    case ClauseKind::kRequestedBy: return "requested_by";
-    case ClauseKind::kAmount: return "amount";
-    case ClauseKind::kApprovers: return "approvers";
-    case ClauseKind::kDue: return "due";
-    case ClauseKind::kEscalate: return "escalate";
-    case ClauseKind::kData: return "data";
-    case ClauseKind::kForm: return "form";
+    case ClauseKind::kAssign:
+      return "assign";
+    case ClauseKind::kRequestedBy:
+      return "requested_by";
+    case ClauseKind::kAmount:
+      return "amount";
+    case ClauseKind::kApprovers:
+      return "approvers";
+    case ClauseKind::kDue:
+      return "due";
+    case ClauseKind::kEscalate:
+      return "escalate";
+    case ClauseKind::kData:
+      return "data";
+    case ClauseKind::kForm:
+      return "form";
   }
   return "?";
 }
 
 std::string_view spelling(DecisionKind kind) {
   switch (kind) {
-    case DecisionKind::kApprove: return "approve";
-    case DecisionKind::kReject: return "reject";
-    case DecisionKind::kComplete: return "complete";
+    case DecisionKind::kApprove:
+      return "approve";
+    case DecisionKind::kReject:
+      return "reject";
+    case DecisionKind::kComplete:
+      return "complete";
   }
   return "?";
 }

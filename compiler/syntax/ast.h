@@ -81,9 +81,21 @@ struct FieldDecl;
 
 enum class UnaryOp : uint8_t { kNeg, kNot };
 enum class BinaryOp : uint8_t {
-  kAdd, kSub, kMul, kDiv, kRem,
-  kEq, kNe, kLt, kLe, kGt, kGe, kIn,
-  kAnd, kOr, kCoalesce,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kRem,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIn,
+  kAnd,
+  kOr,
+  kCoalesce,
 };
 std::string_view spelling(UnaryOp op);
 std::string_view spelling(BinaryOp op);
@@ -188,7 +200,14 @@ struct RecordExpr {
 
 // A clause of `approval "…" { … }` or `task "…" { … }`.
 enum class ClauseKind : uint8_t {
-  kAssign, kRequestedBy, kAmount, kApprovers, kDue, kEscalate, kData, kForm,
+  kAssign,
+  kRequestedBy,
+  kAmount,
+  kApprovers,
+  kDue,
+  kEscalate,
+  kData,
+  kForm,
 };
 std::string_view spelling(ClauseKind kind);
 
@@ -196,10 +215,10 @@ struct Clause {
   ClauseKind kind;
   Span span;
   Span keyword_span;
-  Box<Expr> value;   // assign, requested_by, amount, approvers, due; escalate: the delay
-  Box<Expr> target;  // escalate: who it goes to
-  std::vector<FieldInit> data;   // data { … }
-  std::vector<FieldDecl> form;   // form { … }
+  Box<Expr> value;              // assign, requested_by, amount, approvers, due; escalate: the delay
+  Box<Expr> target;             // escalate: who it goes to
+  std::vector<FieldInit> data;  // data { … }
+  std::vector<FieldDecl> form;  // form { … }
 };
 struct ApprovalExpr {
   Box<Expr> title;  // a StringExpr
@@ -224,17 +243,21 @@ struct StartExpr {
 struct Expr {
   using Data = std::variant<ErrorExpr, IntExpr, DecimalExpr, MoneyExpr, DurationExpr, BoolExpr,
                             NoneExpr, StringExpr, NameExpr, MemberExpr, IndexExpr, CallExpr,
-                            UnaryExpr, BinaryExpr, ConditionalExpr, ListExpr, MapExpr,
-                            RecordExpr, ApprovalExpr, TaskExpr, AwaitExpr, StartExpr>;
+                            UnaryExpr, BinaryExpr, ConditionalExpr, ListExpr, MapExpr, RecordExpr,
+                            ApprovalExpr, TaskExpr, AwaitExpr, StartExpr>;
   Span span;
   uint32_t id = 0;
   Data data;
 
   ExprKind kind() const { return static_cast<ExprKind>(data.index()); }
   template <typename T>
-  const T* as() const { return std::get_if<T>(&data); }
+  const T* as() const {
+    return std::get_if<T>(&data);
+  }
   template <typename T>
-  T* as() { return std::get_if<T>(&data); }
+  T* as() {
+    return std::get_if<T>(&data);
+  }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -377,18 +400,22 @@ struct ExpectCalledStmt {
 };
 
 struct Stmt {
-  using Data = std::variant<LetStmt, AssignStmt, IfStmt, MatchStmt, ForStmt, WhileStmt,
-                            ReturnStmt, FailStmt, TryStmt, ParallelStmt, SleepStmt,
-                            RequireStmt, NoteStmt, NotifyStmt, ExprStmt, MockStmt,
-                            AdvanceStmt, DecideStmt, SendStmt, ExpectStmt, ExpectCalledStmt>;
+  using Data =
+      std::variant<LetStmt, AssignStmt, IfStmt, MatchStmt, ForStmt, WhileStmt, ReturnStmt, FailStmt,
+                   TryStmt, ParallelStmt, SleepStmt, RequireStmt, NoteStmt, NotifyStmt, ExprStmt,
+                   MockStmt, AdvanceStmt, DecideStmt, SendStmt, ExpectStmt, ExpectCalledStmt>;
   Span span;
   Data data;
 
   StmtKind kind() const { return static_cast<StmtKind>(data.index()); }
   template <typename T>
-  const T* as() const { return std::get_if<T>(&data); }
+  const T* as() const {
+    return std::get_if<T>(&data);
+  }
   template <typename T>
-  T* as() { return std::get_if<T>(&data); }
+  T* as() {
+    return std::get_if<T>(&data);
+  }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -492,9 +519,8 @@ struct TestDecl {
 };
 
 struct Decl {
-  using Data = std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl,
-                            ConnectorDecl, FnDecl, DecisionDecl, PolicyDecl, TriggerDecl,
-                            WorkflowDecl, TestDecl>;
+  using Data = std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl, ConnectorDecl,
+                            FnDecl, DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl>;
   Ident name;
   Span span;
   std::string doc;
@@ -503,9 +529,13 @@ struct Decl {
 
   DeclKind kind() const { return static_cast<DeclKind>(data.index()); }
   template <typename T>
-  const T* as() const { return std::get_if<T>(&data); }
+  const T* as() const {
+    return std::get_if<T>(&data);
+  }
   template <typename T>
-  T* as() { return std::get_if<T>(&data); }
+  T* as() {
+    return std::get_if<T>(&data);
+  }
 };
 
 struct ImportDecl {
@@ -533,17 +563,17 @@ struct File {
 
 // The variants above list their alternatives in node_kinds.def order.
 #define RFLOW_DECL_KIND(Name)                                                                   \
-  static_assert(std::is_same_v<std::variant_alternative_t<static_cast<size_t>(DeclKind::k##Name), \
-                                                          Decl::Data>,                          \
-                               Name##Decl>);
+  static_assert(std::is_same_v<                                                                 \
+                std::variant_alternative_t<static_cast<size_t>(DeclKind::k##Name), Decl::Data>, \
+                Name##Decl>);
 #define RFLOW_STMT_KIND(Name)                                                                   \
-  static_assert(std::is_same_v<std::variant_alternative_t<static_cast<size_t>(StmtKind::k##Name), \
-                                                          Stmt::Data>,                          \
-                               Name##Stmt>);
+  static_assert(std::is_same_v<                                                                 \
+                std::variant_alternative_t<static_cast<size_t>(StmtKind::k##Name), Stmt::Data>, \
+                Name##Stmt>);
 #define RFLOW_EXPR_KIND(Name)                                                                   \
-  static_assert(std::is_same_v<std::variant_alternative_t<static_cast<size_t>(ExprKind::k##Name), \
-                                                          Expr::Data>,                          \
-                               Name##Expr>);
+  static_assert(std::is_same_v<                                                                 \
+                std::variant_alternative_t<static_cast<size_t>(ExprKind::k##Name), Expr::Data>, \
+                Name##Expr>);
 #include "syntax/node_kinds.def"
 
 }  // namespace rflow::syntax

@@ -19,18 +19,31 @@ std::string quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '{': out += "\\{"; break;
-      default: out += c;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '{':
+        out += "\\{";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
 }
 
-std::string opt(const Box<Expr>& expr) { return expr ? dumpExpr(*expr) : "<missing>"; }
+std::string opt(const Box<Expr>& expr) {
+  return expr ? dumpExpr(*expr) : "<missing>";
+}
 
 std::string exprList(const std::vector<Expr>& exprs, std::string_view separator = " ") {
   std::string out;
@@ -90,7 +103,8 @@ class Dumper {
   }
 
   void block(int depth, const Block& b) {
-    for (const Stmt& s : b.stmts) stmt(depth, s);
+    for (const Stmt& s : b.stmts)
+      stmt(depth, s);
   }
 
   void clause(int depth, const Clause& c) {
@@ -176,15 +190,18 @@ class Dumper {
                 if (!binders.empty()) binders += ", ";
                 binders += b.text;
               }
-              line(depth, fmt::format("mock {}({}) {}", joinPath(x.op), binders,
-                                      x.fails ? "fails " + dumpExpr(*x.fails) : "=> " + opt(x.result)));
+              line(depth,
+                   fmt::format("mock {}({}) {}", joinPath(x.op), binders,
+                               x.fails ? "fails " + dumpExpr(*x.fails) : "=> " + opt(x.result)));
             },
             [&](const AdvanceStmt& x) { line(depth, "advance " + opt(x.duration)); },
             [&](const DecideStmt& x) {
-              std::string text = fmt::format("{}{} {} by {}", x.expect_refused ? "expect refused " : "",
-                                             spelling(x.decision), opt(x.target), opt(x.by));
+              std::string text =
+                  fmt::format("{}{} {} by {}", x.expect_refused ? "expect refused " : "",
+                              spelling(x.decision), opt(x.target), opt(x.by));
               if (x.comment) text += " comment " + dumpExpr(*x.comment);
-              if (x.decision == DecisionKind::kComplete) text += " with {" + fieldInits(x.with) + "}";
+              if (x.decision == DecisionKind::kComplete)
+                text += " with {" + fieldInits(x.with) + "}";
               line(depth, text);
             },
             [&](const SendStmt& x) {
@@ -213,11 +230,16 @@ class Dumper {
 
   static std::string pattern(const Pattern& p) {
     switch (p.kind) {
-      case Pattern::Kind::kInt: return std::to_string(p.int_value);
-      case Pattern::Kind::kString: return quote(p.string_value);
-      case Pattern::Kind::kEnumMember: return joinPath(p.path);
-      case Pattern::Kind::kWildcard: return "_";
-      case Pattern::Kind::kError: return "<error>";
+      case Pattern::Kind::kInt:
+        return std::to_string(p.int_value);
+      case Pattern::Kind::kString:
+        return quote(p.string_value);
+      case Pattern::Kind::kEnumMember:
+        return joinPath(p.path);
+      case Pattern::Kind::kWildcard:
+        return "_";
+      case Pattern::Kind::kError:
+        return "<error>";
     }
     return "<error>";
   }
@@ -260,7 +282,7 @@ class Dumper {
             },
             [&](const FnDecl& x) {
               std::string head = fmt::format("fn {}({}){}", d.name.text, params(x.params),
-                                              x.result ? " -> " + dumpType(*x.result) : "");
+                                             x.result ? " -> " + dumpType(*x.result) : "");
               if (x.expr_body) {
                 line(0, head + " = " + dumpExpr(*x.expr_body) + mark);
               } else {
@@ -328,7 +350,8 @@ std::string clauseList(const std::vector<Clause>& clauses) {
         break;
       case ClauseKind::kForm: {
         out += "form";
-        for (const FieldDecl& f : c.form) out += fmt::format(" {}: {}", f.name.text, dumpType(f.type));
+        for (const FieldDecl& f : c.form)
+          out += fmt::format(" {}: {}", f.name.text, dumpType(f.type));
         break;
       }
       default:
@@ -344,10 +367,12 @@ std::string clauseList(const std::vector<Clause>& clauses) {
 std::string formatDuration(int64_t millis) {
   if (millis == 0) return "0s";
   std::string out;
-  uint64_t rest = millis < 0 ? static_cast<uint64_t>(-(millis + 1)) + 1 : static_cast<uint64_t>(millis);
+  uint64_t rest =
+      millis < 0 ? static_cast<uint64_t>(-(millis + 1)) + 1 : static_cast<uint64_t>(millis);
   if (millis < 0) out += '-';
   static constexpr std::pair<uint64_t, const char*> kUnits[] = {
-      {604'800'000, "w"}, {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}, {1, "ms"}};
+      {604'800'000, "w"}, {86'400'000, "d"}, {3'600'000, "h"},
+      {60'000, "m"},      {1'000, "s"},      {1, "ms"}};
   for (const auto& [size, unit] : kUnits) {
     if (rest >= size) {
       out += fmt::format("{}{}", rest / size, unit);
@@ -359,10 +384,14 @@ std::string formatDuration(int64_t millis) {
 
 std::string dumpType(const TypeRef& type) {
   switch (type.kind) {
-    case TypeRef::Kind::kError: return "<error>";
-    case TypeRef::Kind::kList: return "list<" + (type.args.empty() ? "<error>" : dumpType(type.args[0])) + ">";
-    case TypeRef::Kind::kMap: return "map<" + (type.args.empty() ? "<error>" : dumpType(type.args[0])) + ">";
-    case TypeRef::Kind::kOptional: return (type.args.empty() ? "<error>" : dumpType(type.args[0])) + "?";
+    case TypeRef::Kind::kError:
+      return "<error>";
+    case TypeRef::Kind::kList:
+      return "list<" + (type.args.empty() ? "<error>" : dumpType(type.args[0])) + ">";
+    case TypeRef::Kind::kMap:
+      return "map<" + (type.args.empty() ? "<error>" : dumpType(type.args[0])) + ">";
+    case TypeRef::Kind::kOptional:
+      return (type.args.empty() ? "<error>" : dumpType(type.args[0])) + "?";
     case TypeRef::Kind::kNamed: {
       std::string out = joinPath(type.path);
       if (!type.args.empty()) {
@@ -418,9 +447,7 @@ std::string dumpExpr(const Expr& expr) {
             }
             return out;
           },
-          [](const UnaryExpr& x) {
-            return fmt::format("({} {})", spelling(x.op), opt(x.operand));
-          },
+          [](const UnaryExpr& x) { return fmt::format("({} {})", spelling(x.op), opt(x.operand)); },
           [](const BinaryExpr& x) {
             return fmt::format("({} {} {})", spelling(x.op), opt(x.lhs), opt(x.rhs));
           },
@@ -444,7 +471,8 @@ std::string dumpExpr(const Expr& expr) {
           },
           [](const TaskExpr& x) { return "(task " + opt(x.title) + clauseList(x.clauses) + ")"; },
           [](const AwaitExpr& x) {
-            return "(await " + joinPath(x.signal) + (x.timeout ? " timeout " + dumpExpr(*x.timeout) : "") + ")";
+            return "(await " + joinPath(x.signal) +
+                   (x.timeout ? " timeout " + dumpExpr(*x.timeout) : "") + ")";
           },
           [](const StartExpr& x) {
             std::string out = std::string(x.spawn ? "(spawn " : "(start ") + joinPath(x.workflow);
@@ -461,7 +489,8 @@ std::string dumpFile(const File& file) {
   for (const ImportDecl& i : file.imports) {
     d.line(0, "import " + joinPath(i.path) + (i.alias ? " as " + i.alias->text : ""));
   }
-  for (const Decl& decl : file.decls) d.decl(decl);
+  for (const Decl& decl : file.decls)
+    d.decl(decl);
   return d.take();
 }
 

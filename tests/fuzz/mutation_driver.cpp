@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 
 void run(const std::string& input) {
   // RFLOW_FUZZ_TRACE=FILE keeps the input being run in FILE, to catch one that hangs.
-  if (const char* trace = std::getenv("RFLOW_FUZZ_TRACE")) std::ofstream(trace, std::ios::binary) << input;
+  if (const char* trace = std::getenv("RFLOW_FUZZ_TRACE"))
+    std::ofstream(trace, std::ios::binary) << input;
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
 }
 
@@ -31,7 +32,8 @@ std::vector<std::string> readAll(const fs::path& root, bool any_file = false) {
   if (!fs::exists(root)) return out;
   std::vector<fs::path> paths;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file() && (any_file || e.path().extension() == ".rflow")) paths.push_back(e.path());
+    if (e.is_regular_file() && (any_file || e.path().extension() == ".rflow"))
+      paths.push_back(e.path());
   }
   std::sort(paths.begin(), paths.end());
   for (const auto& p : paths) {
@@ -44,16 +46,64 @@ std::vector<std::string> readAll(const fs::path& root, bool any_file = false) {
 }
 
 // Fragments that make mutations land on interesting syntax.
-const std::vector<std::string> kDictionary = {
-    "{", "}", "(", ")", "[", "]", "\"", "\"{", "}\"", "{x}", "\n", ";", ",", "=>", "->", "?.", "??",
-    "if ", "else ", "then ", "match ", "workflow W() {", "record R {", "let x = ", "approval \"a\" {",
-    "task \"t\" { form { a: int } }", "1_000.00 USD", "3days", "1.5h", "10 USDX", "500ms", "/*", "*/",
-    "///", "//", "\\", "\\q", "not ", "and ", "<", ">", "list<list<int>>", "map<int>{}", "\xff", "\xc3",
-    "retry 3 every 2s backoff 2.0 timeout 1s", "on event E(r: R) start W(r)", "module m\n", "_ => ",
-    "sla 8h on breach {", "parallel {", "expect refused approve t by u", "-9223372036854775808"};
+const std::vector<std::string> kDictionary = {"{",
+                                              "}",
+                                              "(",
+                                              ")",
+                                              "[",
+                                              "]",
+                                              "\"",
+                                              "\"{",
+                                              "}\"",
+                                              "{x}",
+                                              "\n",
+                                              ";",
+                                              ",",
+                                              "=>",
+                                              "->",
+                                              "?.",
+                                              "??",
+                                              "if ",
+                                              "else ",
+                                              "then ",
+                                              "match ",
+                                              "workflow W() {",
+                                              "record R {",
+                                              "let x = ",
+                                              "approval \"a\" {",
+                                              "task \"t\" { form { a: int } }",
+                                              "1_000.00 USD",
+                                              "3days",
+                                              "1.5h",
+                                              "10 USDX",
+                                              "500ms",
+                                              "/*",
+                                              "*/",
+                                              "///",
+                                              "//",
+                                              "\\",
+                                              "\\q",
+                                              "not ",
+                                              "and ",
+                                              "<",
+                                              ">",
+                                              "list<list<int>>",
+                                              "map<int>{}",
+                                              "\xff",
+                                              "\xc3",
+                                              "retry 3 every 2s backoff 2.0 timeout 1s",
+                                              "on event E(r: R) start W(r)",
+                                              "module m\n",
+                                              "_ => ",
+                                              "sla 8h on breach {",
+                                              "parallel {",
+                                              "expect refused approve t by u",
+                                              "-9223372036854775808"};
 
 std::string mutate(std::string text, std::mt19937& rng) {
-  const auto pick = [&](size_t n) { return n == 0 ? size_t{0} : std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  const auto pick = [&](size_t n) {
+    return n == 0 ? size_t{0} : std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  };
   const size_t count = 1 + pick(8);
   for (size_t i = 0; i < count; ++i) {
     const size_t at = pick(text.size() + 1);
@@ -76,7 +126,9 @@ std::string mutate(std::string text, std::mt19937& rng) {
         text.resize(at);
         break;
       case 5:  // insert random bytes
-        for (size_t k = pick(6); k > 0; --k) text.insert(text.begin() + static_cast<long>(pick(text.size() + 1)), static_cast<char>(pick(256)));
+        for (size_t k = pick(6); k > 0; --k)
+          text.insert(text.begin() + static_cast<long>(pick(text.size() + 1)),
+                      static_cast<char>(pick(256)));
         break;
       default: {  // swap two lines
         const size_t a = text.find('\n', at);
@@ -106,13 +158,16 @@ std::string window(const std::string& text, std::mt19937& rng) {
 }
 
 TEST(ParseFuzz, RegressionInputs) {
-  for (const std::string& input : readAll(fs::path(RFLOW_SOURCE_DIR) / "tests/fuzz/regressions", true)) run(input);
+  for (const std::string& input :
+       readAll(fs::path(RFLOW_SOURCE_DIR) / "tests/fuzz/regressions", true))
+    run(input);
 }
 
 TEST(ParseFuzz, PathologicalInputs) {
   const auto repeat = [](std::string_view s, size_t n) {
     std::string out;
-    for (size_t i = 0; i < n; ++i) out += s;
+    for (size_t i = 0; i < n; ++i)
+      out += s;
     return out;
   };
   const std::string header = "module m\nfn f() -> int = ";

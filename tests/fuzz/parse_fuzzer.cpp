@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rflow::source::SourceSet sources;
   sources.add("fuzz.rflow", std::string(reinterpret_cast<const char*>(data), size));
   const rflow::compiler::CheckResult result = rflow::compiler::checkSources(std::move(sources));
-  for (const auto& file : result.files) (void)rflow::syntax::dumpFile(file);
+  for (const auto& file : result.files)
+    (void)rflow::syntax::dumpFile(file);
   return 0;
 }

@@ -17,14 +17,13 @@
 //
 // Run with `--autoupdate` (or RFLOW_AUTOUPDATE=1) to rewrite expectations and AST lines
 // from what the compiler says now; review the diff like any other change.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "diagnostics/render.h"
 #include "driver/check.h"
@@ -57,18 +56,22 @@ std::vector<std::string> splitLines(const std::string& text) {
   std::vector<std::string> lines;
   std::string line;
   std::istringstream in(text);
-  while (std::getline(in, line)) lines.push_back(line);
+  while (std::getline(in, line))
+    lines.push_back(line);
   return lines;
 }
 
-bool isAstLine(const std::string& line) { return line.rfind("// AST:", 0) == 0; }
+bool isAstLine(const std::string& line) {
+  return line.rfind("// AST:", 0) == 0;
+}
 
 // The part of a line before its expectations, with trailing blanks removed.
 std::string stripExpectations(const std::string& line) {
   const size_t at = line.find("//~");
   if (at == std::string::npos) return line;
   size_t end = at;
-  while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t')) --end;
+  while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+    --end;
   return line.substr(0, end);
 }
 
@@ -77,16 +80,20 @@ std::vector<std::string> expectationsOn(const std::string& line) {
   size_t at = line.find("//~");
   while (at != std::string::npos) {
     const size_t next = line.find("//~", at + 3);
-    std::string text = line.substr(at + 3, next == std::string::npos ? std::string::npos : next - at - 3);
-    while (!text.empty() && text.front() == ' ') text.erase(0, 1);
-    while (!text.empty() && text.back() == ' ') text.pop_back();
+    std::string text =
+        line.substr(at + 3, next == std::string::npos ? std::string::npos : next - at - 3);
+    while (!text.empty() && text.front() == ' ')
+      text.erase(0, 1);
+    while (!text.empty() && text.back() == ' ')
+      text.pop_back();
     out.push_back(text);
     at = next;
   }
   return out;
 }
 
-std::vector<Part> splitParts(const std::vector<std::string>& lines, const std::string& default_name) {
+std::vector<Part> splitParts(const std::vector<std::string>& lines,
+                             const std::string& default_name) {
   std::vector<Part> parts;
   static const std::regex kMarker(R"(^// --- (\S+\.rflow)\s*$)");
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -114,7 +121,8 @@ Outcome compile(const std::vector<Part>& parts) {
   rflow::source::SourceSet sources;
   for (const Part& part : parts) {
     std::string text;
-    for (const std::string& line : part.lines) text += stripExpectations(line) + "\n";
+    for (const std::string& line : part.lines)
+      text += stripExpectations(line) + "\n";
     sources.add(part.name, std::move(text));
   }
   rflow::compiler::CheckResult result = rflow::compiler::checkSources(std::move(sources));
@@ -122,14 +130,19 @@ Outcome compile(const std::vector<Part>& parts) {
   out.errors = result.errors;
   for (const auto& d : result.diagnostics) {
     if (!d.location) {
-      out.diagnostics.push_back({"", 0, fmt::format("{}[{}]: {}", d.severity == rflow::diagnostics::Severity::kError ? "error" : "warning", d.code(), d.message)});
+      out.diagnostics.push_back(
+          {"", 0,
+           fmt::format("{}[{}]: {}",
+                       d.severity == rflow::diagnostics::Severity::kError ? "error" : "warning",
+                       d.code(), d.message)});
       continue;
     }
     const auto& file = result.sources.file(d.location->file);
     const auto lc = file.lineCol(d.location->span.begin);
     out.diagnostics.push_back(
         {file.path(), lc.line,
-         fmt::format("{}[{}]@{}: {}", d.severity == rflow::diagnostics::Severity::kError ? "error" : "warning",
+         fmt::format("{}[{}]@{}: {}",
+                     d.severity == rflow::diagnostics::Severity::kError ? "error" : "warning",
                      d.code(), lc.column, d.message)});
   }
   for (const auto& file : result.files) {
@@ -161,8 +174,8 @@ std::string expectedAst(const std::vector<std::string>& lines) {
   return out;
 }
 
-void rewrite(const fs::path& path, const std::vector<std::string>& lines, const std::vector<Part>& parts,
-             const Outcome& outcome, bool with_ast) {
+void rewrite(const fs::path& path, const std::vector<std::string>& lines,
+             const std::vector<Part>& parts, const Outcome& outcome, bool with_ast) {
   std::vector<std::string> out;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (isAstLine(lines[i])) continue;
@@ -178,10 +191,12 @@ void rewrite(const fs::path& path, const std::vector<std::string>& lines, const 
     out.push_back(text);
   }
   if (with_ast) {
-    for (const std::string& line : splitLines(outcome.ast)) out.push_back(line.empty() ? "// AST:" : "// AST: " + line);
+    for (const std::string& line : splitLines(outcome.ast))
+      out.push_back(line.empty() ? "// AST:" : "// AST: " + line);
   }
   std::ofstream file(path, std::ios::binary);
-  for (const std::string& line : out) file << line << "\n";
+  for (const std::string& line : out)
+    file << line << "\n";
 }
 
 class GoldenTest : public testing::TestWithParam<std::string> {};
@@ -208,7 +223,8 @@ TEST_P(GoldenTest, Matches) {
   std::sort(got.begin(), got.end());
   std::vector<Expectation> missing;
   std::vector<Expectation> extra;
-  std::set_difference(want.begin(), want.end(), got.begin(), got.end(), std::back_inserter(missing));
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                      std::back_inserter(missing));
   std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
   for (const Expectation& e : missing) {
     ADD_FAILURE() << e.file << ":" << e.line << ": expected diagnostic not reported: " << e.text;
@@ -221,7 +237,8 @@ TEST_P(GoldenTest, Matches) {
   if (fail_case) {
     EXPECT_GT(outcome.errors, 0u) << "a `fail_` case must produce an error";
   } else {
-    EXPECT_EQ(outcome.errors, 0u) << "only `fail_` cases may produce errors; rename the file or fix it";
+    EXPECT_EQ(outcome.errors, 0u)
+        << "only `fail_` cases may produce errors; rename the file or fix it";
   }
   if (with_ast) {
     EXPECT_EQ(expectedAst(lines), outcome.ast) << "syntax tree differs (run with --autoupdate)";
@@ -263,7 +280,8 @@ int main(int argc, char** argv) {
       args.push_back(argv[i]);
     }
   }
-  if (const char* env = std::getenv("RFLOW_AUTOUPDATE"); env != nullptr && std::string_view(env) == "1") {
+  if (const char* env = std::getenv("RFLOW_AUTOUPDATE");
+      env != nullptr && std::string_view(env) == "1") {
     g_autoupdate = true;
   }
   int count = static_cast<int>(args.size());

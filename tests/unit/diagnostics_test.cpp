@@ -50,11 +50,13 @@ TEST(DiagnosticKinds, EveryCodeHasAGoldenTest) {
     std::stringstream text;
     text << in.rdbuf();
     const std::string s = text.str();
-    for (std::sregex_iterator it(s.begin(), s.end(), expectation), end; it != end; ++it) seen.insert((*it)[2]);
+    for (std::sregex_iterator it(s.begin(), s.end(), expectation), end; it != end; ++it)
+      seen.insert((*it)[2]);
   }
   for (const DiagnosticKindInfo& info : allKinds()) {
     if (kNotInGoldenFiles.count(info.code)) continue;
-    EXPECT_TRUE(seen.count(std::string(info.code))) << info.code << " (" << info.name << ") has no golden test";
+    EXPECT_TRUE(seen.count(std::string(info.code)))
+        << info.code << " (" << info.name << ") has no golden test";
   }
 }
 
@@ -64,7 +66,8 @@ TEST(Render, TextShowsPositionCodeLineAndCaret) {
   const auto r = compiler::checkSources(std::move(sources));
   ASSERT_EQ(r.diagnostics.size(), 1u);
   EXPECT_EQ(renderText(r.diagnostics[0], r.sources),
-            "x.rflow:2:22: error[E0106]: `3days` is neither a number nor a duration; a duration is a whole "
+            "x.rflow:2:22: error[E0106]: `3days` is neither a number nor a duration; a duration is "
+            "a whole "
             "number followed by `ms`, `s`, `m`, `h`, `d` or `w`, like `3d`\n"
             " 2 | const A: int =\tfoo + 3days\n"
             "   |               \t      ^~~~~\n"
@@ -93,7 +96,8 @@ TEST(Render, Summary) {
 }
 
 TEST(Suggest, ClosestMatchWithinATypo) {
-  const std::vector<std::string_view> words = {"assign", "requested_by", "amount", "due", "escalate"};
+  const std::vector<std::string_view> words = {"assign", "requested_by", "amount", "due",
+                                               "escalate"};
   EXPECT_EQ(closestMatch("asign", words), "assign");
   EXPECT_EQ(closestMatch("escalte", words), "escalate");
   EXPECT_FALSE(closestMatch("banana", words));
@@ -122,9 +126,11 @@ TEST_F(CheckPaths, ReportsProblemsWithPaths) {
   const auto r = compiler::checkPaths(paths);
   ASSERT_EQ(r.diagnostics.size(), 3u);
   std::set<std::string> codes;
-  for (const auto& d : r.diagnostics) codes.insert(std::string(d.code()));
+  for (const auto& d : r.diagnostics)
+    codes.insert(std::string(d.code()));
   EXPECT_EQ(codes, (std::set<std::string>{"E0001", "E0002", "E0003"}));
-  for (const auto& d : r.diagnostics) EXPECT_FALSE(d.location.has_value());
+  for (const auto& d : r.diagnostics)
+    EXPECT_FALSE(d.location.has_value());
 }
 
 TEST_F(CheckPaths, ReportsTooManyFiles) {

@@ -20,7 +20,8 @@ Lexed lex(const std::string& text) {
   stream.fill();
   Lexed out;
   for (antlr4::Token* t : stream.getTokens()) {
-    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL || t->getType() == antlr4::Token::EOF) continue;
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL || t->getType() == antlr4::Token::EOF)
+      continue;
     if (!out.tokens.empty()) out.tokens += ' ';
     out.tokens += lexer.getVocabulary().getSymbolicName(t->getType());
   }
@@ -58,30 +59,37 @@ TEST(Lexer, HeadBracesEndConditionsOfIfWhileForMatchAndWhen) {
   // `then` ends a conditional expression's head, `=>` a decision rule's.
   EXPECT_EQ(lex("x = if a then R { b: 1 } else c").tokens,
             "IDENT ASSIGN KW_IF IDENT KW_THEN IDENT LBRACE IDENT COLON INT RBRACE KW_ELSE IDENT");
-  EXPECT_EQ(lex("when a => R { b: 1 }").tokens, "KW_WHEN IDENT FAT_ARROW IDENT LBRACE IDENT COLON INT RBRACE");
+  EXPECT_EQ(lex("when a => R { b: 1 }").tokens,
+            "KW_WHEN IDENT FAT_ARROW IDENT LBRACE IDENT COLON INT RBRACE");
   // else-if heads, and an if inside a block inside a head.
   EXPECT_EQ(lex("} else if a { }").tokens, "RBRACE KW_ELSE KW_IF IDENT HEAD_LBRACE RBRACE");
 }
 
 TEST(Lexer, InterpolationNestsStringsAndBraces) {
-  EXPECT_EQ(lex(R"("a {join(xs, "-")} b")").tokens,
-            "STR_OPEN STR_TEXT INTERP_OPEN IDENT LPAREN IDENT COMMA STR_OPEN STR_TEXT STR_CLOSE RPAREN "
-            "RBRACE STR_TEXT STR_CLOSE");
-  EXPECT_EQ(lex(R"("{R { a: "}" }.a}")").tokens,
-            "STR_OPEN INTERP_OPEN IDENT LBRACE IDENT COLON STR_OPEN STR_TEXT STR_CLOSE RBRACE DOT IDENT "
-            "RBRACE STR_CLOSE");
-  EXPECT_EQ(lex(R"("a } b \{ \n")").tokens, "STR_OPEN STR_TEXT STR_ESCAPE STR_TEXT STR_ESCAPE STR_CLOSE");
+  EXPECT_EQ(
+      lex(R"("a {join(xs, "-")} b")").tokens,
+      "STR_OPEN STR_TEXT INTERP_OPEN IDENT LPAREN IDENT COMMA STR_OPEN STR_TEXT STR_CLOSE RPAREN "
+      "RBRACE STR_TEXT STR_CLOSE");
+  EXPECT_EQ(
+      lex(R"("{R { a: "}" }.a}")").tokens,
+      "STR_OPEN INTERP_OPEN IDENT LBRACE IDENT COLON STR_OPEN STR_TEXT STR_CLOSE RBRACE DOT IDENT "
+      "RBRACE STR_CLOSE");
+  EXPECT_EQ(lex(R"("a } b \{ \n")").tokens,
+            "STR_OPEN STR_TEXT STR_ESCAPE STR_TEXT STR_ESCAPE STR_CLOSE");
 }
 
 TEST(Lexer, UnterminatedStringsEndAtTheLineBreak) {
-  EXPECT_EQ(lex("x = \"abc\ny").tokens, "IDENT ASSIGN STR_OPEN STR_TEXT STR_UNTERMINATED NEWLINE IDENT");
+  EXPECT_EQ(lex("x = \"abc\ny").tokens,
+            "IDENT ASSIGN STR_OPEN STR_TEXT STR_UNTERMINATED NEWLINE IDENT");
   EXPECT_EQ(lex("x = \"a {f(1,\ny").tokens,
-            "IDENT ASSIGN STR_OPEN STR_TEXT INTERP_OPEN IDENT LPAREN INT COMMA RPAREN RBRACE STR_UNTERMINATED NEWLINE IDENT");
+            "IDENT ASSIGN STR_OPEN STR_TEXT INTERP_OPEN IDENT LPAREN INT COMMA RPAREN RBRACE "
+            "STR_UNTERMINATED NEWLINE IDENT");
   EXPECT_EQ(lex("\"abc").tokens, "STR_OPEN STR_TEXT STR_UNTERMINATED");
 }
 
 TEST(Lexer, NumbersMoneyAndDurations) {
-  EXPECT_EQ(lex("1_000 0.075 1_000.00 USD 25 EUR 500ms 3d").tokens, "INT DECIMAL MONEY MONEY DURATION DURATION");
+  EXPECT_EQ(lex("1_000 0.075 1_000.00 USD 25 EUR 500ms 3d").tokens,
+            "INT DECIMAL MONEY MONEY DURATION DURATION");
   EXPECT_EQ(lex("3days 1.5h 10USD").tokens, "BAD_NUMBER BAD_NUMBER BAD_NUMBER");
   EXPECT_EQ(lex("10 USDX 10 Us").tokens, "BAD_MONEY BAD_MONEY");
   EXPECT_EQ(lex("10 usd").tokens, "INT IDENT");

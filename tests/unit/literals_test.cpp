@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "parse/literals.h"
+
+#include <gtest/gtest.h>
 
 namespace rflow::parse {
 namespace {

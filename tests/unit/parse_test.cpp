@@ -34,8 +34,9 @@ std::vector<Found> found(const compiler::CheckResult& r) {
 // ANTLR's vocabulary must never reach a user.
 void expectPlainWords(const compiler::CheckResult& r) {
   for (const auto& d : r.diagnostics) {
-    for (std::string_view jargon : {"mismatched input", "expecting", "extraneous input", "no viable alternative",
-                                    "<EOF>", "token recognition", "missing '", "KW_", "IDENT"}) {
+    for (std::string_view jargon :
+         {"mismatched input", "expecting", "extraneous input", "no viable alternative", "<EOF>",
+          "token recognition", "missing '", "KW_", "IDENT"}) {
       EXPECT_EQ(d.message.find(jargon), std::string::npos) << d.message;
     }
   }
@@ -157,7 +158,8 @@ TEST(Parse, ExpressionIdsAreDense) {
 
 // Parentheses alone do not deepen the syntax tree; list literals do.
 std::string nested(size_t depth, char open = '[', char close = ']') {
-  return "module m\nconst X: int = " + std::string(depth, open) + "1" + std::string(depth, close) + "\n";
+  return "module m\nconst X: int = " + std::string(depth, open) + "1" + std::string(depth, close) +
+         "\n";
 }
 
 TEST(Parse, NestingIsLimitedAndDiagnosedOnce) {
@@ -174,7 +176,8 @@ TEST(Parse, NestingIsLimitedAndDiagnosedOnce) {
   EXPECT_EQ(very_deep.diagnostics[0].code(), "E0139");
   // A long left-leaning chain is deep too, though it parses without recursion.
   std::string chain = "module m\nfn f() -> int = 1";
-  for (int i = 0; i < 1000; ++i) chain += " + 1";
+  for (int i = 0; i < 1000; ++i)
+    chain += " + 1";
   const auto long_chain = check(chain + "\n");
   ASSERT_EQ(long_chain.diagnostics.size(), 1u);
   EXPECT_EQ(long_chain.diagnostics[0].code(), "E0139");
@@ -182,7 +185,8 @@ TEST(Parse, NestingIsLimitedAndDiagnosedOnce) {
 
 TEST(Parse, LongElseIfChainsStayFlat) {
   std::string text = "module m\nworkflow W() {\n  if a { }\n";
-  for (int i = 0; i < 5000; ++i) text += "  else if b { }\n";
+  for (int i = 0; i < 5000; ++i)
+    text += "  else if b { }\n";
   const auto r = check(text + "}\n");
   ASSERT_TRUE(r.ok());
   const auto* w = r.files[0].decls[0].as<syntax::WorkflowDecl>();

@@ -17,25 +17,27 @@ TEST(SourceFile, LineAndColumnCountCodePoints) {
   EXPECT_EQ(file.lineCol(0), (LineCol{1, 1}));
   EXPECT_EQ(file.lineCol(3), (LineCol{2, 1}));
   EXPECT_EQ(file.lineCol(7), (LineCol{2, 3}));  // after two 2-byte characters
-  EXPECT_EQ(file.lineText(2), "çé x");         // no \r
+  EXPECT_EQ(file.lineText(2), "çé x");          // no \r
   EXPECT_EQ(file.lineText(3), "last");
   EXPECT_EQ(file.lineCol(1000), (LineCol{3, 5}));  // clamps to the end
 }
 
 TEST(SourceFile, Utf16ColumnsCountSurrogatePairs) {
   SourceFile file("a.rflow", "\"\xF0\x9F\x9B\x92\" x");  // a 4-byte emoji inside quotes
-  EXPECT_EQ(file.utf16Column(5), 3u);  // quote + surrogate pair
-  EXPECT_EQ(file.lineCol(5).column, 3u);  // quote + one code point, 1-based
+  EXPECT_EQ(file.utf16Column(5), 3u);                    // quote + surrogate pair
+  EXPECT_EQ(file.lineCol(5).column, 3u);                 // quote + one code point, 1-based
 }
 
 TEST(Utf8, DecodeReplacesInvalidBytesOneByOne) {
-  const DecodedText d = decodeText("a\xFF" "b\xC3");
+  const DecodedText d = decodeText(
+      "a\xFF"
+      "b\xC3");
   EXPECT_EQ(d.code_points, (std::u32string{U'a', 0xFFFD, U'b', 0xFFFD}));
   EXPECT_EQ(d.invalid_bytes, (std::vector<uint32_t>{1, 3}));
   EXPECT_EQ(d.byte_offsets, (std::vector<uint32_t>{0, 1, 2, 3, 4}));
   size_t length = 0;
-  EXPECT_EQ(decodeUtf8("\xC0\x80", 0, length), -1);        // overlong
-  EXPECT_EQ(decodeUtf8("\xED\xA0\x80", 0, length), -1);    // surrogate
+  EXPECT_EQ(decodeUtf8("\xC0\x80", 0, length), -1);          // overlong
+  EXPECT_EQ(decodeUtf8("\xED\xA0\x80", 0, length), -1);      // surrogate
   EXPECT_EQ(decodeUtf8("\xE2\x82\xAC", 0, length), 0x20AC);  // €
   EXPECT_EQ(length, 3u);
 }
@@ -53,7 +55,9 @@ class LoadSources : public testing::Test {
     write("notes.txt", "not source");
   }
   void TearDown() override { fs::remove_all(root_); }
-  void write(const std::string& rel, const std::string& text) { std::ofstream(root_ / rel) << text; }
+  void write(const std::string& rel, const std::string& text) {
+    std::ofstream(root_ / rel) << text;
+  }
   fs::path root_;
 };
 
@@ -81,9 +85,10 @@ TEST_F(LoadSources, ReportsMissingPathsEmptyDirectoriesAndHugeFiles) {
     big << std::string(kMaxSourceFileBytes + 1, ' ');
   }
   SourceSet set;
-  const auto problems = loadSources(
-      std::vector<std::string>{(root_ / "missing").string(), (root_ / "empty").string(), (root_ / "big.rflow").string()},
-      set);
+  const auto problems =
+      loadSources(std::vector<std::string>{(root_ / "missing").string(), (root_ / "empty").string(),
+                                           (root_ / "big.rflow").string()},
+                  set);
   ASSERT_EQ(problems.size(), 3u);
   EXPECT_EQ(problems[0].kind, LoadProblem::Kind::kCannotRead);
   EXPECT_EQ(problems[1].kind, LoadProblem::Kind::kNoSourceFiles);

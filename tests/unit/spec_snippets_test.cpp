@@ -41,7 +41,8 @@ TEST(SpecSnippets, EverySnippetParses) {
     sources.add("language.md", has_module ? text : "module snippet\n" + text);
     const auto r = compiler::checkSources(std::move(sources));
     std::string rendered;
-    for (const auto& d : r.diagnostics) rendered += diagnostics::renderText(d, r.sources);
+    for (const auto& d : r.diagnostics)
+      rendered += diagnostics::renderText(d, r.sources);
     EXPECT_TRUE(r.ok()) << "snippet at docs/language.md:" << line << "\n" << rendered;
   }
 }
