@@ -1,9 +1,11 @@
 // The `rflow` command: compiler, test runner, runtime and language server in one binary
 // (runtime.md §2). Subcommands live in *_command.cpp files.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "diagnostics/suggest.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -15,6 +17,23 @@ int main(int argc, char** argv) {
 
   std::function<int()> run;
   rflow::cli::addCheckCommand(app, run);
+
+  // An unknown command gets a suggestion rather than CLI11's generic complaint.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string_view> names;
+    std::vector<std::string> owned;
+    for (const CLI::App* sub : app.get_subcommands({}))
+      owned.push_back(sub->get_name());
+    for (const std::string& name : owned)
+      names.push_back(name);
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::cerr << "rflow: unknown command `" << argv[1] << "`";
+      if (auto best = rflow::diagnostics::closestMatch(argv[1], names))
+        std::cerr << "; did you mean `" << *best << "`?";
+      std::cerr << "\nrun `rflow --help` for the list of commands\n";
+      return 2;
+    }
+  }
 
   try {
     app.parse(argc, argv);
