@@ -11,6 +11,7 @@ packages=(
   librocksdb-dev libcpp-httplib-dev libtomlplusplus-dev libssl-dev
   libgtest-dev libgmock-dev                            # unit and golden tests
   clang libclang-rt-14-dev                             # libFuzzer targets and sanitizers
+  libintelrdfpmath-dev                                 # bench_decimal: the reference decimal128 column
 )
 
 missing=()

@@ -1,0 +1,209 @@
+// The opcode table built from opcodes.def, the natives table from natives.def, and the
+// bounds-checked instruction decoder.
+#include "bytecode/operands.h"
+
+#include <array>
+
+#include "bytecode/natives.h"
+
+namespace rflow::bytecode {
+namespace {
+
+#define OPERANDS_NONE OperandLayout::kNone
+#define OPERANDS_U8 OperandLayout::kU8
+#define OPERANDS_U16 OperandLayout::kU16
+#define OPERANDS_U32 OperandLayout::kU32
+#define OPERANDS_I32 OperandLayout::kI32
+#define OPERANDS_U16_U8 OperandLayout::kU16U8
+#define OPERANDS_U32_U8 OperandLayout::kU32U8
+#define OPERANDS_U32_U32 OperandLayout::kU32U32
+#define OPERANDS_U8_U8 OperandLayout::kU8U8
+#define OPERANDS_U32_U32_U8 OperandLayout::kU32U32U8
+
+struct TableEntry {
+  bool valid = false;
+  OpcodeInfo info{};
+};
+
+// Indexed by the opcode byte; a byte that is no opcode has valid == false.
+constexpr std::array<TableEntry, 256> makeOpcodeTable() {
+  std::array<TableEntry, 256> table{};
+#define RFLOW_OPCODE(Name, value, operands, pops, pushes) \
+  table[value] = TableEntry{true, OpcodeInfo{#Name, operands, pops, pushes}};
+#include "bytecode/opcodes.def"
+#undef RFLOW_OPCODE
+  return table;
+}
+
+constexpr std::array<TableEntry, 256> kOpcodeTable = makeOpcodeTable();
+
+// Two opcodes with one value would silently shadow each other in the table.
+constexpr size_t countOpcodeLines() {
+  size_t n = 0;
+#define RFLOW_OPCODE(Name, value, operands, pops, pushes) ++n;
+#include "bytecode/opcodes.def"
+#undef RFLOW_OPCODE
+  return n;
+}
+constexpr size_t countOpcodeTable() {
+  size_t n = 0;
+  for (const TableEntry& e : kOpcodeTable)
+    n += e.valid ? 1 : 0;
+  return n;
+}
+static_assert(countOpcodeLines() == countOpcodeTable(), "two opcodes share a value in opcodes.def");
+
+#undef OPERANDS_NONE
+#undef OPERANDS_U8
+#undef OPERANDS_U16
+#undef OPERANDS_U32
+#undef OPERANDS_I32
+#undef OPERANDS_U16_U8
+#undef OPERANDS_U32_U8
+#undef OPERANDS_U32_U32
+#undef OPERANDS_U8_U8
+#undef OPERANDS_U32_U32_U8
+
+struct NativeEntry {
+  uint32_t id;
+  NativeInfo info;
+};
+
+constexpr NativeEntry kNatives[] = {
+#define RFLOW_NATIVE(Name, id, arity) {id, NativeInfo{#Name, arity}},
+#include "bytecode/natives.def"
+#undef RFLOW_NATIVE
+};
+
+// Ids are dense today, so an id indexes the table; a retired id would break this
+// assertion, and nativeInfo() would then need a search.
+constexpr bool nativesAreDense() {
+  for (size_t i = 0; i < std::size(kNatives); ++i) {
+    if (kNatives[i].id != i) return false;
+  }
+  return true;
+}
+static_assert(nativesAreDense(), "natives.def ids must be 0, 1, 2, … in order");
+
+uint64_t readLittleEndian(std::span<const uint8_t> code, size_t at, size_t bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < bytes; ++i)
+    v |= static_cast<uint64_t>(code[at + i]) << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+std::optional<OpcodeInfo> opcodeInfo(uint8_t byte) {
+  const TableEntry& e = kOpcodeTable[byte];
+  if (!e.valid) return std::nullopt;
+  return e.info;
+}
+
+size_t operandBytes(OperandLayout layout) {
+  switch (layout) {
+    case OperandLayout::kNone:
+      return 0;
+    case OperandLayout::kU8:
+      return 1;
+    case OperandLayout::kU16:
+      return 2;
+    case OperandLayout::kU32:
+      return 4;
+    case OperandLayout::kI32:
+      return 4;
+    case OperandLayout::kU16U8:
+      return 3;
+    case OperandLayout::kU32U8:
+      return 5;
+    case OperandLayout::kU32U32:
+      return 8;
+    case OperandLayout::kU8U8:
+      return 2;
+    case OperandLayout::kU32U32U8:
+      return 9;
+  }
+  return 0;
+}
+
+std::optional<Instruction> decodeInstruction(std::span<const uint8_t> code, uint32_t offset) {
+  if (offset >= code.size()) return std::nullopt;
+  const std::optional<OpcodeInfo> info = opcodeInfo(code[offset]);
+  if (!info) return std::nullopt;
+  const size_t operands = operandBytes(info->layout);
+  // Written as a subtraction so that it cannot overflow.
+  if (code.size() - offset - 1 < operands) return std::nullopt;
+  Instruction in{static_cast<Opcode>(code[offset]), offset, static_cast<uint32_t>(1 + operands)};
+  const size_t at = size_t{offset} + 1;
+  const auto u = [&](size_t rel, size_t bytes) {
+    return static_cast<int64_t>(readLittleEndian(code, at + rel, bytes));
+  };
+  switch (info->layout) {
+    case OperandLayout::kNone:
+      break;
+    case OperandLayout::kU8:
+      in.a = u(0, 1);
+      break;
+    case OperandLayout::kU16:
+      in.a = u(0, 2);
+      break;
+    case OperandLayout::kU32:
+      in.a = u(0, 4);
+      break;
+    case OperandLayout::kI32:
+      in.a = static_cast<int32_t>(static_cast<uint32_t>(u(0, 4)));
+      break;
+    case OperandLayout::kU16U8:
+      in.a = u(0, 2);
+      in.b = u(2, 1);
+      break;
+    case OperandLayout::kU32U8:
+      in.a = u(0, 4);
+      in.b = u(4, 1);
+      break;
+    case OperandLayout::kU32U32:
+      in.a = u(0, 4);
+      in.b = u(4, 4);
+      break;
+    case OperandLayout::kU8U8:
+      in.a = u(0, 1);
+      in.b = u(1, 1);
+      break;
+    case OperandLayout::kU32U32U8:
+      in.a = u(0, 4);
+      in.b = u(4, 4);
+      in.c = u(8, 1);
+      break;
+  }
+  return in;
+}
+
+bool isBranch(Opcode opcode) {
+  switch (opcode) {
+    case Opcode::kJump:
+    case Opcode::kJumpIfFalse:
+    case Opcode::kJumpIfTrue:
+    case Opcode::kJumpIfNone:
+    case Opcode::kJumpIfNotNone:
+    case Opcode::kTryBegin:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<int64_t> branchTarget(const Instruction& instruction) {
+  if (!isBranch(instruction.opcode)) return std::nullopt;
+  return int64_t{instruction.offset} + instruction.size + instruction.a;
+}
+
+bool endsPath(Opcode opcode) {
+  return opcode == Opcode::kJump || opcode == Opcode::kReturn || opcode == Opcode::kFail;
+}
+
+std::optional<NativeInfo> nativeInfo(uint32_t id) {
+  if (id >= std::size(kNatives)) return std::nullopt;
+  return kNatives[id].info;
+}
+
+}  // namespace rflow::bytecode
