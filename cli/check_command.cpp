@@ -24,19 +24,20 @@ int runCheck(const CheckOptions& options) {
 
   if (options.format == "json") {
     nlohmann::json out = diagnostics::toJson(result.diagnostics, result.sources);
-    out["files"] = result.sources.size();
+    out["files"] = result.sources.size() - compiler::CheckResult::kFirstUserFile;
     std::cout << out.dump(2) << "\n";
     return result.ok() ? 0 : 1;
   }
   if (options.dump_ast) {
     for (const syntax::File& file : result.files) {
+      if (file.file < compiler::CheckResult::kFirstUserFile) continue;
       std::cout << "// " << result.sources.file(file.file).path() << "\n" << syntax::dumpFile(file);
     }
   }
   for (const diagnostics::Diagnostic& d : result.diagnostics) {
     std::cerr << diagnostics::renderText(d, result.sources);
   }
-  const size_t files = result.sources.size();
+  const size_t files = result.sources.size() - compiler::CheckResult::kFirstUserFile;
   std::cerr << "checked " << files << (files == 1 ? " file: " : " files: ")
             << diagnostics::renderSummary(result.errors, result.warnings) << "\n";
   return result.ok() ? 0 : 1;

@@ -26,6 +26,20 @@ options {
 #include "parser_base.h"
 }
 
+@parser::members {
+  // See fieldDecl: a declaration keyword names a field only when `:` follows it.
+  bool fieldNameFits() {
+    switch (_input->LA(1)) {
+      case KW_MODULE: case KW_IMPORT: case KW_RECORD: case KW_ENUM: case KW_CONST: case KW_ROLE:
+      case KW_SIGNAL: case KW_CONNECTOR: case KW_FN: case KW_DECISION: case KW_POLICY:
+      case KW_WORKFLOW: case KW_TEST: case KW_ON:
+        return _input->LA(2) == COLON;
+      default:
+        return true;
+    }
+  }
+}
+
 // =======================================================================================
 // Files
 
@@ -78,8 +92,11 @@ fieldList
     : (NEWLINE | COMMA)* (fieldDecl ((NEWLINE | COMMA)+ fieldDecl)*)? (NEWLINE | COMMA)*
     ;
 
+// Field names may be reserved words (`workflow: string`), but a declaration keyword
+// only when a `:` follows it: otherwise `workflow W() {` after a record whose `}` is
+// missing would be read as a field. The predicate is visible to prediction.
 fieldDecl
-    : name COLON type (ASSIGN NEWLINE* expr)?
+    : {fieldNameFits()}? memberName COLON type (ASSIGN NEWLINE* expr)?
     ;
 
 // enum Category { Equipment, Pricing }
@@ -512,7 +529,7 @@ fieldInits
     ;
 
 fieldInit
-    : name COLON NEWLINE* expr
+    : {fieldNameFits()}? memberName COLON NEWLINE* expr
     ;
 
 // approval "Replenish {r.sku}" { assign Planner; due 4h; escalate after 2h to Manager }

@@ -1,7 +1,9 @@
 #include "driver/check.h"
 
+#include "check/check.h"
 #include "diagnostics/render.h"
 #include "parse/parse.h"
+#include "stdlib/prelude.h"
 
 namespace rflow::compiler {
 
@@ -32,12 +34,21 @@ void reportLoadProblems(const std::vector<source::LoadProblem>& problems,
   }
 }
 
-CheckResult finish(source::SourceSet sources, diagnostics::DiagnosticCollector& collector) {
+CheckResult finish(source::SourceSet sources, diagnostics::DiagnosticCollector& collector,
+                   const CheckOptions& options) {
   CheckResult result;
   for (source::FileId id = 0; id < sources.size(); ++id) {
     result.files.push_back(parse::parseFile(sources, id, collector));
   }
+  check::CheckOptions check_options;
+  check_options.lints = options.lints;
+  if (options.semantic)
+    result.program = check::checkProgram(sources, result.files, collector, check_options);
   result.diagnostics = collector.take();
+  if (options.deny_warnings) {
+    for (auto& d : result.diagnostics)
+      d.severity = diagnostics::Severity::kError;
+  }
   diagnostics::sortDiagnostics(result.diagnostics);
   for (const auto& d : result.diagnostics) {
     (d.severity == diagnostics::Severity::kError ? result.errors : result.warnings)++;
@@ -46,20 +57,29 @@ CheckResult finish(source::SourceSet sources, diagnostics::DiagnosticCollector& 
   return result;
 }
 
+source::SourceSet withPrelude() {
+  source::SourceSet sources;
+  sources.add(std::string(stdlib::kPreludePath), std::string(stdlib::preludeSource()));
+  return sources;
+}
+
 }  // namespace
 
-CheckResult checkPaths(std::span<const std::string> paths) {
-  source::SourceSet sources;
+CheckResult checkPaths(std::span<const std::string> paths, const CheckOptions& options) {
+  source::SourceSet sources = withPrelude();
   const auto problems = source::loadSources(paths, sources);
   diagnostics::DiagnosticCollector collector;
   diagnostics::DiagnosticEmitter emitter(collector);
   reportLoadProblems(problems, emitter);
-  return finish(std::move(sources), collector);
+  return finish(std::move(sources), collector, options);
 }
 
-CheckResult checkSources(source::SourceSet sources) {
+CheckResult checkSources(const source::SourceSet& user_sources, const CheckOptions& options) {
+  source::SourceSet sources = withPrelude();
+  for (const source::SourceFile& file : user_sources.files())
+    sources.add(file.path(), std::string(file.text()));
   diagnostics::DiagnosticCollector collector;
-  return finish(std::move(sources), collector);
+  return finish(std::move(sources), collector, options);
 }
 
 }  // namespace rflow::compiler

@@ -449,11 +449,14 @@ void reportSyntaxError(ParseSession& session, antlr4::Parser* parser, antlr4::To
   // line, or (for parentheses, which ignore line breaks) by a line the lexer closed.
   const bool cut =
       type == antlr4::Token::EOF || (isTopLevelKeyword(type) && session.startsLine(index));
-  if (expected.contains(static_cast<size_t>(P::RBRACE)) &&
-      (cut || kind == SyntaxErrorKind::kMissing) &&
+  // Inside an open brace, a declaration keyword starting a line (or the end of the file)
+  // always means the brace was never closed, whatever else the parser expected there.
+  if ((cut ||
+       (kind == SyntaxErrorKind::kMissing && expected.contains(static_cast<size_t>(P::RBRACE)))) &&
       reportUnclosed(session, parser, offending, P::RBRACE)) {
     return;
   }
+
   // Parentheses ignore line breaks: a token on a later line than the one before it is
   // where a `)` was forgotten.
   const antlr4::Token* preceding = session.previousSignificant(index);

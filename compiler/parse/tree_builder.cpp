@@ -327,7 +327,7 @@ std::vector<syntax::FieldDecl> TreeBuilder::fields(P::FieldListContext* ctx) {
 
 syntax::FieldDecl TreeBuilder::field(P::FieldDeclContext* ctx) {
   FieldDecl f;
-  f.name = ident(ctx->name());
+  f.name = ident(ctx->memberName());
   f.type = type(ctx->type());
   if (ctx->ASSIGN() != nullptr) {
     f.default_value = box(ctx->expr());

@@ -342,7 +342,7 @@ std::vector<syntax::FieldInit> TreeBuilder::fieldInits(P::FieldInitsContext* ctx
   std::vector<FieldInit> out;
   if (ctx == nullptr) return out;
   for (P::FieldInitContext* f : ctx->fieldInit()) {
-    FieldInit init{ident(f->name()), box(f->expr()), span(f)};
+    FieldInit init{ident(f->memberName()), box(f->expr()), span(f)};
     if (!init.value) init.value = error(span(f));
     out.push_back(std::move(init));
   }

@@ -12,7 +12,12 @@ namespace {
 compiler::CheckResult check(const std::string& text) {
   source::SourceSet sources;
   sources.add("t.rflow", text);
-  return compiler::checkSources(std::move(sources));
+  return compiler::checkSources(std::move(sources), {.semantic = false});
+}
+
+// The syntax tree of the one file under test (file 0 is the prelude).
+const syntax::File& user(const compiler::CheckResult& r) {
+  return r.files.at(compiler::CheckResult::kFirstUserFile);
 }
 
 struct Found {
@@ -89,15 +94,15 @@ TEST(Parse, BrokenDeclarationDoesNotHideTheRest) {
       "  let z = 2\n"
       "}\n"
       "record R { a: int }\n");
-  ASSERT_EQ(r.files.size(), 1u);
-  const auto& decls = r.files[0].decls;
+  ASSERT_EQ(r.files.size(), 2u);
+  const auto& decls = user(r).decls;
   ASSERT_EQ(decls.size(), 3u);
   EXPECT_TRUE(decls[0].has_syntax_error);
   EXPECT_EQ(decls[1].name.text, "B");
   EXPECT_FALSE(decls[1].has_syntax_error);
   EXPECT_EQ(decls[2].name.text, "R");
   EXPECT_FALSE(decls[2].has_syntax_error);
-  EXPECT_EQ(found(r).size(), 1u) << syntax::dumpFile(r.files[0]);
+  EXPECT_EQ(found(r).size(), 1u) << syntax::dumpFile(user(r));
   expectPlainWords(r);
 }
 
@@ -124,7 +129,7 @@ TEST(Parse, DocCommentsAttachToDeclarationsFieldsMembersAndOperations) {
       "  fn stock(sku: string) -> int\n"
       "}\n");
   ASSERT_TRUE(r.ok());
-  const auto& decls = r.files[0].decls;
+  const auto& decls = user(r).decls;
   EXPECT_EQ(decls[0].doc, "A store.\nSecond line.");
   const auto* record = decls[0].as<syntax::RecordDecl>();
   EXPECT_EQ(record->fields[0].doc, "The id.");
@@ -134,26 +139,26 @@ TEST(Parse, DocCommentsAttachToDeclarationsFieldsMembersAndOperations) {
   EXPECT_EQ(e->members[0].doc, "Low.");
   EXPECT_EQ(e->members[1].doc, "");
   EXPECT_EQ(decls[2].as<syntax::ConnectorDecl>()->ops[0].doc, "Stock.");
-  EXPECT_EQ(r.files[0].comments.size(), 7u);
+  EXPECT_EQ(user(r).comments.size(), 7u);
 }
 
 TEST(Parse, SpansCoverTheSourceText) {
   const std::string text = "module m\nfn f(a: int) -> int = a * (b + 1)\n";
   const auto r = check(text);
   ASSERT_TRUE(r.ok());
-  const auto* fn = r.files[0].decls[0].as<syntax::FnDecl>();
+  const auto* fn = user(r).decls[0].as<syntax::FnDecl>();
   const syntax::Expr& body = *fn->expr_body;
   EXPECT_EQ(text.substr(body.span.begin, body.span.size()), "a * (b + 1)");
   const auto* mul = body.as<syntax::BinaryExpr>();
   EXPECT_EQ(text.substr(mul->op_span.begin, mul->op_span.size()), "*");
   EXPECT_EQ(text.substr(mul->rhs->span.begin, mul->rhs->span.size()), "(b + 1)");
-  EXPECT_EQ(text.substr(r.files[0].decls[0].span.begin, r.files[0].decls[0].span.size()),
+  EXPECT_EQ(text.substr(user(r).decls[0].span.begin, user(r).decls[0].span.size()),
             "fn f(a: int) -> int = a * (b + 1)");
 }
 
 TEST(Parse, ExpressionIdsAreDense) {
   const auto r = check("module m\nfn f() -> int = 1 + 2 * 3\n");
-  EXPECT_EQ(r.files[0].expr_count, 5u);
+  EXPECT_EQ(user(r).expr_count, 5u);
 }
 
 // Parentheses alone do not deepen the syntax tree; list literals do.
@@ -189,21 +194,21 @@ TEST(Parse, LongElseIfChainsStayFlat) {
     text += "  else if b { }\n";
   const auto r = check(text + "}\n");
   ASSERT_TRUE(r.ok());
-  const auto* w = r.files[0].decls[0].as<syntax::WorkflowDecl>();
+  const auto* w = user(r).decls[0].as<syntax::WorkflowDecl>();
   EXPECT_EQ(w->body.stmts[0].as<syntax::IfStmt>()->branches.size(), 5001u);
 }
 
 TEST(Parse, MinimumIntLiteralWithMinus) {
   const auto r = check("module m\nconst MIN: int = -9223372036854775808\n");
   ASSERT_TRUE(r.ok());
-  const auto* c = r.files[0].decls[0].as<syntax::ConstDecl>();
+  const auto* c = user(r).decls[0].as<syntax::ConstDecl>();
   EXPECT_EQ(c->value->as<syntax::IntExpr>()->value, INT64_MIN);
 }
 
 TEST(Parse, ByteOrderMarkAndCrlfAreAccepted) {
   const auto r = check("\xEF\xBB\xBFmodule m\r\nconst A: int = 1\r\n");
   EXPECT_TRUE(r.ok());
-  EXPECT_EQ(r.files[0].decls.size(), 1u);
+  EXPECT_EQ(user(r).decls.size(), 1u);
 }
 
 TEST(Parse, InvalidUtf8IsReportedOnce) {

@@ -1,0 +1,293 @@
+// The checked program: what name resolution and type checking know about a project,
+// and everything code generation needs. Built by check::checkProject (check.h).
+//
+// Declarations live in per-kind tables (records, enums, functions, workflows …) indexed
+// by plain integers; a module's scope maps names to Symbols pointing into them. Facts
+// about expressions (their type, what a name refers to, which operation an operator
+// is) are kept per file in vectors indexed by syntax::Expr::id, so the syntax tree stays
+// untouched. Every body that becomes one bytecode function is a CodeUnit with its own
+// local slots.
+//
+// Invariants: a declaration with a syntax error is entered in its module's scope (so
+// uses of it do not cascade) but its body is never checked; the prelude (module
+// `rflow`, stdlib/prelude.rflow) is module 0, and its names are visible everywhere.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "check/const_value.h"
+#include "check/types.h"
+#include "source/span.h"
+#include "syntax/ast.h"
+
+namespace rflow::check {
+
+using source::Location;
+
+// ---- Declarations --------------------------------------------------------------------
+
+enum class SymbolKind : uint8_t {
+  kRecord,     // index: Program::records (records and signals)
+  kEnum,       // Program::enums
+  kConst,      // Program::consts
+  kRole,       // Program::roles
+  kConnector,  // Program::connectors
+  kFunction,   // Program::functions (fn and decision)
+  kPolicy,     // Program::policies
+  kWorkflow,   // Program::workflows
+  kModule,     // an import alias; index: Program::modules
+};
+
+struct Symbol {
+  SymbolKind kind;
+  uint32_t index;
+};
+
+enum class RecordKind : uint8_t { kRecord, kSignal, kBuiltin, kForm, kData };
+
+struct FieldInfo {
+  std::string name;
+  TypeId type = 0;
+  std::optional<ConstValue> default_value;
+  std::string doc;
+  Location location;
+};
+
+// Facts shared by every kind of declaration.
+struct DeclHeader {
+  std::string name;        // qualified: "retail.common.Store"
+  std::string short_name;  // "Store"
+  uint32_t module = 0;
+  std::string doc;
+  Location location;                   // the declaration's name
+  const syntax::Decl* decl = nullptr;  // null for synthesized and built-in entries
+};
+
+struct RecordInfo {
+  DeclHeader header;
+  RecordKind kind = RecordKind::kRecord;
+  std::vector<FieldInfo> fields;
+
+  // The index of field `name`, or -1.
+  int fieldIndex(std::string_view field) const;
+};
+
+struct EnumMemberInfo {
+  std::string name;
+  std::string doc;
+  Location location;
+};
+
+struct EnumInfo {
+  DeclHeader header;
+  std::vector<EnumMemberInfo> members;
+
+  int memberIndex(std::string_view member) const;
+};
+
+struct RoleInfo {
+  DeclHeader header;
+  std::string title;  // the display name; the short name when none is given
+};
+
+enum class ResolveState : uint8_t { kPending, kResolving, kDone };
+
+struct ConstInfo {
+  DeclHeader header;
+  TypeId type = 0;
+  std::optional<ConstValue> value;  // empty when the initializer had an error
+  ResolveState state = ResolveState::kPending;
+};
+
+struct ParamInfo {
+  std::string name;
+  TypeId type = 0;
+  Location location;
+};
+
+struct ConnectorOpInfo {
+  std::string name;
+  std::vector<ParamInfo> params;
+  TypeId result = 0;  // the void type when the operation returns nothing
+  std::string doc;
+  Location location;
+};
+
+struct ConnectorInfo {
+  DeclHeader header;
+  uint32_t first_op = 0;  // Program::ops[first_op, first_op + op_count)
+  uint32_t op_count = 0;
+};
+
+enum class FunctionKind : uint8_t { kFn, kDecision };
+
+struct FunctionInfo {
+  DeclHeader header;
+  FunctionKind kind = FunctionKind::kFn;
+  std::vector<ParamInfo> params;
+  TypeId result = 0;
+  uint32_t unit = 0;  // its CodeUnit
+};
+
+struct WorkflowInfo {
+  DeclHeader header;
+  std::vector<ParamInfo> params;
+  TypeId result = 0;
+  std::optional<std::string> owner;
+  std::optional<int64_t> sla_millis;  // when the sla is a constant
+  uint32_t body_unit = 0;
+  std::optional<uint32_t> key_unit;
+  std::optional<uint32_t> sla_unit;
+  std::optional<uint32_t> breach_unit;
+};
+
+enum class PolicyKind : uint8_t { kApproval, kTask };
+
+struct PolicyInfo {
+  DeclHeader header;
+  PolicyKind kind = PolicyKind::kApproval;
+  uint32_t unit = 0;
+};
+
+struct TriggerInfo {
+  DeclHeader header;  // name: the event's name, or the cron expression
+  bool schedule = false;
+  std::vector<ParamInfo> params;
+  std::optional<uint32_t> workflow;
+  uint32_t unit = 0;
+};
+
+struct TestInfo {
+  DeclHeader header;  // name: the test's title
+  uint32_t unit = 0;
+};
+
+struct ImportInfo {
+  uint32_t module = 0;
+  Location location;  // the import line
+};
+
+struct ModuleInfo {
+  std::string name;  // "retail.common"
+  source::FileId file = 0;
+  const syntax::File* syntax = nullptr;
+  std::unordered_map<std::string, Symbol> names;
+  std::unordered_map<std::string, ImportInfo> imports;  // alias -> module
+};
+
+// ---- Code units ---------------------------------------------------------------------
+
+enum class UnitKind : uint8_t {
+  kFn,
+  kDecision,
+  kWorkflow,
+  kWorkflowKey,
+  kWorkflowSla,
+  kBreachHandler,
+  kPolicy,
+  kTrigger,
+  kTest,
+  kMock,
+};
+
+// One body that becomes one bytecode function: its parameters come first in its local
+// slots, then every binding its body declares (each binding gets its own slot).
+struct CodeUnit {
+  UnitKind kind = UnitKind::kFn;
+  std::string name;  // qualified, unique
+  source::FileId file = 0;
+  std::vector<TypeId> slots;  // slot types; the first `param_count` are parameters
+  uint32_t param_count = 0;
+  TypeId result = 0;
+  const syntax::Decl* decl = nullptr;
+  // What the unit runs: a block (fn, workflow, breach, policy, test) or an expression
+  // (`fn … = e`, key, sla, decision rules are the decl itself, trigger args, mock body).
+  const syntax::Block* block = nullptr;
+  const syntax::Expr* expr = nullptr;
+  // kMock: the op mocked, and the test slots captured (copied into the first slots).
+  uint32_t mock_op = 0;
+  std::vector<uint32_t> captured;
+};
+
+// ---- Facts about expressions -------------------------------------------------------
+
+// What an expression refers to or computes, beyond its type.
+enum class ExprRef : uint8_t {
+  kNone,
+  kLocal,        // a: slot
+  kConst,        // a: Program::consts
+  kRole,         // a: Program::roles
+  kEnumMember,   // a: enum, b: member
+  kEnumType,     // a: enum (only as the object of a member access)
+  kRecordType,   // a: record (only as the callee of a conversion or a literal)
+  kModule,       // a: module (only as the object of a member access)
+  kConnector,    // a: connector (only as the object of a member access)
+  kConnectorOp,  // a: op (only as a callee)
+  kFunction,     // a: Program::functions (only as a callee)
+  kWorkflow,     // a: workflow
+  kField,        // a: field index of the record object
+  kNative,       // a: native id (bytecode/natives.def), as a call
+  kConversion,   // a: Conversion, as a call
+  kNow,          // `now`, as a call
+};
+
+enum class Conversion : uint8_t { kIntToDecimal, kToString, kDecimalIdentity };
+
+// Implicit conversions applied after an expression is evaluated.
+enum class Coercion : uint8_t { kNone, kIntToDecimal };
+
+struct ExprFact {
+  TypeId type = 0;  // the expression's own type (before any coercion)
+  ExprRef ref = ExprRef::kNone;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  Coercion coercion = Coercion::kNone;
+  bool checked = false;
+};
+
+// Facts about one file's expressions and bindings.
+struct FileFacts {
+  std::vector<ExprFact> exprs;  // indexed by syntax::Expr::id
+  // Local slots of bindings, keyed by the syntax node that declares them: LetStmt,
+  // ForStmt (the loop variable), TryStmt (the error), ParallelBranch, Param.
+  std::unordered_map<const void*, uint32_t> slots;
+};
+
+// Limits that keep ids within the ranges the type table and bytecode assume.
+inline constexpr size_t kMaxTypes = size_t{1} << 24;
+
+struct Program {
+  TypeTable types;
+  std::vector<ModuleInfo> modules;  // modules[0] is the prelude
+  std::vector<RecordInfo> records;
+  std::vector<EnumInfo> enums;
+  std::vector<RoleInfo> roles;
+  std::vector<ConstInfo> consts;
+  std::vector<ConnectorInfo> connectors;
+  std::vector<ConnectorOpInfo> ops;
+  std::vector<FunctionInfo> functions;
+  std::vector<PolicyInfo> policies;
+  std::vector<WorkflowInfo> workflows;
+  std::vector<TriggerInfo> triggers;
+  std::vector<TestInfo> tests;
+  std::vector<CodeUnit> units;
+  std::vector<FileFacts> facts;  // indexed by FileId
+
+  // Built-in records and enums of the prelude, found once by name.
+  struct Builtins {
+    uint32_t approval = 0, approval_decision = 0, task_completion = 0, task = 0, error = 0,
+             escalation = 0, approval_request = 0, task_request = 0;
+    uint32_t approval_outcome = 0, run_status = 0;
+  } builtins;
+
+  // A type as people read it: `list<int>`, `Store?`, `retail.common.Store` only when the
+  // short name is ambiguous.
+  std::string typeName(TypeId type) const;
+};
+
+}  // namespace rflow::check
