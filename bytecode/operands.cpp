@@ -186,6 +186,7 @@ bool isBranch(Opcode opcode) {
     case Opcode::kJumpIfNone:
     case Opcode::kJumpIfNotNone:
     case Opcode::kTryBegin:
+    case Opcode::kFork:
       return true;
     default:
       return false;
@@ -198,7 +199,9 @@ std::optional<int64_t> branchTarget(const Instruction& instruction) {
 }
 
 bool endsPath(Opcode opcode) {
-  return opcode == Opcode::kJump || opcode == Opcode::kReturn || opcode == Opcode::kFail;
+  return opcode == Opcode::kJump || opcode == Opcode::kReturn || opcode == Opcode::kFail ||
+         opcode == Opcode::kEndBranch;
+
 }
 
 std::optional<NativeInfo> nativeInfo(uint32_t id) {

@@ -70,7 +70,8 @@ bool isBranch(Opcode opcode);
 // outside the code, which the verifier rejects. nullopt for any other instruction.
 std::optional<int64_t> branchTarget(const Instruction& instruction);
 
-// True when execution never continues with the next instruction (Jump, Return, Fail).
+// True when execution never continues with the next instruction (Jump, Return, Fail,
+// EndBranch).
 bool endsPath(Opcode opcode);
 
 }  // namespace rflow::bytecode

@@ -588,7 +588,8 @@ class Verifier {
       case Opcode::kJumpIfTrue:
       case Opcode::kJumpIfNone:
       case Opcode::kJumpIfNotNone:
-      case Opcode::kTryBegin: {
+      case Opcode::kTryBegin:
+      case Opcode::kFork: {
         const int64_t target = *branchTarget(in);
         if (target < 0 || static_cast<uint64_t>(target) >= f.code.size())
           return fmt::format("the target {} is outside the function's {} bytes of code", target,
@@ -738,7 +739,13 @@ class Verifier {
                                             "{}",
                                             after, f.max_stack),
                     pc);
+      if ((in.opcode == Opcode::kFork || in.opcode == Opcode::kEndBranch) && d != 0)
+        return fail(where(in) + fmt::format("a parallel branch starts and ends with an empty "
+                                            "stack, but there are {} values on it",
+                                            d),
+                    pc);
       if (in.opcode == Opcode::kTryBegin) {
+
         // The handler starts with the stack cut back to here plus the Error record.
         if (d + 1 > f.max_stack)
           return fail(where(in) + fmt::format("the handler starts with {} values on the stack, "

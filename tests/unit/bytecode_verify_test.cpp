@@ -169,7 +169,46 @@ TEST(BytecodeVerify, TryHandlerStartsWithTheErrorOnTheStack) {
             "");
 }
 
+TEST(BytecodeVerify, ParallelBranchesStartAndEndWithAnEmptyStack) {
+  // Fork L; Join; ConstNone; Return; L: ConstInt 1; Pop; EndBranch
+  const auto body = [](InstructionWriter& w) {
+    const uint32_t fork = w.emitJump(O::kFork);
+    w.emit(O::kJoin);
+    w.emit(O::kConstNone);
+    w.emit(O::kReturn);
+    w.patchJumpHere(fork);
+    w.emit(O::kConstInt, 1);
+    w.emit(O::kPop);
+    w.emit(O::kEndBranch);
+  };
+  EXPECT_EQ(codeError(1, body), "");
+  EXPECT_EQ(codeError(1,
+                      [](InstructionWriter& w) {
+                        w.emit(O::kConstInt, 1);
+                        const uint32_t fork = w.emitJump(O::kFork);
+                        w.emit(O::kReturn);
+                        w.patchJumpHere(fork);
+                        w.emit(O::kEndBranch);
+                      }),
+            kPrefix +
+                "at 0005 Fork: a parallel branch starts and ends with an empty stack, but there "
+                "are 1 values on it");
+  EXPECT_EQ(codeError(1,
+                      [](InstructionWriter& w) {
+                        const uint32_t fork = w.emitJump(O::kFork);
+                        w.emit(O::kConstNone);
+                        w.emit(O::kReturn);
+                        w.patchJumpHere(fork);
+                        w.emit(O::kConstInt, 1);
+                        w.emit(O::kEndBranch);
+                      }),
+            kPrefix +
+                "at 0012 EndBranch: a parallel branch starts and ends with an empty stack, but "
+                "there are 1 values on it");
+}
+
 TEST(BytecodeVerify, LocalOutOfRange) {
+
   EXPECT_EQ(codeError(1,
                       [](InstructionWriter& w) {
                         w.emit(O::kLoadLocal, 0);
