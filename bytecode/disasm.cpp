@@ -51,6 +51,11 @@ class Lister {
   Lister(const Module& m, DisasmOptions options) : m_(m), options_(options) {}
 
   std::string run() {
+    if (!options_.tables) {
+      for (size_t i = 0; i < m_.functions.size(); ++i)
+        function(i);
+      return std::move(out_);
+    }
     header();
     files();
     types();
@@ -420,7 +425,15 @@ class Lister {
       while (next_line < f.lines.size() && f.lines[next_line].pc <= pc) {
         const uint32_t l = f.lines[next_line++].line;
         if (shown_line != l) {
-          line("    ; line {}", l);
+          std::string_view text = options_.source_line ? options_.source_line(f.file, l) : "";
+          while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+            text.remove_prefix(1);
+          if (text.empty()) {
+            line("    ; line {}", l);
+          } else {
+            line("    ; line {}: {}", l, escapeText(text, false, 120));
+          }
+
           shown_line = l;
         }
       }
@@ -436,14 +449,16 @@ class Lister {
 
   void functions() {
     section("functions", m_.functions.size());
-    for (size_t i = 0; i < m_.functions.size(); ++i) {
-      const Function& f = m_.functions[i];
-      line("  #{} {} {}{} -> {}", i, functionKindName(f.kind), str(f.name), typeList(f.params),
-           type(f.result));
-      line("    file {}, max_stack {}, locals {}", fileName(f.file), f.max_stack,
-           typeList(f.locals));
-      code(f);
-    }
+    for (size_t i = 0; i < m_.functions.size(); ++i)
+      function(i);
+  }
+
+  void function(size_t i) {
+    const Function& f = m_.functions[i];
+    line("  #{} {} {}{} -> {}", i, functionKindName(f.kind), str(f.name), typeList(f.params),
+         type(f.result));
+    line("    file {}, max_stack {}, locals {}", fileName(f.file), f.max_stack, typeList(f.locals));
+    code(f);
   }
 
   const Module& m_;

@@ -12,7 +12,9 @@
 // module's size.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "bytecode/module.h"
 
@@ -21,6 +23,13 @@ namespace rflow::bytecode {
 struct DisasmOptions {
   // Off for snapshot tests: the hash changes whenever anything in the module does.
   bool show_hash = true;
+  // Off: only the functions (the compiler's code snapshots), without the header and
+  // the tables.
+  bool tables = true;
+
+  // When the sources are at hand (`rflow disasm PATH`), the text of line `line` of
+  // Module::files[file], shown after `; line N`; empty when unknown.
+  std::function<std::string_view(uint32_t file, uint32_t line)> source_line;
 };
 
 std::string disassemble(const Module& module, DisasmOptions options = {});

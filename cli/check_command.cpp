@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "diagnostics/render.h"
+#include "cli/report.h"
 #include "driver/check.h"
 #include "syntax/dump.h"
 
@@ -15,32 +15,22 @@ struct CheckOptions {
   std::vector<std::string> paths;
   std::string format = "text";
   bool dump_ast = false;
+  bool deny_warnings = false;
 };
 
 int runCheck(const CheckOptions& options) {
   std::vector<std::string> paths = options.paths;
   if (paths.empty()) paths.push_back(".");
-  const compiler::CheckResult result = compiler::checkPaths(paths);
-
-  if (options.format == "json") {
-    nlohmann::json out = diagnostics::toJson(result.diagnostics, result.sources);
-    out["files"] = result.sources.size() - compiler::CheckResult::kFirstUserFile;
-    std::cout << out.dump(2) << "\n";
-    return result.ok() ? 0 : 1;
-  }
-  if (options.dump_ast) {
+  compiler::CheckOptions check;
+  check.deny_warnings = options.deny_warnings;
+  const compiler::CheckResult result = compiler::checkPaths(paths, check);
+  if (options.dump_ast && options.format != "json") {
     for (const syntax::File& file : result.files) {
       if (file.file < compiler::CheckResult::kFirstUserFile) continue;
       std::cout << "// " << result.sources.file(file.file).path() << "\n" << syntax::dumpFile(file);
     }
   }
-  for (const diagnostics::Diagnostic& d : result.diagnostics) {
-    std::cerr << diagnostics::renderText(d, result.sources);
-  }
-  const size_t files = result.sources.size() - compiler::CheckResult::kFirstUserFile;
-  std::cerr << "checked " << files << (files == 1 ? " file: " : " files: ")
-            << diagnostics::renderSummary(result.errors, result.warnings) << "\n";
-  return result.ok() ? 0 : 1;
+  return reportDiagnostics(result, options.format, "checked");
 }
 
 }  // namespace
@@ -56,6 +46,8 @@ void addCheckCommand(CLI::App& app, std::function<int()>& run) {
                   "Output format: text (for people) or json (for tools)")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--dump-ast", options->dump_ast, "Also print the syntax tree of every file");
+  cmd->add_flag("--deny-warnings", options->deny_warnings,
+                "Treat governance warnings as errors (exit 1 when there are any)");
   cmd->callback([options, &run] { run = [options] { return runCheck(*options); }; });
 }
 

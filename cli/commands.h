@@ -9,5 +9,8 @@ namespace rflow::cli {
 
 // Adds `rflow check` to `app`; `run` is set to the code to execute when it is chosen.
 void addCheckCommand(CLI::App& app, std::function<int()>& run);
+// `rflow build` and `rflow disasm`.
+void addBuildCommand(CLI::App& app, std::function<int()>& run);
+void addDisasmCommand(CLI::App& app, std::function<int()>& run);
 
 }  // namespace rflow::cli

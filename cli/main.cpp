@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
 
   std::function<int()> run;
   rflow::cli::addCheckCommand(app, run);
+  rflow::cli::addBuildCommand(app, run);
+  rflow::cli::addDisasmCommand(app, run);
 
   // An unknown command gets a suggestion rather than CLI11's generic complaint.
   if (argc > 1 && argv[1][0] != '-') {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <set>
 #include <unordered_set>
 
 #include "check/checker.h"
@@ -313,10 +314,16 @@ void Checker::checkImportCycles() {
     std::reverse(path.begin(), path.end());
     return path;
   };
+  // One cycle is one mistake: report it at its first import only, not once per module.
+  std::set<std::vector<uint32_t>> reported;
   for (uint32_t m = 0; m < n; ++m) {
     for (const auto& [target, location] : edges[m]) {
       const std::vector<uint32_t> back = pathBack(target, m);
       if (back.empty()) continue;
+      std::vector<uint32_t> members = back;
+      std::sort(members.begin(), members.end());
+      if (!reported.insert(members).second) continue;
+
       std::string cycle = program_.modules[m].name;
       for (uint32_t step : back)
         cycle += " → " + program_.modules[step].name;

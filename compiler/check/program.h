@@ -209,8 +209,10 @@ struct CodeUnit {
   // (`fn … = e`, key, sla, decision rules are the decl itself, trigger args, mock body).
   const syntax::Block* block = nullptr;
   const syntax::Expr* expr = nullptr;
-  // kMock: the op mocked, and the test slots captured (copied into the first slots).
+  // kMock: the op mocked, the unit (a test) whose slots it captures, and those slots
+  // (copied into the mock's first slots when the mock is registered).
   uint32_t mock_op = 0;
+  uint32_t parent = 0;
   std::vector<uint32_t> captured;
 };
 

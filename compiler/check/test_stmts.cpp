@@ -86,6 +86,8 @@ bool Checker::checkTestStmt(const syntax::Stmt& stmt, Scope& scope) {
                 info.result, nullptr);
             program_.units[unit].expr = s.result.get();
             program_.units[unit].mock_op = *op;
+            program_.units[unit].parent = context_.unit;
+
             program_.units[unit].file = file_;
             program_.facts[file_].slots[s.result.get()] = unit;
             context_ = Context{};

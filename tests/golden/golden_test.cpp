@@ -12,6 +12,9 @@
 //   file must produce none (warnings are allowed in both).
 // - `// AST:` lines at the end hold the expected syntax tree dump (syntax/dump.h); a file
 //   with none does not compare trees. Add one empty `// AST:` line to opt in.
+// - `// CODE:` lines at the end hold the expected bytecode of the case's functions
+//   (bytecode/disasm.h, with source lines); a case with them is built, not only checked.
+//   Add one empty `// CODE:` line to opt in.
 // - `// --- name.rflow` lines split a case into several files compiled together, each
 //   with its own line numbers.
 // - Cases under `syntax/` are only parsed; all others are checked in full (names,
@@ -27,8 +30,9 @@
 #include <regex>
 #include <sstream>
 
+#include "bytecode/disasm.h"
 #include "diagnostics/render.h"
-#include "driver/check.h"
+#include "driver/build.h"
 #include "syntax/dump.h"
 
 namespace {
@@ -65,6 +69,15 @@ std::vector<std::string> splitLines(const std::string& text) {
 
 bool isAstLine(const std::string& line) {
   return line.rfind("// AST:", 0) == 0;
+}
+
+bool isCodeLine(const std::string& line) {
+  return line.rfind("// CODE:", 0) == 0;
+}
+
+// Lines the runner writes itself (snapshots), which are not part of the case's source.
+bool isSnapshotLine(const std::string& line) {
+  return isAstLine(line) || isCodeLine(line);
 }
 
 // The part of a line before its expectations, with trailing blanks removed.
@@ -104,7 +117,7 @@ std::vector<Part> splitParts(const std::vector<std::string>& lines,
       parts.push_back({m[1].str(), {}, {}});
       continue;
     }
-    if (isAstLine(lines[i])) continue;
+    if (isSnapshotLine(lines[i])) continue;
     if (parts.empty()) parts.push_back({default_name, {}, {}});
     parts.back().lines.push_back(lines[i]);
     parts.back().physical.push_back(i);
@@ -117,10 +130,11 @@ struct Outcome {
   std::vector<Expectation> diagnostics;
   size_t errors = 0;
   std::string ast;
+  std::string code;
 };
 
 // Cases under syntax/ test the parser alone; everything else is checked in full.
-Outcome compile(const std::vector<Part>& parts, bool syntax_only) {
+Outcome compile(const std::vector<Part>& parts, bool syntax_only, bool with_code) {
   rflow::source::SourceSet sources;
   for (const Part& part : parts) {
     std::string text;
@@ -130,8 +144,25 @@ Outcome compile(const std::vector<Part>& parts, bool syntax_only) {
   }
   rflow::compiler::CheckOptions options;
   options.semantic = !syntax_only;
-  rflow::compiler::CheckResult result = rflow::compiler::checkSources(sources, options);
+  rflow::compiler::BuildResult built;
+  if (with_code) {
+    built = rflow::compiler::buildSources(sources, options);
+  } else {
+    built.check = rflow::compiler::checkSources(sources, options);
+  }
+  const rflow::compiler::CheckResult& result = built.check;
   Outcome out;
+  if (built.module) {
+    rflow::bytecode::DisasmOptions disasm;
+    disasm.show_hash = false;
+    disasm.tables = false;
+    disasm.source_line = [&](uint32_t file, uint32_t line) -> std::string_view {
+      if (file >= result.sources.size()) return {};
+      const auto& f = result.sources.file(file);
+      return line >= 1 && line <= f.lineCount() ? f.lineText(line) : std::string_view{};
+    };
+    out.code = rflow::bytecode::disassemble(*built.module, disasm);
+  }
   out.errors = result.errors;
   for (const auto& d : result.diagnostics) {
     if (!d.location) {
@@ -170,21 +201,23 @@ std::vector<Expectation> expected(const std::vector<Part>& parts) {
   return out;
 }
 
-std::string expectedAst(const std::vector<std::string>& lines) {
+// The snapshot held in lines starting with `prefix` ("// AST:"), without the prefix.
+std::string expectedSnapshot(const std::vector<std::string>& lines, std::string_view prefix) {
   std::string out;
   for (const std::string& line : lines) {
-    if (!isAstLine(line)) continue;
-    out += line.size() > 8 ? line.substr(8) : "";
+    if (line.rfind(prefix, 0) != 0) continue;
+    out += line.size() > prefix.size() + 1 ? line.substr(prefix.size() + 1) : "";
     out += "\n";
   }
   return out;
 }
 
 void rewrite(const fs::path& path, const std::vector<std::string>& lines,
-             const std::vector<Part>& parts, const Outcome& outcome, bool with_ast) {
+             const std::vector<Part>& parts, const Outcome& outcome, bool with_ast,
+             bool with_code) {
   std::vector<std::string> out;
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (isAstLine(lines[i])) continue;
+    if (isSnapshotLine(lines[i])) continue;
     std::string text = stripExpectations(lines[i]);
     for (const Part& part : parts) {
       const auto at = std::find(part.physical.begin(), part.physical.end(), i);
@@ -199,6 +232,11 @@ void rewrite(const fs::path& path, const std::vector<std::string>& lines,
   if (with_ast) {
     for (const std::string& line : splitLines(outcome.ast))
       out.push_back(line.empty() ? "// AST:" : "// AST: " + line);
+  }
+  if (with_code) {
+    for (const std::string& line : splitLines(outcome.code))
+      out.push_back(line.empty() ? "// CODE:" : "// CODE: " + line);
+    if (outcome.code.empty()) out.push_back("// CODE:");
   }
   std::ofstream file(path, std::ios::binary);
   for (const std::string& line : out)
@@ -215,11 +253,12 @@ TEST_P(GoldenTest, Matches) {
   buffer << in.rdbuf();
   const std::vector<std::string> lines = splitLines(buffer.str());
   const std::vector<Part> parts = splitParts(lines, fs::path(GetParam()).filename().string());
-  const Outcome outcome = compile(parts, GetParam().rfind("syntax/", 0) == 0);
   const bool with_ast = std::any_of(lines.begin(), lines.end(), isAstLine);
+  const bool with_code = std::any_of(lines.begin(), lines.end(), isCodeLine);
+  const Outcome outcome = compile(parts, GetParam().rfind("syntax/", 0) == 0, with_code);
 
   if (g_autoupdate) {
-    rewrite(path, lines, parts, outcome, with_ast);
+    rewrite(path, lines, parts, outcome, with_ast, with_code);
     return;
   }
 
@@ -247,7 +286,12 @@ TEST_P(GoldenTest, Matches) {
         << "only `fail_` cases may produce errors; rename the file or fix it";
   }
   if (with_ast) {
-    EXPECT_EQ(expectedAst(lines), outcome.ast) << "syntax tree differs (run with --autoupdate)";
+    EXPECT_EQ(expectedSnapshot(lines, "// AST:"), outcome.ast)
+        << "syntax tree differs (run with --autoupdate)";
+  }
+  if (with_code) {
+    EXPECT_EQ(expectedSnapshot(lines, "// CODE:"), outcome.code)
+        << "bytecode differs (run with --autoupdate)";
   }
   if (!missing.empty() || !extra.empty()) {
     ADD_FAILURE() << "run golden_tests --autoupdate to accept the new output, then review the diff";

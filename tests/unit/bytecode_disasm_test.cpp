@@ -328,7 +328,7 @@ bool contains(const std::string& s, std::string_view part) {
 }
 
 TEST(BytecodeDisasm, SampleSnapshot) {
-  const std::string listing = disassemble(sampleModule(), {.show_hash = false});
+  const std::string listing = disassemble(sampleModule(), {.show_hash = false, .tables = true, .source_line = {}});
   EXPECT_EQ(listing, kSampleListing) << listing;
 }
 

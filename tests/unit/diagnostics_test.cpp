@@ -39,6 +39,9 @@ const std::set<std::string_view> kNotInGoldenFiles = {
     "E0003",  // FileTooLarge: CheckPaths.ReportsProblemsWithPaths
     "E0004",  // TooManyFiles: CheckPaths.ReportsTooManyFiles
     "E0005",  // InvalidUtf8: Parse.InvalidUtf8IsReportedOnce
+    "E0500",  // TooLargeToCompile: Codegen.TooManyLocalsIsADiagnosticNotABrokenModule
+    "E0501",  // InternalCodegenError: only for a compiler bug; nothing can produce it
+
 };
 
 TEST(DiagnosticKinds, EveryCodeHasAGoldenTest) {

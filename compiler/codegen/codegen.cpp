@@ -1,0 +1,159 @@
+// The driver of code generation: signatures first (so that calls and stack effects can
+// be computed for any function), then each unit's code, then the declarations that
+// point at functions.
+#include "codegen/codegen.h"
+
+#include <fmt/format.h>
+
+#include "bytecode/verify.h"
+#include "codegen/function_gen.h"
+#include "codegen/max_stack.h"
+#include "codegen/module_tables.h"
+
+namespace rflow::codegen {
+
+namespace diag = diagnostics::diag;
+using check::UnitKind;
+
+namespace {
+
+bytecode::FunctionKind functionKind(UnitKind kind) {
+  switch (kind) {
+    case UnitKind::kFn:
+      return bytecode::FunctionKind::kFn;
+    case UnitKind::kDecision:
+      return bytecode::FunctionKind::kDecision;
+    case UnitKind::kWorkflow:
+      return bytecode::FunctionKind::kWorkflow;
+    case UnitKind::kWorkflowKey:
+      return bytecode::FunctionKind::kWorkflowKey;
+    case UnitKind::kWorkflowSla:
+      return bytecode::FunctionKind::kWorkflowSla;
+    case UnitKind::kBreachHandler:
+      return bytecode::FunctionKind::kBreachHandler;
+    case UnitKind::kPolicy:
+      return bytecode::FunctionKind::kPolicy;
+    case UnitKind::kTrigger:
+      return bytecode::FunctionKind::kTrigger;
+    case UnitKind::kTest:
+      return bytecode::FunctionKind::kTest;
+    case UnitKind::kMock:
+      return bytecode::FunctionKind::kMock;
+  }
+  return bytecode::FunctionKind::kFn;
+}
+
+}  // namespace
+
+std::optional<bytecode::Module> generate(const check::Program& program,
+                                         const source::SourceSet& sources,
+                                         const std::vector<syntax::File>& files,
+                                         diagnostics::DiagnosticConsumer& consumer) {
+  (void)files;
+  diagnostics::DiagnosticEmitter emitter(consumer);
+  bytecode::Module module;
+  ModuleTables tables(program, module);
+  tables.declare();
+
+  // Files: Module::files[i] is source file i (the prelude is 0).
+  for (source::FileId file = 0; file < sources.size(); ++file) {
+    std::string module_name;
+    for (const check::ModuleInfo& m : program.modules) {
+      if (m.file == file) module_name = m.name;
+    }
+    module.files.push_back({tables.string(sources.file(file).path()), tables.string(module_name)});
+  }
+
+  // Signatures: one function per code unit, in unit order (Call's operand is the unit).
+  for (const check::CodeUnit& unit : program.units) {
+    bytecode::Function f;
+    f.name = tables.string(unit.name);
+    f.kind = functionKind(unit.kind);
+    if (unit.kind == UnitKind::kMock) {
+      const check::CodeUnit& test = program.units[unit.parent];
+      for (uint32_t slot : unit.captured)
+        f.params.push_back(tables.type(test.slots[slot]));
+    }
+    for (uint32_t i = 0; i < unit.param_count && i < unit.slots.size(); ++i)
+      f.params.push_back(tables.type(unit.slots[i]));
+    f.result = tables.type(unit.result);
+    f.file = unit.file;
+    module.functions.push_back(std::move(f));
+  }
+
+  bool ok = true;
+  for (uint32_t u = 0; u < program.units.size(); ++u) {
+    const check::CodeUnit& unit = program.units[u];
+    FunctionGen gen(tables, sources, u);
+    bytecode::Function& f = module.functions[u];
+    const source::Location where =
+        unit.decl != nullptr
+            ? source::Location{unit.file, unit.decl->name.span.empty() ? unit.decl->span
+                                                                       : unit.decl->name.span}
+            : source::Location{unit.file, {}};
+    if (!gen.generate(f)) {
+      emitter.emit(where, diag::TooLargeToCompile, fmt::format("`{}`", unit.name),
+                   fmt::format("a body may have at most {} local values and {} MiB of code",
+                               bytecode::kMaxSlots, bytecode::kMaxCodeBytes >> 20));
+      ok = false;
+      continue;
+    }
+  }
+  if (!ok) return std::nullopt;
+
+  for (const check::WorkflowInfo& w : program.workflows) {
+    bytecode::Workflow out;
+    out.name = tables.string(w.header.name);
+    for (const check::ParamInfo& p : w.params)
+      out.params.push_back({tables.string(p.name), tables.type(p.type)});
+    out.result = tables.type(w.result);
+    out.body = w.body_unit;
+    if (w.owner) out.owner = tables.string(*w.owner);
+    out.key = w.key_unit;
+    out.sla = w.sla_unit;
+    out.breach = w.breach_unit;
+    module.workflows.push_back(std::move(out));
+  }
+  for (const check::PolicyInfo& p : program.policies) {
+    module.policies.push_back({tables.string(p.header.name),
+                               p.kind == check::PolicyKind::kApproval
+                                   ? bytecode::PolicyKind::kApproval
+                                   : bytecode::PolicyKind::kTask,
+                               p.unit});
+  }
+  for (const check::TriggerInfo& t : program.triggers) {
+    bytecode::Trigger out;
+    out.kind = t.schedule ? bytecode::TriggerKind::kSchedule : bytecode::TriggerKind::kEvent;
+    // An event is named as written (`POST /v1/events/StockoutDetected`); a schedule by
+    // its cron expression.
+    out.source = tables.string(t.schedule || t.header.decl == nullptr ? t.header.name
+                                                                      : t.header.decl->name.text);
+
+    for (const check::ParamInfo& p : t.params)
+      out.params.push_back({tables.string(p.name), tables.type(p.type)});
+    out.workflow = t.workflow.value_or(0);
+    out.function = t.unit;
+    module.triggers.push_back(std::move(out));
+  }
+  for (const check::TestInfo& t : program.tests) {
+    const source::SourceFile& file = sources.file(t.header.location.file);
+    module.tests.push_back({tables.string(t.header.name), t.unit, t.header.location.file,
+                            file.line(t.header.location.span.begin)});
+  }
+
+  // Stack effects of calls, spawns and starts need every signature and workflow above.
+  for (bytecode::Function& f : module.functions) {
+    const auto deepest = maxStack(f, module);
+    f.max_stack = deepest.value_or(0);
+  }
+
+  // Never hand out a module the loader would refuse.
+  if (const auto problem = bytecode::verifyModule(module)) {
+    emitter.emit(std::nullopt, diag::InternalCodegenError, problem->message);
+
+    return std::nullopt;
+  }
+  return module;
+}
+
+}  // namespace rflow::codegen

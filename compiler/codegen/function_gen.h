@@ -1,0 +1,101 @@
+// FunctionGen: compiles one CodeUnit (a function, decision, workflow body, key, sla,
+// breach handler, policy, trigger, test or mock) into one bytecode Function. Internal to
+// compiler/codegen.
+//
+// The stack discipline every statement keeps: it starts and ends with an empty operand
+// stack (so `parallel` branches can start anywhere and jumps between statements always
+// agree on the depth); every expression pushes exactly one value (a call of something
+// without a result pushes none). Temporaries that must outlive one expression (a
+// `match` subject, the two sides of an `expect`, fields given out of order) live in
+// extra local slots after the checker's.
+//
+// Mock units put the captured test values first: the checker numbers captured reads
+// 0…k-1 (fact.b == 1) and the mock's own slots from 0, so those are shifted by k here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bytecode/emit.h"
+#include "check/program.h"
+#include "codegen/module_tables.h"
+#include "source/source_set.h"
+#include "syntax/ast.h"
+
+namespace rflow::codegen {
+
+class FunctionGen {
+ public:
+  FunctionGen(ModuleTables& tables, const source::SourceSet& sources, uint32_t unit_index);
+
+  // Fills `out` (whose signature is already set) with code, line table and locals.
+  // Returns false when the function is too large for the module format.
+  bool generate(bytecode::Function& out);
+
+ private:
+  using Opcode = bytecode::Opcode;
+  using TypeId = check::TypeId;
+
+  // ---- Statements (gen_stmts.cpp) ----------------------------------------------------
+  void block(const syntax::Block& block);
+  void stmt(const syntax::Stmt& stmt);
+  void ifStmt(const syntax::IfStmt& s);
+  void matchStmt(const syntax::MatchStmt& s);
+  void forStmt(const syntax::ForStmt& s);
+  void tryStmt(const syntax::TryStmt& s);
+  void parallelStmt(const syntax::ParallelStmt& s);
+  void testStmt(const syntax::Stmt& stmt);  // gen_tests.cpp
+
+  // ---- Expressions (gen_exprs.cpp) ---------------------------------------------------
+  // Pushes the value of `e`, with the coercion the checker asked for.
+  void expr(const syntax::Expr& e);
+  void exprNoCoercion(const syntax::Expr& e);
+  void name(const syntax::Expr& e);
+  void member(const syntax::Expr& e, const syntax::MemberExpr& m);
+  void call(const syntax::Expr& e, const syntax::CallExpr& c);
+  void unary(const syntax::Expr& e, const syntax::UnaryExpr& u);
+  void binary(const syntax::Expr& e, const syntax::BinaryExpr& b);
+  void string(const syntax::StringExpr& s);
+  void record(uint32_t record, const std::vector<syntax::FieldInit>& fields);
+  // A value of check type `type` pushed as text (ToString unless it is a string).
+  void toText(TypeId type);
+
+  // ---- Effects (gen_effects.cpp) -----------------------------------------------------
+  void approval(const syntax::Expr& e, const std::vector<syntax::Clause>& clauses,
+                const syntax::Expr& title, bool is_task);
+  void await(const syntax::Expr& e, const syntax::AwaitExpr& a);
+  void start(const syntax::Expr& e, const syntax::StartExpr& s);
+  void connectorCall(const syntax::CallExpr& c, uint32_t op);
+
+  // ---- Helpers (function_gen.cpp) ----------------------------------------------------
+  const check::ExprFact& fact(const syntax::Expr& e) const;
+  uint32_t slotOf(const void* node) const;
+  // The frame slot for a checker slot of this unit (shifted in mocks).
+  uint32_t frameSlot(uint32_t checker_slot) const { return checker_slot + slot_shift_; }
+  uint32_t temp(TypeId type);
+  void line(source::Span span);
+  void constant(bytecode::ConstantId id) { w_.emit(Opcode::kConst, id); }
+  void pushInt(int64_t value);
+  void pushString(std::string_view text) { constant(tables_.stringConstant(text)); }
+  void pushConstValue(const check::ConstValue& value, TypeId type);
+  bytecode::TypeId typeOf(TypeId type) { return tables_.type(type); }
+  void load(uint32_t slot) { w_.emit(Opcode::kLoadLocal, slot); }
+  void store(uint32_t slot) { w_.emit(Opcode::kStoreLocal, slot); }
+  // Pushes a default-only record (a signal written without braces).
+  void defaultRecord(uint32_t record);
+  std::string_view sourceText(source::Span span) const;
+
+  ModuleTables& tables_;
+  const check::Program& program_;
+  const source::SourceSet& sources_;
+  const check::CodeUnit& unit_;
+  const check::FileFacts& facts_;
+  const source::SourceFile& file_;
+  bytecode::InstructionWriter w_;
+  uint32_t slot_shift_ = 0;
+  std::vector<TypeId> extra_slots_;  // temporaries after the checker's slots
+  // In a policy's `when`, ordering comparisons with a `none` operand are false.
+  bool policy_when_ = false;
+};
+
+}  // namespace rflow::codegen
