@@ -28,7 +28,19 @@ fi
 grep -q "error\[E0306\]" "$work/err" || fail "broken project: $(cat "$work/err")"
 cmp -s "$work/x.rfc" "$work/keep.rfc" || fail "a failed build replaced the module"
 
+# The ten classes of mistake of issue 3 (a golden case of two files): ten errors, one
+# per mistake, and exit 1.
+mkdir -p "$work/ten"
+awk -v dir="$work/ten" '/^\/\/ --- / { file = dir "/" $3; next } { sub(/  \/\/~.*/, ""); print > file }' \
+  "$src/tests/golden/check/mistakes/fail_ten_mistakes.rflow"
+if "$rflow" check "$work/ten" 2>"$work/err"; then fail "the ten mistakes exited 0"; fi
+grep -q "checked 2 files: 10 errors" "$work/err" || fail "the ten mistakes: $(tail -1 "$work/err")"
+for code in E0202 E0213 E0301 E0302 E0400 E0309 E0310 E0306 E0311 E0218; do
+  [ "$(grep -c "error\[$code\]" "$work/err")" = 1 ] || fail "the ten mistakes: $code not reported once"
+done
+
 # Warnings build, unless denied.
+
 "$rflow" build "$src/tests/golden/check/lints/lints.rflow" -o "$work/w.rfc" 2>/dev/null || fail "warnings stopped a build"
 if "$rflow" build --deny-warnings "$src/tests/golden/check/lints/lints.rflow" -o "$work/d.rfc" 2>"$work/err"; then
   fail "--deny-warnings built a project with warnings"
