@@ -25,23 +25,15 @@
 #include <bid_functions.h>
 #endif
 
+#include "bench_util.h"
+
 namespace {
 
 using rflow::base::Decimal;
-using Clock = std::chrono::steady_clock;
 
 constexpr size_t kOperands = 4096;  // fits in L1/L2, like a VM's working set
 
-template <typename F>
-double bestSeconds(int runs, F&& f) {
-  double best = 1e30;
-  for (int i = 0; i < runs; ++i) {
-    const auto start = Clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
-  }
-  return best;
-}
+using rflow::bench::bestSeconds;
 
 // Keeps results observable so the optimizer cannot drop the work.
 volatile uint64_t g_sink = 0;

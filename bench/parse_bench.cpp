@@ -8,23 +8,13 @@
 #include <string>
 
 #include "RFlowLexer.h"
+#include "bench_util.h"
 #include "driver/check.h"
 #include "project_generator.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-template <typename F>
-double bestSeconds(int runs, F&& f) {
-  double best = 1e30;
-  for (int i = 0; i < runs; ++i) {
-    const auto start = Clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
-  }
-  return best;
-}
+using rflow::bench::bestSeconds;
 
 }  // namespace
 

@@ -255,9 +255,7 @@ void Checker::checkBodies(uint32_t m) {
     }
     Scope scope;
     bindParams(*this, scope, trigger.params, syntax_trigger->params);
-    std::string name;
-    for (const syntax::Ident& i : syntax_trigger->workflow)
-      name += (name.empty() ? "" : ".") + i.text;
+    std::string name = joinPath(syntax_trigger->workflow);
     const auto found = lookupPath(syntax_trigger->workflow, m);
     const source::Span span =
         syntax_trigger->workflow.empty()

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,14 @@ struct NameTarget {
   std::string_view native;  // kNative
   bool captured = false;    // a local found across a mock boundary
 };
+
+// `a.b.c` as written.
+std::string joinPath(const syntax::Path& path);
+
+// When one of `candidates` is close to `name`, adds "did you mean `x`?" and a fix that
+// replaces `name` at `location` with it.
+void suggestClosest(diagnostics::DiagnosticBuilder& d, std::string_view name,
+                    std::span<const std::string_view> candidates, Location location);
 
 class Checker {
  public:

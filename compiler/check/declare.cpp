@@ -16,13 +16,6 @@ namespace diag = diagnostics::diag;
 
 namespace {
 
-std::string joinPath(const syntax::Path& path) {
-  std::string out;
-  for (const syntax::Ident& i : path)
-    out += (out.empty() ? "" : ".") + i.text;
-  return out;
-}
-
 source::Span pathSpan(const syntax::Path& path) {
   return path.empty() ? source::Span{} : path.front().span.to(path.back().span);
 }

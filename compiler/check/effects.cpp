@@ -163,9 +163,7 @@ TypeId Checker::checkAwait(const syntax::Expr& expr, const syntax::AwaitExpr& aw
   allowEffect(expr, "`await`", true);
   if (await.timeout) checkExprAs(*await.timeout, scope, t.durationType(), "a `duration` timeout");
   const auto found = lookupPath(await.signal, module_);
-  std::string name;
-  for (const syntax::Ident& i : await.signal)
-    name += (name.empty() ? "" : ".") + i.text;
+  std::string name = joinPath(await.signal);
   const source::Span span =
       await.signal.empty() ? expr.span : await.signal.front().span.to(await.signal.back().span);
   if (!found || found->second != await.signal.size() || found->first.kind != SymbolKind::kRecord ||
@@ -185,9 +183,7 @@ TypeId Checker::checkStart(const syntax::Expr& expr, const syntax::StartExpr& st
   TypeTable& t = types();
   const bool in_test = context_.test_statements;
   allowEffect(expr, start.spawn ? "`spawn`" : "`start`", !start.spawn && !in_test);
-  std::string name;
-  for (const syntax::Ident& i : start.workflow)
-    name += (name.empty() ? "" : ".") + i.text;
+  std::string name = joinPath(start.workflow);
   const source::Span span = start.workflow.empty()
                                 ? expr.span
                                 : start.workflow.front().span.to(start.workflow.back().span);

@@ -291,11 +291,7 @@ TypeId Checker::checkMember(const syntax::Expr& expr, const syntax::MemberExpr& 
           members.push_back(m.name);
         auto d = emitter_.build(at(member.member.span), diag::UnknownMember,
                                 fmt::format("enum `{}`", e.header.short_name), name);
-        if (auto best = diagnostics::closestMatch(name, members)) {
-          d.note(std::nullopt, fmt::format("did you mean `{}`?", *best));
-          d.fix(fmt::format("replace `{}` with `{}`", name, *best),
-                {{at(member.member.span), *best}});
-        }
+        suggestClosest(d, name, members, at(member.member.span));
         d.emit();
         return t.error();
       }
@@ -319,11 +315,7 @@ TypeId Checker::checkMember(const syntax::Expr& expr, const syntax::MemberExpr& 
       std::sort(names.begin(), names.end());
       auto d = emitter_.build(at(member.member.span), diag::UnknownMember,
                               fmt::format("module `{}`", imported.name), name);
-      if (auto best = diagnostics::closestMatch(name, names)) {
-        d.note(std::nullopt, fmt::format("did you mean `{}`?", *best));
-        d.fix(fmt::format("replace `{}` with `{}`", name, *best),
-              {{at(member.member.span), *best}});
-      }
+      suggestClosest(d, name, names, at(member.member.span));
       d.emit();
       return t.error();
     }
@@ -405,10 +397,7 @@ TypeId Checker::checkMember(const syntax::Expr& expr, const syntax::MemberExpr& 
       fields.push_back(f.name);
     auto d =
         emitter_.build(at(member.member.span), diag::UnknownField, record.header.short_name, name);
-    if (auto best = diagnostics::closestMatch(name, fields)) {
-      d.note(std::nullopt, fmt::format("did you mean `{}`?", *best));
-      d.fix(fmt::format("replace `{}` with `{}`", name, *best), {{at(member.member.span), *best}});
-    }
+    suggestClosest(d, name, fields, at(member.member.span));
     d.emit();
     return t.error();
   }
@@ -682,9 +671,7 @@ TypeId Checker::checkRecordLiteral(const syntax::Expr& expr, const syntax::Recor
                                    Scope& scope) {
   TypeTable& t = types();
   const auto found = lookupPath(record.type, module_);
-  std::string name;
-  for (const syntax::Ident& i : record.type)
-    name += (name.empty() ? "" : ".") + i.text;
+  std::string name = joinPath(record.type);
   const source::Span name_span =
       record.type.empty() ? expr.span : record.type.front().span.to(record.type.back().span);
   if (!found || found->second != record.type.size()) {
@@ -724,11 +711,7 @@ TypeId Checker::checkRecordFields(const syntax::Expr& expr, uint32_t index,
         names.push_back(field.name);
       auto d = emitter_.build(at(init.name.span), diag::UnknownField, record.header.short_name,
                               init.name.text);
-      if (auto best = diagnostics::closestMatch(init.name.text, names)) {
-        d.note(std::nullopt, fmt::format("did you mean `{}`?", *best));
-        d.fix(fmt::format("replace `{}` with `{}`", init.name.text, *best),
-              {{at(init.name.span), *best}});
-      }
+      suggestClosest(d, init.name.text, names, at(init.name.span));
       d.emit();
       checkExpr(*init.value, scope);
       ok = false;

@@ -129,11 +129,23 @@ void Checker::reportUnknownName(std::string_view name, Location location, uint32
   const std::vector<std::string> names = visibleNames(module, scope);
   std::vector<std::string_view> candidates(names.begin(), names.end());
   auto d = emitter_.build(location, kind, name);
+  suggestClosest(d, name, candidates, location);
+  d.emit();
+}
+
+std::string joinPath(const syntax::Path& path) {
+  std::string out;
+  for (const syntax::Ident& i : path)
+    out += (out.empty() ? "" : ".") + i.text;
+  return out;
+}
+
+void suggestClosest(diagnostics::DiagnosticBuilder& d, std::string_view name,
+                    std::span<const std::string_view> candidates, Location location) {
   if (auto best = diagnostics::closestMatch(name, candidates)) {
     d.note(std::nullopt, fmt::format("did you mean `{}`?", *best));
-    d.fix(fmt::format("replace `{}` with `{}`", name, *best), {{location, *best}});
+    d.fix(fmt::format("replace `{}` with `{}`", name, *best), {{location, std::string(*best)}});
   }
-  d.emit();
 }
 
 }  // namespace rflow::check

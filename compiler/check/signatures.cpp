@@ -11,16 +11,7 @@ namespace rflow::check {
 
 namespace diag = diagnostics::diag;
 
-namespace {
-
-std::string joinPath(const syntax::Path& path) {
-  std::string out;
-  for (const syntax::Ident& i : path)
-    out += (out.empty() ? "" : ".") + i.text;
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TypeId Checker::resolveType(const syntax::TypeRef& type, uint32_t module) {
   TypeTable& t = types();

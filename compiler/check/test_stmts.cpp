@@ -39,9 +39,7 @@ bool Checker::checkTestStmt(const syntax::Stmt& stmt, Scope& scope) {
   }
   // Finds `conn.op` or `module.conn.op`; reports and returns nullopt when it is none.
   const auto findOp = [&](const syntax::Path& path) -> std::optional<uint32_t> {
-    std::string name;
-    for (const syntax::Ident& i : path)
-      name += (name.empty() ? "" : ".") + i.text;
+    std::string name = joinPath(path);
     const source::Span span = path.empty() ? stmt.span : path.front().span.to(path.back().span);
     if (path.size() >= 2) {
       syntax::Path owner(path.begin(), path.end() - 1);
