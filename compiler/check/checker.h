@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "check/check.h"
@@ -51,10 +52,17 @@ struct Binding {
 
 // Local names of one block; `boundary` marks where a mock body's scope meets the test's
 // (names found beyond it are captured by value).
+// `index` finds a binding by name in constant time: a block may declare thousands.
 struct Scope {
   Scope* parent = nullptr;
   std::vector<Binding> bindings;
+  std::unordered_map<std::string, size_t> index;  // name -> position in bindings
   bool boundary = false;
+
+  const Binding* find(std::string_view name) const {
+    auto it = index.find(std::string(name));
+    return it == index.end() ? nullptr : &bindings[it->second];
+  }
 };
 
 // What a name (or dotted path) refers to before it is used.

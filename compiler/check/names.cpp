@@ -39,13 +39,11 @@ NameTarget Checker::lookup(std::string_view name, const Scope* scope, uint32_t m
   NameTarget target;
   bool crossed = false;
   for (const Scope* s = scope; s != nullptr; s = s->parent) {
-    for (auto it = s->bindings.rbegin(); it != s->bindings.rend(); ++it) {
-      if (it->name == name) {
-        target.kind = NameTarget::Kind::kLocal;
-        target.local = const_cast<Binding*>(&*it);
-        target.captured = crossed;
-        return target;
-      }
+    if (const Binding* b = s->find(name)) {
+      target.kind = NameTarget::Kind::kLocal;
+      target.local = const_cast<Binding*>(b);
+      target.captured = crossed;
+      return target;
     }
     if (s->boundary) crossed = true;
   }

@@ -16,14 +16,13 @@ uint32_t Checker::addSlot(TypeId type) {
 
 Binding* Checker::bind(Scope& scope, const syntax::Ident& name, TypeId type, bool is_var,
                        const void* node) {
-  for (const Binding& b : scope.bindings) {
-    if (b.name == name.text) {
-      emitter_.emit(at(name.span), diag::DuplicateBinding, name.text, lineOf(b.location));
-      return nullptr;
-    }
+  if (const Binding* b = scope.find(name.text)) {
+    emitter_.emit(at(name.span), diag::DuplicateBinding, name.text, lineOf(b->location));
+    return nullptr;
   }
   Binding binding{name.text, addSlot(type), type, is_var, false, at(name.span)};
   if (node != nullptr) program_.facts[file_].slots[node] = binding.slot;
+  scope.index.emplace(name.text, scope.bindings.size());
   scope.bindings.push_back(std::move(binding));
   return &scope.bindings.back();
 }
