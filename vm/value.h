@@ -1,0 +1,265 @@
+// Value: one rflow value at run time (language.md §3), as the interpreter, the natives,
+// the state codec and the host see it.
+//
+// Representation. A Value is 24 bytes: a tag and a 16-byte payload, plus the 3 letters of
+// a money's currency. Scalars live inline (int, duration and time are one int64 of
+// milliseconds; a decimal or a money amount is a base::Decimal); strings, lists, maps and
+// records are immutable heap objects shared by reference counting. Values are acyclic
+// (every aggregate is built from values that exist before it), so counting is enough and
+// there is no collector. The tag says how the payload is laid out, not the language type:
+// the compiler's typed instructions and the type operands of ToString/Eq carry the type
+// (an int tag holds an int, a duration or a time; a string tag a string or a User).
+//
+//   language type        tag      payload
+//   none, T? when none   kNone    -
+//   bool                 kBool    bool
+//   int, duration, time  kInt     int64 (milliseconds for duration and time)
+//   decimal              kDecimal base::Decimal
+//   money                kMoney   base::Decimal + currency letters
+//   string, User         kString  shared string object (valid UTF-8)
+//   Role                 kRole    index into Module::roles
+//   Assignee             kRole or kString (a role, or a user)
+//   enum member          kEnum    enum index, member index
+//   list<T>              kList    shared buffer + length (see below)
+//   map<T>               kMap     shared entries, sorted by key bytes, keys unique
+//   record               kRecord  shared object: record index + one value per field
+//   Run<T> (tests)       kRun     shared string: the instance id
+//
+// `T?` is not boxed: a value of an optional type is none or the T value itself, so an
+// optional of an optional cannot tell its two nones apart (the checker never needs to).
+//
+// Lists are values, and `xs = append(xs, v)` is amortized O(1): a list value is a view of
+// the first `length` items of a shared, append-only buffer. Appending to a view that
+// covers the whole buffer pushes onto the buffer and returns a longer view; the shorter
+// view still sees only its own items. Appending to any other view copies. Items below a
+// view's length are never changed, so every list behaves as an immutable value.
+//
+// Maps are ordered by key bytes (code point order), which makes `keys`, `values`,
+// printing and equality deterministic whatever order a literal or a connector gave.
+//
+// Thread safety: counts are not atomic, so one instance's values belong to one thread at
+// a time. The exception is "shared" objects (a Program's constants and everything inside
+// them), whose counts are atomic: instances on every thread copy them, and a copy keeps
+// its object alive after the Program is gone.
+//
+// Invariants of every Value built through this header: a string is whatever bytes it was
+// given (the interpreter only makes valid UTF-8; checkValue in value_check.h is how
+// values from outside are checked); a map's keys are sorted and unique; depth() is
+// 1 + the largest depth of the values inside an aggregate (saturating), 0 otherwise.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/decimal.h"
+#include "base/money.h"
+
+namespace rflow::vm {
+
+enum class Tag : uint8_t {
+  kNone,
+  kBool,
+  kInt,
+  kDecimal,
+  kMoney,
+  kRole,
+  kEnum,
+  // Tags from here on hold a heap object.
+  kString,
+  kList,
+  kMap,
+  kRecord,
+  kRun,
+};
+
+// "none", "int", "list" …: for messages about corrupt modules and bad host values.
+std::string_view tagName(Tag tag);
+
+class Value;
+struct MapEntry;
+
+namespace detail {
+
+enum class ObjectKind : uint8_t { kString, kList, kMap, kRecord };
+
+// The header every heap object starts with.
+struct Object {
+  uint32_t refs = 1;
+  uint32_t depth = 0;
+  ObjectKind kind;
+  // Counted atomically: reachable from a Program's constants, which every thread may copy.
+  // Set before the object is published to other threads and never cleared.
+  bool shared = false;
+
+  explicit Object(ObjectKind k) : kind(k) {}
+};
+
+void destroy(Object* o);
+
+inline void retain(Object* o) {
+  if (o->shared) [[unlikely]] {
+    std::atomic_ref<uint32_t>(o->refs).fetch_add(1, std::memory_order_relaxed);
+  } else {
+    ++o->refs;
+  }
+}
+
+inline void release(Object* o) {
+  if (o->shared) [[unlikely]] {
+    if (std::atomic_ref<uint32_t>(o->refs).fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(o);
+  } else if (--o->refs == 0) {
+    destroy(o);
+  }
+}
+
+}  // namespace detail
+
+class Value {
+ public:
+  Value() noexcept { u_.bits = {0, 0}; }
+
+  static Value boolean(bool b) {
+    Value v(Tag::kBool);
+    v.u_.b = b;
+    return v;
+  }
+  static Value integer(int64_t i) {
+    Value v(Tag::kInt);
+    v.u_.i = i;
+    return v;
+  }
+  static Value decimal(base::Decimal d) {
+    Value v(Tag::kDecimal);
+    v.u_.bits = std::bit_cast<std::array<uint64_t, 2>>(d);
+    return v;
+  }
+  static Value money(const base::Money& m) {
+    Value v(Tag::kMoney);
+    v.u_.bits = std::bit_cast<std::array<uint64_t, 2>>(m.amount());
+    v.currency_ = std::bit_cast<std::array<char, 3>>(m.currency());
+    return v;
+  }
+  static Value role(uint32_t index) {
+    Value v(Tag::kRole);
+    v.u_.pair = {index, 0};
+    return v;
+  }
+  static Value enumMember(uint32_t enum_index, uint32_t member) {
+    Value v(Tag::kEnum);
+    v.u_.pair = {enum_index, member};
+    return v;
+  }
+  static Value string(std::string text);
+  static Value string(std::string_view text) { return string(std::string(text)); }
+  static Value string(const char* text) { return string(std::string(text)); }
+  static Value run(std::string instance_id);
+  static Value list(std::vector<Value> items);
+  // Entries in any order; of equal keys the last one wins (as in a map literal).
+  static Value map(std::vector<MapEntry> entries);
+  static Value record(uint32_t record_index, std::vector<Value> fields);
+
+  Value(const Value& o) noexcept : u_(o.u_), currency_(o.currency_), tag_(o.tag_) {
+    if (isHeap()) detail::retain(u_.heap.object);
+  }
+  Value(Value&& o) noexcept : u_(o.u_), currency_(o.currency_), tag_(o.tag_) {
+    o.tag_ = Tag::kNone;
+  }
+  Value& operator=(const Value& o) noexcept {
+    if (o.isHeap()) detail::retain(o.u_.heap.object);
+    if (isHeap()) detail::release(u_.heap.object);
+    u_ = o.u_;
+    currency_ = o.currency_;
+    tag_ = o.tag_;
+    return *this;
+  }
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) {
+      if (isHeap()) detail::release(u_.heap.object);
+      u_ = o.u_;
+      currency_ = o.currency_;
+      tag_ = o.tag_;
+      o.tag_ = Tag::kNone;
+    }
+    return *this;
+  }
+  ~Value() {
+    if (isHeap()) detail::release(u_.heap.object);
+  }
+
+  Tag tag() const { return tag_; }
+  bool isNone() const { return tag_ == Tag::kNone; }
+  bool isHeap() const { return tag_ >= Tag::kString; }
+  // 0 for scalars and strings; 1 + the deepest value inside for aggregates.
+  uint32_t depth() const { return tag_ >= Tag::kList ? u_.heap.object->depth : 0; }
+
+  // Each accessor requires the matching tag.
+  bool asBool() const { return u_.b; }
+  int64_t asInt() const { return u_.i; }
+  base::Decimal asDecimal() const { return std::bit_cast<base::Decimal>(u_.bits); }
+  base::Money asMoney() const {
+    return base::Money(asDecimal(), std::bit_cast<base::CurrencyCode>(currency_));
+  }
+  uint32_t asRole() const { return u_.pair[0]; }
+  uint32_t enumIndex() const { return u_.pair[0]; }
+  uint32_t enumMember() const { return u_.pair[1]; }
+  // kString and kRun.
+  std::string_view asString() const;
+  // kList: the items of this list (a prefix of its buffer).
+  std::span<const Value> listItems() const;
+  size_t listLength() const { return u_.heap.length; }
+  // kMap.
+  std::span<const MapEntry> mapEntries() const;
+  // kRecord.
+  uint32_t recordIndex() const;
+  std::span<const Value> recordFields() const;
+
+  // append(xs, v) for a kList value: amortized O(1) (see the header comment). The
+  // caller checks kMaxListLength and kMaxValueDepth.
+  static Value appended(const Value& view, Value item);
+
+  // Marks every heap object reachable from this value shared (counted atomically), so
+  // that copies of it may live on any thread. Only while a Program builds its constants,
+  // before any other thread sees them.
+  void makeShared() const;
+
+ private:
+  explicit Value(Tag tag) : tag_(tag) { u_.bits = {0, 0}; }
+  static Value fromObject(Tag tag, detail::Object* object, uint32_t length);
+
+  union Payload {
+    bool b;
+    int64_t i;
+    std::array<uint64_t, 2> bits;
+    std::array<uint32_t, 2> pair;
+    struct {
+      detail::Object* object;
+      uint32_t length;  // kList: the view's length
+    } heap;
+  };
+
+  Payload u_;
+  std::array<char, 3> currency_{};
+  Tag tag_ = Tag::kNone;
+};
+
+struct MapEntry {
+  Value key;  // a kString
+  Value value;
+};
+
+// Structural equality (language.md §3): the same tag and equal contents; decimals and
+// money amounts by value (0.3 == 0.30), money also by currency, strings by bytes, lists,
+// maps and records element by element. none equals only none.
+bool valueEquals(const Value& a, const Value& b);
+
+// The key's entry of a map value, or nullptr.
+const Value* mapFind(const Value& map, std::string_view key);
+
+}  // namespace rflow::vm
