@@ -12,5 +12,7 @@ void addCheckCommand(CLI::App& app, std::function<int()>& run);
 // `rflow build` and `rflow disasm`.
 void addBuildCommand(CLI::App& app, std::function<int()>& run);
 void addDisasmCommand(CLI::App& app, std::function<int()>& run);
+// `rflow test`.
+void addTestCommand(CLI::App& app, std::function<int()>& run);
 
 }  // namespace rflow::cli

@@ -207,6 +207,8 @@ void Checker::declareNames(uint32_t m) {
               TestInfo info;
               info.header = headerFor(decl);
               info.header.location = at(t.title ? t.title->span : decl.span);
+              // A test is named by its title alone (`rflow test` prints it), not by module.
+              info.header.name.clear();
               if (t.title) {
                 if (const auto* s = t.title->as<syntax::StringExpr>()) {
                   for (const auto& part : s->parts)

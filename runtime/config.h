@@ -1,0 +1,182 @@
+// Config: the deployment settings of `rflow.toml` (runtime.md §6 connectors, §7 auth,
+// plus [engine] and [service]), read with toml++. Language semantics never live here.
+//
+//   [connectors.wms]                     # or [connectors."retail.systems.wms"]
+//   url = "http://127.0.0.1:9100/wms"    # POST {url}/{op}; http or https
+//   timeout = "5s"                       # per attempt; default kDefaultConnectorTimeoutMs
+//   headers = { Authorization = "Bearer ${WMS_TOKEN}" }
+//
+//   [connectors.erp]
+//   stub = "stubs/erp.json"              # relative to this file's directory
+//
+//   [[auth.users]]
+//   name = "ann"
+//   roles = ["AccountsPayable", "admin"]
+//   token_sha256 = "9f86d081…"           # 64 hex digits
+//
+//   [engine]
+//   durability = "sync"                  # or "async"
+//   workers = 4                          # default: the number of cores
+//
+//   [service]
+//   listen = "127.0.0.1:8080"
+//   metrics_open = false
+//
+// Invariants of a Config that load()/fromString() return: every connector has exactly
+// one target (HTTP or stub: a variant), a parsed endpoint for a URL, an absolute stub path
+// that existed when the file was read, a timeout in (0, kMaxConnectorTimeoutMs], headers
+// with `${VAR}` already expanded, no CR/LF in them and none of the headers the connector
+// sets itself; connector names are unique and sorted; user names and token hashes are
+// unique, hashes are 64 lower-case hex digits; workers is in [1, kMaxWorkers]; the listen
+// address has a host and a port.
+//
+// Errors are values: every problem the file has (not only the first), each with the
+// file, line and column of the offending key (of the array element, for list items), the
+// key path ("connectors.wms.timeout") and what to do. Unknown keys are errors, with a
+// "did you mean" when a known key is close. Nothing here throws.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace rflow::bytecode {
+struct Module;
+}
+
+namespace rflow::runtime {
+
+inline constexpr int64_t kDefaultConnectorTimeoutMs = 30'000;
+// A connector attempt holds a worker thread; an hour is far above any real system's
+// answer time and catches a mistyped unit ("5d" for "5s").
+inline constexpr int64_t kMaxConnectorTimeoutMs = 3'600'000;
+inline constexpr uint32_t kMaxWorkers = 256;
+inline constexpr size_t kMaxConfigBytes = size_t{1} << 20;
+
+struct ConfigError {
+  std::string file;     // the config file as given
+  uint32_t line = 0;    // 1-based; 0 when the problem is the file as a whole
+  uint32_t column = 0;  // 1-based
+  std::string key;      // "connectors.wms.timeout", "auth.users[1].roles[0]"; may be empty
+  std::string message;  // what is wrong and what to do
+
+  // "rflow.toml:4:11: `connectors.wms.timeout`: expected a duration like \"5s\", found \"5x\""
+  std::string text() const;
+};
+
+// All of a file's problems, sorted by position.
+using ConfigErrors = std::vector<ConfigError>;
+
+// Joins errors' text(), one per line: for a command-line tool's stderr.
+std::string describe(const ConfigErrors& errors);
+
+struct SourcePos {
+  uint32_t line = 0;
+  uint32_t column = 0;
+};
+
+// A connector URL taken apart: "https://erp.example:8443/rflow" is https, erp.example,
+// 8443, "/rflow". The port defaults to 80/443; base_path never ends in '/'.
+struct HttpEndpoint {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // a name, an IPv4 address, or an IPv6 address in brackets
+  int port = 0;
+  std::string base_path;
+
+  // "https://erp.example:8443": what an HTTP client connects to.
+  std::string origin() const;
+};
+
+// Why `url` is not an http(s) URL a connector can post to, or the parts.
+std::variant<HttpEndpoint, std::string> parseHttpUrl(std::string_view url);
+
+struct HttpTarget {
+  std::string url;  // as written
+  HttpEndpoint endpoint;
+  int64_t timeout_ms = kDefaultConnectorTimeoutMs;
+  // Expanded; in key order (TOML tables have no order).
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct StubTarget {
+  std::filesystem::path path;  // absolute
+};
+
+struct ConnectorConfig {
+  std::string name;  // the key under [connectors]: "wms" or "retail.systems.wms"
+  std::variant<HttpTarget, StubTarget> target;
+  SourcePos pos;  // of the key
+};
+
+struct AuthUser {
+  std::string name;                 // the User id
+  std::vector<std::string> roles;   // declared role names (short or qualified) or "admin"
+  std::string token_sha256;         // 64 lower-case hex digits
+  SourcePos pos;                    // of the [[auth.users]] entry
+  std::vector<SourcePos> role_pos;  // of each roles element
+};
+
+enum class Durability { kSync, kAsync };
+
+struct EngineConfig {
+  Durability durability = Durability::kSync;
+  uint32_t workers = 1;  // Config::defaults() sets the number of cores
+};
+
+struct ServiceConfig {
+  std::string listen = "127.0.0.1:8080";  // as written
+  std::string host = "127.0.0.1";         // an IPv6 address without its brackets
+  uint16_t port = 8080;                   // 0: any free port (tests)
+  bool metrics_open = false;              // serve /metrics without a token
+};
+
+// Looks up an environment variable: nullopt when it is not set.
+using Environment = std::function<std::optional<std::string>(std::string_view name)>;
+
+// The process environment (getenv).
+Environment processEnvironment();
+
+struct Config {
+  // The file this came from; empty for defaults() and when no file was found.
+  std::filesystem::path path;
+  bool from_file = false;
+  std::vector<ConnectorConfig> connectors;  // sorted by name, unique
+  std::vector<AuthUser> users;              // in file order
+  EngineConfig engine;
+  ServiceConfig service;
+
+  // Every setting at its default, no connectors, no users.
+  static Config defaults();
+
+  // Reads `path`. When the file does not exist: defaults() if `required` is false (no
+  // --config was given and the project has none), else an error naming the file.
+  static std::variant<Config, ConfigErrors> load(const std::filesystem::path& path, bool required,
+                                                 const Environment& env = processEnvironment());
+
+  // Parses `text` as if read from `path` (relative stub paths resolve against its
+  // directory; messages name it).
+  static std::variant<Config, ConfigErrors> fromString(
+      std::string_view text, const std::filesystem::path& path,
+      const Environment& env = processEnvironment());
+
+  // The connector configured for `name`: the entry with exactly that key, else the one
+  // whose key is name's last dotted segment ("retail.systems.wms" finds [connectors.wms]).
+  const ConnectorConfig* connector(std::string_view name) const;
+};
+
+// "rflow.toml" as messages show it: the path given, or "rflow.toml" when there is none.
+std::string configName(const Config& config);
+
+// The [[auth.users]] roles that name no role of `module` (by declared name, or by
+// qualified name when two roles share a declared name) and are not "admin": one error per
+// role, at its place in the file, with "did you mean" when a declared role is close. For
+// deployment time, when the module is known.
+ConfigErrors checkUserRoles(const Config& config, const bytecode::Module& module);
+
+}  // namespace rflow::runtime

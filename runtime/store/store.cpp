@@ -1,0 +1,269 @@
+#include "store/store.h"
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace rflow::store {
+
+namespace {
+
+constexpr std::string_view kColumnNames[kColumnCount] = {
+    "meta",       "modules", "instances", "keys",    "timers",  "tasks",
+    "task_index", "audit",   "calls",     "signals", "metrics", "inbox"};
+
+// The schema of the records in the column families; the engine refuses a database
+// written by a newer rflow rather than misreading it.
+constexpr std::string_view kSchemaKey = "schema";
+constexpr std::string_view kSchemaVersion = "1";
+
+std::string explain(const rocksdb::Status& status, const std::string& directory) {
+  const std::string reason = status.ToString();
+  if (status.IsIOError() && reason.find("lock") != std::string::npos) {
+    return fmt::format(
+        "the data directory `{}` is in use by another rflow process ({}); stop it or use "
+        "another --data directory",
+        directory, reason);
+  }
+  if (status.IsIOError() && reason.find("No space") != std::string::npos) {
+    return fmt::format("the disk of `{}` is full ({}); free space and retry", directory, reason);
+  }
+  return fmt::format("the data directory `{}` cannot be used: {}", directory, reason);
+}
+
+}  // namespace
+
+std::string_view columnName(Column column) {
+  return kColumnNames[static_cast<size_t>(column)];
+}
+
+// ---- Batch ----------------------------------------------------------------------------
+
+Batch::Batch() = default;
+Batch::~Batch() = default;
+Batch::Batch(Batch&&) noexcept = default;
+Batch& Batch::operator=(Batch&&) noexcept = default;
+
+void Batch::put(Column column, std::string_view key, std::string_view value) {
+  bytes_ += key.size() + value.size();
+  ops_.push_back({column, false, std::string(key), std::string(value)});
+}
+
+void Batch::remove(Column column, std::string_view key) {
+  bytes_ += key.size();
+  ops_.push_back({column, true, std::string(key), {}});
+}
+
+size_t Batch::count() const {
+  return ops_.size();
+}
+size_t Batch::bytes() const {
+  return bytes_;
+}
+void Batch::clear() {
+  ops_.clear();
+  bytes_ = 0;
+}
+
+// ---- Store ----------------------------------------------------------------------------
+
+std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string& directory,
+                                                              const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store());  // the constructor is private
+  store->directory_ = directory;
+  store->durability_ = options.durability;
+  store->env_ = options.env;
+  if (!store->env_ && options.in_memory) {
+    store->env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  }
+  if (!options.in_memory && !store->env_) {
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error) {
+      return fmt::format("cannot create the data directory `{}`: {}", directory, error.message());
+    }
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  // Concurrent commits share one WAL write and fsync.
+  db_options.enable_pipelined_write = true;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 3;
+  if (store->env_) db_options.env = store->env_.get();
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = 16 << 20;
+  cf_options.compression = rocksdb::kNoCompression;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (std::string_view name : kColumnNames)
+    descriptors.emplace_back(std::string(name), cf_options);
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  const rocksdb::Status status =
+      rocksdb::DB::Open(db_options, directory, descriptors, &handles, &db);
+  if (!status.ok()) return explain(status, directory);
+  store->db_.reset(db);
+  // handles[0] is the default family, which rflow does not use.
+  store->db_->DestroyColumnFamilyHandle(handles[0]);
+  store->columns_.assign(handles.begin() + 1, handles.end());
+
+  std::string error;
+  const auto schema = store->get(Column::kMeta, kSchemaKey, &error);
+  if (!error.empty()) return error;
+  if (!schema) {
+    Batch batch;
+    batch.put(Column::kMeta, kSchemaKey, kSchemaVersion);
+    if (std::string problem = store->commit(batch); !problem.empty()) return problem;
+  } else if (*schema != kSchemaVersion) {
+    return fmt::format(
+        "the data directory `{}` was written by another version of rflow (schema {}, this "
+        "rflow reads schema {}); use a matching rflow or a new --data directory",
+        directory, *schema, kSchemaVersion);
+  }
+  return store;
+}
+
+Store::~Store() {
+  if (db_) {
+    for (rocksdb::ColumnFamilyHandle* handle : columns_)
+      db_->DestroyColumnFamilyHandle(handle);
+    db_->Close();
+  }
+}
+
+std::optional<std::string> Store::get(Column column, std::string_view key,
+                                      std::string* error) const {
+  std::string value;
+  const rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)],
+               rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) {
+    if (error != nullptr) *error = explain(status, directory_);
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string Store::scan(
+    Column column, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (!key.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+    const rocksdb::Slice value = it->value();
+    if (!visit({key.data(), key.size()}, {value.data(), value.size()})) break;
+  }
+  return it->status().ok() ? std::string() : explain(it->status(), directory_);
+}
+
+std::string Store::scanFrom(
+    Column column, std::string_view from,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    const rocksdb::Slice value = it->value();
+    if (!visit({key.data(), key.size()}, {value.data(), value.size()})) break;
+  }
+  return it->status().ok() ? std::string() : explain(it->status(), directory_);
+}
+
+std::optional<std::string> Store::lastKey(Column column, std::string_view prefix) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
+  if (prefix.empty()) {
+    it->SeekToLast();
+  } else {
+    // The first key after every key with the prefix, then one step back.
+    std::string after(prefix);
+    while (!after.empty() && static_cast<uint8_t>(after.back()) == 0xFF)
+      after.pop_back();
+    if (after.empty()) {
+      it->SeekToLast();
+    } else {
+      after.back() = static_cast<char>(static_cast<uint8_t>(after.back()) + 1);
+      it->Seek(after);
+      if (it->Valid()) {
+        it->Prev();
+      } else {
+        it->SeekToLast();
+      }
+    }
+  }
+  if (!it->Valid()) return std::nullopt;
+  const rocksdb::Slice key = it->key();
+  if (!key.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) return std::nullopt;
+  return key.ToString();
+}
+
+std::string Store::commit(const Batch& batch) {
+  if (batch.ops_.empty()) return {};
+  rocksdb::WriteBatch write;
+  for (const Batch::Op& op : batch.ops_) {
+    rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(op.column)];
+    const rocksdb::Status status =
+        op.remove ? write.Delete(cf, op.key) : write.Put(cf, op.key, op.value);
+    if (!status.ok()) return explain(status, directory_);
+  }
+  rocksdb::WriteOptions options;
+  options.sync = durability_ == Durability::kSync;
+  const rocksdb::Status status = db_->Write(options, &write);
+  return status.ok() ? std::string() : explain(status, directory_);
+}
+
+uint64_t Store::diskBytes() const {
+  uint64_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* cf : columns_) {
+    uint64_t size = 0;
+    if (db_->GetIntProperty(cf, rocksdb::DB::Properties::kTotalSstFilesSize, &size)) total += size;
+  }
+  uint64_t wal = 0;
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kLiveSstFilesSize, &wal)) (void)wal;
+  return total;
+}
+
+std::string Store::flush() {
+  const rocksdb::Status status = db_->Flush(rocksdb::FlushOptions(), columns_);
+  return status.ok() ? std::string() : explain(status, directory_);
+}
+
+// ---- Keys -----------------------------------------------------------------------------
+
+void appendU64(std::string& key, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    key.push_back(static_cast<char>((value >> shift) & 0xFF));
+}
+
+std::optional<uint64_t> readU64(std::string_view bytes) {
+  if (bytes.size() < 8) return std::nullopt;
+  uint64_t value = 0;
+  for (size_t i = 0; i < 8; ++i)
+    value = (value << 8) | static_cast<uint8_t>(bytes[i]);
+  return value;
+}
+
+std::string joinKey(std::string_view a, std::string_view b) {
+  std::string key;
+  key.reserve(a.size() + 1 + b.size());
+  key.append(a);
+  key.push_back('\0');
+  key.append(b);
+  return key;
+}
+
+}  // namespace rflow::store

@@ -1,0 +1,149 @@
+// Store: the engine's one RocksDB database (runtime.md §5), with a column family per kind
+// of record, and the only code that sees RocksDB types.
+//
+// Every change the engine makes is one Batch committed atomically: a step's new
+// continuation, the tasks, timers and pending calls it created or ended, and its audit
+// entries go in together or not at all. With Durability::kSync a commit returns after
+// the write-ahead log is on disk; RocksDB groups the commits of concurrent threads into
+// one fsync (group commit), which is how many instances share a disk flush.
+//
+// Invariants: a Store is opened once per directory per process (RocksDB's lock file
+// enforces it across processes); every column family of Column exists after open();
+// errors are values with RocksDB's reason and what to do, never exceptions; a failed
+// commit changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Env;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace rflow::store {
+
+// Column families. PERSISTED by name (columnName): never rename one; a retired one stays
+// listed so that opening an old database still finds it.
+enum class Column : uint8_t {
+  kMeta,       // schema version, counters, deployment pointers
+  kModules,    // module version (hash hex) -> module bytes
+  kInstances,  // instance id -> instance record (header + continuation)
+  kKeys,       // workflow \0 business key -> instance id (live instances)
+  kTimers,     // due time (be64) instance id \0 timer id -> timer record
+  kTasks,      // task id -> task record
+  kTaskIndex,  // "r" role \0 task id / "u" user \0 task id -> "" (open tasks)
+  kAudit,      // instance id \0 sequence (be64) -> audit entry
+  kCalls,      // instance id \0 request id (be64) -> pending connector call
+  kSignals,    // instance id \0 sequence (be64) -> queued signal
+  kMetrics,    // aggregate name -> counters
+  kInbox,      // instance id \0 request id (be64) -> a result waiting to be handed over
+};
+inline constexpr size_t kColumnCount = 12;
+std::string_view columnName(Column column);
+
+enum class Durability : uint8_t {
+  kSync,   // a commit returns once the WAL is fsynced (the default)
+  kAsync,  // a commit returns once RocksDB has it; a machine crash may lose the last ones
+};
+
+struct StoreOptions {
+  Durability durability = Durability::kSync;
+  // Keep everything in memory (tests and `rflow test`): nothing touches the disk and
+  // nothing is left behind.
+  bool in_memory = false;
+  // A RocksDB Env to open the database with (fault injection in tests); default: the
+  // process's default Env, or a memory Env with in_memory.
+  std::shared_ptr<rocksdb::Env> env;
+};
+
+// A set of writes committed together by Store::commit.
+class Batch {
+ public:
+  Batch();
+  ~Batch();
+  Batch(Batch&&) noexcept;
+  Batch& operator=(Batch&&) noexcept;
+
+  void put(Column column, std::string_view key, std::string_view value);
+  void remove(Column column, std::string_view key);
+  size_t count() const;
+  size_t bytes() const;
+  void clear();
+
+ private:
+  friend class Store;
+  struct Op {
+    Column column;
+    bool remove;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Op> ops_;
+  size_t bytes_ = 0;
+};
+
+class Store {
+ public:
+  // Opens (creating if need be) the database in `directory`. On a problem: what went
+  // wrong and what to do ("the data directory is in use by another rflow process").
+  static std::variant<std::unique_ptr<Store>, std::string> open(const std::string& directory,
+                                                                const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The value at `key`, nullopt when absent; a read error is reported through `error`.
+  std::optional<std::string> get(Column column, std::string_view key,
+                                 std::string* error = nullptr) const;
+
+  // Calls `visit(key, value)` for each key starting with `prefix`, in key order, until it
+  // returns false. Returns a read error, or empty.
+  std::string scan(
+      Column column, std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // The same from the first key >= `from` (to the end of the column).
+  std::string scanFrom(
+      Column column, std::string_view from,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
+  // The greatest key of `column` that starts with `prefix`, or nullopt.
+  std::optional<std::string> lastKey(Column column, std::string_view prefix = {}) const;
+
+  // Writes `batch` atomically with the store's durability. Empty on success; otherwise
+  // why (nothing was written).
+  std::string commit(const Batch& batch);
+
+  const std::string& directory() const { return directory_; }
+  Durability durability() const { return durability_; }
+  // Bytes the database takes on disk (SST files and logs), for benchmarks and insights.
+  uint64_t diskBytes() const;
+  // Flushes memtables to SST files (benchmarks measure settled sizes).
+  std::string flush();
+
+ private:
+  Store() = default;
+
+  std::string directory_;
+  Durability durability_ = Durability::kSync;
+  std::shared_ptr<rocksdb::Env> env_;
+  std::vector<rocksdb::ColumnFamilyHandle*> columns_;  // owned by db_, closed before it
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+// ---- Key encoding ------------------------------------------------------------------
+// Big-endian fixed-width integers sort like the numbers; `\0` separates text parts (ids
+// and names never contain it).
+void appendU64(std::string& key, uint64_t value);
+std::optional<uint64_t> readU64(std::string_view bytes);
+std::string joinKey(std::string_view a, std::string_view b);
+
+}  // namespace rflow::store

@@ -1,0 +1,512 @@
+// The engine end to end on compiled workflows: connector calls, approvals with
+// escalation, expiry and policies, tasks, signals, timers, retries, child workflows,
+// parallel branches, business keys, SLA breaches, and surviving a restart.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "bytecode/write.h"
+#include "driver/build.h"
+#include "engine/record_codec.h"
+#include "vm/print.h"
+
+namespace rflow::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kEpoch = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
+constexpr int64_t kHour = 3'600'000;
+
+// Answers connector calls from a test's script, synchronously.
+class ScriptedCalls final : public CallDispatcher {
+ public:
+  using Handler = std::function<CallResult(const std::string& op,
+                                           const std::vector<vm::Value>& args, uint32_t attempt)>;
+  Handler handler;
+  std::vector<std::string> calls;  // "conn.op#attempt key"
+  bool hold = false;               // keep calls instead of answering
+  std::vector<std::pair<CallRequest, std::function<void(CallResult)>>> held;
+
+  void dispatch(CallRequest request, std::function<void(CallResult)> done) override {
+    const bytecode::Module& m = request.program->module();
+    std::string op(m.strings[m.ops[request.op].name]);
+    for (const auto& c : m.connectors) {
+      if (request.op >= c.first_op && request.op < c.first_op + c.op_count)
+        op = std::string(vm::declaredName(m.strings[c.name])) + "." + op;
+    }
+    calls.push_back(op + "#" + std::to_string(request.attempt) + " " + request.idempotency_key);
+    if (hold) {
+      held.emplace_back(std::move(request), std::move(done));
+      return;
+    }
+    auto list = decodeValue(request.args, m);
+    std::vector<vm::Value> args(list->listItems().begin(), list->listItems().end());
+    CallResult result = handler(op, args, request.attempt);
+    result.instance = request.instance;
+    result.request = request.request;
+    result.attempt = request.attempt;
+    done(std::move(result));
+  }
+};
+
+CallResult ok(const vm::Value& v) {
+  return {{}, 0, 1, CallResult::Kind::kOk, encodeValue(v), {}};
+}
+CallResult retryable(std::string why) {
+  return {{}, 0, 1, CallResult::Kind::kRetryable, {}, std::move(why)};
+}
+
+std::vector<uint8_t> compile(const std::string& text) {
+  source::SourceSet sources;
+  sources.add("flow.rflow", text);
+  compiler::BuildResult r = compiler::buildSources(sources);
+  std::string problems;
+  for (const auto& d : r.check.diagnostics)
+    problems += std::string(d.code()) + " " + d.message + "\n";
+  EXPECT_TRUE(r.ok()) << problems;
+  if (!r.ok()) return {};
+  return bytecode::writeModule(*r.module);
+}
+
+class EngineTest : public testing::Test {
+ protected:
+  void open(const std::string& source, const std::string& dir = "/mem") {
+    auto opened = store::Store::open(
+        dir, {.durability = store::Durability::kAsync, .in_memory = dir == "/mem", .env = {}});
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened))
+        << std::get<std::string>(opened);
+    store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+    engine_ = std::make_unique<Engine>(*store_, clock_, calls_);
+    if (!source.empty()) {
+      auto deployed = engine_->deploy(compile(source));
+      ASSERT_TRUE(std::holds_alternative<std::string>(deployed))
+          << std::get<EngineError>(deployed).message;
+    }
+  }
+  void close() {
+    engine_.reset();
+    store_.reset();
+  }
+
+  InstanceView start(std::string_view workflow, std::vector<vm::Value> args) {
+    auto started = engine_->start(workflow, std::move(args));
+    if (auto* error = std::get_if<EngineError>(&started)) {
+      ADD_FAILURE() << error->message;
+      return {};
+    }
+    engine_->runUntilIdle(/*wait_for_calls=*/!calls_.hold);
+    return *engine_->instance(std::get<InstanceView>(started).id);
+  }
+  InstanceView get(const std::string& id) { return *engine_->instance(id); }
+  std::string result(const InstanceView& v) {
+    return v.result ? vm::printed(*v.result, v.program->module()) : "(none)";
+  }
+  std::vector<std::string> audit(const std::string& id, std::string_view kind) {
+    std::vector<std::string> out;
+    for (const AuditEntry& e : engine_->history(id)) {
+      if (e.kind == kind) out.push_back(e.text);
+    }
+    return out;
+  }
+  void advance(int64_t by) {
+    const int64_t target = clock_.now() + by;
+    while (auto due = engine_->nextTimer()) {
+      if (*due > target) break;
+      clock_.set(std::max(clock_.now(), *due));
+      engine_->fireTimers(*due, 1);
+      engine_->runUntilIdle();
+    }
+    clock_.set(target);
+  }
+  std::vector<TaskView> openTasks(const std::string& instance) {
+    TaskFilter filter;
+    filter.instance = instance;
+    return engine_->tasks(filter);
+  }
+  std::optional<EngineError> decide(const std::string& task, Decision::Kind kind, std::string user,
+                                    std::string comment = {}) {
+    Decision d;
+    d.task = task;
+    d.kind = kind;
+    d.user = std::move(user);
+    d.comment = std::move(comment);
+    auto error = engine_->decide(d);
+    engine_->runUntilIdle();
+    return error;
+  }
+
+  ManualClock clock_{kEpoch};
+  ScriptedCalls calls_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Engine> engine_;
+};
+
+constexpr const char* kPurchase = R"(module shop
+record Order { id: string, total: money }
+role Buyer "Buyer"
+role Director "Finance director"
+connector erp {
+  fn reserve(id: string) -> string
+  fn post(id: string, ref: string) -> bool
+}
+policy no_self on approval(a) {
+  require a.decided_by != a.requested_by else "no approving your own order"
+}
+workflow Purchase(o: Order, by: User) -> string {
+  owner "purchasing"
+  key o.id
+  let ref = erp.reserve(o.id) timeout 10s
+  let ok = approval "Pay {o.id}" {
+    assign Buyer
+    requested_by by
+    amount o.total
+    due 2d
+    escalate after 1d to Director
+  }
+  if not ok.approved {
+    note "declined: {ok.outcome} by {ok.decided_by ?? user("nobody")}"
+    return "declined"
+  }
+  let posted = erp.post(o.id, ref) timeout 10s
+  note "posted {posted} by {ok.decided_by ?? user("nobody")}"
+  return ref
+}
+)";
+
+vm::Value order(const vm::Program& p, std::string id, const char* amount) {
+  const auto record = p.recordIndex("shop.Order");
+  return vm::Value::record(
+      *record,
+      {vm::Value::string(id), vm::Value::money(base::Money(*base::Decimal::parse(amount),
+                                                           *base::CurrencyCode::parse("USD")))});
+}
+
+TEST_F(EngineTest, ConnectorCallApprovalAndCompletion) {
+  open(kPurchase);
+  calls_.handler = [](const std::string& op, const std::vector<vm::Value>& args, uint32_t) {
+    if (op == "erp.reserve") return ok(vm::Value::string("R-" + std::string(args[0].asString())));
+    return ok(vm::Value::boolean(true));
+  };
+  const auto program = engine_->currentProgram();
+  InstanceView v = start("Purchase", {order(*program, "O1", "120.00"), vm::Value::string("ana")});
+  EXPECT_EQ(v.status, Status::kWaiting);
+  ASSERT_EQ(v.waits.size(), 1u);
+  EXPECT_EQ(v.waits[0].kind, WaitKind::kApproval);
+  auto tasks = openTasks(v.id);
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].record.title, "Pay O1");
+  EXPECT_EQ(tasks[0].record.assignee.name, "Buyer");
+  EXPECT_EQ(vm::printed(*tasks[0].amount, program->module()), "120.00 USD");
+
+  // The requester may not approve: refused, audited, nothing changes.
+  auto refused = decide(tasks[0].record.id, Decision::Kind::kApprove, "ana");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->code, EngineError::Code::kRefused);
+  EXPECT_EQ(refused->message, "no approving your own order");
+  EXPECT_EQ(get(v.id).status, Status::kWaiting);
+  EXPECT_EQ(audit(v.id, "refused").size(), 1u);
+
+  EXPECT_FALSE(decide(tasks[0].record.id, Decision::Kind::kApprove, "bo", "fine"));
+  v = get(v.id);
+  EXPECT_EQ(v.status, Status::kCompleted) << v.error.value_or("");
+  EXPECT_EQ(result(v), "R-O1");
+  EXPECT_EQ(audit(v.id, "note"), (std::vector<std::string>{"posted true by bo"}));
+  EXPECT_EQ(calls_.calls.size(), 2u);
+  EXPECT_TRUE(openTasks(v.id).empty());
+  // A second decision finds the approval closed.
+  auto late = decide(tasks[0].record.id, Decision::Kind::kReject, "cy");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->code, EngineError::Code::kConflict);
+}
+
+TEST_F(EngineTest, EscalationThenExpiry) {
+  open(kPurchase);
+  calls_.handler = [](const std::string&, const std::vector<vm::Value>&, uint32_t) {
+    return ok(vm::Value::string("R"));
+  };
+  const auto program = engine_->currentProgram();
+  InstanceView v = start("Purchase", {order(*program, "O2", "5.00"), vm::Value::string("ana")});
+  advance(23 * kHour);
+  EXPECT_EQ(openTasks(v.id)[0].record.assignee.name, "Buyer");
+  advance(1 * kHour);
+  auto tasks = openTasks(v.id);
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].record.assignee.name, "Director");
+  EXPECT_EQ(tasks[0].record.escalated, 1u);
+  advance(24 * kHour);
+  v = get(v.id);
+  EXPECT_EQ(v.status, Status::kCompleted);
+  EXPECT_EQ(result(v), "declined");
+  EXPECT_EQ(audit(v.id, "note"), (std::vector<std::string>{"declined: Expired by nobody"}));
+  EXPECT_EQ(audit(v.id, "expired").size(), 1u);
+}
+
+TEST_F(EngineTest, ALiveKeyRefusesASecondStart) {
+  open(kPurchase);
+  calls_.handler = [](const std::string&, const std::vector<vm::Value>&, uint32_t) {
+    return ok(vm::Value::string("R"));
+  };
+  const auto program = engine_->currentProgram();
+  start("Purchase", {order(*program, "O3", "5.00"), vm::Value::string("ana")});
+  auto second =
+      engine_->start("Purchase", {order(*program, "O3", "5.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<EngineError>(second));
+  EXPECT_EQ(std::get<EngineError>(second).code, EngineError::Code::kConflict);
+  EXPECT_NE(std::get<EngineError>(second).message.find("key \"O3\" is already running"),
+            std::string::npos);
+}
+
+TEST_F(EngineTest, AWaitingInstanceSurvivesARestart) {
+  const std::string dir =
+      (fs::temp_directory_path() / ("rflow-engine-" + std::to_string(::getpid()))).string();
+  fs::remove_all(dir);
+  open(kPurchase, dir);
+  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
+    return op == "erp.reserve" ? ok(vm::Value::string("R-9")) : ok(vm::Value::boolean(true));
+  };
+  const auto program = engine_->currentProgram();
+  const std::string id =
+      start("Purchase", {order(*program, "O9", "9.00"), vm::Value::string("ana")}).id;
+  const std::string task = openTasks(id)[0].record.id;
+  close();
+
+  open("", dir);
+  EXPECT_EQ(engine_->recover(), 0u);
+  EXPECT_EQ(get(id).status, Status::kWaiting);
+  EXPECT_FALSE(decide(task, Decision::Kind::kApprove, "bo"));
+  EXPECT_EQ(get(id).status, Status::kCompleted);
+  EXPECT_EQ(result(get(id)), "R-9");
+  close();
+  fs::remove_all(dir);
+}
+
+TEST_F(EngineTest, ACallSentButNotAnsweredIsSentAgainAfterARestart) {
+  const std::string dir =
+      (fs::temp_directory_path() / ("rflow-engine-resend-" + std::to_string(::getpid()))).string();
+  fs::remove_all(dir);
+  open(kPurchase, dir);
+  calls_.hold = true;
+  const auto program = engine_->currentProgram();
+  auto started =
+      engine_->start("Purchase", {order(*program, "O7", "1.00"), vm::Value::string("a")});
+  const std::string id = std::get<InstanceView>(started).id;
+  ASSERT_EQ(calls_.calls.size(), 1u);
+  // The process dies with the call in flight.
+  calls_.held.clear();
+  engine_.reset();
+  store_.reset();
+  calls_.hold = false;
+  calls_.handler = [](const std::string&, const std::vector<vm::Value>&, uint32_t) {
+    return ok(vm::Value::string("R-7"));
+  };
+  open("", dir);
+  EXPECT_EQ(engine_->recover(), 1u);
+  engine_->runUntilIdle();
+  ASSERT_EQ(calls_.calls.size(), 2u);
+  EXPECT_EQ(calls_.calls[0].substr(calls_.calls[0].find(' ')),
+            calls_.calls[1].substr(calls_.calls[1].find(' ')))
+      << "the same idempotency key";
+  EXPECT_EQ(get(id).waits[0].kind, WaitKind::kApproval);
+  close();
+  fs::remove_all(dir);
+}
+
+constexpr const char* kRetries = R"(module r
+connector wms { fn pick(n: int) -> int }
+workflow Pick(n: int) -> string {
+  owner "ops"
+  try {
+    let got = wms.pick(n) retry 2 every 1m backoff 2 timeout 5s
+    return "picked {got}"
+  } catch err {
+    return "{err.kind}: {err.message}"
+  }
+}
+)";
+
+TEST_F(EngineTest, RetriesBackOffOnTimersThenRaiseACatchableError) {
+  open(kRetries);
+  calls_.handler = [](const std::string&, const std::vector<vm::Value>&, uint32_t) {
+    return retryable("HTTP 503 Service Unavailable");
+  };
+  InstanceView v = start("Pick", {vm::Value::integer(3)});
+  EXPECT_EQ(v.status, Status::kWaiting);
+  EXPECT_EQ(calls_.calls.size(), 1u);
+  advance(59'999);
+  EXPECT_EQ(calls_.calls.size(), 1u);
+  advance(1);
+  EXPECT_EQ(calls_.calls.size(), 2u) << "the first retry after `every`";
+  advance(2 * 60'000);
+  EXPECT_EQ(calls_.calls.size(), 3u) << "the second after every × backoff";
+  v = get(v.id);
+  EXPECT_EQ(v.status, Status::kCompleted);
+  EXPECT_EQ(result(v), "connector: wms.pick: HTTP 503 Service Unavailable");
+  EXPECT_EQ(audit(v.id, "retry").size(), 2u);
+}
+
+TEST_F(EngineTest, ASuccessfulRetryGivesTheResult) {
+  open(kRetries);
+  calls_.handler = [](const std::string&, const std::vector<vm::Value>& args, uint32_t attempt) {
+    return attempt < 2 ? retryable("timed out") : ok(vm::Value::integer(args[0].asInt() * 10));
+  };
+  InstanceView v = start("Pick", {vm::Value::integer(4)});
+  advance(60'000);
+  EXPECT_EQ(result(get(v.id)), "picked 40");
+}
+
+constexpr const char* kSignals = R"(module s
+signal Paid { reference: string }
+workflow Wait() -> string {
+  owner "ops"
+  let first = await Paid timeout 1h
+  let second = await Paid timeout 1h
+  return "{first?.reference ?? "-"} {second?.reference ?? "-"}"
+}
+)";
+
+TEST_F(EngineTest, SignalsAreQueuedAndAwaitsTimeOut) {
+  open(kSignals);
+  InstanceView v = start("Wait", {});
+  const auto program = engine_->currentProgram();
+  const auto paid = *program->recordIndex("s.Paid");
+  EXPECT_FALSE(engine_->signal(v.id, "Paid", vm::Value::record(paid, {vm::Value::string("P1")})));
+  engine_->runUntilIdle();
+  EXPECT_EQ(get(v.id).waits[0].kind, WaitKind::kSignal);
+  advance(kHour);
+  v = get(v.id);
+  EXPECT_EQ(v.status, Status::kCompleted);
+  EXPECT_EQ(result(v), "P1 -");
+  auto late = engine_->signal(v.id, "Paid", vm::Value::record(paid, {vm::Value::string("P2")}));
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->code, EngineError::Code::kConflict);
+  auto unknown = engine_->signal(v.id, "Nope", vm::Value());
+  ASSERT_TRUE(unknown);
+}
+
+constexpr const char* kChildren = R"(module c
+connector erp { fn value(n: int) -> int }
+workflow Child(n: int) -> int {
+  owner "ops"
+  if n < 0 {
+    fail "negative {n}"
+  }
+  return erp.value(n) timeout 5s
+}
+workflow Parent(n: int) -> string {
+  owner "ops"
+  parallel {
+    a = erp.value(n) timeout 5s
+    b = erp.value(n + 1) timeout 5s
+  }
+  let c = start Child(a + b)
+  let id = spawn Child(1)
+  try {
+    let bad = start Child(-1)
+  } catch err {
+    note "{err.kind}: {err.message}"
+  }
+  return "{a} {b} {c}"
+}
+)";
+
+TEST_F(EngineTest, ParallelBranchesAndChildWorkflows) {
+  open(kChildren);
+  calls_.hold = true;
+  InstanceView v = start("Parent", {vm::Value::integer(2)});
+  ASSERT_EQ(calls_.held.size(), 2u) << "both branches call before either is answered";
+  // Answer the second branch first; both answers are queued before either is processed.
+  calls_.handler = [](const std::string&, const std::vector<vm::Value>& args, uint32_t) {
+    return ok(vm::Value::integer(args[0].asInt() + 1));
+  };
+  auto held = std::move(calls_.held);
+  calls_.held.clear();
+  calls_.hold = false;
+  for (size_t i : {1u, 0u}) {
+    auto& [request, done] = held[i];
+    auto list = decodeValue(request.args, request.program->module());
+    CallResult r = ok(vm::Value::integer(list->listItems()[0].asInt() * 100));
+    r.instance = request.instance;
+    r.request = request.request;
+    r.attempt = request.attempt;
+    done(r);
+  }
+  engine_->runUntilIdle();
+  // Children run after the parent's step; the parent resumes from its inbox.
+  for (int i = 0; i < 5; ++i)
+    engine_->runUntilIdle();
+  v = get(v.id);
+  EXPECT_EQ(v.status, Status::kCompleted) << v.error.value_or("");
+  EXPECT_EQ(result(v), "200 300 501");
+  const auto notes = audit(v.id, "note");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("child: in-"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("fail: negative -1"), std::string::npos) << notes[0];
+}
+
+constexpr const char* kSla = R"(module sla
+role Ops "Ops"
+signal Done
+workflow Slow() {
+  owner "ops"
+  sla 2h on breach {
+    notify Ops "Slow is late"
+  }
+  let d = await Done
+}
+)";
+
+TEST_F(EngineTest, SlaBreachRunsTheHandlerOnce) {
+  open(kSla);
+  InstanceView v = start("Slow", {});
+  advance(2 * kHour);
+  v = get(v.id);
+  EXPECT_TRUE(v.breached);
+  EXPECT_EQ(v.status, Status::kWaiting);
+  EXPECT_EQ(audit(v.id, "notify"), (std::vector<std::string>{"Slow is late"}));
+  EXPECT_EQ(engine_->cancel(v.id, "admin"), std::nullopt);
+  EXPECT_EQ(get(v.id).status, Status::kCancelled);
+}
+
+constexpr const char* kTask = R"(module t
+role Clerk "Clerk"
+workflow Count() -> int {
+  owner "ops"
+  let counted = task "Count aisle 4" {
+    assign Clerk
+    due 4h
+    escalate after 2h to Clerk
+    form { units: int, remarks: string? }
+  }
+  return counted.units
+}
+)";
+
+TEST_F(EngineTest, TasksTakeAFormAndBecomeOverdue) {
+  open(kTask);
+  InstanceView v = start("Count", {});
+  advance(4 * kHour);
+  auto tasks = openTasks(v.id);
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_TRUE(tasks[0].record.overdue) << "a task never expires; it is overdue";
+  Decision d;
+  d.task = tasks[0].record.id;
+  d.kind = Decision::Kind::kComplete;
+  d.user = "cy";
+  d.form = {{"units", vm::Value::string("many")}};
+  auto wrong = engine_->decide(d);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->code, EngineError::Code::kBadInput);
+  d.form = {{"unitz", vm::Value::integer(1)}};
+  ASSERT_TRUE(engine_->decide(d));
+  d.form = {{"units", vm::Value::integer(17)}};
+  EXPECT_FALSE(engine_->decide(d));
+  engine_->runUntilIdle();
+  EXPECT_EQ(result(get(v.id)), "17");
+}
+
+}  // namespace
+}  // namespace rflow::engine
