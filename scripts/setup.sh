@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev                            # unit and golden tests
   clang libclang-rt-14-dev                             # libFuzzer targets and sanitizers
   libintelrdfpmath-dev                                 # bench_decimal: the reference decimal128 column
+  lua5.4                                               # bench_vm: the Lua column
 )
 
 missing=()
