@@ -1,20 +1,30 @@
-// The instruction loop: one switch over the opcode byte, with the top frame's code, pc,
-// locals and stack pointer in locals of this function. Operands are in range and stack
-// depths are right (the verifier proved it for the module, decodeState for a resumed
-// state); what is left to check are value tags, which a corrupt module could mix up:
-// every instruction checks the tags it relies on and fails the instance rather than
+// The instruction loop: threaded dispatch (each handler jumps straight to the next
+// instruction's handler through a table, GCC's computed goto), with the top frame's
+// code, pc, locals, stack pointer and the step's budget in locals of this function. It
+// runs the quickened code (quicken.h), whose fused instructions do a common sequence in
+// one dispatch, while the budget allows, and the module's code otherwise. Calls and
+// returns between ordinary frames are done here; the rare cases go to machine.cpp.
+//
+// Operands are in range and stack depths are right (the verifier proved it for the module,
+// decodeState for a resumed state); what is left to check are value tags, which a corrupt module
+// could mix up: every instruction checks the tags it relies on and fails the instance rather than
 // read a payload of the wrong kind.
 //
-// Everything that changes frames or fibers (calls, returns, raising, forks, effects)
-// is in machine.cpp; around those calls the loop saves its registers (SAVE) and reloads
-// them afterwards (goto reload).
+// Everything else that changes frames or fibers (raising, forks, effects, and calls and
+// returns out of the ordinary) is in machine.cpp; around those calls the loop saves its
+// registers (SAVE) and reloads them afterwards (goto reload).
 #include <fmt/format.h>
+
+#include <array>
+#include <compare>
+#include <iterator>
 
 #include "base/checked_int.h"
 #include "vm/effects.h"
 #include "vm/machine.h"
 #include "vm/natives.h"
 #include "vm/print.h"
+#include "vm/quicken.h"
 
 namespace rflow::vm::detail {
 
@@ -46,7 +56,71 @@ std::string moneyError(ArithmeticError e, const Money& a, const Money& b) {
   return std::string(base::errorPhrase(e));
 }
 
+constexpr uint32_t kCallSize = 5;  // Call f: opcode + U32
+
+// The dispatch table's index of each byte: 0 for a byte that is no instruction, then
+// the opcodes in opcodes.def's order, then the fused instructions.
+constexpr std::array<uint8_t, 256> kHandlerIndex = [] {
+  std::array<uint8_t, 256> index{};
+  uint8_t next = 1;
+#define RFLOW_OPCODE(Name, value, operands, pops, pushes) index[value] = next++;
+#include "bytecode/opcodes.def"
+#undef RFLOW_OPCODE
+  for (unsigned b = kFirstFused; b <= kLastFused; ++b) {
+    // A fused value that opcodes.def took stops the build here (not a constant).
+    if (index[b] != 0) throw "a fused instruction's value is an opcode";
+    index[b] = next++;
+  }
+  return index;
+}();
+constexpr size_t kHandlerCount = [] {
+  size_t n = 0;
+  for (const uint8_t i : kHandlerIndex)
+    n = std::max<size_t>(n, i);
+  return n + 1;
+}();
+
+constexpr int threeWay(int64_t a, int64_t b) {
+  return (a > b) - (a < b);
+}
+constexpr int signOf(int c) {
+  return (c > 0) - (c < 0);
+}
+constexpr int signOf(std::weak_ordering o) {
+  return (o > 0) - (o < 0);
+}
+
+// Whether comparison `which` (0 Lt, 1 Le, 2 Gt, 3 Ge: the order of every typed group in
+// opcodes.def) holds for a three-way result c.
+constexpr bool orderHolds(unsigned which, int c) {
+  constexpr uint8_t kMasks[4] = {0b001, 0b011, 0b100, 0b110};  // bit c + 1: <, =, >
+  return ((kMasks[which & 3] >> (signOf(c) + 1)) & 1) != 0;
+}
+
+// valueEquals, with the common cases inline.
+inline bool fastEquals(const Value& a, const Value& b) {
+  if (a.tag() != b.tag()) return false;
+  switch (a.tag()) {
+    case Tag::kNone:
+      return true;
+    case Tag::kBool:
+      return a.asBool() == b.asBool();
+    case Tag::kInt:
+      return a.asInt() == b.asInt();
+    case Tag::kEnum:
+      return a.enumIndex() == b.enumIndex() && a.enumMember() == b.enumMember();
+    case Tag::kString:
+      return a.asString() == b.asString();
+    default:
+      return valueEquals(a, b);
+  }
+}
+
 }  // namespace
+
+// Computed goto (a GCC and Clang extension) is what -Wpedantic would flag here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
 
 Stop Machine::execute(Fiber& f) {
   if (f.error) {
@@ -55,6 +129,25 @@ Stop Machine::execute(Fiber& f) {
     if (const Stop stop = raise(f, std::move(error)); stop != Stop::kContinue) return stop;
   }
 
+  // Handlers by handlerIndex(): not an opcode, then opcodes.def's order, then Fused's.
+  static const void* const kHandlers[] = {
+      &&L_bad,
+#define RFLOW_OPCODE(Name, value, operands, pops, pushes) &&L_k##Name,
+#include "bytecode/opcodes.def"
+#undef RFLOW_OPCODE
+      &&L_kCmpLocalsJump,
+      &&L_kCmpLocalIntJump,
+      &&L_kAddLocalsStore,
+      &&L_kAddLocalIntStore,
+      &&L_kAddLocalInt,
+      &&L_kSubLocalInt,
+      &&L_kRemLocalInt,
+      &&L_kLocalField,
+      &&L_kCmpMoneyConstJump,
+      &&L_kEqLocalConstJump,
+  };
+  static_assert(std::size(kHandlers) == kHandlerCount);
+
   uint32_t function = 0;
   const uint8_t* code = nullptr;
   uint32_t pc = 0;
@@ -62,8 +155,22 @@ Stop Machine::execute(Fiber& f) {
   Value* sp = nullptr;
   Value* locals = nullptr;
   Value* stack = nullptr;  // the top frame's operand stack
+  const uint8_t* ip = nullptr;
+  // The step's budget (budget_ while the loop runs): above kMaxFusedInstructions the
+  // quickened code runs, below it the module's code, one instruction at a time.
+  uint64_t budget = budget_;
 
-#define SAVE() (f.top = static_cast<uint32_t>(sp - base), f.frames.back().pc = pc)
+#define SAVE() (f.top = static_cast<uint32_t>(sp - base), f.frames.back().pc = pc, budget_ = budget)
+#define CODE_OF(fn) \
+  (budget >= kMaxFusedInstructions ? p_.quickCode(fn) : m_.functions[fn].code.data())
+#define DISPATCH()                                   \
+  do {                                               \
+    if (budget < kMaxFusedInstructions) [[unlikely]] \
+      goto low_budget;                               \
+    --budget;                                        \
+    ip = code + pc;                                  \
+    goto* kHandlers[kHandlerIndex[*ip]];             \
+  } while (0)
 // The module mixed up types: fail the instance instead of misreading a payload.
 #define NEED(cond, what)                  \
   do {                                    \
@@ -87,7 +194,7 @@ Stop Machine::execute(Fiber& f) {
 reload : {
   const Frame& frame = f.frames.back();
   function = frame.function;
-  code = m_.functions[function].code.data();
+  code = CODE_OF(function);
   pc = frame.pc;
   base = f.values.data();
   sp = base + f.top;
@@ -95,136 +202,182 @@ reload : {
   locals = localsOf(f, f.frames.size() - 1);
 }
 
-  for (;;) {
-    if (budget_ == 0)
-      RUNTIME(
-          fmt::format("the step ran more than {} instructions without waiting (a loop that "
-                      "never ends?)",
-                      o_.max_instructions));
-    --budget_;
-    const uint8_t* ip = code + pc;
-    switch (static_cast<Opcode>(*ip)) {
-      // ---- stack, constants and locals ----
-      case Opcode::kNop:
-        pc += 1;
-        break;
-      case Opcode::kPop:
-        *--sp = Value();
-        pc += 1;
-        break;
-      case Opcode::kDup:
-        *sp = sp[-1];
-        ++sp;
-        pc += 1;
-        break;
-      case Opcode::kSwap:
-        std::swap(sp[-1], sp[-2]);
-        pc += 1;
-        break;
-      case Opcode::kConst:
-        *sp++ = p_.constant(readU32(ip + 1));
-        pc += 5;
-        break;
-      case Opcode::kConstNone:
-        *sp++ = Value();
-        pc += 1;
-        break;
-      case Opcode::kConstTrue:
-        *sp++ = Value::boolean(true);
-        pc += 1;
-        break;
-      case Opcode::kConstFalse:
-        *sp++ = Value::boolean(false);
-        pc += 1;
-        break;
-      case Opcode::kConstInt:
-        *sp++ = Value::integer(readI32(ip + 1));
-        pc += 5;
-        break;
-      case Opcode::kLoadLocal:
-        *sp++ = locals[readU16(ip + 1)];
-        pc += 3;
-        break;
-      case Opcode::kStoreLocal:
-        locals[readU16(ip + 1)] = std::move(*--sp);
-        pc += 3;
-        break;
+  DISPATCH();
 
-      // ---- control flow ----
-      case Opcode::kJump:
-        pc += 5 + readI32(ip + 1);
-        break;
-      case Opcode::kJumpIfFalse:
-      case Opcode::kJumpIfTrue: {
-        --sp;
-        NEED(sp->tag() == Tag::kBool, "a conditional jump needs a bool");
-        const bool jump = sp->asBool() == (*ip == static_cast<uint8_t>(Opcode::kJumpIfTrue));
-        pc += 5 + (jump ? readI32(ip + 1) : 0);
-        break;
-      }
-      case Opcode::kJumpIfNone:
-        pc += 5 + (sp[-1].isNone() ? readI32(ip + 1) : 0);
-        break;
-      case Opcode::kJumpIfNotNone:
-        pc += 5 + (sp[-1].isNone() ? 0 : readI32(ip + 1));
-        break;
-      case Opcode::kCall:
-        SAVE();
-        CONTINUE_WITH(call(f, readU32(ip + 1)));
-      case Opcode::kCallNative: {
-        const uint32_t argc = ip[3];
-        Value result;
-        const std::optional<NativeError> error =
-            callNative(readU16(ip + 1), std::span<Value>(sp - argc, argc), result);
-        if (error) {
-          if (error->corrupt) NEED(false, error->message);
-          RUNTIME(error->message);
-        }
-        for (uint32_t i = 0; i < argc; ++i)
-          *--sp = Value();
-        *sp++ = std::move(result);
-        pc += 4;
-        break;
-      }
-      case Opcode::kReturn:
-        SAVE();
-        CONTINUE_WITH(ret(f));
-      case Opcode::kFail: {
-        NEED(sp[-1].tag() == Tag::kString, "Fail needs a string");
-        RaisedError error{"fail", std::string(sp[-1].asString()), function, pc};
-        *--sp = Value();
-        SAVE();
-        CONTINUE_WITH(raise(f, std::move(error)));
-      }
-      case Opcode::kTryBegin:
-        f.handlers.push_back(Handler{static_cast<uint32_t>(f.frames.size() - 1),
-                                     static_cast<uint32_t>(pc + 5 + readI32(ip + 1)),
-                                     static_cast<uint32_t>(sp - stack)});
-        pc += 5;
-        break;
-      case Opcode::kTryEnd:
-        NEED(!f.handlers.empty() && f.handlers.back().frame == f.frames.size() - 1,
-             "TryEnd without a TryBegin in its frame");
-        f.handlers.pop_back();
-        pc += 1;
-        break;
-      case Opcode::kFork: {
-        const auto target = static_cast<uint32_t>(pc + 5 + readI32(ip + 1));
-        SAVE();
-        if (const Stop stop = fork(f, target); stop != Stop::kContinue) return stop;
-        pc += 5;
-        break;
-      }
-      case Opcode::kEndBranch:
-        SAVE();
-        return endBranch(f);
-      case Opcode::kJoin:
-        SAVE();
-        CONTINUE_WITH(join(f));
+low_budget:
+  if (budget == 0)
+    RUNTIME(
+        fmt::format("the step ran more than {} instructions without waiting (a loop that "
+                    "never ends?)",
+                    o_.max_instructions));
+  --budget;
+  code = m_.functions[function].code.data();
+  ip = code + pc;
+  goto* kHandlers[kHandlerIndex[*ip]];
 
-        // ---- int ----
+// ---- stack, constants and locals ----
+L_kNop:
+  pc += 1;
+  DISPATCH();
+L_kPop:
+  *--sp = Value();
+  pc += 1;
+  DISPATCH();
+L_kDup:
+  *sp = sp[-1];
+  ++sp;
+  pc += 1;
+  DISPATCH();
+L_kSwap:
+  std::swap(sp[-1], sp[-2]);
+  pc += 1;
+  DISPATCH();
+L_kConst:
+  *sp++ = p_.constant(readU32(ip + 1));
+  pc += 5;
+  DISPATCH();
+L_kConstNone:
+  *sp++ = Value();
+  pc += 1;
+  DISPATCH();
+L_kConstTrue:
+  *sp++ = Value::boolean(true);
+  pc += 1;
+  DISPATCH();
+L_kConstFalse:
+  *sp++ = Value::boolean(false);
+  pc += 1;
+  DISPATCH();
+L_kConstInt:
+  *sp++ = Value::integer(readI32(ip + 1));
+  pc += 5;
+  DISPATCH();
+L_kLoadLocal:
+  *sp++ = locals[readU16(ip + 1)];
+  pc += 3;
+  DISPATCH();
+L_kStoreLocal:
+  locals[readU16(ip + 1)] = std::move(*--sp);
+  pc += 3;
+  DISPATCH();
+
+// ---- control flow ----
+L_kJump:
+  pc += 5 + readI32(ip + 1);
+  DISPATCH();
+L_kJumpIfFalse:
+L_kJumpIfTrue : {
+  --sp;
+  NEED(sp->tag() == Tag::kBool, "a conditional jump needs a bool");
+  const bool jump = sp->asBool() == (*ip == static_cast<uint8_t>(Opcode::kJumpIfTrue));
+  pc += 5 + (jump ? readI32(ip + 1) : 0);
+  DISPATCH();
+}
+L_kJumpIfNone:
+  pc += 5 + (sp[-1].isNone() ? readI32(ip + 1) : 0);
+  DISPATCH();
+L_kJumpIfNotNone:
+  pc += 5 + (sp[-1].isNone() ? 0 : readI32(ip + 1));
+  DISPATCH();
+L_kCall : {
+  // An ordinary call (no forks, within the depth, room for the callee's frame) is
+  // done here; machine.cpp's call() does the rest and the checks' failures.
+  const uint32_t callee = readU32(ip + 1);
+  const bytecode::Function& fn = m_.functions[callee];
+  const auto params = static_cast<uint32_t>(fn.params.size());
+  const auto callee_locals = static_cast<uint32_t>(sp - base) - params;
+  const uint32_t stack_base = callee_locals + params + static_cast<uint32_t>(fn.locals.size());
+  if (!f.forks.empty() || size_t{f.depth_base} + f.frames.size() >= o_.max_call_depth ||
+      size_t{stack_base} + fn.max_stack > f.values.size()) [[unlikely]] {
+    SAVE();
+    CONTINUE_WITH(call(f, callee));
+  }
+  f.frames.back().pc = pc;
+  // Slots above top hold no references but may hold stale scalars: locals start as none.
+  for (Value* v = sp; v < base + stack_base; ++v)
+    *v = Value();
+  f.frames.push_back(Frame{callee, 0, callee_locals, stack_base});
+  function = callee;
+  code = CODE_OF(callee);
+  pc = 0;
+  locals = base + callee_locals;
+  stack = base + stack_base;
+  sp = stack;
+  DISPATCH();
+}
+L_kCallNative : {
+  const uint32_t argc = ip[3];
+  Value result;
+  const std::optional<NativeError> error =
+      callNative(readU16(ip + 1), std::span<Value>(sp - argc, argc), result);
+  if (error) {
+    if (error->corrupt) NEED(false, error->message);
+    RUNTIME(error->message);
+  }
+  for (uint32_t i = 0; i < argc; ++i)
+    *--sp = Value();
+  *sp++ = std::move(result);
+  pc += 4;
+  DISPATCH();
+}
+L_kReturn : {
+  // A return to a caller with no try handler of this frame and no forks is done
+  // here; machine.cpp's ret() does the rest.
+  const size_t k = f.frames.size() - 1;
+  if (k == 0 || !f.forks.empty() || (!f.handlers.empty() && f.handlers.back().frame == k))
+      [[unlikely]] {
+    SAVE();
+    CONTINUE_WITH(ret(f));
+  }
+  Value result = std::move(*--sp);
+  for (Value* const frame_locals = base + f.frames.back().locals; sp > frame_locals;)
+    *--sp = Value();
+  f.frames.pop_back();
+  *sp++ = std::move(result);
+  const Frame& caller = f.frames.back();
+  function = caller.function;
+  code = CODE_OF(function);
+  pc = caller.pc + kCallSize;
+  stack = base + caller.stack_base;
+  locals = k == 1 && f.parent != kNoFiber ? localsOf(f, 0) : base + caller.locals;
+  DISPATCH();
+}
+L_kFail : {
+  NEED(sp[-1].tag() == Tag::kString, "Fail needs a string");
+  RaisedError error{"fail", std::string(sp[-1].asString()), function, pc};
+  *--sp = Value();
+  SAVE();
+  CONTINUE_WITH(raise(f, std::move(error)));
+}
+L_kTryBegin:
+  f.handlers.push_back(Handler{static_cast<uint32_t>(f.frames.size() - 1),
+                               static_cast<uint32_t>(pc + 5 + readI32(ip + 1)),
+                               static_cast<uint32_t>(sp - stack)});
+  pc += 5;
+  DISPATCH();
+L_kTryEnd:
+  NEED(!f.handlers.empty() && f.handlers.back().frame == f.frames.size() - 1,
+       "TryEnd without a TryBegin in its frame");
+  f.handlers.pop_back();
+  pc += 1;
+  DISPATCH();
+L_kFork : {
+  const auto target = static_cast<uint32_t>(pc + 5 + readI32(ip + 1));
+  SAVE();
+  if (const Stop stop = fork(f, target); stop != Stop::kContinue) return stop;
+  pc += 5;
+  DISPATCH();
+}
+L_kEndBranch:
+  SAVE();
+  return endBranch(f);
+L_kJoin:
+  SAVE();
+  CONTINUE_WITH(join(f));
+
+  // ---- int ----
 #define INT_BINARY(op_name, checked)                                   \
-  case Opcode::op_name: {                                              \
+  L_##op_name : {                                                      \
     NEED(sp[-1].tag() == Tag::kInt && sp[-2].tag() == Tag::kInt,       \
          std::string_view(#op_name " needs two ints").substr(1));      \
     const Result<int64_t> r = checked(sp[-2].asInt(), sp[-1].asInt()); \
@@ -232,39 +385,38 @@ reload : {
     --sp;                                                              \
     sp[-1] = Value::integer(*r);                                       \
     pc += 1;                                                           \
-    break;                                                             \
+    DISPATCH();                                                        \
   }
-#define INT_COMPARE(op_name, op)                                  \
-  case Opcode::op_name:                                           \
-    NEED(sp[-1].tag() == Tag::kInt && sp[-2].tag() == Tag::kInt,  \
-         std::string_view(#op_name " needs two ints").substr(1)); \
-    --sp;                                                         \
-    sp[-1] = Value::boolean(sp[-1].asInt() op sp[0].asInt());     \
-    pc += 1;                                                      \
-    break;
+#define INT_COMPARE(op_name, op)                                              \
+  L_##op_name : NEED(sp[-1].tag() == Tag::kInt && sp[-2].tag() == Tag::kInt,  \
+                     std::string_view(#op_name " needs two ints").substr(1)); \
+  --sp;                                                                       \
+  sp[-1] = Value::boolean(sp[-1].asInt() op sp[0].asInt());                   \
+  pc += 1;                                                                    \
+  DISPATCH();
 
-        INT_BINARY(kAddInt, base::checkedAdd)
-        INT_BINARY(kSubInt, base::checkedSub)
-        INT_BINARY(kMulInt, base::checkedMul)
-        INT_BINARY(kDivInt, base::checkedDiv)
-        INT_BINARY(kRemInt, base::checkedRem)
-      case Opcode::kNegInt:
-      case Opcode::kNegDur: {
-        NEED(sp[-1].tag() == Tag::kInt, "negation needs an int");
-        const Result<int64_t> r = base::checkedNeg(sp[-1].asInt());
-        if (!r) RUNTIME(std::string(base::errorPhrase(r.error())));
-        sp[-1] = Value::integer(*r);
-        pc += 1;
-        break;
-      }
-        INT_COMPARE(kLtInt, <)
-        INT_COMPARE(kLeInt, <=)
-        INT_COMPARE(kGtInt, >)
-        INT_COMPARE(kGeInt, >=)
+  INT_BINARY(kAddInt, base::checkedAdd)
+  INT_BINARY(kSubInt, base::checkedSub)
+  INT_BINARY(kMulInt, base::checkedMul)
+  INT_BINARY(kDivInt, base::checkedDiv)
+  INT_BINARY(kRemInt, base::checkedRem)
+L_kNegInt:
+L_kNegDur : {
+  NEED(sp[-1].tag() == Tag::kInt, "negation needs an int");
+  const Result<int64_t> r = base::checkedNeg(sp[-1].asInt());
+  if (!r) RUNTIME(std::string(base::errorPhrase(r.error())));
+  sp[-1] = Value::integer(*r);
+  pc += 1;
+  DISPATCH();
+}
+  INT_COMPARE(kLtInt, <)
+  INT_COMPARE(kLeInt, <=)
+  INT_COMPARE(kGtInt, >)
+  INT_COMPARE(kGeInt, >=)
 
-        // ---- decimal ----
+  // ---- decimal ----
 #define DEC_BINARY(op_name, fn)                                           \
-  case Opcode::op_name: {                                                 \
+  L_##op_name : {                                                         \
     NEED(sp[-1].tag() == Tag::kDecimal && sp[-2].tag() == Tag::kDecimal,  \
          std::string_view(#op_name " needs two decimals").substr(1));     \
     const Result<Decimal> r = fn(sp[-2].asDecimal(), sp[-1].asDecimal()); \
@@ -272,343 +424,424 @@ reload : {
     --sp;                                                                 \
     sp[-1] = Value::decimal(*r);                                          \
     pc += 1;                                                              \
-    break;                                                                \
+    DISPATCH();                                                           \
   }
-#define DEC_COMPARE(op_name, op)                                                        \
-  case Opcode::op_name:                                                                 \
-    NEED(sp[-1].tag() == Tag::kDecimal && sp[-2].tag() == Tag::kDecimal,                \
-         std::string_view(#op_name " needs two decimals").substr(1));                   \
-    --sp;                                                                               \
-    sp[-1] = Value::boolean(base::compare(sp[-1].asDecimal(), sp[0].asDecimal()) op 0); \
-    pc += 1;                                                                            \
-    break;
+#define DEC_COMPARE(op_name, op)                                                      \
+  L_##op_name : NEED(sp[-1].tag() == Tag::kDecimal && sp[-2].tag() == Tag::kDecimal,  \
+                     std::string_view(#op_name " needs two decimals").substr(1));     \
+  --sp;                                                                               \
+  sp[-1] = Value::boolean(base::compare(sp[-1].asDecimal(), sp[0].asDecimal()) op 0); \
+  pc += 1;                                                                            \
+  DISPATCH();
 
-        DEC_BINARY(kAddDec, base::add)
-        DEC_BINARY(kSubDec, base::subtract)
-        DEC_BINARY(kMulDec, base::multiply)
-        DEC_BINARY(kDivDec, base::divide)
-      case Opcode::kNegDec:
-        NEED(sp[-1].tag() == Tag::kDecimal, "NegDec needs a decimal");
-        sp[-1] = Value::decimal(sp[-1].asDecimal().negated());
-        pc += 1;
-        break;
-        DEC_COMPARE(kLtDec, <)
-        DEC_COMPARE(kLeDec, <=)
-        DEC_COMPARE(kGtDec, >)
-        DEC_COMPARE(kGeDec, >=)
-      case Opcode::kIntToDec:
-        NEED(sp[-1].tag() == Tag::kInt, "IntToDec needs an int");
-        sp[-1] = Value::decimal(Decimal::fromInt(sp[-1].asInt()));
-        pc += 1;
-        break;
+  DEC_BINARY(kAddDec, base::add)
+  DEC_BINARY(kSubDec, base::subtract)
+  DEC_BINARY(kMulDec, base::multiply)
+  DEC_BINARY(kDivDec, base::divide)
+L_kNegDec:
+  NEED(sp[-1].tag() == Tag::kDecimal, "NegDec needs a decimal");
+  sp[-1] = Value::decimal(sp[-1].asDecimal().negated());
+  pc += 1;
+  DISPATCH();
+  DEC_COMPARE(kLtDec, <)
+  DEC_COMPARE(kLeDec, <=)
+  DEC_COMPARE(kGtDec, >)
+  DEC_COMPARE(kGeDec, >=)
+L_kIntToDec:
+  NEED(sp[-1].tag() == Tag::kInt, "IntToDec needs an int");
+  sp[-1] = Value::decimal(Decimal::fromInt(sp[-1].asInt()));
+  pc += 1;
+  DISPATCH();
 
-      // ---- money ----
-      case Opcode::kAddMoney:
-      case Opcode::kSubMoney: {
-        NEED(sp[-1].tag() == Tag::kMoney && sp[-2].tag() == Tag::kMoney, "needs two amounts");
-        const Money a = sp[-2].asMoney(), b = sp[-1].asMoney();
-        const Result<Money> r =
-            *ip == static_cast<uint8_t>(Opcode::kAddMoney) ? base::add(a, b) : base::subtract(a, b);
-        if (!r) RUNTIME(moneyError(r.error(), a, b));
-        --sp;
-        sp[-1] = Value::money(*r);
-        pc += 1;
-        break;
-      }
-      case Opcode::kMulMoneyInt:
-      case Opcode::kDivMoneyInt: {
-        NEED(sp[-2].tag() == Tag::kMoney && sp[-1].tag() == Tag::kInt,
-             "needs an amount and an int");
-        const Money a = sp[-2].asMoney();
-        const int64_t b = sp[-1].asInt();
-        const Result<Money> r = *ip == static_cast<uint8_t>(Opcode::kMulMoneyInt)
-                                    ? base::multiply(a, b)
-                                    : base::divide(a, b);
-        if (!r) RUNTIME(std::string(base::errorPhrase(r.error())));
-        --sp;
-        sp[-1] = Value::money(*r);
-        pc += 1;
-        break;
-      }
-      case Opcode::kMulMoneyDec:
-      case Opcode::kDivMoneyDec: {
-        NEED(sp[-2].tag() == Tag::kMoney && sp[-1].tag() == Tag::kDecimal,
-             "needs an amount and a decimal");
-        const Money a = sp[-2].asMoney();
-        const Decimal b = sp[-1].asDecimal();
-        const Result<Money> r = *ip == static_cast<uint8_t>(Opcode::kMulMoneyDec)
-                                    ? base::multiply(a, b)
-                                    : base::divide(a, b);
-        if (!r) RUNTIME(std::string(base::errorPhrase(r.error())));
-        --sp;
-        sp[-1] = Value::money(*r);
-        pc += 1;
-        break;
-      }
-      case Opcode::kDivMoneyMoney: {
-        NEED(sp[-1].tag() == Tag::kMoney && sp[-2].tag() == Tag::kMoney, "needs two amounts");
-        const Money a = sp[-2].asMoney(), b = sp[-1].asMoney();
-        const Result<Decimal> r = base::divide(a, b);
-        if (!r) RUNTIME(moneyError(r.error(), a, b));
-        --sp;
-        sp[-1] = Value::decimal(*r);
-        pc += 1;
-        break;
-      }
-      case Opcode::kNegMoney:
-        NEED(sp[-1].tag() == Tag::kMoney, "NegMoney needs an amount");
-        sp[-1] = Value::money(sp[-1].asMoney().negated());
-        pc += 1;
-        break;
-      case Opcode::kLtMoney:
-      case Opcode::kLeMoney:
-      case Opcode::kGtMoney:
-      case Opcode::kGeMoney: {
-        NEED(sp[-1].tag() == Tag::kMoney && sp[-2].tag() == Tag::kMoney, "needs two amounts");
-        const Money a = sp[-2].asMoney(), b = sp[-1].asMoney();
-        const Result<std::weak_ordering> order = base::compare(a, b);
-        if (!order) RUNTIME(mismatchText(a, b));
-        bool holds = false;
-        switch (static_cast<Opcode>(*ip)) {
-          case Opcode::kLtMoney:
-            holds = *order < 0;
-            break;
-          case Opcode::kLeMoney:
-            holds = *order <= 0;
-            break;
-          case Opcode::kGtMoney:
-            holds = *order > 0;
-            break;
-          default:
-            holds = *order >= 0;
-        }
-        --sp;
-        sp[-1] = Value::boolean(holds);
-        pc += 1;
-        break;
-      }
+// ---- money ----
+L_kAddMoney:
+L_kSubMoney : {
+  NEED(sp[-1].tag() == Tag::kMoney && sp[-2].tag() == Tag::kMoney, "needs two amounts");
+  const Money a = sp[-2].asMoney(), b = sp[-1].asMoney();
+  const Result<Money> r =
+      *ip == static_cast<uint8_t>(Opcode::kAddMoney) ? base::add(a, b) : base::subtract(a, b);
+  if (!r) RUNTIME(moneyError(r.error(), a, b));
+  --sp;
+  sp[-1] = Value::money(*r);
+  pc += 1;
+  DISPATCH();
+}
+L_kMulMoneyInt:
+L_kDivMoneyInt : {
+  NEED(sp[-2].tag() == Tag::kMoney && sp[-1].tag() == Tag::kInt, "needs an amount and an int");
+  const Money a = sp[-2].asMoney();
+  const int64_t b = sp[-1].asInt();
+  const Result<Money> r =
+      *ip == static_cast<uint8_t>(Opcode::kMulMoneyInt) ? base::multiply(a, b) : base::divide(a, b);
+  if (!r) RUNTIME(std::string(base::errorPhrase(r.error())));
+  --sp;
+  sp[-1] = Value::money(*r);
+  pc += 1;
+  DISPATCH();
+}
+L_kMulMoneyDec:
+L_kDivMoneyDec : {
+  NEED(sp[-2].tag() == Tag::kMoney && sp[-1].tag() == Tag::kDecimal,
+       "needs an amount and a decimal");
+  const Money a = sp[-2].asMoney();
+  const Decimal b = sp[-1].asDecimal();
+  const Result<Money> r =
+      *ip == static_cast<uint8_t>(Opcode::kMulMoneyDec) ? base::multiply(a, b) : base::divide(a, b);
+  if (!r) RUNTIME(std::string(base::errorPhrase(r.error())));
+  --sp;
+  sp[-1] = Value::money(*r);
+  pc += 1;
+  DISPATCH();
+}
+L_kDivMoneyMoney : {
+  NEED(sp[-1].tag() == Tag::kMoney && sp[-2].tag() == Tag::kMoney, "needs two amounts");
+  const Money a = sp[-2].asMoney(), b = sp[-1].asMoney();
+  const Result<Decimal> r = base::divide(a, b);
+  if (!r) RUNTIME(moneyError(r.error(), a, b));
+  --sp;
+  sp[-1] = Value::decimal(*r);
+  pc += 1;
+  DISPATCH();
+}
+L_kNegMoney:
+  NEED(sp[-1].tag() == Tag::kMoney, "NegMoney needs an amount");
+  sp[-1] = Value::money(sp[-1].asMoney().negated());
+  pc += 1;
+  DISPATCH();
+L_kLtMoney:
+L_kLeMoney:
+L_kGtMoney:
+L_kGeMoney : {
+  NEED(sp[-1].tag() == Tag::kMoney && sp[-2].tag() == Tag::kMoney, "needs two amounts");
+  const Money a = sp[-2].asMoney(), b = sp[-1].asMoney();
+  const Result<std::weak_ordering> order = base::compare(a, b);
+  if (!order) RUNTIME(mismatchText(a, b));
+  const bool holds = orderHolds(*ip - static_cast<uint8_t>(Opcode::kLtMoney), signOf(*order));
+  --sp;
+  sp[-1] = Value::boolean(holds);
+  pc += 1;
+  DISPATCH();
+}
 
-        // ---- duration and time (int milliseconds) ----
-        INT_BINARY(kAddDur, base::checkedAdd)
-        INT_BINARY(kSubDur, base::checkedSub)
-        INT_BINARY(kMulDurInt, base::checkedMul)
-        INT_BINARY(kAddTimeDur, base::checkedAdd)
-        INT_BINARY(kSubTimeDur, base::checkedSub)
-        INT_BINARY(kSubTimeTime, base::checkedSub)
-        INT_COMPARE(kLtDur, <)
-        INT_COMPARE(kLeDur, <=)
-        INT_COMPARE(kGtDur, >)
-        INT_COMPARE(kGeDur, >=)
-        INT_COMPARE(kLtTime, <)
-        INT_COMPARE(kLeTime, <=)
-        INT_COMPARE(kGtTime, >)
-        INT_COMPARE(kGeTime, >=)
+  // ---- duration and time (int milliseconds) ----
+  INT_BINARY(kAddDur, base::checkedAdd)
+  INT_BINARY(kSubDur, base::checkedSub)
+  INT_BINARY(kMulDurInt, base::checkedMul)
+  INT_BINARY(kAddTimeDur, base::checkedAdd)
+  INT_BINARY(kSubTimeDur, base::checkedSub)
+  INT_BINARY(kSubTimeTime, base::checkedSub)
+  INT_COMPARE(kLtDur, <)
+  INT_COMPARE(kLeDur, <=)
+  INT_COMPARE(kGtDur, >)
+  INT_COMPARE(kGeDur, >=)
+  INT_COMPARE(kLtTime, <)
+  INT_COMPARE(kLeTime, <=)
+  INT_COMPARE(kGtTime, >)
+  INT_COMPARE(kGeTime, >=)
 
-      // ---- bool and strings ----
-      case Opcode::kNot:
-        NEED(sp[-1].tag() == Tag::kBool, "Not needs a bool");
-        sp[-1] = Value::boolean(!sp[-1].asBool());
-        pc += 1;
-        break;
-      case Opcode::kConcat:
-      case Opcode::kInterpolate: {
-        const uint32_t n = *ip == static_cast<uint8_t>(Opcode::kConcat) ? 2 : readU16(ip + 1);
-        size_t size = 0;
-        for (uint32_t i = 1; i <= n; ++i) {
-          NEED(sp[-static_cast<ptrdiff_t>(i)].tag() == Tag::kString, "needs strings");
-          size += sp[-static_cast<ptrdiff_t>(i)].asString().size();
-        }
-        if (size > kMaxStringBytes)
-          RUNTIME(
-              fmt::format("the text would be {} bytes long, more than {}", size, kMaxStringBytes));
-        std::string text;
-        text.reserve(size);
-        for (uint32_t i = n; i >= 1; --i)
-          text += sp[-static_cast<ptrdiff_t>(i)].asString();
-        for (uint32_t i = 0; i < n; ++i)
-          *--sp = Value();
-        *sp++ = Value::string(std::move(text));
-        pc += *ip == static_cast<uint8_t>(Opcode::kConcat) ? 1 : 3;
-        break;
-      }
-      case Opcode::kToString: {
-        if (sp[-1].tag() != Tag::kString) {
-          std::string text;
-          if (!appendPrinted(text, sp[-1], m_, readU32(ip + 1), kMaxStringBytes))
-            RUNTIME(
-                fmt::format("the printed value would be longer than {} bytes", kMaxStringBytes));
-          sp[-1] = Value::string(std::move(text));
-        }
-        pc += 5;
-        break;
-      }
-      case Opcode::kLtStr:
-      case Opcode::kLeStr:
-      case Opcode::kGtStr:
-      case Opcode::kGeStr: {
-        NEED(sp[-1].tag() == Tag::kString && sp[-2].tag() == Tag::kString, "needs two strings");
-        // Byte order of UTF-8 is code point order.
-        const int c = sp[-2].asString().compare(sp[-1].asString());
-        bool holds = false;
-        switch (static_cast<Opcode>(*ip)) {
-          case Opcode::kLtStr:
-            holds = c < 0;
-            break;
-          case Opcode::kLeStr:
-            holds = c <= 0;
-            break;
-          case Opcode::kGtStr:
-            holds = c > 0;
-            break;
-          default:
-            holds = c >= 0;
-        }
-        *--sp = Value();
-        sp[-1] = Value::boolean(holds);
-        pc += 1;
-        break;
-      }
+// ---- bool and strings ----
+L_kNot:
+  NEED(sp[-1].tag() == Tag::kBool, "Not needs a bool");
+  sp[-1] = Value::boolean(!sp[-1].asBool());
+  pc += 1;
+  DISPATCH();
+L_kConcat:
+L_kInterpolate : {
+  const uint32_t n = *ip == static_cast<uint8_t>(Opcode::kConcat) ? 2 : readU16(ip + 1);
+  size_t size = 0;
+  for (uint32_t i = 1; i <= n; ++i) {
+    NEED(sp[-static_cast<ptrdiff_t>(i)].tag() == Tag::kString, "needs strings");
+    size += sp[-static_cast<ptrdiff_t>(i)].asString().size();
+  }
+  if (size > kMaxStringBytes)
+    RUNTIME(fmt::format("the text would be {} bytes long, more than {}", size, kMaxStringBytes));
+  std::string text;
+  text.reserve(size);
+  for (uint32_t i = n; i >= 1; --i)
+    text += sp[-static_cast<ptrdiff_t>(i)].asString();
+  for (uint32_t i = 0; i < n; ++i)
+    *--sp = Value();
+  *sp++ = Value::string(std::move(text));
+  pc += *ip == static_cast<uint8_t>(Opcode::kConcat) ? 1 : 3;
+  DISPATCH();
+}
+L_kToString : {
+  if (sp[-1].tag() != Tag::kString) {
+    std::string text;
+    if (!appendPrinted(text, sp[-1], m_, readU32(ip + 1), kMaxStringBytes))
+      RUNTIME(fmt::format("the printed value would be longer than {} bytes", kMaxStringBytes));
+    sp[-1] = Value::string(std::move(text));
+  }
+  pc += 5;
+  DISPATCH();
+}
+L_kLtStr:
+L_kLeStr:
+L_kGtStr:
+L_kGeStr : {
+  NEED(sp[-1].tag() == Tag::kString && sp[-2].tag() == Tag::kString, "needs two strings");
+  // Byte order of UTF-8 is code point order.
+  const int c = sp[-2].asString().compare(sp[-1].asString());
+  const bool holds = orderHolds(*ip - static_cast<uint8_t>(Opcode::kLtStr), c);
+  *--sp = Value();
+  sp[-1] = Value::boolean(holds);
+  pc += 1;
+  DISPATCH();
+}
 
-      // ---- equality ----
-      case Opcode::kEq:
-      case Opcode::kNe: {
-        const bool equal = valueEquals(sp[-2], sp[-1]);
-        *--sp = Value();
-        sp[-1] = Value::boolean(equal == (*ip == static_cast<uint8_t>(Opcode::kEq)));
-        pc += 5;
-        break;
-      }
+// ---- equality ----
+L_kEq:
+L_kNe : {
+  const bool equal = fastEquals(sp[-2], sp[-1]);
+  *--sp = Value();
+  sp[-1] = Value::boolean(equal == (*ip == static_cast<uint8_t>(Opcode::kEq)));
+  pc += 5;
+  DISPATCH();
+}
 
-      // ---- lists, maps, records ----
-      case Opcode::kMakeList: {
-        const uint32_t n = readU32(ip + 5);
-        std::vector<Value> items;
-        items.reserve(n);
-        for (Value* v = sp - n; v < sp; ++v)
-          items.push_back(std::move(*v));
-        sp -= n;
-        Value list = Value::list(std::move(items));
-        if (list.depth() > kMaxValueDepth)
-          RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
-        *sp++ = std::move(list);
-        pc += 9;
-        break;
-      }
-      case Opcode::kMakeMap: {
-        const uint32_t n = readU32(ip + 5);
-        for (uint32_t i = 0; i < n; ++i)
-          NEED(sp[-2 * static_cast<ptrdiff_t>(i) - 2].tag() == Tag::kString,
-               "MakeMap needs string keys");
-        std::vector<MapEntry> entries;
-        entries.reserve(n);
-        for (Value* v = sp - 2 * size_t{n}; v < sp; v += 2)
-          entries.push_back(MapEntry{std::move(v[0]), std::move(v[1])});
-        sp -= 2 * size_t{n};
-        Value map = Value::map(std::move(entries));
-        if (map.depth() > kMaxValueDepth)
-          RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
-        *sp++ = std::move(map);
-        pc += 9;
-        break;
-      }
-      case Opcode::kMakeRecord: {
-        const uint32_t record = m_.types[readU32(ip + 1)].decl;
-        const size_t n = m_.records[record].fields.size();
-        std::vector<Value> fields;
-        fields.reserve(n);
-        for (Value* v = sp - n; v < sp; ++v)
-          fields.push_back(std::move(*v));
-        sp -= n;
-        Value value = Value::record(record, std::move(fields));
-        if (value.depth() > kMaxValueDepth)
-          RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
-        *sp++ = std::move(value);
-        pc += 5;
-        break;
-      }
-      case Opcode::kGetField: {
-        const uint32_t i = readU16(ip + 1);
-        NEED(sp[-1].tag() == Tag::kRecord && i < sp[-1].recordFields().size(),
-             "GetField needs a record with that field");
-        Value field = sp[-1].recordFields()[i];
-        sp[-1] = std::move(field);
-        pc += 3;
-        break;
-      }
-      case Opcode::kIndexList:
-      case Opcode::kListAt: {
-        NEED(sp[-2].tag() == Tag::kList && sp[-1].tag() == Tag::kInt, "needs a list and an int");
-        const int64_t i = sp[-1].asInt();
-        const size_t n = sp[-2].listLength();
-        if (i < 0 || static_cast<uint64_t>(i) >= n)
-          RUNTIME(fmt::format("index {} is out of range for a list of {} item{}", i, n,
-                              n == 1 ? "" : "s"));
-        Value item = sp[-2].listItems()[static_cast<size_t>(i)];
-        --sp;
-        sp[-1] = std::move(item);
-        pc += 1;
-        break;
-      }
-      case Opcode::kIndexMap: {
-        NEED(sp[-2].tag() == Tag::kMap && sp[-1].tag() == Tag::kString,
-             "IndexMap needs a map and a string");
-        const Value* found = mapFind(sp[-2], sp[-1].asString());
-        Value item = found ? *found : Value();
-        *--sp = Value();
-        sp[-1] = std::move(item);
-        pc += 1;
-        break;
-      }
-      case Opcode::kInList: {
-        NEED(sp[-1].tag() == Tag::kList, "InList needs a list");
-        bool found = false;
-        for (const Value& item : sp[-1].listItems()) {
-          if (valueEquals(item, sp[-2])) {
-            found = true;
-            break;
-          }
-        }
-        *--sp = Value();
-        sp[-1] = Value::boolean(found);
-        pc += 5;
-        break;
-      }
-      case Opcode::kListLength:
-        NEED(sp[-1].tag() == Tag::kList, "ListLength needs a list");
-        sp[-1] = Value::integer(static_cast<int64_t>(sp[-1].listLength()));
-        pc += 1;
-        break;
-
-      // ---- effects ----
-      case Opcode::kCallConnector:
-      case Opcode::kApproval:
-      case Opcode::kTask:
-      case Opcode::kAwait:
-      case Opcode::kSleep:
-      case Opcode::kSleepUntil:
-      case Opcode::kStartChild:
-      case Opcode::kSpawn:
-      case Opcode::kNote:
-      case Opcode::kNotify:
-      case Opcode::kNow:
-      case Opcode::kMock:
-      case Opcode::kMockFails:
-      case Opcode::kStartRun:
-      case Opcode::kAdvance:
-      case Opcode::kDecide:
-      case Opcode::kSend:
-      case Opcode::kExpect:
-      case Opcode::kExpectCalled:
-      case Opcode::kRunField: {
-        SAVE();
-        const bytecode::Instruction in =
-            *bytecode::decodeInstruction(m_.functions[function].code, pc);
-        return effect(f, in);
-      }
-      default:
-        NEED(false, fmt::format("byte {:#04x} is not an opcode", *ip));
+// ---- lists, maps, records ----
+L_kMakeList : {
+  const uint32_t n = readU32(ip + 5);
+  std::vector<Value> items;
+  items.reserve(n);
+  for (Value* v = sp - n; v < sp; ++v)
+    items.push_back(std::move(*v));
+  sp -= n;
+  Value list = Value::list(std::move(items));
+  if (list.depth() > kMaxValueDepth)
+    RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
+  *sp++ = std::move(list);
+  pc += 9;
+  DISPATCH();
+}
+L_kMakeMap : {
+  const uint32_t n = readU32(ip + 5);
+  for (uint32_t i = 0; i < n; ++i)
+    NEED(sp[-2 * static_cast<ptrdiff_t>(i) - 2].tag() == Tag::kString, "MakeMap needs string keys");
+  std::vector<MapEntry> entries;
+  entries.reserve(n);
+  for (Value* v = sp - 2 * size_t{n}; v < sp; v += 2)
+    entries.push_back(MapEntry{std::move(v[0]), std::move(v[1])});
+  sp -= 2 * size_t{n};
+  Value map = Value::map(std::move(entries));
+  if (map.depth() > kMaxValueDepth)
+    RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
+  *sp++ = std::move(map);
+  pc += 9;
+  DISPATCH();
+}
+L_kMakeRecord : {
+  const uint32_t record = m_.types[readU32(ip + 1)].decl;
+  const size_t n = m_.records[record].fields.size();
+  std::vector<Value> fields;
+  fields.reserve(n);
+  for (Value* v = sp - n; v < sp; ++v)
+    fields.push_back(std::move(*v));
+  sp -= n;
+  Value value = Value::record(record, std::move(fields));
+  if (value.depth() > kMaxValueDepth)
+    RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
+  *sp++ = std::move(value);
+  pc += 5;
+  DISPATCH();
+}
+L_kGetField : {
+  const uint32_t i = readU16(ip + 1);
+  NEED(sp[-1].tag() == Tag::kRecord && i < sp[-1].recordFields().size(),
+       "GetField needs a record with that field");
+  Value field = sp[-1].recordFields()[i];
+  sp[-1] = std::move(field);
+  pc += 3;
+  DISPATCH();
+}
+L_kIndexList:
+L_kListAt : {
+  NEED(sp[-2].tag() == Tag::kList && sp[-1].tag() == Tag::kInt, "needs a list and an int");
+  const int64_t i = sp[-1].asInt();
+  const size_t n = sp[-2].listLength();
+  if (i < 0 || static_cast<uint64_t>(i) >= n)
+    RUNTIME(
+        fmt::format("index {} is out of range for a list of {} item{}", i, n, n == 1 ? "" : "s"));
+  Value item = sp[-2].listItems()[static_cast<size_t>(i)];
+  --sp;
+  sp[-1] = std::move(item);
+  pc += 1;
+  DISPATCH();
+}
+L_kIndexMap : {
+  NEED(sp[-2].tag() == Tag::kMap && sp[-1].tag() == Tag::kString,
+       "IndexMap needs a map and a string");
+  const Value* found = mapFind(sp[-2], sp[-1].asString());
+  Value item = found ? *found : Value();
+  *--sp = Value();
+  sp[-1] = std::move(item);
+  pc += 1;
+  DISPATCH();
+}
+L_kInList : {
+  NEED(sp[-1].tag() == Tag::kList, "InList needs a list");
+  bool found = false;
+  for (const Value& item : sp[-1].listItems()) {
+    if (valueEquals(item, sp[-2])) {
+      found = true;
+      break;
     }
   }
+  *--sp = Value();
+  sp[-1] = Value::boolean(found);
+  pc += 5;
+  DISPATCH();
+}
+L_kListLength:
+  NEED(sp[-1].tag() == Tag::kList, "ListLength needs a list");
+  sp[-1] = Value::integer(static_cast<int64_t>(sp[-1].listLength()));
+  pc += 1;
+  DISPATCH();
+
+// ---- effects ----
+L_kCallConnector:
+L_kApproval:
+L_kTask:
+L_kAwait:
+L_kSleep:
+L_kSleepUntil:
+L_kStartChild:
+L_kSpawn:
+L_kNote:
+L_kNotify:
+L_kNow:
+L_kMock:
+L_kMockFails:
+L_kStartRun:
+L_kAdvance:
+L_kDecide:
+L_kSend:
+L_kExpect:
+L_kExpectCalled:
+L_kRunField : {
+  SAVE();
+  const bytecode::Instruction in = *bytecode::decodeInstruction(m_.functions[function].code, pc);
+  return effect(f, in);
+}
+L_bad:
+  NEED(false, fmt::format("byte {:#04x} is not an opcode", *ip));
+
+  // ---- fused instructions (quicken.h); pc moves to the failing part on an error ----
+L_kCmpLocalsJump : {
+  budget -= 3;
+  const Value& a = locals[readU16(ip + 1)];
+  const Value& b = locals[readU16(ip + 4)];
+  if (a.tag() != Tag::kInt || b.tag() != Tag::kInt) [[unlikely]] {
+    pc += 6;
+    NEED(false, "comparing needs two ints");
+  }
+  const bool holds =
+      orderHolds(ip[6] - static_cast<uint8_t>(Opcode::kLtInt), threeWay(a.asInt(), b.asInt()));
+  pc += 12 + (holds ? 0 : readI32(ip + 8));
+  DISPATCH();
+}
+L_kCmpLocalIntJump : {
+  budget -= 3;
+  const Value& a = locals[readU16(ip + 1)];
+  if (a.tag() != Tag::kInt) [[unlikely]] {
+    pc += 8;
+    NEED(false, "comparing needs two ints");
+  }
+  const bool holds = orderHolds(ip[8] - static_cast<uint8_t>(Opcode::kLtInt),
+                                threeWay(a.asInt(), readI32(ip + 4)));
+  pc += 14 + (holds ? 0 : readI32(ip + 10));
+  DISPATCH();
+}
+L_kAddLocalsStore : {
+  budget -= 3;
+  const Value& a = locals[readU16(ip + 1)];
+  const Value& b = locals[readU16(ip + 4)];
+  int64_t sum = 0;
+  if (a.tag() != Tag::kInt || b.tag() != Tag::kInt ||
+      __builtin_add_overflow(a.asInt(), b.asInt(), &sum)) [[unlikely]] {
+    pc += 6;
+    NEED(a.tag() == Tag::kInt && b.tag() == Tag::kInt, "AddInt needs two ints");
+    RUNTIME(std::string(base::errorPhrase(ArithmeticError::kOverflow)));
+  }
+  locals[readU16(ip + 8)] = Value::integer(sum);
+  pc += 10;
+  DISPATCH();
+}
+L_kAddLocalIntStore : {
+  budget -= 3;
+  const Value& a = locals[readU16(ip + 1)];
+  int64_t sum = 0;
+  if (a.tag() != Tag::kInt || __builtin_add_overflow(a.asInt(), readI32(ip + 4), &sum))
+      [[unlikely]] {
+    pc += 8;
+    NEED(a.tag() == Tag::kInt, "AddInt needs two ints");
+    RUNTIME(std::string(base::errorPhrase(ArithmeticError::kOverflow)));
+  }
+  locals[readU16(ip + 10)] = Value::integer(sum);
+  pc += 12;
+  DISPATCH();
+}
+#define LOCAL_INT_BINARY(op_name, checked, what)                   \
+  L_##op_name : {                                                  \
+    budget -= 2;                                                   \
+    const Value& a = locals[readU16(ip + 1)];                      \
+    if (a.tag() != Tag::kInt) [[unlikely]] {                       \
+      pc += 8;                                                     \
+      NEED(false, what " needs two ints");                         \
+    }                                                              \
+    const Result<int64_t> r = checked(a.asInt(), readI32(ip + 4)); \
+    if (!r) [[unlikely]] {                                         \
+      pc += 8;                                                     \
+      RUNTIME(std::string(base::errorPhrase(r.error())));          \
+    }                                                              \
+    *sp++ = Value::integer(*r);                                    \
+    pc += 9;                                                       \
+    DISPATCH();                                                    \
+  }
+  LOCAL_INT_BINARY(kAddLocalInt, base::checkedAdd, "AddInt")
+  LOCAL_INT_BINARY(kSubLocalInt, base::checkedSub, "SubInt")
+  LOCAL_INT_BINARY(kRemLocalInt, base::checkedRem, "RemInt")
+L_kLocalField : {
+  // The record stays where it is: no count goes up and down for it.
+  budget -= 1;
+  const Value& record = locals[readU16(ip + 1)];
+  const uint32_t i = readU16(ip + 4);
+  if (record.tag() != Tag::kRecord || i >= record.recordFields().size()) [[unlikely]] {
+    pc += 3;
+    NEED(false, "GetField needs a record with that field");
+  }
+  *sp++ = record.recordFields()[i];
+  pc += 6;
+  DISPATCH();
+}
+L_kCmpMoneyConstJump : {
+  budget -= 2;
+  const Value& a = sp[-1];
+  const Value& b = p_.constant(readU32(ip + 1));
+  if (a.tag() != Tag::kMoney || b.tag() != Tag::kMoney) [[unlikely]] {
+    pc += 5;
+    NEED(false, "needs two amounts");
+  }
+  const Money x = a.asMoney(), y = b.asMoney();
+  if (x.currency() != y.currency()) [[unlikely]] {
+    pc += 5;
+    RUNTIME(mismatchText(x, y));
+  }
+  const bool holds = orderHolds(ip[5] - static_cast<uint8_t>(Opcode::kLtMoney),
+                                base::compare(x.amount(), y.amount()));
+  *--sp = Value();
+  pc += 11 + (holds ? 0 : readI32(ip + 7));
+  DISPATCH();
+}
+L_kEqLocalConstJump : {
+  budget -= 3;
+  const bool equal = fastEquals(locals[readU16(ip + 1)], p_.constant(readU32(ip + 4)));
+  const bool holds = equal == (ip[8] == static_cast<uint8_t>(Opcode::kEq));
+  const bool jump = holds == (ip[13] == static_cast<uint8_t>(Opcode::kJumpIfTrue));
+  pc += 18 + (jump ? readI32(ip + 14) : 0);
+  DISPATCH();
+}
+#undef LOCAL_INT_BINARY
 #undef INT_BINARY
 #undef INT_COMPARE
 #undef DEC_BINARY
@@ -617,6 +850,10 @@ reload : {
 #undef RUNTIME
 #undef NEED
 #undef SAVE
+#undef DISPATCH
+#undef CODE_OF
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace rflow::vm::detail

@@ -7,6 +7,7 @@
 #include "bytecode/operands.h"
 #include "bytecode/verify.h"
 #include "bytecode/write.h"
+#include "vm/quicken.h"
 
 namespace rflow::vm {
 
@@ -27,6 +28,9 @@ Program::Program(Key, Module module) : module_(std::move(module)) {
   buildConstants();
   analyzeStacks();
   findBuiltins();
+  quick_.reserve(module_.functions.size());
+  for (const bytecode::Function& f : module_.functions)
+    quick_.push_back(detail::quicken(f.code));
 }
 
 Program::~Program() = default;

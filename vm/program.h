@@ -44,6 +44,10 @@ class Program {
   const bytecode::Module& module() const { return module_; }
   const Value& constant(bytecode::ConstantId id) const { return constants_[id]; }
 
+  // The function's code with fused instructions (vm/quicken.h): what the interpreter runs
+  // while the step's budget allows.
+  const uint8_t* quickCode(bytecode::FunctionId function) const { return quick_[function].data(); }
+
   int32_t stackDepth(bytecode::FunctionId function, uint32_t pc) const {
     const std::vector<int32_t>& d = depths_[function];
     return pc < d.size() ? d[pc] : -1;
@@ -76,6 +80,7 @@ class Program {
   bytecode::Module module_;
   std::vector<Value> constants_;
   std::vector<std::vector<int32_t>> depths_;
+  std::vector<std::vector<uint8_t>> quick_;
   std::optional<uint32_t> error_record_;
   std::optional<uint32_t> approval_record_;
   std::optional<uint32_t> approval_request_record_;

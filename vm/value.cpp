@@ -9,26 +9,9 @@ namespace rflow::vm {
 namespace detail {
 namespace {
 
-struct StringObject : Object {
-  explicit StringObject(std::string t) : Object(ObjectKind::kString), text(std::move(t)) {}
-  std::string text;
-};
-
-// The append-only buffer behind list views.
-struct ListBuffer : Object {
-  ListBuffer() : Object(ObjectKind::kList) {}
-  std::vector<Value> items;
-};
-
 struct MapObject : Object {
   MapObject() : Object(ObjectKind::kMap) {}
   std::vector<MapEntry> entries;
-};
-
-struct RecordObject : Object {
-  RecordObject() : Object(ObjectKind::kRecord) {}
-  uint32_t record = 0;
-  std::vector<Value> fields;
 };
 
 uint32_t deeper(uint32_t depth) {
@@ -149,25 +132,8 @@ Value Value::record(uint32_t record_index, std::vector<Value> fields) {
   return fromObject(Tag::kRecord, object.release(), 0);
 }
 
-std::string_view Value::asString() const {
-  return static_cast<const StringObject*>(u_.heap.object)->text;
-}
-
-std::span<const Value> Value::listItems() const {
-  const auto* buffer = static_cast<const ListBuffer*>(u_.heap.object);
-  return std::span<const Value>(buffer->items.data(), u_.heap.length);
-}
-
 std::span<const MapEntry> Value::mapEntries() const {
   return static_cast<const MapObject*>(u_.heap.object)->entries;
-}
-
-uint32_t Value::recordIndex() const {
-  return static_cast<const RecordObject*>(u_.heap.object)->record;
-}
-
-std::span<const Value> Value::recordFields() const {
-  return static_cast<const RecordObject*>(u_.heap.object)->fields;
 }
 
 Value Value::appended(const Value& view, Value item) {

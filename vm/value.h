@@ -254,6 +254,46 @@ struct MapEntry {
   Value value;
 };
 
+namespace detail {
+
+// The heap objects behind strings, lists and records (maps are in value.cpp), here so
+// that the interpreter's accessors inline.
+struct StringObject : Object {
+  explicit StringObject(std::string t) : Object(ObjectKind::kString), text(std::move(t)) {}
+  std::string text;
+};
+
+// The append-only buffer behind list views.
+struct ListBuffer : Object {
+  ListBuffer() : Object(ObjectKind::kList) {}
+  std::vector<Value> items;
+};
+
+struct RecordObject : Object {
+  RecordObject() : Object(ObjectKind::kRecord) {}
+  uint32_t record = 0;
+  std::vector<Value> fields;
+};
+
+}  // namespace detail
+
+inline std::string_view Value::asString() const {
+  return static_cast<const detail::StringObject*>(u_.heap.object)->text;
+}
+
+inline std::span<const Value> Value::listItems() const {
+  const auto* buffer = static_cast<const detail::ListBuffer*>(u_.heap.object);
+  return std::span<const Value>(buffer->items.data(), u_.heap.length);
+}
+
+inline uint32_t Value::recordIndex() const {
+  return static_cast<const detail::RecordObject*>(u_.heap.object)->record;
+}
+
+inline std::span<const Value> Value::recordFields() const {
+  return static_cast<const detail::RecordObject*>(u_.heap.object)->fields;
+}
+
 // Structural equality (language.md §3): the same tag and equal contents; decimals and
 // money amounts by value (0.3 == 0.30), money also by currency, strings by bytes, lists,
 // maps and records element by element. none equals only none.

@@ -1,0 +1,64 @@
+// The quickening pass (quicken.h): finds the fused sequences in verified code.
+#include "vm/quicken.h"
+
+#include "bytecode/operands.h"
+
+namespace rflow::vm::detail {
+
+using bytecode::Opcode;
+
+namespace {
+
+constexpr bool isIntCompare(uint8_t b) {
+  return b >= static_cast<uint8_t>(Opcode::kLtInt) && b <= static_cast<uint8_t>(Opcode::kGeInt);
+}
+constexpr bool isMoneyCompare(uint8_t b) {
+  return b >= static_cast<uint8_t>(Opcode::kLtMoney) && b <= static_cast<uint8_t>(Opcode::kGeMoney);
+}
+
+// The fused instruction starting at `at`, or 0.
+uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
+  const size_t left = code.size() - at;
+  const auto is = [&](size_t offset, Opcode op) {
+    return offset < left && code[at + offset] == static_cast<uint8_t>(op);
+  };
+  const auto byteAt = [&](size_t offset) -> uint8_t {
+    return offset < left ? code[at + offset] : 0;
+  };
+  const auto f = [](Fused x) { return static_cast<uint8_t>(x); };
+  if (is(0, Opcode::kLoadLocal)) {
+    if (is(3, Opcode::kLoadLocal)) {
+      if (isIntCompare(byteAt(6)) && is(7, Opcode::kJumpIfFalse)) return f(Fused::kCmpLocalsJump);
+      if (is(6, Opcode::kAddInt) && is(7, Opcode::kStoreLocal)) return f(Fused::kAddLocalsStore);
+    }
+    if (is(3, Opcode::kConstInt)) {
+      if (isIntCompare(byteAt(8)) && is(9, Opcode::kJumpIfFalse)) return f(Fused::kCmpLocalIntJump);
+      if (is(8, Opcode::kAddInt))
+        return f(is(9, Opcode::kStoreLocal) ? Fused::kAddLocalIntStore : Fused::kAddLocalInt);
+      if (is(8, Opcode::kSubInt)) return f(Fused::kSubLocalInt);
+      if (is(8, Opcode::kRemInt)) return f(Fused::kRemLocalInt);
+    }
+    if (is(3, Opcode::kGetField)) return f(Fused::kLocalField);
+    if (is(3, Opcode::kConst) && (is(8, Opcode::kEq) || is(8, Opcode::kNe)) &&
+        (is(13, Opcode::kJumpIfTrue) || is(13, Opcode::kJumpIfFalse)))
+      return f(Fused::kEqLocalConstJump);
+  }
+  if (is(0, Opcode::kConst) && isMoneyCompare(byteAt(5)) && is(6, Opcode::kJumpIfFalse))
+    return f(Fused::kCmpMoneyConstJump);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<uint8_t> quicken(std::span<const uint8_t> code) {
+  std::vector<uint8_t> quick(code.begin(), code.end());
+  for (uint32_t at = 0; at < code.size();) {
+    const std::optional<bytecode::Instruction> in = bytecode::decodeInstruction(code, at);
+    if (!in) break;  // unreachable for verified code; the rest stays as it is
+    if (const uint8_t fused = fusedAt(code, at)) quick[at] = fused;
+    at += in->size;
+  }
+  return quick;
+}
+
+}  // namespace rflow::vm::detail

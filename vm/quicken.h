@@ -1,0 +1,46 @@
+// Internal to the VM: quickened code. Program::load gives every function a copy of its
+// code in which the first byte of some common instruction sequences is replaced by a
+// fused instruction (a "superinstruction") that does the whole sequence in one
+// dispatch. Only that byte changes: the fused instruction reads its operands from the
+// original instructions in place, and every instruction after the first is still there,
+// so a jump into the middle of a sequence, a pc in a suspended state and the line table
+// all mean what they mean in the module's code. A fused instruction has exactly the
+// effect of running its sequence (the same checks, errors and stack); it counts as that
+// many instructions against the step's budget.
+//
+// The fused bytes are not opcodes: quickened code is never written anywhere (modules and
+// states hold the original code and pcs), and the values are checked at compile time to
+// be unused by opcodes.def.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace rflow::vm::detail {
+
+// Each: the sequence it replaces, with a, b, c locals, k an inline int or a constant, t a
+// jump target. Cmp is one of LtInt LeInt GtInt GeInt (or the Money ones for kCmpMoneyConstJump).
+enum class Fused : uint8_t {
+  kCmpLocalsJump = 0xE0,  // LoadLocal a; LoadLocal b; Cmp; JumpIfFalse t            (12 bytes)
+  kCmpLocalIntJump,       // LoadLocal a; ConstInt k; Cmp; JumpIfFalse t             (14 bytes)
+  kAddLocalsStore,        // LoadLocal a; LoadLocal b; AddInt; StoreLocal c          (10 bytes)
+  kAddLocalIntStore,      // LoadLocal a; ConstInt k; AddInt; StoreLocal c           (12 bytes)
+  kAddLocalInt,           // LoadLocal a; ConstInt k; AddInt                          (9 bytes)
+  kSubLocalInt,           // LoadLocal a; ConstInt k; SubInt                          (9 bytes)
+  kRemLocalInt,           // LoadLocal a; ConstInt k; RemInt                          (9 bytes)
+  kLocalField,            // LoadLocal a; GetField i                                  (6 bytes)
+  kCmpMoneyConstJump,     // Const k; Cmp (money); JumpIfFalse t                     (11 bytes)
+  kEqLocalConstJump,      // LoadLocal a; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (18 bytes)
+  kLast = kEqLocalConstJump,
+};
+
+inline constexpr uint8_t kFirstFused = static_cast<uint8_t>(Fused::kCmpLocalsJump);
+inline constexpr uint8_t kLastFused = static_cast<uint8_t>(Fused::kLast);
+// The most instructions one fused instruction stands for.
+inline constexpr uint64_t kMaxFusedInstructions = 4;
+
+// The quickened copy of `code` (verified code: instructions decode back to back).
+std::vector<uint8_t> quicken(std::span<const uint8_t> code);
+
+}  // namespace rflow::vm::detail
