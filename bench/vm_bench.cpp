@@ -22,11 +22,12 @@
 // building, list append, interpolation, and a suspend round trip (three parallel
 // branches wait, the state is encoded and decoded, all three are resumed).
 //
-// Usage: bench_vm [--runs N] [--dir DIR] [--lua PROGRAM] [--divide K]
+// Usage: bench_vm [--runs N] [--dir DIR] [--lua PROGRAM] [--divide K] [--only NAME]
 //   --runs    best of N runs (default 5)
 //   --dir     the folder of the programs (default: bench/vm in the source tree)
 //   --lua     the Lua 5.4 interpreter (default: lua5.4 on PATH)
 //   --divide  divides every program's n by K, for a quick check (default 1)
+//   --only    runs only that program (e.g. for a profiler), and no hand-built rows
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -219,7 +220,8 @@ LuaResult runLua(const std::string& lua, const std::string& script, int64_t n, i
   return r;
 }
 
-void compareWithLua(int runs, const std::string& dir, const std::string& lua_name, int64_t divide) {
+void compareWithLua(int runs, const std::string& dir, const std::string& lua_name, int64_t divide,
+                    const std::string& only) {
   const std::optional<std::string> lua = findProgram(lua_name);
   fmt::print("bench_vm: rflow and Lua 5.4 on the same programs ({}), best of {} runs, CPU time\n",
              dir, runs);
@@ -240,6 +242,7 @@ void compareWithLua(int runs, const std::string& dir, const std::string& lua_nam
   std::vector<Line> lines;
   bool differ = false;
   for (const BenchProgram& p : kPrograms) {
+    if (!only.empty() && only != p.name) continue;
     const int64_t n = std::max<int64_t>(1, p.n / divide);
     const Compiled c = compileProgram(fmt::format("{}/{}.rflow", dir, p.name));
     vm::Value result;
@@ -556,6 +559,7 @@ int main(int argc, char** argv) {
   std::string dir = RFLOW_SOURCE_DIR "/bench/vm";
   std::string lua = "lua5.4";
   int64_t divide = 1;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc)
@@ -567,14 +571,17 @@ int main(int argc, char** argv) {
       dir = value;
     } else if (arg == "--lua") {
       lua = value;
+    } else if (arg == "--only") {
+      only = value;
     } else if (arg == "--divide") {
       divide = std::max<int64_t>(1, std::atoll(value.c_str()));
     } else {
       die("unknown option " + arg +
-          "; usage: bench_vm [--runs N] [--dir DIR] [--lua PROGRAM] [--divide K]");
+          "; usage: bench_vm [--runs N] [--dir DIR] [--lua PROGRAM] [--divide K] [--only NAME]");
     }
   }
-  compareWithLua(runs, dir, lua, divide);
+  compareWithLua(runs, dir, lua, divide, only);
+  if (!only.empty()) return 0;
   otherRows(runs);
   return 0;
 }

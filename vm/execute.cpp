@@ -145,8 +145,16 @@ Stop Machine::execute(Fiber& f) {
       &&L_kLocalField,
       &&L_kCmpMoneyConstJump,
       &&L_kEqLocalConstJump,
+      &&L_kJumpReturn,
   };
   static_assert(std::size(kHandlers) == kHandlerCount);
+  // The handler of each byte, built once.
+  static const std::array<const void*, 256> kDispatch = [] {
+    std::array<const void*, 256> table{};
+    for (size_t b = 0; b < table.size(); ++b)
+      table[b] = kHandlers[kHandlerIndex[b]];
+    return table;
+  }();
 
   uint32_t function = 0;
   const uint8_t* code = nullptr;
@@ -156,6 +164,7 @@ Stop Machine::execute(Fiber& f) {
   Value* locals = nullptr;
   Value* stack = nullptr;  // the top frame's operand stack
   const uint8_t* ip = nullptr;
+  Value* values_end = nullptr;  // f.values' end
   // The step's budget (budget_ while the loop runs): above kMaxFusedInstructions the
   // quickened code runs, below it the module's code, one instruction at a time.
   uint64_t budget = budget_;
@@ -169,7 +178,7 @@ Stop Machine::execute(Fiber& f) {
       goto low_budget;                               \
     --budget;                                        \
     ip = code + pc;                                  \
-    goto* kHandlers[kHandlerIndex[*ip]];             \
+    goto* kDispatch[*ip];                            \
   } while (0)
 // The module mixed up types: fail the instance instead of misreading a payload.
 #define NEED(cond, what)                  \
@@ -197,6 +206,7 @@ reload : {
   code = CODE_OF(function);
   pc = frame.pc;
   base = f.values.data();
+  values_end = base + f.values.size();
   sp = base + f.top;
   stack = base + frame.stack_base;
   locals = localsOf(f, f.frames.size() - 1);
@@ -213,7 +223,7 @@ low_budget:
   --budget;
   code = m_.functions[function].code.data();
   ip = code + pc;
-  goto* kHandlers[kHandlerIndex[*ip]];
+  goto* kDispatch[*ip];
 
 // ---- stack, constants and locals ----
 L_kNop:
@@ -249,7 +259,7 @@ L_kConstFalse:
   pc += 1;
   DISPATCH();
 L_kConstInt:
-  *sp++ = Value::integer(readI32(ip + 1));
+  (sp++)->setInteger(readI32(ip + 1));
   pc += 5;
   DISPATCH();
 L_kLoadLocal:
@@ -283,12 +293,11 @@ L_kCall : {
   // An ordinary call (no forks, within the depth, room for the callee's frame) is
   // done here; machine.cpp's call() does the rest and the checks' failures.
   const uint32_t callee = readU32(ip + 1);
-  const bytecode::Function& fn = m_.functions[callee];
-  const auto params = static_cast<uint32_t>(fn.params.size());
-  const auto callee_locals = static_cast<uint32_t>(sp - base) - params;
-  const uint32_t stack_base = callee_locals + params + static_cast<uint32_t>(fn.locals.size());
+  const Program::FrameShape& shape = p_.frameShape(callee);
+  const auto callee_locals = static_cast<uint32_t>(sp - base) - shape.params;
+  const uint32_t stack_base = callee_locals + shape.locals;
   if (!f.forks.empty() || size_t{f.depth_base} + f.frames.size() >= o_.max_call_depth ||
-      size_t{stack_base} + fn.max_stack > f.values.size()) [[unlikely]] {
+      base + callee_locals + shape.slots > values_end) [[unlikely]] {
     SAVE();
     CONTINUE_WITH(call(f, callee));
   }
@@ -320,6 +329,13 @@ L_kCallNative : {
   pc += 4;
   DISPATCH();
 }
+L_kJumpReturn:
+  // The Jump counts; then the Return runs as itself, at its own pc (the budget is above
+  // kMaxFusedInstructions here).
+  --budget;
+  pc += 5 + readI32(ip + 1);
+  ip = code + pc;
+  goto L_kReturn;
 L_kReturn : {
   // A return to a caller with no try handler of this frame and no forks is done
   // here; machine.cpp's ret() does the rest.
@@ -383,7 +399,7 @@ L_kJoin:
     const Result<int64_t> r = checked(sp[-2].asInt(), sp[-1].asInt()); \
     if (!r) RUNTIME(std::string(base::errorPhrase(r.error())));        \
     --sp;                                                              \
-    sp[-1] = Value::integer(*r);                                       \
+    sp[-1].setInteger(*r);                                             \
     pc += 1;                                                           \
     DISPATCH();                                                        \
   }
@@ -405,7 +421,7 @@ L_kNegDur : {
   NEED(sp[-1].tag() == Tag::kInt, "negation needs an int");
   const Result<int64_t> r = base::checkedNeg(sp[-1].asInt());
   if (!r) RUNTIME(std::string(base::errorPhrase(r.error())));
-  sp[-1] = Value::integer(*r);
+  sp[-1].setInteger(*r);
   pc += 1;
   DISPATCH();
 }
@@ -763,7 +779,7 @@ L_kAddLocalsStore : {
     NEED(a.tag() == Tag::kInt && b.tag() == Tag::kInt, "AddInt needs two ints");
     RUNTIME(std::string(base::errorPhrase(ArithmeticError::kOverflow)));
   }
-  locals[readU16(ip + 8)] = Value::integer(sum);
+  locals[readU16(ip + 8)].setInteger(sum);
   pc += 10;
   DISPATCH();
 }
@@ -777,7 +793,7 @@ L_kAddLocalIntStore : {
     NEED(a.tag() == Tag::kInt, "AddInt needs two ints");
     RUNTIME(std::string(base::errorPhrase(ArithmeticError::kOverflow)));
   }
-  locals[readU16(ip + 10)] = Value::integer(sum);
+  locals[readU16(ip + 10)].setInteger(sum);
   pc += 12;
   DISPATCH();
 }
@@ -794,7 +810,7 @@ L_kAddLocalIntStore : {
       pc += 8;                                                     \
       RUNTIME(std::string(base::errorPhrase(r.error())));          \
     }                                                              \
-    *sp++ = Value::integer(*r);                                    \
+    (sp++)->setInteger(*r);                                        \
     pc += 9;                                                       \
     DISPATCH();                                                    \
   }

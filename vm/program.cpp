@@ -29,8 +29,13 @@ Program::Program(Key, Module module) : module_(std::move(module)) {
   analyzeStacks();
   findBuiltins();
   quick_.reserve(module_.functions.size());
-  for (const bytecode::Function& f : module_.functions)
+  shapes_.reserve(module_.functions.size());
+  for (const bytecode::Function& f : module_.functions) {
     quick_.push_back(detail::quicken(f.code));
+    const auto params = static_cast<uint32_t>(f.params.size());
+    const auto locals = params + static_cast<uint32_t>(f.locals.size());
+    shapes_.push_back(FrameShape{params, locals, locals + f.max_stack});
+  }
 }
 
 Program::~Program() = default;

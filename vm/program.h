@@ -31,6 +31,13 @@ class Program {
   struct Key {};  // only load() constructs a Program
 
  public:
+  // A function's frame, from its declaration: what a call needs at hand.
+  struct FrameShape {
+    uint32_t params;  // parameters
+    uint32_t locals;  // parameters and locals
+    uint32_t slots;   // parameters, locals and max_stack
+  };
+
   // Verifies `module` (a module from bytecode::loadModule already passed; hand-built ones
   // may not have), computes its content hash (as the writer does) and prepares it. On a
   // problem: the verifier's message.
@@ -47,6 +54,8 @@ class Program {
   // The function's code with fused instructions (vm/quicken.h): what the interpreter runs
   // while the step's budget allows.
   const uint8_t* quickCode(bytecode::FunctionId function) const { return quick_[function].data(); }
+
+  const FrameShape& frameShape(bytecode::FunctionId function) const { return shapes_[function]; }
 
   int32_t stackDepth(bytecode::FunctionId function, uint32_t pc) const {
     const std::vector<int32_t>& d = depths_[function];
@@ -81,6 +90,7 @@ class Program {
   std::vector<Value> constants_;
   std::vector<std::vector<int32_t>> depths_;
   std::vector<std::vector<uint8_t>> quick_;
+  std::vector<FrameShape> shapes_;
   std::optional<uint32_t> error_record_;
   std::optional<uint32_t> approval_record_;
   std::optional<uint32_t> approval_request_record_;

@@ -43,6 +43,15 @@ uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
         (is(13, Opcode::kJumpIfTrue) || is(13, Opcode::kJumpIfFalse)))
       return f(Fused::kEqLocalConstJump);
   }
+  if (is(0, Opcode::kJump) && left >= 5) {
+    const int64_t target =
+        static_cast<int64_t>(at) + 5 +
+        static_cast<int32_t>(uint32_t{code[at + 1]} | uint32_t{code[at + 2]} << 8 |
+                             uint32_t{code[at + 3]} << 16 | uint32_t{code[at + 4]} << 24);
+    if (target >= 0 && static_cast<size_t>(target) < code.size() &&
+        code[static_cast<size_t>(target)] == static_cast<uint8_t>(Opcode::kReturn))
+      return f(Fused::kJumpReturn);
+  }
   if (is(0, Opcode::kConst) && isMoneyCompare(byteAt(5)) && is(6, Opcode::kJumpIfFalse))
     return f(Fused::kCmpMoneyConstJump);
   return 0;

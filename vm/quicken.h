@@ -32,7 +32,8 @@ enum class Fused : uint8_t {
   kLocalField,            // LoadLocal a; GetField i                                  (6 bytes)
   kCmpMoneyConstJump,     // Const k; Cmp (money); JumpIfFalse t                     (11 bytes)
   kEqLocalConstJump,      // LoadLocal a; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (18 bytes)
-  kLast = kEqLocalConstJump,
+  kJumpReturn,            // Jump t where t is a Return: returns              (5 bytes)
+  kLast = kJumpReturn,
 };
 
 inline constexpr uint8_t kFirstFused = static_cast<uint8_t>(Fused::kCmpLocalsJump);

@@ -193,6 +193,13 @@ class Value {
     if (isHeap()) detail::release(u_.heap.object);
   }
 
+  // *this = Value::integer(i), without a temporary.
+  void setInteger(int64_t i) {
+    if (isHeap()) detail::release(u_.heap.object);
+    u_.bits = {static_cast<uint64_t>(i), 0};
+    tag_ = Tag::kInt;
+  }
+
   Tag tag() const { return tag_; }
   bool isNone() const { return tag_ == Tag::kNone; }
   bool isHeap() const { return tag_ >= Tag::kString; }
