@@ -146,6 +146,8 @@ Stop Machine::execute(Fiber& f) {
       &&L_kCmpMoneyConstJump,
       &&L_kEqLocalConstJump,
       &&L_kJumpReturn,
+      &&L_kIndexLocalRem,
+      &&L_kEqConst,
   };
   static_assert(std::size(kHandlers) == kHandlerCount);
   // The handler of each byte, built once.
@@ -327,6 +329,37 @@ L_kCallNative : {
     *--sp = Value();
   *sp++ = std::move(result);
   pc += 4;
+  DISPATCH();
+}
+L_kIndexLocalRem : {
+  // xs[i % k] with xs and i locals: the list's count does not go up and down.
+  budget -= 4;
+  const Value& list = locals[readU16(ip + 1)];
+  const Value& index = locals[readU16(ip + 4)];
+  if (list.tag() != Tag::kList || index.tag() != Tag::kInt) [[unlikely]] {
+    pc += index.tag() != Tag::kInt ? 11 : 12;
+    NEED(false, "needs a list and an int");
+  }
+  const Result<int64_t> i = base::checkedRem(index.asInt(), readI32(ip + 7));
+  if (!i) [[unlikely]] {
+    pc += 11;
+    RUNTIME(std::string(base::errorPhrase(i.error())));
+  }
+  const size_t n = list.listLength();
+  if (*i < 0 || static_cast<uint64_t>(*i) >= n) [[unlikely]] {
+    pc += 12;
+    RUNTIME(
+        fmt::format("index {} is out of range for a list of {} item{}", *i, n, n == 1 ? "" : "s"));
+  }
+  *sp++ = list.listItems()[static_cast<size_t>(*i)];
+  pc += 13;
+  DISPATCH();
+}
+L_kEqConst : {
+  budget -= 1;
+  const bool equal = fastEquals(sp[-1], p_.constant(readU32(ip + 1)));
+  sp[-1] = Value::boolean(equal == (ip[5] == static_cast<uint8_t>(Opcode::kEq)));
+  pc += 10;
   DISPATCH();
 }
 L_kJumpReturn:

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "vm/limits.h"
 #include "vm/natives_impl.h"
@@ -94,10 +96,18 @@ bool isWhiteSpace(char32_t c) {
 
 Status nativeLenString(std::span<Value> args, Value& result) {
   if (!tagsAre(args, Tag::kString)) return wrongArguments("len", args);
-  int64_t count = 0;
-  for (const char c : args[0].asString())
-    count += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  result = Value::integer(count);
+  // Code points = bytes - continuation bytes (10xxxxxx), eight bytes at a time.
+  const std::string_view s = args[0].asString();
+  int64_t continuations = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    continuations += std::popcount(w & ~(w << 1) & 0x8080808080808080u);
+  }
+  for (; i < s.size(); ++i)
+    continuations += (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80 ? 1 : 0;
+  result = Value::integer(static_cast<int64_t>(s.size()) - continuations);
   return {};
 }
 

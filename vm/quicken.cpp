@@ -28,6 +28,8 @@ uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
   const auto f = [](Fused x) { return static_cast<uint8_t>(x); };
   if (is(0, Opcode::kLoadLocal)) {
     if (is(3, Opcode::kLoadLocal)) {
+      if (is(6, Opcode::kConstInt) && is(11, Opcode::kRemInt) && is(12, Opcode::kIndexList))
+        return f(Fused::kIndexLocalRem);
       if (isIntCompare(byteAt(6)) && is(7, Opcode::kJumpIfFalse)) return f(Fused::kCmpLocalsJump);
       if (is(6, Opcode::kAddInt) && is(7, Opcode::kStoreLocal)) return f(Fused::kAddLocalsStore);
     }
@@ -54,6 +56,8 @@ uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
   }
   if (is(0, Opcode::kConst) && isMoneyCompare(byteAt(5)) && is(6, Opcode::kJumpIfFalse))
     return f(Fused::kCmpMoneyConstJump);
+  if (is(0, Opcode::kConst) && (is(5, Opcode::kEq) || is(5, Opcode::kNe)))
+    return f(Fused::kEqConst);
   return 0;
 }
 

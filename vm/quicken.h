@@ -8,6 +8,10 @@
 // effect of running its sequence (the same checks, errors and stack); it counts as that
 // many instructions against the step's budget.
 //
+// Fused instructions may overlap (a sequence's second instruction may start another);
+// so a fused instruction reads only operand bytes, and opcode bytes of instructions that
+// never start a fused sequence (compares, Eq/Ne, the conditional jumps).
+//
 // The fused bytes are not opcodes: quickened code is never written anywhere (modules and
 // states hold the original code and pcs), and the values are checked at compile time to
 // be unused by opcodes.def.
@@ -33,13 +37,15 @@ enum class Fused : uint8_t {
   kCmpMoneyConstJump,     // Const k; Cmp (money); JumpIfFalse t                     (11 bytes)
   kEqLocalConstJump,      // LoadLocal a; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (18 bytes)
   kJumpReturn,            // Jump t where t is a Return: returns              (5 bytes)
-  kLast = kJumpReturn,
+  kIndexLocalRem,         // LoadLocal a; LoadLocal b; ConstInt k; RemInt; IndexList (13 bytes)
+  kEqConst,               // Const k; Eq|Ne T                                       (10 bytes)
+  kLast = kEqConst,
 };
 
 inline constexpr uint8_t kFirstFused = static_cast<uint8_t>(Fused::kCmpLocalsJump);
 inline constexpr uint8_t kLastFused = static_cast<uint8_t>(Fused::kLast);
 // The most instructions one fused instruction stands for.
-inline constexpr uint64_t kMaxFusedInstructions = 4;
+inline constexpr uint64_t kMaxFusedInstructions = 5;
 
 // The quickened copy of `code` (verified code: instructions decode back to back).
 std::vector<uint8_t> quicken(std::span<const uint8_t> code);

@@ -873,3 +873,83 @@ TEST(VmProgram, RefusesAModuleThatDoesNotVerify) {
 
 }  // namespace
 }  // namespace rflow::vm::testing
+
+namespace rflow::vm::testing {
+namespace {
+
+// sum(n): s = 0; i = 0; while i < n { s = s + xs[i % 3]; i = i + 1 }; return s < 5 ? -1 : s
+// with xs = [10, 20, 30]: the sequences the quickened code fuses (quicken.h), inside a
+// loop and at the loop's exit. 19 + 17 n instructions.
+FunctionId quickenedLoop(TestModule& t) {
+  return t.function("test.sum", {t.t_int}, t.t_int, {t.t_int_list, t.t_int, t.t_int},
+                    [&](InstructionWriter& w) {
+                      w.setLine(1);
+                      w.emit(O::kConstInt, 10);
+                      w.emit(O::kConstInt, 20);
+                      w.emit(O::kConstInt, 30);
+                      w.emit(O::kMakeList, t.t_int_list, 3);
+                      w.emit(O::kStoreLocal, 1);
+                      w.emit(O::kConstInt, 0);
+                      w.emit(O::kStoreLocal, 2);
+                      w.emit(O::kConstInt, 0);
+                      w.emit(O::kStoreLocal, 3);
+                      const uint32_t head = w.offset();
+                      w.emit(O::kLoadLocal, 3);
+                      w.emit(O::kLoadLocal, 0);
+                      w.emit(O::kLtInt);
+                      const uint32_t exit = w.emitJump(O::kJumpIfFalse);
+                      w.setLine(2);
+                      w.emit(O::kLoadLocal, 2);
+                      w.emit(O::kLoadLocal, 1);
+                      w.emit(O::kLoadLocal, 3);
+                      w.emit(O::kConstInt, 3);
+                      w.emit(O::kRemInt);
+                      w.emit(O::kIndexList);
+                      w.emit(O::kAddInt);
+                      w.emit(O::kStoreLocal, 2);
+                      w.emit(O::kLoadLocal, 3);
+                      w.emit(O::kConstInt, 1);
+                      w.emit(O::kAddInt);
+                      w.emit(O::kStoreLocal, 3);
+                      w.emitJumpTo(O::kJump, head);
+                      w.patchJumpHere(exit);
+                      w.setLine(3);
+                      w.emit(O::kLoadLocal, 2);
+                      w.emit(O::kConstInt, 5);
+                      w.emit(O::kLtInt);
+                      const uint32_t big = w.emitJump(O::kJumpIfFalse);
+                      w.emit(O::kConstInt, -1);
+                      w.emit(O::kReturn);
+                      w.patchJumpHere(big);
+                      w.emit(O::kLoadLocal, 2);
+                      w.emit(O::kReturn);
+                    });
+}
+
+TEST(VmQuickened, FusedSequencesComputeWhatTheirInstructionsDo) {
+  TestModule t;
+  const FunctionId f = quickenedLoop(t);
+  const auto program = t.program();
+  EXPECT_EQ(completedValue(runFunction(program, f, {Value::integer(7)})).asInt(), 130);
+  EXPECT_EQ(completedValue(runFunction(program, f, {Value::integer(0)})).asInt(), -1);
+}
+
+TEST(VmQuickened, TheBudgetCountsEveryInstructionOfAFusedSequence) {
+  TestModule t;
+  const FunctionId f = quickenedLoop(t);
+  const auto program = t.program();
+  for (const int64_t n : {0, 1, 7, 100}) {
+    Options options;
+    options.max_instructions = 19 + 17 * static_cast<uint64_t>(n);
+    EXPECT_TRUE(
+        std::holds_alternative<Completed>(runFunction(program, f, {Value::integer(n)}, options)))
+        << n;
+    --options.max_instructions;
+    EXPECT_TRUE(
+        std::holds_alternative<Failure>(runFunction(program, f, {Value::integer(n)}, options)))
+        << n;
+  }
+}
+
+}  // namespace
+}  // namespace rflow::vm::testing
