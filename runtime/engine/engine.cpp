@@ -232,21 +232,57 @@ std::variant<uint32_t, EngineError> findWorkflow(const bytecode::Module& m, std:
 }  // namespace
 
 std::variant<InstanceView, EngineError> Engine::start(std::string_view workflow,
-                                                      std::vector<vm::Value> args, bool spawn) {
+                                                      std::vector<vm::Value> args,
+                                                      const StartOptions& options) {
   const auto program = currentProgram();
   if (!program)
     return EngineError{EngineError::Code::kNotFound,
                        "nothing is deployed yet; deploy a project first"};
   auto found = findWorkflow(program->module(), workflow);
   if (auto* error = std::get_if<EngineError>(&found)) return std::move(*error);
+
+  // A start with a request id holds that id's lock from the lookup to the commit, so two
+  // concurrent starts with one id create one instance.
+  std::unique_lock<std::mutex> request_lock;
+  std::string request_key;
+  if (!options.request_id.empty()) {
+    if (options.request_id.size() > kMaxStartRequestIdBytes)
+      return EngineError{EngineError::Code::kBadInput,
+                         fmt::format("the request id is {} bytes long; at most {} are allowed",
+                                     options.request_id.size(), kMaxStartRequestIdBytes)};
+    request_key = startRequestKey(options.request_id);
+    request_lock = std::unique_lock(lockFor(request_key));
+    std::string read_error;
+    if (auto earlier = store_.get(store::Column::kMeta, request_key, &read_error)) {
+      request_lock.unlock();
+      auto view = instance(*earlier);
+      if (!view)
+        return EngineError{EngineError::Code::kStorage,
+                           fmt::format("request {} started {}, which cannot be read",
+                                       options.request_id, *earlier)};
+      if (view->workflow != program->module().strings[program->module()
+                                                           .workflows[std::get<uint32_t>(found)]
+                                                           .name])
+        return EngineError{EngineError::Code::kConflict,
+                           fmt::format("request id {} already started {} of `{}`; use a new "
+                                       "request id for another start",
+                                       options.request_id, view->id, view->workflow)};
+      return std::move(*view);
+    }
+    if (!read_error.empty()) return EngineError{EngineError::Code::kStorage, read_error};
+  }
+
   store::Batch batch;
-  auto created = createInstance(nullptr, program, std::get<uint32_t>(found), std::move(args), spawn,
-                                batch, clock_.now());
+  auto created = createInstance(nullptr, program, std::get<uint32_t>(found), std::move(args),
+                                options.spawn, batch, clock_.now());
   if (auto* error = std::get_if<EngineError>(&created)) return std::move(*error);
   const InstanceRecord& rec = std::get<InstanceRecord>(created);
   batch.put(store::Column::kInstances, rec.id, rec.encode());
+  if (!request_key.empty()) batch.put(store::Column::kMeta, request_key, rec.id);
   if (std::string problem = store_.commit(batch); !problem.empty())
     return EngineError{EngineError::Code::kStorage, problem};
+  // Released before begin(), which takes the instance's lock (the same stripe, maybe).
+  if (request_lock.owns_lock()) request_lock.unlock();
   begin(rec.id);
   auto view = instance(rec.id);
   if (!view)

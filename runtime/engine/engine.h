@@ -186,6 +186,13 @@ struct InstanceFilter {
   std::string after;
 };
 
+struct StartOptions {
+  bool spawn = false;      // `spawn`: a live instance with the same key does not refuse it
+  std::string request_id;  // the client's idempotency key for this start; empty: none
+};
+// A request id longer than this is refused (it is a key in the store, kept for good).
+inline constexpr size_t kMaxStartRequestIdBytes = 200;
+
 // ---- The engine --------------------------------------------------------------------------
 
 class Engine {
@@ -205,9 +212,12 @@ class Engine {
 
   // Starts an instance of `workflow` (its qualified or declared name) on the current
   // version and runs its first step. Refused when a live instance of the workflow has
-  // the same business key (unless `spawn`).
+  // the same business key (unless `spawn`). With a request id, a start is done at most
+  // once: a second start with the same id returns the instance the first one created
+  // (whatever its state), so a client that lost the answer to a crash can ask again.
   std::variant<InstanceView, EngineError> start(std::string_view workflow,
-                                                std::vector<vm::Value> args, bool spawn = false);
+                                                std::vector<vm::Value> args,
+                                                const StartOptions& options = {});
   // Delivers a signal (its declared name) to an instance, or queues it until an `await`.
   std::optional<EngineError> signal(std::string_view instance, std::string_view signal,
                                     vm::Value value);

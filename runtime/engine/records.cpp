@@ -411,4 +411,6 @@ std::string beginMarkerKey(std::string_view instance) {
   return store::joinKey("begin", instance);
 }
 
+std::string startRequestKey(std::string_view request) { return store::joinKey("start", request); }
+
 }  // namespace rflow::engine

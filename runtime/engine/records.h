@@ -212,5 +212,7 @@ std::string userIndexKey(std::string_view user, std::string_view task);
 // begins every instance that has one.
 std::string beginMarkerKey(std::string_view instance);
 inline constexpr std::string_view kBeginMarkerPrefix{"begin\0", 6};
+// In the meta column: a start request id -> the instance that start created.
+std::string startRequestKey(std::string_view request);
 
 }  // namespace rflow::engine

@@ -99,7 +99,7 @@ class TestRun {
             return vm::Value();
           } else if constexpr (std::is_same_v<R, e::StartRun> || std::is_same_v<R, e::Spawn>) {
             auto started = engine_->start(module_.strings[module_.workflows[r.workflow].name],
-                                          r.args, std::is_same_v<R, e::Spawn>);
+                                          r.args, {.spawn = std::is_same_v<R, e::Spawn>, .request_id = {}});
             if (auto* error = std::get_if<EngineError>(&started)) {
               fail("start was refused: " + error->message);
               return vm::Value();

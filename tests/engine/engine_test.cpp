@@ -260,6 +260,31 @@ TEST_F(EngineTest, ALiveKeyRefusesASecondStart) {
             std::string::npos);
 }
 
+TEST_F(EngineTest, AStartRequestIdStartsAtMostOnce) {
+  open(kPurchase);
+  calls_.handler = [](const std::string&, const std::vector<vm::Value>&, uint32_t) {
+    return ok(vm::Value::string("R"));
+  };
+  const auto program = engine_->currentProgram();
+  const StartOptions once{.spawn = false, .request_id = "pos-7/return-1"};
+  auto first = engine_->start("Purchase",
+                              {order(*program, "O4", "5.00"), vm::Value::string("ana")}, once);
+  ASSERT_TRUE(std::holds_alternative<InstanceView>(first));
+  // The same request again (a client that lost the answer) gets the same instance, even
+  // though a live instance holds the key: nothing new is started.
+  auto again = engine_->start("Purchase",
+                              {order(*program, "O4", "5.00"), vm::Value::string("ana")}, once);
+  ASSERT_TRUE(std::holds_alternative<InstanceView>(again))
+      << std::get<EngineError>(again).message;
+  EXPECT_EQ(std::get<InstanceView>(again).id, std::get<InstanceView>(first).id);
+  EXPECT_EQ(engine_->instances({}).size(), 1u);
+  auto too_long = engine_->start("Purchase",
+                                 {order(*program, "O5", "5.00"), vm::Value::string("ana")},
+                                 {.spawn = false, .request_id = std::string(201, 'x')});
+  ASSERT_TRUE(std::holds_alternative<EngineError>(too_long));
+  EXPECT_EQ(std::get<EngineError>(too_long).code, EngineError::Code::kBadInput);
+}
+
 TEST_F(EngineTest, AWaitingInstanceSurvivesARestart) {
   const std::string dir =
       (fs::temp_directory_path() / ("rflow-engine-" + std::to_string(::getpid()))).string();
