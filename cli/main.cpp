@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   rflow::cli::addCheckCommand(app, run);
   rflow::cli::addBuildCommand(app, run);
   rflow::cli::addDisasmCommand(app, run);
+  rflow::cli::addRunCommand(app, run);
   rflow::cli::addTestCommand(app, run);
 
   // An unknown command gets a suggestion rather than CLI11's generic complaint.

@@ -1,0 +1,320 @@
+// `rflow run PATH --workflow W --input JSON [--data DIR] [--config FILE]` (runtime.md §2):
+// builds the project, runs one instance on the durable engine with the configured
+// connectors until it ends or waits for something this process cannot give it (a
+// person, a signal, a timer further away than --wait), and prints its state as one JSON
+// object. Exit 0 when completed or waiting, 1 when failed, cancelled or not started.
+//
+// With --data the instance is kept: a later `rflow run PATH --data DIR --instance ID`
+// (after a crash, a restart, or the timer's time) recovers the data directory (calls
+// re-sent with their Idempotency-Key, due timers fired) and carries the instance on;
+// --signal hands it a signal first. --request-id makes a start happen at most once, so
+// a script can repeat a run whose answer it lost.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "base/time_text.h"
+#include "bytecode/write.h"
+#include "cli/commands.h"
+#include "cli/report.h"
+#include "driver/build.h"
+#include "engine/engine.h"
+#include "runtime/config.h"
+#include "runtime/connector.h"
+#include "runtime/connector_calls.h"
+#include "runtime/duration_text.h"
+#include "runtime/wire.h"
+#include "vm/print.h"
+
+namespace rflow::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct RunOptions {
+  std::string path;
+  std::string workflow;
+  std::string input = "{}";
+  std::string data;
+  std::string config;
+  std::string instance;
+  std::string request_id;
+  std::string signal;
+  std::string signal_value = "{}";
+  std::string wait = "10s";
+  bool history = false;
+};
+
+int fail(const std::string& message) {
+  std::cerr << "rflow run: " << message << "\n";
+  return 1;
+}
+
+std::string_view runStatusName(engine::Status status) {
+  switch (status) {
+    case engine::Status::kRunning:
+      return "Running";
+    case engine::Status::kWaiting:
+      return "Waiting";
+    case engine::Status::kCompleted:
+      return "Completed";
+    case engine::Status::kFailed:
+      return "Failed";
+    case engine::Status::kCancelled:
+      return "Cancelled";
+  }
+  return "Running";
+}
+
+std::string_view waitKindName(engine::WaitKind kind) {
+  switch (kind) {
+    case engine::WaitKind::kConnector:
+      return "connector";
+    case engine::WaitKind::kApproval:
+      return "approval";
+    case engine::WaitKind::kTask:
+      return "task";
+    case engine::WaitKind::kSignal:
+      return "signal";
+    case engine::WaitKind::kSleep:
+      return "timer";
+    case engine::WaitKind::kChild:
+      return "child";
+  }
+  return "timer";
+}
+
+std::optional<uint32_t> findWorkflow(const bytecode::Module& m, std::string_view name) {
+  for (uint32_t i = 0; i < m.workflows.size(); ++i) {
+    const std::string_view full = m.strings[m.workflows[i].name];
+    if (full == name || vm::declaredName(full) == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::string workflowNames(const bytecode::Module& m) {
+  std::string names;
+  for (const auto& w : m.workflows) {
+    if (!names.empty()) names += ", ";
+    names += fmt::format("`{}`", vm::declaredName(m.strings[w.name]));
+  }
+  return names.empty() ? "none" : names;
+}
+
+// The printed state (runtime.md §2), with the waits and, on --history, the audit trail
+// and the instance's tasks.
+json describe(engine::Engine& engine, const engine::InstanceView& v, bool history) {
+  const bytecode::Module& m = v.program->module();
+  json out = json::object();
+  out["instance"] = v.id;
+  out["workflow"] = v.workflow;
+  out["status"] = runStatusName(v.status);
+  out["result"] = nullptr;
+  if (v.result && v.workflow_index < m.workflows.size())
+    out["result"] = runtime::encode(*v.result, m.workflows[v.workflow_index].result, m);
+  out["error"] = v.error ? json(*v.error) : json(nullptr);
+  if (v.key) out["key"] = *v.key;
+  if (v.status == engine::Status::kWaiting) {
+    json waits = json::array();
+    for (const engine::Wait& w : v.waits) {
+      json item = {{"kind", waitKindName(w.kind)}, {"detail", w.detail}};
+      if (w.until) item["until"] = base::formatTime(*w.until);
+      waits.push_back(std::move(item));
+    }
+    out["waiting_for"] = std::move(waits);
+  }
+  if (history) {
+    json audit = json::array();
+    for (const engine::AuditEntry& e : engine.history(v.id)) {
+      json item = {
+          {"seq", e.seq}, {"at", base::formatTime(e.at)}, {"kind", e.kind}, {"text", e.text}};
+      if (!e.by.empty()) item["by"] = e.by;
+      audit.push_back(std::move(item));
+    }
+    out["audit"] = std::move(audit);
+    engine::TaskFilter filter;
+    filter.instance = v.id;
+    filter.open_only = false;
+    filter.limit = 10'000;
+    json tasks = json::array();
+    for (const engine::TaskView& t : engine.tasks(filter)) {
+      tasks.push_back({{"id", t.record.id},
+                       {"title", t.record.title},
+                       {"status", engine::taskStatusName(t.record.status)}});
+    }
+    out["tasks"] = std::move(tasks);
+  }
+  return out;
+}
+
+// Runs the data directory's work until `id` ends or waits for something that will not
+// come within `max_wait_ms`: a person, a signal, a later timer.
+void runUntilSettled(engine::Engine& engine, const engine::Clock& clock, const std::string& id,
+                     int64_t max_wait_ms) {
+  for (;;) {
+    engine.runUntilIdle(/*wait_for_calls=*/true);
+    const auto v = engine.instance(id);
+    if (!v || !engine::isLive(v->status)) return;
+    const int64_t now = clock.now();
+    const auto next = engine.nextTimer();
+    if (next && *next <= now) {
+      engine.fireTimers(now);
+      continue;
+    }
+    if (!next || *next - now > max_wait_ms) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(*next - now));
+  }
+}
+
+int runRunCommand(const RunOptions& options) {
+  if (options.instance.empty() && options.workflow.empty())
+    return fail(
+        "say which workflow to start with --workflow NAME (or continue one with "
+        "--instance ID and --data DIR)");
+  if (!options.instance.empty() && options.data.empty())
+    return fail(
+        "--instance needs --data DIR: without a data directory nothing is kept between "
+        "runs");
+  const auto max_wait = runtime::parseDurationText(options.wait);
+  if (const auto* problem = std::get_if<std::string>(&max_wait))
+    return fail(fmt::format("--wait {}: {}", options.wait, *problem));
+
+  // The project.
+  const std::vector<std::string> paths{options.path};
+  compiler::BuildResult built = compiler::buildPaths(paths);
+  if (!built.module) {
+    reportDiagnostics(built.check, "text", "checked");
+    return 1;
+  }
+  const std::vector<uint8_t> bytes = bytecode::writeModule(*built.module);
+
+  // rflow.toml: --config, else the project's own, else defaults (no connectors).
+  fs::path config_path = options.config;
+  const bool required = !config_path.empty();
+  if (config_path.empty()) {
+    const fs::path project(options.path);
+    config_path = (fs::is_directory(project) ? project : project.parent_path()) / "rflow.toml";
+  }
+  auto loaded = runtime::Config::load(config_path, required);
+  if (auto* errors = std::get_if<runtime::ConfigErrors>(&loaded))
+    return fail(runtime::describe(*errors));
+  const runtime::Config& config = std::get<runtime::Config>(loaded);
+  auto made = runtime::ConnectorSet::fromConfig(config);
+  if (auto* problems = std::get_if<std::vector<std::string>>(&made)) {
+    std::string text;
+    for (const auto& p : *problems)
+      text += "\n  " + p;
+    return fail("the connectors cannot be set up:" + text);
+  }
+  const runtime::ConnectorSet& connectors = std::get<runtime::ConnectorSet>(made);
+  if (auto problems = connectors.checkModule(*built.module); !problems.empty()) {
+    std::string text;
+    for (const auto& p : problems)
+      text += "\n  " + p;
+    return fail("the project and its connectors do not match:" + text);
+  }
+
+  // The store: the data directory, or memory (nothing kept).
+  const bool in_memory = options.data.empty();
+  auto opened =
+      store::Store::open(in_memory ? std::string("/rflow-run-memory") : options.data,
+                         {.durability = config.engine.durability == runtime::Durability::kSync
+                                            ? store::Durability::kSync
+                                            : store::Durability::kAsync,
+                          .in_memory = in_memory,
+                          .env = {}});
+  if (auto* problem = std::get_if<std::string>(&opened)) return fail(*problem);
+  std::unique_ptr<store::Store> store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+
+  engine::SystemClock clock;
+  runtime::ConnectorCalls calls(connectors, std::max<size_t>(4, config.engine.workers));
+  engine::Engine engine(*store, clock, calls);
+  auto deployed = engine.deploy(bytes);
+  if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fail(error->message);
+  // Work the last process left behind: instances not begun, calls to send again, results
+  // not handed over. Its timers fire below when due.
+  engine.recover();
+
+  std::string id = options.instance;
+  if (id.empty()) {
+    const bytecode::Module& m = *built.module;
+    const auto w = findWorkflow(m, options.workflow);
+    if (!w)
+      return fail(fmt::format("there is no workflow `{}` in {}; the project has {}",
+                              options.workflow, options.path, workflowNames(m)));
+    auto input = runtime::parseJson(options.input);
+    if (auto* problem = std::get_if<std::string>(&input)) return fail("--input: " + *problem);
+    auto args = runtime::decodeArguments(std::get<json>(input), m.workflows[*w].params, m);
+    if (auto* error = std::get_if<runtime::WireError>(&args))
+      return fail(fmt::format("--input for `{}`: {}",
+                              vm::declaredName(m.strings[m.workflows[*w].name]), error->text()));
+    auto started = engine.start(options.workflow, std::move(std::get<std::vector<vm::Value>>(args)),
+                                {.spawn = false, .request_id = options.request_id});
+    if (auto* error = std::get_if<engine::EngineError>(&started)) return fail(error->message);
+    id = std::get<engine::InstanceView>(started).id;
+  } else if (!engine.instance(id)) {
+    return fail(fmt::format("there is no instance {} in {}", id, options.data));
+  }
+
+  if (!options.signal.empty()) {
+    const auto v = engine.instance(id);
+    const bytecode::Module& m = v->program->module();
+    const auto record = v->program->recordIndex(options.signal);
+    const auto type = record ? v->program->recordType(*record) : std::nullopt;
+    if (!type)
+      return fail(
+          fmt::format("there is no signal `{}` in the version {} runs on", options.signal, id));
+    auto text = runtime::parseJson(options.signal_value);
+    if (auto* problem = std::get_if<std::string>(&text)) return fail("--value: " + *problem);
+    auto value = runtime::decode(std::get<json>(text), *type, m);
+    if (auto* error = std::get_if<runtime::WireError>(&value))
+      return fail(fmt::format("--value for `{}`: {}", options.signal, error->text()));
+    if (auto error = engine.signal(id, options.signal, std::get<vm::Value>(std::move(value))))
+      return fail(error->message);
+  }
+
+  runUntilSettled(engine, clock, id, std::get<int64_t>(max_wait));
+  const auto v = engine.instance(id);
+  if (!v) return fail(fmt::format("instance {} cannot be read back", id));
+  std::cout << describe(engine, *v, options.history).dump() << "\n";
+  return v->status == engine::Status::kCompleted || v->status == engine::Status::kWaiting ||
+                 v->status == engine::Status::kRunning
+             ? 0
+             : 1;
+}
+
+}  // namespace
+
+void addRunCommand(CLI::App& app, std::function<int()>& run) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Run one workflow instance with the configured connectors and print its state");
+  cmd->add_option("path", options->path, "The project: a directory or one .rflow file")->required();
+  cmd->add_option("--workflow", options->workflow, "The workflow to start");
+  cmd->add_option("--input", options->input,
+                  "Its arguments: a JSON object keyed by parameter name (default {})");
+  cmd->add_option("--data", options->data,
+                  "Data directory to keep the instance in (default: memory, nothing kept)");
+  cmd->add_option("--config", options->config,
+                  "rflow.toml to use (default: the project's, if it has one)");
+  cmd->add_option("--instance", options->instance,
+                  "Carry on an instance kept in --data instead of starting one");
+  cmd->add_option("--request-id", options->request_id,
+                  "Start at most once per id: a repeated run returns the same instance");
+  cmd->add_option("--signal", options->signal, "Send this signal to the instance first");
+  cmd->add_option("--value", options->signal_value,
+                  "The signal's fields as a JSON object (default {})");
+  cmd->add_option("--wait", options->wait,
+                  "Wait for timers due within this long (default 10s); later ones leave the "
+                  "instance Waiting");
+  cmd->add_flag("--history", options->history, "Add the audit trail and the tasks to the output");
+  cmd->callback([options, &run] { run = [options] { return runRunCommand(*options); }; });
+}
+
+}  // namespace rflow::cli
