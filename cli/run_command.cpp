@@ -36,6 +36,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+// The printed state keeps runtime.md §2's order: instance, workflow, status, result, error.
+using ordered = nlohmann::ordered_json;
 
 struct RunOptions {
   std::string path;
@@ -109,30 +111,30 @@ std::string workflowNames(const bytecode::Module& m) {
 
 // The printed state (runtime.md §2), with the waits and, on --history, the audit trail
 // and the instance's tasks.
-json describe(engine::Engine& engine, const engine::InstanceView& v, bool history) {
+ordered describe(engine::Engine& engine, const engine::InstanceView& v, bool history) {
   const bytecode::Module& m = v.program->module();
-  json out = json::object();
+  ordered out = ordered::object();
   out["instance"] = v.id;
   out["workflow"] = v.workflow;
   out["status"] = runStatusName(v.status);
   out["result"] = nullptr;
   if (v.result && v.workflow_index < m.workflows.size())
     out["result"] = runtime::encode(*v.result, m.workflows[v.workflow_index].result, m);
-  out["error"] = v.error ? json(*v.error) : json(nullptr);
+  out["error"] = v.error ? ordered(*v.error) : ordered(nullptr);
   if (v.key) out["key"] = *v.key;
   if (v.status == engine::Status::kWaiting) {
-    json waits = json::array();
+    ordered waits = ordered::array();
     for (const engine::Wait& w : v.waits) {
-      json item = {{"kind", waitKindName(w.kind)}, {"detail", w.detail}};
+      ordered item = {{"kind", waitKindName(w.kind)}, {"detail", w.detail}};
       if (w.until) item["until"] = base::formatTime(*w.until);
       waits.push_back(std::move(item));
     }
     out["waiting_for"] = std::move(waits);
   }
   if (history) {
-    json audit = json::array();
+    ordered audit = ordered::array();
     for (const engine::AuditEntry& e : engine.history(v.id)) {
-      json item = {
+      ordered item = {
           {"seq", e.seq}, {"at", base::formatTime(e.at)}, {"kind", e.kind}, {"text", e.text}};
       if (!e.by.empty()) item["by"] = e.by;
       audit.push_back(std::move(item));
@@ -142,7 +144,7 @@ json describe(engine::Engine& engine, const engine::InstanceView& v, bool histor
     filter.instance = v.id;
     filter.open_only = false;
     filter.limit = 10'000;
-    json tasks = json::array();
+    ordered tasks = ordered::array();
     for (const engine::TaskView& t : engine.tasks(filter)) {
       tasks.push_back({{"id", t.record.id},
                        {"title", t.record.title},
@@ -265,7 +267,7 @@ int runRunCommand(const RunOptions& options) {
   if (!options.signal.empty()) {
     const auto v = engine.instance(id);
     const bytecode::Module& m = v->program->module();
-    const auto record = v->program->recordIndex(options.signal);
+    const auto record = engine::signalRecord(m, options.signal);
     const auto type = record ? v->program->recordType(*record) : std::nullopt;
     if (!type)
       return fail(

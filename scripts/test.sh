@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test; exits non-zero on any failure.
-#  1. The normal build (g++): unit, golden-file and fuzz tests through ctest, and
-#     `rflow check` over the examples.
+#  1. The normal build (g++): unit, golden-file, fuzz, CLI and crash tests through
+#     ctest, then `rflow check` and `rflow test` over the examples.
 #  2. The whole suite again built with clang under AddressSanitizer and
 #     UndefinedBehaviorSanitizer, plus the libFuzzer targets for a fixed budget.
 set -euo pipefail
@@ -14,6 +14,7 @@ jobs=$(nproc)
 ./scripts/build.sh build
 (cd build && ctest --output-on-failure -j"$jobs")
 ./build/cli/rflow check examples/
+./build/cli/rflow test examples/
 echo "test.sh: normal build passed after $(( $(date +%s) - start ))s"
 
 ./scripts/build.sh build-asan -DCMAKE_CXX_COMPILER=clang++ -DRFLOW_SANITIZE=ON -DRFLOW_FUZZ=ON \

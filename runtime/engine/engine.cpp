@@ -303,12 +303,7 @@ std::optional<EngineError> Engine::signal(std::string_view id, std::string_view 
   const auto program = this->program(rec->version);
   if (!program) return EngineError{EngineError::Code::kStorage, "the instance's module is missing"};
   const bytecode::Module& m = program->module();
-  std::optional<uint32_t> record;
-  for (uint32_t i = 0; i < m.records.size(); ++i) {
-    if (m.records[i].kind != bytecode::RecordKind::kSignal) continue;
-    const std::string& full = m.strings[m.records[i].name];
-    if (full == name || vm::declaredName(full) == name) record = i;
-  }
+  const std::optional<uint32_t> record = signalRecord(m, name);
   if (!record)
     return EngineError{EngineError::Code::kNotFound, fmt::format("there is no signal `{}`", name)};
   const auto type = program->recordType(*record);

@@ -4,6 +4,7 @@
 
 #include "engine/record_codec.h"
 #include "store/store.h"
+#include "vm/print.h"
 
 namespace rflow::engine {
 
@@ -411,6 +412,18 @@ std::string beginMarkerKey(std::string_view instance) {
   return store::joinKey("begin", instance);
 }
 
-std::string startRequestKey(std::string_view request) { return store::joinKey("start", request); }
+std::optional<uint32_t> signalRecord(const bytecode::Module& m, std::string_view name) {
+  std::optional<uint32_t> record;
+  for (uint32_t i = 0; i < m.records.size(); ++i) {
+    if (m.records[i].kind != bytecode::RecordKind::kSignal) continue;
+    const std::string& full = m.strings[m.records[i].name];
+    if (full == name || vm::declaredName(full) == name) record = i;
+  }
+  return record;
+}
+
+std::string startRequestKey(std::string_view request) {
+  return store::joinKey("start", request);
+}
 
 }  // namespace rflow::engine

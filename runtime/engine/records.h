@@ -212,6 +212,9 @@ std::string userIndexKey(std::string_view user, std::string_view task);
 // begins every instance that has one.
 std::string beginMarkerKey(std::string_view instance);
 inline constexpr std::string_view kBeginMarkerPrefix{"begin\0", 6};
+// The signal record declared as `name` (qualified or declared name) in `module`.
+std::optional<uint32_t> signalRecord(const bytecode::Module& module, std::string_view name);
+
 // In the meta column: a start request id -> the instance that start created.
 std::string startRequestKey(std::string_view request);
 
