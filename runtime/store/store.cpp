@@ -223,7 +223,9 @@ std::string Store::commit(const Batch& batch) {
   rocksdb::WriteOptions options;
   options.sync = durability_ == Durability::kSync;
   const rocksdb::Status status = db_->Write(options, &write);
-  return status.ok() ? std::string() : explain(status, directory_);
+  if (!status.ok()) return explain(status, directory_);
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  return {};
 }
 
 uint64_t Store::diskBytes() const {

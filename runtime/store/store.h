@@ -13,6 +13,7 @@
 // commit changes nothing.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -122,6 +123,9 @@ class Store {
   // why (nothing was written).
   std::string commit(const Batch& batch);
 
+  // Batches committed since open (benchmarks count the engine's commits per step).
+  uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+
   const std::string& directory() const { return directory_; }
   Durability durability() const { return durability_; }
   // Bytes the database takes on disk (SST files and logs), for benchmarks and insights.
@@ -137,6 +141,7 @@ class Store {
   std::shared_ptr<rocksdb::Env> env_;
   std::vector<rocksdb::ColumnFamilyHandle*> columns_;  // owned by db_, closed before it
   std::unique_ptr<rocksdb::DB> db_;
+  std::atomic<uint64_t> commits_{0};
 };
 
 // ---- Key encoding ------------------------------------------------------------------
