@@ -533,5 +533,32 @@ TEST_F(EngineTest, TasksTakeAFormAndBecomeOverdue) {
   EXPECT_EQ(result(get(v.id)), "17");
 }
 
+TEST_F(EngineTest, RunningInstancesStayOnTheVersionTheyStartedWith) {
+  open(kPurchase);
+  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
+    return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
+  };
+  const auto v1 = engine_->currentProgram();
+  const std::string old_id =
+      start("Purchase", {order(*v1, "O1", "5.00"), vm::Value::string("ana")}).id;
+  const std::string old_task = openTasks(old_id)[0].record.id;
+
+  // Version 2 returns something else after the approval.
+  std::string source = kPurchase;
+  source.replace(source.find("  return ref\n"), 13, "  return \"v2 \" + ref\n");
+  auto deployed = engine_->deploy(compile(source));
+  ASSERT_TRUE(std::holds_alternative<std::string>(deployed));
+  EXPECT_NE(std::get<std::string>(deployed), get(old_id).version);
+  const auto v2 = engine_->currentProgram();
+  const std::string new_id =
+      start("Purchase", {order(*v2, "O2", "5.00"), vm::Value::string("ana")}).id;
+  EXPECT_EQ(get(new_id).version, std::get<std::string>(deployed));
+
+  EXPECT_FALSE(decide(old_task, Decision::Kind::kApprove, "bo"));
+  EXPECT_EQ(result(get(old_id)), "R-1") << "the old instance ran version 1's code";
+  EXPECT_FALSE(decide(openTasks(new_id)[0].record.id, Decision::Kind::kApprove, "bo"));
+  EXPECT_EQ(result(get(new_id)), "v2 R-1");
+}
+
 }  // namespace
 }  // namespace rflow::engine
