@@ -13,6 +13,7 @@
 //   then deciding all of them.
 //
 // Compare rows of one run: the machines are shared and noisy.
+#include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
@@ -118,7 +119,8 @@ struct EngineRun {
   double seconds = 0;
   size_t instances = 0;
   uint64_t steps = 0;
-  uint64_t batch_bytes = 0;
+  uint64_t ops = 0;    // puts and deletes in those commits
+  uint64_t bytes = 0;  // key and value bytes in them
 };
 
 // Runs `count` instances to completion from `threads` threads, in two phases as a service
@@ -150,6 +152,8 @@ EngineRun runEngine(store::Durability durability, size_t count, size_t threads) 
     eng.runUntilIdle();
   };
   const uint64_t commits_before = store->commits();
+  const uint64_t ops_before = store->committedOps();
+  const uint64_t bytes_before = store->committedBytes();
   const auto start = Clock::now();
   inParallel(count, [&](size_t i) { (void)eng.start("Six", {order(*program, i)}); });
   engine::TaskFilter filter;
@@ -170,6 +174,8 @@ EngineRun runEngine(store::Durability durability, size_t count, size_t threads) 
   // Every commit the engine made: one per step (start, three answers, the decision, the
   // last answer), plus any extra the engine needs.
   run.steps = store->commits() - commits_before;
+  run.ops = store->committedOps() - ops_before;
+  run.bytes = store->committedBytes() - bytes_before;
   if (run.instances != count) {
     std::fprintf(stderr, "only %zu of %zu instances completed\n", run.instances, count);
     std::exit(1);
@@ -179,8 +185,9 @@ EngineRun runEngine(store::Durability durability, size_t count, size_t threads) 
   return run;
 }
 
-// Raw RocksDB: `threads` threads committing batches of `bytes` bytes over 3 keys.
-double rawCommitsPerSecond(bool sync, size_t commits, size_t threads, size_t bytes) {
+// Raw RocksDB: `threads` threads committing `commits` batches shaped like the engine's
+// average one: `ops` puts over fresh keys totalling `bytes` bytes, in one column family.
+double rawCommitsPerSecond(bool sync, size_t commits, size_t threads, size_t ops, size_t bytes) {
   const std::string dir = freshDir(sync ? "raw-sync" : "raw-async");
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -189,17 +196,21 @@ double rawCommitsPerSecond(bool sync, size_t commits, size_t threads, size_t byt
   if (!rocksdb::DB::Open(options, dir, &raw).ok()) std::exit(1);
   std::unique_ptr<rocksdb::DB> db(raw);
   std::atomic<size_t> next{0};
-  const std::string value(bytes / 3, 'x');
+  ops = std::max<size_t>(ops, 1);
+  const std::string value(bytes / ops > 24 ? bytes / ops - 24 : 1, 'x');
   const auto start = Clock::now();
   std::vector<std::thread> workers;
   for (size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       rocksdb::WriteOptions wo;
       wo.sync = sync;
+      char key[32];
       for (size_t i = next++; i < commits; i = next++) {
         rocksdb::WriteBatch batch;
-        for (int k = 0; k < 3; ++k)
-          batch.Put("k" + std::to_string(i) + "-" + std::to_string(k), value);
+        for (size_t k = 0; k < ops; ++k) {
+          const int n = std::snprintf(key, sizeof key, "k%012zu-%04zu", i, k);
+          batch.Put(rocksdb::Slice(key, static_cast<size_t>(n)), value);
+        }
         (void)db->Write(wo, &batch);
       }
     });
@@ -227,15 +238,24 @@ int main(int argc, char** argv) {
   std::printf(
       "|------------|--------------------|----------------|-----------------------|-------------|"
       "\n");
+  std::string shapes;
   for (const bool sync : {true, false}) {
     const EngineRun run = runEngine(sync ? store::Durability::kSync : store::Durability::kAsync,
                                     sync ? instances : instances * 5, threads);
     const double ips = run.instances / run.seconds;
     const double sps = static_cast<double>(run.steps) / run.seconds;
-    const double raw = rawCommitsPerSecond(sync, static_cast<size_t>(run.steps), threads, 1200);
+    const size_t ops = static_cast<size_t>(run.ops / std::max<uint64_t>(run.steps, 1));
+    const size_t bytes = static_cast<size_t>(run.bytes / std::max<uint64_t>(run.steps, 1));
+    const double raw =
+        rawCommitsPerSecond(sync, static_cast<size_t>(run.steps), threads, ops, bytes);
+    shapes += fmt::format(
+        "{}: {:.1f} commits per instance, {} puts and deletes and {} bytes per commit\n",
+        sync ? "sync" : "async",
+        static_cast<double>(run.steps) / static_cast<double>(run.instances), ops, bytes);
     std::printf("| %-10s | %18.0f | %14.0f | %21.0f | %11.2f |\n", sync ? "sync" : "async", ips,
                 sps, raw, sps / raw);
   }
+  std::printf("\nraw batches have the engine's average shape; %s", shapes.c_str());
 
   // Storage per waiting instance and recovery.
   const std::string dir = freshDir("waiting");

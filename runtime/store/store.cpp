@@ -225,6 +225,8 @@ std::string Store::commit(const Batch& batch) {
   const rocksdb::Status status = db_->Write(options, &write);
   if (!status.ok()) return explain(status, directory_);
   commits_.fetch_add(1, std::memory_order_relaxed);
+  committed_ops_.fetch_add(batch.count(), std::memory_order_relaxed);
+  committed_bytes_.fetch_add(batch.bytes(), std::memory_order_relaxed);
   return {};
 }
 
