@@ -3,7 +3,9 @@
 #include "vm/value.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
+#include <new>
 
 namespace rflow::vm {
 namespace detail {
@@ -27,12 +29,20 @@ uint32_t depthOf(std::span<const Value> values) {
 
 }  // namespace
 
+StringObject* makeString(size_t size) {
+  return new (::operator new(sizeof(StringObject) + size)) StringObject(size);
+}
+
 void destroy(Object* o) {
   // Each object is owned by exactly the Values that count it; the last one frees it.
   switch (o->kind) {
-    case ObjectKind::kString:
-      std::unique_ptr<StringObject>(static_cast<StringObject*>(o)).reset();
+    case ObjectKind::kString: {
+      auto* s = static_cast<StringObject*>(o);
+      const size_t bytes = sizeof(StringObject) + s->size;
+      s->~StringObject();
+      ::operator delete(s, bytes);
       return;
+    }
     case ObjectKind::kList:
       std::unique_ptr<ListBuffer>(static_cast<ListBuffer*>(o)).reset();
       return;
@@ -83,18 +93,25 @@ std::string_view tagName(Tag tag) {
 }
 
 Value Value::fromObject(Tag tag, detail::Object* object, uint32_t length) {
-  Value v(tag);
-  v.u_.heap.object = object;
-  v.u_.heap.length = length;
-  return v;
+  return Value(tag, Bits{reinterpret_cast<uintptr_t>(object), length});
 }
 
-Value Value::string(std::string text) {
-  return fromObject(Tag::kString, std::make_unique<StringObject>(std::move(text)).release(), 0);
+namespace {
+
+StringObject* copyString(std::string_view text) {
+  StringObject* s = detail::makeString(text.size());
+  if (!text.empty()) std::memcpy(s->data(), text.data(), text.size());
+  return s;
 }
 
-Value Value::run(std::string instance_id) {
-  return fromObject(Tag::kRun, std::make_unique<StringObject>(std::move(instance_id)).release(), 0);
+}  // namespace
+
+Value Value::string(std::string_view text) {
+  return fromObject(Tag::kString, copyString(text), 0);
+}
+
+Value Value::run(std::string_view instance_id) {
+  return fromObject(Tag::kRun, copyString(instance_id), 0);
 }
 
 Value Value::list(std::vector<Value> items) {
@@ -133,12 +150,12 @@ Value Value::record(uint32_t record_index, std::vector<Value> fields) {
 }
 
 std::span<const MapEntry> Value::mapEntries() const {
-  return static_cast<const MapObject*>(u_.heap.object)->entries;
+  return static_cast<const MapObject*>(object())->entries;
 }
 
 Value Value::appended(const Value& view, Value item) {
-  auto* buffer = static_cast<ListBuffer*>(view.u_.heap.object);
-  const uint32_t length = view.u_.heap.length;
+  auto* buffer = static_cast<ListBuffer*>(view.object());
+  const auto length = static_cast<uint32_t>(view.listLength());
   const uint32_t item_depth = detail::deeper(item.depth());
   // The view covers the whole buffer: nobody can see a pushed item but the new view.
   // Shared buffers (a Program's constants) may be read by other threads: never written.
@@ -157,8 +174,8 @@ Value Value::appended(const Value& view, Value item) {
 }
 
 void Value::makeShared() const {
-  if (!isHeap() || u_.heap.object->shared) return;
-  detail::Object* o = u_.heap.object;
+  if (!isHeap() || object()->shared) return;
+  detail::Object* o = object();
   o->shared = true;
   switch (o->kind) {
     case detail::ObjectKind::kString:
@@ -178,6 +195,36 @@ void Value::makeShared() const {
         v.makeShared();
       return;
   }
+}
+
+Value Value::unsharedCopy() const {
+  if (!isHeap()) return *this;
+  switch (object()->kind) {
+    case detail::ObjectKind::kString:
+      return fromObject(tag(), copyString(asString()), 0);
+    case detail::ObjectKind::kList: {
+      std::vector<Value> items;
+      items.reserve(listLength());
+      for (const Value& v : listItems())
+        items.push_back(v.unsharedCopy());
+      return list(std::move(items));
+    }
+    case detail::ObjectKind::kMap: {
+      std::vector<MapEntry> entries;
+      entries.reserve(mapEntries().size());
+      for (const MapEntry& e : mapEntries())
+        entries.push_back(MapEntry{e.key.unsharedCopy(), e.value.unsharedCopy()});
+      return map(std::move(entries));
+    }
+    case detail::ObjectKind::kRecord: {
+      std::vector<Value> fields;
+      fields.reserve(recordFields().size());
+      for (const Value& v : recordFields())
+        fields.push_back(v.unsharedCopy());
+      return record(recordIndex(), std::move(fields));
+    }
+  }
+  return *this;
 }
 
 bool valueEquals(const Value& a, const Value& b) {

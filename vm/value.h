@@ -84,6 +84,9 @@ std::string_view tagName(Tag tag);
 
 class Value;
 struct MapEntry;
+namespace detail {
+struct StringObject;
+}
 
 namespace detail {
 
@@ -123,104 +126,91 @@ inline void release(Object* o) {
 
 class Value {
  public:
-  Value() noexcept { u_.bits = {0, 0}; }
+  Value() noexcept : p_{0, 0}, meta_(0) {}
 
-  static Value boolean(bool b) {
-    Value v(Tag::kBool);
-    v.u_.b = b;
-    return v;
-  }
-  static Value integer(int64_t i) {
-    Value v(Tag::kInt);
-    v.u_.i = i;
-    return v;
-  }
-  static Value decimal(base::Decimal d) {
-    Value v(Tag::kDecimal);
-    v.u_.bits = std::bit_cast<std::array<uint64_t, 2>>(d);
-    return v;
-  }
+  static Value boolean(bool b) { return Value(Tag::kBool, Bits{uint64_t{b}, 0}); }
+  static Value integer(int64_t i) { return Value(Tag::kInt, Bits{static_cast<uint64_t>(i), 0}); }
+  static Value decimal(base::Decimal d) { return Value(Tag::kDecimal, std::bit_cast<Bits>(d)); }
   static Value money(const base::Money& m) {
-    Value v(Tag::kMoney);
-    v.u_.bits = std::bit_cast<std::array<uint64_t, 2>>(m.amount());
-    v.currency_ = std::bit_cast<std::array<char, 3>>(m.currency());
-    return v;
+    const auto c = std::bit_cast<std::array<char, 3>>(m.currency());
+    return Value(Tag::kMoney, std::bit_cast<Bits>(m.amount()),
+                 uint64_t{static_cast<uint8_t>(c[0])} | uint64_t{static_cast<uint8_t>(c[1])} << 8 |
+                     uint64_t{static_cast<uint8_t>(c[2])} << 16);
   }
-  static Value role(uint32_t index) {
-    Value v(Tag::kRole);
-    v.u_.pair = {index, 0};
-    return v;
-  }
+  static Value role(uint32_t index) { return Value(Tag::kRole, Bits{index, 0}); }
   static Value enumMember(uint32_t enum_index, uint32_t member) {
-    Value v(Tag::kEnum);
-    v.u_.pair = {enum_index, member};
-    return v;
+    return Value(Tag::kEnum, Bits{enum_index | uint64_t{member} << 32, 0});
   }
-  static Value string(std::string text);
-  static Value string(std::string_view text) { return string(std::string(text)); }
-  static Value string(const char* text) { return string(std::string(text)); }
-  static Value run(std::string instance_id);
+  static Value string(std::string_view text);
+  static Value string(const std::string& text) { return string(std::string_view(text)); }
+  static Value string(const char* text) { return string(std::string_view(text)); }
+  static Value run(std::string_view instance_id);
+  // A string value owning `object` (from detail::makeString, its bytes filled in): takes
+  // over the object's one reference.
+  static Value adoptString(detail::StringObject* object);
   static Value list(std::vector<Value> items);
   // Entries in any order; of equal keys the last one wins (as in a map literal).
   static Value map(std::vector<MapEntry> entries);
   static Value record(uint32_t record_index, std::vector<Value> fields);
 
-  Value(const Value& o) noexcept : u_(o.u_), currency_(o.currency_), tag_(o.tag_) {
-    if (isHeap()) detail::retain(u_.heap.object);
+  Value(const Value& o) noexcept {
+    copyWords(o);
+    if (isHeap()) detail::retain(object());
   }
-  Value(Value&& o) noexcept : u_(o.u_), currency_(o.currency_), tag_(o.tag_) {
-    o.tag_ = Tag::kNone;
+  Value(Value&& o) noexcept {
+    copyWords(o);
+    o.meta_ = 0;
   }
   Value& operator=(const Value& o) noexcept {
-    if (o.isHeap()) detail::retain(o.u_.heap.object);
-    if (isHeap()) detail::release(u_.heap.object);
-    u_ = o.u_;
-    currency_ = o.currency_;
-    tag_ = o.tag_;
+    if (o.isHeap()) detail::retain(o.object());
+    if (isHeap()) detail::release(object());
+    copyWords(o);
     return *this;
   }
   Value& operator=(Value&& o) noexcept {
     if (this != &o) {
-      if (isHeap()) detail::release(u_.heap.object);
-      u_ = o.u_;
-      currency_ = o.currency_;
-      tag_ = o.tag_;
-      o.tag_ = Tag::kNone;
+      if (isHeap()) detail::release(object());
+      copyWords(o);
+      o.meta_ = 0;
     }
     return *this;
   }
   ~Value() {
-    if (isHeap()) detail::release(u_.heap.object);
+    if (isHeap()) detail::release(object());
   }
 
   // *this = Value::integer(i), without a temporary.
   void setInteger(int64_t i) {
-    if (isHeap()) detail::release(u_.heap.object);
-    u_.bits = {static_cast<uint64_t>(i), 0};
-    tag_ = Tag::kInt;
+    if (isHeap()) detail::release(object());
+    p_[0] = static_cast<uint64_t>(i);
+    p_[1] = 0;
+    meta_ = kTagShifted(Tag::kInt);
   }
 
-  Tag tag() const { return tag_; }
-  bool isNone() const { return tag_ == Tag::kNone; }
-  bool isHeap() const { return tag_ >= Tag::kString; }
+  Tag tag() const { return static_cast<Tag>(meta_ >> kTagShift); }
+  bool isNone() const { return tag() == Tag::kNone; }
+  bool isHeap() const { return tag() >= Tag::kString; }
   // 0 for scalars and strings; 1 + the deepest value inside for aggregates.
-  uint32_t depth() const { return tag_ >= Tag::kList ? u_.heap.object->depth : 0; }
+  uint32_t depth() const { return tag() >= Tag::kList ? object()->depth : 0; }
 
   // Each accessor requires the matching tag.
-  bool asBool() const { return u_.b; }
-  int64_t asInt() const { return u_.i; }
-  base::Decimal asDecimal() const { return std::bit_cast<base::Decimal>(u_.bits); }
+  bool asBool() const { return p_[0] != 0; }
+  int64_t asInt() const { return static_cast<int64_t>(p_[0]); }
+  base::Decimal asDecimal() const { return std::bit_cast<base::Decimal>(p_); }
   base::Money asMoney() const {
-    return base::Money(asDecimal(), std::bit_cast<base::CurrencyCode>(currency_));
+    const std::array<char, 3> c = {static_cast<char>(meta_ & 0xFF),
+                                   static_cast<char>(meta_ >> 8 & 0xFF),
+                                   static_cast<char>(meta_ >> 16 & 0xFF)};
+    return base::Money(asDecimal(), std::bit_cast<base::CurrencyCode>(c));
   }
-  uint32_t asRole() const { return u_.pair[0]; }
-  uint32_t enumIndex() const { return u_.pair[0]; }
-  uint32_t enumMember() const { return u_.pair[1]; }
+  uint32_t asRole() const { return static_cast<uint32_t>(p_[0]); }
+  uint32_t enumIndex() const { return static_cast<uint32_t>(p_[0]); }
+  uint32_t enumMember() const { return static_cast<uint32_t>(p_[0] >> 32); }
   // kString and kRun.
   std::string_view asString() const;
   // kList: the items of this list (a prefix of its buffer).
   std::span<const Value> listItems() const;
-  size_t listLength() const { return u_.heap.length; }
+  size_t listLength() const { return static_cast<uint32_t>(p_[1]); }
   // kMap.
   std::span<const MapEntry> mapEntries() const;
   // kRecord.
@@ -236,24 +226,40 @@ class Value {
   // before any other thread sees them.
   void makeShared() const;
 
+  // A copy whose heap objects (all the way down) belong to this thread alone: counted
+  // without atomics, and no object of it is reachable from anything else. What an
+  // instance makes of a Program's constant, so that copying it around costs plain
+  // increments instead of atomic ones.
+  Value unsharedCopy() const;
+
  private:
-  explicit Value(Tag tag) : tag_(tag) { u_.bits = {0, 0}; }
+  // Three 8-byte words, each always written and read whole (or read in part): the
+  // interpreter copies a value right after writing it all the time, and a load that spans
+  // two recent stores (a 16-byte copy of an int written as two 8-byte words, an 8-byte read
+  // of a word whose byte was just set) cannot take its data from the store buffer and waits
+  // for the stores to reach the cache, a dozen cycles each time. Hence the word-by-word
+  // copies; vm/CMakeLists.txt keeps the compiler from merging them into 16-byte moves.
+  using Bits = std::array<uint64_t, 2>;
+  static constexpr unsigned kTagShift = 24;
+  static constexpr uint64_t kTagShifted(Tag tag) {
+    return uint64_t{static_cast<uint8_t>(tag)} << kTagShift;
+  }
+
+  Value(Tag tag, Bits payload, uint64_t currency = 0)
+      : p_(payload), meta_(currency | kTagShifted(tag)) {}
+  void copyWords(const Value& o) {
+    p_[0] = o.p_[0];
+    p_[1] = o.p_[1];
+    meta_ = o.meta_;
+  }
   static Value fromObject(Tag tag, detail::Object* object, uint32_t length);
+  detail::Object* object() const { return reinterpret_cast<detail::Object*>(p_[0]); }
 
-  union Payload {
-    bool b;
-    int64_t i;
-    std::array<uint64_t, 2> bits;
-    std::array<uint32_t, 2> pair;
-    struct {
-      detail::Object* object;
-      uint32_t length;  // kList: the view's length
-    } heap;
-  };
-
-  Payload u_;
-  std::array<char, 3> currency_{};
-  Tag tag_ = Tag::kNone;
+  // p_[0]: bool, int, the enum index (low half) and member (high half), the role, or the
+  // object; p_[1]: a list view's length. A decimal or money amount takes both.
+  Bits p_;
+  // Bits 0-23: a money's currency letters; bits 24-31: the tag; the rest 0.
+  uint64_t meta_;
 };
 
 struct MapEntry {
@@ -265,10 +271,19 @@ namespace detail {
 
 // The heap objects behind strings, lists and records (maps are in value.cpp), here so
 // that the interpreter's accessors inline.
+
+// A string's bytes follow its header in the same allocation (one malloc per string, and
+// the bytes are next to the count the interpreter touches anyway). Made and freed only by
+// value.cpp (makeString, destroy).
 struct StringObject : Object {
-  explicit StringObject(std::string t) : Object(ObjectKind::kString), text(std::move(t)) {}
-  std::string text;
+  explicit StringObject(size_t n) : Object(ObjectKind::kString), size(n) {}
+  size_t size;
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  char* data() { return reinterpret_cast<char*>(this + 1); }
 };
+
+// A string object of `size` bytes, uninitialized, with one reference.
+StringObject* makeString(size_t size);
 
 // The append-only buffer behind list views.
 struct ListBuffer : Object {
@@ -284,21 +299,26 @@ struct RecordObject : Object {
 
 }  // namespace detail
 
+inline Value Value::adoptString(detail::StringObject* object) {
+  return Value(Tag::kString, Bits{reinterpret_cast<uintptr_t>(object), 0});
+}
+
 inline std::string_view Value::asString() const {
-  return static_cast<const detail::StringObject*>(u_.heap.object)->text;
+  const auto* s = static_cast<const detail::StringObject*>(object());
+  return std::string_view(s->data(), s->size);
 }
 
 inline std::span<const Value> Value::listItems() const {
-  const auto* buffer = static_cast<const detail::ListBuffer*>(u_.heap.object);
-  return std::span<const Value>(buffer->items.data(), u_.heap.length);
+  const auto* buffer = static_cast<const detail::ListBuffer*>(object());
+  return std::span<const Value>(buffer->items.data(), listLength());
 }
 
 inline uint32_t Value::recordIndex() const {
-  return static_cast<const detail::RecordObject*>(u_.heap.object)->record;
+  return static_cast<const detail::RecordObject*>(object())->record;
 }
 
 inline std::span<const Value> Value::recordFields() const {
-  return static_cast<const detail::RecordObject*>(u_.heap.object)->fields;
+  return static_cast<const detail::RecordObject*>(object())->fields;
 }
 
 // Structural equality (language.md §3): the same tag and equal contents; decimals and
