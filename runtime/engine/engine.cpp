@@ -42,6 +42,7 @@ Engine::Engine(store::Store& store, const Clock& clock, CallDispatcher& calls,
     return true;
   });
   next_timer_ = max_seq + 1;
+  metrics_.load(store_);
 }
 
 Engine::~Engine() {
@@ -273,13 +274,14 @@ std::variant<InstanceView, EngineError> Engine::start(std::string_view workflow,
   }
 
   store::Batch batch;
+  MetricsDelta metrics;
   auto created = createInstance(nullptr, program, std::get<uint32_t>(found), std::move(args),
-                                options.spawn, batch, clock_.now());
+                                options.spawn, batch, metrics, clock_.now());
   if (auto* error = std::get_if<EngineError>(&created)) return std::move(*error);
   const InstanceRecord& rec = std::get<InstanceRecord>(created);
   batch.put(store::Column::kInstances, rec.id, rec.encode());
   if (!request_key.empty()) batch.put(store::Column::kMeta, request_key, rec.id);
-  if (std::string problem = store_.commit(batch); !problem.empty())
+  if (std::string problem = metrics_.commit(store_, batch, rec.id, metrics); !problem.empty())
     return EngineError{EngineError::Code::kStorage, problem};
   // Released before begin(), which takes the instance's lock (the same stripe, maybe).
   if (request_lock.owns_lock()) request_lock.unlock();
@@ -321,6 +323,7 @@ std::optional<EngineError> Engine::signal(std::string_view id, std::string_view 
   }
   Step step;
   step.rec = std::move(*rec);
+  step.loaded_status = step.rec.status;
   step.now = clock_.now();
   step.program = program;
   SignalRecord queued{*type, encodeValue(value), step.now};
@@ -355,6 +358,7 @@ std::optional<EngineError> Engine::cancel(std::string_view id, std::string_view 
                        fmt::format("{} is already {}", id, statusName(rec->status))};
   Step step;
   step.rec = std::move(*rec);
+  step.loaded_status = step.rec.status;
   step.now = clock_.now();
   step.program = program(step.rec.version);
   step.rec.status = Status::kCancelled;
@@ -408,8 +412,9 @@ std::variant<std::vector<std::string>, EngineError> Engine::event(std::string_vi
           continue;
         }
         store::Batch batch;
+        MetricsDelta metrics;
         auto created = createInstance(nullptr, program, spawn->workflow, spawn->args, false, batch,
-                                      clock_.now());
+                                      metrics, clock_.now());
         if (auto* error = std::get_if<EngineError>(&created)) {
           problems += error->message + "; ";
           answers.push_back({pending.branch, vm::HostError{"child", error->message}});
@@ -417,7 +422,7 @@ std::variant<std::vector<std::string>, EngineError> Engine::event(std::string_vi
         }
         const InstanceRecord& rec = std::get<InstanceRecord>(created);
         batch.put(store::Column::kInstances, rec.id, rec.encode());
-        if (std::string problem = store_.commit(batch); !problem.empty())
+        if (std::string problem = metrics_.commit(store_, batch, rec.id, metrics); !problem.empty())
           return EngineError{EngineError::Code::kStorage, problem};
         started.push_back(rec.id);
         enqueue({Work::Kind::kBegin, rec.id, {}, 0});

@@ -36,6 +36,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/metrics.h"
 #include "engine/records.h"
 #include "store/store.h"
 #include "vm/interpreter.h"
@@ -257,6 +258,24 @@ class Engine {
   std::optional<TaskView> task(std::string_view id) const;
   std::vector<TaskView> tasks(const TaskFilter& filter) const;
 
+  // The live instance of `workflow` (qualified or declared name) with business key `key`.
+  std::optional<std::string> instanceForKey(std::string_view workflow, std::string_view key) const;
+
+  // Process intelligence from the aggregates the steps keep (metrics.h): no store scan.
+  Insights insights(const InsightsQuery& query) const { return metrics_.insights(query); }
+
+  // `on schedule` triggers of the current version (engine_schedule.cpp). A trigger is
+  // known by its workflow and cron text, so a redeployment that keeps both keeps its
+  // history. lastScheduleSlot: the last slot fired (UTC ms), nullopt if never.
+  // fireSchedule: starts the trigger's workflow for `slot` at most once: the slot is
+  // committed in the same batch as the instance, and a slot at or before the last one
+  // fired starts nothing. `trigger` indexes the current module's triggers.
+  std::optional<int64_t> lastScheduleSlot(uint32_t trigger) const;
+  std::variant<std::vector<std::string>, EngineError> fireSchedule(uint32_t trigger, int64_t slot);
+  // Records `at` as the last slot of a trigger that has none, so that after a restart the
+  // slots since `at` count as missed (and the one before it never fires).
+  void noteScheduleStart(uint32_t trigger, int64_t at);
+
   const Clock& clock() const { return clock_; }
   store::Store& store() { return store_; }
 
@@ -284,7 +303,8 @@ class Engine {
   void begin(const std::string& instance);
   std::variant<InstanceRecord, EngineError> createInstance(
       Step* parent, const std::shared_ptr<const vm::Program>& program, uint32_t workflow,
-      std::vector<vm::Value> args, bool spawn, store::Batch& batch, int64_t now);
+      std::vector<vm::Value> args, bool spawn, store::Batch& batch, MetricsDelta& metrics,
+      int64_t now);
   void finish(Step& step);
 
   // tasks, timers, calls (engine_tasks.cpp, engine_timers.cpp)
@@ -319,6 +339,8 @@ class Engine {
   std::atomic<uint64_t> next_task_{1};
   std::atomic<uint64_t> next_timer_{1};
   std::atomic<size_t> inflight_{0};
+  Metrics metrics_;
+  std::mutex schedule_mutex_;  // one fireSchedule at a time: slots are read, then written
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/metrics.h"
 #include "engine/record_codec.h"
 
 namespace rflow::engine {
@@ -23,6 +24,11 @@ struct Engine::Step {
   std::vector<std::string> begin;    // child instances to run
   std::vector<std::string> inboxes;  // parents with a result in their inbox
   bool instance_changed = true;      // write rec back with the batch
+  // The status the instance had when the step loaded it (unset: a step that loaded no
+  // instance). commit() counts the move to rec.status in `metrics`.
+  std::optional<Status> loaded_status;
+  // The step's changes to the aggregates, committed in its batch (metrics.h).
+  MetricsDelta metrics;
 };
 
 namespace detail {

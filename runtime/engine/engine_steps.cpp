@@ -29,7 +29,11 @@ std::optional<EngineError> Engine::commit(Step& step) {
   step.rec.updated_at = step.now;
   if (step.instance_changed)
     step.batch.put(store::Column::kInstances, step.rec.id, step.rec.encode());
-  if (std::string problem = store_.commit(step.batch); !problem.empty()) {
+  if (step.instance_changed && step.loaded_status && *step.loaded_status != step.rec.status)
+    step.metrics.statusChanged(step.rec.workflow_name, *step.loaded_status, step.rec.status,
+                               step.now, step.rec.created_at, step.rec.error_kind.value_or(""));
+  if (std::string problem = metrics_.commit(store_, step.batch, step.rec.id, step.metrics);
+      !problem.empty()) {
     return EngineError{EngineError::Code::kStorage,
                        "the step could not be stored, so nothing was done: " + problem};
   }
@@ -155,7 +159,7 @@ std::optional<EngineError> Engine::runStep(Step& step, vm::Instance& vm,
                                  std::is_same_v<R, vm::effect::StartChild>) {
               constexpr bool spawn = std::is_same_v<R, vm::effect::Spawn>;
               auto child = createInstance(spawn ? nullptr : &step, step.program, r.workflow, r.args,
-                                          spawn, step.batch, step.now);
+                                          spawn, step.batch, step.metrics, step.now);
               if (auto* error = std::get_if<EngineError>(&child)) {
                 now_answers.push_back({pending.branch, vm::HostError{"child", error->message}});
                 waits_here = false;
@@ -285,7 +289,8 @@ std::optional<EngineError> Engine::runStep(Step& step, vm::Instance& vm,
 
 std::variant<InstanceRecord, EngineError> Engine::createInstance(
     Step* parent, const std::shared_ptr<const vm::Program>& program, uint32_t workflow,
-    std::vector<vm::Value> args, bool spawn, store::Batch& batch, int64_t now) {
+    std::vector<vm::Value> args, bool spawn, store::Batch& batch, MetricsDelta& metrics,
+    int64_t now) {
   const bytecode::Module& m = program->module();
   if (workflow >= m.workflows.size())
     return EngineError{EngineError::Code::kNotFound, "no such workflow"};
@@ -349,6 +354,7 @@ std::variant<InstanceRecord, EngineError> Engine::createInstance(
   }
   rec.args = detail::encodeList(args);
   batch.put(store::Column::kMeta, beginMarkerKey(rec.id), "");
+  metrics.instanceStarted(rec.workflow_name, now);
   (void)parent;
   return rec;
 }
@@ -359,6 +365,7 @@ void Engine::begin(const std::string& id) {
   if (!rec || rec->status != Status::kRunning || !rec->state.empty() || rec->steps > 0) return;
   Step step;
   step.rec = std::move(*rec);
+  step.loaded_status = step.rec.status;
   step.program = program(step.rec.version);
   step.now = clock_.now();
   if (!step.program) return;
@@ -386,6 +393,7 @@ std::optional<EngineError> Engine::resumeWait(std::string_view id, uint64_t requ
   if (!rec) return EngineError{EngineError::Code::kNotFound, fmt::format("no instance {}", id)};
   Step step;
   step.rec = std::move(*rec);
+  step.loaded_status = step.rec.status;
   step.now = clock_.now();
   step.program = program(step.rec.version);
   if (also) also(step);
@@ -398,6 +406,9 @@ std::optional<EngineError> Engine::resumeWait(std::string_view id, uint64_t requ
     return commit(step);
   }
   const uint32_t branch = it->branch;
+  // The wait is over: if the instance ends in this step, finish() must not treat it as
+  // still open (it would cancel the task just decided, and count it closed twice).
+  step.rec.waits.erase(it);
   auto decoded = vm::decodeState(
       step.program,
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(step.rec.state.data()),

@@ -67,6 +67,7 @@ std::string Engine::createTask(Step& step, const vm::PendingRequest& pending, bo
              {TimerKind::kEscalation, step.rec.id, pending.id, task.id, i});
   if (task.due)
     addTimer(step.batch, *task.due, {TimerKind::kTaskDue, step.rec.id, pending.id, task.id, 0});
+  step.metrics.taskOpened(task.workflow_name, task.created_at, step.now);
   audit(step, approval ? "approval requested" : "task created",
         fmt::format("{} for {} {}", task.title, task.assignee.is_role ? "role" : "user",
                     task.assignee.name),
@@ -75,6 +76,11 @@ std::string Engine::createTask(Step& step, const vm::PendingRequest& pending, bo
 }
 
 void Engine::closeTask(Step& step, const TaskRecord& task) {
+  const bool decided = task.status == TaskStatus::kApproved ||
+                       task.status == TaskStatus::kRejected ||
+                       task.status == TaskStatus::kCompleted;
+  step.metrics.taskClosed(task.workflow_name, task.created_at, step.now, decided,
+                          task.status == TaskStatus::kExpired);
   step.batch.put(store::Column::kTasks, task.id, task.encode());
   step.batch.remove(store::Column::kTaskIndex, task.assignee.is_role
                                                    ? roleIndexKey(task.assignee.name, task.id)
@@ -207,9 +213,11 @@ std::optional<EngineError> Engine::decide(const Decision& decision) {
     auto rec = loadInstance(task->instance);
     if (!rec) return EngineError{EngineError::Code::kNotFound, "the task's instance is gone"};
     step.rec = std::move(*rec);
+    step.loaded_status = step.rec.status;
     step.now = clock_.now();
     audit(step, "refused", fmt::format("{} {}: {}", verb, task->title, *refusal), decision.user,
           task->id);
+    step.metrics.refused(step.rec.workflow_name, step.now);
     if (auto error = commit(step)) return error;
     return EngineError{EngineError::Code::kRefused, *refusal};
   }
@@ -253,6 +261,7 @@ std::optional<EngineError> Engine::decide(const Decision& decision) {
     auto rec = loadInstance(task->instance);
     if (!rec) return EngineError{EngineError::Code::kNotFound, "the task's instance is gone"};
     step.rec = std::move(*rec);
+    step.loaded_status = step.rec.status;
     step.now = now;
     record(step);
     return commit(step);

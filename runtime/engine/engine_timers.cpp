@@ -70,6 +70,7 @@ std::optional<EngineError> Engine::fireTimer(const std::string& key, const Timer
       return commit(step);
     }
     step.rec = std::move(*rec);
+    step.loaded_status = step.rec.status;
     step.program = program(step.rec.version);
     body(step);
     return commit(step);
@@ -98,6 +99,7 @@ std::optional<EngineError> Engine::fireTimer(const std::string& key, const Timer
         const Assignee from = task->assignee;
         task->assignee = e.to;
         ++task->escalated;
+        step.metrics.escalated(step.rec.workflow_name, step.now);
         step.batch.put(store::Column::kTasks, task->id, task->encode());
         step.batch.put(store::Column::kTaskIndex,
                        task->assignee.is_role ? roleIndexKey(task->assignee.name, task->id)
@@ -131,6 +133,7 @@ std::optional<EngineError> Engine::fireTimer(const std::string& key, const Timer
       return plainStep([&](Step& step) {
         if (!isLive(step.rec.status) || step.rec.breached) return;
         step.rec.breached = true;
+        step.metrics.slaBreached(step.rec.workflow_name, step.now);
         audit(step, "sla breached",
               fmt::format("{} is still running {} after it started", step.rec.workflow_name,
                           durationText(step.now - step.rec.created_at)));
@@ -248,6 +251,8 @@ void Engine::processCallResult(const CallResult& result) {
   if (kind == CallResult::Kind::kOk) {
     (void)resumeWait(result.instance, result.request, std::move(*value), [&](Step& step) {
       step.batch.remove(store::Column::kCalls, call_key);
+      step.metrics.call(step.rec.workflow_name, op_name, MetricsDelta::CallOutcome::kOk, step.now,
+                        step.now - call->started_at);
       audit(step, "answered", op_name, {}, std::to_string(result.request));
     });
     return;
@@ -256,6 +261,7 @@ void Engine::processCallResult(const CallResult& result) {
       static_cast<int64_t>(call->attempt) <= call->retries) {
     Step step;
     step.rec = std::move(*rec);
+    step.loaded_status = step.rec.status;
     step.program = program;
     step.now = clock_.now();
     const int64_t delay = call->next_delay;
@@ -277,6 +283,8 @@ void Engine::processCallResult(const CallResult& result) {
         call->next_delay = kMaxRetryDelay;
       }
     }
+    step.metrics.call(step.rec.workflow_name, op_name, MetricsDelta::CallOutcome::kRetried,
+                      step.now, std::nullopt);
     audit(step, "retry",
           fmt::format("{}: {}; attempt {} of {} in {}", op_name, reason, call->attempt,
                       call->retries + 1, durationText(delay)),
@@ -293,11 +301,13 @@ void Engine::processCallResult(const CallResult& result) {
     return;
   }
   const std::string message = fmt::format("{}: {}", op_name, reason);
-  (void)resumeWait(result.instance, result.request, vm::HostError{"connector", message},
-                   [&](Step& step) {
-                     step.batch.remove(store::Column::kCalls, call_key);
-                     audit(step, "call failed", message, {}, std::to_string(result.request));
-                   });
+  (void)resumeWait(
+      result.instance, result.request, vm::HostError{"connector", message}, [&](Step& step) {
+        step.batch.remove(store::Column::kCalls, call_key);
+        step.metrics.call(step.rec.workflow_name, op_name, MetricsDelta::CallOutcome::kFailed,
+                          step.now, step.now - call->started_at);
+        audit(step, "call failed", message, {}, std::to_string(result.request));
+      });
 }
 
 void Engine::processInbox(const std::string& instance) {

@@ -1,0 +1,338 @@
+// Metrics aggregates: the key vocabulary, sharded commits, and turning the counters into
+// insights. Keys are text fields joined by '\0' (names never contain it):
+//
+//   g \0 workflow \0 status \0 <Status name>        instances in that status
+//   g \0 workflow \0 open \0 <minute>               open tasks created in that minute
+//   g \0 workflow \0 failed \0 <error kind>         failed instances by kind
+//   h \0 <hour> \0 workflow \0 <name> \0 <label>     hourly counters (label: an op or "")
+//
+// Histograms are three hourly names: <h>_n (count), <h>_sum (ms) and <h>_b<i> (bucket i).
+#include "engine/metrics.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "engine/records.h"
+
+namespace rflow::engine {
+
+namespace {
+
+constexpr char kSep = '\0';
+
+std::string join(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  bool first = true;
+  for (std::string_view p : parts) {
+    if (!first) out += kSep;
+    out += p;
+    first = false;
+  }
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view key) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (;;) {
+    const size_t end = key.find(kSep, start);
+    out.push_back(
+        key.substr(start, end == std::string_view::npos ? key.size() - start : end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
+}
+
+std::optional<int64_t> number(std::string_view text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
+std::string hourly(int64_t now, std::string_view workflow, std::string_view name,
+                   std::string_view label = {}) {
+  return join({"h", std::to_string(floorDiv(now, kHourMs)), workflow, name, label});
+}
+
+template <size_t N>
+size_t bucketOf(const std::array<int64_t, N>& bounds, int64_t value) {
+  return static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), value) -
+                             bounds.begin());
+}
+
+template <size_t N>
+Histogram emptyHistogram(const std::array<int64_t, N>& bounds) {
+  Histogram h;
+  h.bounds.assign(bounds.begin(), bounds.end());
+  h.counts.assign(N + 1, 0);
+  return h;
+}
+
+// Adds one hourly histogram field ("_n", "_sum", "_b3") to `h`.
+void addHistogramField(Histogram& h, std::string_view field, int64_t value) {
+  if (field == "_n") {
+    h.count += value;
+  } else if (field == "_sum") {
+    h.sum += value;
+  } else if (field.size() > 2 && field.substr(0, 2) == "_b") {
+    if (auto i = number(field.substr(2)); i && *i >= 0 && static_cast<size_t>(*i) < h.counts.size())
+      h.counts[static_cast<size_t>(*i)] += value;
+  }
+}
+
+bool nameMatches(std::string_view qualified, std::string_view wanted) {
+  if (qualified == wanted) return true;
+  const size_t dot = qualified.rfind('.');
+  return dot != std::string_view::npos && qualified.substr(dot + 1) == wanted;
+}
+
+}  // namespace
+
+// ---- Deltas --------------------------------------------------------------------------------
+
+void MetricsDelta::add(std::string key, int64_t amount) {
+  auto& slot = items_[std::move(key)];
+  slot += amount;
+}
+
+void MetricsDelta::instanceStarted(std::string_view workflow, int64_t now) {
+  add(join({"g", workflow, "status", statusName(Status::kRunning)}), 1);
+  add(hourly(now, workflow, "started"), 1);
+}
+
+void MetricsDelta::statusChanged(std::string_view workflow, Status from, Status to, int64_t now,
+                                 int64_t created_at, std::string_view error_kind) {
+  add(join({"g", workflow, "status", statusName(from)}), -1);
+  add(join({"g", workflow, "status", statusName(to)}), 1);
+  switch (to) {
+    case Status::kCompleted: {
+      add(hourly(now, workflow, "completed"), 1);
+      const int64_t cycle = std::max<int64_t>(0, now - created_at);
+      add(hourly(now, workflow, "cycle_n"), 1);
+      add(hourly(now, workflow, "cycle_sum"), cycle);
+      add(hourly(now, workflow, "cycle_b" + std::to_string(bucketOf(kDurationBucketsMs, cycle))),
+          1);
+      break;
+    }
+    case Status::kFailed:
+      add(hourly(now, workflow, "failed"), 1);
+      add(join({"g", workflow, "failed", error_kind.empty() ? "unknown" : error_kind}), 1);
+      break;
+    case Status::kCancelled:
+      add(hourly(now, workflow, "cancelled"), 1);
+      break;
+    case Status::kRunning:
+    case Status::kWaiting:
+      break;
+  }
+}
+
+void MetricsDelta::taskOpened(std::string_view workflow, int64_t created_at, int64_t now) {
+  add(join({"g", workflow, "open", std::to_string(floorDiv(created_at, kMinuteMs))}), 1);
+  add(hourly(now, workflow, "tasks"), 1);
+}
+
+void MetricsDelta::taskClosed(std::string_view workflow, int64_t created_at, int64_t now,
+                              bool decided, bool expired) {
+  add(join({"g", workflow, "open", std::to_string(floorDiv(created_at, kMinuteMs))}), -1);
+  if (expired) add(hourly(now, workflow, "expired"), 1);
+  if (!decided) return;
+  const int64_t waited = std::max<int64_t>(0, now - created_at);
+  add(hourly(now, workflow, "decided"), 1);
+  add(hourly(now, workflow, "decision_n"), 1);
+  add(hourly(now, workflow, "decision_sum"), waited);
+  add(hourly(now, workflow, "decision_b" + std::to_string(bucketOf(kDurationBucketsMs, waited))),
+      1);
+}
+
+void MetricsDelta::escalated(std::string_view workflow, int64_t now) {
+  add(hourly(now, workflow, "escalations"), 1);
+}
+
+void MetricsDelta::slaBreached(std::string_view workflow, int64_t now) {
+  add(hourly(now, workflow, "breaches"), 1);
+}
+
+void MetricsDelta::refused(std::string_view workflow, int64_t now) {
+  add(hourly(now, workflow, "refusals"), 1);
+}
+
+void MetricsDelta::call(std::string_view workflow, std::string_view op, CallOutcome outcome,
+                        int64_t now, std::optional<int64_t> waited) {
+  const char* name = outcome == CallOutcome::kOk        ? "call_ok"
+                     : outcome == CallOutcome::kRetried ? "call_retry"
+                                                        : "call_fail";
+  add(hourly(now, workflow, name, op), 1);
+  if (!waited) return;
+  const int64_t ms = std::max<int64_t>(0, *waited);
+  add(hourly(now, workflow, "latency_n", op), 1);
+  add(hourly(now, workflow, "latency_sum", op), ms);
+  add(hourly(now, workflow, "latency_b" + std::to_string(bucketOf(kLatencyBucketsMs, ms)), op), 1);
+}
+
+// ---- Histograms ----------------------------------------------------------------------------
+
+std::optional<int64_t> Histogram::quantile(double q) const {
+  int64_t total = 0;
+  for (int64_t c : counts)
+    total += c;
+  if (total <= 0) return std::nullopt;
+  const double target = q * static_cast<double>(total);
+  double before = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const double here = static_cast<double>(counts[i]);
+    if (here > 0 && before + here >= target) {
+      const int64_t lower = i == 0 ? 0 : bounds[i - 1];
+      if (i >= bounds.size()) return lower;
+      const double share = (target - before) / here;
+      return lower + static_cast<int64_t>(share * static_cast<double>(bounds[i] - lower));
+    }
+    before += here;
+  }
+  return bounds.empty() ? 0 : bounds.back();
+}
+
+// ---- The aggregates --------------------------------------------------------------------------
+
+void Metrics::load(const store::Store& store) {
+  (void)store.scanFrom(store::Column::kMetrics, "", [&](std::string_view key, std::string_view v) {
+    if (key.empty()) return true;
+    const auto shard = static_cast<uint8_t>(key[0]);
+    const auto value = store::readU64(v);
+    if (shard >= kShards || !value) return true;
+    std::lock_guard lock(shards_[shard].mutex);
+    shards_[shard].values[std::string(key.substr(1))] = static_cast<int64_t>(*value);
+    return true;
+  });
+}
+
+std::string Metrics::commit(store::Store& store, store::Batch& batch, std::string_view instance,
+                            const MetricsDelta& delta) {
+  if (delta.empty()) return store.commit(batch);
+  const size_t index = std::hash<std::string_view>{}(instance) % kShards;
+  Shard& shard = shards_[index];
+  std::lock_guard lock(shard.mutex);
+  for (const auto& [key, amount] : delta.items()) {
+    int64_t& value = shard.values[key];
+    value += amount;
+    std::string stored(1, static_cast<char>(index));
+    stored += key;
+    std::string bytes;
+    store::appendU64(bytes, static_cast<uint64_t>(value));
+    batch.put(store::Column::kMetrics, stored, bytes);
+  }
+  std::string problem = store.commit(batch);
+  if (!problem.empty()) {
+    for (const auto& [key, amount] : delta.items())
+      shard.values[key] -= amount;
+  }
+  return problem;
+}
+
+std::map<std::string, int64_t> Metrics::merged() const {
+  std::map<std::string, int64_t> out;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [key, value] : shard.values)
+      out[key] += value;
+  }
+  return out;
+}
+
+Insights Metrics::insights(const InsightsQuery& query) const {
+  Insights out;
+  out.since = query.since;
+  out.now = query.now;
+  std::map<std::string, WorkflowInsights, std::less<>> workflows;
+  std::map<std::string, ConnectorInsights, std::less<>> connectors;
+  std::map<int64_t, Histogram> series;
+  const auto workflowEntry = [&](std::string_view name) -> WorkflowInsights& {
+    auto it = workflows.find(name);
+    if (it == workflows.end()) {
+      WorkflowInsights w;
+      w.workflow = std::string(name);
+      w.cycle = emptyHistogram(kDurationBucketsMs);
+      w.decision = emptyHistogram(kDurationBucketsMs);
+      it = workflows.emplace(std::string(name), std::move(w)).first;
+    }
+    return it->second;
+  };
+  const int64_t first_hour = floorDiv(query.since, kHourMs);
+
+  for (const auto& [key, value] : merged()) {
+    const std::vector<std::string_view> f = split(key);
+    if (f.size() == 4 && f[0] == "g") {
+      if (query.workflow && !nameMatches(f[1], *query.workflow)) continue;
+      WorkflowInsights& w = workflowEntry(f[1]);
+      if (f[2] == "status") {
+        w.by_status[std::string(f[3])] += value;
+      } else if (f[2] == "failed") {
+        if (value != 0) w.failed_by_kind[std::string(f[3])] += value;
+      } else if (f[2] == "open") {
+        if (auto minute = number(f[3])) {
+          const int64_t age = query.now - *minute * kMinuteMs;
+          size_t bucket = 0;
+          while (bucket < kTaskAgeBoundsMs.size() && age >= kTaskAgeBoundsMs[bucket])
+            ++bucket;
+          w.open_tasks_by_age[bucket] += value;
+        }
+      }
+      continue;
+    }
+    if (f.size() != 5 || f[0] != "h") continue;
+    const auto hour = number(f[1]);
+    if (!hour || *hour < first_hour) continue;
+    if (query.workflow && !nameMatches(f[2], *query.workflow)) continue;
+    WorkflowInsights& w = workflowEntry(f[2]);
+    const std::string_view name = f[3];
+    const std::string_view op = f[4];
+    if (name.starts_with("call_") || name.starts_with("latency")) {
+      auto it = connectors.find(op);
+      if (it == connectors.end()) {
+        ConnectorInsights c;
+        c.op = std::string(op);
+        c.latency = emptyHistogram(kLatencyBucketsMs);
+        it = connectors.emplace(std::string(op), std::move(c)).first;
+      }
+      ConnectorInsights& c = it->second;
+      if (name == "call_ok") c.answered += value;
+      if (name == "call_retry") c.retried += value;
+      if (name == "call_fail") c.failed += value;
+      if (name.starts_with("latency")) addHistogramField(c.latency, name.substr(7), value);
+      continue;
+    }
+    if (name == "started") w.started += value;
+    if (name == "completed") w.completed += value;
+    if (name == "failed") w.failed += value;
+    if (name == "cancelled") w.cancelled += value;
+    if (name == "tasks") w.tasks_created += value;
+    if (name == "decided") w.tasks_decided += value;
+    if (name == "expired") w.tasks_expired += value;
+    if (name == "escalations") w.escalations += value;
+    if (name == "breaches") w.sla_breaches += value;
+    if (name == "refusals") w.refusals += value;
+    if (name.starts_with("cycle")) {
+      addHistogramField(w.cycle, name.substr(5), value);
+      auto it = series.find(*hour);
+      if (it == series.end()) it = series.emplace(*hour, emptyHistogram(kDurationBucketsMs)).first;
+      addHistogramField(it->second, name.substr(5), value);
+    }
+    if (name.starts_with("decision")) addHistogramField(w.decision, name.substr(8), value);
+  }
+  for (auto& [name, w] : workflows)
+    out.workflows.push_back(std::move(w));
+  for (auto& [name, c] : connectors)
+    out.connectors.push_back(std::move(c));
+  for (const auto& [hour, h] : series) {
+    if (h.count <= 0) continue;
+    out.cycle_series.push_back({hour * kHourMs, h.count, h.quantile(0.5), h.quantile(0.95)});
+  }
+  return out;
+}
+
+}  // namespace rflow::engine

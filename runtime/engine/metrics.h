@@ -1,0 +1,170 @@
+// Metrics aggregates (runtime.md §5 "metrics aggregates", §7 insights and /metrics): the
+// counters the engine keeps up to date with every step, so that process intelligence is
+// read from a few thousand numbers in memory instead of by scanning every instance.
+//
+// What is counted, per workflow (qualified name):
+//   gauges (the state now)   instances by status; open tasks by the minute they were
+//                            created (age buckets are computed at read time); failed
+//                            instances by error kind (the failed backlog)
+//   hourly counters          started, completed, failed, cancelled; cycle time histogram
+//                            (start to end of completed instances); tasks created,
+//                            decided, expired; time-to-decision histogram; escalations;
+//                            SLA breaches; policy refusals; per connector op: attempts
+//                            answered, failed attempts retried, calls given up, and a
+//                            latency histogram (from the call being committed to its
+//                            result being committed, retries included: what the workflow
+//                            waited)
+//
+// Invariants:
+//   - A step's changes (a MetricsDelta) are written in the SAME store batch as the step,
+//     so the aggregates equal what the committed records say, crash or not.
+//   - The aggregates are sharded by instance id. Every change about one instance goes to
+//     its shard, and a shard's commits are serialized by the shard's lock (held across
+//     the store commit, so a later value is never overwritten by an earlier one); commits
+//     of different shards run in parallel and share the store's group commit.
+//   - A failed commit leaves memory as it was (the delta is undone under the same lock).
+//   - Stored keys are PERSISTED: kMetrics holds `shard byte + key` -> be64 value; a key's
+//     meaning never changes. Histogram buckets are fixed (below): adding buckets means a
+//     new metric name.
+//   - Stores written before metrics existed start every counter at zero.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.h"
+
+namespace rflow::engine {
+
+enum class Status : uint8_t;
+
+inline constexpr int64_t kMinuteMs = 60'000;
+inline constexpr int64_t kHourMs = 3'600'000;
+
+// Upper bounds (inclusive, ms) of histogram buckets; one more bucket holds the rest.
+inline constexpr std::array<int64_t, 12> kDurationBucketsMs = {
+    1'000,       10'000,      60'000,       300'000,          900'000,          kHourMs,
+    4 * kHourMs, 8 * kHourMs, 24 * kHourMs, 3 * 24 * kHourMs, 7 * 24 * kHourMs, 30 * 24 * kHourMs};
+inline constexpr std::array<int64_t, 14> kLatencyBucketsMs = {
+    5, 10, 25, 50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 30'000, 60'000, 300'000};
+
+// Open tasks by age: < 1h, 1-4h, 4-24h, > 24h (runtime.md §7).
+inline constexpr std::array<int64_t, 3> kTaskAgeBoundsMs = {kHourMs, 4 * kHourMs, 24 * kHourMs};
+
+// A step's changes to the aggregates. Built while the step runs; applied by
+// Metrics::commit with the step's batch.
+class MetricsDelta {
+ public:
+  bool empty() const { return items_.empty(); }
+  const std::map<std::string, int64_t>& items() const { return items_; }
+
+  void instanceStarted(std::string_view workflow, int64_t now);
+  // An instance's status moved from `from` to `to` (to != from).
+  void statusChanged(std::string_view workflow, Status from, Status to, int64_t now,
+                     int64_t created_at, std::string_view error_kind);
+  void taskOpened(std::string_view workflow, int64_t created_at, int64_t now);
+  // A task left the inbox: `decided` (approved, rejected, completed) or not (expired,
+  // cancelled with its instance); `expired` for an approval past its due time.
+  void taskClosed(std::string_view workflow, int64_t created_at, int64_t now, bool decided,
+                  bool expired);
+  void escalated(std::string_view workflow, int64_t now);
+  void slaBreached(std::string_view workflow, int64_t now);
+  void refused(std::string_view workflow, int64_t now);
+  // A connector attempt's outcome for op "conn.op": answered, failed and retried, or
+  // failed for good; `waited` is set for the final outcomes.
+  enum class CallOutcome : uint8_t { kOk, kRetried, kFailed };
+  void call(std::string_view workflow, std::string_view op, CallOutcome outcome, int64_t now,
+            std::optional<int64_t> waited);
+
+ private:
+  void add(std::string key, int64_t amount);
+  std::map<std::string, int64_t> items_;
+};
+
+// A histogram over fixed buckets; counts has bounds.size() + 1 entries.
+struct Histogram {
+  std::vector<int64_t> bounds;
+  std::vector<int64_t> counts;
+  int64_t count = 0;
+  int64_t sum = 0;
+
+  // The q-quantile (0 < q < 1), interpolated inside its bucket; nullopt when empty. The
+  // last bucket has no upper bound: its quantiles are its lower bound.
+  std::optional<int64_t> quantile(double q) const;
+};
+
+struct WorkflowInsights {
+  std::string workflow;
+  // Now.
+  std::map<std::string, int64_t> by_status;  // status name -> instances
+  std::array<int64_t, 4> open_tasks_by_age{};
+  std::map<std::string, int64_t> failed_by_kind;
+  // In the window.
+  int64_t started = 0, completed = 0, failed = 0, cancelled = 0;
+  Histogram cycle;
+  int64_t tasks_created = 0, tasks_decided = 0, tasks_expired = 0;
+  Histogram decision;
+  int64_t escalations = 0, sla_breaches = 0, refusals = 0;
+};
+
+struct ConnectorInsights {
+  std::string op;  // "erp.post_invoice"
+  int64_t answered = 0;
+  int64_t retried = 0;  // failed attempts that were tried again
+  int64_t failed = 0;   // calls given up (the workflow saw a connector error)
+  Histogram latency;
+};
+
+// Cycle time of the instances that completed in one hour.
+struct CyclePoint {
+  int64_t hour_start = 0;  // UTC ms
+  int64_t completed = 0;
+  std::optional<int64_t> p50, p95;
+};
+
+struct InsightsQuery {
+  std::optional<std::string> workflow;  // qualified or declared name
+  int64_t since = 0;                    // UTC ms; counters of hours that end after it
+  int64_t now = 0;
+};
+
+struct Insights {
+  int64_t since = 0;
+  int64_t now = 0;
+  std::vector<WorkflowInsights> workflows;  // by name
+  std::vector<ConnectorInsights> connectors;
+  std::vector<CyclePoint> cycle_series;  // hourly, oldest first, hours with completions
+};
+
+// The engine's aggregates: loaded from kMetrics when the engine opens, kept in memory,
+// changed only through commit().
+class Metrics {
+ public:
+  static constexpr size_t kShards = 16;
+
+  // Reads every aggregate (one scan of kMetrics, at startup).
+  void load(const store::Store& store);
+
+  // Adds `delta` to the shard of `instance` and to `batch`, then commits the batch.
+  // Returns the store's problem (nothing changed), or empty.
+  std::string commit(store::Store& store, store::Batch& batch, std::string_view instance,
+                     const MetricsDelta& delta);
+
+  Insights insights(const InsightsQuery& query) const;
+
+ private:
+  struct Shard {
+    mutable std::mutex mutex;
+    std::map<std::string, int64_t> values;
+  };
+  std::map<std::string, int64_t> merged() const;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace rflow::engine
