@@ -1,0 +1,125 @@
+// The httplib edge: limits, request conversion, replies, and JSON bodies for the errors
+// httplib produces itself (413 from the payload limit, 414, 400 on a bad request line).
+#include "service/http_server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+namespace rflow::service {
+
+namespace {
+
+HttpRequest requestOf(const httplib::Request& req) {
+  HttpRequest out;
+  out.method = req.method;
+  out.path = req.path;
+  for (const auto& [key, value] : req.params)
+    out.query.emplace(key, value);  // the first of repeated parameters wins
+  out.authorization = req.get_header_value("Authorization");
+  out.idempotency_key = req.get_header_value("Idempotency-Key");
+  out.body = req.body;
+  return out;
+}
+
+void write(const HttpReply& reply, httplib::Response& res) {
+  res.status = reply.status;
+  for (const auto& [name, value] : reply.headers)
+    res.set_header(name, value);
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_content(reply.body, reply.content_type);
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const Router& router, RequestLimits limits)
+    : router_(router), limits_(limits), server_(std::make_unique<httplib::Server>()) {
+  httplib::Server& s = *server_;
+  s.set_payload_max_length(limits_.max_body_bytes);
+  s.set_read_timeout(10, 0);
+  s.set_write_timeout(10, 0);
+  s.set_keep_alive_timeout(5);
+
+  // Runs before httplib reads a body or matches a pattern: header and path limits, and
+  // every method the API does not use (so only GET and POST reach pattern matching).
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    size_t header_bytes = 0;
+    for (const auto& [name, value] : req.headers)
+      header_bytes += name.size() + value.size() + 4;
+    if (req.headers.size() > limits_.max_headers || header_bytes > limits_.max_header_bytes) {
+      write(errorReply({ApiError::Code::kHeadersTooLarge,
+                        fmt::format("the request has {} headers of {} bytes; at most {} headers "
+                                    "of {} bytes are accepted",
+                                    req.headers.size(), header_bytes, limits_.max_headers,
+                                    limits_.max_header_bytes)}),
+            res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.path.size() > kMaxPathBytes) {
+      HttpReply reply = errorReply({ApiError::Code::kNotFound, "the path is too long"});
+      reply.status = 414;
+      write(reply, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method != "GET" && req.method != "POST") {
+      write(router_.handle(requestOf(req)), res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  const auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+    try {
+      write(router_.handle(requestOf(req)), res);
+    } catch (const std::exception&) {
+      // Nothing below throws for bad input; this is a bug, reported without details.
+      HttpReply reply = errorReply({ApiError::Code::kUnavailable, "internal error"});
+      reply.status = 500;
+      write(reply, res);
+    }
+  };
+  s.Get(".*", handle);
+  s.Post(".*", handle);
+  // httplib answers some requests itself (413 over the payload limit, 400 on a bad
+  // request); give those the API's error shape.
+  s.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        ApiError error{ApiError::Code::kBadRequest, "the request is malformed"};
+        if (res.status == 413)
+          error = {ApiError::Code::kTooLarge,
+                   "the body is larger than the service accepts; send less, or split a deployment"};
+        else if (res.status == 404)
+          error = {ApiError::Code::kNotFound, "no such endpoint"};
+        HttpReply reply = errorReply(error);
+        reply.status = res.status;
+        write(reply, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+std::variant<int, std::string> HttpServer::bind(const std::string& host, uint16_t port) {
+  if (port == 0) {
+    const int bound = server_->bind_to_any_port(host);
+    if (bound <= 0) return fmt::format("cannot listen on {}: no free port", host);
+    return bound;
+  }
+  if (!server_->bind_to_port(host, port))
+    return fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", host,
+                       port);
+  return static_cast<int>(port);
+}
+
+void HttpServer::start() {
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+void HttpServer::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace rflow::service

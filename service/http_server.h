@@ -1,0 +1,46 @@
+// HttpServer: the transport of `rflow serve`, the only code that sees cpp-httplib. It
+// enforces the size limits (body, headers, URI), turns each request into an HttpRequest
+// for the Router, and writes the reply. No request is ever mapped to a file: there is no
+// mount point and no static file handler, so no path from a request reaches the file
+// system.
+//
+// Threads: httplib serves requests on its own pool; start() runs the accept loop on a
+// thread of ours and stop() ends it and joins. The Router must outlive the server.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "service/router.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace rflow::service {
+
+// Longer paths are refused with 414 before any pattern matching.
+inline constexpr size_t kMaxPathBytes = 2048;
+
+class HttpServer {
+ public:
+  HttpServer(const Router& router, RequestLimits limits);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds `host`:`port` (0: a free port). Returns the port, or why it cannot.
+  std::variant<int, std::string> bind(const std::string& host, uint16_t port);
+  void start();
+  void stop();
+
+ private:
+  const Router& router_;
+  RequestLimits limits_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace rflow::service

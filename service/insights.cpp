@@ -1,0 +1,221 @@
+// Process intelligence (GET /v1/insights) and Prometheus metrics (GET /metrics), both
+// rendered from the engine's aggregates (engine/metrics.h): the cost of a request
+// depends on the number of workflows, ops and hours, never on the number of instances.
+#include <fmt/format.h>
+
+#include "base/time_text.h"
+#include "runtime/duration_text.h"
+#include "service/service.h"
+
+namespace rflow::service {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kDefaultWindowMs = 7 * 24 * engine::kHourMs;
+constexpr std::array<std::string_view, 4> kAgeNames = {"<1h", "1-4h", "4-24h", ">24h"};
+
+json quantiles(const engine::Histogram& h) {
+  const auto q = [&](double p) {
+    auto v = h.quantile(p);
+    return v ? json(*v) : json(nullptr);
+  };
+  return {{"count", h.count},
+          {"p50", q(0.5)},
+          {"p95", q(0.95)},
+          {"mean", h.count > 0 ? json(h.sum / h.count) : json(nullptr)}};
+}
+
+json rate(int64_t part, int64_t whole) {
+  return whole > 0 ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);
+}
+
+std::string label(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string seconds(int64_t ms) {
+  return fmt::format("{}", static_cast<double>(ms) / 1000.0);
+}
+
+void histogramText(std::string& out, std::string_view name, std::string_view labels,
+                   const engine::Histogram& h) {
+  int64_t cumulative = 0;
+  const std::string sep = labels.empty() ? "" : ",";
+  for (size_t i = 0; i < h.counts.size(); ++i) {
+    cumulative += h.counts[i];
+    const std::string le = i < h.bounds.size() ? seconds(h.bounds[i]) : "+Inf";
+    out += fmt::format("{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, le, cumulative);
+  }
+  out += fmt::format("{}_sum{{{}}} {}\n", name, labels, seconds(h.sum));
+  out += fmt::format("{}_count{{{}}} {}\n", name, labels, h.count);
+}
+
+}  // namespace
+
+Outcome Service::insights(const std::optional<std::string>& workflow,
+                          const std::optional<std::string>& since) const {
+  engine::InsightsQuery query;
+  query.now = engine_.clock().now();
+  query.workflow = workflow;
+  query.since = query.now - kDefaultWindowMs;
+  if (since) {
+    if (auto t = base::parseTime(*since)) {
+      query.since = *t;
+    } else {
+      auto d = runtime::parseDurationText(*since);
+      if (std::holds_alternative<std::string>(d))
+        return ApiError{ApiError::Code::kBadRequest,
+                        fmt::format("`since`: expected an RFC 3339 time "
+                                    "(\"2027-01-15T08:00:00Z\") or a duration ago (\"24h\"), "
+                                    "found \"{}\"",
+                                    *since)};
+      query.since = query.now - std::get<int64_t>(d);
+    }
+  }
+  const engine::Insights in = engine_.insights(query);
+  json workflows = json::array();
+  json backlog = json::object();
+  for (const engine::WorkflowInsights& w : in.workflows) {
+    json by_status = json::object();
+    for (const auto& [status, n] : w.by_status)
+      by_status[status] = n;
+    json ages = json::object();
+    for (size_t i = 0; i < kAgeNames.size(); ++i)
+      ages[std::string(kAgeNames[i])] = w.open_tasks_by_age[i];
+    json failed = json::object();
+    for (const auto& [kind, n] : w.failed_by_kind) {
+      failed[kind] = n;
+      backlog[kind] = backlog.value(kind, int64_t{0}) + n;
+    }
+    workflows.push_back({{"workflow", w.workflow},
+                         {"instances", std::move(by_status)},
+                         {"started", w.started},
+                         {"completed", w.completed},
+                         {"failed", w.failed},
+                         {"cancelled", w.cancelled},
+                         {"cycle_time_ms", quantiles(w.cycle)},
+                         {"tasks",
+                          {{"created", w.tasks_created},
+                           {"decided", w.tasks_decided},
+                           {"expired", w.tasks_expired},
+                           {"open_by_age", std::move(ages)}}},
+                         {"time_to_decision_ms", quantiles(w.decision)},
+                         {"escalations", w.escalations},
+                         {"escalation_rate", rate(w.escalations, w.tasks_created)},
+                         {"sla_breaches", w.sla_breaches},
+                         {"policy_refusals", w.refusals},
+                         {"failed_backlog", std::move(failed)}});
+  }
+  json connectors = json::array();
+  for (const engine::ConnectorInsights& c : in.connectors) {
+    const int64_t attempts = c.answered + c.retried + c.failed;
+    connectors.push_back({{"op", c.op},
+                          {"calls", attempts},
+                          {"failures", c.retried + c.failed},
+                          {"failed_calls", c.failed},
+                          {"failure_rate", rate(c.retried + c.failed, attempts)},
+                          {"latency_ms", quantiles(c.latency)}});
+  }
+  json series = json::array();
+  for (const engine::CyclePoint& p : in.cycle_series) {
+    series.push_back({{"hour", base::formatTime(p.hour_start)},
+                      {"completed", p.completed},
+                      {"p50_ms", p.p50 ? json(*p.p50) : json(nullptr)},
+                      {"p95_ms", p.p95 ? json(*p.p95) : json(nullptr)}});
+  }
+  return json{{"since", base::formatTime(in.since)},    {"now", base::formatTime(in.now)},
+              {"workflows", std::move(workflows)},      {"connectors", std::move(connectors)},
+              {"cycle_time_series", std::move(series)}, {"failed_backlog", std::move(backlog)}};
+}
+
+std::string Service::metricsText() const {
+  engine::InsightsQuery query;
+  query.now = engine_.clock().now();
+  query.since = INT64_MIN / 2;  // every hour ever counted: Prometheus counters never go down
+  const engine::Insights in = engine_.insights(query);
+  std::string out;
+  const auto header = [&](std::string_view name, std::string_view type, std::string_view help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  header("rflow_instances", "gauge", "Instances by workflow and current status.");
+  for (const auto& w : in.workflows)
+    for (const auto& [status, n] : w.by_status)
+      out += fmt::format("rflow_instances{{workflow=\"{}\",status=\"{}\"}} {}\n", label(w.workflow),
+                         status, n);
+  header("rflow_instances_started_total", "counter", "Instances started.");
+  for (const auto& w : in.workflows)
+    out += fmt::format("rflow_instances_started_total{{workflow=\"{}\"}} {}\n", label(w.workflow),
+                       w.started);
+  header("rflow_instances_ended_total", "counter", "Instances that ended, by how.");
+  for (const auto& w : in.workflows) {
+    for (const auto& [status, n] : {std::pair<std::string_view, int64_t>{"Completed", w.completed},
+                                    {"Failed", w.failed},
+                                    {"Cancelled", w.cancelled}})
+      out += fmt::format("rflow_instances_ended_total{{workflow=\"{}\",status=\"{}\"}} {}\n",
+                         label(w.workflow), status, n);
+  }
+  header("rflow_instance_cycle_seconds", "histogram",
+         "Time from start to completion of completed instances.");
+  for (const auto& w : in.workflows)
+    histogramText(out, "rflow_instance_cycle_seconds",
+                  fmt::format("workflow=\"{}\"", label(w.workflow)), w.cycle);
+  header("rflow_open_tasks", "gauge", "Open approvals and tasks by age.");
+  for (const auto& w : in.workflows)
+    for (size_t i = 0; i < kAgeNames.size(); ++i)
+      out += fmt::format("rflow_open_tasks{{workflow=\"{}\",age=\"{}\"}} {}\n", label(w.workflow),
+                         kAgeNames[i], w.open_tasks_by_age[i]);
+  header("rflow_tasks_created_total", "counter", "Approvals and tasks created.");
+  for (const auto& w : in.workflows)
+    out += fmt::format("rflow_tasks_created_total{{workflow=\"{}\"}} {}\n", label(w.workflow),
+                       w.tasks_created);
+  header("rflow_task_decision_seconds", "histogram",
+         "Time from a task's creation to its decision.");
+  for (const auto& w : in.workflows)
+    histogramText(out, "rflow_task_decision_seconds",
+                  fmt::format("workflow=\"{}\"", label(w.workflow)), w.decision);
+  header("rflow_escalations_total", "counter", "Escalations of open tasks.");
+  for (const auto& w : in.workflows)
+    out += fmt::format("rflow_escalations_total{{workflow=\"{}\"}} {}\n", label(w.workflow),
+                       w.escalations);
+  header("rflow_sla_breaches_total", "counter", "Instances that passed their SLA.");
+  for (const auto& w : in.workflows)
+    out += fmt::format("rflow_sla_breaches_total{{workflow=\"{}\"}} {}\n", label(w.workflow),
+                       w.sla_breaches);
+  header("rflow_policy_refusals_total", "counter", "Decisions refused by a policy.");
+  for (const auto& w : in.workflows)
+    out += fmt::format("rflow_policy_refusals_total{{workflow=\"{}\"}} {}\n", label(w.workflow),
+                       w.refusals);
+  header("rflow_failed_instances", "gauge", "Failed instances by error kind (the backlog).");
+  for (const auto& w : in.workflows)
+    for (const auto& [kind, n] : w.failed_by_kind)
+      out += fmt::format("rflow_failed_instances{{workflow=\"{}\",kind=\"{}\"}} {}\n",
+                         label(w.workflow), label(kind), n);
+  header("rflow_connector_calls_total", "counter",
+         "Connector call attempts by outcome: ok, retried (failed, tried again), failed.");
+  for (const auto& c : in.connectors) {
+    for (const auto& [outcome, n] : {std::pair<std::string_view, int64_t>{"ok", c.answered},
+                                     {"retried", c.retried},
+                                     {"failed", c.failed}})
+      out += fmt::format("rflow_connector_calls_total{{op=\"{}\",outcome=\"{}\"}} {}\n",
+                         label(c.op), outcome, n);
+  }
+  header("rflow_connector_latency_seconds", "histogram",
+         "Time from a call's commit to its result's commit, retries included.");
+  for (const auto& c : in.connectors)
+    histogramText(out, "rflow_connector_latency_seconds", fmt::format("op=\"{}\"", label(c.op)),
+                  c.latency);
+  return out;
+}
+
+}  // namespace rflow::service

@@ -1,0 +1,138 @@
+// The OpenAPI 3 document, generated from the route table so that it lists exactly the
+// routes the router serves.
+#include <fmt/format.h>
+
+#include "service/routes.h"
+
+namespace rflow::service {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> pathParams(std::string_view pattern) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while ((at = pattern.find('{', at)) != std::string_view::npos) {
+    const size_t end = pattern.find('}', at);
+    out.emplace_back(pattern.substr(at + 1, end - at - 1));
+    at = end;
+  }
+  return out;
+}
+
+std::vector<std::string> split(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    out.emplace_back(list.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string operationId(const Route& r) {
+  std::string id(r.method == "GET" ? "get" : "post");
+  bool upper = true;
+  for (char c : r.pattern) {
+    if (c == '/' || c == '{' || c == '}' || c == '.' || c == '_') {
+      upper = true;
+      continue;
+    }
+    id += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return id;
+}
+
+json errorResponse(std::string_view description) {
+  return {
+      {"description", description},
+      {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+}
+
+}  // namespace
+
+json openApiDocument(std::span<const Route> table) {
+  json paths = json::object();
+  for (const Route& r : table) {
+    json op = json::object();
+    op["summary"] = r.summary;
+    op["operationId"] = operationId(r);
+    json parameters = json::array();
+    for (const std::string& p : pathParams(r.pattern))
+      parameters.push_back(
+          {{"name", p}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
+    for (const std::string& q : split(r.query)) {
+      json schema = {{"type", q == "limit" ? "integer" : "string"}};
+      if (q == "limit") {
+        schema["minimum"] = 1;
+        schema["maximum"] = kMaxPageLimit;
+      }
+      parameters.push_back({{"name", q}, {"in", "query"}, {"required", false}, {"schema", schema}});
+    }
+    if (r.pattern == "/v1/workflows/{name}/instances")
+      parameters.push_back({{"name", "Idempotency-Key"},
+                            {"in", "header"},
+                            {"required", false},
+                            {"description",
+                             "A start with a key already used returns the "
+                             "instance that start created"},
+                            {"schema", {{"type", "string"}, {"maxLength", 200}}}});
+    if (!parameters.empty()) op["parameters"] = std::move(parameters);
+    if (r.takes_body)
+      op["requestBody"] = {{"required", false},
+                           {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+    json responses = json::object();
+    responses[std::to_string(r.status)] = {
+        {"description", "OK"},
+        {"content",
+         {{r.text ? "text/plain" : "application/json",
+           {{"schema", {{"type", r.text ? "string" : "object"}}}}}}}};
+    if (r.takes_body || !r.query.empty()) responses["400"] = errorResponse("Bad input");
+    responses["401"] = errorResponse("No valid token");
+    if (r.access == Access::kAdmin || r.pattern == "/v1/tasks/{id}/decision")
+      responses["403"] = errorResponse("The caller lacks the role or identity needed");
+    if (!pathParams(r.pattern).empty() || r.method == "POST")
+      responses["404"] = errorResponse("No such thing");
+    if (r.method == "POST") {
+      responses["409"] = errorResponse("Conflict, or refused by a policy");
+      responses["413"] = errorResponse("The body is too large");
+    }
+    responses["503"] = errorResponse("The store cannot write; nothing was done");
+    op["responses"] = std::move(responses);
+    if (r.access == Access::kMetrics) {
+      op["security"] = json::array({json::object(), {{"bearer", json::array()}}});
+    }
+    std::string method(r.method);
+    for (char& c : method)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    paths[std::string(r.pattern)][method] = std::move(op);
+  }
+  return {
+      {"openapi", "3.0.3"},
+      {"info",
+       {{"title", "rflow service"},
+        {"version", "0.2"},
+        {"description",
+         "The rflow runtime as a service (runtime.md §7). Values are wire-encoded by their "
+         "declared types (§6). Lists are paged with `limit` and `after`; the answer's `next` "
+         "is the cursor of the next page."}}},
+      {"paths", std::move(paths)},
+      {"security", json::array({{{"bearer", json::array()}}})},
+      {"components",
+       {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
+        {"schemas",
+         {{"Error",
+           {{"type", "object"},
+            {"required", {"error"}},
+            {"properties",
+             {{"error",
+               {{"type", "object"},
+                {"required", {"code", "message"}},
+                {"properties",
+                 {{"code", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}}}}}};
+}
+
+}  // namespace rflow::service

@@ -1,0 +1,140 @@
+// Matching, access checks, body parsing and rendering.
+#include "service/router.h"
+
+#include <fmt/format.h>
+
+#include "runtime/wire.h"
+
+namespace rflow::service {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+
+// The path parameters when `path` fits `pattern`.
+std::optional<Params> match(std::string_view pattern, const std::vector<std::string_view>& path) {
+  const std::vector<std::string_view> parts = segments(pattern);
+  if (parts.size() != path.size()) return std::nullopt;
+  Params params;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].front() == '{') {
+      params.emplace(std::string(parts[i].substr(1, parts[i].size() - 2)), std::string(path[i]));
+    } else if (parts[i] != path[i]) {
+      return std::nullopt;
+    }
+  }
+  return params;
+}
+
+ApiError unauthorized() {
+  return {ApiError::Code::kUnauthorized,
+          "this needs a valid token: send `Authorization: Bearer <token>` (tokens are "
+          "configured in rflow.toml's [[auth.users]], or printed at the first start)"};
+}
+
+}  // namespace
+
+HttpReply errorReply(const ApiError& error) {
+  HttpReply reply;
+  reply.status = httpStatus(error.code);
+  reply.body = errorBody(error).dump();
+  if (error.code == ApiError::Code::kUnauthorized)
+    reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return reply;
+}
+
+HttpReply Router::handle(const HttpRequest& request) const {
+  const std::vector<std::string_view> path = segments(request.path);
+  const Route* route = nullptr;
+  Params params;
+  std::string allowed;
+  for (const Route& r : routes()) {
+    auto found = match(r.pattern, path);
+    if (!found) continue;
+    if (r.method != request.method) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(r.method);
+      continue;
+    }
+    route = &r;
+    params = std::move(*found);
+    break;
+  }
+  if (route == nullptr) {
+    if (!allowed.empty()) {
+      HttpReply reply = errorReply(
+          {ApiError::Code::kMethodNotAllowed,
+           fmt::format("{} {} is not served; use {}", request.method, request.path, allowed)});
+      reply.headers.emplace_back("Allow", allowed);
+      return reply;
+    }
+    return errorReply({ApiError::Code::kNotFound,
+                       fmt::format("there is no endpoint {} {}; GET /v1/openapi.json lists them",
+                                   request.method, request.path)});
+  }
+  for (const auto& [name, value] : params) {
+    if (value.size() > limits_.max_param_bytes)
+      return errorReply({ApiError::Code::kBadRequest,
+                         fmt::format("`{}`: at most {} bytes", name, limits_.max_param_bytes)});
+  }
+
+  json body = nullptr;
+  const auto parseBody = [&]() -> std::optional<ApiError> {
+    if (!route->takes_body || request.body.empty()) return std::nullopt;
+    auto parsed = runtime::parseJson(request.body, limits_.max_body_bytes);
+    if (auto* problem = std::get_if<std::string>(&parsed))
+      return ApiError{ApiError::Code::kBadRequest, "the body: " + *problem};
+    body = std::get<json>(std::move(parsed));
+    return std::nullopt;
+  };
+  std::optional<Caller> caller;
+  const auto authorize = [&]() -> std::optional<ApiError> {
+    caller = auth_.authenticate(request.authorization);
+    if (route->access == Access::kMetrics && metrics_open_) return std::nullopt;
+    if (!caller) return unauthorized();
+    if (route->access == Access::kAdmin && !caller->isAdmin())
+      return ApiError{ApiError::Code::kForbidden,
+                      fmt::format("{} {} needs the `admin` role, which {} does not have",
+                                  route->method, route->pattern, caller->name)};
+    return std::nullopt;
+  };
+  if (route->check_body != nullptr) {
+    if (auto error = parseBody()) return errorReply(*error);
+    if (auto error = route->check_body(body)) return errorReply(*error);
+    if (auto error = authorize()) return errorReply(*error);
+  } else {
+    if (auto error = authorize()) return errorReply(*error);
+    if (auto error = parseBody()) return errorReply(*error);
+  }
+
+  Call call{caller ? &*caller : nullptr, std::move(params), request.query, body,
+            request.idempotency_key};
+  Outcome outcome = route->handler(service_, call);
+  if (auto* error = std::get_if<ApiError>(&outcome)) return errorReply(*error);
+  HttpReply reply;
+  reply.status = route->status;
+  const json& doc = std::get<json>(outcome);
+  if (route->text) {
+    reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    reply.body = doc.get<std::string>();
+  } else {
+    reply.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  return reply;
+}
+
+}  // namespace rflow::service

@@ -1,0 +1,63 @@
+// Router: matches a request against the route table (routes.h), checks access in the
+// order runtime.md §7 gives, parses the JSON body within the limits, runs the handler
+// and renders the answer or the error as JSON. It knows HTTP's vocabulary (methods,
+// statuses, headers) but not its transport: requests come as plain structs, so tests and
+// other front ends can drive it.
+//
+// Order of checks: unknown path 404; known path, other method 405; then, for most
+// routes, 401 (no valid token) and 403 (not admin) before 400 (body not JSON); for the
+// decision route the body is checked first (400 before 401), as §7 asks.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "service/auth.h"
+#include "service/routes.h"
+#include "service/service.h"
+
+namespace rflow::service {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;  // decoded, without the query
+  Params query;
+  std::string authorization;  // the Authorization header, or empty
+  std::string idempotency_key;
+  std::string body;
+};
+
+struct HttpReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+HttpReply errorReply(const ApiError& error);
+
+// Limits on what a request may carry; the transport enforces the sizes, the router the
+// JSON nesting (runtime::kMaxWireDepth).
+struct RequestLimits {
+  size_t max_body_bytes = size_t{4} << 20;  // a project of a few hundred files
+  size_t max_header_bytes = 16 << 10;       // all header names and values together
+  size_t max_headers = 64;
+  size_t max_param_bytes = 256;  // one path segment
+};
+
+class Router {
+ public:
+  Router(Service& service, const Authenticator& auth, bool metrics_open, RequestLimits limits)
+      : service_(service), auth_(auth), metrics_open_(metrics_open), limits_(limits) {}
+
+  HttpReply handle(const HttpRequest& request) const;
+
+ private:
+  Service& service_;
+  const Authenticator& auth_;
+  bool metrics_open_;
+  RequestLimits limits_;
+};
+
+}  // namespace rflow::service

@@ -1,0 +1,164 @@
+// The route table and its handlers: parameters in, a Service operation, an Outcome out.
+#include "service/routes.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "service/views.h"
+
+namespace rflow::service {
+
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::string> queryValue(const Call& call, std::string_view name) {
+  auto it = call.query.find(name);
+  if (it == call.query.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+std::variant<Page, ApiError> pageOf(const Call& call) {
+  Page page;
+  if (auto limit = queryValue(call, "limit")) {
+    size_t n = 0;
+    const auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (ec != std::errc() || end != limit->data() + limit->size() || n == 0 || n > kMaxPageLimit)
+      return ApiError{ApiError::Code::kBadRequest,
+                      fmt::format("`limit`: expected a whole number from 1 to {}, found \"{}\"",
+                                  kMaxPageLimit, *limit)};
+    page.limit = n;
+  }
+  page.after = queryValue(call, "after").value_or("");
+  return page;
+}
+
+const std::string& param(const Call& call, std::string_view name) {
+  return call.params.find(name)->second;
+}
+
+Outcome deploy(Service& s, const Call& c) {
+  return s.deploy(c.body);
+}
+Outcome workflows(Service& s, const Call&) {
+  return s.workflows();
+}
+Outcome start(Service& s, const Call& c) {
+  return s.start(*c.caller, param(c, "name"), c.body, std::string(c.idempotency_key));
+}
+Outcome listInstances(Service& s, const Call& c) {
+  auto page = pageOf(c);
+  if (auto* error = std::get_if<ApiError>(&page)) return std::move(*error);
+  InstanceQuery q;
+  q.workflow = queryValue(c, "workflow");
+  q.key = queryValue(c, "key");
+  if (auto status = queryValue(c, "status")) {
+    q.status = parseStatus(*status);
+    if (!q.status)
+      return ApiError{ApiError::Code::kBadRequest,
+                      fmt::format("`status`: expected Running, Waiting, Completed, Failed or "
+                                  "Cancelled, found \"{}\"",
+                                  *status)};
+  }
+  q.page = std::get<Page>(page);
+  return s.instances(q);
+}
+Outcome getInstance(Service& s, const Call& c) {
+  return s.instance(param(c, "id"));
+}
+Outcome history(Service& s, const Call& c) {
+  auto page = pageOf(c);
+  if (auto* error = std::get_if<ApiError>(&page)) return std::move(*error);
+  return s.history(param(c, "id"), std::get<Page>(page));
+}
+Outcome signal(Service& s, const Call& c) {
+  return s.signal(param(c, "id"), param(c, "name"), c.body);
+}
+Outcome signalByKey(Service& s, const Call& c) {
+  return s.signalByKey(param(c, "workflow"), param(c, "key"), param(c, "name"), c.body);
+}
+Outcome cancel(Service& s, const Call& c) {
+  return s.cancel(*c.caller, param(c, "id"));
+}
+Outcome event(Service& s, const Call& c) {
+  return s.event(param(c, "name"), c.body);
+}
+Outcome listTasks(Service& s, const Call& c) {
+  auto page = pageOf(c);
+  if (auto* error = std::get_if<ApiError>(&page)) return std::move(*error);
+  TaskQuery q;
+  q.role = queryValue(c, "role");
+  q.assignee = queryValue(c, "assignee");
+  q.status = queryValue(c, "status").value_or("open");
+  q.page = std::get<Page>(page);
+  return s.tasks(q);
+}
+Outcome getTask(Service& s, const Call& c) {
+  return s.task(param(c, "id"));
+}
+std::optional<ApiError> checkDecision(const json& body) {
+  auto decision = parseDecision(body);
+  if (auto* error = std::get_if<ApiError>(&decision)) return std::move(*error);
+  return std::nullopt;
+}
+Outcome decide(Service& s, const Call& c) {
+  // The body was parsed before the token was checked (§7's order); its shape too.
+  auto decision = parseDecision(c.body);
+  if (auto* error = std::get_if<ApiError>(&decision)) return std::move(*error);
+  return s.decide(*c.caller, param(c, "id"), std::get<DecisionBody>(decision));
+}
+Outcome insights(Service& s, const Call& c) {
+  return s.insights(queryValue(c, "workflow"), queryValue(c, "since"));
+}
+Outcome metrics(Service& s, const Call&) {
+  return json(s.metricsText());
+}
+Outcome openApi(Service&, const Call&) {
+  return openApiDocument(routes());
+}
+
+constexpr Access kToken = Access::kToken;
+constexpr Access kAdmin = Access::kAdmin;
+
+const Route kRoutes[] = {
+    {"POST", "/v1/deployments", kAdmin, 201, true, nullptr, false, "",
+     "Compile and deploy a project: {\"files\": {\"path\": \"source\"}}", deploy},
+    {"GET", "/v1/workflows", kToken, 200, false, nullptr, false, "",
+     "The deployed workflows with their versions and parameter types", workflows},
+    {"POST", "/v1/workflows/{name}/instances", kToken, 201, true, nullptr, false, "",
+     "Start an instance; the body is the argument object. Honours Idempotency-Key", start},
+    {"GET", "/v1/instances", kToken, 200, false, nullptr, false, "workflow,status,key,limit,after",
+     "List instances, paged", listInstances},
+    {"GET", "/v1/instances/{id}", kToken, 200, false, nullptr, false, "",
+     "An instance: state, current waits, result or error", getInstance},
+    {"GET", "/v1/instances/{id}/history", kToken, 200, false, nullptr, false, "limit,after",
+     "An instance's audit trail, paged by seq", history},
+    {"POST", "/v1/instances/{id}/signals/{name}", kToken, 200, true, nullptr, false, "",
+     "Deliver a signal; the body is the signal's fields", signal},
+    {"POST", "/v1/instances/{id}/cancel", kAdmin, 200, false, nullptr, false, "",
+     "Cancel a live instance", cancel},
+    {"POST", "/v1/keys/{workflow}/{key}/signals/{name}", kToken, 200, true, nullptr, false, "",
+     "Deliver a signal to the live instance with a business key", signalByKey},
+    {"POST", "/v1/events/{name}", kToken, 201, true, nullptr, false, "",
+     "Post an event: starts the workflows bound by `on event`", event},
+    {"GET", "/v1/tasks", kToken, 200, false, nullptr, false, "role,assignee,status,limit,after",
+     "The task inbox, paged", listTasks},
+    {"GET", "/v1/tasks/{id}", kToken, 200, false, nullptr, false, "", "One approval or task",
+     getTask},
+    {"POST", "/v1/tasks/{id}/decision", kToken, 200, true, checkDecision, false, "",
+     "Decide: {\"approve\": true, \"comment\": \"…\"} or {\"form\": {…}}", decide},
+    {"GET", "/v1/insights", kToken, 200, false, nullptr, false, "workflow,since",
+     "Process intelligence from the engine's aggregates", insights},
+    {"GET", "/v1/openapi.json", kToken, 200, false, nullptr, false, "", "This document", openApi},
+    {"GET", "/metrics", Access::kMetrics, 200, false, nullptr, true, "",
+     "Prometheus metrics (text format 0.0.4)", metrics},
+};
+
+}  // namespace
+
+std::span<const Route> routes() {
+  return kRoutes;
+}
+
+}  // namespace rflow::service

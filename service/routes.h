@@ -1,0 +1,63 @@
+// The route table: every endpoint of runtime.md §7 in ONE list that the router matches
+// and the OpenAPI document describes, so the two cannot drift apart (a test checks it).
+//
+// A route is a method, a path pattern with `{param}` segments, who may call it, whether
+// it reads a JSON body, and a plain function that turns a Call into a Service operation.
+// Handlers only translate (path and query parameters in, Outcome out); the meaning lives
+// in the Service.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "service/api_error.h"
+#include "service/auth.h"
+#include "service/service.h"
+
+namespace rflow::service {
+
+enum class Access : uint8_t {
+  kToken,    // any valid token
+  kAdmin,    // a token whose user has the `admin` role
+  kMetrics,  // a valid token, or nobody's when [service] metrics_open = true
+};
+
+using Params = std::map<std::string, std::string, std::less<>>;
+
+// What a handler gets: the caller (null only on an open /metrics), the path parameters,
+// the query, the parsed body (null when the route takes none or none was sent) and the
+// Idempotency-Key header.
+struct Call {
+  const Caller* caller = nullptr;
+  Params params;
+  const Params& query;
+  const nlohmann::json& body;
+  std::string_view idempotency_key;
+};
+
+using Handler = Outcome (*)(Service& service, const Call& call);
+
+struct Route {
+  std::string_view method;   // "GET" or "POST"
+  std::string_view pattern;  // "/v1/instances/{id}/signals/{name}"
+  Access access;
+  int status;  // on success: 200, or 201 when something was created
+  bool takes_body;
+  // When set, the body is parsed and checked for shape BEFORE the token (decisions: a
+  // malformed body is 400 before a missing token is 401, runtime.md §7).
+  std::optional<ApiError> (*check_body)(const nlohmann::json& body);
+  bool text;               // the Outcome is a JSON string sent as text/plain (Prometheus)
+  std::string_view query;  // its query parameters, comma-separated (for OpenAPI)
+  std::string_view summary;
+  Handler handler;
+};
+
+std::span<const Route> routes();
+
+// The OpenAPI 3 document for `table` (openapi.cpp).
+nlohmann::json openApiDocument(std::span<const Route> table);
+
+}  // namespace rflow::service

@@ -1,0 +1,194 @@
+// Assembling and stopping the service.
+#include "service/serve.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "bytecode/write.h"
+#include "diagnostics/render.h"
+#include "driver/build.h"
+#include "runtime/config.h"
+#include "runtime/connector.h"
+#include "runtime/connector_calls.h"
+#include "service/http_server.h"
+#include "service/scheduler.h"
+#include "service/service.h"
+
+namespace rflow::service {
+
+namespace fs = std::filesystem;
+
+struct Server::Parts {
+  runtime::Config config;
+  std::unique_ptr<runtime::ConnectorSet> connectors;
+  std::unique_ptr<store::Store> store;
+  engine::SystemClock system_clock;
+  std::unique_ptr<runtime::ConnectorCalls> calls;
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<Service> service;
+  std::unique_ptr<Router> router;
+  std::unique_ptr<HttpServer> http;
+  std::unique_ptr<Scheduler> scheduler;
+};
+
+Server::Server() : parts_(std::make_unique<Parts>()) {}
+
+Server::~Server() {
+  stop();
+}
+
+void Server::stop() {
+  if (!parts_) return;
+  if (parts_->http) parts_->http->stop();
+  if (parts_->scheduler) parts_->scheduler->stop();
+  if (parts_->engine) parts_->engine->stopWorkers();
+  parts_->calls.reset();
+  parts_->http.reset();
+  parts_->router.reset();
+  parts_->service.reset();
+  parts_->scheduler.reset();
+  parts_->engine.reset();
+  parts_->store.reset();
+  parts_.reset();
+  engine_ = nullptr;
+}
+
+std::variant<std::pair<std::string, uint16_t>, std::string> parseListen(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return fmt::format("--listen {}: expected host:port, like 127.0.0.1:8080", text);
+  std::string host(text.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string_view port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9' || port > 65535)
+      return fmt::format("--listen {}: the port must be a number from 0 to 65535", text);
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port_text.empty() || port > 65535)
+    return fmt::format("--listen {}: the port must be a number from 0 to 65535", text);
+  return std::pair<std::string, uint16_t>{host, static_cast<uint16_t>(port)};
+}
+
+std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptions& options) {
+  const auto print = options.print ? options.print : [](const std::string& line) {
+    std::cout << line << std::endl;
+  };
+  auto server = std::unique_ptr<Server>(new Server());
+  Parts& p = *server->parts_;
+
+  // The project.
+  const std::vector<std::string> paths{options.path};
+  compiler::BuildResult built = compiler::buildPaths(paths);
+  if (!built.module) {
+    std::string text = fmt::format("{} does not build, so nothing was served:", options.path);
+    for (const auto& d : built.check.diagnostics) {
+      if (d.severity == diagnostics::Severity::kError)
+        text += "\n" + diagnostics::renderText(d, built.check.sources);
+    }
+    return text;
+  }
+  const fs::path project(options.path);
+  std::error_code ec;
+  const fs::path project_dir = fs::is_directory(project, ec) ? project : project.parent_path();
+
+  // rflow.toml and the connectors.
+  fs::path config_path = options.config;
+  const bool required = !config_path.empty();
+  if (config_path.empty()) config_path = project_dir / "rflow.toml";
+  auto loaded = runtime::Config::load(config_path, required);
+  if (auto* errors = std::get_if<runtime::ConfigErrors>(&loaded)) return runtime::describe(*errors);
+  p.config = std::get<runtime::Config>(std::move(loaded));
+  auto made = runtime::ConnectorSet::fromConfig(p.config);
+  if (auto* problems = std::get_if<std::vector<std::string>>(&made)) {
+    std::string text = "the connectors cannot be set up:";
+    for (const auto& problem : *problems)
+      text += "\n  " + problem;
+    return text;
+  }
+  p.connectors =
+      std::make_unique<runtime::ConnectorSet>(std::get<runtime::ConnectorSet>(std::move(made)));
+  if (auto problems = p.connectors->checkModule(*built.module); !problems.empty()) {
+    std::string text = "the project and its connectors do not match:";
+    for (const auto& problem : problems)
+      text += "\n  " + problem;
+    return text;
+  }
+  if (auto errors = runtime::checkUserRoles(p.config, *built.module); !errors.empty())
+    return runtime::describe(errors);
+
+  // The store.
+  server->data_ = options.data.empty() ? (project_dir / ".rflow-data").string() : options.data;
+  fs::create_directories(server->data_, ec);
+  if (ec)
+    return fmt::format("cannot create the data directory {}: {}", server->data_, ec.message());
+  auto opened = store::Store::open(
+      server->data_, {.durability = p.config.engine.durability == runtime::Durability::kSync
+                                        ? store::Durability::kSync
+                                        : store::Durability::kAsync,
+                      .in_memory = false,
+                      .env = {}});
+  if (auto* problem = std::get_if<std::string>(&opened)) return *problem;
+  p.store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+
+  // The engine: deploy the project, then carry on what the last process left.
+  const engine::Clock& clock = options.clock ? *options.clock : p.system_clock;
+  p.calls = std::make_unique<runtime::ConnectorCalls>(*p.connectors,
+                                                      std::max<size_t>(4, p.config.engine.workers));
+  p.engine = std::make_unique<engine::Engine>(*p.store, clock, *p.calls);
+  server->engine_ = p.engine.get();
+  auto deployed = p.engine->deploy(bytecode::writeModule(*built.module));
+  if (auto* error = std::get_if<engine::EngineError>(&deployed))
+    return "the project cannot be deployed: " + error->message;
+  p.engine->recover();
+
+  // Who may call.
+  p.auth = std::make_unique<Authenticator>(Authenticator::fromConfig(p.config));
+  if (p.auth->empty()) {
+    auto admin = ensureAdminToken(server->data_);
+    if (auto* problem = std::get_if<std::string>(&admin)) return *problem;
+    AdminBootstrap& boot = std::get<AdminBootstrap>(admin);
+    if (boot.new_token) {
+      print(fmt::format(
+          "rflow serve: rflow.toml configures no users, so an admin token was made. It is shown "
+          "only now; its SHA-256 is kept in {}:\n\n    {}\n",
+          boot.file.string(), *boot.new_token));
+    }
+    p.auth->add(std::move(boot.user));
+  }
+
+  // The API.
+  std::string listen = options.listen.empty() ? p.config.service.listen : options.listen;
+  auto address = parseListen(listen);
+  if (auto* problem = std::get_if<std::string>(&address)) return *problem;
+  const auto& [host, port] = std::get<std::pair<std::string, uint16_t>>(address);
+  p.service = std::make_unique<Service>(*p.engine, *p.connectors, p.config);
+  p.router =
+      std::make_unique<Router>(*p.service, *p.auth, p.config.service.metrics_open, options.limits);
+  p.http = std::make_unique<HttpServer>(*p.router, options.limits);
+  auto bound = p.http->bind(host, port);
+  if (auto* problem = std::get_if<std::string>(&bound)) return *problem;
+  server->port_ = std::get<int>(bound);
+  const bool v6 = host.find(':') != std::string::npos;
+  server->url_ = fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", server->port_);
+
+  p.engine->startWorkers(std::max<uint32_t>(1, p.config.engine.workers));
+  p.scheduler = std::make_unique<Scheduler>(
+      *p.engine, SchedulerOptions{options.poll_ms, [print](const std::string& line) {
+                                    print("rflow serve: " + line);
+                                  }});
+  p.scheduler->start();
+  p.http->start();
+  print(fmt::format("rflow serve: {} workflows of version {} at {}/v1 (data in {})",
+                    built.module->workflows.size(), std::get<std::string>(deployed).substr(0, 12),
+                    server->url_, server->data_));
+  return server;
+}
+
+}  // namespace rflow::service

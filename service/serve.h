@@ -1,0 +1,68 @@
+// Serve: `rflow serve` assembled (runtime.md §2, §7) — the project built and deployed,
+// rflow.toml's connectors and users, the store in the data directory, the engine with
+// its workers, the scheduler (timers and cron triggers) and the HTTP server. The CLI and
+// the tests both start the service through Server::open, so what is tested is what runs.
+//
+// Data directory: --data, else `.rflow-data` inside the project directory (inside the
+// directory holding the file, when PATH is one .rflow file). It holds the RocksDB
+// database and, when rflow.toml configures no users, admin-token.sha256.
+//
+// Shutdown order matters and is fixed in stop(): stop taking requests, stop the
+// scheduler, stop the engine's workers, drain the connector pool (its answers go to the
+// engine, which must still exist), then close the engine and the store.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "engine/engine.h"
+#include "service/router.h"
+
+namespace rflow::service {
+
+struct ServeOptions {
+  std::string path = ".";  // the project: a directory or one .rflow file
+  std::string data;        // default: <project>/.rflow-data
+  std::string listen;      // "host:port"; default: [service] listen of rflow.toml
+  std::string config;      // default: <project>/rflow.toml if it exists
+  // Tests: a clock to use instead of the system's, and a shorter scheduler poll.
+  const engine::Clock* clock = nullptr;
+  int64_t poll_ms = 200;
+  RequestLimits limits;
+  // Where the URL, the first-start admin token and scheduler notes go (default stdout).
+  std::function<void(const std::string&)> print;
+};
+
+// "127.0.0.1:8080", "[::1]:0", "localhost:9000" -> host and port, or why not.
+std::variant<std::pair<std::string, uint16_t>, std::string> parseListen(std::string_view text);
+
+class Server {
+ public:
+  // Builds, deploys, opens, recovers and starts serving. The error says what is wrong
+  // and what to do (diagnostics of the project, the config file's problems, a data
+  // directory in use, an address that cannot be bound).
+  static std::variant<std::unique_ptr<Server>, std::string> open(const ServeOptions& options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const { return port_; }
+  const std::string& url() const { return url_; }
+  const std::string& dataDirectory() const { return data_; }
+  engine::Engine& engine() { return *engine_; }
+  void stop();
+
+ private:
+  struct Parts;
+  Server();
+  std::unique_ptr<Parts> parts_;
+  engine::Engine* engine_ = nullptr;
+  int port_ = 0;
+  std::string url_;
+  std::string data_;
+};
+
+}  // namespace rflow::service

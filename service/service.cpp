@@ -1,0 +1,300 @@
+// The Service's operations on instances, signals, events, tasks and decisions.
+#include "service/service.h"
+
+#include <fmt/format.h>
+
+#include "runtime/wire.h"
+#include "service/views.h"
+#include "vm/print.h"
+
+namespace rflow::service {
+
+using nlohmann::json;
+
+namespace {
+
+ApiError badRequest(std::string message) {
+  return {ApiError::Code::kBadRequest, std::move(message)};
+}
+ApiError notFound(std::string message) {
+  return {ApiError::Code::kNotFound, std::move(message)};
+}
+
+// A workflow of `m` by qualified or declared name.
+std::variant<uint32_t, ApiError> findWorkflow(const bytecode::Module& m, std::string_view name) {
+  std::vector<uint32_t> matches;
+  std::string names;
+  for (uint32_t i = 0; i < m.workflows.size(); ++i) {
+    const std::string& full = m.strings[m.workflows[i].name];
+    if (full == name) return i;
+    if (vm::declaredName(full) == name) matches.push_back(i);
+    names += (names.empty() ? "" : ", ") + std::string(vm::declaredName(full));
+  }
+  if (matches.size() == 1) return matches[0];
+  if (matches.empty())
+    return notFound(fmt::format("there is no workflow `{}`; deployed: {}", name,
+                                names.empty() ? "none" : names));
+  return badRequest(fmt::format("`{}` names several workflows; use the qualified name", name));
+}
+
+// A missing body means "no arguments".
+const json& objectOrEmpty(const json& body) {
+  static const json kEmpty = json::object();
+  return body.is_null() ? kEmpty : body;
+}
+
+}  // namespace
+
+Service::Service(engine::Engine& engine, const runtime::ConnectorSet& connectors,
+                 const runtime::Config& config)
+    : engine_(engine), connectors_(connectors), config_(config) {}
+
+std::variant<DecisionBody, ApiError> parseDecision(const json& body) {
+  if (!body.is_object())
+    return badRequest(
+        "the decision must be a JSON object: {\"approve\": true, \"comment\": \"…\"} or "
+        "{\"form\": {…}}");
+  DecisionBody out;
+  const bool has_approve = body.contains("approve");
+  const bool has_form = body.contains("form");
+  if (has_approve == has_form)
+    return badRequest(
+        "give exactly one of `approve` (true or false, for an approval) and `form` (an object, "
+        "for a task)");
+  for (const auto& [key, value] : body.items()) {
+    if (key != "approve" && key != "form" && key != "comment")
+      return badRequest(
+          fmt::format("`{}`: unknown member; a decision has `approve` or `form`, "
+                      "and `comment`",
+                      key));
+  }
+  if (has_approve) {
+    if (!body["approve"].is_boolean())
+      return badRequest("`approve`: expected true or false, found " + body["approve"].dump());
+    out.kind = body["approve"].get<bool>() ? engine::Decision::Kind::kApprove
+                                           : engine::Decision::Kind::kReject;
+  } else {
+    if (!body["form"].is_object())
+      return badRequest("`form`: expected an object of the form's fields, found " +
+                        body["form"].dump());
+    out.kind = engine::Decision::Kind::kComplete;
+    out.form = body["form"];
+  }
+  if (body.contains("comment")) {
+    if (!body["comment"].is_string())
+      return badRequest("`comment`: expected a string, found " + body["comment"].dump());
+    out.comment = body["comment"].get<std::string>();
+    if (out.comment.size() > 10'000) return badRequest("`comment`: at most 10000 bytes, please");
+  }
+  return out;
+}
+
+Outcome Service::start(const Caller& caller, std::string_view workflow, const json& args,
+                       const std::string& request_id) {
+  (void)caller;
+  const auto program = engine_.currentProgram();
+  if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
+  const bytecode::Module& m = program->module();
+  auto found = findWorkflow(m, workflow);
+  if (auto* error = std::get_if<ApiError>(&found)) return std::move(*error);
+  const bytecode::Workflow& w = m.workflows[std::get<uint32_t>(found)];
+  auto decoded = runtime::decodeArguments(objectOrEmpty(args), w.params, m);
+  if (auto* error = std::get_if<runtime::WireError>(&decoded)) return badRequest(error->text());
+  auto started =
+      engine_.start(m.strings[w.name], std::get<std::vector<vm::Value>>(std::move(decoded)),
+                    {.spawn = false, .request_id = request_id});
+  if (auto* error = std::get_if<engine::EngineError>(&started)) return fromEngine(*error);
+  return instanceJson(std::get<engine::InstanceView>(started));
+}
+
+Outcome Service::instances(const InstanceQuery& query) const {
+  engine::InstanceFilter filter;
+  filter.workflow = query.workflow;
+  filter.status = query.status;
+  filter.key = query.key;
+  filter.limit = query.page.limit + 1;
+  filter.after = query.page.after;
+  std::vector<engine::InstanceView> found = engine_.instances(filter);
+  json next = nullptr;
+  if (found.size() > query.page.limit) {
+    found.resize(query.page.limit);
+    next = found.back().id;
+  }
+  json items = json::array();
+  for (const engine::InstanceView& v : found)
+    items.push_back(instanceJson(v));
+  return json{{"items", std::move(items)}, {"next", std::move(next)}};
+}
+
+Outcome Service::instance(std::string_view id) const {
+  auto v = engine_.instance(id);
+  if (!v) return notFound(fmt::format("there is no instance {}", id));
+  return instanceJson(*v);
+}
+
+Outcome Service::history(std::string_view id, const Page& page) const {
+  if (!engine_.instance(id)) return notFound(fmt::format("there is no instance {}", id));
+  uint64_t after = 0;
+  if (!page.after.empty()) {
+    try {
+      size_t used = 0;
+      after = std::stoull(page.after, &used);
+      if (used != page.after.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      return badRequest(fmt::format(
+          "`after`: expected the `seq` of the last entry of the previous page, found \"{}\"",
+          page.after));
+    }
+  }
+  json items = json::array();
+  json next = nullptr;
+  for (const engine::AuditEntry& e : engine_.history(id)) {
+    if (e.seq <= after) continue;
+    if (items.size() == page.limit) {
+      next = std::to_string(items.back()["seq"].get<uint64_t>());
+      break;
+    }
+    items.push_back(auditJson(e));
+  }
+  return json{{"instance", id}, {"items", std::move(items)}, {"next", std::move(next)}};
+}
+
+Outcome Service::signal(std::string_view id, std::string_view name, const json& body) {
+  auto v = engine_.instance(id);
+  if (!v) return notFound(fmt::format("there is no instance {}", id));
+  if (!v->program)
+    return ApiError{ApiError::Code::kUnavailable, "the instance's module is missing"};
+  const bytecode::Module& m = v->program->module();
+  std::optional<bytecode::TypeId> type;
+  for (uint32_t i = 0; i < m.records.size(); ++i) {
+    if (m.records[i].kind != bytecode::RecordKind::kSignal) continue;
+    const std::string& full = m.strings[m.records[i].name];
+    if (full == name || vm::declaredName(full) == name) type = v->program->recordType(i);
+  }
+  if (!type) return notFound(fmt::format("the version {} runs on has no signal `{}`", id, name));
+  auto value = runtime::decode(objectOrEmpty(body), *type, m);
+  if (auto* error = std::get_if<runtime::WireError>(&value)) return badRequest(error->text());
+  if (auto error = engine_.signal(id, name, std::get<vm::Value>(std::move(value))))
+    return fromEngine(*error);
+  return instance(id);
+}
+
+Outcome Service::signalByKey(std::string_view workflow, std::string_view key, std::string_view name,
+                             const json& body) {
+  auto id = engine_.instanceForKey(workflow, key);
+  if (!id)
+    return notFound(fmt::format("no live instance of `{}` has the key \"{}\"", workflow, key));
+  return signal(*id, name, body);
+}
+
+Outcome Service::cancel(const Caller& caller, std::string_view id) {
+  if (auto error = engine_.cancel(id, caller.name)) return fromEngine(*error);
+  return instance(id);
+}
+
+Outcome Service::event(std::string_view name, const json& body) {
+  const auto program = engine_.currentProgram();
+  if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
+  const bytecode::Module& m = program->module();
+  const bytecode::Trigger* trigger = nullptr;
+  for (const bytecode::Trigger& t : m.triggers) {
+    if (t.kind == bytecode::TriggerKind::kEvent && m.strings[t.source] == name) trigger = &t;
+  }
+  if (trigger == nullptr) return notFound(fmt::format("no workflow starts on event `{}`", name));
+  auto decoded = runtime::decodeArguments(objectOrEmpty(body), trigger->params, m);
+  if (auto* error = std::get_if<runtime::WireError>(&decoded)) return badRequest(error->text());
+  auto started = engine_.event(name, std::get<std::vector<vm::Value>>(std::move(decoded)));
+  if (auto* error = std::get_if<engine::EngineError>(&started)) return fromEngine(*error);
+  return json{{"event", name}, {"started", std::get<std::vector<std::string>>(started)}};
+}
+
+Outcome Service::tasks(const TaskQuery& query) const {
+  static constexpr std::array<std::string_view, 8> kStatuses = {
+      "open", "all", "approved", "rejected", "expired", "completed", "cancelled"};
+  if (std::find(kStatuses.begin(), kStatuses.end(), query.status) == kStatuses.end())
+    return badRequest(fmt::format(
+        "`status`: expected open, all, approved, rejected, expired, completed or cancelled, "
+        "found \"{}\"",
+        query.status));
+  engine::TaskFilter filter;
+  filter.role = query.role;
+  filter.assignee = query.assignee;
+  filter.open_only = query.status == "open";
+  filter.limit = query.page.limit + 1;
+  filter.after = query.page.after;
+  const bool post_filter = query.status != "open" && query.status != "all";
+  if (post_filter && (query.role || query.assignee))
+    return badRequest(
+        "`role` and `assignee` find open tasks (the inbox); leave them out to list tasks by "
+        "another status");
+  std::vector<engine::TaskView> found;
+  for (;;) {
+    std::vector<engine::TaskView> batch = engine_.tasks(filter);
+    const bool last = batch.size() < filter.limit;
+    for (engine::TaskView& t : batch) {
+      if (!post_filter || engine::taskStatusName(t.record.status) == query.status)
+        found.push_back(std::move(t));
+    }
+    if (last || found.size() > query.page.limit || batch.empty()) break;
+    filter.after = batch.back().record.id;
+  }
+  json next = nullptr;
+  if (found.size() > query.page.limit) {
+    found.resize(query.page.limit);
+    next = found.back().record.id;
+  }
+  json items = json::array();
+  for (const engine::TaskView& t : found)
+    items.push_back(taskJson(t));
+  return json{{"items", std::move(items)}, {"next", std::move(next)}};
+}
+
+Outcome Service::task(std::string_view id) const {
+  auto t = engine_.task(id);
+  if (!t) return notFound(fmt::format("there is no task {}", id));
+  return taskJson(*t);
+}
+
+Outcome Service::decide(const Caller& caller, std::string_view id, const DecisionBody& body) {
+  auto t = engine_.task(id);
+  if (!t) return notFound(fmt::format("there is no task {}", id));
+  const engine::Assignee& a = t->record.assignee;
+  const bool allowed = a.is_role ? caller.holdsRole(a.name) : caller.name == a.name;
+  if (!allowed)
+    return ApiError{ApiError::Code::kForbidden,
+                    fmt::format("{} is assigned to {} {}; {} is not {}", t->record.id,
+                                a.is_role ? "role" : "user", a.name, caller.name,
+                                a.is_role ? "in that role" : "that user")};
+  engine::Decision decision;
+  decision.task = t->record.id;
+  decision.kind = body.kind;
+  decision.user = caller.name;
+  decision.comment = body.comment;
+  if (body.kind == engine::Decision::Kind::kComplete && t->program && !t->record.approval) {
+    const bytecode::Module& m = t->program->module();
+    const bytecode::Type& form_type = m.types[t->record.form_type];
+    const bytecode::Record& record = m.records[form_type.decl];
+    for (const auto& [name, value] : body.form.items()) {
+      const auto field =
+          std::find_if(record.fields.begin(), record.fields.end(),
+                       [&](const bytecode::Field& f) { return m.strings[f.name] == name; });
+      if (field == record.fields.end() || name == "completed_by")
+        return badRequest(fmt::format("`form.{}`: the form of {} has no such field", name, id));
+      auto decoded = runtime::decode(value, field->type, m);
+      if (auto* error = std::get_if<runtime::WireError>(&decoded)) {
+        const std::string path = error->path.empty()     ? name
+                                 : error->path[0] == '[' ? name + error->path
+                                                         : name + "." + error->path;
+        return badRequest(fmt::format("`form.{}`: {}", path, error->message));
+      }
+      decision.form.emplace_back(name, std::get<vm::Value>(std::move(decoded)));
+    }
+  }
+  if (auto error = engine_.decide(decision)) return fromEngine(*error);
+  json out = json::object();
+  if (auto after = engine_.task(id)) out["task"] = taskJson(*after);
+  if (auto v = engine_.instance(t->record.instance)) out["instance"] = instanceJson(*v);
+  return out;
+}
+
+}  // namespace rflow::service

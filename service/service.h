@@ -1,0 +1,96 @@
+// Service: the protocol-neutral layer of `rflow serve` (runtime.md §7), over one Engine.
+// Each operation takes what a request means (who asks, which ids, the decoded query, the
+// JSON body) and answers a JSON document or an ApiError; nothing here knows HTTP, and the
+// router (router.h) is the only caller. Like clangd's ClangdServer, it could be embedded
+// behind another transport.
+//
+// Invariants:
+//   - Bodies are decoded against the DECLARED types of the version concerned (the
+//     current one for starts and events, the instance's own for signals), so errors name
+//     the field (`amount.currency`: …) and nothing ill-typed reaches the engine.
+//   - A deployment is all or nothing: a project with errors, or whose connectors are not
+//     configured, stores nothing and changes no version.
+//   - Access to roles and users is checked here where it depends on the data (the
+//     assignee of a task); the router checks what depends on the route alone.
+//   - Thread-safe: every operation may run on any HTTP worker thread at once (the engine
+//     is thread-safe; the Service keeps no mutable state besides the engine).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/engine.h"
+#include "runtime/config.h"
+#include "runtime/connector.h"
+#include "service/api_error.h"
+#include "service/auth.h"
+
+namespace rflow::service {
+
+// Paging: at most `limit` items after the cursor `after` (the last id of the previous
+// page); the answer's "next" is the cursor for the following page, or null at the end.
+struct Page {
+  size_t limit = 50;
+  std::string after;
+};
+inline constexpr size_t kMaxPageLimit = 500;
+
+struct InstanceQuery {
+  std::optional<std::string> workflow;
+  std::optional<engine::Status> status;
+  std::optional<std::string> key;
+  Page page;
+};
+
+struct TaskQuery {
+  std::optional<std::string> role;
+  std::optional<std::string> assignee;
+  std::string status = "open";  // a task status name, or "all"
+  Page page;
+};
+
+// A decision body, already checked for shape (400s before 401, runtime.md §7).
+struct DecisionBody {
+  engine::Decision::Kind kind = engine::Decision::Kind::kApprove;
+  std::string comment;
+  nlohmann::json form;  // kComplete: an object of the form's fields
+};
+// `body` as a decision, or why it is malformed.
+std::variant<DecisionBody, ApiError> parseDecision(const nlohmann::json& body);
+
+class Service {
+ public:
+  Service(engine::Engine& engine, const runtime::ConnectorSet& connectors,
+          const runtime::Config& config);
+
+  Outcome deploy(const nlohmann::json& body);
+  Outcome workflows() const;
+  Outcome start(const Caller& caller, std::string_view workflow, const nlohmann::json& args,
+                const std::string& request_id);
+  Outcome instances(const InstanceQuery& query) const;
+  Outcome instance(std::string_view id) const;
+  Outcome history(std::string_view id, const Page& page) const;
+  Outcome signal(std::string_view id, std::string_view name, const nlohmann::json& body);
+  Outcome signalByKey(std::string_view workflow, std::string_view key, std::string_view name,
+                      const nlohmann::json& body);
+  Outcome cancel(const Caller& caller, std::string_view id);
+  Outcome event(std::string_view name, const nlohmann::json& body);
+  Outcome tasks(const TaskQuery& query) const;
+  Outcome task(std::string_view id) const;
+  // 404 no such task, 403 neither the role nor the user, 409 refused or not open.
+  Outcome decide(const Caller& caller, std::string_view task, const DecisionBody& decision);
+  // `since`: RFC 3339 time or a duration ago ("24h"); default: the last 7 days.
+  Outcome insights(const std::optional<std::string>& workflow,
+                   const std::optional<std::string>& since) const;
+  // Prometheus text exposition format 0.0.4.
+  std::string metricsText() const;
+
+ private:
+  engine::Engine& engine_;
+  const runtime::ConnectorSet& connectors_;
+  const runtime::Config& config_;
+};
+
+}  // namespace rflow::service

@@ -1,0 +1,102 @@
+// Deployments and the list of deployed workflows. A deployment compiles sources held in
+// memory (the paths in the body are labels in diagnostics, never opened), checks the
+// module against the configured connectors, and only then stores it.
+#include <fmt/format.h>
+
+#include "bytecode/write.h"
+#include "diagnostics/render.h"
+#include "driver/build.h"
+#include "service/service.h"
+#include "service/views.h"
+
+namespace rflow::service {
+
+using nlohmann::json;
+
+namespace {
+
+// A path as a label: short, printable, relative, and free of `..` so that diagnostics
+// cannot be made to look like they come from elsewhere.
+std::optional<std::string> pathProblem(const std::string& path) {
+  if (path.empty()) return "a file path is empty";
+  if (path.size() > 512) return "a file path is longer than 512 bytes";
+  for (unsigned char c : path) {
+    if (c < 0x20 || c == 0x7f) return "a file path contains a control character";
+  }
+  if (path.front() == '/' || path.find("..") != std::string::npos)
+    return fmt::format("`{}`: use a relative path without `..` (it only labels diagnostics)", path);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Outcome Service::deploy(const json& body) {
+  if (!body.is_object() || !body.contains("files") || !body["files"].is_object())
+    return ApiError{ApiError::Code::kBadRequest,
+                    "the body must be {\"files\": {\"path.rflow\": \"source text\", …}}"};
+  for (const auto& [key, value] : body.items()) {
+    if (key != "files")
+      return ApiError{ApiError::Code::kBadRequest,
+                      fmt::format("`{}`: unknown member; a deployment has only `files`", key)};
+  }
+  const json& files = body["files"];
+  if (files.empty())
+    return ApiError{ApiError::Code::kBadRequest, "`files`: give at least one .rflow file"};
+  if (files.size() > source::kMaxProjectFiles)
+    return ApiError{ApiError::Code::kBadRequest,
+                    fmt::format("`files`: at most {} files", source::kMaxProjectFiles)};
+  source::SourceSet sources;
+  for (const auto& [path, text] : files.items()) {
+    if (auto problem = pathProblem(path))
+      return ApiError{ApiError::Code::kBadRequest, "`files`: " + *problem};
+    if (!text.is_string())
+      return ApiError{ApiError::Code::kBadRequest,
+                      fmt::format("`files.{}`: expected the source text as a string", path)};
+    sources.add(path, text.get<std::string>());
+  }
+  compiler::BuildResult built = compiler::buildSources(sources);
+  // toJson gives {"diagnostics": […], "errors": n, "warnings": n}; the API lists them.
+  json diagnostics =
+      diagnostics::toJson(built.check.diagnostics, built.check.sources)["diagnostics"];
+  if (!built.module) {
+    size_t errors = 0;
+    for (const auto& d : built.check.diagnostics)
+      errors += d.severity == diagnostics::Severity::kError ? 1 : 0;
+    return ApiError{ApiError::Code::kBadRequest,
+                    fmt::format("the project has {} error{}; nothing was deployed", errors,
+                                errors == 1 ? "" : "s"),
+                    json{{"diagnostics", std::move(diagnostics)}}};
+  }
+  if (auto problems = connectors_.checkModule(*built.module); !problems.empty()) {
+    std::string text;
+    for (const std::string& p : problems)
+      text += (text.empty() ? "" : "; ") + p;
+    return ApiError{ApiError::Code::kBadRequest,
+                    "the project and the service's connectors do not match, so nothing was "
+                    "deployed: " +
+                        text,
+                    json{{"diagnostics", std::move(diagnostics)}}};
+  }
+  auto deployed = engine_.deploy(bytecode::writeModule(*built.module));
+  if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fromEngine(*error);
+  const std::string& version = std::get<std::string>(deployed);
+  json names = json::array();
+  for (const bytecode::Workflow& w : built.module->workflows)
+    names.push_back(built.module->strings[w.name]);
+  return json{{"version", version},
+              {"workflows", std::move(names)},
+              {"diagnostics", std::move(diagnostics)}};
+}
+
+Outcome Service::workflows() const {
+  const auto program = engine_.currentProgram();
+  json items = json::array();
+  if (!program) return json{{"version", nullptr}, {"items", std::move(items)}};
+  const bytecode::Module& m = program->module();
+  const std::string version = *engine_.currentVersion();
+  for (uint32_t i = 0; i < m.workflows.size(); ++i)
+    items.push_back(workflowJson(m, i, version));
+  return json{{"version", version}, {"items", std::move(items)}};
+}
+
+}  // namespace rflow::service

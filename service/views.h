@@ -1,0 +1,28 @@
+// JSON views of the engine's state for API responses: instances, tasks, audit entries,
+// deployed workflows. Values are wire-encoded by their declared types (runtime.md §6);
+// times are RFC 3339 in UTC; absent optional facts are null, never missing, so clients
+// can rely on a fixed shape.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+#include "bytecode/module.h"
+#include "engine/engine.h"
+
+namespace rflow::service {
+
+nlohmann::json instanceJson(const engine::InstanceView& view);
+nlohmann::json taskJson(const engine::TaskView& view);
+nlohmann::json auditJson(const engine::AuditEntry& entry);
+// One deployed workflow: names, parameters and their types, result type, owner, and the
+// events and schedules that start it.
+nlohmann::json workflowJson(const bytecode::Module& module, uint32_t workflow,
+                            std::string_view version);
+
+// "Running", "Waiting", …: the status in an instance list filter, any case.
+std::optional<engine::Status> parseStatus(std::string_view text);
+std::string_view waitKindName(engine::WaitKind kind);
+
+}  // namespace rflow::service

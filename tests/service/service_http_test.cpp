@@ -1,0 +1,220 @@
+// The HTTP edge: unknown routes and methods, malformed, deep and oversized bodies and
+// headers (the server stays up), the OpenAPI document against the route table, insights
+// and Prometheus metrics, cron triggers, and a restart that keeps everything.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "service/routes.h"
+#include "service_test_util.h"
+
+namespace rflow::service::testing {
+namespace {
+
+using nlohmann::json;
+
+template <typename F>
+bool eventually(F done, int tries = 500) {
+  for (int i = 0; i < tries; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(ServiceHttp, UnknownRoutesAndMethods) {
+  TestServer s;
+  ASSERT_TRUE(s.ok()) << s.problem();
+  Reply none = s.get("/v1/nothing");
+  EXPECT_EQ(none.status, 404);
+  EXPECT_EQ(none.body["error"]["code"], "not_found");
+  EXPECT_EQ(s.get("/").status, 404) << "the dashboard is a later task";
+  EXPECT_EQ(s.get("/../../etc/passwd").status, 404);
+  EXPECT_EQ(s.get("/v1/workflows/../../../etc/passwd").status, 404);
+  Reply method = s.post("/v1/workflows", json::object());
+  EXPECT_EQ(method.status, 405);
+  EXPECT_EQ(method.headers["Allow"], "GET");
+  httplib::Client client("127.0.0.1", s.server().port());
+  auto del = client.Delete("/v1/instances/in-0000000001",
+                           {{"Authorization", std::string("Bearer ") + kRoot}});
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 405);
+}
+
+TEST(ServiceHttp, MalformedDeepAndOversizedRequestsAreRefusedAndTheServerLives) {
+  RequestLimits limits;
+  limits.max_body_bytes = 64 << 10;
+  TestServer s(kShopProject, true, {}, limits);
+  ASSERT_TRUE(s.ok()) << s.problem();
+  Reply malformed = s.postText("/v1/workflows/Count/instances", "{\"aisle\": ", kCy);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(malformed.body["error"]["code"], "bad_request");
+  EXPECT_NE(malformed.body["error"]["message"].get<std::string>().find("JSON"), std::string::npos)
+      << malformed.text;
+  std::string deep(1000, '[');
+  deep += std::string(1000, ']');
+  EXPECT_EQ(s.postText("/v1/workflows/Count/instances", deep, kCy).status, 400);
+  Reply not_object = s.postText("/v1/workflows/Count/instances", "[1, 2]", kCy);
+  EXPECT_EQ(not_object.status, 400);
+
+  const std::string big = "{\"aisle\": 1, \"pad\": \"" + std::string(100 << 10, 'x') + "\"}";
+  Reply too_large = s.postText("/v1/workflows/Count/instances", big, kCy);
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_EQ(too_large.body["error"]["code"], "payload_too_large") << too_large.text;
+
+  httplib::Headers many;
+  for (int i = 0; i < 100; ++i)
+    many.emplace("X-Filler-" + std::to_string(i), std::string(100, 'y'));
+  many.emplace("Authorization", std::string("Bearer ") + kCy);
+  httplib::Client client("127.0.0.1", s.server().port());
+  auto headers = client.Get("/v1/workflows", many);
+  ASSERT_TRUE(headers);
+  EXPECT_EQ(headers->status, 431);
+
+  EXPECT_EQ(s.get("/v1/" + std::string(5000, 'a')).status, 414);
+  // Still serving.
+  EXPECT_EQ(s.get("/v1/workflows", kCy).status, 200);
+  EXPECT_EQ(s.post("/v1/workflows/Count/instances", {{"aisle", 1}}, kCy).status, 201);
+}
+
+TEST(ServiceHttp, TheOpenApiDocumentListsEveryRoute) {
+  TestServer s;
+  ASSERT_TRUE(s.ok()) << s.problem();
+  Reply doc = s.get("/v1/openapi.json", kCy);
+  ASSERT_EQ(doc.status, 200);
+  EXPECT_EQ(doc.body["openapi"].get<std::string>().substr(0, 2), "3.");
+  size_t operations = 0;
+  for (const Route& r : routes()) {
+    std::string method(r.method);
+    for (char& c : method)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const json& path = doc.body["paths"][std::string(r.pattern)];
+    ASSERT_TRUE(path.contains(method)) << r.method << " " << r.pattern << " is not in the document";
+    EXPECT_TRUE(path[method].contains("responses"));
+    for (size_t at = r.pattern.find('{'); at != std::string_view::npos;
+         at = r.pattern.find('{', at + 1)) {
+      const std::string name(r.pattern.substr(at + 1, r.pattern.find('}', at) - at - 1));
+      bool declared = false;
+      for (const json& p : path[method]["parameters"])
+        declared = declared || (p["name"] == name && p["in"] == "path");
+      EXPECT_TRUE(declared) << r.pattern << ": {" << name << "}";
+    }
+  }
+  for (const auto& [path, methods] : doc.body["paths"].items())
+    operations += methods.size();
+  EXPECT_EQ(operations, routes().size()) << "the document lists nothing the router lacks";
+  // The §7 endpoints are all routed (the dashboard at GET / comes later).
+  for (const char* p :
+       {"/v1/deployments", "/v1/workflows", "/v1/workflows/{name}/instances", "/v1/instances",
+        "/v1/instances/{id}", "/v1/instances/{id}/history", "/v1/instances/{id}/signals/{name}",
+        "/v1/keys/{workflow}/{key}/signals/{name}", "/v1/instances/{id}/cancel",
+        "/v1/events/{name}", "/v1/tasks", "/v1/tasks/{id}/decision", "/v1/insights", "/metrics"})
+    EXPECT_TRUE(doc.body["paths"].contains(p)) << p;
+}
+
+TEST(ServiceHttp, InsightsAndMetricsComeFromTheAggregates) {
+  TestServer s;
+  ASSERT_TRUE(s.ok()) << s.problem();
+  // One completed Count, one waiting, one Purchase refused by policy then rejected.
+  for (int aisle : {1, 2})
+    ASSERT_EQ(s.post("/v1/workflows/Count/instances", {{"aisle", aisle}}, kCy).status, 201);
+  const json first = s.get("/v1/tasks?role=Clerk", kCy).body["items"][0];
+  ASSERT_EQ(s.post("/v1/tasks/" + first["id"].get<std::string>() + "/decision",
+                   {{"form", {{"units", 3}}}}, kCy)
+                .status,
+            200);
+  Reply p = s.post("/v1/workflows/Purchase/instances", {{"o", order("I-1")}, {"by", "ann"}}, kAnn);
+  const std::string ptask = p.body["waiting_for"][0]["task"];
+  EXPECT_EQ(s.post("/v1/tasks/" + ptask + "/decision", {{"approve", true}}, kAnn).status, 409);
+  EXPECT_EQ(s.post("/v1/tasks/" + ptask + "/decision", {{"approve", false}}, kBob).status, 200);
+
+  Reply in = s.get("/v1/insights", kCy);
+  ASSERT_EQ(in.status, 200) << in.text;
+  json count, purchase;
+  for (const json& w : in.body["workflows"]) {
+    if (w["workflow"] == "shop.Count") count = w;
+    if (w["workflow"] == "shop.Purchase") purchase = w;
+  }
+  ASSERT_TRUE(count.is_object()) << in.text;
+  EXPECT_EQ(count["instances"]["Completed"], 1);
+  EXPECT_EQ(count["instances"]["Waiting"], 1);
+  EXPECT_EQ(count["instances"]["Running"], 0);
+  EXPECT_EQ(count["started"], 2);
+  EXPECT_EQ(count["completed"], 1);
+  EXPECT_EQ(count["cycle_time_ms"]["count"], 1);
+  EXPECT_TRUE(count["cycle_time_ms"]["p50"].is_number());
+  EXPECT_EQ(count["tasks"]["created"], 2);
+  EXPECT_EQ(count["tasks"]["decided"], 1);
+  EXPECT_EQ(count["tasks"]["open_by_age"]["<1h"], 1);
+  ASSERT_TRUE(purchase.is_object());
+  EXPECT_EQ(purchase["policy_refusals"], 1);
+  EXPECT_EQ(purchase["instances"]["Completed"], 1);
+  EXPECT_FALSE(in.body["cycle_time_series"].empty());
+
+  Reply only = s.get("/v1/insights?workflow=Count&since=1h", kCy);
+  ASSERT_EQ(only.status, 200);
+  EXPECT_EQ(only.body["workflows"].size(), 1u);
+  EXPECT_EQ(s.get("/v1/insights?since=2020-01-01T00:00:00Z", kCy).status, 200);
+  EXPECT_EQ(s.get("/v1/insights?since=yesterday", kCy).status, 400);
+
+  EXPECT_EQ(s.get("/metrics", nullptr).status, 401) << "metrics_open is false";
+  Reply metrics = s.get("/metrics", kCy);
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.headers["Content-Type"].find("text/plain"), std::string::npos);
+  EXPECT_NE(metrics.text.find("rflow_instances{workflow=\"shop.Count\",status=\"Completed\"} 1"),
+            std::string::npos)
+      << metrics.text;
+  EXPECT_NE(metrics.text.find(
+                "rflow_instance_cycle_seconds_bucket{workflow=\"shop.Count\",le=\"+Inf\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.text.find("rflow_policy_refusals_total{workflow=\"shop.Purchase\"} 1"),
+            std::string::npos);
+
+  // The aggregates survive a restart (they are in the store, not only in memory).
+  s.restart();
+  ASSERT_TRUE(s.ok()) << s.problem();
+  Reply after = s.get("/v1/insights?workflow=Count", kCy);
+  EXPECT_EQ(after.body["workflows"][0]["instances"]["Completed"], 1) << after.text;
+  EXPECT_EQ(after.body["workflows"][0]["instances"]["Waiting"], 1);
+}
+
+TEST(ServiceHttp, MetricsCanBeOpen) {
+  TestServer s(kShopProject, true, "\n[service]\nmetrics_open = true\n");
+  ASSERT_TRUE(s.ok()) << s.problem();
+  EXPECT_EQ(s.get("/metrics", nullptr).status, 200);
+  EXPECT_EQ(s.get("/v1/insights", nullptr).status, 401);
+}
+
+TEST(ServiceHttp, ScheduleTriggersFireOncePerSlotAndOnceForMissedSlots) {
+  // 2027-01-15T08:00:30Z: "* * * * *" next fires at 08:01:00.
+  engine::ManualClock clock(1'800'000'030'000);
+  TestServer s(kShopProject, true, {}, {}, &clock);
+  ASSERT_TRUE(s.ok()) << s.problem();
+  const auto ticks = [&] { return s.get("/v1/instances?workflow=Tick").body["items"].size(); };
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(ticks(), 0u) << "no slot has come yet";
+  // Ten minutes pass at once: the latest slot fires, once.
+  clock.set(clock.now() + 10 * 60'000);
+  EXPECT_TRUE(eventually([&] { return ticks() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(ticks(), 1u);
+  EXPECT_TRUE(eventually([&] {
+    return s.get("/v1/instances?workflow=Tick&status=Completed").body["items"].size() == 1;
+  }));
+  // Down for an hour: the restart fires the latest missed slot once.
+  s.stop();
+  clock.set(clock.now() + 60 * 60'000);
+  s.restart();
+  ASSERT_TRUE(s.ok()) << s.problem();
+  EXPECT_TRUE(eventually([&] { return ticks() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(ticks(), 2u);
+  bool said = false;
+  for (const std::string& line : s.printed())
+    said = said || line.find("slots passed while the service was down") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+}  // namespace
+}  // namespace rflow::service::testing

@@ -1,0 +1,72 @@
+// A running `rflow serve` for tests: a small project written to a temporary directory
+// with an rflow.toml of known users, served by service::Server on 127.0.0.1 with an
+// ephemeral port, and an HTTP client that speaks to it over real sockets.
+#pragma once
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "service/serve.h"
+
+namespace rflow::service::testing {
+
+// The project every test starts from (module shop): an approval with a self-approval
+// policy and a signal, a task with a form, an approval assigned to a user, an event and
+// a schedule trigger.
+extern const char* const kShopProject;
+
+// Tokens of the configured users: ann and bob (Buyer), cy (Clerk), root (admin).
+inline constexpr const char* kAnn = "ann-token";
+inline constexpr const char* kBob = "bob-token";
+inline constexpr const char* kCy = "cy-token";
+inline constexpr const char* kRoot = "root-token";
+
+struct Reply {
+  int status = 0;  // 0: no answer (the connection failed)
+  nlohmann::json body;
+  std::string text;
+  std::map<std::string, std::string> headers;
+};
+
+class TestServer {
+ public:
+  // `config_extra` is appended to rflow.toml; `users` false leaves [[auth.users]] out.
+  explicit TestServer(const std::string& project = kShopProject, bool users = true,
+                      const std::string& config_extra = {}, RequestLimits limits = {},
+                      const engine::Clock* clock = nullptr);
+  ~TestServer();
+
+  bool ok() const { return server_ != nullptr; }
+  const std::string& problem() const { return problem_; }
+  Server& server() { return *server_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  const std::vector<std::string>& printed() const { return printed_; }
+  void restart();
+  void stop();
+
+  Reply get(const std::string& path, const char* token = kRoot);
+  Reply post(const std::string& path, const nlohmann::json& body, const char* token = kRoot,
+             const httplib::Headers& headers = {});
+  Reply postText(const std::string& path, const std::string& body, const char* token = kRoot,
+                 const httplib::Headers& headers = {});
+
+ private:
+  void open();
+  std::filesystem::path dir_;
+  RequestLimits limits_;
+  const engine::Clock* clock_ = nullptr;
+  std::vector<std::string> printed_;
+  std::unique_ptr<Server> server_;
+  std::string problem_;
+};
+
+// `o` for Purchase: {"id": id, "total": {"amount": amount, "currency": "USD"}}.
+nlohmann::json order(const std::string& id, const std::string& amount = "120.00");
+
+}  // namespace rflow::service::testing
