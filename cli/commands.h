@@ -14,6 +14,8 @@ void addBuildCommand(CLI::App& app, std::function<int()>& run);
 void addDisasmCommand(CLI::App& app, std::function<int()>& run);
 // `rflow run`.
 void addRunCommand(CLI::App& app, std::function<int()>& run);
+// `rflow serve`.
+void addServeCommand(CLI::App& app, std::function<int()>& run);
 // `rflow test`.
 void addTestCommand(CLI::App& app, std::function<int()>& run);
 
