@@ -17,6 +17,7 @@
 
 #include <array>
 #include <compare>
+#include <cstring>
 #include <iterator>
 
 #include "base/checked_int.h"
@@ -244,10 +245,23 @@ L_kSwap:
   std::swap(sp[-1], sp[-2]);
   pc += 1;
   DISPATCH();
-L_kConst:
-  *sp++ = p_.constant(readU32(ip + 1));
+L_kConst : {
+  const uint32_t k = readU32(ip + 1);
+  const Value& c = p_.constant(k);
+  if (!c.isHeap()) {
+    *sp++ = c;
+  } else {
+    // The instance's own copy (InstanceState::constants): counted without atomics.
+    if (s_.constants.size() <= k) [[unlikely]]
+      s_.constants.resize(m_.constants.size());
+    Value& own = s_.constants[k];
+    if (own.isNone()) [[unlikely]]
+      own = c.unsharedCopy();
+    *sp++ = own;
+  }
   pc += 5;
   DISPATCH();
+}
 L_kConstNone:
   *sp++ = Value();
   pc += 1;
@@ -604,13 +618,17 @@ L_kInterpolate : {
   }
   if (size > kMaxStringBytes)
     RUNTIME(fmt::format("the text would be {} bytes long, more than {}", size, kMaxStringBytes));
-  std::string text;
-  text.reserve(size);
-  for (uint32_t i = n; i >= 1; --i)
-    text += sp[-static_cast<ptrdiff_t>(i)].asString();
+  // Straight into the new string object: one allocation, one copy of each part.
+  detail::StringObject* text = detail::makeString(size);
+  char* out = text->data();
+  for (uint32_t i = n; i >= 1; --i) {
+    const std::string_view part = sp[-static_cast<ptrdiff_t>(i)].asString();
+    if (!part.empty()) std::memcpy(out, part.data(), part.size());
+    out += part.size();
+  }
   for (uint32_t i = 0; i < n; ++i)
     *--sp = Value();
-  *sp++ = Value::string(std::move(text));
+  *sp++ = Value::adoptString(text);
   pc += *ip == static_cast<uint8_t>(Opcode::kConcat) ? 1 : 3;
   DISPATCH();
 }

@@ -97,6 +97,12 @@ struct InstanceState {
   size_t slots = 0;
   // Set once the instance completed or failed.
   std::optional<std::variant<Completed, Failure>> finished;
+  // The instance's own copies of the Program's heap constants (strings, lists …), by
+  // ConstantId, made when a Const first pushes one (none until then; empty until the first).
+  // A Program's objects are counted atomically because every thread may copy them; copies
+  // of these are counted with plain increments. A cache: never encoded, and a decoded or
+  // copied state simply makes its own again.
+  std::vector<Value> constants;
 };
 
 }  // namespace rflow::vm::detail

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #include "vm/limits.h"
@@ -103,7 +102,10 @@ Status nativeLenString(std::span<Value> args, Value& result) {
   for (; i + 8 <= s.size(); i += 8) {
     uint64_t w = 0;
     std::memcpy(&w, s.data() + i, 8);
-    continuations += std::popcount(w & ~(w << 1) & 0x8080808080808080u);
+    // One bit per continuation byte, moved to the byte's low bit and summed by a
+    // multiply (std::popcount is a libgcc call on x86-64 without -mpopcnt).
+    const uint64_t ones = (w & ~(w << 1) & 0x8080808080808080u) >> 7;
+    continuations += static_cast<int64_t>((ones * 0x0101010101010101u) >> 56);
   }
   for (; i < s.size(); ++i)
     continuations += (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80 ? 1 : 0;
