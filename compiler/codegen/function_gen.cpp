@@ -126,15 +126,12 @@ bool FunctionGen::generate(bytecode::Function& out) {
       const auto* d = unit_.decl->as<syntax::DecisionDecl>();
       for (const syntax::DecisionRule& rule : d->rules) {
         line(rule.span);
-        uint32_t next = 0;
-        if (rule.cond) {
-          expr(*rule.cond);
-          next = w_.emitJump(Opcode::kJumpIfFalse);
-        }
+        std::vector<uint32_t> next;
+        if (rule.cond) condJump(*rule.cond, false, next);
         expr(*rule.result);
         w_.emit(Opcode::kReturn);
         if (!rule.cond) break;  // `else` is last; nothing after it runs
-        w_.patchJumpHere(next);
+        patchHere(next);
       }
       if (d->rules.empty() || d->rules.back().cond) {
         pushString(fmt::format("no rule of decision `{}` applies", unit_.decl->name.text));
@@ -148,12 +145,12 @@ bool FunctionGen::generate(bytecode::Function& out) {
       if (p->when) {
         line(p->when->span);
         policy_when_ = true;
-        expr(*p->when);
+        std::vector<uint32_t> applies;
+        condJump(*p->when, true, applies);
         policy_when_ = false;
-        const uint32_t applies = w_.emitJump(Opcode::kJumpIfTrue);
         w_.emit(Opcode::kConstNone);
         w_.emit(Opcode::kReturn);
-        w_.patchJumpHere(applies);
+        patchHere(applies);
       }
       block(p->body);
       w_.emit(Opcode::kConstNone);

@@ -59,6 +59,15 @@ class FunctionGen {
   void record(uint32_t record, const std::vector<syntax::FieldInit>& fields);
   // A value of check type `type` pushed as text (ToString unless it is a string).
   void toText(TypeId type);
+  // A condition compiled into control flow: jumps (appended to `jumps`, patched by the
+  // caller) when `cond` is `jump_when`, falls through otherwise, the stack empty on both
+  // paths. `and`, `or` and `not` become jumps of their operands instead of a bool that
+  // is pushed, merged and tested again.
+  void condJump(const syntax::Expr& cond, bool jump_when, std::vector<uint32_t>& jumps);
+  void patchHere(const std::vector<uint32_t>& jumps) {
+    for (uint32_t jump : jumps)
+      w_.patchJumpHere(jump);
+  }
 
   // ---- Effects (gen_effects.cpp) -----------------------------------------------------
   void approval(const syntax::Expr& e, const std::vector<syntax::Clause>& clauses,

@@ -58,11 +58,11 @@ void FunctionGen::exprNoCoercion(const syntax::Expr& e) {
           [&](const syntax::UnaryExpr& u) { unary(e, u); },
           [&](const syntax::BinaryExpr& b) { binary(e, b); },
           [&](const syntax::ConditionalExpr& c) {
-            expr(*c.cond);
-            const uint32_t otherwise = w_.emitJump(Opcode::kJumpIfFalse);
+            std::vector<uint32_t> otherwise;
+            condJump(*c.cond, false, otherwise);
             expr(*c.then_expr);
             const uint32_t done = w_.emitJump(Opcode::kJump);
-            w_.patchJumpHere(otherwise);
+            patchHere(otherwise);
             expr(*c.else_expr);
             w_.patchJumpHere(done);
           },
@@ -256,6 +256,33 @@ void FunctionGen::call(const syntax::Expr& e, const syntax::CallExpr& c) {
 void FunctionGen::unary(const syntax::Expr& e, const syntax::UnaryExpr& u) {
   expr(*u.operand);
   w_.emit(static_cast<Opcode>(fact(e).a));
+}
+
+void FunctionGen::condJump(const syntax::Expr& cond, bool jump_when, std::vector<uint32_t>& jumps) {
+  if (const auto* b = std::get_if<syntax::BinaryExpr>(&cond.data)) {
+    if (b->op == syntax::BinaryOp::kAnd || b->op == syntax::BinaryOp::kOr) {
+      // `a and b` is false as soon as a is (`or`: true as soon as a is): the side that
+      // decides alone jumps straight to where the whole condition's jump goes.
+      const bool decides = b->op == syntax::BinaryOp::kOr;
+      if (jump_when == decides) {
+        condJump(*b->lhs, jump_when, jumps);
+        condJump(*b->rhs, jump_when, jumps);
+      } else {
+        std::vector<uint32_t> decided;
+        condJump(*b->lhs, decides, decided);
+        condJump(*b->rhs, jump_when, jumps);
+        patchHere(decided);
+      }
+      return;
+    }
+  }
+  if (const auto* u = std::get_if<syntax::UnaryExpr>(&cond.data);
+      u != nullptr && u->op == syntax::UnaryOp::kNot) {
+    condJump(*u->operand, !jump_when, jumps);
+    return;
+  }
+  expr(cond);
+  jumps.push_back(w_.emitJump(jump_when ? Opcode::kJumpIfTrue : Opcode::kJumpIfFalse));
 }
 
 void FunctionGen::binary(const syntax::Expr& e, const syntax::BinaryExpr& b) {

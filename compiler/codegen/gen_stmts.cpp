@@ -1,6 +1,8 @@
 // Statements. Each starts and ends with an empty operand stack.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "codegen/function_gen.h"
 
 namespace rflow::codegen {
@@ -30,11 +32,11 @@ void FunctionGen::stmt(const syntax::Stmt& s) {
           [&](const syntax::ForStmt& f) { forStmt(f); },
           [&](const syntax::WhileStmt& loop) {
             const uint32_t head = w_.offset();
-            expr(*loop.cond);
-            const uint32_t exit = w_.emitJump(Opcode::kJumpIfFalse);
+            std::vector<uint32_t> exit;
+            condJump(*loop.cond, false, exit);
             block(loop.body);
             w_.emitJumpTo(Opcode::kJump, head);
-            w_.patchJumpHere(exit);
+            patchHere(exit);
           },
           [&](const syntax::ReturnStmt& r) {
             if (r.value) {
@@ -56,15 +58,15 @@ void FunctionGen::stmt(const syntax::Stmt& s) {
           },
           [&](const syntax::RequireStmt& r) {
             // A policy returns the refusal's message; it goes on when the rule holds.
-            expr(*r.cond);
-            const uint32_t holds = w_.emitJump(Opcode::kJumpIfTrue);
+            std::vector<uint32_t> holds;
+            condJump(*r.cond, true, holds);
             if (r.message) {
               expr(*r.message);
             } else {
               pushString(fmt::format("refused: `{}` does not hold", sourceText(r.cond->span)));
             }
             w_.emit(Opcode::kReturn);
-            w_.patchJumpHere(holds);
+            patchHere(holds);
           },
           [&](const syntax::NoteStmt& n) {
             expr(*n.text);
@@ -86,17 +88,18 @@ void FunctionGen::stmt(const syntax::Stmt& s) {
 
 void FunctionGen::ifStmt(const syntax::IfStmt& s) {
   std::vector<uint32_t> to_end;
-  for (const syntax::IfBranch& branch : s.branches) {
+  for (size_t i = 0; i < s.branches.size(); ++i) {
+    const syntax::IfBranch& branch = s.branches[i];
     line(branch.span);
-    expr(*branch.cond);
-    const uint32_t next = w_.emitJump(Opcode::kJumpIfFalse);
+    std::vector<uint32_t> next;
+    condJump(*branch.cond, false, next);
     block(branch.body);
-    to_end.push_back(w_.emitJump(Opcode::kJump));
-    w_.patchJumpHere(next);
+    // The last branch without an else falls through to the end: no jump to it.
+    if (i + 1 < s.branches.size() || s.else_block) to_end.push_back(w_.emitJump(Opcode::kJump));
+    patchHere(next);
   }
   if (s.else_block) block(*s.else_block);
-  for (uint32_t jump : to_end)
-    w_.patchJumpHere(jump);
+  patchHere(to_end);
 }
 
 void FunctionGen::matchStmt(const syntax::MatchStmt& s) {
@@ -106,15 +109,23 @@ void FunctionGen::matchStmt(const syntax::MatchStmt& s) {
   const uint32_t subject = temp(subject_type);
   store(subject);
   std::vector<uint32_t> to_end;
-  for (const syntax::MatchArm& arm : s.arms) {
+  for (size_t a = 0; a < s.arms.size(); ++a) {
+    const syntax::MatchArm& arm = s.arms[a];
     line(arm.span);
-    bool wildcard = false;
+    // An arm with a wildcard always matches: testing its other patterns would only decide
+    // between two ways into the same body.
+    const bool wildcard =
+        std::any_of(arm.patterns.begin(), arm.patterns.end(), [](const syntax::Pattern& p) {
+          return p.kind == syntax::Pattern::Kind::kWildcard ||
+                 p.kind == syntax::Pattern::Kind::kError;
+        });
     std::vector<uint32_t> to_body;
-    for (const syntax::Pattern& p : arm.patterns) {
+    uint32_t next = 0;
+    for (size_t i = 0; i < arm.patterns.size() && !wildcard; ++i) {
+      const syntax::Pattern& p = arm.patterns[i];
       switch (p.kind) {
         case syntax::Pattern::Kind::kWildcard:
         case syntax::Pattern::Kind::kError:
-          wildcard = true;
           continue;
         case syntax::Pattern::Kind::kInt:
           load(subject);
@@ -135,19 +146,24 @@ void FunctionGen::matchStmt(const syntax::MatchStmt& s) {
         }
       }
       w_.emit(Opcode::kEq, typeOf(subject_type));
-      to_body.push_back(w_.emitJump(Opcode::kJumpIfTrue));
+      // The last pattern's test jumps past the body when it fails; the others jump into
+      // it when they hold.
+      if (i + 1 < arm.patterns.size()) {
+        to_body.push_back(w_.emitJump(Opcode::kJumpIfTrue));
+      } else {
+        next = w_.emitJump(Opcode::kJumpIfFalse);
+      }
     }
-    uint32_t next = 0;
-    if (!wildcard) next = w_.emitJump(Opcode::kJump);
-    for (uint32_t jump : to_body)
-      w_.patchJumpHere(jump);
+    if (!wildcard && arm.patterns.empty()) next = w_.emitJump(Opcode::kJump);  // never matches
+    patchHere(to_body);
     block(arm.body);
-    to_end.push_back(w_.emitJump(Opcode::kJump));
-    if (wildcard) break;  // the last arm
-    w_.patchJumpHere(next);
+    const bool last = wildcard || a + 1 == s.arms.size();
+    // The last arm's body ends where the match does: no jump to the end.
+    if (!last) to_end.push_back(w_.emitJump(Opcode::kJump));
+    if (!wildcard) w_.patchJumpHere(next);
+    if (wildcard) break;  // nothing after it can match
   }
-  for (uint32_t jump : to_end)
-    w_.patchJumpHere(jump);
+  patchHere(to_end);
 }
 
 void FunctionGen::forStmt(const syntax::ForStmt& s) {
