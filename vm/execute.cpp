@@ -149,6 +149,9 @@ Stop Machine::execute(Fiber& f) {
       &&L_kJumpReturn,
       &&L_kIndexLocalRem,
       &&L_kEqConst,
+      &&L_kFieldCmpMoneyConstJump,
+      &&L_kFieldEqConstJump,
+      &&L_kConstReturn,
   };
   static_assert(std::size(kHandlers) == kHandlerCount);
   // The handler of each byte, built once.
@@ -245,23 +248,11 @@ L_kSwap:
   std::swap(sp[-1], sp[-2]);
   pc += 1;
   DISPATCH();
-L_kConst : {
-  const uint32_t k = readU32(ip + 1);
-  const Value& c = p_.constant(k);
-  if (!c.isHeap()) {
-    *sp++ = c;
-  } else {
-    // The instance's own copy (InstanceState::constants): counted without atomics.
-    if (s_.constants.size() <= k) [[unlikely]]
-      s_.constants.resize(m_.constants.size());
-    Value& own = s_.constants[k];
-    if (own.isNone()) [[unlikely]]
-      own = c.unsharedCopy();
-    *sp++ = own;
-  }
+L_kConst:
+  // Heap constants: the instance's own copy, counted without atomics (constantFor).
+  *sp++ = constantFor(readU32(ip + 1));
   pc += 5;
   DISPATCH();
-}
 L_kConstNone:
   *sp++ = Value();
   pc += 1;
@@ -376,6 +367,13 @@ L_kEqConst : {
   pc += 10;
   DISPATCH();
 }
+L_kConstReturn:
+  // The Const counts; then the Return runs as itself, at its own pc.
+  --budget;
+  *sp++ = constantFor(readU32(ip + 1));
+  pc += 5;
+  ip = code + pc;
+  goto L_kReturn;
 L_kJumpReturn:
   // The Jump counts; then the Return runs as itself, at its own pc (the budget is above
   // kMaxFusedInstructions here).
@@ -906,6 +904,45 @@ L_kEqLocalConstJump : {
   const bool holds = equal == (ip[8] == static_cast<uint8_t>(Opcode::kEq));
   const bool jump = holds == (ip[13] == static_cast<uint8_t>(Opcode::kJumpIfTrue));
   pc += 18 + (jump ? readI32(ip + 14) : 0);
+  DISPATCH();
+}
+L_kFieldCmpMoneyConstJump : {
+  // A record field against a money constant: neither is copied.
+  budget -= 4;
+  const Value& record = locals[readU16(ip + 1)];
+  const uint32_t i = readU16(ip + 4);
+  if (record.tag() != Tag::kRecord || i >= record.recordFields().size()) [[unlikely]] {
+    pc += 3;
+    NEED(false, "GetField needs a record with that field");
+  }
+  const Value& a = record.recordFields()[i];
+  const Value& b = p_.constant(readU32(ip + 7));
+  if (a.tag() != Tag::kMoney || b.tag() != Tag::kMoney) [[unlikely]] {
+    pc += 11;
+    NEED(false, "needs two amounts");
+  }
+  const Money x = a.asMoney(), y = b.asMoney();
+  if (x.currency() != y.currency()) [[unlikely]] {
+    pc += 11;
+    RUNTIME(mismatchText(x, y));
+  }
+  const bool holds = orderHolds(ip[11] - static_cast<uint8_t>(Opcode::kLtMoney),
+                                base::compare(x.amount(), y.amount()));
+  pc += 17 + (holds ? 0 : readI32(ip + 13));
+  DISPATCH();
+}
+L_kFieldEqConstJump : {
+  budget -= 4;
+  const Value& record = locals[readU16(ip + 1)];
+  const uint32_t i = readU16(ip + 4);
+  if (record.tag() != Tag::kRecord || i >= record.recordFields().size()) [[unlikely]] {
+    pc += 3;
+    NEED(false, "GetField needs a record with that field");
+  }
+  const bool equal = fastEquals(record.recordFields()[i], p_.constant(readU32(ip + 7)));
+  const bool holds = equal == (ip[11] == static_cast<uint8_t>(Opcode::kEq));
+  const bool jump = holds == (ip[16] == static_cast<uint8_t>(Opcode::kJumpIfTrue));
+  pc += 21 + (jump ? readI32(ip + 17) : 0);
   DISPATCH();
 }
 #undef LOCAL_INT_BINARY

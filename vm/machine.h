@@ -57,6 +57,18 @@ class Machine {
   Stop corrupt(uint32_t function, uint32_t pc, std::string_view what);
   Stop failAt(const Fiber& f, std::string message);
 
+  // What Const k pushes: the Program's constant when it is a scalar, else the instance's
+  // own copy of it (InstanceState::constants), made on first use.
+  const Value& constantFor(uint32_t k) {
+    const Value& c = p_.constant(k);
+    if (!c.isHeap()) return c;
+    if (s_.constants.size() <= k) [[unlikely]]
+      s_.constants.resize(m_.constants.size());
+    Value& own = s_.constants[k];
+    if (own.isNone()) [[unlikely]]
+      own = c.unsharedCopy();
+    return own;
+  }
   Value* localsOf(Fiber& f, size_t frame);
   // Makes f.values hold at least `need` slots within the instance's kMaxStackSlots.
   bool grow(Fiber& f, size_t need);

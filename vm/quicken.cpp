@@ -40,7 +40,15 @@ uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
       if (is(8, Opcode::kSubInt)) return f(Fused::kSubLocalInt);
       if (is(8, Opcode::kRemInt)) return f(Fused::kRemLocalInt);
     }
-    if (is(3, Opcode::kGetField)) return f(Fused::kLocalField);
+    if (is(3, Opcode::kGetField)) {
+      // A decision rule's test of a record field against a constant.
+      if (is(6, Opcode::kConst) && isMoneyCompare(byteAt(11)) && is(12, Opcode::kJumpIfFalse))
+        return f(Fused::kFieldCmpMoneyConstJump);
+      if (is(6, Opcode::kConst) && (is(11, Opcode::kEq) || is(11, Opcode::kNe)) &&
+          (is(16, Opcode::kJumpIfTrue) || is(16, Opcode::kJumpIfFalse)))
+        return f(Fused::kFieldEqConstJump);
+      return f(Fused::kLocalField);
+    }
     if (is(3, Opcode::kConst) && (is(8, Opcode::kEq) || is(8, Opcode::kNe)) &&
         (is(13, Opcode::kJumpIfTrue) || is(13, Opcode::kJumpIfFalse)))
       return f(Fused::kEqLocalConstJump);
@@ -58,6 +66,7 @@ uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
     return f(Fused::kCmpMoneyConstJump);
   if (is(0, Opcode::kConst) && (is(5, Opcode::kEq) || is(5, Opcode::kNe)))
     return f(Fused::kEqConst);
+  if (is(0, Opcode::kConst) && is(5, Opcode::kReturn)) return f(Fused::kConstReturn);
   return 0;
 }
 

@@ -26,20 +26,23 @@ namespace rflow::vm::detail {
 // Each: the sequence it replaces, with a, b, c locals, k an inline int or a constant, t a
 // jump target. Cmp is one of LtInt LeInt GtInt GeInt (or the Money ones for kCmpMoneyConstJump).
 enum class Fused : uint8_t {
-  kCmpLocalsJump = 0xE0,  // LoadLocal a; LoadLocal b; Cmp; JumpIfFalse t            (12 bytes)
-  kCmpLocalIntJump,       // LoadLocal a; ConstInt k; Cmp; JumpIfFalse t             (14 bytes)
-  kAddLocalsStore,        // LoadLocal a; LoadLocal b; AddInt; StoreLocal c          (10 bytes)
-  kAddLocalIntStore,      // LoadLocal a; ConstInt k; AddInt; StoreLocal c           (12 bytes)
-  kAddLocalInt,           // LoadLocal a; ConstInt k; AddInt                          (9 bytes)
-  kSubLocalInt,           // LoadLocal a; ConstInt k; SubInt                          (9 bytes)
-  kRemLocalInt,           // LoadLocal a; ConstInt k; RemInt                          (9 bytes)
-  kLocalField,            // LoadLocal a; GetField i                                  (6 bytes)
-  kCmpMoneyConstJump,     // Const k; Cmp (money); JumpIfFalse t                     (11 bytes)
-  kEqLocalConstJump,      // LoadLocal a; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (18 bytes)
-  kJumpReturn,            // Jump t where t is a Return: returns              (5 bytes)
-  kIndexLocalRem,         // LoadLocal a; LoadLocal b; ConstInt k; RemInt; IndexList (13 bytes)
-  kEqConst,               // Const k; Eq|Ne T                                       (10 bytes)
-  kLast = kEqConst,
+  kCmpLocalsJump = 0xE0,    // LoadLocal a; LoadLocal b; Cmp; JumpIfFalse t            (12 bytes)
+  kCmpLocalIntJump,         // LoadLocal a; ConstInt k; Cmp; JumpIfFalse t             (14 bytes)
+  kAddLocalsStore,          // LoadLocal a; LoadLocal b; AddInt; StoreLocal c          (10 bytes)
+  kAddLocalIntStore,        // LoadLocal a; ConstInt k; AddInt; StoreLocal c           (12 bytes)
+  kAddLocalInt,             // LoadLocal a; ConstInt k; AddInt                          (9 bytes)
+  kSubLocalInt,             // LoadLocal a; ConstInt k; SubInt                          (9 bytes)
+  kRemLocalInt,             // LoadLocal a; ConstInt k; RemInt                          (9 bytes)
+  kLocalField,              // LoadLocal a; GetField i                                  (6 bytes)
+  kCmpMoneyConstJump,       // Const k; Cmp (money); JumpIfFalse t                     (11 bytes)
+  kEqLocalConstJump,        // LoadLocal a; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (18 bytes)
+  kJumpReturn,              // Jump t where t is a Return: returns              (5 bytes)
+  kIndexLocalRem,           // LoadLocal a; LoadLocal b; ConstInt k; RemInt; IndexList (13 bytes)
+  kEqConst,                 // Const k; Eq|Ne T                                       (10 bytes)
+  kFieldCmpMoneyConstJump,  // LoadLocal a; GetField i; Const k; Cmp (money); JumpIfFalse t (17)
+  kFieldEqConstJump,  // LoadLocal a; GetField i; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (21)
+  kConstReturn,       // Const k; Return                                          (6 bytes)
+  kLast = kConstReturn,
 };
 
 inline constexpr uint8_t kFirstFused = static_cast<uint8_t>(Fused::kCmpLocalsJump);

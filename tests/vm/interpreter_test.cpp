@@ -951,5 +951,102 @@ TEST(VmQuickened, TheBudgetCountsEveryInstructionOfAFusedSequence) {
   }
 }
 
+// route(c) for c: {amount: money, tier: string}: a decision's rules as codegen writes
+// them, which quickening fuses (LoadLocal; GetField; Const; LeMoney; JumpIfFalse, the same
+// with Eq/Ne, and Const; Return). 1: amount <= 50 USD; 2: amount <= 500 USD and tier !=
+// "gold"; 3: tier == "gold"; else 4.
+struct RouteModule {
+  TestModule t;
+  TypeId t_claim = 0;
+  FunctionId route = 0;
+  RouteModule() {
+    const uint32_t claim = t.record("test.Claim", {{"amount", t.t_money}, {"tier", t.t_string}});
+    t_claim = t.b.record(claim);
+    const ConstantId fifty = t.money("50.00", "USD"), five_hundred = t.money("500", "USD"),
+                     gold = t.str("gold");
+    const ConstantId r[4] = {t.integer(1), t.integer(2), t.integer(3), t.integer(4)};
+    route = t.function("test.route", {t_claim}, t.t_int, {}, [&](InstructionWriter& w) {
+      w.setLine(1);
+      const auto rule = [&](O field_op, uint16_t field, ConstantId k, O cmp, ConstantId result) {
+        w.emit(O::kLoadLocal, 0);
+        w.emit(O::kGetField, field);
+        w.emit(O::kConst, k);
+        if (cmp == O::kEq || cmp == O::kNe) {
+          w.emit(cmp, t.t_string);
+        } else {
+          w.emit(cmp);
+        }
+        const uint32_t next = w.emitJump(field_op);
+        w.emit(O::kConst, result);
+        w.emit(O::kReturn);
+        w.patchJumpHere(next);
+      };
+      rule(O::kJumpIfFalse, 0, fifty, O::kLeMoney, r[0]);
+      {
+        w.emit(O::kLoadLocal, 0);
+        w.emit(O::kGetField, 0);
+        w.emit(O::kConst, five_hundred);
+        w.emit(O::kLeMoney);
+        const uint32_t next = w.emitJump(O::kJumpIfFalse);
+        w.emit(O::kLoadLocal, 0);
+        w.emit(O::kGetField, 1);
+        w.emit(O::kConst, gold);
+        w.emit(O::kEq, t.t_string);
+        const uint32_t next2 = w.emitJump(O::kJumpIfTrue);
+        w.emit(O::kConst, r[1]);
+        w.emit(O::kReturn);
+        w.patchJumpHere(next);
+        w.patchJumpHere(next2);
+      }
+      rule(O::kJumpIfFalse, 1, gold, O::kEq, r[2]);
+      w.emit(O::kConst, r[3]);
+      w.emit(O::kReturn);
+    });
+  }
+  Value claim(std::string_view amount, std::string_view code, std::string_view tier) {
+    return Value::record(t.m().types[t_claim].decl, {money(amount, code), str(tier)});
+  }
+};
+
+TEST(VmQuickened, FieldTestsAgainstConstantsDecideLikeTheirInstructions) {
+  RouteModule r;
+  const auto program = r.t.program();
+  const auto route = [&](std::string_view amount, std::string_view tier) {
+    return completedValue(runFunction(program, r.route, {r.claim(amount, "USD", tier)})).asInt();
+  };
+  EXPECT_EQ(route("50.00", "gold"), 1);
+  EXPECT_EQ(route("50.01", "silver"), 2);
+  EXPECT_EQ(route("500", "gold"), 3);
+  EXPECT_EQ(route("500.01", "gold"), 3);
+  EXPECT_EQ(route("500.01", "silver"), 4);
+  // A currency mismatch fails at the compare, naming both currencies.
+  const Failure f = failureOf(runFunction(program, r.route, {r.claim("1", "EUR", "gold")}));
+  EXPECT_NE(f.message.find("EUR"), std::string::npos) << f.message;
+  EXPECT_EQ(f.line, 1u);
+}
+
+TEST(VmQuickened, FieldTestsCountEveryInstructionAgainstTheBudget) {
+  RouteModule r;
+  const auto program = r.t.program();
+  // (amount, tier, instructions), five per test and two for Const; Return: rule 1 returns
+  // after 5 + 2, rule 2 after 5 + 10 + 2, rule 3 after 5 + 10 + 7, the else after
+  // 5 + 5 + 5 + 2 (rule 2's first test fails and skips its second).
+  const struct {
+    const char* amount;
+    const char* tier;
+    uint64_t instructions;
+  } cases[] = {{"1", "x", 7}, {"100", "x", 17}, {"100", "gold", 22}, {"900", "x", 17}};
+  for (const auto& c : cases) {
+    Options options;
+    options.max_instructions = c.instructions;
+    const Value claim = r.claim(c.amount, "USD", c.tier);
+    EXPECT_TRUE(std::holds_alternative<Completed>(runFunction(program, r.route, {claim}, options)))
+        << c.amount << " " << c.tier;
+    --options.max_instructions;
+    EXPECT_TRUE(std::holds_alternative<Failure>(runFunction(program, r.route, {claim}, options)))
+        << c.amount << " " << c.tier;
+  }
+}
+
 }  // namespace
 }  // namespace rflow::vm::testing
