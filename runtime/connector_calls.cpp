@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 
 #include "engine/record_codec.h"
+#include "vm/print.h"
 
 namespace rflow::runtime {
 
-ConnectorCalls::ConnectorCalls(const ConnectorSet& connectors, size_t threads)
-    : connectors_(connectors) {
+ConnectorCalls::ConnectorCalls(const ConnectorSet& connectors, size_t threads,
+                               BreakerOptions breakers, std::function<int64_t()> monotonic_ms)
+    : connectors_(connectors), breakers_(breakers, std::move(monotonic_ms)) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i)
@@ -50,7 +52,7 @@ void ConnectorCalls::work() {
   }
 }
 
-engine::CallResult ConnectorCalls::attempt(const engine::CallRequest& request) const {
+engine::CallResult ConnectorCalls::attempt(const engine::CallRequest& request) {
   engine::CallResult result;
   result.instance = request.instance;
   result.request = request.request;
@@ -73,7 +75,17 @@ engine::CallResult ConnectorCalls::attempt(const engine::CallRequest& request) c
       makeCallRequest(module, request.op, {items.data(), items.size()}, request.instance,
                       request.workflow, request.idempotency_key, request.timeout);
 
+  const std::string breaker(vm::declaredName(call.connector));
+  if (auto refused = breakers_.admit(breaker)) {
+    result.kind = engine::CallResult::Kind::kRetryable;
+    result.reason = std::move(*refused);
+    return result;
+  }
   const runtime::CallResult answer = connectors_.call(call);
+  breakers_.record(breaker,
+                   std::holds_alternative<CallRetryable>(answer)   ? AttemptOutcome::kRetryable
+                   : std::holds_alternative<CallPermanent>(answer) ? AttemptOutcome::kPermanent
+                                                                   : AttemptOutcome::kSuccess);
   if (const auto* ok = std::get_if<CallSuccess>(&answer)) {
     auto decoded = decodeCallResult(ok->body, request.op, module);
     if (auto* message = std::get_if<std::string>(&decoded)) {

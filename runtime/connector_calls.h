@@ -12,6 +12,8 @@
 //     system answered, with the wrong shape, and asking again gives the same.
 //   - The ConnectorSet and the programs outlive the pool (the engine's programs are
 //     shared_ptrs held by each request).
+//   - Every attempt passes its connector's circuit breaker (circuit_breaker.h): while a
+//     system keeps failing, attempts fail at once as retryable instead of adding load.
 #pragma once
 
 #include <condition_variable>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "runtime/circuit_breaker.h"
 #include "runtime/connector.h"
 
 namespace rflow::runtime {
@@ -30,7 +33,8 @@ class ConnectorCalls final : public engine::CallDispatcher {
  public:
   // `threads` attempts run at once; more wait in a queue (a slow ERP holds one thread
   // per call in flight, up to its timeout).
-  ConnectorCalls(const ConnectorSet& connectors, size_t threads);
+  ConnectorCalls(const ConnectorSet& connectors, size_t threads, BreakerOptions breakers = {},
+                 std::function<int64_t()> monotonic_ms = {});
   ~ConnectorCalls() override;
   ConnectorCalls(const ConnectorCalls&) = delete;
   ConnectorCalls& operator=(const ConnectorCalls&) = delete;
@@ -38,7 +42,10 @@ class ConnectorCalls final : public engine::CallDispatcher {
   void dispatch(engine::CallRequest request, std::function<void(engine::CallResult)> done) override;
 
   // One attempt on the calling thread (the pool's job; public for tests).
-  engine::CallResult attempt(const engine::CallRequest& request) const;
+  engine::CallResult attempt(const engine::CallRequest& request);
+
+  // Each connector's circuit breaker, for insights and metrics.
+  std::vector<BreakerView> breakers() const { return breakers_.snapshot(); }
 
  private:
   struct Job {
@@ -48,6 +55,7 @@ class ConnectorCalls final : public engine::CallDispatcher {
   void work();
 
   const ConnectorSet& connectors_;
+  CircuitBreakers breakers_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
