@@ -94,13 +94,37 @@ bool Engine::runOne() {
     queue_.pop_front();
     ++busy_;
   }
+  const uint64_t failures_before = failed_commits_.load();
   process(work);
+  // A failed commit left the step undone: keep the work for retryStalled(). (A failure on
+  // another thread at the same moment stalls this work too; processing it again is
+  // harmless, as every kind of work checks the stored state first.)
+  if (failed_commits_.load() != failures_before) {
+    std::lock_guard lock(stalled_mutex_);
+    stalled_.push_back(std::move(work));
+  }
   {
     std::lock_guard lock(queue_mutex_);
     --busy_;
   }
   queue_cv_.notify_all();
   return true;
+}
+
+size_t Engine::retryStalled() {
+  std::vector<Work> again;
+  {
+    std::lock_guard lock(stalled_mutex_);
+    again.swap(stalled_);
+  }
+  for (Work& work : again)
+    enqueue(std::move(work));
+  return again.size();
+}
+
+size_t Engine::stalledWork() const {
+  std::lock_guard lock(stalled_mutex_);
+  return stalled_.size();
 }
 
 void Engine::runUntilIdle(bool wait_for_calls) {
@@ -261,9 +285,8 @@ std::variant<InstanceView, EngineError> Engine::start(std::string_view workflow,
         return EngineError{EngineError::Code::kStorage,
                            fmt::format("request {} started {}, which cannot be read",
                                        options.request_id, *earlier)};
-      if (view->workflow != program->module().strings[program->module()
-                                                           .workflows[std::get<uint32_t>(found)]
-                                                           .name])
+      if (view->workflow !=
+          program->module().strings[program->module().workflows[std::get<uint32_t>(found)].name])
         return EngineError{EngineError::Code::kConflict,
                            fmt::format("request id {} already started {} of `{}`; use a new "
                                        "request id for another start",

@@ -243,6 +243,13 @@ class Engine {
   bool runOne();
   void runUntilIdle(bool wait_for_calls = true);
   size_t callsInFlight() const { return inflight_.load(); }
+  // Work whose step could not be committed (the disk failed) waits here and goes back on
+  // the queue with retryStalled(), which fireTimers() calls: the periodic timer tick is
+  // what retries it once writes work again. Returns how many went back.
+  size_t retryStalled();
+  size_t stalledWork() const;
+  // Whether the store's last commit failed: new work is refused until it works again.
+  bool storageFailing() const { return store_.writeFailing(); }
   // Worker threads that run queued work (the service); stopWorkers() joins them.
   void startWorkers(size_t count);
   void stopWorkers();
@@ -339,6 +346,10 @@ class Engine {
   std::atomic<uint64_t> next_task_{1};
   std::atomic<uint64_t> next_timer_{1};
   std::atomic<size_t> inflight_{0};
+  // Commits that failed (every commit site counts them), and the work they stalled.
+  std::atomic<uint64_t> failed_commits_{0};
+  mutable std::mutex stalled_mutex_;
+  std::vector<Work> stalled_;
   Metrics metrics_;
   std::mutex schedule_mutex_;  // one fireSchedule at a time: slots are read, then written
 

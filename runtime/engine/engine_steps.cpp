@@ -34,6 +34,7 @@ std::optional<EngineError> Engine::commit(Step& step) {
                                step.now, step.rec.created_at, step.rec.error_kind.value_or(""));
   if (std::string problem = metrics_.commit(store_, step.batch, step.rec.id, step.metrics);
       !problem.empty()) {
+    failed_commits_.fetch_add(1);
     return EngineError{EngineError::Code::kStorage,
                        "the step could not be stored, so nothing was done: " + problem};
   }

@@ -25,6 +25,8 @@ std::optional<int64_t> Engine::nextTimer() const {
 }
 
 size_t Engine::fireTimers(int64_t up_to, size_t limit) {
+  // The timer tick also retries work a failed commit stalled (see retryStalled).
+  retryStalled();
   size_t fired = 0;
   while (fired < limit) {
     std::optional<std::pair<std::string, TimerRecord>> next;

@@ -7,7 +7,10 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 namespace rflow::store {
@@ -31,9 +34,14 @@ std::string explain(const rocksdb::Status& status, const std::string& directory)
         "another --data directory",
         directory, reason);
   }
-  if (status.IsIOError() && reason.find("No space") != std::string::npos) {
+  if (reason.find("No space") != std::string::npos) {
     return fmt::format("the disk of `{}` is full ({}); free space and retry", directory, reason);
   }
+  if (status.IsIOError())
+    return fmt::format(
+        "the data directory `{}` cannot be written: {}; nothing was stored, and "
+        "rflow tries again with the next write",
+        directory, reason);
   return fmt::format("the data directory `{}` cannot be used: {}", directory, reason);
 }
 
@@ -82,7 +90,7 @@ std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string&
   if (!store->env_ && options.in_memory) {
     store->env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
   }
-  if (!options.in_memory && !store->env_) {
+  if (!options.in_memory) {
     std::error_code error;
     std::filesystem::create_directories(directory, error);
     if (error) {
@@ -90,33 +98,8 @@ std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string&
     }
   }
 
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.max_background_jobs = 2;
-  // Concurrent commits share one WAL write and fsync.
-  db_options.enable_pipelined_write = true;
-  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  db_options.keep_log_file_num = 3;
-  if (store->env_) db_options.env = store->env_.get();
-
-  rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = 16 << 20;
-  cf_options.compression = rocksdb::kNoCompression;
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (std::string_view name : kColumnNames)
-    descriptors.emplace_back(std::string(name), cf_options);
-
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  const rocksdb::Status status =
-      rocksdb::DB::Open(db_options, directory, descriptors, &handles, &db);
-  if (!status.ok()) return explain(status, directory);
-  store->db_.reset(db);
-  // handles[0] is the default family, which rflow does not use.
-  store->db_->DestroyColumnFamilyHandle(handles[0]);
-  store->columns_.assign(handles.begin() + 1, handles.end());
+  if (std::string problem = store->openDatabase(/*read_only=*/false); !problem.empty())
+    return problem;
 
   std::string error;
   const auto schema = store->get(Column::kMeta, kSchemaKey, &error);
@@ -134,16 +117,63 @@ std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string&
   return store;
 }
 
+std::string Store::openDatabase(bool read_only) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  // Concurrent commits share one WAL write and fsync.
+  db_options.enable_pipelined_write = true;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 3;
+  if (env_) db_options.env = env_.get();
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = 16 << 20;
+  cf_options.compression = rocksdb::kNoCompression;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (std::string_view name : kColumnNames)
+    descriptors.emplace_back(std::string(name), cf_options);
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  const rocksdb::Status status =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, directory_, descriptors, &handles, &db)
+                : rocksdb::DB::Open(db_options, directory_, descriptors, &handles, &db);
+  if (!status.ok()) return explain(status, directory_);
+  db_.reset(db);
+  // handles[0] is the default family, which rflow does not use.
+  db_->DestroyColumnFamilyHandle(handles[0]);
+  columns_.assign(handles.begin() + 1, handles.end());
+
+  return {};
+}
+
+void Store::closeDatabase() {
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* handle : columns_)
+    db_->DestroyColumnFamilyHandle(handle);
+  columns_.clear();
+  db_->Close();
+  db_.reset();
+}
+
 Store::~Store() {
-  if (db_) {
-    for (rocksdb::ColumnFamilyHandle* handle : columns_)
-      db_->DestroyColumnFamilyHandle(handle);
-    db_->Close();
-  }
+  closeDatabase();
 }
 
 std::optional<std::string> Store::get(Column column, std::string_view key,
                                       std::string* error) const {
+  std::shared_lock lock(mutex_);
+  if (!db_) {
+    if (error != nullptr)
+      *error = fmt::format(
+          "the data directory `{}` could not be reopened after a failed write; rflow tries again "
+          "with the next write",
+          directory_);
+    return std::nullopt;
+  }
   std::string value;
   const rocksdb::Status status =
       db_->Get(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)],
@@ -159,6 +189,12 @@ std::optional<std::string> Store::get(Column column, std::string_view key,
 std::string Store::scan(
     Column column, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::shared_lock lock(mutex_);
+  if (!db_)
+    return fmt::format(
+        "the data directory `{}` could not be reopened after a failed write; rflow tries again "
+        "with the next write",
+        directory_);
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
@@ -173,6 +209,12 @@ std::string Store::scan(
 std::string Store::scanFrom(
     Column column, std::string_view from,
     const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::shared_lock lock(mutex_);
+  if (!db_)
+    return fmt::format(
+        "the data directory `{}` could not be reopened after a failed write; rflow tries again "
+        "with the next write",
+        directory_);
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
   for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
@@ -184,6 +226,8 @@ std::string Store::scanFrom(
 }
 
 std::optional<std::string> Store::lastKey(Column column, std::string_view prefix) const {
+  std::shared_lock lock(mutex_);
+  if (!db_) return std::nullopt;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
   if (prefix.empty()) {
@@ -213,6 +257,16 @@ std::optional<std::string> Store::lastKey(Column column, std::string_view prefix
 
 std::string Store::commit(const Batch& batch) {
   if (batch.ops_.empty()) return {};
+  // After a failed write RocksDB refuses every write until it resumes; the disk may be
+  // back (space freed, a transient error over), so the first commit after a failure
+  // asks it to, and when it cannot (a failed log write is not resumable) reopens the
+  // database, which recovers everything the log holds. If the disk is still failing,
+  // the write below fails and says why.
+  if (write_failed_.load()) {
+    if (std::string problem = recoverWrites(); !problem.empty()) return problem;
+  }
+  std::shared_lock lock(mutex_);
+  if (!db_) return fmt::format("the data directory `{}` is not open", directory_);
   rocksdb::WriteBatch write;
   for (const Batch::Op& op : batch.ops_) {
     rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(op.column)];
@@ -223,14 +277,47 @@ std::string Store::commit(const Batch& batch) {
   rocksdb::WriteOptions options;
   options.sync = durability_ == Durability::kSync;
   const rocksdb::Status status = db_->Write(options, &write);
-  if (!status.ok()) return explain(status, directory_);
+  if (!status.ok()) {
+    write_failed_.store(true);
+    return explain(status, directory_);
+  }
   commits_.fetch_add(1, std::memory_order_relaxed);
   committed_ops_.fetch_add(batch.count(), std::memory_order_relaxed);
   committed_bytes_.fetch_add(batch.bytes(), std::memory_order_relaxed);
   return {};
 }
 
+std::string Store::recoverWrites() {
+  std::unique_lock lock(mutex_);
+  if (!write_failed_.load()) return {};  // another commit recovered first
+  // A disk that just failed is rarely back within moments; trying at most every half
+  // second keeps a stream of refused commits from reopening the database each time.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_recovery_ < std::chrono::milliseconds(retry_writes_after_ms_.load()))
+    return last_recovery_problem_;
+  last_recovery_ = now;
+  if (db_ && !read_only_ && db_->Resume().ok()) {
+    write_failed_.store(false);
+    return {};
+  }
+  closeDatabase();
+  std::string problem = openDatabase(/*read_only=*/false);
+  if (problem.empty()) {
+    read_only_ = false;
+    write_failed_.store(false);
+    last_recovery_problem_.clear();
+    return {};
+  }
+  // Still failing: keep serving reads from what is on disk (the log included) until a
+  // later commit finds the disk back.
+  read_only_ = openDatabase(/*read_only=*/true).empty();
+  last_recovery_problem_ = problem;
+  return problem;
+}
+
 uint64_t Store::diskBytes() const {
+  std::shared_lock lock(mutex_);
+  if (!db_) return 0;
   uint64_t total = 0;
   for (rocksdb::ColumnFamilyHandle* cf : columns_) {
     uint64_t size = 0;
@@ -242,6 +329,12 @@ uint64_t Store::diskBytes() const {
 }
 
 std::string Store::flush() {
+  std::shared_lock lock(mutex_);
+  if (!db_)
+    return fmt::format(
+        "the data directory `{}` could not be reopened after a failed write; rflow tries again "
+        "with the next write",
+        directory_);
   const rocksdb::Status status = db_->Flush(rocksdb::FlushOptions(), columns_);
   return status.ok() ? std::string() : explain(status, directory_);
 }

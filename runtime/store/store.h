@@ -14,10 +14,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -120,8 +122,14 @@ class Store {
   std::optional<std::string> lastKey(Column column, std::string_view prefix = {}) const;
 
   // Writes `batch` atomically with the store's durability. Empty on success; otherwise
-  // why (nothing was written).
+  // why (nothing was written). After a failure the next commit first asks RocksDB to
+  // resume, so writes carry on once the disk is back.
   std::string commit(const Batch& batch);
+  // After a failed write, how long commits wait before trying the disk again (each try
+  // reopens the database). Default 500 ms; tests set 0.
+  void retryWritesAfter(int64_t ms) { retry_writes_after_ms_.store(ms); }
+  // Whether the last commit failed (the service answers 503 while it does).
+  bool writeFailing() const { return write_failed_.load(); }
 
   // Batches, and the puts and deletes and bytes in them, committed since open
   // (benchmarks compare the engine's commits with raw RocksDB ones of the same shape).
@@ -138,13 +146,27 @@ class Store {
 
  private:
   Store() = default;
+  // Opens db_ and columns_ from directory_, durability_ and env_; closes them. Callers
+  // hold mutex_ exclusively (or own the Store alone, as open() and the destructor do).
+  std::string openDatabase(bool read_only);
+  void closeDatabase();
+  // After a failed write: RocksDB's Resume, else a reopen. Empty when writes may go on.
+  std::string recoverWrites();
 
   std::string directory_;
   Durability durability_ = Durability::kSync;
   std::shared_ptr<rocksdb::Env> env_;
   std::vector<rocksdb::ColumnFamilyHandle*> columns_;  // owned by db_, closed before it
   std::unique_ptr<rocksdb::DB> db_;
+  // Shared by every read and write; exclusive only while recoverWrites() reopens db_.
+  mutable std::shared_mutex mutex_;
+  // While writes fail and a reopen did not work, db_ is open read-only (reads go on).
+  bool read_only_ = false;
+  std::atomic<int64_t> retry_writes_after_ms_{500};
+  std::chrono::steady_clock::time_point last_recovery_{};
+  std::string last_recovery_problem_;
   std::atomic<uint64_t> commits_{0};
+  std::atomic<bool> write_failed_{false};
   std::atomic<uint64_t> committed_ops_{0};
   std::atomic<uint64_t> committed_bytes_{0};
 };

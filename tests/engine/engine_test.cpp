@@ -11,6 +11,7 @@
 #include "bytecode/write.h"
 #include "driver/build.h"
 #include "engine/record_codec.h"
+#include "store/fault_injection.h"
 #include "vm/print.h"
 
 namespace rflow::engine {
@@ -267,20 +268,19 @@ TEST_F(EngineTest, AStartRequestIdStartsAtMostOnce) {
   };
   const auto program = engine_->currentProgram();
   const StartOptions once{.spawn = false, .request_id = "pos-7/return-1"};
-  auto first = engine_->start("Purchase",
-                              {order(*program, "O4", "5.00"), vm::Value::string("ana")}, once);
+  auto first =
+      engine_->start("Purchase", {order(*program, "O4", "5.00"), vm::Value::string("ana")}, once);
   ASSERT_TRUE(std::holds_alternative<InstanceView>(first));
   // The same request again (a client that lost the answer) gets the same instance, even
   // though a live instance holds the key: nothing new is started.
-  auto again = engine_->start("Purchase",
-                              {order(*program, "O4", "5.00"), vm::Value::string("ana")}, once);
-  ASSERT_TRUE(std::holds_alternative<InstanceView>(again))
-      << std::get<EngineError>(again).message;
+  auto again =
+      engine_->start("Purchase", {order(*program, "O4", "5.00"), vm::Value::string("ana")}, once);
+  ASSERT_TRUE(std::holds_alternative<InstanceView>(again)) << std::get<EngineError>(again).message;
   EXPECT_EQ(std::get<InstanceView>(again).id, std::get<InstanceView>(first).id);
   EXPECT_EQ(engine_->instances({}).size(), 1u);
-  auto too_long = engine_->start("Purchase",
-                                 {order(*program, "O5", "5.00"), vm::Value::string("ana")},
-                                 {.spawn = false, .request_id = std::string(201, 'x')});
+  auto too_long =
+      engine_->start("Purchase", {order(*program, "O5", "5.00"), vm::Value::string("ana")},
+                     {.spawn = false, .request_id = std::string(201, 'x')});
   ASSERT_TRUE(std::holds_alternative<EngineError>(too_long));
   EXPECT_EQ(std::get<EngineError>(too_long).code, EngineError::Code::kBadInput);
 }
@@ -558,6 +558,65 @@ TEST_F(EngineTest, RunningInstancesStayOnTheVersionTheyStartedWith) {
   EXPECT_EQ(result(get(old_id)), "R-1") << "the old instance ran version 1's code";
   EXPECT_FALSE(decide(openTasks(new_id)[0].record.id, Decision::Kind::kApprove, "bo"));
   EXPECT_EQ(result(get(new_id)), "v2 R-1");
+}
+
+// Storage faults (issue 8): while the disk fails, new work is refused with a storage
+// error and nothing of it is stored; a connector answer whose step cannot be committed
+// waits, and everything carries on when writes work again.
+TEST_F(EngineTest, AFailingDiskRefusesWorkAndNothingIsLostWhenItComesBack) {
+  const std::string dir =
+      (fs::temp_directory_path() / ("rflow-engine-faults-" + std::to_string(::getpid()))).string();
+  fs::remove_all(dir);
+  auto faults = std::make_shared<store::FaultSwitch>();
+  {
+    auto opened = store::Store::open(dir, {.durability = store::Durability::kSync,
+                                           .in_memory = false,
+                                           .env = store::faultInjectingEnv(faults)});
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
+    store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+    store_->retryWritesAfter(0);
+    engine_ = std::make_unique<Engine>(*store_, clock_, calls_);
+    ASSERT_TRUE(std::holds_alternative<std::string>(engine_->deploy(compile(kPurchase))));
+  }
+  const auto program = engine_->currentProgram();
+  calls_.hold = true;
+  const std::string id =
+      std::get<InstanceView>(
+          engine_->start("Purchase", {order(*program, "O1", "5.00"), vm::Value::string("ana")}))
+          .id;
+  ASSERT_EQ(calls_.held.size(), 1u);
+
+  faults->set(store::Fault::kWriteError);
+  // A new start is refused and leaves nothing behind.
+  auto refused =
+      engine_->start("Purchase", {order(*program, "O2", "5.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<EngineError>(refused));
+  EXPECT_EQ(std::get<EngineError>(refused).code, EngineError::Code::kStorage);
+  EXPECT_TRUE(engine_->storageFailing());
+  // The ERP answers while the disk fails: the step cannot be committed, so it waits.
+  auto [request, done] = std::move(calls_.held[0]);
+  calls_.held.clear();
+  CallResult answer = ok(vm::Value::string("R-1"));
+  answer.instance = request.instance;
+  answer.request = request.request;
+  answer.attempt = request.attempt;
+  done(answer);
+  engine_->runUntilIdle(false);
+  EXPECT_EQ(engine_->stalledWork(), 1u);
+  EXPECT_EQ(get(id).status, Status::kWaiting);
+  EXPECT_TRUE(openTasks(id).empty());
+
+  // The disk is back: the next timer tick retries the stalled step.
+  faults->set(store::Fault::kNone);
+  engine_->fireTimers(clock_.now());
+  engine_->runUntilIdle(false);
+  EXPECT_EQ(engine_->stalledWork(), 0u);
+  EXPECT_FALSE(engine_->storageFailing());
+  ASSERT_EQ(openTasks(id).size(), 1u) << "the answer was not lost";
+  EXPECT_EQ(engine_->instances({}).size(), 1u) << "the refused start left nothing";
+  EXPECT_EQ(audit(id, "answered").size(), 1u);
+  close();
+  fs::remove_all(dir);
 }
 
 }  // namespace
