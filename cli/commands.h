@@ -12,6 +12,8 @@ void addCheckCommand(CLI::App& app, std::function<int()>& run);
 // `rflow build` and `rflow disasm`.
 void addBuildCommand(CLI::App& app, std::function<int()>& run);
 void addDisasmCommand(CLI::App& app, std::function<int()>& run);
+// `rflow audit verify`.
+void addAuditCommand(CLI::App& app, std::function<int()>& run);
 // `rflow run`.
 void addRunCommand(CLI::App& app, std::function<int()>& run);
 // `rflow serve`.

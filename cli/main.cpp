@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   rflow::cli::addBuildCommand(app, run);
   rflow::cli::addDisasmCommand(app, run);
   rflow::cli::addRunCommand(app, run);
+  rflow::cli::addAuditCommand(app, run);
   rflow::cli::addServeCommand(app, run);
   rflow::cli::addTestCommand(app, run);
 

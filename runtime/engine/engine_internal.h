@@ -24,6 +24,9 @@ struct Engine::Step {
   std::vector<std::string> begin;    // child instances to run
   std::vector<std::string> inboxes;  // parents with a result in their inbox
   bool instance_changed = true;      // write rec back with the batch
+  // An audit entry was added: rec (its audit_seq and audit_chain) is written back even
+  // when nothing else about the instance changed, or the next entry would reuse the seq.
+  bool audited = false;
   // The status the instance had when the step loaded it (unset: a step that loaded no
   // instance). commit() counts the move to rec.status in `metrics`.
   std::optional<Status> loaded_status;

@@ -21,13 +21,19 @@ void Engine::audit(Step& step, std::string kind, std::string text, std::string b
   w.text(text);
   w.text(by);
   w.text(extra);
-  step.batch.put(store::Column::kAudit, perInstanceKey(step.rec.id, ++step.rec.audit_seq),
-                 w.take());
+  std::string entry = w.take();
+  const uint64_t seq = ++step.rec.audit_seq;
+  step.rec.audit_chain = auditChain(step.rec.audit_chain, step.rec.id, seq, entry);
+  RecordWriter chain;
+  chain.text(step.rec.audit_chain);
+  entry += chain.take();
+  step.batch.put(store::Column::kAudit, perInstanceKey(step.rec.id, seq), entry);
+  step.audited = true;
 }
 
 std::optional<EngineError> Engine::commit(Step& step) {
   step.rec.updated_at = step.now;
-  if (step.instance_changed)
+  if (step.instance_changed || step.audited)
     step.batch.put(store::Column::kInstances, step.rec.id, step.rec.encode());
   if (step.instance_changed && step.loaded_status && *step.loaded_status != step.rec.status)
     step.metrics.statusChanged(step.rec.workflow_name, *step.loaded_status, step.rec.status,

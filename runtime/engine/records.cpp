@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "bytecode/hash.h"
 #include "engine/record_codec.h"
 #include "store/store.h"
 #include "vm/print.h"
@@ -110,6 +111,7 @@ std::string InstanceRecord::encode() const {
   w.text(result);
   w.optionalText(error);
   w.optionalText(error_kind);
+  w.text(audit_chain);
   return w.take();
 }
 
@@ -154,6 +156,7 @@ std::optional<InstanceRecord> InstanceRecord::decode(std::string_view bytes) {
   i.result = r.text();
   i.error = r.optionalText();
   i.error_kind = r.optionalText();
+  if (r.ok() && !r.atEnd()) i.audit_chain = r.text();
   return finished(r, std::move(i));
 }
 
@@ -410,6 +413,20 @@ std::string userIndexKey(std::string_view user, std::string_view task) {
 
 std::string beginMarkerKey(std::string_view instance) {
   return store::joinKey("begin", instance);
+}
+
+std::string auditChain(std::string_view previous, std::string_view instance, uint64_t seq,
+                       std::string_view unsealed_entry) {
+  std::string input;
+  input.reserve(previous.size() + instance.size() + 9 + unsealed_entry.size());
+  input += previous;
+  input += instance;
+  input += '\0';
+  store::appendU64(input, seq);
+  input += unsealed_entry;
+  const bytecode::Sha256 hash =
+      bytecode::sha256({reinterpret_cast<const uint8_t*>(input.data()), input.size()});
+  return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
 }
 
 std::optional<uint32_t> signalRecord(const bytecode::Module& m, std::string_view name) {

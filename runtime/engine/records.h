@@ -77,6 +77,11 @@ struct InstanceRecord {
   std::optional<std::string> error;  // failed: "{kind}: {message} ({file}:{line})"
   std::optional<std::string> error_kind;
 
+  // The chain hash of the last audit entry (32 bytes; empty before the first, and for
+  // instances written before audit entries were chained). See auditChain(). Encoded
+  // last: records written before it existed decode with it empty.
+  std::string audit_chain;
+
   std::string encode() const;
   static std::optional<InstanceRecord> decode(std::string_view bytes);
 };
@@ -196,6 +201,15 @@ struct InboxRecord {
   std::string encode() const;
   static std::optional<InboxRecord> decode(std::string_view bytes);
 };
+
+// ---- Audit entries ----------------------------------------------------------------------
+// An audit entry's bytes are [format, at, kind, text, by, extra, chain]. Its chain is
+// SHA-256(previous chain || instance id || 0 || seq (8 bytes, big-endian) || the entry's
+// bytes before the chain): each entry seals the one before it and its own place, so an
+// altered, removed, reordered or moved entry breaks every chain after it, and the
+// instance record's audit_chain seals the last one (a cut-off tail shows too).
+std::string auditChain(std::string_view previous, std::string_view instance, uint64_t seq,
+                       std::string_view unsealed_entry);
 
 // ---- Keys ------------------------------------------------------------------------------
 std::string instanceIdFor(uint64_t n);  // "in-0000000042"

@@ -65,6 +65,12 @@ run "resumed by a signal" 0 '"status":"Waiting"' "$work/proj" --data "$work/data
 grep -qF '"kind":"note","text":"Goods receipt GR-1' "$work/out" || fail "resumed: no goods receipt note: $(cat "$work/out")"
 grep -qF '"kind":"approval","detail"' "$work/out" || fail "resumed: not waiting for the review: $(cat "$work/out")"
 
+# The audit trails of what ran are whole (tampering is tested in engine_tests).
+"$rflow" audit verify --data "$work/data" >"$work/out" 2>&1 || fail "audit verify: $(cat "$work/out")"
+grep -q "every trail is whole" "$work/out" || fail "audit verify: $(cat "$work/out")"
+if "$rflow" audit verify --data "$work/none" >"$work/out" 2>&1; then fail "audit verify of nothing exited 0"; fi
+grep -q "there is no data directory" "$work/out" || fail "audit verify of nothing: $(cat "$work/out")"
+
 # Bad input: clear messages, exit 1, nothing started.
 run "no workflow" 1 'say which workflow to start' "$src/examples"
 run "unknown workflow" 1 'there is no workflow `Nope`' "$src/examples" --workflow Nope

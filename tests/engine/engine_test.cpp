@@ -3,6 +3,7 @@
 // parallel branches, business keys, SLA breaches, and surviving a restart.
 #include "engine/engine.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 
 #include "bytecode/write.h"
 #include "driver/build.h"
+#include "engine/audit_verify.h"
 #include "engine/record_codec.h"
 #include "store/fault_injection.h"
 #include "vm/print.h"
@@ -617,6 +619,73 @@ TEST_F(EngineTest, AFailingDiskRefusesWorkAndNothingIsLostWhenItComesBack) {
   EXPECT_EQ(audit(id, "answered").size(), 1u);
   close();
   fs::remove_all(dir);
+}
+
+// The audit trail is tamper-evident (issue 8): each entry seals the one before it, and
+// verifyAudit names the first entry that is not what was written.
+TEST_F(EngineTest, AnAlteredMissingOrCutAuditEntryIsNamed) {
+  open(kPurchase);
+  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
+    return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
+  };
+  const auto program = engine_->currentProgram();
+  const std::string id =
+      start("Purchase", {order(*program, "O1", "5.00"), vm::Value::string("ana")}).id;
+  const std::string other =
+      start("Purchase", {order(*program, "O2", "5.00"), vm::Value::string("ana")}).id;
+  EXPECT_FALSE(decide(openTasks(id)[0].record.id, Decision::Kind::kApprove, "bo"));
+  AuditCheck check = verifyAudit(*store_);
+  EXPECT_EQ(check.instances, 2u);
+  EXPECT_GT(check.entries, 10u);
+  EXPECT_TRUE(check.problems.empty()) << check.problems[0].message;
+
+  const auto entryKey = [](const std::string& instance, uint64_t seq) {
+    return perInstanceKey(instance, seq);
+  };
+  const std::string third = *store_->get(store::Column::kAudit, entryKey(id, 3));
+  // Altered: a note's text changed, everything else kept.
+  std::string altered = third;
+  const size_t at = altered.find("erp.reserve");
+  ASSERT_NE(at, std::string::npos);
+  altered[at] = 'E';
+  store::Batch tamper;
+  tamper.put(store::Column::kAudit, entryKey(id, 3), altered);
+  ASSERT_EQ(store_->commit(tamper), "");
+  check = verifyAudit(*store_);
+  ASSERT_EQ(check.problems.size(), 1u);
+  EXPECT_EQ(check.problems[0].instance, id);
+  EXPECT_EQ(check.problems[0].message.rfind("entry 3 (answered at ", 0), 0u)
+      << check.problems[0].message;
+
+  // Put back, then removed: named as missing.
+  store::Batch remove;
+  remove.remove(store::Column::kAudit, entryKey(id, 3));
+  ASSERT_EQ(store_->commit(remove), "");
+  check = verifyAudit(*store_);
+  ASSERT_EQ(check.problems.size(), 1u);
+  EXPECT_EQ(check.problems[0].message, "entry 3 is missing (the next one is 4)");
+
+  // Restored; the other instance's last entry cut off.
+  store::Batch restore;
+  restore.put(store::Column::kAudit, entryKey(id, 3), third);
+  const uint64_t last = engine_->history(other).size();
+  restore.remove(store::Column::kAudit, entryKey(other, last));
+  ASSERT_EQ(store_->commit(restore), "");
+  check = verifyAudit(*store_);
+  ASSERT_EQ(check.problems.size(), 1u);
+  EXPECT_EQ(check.problems[0].instance, other);
+  EXPECT_EQ(check.problems[0].message,
+            fmt::format("entries {} to {} are missing: the trail was cut off", last, last));
+
+  // An entry copied from another instance into its place does not fit there either.
+  store::Batch moved;
+  moved.put(store::Column::kAudit, entryKey(other, last),
+            *store_->get(store::Column::kAudit, entryKey(id, last)));
+  ASSERT_EQ(store_->commit(moved), "");
+  check = verifyAudit(*store_);
+  ASSERT_EQ(check.problems.size(), 1u);
+  EXPECT_NE(check.problems[0].message.find(fmt::format("entry {} (", last)), std::string::npos)
+      << check.problems[0].message;
 }
 
 }  // namespace
