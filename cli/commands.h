@@ -20,5 +20,7 @@ void addRunCommand(CLI::App& app, std::function<int()>& run);
 void addServeCommand(CLI::App& app, std::function<int()>& run);
 // `rflow test`.
 void addTestCommand(CLI::App& app, std::function<int()>& run);
+// `rflow fmt`.
+void addFmtCommand(CLI::App& app, std::function<int()>& run);
 
 }  // namespace rflow::cli
