@@ -22,5 +22,7 @@ void addServeCommand(CLI::App& app, std::function<int()>& run);
 void addTestCommand(CLI::App& app, std::function<int()>& run);
 // `rflow fmt`.
 void addFmtCommand(CLI::App& app, std::function<int()>& run);
+// `rflow lsp`.
+void addLspCommand(CLI::App& app, std::function<int()>& run);
 
 }  // namespace rflow::cli

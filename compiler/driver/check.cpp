@@ -34,11 +34,28 @@ void reportLoadProblems(const std::vector<source::LoadProblem>& problems,
   }
 }
 
+// `previous`, when given, offers syntax trees to reuse (see recheckSources).
 CheckResult finish(source::SourceSet sources, diagnostics::DiagnosticCollector& collector,
-                   const CheckOptions& options) {
+                   const CheckOptions& options, CheckResult* previous = nullptr) {
   CheckResult result;
+  result.parse_diagnostics.resize(sources.size());
   for (source::FileId id = 0; id < sources.size(); ++id) {
-    result.files.push_back(parse::parseFile(sources, id, collector));
+    if (previous != nullptr && id < previous->files.size() &&
+        id < previous->parse_diagnostics.size() &&
+        previous->sources.file(id).path() == sources.file(id).path() &&
+        previous->sources.file(id).text() == sources.file(id).text()) {
+      result.files.push_back(std::move(previous->files[id]));
+      result.parse_diagnostics[id] = std::move(previous->parse_diagnostics[id]);
+      for (const auto& d : result.parse_diagnostics[id])
+        collector.consume(d);
+      continue;
+    }
+    diagnostics::DiagnosticCollector file_collector;
+    result.files.push_back(parse::parseFile(sources, id, file_collector));
+    ++result.parsed_files;
+    result.parse_diagnostics[id] = file_collector.take();
+    for (const auto& d : result.parse_diagnostics[id])
+      collector.consume(d);
   }
   check::CheckOptions check_options;
   check_options.lints = options.lints;
@@ -80,6 +97,17 @@ CheckResult checkSources(const source::SourceSet& user_sources, const CheckOptio
     sources.add(file.path(), std::string(file.text()));
   diagnostics::DiagnosticCollector collector;
   return finish(std::move(sources), collector, options);
+}
+
+CheckResult recheckSources(const source::SourceSet& user_sources, CheckResult previous,
+                           const CheckOptions& options) {
+  source::SourceSet sources = withPrelude();
+  for (const source::SourceFile& file : user_sources.files())
+    sources.add(file.path(), std::string(file.text()));
+  diagnostics::DiagnosticCollector collector;
+  // The checker's program points into the old trees; drop it before they move.
+  previous.program = check::Program{};
+  return finish(std::move(sources), collector, options, &previous);
 }
 
 }  // namespace rflow::compiler

@@ -32,6 +32,10 @@ struct CheckResult {
   std::vector<diagnostics::Diagnostic> diagnostics;  // sorted by file and position
   size_t errors = 0;
   size_t warnings = 0;
+  // What parsing each file said (also part of `diagnostics`), by FileId, and how many
+  // files this check parsed (the others were reused by recheckSources).
+  std::vector<std::vector<diagnostics::Diagnostic>> parse_diagnostics;
+  size_t parsed_files = 0;
 
   static constexpr source::FileId kFirstUserFile = 1;
   bool ok() const { return errors == 0; }
@@ -42,5 +46,12 @@ CheckResult checkPaths(std::span<const std::string> paths, const CheckOptions& o
 
 // Checks files already in memory (without the prelude, which is added first).
 CheckResult checkSources(const source::SourceSet& sources, const CheckOptions& options = {});
+
+// checkSources after an edit (the language server): a file whose path, text and FileId
+// are those it had in `previous` keeps its syntax tree and parse diagnostics instead of
+// being parsed again; name resolution and type checking run in full. `previous` is
+// consumed (its program points into the trees that move).
+CheckResult recheckSources(const source::SourceSet& sources, CheckResult previous,
+                           const CheckOptions& options = {});
 
 }  // namespace rflow::compiler
