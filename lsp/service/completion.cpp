@@ -194,10 +194,11 @@ std::vector<CompletionItem> LanguageService::completion(const std::string& path,
     }
     std::string patched = text_copy;
     patched.insert(offset, "__rflow_completion");
-    auto with = state_->analyseWith(normalizePath(path), patched);
-    if (auto pid = state_->fileOf(*with, path)) {
-      if (const MemberSite* site = with->index().memberAt(*pid, word))
-        memberItems(*with, site->object, out);
+    // `a` is replaced here; only `with` is used from now on.
+    const Analysis& with = state_->analyseWith(normalizePath(path), patched);
+    if (auto pid = state_->fileOf(with, path)) {
+      if (const MemberSite* site = with.index().memberAt(*pid, word))
+        memberItems(with, site->object, out);
     }
     return out;
   }

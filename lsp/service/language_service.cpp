@@ -131,12 +131,19 @@ const Analysis& LanguageService::State::current() {
   return *analysis;
 }
 
-std::unique_ptr<Analysis> LanguageService::State::analyseWith(const std::string& path,
-                                                              const std::string& text) const {
+const Analysis& LanguageService::State::analyseWith(const std::string& path,
+                                                    const std::string& text) {
+  (void)current();
   source::SourceSet sources;
   for (const auto& [p, doc] : docs)
     sources.add(p, p == path ? text : doc.text);
-  return finishAnalysis(compiler::checkSources(sources));
+  analysis->dropIndex();
+  compiler::CheckResult result = compiler::recheckSources(sources, std::move(analysis->result));
+  parses += result.parsed_files;
+  ++analyses;
+  analysis = finishAnalysis(std::move(result));
+  stale = true;  // it describes a text the editor does not have
+  return *analysis;
 }
 
 std::optional<FileId> LanguageService::State::fileOf(const Analysis& a,

@@ -49,8 +49,10 @@ struct LanguageService::State {
   // Re-checks when stale; returns the current analysis.
   const Analysis& current();
   // The analysis of the project with `path`'s text replaced (for completion in code
-  // that does not parse yet); never cached.
-  std::unique_ptr<Analysis> analyseWith(const std::string& path, const std::string& text) const;
+  // that does not parse yet). It reuses the current analysis' syntax trees and then
+  // becomes the current one, marked stale: the next question re-checks the real text,
+  // re-parsing only `path` again. Valid until the next call of current().
+  const Analysis& analyseWith(const std::string& path, const std::string& text);
   std::optional<source::FileId> fileOf(const Analysis& a, const std::string& path) const;
 };
 
