@@ -85,6 +85,7 @@ class IndexBuilder {
     index_.occurrences_.resize(r_.sources.size());
     index_.bindings_.resize(r_.sources.size());
     index_.members_.resize(r_.sources.size());
+    index_.types_.resize(r_.sources.size());
     tables();
     for (const File& file : r_.files)
       indexFile(file);
@@ -567,6 +568,8 @@ class IndexBuilder {
 
   void expr(const Expr& e) {
     const check::ExprFact* f = fact(e);
+    if (f != nullptr && !p_.types.isError(f->type))
+      index_.types_[file_].push_back({e.span, f->type});
     std::visit(Overloaded{
                    [&](const NameExpr& x) {
                      if (f == nullptr) return;
@@ -717,6 +720,16 @@ const MemberSite* Index::memberAt(FileId file, uint32_t offset) const {
   for (const MemberSite& m : members_[file])
     if (m.member_begin == offset) return &m;
   return nullptr;
+}
+
+std::optional<std::pair<Span, check::TypeId>> Index::typeAt(FileId file, uint32_t offset) const {
+  std::optional<std::pair<Span, check::TypeId>> best;
+  if (file >= types_.size()) return best;
+  for (const auto& [span, type] : types_[file]) {
+    if (span.begin <= offset && offset < span.end && (!best || span.size() < best->first.size()))
+      best = {span, type};
+  }
+  return best;
 }
 
 std::vector<Location> Index::references(const Location& location) const {

@@ -101,12 +101,16 @@ class Index {
   std::vector<source::Location> references(const source::Location& location) const;
   // The member access whose member starts at `offset`, if its object checked.
   const MemberSite* memberAt(source::FileId file, uint32_t offset) const;
+  // The type of the innermost checked expression around `offset`, if any.
+  std::optional<std::pair<source::Span, check::TypeId>> typeAt(source::FileId file,
+                                                               uint32_t offset) const;
 
  private:
   friend class IndexBuilder;
-  std::vector<std::vector<Occurrence>> occurrences_;  // by FileId
-  std::vector<std::vector<Binding>> bindings_;        // by FileId
-  std::vector<std::vector<MemberSite>> members_;      // by FileId
+  std::vector<std::vector<Occurrence>> occurrences_;                        // by FileId
+  std::vector<std::vector<Binding>> bindings_;                              // by FileId
+  std::vector<std::vector<MemberSite>> members_;                            // by FileId
+  std::vector<std::vector<std::pair<source::Span, check::TypeId>>> types_;  // by FileId
   std::map<SymbolKey, SymbolInfo> symbols_;
 };
 

@@ -265,9 +265,14 @@ std::optional<Hover> LanguageService::hover(const std::string& path, uint32_t of
   const auto id = state_->fileOf(a, path);
   if (!id) return std::nullopt;
   const Occurrence* occ = a.index().occurrenceAt(*id, offset);
-  if (occ == nullptr) return std::nullopt;
-  const SymbolInfo* sym = a.index().symbol(occ->symbol);
-  if (sym == nullptr) return std::nullopt;
+  const SymbolInfo* sym = occ != nullptr ? a.index().symbol(occ->symbol) : nullptr;
+  if (sym == nullptr) {
+    // No name here: the type of the expression under the cursor.
+    const auto typed = a.index().typeAt(*id, offset);
+    if (!typed) return std::nullopt;
+    return Hover{"```rflow\n" + a.result.program.typeName(typed->second) + "\n```",
+                 rangeOf(a.result.sources.file(*id), typed->first)};
+  }
   std::string md = "```rflow\n" + sym->signature + "\n```";
   if (!sym->container.empty() && sym->kind != SymbolKind::kLocal)
     md += "\n\nin `" + sym->container + "`";

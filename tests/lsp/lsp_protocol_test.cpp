@@ -184,6 +184,12 @@ TEST_F(Lsp, HoverShowsTypeSignatureAndDocComment) {
   EXPECT_NE(h["contents"]["value"].get<std::string>().find("Store.region: string"),
             std::string::npos);
 
+  // Where no name is, the type of the expression under the cursor.
+  h = at("textDocument/hover", flow_, pos(kFlow, "\"north\"", 1));
+  EXPECT_EQ(h["contents"]["value"], "```rflow\nstring\n```");
+  h = at("textDocument/hover", flow_, pos(kFlow, "== \"north\""));
+  EXPECT_EQ(h["contents"]["value"], "```rflow\nbool\n```");
+
   h = at("textDocument/hover", flow_, pos(kFlow, "stock(sku)", 1));
   EXPECT_NE(h["contents"]["value"].get<std::string>().find("Units on hand."), std::string::npos);
 }
