@@ -328,6 +328,17 @@ std::variant<WorkspaceEdit, std::string> LanguageService::rename(const std::stri
   if (!prepareRename(path, offset)) return std::string("there is no symbol to rename here");
   const Analysis& a = state_->current();
   const Occurrence* occ = a.index().occurrenceAt(*state_->fileOf(a, path), offset);
+  // A declaration that already has the new name beside it (same module, record, enum or
+  // connector) would make the rename an error; locals may shadow, so they are not asked.
+  if (const SymbolInfo* sym = a.index().symbol(occ->symbol);
+      sym != nullptr && sym->kind != SymbolKind::kLocal && sym->kind != SymbolKind::kParameter) {
+    for (const auto& [key, other] : a.index().symbols()) {
+      if (other.name == new_name && other.container == sym->container &&
+          other.kind != SymbolKind::kLocal && other.kind != SymbolKind::kParameter &&
+          keyOf(other.location) != keyOf(sym->location))
+        return "`" + new_name + "` is already declared in `" + sym->container + "`";
+    }
+  }
   std::set<std::pair<std::string, uint32_t>> seen;
   WorkspaceEdit edit;
   std::vector<Location> places = a.index().references(occ->symbol);

@@ -224,6 +224,14 @@ TEST_F(Lsp, ReferencesAndRename) {
   json prep = at("textDocument/prepareRename", flow_, pos(kFlow, "need ="));
   EXPECT_EQ(prep["start"], pos(kFlow, "need ="));
 
+  // A name already taken beside it is refused too.
+  json taken = client_.call("textDocument/rename", {{"textDocument", {{"uri", flow_}}},
+                                                    {"position", pos(kFlow, "reorder(units", 2)},
+                                                    {"newName", "Restock"}});
+  ASSERT_TRUE(taken.contains("error"));
+  EXPECT_NE(taken["error"]["message"].get<std::string>().find("already declared"),
+            std::string::npos);
+
   for (const char* bad : {"let", "9lives", "two words", ""}) {
     json params = {
         {"textDocument", {{"uri", flow_}}}, {"position", pos(kFlow, "need =")}, {"newName", bad}};
