@@ -29,8 +29,8 @@ int runServeCommand(const service::ServeOptions& options) {
     return 1;
   }
   auto& server = std::get<std::unique_ptr<service::Server>>(opened);
-  std::cout << "rflow serve: listening on " << server->url()
-            << "/ (the API is under /v1; GET / serves nothing yet). Stop with Ctrl-C." << std::endl;
+  std::cout << "rflow serve: the dashboard is at " << server->url()
+            << "/ (the API is under /v1). Stop with Ctrl-C." << std::endl;
   int received = 0;
   sigwait(&stop_signals, &received);
   std::cout << "rflow serve: stopping" << std::endl;
@@ -51,6 +51,8 @@ void addServeCommand(CLI::App& app, std::function<int()>& run) {
                   "else 127.0.0.1:8080)");
   cmd->add_option("--config", options->config,
                   "rflow.toml to use (default: the project's, if it has one)");
+  cmd->add_option("--time-scale", options->time_scale,
+                  "Demos: the engine's time runs N times faster than the wall clock (default 1)");
   cmd->callback([options, &run] { run = [options] { return runServeCommand(*options); }; });
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/connector.h"
 #include "runtime/connector_calls.h"
 #include "service/http_server.h"
+#include "service/scaled_clock.h"
 #include "service/scheduler.h"
 #include "service/service.h"
 
@@ -26,6 +27,7 @@ struct Server::Parts {
   std::unique_ptr<runtime::ConnectorSet> connectors;
   std::unique_ptr<store::Store> store;
   engine::SystemClock system_clock;
+  std::optional<ScaledClock> scaled_clock;
   std::unique_ptr<runtime::ConnectorCalls> calls;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<Authenticator> auth;
@@ -82,6 +84,9 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   };
   auto server = std::unique_ptr<Server>(new Server());
   Parts& p = *server->parts_;
+  if (!(options.time_scale >= 1 && options.time_scale <= kMaxTimeScale))
+    return fmt::format("--time-scale {}: expected a number from 1 (real time) to {}",
+                       options.time_scale, kMaxTimeScale);
 
   // The project.
   const std::vector<std::string> paths{options.path};
@@ -138,7 +143,10 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   p.store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
 
   // The engine: deploy the project, then carry on what the last process left.
-  const engine::Clock& clock = options.clock ? *options.clock : p.system_clock;
+  if (!options.clock && options.time_scale != 1) p.scaled_clock.emplace(options.time_scale);
+  const engine::Clock& clock = options.clock    ? *options.clock
+                               : p.scaled_clock ? static_cast<const engine::Clock&>(*p.scaled_clock)
+                                                : p.system_clock;
   p.calls = std::make_unique<runtime::ConnectorCalls>(*p.connectors,
                                                       std::max<size_t>(4, p.config.engine.workers));
   p.engine = std::make_unique<engine::Engine>(*p.store, clock, *p.calls);
@@ -188,6 +196,9 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   print(fmt::format("rflow serve: {} workflows of version {} at {}/v1 (data in {})",
                     built.module->workflows.size(), std::get<std::string>(deployed).substr(0, 12),
                     server->url_, server->data_));
+  if (p.scaled_clock)
+    print(fmt::format("rflow serve: time runs {}x faster than the wall clock (--time-scale)",
+                      options.time_scale));
   return server;
 }
 

@@ -30,6 +30,9 @@ struct ServeOptions {
   std::string config;      // default: <project>/rflow.toml if it exists
   // Tests: a clock to use instead of the system's, and a shorter scheduler poll.
   const engine::Clock* clock = nullptr;
+  // Demos: the engine's time runs this many times faster than the wall clock
+  // (scaled_clock.h); 1 is real time. Ignored when `clock` is set.
+  double time_scale = 1;
   int64_t poll_ms = 200;
   RequestLimits limits;
   // Where the URL, the first-start admin token and scheduler notes go (default stdout).
