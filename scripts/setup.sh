@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that rflow's build and tests need.
-# Idempotent and non-interactive: run it as root as often as you like; it only
-# calls apt when something is missing. Nothing else is downloaded.
+# Installs every Debian 12 package that rflow's build and tests need, then the two npm
+# packages the dashboard needs (nothing third-party is committed):
+#   service/dashboard/node_modules/chart.js   bundled into the rflow binary at build time
+#   tests/browser/node_modules/playwright-core drives Debian's chromium in the browser test
+# Idempotent and non-interactive: run it as root as often as you like; it only calls apt
+# and npm when something is missing. npm's cache stays in .npm-cache/ (gitignored).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -13,7 +17,14 @@ packages=(
   clang libclang-rt-14-dev                             # libFuzzer targets and sanitizers
   libintelrdfpmath-dev                                 # bench_decimal: the reference decimal128 column
   lua5.4                                               # bench_vm: the Lua column
+  chromium                                             # tests/browser: the dashboard test
+  curl                                                 # scripts/run.sh: waits for the service
 )
+# Node.js for the npm step. A machine may already have a node that did not come from
+# Debian (with its own npm); installing Debian's npm beside it would fight over the
+# files, so the Debian packages are only asked for when the commands are missing.
+command -v node > /dev/null || packages+=(nodejs)
+command -v npm > /dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,16 +35,30 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages already installed"
-  exit 0
-fi
-
-if [[ $(id -u) -ne 0 ]]; then
+elif [[ $(id -u) -ne 0 ]]; then
   echo "setup: missing packages: ${missing[*]}" >&2
   echo "setup: run this script as root (it calls apt-get install)" >&2
   exit 1
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The npm packages, at the versions pinned in each package.json. `npm install` is only
+# run when the package is not there at that version, so a built tree needs no network.
+npm_install() {  # DIR PACKAGE
+  local dir=$1 package=$2 want have
+  want=$(node -p "require('./$dir/package.json').dependencies['$package']")
+  have=$(node -p "try { require('./$dir/node_modules/$package/package.json').version } catch { '' }")
+  if [[ "$have" == "$want" ]]; then
+    echo "setup: $dir: $package $want already installed"
+    return
+  fi
+  echo "setup: $dir: npm install ($package $want)"
+  (cd "$dir" && npm install --no-audit --no-fund --no-save --omit=dev --loglevel=error \
+    --cache "$PWD/../../.npm-cache")
+}
+npm_install service/dashboard chart.js
+npm_install tests/browser playwright-core

@@ -17,15 +17,21 @@ HttpRequest requestOf(const httplib::Request& req) {
     out.query.emplace(key, value);  // the first of repeated parameters wins
   out.authorization = req.get_header_value("Authorization");
   out.idempotency_key = req.get_header_value("Idempotency-Key");
+  out.if_none_match = req.get_header_value("If-None-Match");
   out.body = req.body;
   return out;
 }
 
 void write(const HttpReply& reply, httplib::Response& res) {
   res.status = reply.status;
-  for (const auto& [name, value] : reply.headers)
+  bool cache_control = false;
+  for (const auto& [name, value] : reply.headers) {
     res.set_header(name, value);
-  res.set_header("Cache-Control", "no-store");
+    cache_control = cache_control || name == "Cache-Control";
+  }
+  // API answers are per caller and change all the time; only the dashboard's assets
+  // (dashboard.h) say how they may be cached.
+  if (!cache_control) res.set_header("Cache-Control", "no-store");
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_content(reply.body, reply.content_type);
 }

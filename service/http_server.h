@@ -1,7 +1,8 @@
 // HttpServer: the transport of `rflow serve`, the only code that sees cpp-httplib. It
 // enforces the size limits (body, headers, URI), turns each request into an HttpRequest
 // for the Router, and writes the reply. No request is ever mapped to a file: there is no
-// mount point and no static file handler, so no path from a request reaches the file
+// mount point and no static file handler (the dashboard's files are compiled in and
+// looked up by exact path, dashboard.h), so no path from a request reaches the file
 // system.
 //
 // Threads: httplib serves requests on its own pool; start() runs the accept loop on a

@@ -1,7 +1,8 @@
-// The OpenAPI 3 document, generated from the route table so that it lists exactly the
-// routes the router serves.
+// The OpenAPI 3 document, generated from the route table and the dashboard's asset
+// table so that it lists exactly what the router serves.
 #include <fmt/format.h>
 
+#include "service/dashboard.h"
 #include "service/routes.h"
 
 namespace rflow::service {
@@ -109,6 +110,25 @@ json openApiDocument(std::span<const Route> table) {
     for (char& c : method)
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     paths[std::string(r.pattern)][method] = std::move(op);
+  }
+  // The dashboard: open (the page asks for a token and sends it to the API itself).
+  for (const Asset& a : dashboardAssets()) {
+    const bool page = a.path == "/";
+    std::string id = page ? "getDashboard" : "getAsset";
+    if (!page) {
+      for (char c : a.path.substr(a.path.rfind('/') + 1))
+        id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    }
+    paths[std::string(a.path)]["get"] = {
+        {"summary", page ? "The dashboard (runtime.md §7): insights, backlog, instances, inbox"
+                         : "A file of the dashboard, cached as immutable under ?v=<hash>"},
+        {"operationId", id},
+        {"security", json::array({json::object()})},
+        {"responses",
+         {{"200",
+           {{"description", "OK"},
+            {"content", {{std::string(a.content_type), {{"schema", {{"type", "string"}}}}}}}}},
+          {"304", {{"description", "Not modified (If-None-Match named the ETag)"}}}}}};
   }
   return {
       {"openapi", "3.0.3"},

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "runtime/wire.h"
+#include "service/dashboard.h"
 
 namespace rflow::service {
 
@@ -59,6 +60,10 @@ HttpReply errorReply(const ApiError& error) {
 }
 
 HttpReply Router::handle(const HttpRequest& request) const {
+  if (request.method == "GET") {
+    if (const Asset* asset = findAsset(request.path))
+      return assetReply(*asset, request.if_none_match);
+  }
   const std::vector<std::string_view> path = segments(request.path);
   const Route* route = nullptr;
   Params params;

@@ -4,6 +4,9 @@
 // statuses, headers) but not its transport: requests come as plain structs, so tests and
 // other front ends can drive it.
 //
+// The dashboard's page and assets (dashboard.h) are answered first, for GET only and
+// without a token; everything else goes through the route table.
+//
 // Order of checks: unknown path 404; known path, other method 405; then, for most
 // routes, 401 (no valid token) and 403 (not admin) before 400 (body not JSON); for the
 // decision route the body is checked first (400 before 401), as §7 asks.
@@ -25,6 +28,7 @@ struct HttpRequest {
   Params query;
   std::string authorization;  // the Authorization header, or empty
   std::string idempotency_key;
+  std::string if_none_match;  // for the dashboard's assets (ETag revalidation)
   std::string body;
 };
 
@@ -32,6 +36,7 @@ struct HttpReply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Extra headers. Without a Cache-Control among them the transport sends `no-store`.
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "base/time_text.h"
 #include "service/views.h"
 
 namespace rflow::service {
@@ -114,6 +115,12 @@ Outcome insights(Service& s, const Call& c) {
 Outcome metrics(Service& s, const Call&) {
   return json(s.metricsText());
 }
+Outcome me(Service& s, const Call& c) {
+  return json{{"name", c.caller->name},
+              {"roles", c.caller->roles},
+              {"admin", c.caller->isAdmin()},
+              {"now", base::formatTime(s.now())}};
+}
 Outcome openApi(Service&, const Call&) {
   return openApiDocument(routes());
 }
@@ -150,6 +157,9 @@ const Route kRoutes[] = {
      "Decide: {\"approve\": true, \"comment\": \"…\"} or {\"form\": {…}}", decide},
     {"GET", "/v1/insights", kToken, 200, false, nullptr, false, "workflow,since",
      "Process intelligence from the engine's aggregates", insights},
+    {"GET", "/v1/me", kToken, 200, false, nullptr, false, "",
+     "Who the token belongs to, and the service's clock: {\"name\", \"roles\", \"admin\", \"now\"}",
+     me},
     {"GET", "/v1/openapi.json", kToken, 200, false, nullptr, false, "", "This document", openApi},
     {"GET", "/metrics", Access::kMetrics, 200, false, nullptr, true, "",
      "Prometheus metrics (text format 0.0.4)", metrics},

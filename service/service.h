@@ -86,6 +86,9 @@ class Service {
                    const std::optional<std::string>& since) const;
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
+  // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
+  // when `rflow serve --time-scale` makes it run faster than the wall clock.
+  int64_t now() const { return engine_.clock().now(); }
 
  private:
   engine::Engine& engine_;

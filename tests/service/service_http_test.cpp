@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "service/dashboard.h"
 #include "service/routes.h"
 #include "service_test_util.h"
 
@@ -29,7 +30,8 @@ TEST(ServiceHttp, UnknownRoutesAndMethods) {
   Reply none = s.get("/v1/nothing");
   EXPECT_EQ(none.status, 404);
   EXPECT_EQ(none.body["error"]["code"], "not_found");
-  EXPECT_EQ(s.get("/").status, 404) << "the dashboard is a later task";
+  EXPECT_EQ(s.get("/assets/nothing.js").status, 404);
+  EXPECT_EQ(s.get("/assets/../assets/app.js").status, 404) << "paths are compared, never resolved";
   EXPECT_EQ(s.get("/../../etc/passwd").status, 404);
   EXPECT_EQ(s.get("/v1/workflows/../../../etc/passwd").status, 404);
   Reply method = s.post("/v1/workflows", json::object());
@@ -103,13 +105,20 @@ TEST(ServiceHttp, TheOpenApiDocumentListsEveryRoute) {
   }
   for (const auto& [path, methods] : doc.body["paths"].items())
     operations += methods.size();
-  EXPECT_EQ(operations, routes().size()) << "the document lists nothing the router lacks";
-  // The §7 endpoints are all routed (the dashboard at GET / comes later).
+  for (const Asset& a : dashboardAssets()) {
+    const json& path = doc.body["paths"][std::string(a.path)];
+    ASSERT_TRUE(path.contains("get")) << a.path << " is not in the document";
+    EXPECT_TRUE(path["get"]["responses"]["200"]["content"].contains(std::string(a.content_type)));
+  }
+  EXPECT_EQ(operations, routes().size() + dashboardAssets().size())
+      << "the document lists nothing the router lacks";
+  // The §7 endpoints are all routed.
   for (const char* p :
        {"/v1/deployments", "/v1/workflows", "/v1/workflows/{name}/instances", "/v1/instances",
         "/v1/instances/{id}", "/v1/instances/{id}/history", "/v1/instances/{id}/signals/{name}",
         "/v1/keys/{workflow}/{key}/signals/{name}", "/v1/instances/{id}/cancel",
-        "/v1/events/{name}", "/v1/tasks", "/v1/tasks/{id}/decision", "/v1/insights", "/metrics"})
+        "/v1/events/{name}", "/v1/tasks", "/v1/tasks/{id}/decision", "/v1/insights", "/metrics",
+        "/", "/v1/me"})
     EXPECT_TRUE(doc.body["paths"].contains(p)) << p;
 }
 
