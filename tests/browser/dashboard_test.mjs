@@ -1,0 +1,184 @@
+// The dashboard in a real browser (Debian's headless Chromium, driven by playwright-core):
+// serve the example project on an ephemeral port with a temporary data directory, start
+// an invoice that waits for an approval through the API, open the dashboard, sign in with
+// the approver's token, find the approval in the inbox, approve it, and see the instance
+// complete on its page. Screenshots go to the artifact directory.
+//
+//   node dashboard_test.mjs RFLOW_BINARY EXAMPLES_DIR ARTIFACT_DIR
+//
+// Exits 0 when every step passed; prints the step that failed otherwise.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+const [rflow, examples, artifacts] = process.argv.slice(2);
+if (!rflow || !examples || !artifacts) {
+  console.error('usage: node dashboard_test.mjs RFLOW_BINARY EXAMPLES_DIR ARTIFACT_DIR');
+  process.exit(2);
+}
+const CHROMIUM = '/usr/bin/chromium';
+const require = createRequire(import.meta.url);
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error('dashboard test: playwright-core is not installed in tests/browser/node_modules; run ./scripts/setup.sh');
+  process.exit(1);
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`dashboard test: ${CHROMIUM} is missing; run ./scripts/setup.sh (it installs Debian's chromium)`);
+  process.exit(1);
+}
+
+const sha256 = (s) => createHash('sha256').update(s).digest('hex');
+const ANN = 'ann-browser-test-token';
+const ADMIN = 'root-browser-test-token';
+const dir = mkdtempSync(join(tmpdir(), 'rflow-browser-'));
+mkdirSync(artifacts, { recursive: true });
+
+// The example project's rflow.toml with absolute stub paths and two users: ann, an
+// accounts-payable clerk who may approve invoices, and an admin.
+const stubs = resolve(examples, 'stubs');
+const config = readFileSync(join(examples, 'rflow.toml'), 'utf8').replaceAll('stub = "stubs/', `stub = "${stubs}/`) + `
+[[auth.users]]
+name = "ann"
+roles = ["AccountsPayable"]
+token_sha256 = "${sha256(ANN)}"
+
+[[auth.users]]
+name = "root"
+roles = ["admin"]
+token_sha256 = "${sha256(ADMIN)}"
+`;
+writeFileSync(join(dir, 'rflow.toml'), config);
+
+let server;
+let browser;
+let step = 'start rflow serve';
+const output = [];
+
+function waitForUrl() {
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('rflow serve printed no URL within 60 s:\n' + output.join(''))), 60000);
+    const look = (chunk) => {
+      output.push(chunk.toString());
+      const m = output.join('').match(/dashboard is at (http:\/\/[^\s/]+)\//);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    };
+    server.stdout.on('data', look);
+    server.stderr.on('data', (c) => output.push(c.toString()));
+    server.on('exit', (code) => { clearTimeout(timer); fail(new Error(`rflow serve exited with ${code}:\n` + output.join(''))); });
+  });
+}
+
+async function api(base, method, path, body, token) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => null), headers: res.headers };
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+try {
+  server = spawn(rflow, ['serve', examples, '--config', join(dir, 'rflow.toml'), '--data', join(dir, 'data'), '--listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const base = await waitForUrl();
+
+  step = 'start an invoice that waits for an approval';
+  // 400 x 14.25 USD = 5,700.00 USD: matched, above the auto-post limit, one approver (AP).
+  const number = 'INV-BROWSER-' + Date.now();
+  const started = await api(base, 'POST', '/v1/workflows/ThreeWayMatch/instances', {
+    inv: { number, supplier: 'Northwind Foods', po_number: 'PO-4500812', lines: [{ sku: 'SKU-10231', qty: 400, unit_price: { amount: '14.25', currency: 'USD' } }] },
+  }, ADMIN);
+  check(started.status === 201, `start answered ${started.status}: ${JSON.stringify(started.body)}`);
+  const id = started.body.id;
+  let waiting = started.body;
+  for (let i = 0; i < 100 && waiting.status !== 'Waiting'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    waiting = (await api(base, 'GET', '/v1/instances/' + id, undefined, ADMIN)).body;
+  }
+  check(waiting.status === 'Waiting', `the instance is ${waiting.status}, not Waiting: ${JSON.stringify(waiting)}`);
+
+  step = 'the page and its headers';
+  const page0 = await fetch(base + '/');
+  const csp = page0.headers.get('content-security-policy') || '';
+  check(page0.status === 200 && page0.headers.get('content-type').startsWith('text/html'), 'GET / is not an HTML page');
+  check(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), 'no strict Content-Security-Policy: ' + csp);
+
+  step = 'open the dashboard';
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  await page.goto(base + '/');
+
+  step = 'sign in with a token';
+  await page.waitForSelector('#signin:not([hidden])', { timeout: 10000 });
+  await page.fill('#token', 'not-a-token');
+  await page.click('#signin-form button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('signin-error').textContent.length > 0, null, { timeout: 10000 });
+  problems.length = 0;  // the refused token's 401 is logged by the browser, as it should be
+  await page.fill('#token', ANN);
+  await page.click('#signin-form button[type=submit]');
+  await page.waitForSelector('#signin', { state: 'hidden', timeout: 10000 });
+  await page.waitForFunction(() => document.getElementById('who').textContent.startsWith('ann'), null, { timeout: 10000 });
+  await page.waitForSelector('.kpi', { timeout: 15000 });
+  await page.waitForSelector('#c-status', { timeout: 15000 });
+  await page.screenshot({ path: join(artifacts, 'dashboard-overview.png'), fullPage: true });
+
+  step = 'find the waiting approval in the inbox';
+  await page.click('a[data-nav=inbox]');
+  const card = page.locator('article.task', { hasText: number });
+  await card.waitFor({ timeout: 15000 });
+  await page.screenshot({ path: join(artifacts, 'dashboard-inbox.png'), fullPage: true });
+
+  step = 'approve it';
+  await card.locator('input[name=comment]').fill('Matches the PO; approved in the browser test');
+  await card.locator('button.approve').click();
+  await card.locator('.ok').waitFor({ timeout: 15000 });
+
+  step = 'see the instance complete on its page';
+  await page.goto(`${base}/#/instances/${encodeURIComponent(id)}`);
+  await page.waitForFunction(() => {
+    const h = document.getElementById('instance-id');
+    return h && h.querySelector('.badge.Completed');
+  }, null, { timeout: 30000 });
+  const timeline = await page.locator('.timeline').innerText();
+  check(/ann/.test(timeline), 'the audit timeline does not show ann\'s decision:\n' + timeline);
+  await page.screenshot({ path: join(artifacts, 'dashboard-instance.png'), fullPage: true });
+  const done = (await api(base, 'GET', '/v1/instances/' + id, undefined, ADMIN)).body;
+  check(done.status === 'Completed' && done.result === 'Posted', `the API says ${done.status} / ${JSON.stringify(done.result)}`);
+
+  step = 'no script errors or CSP violations';
+  check(problems.length === 0, problems.join('\n'));
+
+  console.log(`dashboard test: passed; screenshots in ${artifacts}`);
+  console.log('1 passed, 0 failed');
+} catch (e) {
+  console.error(`dashboard test: failed at "${step}": ${e.message}`);
+  if (browser) {
+    try {
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      if (pages.length) await pages[0].screenshot({ path: join(artifacts, 'dashboard-failure.png'), fullPage: true });
+    } catch (_) { /* the screenshot is a bonus */ }
+  }
+  console.log('0 passed, 1 failed');
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => { server.on('exit', r); setTimeout(r, 5000); });
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
