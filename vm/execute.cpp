@@ -178,6 +178,9 @@ Stop Machine::execute(Fiber& f) {
 #define SAVE() (f.top = static_cast<uint32_t>(sp - base), f.frames.back().pc = pc, budget_ = budget)
 #define CODE_OF(fn) \
   (budget >= kMaxFusedInstructions ? p_.quickCode(fn) : m_.functions[fn].code.data())
+// A handler that declares values with destructors keeps them in an inner block and
+// dispatches after it: clang refuses an indirect goto out of such a scope, and GCC would
+// jump without running the destructor.
 #define DISPATCH()                                   \
   do {                                               \
     if (budget < kMaxFusedInstructions) [[unlikely]] \
@@ -322,18 +325,20 @@ L_kCall : {
   DISPATCH();
 }
 L_kCallNative : {
-  const uint32_t argc = ip[3];
-  Value result;
-  const std::optional<NativeError> error =
-      callNative(readU16(ip + 1), std::span<Value>(sp - argc, argc), result);
-  if (error) {
-    if (error->corrupt) NEED(false, error->message);
-    RUNTIME(error->message);
+  {
+    const uint32_t argc = ip[3];
+    Value result;
+    const std::optional<NativeError> error =
+        callNative(readU16(ip + 1), std::span<Value>(sp - argc, argc), result);
+    if (error) {
+      if (error->corrupt) NEED(false, error->message);
+      RUNTIME(error->message);
+    }
+    for (uint32_t i = 0; i < argc; ++i)
+      *--sp = Value();
+    *sp++ = std::move(result);
+    pc += 4;
   }
-  for (uint32_t i = 0; i < argc; ++i)
-    *--sp = Value();
-  *sp++ = std::move(result);
-  pc += 4;
   DISPATCH();
 }
 L_kIndexLocalRem : {
@@ -382,25 +387,27 @@ L_kJumpReturn:
   ip = code + pc;
   goto L_kReturn;
 L_kReturn : {
-  // A return to a caller with no try handler of this frame and no forks is done
-  // here; machine.cpp's ret() does the rest.
-  const size_t k = f.frames.size() - 1;
-  if (k == 0 || !f.forks.empty() || (!f.handlers.empty() && f.handlers.back().frame == k))
-      [[unlikely]] {
-    SAVE();
-    CONTINUE_WITH(ret(f));
+  {
+    // A return to a caller with no try handler of this frame and no forks is done
+    // here; machine.cpp's ret() does the rest.
+    const size_t k = f.frames.size() - 1;
+    if (k == 0 || !f.forks.empty() || (!f.handlers.empty() && f.handlers.back().frame == k))
+        [[unlikely]] {
+      SAVE();
+      CONTINUE_WITH(ret(f));
+    }
+    Value result = std::move(*--sp);
+    for (Value* const frame_locals = base + f.frames.back().locals; sp > frame_locals;)
+      *--sp = Value();
+    f.frames.pop_back();
+    *sp++ = std::move(result);
+    const Frame& caller = f.frames.back();
+    function = caller.function;
+    code = CODE_OF(function);
+    pc = caller.pc + kCallSize;
+    stack = base + caller.stack_base;
+    locals = k == 1 && f.parent != kNoFiber ? localsOf(f, 0) : base + caller.locals;
   }
-  Value result = std::move(*--sp);
-  for (Value* const frame_locals = base + f.frames.back().locals; sp > frame_locals;)
-    *--sp = Value();
-  f.frames.pop_back();
-  *sp++ = std::move(result);
-  const Frame& caller = f.frames.back();
-  function = caller.function;
-  code = CODE_OF(function);
-  pc = caller.pc + kCallSize;
-  stack = base + caller.stack_base;
-  locals = k == 1 && f.parent != kNoFiber ? localsOf(f, 0) : base + caller.locals;
   DISPATCH();
 }
 L_kFail : {
@@ -666,81 +673,94 @@ L_kNe : {
 
 // ---- lists, maps, records ----
 L_kMakeList : {
-  const uint32_t n = readU32(ip + 5);
-  std::vector<Value> items;
-  items.reserve(n);
-  for (Value* v = sp - n; v < sp; ++v)
-    items.push_back(std::move(*v));
-  sp -= n;
-  Value list = Value::list(std::move(items));
-  if (list.depth() > kMaxValueDepth)
-    RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
-  *sp++ = std::move(list);
-  pc += 9;
+  {
+    const uint32_t n = readU32(ip + 5);
+    std::vector<Value> items;
+    items.reserve(n);
+    for (Value* v = sp - n; v < sp; ++v)
+      items.push_back(std::move(*v));
+    sp -= n;
+    Value list = Value::list(std::move(items));
+    if (list.depth() > kMaxValueDepth)
+      RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
+    *sp++ = std::move(list);
+    pc += 9;
+  }
   DISPATCH();
 }
 L_kMakeMap : {
-  const uint32_t n = readU32(ip + 5);
-  for (uint32_t i = 0; i < n; ++i)
-    NEED(sp[-2 * static_cast<ptrdiff_t>(i) - 2].tag() == Tag::kString, "MakeMap needs string keys");
-  std::vector<MapEntry> entries;
-  entries.reserve(n);
-  for (Value* v = sp - 2 * size_t{n}; v < sp; v += 2)
-    entries.push_back(MapEntry{std::move(v[0]), std::move(v[1])});
-  sp -= 2 * size_t{n};
-  Value map = Value::map(std::move(entries));
-  if (map.depth() > kMaxValueDepth)
-    RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
-  *sp++ = std::move(map);
-  pc += 9;
+  {
+    const uint32_t n = readU32(ip + 5);
+    for (uint32_t i = 0; i < n; ++i)
+      NEED(sp[-2 * static_cast<ptrdiff_t>(i) - 2].tag() == Tag::kString,
+           "MakeMap needs string keys");
+    std::vector<MapEntry> entries;
+    entries.reserve(n);
+    for (Value* v = sp - 2 * size_t{n}; v < sp; v += 2)
+      entries.push_back(MapEntry{std::move(v[0]), std::move(v[1])});
+    sp -= 2 * size_t{n};
+    Value map = Value::map(std::move(entries));
+    if (map.depth() > kMaxValueDepth)
+      RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
+    *sp++ = std::move(map);
+    pc += 9;
+  }
   DISPATCH();
 }
 L_kMakeRecord : {
-  const uint32_t record = m_.types[readU32(ip + 1)].decl;
-  const size_t n = m_.records[record].fields.size();
-  std::vector<Value> fields;
-  fields.reserve(n);
-  for (Value* v = sp - n; v < sp; ++v)
-    fields.push_back(std::move(*v));
-  sp -= n;
-  Value value = Value::record(record, std::move(fields));
-  if (value.depth() > kMaxValueDepth)
-    RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
-  *sp++ = std::move(value);
-  pc += 5;
+  {
+    const uint32_t record = m_.types[readU32(ip + 1)].decl;
+    const size_t n = m_.records[record].fields.size();
+    std::vector<Value> fields;
+    fields.reserve(n);
+    for (Value* v = sp - n; v < sp; ++v)
+      fields.push_back(std::move(*v));
+    sp -= n;
+    Value value = Value::record(record, std::move(fields));
+    if (value.depth() > kMaxValueDepth)
+      RUNTIME(fmt::format("values nest at most {} levels deep", kMaxValueDepth));
+    *sp++ = std::move(value);
+    pc += 5;
+  }
   DISPATCH();
 }
 L_kGetField : {
-  const uint32_t i = readU16(ip + 1);
-  NEED(sp[-1].tag() == Tag::kRecord && i < sp[-1].recordFields().size(),
-       "GetField needs a record with that field");
-  Value field = sp[-1].recordFields()[i];
-  sp[-1] = std::move(field);
-  pc += 3;
+  {
+    const uint32_t i = readU16(ip + 1);
+    NEED(sp[-1].tag() == Tag::kRecord && i < sp[-1].recordFields().size(),
+         "GetField needs a record with that field");
+    Value field = sp[-1].recordFields()[i];
+    sp[-1] = std::move(field);
+    pc += 3;
+  }
   DISPATCH();
 }
 L_kIndexList:
 L_kListAt : {
-  NEED(sp[-2].tag() == Tag::kList && sp[-1].tag() == Tag::kInt, "needs a list and an int");
-  const int64_t i = sp[-1].asInt();
-  const size_t n = sp[-2].listLength();
-  if (i < 0 || static_cast<uint64_t>(i) >= n)
-    RUNTIME(
-        fmt::format("index {} is out of range for a list of {} item{}", i, n, n == 1 ? "" : "s"));
-  Value item = sp[-2].listItems()[static_cast<size_t>(i)];
-  --sp;
-  sp[-1] = std::move(item);
-  pc += 1;
+  {
+    NEED(sp[-2].tag() == Tag::kList && sp[-1].tag() == Tag::kInt, "needs a list and an int");
+    const int64_t i = sp[-1].asInt();
+    const size_t n = sp[-2].listLength();
+    if (i < 0 || static_cast<uint64_t>(i) >= n)
+      RUNTIME(
+          fmt::format("index {} is out of range for a list of {} item{}", i, n, n == 1 ? "" : "s"));
+    Value item = sp[-2].listItems()[static_cast<size_t>(i)];
+    --sp;
+    sp[-1] = std::move(item);
+    pc += 1;
+  }
   DISPATCH();
 }
 L_kIndexMap : {
-  NEED(sp[-2].tag() == Tag::kMap && sp[-1].tag() == Tag::kString,
-       "IndexMap needs a map and a string");
-  const Value* found = mapFind(sp[-2], sp[-1].asString());
-  Value item = found ? *found : Value();
-  *--sp = Value();
-  sp[-1] = std::move(item);
-  pc += 1;
+  {
+    NEED(sp[-2].tag() == Tag::kMap && sp[-1].tag() == Tag::kString,
+         "IndexMap needs a map and a string");
+    const Value* found = mapFind(sp[-2], sp[-1].asString());
+    Value item = found ? *found : Value();
+    *--sp = Value();
+    sp[-1] = std::move(item);
+    pc += 1;
+  }
   DISPATCH();
 }
 L_kInList : {
