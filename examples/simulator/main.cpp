@@ -1,0 +1,281 @@
+// rflow-simulator: plays a 300-store retail chain against `rflow serve examples/` through
+// the public HTTP API only. See examples/simulator/README.md.
+//
+//   rflow-simulator [--url http://127.0.0.1:8080] [--systems-port 18931]
+//                   [--time-scale 60] [--load 1.0] [--seed N] [--duration SECONDS]
+//
+// Per simulated day, chain-wide: ~600 stockouts, ~200 supplier invoices, ~300 customer
+// returns, ~60 store issues and ~15 promotion exceptions, raised as Poisson arrivals
+// (POST /v1/events/{name}); people decide tasks (people.h); contractors and the goods-in
+// desk send signals; the stub ERP/WMS/POS (systems_stub.h) answers the connectors.
+// Stops on Ctrl-C or SIGTERM, or after --duration.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <functional>
+#include <iostream>
+#include <queue>
+#include <thread>
+
+#include "api_client.h"
+#include "chain.h"
+#include "people.h"
+#include "systems_stub.h"
+
+namespace rflow::simulator {
+namespace {
+
+using nlohmann::json;
+
+struct Options {
+  std::string url = "http://127.0.0.1:8080";
+  int systems_port = 18931;
+  double time_scale = 60;
+  double load = 1.0;
+  uint64_t seed = 0;
+  int duration = 0;
+};
+
+struct Process {
+  Event (*make)(Rng&, int64_t);
+  double per_day;
+};
+
+// Actions due at a simulated time (signals from contractors and the goods-in desk).
+struct Later {
+  int64_t due;
+  std::function<void()> run;
+  bool operator>(const Later& other) const { return due > other.due; }
+};
+
+class Simulation {
+ public:
+  Simulation(const Options& o, ApiClient& api, const SimClock& clock)
+      : options_(o), api_(api), clock_(clock), rng_(o.seed), people_(api, clock, rng_) {}
+
+  void run(const std::atomic<bool>& stop) {
+    const Process processes[] = {
+        {[](Rng& r, int64_t) { return stockout(r); }, 600},
+        {invoice, 200},
+        {customerReturn, 300},
+        {[](Rng& r, int64_t) { return storeIssue(r); }, 60},
+        {promoException, 15},
+    };
+    const auto wall_start = std::chrono::steady_clock::now();
+    int64_t last = clock_.now();
+    int64_t next_people = 0;
+    int64_t next_report = clock_.now() + 2 * kHourMs;
+    while (!stop.load()) {
+      const int64_t now = clock_.now();
+      const double days = static_cast<double>(now - last) / static_cast<double>(kDayMs);
+      last = now;
+      for (const Process& p : processes) {
+        const int n = std::poisson_distribution<int>(p.per_day * options_.load * days)(rng_);
+        for (int i = 0; i < n; ++i)
+          raise(p.make(rng_, now));
+      }
+      while (!later_.empty() && later_.top().due <= now) {
+        Later item = later_.top();
+        later_.pop();
+        item.run();
+      }
+      if (now >= next_people) {
+        people_.work();
+        next_people = now + static_cast<int64_t>(1500 * clock_.scale());  // every 1.5 s
+      }
+      if (now >= next_report) {
+        report(now);
+        next_report = now + 2 * kHourMs;
+      }
+      if (options_.duration > 0 &&
+          std::chrono::steady_clock::now() - wall_start > std::chrono::seconds(options_.duration))
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    report(clock_.now());
+  }
+
+  SystemsStub* stub = nullptr;
+
+ private:
+  void raise(const Event& e) {
+    const Answer a = api_.post("/v1/events/" + e.name, e.body, adminToken());
+    if (!a.ok()) {
+      if (a.status != 409) {  // 409: that store/SKU already has a live replenishment
+        errors_++;
+        if (errors_ <= 5 || errors_ % 100 == 0)
+          std::cerr << fmt::format("simulator: {} refused ({}): {}\n", e.what, a.status,
+                                   a.message());
+      }
+      return;
+    }
+    started_++;
+    if (!a.body["started"].is_array() || a.body["started"].empty()) return;
+    const std::string id = a.body["started"][0];
+    if (e.name == "StoreIssueRaised") contractor(id, e.body["issue"]);
+    if (e.name == "InvoiceScanned") goodsIn(id, e.body["inv"]);
+  }
+
+  void later(int64_t in_ms, std::function<void()> run) {
+    later_.push({clock_.now() + in_ms, std::move(run)});
+  }
+  int64_t hours(double lo, double hi) {
+    return static_cast<int64_t>(uniform(rng_, lo, hi) * static_cast<double>(kHourMs));
+  }
+  void signal(const std::string& id, const std::string& name, const json& body) {
+    const Answer a = api_.post("/v1/instances/" + id + "/signals/" + name, body, adminToken());
+    if (a.ok()) signals_++;
+  }
+
+  // Contractors answer most jobs (accepted, on site, completed); one in ten goes silent.
+  void contractor(const std::string& id, const json& issue) {
+    const std::string category = issue["category"];
+    if (category == "Pricing" || category == "Cleaning" || chance(rng_, 0.1)) return;
+    const std::string tech = pick(rng_, {"J. Patel", "M. Okafor", "S. Novak", "R. Alvarez"});
+    const int64_t accepted = hours(0.3, 3);
+    const int64_t on_site = accepted + hours(2, 18);
+    const int64_t done = on_site + hours(1, 5);
+    later(accepted, [=, this] {
+      signal(id, "ContractorUpdate",
+             {{"status", "Accepted"}, {"eta_minutes", 240}, {"technician", tech}});
+    });
+    later(on_site, [=, this] {
+      signal(id, "ContractorUpdate",
+             {{"status", "OnSite"}, {"eta_minutes", 0}, {"technician", tech}});
+    });
+    later(done, [=, this] {
+      signal(id, "ContractorUpdate",
+             {{"status", "Completed"}, {"eta_minutes", 0}, {"technician", tech}});
+    });
+  }
+
+  // When an invoice waits for its goods receipt, the DC books the truck in later (mostly).
+  void goodsIn(const std::string& id, const json& inv) {
+    const std::string po = inv["po_number"];
+    later(15 * kMinuteMs, [=, this] {
+      const Answer a = api_.get("/v1/instances/" + id, adminToken());
+      if (!a.ok()) return;
+      bool waiting = false;
+      for (const json& w : a.body["waiting_for"])
+        waiting = waiting || (w["kind"] == "signal" && w["detail"].get<std::string>().find(
+                                                           "GoodsReceipted") != std::string::npos);
+      if (!waiting || chance(rng_, 0.25)) return;  // a quarter never arrive: on hold after 3 days
+      later(hours(4, 40), [=, this] {
+        signal(id, "GoodsReceipted",
+               {{"po_number", po},
+                {"receipt",
+                 fmt::format("GR-{:06}", std::uniform_int_distribution<int>(0, 999999)(rng_))}});
+      });
+    });
+  }
+
+  void report(int64_t now) {
+    const Tally& t = people_.tally();
+    std::cout << fmt::format(
+                     "simulator: {} UTC  events {}  decisions: {} approved, {} rejected, {} forms, "
+                     "{} refused, {} left to escalate  signals {}  systems: {} calls, {} failed",
+                     isoTime(now).substr(0, 16).replace(10, 1, " "), started_, t.approved,
+                     t.rejected, t.completed, t.refused, t.ignored, signals_,
+                     stub ? stub->calls() : 0, stub ? stub->failures() : 0)
+              << std::endl;
+  }
+  static std::string adminToken() { return people().back().token(); }
+
+  const Options& options_;
+  ApiClient& api_;
+  const SimClock& clock_;
+  Rng rng_;
+  People people_;
+  std::priority_queue<Later, std::vector<Later>, std::greater<>> later_;
+  int64_t started_ = 0, errors_ = 0, signals_ = 0;
+};
+
+int run(const Options& o) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const std::string host_port = o.url.substr(o.url.find("://") + 3);
+  const size_t colon = host_port.rfind(':');
+  if (o.url.rfind("http://", 0) != 0 || colon == std::string::npos) {
+    std::cerr << "simulator: --url " << o.url << ": expected http://host:port\n";
+    return 2;
+  }
+  const std::string host = host_port.substr(0, colon);
+  const int port = std::atoi(host_port.substr(colon + 1).c_str());
+
+  const SimClock clock(o.time_scale);
+  SystemsStub stub(clock, o.seed + 1);
+  if (!stub.start(o.systems_port)) {
+    std::cerr << fmt::format(
+        "simulator: cannot listen on 127.0.0.1:{} for the stub ERP/WMS/POS "
+        "(in use?); pass --systems-port and the same port in rflow.toml\n",
+        o.systems_port);
+    return 1;
+  }
+  ApiClient api(host, port);
+  // Wait for the service, then check that it knows every simulated person.
+  Answer me;
+  for (int i = 0; i < 300 && me.status == 0; ++i) {
+    me = api.get("/v1/me", people().back().token());
+    if (me.status == 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (me.status == 0) {
+    std::cerr << "simulator: " << o.url << " does not answer; start rflow serve first\n";
+    return 1;
+  }
+  for (const Person& p : people()) {
+    const Answer a = api.get("/v1/me", p.token());
+    if (!a.ok()) {
+      std::cerr << fmt::format(
+          "simulator: the service does not accept {}'s demo token ({}). Serve the examples with "
+          "--config examples/simulator/rflow.toml, which lists the simulated people.\n",
+          p.name, a.message());
+      return 1;
+    }
+  }
+  std::cout << fmt::format(
+                   "simulator: playing {} stores against {} with {} people; time runs {}x "
+                   "(the service must run with --time-scale {}); stub systems on 127.0.0.1:{}",
+                   kStores, o.url, people().size() - 1, o.time_scale, o.time_scale, o.systems_port)
+            << std::endl;
+
+  std::atomic<bool> stop{false};
+  std::thread waiter([&] {
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    stop = true;
+  });
+  Simulation sim(o, api, clock);
+  sim.stub = &stub;
+  sim.run(stop);
+  if (!stop.load()) pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  stub.stop();
+  std::cout << "simulator: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+}  // namespace rflow::simulator
+
+int main(int argc, char** argv) {
+  rflow::simulator::Options o;
+  o.seed = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  CLI::App app{"Plays a 300-store retail chain against rflow serve"};
+  app.add_option("--url", o.url, "The service (default http://127.0.0.1:8080)");
+  app.add_option("--systems-port", o.systems_port, "Port of the stub ERP/WMS/POS (default 18931)");
+  app.add_option("--time-scale", o.time_scale, "As given to rflow serve (default 60)")
+      ->check(CLI::Range(1.0, 10000.0));
+  app.add_option("--load", o.load, "Multiplies every event rate (default 1)")
+      ->check(CLI::Range(0.0, 100.0));
+  app.add_option("--seed", o.seed, "Random seed (default: the time)");
+  app.add_option("--duration", o.duration,
+                 "Stop after this many seconds (default: run until Ctrl-C)");
+  CLI11_PARSE(app, argc, argv);
+  return rflow::simulator::run(o);
+}
