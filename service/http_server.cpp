@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
 namespace rflow::service {
 
@@ -45,6 +46,29 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
   s.set_read_timeout(10, 0);
   s.set_write_timeout(10, 0);
   s.set_keep_alive_timeout(5);
+  // httplib serves one connection per pool thread for as long as it is kept alive, and
+  // its defaults (8 threads, 5 requests per connection) leave the 9th concurrent client
+  // waiting until a connection closes: with 32 clients (bench_service) most of the time
+  // went to queueing and reconnecting. Idle threads only wait, so the pool is sized for
+  // the clients a dashboard, a simulator and a few integrations keep open.
+  s.set_keep_alive_max_count(1000);
+  // Replies go out as headers then body; with Nagle's algorithm and the client's delayed
+  // ACK each small reply waited ~40 ms.
+  s.set_tcp_nodelay(true);
+  // Debian's libcpp-httplib listens with a backlog of 5 (a compile-time constant of the
+  // shared library): 32 clients connecting at once overflowed it, and the dropped ones
+  // failed after a second with a read error. bind() below listens again on the socket
+  // with a real backlog, which Linux allows; the socket is learnt here, where httplib
+  // hands it over for options before binding.
+  s.set_socket_options([this](int socket) {
+    httplib::default_socket_options(socket);
+    listen_socket_ = socket;
+  });
+  s.new_task_queue = [] {
+    // httplib takes ownership of the queue it is handed (its API wants a raw pointer).
+    return static_cast<httplib::TaskQueue*>(
+        std::make_unique<httplib::ThreadPool>(kHttpThreads).release());
+  };
 
   // Runs before httplib reads a body or matches a pattern: header and path limits, and
   // every method the API does not use (so only GET and POST reach pattern matching).
@@ -108,15 +132,16 @@ HttpServer::~HttpServer() {
 }
 
 std::variant<int, std::string> HttpServer::bind(const std::string& host, uint16_t port) {
+  int bound = port;
   if (port == 0) {
-    const int bound = server_->bind_to_any_port(host);
+    bound = server_->bind_to_any_port(host);
     if (bound <= 0) return fmt::format("cannot listen on {}: no free port", host);
-    return bound;
-  }
-  if (!server_->bind_to_port(host, port))
+  } else if (!server_->bind_to_port(host, port)) {
     return fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", host,
                        port);
-  return static_cast<int>(port);
+  }
+  if (listen_socket_ >= 0) ::listen(listen_socket_, kListenBacklog);
+  return bound;
 }
 
 void HttpServer::start() {

@@ -9,6 +9,7 @@
 // thread of ours and stop() ends it and joins. The Router must outlive the server.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +25,10 @@ namespace rflow::service {
 
 // Longer paths are refused with 414 before any pattern matching.
 inline constexpr size_t kMaxPathBytes = 2048;
+// Connections served at once (each kept-alive connection holds one thread while open).
+inline constexpr size_t kHttpThreads = 64;
+// Connections the kernel queues for accept() (httplib's own is 5).
+inline constexpr int kListenBacklog = 512;
 
 class HttpServer {
  public:
@@ -42,6 +47,7 @@ class HttpServer {
   RequestLimits limits_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::atomic<int> listen_socket_{-1};  // set by httplib's socket-options hook
 };
 
 }  // namespace rflow::service

@@ -3,6 +3,7 @@
 // and Prometheus metrics, cron triggers, and a restart that keeps everything.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -42,6 +43,29 @@ TEST(ServiceHttp, UnknownRoutesAndMethods) {
                            {{"Authorization", std::string("Bearer ") + kRoot}});
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 405);
+}
+
+// Many clients connecting at the same moment are all answered (httplib's own listen
+// backlog of 5 dropped some, and 8 threads left the rest queued behind kept-alive ones).
+TEST(ServiceHttp, ManyClientsConnectingAtOnceAreAllAnswered) {
+  TestServer s;
+  ASSERT_TRUE(s.ok()) << s.problem();
+  constexpr int kClients = 48;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", s.server().port());
+      client.set_keep_alive(true);
+      for (int n = 0; n < 5; ++n) {
+        auto res = client.Get("/v1/me", {{"Authorization", std::string("Bearer ") + kCy}});
+        if (res && res->status == 200) answered++;
+      }
+    });
+  }
+  for (auto& c : clients)
+    c.join();
+  EXPECT_EQ(answered.load(), kClients * 5);
 }
 
 TEST(ServiceHttp, MalformedDeepAndOversizedRequestsAreRefusedAndTheServerLives) {
