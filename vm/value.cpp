@@ -40,7 +40,9 @@ void destroy(Object* o) {
       auto* s = static_cast<StringObject*>(o);
       const size_t bytes = sizeof(StringObject) + s->size;
       s->~StringObject();
-      ::operator delete(s, bytes);
+      // Unsized: clang 14 offers sized delete only with -fsized-deallocation.
+      (void)bytes;
+      ::operator delete(s);
       return;
     }
     case ObjectKind::kList:

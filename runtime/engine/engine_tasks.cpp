@@ -176,7 +176,9 @@ std::optional<EngineError> Engine::decide(const Decision& decision) {
     const bytecode::Type& t = m.types[task->form_type];
     const bytecode::Record& record = m.records[t.decl];
     std::vector<vm::Value> fields;
-    for (const auto& [name, value] : decision.form) {
+    for (const auto& item : decision.form) {
+      // Not a structured binding: clang 14 cannot capture one in the lambda below.
+      const std::string& name = item.first;
       const bool known =
           std::any_of(record.fields.begin(), record.fields.end(), [&](const bytecode::Field& f) {
             return m.strings[f.name] == name && name != "completed_by";

@@ -321,7 +321,10 @@ void Engine::processInbox(const std::string& instance) {
                         entries.emplace_back(std::string(key), std::move(*entry));
                       return true;
                     });
-  for (auto& [key, entry] : entries) {
+  for (auto& item : entries) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const auto& key = item.first;
+    auto& entry = item.second;
     auto rec = loadInstance(instance);
     const auto program = rec ? this->program(rec->version) : nullptr;
     std::variant<vm::Value, vm::HostError> result = vm::Value();
