@@ -6,8 +6,8 @@
 #
 # Every asset but the page is served at /assets/<name> with a year's immutable caching;
 # the page names them as /assets/<name>?v=<hash of the content>, so a new build is a new
-# URL and no browser keeps a stale script. Bytes are written as \x escapes in string
-# literals: nothing in a file can end the literal early.
+# URL and no browser keeps a stale script. Bytes are written as '\xHH' array elements:
+# nothing in a file can end a literal early, and no literal is too long.
 set(ASSETS
   "index.html|${DIR}/index.html|text/html+utf8"
   "app.css|${DIR}/app.css|text/css+utf8"
@@ -19,13 +19,15 @@ set(ASSETS
   "chart.umd.js|${CHARTJS}|text/javascript+utf8")
 
 function(escaped_literal bytes out_var)
-  # 64 bytes (128 hex digits) to a line, then every byte as \xHH.
-  string(REPEAT "[0-9a-f]" 128 line)
+  # 32 bytes (64 hex digits) to a line, every byte a character literal '\xHH': an array
+  # initializer, because string literals past 64 KiB are beyond what C++ promises
+  # (clang's -Woverlength-strings) and Chart.js is 200 KiB.
+  string(REPEAT "[0-9a-f]" 64 line)
   string(REGEX REPLACE "(${line})" "\\1\n" lines "${bytes}")
-  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${lines}")
-  string(REGEX REPLACE "\n$" "" escaped "${escaped}")
-  string(REPLACE "\n" "\"\n    \"" escaped "${escaped}")
-  set(${out_var} "    \"${escaped}\"" PARENT_SCOPE)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," escaped "${lines}")
+  string(REPLACE "\n" "\n    " escaped "${escaped}")
+  # A NUL at the end keeps an empty file a valid array; the size leaves it out.
+  set(${out_var} "{\n    ${escaped}'\\0'}" PARENT_SCOPE)
 endfunction()
 
 # First the hashes, which the page needs.
@@ -76,7 +78,7 @@ foreach(entry IN LISTS ASSETS)
   string(LENGTH "${hex}" hex_length)
   math(EXPR size "${hex_length} / 2")
   escaped_literal("${hex}" literal)
-  string(APPEND body "constexpr char kAsset${index}[] =\n${literal};\n")
+  string(APPEND body "constexpr char kAsset${index}[] = ${literal};\n")
   string(APPEND table
          "    {\"${path}\", \"${type}\", {kAsset${index}, ${size}}, \"\\\"${hash_${name}}\\\"\", ${immutable}},\n")
   math(EXPR index "${index} + 1")
