@@ -274,7 +274,10 @@ Outcome Service::decide(const Caller& caller, std::string_view id, const Decisio
     const bytecode::Module& m = t->program->module();
     const bytecode::Type& form_type = m.types[t->record.form_type];
     const bytecode::Record& record = m.records[form_type.decl];
-    for (const auto& [name, value] : body.form.items()) {
+    for (const auto& item : body.form.items()) {
+      // Not a structured binding: clang 14 cannot capture one in the lambda below.
+      const std::string& name = item.key();
+      const nlohmann::json& value = item.value();
       const auto field =
           std::find_if(record.fields.begin(), record.fields.end(),
                        [&](const bytecode::Field& f) { return m.strings[f.name] == name; });
