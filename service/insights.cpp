@@ -127,6 +127,19 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
                           {"failure_rate", rate(c.retried + c.failed, attempts)},
                           {"latency_ms", quantiles(c.latency)}});
   }
+  json breakers = json::array();
+  if (breakers_) {
+    for (const runtime::BreakerView& b : breakers_()) {
+      breakers.push_back({{"connector", b.connector},
+                          {"state", runtime::breakerStateName(b.state)},
+                          {"consecutive_failures", b.consecutive_failures},
+                          {"retry_in_ms", b.retry_in_ms},
+                          {"attempts", b.attempts},
+                          {"failures", b.failures},
+                          {"rejected", b.rejected},
+                          {"opened", b.opened}});
+    }
+  }
   json series = json::array();
   for (const engine::CyclePoint& p : in.cycle_series) {
     series.push_back({{"hour", base::formatTime(p.hour_start)},
@@ -134,9 +147,10 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
                       {"p50_ms", p.p50 ? json(*p.p50) : json(nullptr)},
                       {"p95_ms", p.p95 ? json(*p.p95) : json(nullptr)}});
   }
-  return json{{"since", base::formatTime(in.since)},    {"now", base::formatTime(in.now)},
-              {"workflows", std::move(workflows)},      {"connectors", std::move(connectors)},
-              {"cycle_time_series", std::move(series)}, {"failed_backlog", std::move(backlog)}};
+  return json{{"since", base::formatTime(in.since)},     {"now", base::formatTime(in.now)},
+              {"workflows", std::move(workflows)},       {"connectors", std::move(connectors)},
+              {"circuit_breakers", std::move(breakers)}, {"cycle_time_series", std::move(series)},
+              {"failed_backlog", std::move(backlog)}};
 }
 
 std::string Service::metricsText() const {
@@ -215,6 +229,18 @@ std::string Service::metricsText() const {
   for (const auto& c : in.connectors)
     histogramText(out, "rflow_connector_latency_seconds", fmt::format("op=\"{}\"", label(c.op)),
                   c.latency);
+  const std::vector<runtime::BreakerView> breakers =
+      breakers_ ? breakers_() : std::vector<runtime::BreakerView>{};
+  header("rflow_connector_circuit_state", "gauge",
+         "A connector's circuit breaker: 0 closed, 1 open, 2 half-open.");
+  for (const auto& b : breakers)
+    out += fmt::format("rflow_connector_circuit_state{{connector=\"{}\"}} {}\n", label(b.connector),
+                       static_cast<int>(b.state));
+  header("rflow_connector_circuit_rejected_total", "counter",
+         "Attempts failed at once because the connector's circuit was open.");
+  for (const auto& b : breakers)
+    out += fmt::format("rflow_connector_circuit_rejected_total{{connector=\"{}\"}} {}\n",
+                       label(b.connector), b.rejected);
   return out;
 }
 

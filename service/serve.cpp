@@ -177,6 +177,7 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   if (auto* problem = std::get_if<std::string>(&address)) return *problem;
   const auto& [host, port] = std::get<std::pair<std::string, uint16_t>>(address);
   p.service = std::make_unique<Service>(*p.engine, *p.connectors, p.config);
+  p.service->setBreakers([calls = p.calls.get()] { return calls->breakers(); });
   p.router =
       std::make_unique<Router>(*p.service, *p.auth, p.config.service.metrics_open, options.limits);
   p.http = std::make_unique<HttpServer>(*p.router, options.limits);

@@ -16,12 +16,14 @@
 //     is thread-safe; the Service keeps no mutable state besides the engine).
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "engine/engine.h"
+#include "runtime/circuit_breaker.h"
 #include "runtime/config.h"
 #include "runtime/connector.h"
 #include "service/api_error.h"
@@ -89,11 +91,17 @@ class Service {
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
   // when `rflow serve --time-scale` makes it run faster than the wall clock.
   int64_t now() const { return engine_.clock().now(); }
+  // Where insights and metrics read the connectors' circuit breakers from (the running
+  // ConnectorCalls); without it they show none.
+  void setBreakers(std::function<std::vector<runtime::BreakerView>()> source) {
+    breakers_ = std::move(source);
+  }
 
  private:
   engine::Engine& engine_;
   const runtime::ConnectorSet& connectors_;
   const runtime::Config& config_;
+  std::function<std::vector<runtime::BreakerView>()> breakers_;
 };
 
 }  // namespace rflow::service

@@ -62,6 +62,15 @@ TEST(ServiceExamples, TheExampleProjectServesAndRunsOnItsStubs) {
   auto in = client.Get("/v1/insights", auth);
   ASSERT_TRUE(in);
   EXPECT_NE(json::parse(in->body)["connectors"].size(), 0u) << in->body;
+  // The connectors' circuit breakers are shown, closed after calls that went through.
+  const json breakers = json::parse(in->body)["circuit_breakers"];
+  ASSERT_FALSE(breakers.empty()) << in->body;
+  EXPECT_EQ(breakers[0]["state"], "closed");
+  EXPECT_GT(breakers[0]["attempts"].get<int>(), 0);
+  auto metrics = client.Get("/metrics", auth);
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("rflow_connector_circuit_state{connector="), std::string::npos)
+      << metrics->body;
   server->stop();
   std::error_code ec;
   fs::remove_all(data, ec);

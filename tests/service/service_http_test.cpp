@@ -184,6 +184,7 @@ TEST(ServiceHttp, InsightsAndMetricsComeFromTheAggregates) {
   EXPECT_EQ(purchase["policy_refusals"], 1);
   EXPECT_EQ(purchase["instances"]["Completed"], 1);
   EXPECT_FALSE(in.body["cycle_time_series"].empty());
+  EXPECT_TRUE(in.body["circuit_breakers"].is_array()) << in.text;
 
   Reply only = s.get("/v1/insights?workflow=Count&since=1h", kCy);
   ASSERT_EQ(only.status, 200);
