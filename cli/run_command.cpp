@@ -92,23 +92,6 @@ std::string_view waitKindName(engine::WaitKind kind) {
   return "timer";
 }
 
-std::optional<uint32_t> findWorkflow(const bytecode::Module& m, std::string_view name) {
-  for (uint32_t i = 0; i < m.workflows.size(); ++i) {
-    const std::string_view full = m.strings[m.workflows[i].name];
-    if (full == name || vm::declaredName(full) == name) return i;
-  }
-  return std::nullopt;
-}
-
-std::string workflowNames(const bytecode::Module& m) {
-  std::string names;
-  for (const auto& w : m.workflows) {
-    if (!names.empty()) names += ", ";
-    names += fmt::format("`{}`", vm::declaredName(m.strings[w.name]));
-  }
-  return names.empty() ? "none" : names;
-}
-
 // The printed state (runtime.md §2), with the waits and, on --history, the audit trail
 // and the instance's tasks.
 ordered describe(engine::Engine& engine, const engine::InstanceView& v, bool history) {
@@ -246,16 +229,15 @@ int runRunCommand(const RunOptions& options) {
   std::string id = options.instance;
   if (id.empty()) {
     const bytecode::Module& m = *built.module;
-    const auto w = findWorkflow(m, options.workflow);
-    if (!w)
-      return fail(fmt::format("there is no workflow `{}` in {}; the project has {}",
-                              options.workflow, options.path, workflowNames(m)));
+    const auto found = engine::findWorkflow(m, options.workflow);
+    if (const auto* error = std::get_if<engine::EngineError>(&found)) return fail(error->message);
+    const uint32_t w = std::get<uint32_t>(found);
     auto input = runtime::parseJson(options.input);
     if (auto* problem = std::get_if<std::string>(&input)) return fail("--input: " + *problem);
-    auto args = runtime::decodeArguments(std::get<json>(input), m.workflows[*w].params, m);
+    auto args = runtime::decodeArguments(std::get<json>(input), m.workflows[w].params, m);
     if (auto* error = std::get_if<runtime::WireError>(&args))
       return fail(fmt::format("--input for `{}`: {}",
-                              vm::declaredName(m.strings[m.workflows[*w].name]), error->text()));
+                              vm::declaredName(m.strings[m.workflows[w].name]), error->text()));
     auto started = engine.start(options.workflow, std::move(std::get<std::vector<vm::Value>>(args)),
                                 {.spawn = false, .request_id = options.request_id});
     if (auto* error = std::get_if<engine::EngineError>(&started)) return fail(error->message);

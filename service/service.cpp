@@ -20,23 +20,6 @@ ApiError notFound(std::string message) {
   return {ApiError::Code::kNotFound, std::move(message)};
 }
 
-// A workflow of `m` by qualified or declared name.
-std::variant<uint32_t, ApiError> findWorkflow(const bytecode::Module& m, std::string_view name) {
-  std::vector<uint32_t> matches;
-  std::string names;
-  for (uint32_t i = 0; i < m.workflows.size(); ++i) {
-    const std::string& full = m.strings[m.workflows[i].name];
-    if (full == name) return i;
-    if (vm::declaredName(full) == name) matches.push_back(i);
-    names += (names.empty() ? "" : ", ") + std::string(vm::declaredName(full));
-  }
-  if (matches.size() == 1) return matches[0];
-  if (matches.empty())
-    return notFound(fmt::format("there is no workflow `{}`; deployed: {}", name,
-                                names.empty() ? "none" : names));
-  return badRequest(fmt::format("`{}` names several workflows; use the qualified name", name));
-}
-
 // A missing body means "no arguments".
 const json& objectOrEmpty(const json& body) {
   static const json kEmpty = json::object();
@@ -95,8 +78,8 @@ Outcome Service::start(const Caller& caller, std::string_view workflow, const js
   const auto program = engine_.currentProgram();
   if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
   const bytecode::Module& m = program->module();
-  auto found = findWorkflow(m, workflow);
-  if (auto* error = std::get_if<ApiError>(&found)) return std::move(*error);
+  auto found = engine::findWorkflow(m, workflow);
+  if (auto* error = std::get_if<engine::EngineError>(&found)) return fromEngine(*error);
   const bytecode::Workflow& w = m.workflows[std::get<uint32_t>(found)];
   auto decoded = runtime::decodeArguments(objectOrEmpty(args), w.params, m);
   if (auto* error = std::get_if<runtime::WireError>(&decoded)) return badRequest(error->text());

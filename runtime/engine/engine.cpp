@@ -232,9 +232,6 @@ std::shared_ptr<const vm::Program> Engine::currentProgram() const {
 
 // ---- Instances ----------------------------------------------------------------------------
 
-namespace {
-
-// A workflow by its qualified or declared name; an error names the candidates.
 std::variant<uint32_t, EngineError> findWorkflow(const bytecode::Module& m, std::string_view name) {
   std::vector<uint32_t> matches;
   for (uint32_t i = 0; i < m.workflows.size(); ++i) {
@@ -248,13 +245,12 @@ std::variant<uint32_t, EngineError> findWorkflow(const bytecode::Module& m, std:
     names += (names.empty() ? "" : ", ") + m.strings[w.name];
   if (matches.empty())
     return EngineError{EngineError::Code::kNotFound,
-                       fmt::format("there is no workflow `{}`; deployed: {}", name, names)};
+                       fmt::format("there is no workflow `{}`; deployed: {}", name,
+                                   names.empty() ? "none" : names)};
   return EngineError{
       EngineError::Code::kBadInput,
       fmt::format("`{}` names several workflows; use the qualified name ({})", name, names)};
 }
-
-}  // namespace
 
 std::variant<InstanceView, EngineError> Engine::start(std::string_view workflow,
                                                       std::vector<vm::Value> args,

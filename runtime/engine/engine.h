@@ -194,6 +194,11 @@ struct StartOptions {
 // A request id longer than this is refused (it is a key in the store, kept for good).
 inline constexpr size_t kMaxStartRequestIdBytes = 200;
 
+// A workflow of `module` by its qualified or declared name; the error (not found, or a
+// declared name several workflows share) names the candidates.
+std::variant<uint32_t, EngineError> findWorkflow(const bytecode::Module& module,
+                                                 std::string_view name);
+
 // ---- The engine --------------------------------------------------------------------------
 
 class Engine {
