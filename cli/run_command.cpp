@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -23,10 +22,9 @@
 #include "cli/report.h"
 #include "driver/build.h"
 #include "engine/engine.h"
-#include "runtime/config.h"
-#include "runtime/connector.h"
 #include "runtime/connector_calls.h"
 #include "runtime/duration_text.h"
+#include "runtime/project_config.h"
 #include "runtime/wire.h"
 #include "vm/print.h"
 
@@ -34,7 +32,6 @@ namespace rflow::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 // The printed state keeps runtime.md §2's order: instance, workflow, status, result, error.
 using ordered = nlohmann::ordered_json;
@@ -180,30 +177,10 @@ int runRunCommand(const RunOptions& options) {
   const std::vector<uint8_t> bytes = bytecode::writeModule(*built.module);
 
   // rflow.toml: --config, else the project's own, else defaults (no connectors).
-  fs::path config_path = options.config;
-  const bool required = !config_path.empty();
-  if (config_path.empty()) {
-    const fs::path project(options.path);
-    config_path = (fs::is_directory(project) ? project : project.parent_path()) / "rflow.toml";
-  }
-  auto loaded = runtime::Config::load(config_path, required);
-  if (auto* errors = std::get_if<runtime::ConfigErrors>(&loaded))
-    return fail(runtime::describe(*errors));
-  const runtime::Config& config = std::get<runtime::Config>(loaded);
-  auto made = runtime::ConnectorSet::fromConfig(config);
-  if (auto* problems = std::get_if<std::vector<std::string>>(&made)) {
-    std::string text;
-    for (const auto& p : *problems)
-      text += "\n  " + p;
-    return fail("the connectors cannot be set up:" + text);
-  }
-  const runtime::ConnectorSet& connectors = std::get<runtime::ConnectorSet>(made);
-  if (auto problems = connectors.checkModule(*built.module); !problems.empty()) {
-    std::string text;
-    for (const auto& p : problems)
-      text += "\n  " + p;
-    return fail("the project and its connectors do not match:" + text);
-  }
+  auto settings = runtime::loadProjectConfig(options.path, options.config, *built.module);
+  if (auto* problem = std::get_if<std::string>(&settings)) return fail(*problem);
+  const runtime::Config& config = std::get<runtime::ProjectConfig>(settings).config;
+  const runtime::ConnectorSet& connectors = std::get<runtime::ProjectConfig>(settings).connectors;
 
   // The store: the data directory, or memory (nothing kept).
   const bool in_memory = options.data.empty();

@@ -13,6 +13,7 @@
 #include "runtime/config.h"
 #include "runtime/connector.h"
 #include "runtime/connector_calls.h"
+#include "runtime/project_config.h"
 #include "service/http_server.h"
 #include "service/scaled_clock.h"
 #include "service/scheduler.h"
@@ -104,27 +105,11 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   const fs::path project_dir = fs::is_directory(project, ec) ? project : project.parent_path();
 
   // rflow.toml and the connectors.
-  fs::path config_path = options.config;
-  const bool required = !config_path.empty();
-  if (config_path.empty()) config_path = project_dir / "rflow.toml";
-  auto loaded = runtime::Config::load(config_path, required);
-  if (auto* errors = std::get_if<runtime::ConfigErrors>(&loaded)) return runtime::describe(*errors);
-  p.config = std::get<runtime::Config>(std::move(loaded));
-  auto made = runtime::ConnectorSet::fromConfig(p.config);
-  if (auto* problems = std::get_if<std::vector<std::string>>(&made)) {
-    std::string text = "the connectors cannot be set up:";
-    for (const auto& problem : *problems)
-      text += "\n  " + problem;
-    return text;
-  }
-  p.connectors =
-      std::make_unique<runtime::ConnectorSet>(std::get<runtime::ConnectorSet>(std::move(made)));
-  if (auto problems = p.connectors->checkModule(*built.module); !problems.empty()) {
-    std::string text = "the project and its connectors do not match:";
-    for (const auto& problem : problems)
-      text += "\n  " + problem;
-    return text;
-  }
+  auto settings = runtime::loadProjectConfig(options.path, options.config, *built.module);
+  if (auto* problem = std::get_if<std::string>(&settings)) return *problem;
+  p.config = std::move(std::get<runtime::ProjectConfig>(settings).config);
+  p.connectors = std::make_unique<runtime::ConnectorSet>(
+      std::move(std::get<runtime::ProjectConfig>(settings).connectors));
   if (auto errors = runtime::checkUserRoles(p.config, *built.module); !errors.empty())
     return runtime::describe(errors);
 
