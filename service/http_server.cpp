@@ -6,7 +6,52 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 namespace rflow::service {
+
+// httplib's server with its protected per-connection entry point opened up, so a request
+// can be served from a buffer (serveRaw) the way httplib's own fuzzer does it.
+class RawServer : public httplib::Server {
+ public:
+  std::string serveBuffer(std::string_view raw) {
+    BufferStream stream(raw);
+    bool closed = false;
+    process_request(stream, /*close_connection=*/true, closed, nullptr);
+    return std::move(stream.written);
+  }
+
+ private:
+  // Reads from the request's bytes, collects the reply's.
+  struct BufferStream final : httplib::Stream {
+    explicit BufferStream(std::string_view in) : input(in) {}
+    bool is_readable() const override { return true; }
+    bool is_writable() const override { return true; }
+    ssize_t read(char* ptr, size_t size) override {
+      const size_t n = std::min(size, input.size() - position);
+      std::copy_n(input.data() + position, n, ptr);
+      position += n;
+      return static_cast<ssize_t>(n);
+    }
+    ssize_t write(const char* ptr, size_t size) override {
+      written.append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+      ip = "127.0.0.1";
+      port = 0;
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+      ip = "127.0.0.1";
+      port = 0;
+    }
+    socket_t socket() const override { return INVALID_SOCKET; }
+
+    std::string_view input;
+    size_t position = 0;
+    std::string written;
+  };
+};
 
 namespace {
 
@@ -40,7 +85,7 @@ void write(const HttpReply& reply, httplib::Response& res) {
 }  // namespace
 
 HttpServer::HttpServer(const Router& router, RequestLimits limits)
-    : router_(router), limits_(limits), server_(std::make_unique<httplib::Server>()) {
+    : router_(router), limits_(limits), server_(std::make_unique<RawServer>()) {
   httplib::Server& s = *server_;
   s.set_payload_max_length(limits_.max_body_bytes);
   s.set_read_timeout(10, 0);
@@ -146,6 +191,10 @@ std::variant<int, std::string> HttpServer::bind(const std::string& host, uint16_
 
 void HttpServer::start() {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+std::string HttpServer::serveRaw(std::string_view raw) {
+  return server_->serveBuffer(raw);
 }
 
 void HttpServer::stop() {

@@ -12,13 +12,14 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <variant>
 
 #include "service/router.h"
 
-namespace httplib {
-class Server;
+namespace rflow::service {
+class RawServer;
 }
 
 namespace rflow::service {
@@ -41,11 +42,13 @@ class HttpServer {
   std::variant<int, std::string> bind(const std::string& host, uint16_t port);
   void start();
   void stop();
+  // One request read from `raw` as from a socket; the reply's bytes (Server::serveRaw).
+  std::string serveRaw(std::string_view raw);
 
  private:
   const Router& router_;
   RequestLimits limits_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<RawServer> server_;
   std::thread thread_;
   std::atomic<int> listen_socket_{-1};  // set by httplib's socket-options hook
 };

@@ -123,7 +123,7 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
                                         ? store::Durability::kSync
                                         : store::Durability::kAsync,
                       .in_memory = false,
-                      .env = {}});
+                      .env = options.store_env});
   if (auto* problem = std::get_if<std::string>(&opened)) return *problem;
   p.store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
 
@@ -186,6 +186,10 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
     print(fmt::format("rflow serve: time runs {}x faster than the wall clock (--time-scale)",
                       options.time_scale));
   return server;
+}
+
+std::string Server::serveRaw(std::string_view raw) {
+  return parts_->http->serveRaw(raw);
 }
 
 }  // namespace rflow::service

@@ -16,10 +16,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "engine/engine.h"
 #include "service/router.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace rflow::service {
 
@@ -35,6 +40,9 @@ struct ServeOptions {
   double time_scale = 1;
   int64_t poll_ms = 200;
   RequestLimits limits;
+  // Fault drills and tests: the RocksDB Env to open the store with (for instance
+  // store::faultInjectingEnv, to make the disk fail on demand); null: the real one.
+  std::shared_ptr<rocksdb::Env> store_env;
   // Where the URL, the first-start admin token and scheduler notes go (default stdout).
   std::function<void(const std::string&)> print;
 };
@@ -56,6 +64,10 @@ class Server {
   const std::string& url() const { return url_; }
   const std::string& dataDirectory() const { return data_; }
   engine::Engine& engine() { return *engine_; }
+  // Serves one HTTP request read from `raw` exactly as if it had arrived on a socket
+  // (the same limits, pre-routing checks, router and error shapes) and returns the bytes
+  // of the reply. For fuzzing the request decoding without the network.
+  std::string serveRaw(std::string_view raw);
   void stop();
 
  private:
