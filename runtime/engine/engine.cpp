@@ -43,6 +43,7 @@ Engine::Engine(store::Store& store, const Clock& clock, CallDispatcher& calls,
   });
   next_timer_ = max_seq + 1;
   metrics_.load(store_);
+  write_recoveries_seen_ = store_.writeRecoveries();
 }
 
 Engine::~Engine() {
@@ -112,6 +113,12 @@ bool Engine::runOne() {
 }
 
 size_t Engine::retryStalled() {
+  if (store_.writeFailing()) (void)store_.resumeWrites();
+  const uint64_t recoveries = store_.writeRecoveries();
+  if (write_recoveries_seen_.exchange(recoveries) != recoveries) {
+    metrics_.load(store_);
+    recover();
+  }
   std::vector<Work> again;
   {
     std::lock_guard lock(stalled_mutex_);

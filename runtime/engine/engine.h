@@ -117,7 +117,7 @@ struct EngineError {
     kForbidden,  // 403
     kConflict,   // 409: a live instance has the key, the task is no longer open …
     kRefused,    // 409: a policy refused the decision
-    kStorage,    // 503: the store cannot write; nothing was done
+    kStorage,    // 503: the store cannot write; the request was not confirmed
   };
   Code code;
   std::string message;
@@ -251,6 +251,10 @@ class Engine {
   // Work whose step could not be committed (the disk failed) waits here and goes back on
   // the queue with retryStalled(), which fireTimers() calls: the periodic timer tick is
   // what retries it once writes work again. Returns how many went back.
+  // A refused commit's outcome is unknown (a failed sync may leave the batch in the log,
+  // to reappear when the store reopens), so once writes have resumed retryStalled() also
+  // reloads the aggregates and runs recover(), as after a crash: a step that did land
+  // gets its calls sent and its children begun.
   size_t retryStalled();
   size_t stalledWork() const;
   // Whether the store's last commit failed: new work is refused until it works again.
@@ -353,6 +357,7 @@ class Engine {
   std::atomic<size_t> inflight_{0};
   // Commits that failed (every commit site counts them), and the work they stalled.
   std::atomic<uint64_t> failed_commits_{0};
+  std::atomic<uint64_t> write_recoveries_seen_{0};  // store_.writeRecoveries() last acted on
   mutable std::mutex stalled_mutex_;
   std::vector<Work> stalled_;
   Metrics metrics_;

@@ -42,7 +42,7 @@ std::optional<EngineError> Engine::commit(Step& step) {
       !problem.empty()) {
     failed_commits_.fetch_add(1);
     return EngineError{EngineError::Code::kStorage,
-                       "the step could not be stored, so nothing was done: " + problem};
+                       "the step could not be committed: " + problem};
   }
   for (const CallRecord& call : step.send)
     dispatchCall(call, step.rec);

@@ -200,15 +200,22 @@ std::optional<int64_t> Histogram::quantile(double q) const {
 // ---- The aggregates --------------------------------------------------------------------------
 
 void Metrics::load(const store::Store& store) {
-  (void)store.scanFrom(store::Column::kMetrics, "", [&](std::string_view key, std::string_view v) {
-    if (key.empty()) return true;
-    const auto shard = static_cast<uint8_t>(key[0]);
-    const auto value = store::readU64(v);
-    if (shard >= kShards || !value) return true;
-    std::lock_guard lock(shards_[shard].mutex);
-    shards_[shard].values[std::string(key.substr(1))] = static_cast<int64_t>(*value);
-    return true;
-  });
+  std::array<std::unique_lock<std::mutex>, kShards> locks;
+  for (size_t i = 0; i < kShards; ++i)
+    locks[i] = std::unique_lock(shards_[i].mutex);  // always in index order: no deadlock
+  std::array<std::map<std::string, int64_t>, kShards> values;
+  const std::string problem =
+      store.scanFrom(store::Column::kMetrics, "", [&](std::string_view key, std::string_view v) {
+        if (key.empty()) return true;
+        const auto shard = static_cast<uint8_t>(key[0]);
+        const auto value = store::readU64(v);
+        if (shard >= kShards || !value) return true;
+        values[shard][std::string(key.substr(1))] = static_cast<int64_t>(*value);
+        return true;
+      });
+  if (!problem.empty()) return;  // keep what memory has rather than half of the store
+  for (size_t i = 0; i < kShards; ++i)
+    shards_[i].values = std::move(values[i]);
 }
 
 std::string Metrics::commit(store::Store& store, store::Batch& batch, std::string_view instance,

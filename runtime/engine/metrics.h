@@ -148,7 +148,9 @@ class Metrics {
  public:
   static constexpr size_t kShards = 16;
 
-  // Reads every aggregate (one scan of kMetrics, at startup).
+  // Reads every aggregate (one scan of kMetrics): at startup, and again after the store
+  // resumed writes (a refused commit may have landed after all). Holds every shard's lock
+  // meanwhile, so no commit of aggregates runs between the scan and the replacement.
   void load(const store::Store& store);
 
   // Adds `delta` to the shard of `instance` and to `batch`, then commits the batch.

@@ -39,8 +39,8 @@ std::string explain(const rocksdb::Status& status, const std::string& directory)
   }
   if (status.IsIOError())
     return fmt::format(
-        "the data directory `{}` cannot be written: {}; nothing was stored, and "
-        "rflow tries again with the next write",
+        "the data directory `{}` cannot be written: {}; the change was not confirmed, and "
+        "rflow tries the disk again with the next write",
         directory, reason);
   return fmt::format("the data directory `{}` cannot be used: {}", directory, reason);
 }
@@ -303,6 +303,7 @@ std::string Store::recoverWrites() {
   last_recovery_ = now;
   if (db_ && !read_only_ && db_->Resume().ok()) {
     write_failed_.store(false);
+    write_recoveries_.fetch_add(1);
     return {};
   }
   closeDatabase();
@@ -310,6 +311,7 @@ std::string Store::recoverWrites() {
   if (problem.empty()) {
     read_only_ = false;
     write_failed_.store(false);
+    write_recoveries_.fetch_add(1);
     last_recovery_problem_.clear();
     return {};
   }

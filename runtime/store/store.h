@@ -128,8 +128,16 @@ class Store {
   // After a failed write, how long commits wait before trying the disk again (each try
   // reopens the database). Default 500 ms; tests set 0.
   void retryWritesAfter(int64_t ms) { retry_writes_after_ms_.store(ms); }
+  // After a failed write, tries the disk now (within the same limit) rather than waiting
+  // for the next commit, so a timer tick finds out that writes work again. Empty when
+  // writes may go on.
+  std::string resumeWrites() { return write_failed_.load() ? recoverWrites() : std::string(); }
   // Whether the last commit failed (the service answers 503 while it does).
   bool writeFailing() const { return write_failed_.load(); }
+  // How many times writes resumed after a failure. A failed commit's outcome is unknown
+  // (a failed sync may leave the batch in the log, and it reappears with the reopened
+  // database), so whoever keeps state derived from the store re-reads it when this moves.
+  uint64_t writeRecoveries() const { return write_recoveries_.load(); }
 
   // Batches, and the puts and deletes and bytes in them, committed since open
   // (benchmarks compare the engine's commits with raw RocksDB ones of the same shape).
@@ -167,6 +175,7 @@ class Store {
   std::string last_recovery_problem_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<bool> write_failed_{false};
+  std::atomic<uint64_t> write_recoveries_{0};
   std::atomic<uint64_t> committed_ops_{0};
   std::atomic<uint64_t> committed_bytes_{0};
 };

@@ -621,6 +621,66 @@ TEST_F(EngineTest, AFailingDiskRefusesWorkAndNothingIsLostWhenItComesBack) {
   fs::remove_all(dir);
 }
 
+// A failed sync leaves a commit's outcome unknown (issue 8): the batch may be in the log
+// and come back when the store reopens. Here a decision's commit fails its sync and is
+// refused, yet lands: once the disk is back, the timer tick reopens the store and
+// recovers as after a crash, so the call the decision made is sent and the instance
+// finishes, with the decision applied once.
+TEST_F(EngineTest, AStepWhoseFailedSyncLandedAfterAllIsCarriedOn) {
+  const std::string dir =
+      (fs::temp_directory_path() / ("rflow-engine-sync-" + std::to_string(::getpid()))).string();
+  fs::remove_all(dir);
+  auto faults = std::make_shared<store::FaultSwitch>();
+  {
+    auto opened = store::Store::open(dir, {.durability = store::Durability::kSync,
+                                           .in_memory = false,
+                                           .env = store::faultInjectingEnv(faults)});
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
+    store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+    store_->retryWritesAfter(0);
+    engine_ = std::make_unique<Engine>(*store_, clock_, calls_);
+    ASSERT_TRUE(std::holds_alternative<std::string>(engine_->deploy(compile(kPurchase))));
+  }
+  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
+    return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
+  };
+  const auto program = engine_->currentProgram();
+  const std::string id =
+      start("Purchase", {order(*program, "O1", "5.00"), vm::Value::string("ana")}).id;
+  ASSERT_EQ(openTasks(id).size(), 1u);
+  const std::string task = openTasks(id)[0].record.id;
+
+  faults->set(store::Fault::kSyncError);
+  calls_.hold = true;
+  const std::optional<EngineError> refused = decide(task, Decision::Kind::kApprove, "bo");
+  ASSERT_TRUE(refused.has_value()) << "a commit whose sync failed must not report success";
+  EXPECT_EQ(refused->code, EngineError::Code::kStorage);
+  EXPECT_TRUE(calls_.held.empty()) << "nothing is sent for a step that was refused";
+
+  faults->set(store::Fault::kNone);
+  engine_->fireTimers(clock_.now());
+  engine_->runUntilIdle(false);
+  EXPECT_FALSE(engine_->storageFailing()) << "the timer tick found the disk back";
+  // The reopened store replayed the log: the decision is there, so its call must go out.
+  ASSERT_EQ(engine_->task(task)->record.status, TaskStatus::kApproved);
+  ASSERT_EQ(calls_.held.size(), 1u) << "the landed step's call was sent on recovery";
+  auto [request, done] = std::move(calls_.held[0]);
+  calls_.held.clear();
+  CallResult answer = ok(vm::Value::boolean(true));
+  answer.instance = request.instance;
+  answer.request = request.request;
+  answer.attempt = request.attempt;
+  done(answer);
+  engine_->runUntilIdle(false);
+  EXPECT_EQ(get(id).status, Status::kCompleted);
+  EXPECT_EQ(result(get(id)), "R-1");
+  EXPECT_EQ(audit(id, "approved").size(), 1u);
+  // A second decision is refused as for any decided task: applied once.
+  EXPECT_TRUE(decide(task, Decision::Kind::kApprove, "bo").has_value());
+  close();
+  fs::remove_all(dir);
+}
+
 // The audit trail is tamper-evident (issue 8): each entry seals the one before it, and
 // verifyAudit names the first entry that is not what was written.
 TEST_F(EngineTest, AnAlteredMissingOrCutAuditEntryIsNamed) {
