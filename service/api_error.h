@@ -25,7 +25,7 @@ struct ApiError {
     kRefused,           // 409: a policy refused the decision; the message is the policy's
     kTooLarge,          // 413: the body is over the limit
     kHeadersTooLarge,   // 431: the headers are over the limit
-    kUnavailable,       // 503: the store cannot write; nothing was done
+    kUnavailable,       // 503: the store cannot write; the request was not confirmed
   };
   Code code;
   std::string message;

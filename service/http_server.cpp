@@ -149,6 +149,7 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
       // Nothing below throws for bad input; this is a bug, reported without details.
       HttpReply reply = errorReply({ApiError::Code::kUnavailable, "internal error"});
       reply.status = 500;
+      reply.headers.clear();  // no Retry-After: sending it again would not help
       write(reply, res);
     }
   };

@@ -150,7 +150,11 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
   return json{{"since", base::formatTime(in.since)},     {"now", base::formatTime(in.now)},
               {"workflows", std::move(workflows)},       {"connectors", std::move(connectors)},
               {"circuit_breakers", std::move(breakers)}, {"cycle_time_series", std::move(series)},
-              {"failed_backlog", std::move(backlog)}};
+              {"failed_backlog", std::move(backlog)},
+              // Whether the store takes writes: while it does not, new work is answered
+              // 503 and steps that could not be committed wait (stalled) to be retried.
+              {"storage",
+               {{"writable", !engine_.storageFailing()}, {"stalled_work", engine_.stalledWork()}}}};
 }
 
 std::string Service::metricsText() const {
@@ -241,6 +245,12 @@ std::string Service::metricsText() const {
   for (const auto& b : breakers)
     out += fmt::format("rflow_connector_circuit_rejected_total{{connector=\"{}\"}} {}\n",
                        label(b.connector), b.rejected);
+  header("rflow_storage_write_failing", "gauge",
+         "1 while the store's last write failed (new work is refused with 503), else 0.");
+  out += fmt::format("rflow_storage_write_failing {}\n", engine_.storageFailing() ? 1 : 0);
+  header("rflow_stalled_work", "gauge",
+         "Steps that could not be committed and wait for the store to take writes again.");
+  out += fmt::format("rflow_stalled_work {}\n", engine_.stalledWork());
   return out;
 }
 

@@ -73,13 +73,16 @@ json openApiDocument(std::span<const Route> table) {
       }
       parameters.push_back({{"name", q}, {"in", "query"}, {"required", false}, {"schema", schema}});
     }
-    if (r.pattern == "/v1/workflows/{name}/instances")
+    const bool signal = r.pattern.find("/signals/") != std::string_view::npos;
+    if (r.pattern == "/v1/workflows/{name}/instances" || signal)
       parameters.push_back({{"name", "Idempotency-Key"},
                             {"in", "header"},
                             {"required", false},
                             {"description",
-                             "A start with a key already used returns the "
-                             "instance that start created"},
+                             signal ? "A signal with a key already used for the instance is "
+                                      "not delivered again; it answers as the first did"
+                                    : "A start with a key already used returns the "
+                                      "instance that start created"},
                             {"schema", {{"type", "string"}, {"maxLength", 200}}}});
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
     if (r.takes_body)
@@ -101,7 +104,10 @@ json openApiDocument(std::span<const Route> table) {
       responses["409"] = errorResponse("Conflict, or refused by a policy");
       responses["413"] = errorResponse("The body is too large");
     }
-    responses["503"] = errorResponse("The store cannot write; nothing was done");
+    responses["503"] = errorResponse(
+        "The store cannot write, so the request was not confirmed; send it again after "
+        "Retry-After (a start with the same Idempotency-Key happens once; a decision that "
+        "did land answers 409)");
     op["responses"] = std::move(responses);
     if (r.access == Access::kMetrics) {
       op["security"] = json::array({json::object(), {{"bearer", json::array()}}});

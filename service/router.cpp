@@ -56,6 +56,10 @@ HttpReply errorReply(const ApiError& error) {
   reply.body = errorBody(error).dump();
   if (error.code == ApiError::Code::kUnauthorized)
     reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+  // The store cannot write: the request was not confirmed and may be sent again (a
+  // start with the same Idempotency-Key happens once). The store tries the disk again
+  // every half second, so a second is a fair wait.
+  if (error.code == ApiError::Code::kUnavailable) reply.headers.emplace_back("Retry-After", "1");
   return reply;
 }
 

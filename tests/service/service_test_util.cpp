@@ -69,8 +69,9 @@ on schedule "* * * * *" start Tick()
 )";
 
 TestServer::TestServer(const std::string& project, bool users, const std::string& config_extra,
-                       RequestLimits limits, const engine::Clock* clock)
-    : limits_(limits), clock_(clock) {
+                       RequestLimits limits, const engine::Clock* clock,
+                       std::shared_ptr<rocksdb::Env> store_env)
+    : limits_(limits), clock_(clock), store_env_(std::move(store_env)) {
   char templ[] = "/tmp/rflow-service-test-XXXXXX";
   dir_ = ::mkdtemp(templ);
   std::ofstream(dir_ / "shop.rflow") << project;
@@ -85,7 +86,11 @@ TestServer::TestServer(const std::string& project, bool users, const std::string
     user("cy", "Clerk", kCy);
     user("root", "admin", kRoot);
   }
-  config << "[engine]\ndurability = \"async\"\nworkers = 2\n" << config_extra;
+  // Async commits keep the tests fast; a test that needs synced commits (a failing
+  // sync) brings its own [engine] table.
+  if (config_extra.find("[engine]") == std::string::npos)
+    config << "[engine]\ndurability = \"async\"\nworkers = 2\n";
+  config << config_extra;
   config.close();
   open();
 }
@@ -98,6 +103,7 @@ void TestServer::open() {
   options.poll_ms = 20;
   options.limits = limits_;
   options.clock = clock_;
+  options.store_env = store_env_;
   options.print = [this](const std::string& line) { printed_.push_back(line); };
   auto opened = Server::open(options);
   if (auto* problem = std::get_if<std::string>(&opened)) {

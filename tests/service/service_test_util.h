@@ -36,10 +36,13 @@ struct Reply {
 
 class TestServer {
  public:
-  // `config_extra` is appended to rflow.toml; `users` false leaves [[auth.users]] out.
+  // `config_extra` is appended to rflow.toml (an [engine] table in it replaces the
+  // default: async commits, 2 workers); `users` false leaves [[auth.users]] out;
+  // `store_env` opens the store on another RocksDB Env (a fault-injecting one).
   explicit TestServer(const std::string& project = kShopProject, bool users = true,
                       const std::string& config_extra = {}, RequestLimits limits = {},
-                      const engine::Clock* clock = nullptr);
+                      const engine::Clock* clock = nullptr,
+                      std::shared_ptr<rocksdb::Env> store_env = nullptr);
   ~TestServer();
 
   bool ok() const { return server_ != nullptr; }
@@ -61,6 +64,7 @@ class TestServer {
   std::filesystem::path dir_;
   RequestLimits limits_;
   const engine::Clock* clock_ = nullptr;
+  std::shared_ptr<rocksdb::Env> store_env_;
   std::vector<std::string> printed_;
   std::unique_ptr<Server> server_;
   std::string problem_;
