@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,9 @@ struct Engine::Step {
   std::optional<Status> loaded_status;
   // The step's changes to the aggregates, committed in its batch (metrics.h).
   MetricsDelta metrics;
+  // Queued signals this step's awaits took: the batch removes them, but the store still
+  // holds them until the commit, so a later await of the same step must skip them.
+  std::set<std::string> signals_taken;
 };
 
 namespace detail {

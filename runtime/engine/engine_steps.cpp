@@ -221,6 +221,7 @@ std::optional<EngineError> Engine::runStep(Step& step, vm::Instance& vm,
               std::optional<std::pair<std::string, SignalRecord>> queued;
               (void)store_.scan(store::Column::kSignals, perInstancePrefix(step.rec.id),
                                 [&](std::string_view key, std::string_view bytes) {
+                                  if (step.signals_taken.count(std::string(key))) return true;
                                   auto s = SignalRecord::decode(bytes);
                                   if (s && s->type == r.signal_type) {
                                     queued.emplace(std::string(key), std::move(*s));
@@ -230,6 +231,7 @@ std::optional<EngineError> Engine::runStep(Step& step, vm::Instance& vm,
                                 });
               if (queued) {
                 step.batch.remove(store::Column::kSignals, queued->first);
+                step.signals_taken.insert(queued->first);
                 if (auto value = decodeValue(queued->second.value, m)) {
                   answer(std::move(*value));
                   waits_here = false;

@@ -393,7 +393,34 @@ workflow Wait() -> string {
   let second = await Paid timeout 1h
   return "{first?.reference ?? "-"} {second?.reference ?? "-"}"
 }
+workflow Later() -> string {
+  owner "ops"
+  sleep 1h
+  let first = await Paid timeout 1h
+  let second = await Paid timeout 1h
+  return "{first?.reference ?? "-"} {second?.reference ?? "-"}"
+}
 )";
+
+// Both payments arrive during the sleep; the step after it runs both awaits. The second
+// must take the second payment: the first one's removal is only in the step's batch
+// until the commit, so a scan of the store alone would hand the first one out twice
+// and leave the second queued for good.
+TEST_F(EngineTest, QueuedSignalsAreTakenOnceEachByAwaitsOfOneStep) {
+  open(kSignals);
+  InstanceView v = start("Later", {});
+  const auto paid = *engine_->currentProgram()->recordIndex("s.Paid");
+  EXPECT_FALSE(engine_->signal(v.id, "Paid", vm::Value::record(paid, {vm::Value::string("P1")})));
+  EXPECT_FALSE(engine_->signal(v.id, "Paid", vm::Value::record(paid, {vm::Value::string("P2")})));
+  advance(kHour);
+  v = get(v.id);
+  EXPECT_EQ(v.status, Status::kCompleted);
+  EXPECT_EQ(result(v), "P1 P2");
+  size_t queued = 0;
+  (void)store_->scan(store::Column::kSignals, "",
+                     [&](std::string_view, std::string_view) { return ++queued, true; });
+  EXPECT_EQ(queued, 0u);
+}
 
 TEST_F(EngineTest, SignalsAreQueuedAndAwaitsTimeOut) {
   open(kSignals);
