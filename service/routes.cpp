@@ -74,10 +74,11 @@ Outcome history(Service& s, const Call& c) {
   return s.history(param(c, "id"), std::get<Page>(page));
 }
 Outcome signal(Service& s, const Call& c) {
-  return s.signal(param(c, "id"), param(c, "name"), c.body);
+  return s.signal(param(c, "id"), param(c, "name"), c.body, c.idempotency_key);
 }
 Outcome signalByKey(Service& s, const Call& c) {
-  return s.signalByKey(param(c, "workflow"), param(c, "key"), param(c, "name"), c.body);
+  return s.signalByKey(param(c, "workflow"), param(c, "key"), param(c, "name"), c.body,
+                       c.idempotency_key);
 }
 Outcome cancel(Service& s, const Call& c) {
   return s.cancel(*c.caller, param(c, "id"));
@@ -142,11 +143,12 @@ const Route kRoutes[] = {
     {"GET", "/v1/instances/{id}/history", kToken, 200, false, nullptr, false, "limit,after",
      "An instance's audit trail, paged by seq", history},
     {"POST", "/v1/instances/{id}/signals/{name}", kToken, 200, true, nullptr, false, "",
-     "Deliver a signal; the body is the signal's fields", signal},
+     "Deliver a signal; the body is the signal's fields. Honours Idempotency-Key", signal},
     {"POST", "/v1/instances/{id}/cancel", kAdmin, 200, false, nullptr, false, "",
      "Cancel a live instance", cancel},
     {"POST", "/v1/keys/{workflow}/{key}/signals/{name}", kToken, 200, true, nullptr, false, "",
-     "Deliver a signal to the live instance with a business key", signalByKey},
+     "Deliver a signal to the live instance with a business key. Honours Idempotency-Key",
+     signalByKey},
     {"POST", "/v1/events/{name}", kToken, 201, true, nullptr, false, "",
      "Post an event: starts the workflows bound by `on event`", event},
     {"GET", "/v1/tasks", kToken, 200, false, nullptr, false, "role,assignee,status,limit,after",

@@ -142,7 +142,8 @@ Outcome Service::history(std::string_view id, const Page& page) const {
   return json{{"instance", id}, {"items", std::move(items)}, {"next", std::move(next)}};
 }
 
-Outcome Service::signal(std::string_view id, std::string_view name, const json& body) {
+Outcome Service::signal(std::string_view id, std::string_view name, const json& body,
+                        std::string_view request_id) {
   auto v = engine_.instance(id);
   if (!v) return notFound(fmt::format("there is no instance {}", id));
   if (!v->program)
@@ -157,17 +158,17 @@ Outcome Service::signal(std::string_view id, std::string_view name, const json& 
   if (!type) return notFound(fmt::format("the version {} runs on has no signal `{}`", id, name));
   auto value = runtime::decode(objectOrEmpty(body), *type, m);
   if (auto* error = std::get_if<runtime::WireError>(&value)) return badRequest(error->text());
-  if (auto error = engine_.signal(id, name, std::get<vm::Value>(std::move(value))))
+  if (auto error = engine_.signal(id, name, std::get<vm::Value>(std::move(value)), request_id))
     return fromEngine(*error);
   return instance(id);
 }
 
 Outcome Service::signalByKey(std::string_view workflow, std::string_view key, std::string_view name,
-                             const json& body) {
+                             const json& body, std::string_view request_id) {
   auto id = engine_.instanceForKey(workflow, key);
   if (!id)
     return notFound(fmt::format("no live instance of `{}` has the key \"{}\"", workflow, key));
-  return signal(*id, name, body);
+  return signal(*id, name, body, request_id);
 }
 
 Outcome Service::cancel(const Caller& caller, std::string_view id) {

@@ -74,9 +74,12 @@ class Service {
   Outcome instances(const InstanceQuery& query) const;
   Outcome instance(std::string_view id) const;
   Outcome history(std::string_view id, const Page& page) const;
-  Outcome signal(std::string_view id, std::string_view name, const nlohmann::json& body);
+  // With a request id (the Idempotency-Key header) a signal is delivered at most once
+  // per instance; a repeat answers like the first (Engine::signal).
+  Outcome signal(std::string_view id, std::string_view name, const nlohmann::json& body,
+                 std::string_view request_id = {});
   Outcome signalByKey(std::string_view workflow, std::string_view key, std::string_view name,
-                      const nlohmann::json& body);
+                      const nlohmann::json& body, std::string_view request_id = {});
   Outcome cancel(const Caller& caller, std::string_view id);
   Outcome event(std::string_view name, const nlohmann::json& body);
   Outcome tasks(const TaskQuery& query) const;

@@ -319,21 +319,45 @@ std::variant<InstanceView, EngineError> Engine::start(std::string_view workflow,
 }
 
 std::optional<EngineError> Engine::signal(std::string_view id, std::string_view name,
-                                          vm::Value value) {
+                                          vm::Value value, std::string_view request_id) {
+  if (request_id.size() > kMaxStartRequestIdBytes)
+    return EngineError{EngineError::Code::kBadInput,
+                       fmt::format("the request id is {} bytes long; at most {} are allowed",
+                                   request_id.size(), kMaxStartRequestIdBytes)};
+  // The instance's lock is held from the request id's lookup to the commit that records
+  // it, so two deliveries with one id make one.
   std::lock_guard lock(lockFor(id));
   auto rec = loadInstance(id);
   if (!rec)
     return EngineError{EngineError::Code::kNotFound, fmt::format("there is no instance {}", id)};
-  if (!isLive(rec->status))
-    return EngineError{
-        EngineError::Code::kConflict,
-        fmt::format("{} is {}: it takes no more signals", id, statusName(rec->status))};
   const auto program = this->program(rec->version);
   if (!program) return EngineError{EngineError::Code::kStorage, "the instance's module is missing"};
   const bytecode::Module& m = program->module();
   const std::optional<uint32_t> record = signalRecord(m, name);
   if (!record)
     return EngineError{EngineError::Code::kNotFound, fmt::format("there is no signal `{}`", name)};
+  const std::string declared(vm::declaredName(m.strings[m.records[*record].name]));
+  // A request id seen before: the signal was delivered (the client lost the answer), so
+  // this one succeeds without delivering it again, whatever the instance did since.
+  const std::string request_key = request_id.empty() ? "" : signalRequestKey(id, request_id);
+  if (!request_key.empty()) {
+    std::string read_error;
+    if (auto earlier = store_.get(store::Column::kMeta, request_key, &read_error)) {
+      if (*earlier == declared) return std::nullopt;
+      return EngineError{EngineError::Code::kConflict,
+                         fmt::format("request id {} already delivered `{}` to {}; use a new "
+                                     "request id for another signal",
+                                     request_id, *earlier, id)};
+    }
+    if (!read_error.empty()) return EngineError{EngineError::Code::kStorage, read_error};
+  }
+  if (!isLive(rec->status))
+    return EngineError{
+        EngineError::Code::kConflict,
+        fmt::format("{} is {}: it takes no more signals", id, statusName(rec->status))};
+  const auto remember = [&](Step& step) {
+    if (!request_key.empty()) step.batch.put(store::Column::kMeta, request_key, declared);
+  };
   const auto type = program->recordType(*record);
   if (!type)
     return EngineError{EngineError::Code::kBadInput,
@@ -343,7 +367,8 @@ std::optional<EngineError> Engine::signal(std::string_view id, std::string_view 
   for (const Wait& w : rec->waits) {
     if (w.kind == WaitKind::kSignal && w.signal_type == *type) {
       return resumeWait(id, w.request, std::move(value), [&](Step& step) {
-        audit(step, "signal", std::string(vm::declaredName(m.strings[m.records[*record].name])));
+        audit(step, "signal", declared);
+        remember(step);
       });
     }
   }
@@ -355,12 +380,14 @@ std::optional<EngineError> Engine::signal(std::string_view id, std::string_view 
   SignalRecord queued{*type, encodeValue(value), step.now};
   step.batch.put(store::Column::kSignals, perInstanceKey(step.rec.id, ++step.rec.signal_seq),
                  queued.encode());
-  audit(step, "signal queued", std::string(vm::declaredName(m.strings[m.records[*record].name])));
+  audit(step, "signal queued", declared);
+  remember(step);
   return commit(step);
 }
 
 std::optional<EngineError> Engine::signalByKey(std::string_view workflow, std::string_view key,
-                                               std::string_view signal, vm::Value value) {
+                                               std::string_view signal, vm::Value value,
+                                               std::string_view request_id) {
   std::string qualified(workflow);
   if (const auto program = currentProgram()) {
     auto found = findWorkflow(program->module(), workflow);
@@ -371,7 +398,7 @@ std::optional<EngineError> Engine::signalByKey(std::string_view workflow, std::s
   if (!id)
     return EngineError{EngineError::Code::kNotFound,
                        fmt::format("no live instance of `{}` has key \"{}\"", workflow, key)};
-  return this->signal(*id, signal, std::move(value));
+  return this->signal(*id, signal, std::move(value), request_id);
 }
 
 std::optional<EngineError> Engine::cancel(std::string_view id, std::string_view by) {

@@ -191,7 +191,8 @@ struct StartOptions {
   bool spawn = false;      // `spawn`: a live instance with the same key does not refuse it
   std::string request_id;  // the client's idempotency key for this start; empty: none
 };
-// A request id longer than this is refused (it is a key in the store, kept for good).
+// A request id (of a start or a signal) longer than this is refused (it is a key in the
+// store, kept for good).
 inline constexpr size_t kMaxStartRequestIdBytes = 200;
 
 // A workflow of `module` by its qualified or declared name; the error (not found, or a
@@ -225,10 +226,15 @@ class Engine {
                                                 std::vector<vm::Value> args,
                                                 const StartOptions& options = {});
   // Delivers a signal (its declared name) to an instance, or queues it until an `await`.
+  // With a request id, a signal is delivered at most once per instance: a second one with
+  // the same id succeeds and changes nothing (also once the instance has ended), so a
+  // client that lost the answer to a crash can send it again; the same id for another
+  // signal is a conflict. By key, the key must still name a live instance.
   std::optional<EngineError> signal(std::string_view instance, std::string_view signal,
-                                    vm::Value value);
+                                    vm::Value value, std::string_view request_id = {});
   std::optional<EngineError> signalByKey(std::string_view workflow, std::string_view key,
-                                         std::string_view signal, vm::Value value);
+                                         std::string_view signal, vm::Value value,
+                                         std::string_view request_id = {});
   std::optional<EngineError> decide(const Decision& decision);
   std::optional<EngineError> cancel(std::string_view instance, std::string_view by);
   // Starts the workflows bound by `on event name` (current version); their ids.

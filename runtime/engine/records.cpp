@@ -443,4 +443,8 @@ std::string startRequestKey(std::string_view request) {
   return store::joinKey("start", request);
 }
 
+std::string signalRequestKey(std::string_view instance, std::string_view request) {
+  return store::joinKey("signal", store::joinKey(instance, request));
+}
+
 }  // namespace rflow::engine

@@ -231,5 +231,7 @@ std::optional<uint32_t> signalRecord(const bytecode::Module& module, std::string
 
 // In the meta column: a start request id -> the instance that start created.
 std::string startRequestKey(std::string_view request);
+// In the meta column: a signal request id of an instance -> the signal's declared name.
+std::string signalRequestKey(std::string_view instance, std::string_view request);
 
 }  // namespace rflow::engine

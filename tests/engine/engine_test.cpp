@@ -441,6 +441,63 @@ TEST_F(EngineTest, SignalsAreQueuedAndAwaitsTimeOut) {
   ASSERT_TRUE(unknown);
 }
 
+constexpr const char* kSignalRequests = R"(module s
+signal Paid { reference: string }
+signal Held { why: string }
+workflow Wait() -> string {
+  owner "ops"
+  let first = await Paid timeout 1h
+  let second = await Paid timeout 1h
+  let held = await Held timeout 1h
+  return "{first?.reference ?? "-"} {second?.reference ?? "-"} {held?.why ?? "-"}"
+}
+)";
+
+// A client that lost the answer to a signal (the service was killed after the commit)
+// sends it again with the same request id: it must not be taken as the next payment.
+TEST_F(EngineTest, ASignalRequestIdDeliversAtMostOnce) {
+  open(kSignalRequests);
+  InstanceView v = start("Wait", {});
+  const auto program = engine_->currentProgram();
+  const auto paid = *program->recordIndex("s.Paid");
+  const auto held = *program->recordIndex("s.Held");
+  const auto payment = [&](const char* reference) {
+    return vm::Value::record(paid, {vm::Value::string(reference)});
+  };
+  EXPECT_FALSE(engine_->signal(v.id, "Paid", payment("P1"), "pay-1"));
+  EXPECT_FALSE(engine_->signal(v.id, "Paid", payment("P1"), "pay-1"));
+  // Queued (the instance waits for the first payment no more), then repeated.
+  EXPECT_FALSE(engine_->signal(v.id, "Paid", payment("P2"), "pay-2"));
+  EXPECT_FALSE(engine_->signal(v.id, "Paid", payment("P2"), "pay-2"));
+  engine_->runUntilIdle();
+  EXPECT_EQ(audit(v.id, "signal").size() + audit(v.id, "signal queued").size(), 2u);
+  // The same id for another signal is a conflict, and delivers nothing.
+  auto other =
+      engine_->signal(v.id, "Held", vm::Value::record(held, {vm::Value::string("x")}), "pay-2");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->code, EngineError::Code::kConflict);
+  EXPECT_NE(other->message.find("request id pay-2 already delivered `Paid`"), std::string::npos)
+      << other->message;
+  auto too_long = engine_->signal(v.id, "Paid", payment("P3"), std::string(201, 'x'));
+  ASSERT_TRUE(too_long);
+  EXPECT_EQ(too_long->code, EngineError::Code::kBadInput);
+  EXPECT_EQ(get(v.id).status, Status::kWaiting);
+  EXPECT_FALSE(
+      engine_->signal(v.id, "Held", vm::Value::record(held, {vm::Value::string("h")}), "hold-1"));
+  engine_->runUntilIdle();
+  v = get(v.id);
+  EXPECT_EQ(v.status, Status::kCompleted);
+  EXPECT_EQ(result(v), "P1 P2 h");
+  // Once the instance has ended, a repeat still answers as the first did; a new signal
+  // is refused as before. Without an id nothing changes: every signal is delivered.
+  EXPECT_FALSE(
+      engine_->signal(v.id, "Held", vm::Value::record(held, {vm::Value::string("h")}), "hold-1"));
+  auto late = engine_->signal(v.id, "Paid", payment("P3"), "pay-3");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->code, EngineError::Code::kConflict);
+  EXPECT_EQ(audit(v.id, "signal").size() + audit(v.id, "signal queued").size(), 3u);
+}
+
 constexpr const char* kChildren = R"(module c
 connector erp { fn value(n: int) -> int }
 workflow Child(n: int) -> int {
