@@ -53,7 +53,9 @@ ApiError unauthorized() {
 HttpReply errorReply(const ApiError& error) {
   HttpReply reply;
   reply.status = httpStatus(error.code);
-  reply.body = errorBody(error).dump();
+  // Messages quote the request (a path, a query value), which need not be UTF-8; a
+  // strict dump would throw and turn a 404 into a 500.
+  reply.body = errorBody(error).dump(-1, ' ', false, json::error_handler_t::replace);
   if (error.code == ApiError::Code::kUnauthorized)
     reply.headers.emplace_back("WWW-Authenticate", "Bearer");
   // The store cannot write: the request was not confirmed and may be sent again (a

@@ -45,6 +45,27 @@ TEST(ServiceHttp, UnknownRoutesAndMethods) {
   EXPECT_EQ(del->status, 405);
 }
 
+// A path or query that is not UTF-8 once decoded is quoted in the error message; the
+// message is written with U+FFFD for the bad bytes (it was a 500: the JSON dump threw).
+TEST(ServiceHttp, PathsAndQueriesThatAreNotUtf8GetTheirErrorNotA500) {
+  TestServer s;
+  ASSERT_TRUE(s.ok()) << s.problem();
+  Reply path = s.get("/v1/instances/%FF%C3%28");
+  EXPECT_EQ(path.status, 404) << path.text;
+  EXPECT_EQ(path.body["error"]["code"], "not_found");
+  Reply route = s.get("/v1/%FF");
+  EXPECT_EQ(route.status, 404) << route.text;
+  EXPECT_NE(route.body["error"]["message"].get<std::string>().find("\xEF\xBF\xBD"),
+            std::string::npos)
+      << route.text;
+  Reply query = s.get("/v1/instances?status=%FF");
+  EXPECT_EQ(query.status, 400) << query.text;
+  httplib::Client client("127.0.0.1", s.server().port());
+  auto del = client.Delete("/v1/%FF", {{"Authorization", std::string("Bearer ") + kRoot}});
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 404);
+}
+
 // Many clients connecting at the same moment are all answered (httplib's own listen
 // backlog of 5 dropped some, and 8 threads left the rest queued behind kept-alive ones).
 TEST(ServiceHttp, ManyClientsConnectingAtOnceAreAllAnswered) {
