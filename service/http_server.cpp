@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace rflow::service {
 
@@ -191,7 +192,15 @@ std::variant<int, std::string> HttpServer::bind(const std::string& host, uint16_
 }
 
 void HttpServer::start() {
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listen_ended_ = true;
+  });
+  // httplib's stop() only ends a server that already runs its accept loop: a stop() that
+  // came first (a signal while starting, a test that opens and closes) left the loop
+  // accepting and stop()'s join waiting forever. So start() returns once it runs.
+  while (!server_->is_running() && !listen_ended_)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 std::string HttpServer::serveRaw(std::string_view raw) {

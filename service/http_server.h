@@ -6,7 +6,8 @@
 // system.
 //
 // Threads: httplib serves requests on its own pool; start() runs the accept loop on a
-// thread of ours and stop() ends it and joins. The Router must outlive the server.
+// thread of ours and returns once it runs; stop() ends it and joins. The Router must
+// outlive the server.
 #pragma once
 
 #include <atomic>
@@ -51,6 +52,7 @@ class HttpServer {
   std::unique_ptr<RawServer> server_;
   std::thread thread_;
   std::atomic<int> listen_socket_{-1};  // set by httplib's socket-options hook
+  std::atomic<bool> listen_ended_{false};
 };
 
 }  // namespace rflow::service
