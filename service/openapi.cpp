@@ -74,16 +74,20 @@ json openApiDocument(std::span<const Route> table) {
       parameters.push_back({{"name", q}, {"in", "query"}, {"required", false}, {"schema", schema}});
     }
     const bool signal = r.pattern.find("/signals/") != std::string_view::npos;
-    if (r.pattern == "/v1/workflows/{name}/instances" || signal)
-      parameters.push_back({{"name", "Idempotency-Key"},
-                            {"in", "header"},
-                            {"required", false},
-                            {"description",
-                             signal ? "A signal with a key already used for the instance is "
-                                      "not delivered again; it answers as the first did"
-                                    : "A start with a key already used returns the "
-                                      "instance that start created"},
-                            {"schema", {{"type", "string"}, {"maxLength", 200}}}});
+    const bool decision = r.pattern == "/v1/tasks/{id}/decision";
+    if (r.pattern == "/v1/workflows/{name}/instances" || signal || decision)
+      parameters.push_back(
+          {{"name", "Idempotency-Key"},
+           {"in", "header"},
+           {"required", false},
+           {"description",
+            signal     ? "A signal with a key already used for the instance is not delivered "
+                         "again; it answers as the first did"
+            : decision ? "A decision with a key already used for the task is not taken again; "
+                         "it answers as the first did (also once the task is closed)"
+                       : "A start with a key already used returns the instance that start "
+                         "created"},
+           {"schema", {{"type", "string"}, {"maxLength", 200}}}});
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
     if (r.takes_body)
       op["requestBody"] = {{"required", false},

@@ -108,7 +108,8 @@ Outcome decide(Service& s, const Call& c) {
   // The body was parsed before the token was checked (§7's order); its shape too.
   auto decision = parseDecision(c.body);
   if (auto* error = std::get_if<ApiError>(&decision)) return std::move(*error);
-  return s.decide(*c.caller, param(c, "id"), std::get<DecisionBody>(decision));
+  return s.decide(*c.caller, param(c, "id"), std::get<DecisionBody>(decision),
+                  std::string(c.idempotency_key));
 }
 Outcome insights(Service& s, const Call& c) {
   return s.insights(queryValue(c, "workflow"), queryValue(c, "since"));

@@ -239,7 +239,8 @@ Outcome Service::task(std::string_view id) const {
   return taskJson(*t);
 }
 
-Outcome Service::decide(const Caller& caller, std::string_view id, const DecisionBody& body) {
+Outcome Service::decide(const Caller& caller, std::string_view id, const DecisionBody& body,
+                        const std::string& request_id) {
   auto t = engine_.task(id);
   if (!t) return notFound(fmt::format("there is no task {}", id));
   const engine::Assignee& a = t->record.assignee;
@@ -254,6 +255,7 @@ Outcome Service::decide(const Caller& caller, std::string_view id, const Decisio
   decision.kind = body.kind;
   decision.user = caller.name;
   decision.comment = body.comment;
+  decision.request_id = request_id;
   if (body.kind == engine::Decision::Kind::kComplete && t->program && !t->record.approval) {
     const bytecode::Module& m = t->program->module();
     const bytecode::Type& form_type = m.types[t->record.form_type];

@@ -85,7 +85,9 @@ class Service {
   Outcome tasks(const TaskQuery& query) const;
   Outcome task(std::string_view id) const;
   // 404 no such task, 403 neither the role nor the user, 409 refused or not open.
-  Outcome decide(const Caller& caller, std::string_view task, const DecisionBody& decision);
+  // `request_id` (the Idempotency-Key): a decision sent again answers as the first did.
+  Outcome decide(const Caller& caller, std::string_view task, const DecisionBody& decision,
+                 const std::string& request_id = {});
   // `since`: RFC 3339 time or a duration ago ("24h"); default: the last 7 days.
   Outcome insights(const std::optional<std::string>& workflow,
                    const std::optional<std::string>& since) const;

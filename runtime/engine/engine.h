@@ -168,6 +168,11 @@ struct Decision {
   std::string comment;
   // kComplete: the form's fields by name (completed_by is added by the engine).
   std::vector<std::pair<std::string, vm::Value>> form;
+  // The client's idempotency key for this decision; empty: none. A decision whose id was
+  // seen before on the task changes nothing and answers as the first one did (success,
+  // or the same policy refusal), also once the task is closed; the same id for another
+  // kind of decision is a conflict.
+  std::string request_id;
 };
 
 struct TaskFilter {

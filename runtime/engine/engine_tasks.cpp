@@ -143,9 +143,35 @@ std::optional<EngineError> Engine::decide(const Decision& decision) {
   if (!first)
     return EngineError{EngineError::Code::kNotFound,
                        fmt::format("there is no task {}", decision.task)};
+  if (decision.request_id.size() > kMaxStartRequestIdBytes)
+    return EngineError{EngineError::Code::kBadInput,
+                       fmt::format("the request id is {} bytes long; at most {} are allowed",
+                                   decision.request_id.size(), kMaxStartRequestIdBytes)};
+  // The instance's lock is held from the request id's lookup to the commit that records
+  // it, so two deliveries with one id make one decision.
   std::lock_guard lock(lockFor(first->instance));
   auto task = loadTask(decision.task);
   if (!task) return EngineError{EngineError::Code::kNotFound, "the task is gone"};
+  const std::string verb = decision.kind == Decision::Kind::kApprove  ? "approved"
+                           : decision.kind == Decision::Kind::kReject ? "rejected"
+                                                                      : "completed";
+  const std::string request_key =
+      decision.request_id.empty() ? "" : decisionRequestKey(task->id, decision.request_id);
+  if (!request_key.empty()) {
+    // Seen before: the client lost the answer and sends the decision again.
+    std::string read_error;
+    if (auto earlier = store_.get(store::Column::kMeta, request_key, &read_error)) {
+      constexpr std::string_view kRefused = "refused:";
+      if (earlier->rfind(kRefused, 0) == 0)
+        return EngineError{EngineError::Code::kRefused, earlier->substr(kRefused.size())};
+      if (*earlier == verb) return std::nullopt;
+      return EngineError{EngineError::Code::kConflict,
+                         fmt::format("request id {} already {} {}; use a new request id for "
+                                     "another decision",
+                                     decision.request_id, *earlier, task->id)};
+    }
+    if (!read_error.empty()) return EngineError{EngineError::Code::kStorage, read_error};
+  }
   const bool complete = decision.kind == Decision::Kind::kComplete;
   if (complete == task->approval) {
     return EngineError{EngineError::Code::kBadInput,
@@ -166,9 +192,6 @@ std::optional<EngineError> Engine::decide(const Decision& decision) {
   if (!program)
     return EngineError{EngineError::Code::kStorage, "the task's module version is missing"};
   const bytecode::Module& m = program->module();
-  const std::string verb = decision.kind == Decision::Kind::kApprove  ? "approved"
-                           : decision.kind == Decision::Kind::kReject ? "rejected"
-                                                                      : "completed";
 
   // The form of a task: given fields by name, checked against the form's types.
   vm::Value form;
@@ -220,6 +243,8 @@ std::optional<EngineError> Engine::decide(const Decision& decision) {
     audit(step, "refused", fmt::format("{} {}: {}", verb, task->title, *refusal), decision.user,
           task->id);
     step.metrics.refused(step.rec.workflow_name, step.now);
+    if (!request_key.empty())
+      step.batch.put(store::Column::kMeta, request_key, "refused:" + *refusal);
     if (auto error = commit(step)) return error;
     return EngineError{EngineError::Code::kRefused, *refusal};
   }
@@ -252,6 +277,7 @@ std::optional<EngineError> Engine::decide(const Decision& decision) {
   const auto record = [&](Step& step) {
     audit(step, verb, decision.comment.empty() ? text : text + ": " + decision.comment,
           decision.user, task->id);
+    if (!request_key.empty()) step.batch.put(store::Column::kMeta, request_key, verb);
     if (task->status == TaskStatus::kOpen) {
       step.batch.put(store::Column::kTasks, task->id, task->encode());
     } else {

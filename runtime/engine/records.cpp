@@ -447,4 +447,8 @@ std::string signalRequestKey(std::string_view instance, std::string_view request
   return store::joinKey("signal", store::joinKey(instance, request));
 }
 
+std::string decisionRequestKey(std::string_view task, std::string_view request) {
+  return store::joinKey("decision", store::joinKey(task, request));
+}
+
 }  // namespace rflow::engine

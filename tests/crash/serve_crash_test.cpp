@@ -19,8 +19,9 @@
 //   - a signal with an Idempotency-Key is delivered once: each instance's history has
 //     exactly two signal entries, and the result shows both payments, in order (a
 //     doubled first payment would be taken as the second);
-//   - a decision is taken once per user and task: a repeat answers 409 and the task
-//     shows the first decision; the history has exactly one;
+//   - a decision is taken once: with an Idempotency-Key (every other instance) a repeat
+//     answers 200 as the first did; without one it answers 409 and the task shows the
+//     first decision; either way the history has exactly one;
 //   - each ledger effect has exactly one Idempotency-Key, always with the same
 //     arguments (two per instance);
 //   - every instance completes with the result its script implies, no task, timer, call,
@@ -296,6 +297,7 @@ struct Counters {
 struct Script {
   int n = 0;
   std::string order, start_key, signal_keys[2];
+  std::string decision_key;  // empty: the decision is sent without an Idempotency-Key
   int qty = 0;
   bool approve = true;
   int manager = 0;  // index into kManagers
@@ -430,14 +432,16 @@ class Client {
     const std::string user = kManagers[s.manager][0], token = kManagers[s.manager][1];
     for (int k = 0; k < (s.repeat_decision ? 2 : 1); ++k) {
       if (k > 0) ++counters_.repeats;
-      Answer a = send("POST", "/v1/tasks/" + s.task + "/decision", decision, token);
+      Answer a =
+          send("POST", "/v1/tasks/" + s.task + "/decision", decision, token, s.decision_key);
       if (a.status == 200) {
         if (a.body["task"]["decided_by"] != user) return fail(s, "the decision", a);
         ++s.decisions_ok;
         continue;
       }
-      // The promise for a decision sent again: 409, and the task shows the first one.
-      if (a.status != 409) return fail(s, "the decision", a);
+      // The promise for a decision sent again: with its Idempotency-Key, the first one's
+      // answer (200, above); without, 409, and the task shows the first one.
+      if (a.status != 409 || !s.decision_key.empty()) return fail(s, "the decision", a);
       Answer t = send("GET", "/v1/tasks/" + s.task, nullptr, token);
       if (t.status != 200 || t.body["decided_by"] != user ||
           t.body["status"] != (s.approve ? "approved" : "rejected"))
@@ -491,6 +495,7 @@ TEST(ServeCrash, KilledUnderLoadEveryAnsweredRequestHoldsAndNothingIsDoubled) {
     s.start_key = "start/" + s.order;
     s.signal_keys[0] = "paid-1/" + s.order;
     s.signal_keys[1] = "paid-2/" + s.order;
+    if (i % 2 == 0) s.decision_key = "decide/" + s.order;
     s.qty = 1 + static_cast<int>(rng() % 9);
     s.approve = rng() % 4 != 0;
     s.manager = static_cast<int>(rng() % 2);

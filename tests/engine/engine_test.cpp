@@ -498,6 +498,56 @@ TEST_F(EngineTest, ASignalRequestIdDeliversAtMostOnce) {
   EXPECT_EQ(audit(v.id, "signal").size() + audit(v.id, "signal queued").size(), 3u);
 }
 
+// Decisions take a request id like starts and signals: a client that lost the answer
+// sends the decision again and gets the first one's answer, nothing decided twice.
+TEST_F(EngineTest, ADecisionRequestIdDecidesAtMostOnce) {
+  open(kPurchase);
+  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
+    return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
+  };
+  const auto program = engine_->currentProgram();
+  const std::string id =
+      start("Purchase", {order(*program, "O1", "5.00"), vm::Value::string("ana")}).id;
+  const std::string task = openTasks(id)[0].record.id;
+  const auto decideWith = [&](const char* user, Decision::Kind kind, std::string request) {
+    Decision d;
+    d.task = task;
+    d.kind = kind;
+    d.user = user;
+    d.request_id = std::move(request);
+    auto error = engine_->decide(d);
+    engine_->runUntilIdle();
+    return error;
+  };
+  // A policy refusal is remembered too: the repeat is refused alike, audited once.
+  auto refused = decideWith("ana", Decision::Kind::kApprove, "d-0");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, EngineError::Code::kRefused);
+  auto again = decideWith("ana", Decision::Kind::kApprove, "d-0");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->code, EngineError::Code::kRefused);
+  EXPECT_EQ(again->message, refused->message);
+  EXPECT_EQ(audit(id, "refused").size(), 1u);
+
+  EXPECT_FALSE(decideWith("bo", Decision::Kind::kApprove, "d-1"));
+  EXPECT_FALSE(decideWith("bo", Decision::Kind::kApprove, "d-1")) << "a repeat succeeds";
+  EXPECT_EQ(audit(id, "approved").size(), 1u);
+  EXPECT_EQ(get(id).status, Status::kCompleted);
+  auto other = decideWith("bo", Decision::Kind::kReject, "d-1");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->code, EngineError::Code::kConflict);
+  EXPECT_NE(other->message.find("request id d-1 already approved"), std::string::npos)
+      << other->message;
+  // Without an id, or with a new one, a closed task is a conflict as before.
+  auto closed = decideWith("bo", Decision::Kind::kApprove, "");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->code, EngineError::Code::kConflict);
+  auto too_long = decideWith("bo", Decision::Kind::kApprove, std::string(201, 'x'));
+  ASSERT_TRUE(too_long);
+  EXPECT_EQ(too_long->code, EngineError::Code::kBadInput);
+  EXPECT_EQ(audit(id, "approved").size(), 1u);
+}
+
 constexpr const char* kChildren = R"(module c
 connector erp { fn value(n: int) -> int }
 workflow Child(n: int) -> int {

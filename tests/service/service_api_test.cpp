@@ -116,6 +116,36 @@ TEST_F(ServiceApiTest, ApprovalThenSignalCompletesAndTheHistoryTellsTheStory) {
   EXPECT_EQ(s.get("/v1/instances/" + id + "/history?after=x").status, 400);
 }
 
+TEST_F(ServiceApiTest, ADecisionSentAgainWithItsIdempotencyKeyAnswersAsTheFirstDid) {
+  const std::string id = startPurchase("O-7");
+  const std::string task = openTask(id);
+  const std::string path = "/v1/tasks/" + task + "/decision";
+  const httplib::Headers key = {{"Idempotency-Key", "decide-1"}};
+  Reply first = s.post(path, {{"approve", true}, {"comment", "ok"}}, kBob, key);
+  ASSERT_EQ(first.status, 200) << first.text;
+  Reply again = s.post(path, {{"approve", true}, {"comment", "ok"}}, kBob, key);
+  ASSERT_EQ(again.status, 200) << again.text;
+  EXPECT_EQ(again.body["task"]["status"], "approved");
+  EXPECT_EQ(again.body["task"]["decided_by"], "bob");
+  Reply other = s.post(path, {{"approve", false}}, kBob, key);
+  EXPECT_EQ(other.status, 409) << other.text;
+  EXPECT_EQ(s.post(path, {{"approve", true}}, kBob).status, 409) << "without the key: closed";
+  const Reply history = s.get("/v1/instances/" + id + "/history?limit=500");
+  size_t approvals = 0;
+  for (const json& e : history.body["items"])
+    approvals += e["kind"] == "approved";
+  EXPECT_EQ(approvals, 1u) << history.text;
+  // The policy's refusal is remembered with its key as well.
+  const std::string own = openTask(startPurchase("O-8"));
+  const httplib::Headers own_key = {{"Idempotency-Key", "decide-own"}};
+  Reply refused = s.post("/v1/tasks/" + own + "/decision", {{"approve", true}}, kAnn, own_key);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.body["error"]["code"], "refused");
+  Reply refused_again =
+      s.post("/v1/tasks/" + own + "/decision", {{"approve", true}}, kAnn, own_key);
+  EXPECT_EQ(refused_again.body, refused.body);
+}
+
 TEST_F(ServiceApiTest, StartIsIdempotentWithAKeyAndRefusesALiveBusinessKey) {
   const json body = {{"o", order("O-2")}, {"by", "ann"}};
   Reply first =
