@@ -94,6 +94,29 @@ class EngineTest : public testing::Test {
     engine_.reset();
     store_.reset();
   }
+  // A synced store in `dir` (emptied first) on a disk that fails when `faults` says so,
+  // retrying the disk at every commit, with `source` deployed.
+  void openOnFaultyDisk(const std::string& dir, std::shared_ptr<store::FaultSwitch> faults,
+                        const std::string& source) {
+    fs::remove_all(dir);
+    auto opened = store::Store::open(dir, {.durability = store::Durability::kSync,
+                                           .in_memory = false,
+                                           .env = store::faultInjectingEnv(std::move(faults))});
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
+    store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+    store_->retryWritesAfter(0);
+    engine_ = std::make_unique<Engine>(*store_, clock_, calls_);
+    ASSERT_TRUE(std::holds_alternative<std::string>(engine_->deploy(compile(source))));
+  }
+  // Answers the first call held by calls_ (hold = true) with `answer`.
+  void answerHeld(CallResult answer) {
+    auto [request, done] = std::move(calls_.held.front());
+    calls_.held.erase(calls_.held.begin());
+    answer.instance = request.instance;
+    answer.request = request.request;
+    answer.attempt = request.attempt;
+    done(std::move(answer));
+  }
 
   InstanceView start(std::string_view workflow, std::vector<vm::Value> args) {
     auto started = engine_->start(workflow, std::move(args));
@@ -702,18 +725,8 @@ TEST_F(EngineTest, RunningInstancesStayOnTheVersionTheyStartedWith) {
 TEST_F(EngineTest, AFailingDiskRefusesWorkAndNothingIsLostWhenItComesBack) {
   const std::string dir =
       (fs::temp_directory_path() / ("rflow-engine-faults-" + std::to_string(::getpid()))).string();
-  fs::remove_all(dir);
   auto faults = std::make_shared<store::FaultSwitch>();
-  {
-    auto opened = store::Store::open(dir, {.durability = store::Durability::kSync,
-                                           .in_memory = false,
-                                           .env = store::faultInjectingEnv(faults)});
-    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
-    store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
-    store_->retryWritesAfter(0);
-    engine_ = std::make_unique<Engine>(*store_, clock_, calls_);
-    ASSERT_TRUE(std::holds_alternative<std::string>(engine_->deploy(compile(kPurchase))));
-  }
+  openOnFaultyDisk(dir, faults, kPurchase);
   const auto program = engine_->currentProgram();
   calls_.hold = true;
   const std::string id =
@@ -730,13 +743,7 @@ TEST_F(EngineTest, AFailingDiskRefusesWorkAndNothingIsLostWhenItComesBack) {
   EXPECT_EQ(std::get<EngineError>(refused).code, EngineError::Code::kStorage);
   EXPECT_TRUE(engine_->storageFailing());
   // The ERP answers while the disk fails: the step cannot be committed, so it waits.
-  auto [request, done] = std::move(calls_.held[0]);
-  calls_.held.clear();
-  CallResult answer = ok(vm::Value::string("R-1"));
-  answer.instance = request.instance;
-  answer.request = request.request;
-  answer.attempt = request.attempt;
-  done(answer);
+  answerHeld(ok(vm::Value::string("R-1")));
   engine_->runUntilIdle(false);
   EXPECT_EQ(engine_->stalledWork(), 1u);
   EXPECT_EQ(get(id).status, Status::kWaiting);
@@ -763,18 +770,8 @@ TEST_F(EngineTest, AFailingDiskRefusesWorkAndNothingIsLostWhenItComesBack) {
 TEST_F(EngineTest, AStepWhoseFailedSyncLandedAfterAllIsCarriedOn) {
   const std::string dir =
       (fs::temp_directory_path() / ("rflow-engine-sync-" + std::to_string(::getpid()))).string();
-  fs::remove_all(dir);
   auto faults = std::make_shared<store::FaultSwitch>();
-  {
-    auto opened = store::Store::open(dir, {.durability = store::Durability::kSync,
-                                           .in_memory = false,
-                                           .env = store::faultInjectingEnv(faults)});
-    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
-    store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
-    store_->retryWritesAfter(0);
-    engine_ = std::make_unique<Engine>(*store_, clock_, calls_);
-    ASSERT_TRUE(std::holds_alternative<std::string>(engine_->deploy(compile(kPurchase))));
-  }
+  openOnFaultyDisk(dir, faults, kPurchase);
   calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
     return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
   };
@@ -798,13 +795,7 @@ TEST_F(EngineTest, AStepWhoseFailedSyncLandedAfterAllIsCarriedOn) {
   // The reopened store replayed the log: the decision is there, so its call must go out.
   ASSERT_EQ(engine_->task(task)->record.status, TaskStatus::kApproved);
   ASSERT_EQ(calls_.held.size(), 1u) << "the landed step's call was sent on recovery";
-  auto [request, done] = std::move(calls_.held[0]);
-  calls_.held.clear();
-  CallResult answer = ok(vm::Value::boolean(true));
-  answer.instance = request.instance;
-  answer.request = request.request;
-  answer.attempt = request.attempt;
-  done(answer);
+  answerHeld(ok(vm::Value::boolean(true)));
   engine_->runUntilIdle(false);
   EXPECT_EQ(get(id).status, Status::kCompleted);
   EXPECT_EQ(result(get(id)), "R-1");

@@ -13,16 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-// Polls until `done` holds (work the engine's workers do after a request returns).
-template <typename F>
-bool eventually(F done) {
-  for (int i = 0; i < 500; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 class ServiceApiTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(s.ok()) << s.problem(); }

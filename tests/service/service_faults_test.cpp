@@ -19,15 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename F>
-bool eventually(F done) {
-  for (int i = 0; i < 500; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 class ServiceFaultsTest : public ::testing::TestWithParam<store::Fault> {
  protected:
   void SetUp() override { ASSERT_TRUE(s.ok()) << s.problem(); }

@@ -18,15 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename F>
-bool eventually(F done, int tries = 500) {
-  for (int i = 0; i < tries; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 TEST(ServiceHttp, UnknownRoutesAndMethods) {
   TestServer s;
   ASSERT_TRUE(s.ok()) << s.problem();

@@ -30,13 +30,13 @@ class ServiceSecurityTest : public ::testing::Test {
     ASSERT_EQ(started.status, 201) << started.text;
     instance = started.body["id"].get<std::string>();
     // The engine's workers open the approval just after the start returns.
-    for (int i = 0; i < 500 && task.empty(); ++i) {
+    eventually([&] {
       const Reply view = s.get("/v1/instances/" + instance);
       for (const json& w : view.body["waiting_for"]) {
         if (w.contains("task")) task = w["task"].get<std::string>();
       }
-      if (task.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+      return !task.empty();
+    });
     ASSERT_FALSE(task.empty()) << s.get("/v1/instances/" + instance).text;
   }
 

@@ -5,11 +5,13 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "service/serve.h"
@@ -69,6 +71,17 @@ class TestServer {
   std::unique_ptr<Server> server_;
   std::string problem_;
 };
+
+// Polls `done` every 20 ms until it holds, `tries` times at most (work the engine's
+// workers do after a request returns).
+template <typename F>
+bool eventually(F done, int tries = 500) {
+  for (int i = 0; i < tries; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
 
 // `o` for Purchase: {"id": id, "total": {"amount": amount, "currency": "USD"}}.
 nlohmann::json order(const std::string& id, const std::string& amount = "120.00");
