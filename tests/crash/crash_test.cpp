@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "ledger.h"
 #include "store/store.h"
 
 namespace {
@@ -44,88 +45,9 @@ constexpr int kInstances = 80;
 constexpr int kMinKills = 60;
 constexpr int kMaxRuns = 2'000;
 
-// The ledger: an idempotent system of record, as a real ERP with idempotency keys is. The
-// first successful request for a key applies the effect; a repeat with the same key gets
-// the same answer without applying anything again. One request in twelve answers 503
-// (nothing applied) so that retries happen too, and answers take 0-30 ms so that kills
-// land while calls are in flight.
-class Ledger {
- public:
-  struct Effect {
-    std::string op;
-    std::string args;  // the JSON of the first request; a repeat must carry the same
-    int deliveries = 0;
-    bool args_changed = false;
-  };
-
-  Ledger() : rng_(7) {
-    server_.Post(R"(/ledger/(reserve|confirm))",
-                 [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running())
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~Ledger() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::map<std::string, Effect> effects() const {
-    std::lock_guard lock(mutex_);
-    return effects_;
-  }
-  int unavailable() const {
-    std::lock_guard lock(mutex_);
-    return unavailable_;
-  }
-
- private:
-  void handle(const httplib::Request& req, httplib::Response& res) {
-    int delay_ms = 0;
-    bool fail = false;
-    {
-      std::lock_guard lock(mutex_);
-      delay_ms = static_cast<int>(rng_() % 31);
-      fail = rng_() % 12 == 0;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    const std::string key = req.get_header_value("Idempotency-Key");
-    const json body = json::parse(req.body, nullptr, false);
-    if (key.empty() || body.is_discarded() || !body.contains("args")) {
-      res.status = 400;
-      res.set_content(R"({"error":"no Idempotency-Key or no args"})", "application/json");
-      return;
-    }
-    const std::string op = req.matches[1];
-    const json& args = body["args"];
-    std::lock_guard lock(mutex_);
-    if (fail) {
-      ++unavailable_;
-      res.status = 503;
-      return;
-    }
-    Effect& e = effects_[key];
-    if (e.deliveries == 0) {
-      e.op = op;
-      e.args = args.dump();
-    } else if (e.args != args.dump() || e.op != op) {
-      e.args_changed = true;
-    }
-    ++e.deliveries;
-    const json out = op == "reserve" ? json{{"ref", "R-" + args.value("order", "")}}
-                                     : json{{"doc", "D-" + args.value("ref", "")}};
-    res.set_content(out.dump(), "application/json");
-  }
-
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  mutable std::mutex mutex_;
-  std::mt19937 rng_;
-  std::map<std::string, Effect> effects_;
-  int unavailable_ = 0;
-};
+// The ledger (ledger.h): one request in twelve answers 503 so that retries happen too,
+// and answers take 0-30 ms so that kills land while calls are in flight.
+using rflow::crash_testing::Ledger;
 
 struct Child {
   int exit_code = -1;  // -1: killed
@@ -193,7 +115,14 @@ TEST(Crash, KilledAtRandomMomentsNothingIsLostOrDoubled) {
   std::printf("crash test seed %u (RFLOW_CRASH_SEED to replay)\n", seed);
   std::mt19937 rng(seed);
 
-  Ledger ledger;
+  Ledger ledger({.ops_pattern = "(reserve|confirm)",
+                 .seed = 7,
+                 .max_delay_ms = 30,
+                 .fail_one_in = 12,
+                 .answer = [](const std::string& op, const json& args) {
+                   return op == "reserve" ? json{{"ref", "R-" + args.value("order", "")}}
+                                          : json{{"doc", "D-" + args.value("ref", "")}};
+                 }});
   const fs::path scratch = fs::temp_directory_path() / ("rflow-crash-" + std::to_string(getpid()));
   fs::remove_all(scratch);
   fs::create_directories(scratch);

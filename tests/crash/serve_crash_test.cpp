@@ -58,6 +58,7 @@
 #include <thread>
 #include <vector>
 
+#include "ledger.h"
 #include "store/store.h"
 
 namespace {
@@ -81,91 +82,11 @@ std::string slurp(const fs::path& path) {
   return s.str();
 }
 
-// The ledger: an idempotent system of record, as in crash_test.cpp. The first request for
-// a key applies the effect; a repeat gets the same answer and applies nothing. One
-// request in twenty answers 503 (nothing applied), so that retries happen too (not more:
-// five failures in a row would open the connector's circuit breaker for 30 s, longer
-// than the workflow's retries last), and answers take 0-20 ms so that kills land while
-// calls are in flight.
-class Ledger {
- public:
-  struct Effect {
-    std::string op;
-    std::string args;  // the JSON of the first request; a repeat must carry the same
-    int deliveries = 0;
-    bool args_changed = false;
-  };
-
-  explicit Ledger(unsigned seed) : rng_(seed) {
-    server_.Post(R"(/ledger/(reserve|settle|release))",
-                 [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running())
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~Ledger() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::map<std::string, Effect> effects() const {
-    std::lock_guard lock(mutex_);
-    return effects_;
-  }
-  int unavailable() const {
-    std::lock_guard lock(mutex_);
-    return unavailable_;
-  }
-
- private:
-  void handle(const httplib::Request& req, httplib::Response& res) {
-    int delay_ms = 0;
-    bool fail = false;
-    {
-      std::lock_guard lock(mutex_);
-      delay_ms = static_cast<int>(rng_() % 21);
-      fail = rng_() % 20 == 0;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    const std::string key = req.get_header_value("Idempotency-Key");
-    const json body = json::parse(req.body, nullptr, false);
-    if (key.empty() || body.is_discarded() || !body.contains("args")) {
-      res.status = 400;
-      res.set_content(R"({"error":"no Idempotency-Key or no args"})", "application/json");
-      return;
-    }
-    const std::string op = req.matches[1];
-    const json& args = body["args"];
-    std::lock_guard lock(mutex_);
-    if (fail) {
-      ++unavailable_;
-      res.status = 503;
-      return;
-    }
-    Effect& e = effects_[key];
-    if (e.deliveries == 0) {
-      e.op = op;
-      e.args = args.dump();
-    } else if (e.args != args.dump() || e.op != op) {
-      e.args_changed = true;
-    }
-    ++e.deliveries;
-    const std::string ref = args.value("ref", "");
-    const json out = op == "reserve"  ? json{{"ref", "R-" + args.value("order", "")}}
-                     : op == "settle" ? json{{"doc", "S-" + ref + "/" + args.value("paid", "")}}
-                                      : json{{"doc", "X-" + ref}};
-    res.set_content(out.dump(), "application/json");
-  }
-
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  mutable std::mutex mutex_;
-  std::mt19937 rng_;
-  std::map<std::string, Effect> effects_;
-  int unavailable_ = 0;
-};
+// The ledger (ledger.h). One request in twenty answers 503 (nothing applied), so that
+// retries happen too (not more: five failures in a row would open the connector's
+// circuit breaker for 30 s, longer than the workflow's retries last), and answers take
+// 0-20 ms so that kills land while calls are in flight.
+using rflow::crash_testing::Ledger;
 
 // `rflow serve` as a child process: its output is appended to files in `scratch`, and
 // it is ready when it prints its URL. The port is chosen by the first start and kept.
@@ -432,8 +353,7 @@ class Client {
     const std::string user = kManagers[s.manager][0], token = kManagers[s.manager][1];
     for (int k = 0; k < (s.repeat_decision ? 2 : 1); ++k) {
       if (k > 0) ++counters_.repeats;
-      Answer a =
-          send("POST", "/v1/tasks/" + s.task + "/decision", decision, token, s.decision_key);
+      Answer a = send("POST", "/v1/tasks/" + s.task + "/decision", decision, token, s.decision_key);
       if (a.status == 200) {
         if (a.body["task"]["decided_by"] != user) return fail(s, "the decision", a);
         ++s.decisions_ok;
@@ -466,7 +386,17 @@ TEST(ServeCrash, KilledUnderLoadEveryAnsweredRequestHoldsAndNothingIsDoubled) {
   std::mt19937 rng(seed);
   const auto began = Clock::now();
 
-  Ledger ledger(seed);
+  Ledger ledger({.ops_pattern = "(reserve|settle|release)",
+                 .seed = seed,
+                 .max_delay_ms = 20,
+                 .fail_one_in = 20,
+                 .answer = [](const std::string& op, const json& args) {
+                   const std::string ref = args.value("ref", "");
+                   return op == "reserve" ? json{{"ref", "R-" + args.value("order", "")}}
+                          : op == "settle"
+                              ? json{{"doc", "S-" + ref + "/" + args.value("paid", "")}}
+                              : json{{"doc", "X-" + ref}};
+                 }});
   const fs::path scratch =
       fs::temp_directory_path() / ("rflow-serve-crash-" + std::to_string(getpid()));
   fs::remove_all(scratch);

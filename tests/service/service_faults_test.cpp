@@ -24,8 +24,8 @@ class ServiceFaultsTest : public ::testing::TestWithParam<store::Fault> {
   void SetUp() override { ASSERT_TRUE(s.ok()) << s.problem(); }
 
   Reply startPurchase(const std::string& order_id, const std::string& request_id) {
-    return s.post("/v1/workflows/Purchase/instances", {{"o", order(order_id)}, {"by", "ann"}},
-                  kAnn, {{"Idempotency-Key", request_id}});
+    return s.post("/v1/workflows/Purchase/instances", {{"o", order(order_id)}, {"by", "ann"}}, kAnn,
+                  {{"Idempotency-Key", request_id}});
   }
   std::string openTask(const std::string& instance) {
     Reply r = s.get("/v1/instances/" + instance);
@@ -41,8 +41,8 @@ class ServiceFaultsTest : public ::testing::TestWithParam<store::Fault> {
 
   std::shared_ptr<store::FaultSwitch> faults = std::make_shared<store::FaultSwitch>();
   // Synced commits, as in production: a failing sync must be seen by the commit.
-  TestServer s{kShopProject, true, "[engine]\ndurability = \"sync\"\nworkers = 2\n", {}, nullptr,
-               store::faultInjectingEnv(faults)};
+  TestServer s{kShopProject, true,    "[engine]\ndurability = \"sync\"\nworkers = 2\n",
+               {},           nullptr, store::faultInjectingEnv(faults)};
 };
 
 void expectUnavailable(const Reply& r, const char* what) {
@@ -151,8 +151,8 @@ TEST_P(ServiceFaultsTest, WritesAreRefusedWith503AndRetriesApplyEachRequestExact
   EXPECT_EQ(deployed.status / 100, 2) << deployed.text;
 
   // Each request applied exactly once, and the work they started carried on.
-  ASSERT_TRUE(eventually(
-      [&] { return s.get("/v1/instances/" + counting).body["status"] == "Completed"; }));
+  ASSERT_TRUE(
+      eventually([&] { return s.get("/v1/instances/" + counting).body["status"] == "Completed"; }));
   EXPECT_EQ(s.get("/v1/instances/" + counting).body["result"], 12);
   EXPECT_EQ(instanceCount(), 4u);
   EXPECT_EQ(s.get("/v1/instances?key=O-2").body["items"].size(), 1u);
@@ -168,7 +168,8 @@ TEST_P(ServiceFaultsTest, WritesAreRefusedWith503AndRetriesApplyEachRequestExact
   EXPECT_NE(s.get("/v1/workflows").body["version"], version);
   insights = s.get("/v1/insights");
   EXPECT_EQ(insights.body["storage"]["writable"], true) << insights.text;
-  EXPECT_TRUE(eventually([&] { return s.get("/v1/insights").body["storage"]["stalled_work"] == 0; }));
+  EXPECT_TRUE(
+      eventually([&] { return s.get("/v1/insights").body["storage"]["stalled_work"] == 0; }));
   EXPECT_NE(s.get("/metrics").text.find("rflow_storage_write_failing 0\n"), std::string::npos);
 
   // And a restart on the same data finds everything in place.

@@ -83,8 +83,8 @@ TEST_F(ServiceSecurityTest, EveryRouteRefusesAMissingOrUnknownToken) {
     httplib::Client client("127.0.0.1", s.server().port());
     const httplib::Headers basic = {{"Authorization", std::string("Basic ") + kRoot}};
     auto r = route.method == "GET" ? client.Get(pathOf(route).c_str(), basic)
-                                   : client.Post(pathOf(route).c_str(), basic,
-                                                 bodyOf(route).dump(), "application/json");
+                                   : client.Post(pathOf(route).c_str(), basic, bodyOf(route).dump(),
+                                                 "application/json");
     ASSERT_TRUE(r) << what;
     EXPECT_EQ(r->status, 401) << what << " with a Basic scheme";
     ++checked;
@@ -137,9 +137,9 @@ TEST_F(ServiceSecurityTest, TokensAreNeverEchoedPrintedOrStored) {
   }
   // Real tokens at work: a decision, a signal, an event, a deployment, and /v1/me.
   ASSERT_EQ(s.post("/v1/tasks/" + task + "/decision", {{"approve", true}}, kBob).status, 200);
-  ASSERT_EQ(s.post("/v1/instances/" + instance + "/signals/Paid", {{"reference", "P-1"}}, kCy)
-                .status,
-            200);
+  ASSERT_EQ(
+      s.post("/v1/instances/" + instance + "/signals/Paid", {{"reference", "P-1"}}, kCy).status,
+      200);
   ASSERT_EQ(s.post("/v1/events/OrderPlaced", {{"o", order("A-2")}, {"by", "ann"}}, kAnn).status,
             201);
   ASSERT_EQ(s.post("/v1/deployments", {{"files", {{"shop.rflow", kShopProject}}}}, kRoot).status,
