@@ -32,6 +32,30 @@ struct RpcError {
   std::string message;
 };
 
+// A message, or a discarded value when it is not JSON or nests deeper than
+// kMaxJsonDepth (counted on the text, before anything deep is built).
+json parseMessage(std::string_view body) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return json(json::value_t::discarded);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return json::parse(body, nullptr, false);
+}
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
@@ -78,9 +102,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         queue.push_back({});  // answered with a parse error
       } else {
         // Cancellations act on the queue at once; everything else waits its turn.
-        const json j = json::parse(body, nullptr, false);
-        if (j.is_object() && j.value("method", "") == "$/cancelRequest" && j.contains("params") &&
-            j["params"].is_object() && j["params"].contains("id")) {
+        const json j = parseMessage(body);
+        if (j.is_object() && j.contains("method") && j["method"] == "$/cancelRequest" &&
+            j.contains("params") && j["params"].is_object() && j["params"].contains("id")) {
           cancelled.insert(j["params"]["id"].dump());
           continue;
         }
@@ -293,9 +317,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       fail(nullptr, kParseError, "bad message header: no Content-Length");
       return true;
     }
-    const json message = json::parse(body, nullptr, false);
+    const json message = parseMessage(body);
     if (message.is_discarded()) {
-      fail(nullptr, kParseError, "the message is not valid JSON");
+      fail(nullptr, kParseError,
+           "the message is not valid JSON, or nests deeper than " + std::to_string(kMaxJsonDepth) +
+               " levels");
       return true;
     }
     if (!message.is_object() || !message.contains("method") || !message["method"].is_string()) {
@@ -366,8 +392,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (!initialized || shutdown) return true;  // notifications are dropped then
     try {
       if (params.is_object()) notification(method, params);
+    } catch (const RpcError&) {
+      // A notification has no response to carry an error; a bad one changes nothing (an
+      // edit of a document that is not open, say).
     } catch (const std::exception&) {
-      // A notification has no response to carry an error; a bad one changes nothing.
     }
     return true;
   }

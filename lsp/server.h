@@ -8,14 +8,21 @@
 // the queue runs dry, so a burst of edits is checked once.
 //
 // Invariants: every request gets exactly one response; nothing a client sends crashes
-// the server — malformed JSON, a missing field or a wrong type becomes a JSON-RPC
-// error; before `initialize` requests are refused, after `shutdown` only `exit` counts.
+// the server — malformed JSON, JSON nested deeper than kMaxJsonDepth, a missing field or
+// a wrong type becomes a JSON-RPC error; before `initialize` requests are refused, after
+// `shutdown` only `exit` counts.
 #pragma once
 
+#include <cstddef>
 #include <cstdio>
 #include <memory>
 
 namespace rflow::lsp {
+
+// Messages nested deeper are answered as not JSON: copying or printing a JSON value
+// recurses once per level, and a message can hold 64 MiB of `[`. LSP's own messages
+// nest a handful of levels.
+inline constexpr size_t kMaxJsonDepth = 64;
 
 class Server {
  public:

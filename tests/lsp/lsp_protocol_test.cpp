@@ -491,6 +491,31 @@ TEST_F(Lsp, SurvivesGarbageAndHostileRequests) {
   EXPECT_TRUE(client_.alive());
 }
 
+// Messages the fuzz target (tests/fuzz/lsp_fuzzer.cpp) found to end the server; each
+// once did, and now gets its error while the server goes on.
+TEST_F(Lsp, MessagesTheFuzzerFoundGetErrorsNotCrashes) {
+  start();
+  // A method that is not a string: the reader thread's check for cancellations threw.
+  client_.sendBody(R"({"jsonrpc":"2.0","method":1})");
+  EXPECT_EQ(client_.response(nullptr)["error"]["code"], -32600);
+  client_.sendBody(R"({"jsonrpc":"2.0","id":91,"method":["x"]})");
+  EXPECT_EQ(client_.response(91)["error"]["code"], -32600);
+  // JSON nested 100,000 deep as an id and as params: copying and printing JSON recurse
+  // once per level, and the stack ran out.
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  client_.sendBody(R"({"jsonrpc":"2.0","id":)" + deep + "}");
+  EXPECT_EQ(client_.response(nullptr)["error"]["code"], -32700);
+  client_.sendBody(R"({"jsonrpc":"2.0","id":92,"method":"textDocument/hover","params":)" + deep +
+                   "}");
+  EXPECT_EQ(client_.response(nullptr)["error"]["code"], -32700);
+  // An edit of a document that is not open: its error escaped the notification's handler.
+  client_.notify("textDocument/didChange",
+                 {{"textDocument", {{"uri", "file:///nowhere/x.rflow"}, {"version", 2}}},
+                  {"contentChanges", json::array({{{"text", "module x\n"}}})}});
+  EXPECT_TRUE(at("textDocument/hover", flow_, pos(kFlow, "reorder(units", 2)).is_object());
+  EXPECT_TRUE(client_.alive());
+}
+
 TEST_F(Lsp, RefusesRequestsBeforeInitialize) {
   json r = client_.call("textDocument/hover", {{"textDocument", {{"uri", flow_}}},
                                                {"position", {{"line", 0}, {"character", 0}}}});
