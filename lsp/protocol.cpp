@@ -33,8 +33,20 @@ std::string pathToUri(const std::string& path) {
   return out;
 }
 
+namespace {
+
+// A line or character number. get<uint32_t>() of a float outside uint32_t's range is
+// undefined behaviour, so such a number is refused as a wrong type.
+uint32_t index(const json& j) {
+  if (j.is_number_float() && !(j.get<double>() >= 0 && j.get<double>() <= 4294967295.0))
+    throw json::type_error::create(302, "a position must be a number from 0 to 4294967295", &j);
+  return j.get<uint32_t>();
+}
+
+}  // namespace
+
 Position toPosition(const json& j) {
-  return {j.at("line").get<uint32_t>(), j.at("character").get<uint32_t>()};
+  return {index(j.at("line")), index(j.at("character"))};
 }
 Range toRange(const json& j) {
   return {toPosition(j.at("start")), toPosition(j.at("end"))};
