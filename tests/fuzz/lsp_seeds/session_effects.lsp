@@ -1,0 +1,49 @@
+Content-Length: 102
+
+{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"processId": null, "capabilities": {}}}Content-Length: 57
+
+{"jsonrpc": "2.0", "method": "initialized", "params": {}}Content-Length: 691
+
+{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow", "languageId": "rflow", "version": 1, "text": "module demo\n\nworkflow Effects(po: string) -> string {\n  let delivered = await Delivered timeout 2d\n  let any = await Ping\n  let child = start Replenish(report(\"S1\", \"A-1\"))\n  let id = spawn Audit(po)\n  let other = start inv.Match(po)\n  let t = now()\n  let v = pos.velocity(\"S1\", \"A-1\") retry 3 every 2s backoff 2.0 timeout 10s\n  let w = wms.availability(\"A-1\") retry 2\n  let x = wms.availability(\"A-1\") retry 2 every 1s\n  let y = wms.availability(\"A-1\") timeout 500ms\n  return id\n}\n"}}}Content-Length: 180
+
+{"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 2, "character": 10}}}Content-Length: 184
+
+{"jsonrpc": "2.0", "id": 2, "method": "textDocument/definition", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 3, "character": 7}}}Content-Length: 184
+
+{"jsonrpc": "2.0", "id": 3, "method": "textDocument/completion", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 4, "character": 7}}}Content-Length: 187
+
+{"jsonrpc": "2.0", "id": 4, "method": "textDocument/signatureHelp", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 5, "character": 7}}}Content-Length: 225
+
+{"jsonrpc": "2.0", "id": 5, "method": "textDocument/references", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 9, "character": 7}, "context": {"includeDeclaration": true}}}Content-Length: 187
+
+{"jsonrpc": "2.0", "id": 6, "method": "textDocument/prepareRename", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 9, "character": 7}}}Content-Length: 202
+
+{"jsonrpc": "2.0", "id": 7, "method": "textDocument/rename", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 9, "character": 7}, "newName": "renamed"}}Content-Length: 147
+
+{"jsonrpc": "2.0", "id": 8, "method": "textDocument/documentSymbol", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}}}Content-Length: 83
+
+{"jsonrpc": "2.0", "id": 9, "method": "workspace/symbol", "params": {"query": "a"}}Content-Length: 153
+
+{"jsonrpc": "2.0", "id": 10, "method": "textDocument/semanticTokens/full", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}}}Content-Length: 146
+
+{"jsonrpc": "2.0", "id": 11, "method": "textDocument/foldingRange", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}}}Content-Length: 193
+
+{"jsonrpc": "2.0", "id": 12, "method": "textDocument/formatting", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "options": {"tabSize": 2, "insertSpaces": true}}}Content-Length: 279
+
+{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow", "version": 2}, "contentChanges": [{"range": {"start": {"line": 9, "character": 0}, "end": {"line": 9, "character": 0}}, "text": "let oops = \n"}]}}Content-Length: 380
+
+{"jsonrpc": "2.0", "id": 13, "method": "textDocument/codeAction", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "range": {"start": {"line": 9, "character": 0}, "end": {"line": 10, "character": 0}}, "context": {"diagnostics": [{"range": {"start": {"line": 9, "character": 0}, "end": {"line": 9, "character": 4}}, "code": "E0101", "message": "m"}]}}}Content-Length: 180
+
+{"jsonrpc": "2.0", "id": 14, "method": "textDocument/hover", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 9, "character": 6}}}Content-Length: 69
+
+{"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 16}}Content-Length: 186
+
+{"jsonrpc": "2.0", "id": 15, "method": "textDocument/completion", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 9, "character": 11}}}Content-Length: 186
+
+{"jsonrpc": "2.0", "id": 16, "method": "textDocument/completion", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}, "position": {"line": 9, "character": 11}}}Content-Length: 132
+
+{"jsonrpc": "2.0", "method": "textDocument/didClose", "params": {"textDocument": {"uri": "file:///rflow-lsp-fuzz/shop/main.rflow"}}}Content-Length: 66
+
+{"jsonrpc": "2.0", "id": 17, "method": "shutdown", "params": null}Content-Length: 36
+
+{"jsonrpc": "2.0", "method": "exit"}
