@@ -3,7 +3,8 @@
 // code, pc, locals, stack pointer and the step's budget in locals of this function. It
 // runs the quickened code (quicken.h), whose fused instructions do a common sequence in
 // one dispatch, while the budget allows, and the module's code otherwise. Calls and
-// returns between ordinary frames are done here; the rare cases go to machine.cpp.
+// returns between ordinary frames are done here; the rare cases go to machine.cpp. The
+// fused instructions' handlers are in execute_fused.inc, included in the loop's body.
 //
 // Operands are in range and stack depths are right (the verifier proved it for the module,
 // decodeState for a resumed state); what is left to check are value tags, which a corrupt module
@@ -811,161 +812,8 @@ L_kRunField : {
 L_bad:
   NEED(false, fmt::format("byte {:#04x} is not an opcode", *ip));
 
-  // ---- fused instructions (quicken.h); pc moves to the failing part on an error ----
-L_kCmpLocalsJump : {
-  budget -= 3;
-  const Value& a = locals[readU16(ip + 1)];
-  const Value& b = locals[readU16(ip + 4)];
-  if (a.tag() != Tag::kInt || b.tag() != Tag::kInt) [[unlikely]] {
-    pc += 6;
-    NEED(false, "comparing needs two ints");
-  }
-  const bool holds =
-      orderHolds(ip[6] - static_cast<uint8_t>(Opcode::kLtInt), threeWay(a.asInt(), b.asInt()));
-  pc += 12 + (holds ? 0 : readI32(ip + 8));
-  DISPATCH();
-}
-L_kCmpLocalIntJump : {
-  budget -= 3;
-  const Value& a = locals[readU16(ip + 1)];
-  if (a.tag() != Tag::kInt) [[unlikely]] {
-    pc += 8;
-    NEED(false, "comparing needs two ints");
-  }
-  const bool holds = orderHolds(ip[8] - static_cast<uint8_t>(Opcode::kLtInt),
-                                threeWay(a.asInt(), readI32(ip + 4)));
-  pc += 14 + (holds ? 0 : readI32(ip + 10));
-  DISPATCH();
-}
-L_kAddLocalsStore : {
-  budget -= 3;
-  const Value& a = locals[readU16(ip + 1)];
-  const Value& b = locals[readU16(ip + 4)];
-  int64_t sum = 0;
-  if (a.tag() != Tag::kInt || b.tag() != Tag::kInt ||
-      __builtin_add_overflow(a.asInt(), b.asInt(), &sum)) [[unlikely]] {
-    pc += 6;
-    NEED(a.tag() == Tag::kInt && b.tag() == Tag::kInt, "AddInt needs two ints");
-    RUNTIME(std::string(base::errorPhrase(ArithmeticError::kOverflow)));
-  }
-  locals[readU16(ip + 8)].setInteger(sum);
-  pc += 10;
-  DISPATCH();
-}
-L_kAddLocalIntStore : {
-  budget -= 3;
-  const Value& a = locals[readU16(ip + 1)];
-  int64_t sum = 0;
-  if (a.tag() != Tag::kInt || __builtin_add_overflow(a.asInt(), readI32(ip + 4), &sum))
-      [[unlikely]] {
-    pc += 8;
-    NEED(a.tag() == Tag::kInt, "AddInt needs two ints");
-    RUNTIME(std::string(base::errorPhrase(ArithmeticError::kOverflow)));
-  }
-  locals[readU16(ip + 10)].setInteger(sum);
-  pc += 12;
-  DISPATCH();
-}
-#define LOCAL_INT_BINARY(op_name, checked, what)                   \
-  L_##op_name : {                                                  \
-    budget -= 2;                                                   \
-    const Value& a = locals[readU16(ip + 1)];                      \
-    if (a.tag() != Tag::kInt) [[unlikely]] {                       \
-      pc += 8;                                                     \
-      NEED(false, what " needs two ints");                         \
-    }                                                              \
-    const Result<int64_t> r = checked(a.asInt(), readI32(ip + 4)); \
-    if (!r) [[unlikely]] {                                         \
-      pc += 8;                                                     \
-      RUNTIME(std::string(base::errorPhrase(r.error())));          \
-    }                                                              \
-    (sp++)->setInteger(*r);                                        \
-    pc += 9;                                                       \
-    DISPATCH();                                                    \
-  }
-  LOCAL_INT_BINARY(kAddLocalInt, base::checkedAdd, "AddInt")
-  LOCAL_INT_BINARY(kSubLocalInt, base::checkedSub, "SubInt")
-  LOCAL_INT_BINARY(kRemLocalInt, base::checkedRem, "RemInt")
-L_kLocalField : {
-  // The record stays where it is: no count goes up and down for it.
-  budget -= 1;
-  const Value& record = locals[readU16(ip + 1)];
-  const uint32_t i = readU16(ip + 4);
-  if (record.tag() != Tag::kRecord || i >= record.recordFields().size()) [[unlikely]] {
-    pc += 3;
-    NEED(false, "GetField needs a record with that field");
-  }
-  *sp++ = record.recordFields()[i];
-  pc += 6;
-  DISPATCH();
-}
-L_kCmpMoneyConstJump : {
-  budget -= 2;
-  const Value& a = sp[-1];
-  const Value& b = p_.constant(readU32(ip + 1));
-  if (a.tag() != Tag::kMoney || b.tag() != Tag::kMoney) [[unlikely]] {
-    pc += 5;
-    NEED(false, "needs two amounts");
-  }
-  const Money x = a.asMoney(), y = b.asMoney();
-  if (x.currency() != y.currency()) [[unlikely]] {
-    pc += 5;
-    RUNTIME(mismatchText(x, y));
-  }
-  const bool holds = orderHolds(ip[5] - static_cast<uint8_t>(Opcode::kLtMoney),
-                                base::compare(x.amount(), y.amount()));
-  *--sp = Value();
-  pc += 11 + (holds ? 0 : readI32(ip + 7));
-  DISPATCH();
-}
-L_kEqLocalConstJump : {
-  budget -= 3;
-  const bool equal = fastEquals(locals[readU16(ip + 1)], p_.constant(readU32(ip + 4)));
-  const bool holds = equal == (ip[8] == static_cast<uint8_t>(Opcode::kEq));
-  const bool jump = holds == (ip[13] == static_cast<uint8_t>(Opcode::kJumpIfTrue));
-  pc += 18 + (jump ? readI32(ip + 14) : 0);
-  DISPATCH();
-}
-L_kFieldCmpMoneyConstJump : {
-  // A record field against a money constant: neither is copied.
-  budget -= 4;
-  const Value& record = locals[readU16(ip + 1)];
-  const uint32_t i = readU16(ip + 4);
-  if (record.tag() != Tag::kRecord || i >= record.recordFields().size()) [[unlikely]] {
-    pc += 3;
-    NEED(false, "GetField needs a record with that field");
-  }
-  const Value& a = record.recordFields()[i];
-  const Value& b = p_.constant(readU32(ip + 7));
-  if (a.tag() != Tag::kMoney || b.tag() != Tag::kMoney) [[unlikely]] {
-    pc += 11;
-    NEED(false, "needs two amounts");
-  }
-  const Money x = a.asMoney(), y = b.asMoney();
-  if (x.currency() != y.currency()) [[unlikely]] {
-    pc += 11;
-    RUNTIME(mismatchText(x, y));
-  }
-  const bool holds = orderHolds(ip[11] - static_cast<uint8_t>(Opcode::kLtMoney),
-                                base::compare(x.amount(), y.amount()));
-  pc += 17 + (holds ? 0 : readI32(ip + 13));
-  DISPATCH();
-}
-L_kFieldEqConstJump : {
-  budget -= 4;
-  const Value& record = locals[readU16(ip + 1)];
-  const uint32_t i = readU16(ip + 4);
-  if (record.tag() != Tag::kRecord || i >= record.recordFields().size()) [[unlikely]] {
-    pc += 3;
-    NEED(false, "GetField needs a record with that field");
-  }
-  const bool equal = fastEquals(record.recordFields()[i], p_.constant(readU32(ip + 7)));
-  const bool holds = equal == (ip[11] == static_cast<uint8_t>(Opcode::kEq));
-  const bool jump = holds == (ip[16] == static_cast<uint8_t>(Opcode::kJumpIfTrue));
-  pc += 21 + (jump ? readI32(ip + 17) : 0);
-  DISPATCH();
-}
-#undef LOCAL_INT_BINARY
+  // ---- fused instructions (quicken.h) ----
+#include "vm/execute_fused.inc"
 #undef INT_BINARY
 #undef INT_COMPARE
 #undef DEC_BINARY
