@@ -127,8 +127,7 @@ class Fixture {
     for (const auto& [name, role] : {std::pair{"ann", "Buyer"}, std::pair{"bob", "Buyer"},
                                      std::pair{"cy", "Clerk"}, std::pair{"root", "admin"}}) {
       config << "[[auth.users]]\nname = \"" << name << "\"\nroles = [\"" << role
-             << "\"]\ntoken_sha256 = \"" << hexOf(sha256(std::string(name) + "-token"))
-             << "\"\n\n";
+             << "\"]\ntoken_sha256 = \"" << hexOf(sha256(std::string(name) + "-token")) << "\"\n\n";
     }
     // Async: the store's log is not synced per commit, so thousands of runs stay fast.
     config << "[engine]\ndurability = \"async\"\nworkers = 1\n";
@@ -166,8 +165,9 @@ class Fixture {
     // version hashes the source paths, which differ from the ones `rflow serve` read).
     redeploy();
     const auto order = [](const char* id) {
-      return nlohmann::json{{"o", {{"id", id}, {"total", {{"amount", "120.00"}, {"currency", "USD"}}}}},
-                            {"by", "ann"}}
+      return nlohmann::json{
+          {"o", {{"id", id}, {"total", {{"amount", "120.00"}, {"currency", "USD"}}}}},
+          {"by", "ann"}}
           .dump();
     };
     expect(post("/v1/workflows/Purchase/instances", "ann-token", order("P-1")), 201);
@@ -189,7 +189,8 @@ class Fixture {
   void expect(const std::string& request, int status) {
     const std::string reply = server_->serveRaw(request);
     if (statusOf(reply) != status)
-      die(fmt::format("expected {} for\n{}\ngot\n{}", status, printable(request), printable(reply)));
+      die(fmt::format("expected {} for\n{}\ngot\n{}", status, printable(request),
+                      printable(reply)));
   }
 
   fs::path dir_;
@@ -251,6 +252,7 @@ std::string serveChecked(std::string_view request) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The service refuses bodies past 4 MiB unread; larger inputs only make runs slower.
   if (size > 1024 * 1024) return -1;
-  rflow::service::fuzzing::serveChecked(std::string_view(reinterpret_cast<const char*>(data), size));
+  rflow::service::fuzzing::serveChecked(
+      std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

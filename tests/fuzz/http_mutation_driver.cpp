@@ -163,20 +163,77 @@ class Mutator {
                                              "OPTIONS", "PATCH", "get", "POST ",  "",
                                              "TRACE",   "PRI",   "G\0T"};
 
-  static constexpr const char* kSegments[] = {
-      "in-0000000001", "in-0000000004", "in-9999999999", "in-", "in-00000000000000000000001",
-      "tk-0000000001", "tk-0000000002", "tk-0000000003", "tk-0000000004", "Purchase", "Count",
-      "Review", "Paid", "P-1", "P-2", "OrderPlaced", "..", ".", "", "%00", "%FF", "%2F",
-      "%C3%28", "%E2%82%AC", "%", "%Z", "a b", "v1", "instances", "signals", "decision",
-      "cancel", "history", "keys", "events", "tasks", "index.html", "assets", "app.js"};
+  static constexpr const char* kSegments[] = {"in-0000000001",
+                                              "in-0000000004",
+                                              "in-9999999999",
+                                              "in-",
+                                              "in-00000000000000000000001",
+                                              "tk-0000000001",
+                                              "tk-0000000002",
+                                              "tk-0000000003",
+                                              "tk-0000000004",
+                                              "Purchase",
+                                              "Count",
+                                              "Review",
+                                              "Paid",
+                                              "P-1",
+                                              "P-2",
+                                              "OrderPlaced",
+                                              "..",
+                                              ".",
+                                              "",
+                                              "%00",
+                                              "%FF",
+                                              "%2F",
+                                              "%C3%28",
+                                              "%E2%82%AC",
+                                              "%",
+                                              "%Z",
+                                              "a b",
+                                              "v1",
+                                              "instances",
+                                              "signals",
+                                              "decision",
+                                              "cancel",
+                                              "history",
+                                              "keys",
+                                              "events",
+                                              "tasks",
+                                              "index.html",
+                                              "assets",
+                                              "app.js"};
 
-  static constexpr const char* kQueries[] = {
-      "limit=0", "limit=1", "limit=100", "limit=1000", "limit=-1", "limit=1e3",
-      "limit=99999999999999999999", "after=", "after=in-0000000002", "after=1", "after=%FF",
-      "status=Waiting", "status=Completed", "status=open", "status=all", "status=Bogus",
-      "workflow=Purchase", "workflow=Nope", "key=P-1", "role=Buyer", "role=Clerk",
-      "assignee=ann", "since=2027-01-01T00:00:00Z", "since=2027-13-45", "since=",
-      "since=1970-01-01T00:00:00Z", "a", "=", "&&", "%", "limit=2&limit=3"};
+  static constexpr const char* kQueries[] = {"limit=0",
+                                             "limit=1",
+                                             "limit=100",
+                                             "limit=1000",
+                                             "limit=-1",
+                                             "limit=1e3",
+                                             "limit=99999999999999999999",
+                                             "after=",
+                                             "after=in-0000000002",
+                                             "after=1",
+                                             "after=%FF",
+                                             "status=Waiting",
+                                             "status=Completed",
+                                             "status=open",
+                                             "status=all",
+                                             "status=Bogus",
+                                             "workflow=Purchase",
+                                             "workflow=Nope",
+                                             "key=P-1",
+                                             "role=Buyer",
+                                             "role=Clerk",
+                                             "assignee=ann",
+                                             "since=2027-01-01T00:00:00Z",
+                                             "since=2027-13-45",
+                                             "since=",
+                                             "since=1970-01-01T00:00:00Z",
+                                             "a",
+                                             "=",
+                                             "&&",
+                                             "%",
+                                             "limit=2&limit=3"};
 
   std::string mutateTarget(std::string target) {
     const size_t q = target.find('?');
@@ -194,7 +251,8 @@ class Mutator {
         if (!segments.empty()) segments[pick(segments.size())] = oneOf(kSegments);
         break;
       case 2:
-        if (!segments.empty()) segments.erase(segments.begin() + static_cast<long>(pick(segments.size())));
+        if (!segments.empty())
+          segments.erase(segments.begin() + static_cast<long>(pick(segments.size())));
         break;
       case 3:
         segments.insert(segments.begin() + static_cast<long>(pick(segments.size() + 1)),
@@ -264,7 +322,8 @@ class Mutator {
   void mutateHeaders(Request& r) {
     switch (pick(5)) {
       case 0:
-        if (!r.headers.empty()) r.headers.erase(r.headers.begin() + static_cast<long>(pick(r.headers.size())));
+        if (!r.headers.empty())
+          r.headers.erase(r.headers.begin() + static_cast<long>(pick(r.headers.size())));
         break;
       case 1:
         if (!r.headers.empty()) r.headers.push_back(r.headers[pick(r.headers.size())]);
@@ -288,7 +347,8 @@ class Mutator {
         break;
       }
       default:  // a header line that is not one
-        r.headers.emplace_back(pick(2) == 0 ? " folded" : "No-Colon\x01", std::string(pick(64), 'v'));
+        r.headers.emplace_back(pick(2) == 0 ? " folded" : "No-Colon\x01",
+                               std::string(pick(64), 'v'));
     }
   }
 
@@ -397,10 +457,32 @@ class Mutator {
 
   // ---- raw bytes ------------------------------------------------------------------------
 
-  static constexpr const char* kFragments[] = {
-      "\r\n", "\n", "\r\n\r\n", " ", ":", "?", "&", "=", "%", "/", "HTTP/1.1", "HTTP/1.0",
-      "HTTP/2", "Content-Length: 5\r\n", "Transfer-Encoding: chunked\r\n", "\0", "\xff", "{",
-      "}", "[", "]", "\"", "\\u0000", "\\ud800", "0\r\n\r\n", "ffffffffffffffff\r\n"};
+  static constexpr const char* kFragments[] = {"\r\n",
+                                               "\n",
+                                               "\r\n\r\n",
+                                               " ",
+                                               ":",
+                                               "?",
+                                               "&",
+                                               "=",
+                                               "%",
+                                               "/",
+                                               "HTTP/1.1",
+                                               "HTTP/1.0",
+                                               "HTTP/2",
+                                               "Content-Length: 5\r\n",
+                                               "Transfer-Encoding: chunked\r\n",
+                                               "\0",
+                                               "\xff",
+                                               "{",
+                                               "}",
+                                               "[",
+                                               "]",
+                                               "\"",
+                                               "\\u0000",
+                                               "\\ud800",
+                                               "0\r\n\r\n",
+                                               "ffffffffffffffff\r\n"};
 
   std::string raw(std::string text) {
     for (size_t i = 0, n = 1 + pick(4); i < n; ++i) {
@@ -460,8 +542,8 @@ TEST(HttpFuzz, EverySeedIsServed) {
 TEST(HttpFuzz, PathologicalInputs) {
   const std::string auth = "Host: x\r\nAuthorization: Bearer root-token\r\n";
   const auto post = [&](const std::string& path, const std::string& body) {
-    return "POST " + path + " HTTP/1.1\r\n" + auth + "Content-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "POST " + path + " HTTP/1.1\r\n" + auth +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   };
   // Lines and headers past every limit.
   EXPECT_EQ(statusOf(run("GET /" + std::string(100'000, 'a') + " HTTP/1.1\r\n\r\n")), 414);
@@ -471,9 +553,9 @@ TEST(HttpFuzz, PathologicalInputs) {
   for (int i = 0; i < 2000; ++i)
     many += "X-" + std::to_string(i) + ": y\r\n";
   EXPECT_EQ(statusOf(run(many + "\r\n")), 431);
-  EXPECT_EQ(
-      statusOf(run("GET /v1/me HTTP/1.1\r\n" + auth + "X: " + std::string(20'000, 'v') + "\r\n\r\n")),
-      400);  // httplib reads header lines of at most 8 KiB
+  EXPECT_EQ(statusOf(run("GET /v1/me HTTP/1.1\r\n" + auth + "X: " + std::string(20'000, 'v') +
+                         "\r\n\r\n")),
+            400);  // httplib reads header lines of at most 8 KiB
   std::string query = "GET /v1/tasks?";
   for (int i = 1; i <= 400; ++i)
     query += "limit=" + std::to_string(i) + "&";
@@ -489,13 +571,15 @@ TEST(HttpFuzz, PathologicalInputs) {
                               "{\"aisle\": \"" + std::string(1'000'000, '\\') + "\"}"))),
             400);
   // A chunked body of 5 MiB in 1 KiB chunks is cut off at the limit (httplib says 400).
-  std::string chunked = "POST /v1/deployments HTTP/1.1\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n";
+  std::string chunked =
+      "POST /v1/deployments HTTP/1.1\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 5 * 1024; ++i)
     chunked += "400\r\n" + std::string(1024, ' ') + "\r\n";
   EXPECT_EQ(statusOf(run(chunked + "0\r\n\r\n")), 400);
   // Every byte value as the path, and NUL everywhere.
   for (int c = 0; c < 256; ++c)
-    run("GET /v1/instances/" + std::string(1, static_cast<char>(c)) + " HTTP/1.1\r\n" + auth + "\r\n");
+    run("GET /v1/instances/" + std::string(1, static_cast<char>(c)) + " HTTP/1.1\r\n" + auth +
+        "\r\n");
   run(std::string(10'000, '\0'));
   run("\r\n\r\n\r\n");
 }

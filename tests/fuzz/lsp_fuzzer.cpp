@@ -170,8 +170,8 @@ std::optional<std::vector<std::string>> expectedResponses(std::string_view input
       continue;
     }
     const json message = parse(body);
-    const bool has_method = message.is_object() && message.contains("method") &&
-                            message["method"].is_string();
+    const bool has_method =
+        message.is_object() && message.contains("method") && message["method"].is_string();
     const std::string method = has_method ? message["method"].get<std::string>() : "";
     if (method == "$/cancelRequest" && message.contains("params") &&
         message["params"].is_object() && message["params"].contains("id"))
@@ -198,8 +198,7 @@ std::optional<std::vector<std::string>> expectedResponses(std::string_view input
   return ids;
 }
 
-[[noreturn]] void fail(std::string_view input, const std::string& why,
-                       const std::string& output) {
+[[noreturn]] void fail(std::string_view input, const std::string& why, const std::string& output) {
   std::fprintf(stderr, "lsp fuzz: %s\n--- input (%zu bytes):\n%.*s\n--- output:\n%.*s\n",
                why.c_str(), input.size(), static_cast<int>(std::min<size_t>(input.size(), 4000)),
                input.data(), static_cast<int>(std::min<size_t>(output.size(), 4000)),
@@ -269,7 +268,7 @@ Outcome runChecked(std::string_view input) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Larger inputs only make each run slower, not the search better.
   if (size > 1024 * 1024) return -1;
-  const auto outcome = rflow::lsp::fuzzing::runChecked(
-      std::string_view(reinterpret_cast<const char*>(data), size));
+  const auto outcome =
+      rflow::lsp::fuzzing::runChecked(std::string_view(reinterpret_cast<const char*>(data), size));
   return outcome.skipped ? -1 : 0;
 }

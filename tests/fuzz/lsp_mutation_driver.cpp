@@ -103,14 +103,16 @@ class SessionMaker {
     }
     out.push_back(request(0, "initialize", init));
     out.push_back(message("initialized", json::object()));
-    out.push_back(message("textDocument/didOpen",
-                          {{"textDocument",
-                            {{"uri", kUri}, {"languageId", "rflow"}, {"version", 1}, {"text", text}}}}));
+    out.push_back(
+        message("textDocument/didOpen",
+                {{"textDocument",
+                  {{"uri", kUri}, {"languageId", "rflow"}, {"version", 1}, {"text", text}}}}));
     if (pick(4) == 0) {
-      out.push_back(message(
-          "textDocument/didOpen",
-          {{"textDocument",
-            {{"uri", kOtherUri}, {"languageId", "rflow"}, {"version", 1}, {"text", "module other\n"}}}}));
+      out.push_back(message("textDocument/didOpen", {{"textDocument",
+                                                      {{"uri", kOtherUri},
+                                                       {"languageId", "rflow"},
+                                                       {"version", 1},
+                                                       {"text", "module other\n"}}}}));
     }
     int id = 1;
     for (size_t i = 0, n = 1 + pick(12); i < n; ++i)
@@ -187,43 +189,59 @@ class SessionMaker {
   }
 
  private:
-  static constexpr const char* kMethods[] = {
-      "initialize",
-      "initialized",
-      "shutdown",
-      "exit",
-      "textDocument/didOpen",
-      "textDocument/didChange",
-      "textDocument/didClose",
-      "textDocument/didSave",
-      "textDocument/hover",
-      "textDocument/definition",
-      "textDocument/references",
-      "textDocument/prepareRename",
-      "textDocument/rename",
-      "textDocument/completion",
-      "textDocument/signatureHelp",
-      "textDocument/documentSymbol",
-      "workspace/symbol",
-      "textDocument/semanticTokens/full",
-      "textDocument/formatting",
-      "textDocument/foldingRange",
-      "textDocument/codeAction",
-      "workspace/didChangeWatchedFiles",
-      "$/cancelRequest",
-      "$/setTrace",
-      "textDocument/unknown",
-      ""};
+  static constexpr const char* kMethods[] = {"initialize",
+                                             "initialized",
+                                             "shutdown",
+                                             "exit",
+                                             "textDocument/didOpen",
+                                             "textDocument/didChange",
+                                             "textDocument/didClose",
+                                             "textDocument/didSave",
+                                             "textDocument/hover",
+                                             "textDocument/definition",
+                                             "textDocument/references",
+                                             "textDocument/prepareRename",
+                                             "textDocument/rename",
+                                             "textDocument/completion",
+                                             "textDocument/signatureHelp",
+                                             "textDocument/documentSymbol",
+                                             "workspace/symbol",
+                                             "textDocument/semanticTokens/full",
+                                             "textDocument/formatting",
+                                             "textDocument/foldingRange",
+                                             "textDocument/codeAction",
+                                             "workspace/didChangeWatchedFiles",
+                                             "$/cancelRequest",
+                                             "$/setTrace",
+                                             "textDocument/unknown",
+                                             ""};
 
-  static constexpr const char* kLengths[] = {"0",  "-1", "18446744073709551616", "67108865",
-                                             "1e3", "",   " 12",                  "12 "};
+  static constexpr const char* kLengths[] = {
+      "0", "-1", "18446744073709551616", "67108865", "1e3", "", " 12", "12 "};
 
   static constexpr const char* kNames[] = {"x",     "renamed", "",      "1bad", "with space",
                                            "Order", "module",  "total", "é",    "a.b"};
 
-  static constexpr const char* kFragments[] = {
-      "{", "}", "(", ")", "\n", "\"", "\"{", "let x = ", "workflow W() {\n", "record R { a: int }\n",
-      ".", "approval \"a\" {", "é", "𝄞", "\t", "\r\n", "//", "/*", "module m\n", "fn f() -> int = 1\n"};
+  static constexpr const char* kFragments[] = {"{",
+                                               "}",
+                                               "(",
+                                               ")",
+                                               "\n",
+                                               "\"",
+                                               "\"{",
+                                               "let x = ",
+                                               "workflow W() {\n",
+                                               "record R { a: int }\n",
+                                               ".",
+                                               "approval \"a\" {",
+                                               "é",
+                                               "𝄞",
+                                               "\t",
+                                               "\r\n",
+                                               "//",
+                                               "/*",
+                                               "module m\n",
+                                               "fn f() -> int = 1\n"};
 
   // A position in the document: mostly on a line and column that exist (by bytes: the
   // server counts UTF-16 units, close enough to land on words), sometimes far past.
@@ -236,7 +254,8 @@ class SessionMaker {
   }
   json range() {
     json a = position(), b = position();
-    if (pick(4) != 0 && (a["line"] > b["line"] || (a["line"] == b["line"] && a["character"] > b["character"])))
+    if (pick(4) != 0 &&
+        (a["line"] > b["line"] || (a["line"] == b["line"] && a["character"] > b["character"])))
       std::swap(a, b);
     return {{"start", a}, {"end", b}};
   }
@@ -249,8 +268,10 @@ class SessionMaker {
       case 0:
       case 1: {  // an edit of a range, or of the whole text
         json change = {{"text", pick(3) == 0 ? std::string() : std::string(oneOf(kFragments))}};
-        if (pick(6) != 0) change["range"] = range();
-        else change["text"] = text_.substr(0, pick(text_.size() + 1));
+        if (pick(6) != 0)
+          change["range"] = range();
+        else
+          change["text"] = text_.substr(0, pick(text_.size() + 1));
         return message("textDocument/didChange",
                        {{"textDocument", {{"uri", uri()}, {"version", 2}}},
                         {"contentChanges", json::array({change})}});
@@ -296,12 +317,14 @@ class SessionMaker {
         return request(id++, "textDocument/codeAction", p);
       }
       case 15:  // cancel one already sent or still to come
-        return message("$/cancelRequest", {{"id", static_cast<int>(pick(static_cast<size_t>(id) + 3))}});
+        return message("$/cancelRequest",
+                       {{"id", static_cast<int>(pick(static_cast<size_t>(id) + 3))}});
       case 16:
         return message("textDocument/didClose", doc(uri()));
       case 17:
-        return message("workspace/didChangeWatchedFiles",
-                       {{"changes", {{{"uri", "file:///rflow-lsp-fuzz/shop/gone.rflow"}, {"type", 3}}}}});
+        return message(
+            "workspace/didChangeWatchedFiles",
+            {{"changes", {{{"uri", "file:///rflow-lsp-fuzz/shop/gone.rflow"}, {"type", 3}}}}});
       case 18:
         return request(id++, pick(2) == 0 ? "initialize" : "textDocument/unknown", json::object());
       default:
@@ -432,7 +455,8 @@ std::vector<std::string> sources() {
 }
 
 TEST(LspFuzz, RegressionInputs) {
-  for (const std::string& input : readAll(fs::path(RFLOW_SOURCE_DIR) / "tests/fuzz/lsp_regressions"))
+  for (const std::string& input :
+       readAll(fs::path(RFLOW_SOURCE_DIR) / "tests/fuzz/lsp_regressions"))
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
 }
 
@@ -458,8 +482,13 @@ TEST(LspFuzz, PathologicalInputs) {
   // JSON nested 200,000 deep as an id, as params, as a cancellation's id (each of these
   // overflowed the stack: copying and printing JSON recurse per level).
   EXPECT_EQ(run(init + frame(R"({"jsonrpc":"2.0","id":)" + deep + "}")).errors, 1u);
-  EXPECT_EQ(run(init + frame(R"({"jsonrpc":"2.0","id":2,"method":"x","params":)" + deep + "}")).errors, 1u);
-  EXPECT_EQ(run(init + frame(R"({"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":)" + deep + "}}")).errors, 1u);
+  EXPECT_EQ(
+      run(init + frame(R"({"jsonrpc":"2.0","id":2,"method":"x","params":)" + deep + "}")).errors,
+      1u);
+  EXPECT_EQ(run(init + frame(R"({"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":)" +
+                             deep + "}}"))
+                .errors,
+            1u);
   // Nested exactly as deep as the limit (the message, its params, then arrays), and one
   // level more.
   const size_t arrays = rflow::lsp::kMaxJsonDepth - 2;
@@ -470,16 +499,23 @@ TEST(LspFuzz, PathologicalInputs) {
   EXPECT_EQ(run(symbols(arrays)).results, 2u);
   EXPECT_EQ(run(symbols(arrays + 1)).errors, 1u);
   // A method that is not a string (the reader thread threw and the process ended).
-  run(init + frame(R"({"jsonrpc":"2.0","method":1})") + frame(R"({"jsonrpc":"2.0","id":3,"method":["x"]})"));
+  run(init + frame(R"({"jsonrpc":"2.0","method":1})") +
+      frame(R"({"jsonrpc":"2.0","id":3,"method":["x"]})"));
   // Positions past every limit, fractional and negative.
   for (const char* p : {R"({"line":1e300,"character":0})", R"({"line":0,"character":-1e300})",
                         R"({"line":-1,"character":-1})", R"({"line":4294967296,"character":0.5})",
                         R"({"line":"1","character":null})"}) {
-    const std::string open = frame(message("textDocument/didOpen", {{"textDocument", {{"uri", kUri}, {"text", "module m\nfn f() -> int = 1\n"}}}}).dump());
-    const std::string hover = R"({"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"textDocument":{"uri":")" +
-                              std::string(kUri) + R"("},"position":)" + p + "}}";
-    const std::string change = R"({"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":")" +
-                               std::string(kUri) + R"("},"contentChanges":[{"range":{"start":)" + p + R"(,"end":)" + p + R"(},"text":"x"}]}})";
+    const std::string open = frame(
+        message("textDocument/didOpen",
+                {{"textDocument", {{"uri", kUri}, {"text", "module m\nfn f() -> int = 1\n"}}}})
+            .dump());
+    const std::string hover =
+        R"({"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"textDocument":{"uri":")" +
+        std::string(kUri) + R"("},"position":)" + p + "}}";
+    const std::string change =
+        R"({"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":")" +
+        std::string(kUri) + R"("},"contentChanges":[{"range":{"start":)" + p + R"(,"end":)" + p +
+        R"(},"text":"x"}]}})";
     run(init + open + frame(hover) + frame(change) + frame(hover));
   }
   // Framing: lengths past the limit or past the input, endless header lines, nothing.
@@ -495,8 +531,13 @@ TEST(LspFuzz, PathologicalInputs) {
   for (int i = 0; i < 1000; ++i)
     many += frame(request(10 + i, "workspace/symbol", {{"query", "x"}}).dump());
   EXPECT_EQ(run(many).results, 1001u);
-  run(init + frame(message("textDocument/didOpen", {{"textDocument", {{"uri", kUri}, {"text", "module m\n" + repeat("\n", 200'000)}}}}).dump()) +
-      frame(request(2, "textDocument/semanticTokens/full", {{"textDocument", {{"uri", kUri}}}}).dump()));
+  run(init +
+      frame(message(
+                "textDocument/didOpen",
+                {{"textDocument", {{"uri", kUri}, {"text", "module m\n" + repeat("\n", 200'000)}}}})
+                .dump()) +
+      frame(request(2, "textDocument/semanticTokens/full", {{"textDocument", {{"uri", kUri}}}})
+                .dump()));
 }
 
 TEST(LspFuzz, MutatedSessions) {

@@ -513,8 +513,9 @@ TEST_F(Lsp, MessagesTheFuzzerFoundGetErrorsNotCrashes) {
                  {{"textDocument", {{"uri", "file:///nowhere/x.rflow"}, {"version", 2}}},
                   {"contentChanges", json::array({{{"text", "module x\n"}}})}});
   // A position past uint32_t's range as a float (converting it was undefined behaviour).
-  json far = client_.call("textDocument/hover", {{"textDocument", {{"uri", flow_}}},
-                                                 {"position", {{"line", 1e300}, {"character", 0}}}});
+  json far = client_.call(
+      "textDocument/hover",
+      {{"textDocument", {{"uri", flow_}}}, {"position", {{"line", 1e300}, {"character", 0}}}});
   EXPECT_EQ(far["error"]["code"], -32602) << far.dump();
   EXPECT_TRUE(at("textDocument/hover", flow_, pos(kFlow, "reorder(units", 2)).is_object());
   EXPECT_TRUE(client_.alive());
