@@ -82,9 +82,6 @@ constexpr size_t kHandlerCount = [] {
   return n + 1;
 }();
 
-constexpr int threeWay(int64_t a, int64_t b) {
-  return (a > b) - (a < b);
-}
 constexpr int signOf(int c) {
   return (c > 0) - (c < 0);
 }
@@ -93,29 +90,32 @@ constexpr int signOf(std::weak_ordering o) {
 }
 
 // Whether comparison `which` (0 Lt, 1 Le, 2 Gt, 3 Ge: the order of every typed group in
-// opcodes.def) holds for a three-way result c.
-constexpr bool orderHolds(unsigned which, int c) {
-  constexpr uint8_t kMasks[4] = {0b001, 0b011, 0b100, 0b110};  // bit c + 1: <, =, >
-  return ((kMasks[which & 3] >> (signOf(c) + 1)) & 1) != 0;
+// opcodes.def) holds for a three-way result s of -1, 0 or 1. Byte `which` of the mask has
+// bit s + 1 set where it holds (<, =, >); the masks are one constant word, not an array,
+// which the compiler would store to the stack each time one is read.
+constexpr bool orderHoldsSign(unsigned which, int s) {
+  constexpr uint32_t kMasks = 0x06'04'03'01;
+  return ((kMasks >> ((which & 3) * 8 + static_cast<unsigned>(s + 1))) & 1) != 0;
 }
+// The same for any three-way result c.
+constexpr bool orderHolds(unsigned which, int c) {
+  return orderHoldsSign(which, signOf(c));
+}
+static_assert(orderHolds(0, -5) && !orderHolds(0, 0) && orderHolds(1, 0) && !orderHolds(1, 2) &&
+              orderHolds(2, 3) && !orderHolds(2, 0) && orderHolds(3, 0) && !orderHolds(3, -1));
 
-// valueEquals, with the common cases inline.
+// valueEquals, with the common cases inline. Tests rather than a switch: this is inlined
+// into every handler that compares, and each test is then predicted for its own site,
+// where a switch's one jump table would be shared by all of them.
 inline bool fastEquals(const Value& a, const Value& b) {
-  if (a.tag() != b.tag()) return false;
-  switch (a.tag()) {
-    case Tag::kNone:
-      return true;
-    case Tag::kBool:
-      return a.asBool() == b.asBool();
-    case Tag::kInt:
-      return a.asInt() == b.asInt();
-    case Tag::kEnum:
-      return a.enumIndex() == b.enumIndex() && a.enumMember() == b.enumMember();
-    case Tag::kString:
-      return a.asString() == b.asString();
-    default:
-      return valueEquals(a, b);
-  }
+  const Tag t = a.tag();
+  if (t != b.tag()) return false;
+  if (t == Tag::kEnum) return a.enumIndex() == b.enumIndex() && a.enumMember() == b.enumMember();
+  if (t == Tag::kInt) return a.asInt() == b.asInt();
+  if (t == Tag::kString) return a.asString() == b.asString();
+  if (t == Tag::kBool) return a.asBool() == b.asBool();
+  if (t == Tag::kNone) return true;
+  return valueEquals(a, b);
 }
 
 }  // namespace
@@ -137,8 +137,14 @@ Stop Machine::execute(Fiber& f) {
 #define RFLOW_OPCODE(Name, value, operands, pops, pushes) &&L_k##Name,
 #include "bytecode/opcodes.def"
 #undef RFLOW_OPCODE
-      &&L_kCmpLocalsJump,
-      &&L_kCmpLocalIntJump,
+      &&L_kLtLocalsJump,
+      &&L_kLeLocalsJump,
+      &&L_kGtLocalsJump,
+      &&L_kGeLocalsJump,
+      &&L_kLtLocalIntJump,
+      &&L_kLeLocalIntJump,
+      &&L_kGtLocalIntJump,
+      &&L_kGeLocalIntJump,
       &&L_kAddLocalsStore,
       &&L_kAddLocalIntStore,
       &&L_kAddLocalInt,
@@ -153,6 +159,8 @@ Stop Machine::execute(Fiber& f) {
       &&L_kFieldCmpMoneyConstJump,
       &&L_kFieldEqConstJump,
       &&L_kConstReturn,
+      &&L_kJumpIntTest,
+      &&L_kAddLocalIntStoreLoop,
   };
   static_assert(std::size(kHandlers) == kHandlerCount);
   // The handler of each byte, built once.

@@ -16,6 +16,12 @@ constexpr bool isMoneyCompare(uint8_t b) {
   return b >= static_cast<uint8_t>(Opcode::kLtMoney) && b <= static_cast<uint8_t>(Opcode::kGeMoney);
 }
 
+// The variant of `lt` (kLtLocalsJump or kLtLocalIntJump) for int compare `cmp`.
+uint8_t intCompareVariant(Fused lt, uint8_t cmp) {
+  return static_cast<uint8_t>(static_cast<uint8_t>(lt) +
+                              (cmp - static_cast<uint8_t>(Opcode::kLtInt)));
+}
+
 // The fused instruction starting at `at`, or 0.
 uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
   const size_t left = code.size() - at;
@@ -30,13 +36,18 @@ uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
     if (is(3, Opcode::kLoadLocal)) {
       if (is(6, Opcode::kConstInt) && is(11, Opcode::kRemInt) && is(12, Opcode::kIndexList))
         return f(Fused::kIndexLocalRem);
-      if (isIntCompare(byteAt(6)) && is(7, Opcode::kJumpIfFalse)) return f(Fused::kCmpLocalsJump);
+      if (isIntCompare(byteAt(6)) && is(7, Opcode::kJumpIfFalse))
+        return intCompareVariant(Fused::kLtLocalsJump, byteAt(6));
       if (is(6, Opcode::kAddInt) && is(7, Opcode::kStoreLocal)) return f(Fused::kAddLocalsStore);
     }
     if (is(3, Opcode::kConstInt)) {
-      if (isIntCompare(byteAt(8)) && is(9, Opcode::kJumpIfFalse)) return f(Fused::kCmpLocalIntJump);
-      if (is(8, Opcode::kAddInt))
-        return f(is(9, Opcode::kStoreLocal) ? Fused::kAddLocalIntStore : Fused::kAddLocalInt);
+      if (isIntCompare(byteAt(8)) && is(9, Opcode::kJumpIfFalse))
+        return intCompareVariant(Fused::kLtLocalIntJump, byteAt(8));
+      if (is(8, Opcode::kAddInt) && is(9, Opcode::kStoreLocal))
+        return f(is(12, Opcode::kJump) && fusedAt(code, at + 12) == f(Fused::kJumpIntTest)
+                     ? Fused::kAddLocalIntStoreLoop
+                     : Fused::kAddLocalIntStore);
+      if (is(8, Opcode::kAddInt)) return f(Fused::kAddLocalInt);
       if (is(8, Opcode::kSubInt)) return f(Fused::kSubLocalInt);
       if (is(8, Opcode::kRemInt)) return f(Fused::kRemLocalInt);
     }
@@ -58,9 +69,17 @@ uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
         static_cast<int64_t>(at) + 5 +
         static_cast<int32_t>(uint32_t{code[at + 1]} | uint32_t{code[at + 2]} << 8 |
                              uint32_t{code[at + 3]} << 16 | uint32_t{code[at + 4]} << 24);
-    if (target >= 0 && static_cast<size_t>(target) < code.size() &&
-        code[static_cast<size_t>(target)] == static_cast<uint8_t>(Opcode::kReturn))
-      return f(Fused::kJumpReturn);
+    if (target >= 0 && static_cast<size_t>(target) < code.size()) {
+      const auto t = static_cast<size_t>(target);
+      if (code[t] == static_cast<uint8_t>(Opcode::kReturn)) return f(Fused::kJumpReturn);
+      // A loop's back jump to its test. A verified jump lands on an instruction, which
+      // quicken() fuses the same way, so the test's handler can run at once.
+      if (code[t] == static_cast<uint8_t>(Opcode::kLoadLocal)) {
+        const uint8_t test = fusedAt(code, t);
+        if (test >= f(Fused::kLtLocalsJump) && test <= f(Fused::kGeLocalIntJump))
+          return f(Fused::kJumpIntTest);
+      }
+    }
   }
   if (is(0, Opcode::kConst) && isMoneyCompare(byteAt(5)) && is(6, Opcode::kJumpIfFalse))
     return f(Fused::kCmpMoneyConstJump);

@@ -10,7 +10,9 @@
 //
 // Fused instructions may overlap (a sequence's second instruction may start another);
 // so a fused instruction reads only operand bytes, and opcode bytes of instructions that
-// never start a fused sequence (compares, Eq/Ne, the conditional jumps).
+// never start a fused sequence (compares, Eq/Ne, the conditional jumps). The one
+// exception is kJumpIntTest, which dispatches on its target's byte as a Jump would: it is
+// fused exactly when that byte is one of the int tests.
 //
 // The fused bytes are not opcodes: quickened code is never written anywhere (modules and
 // states hold the original code and pcs), and the values are checked at compile time to
@@ -24,10 +26,18 @@
 namespace rflow::vm::detail {
 
 // Each: the sequence it replaces, with a, b, c locals, k an inline int or a constant, t a
-// jump target. Cmp is one of LtInt LeInt GtInt GeInt (or the Money ones for kCmpMoneyConstJump).
+// jump target. Cmp is one of the Money compares (LtMoney LeMoney GtMoney GeMoney).
 enum class Fused : uint8_t {
-  kCmpLocalsJump = 0xE0,    // LoadLocal a; LoadLocal b; Cmp; JumpIfFalse t            (12 bytes)
-  kCmpLocalIntJump,         // LoadLocal a; ConstInt k; Cmp; JumpIfFalse t             (14 bytes)
+  // One value per int comparison (LtInt LeInt GtInt GeInt, in opcodes.def's order), so
+  // that the handler compares without decoding which comparison it is:
+  kLtLocalsJump = 0xE0,     // LoadLocal a; LoadLocal b; LtInt; JumpIfFalse t           (12 bytes)
+  kLeLocalsJump,            //   … LeInt …
+  kGtLocalsJump,            //   … GtInt …
+  kGeLocalsJump,            //   … GeInt …
+  kLtLocalIntJump,          // LoadLocal a; ConstInt k; LtInt; JumpIfFalse t            (14 bytes)
+  kLeLocalIntJump,          //   … LeInt …
+  kGtLocalIntJump,          //   … GtInt …
+  kGeLocalIntJump,          //   … GeInt …
   kAddLocalsStore,          // LoadLocal a; LoadLocal b; AddInt; StoreLocal c          (10 bytes)
   kAddLocalIntStore,        // LoadLocal a; ConstInt k; AddInt; StoreLocal c           (12 bytes)
   kAddLocalInt,             // LoadLocal a; ConstInt k; AddInt                          (9 bytes)
@@ -42,13 +52,19 @@ enum class Fused : uint8_t {
   kFieldCmpMoneyConstJump,  // LoadLocal a; GetField i; Const k; Cmp (money); JumpIfFalse t (17)
   kFieldEqConstJump,  // LoadLocal a; GetField i; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (21)
   kConstReturn,       // Const k; Return                                          (6 bytes)
-  kLast = kConstReturn,
+  // A loop's back jump straight into its test: Jump t where t starts one of k*LocalsJump
+  // or k*LocalIntJump above (5 bytes here, the test's bytes at t).
+  kJumpIntTest,
+  // kAddLocalIntStore followed by a kJumpIntTest (`i = i + 1` closing a loop): both, and
+  // the test, in one dispatch (12 + 5 bytes here, the test's at the Jump's target).
+  kAddLocalIntStoreLoop,
+  kLast = kAddLocalIntStoreLoop,
 };
 
-inline constexpr uint8_t kFirstFused = static_cast<uint8_t>(Fused::kCmpLocalsJump);
+inline constexpr uint8_t kFirstFused = static_cast<uint8_t>(Fused::kLtLocalsJump);
 inline constexpr uint8_t kLastFused = static_cast<uint8_t>(Fused::kLast);
 // The most instructions one fused instruction stands for.
-inline constexpr uint64_t kMaxFusedInstructions = 5;
+inline constexpr uint64_t kMaxFusedInstructions = 9;  // kAddLocalIntStoreLoop
 
 // The quickened copy of `code` (verified code: instructions decode back to back).
 std::vector<uint8_t> quicken(std::span<const uint8_t> code);

@@ -1,0 +1,159 @@
+// The quickened loop instructions (vm/quicken.h): a loop's int test in each of its four
+// comparisons, against a local or an inline int; the back jump that runs the test at once
+// (kJumpIntTest); and `i = i + k` closing the loop (kAddLocalIntStoreLoop). Each must
+// decide, count against the budget and fail exactly like the instructions it stands for,
+// and quickening must change nothing but the first byte of each sequence.
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "vm/quicken.h"
+#include "vm_test_util.h"
+
+namespace rflow::vm::testing {
+namespace {
+
+using O = Opcode;
+using detail::Fused;
+
+// count(n, i): c = 0; while i CMP BOUND { c = c + 1 (line 2); i = i + step (line 3) };
+// return c, where BOUND is n (a local) or `constant` (an inline int). 8 + 13 × turns
+// instructions.
+struct CountingLoop {
+  TestModule t;
+  FunctionId f = 0;
+  uint32_t head = 0, jump = 0, step_at = 0;  // pcs of the test, the back Jump, i + step
+
+  CountingLoop(O cmp, bool against_local, int32_t constant, int32_t step) {
+    f = t.function("test.count", {t.t_int, t.t_int}, t.t_int, {t.t_int}, [&](InstructionWriter& w) {
+      w.setLine(1);
+      w.emit(O::kConstInt, 0);
+      w.emit(O::kStoreLocal, 2);
+      head = w.offset();
+      w.emit(O::kLoadLocal, 1);
+      if (against_local) {
+        w.emit(O::kLoadLocal, 0);
+      } else {
+        w.emit(O::kConstInt, constant);
+      }
+      w.emit(cmp);
+      const uint32_t exit = w.emitJump(O::kJumpIfFalse);
+      w.setLine(2);
+      w.emit(O::kLoadLocal, 2);
+      w.emit(O::kConstInt, 1);
+      w.emit(O::kAddInt);
+      w.emit(O::kStoreLocal, 2);
+      w.setLine(3);
+      step_at = w.offset();
+      w.emit(O::kLoadLocal, 1);
+      w.emit(O::kConstInt, step);
+      w.emit(O::kAddInt);
+      w.emit(O::kStoreLocal, 1);
+      jump = w.offset();
+      w.emitJumpTo(O::kJump, head);
+      w.patchJumpHere(exit);
+      w.setLine(4);
+      w.emit(O::kLoadLocal, 2);
+      w.emit(O::kReturn);
+    });
+  }
+};
+
+constexpr O kCompares[] = {O::kLtInt, O::kLeInt, O::kGtInt, O::kGeInt};
+
+bool holds(O cmp, int64_t a, int64_t b) {
+  switch (cmp) {
+    case O::kLtInt:
+      return a < b;
+    case O::kLeInt:
+      return a <= b;
+    case O::kGtInt:
+      return a > b;
+    default:
+      return a >= b;
+  }
+}
+
+// Turns of the loop, computed here.
+int64_t turns(O cmp, int64_t i, int64_t bound, int64_t step) {
+  int64_t c = 0;
+  for (; holds(cmp, i, bound); i += step)
+    ++c;
+  return c;
+}
+
+TEST(VmQuickenedLoop, OnlyTheFirstByteOfEachSequenceChanges) {
+  for (const bool against_local : {true, false}) {
+    for (size_t which = 0; which < std::size(kCompares); ++which) {
+      CountingLoop loop(kCompares[which], against_local, 5, 1);
+      const std::vector<uint8_t>& code = loop.t.m().functions[loop.f].code;
+      const std::vector<uint8_t> quick = detail::quicken(code);
+      ASSERT_EQ(quick.size(), code.size());
+      const auto first = against_local ? Fused::kLtLocalsJump : Fused::kLtLocalIntJump;
+      EXPECT_EQ(quick[loop.head], static_cast<uint8_t>(first) + which);
+      EXPECT_EQ(quick[loop.jump], static_cast<uint8_t>(Fused::kJumpIntTest));
+      EXPECT_EQ(quick[loop.step_at], static_cast<uint8_t>(Fused::kAddLocalIntStoreLoop));
+      // c = c + 1 is followed by another instruction, not the back jump.
+      EXPECT_EQ(quick[loop.head + (against_local ? 12 : 14)],
+                static_cast<uint8_t>(Fused::kAddLocalIntStore));
+      for (size_t at = 0; at < code.size(); ++at) {
+        if (at == loop.head || at == loop.jump || at == loop.step_at ||
+            at == loop.head + (against_local ? 12u : 14u))
+          continue;
+        EXPECT_EQ(quick[at], code[at]) << "byte " << at;
+      }
+    }
+  }
+}
+
+TEST(VmQuickenedLoop, EveryComparisonDecidesLikeItsInstructions) {
+  for (const bool against_local : {true, false}) {
+    for (const O cmp : kCompares) {
+      const bool up = cmp == O::kLtInt || cmp == O::kLeInt;
+      const int32_t step = up ? 1 : -1;
+      CountingLoop loop(cmp, against_local, 7, step);
+      const auto program = loop.t.program();
+      for (const int64_t start : {-3, 0, 6, 7, 8, 20}) {
+        const int64_t bound = 7;  // n, or the inline constant
+        const Value c = completedValue(
+            runFunction(program, loop.f, {Value::integer(bound), Value::integer(start)}));
+        EXPECT_EQ(c.asInt(), turns(cmp, start, bound, step))
+            << static_cast<int>(cmp) << " from " << start << (against_local ? " local" : " const");
+      }
+    }
+  }
+}
+
+TEST(VmQuickenedLoop, TheBudgetCountsEveryInstruction) {
+  // Up to and across the point where the budget falls below kMaxFusedInstructions and the
+  // module's own code runs on.
+  for (const bool against_local : {true, false}) {
+    CountingLoop loop(O::kLtInt, against_local, 10, 1);
+    const auto program = loop.t.program();
+    for (const int64_t start : {10, 9, 5, 0}) {
+      Options options;
+      options.max_instructions = 8 + 13 * static_cast<uint64_t>(10 - start);
+      const std::vector<Value> args = {Value::integer(10), Value::integer(start)};
+      EXPECT_TRUE(std::holds_alternative<Completed>(runFunction(program, loop.f, args, options)))
+          << start;
+      --options.max_instructions;
+      const Failure f = failureOf(runFunction(program, loop.f, args, options));
+      EXPECT_NE(f.message.find("without waiting"), std::string::npos) << f.message;
+    }
+  }
+}
+
+TEST(VmQuickenedLoop, OverflowFailsOnTheLineOfTheAddition) {
+  // i <= n always holds for n = max: i + 1 overflows on the second turn, on line 3.
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  CountingLoop loop(O::kLeInt, true, 0, 1);
+  const auto program = loop.t.program();
+  const Failure f =
+      failureOf(runFunction(program, loop.f, {Value::integer(kMax), Value::integer(kMax - 1)}));
+  EXPECT_EQ(f.kind, "runtime");
+  EXPECT_EQ(f.message, "the result is too large for a 64-bit int");
+  EXPECT_EQ(f.line, 3u);
+}
+
+}  // namespace
+}  // namespace rflow::vm::testing
