@@ -171,19 +171,19 @@ Stop Machine::execute(Fiber& f) {
     return table;
   }();
 
-  uint32_t function = 0;
   const uint8_t* code = nullptr;
   uint32_t pc = 0;
   Value* base = nullptr;
   Value* sp = nullptr;
   Value* locals = nullptr;
-  Value* stack = nullptr;  // the top frame's operand stack
   const uint8_t* ip = nullptr;
-  Value* values_end = nullptr;  // f.values' end
   // The step's budget (budget_ while the loop runs): above kMaxFusedInstructions the
   // quickened code runs, below it the module's code, one instruction at a time.
   uint64_t budget = budget_;
 
+// The function of the top frame. Read from the frame, not kept in a local: it is needed on
+// the rare paths only, and the loop is short of registers for what every handler uses.
+#define FUNCTION() (f.frames.back().function)
 #define SAVE() (f.top = static_cast<uint32_t>(sp - base), f.frames.back().pc = pc, budget_ = budget)
 #define CODE_OF(fn) \
   (budget >= kMaxFusedInstructions ? p_.quickCode(fn) : m_.functions[fn].code.data())
@@ -203,13 +203,13 @@ Stop Machine::execute(Fiber& f) {
   do {                                    \
     if (!(cond)) {                        \
       SAVE();                             \
-      return corrupt(function, pc, what); \
+      return corrupt(FUNCTION(), pc, what); \
     }                                     \
   } while (0)
 #define RUNTIME(message)                \
   do {                                  \
     SAVE();                             \
-    return fail(function, pc, message); \
+    return fail(FUNCTION(), pc, message); \
   } while (0)
 #define CONTINUE_WITH(stop_expr)                \
   do {                                          \
@@ -220,13 +220,10 @@ Stop Machine::execute(Fiber& f) {
 
 reload : {
   const Frame& frame = f.frames.back();
-  function = frame.function;
-  code = CODE_OF(function);
+  code = CODE_OF(frame.function);
   pc = frame.pc;
   base = f.values.data();
-  values_end = base + f.values.size();
   sp = base + f.top;
-  stack = base + frame.stack_base;
   locals = localsOf(f, f.frames.size() - 1);
 }
 
@@ -239,7 +236,7 @@ low_budget:
                     "never ends?)",
                     o_.max_instructions));
   --budget;
-  code = m_.functions[function].code.data();
+  code = m_.functions[FUNCTION()].code.data();
   ip = code + pc;
   goto* kDispatch[*ip];
 
@@ -316,7 +313,7 @@ L_kCall : {
   const auto callee_locals = static_cast<uint32_t>(sp - base) - shape.params;
   const uint32_t stack_base = callee_locals + shape.locals;
   if (!f.forks.empty() || size_t{f.depth_base} + f.frames.size() >= o_.max_call_depth ||
-      base + callee_locals + shape.slots > values_end) [[unlikely]] {
+      base + callee_locals + shape.slots > base + f.values.size()) [[unlikely]] {
     SAVE();
     CONTINUE_WITH(call(f, callee));
   }
@@ -325,12 +322,10 @@ L_kCall : {
   for (Value* v = sp; v < base + stack_base; ++v)
     *v = Value();
   f.frames.push_back(Frame{callee, 0, callee_locals, stack_base});
-  function = callee;
   code = CODE_OF(callee);
   pc = 0;
   locals = base + callee_locals;
-  stack = base + stack_base;
-  sp = stack;
+  sp = base + stack_base;
   DISPATCH();
 }
 L_kCallNative : {
@@ -411,17 +406,15 @@ L_kReturn : {
     f.frames.pop_back();
     *sp++ = std::move(result);
     const Frame& caller = f.frames.back();
-    function = caller.function;
-    code = CODE_OF(function);
+    code = CODE_OF(caller.function);
     pc = caller.pc + kCallSize;
-    stack = base + caller.stack_base;
     locals = k == 1 && f.parent != kNoFiber ? localsOf(f, 0) : base + caller.locals;
   }
   DISPATCH();
 }
 L_kFail : {
   NEED(sp[-1].tag() == Tag::kString, "Fail needs a string");
-  RaisedError error{"fail", std::string(sp[-1].asString()), function, pc};
+  RaisedError error{"fail", std::string(sp[-1].asString()), FUNCTION(), pc};
   *--sp = Value();
   SAVE();
   CONTINUE_WITH(raise(f, std::move(error)));
@@ -429,7 +422,7 @@ L_kFail : {
 L_kTryBegin:
   f.handlers.push_back(Handler{static_cast<uint32_t>(f.frames.size() - 1),
                                static_cast<uint32_t>(pc + 5 + readI32(ip + 1)),
-                               static_cast<uint32_t>(sp - stack)});
+                               static_cast<uint32_t>(sp - base) - f.frames.back().stack_base});
   pc += 5;
   DISPATCH();
 L_kTryEnd:
@@ -814,7 +807,7 @@ L_kExpect:
 L_kExpectCalled:
 L_kRunField : {
   SAVE();
-  const bytecode::Instruction in = *bytecode::decodeInstruction(m_.functions[function].code, pc);
+  const bytecode::Instruction in = *bytecode::decodeInstruction(m_.functions[FUNCTION()].code, pc);
   return effect(f, in);
 }
 L_bad:
@@ -832,6 +825,7 @@ L_bad:
 #undef SAVE
 #undef DISPATCH
 #undef CODE_OF
+#undef FUNCTION
 }
 
 #pragma GCC diagnostic pop
