@@ -54,7 +54,8 @@ uint8_t fusedAt(std::span<const uint8_t> code, size_t at) {
     if (is(3, Opcode::kGetField)) {
       // A decision rule's test of a record field against a constant.
       if (is(6, Opcode::kConst) && isMoneyCompare(byteAt(11)) && is(12, Opcode::kJumpIfFalse))
-        return f(Fused::kFieldCmpMoneyConstJump);
+        return static_cast<uint8_t>(f(Fused::kFieldLtMoneyConstJump) + byteAt(11) -
+                                    static_cast<uint8_t>(Opcode::kLtMoney));
       if (is(6, Opcode::kConst) && (is(11, Opcode::kEq) || is(11, Opcode::kNe)) &&
           (is(16, Opcode::kJumpIfTrue) || is(16, Opcode::kJumpIfFalse)))
         return f(Fused::kFieldEqConstJump);

@@ -26,30 +26,35 @@
 namespace rflow::vm::detail {
 
 // Each: the sequence it replaces, with a, b, c locals, k an inline int or a constant, t a
-// jump target. Cmp is one of the Money compares (LtMoney LeMoney GtMoney GeMoney).
+// jump target. Cmp (kCmpMoneyConstJump) is one of LtMoney LeMoney GtMoney GeMoney.
 enum class Fused : uint8_t {
   // One value per int comparison (LtInt LeInt GtInt GeInt, in opcodes.def's order), so
   // that the handler compares without decoding which comparison it is:
-  kLtLocalsJump = 0xE0,     // LoadLocal a; LoadLocal b; LtInt; JumpIfFalse t           (12 bytes)
-  kLeLocalsJump,            //   … LeInt …
-  kGtLocalsJump,            //   … GtInt …
-  kGeLocalsJump,            //   … GeInt …
-  kLtLocalIntJump,          // LoadLocal a; ConstInt k; LtInt; JumpIfFalse t            (14 bytes)
-  kLeLocalIntJump,          //   … LeInt …
-  kGtLocalIntJump,          //   … GtInt …
-  kGeLocalIntJump,          //   … GeInt …
-  kAddLocalsStore,          // LoadLocal a; LoadLocal b; AddInt; StoreLocal c          (10 bytes)
-  kAddLocalIntStore,        // LoadLocal a; ConstInt k; AddInt; StoreLocal c           (12 bytes)
-  kAddLocalInt,             // LoadLocal a; ConstInt k; AddInt                          (9 bytes)
-  kSubLocalInt,             // LoadLocal a; ConstInt k; SubInt                          (9 bytes)
-  kRemLocalInt,             // LoadLocal a; ConstInt k; RemInt                          (9 bytes)
-  kLocalField,              // LoadLocal a; GetField i                                  (6 bytes)
-  kCmpMoneyConstJump,       // Const k; Cmp (money); JumpIfFalse t                     (11 bytes)
-  kEqLocalConstJump,        // LoadLocal a; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (18 bytes)
-  kJumpReturn,              // Jump t where t is a Return: returns              (5 bytes)
-  kIndexLocalRem,           // LoadLocal a; LoadLocal b; ConstInt k; RemInt; IndexList (13 bytes)
-  kEqConst,                 // Const k; Eq|Ne T                                       (10 bytes)
-  kFieldCmpMoneyConstJump,  // LoadLocal a; GetField i; Const k; Cmp (money); JumpIfFalse t (17)
+  kLtLocalsJump = 0xE0,  // LoadLocal a; LoadLocal b; LtInt; JumpIfFalse t           (12 bytes)
+  kLeLocalsJump,         //   … LeInt …
+  kGtLocalsJump,         //   … GtInt …
+  kGeLocalsJump,         //   … GeInt …
+  kLtLocalIntJump,       // LoadLocal a; ConstInt k; LtInt; JumpIfFalse t            (14 bytes)
+  kLeLocalIntJump,       //   … LeInt …
+  kGtLocalIntJump,       //   … GtInt …
+  kGeLocalIntJump,       //   … GeInt …
+  kAddLocalsStore,       // LoadLocal a; LoadLocal b; AddInt; StoreLocal c          (10 bytes)
+  kAddLocalIntStore,     // LoadLocal a; ConstInt k; AddInt; StoreLocal c           (12 bytes)
+  kAddLocalInt,          // LoadLocal a; ConstInt k; AddInt                          (9 bytes)
+  kSubLocalInt,          // LoadLocal a; ConstInt k; SubInt                          (9 bytes)
+  kRemLocalInt,          // LoadLocal a; ConstInt k; RemInt                          (9 bytes)
+  kLocalField,           // LoadLocal a; GetField i                                  (6 bytes)
+  kCmpMoneyConstJump,    // Const k; Cmp (money); JumpIfFalse t                     (11 bytes)
+  kEqLocalConstJump,     // LoadLocal a; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (18 bytes)
+  kJumpReturn,           // Jump t where t is a Return: returns              (5 bytes)
+  kIndexLocalRem,        // LoadLocal a; LoadLocal b; ConstInt k; RemInt; IndexList (13 bytes)
+  kEqConst,              // Const k; Eq|Ne T                                       (10 bytes)
+  // A decision rule's test of a money field, one value per comparison (LtMoney LeMoney
+  // GtMoney GeMoney, in opcodes.def's order), like the int tests:
+  kFieldLtMoneyConstJump,  // LoadLocal a; GetField i; Const k; LtMoney; JumpIfFalse t (17)
+  kFieldLeMoneyConstJump,  //   … LeMoney …
+  kFieldGtMoneyConstJump,  //   … GtMoney …
+  kFieldGeMoneyConstJump,  //   … GeMoney …
   kFieldEqConstJump,  // LoadLocal a; GetField i; Const k; Eq|Ne T; JumpIfTrue|JumpIfFalse t (21)
   kConstReturn,       // Const k; Return                                          (6 bytes)
   // A loop's back jump straight into its test: Jump t where t starts one of k*LocalsJump

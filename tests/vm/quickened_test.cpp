@@ -1,8 +1,9 @@
-// The quickened loop instructions (vm/quicken.h): a loop's int test in each of its four
-// comparisons, against a local or an inline int; the back jump that runs the test at once
-// (kJumpIntTest); and `i = i + k` closing the loop (kAddLocalIntStoreLoop). Each must
-// decide, count against the budget and fail exactly like the instructions it stands for,
-// and quickening must change nothing but the first byte of each sequence.
+// Quickened instructions (vm/quicken.h) with one value per comparison: a loop's int test,
+// against a local or an inline int; the back jump that runs the test at once
+// (kJumpIntTest); `i = i + k` closing the loop (kAddLocalIntStoreLoop); and a decision
+// rule's test of a money field against a constant. Each must decide, count against the
+// budget and fail exactly like the instructions it stands for, and quickening must change
+// nothing but the first byte of each sequence.
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -153,6 +154,70 @@ TEST(VmQuickenedLoop, OverflowFailsOnTheLineOfTheAddition) {
   EXPECT_EQ(f.kind, "runtime");
   EXPECT_EQ(f.message, "the result is too large for a 64-bit int");
   EXPECT_EQ(f.line, 3u);
+}
+
+// rule(c: {amount: money}): 1 if c.amount CMP 100.00 USD else 2, as a decision's rule.
+struct MoneyRule {
+  TestModule t;
+  TypeId t_claim = 0;
+  FunctionId f = 0;
+
+  explicit MoneyRule(O cmp) {
+    t_claim = t.b.record(t.record("test.Claim", {{"amount", t.t_money}}));
+    const ConstantId hundred = t.money("100.00", "USD"), one = t.integer(1), two = t.integer(2);
+    f = t.function("test.rule", {t_claim}, t.t_int, {}, [&](InstructionWriter& w) {
+      w.setLine(1);
+      w.emit(O::kLoadLocal, 0);
+      w.emit(O::kGetField, 0);
+      w.emit(O::kConst, hundred);
+      w.emit(cmp);
+      const uint32_t next = w.emitJump(O::kJumpIfFalse);
+      w.emit(O::kConst, one);
+      w.emit(O::kReturn);
+      w.patchJumpHere(next);
+      w.setLine(2);
+      w.emit(O::kConst, two);
+      w.emit(O::kReturn);
+    });
+  }
+  Value claim(std::string_view amount, std::string_view code) {
+    return Value::record(t.m().types[t_claim].decl, {money(amount, code)});
+  }
+};
+
+constexpr O kMoneyCompares[] = {O::kLtMoney, O::kLeMoney, O::kGtMoney, O::kGeMoney};
+
+TEST(VmQuickenedMoneyField, EveryComparisonDecidesLikeItsInstructions) {
+  // (amount, <, <=, >, >=) against 100.00 USD; 100 and 100.000 are the same amount.
+  const struct {
+    const char* amount;
+    bool holds[4];
+  } cases[] = {{"99.99", {true, true, false, false}},
+               {"100", {false, true, false, true}},
+               {"100.000", {false, true, false, true}},
+               {"100.01", {false, false, true, true}},
+               {"-500", {true, true, false, false}}};
+  for (size_t which = 0; which < std::size(kMoneyCompares); ++which) {
+    MoneyRule rule(kMoneyCompares[which]);
+    const std::vector<uint8_t>& code = rule.t.m().functions[rule.f].code;
+    EXPECT_EQ(detail::quicken(code)[0],
+              static_cast<uint8_t>(Fused::kFieldLtMoneyConstJump) + which);
+    const auto program = rule.t.program();
+    for (const auto& c : cases) {
+      const Value r = completedValue(runFunction(program, rule.f, {rule.claim(c.amount, "USD")}));
+      EXPECT_EQ(r.asInt(), c.holds[which] ? 1 : 2) << which << " " << c.amount;
+    }
+  }
+}
+
+TEST(VmQuickenedMoneyField, ACurrencyMismatchFailsAtTheCompare) {
+  MoneyRule rule(O::kLeMoney);
+  const auto program = rule.t.program();
+  const Failure f = failureOf(runFunction(program, rule.f, {rule.claim("1", "EUR")}));
+  EXPECT_EQ(f.kind, "runtime");
+  EXPECT_NE(f.message.find("EUR"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("USD"), std::string::npos) << f.message;
+  EXPECT_EQ(f.line, 1u);
 }
 
 }  // namespace
