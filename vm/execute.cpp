@@ -382,7 +382,12 @@ L_kEqConst : {
 L_kConstReturn:
   // The Const counts; then the Return runs as itself, at its own pc.
   --budget;
-  *sp++ = constantFor(readU32(ip + 1));
+  {
+    // A scalar (a decision's enum result) is pushed as it is, without constantFor's call.
+    const uint32_t k = readU32(ip + 1);
+    const Value& c = p_.constant(k);
+    *sp++ = c.isHeap() ? constantFor(k) : c;
+  }
   pc += 5;
   ip = code + pc;
   goto L_kReturn;
