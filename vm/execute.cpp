@@ -202,16 +202,16 @@ Stop Machine::execute(Fiber& f) {
     goto* kDispatch[*ip];                            \
   } while (0)
 // The module mixed up types: fail the instance instead of misreading a payload.
-#define NEED(cond, what)                  \
-  do {                                    \
-    if (!(cond)) {                        \
-      SAVE();                             \
+#define NEED(cond, what)                    \
+  do {                                      \
+    if (!(cond)) {                          \
+      SAVE();                               \
       return corrupt(FUNCTION(), pc, what); \
-    }                                     \
+    }                                       \
   } while (0)
-#define RUNTIME(message)                \
-  do {                                  \
-    SAVE();                             \
+#define RUNTIME(message)                  \
+  do {                                    \
+    SAVE();                               \
     return fail(FUNCTION(), pc, message); \
   } while (0)
 #define CONTINUE_WITH(stop_expr)                \
