@@ -10,9 +10,12 @@
 //
 // Fused instructions may overlap (a sequence's second instruction may start another);
 // so a fused instruction reads only operand bytes, and opcode bytes of instructions that
-// never start a fused sequence (compares, Eq/Ne, the conditional jumps). The one
-// exception is kJumpIntTest, which dispatches on its target's byte as a Jump would: it is
-// fused exactly when that byte is one of the int tests.
+// never start a fused sequence (compares, Eq/Ne, the conditional jumps). Two
+// exceptions read a first byte to go on without a dispatch, as a dispatch would read it:
+// kJumpIntTest its target's (fused exactly when that is one of the int tests), and
+// kAddLocalsStore the next instruction's, running a kAddLocalIntStoreLoop at once (a loop
+// body's last two statements, as in `sum = sum + i; i = i + 1`) when the budget still
+// covers all of it.
 //
 // The fused bytes are not opcodes: quickened code is never written anywhere (modules and
 // states hold the original code and pcs), and the values are checked at compile time to
