@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "../service/shop_project.h"
 #include "http_fuzz.h"
 #include "service/auth.h"
 #include "service/serve.h"
@@ -30,56 +31,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Modelled on the service tests' shop project, without the schedule trigger (it would
-// start instances in the background, at moments no run controls).
-constexpr const char* kProject = R"(module shop
-
-record Order { id: string, total: money }
-
-role Buyer "Buyer"
-role Clerk "Clerk"
-
-signal Paid { reference: string }
-
-policy no_self on approval(a) {
-  require a.decided_by != a.requested_by else "no approving your own order"
-}
-
-workflow Purchase(o: Order, by: User) -> string {
-  owner "purchasing"
-  key o.id
-  let ok = approval "Pay {o.id}" {
-    assign Buyer
-    requested_by by
-    amount o.total
-    due 2d
-  }
-  if not ok.approved {
-    return "declined"
-  }
-  let paid = await Paid timeout 1h
-  return paid?.reference ?? "unpaid"
-}
-
-workflow Count(aisle: int) -> int {
-  owner "ops"
-  let counted = task "Count aisle {aisle}" {
-    assign Clerk
-    form { units: int, remarks: string? }
-  }
-  return counted.units
-}
-
-workflow Review(who: User) -> bool {
-  owner "ops"
-  let r = approval "Review the planogram" {
-    assign who
-  }
-  return r.approved
-}
-
-on event OrderPlaced(o: Order, by: User) start Purchase(o, by)
-)";
+// The service tests' shop project (tests/service/shop_project.h) without its schedule
+// trigger, which would start instances at moments no run controls.
+constexpr const char* kProject = service::testing::kShopModule;
 
 // 2027-01-15T09:00:00Z: the clock of every run.
 constexpr int64_t kNow = 1'800'003'600'000;

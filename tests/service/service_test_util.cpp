@@ -13,60 +13,7 @@ namespace rflow::service::testing {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const char* const kShopProject = R"(module shop
-
-record Order { id: string, total: money }
-
-role Buyer "Buyer"
-role Clerk "Clerk"
-
-signal Paid { reference: string }
-
-policy no_self on approval(a) {
-  require a.decided_by != a.requested_by else "no approving your own order"
-}
-
-workflow Purchase(o: Order, by: User) -> string {
-  owner "purchasing"
-  key o.id
-  let ok = approval "Pay {o.id}" {
-    assign Buyer
-    requested_by by
-    amount o.total
-    due 2d
-  }
-  if not ok.approved {
-    return "declined"
-  }
-  let paid = await Paid timeout 1h
-  return paid?.reference ?? "unpaid"
-}
-
-workflow Count(aisle: int) -> int {
-  owner "ops"
-  let counted = task "Count aisle {aisle}" {
-    assign Clerk
-    form { units: int, remarks: string? }
-  }
-  return counted.units
-}
-
-workflow Review(who: User) -> bool {
-  owner "ops"
-  let r = approval "Review the planogram" {
-    assign who
-  }
-  return r.approved
-}
-
-workflow Tick() {
-  owner "ops"
-  note "tick"
-}
-
-on event OrderPlaced(o: Order, by: User) start Purchase(o, by)
-on schedule "* * * * *" start Tick()
-)";
+const std::string kShopProject = std::string(kShopModule) + kShopSchedule;
 
 TestServer::TestServer(const std::string& project, bool users, const std::string& config_extra,
                        RequestLimits limits, const engine::Clock* clock,

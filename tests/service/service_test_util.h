@@ -15,13 +15,12 @@
 #include <vector>
 
 #include "service/serve.h"
+#include "shop_project.h"
 
 namespace rflow::service::testing {
 
-// The project every test starts from (module shop): an approval with a self-approval
-// policy and a signal, a task with a form, an approval assigned to a user, an event and
-// a schedule trigger.
-extern const char* const kShopProject;
+// The project every test starts from: shop_project.h's module with its schedule trigger.
+extern const std::string kShopProject;
 
 // Tokens of the configured users: ann and bob (Buyer), cy (Clerk), root (admin).
 inline constexpr const char* kAnn = "ann-token";
