@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "lsp/service/language_service.h"
 
@@ -13,6 +14,10 @@ namespace rflow::lsp {
 using nlohmann::json;
 
 // file:///a%20b/c.rflow <-> /a b/c.rflow; other schemes are returned unchanged.
+// A message, or a discarded value when it is not JSON or nests deeper than `max_depth`
+// (counted on the text, before anything deep is built).
+json parseMessage(std::string_view body, size_t max_depth);
+
 std::string uriToPath(const std::string& uri);
 std::string pathToUri(const std::string& path);
 

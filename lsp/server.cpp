@@ -32,29 +32,6 @@ struct RpcError {
   std::string message;
 };
 
-// A message, or a discarded value when it is not JSON or nests deeper than
-// kMaxJsonDepth (counted on the text, before anything deep is built).
-json parseMessage(std::string_view body) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return json(json::value_t::discarded);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return json::parse(body, nullptr, false);
-}
 
 }  // namespace
 
@@ -102,7 +79,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         queue.push_back({});  // answered with a parse error
       } else {
         // Cancellations act on the queue at once; everything else waits its turn.
-        const json j = parseMessage(body);
+        const json j = parseMessage(body, kMaxJsonDepth);
         if (j.is_object() && j.contains("method") && j["method"] == "$/cancelRequest" &&
             j.contains("params") && j["params"].is_object() && j["params"].contains("id")) {
           cancelled.insert(j["params"]["id"].dump());
@@ -317,7 +294,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       fail(nullptr, kParseError, "bad message header: no Content-Length");
       return true;
     }
-    const json message = parseMessage(body);
+    const json message = parseMessage(body, kMaxJsonDepth);
     if (message.is_discarded()) {
       fail(nullptr, kParseError,
            "the message is not valid JSON, or nests deeper than " + std::to_string(kMaxJsonDepth) +

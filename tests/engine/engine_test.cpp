@@ -108,6 +108,12 @@ class EngineTest : public testing::Test {
     engine_ = std::make_unique<Engine>(*store_, clock_, calls_);
     ASSERT_TRUE(std::holds_alternative<std::string>(engine_->deploy(compile(source))));
   }
+  // kPurchase's ERP, answering at once: reserve gives "R-1", post succeeds.
+  void answerErpAtOnce() {
+    calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
+      return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
+    };
+  }
   // Answers the first call held by calls_ (hold = true) with `answer`.
   void answerHeld(CallResult answer) {
     auto [request, done] = std::move(calls_.held.front());
@@ -525,9 +531,7 @@ TEST_F(EngineTest, ASignalRequestIdDeliversAtMostOnce) {
 // sends the decision again and gets the first one's answer, nothing decided twice.
 TEST_F(EngineTest, ADecisionRequestIdDecidesAtMostOnce) {
   open(kPurchase);
-  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
-    return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
-  };
+  answerErpAtOnce();
   const auto program = engine_->currentProgram();
   const std::string id =
       start("Purchase", {order(*program, "O1", "5.00"), vm::Value::string("ana")}).id;
@@ -694,9 +698,7 @@ TEST_F(EngineTest, TasksTakeAFormAndBecomeOverdue) {
 
 TEST_F(EngineTest, RunningInstancesStayOnTheVersionTheyStartedWith) {
   open(kPurchase);
-  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
-    return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
-  };
+  answerErpAtOnce();
   const auto v1 = engine_->currentProgram();
   const std::string old_id =
       start("Purchase", {order(*v1, "O1", "5.00"), vm::Value::string("ana")}).id;
@@ -772,9 +774,7 @@ TEST_F(EngineTest, AStepWhoseFailedSyncLandedAfterAllIsCarriedOn) {
       (fs::temp_directory_path() / ("rflow-engine-sync-" + std::to_string(::getpid()))).string();
   auto faults = std::make_shared<store::FaultSwitch>();
   openOnFaultyDisk(dir, faults, kPurchase);
-  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
-    return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
-  };
+  answerErpAtOnce();
   const auto program = engine_->currentProgram();
   const std::string id =
       start("Purchase", {order(*program, "O1", "5.00"), vm::Value::string("ana")}).id;
@@ -810,9 +810,7 @@ TEST_F(EngineTest, AStepWhoseFailedSyncLandedAfterAllIsCarriedOn) {
 // verifyAudit names the first entry that is not what was written.
 TEST_F(EngineTest, AnAlteredMissingOrCutAuditEntryIsNamed) {
   open(kPurchase);
-  calls_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
-    return op == "erp.reserve" ? ok(vm::Value::string("R-1")) : ok(vm::Value::boolean(true));
-  };
+  answerErpAtOnce();
   const auto program = engine_->currentProgram();
   const std::string id =
       start("Purchase", {order(*program, "O1", "5.00"), vm::Value::string("ana")}).id;

@@ -85,33 +85,9 @@ FILE* open(Input& input) {
   return file;
 }
 
-// The deepest nesting of arrays and objects in JSON text (strings aside): the server
-// refuses messages nested deeper than kMaxJsonDepth as not JSON.
-size_t nestingDepth(std::string_view text) {
-  size_t depth = 0, deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
+// As the server parses a message (lsp/protocol.h).
 json parse(const std::string& body) {
-  if (nestingDepth(body) > kMaxJsonDepth) return json(json::value_t::discarded);
-  return json::parse(body, nullptr, false);
+  return parseMessage(body, kMaxJsonDepth);
 }
 
 // Every frame of `bytes`, as Transport reads them; a bad header is an empty body.
