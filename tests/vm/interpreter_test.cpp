@@ -939,14 +939,8 @@ TEST(VmQuickened, TheBudgetCountsEveryInstructionOfAFusedSequence) {
   const FunctionId f = quickenedLoop(t);
   const auto program = t.program();
   for (const int64_t n : {0, 1, 7, 100}) {
-    Options options;
-    options.max_instructions = 19 + 17 * static_cast<uint64_t>(n);
-    EXPECT_TRUE(
-        std::holds_alternative<Completed>(runFunction(program, f, {Value::integer(n)}, options)))
-        << n;
-    --options.max_instructions;
-    EXPECT_TRUE(
-        std::holds_alternative<Failure>(runFunction(program, f, {Value::integer(n)}, options)))
+    EXPECT_EQ(
+        exactBudgetProblem(program, f, {Value::integer(n)}, 19 + 17 * static_cast<uint64_t>(n)), "")
         << n;
   }
 }
@@ -1037,13 +1031,9 @@ TEST(VmQuickened, FieldTestsCountEveryInstructionAgainstTheBudget) {
     uint64_t instructions;
   } cases[] = {{"1", "x", 7}, {"100", "x", 17}, {"100", "gold", 22}, {"900", "x", 17}};
   for (const auto& c : cases) {
-    Options options;
-    options.max_instructions = c.instructions;
-    const Value claim = r.claim(c.amount, "USD", c.tier);
-    EXPECT_TRUE(std::holds_alternative<Completed>(runFunction(program, r.route, {claim}, options)))
-        << c.amount << " " << c.tier;
-    --options.max_instructions;
-    EXPECT_TRUE(std::holds_alternative<Failure>(runFunction(program, r.route, {claim}, options)))
+    EXPECT_EQ(
+        exactBudgetProblem(program, r.route, {r.claim(c.amount, "USD", c.tier)}, c.instructions),
+        "")
         << c.amount << " " << c.tier;
   }
 }

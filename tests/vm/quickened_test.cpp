@@ -132,14 +132,10 @@ TEST(VmQuickenedLoop, TheBudgetCountsEveryInstruction) {
     CountingLoop loop(O::kLtInt, against_local, 10, 1);
     const auto program = loop.t.program();
     for (const int64_t start : {10, 9, 5, 0}) {
-      Options options;
-      options.max_instructions = 8 + 13 * static_cast<uint64_t>(10 - start);
-      const std::vector<Value> args = {Value::integer(10), Value::integer(start)};
-      EXPECT_TRUE(std::holds_alternative<Completed>(runFunction(program, loop.f, args, options)))
+      EXPECT_EQ(exactBudgetProblem(program, loop.f, {Value::integer(10), Value::integer(start)},
+                                   8 + 13 * static_cast<uint64_t>(10 - start)),
+                "")
           << start;
-      --options.max_instructions;
-      const Failure f = failureOf(runFunction(program, loop.f, args, options));
-      EXPECT_NE(f.message.find("without waiting"), std::string::npos) << f.message;
     }
   }
 }
@@ -196,14 +192,8 @@ TEST(VmQuickenedLoop, ASumLoopCountsAndFailsLikeItsInstructions) {
   for (const int64_t n : {0, 1, 2, 7, 100}) {
     EXPECT_EQ(completedValue(runFunction(program, f, {Value::integer(n)})).asInt(),
               n * (n - 1) / 2);
-    Options options;
-    options.max_instructions = 10 + 13 * static_cast<uint64_t>(n);
-    EXPECT_TRUE(
-        std::holds_alternative<Completed>(runFunction(program, f, {Value::integer(n)}, options)))
-        << n;
-    --options.max_instructions;
-    EXPECT_TRUE(
-        std::holds_alternative<Failure>(runFunction(program, f, {Value::integer(n)}, options)))
+    EXPECT_EQ(
+        exactBudgetProblem(program, f, {Value::integer(n)}, 10 + 13 * static_cast<uint64_t>(n)), "")
         << n;
   }
 }

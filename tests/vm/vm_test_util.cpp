@@ -196,6 +196,22 @@ Outcome runFunction(const std::shared_ptr<const Program>& program, FunctionId fu
   return instance.run();
 }
 
+std::string exactBudgetProblem(const std::shared_ptr<const Program>& program, FunctionId function,
+                               const std::vector<Value>& args, uint64_t instructions) {
+  Options options;
+  options.max_instructions = instructions;
+  if (!std::holds_alternative<Completed>(runFunction(program, function, args, options)))
+    return "it does not complete within " + std::to_string(instructions) + " instructions";
+  --options.max_instructions;
+  const Outcome short_of_one = runFunction(program, function, args, options);
+  const auto* failure = std::get_if<Failure>(&short_of_one);
+  if (failure == nullptr)
+    return "it does not fail with " + std::to_string(instructions - 1) + " instructions";
+  if (failure->message.find("without waiting") == std::string::npos)
+    return "one instruction short, it fails for another reason: " + failure->message;
+  return {};
+}
+
 Value completedValue(const Outcome& outcome) {
   if (const auto* c = std::get_if<Completed>(&outcome)) return c->result;
   if (const auto* f = std::get_if<Failure>(&outcome)) {

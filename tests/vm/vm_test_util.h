@@ -81,6 +81,11 @@ Instance startOrDie(const std::shared_ptr<const Program>& program, FunctionId fu
 Outcome runFunction(const std::shared_ptr<const Program>& program, FunctionId function,
                     std::vector<Value> args = {}, Options options = {});
 
+// Empty when `function` completes with a budget of exactly `instructions`
+// (Options::max_instructions) and fails with one fewer; otherwise what happened instead.
+std::string exactBudgetProblem(const std::shared_ptr<const Program>& program, FunctionId function,
+                               const std::vector<Value>& args, uint64_t instructions);
+
 // The outcome's parts; each fails the test when the outcome is another kind.
 Value completedValue(const Outcome& outcome);
 Failure failureOf(const Outcome& outcome);
