@@ -165,7 +165,7 @@ Outcome Service::signal(std::string_view id, std::string_view name, const json& 
 
 Outcome Service::signalByKey(std::string_view workflow, std::string_view key, std::string_view name,
                              const json& body, std::string_view request_id) {
-  auto id = engine_.instanceForKey(workflow, key);
+  auto id = engine_.instanceForKey(workflow, key, request_id);
   if (!id)
     return notFound(fmt::format("no live instance of `{}` has the key \"{}\"", workflow, key));
   return signal(*id, name, body, request_id);

@@ -356,7 +356,11 @@ std::optional<EngineError> Engine::signal(std::string_view id, std::string_view 
         EngineError::Code::kConflict,
         fmt::format("{} is {}: it takes no more signals", id, statusName(rec->status))};
   const auto remember = [&](Step& step) {
-    if (!request_key.empty()) step.batch.put(store::Column::kMeta, request_key, declared);
+    if (request_key.empty()) return;
+    step.batch.put(store::Column::kMeta, request_key, declared);
+    if (rec->key)
+      step.batch.put(store::Column::kMeta,
+                     keySignalRequestKey(rec->workflow_name, *rec->key, request_id), id);
   };
   const auto type = program->recordType(*record);
   if (!type)
@@ -388,13 +392,7 @@ std::optional<EngineError> Engine::signal(std::string_view id, std::string_view 
 std::optional<EngineError> Engine::signalByKey(std::string_view workflow, std::string_view key,
                                                std::string_view signal, vm::Value value,
                                                std::string_view request_id) {
-  std::string qualified(workflow);
-  if (const auto program = currentProgram()) {
-    auto found = findWorkflow(program->module(), workflow);
-    if (auto* index = std::get_if<uint32_t>(&found))
-      qualified = program->module().strings[program->module().workflows[*index].name];
-  }
-  auto id = store_.get(store::Column::kKeys, businessKey(qualified, key));
+  auto id = instanceForKey(workflow, key, request_id);
   if (!id)
     return EngineError{EngineError::Code::kNotFound,
                        fmt::format("no live instance of `{}` has key \"{}\"", workflow, key)};

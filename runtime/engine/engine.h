@@ -234,7 +234,7 @@ class Engine {
   // With a request id, a signal is delivered at most once per instance: a second one with
   // the same id succeeds and changes nothing (also once the instance has ended), so a
   // client that lost the answer to a crash can send it again; the same id for another
-  // signal is a conflict. By key, the key must still name a live instance.
+  // signal is a conflict. By key, a repeat also finds its instance after it has ended.
   std::optional<EngineError> signal(std::string_view instance, std::string_view signal,
                                     vm::Value value, std::string_view request_id = {});
   std::optional<EngineError> signalByKey(std::string_view workflow, std::string_view key,
@@ -285,8 +285,12 @@ class Engine {
   std::optional<TaskView> task(std::string_view id) const;
   std::vector<TaskView> tasks(const TaskFilter& filter) const;
 
-  // The live instance of `workflow` (qualified or declared name) with business key `key`.
-  std::optional<std::string> instanceForKey(std::string_view workflow, std::string_view key) const;
+  // The live instance of `workflow` (qualified or declared name) with business key `key`;
+  // failing that, with `signal_request`, the instance a signal with that request id was
+  // delivered to (a signal sent again by key after its instance ended answers as the
+  // first did).
+  std::optional<std::string> instanceForKey(std::string_view workflow, std::string_view key,
+                                            std::string_view signal_request = {}) const;
 
   // Process intelligence from the aggregates the steps keep (metrics.h): no store scan.
   Insights insights(const InsightsQuery& query) const { return metrics_.insights(query); }

@@ -20,20 +20,20 @@ std::string scheduleKey(const bytecode::Module& m, const bytecode::Trigger& trig
 }  // namespace
 
 std::optional<std::string> Engine::instanceForKey(std::string_view workflow,
-                                                  std::string_view key) const {
+                                                  std::string_view key,
+                                                  std::string_view signal_request) const {
   std::string qualified(workflow);
   if (const auto program = currentProgram()) {
-    const bytecode::Module& m = program->module();
-    for (const bytecode::Workflow& w : m.workflows) {
-      const std::string& full = m.strings[w.name];
-      if (full == workflow || vm::declaredName(full) == workflow) qualified = full;
-    }
+    auto found = findWorkflow(program->module(), workflow);
+    if (auto* index = std::get_if<uint32_t>(&found))
+      qualified = program->module().strings[program->module().workflows[*index].name];
   }
-  auto id = store_.get(store::Column::kKeys, businessKey(qualified, key));
-  if (!id) return std::nullopt;
-  auto rec = loadInstance(*id);
-  if (!rec || !isLive(rec->status)) return std::nullopt;
-  return id;
+  if (auto id = store_.get(store::Column::kKeys, businessKey(qualified, key))) {
+    auto rec = loadInstance(*id);
+    if (rec && isLive(rec->status)) return id;
+  }
+  if (signal_request.empty()) return std::nullopt;
+  return store_.get(store::Column::kMeta, keySignalRequestKey(qualified, key, signal_request));
 }
 
 std::optional<int64_t> Engine::lastScheduleSlot(uint32_t trigger) const {

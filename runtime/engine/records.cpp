@@ -447,6 +447,11 @@ std::string signalRequestKey(std::string_view instance, std::string_view request
   return store::joinKey("signal", store::joinKey(instance, request));
 }
 
+std::string keySignalRequestKey(std::string_view workflow, std::string_view key,
+                                std::string_view request) {
+  return store::joinKey("signal-by-key", store::joinKey(store::joinKey(workflow, key), request));
+}
+
 std::string decisionRequestKey(std::string_view task, std::string_view request) {
   return store::joinKey("decision", store::joinKey(task, request));
 }

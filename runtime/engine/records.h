@@ -233,6 +233,11 @@ std::optional<uint32_t> signalRecord(const bytecode::Module& module, std::string
 std::string startRequestKey(std::string_view request);
 // In the meta column: a signal request id of an instance -> the signal's declared name.
 std::string signalRequestKey(std::string_view instance, std::string_view request);
+// In the meta column: a signal request id delivered to the instance of `workflow`
+// (qualified) with business key `key` -> that instance's id, so that a signal sent again
+// by key finds its instance after it has ended.
+std::string keySignalRequestKey(std::string_view workflow, std::string_view key,
+                                std::string_view request);
 // In the meta column: a decision request id of a task -> what that decision did
 // ("approved", "rejected", "completed", or "refused:" and the policy's message).
 std::string decisionRequestKey(std::string_view task, std::string_view request);

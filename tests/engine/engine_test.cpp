@@ -575,6 +575,37 @@ TEST_F(EngineTest, ADecisionRequestIdDecidesAtMostOnce) {
   EXPECT_EQ(audit(id, "approved").size(), 1u);
 }
 
+constexpr const char* kKeyedPayment = R"(module k
+signal Paid { reference: string }
+workflow Settle(order: string) -> string {
+  owner "finance"
+  key order
+  let paid = await Paid timeout 1h
+  return paid?.reference ?? "-"
+}
+)";
+
+// By business key, the signal that ends the instance is the one whose answer is most
+// likely lost to a kill: sent again by key with its request id, it must find the ended
+// instance and answer as the first did, not 404.
+TEST_F(EngineTest, ASignalSentAgainByKeyFindsItsInstanceAfterItEnded) {
+  open(kKeyedPayment);
+  const InstanceView v = start("Settle", {vm::Value::string("O-1")});
+  const auto paid = *engine_->currentProgram()->recordIndex("k.Paid");
+  const vm::Value payment = vm::Value::record(paid, {vm::Value::string("P-1")});
+  EXPECT_FALSE(engine_->signalByKey("Settle", "O-1", "Paid", payment, "pay-1"));
+  engine_->runUntilIdle();
+  ASSERT_EQ(get(v.id).status, Status::kCompleted);
+  EXPECT_FALSE(engine_->signalByKey("Settle", "O-1", "Paid", payment, "pay-1"));
+  EXPECT_EQ(engine_->instanceForKey("k.Settle", "O-1", "pay-1"), v.id);
+  EXPECT_EQ(audit(v.id, "signal").size(), 1u);
+  // Without the id, or with a new one, an ended instance's key names nobody.
+  auto fresh = engine_->signalByKey("Settle", "O-1", "Paid", payment, "pay-2");
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->code, EngineError::Code::kNotFound);
+  EXPECT_FALSE(engine_->instanceForKey("Settle", "O-1"));
+}
+
 constexpr const char* kChildren = R"(module c
 connector erp { fn value(n: int) -> int }
 workflow Child(n: int) -> int {

@@ -136,6 +136,23 @@ TEST_F(ServiceApiTest, ADecisionSentAgainWithItsIdempotencyKeyAnswersAsTheFirstD
   EXPECT_EQ(refused_again.body, refused.body);
 }
 
+TEST_F(ServiceApiTest, ASignalSentAgainByKeyAfterItEndedTheInstanceAnswersAsTheFirstDid) {
+  const std::string id = startPurchase("O-6");
+  ASSERT_EQ(s.post("/v1/tasks/" + openTask(id) + "/decision", {{"approve", true}}, kBob).status,
+            200);
+  const httplib::Headers key = {{"Idempotency-Key", "paid-O-6"}};
+  const std::string path = "/v1/keys/Purchase/O-6/signals/Paid";
+  Reply paid = s.post(path, {{"reference", "PAY-6"}}, kCy, key);
+  ASSERT_EQ(paid.status, 200) << paid.text;
+  EXPECT_EQ(paid.body["status"], "Completed");
+  Reply again = s.post(path, {{"reference", "PAY-6"}}, kCy, key);
+  ASSERT_EQ(again.status, 200) << again.text;
+  EXPECT_EQ(again.body["id"], id);
+  EXPECT_EQ(again.body["result"], "PAY-6");
+  EXPECT_EQ(s.post(path, {{"reference", "PAY-7"}}, kCy, {{"Idempotency-Key", "other"}}).status,
+            404);
+}
+
 TEST_F(ServiceApiTest, StartIsIdempotentWithAKeyAndRefusesALiveBusinessKey) {
   const json body = {{"o", order("O-2")}, {"by", "ann"}};
   Reply first =
