@@ -55,40 +55,6 @@ int fail(const std::string& message) {
   return 1;
 }
 
-std::string_view runStatusName(engine::Status status) {
-  switch (status) {
-    case engine::Status::kRunning:
-      return "Running";
-    case engine::Status::kWaiting:
-      return "Waiting";
-    case engine::Status::kCompleted:
-      return "Completed";
-    case engine::Status::kFailed:
-      return "Failed";
-    case engine::Status::kCancelled:
-      return "Cancelled";
-  }
-  return "Running";
-}
-
-std::string_view waitKindName(engine::WaitKind kind) {
-  switch (kind) {
-    case engine::WaitKind::kConnector:
-      return "connector";
-    case engine::WaitKind::kApproval:
-      return "approval";
-    case engine::WaitKind::kTask:
-      return "task";
-    case engine::WaitKind::kSignal:
-      return "signal";
-    case engine::WaitKind::kSleep:
-      return "timer";
-    case engine::WaitKind::kChild:
-      return "child";
-  }
-  return "timer";
-}
-
 // The printed state (runtime.md §2), with the waits and, on --history, the audit trail
 // and the instance's tasks.
 ordered describe(engine::Engine& engine, const engine::InstanceView& v, bool history) {
@@ -96,7 +62,7 @@ ordered describe(engine::Engine& engine, const engine::InstanceView& v, bool his
   ordered out = ordered::object();
   out["instance"] = v.id;
   out["workflow"] = v.workflow;
-  out["status"] = runStatusName(v.status);
+  out["status"] = engine::statusName(v.status);
   out["result"] = nullptr;
   if (v.result && v.workflow_index < m.workflows.size())
     out["result"] = runtime::encode(*v.result, m.workflows[v.workflow_index].result, m);
@@ -105,7 +71,7 @@ ordered describe(engine::Engine& engine, const engine::InstanceView& v, bool his
   if (v.status == engine::Status::kWaiting) {
     ordered waits = ordered::array();
     for (const engine::Wait& w : v.waits) {
-      ordered item = {{"kind", waitKindName(w.kind)}, {"detail", w.detail}};
+      ordered item = {{"kind", engine::waitKindName(w.kind)}, {"detail", w.detail}};
       if (w.until) item["until"] = base::formatTime(*w.until);
       waits.push_back(std::move(item));
     }

@@ -31,24 +31,6 @@ json assigneeJson(const engine::Assignee& a) {
 
 }  // namespace
 
-std::string_view waitKindName(engine::WaitKind kind) {
-  switch (kind) {
-    case engine::WaitKind::kConnector:
-      return "connector";
-    case engine::WaitKind::kApproval:
-      return "approval";
-    case engine::WaitKind::kTask:
-      return "task";
-    case engine::WaitKind::kSignal:
-      return "signal";
-    case engine::WaitKind::kSleep:
-      return "timer";
-    case engine::WaitKind::kChild:
-      return "child";
-  }
-  return "timer";
-}
-
 std::optional<engine::Status> parseStatus(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -86,7 +68,7 @@ json instanceJson(const engine::InstanceView& v) {
   }
   json waits = json::array();
   for (const engine::Wait& w : v.waits) {
-    json item = {{"kind", waitKindName(w.kind)},
+    json item = {{"kind", engine::waitKindName(w.kind)},
                  {"detail", w.detail},
                  {"since", base::formatTime(w.since)},
                  {"until", timeOrNull(w.until)}};

@@ -23,6 +23,5 @@ nlohmann::json workflowJson(const bytecode::Module& module, uint32_t workflow,
 
 // "Running", "Waiting", …: the status in an instance list filter, any case.
 std::optional<engine::Status> parseStatus(std::string_view text);
-std::string_view waitKindName(engine::WaitKind kind);
 
 }  // namespace rflow::service

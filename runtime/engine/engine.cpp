@@ -418,6 +418,54 @@ std::optional<EngineError> Engine::cancel(std::string_view id, std::string_view 
   return commit(step);
 }
 
+Engine::TriggerRun Engine::runTrigger(const std::shared_ptr<const vm::Program>& program,
+                                      uint32_t function, std::vector<vm::Value> args,
+                                      const std::function<void(store::Batch&)>& first) {
+  TriggerRun out;
+  auto run = vm::Instance::start(program, function, std::move(args), options_.vm);
+  if (auto* problem = std::get_if<std::string>(&run)) {
+    out.failed = EngineError{EngineError::Code::kBadInput, *problem};
+    return out;
+  }
+  vm::Instance& vm = std::get<vm::Instance>(run);
+  for (;;) {
+    vm::Outcome o = vm.run();
+    if (auto* failed = std::get_if<vm::Failure>(&o)) {
+      out.failed = EngineError{EngineError::Code::kConflict, failed->text()};
+      return out;
+    }
+    if (!std::holds_alternative<vm::Waiting>(o)) return out;
+    std::vector<vm::Resumption> answers;
+    for (const vm::PendingRequest& pending : std::get<vm::Waiting>(o).requests) {
+      const auto* spawn = std::get_if<vm::effect::Spawn>(&pending.request);
+      if (spawn == nullptr) {
+        answers.push_back({pending.branch, vm::HostError{"fail", "a trigger only starts"}});
+        continue;
+      }
+      store::Batch batch;
+      MetricsDelta metrics;
+      auto created = createInstance(nullptr, program, spawn->workflow, spawn->args, false, batch,
+                                    metrics, clock_.now());
+      if (auto* error = std::get_if<EngineError>(&created)) {
+        out.refused.push_back(error->message);
+        answers.push_back({pending.branch, vm::HostError{"child", error->message}});
+        continue;
+      }
+      const InstanceRecord& rec = std::get<InstanceRecord>(created);
+      batch.put(store::Column::kInstances, rec.id, rec.encode());
+      if (out.started.empty() && first) first(batch);
+      if (std::string problem = metrics_.commit(store_, batch, rec.id, metrics); !problem.empty()) {
+        out.failed = EngineError{EngineError::Code::kStorage, problem};
+        return out;
+      }
+      out.started.push_back(rec.id);
+      enqueue({Work::Kind::kBegin, rec.id, {}, 0});
+      answers.push_back({pending.branch, vm::Value::string(rec.id)});
+    }
+    if (vm.resume(std::move(answers))) return out;
+  }
+}
+
 std::variant<std::vector<std::string>, EngineError> Engine::event(std::string_view name,
                                                                   std::vector<vm::Value> args) {
   const auto program = currentProgram();
@@ -442,45 +490,13 @@ std::variant<std::vector<std::string>, EngineError> Engine::event(std::string_vi
                            fmt::format("`{}`: {}", m.strings[trigger.params[i].name], *problem)};
     }
     // The trigger's function computes the workflow's arguments and spawns it.
-    auto run = vm::Instance::start(program, trigger.function, args, options_.vm);
-    if (auto* problem = std::get_if<std::string>(&run)) {
-      problems += *problem + "; ";
-      continue;
-    }
-    vm::Instance& vm = std::get<vm::Instance>(run);
-    for (;;) {
-      vm::Outcome o = vm.run();
-      if (auto* failed = std::get_if<vm::Failure>(&o)) {
-        problems += failed->text() + "; ";
-        break;
-      }
-      if (!std::holds_alternative<vm::Waiting>(o)) break;
-      std::vector<vm::Resumption> answers;
-      for (const vm::PendingRequest& pending : std::get<vm::Waiting>(o).requests) {
-        const auto* spawn = std::get_if<vm::effect::Spawn>(&pending.request);
-        if (spawn == nullptr) {
-          answers.push_back({pending.branch, vm::HostError{"fail", "a trigger only starts"}});
-          continue;
-        }
-        store::Batch batch;
-        MetricsDelta metrics;
-        auto created = createInstance(nullptr, program, spawn->workflow, spawn->args, false, batch,
-                                      metrics, clock_.now());
-        if (auto* error = std::get_if<EngineError>(&created)) {
-          problems += error->message + "; ";
-          answers.push_back({pending.branch, vm::HostError{"child", error->message}});
-          continue;
-        }
-        const InstanceRecord& rec = std::get<InstanceRecord>(created);
-        batch.put(store::Column::kInstances, rec.id, rec.encode());
-        if (std::string problem = metrics_.commit(store_, batch, rec.id, metrics); !problem.empty())
-          return EngineError{EngineError::Code::kStorage, problem};
-        started.push_back(rec.id);
-        enqueue({Work::Kind::kBegin, rec.id, {}, 0});
-        answers.push_back({pending.branch, vm::Value::string(rec.id)});
-      }
-      if (vm.resume(std::move(answers))) break;
-    }
+    TriggerRun run = runTrigger(program, trigger.function, args);
+    if (run.failed && run.failed->code == EngineError::Code::kStorage) return *run.failed;
+    for (const std::string& refusal : run.refused)
+      problems += refusal + "; ";
+    if (run.failed) problems += run.failed->message + "; ";
+    started.insert(started.end(), std::make_move_iterator(run.started.begin()),
+                   std::make_move_iterator(run.started.end()));
   }
   if (!bound)
     return EngineError{EngineError::Code::kNotFound,

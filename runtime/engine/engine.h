@@ -337,6 +337,18 @@ class Engine {
       std::vector<vm::Value> args, bool spawn, store::Batch& batch, MetricsDelta& metrics,
       int64_t now);
   void finish(Step& step);
+  // Runs a trigger's function (`on event`, `on schedule`) with `args`: each `start` it
+  // makes creates an instance in a batch of its own, committed and queued to begin;
+  // `first` may add to the first such batch (a schedule's slot marker).
+  struct TriggerRun {
+    std::vector<std::string> started;
+    std::vector<std::string> refused;   // why the starts that were refused were refused
+    std::optional<EngineError> failed;  // kBadInput: the function could not start;
+                                        // kConflict: it failed; kStorage: a commit failed
+  };
+  TriggerRun runTrigger(const std::shared_ptr<const vm::Program>& program, uint32_t function,
+                        std::vector<vm::Value> args,
+                        const std::function<void(store::Batch&)>& first = {});
 
   // tasks, timers, calls (engine_tasks.cpp, engine_timers.cpp)
   // Creates the task an approval or task request asks for; returns its id.

@@ -19,8 +19,7 @@ std::string scheduleKey(const bytecode::Module& m, const bytecode::Trigger& trig
 
 }  // namespace
 
-std::optional<std::string> Engine::instanceForKey(std::string_view workflow,
-                                                  std::string_view key,
+std::optional<std::string> Engine::instanceForKey(std::string_view workflow, std::string_view key,
                                                   std::string_view signal_request) const {
   std::string qualified(workflow);
   if (const auto program = currentProgram()) {
@@ -77,45 +76,11 @@ std::variant<std::vector<std::string>, EngineError> Engine::fireSchedule(uint32_
   store::appendU64(slot_bytes, static_cast<uint64_t>(slot));
   const std::string marker = scheduleKey(m, trigger);
 
-  std::vector<std::string> started;
-  bool marked = false;
-  auto run = vm::Instance::start(program, trigger.function, {}, options_.vm);
-  if (auto* problem = std::get_if<std::string>(&run))
-    return EngineError{EngineError::Code::kBadInput, *problem};
-  vm::Instance& vm = std::get<vm::Instance>(run);
-  for (;;) {
-    vm::Outcome o = vm.run();
-    if (auto* failed = std::get_if<vm::Failure>(&o))
-      return EngineError{EngineError::Code::kConflict, failed->text()};
-    if (!std::holds_alternative<vm::Waiting>(o)) break;
-    std::vector<vm::Resumption> answers;
-    for (const vm::PendingRequest& pending : std::get<vm::Waiting>(o).requests) {
-      const auto* spawn = std::get_if<vm::effect::Spawn>(&pending.request);
-      if (spawn == nullptr) {
-        answers.push_back({pending.branch, vm::HostError{"fail", "a trigger only starts"}});
-        continue;
-      }
-      store::Batch batch;
-      MetricsDelta metrics;
-      auto created = createInstance(nullptr, program, spawn->workflow, spawn->args, false, batch,
-                                    metrics, clock_.now());
-      if (auto* error = std::get_if<EngineError>(&created)) {
-        answers.push_back({pending.branch, vm::HostError{"child", error->message}});
-        continue;
-      }
-      const InstanceRecord& rec = std::get<InstanceRecord>(created);
-      batch.put(store::Column::kInstances, rec.id, rec.encode());
-      if (!marked) batch.put(store::Column::kMeta, marker, slot_bytes);
-      if (std::string problem = metrics_.commit(store_, batch, rec.id, metrics); !problem.empty())
-        return EngineError{EngineError::Code::kStorage, problem};
-      marked = true;
-      started.push_back(rec.id);
-      enqueue({Work::Kind::kBegin, rec.id, {}, 0});
-      answers.push_back({pending.branch, vm::Value::string(rec.id)});
-    }
-    if (vm.resume(std::move(answers))) break;
-  }
-  if (!marked) {
+  TriggerRun run = runTrigger(program, trigger.function, {}, [&](store::Batch& batch) {
+    batch.put(store::Column::kMeta, marker, slot_bytes);
+  });
+  if (run.failed) return *run.failed;
+  if (run.started.empty()) {
     // Nothing started (the workflow refused its arguments, a live instance has its key):
     // the slot is still spent, so a restart does not try it again and again.
     store::Batch batch;
@@ -123,7 +88,7 @@ std::variant<std::vector<std::string>, EngineError> Engine::fireSchedule(uint32_
     if (std::string problem = store_.commit(batch); !problem.empty())
       return EngineError{EngineError::Code::kStorage, problem};
   }
-  return started;
+  return std::move(run.started);
 }
 
 }  // namespace rflow::engine

@@ -25,6 +25,24 @@ std::string_view statusName(Status status) {
   return "Unknown";
 }
 
+std::string_view waitKindName(WaitKind kind) {
+  switch (kind) {
+    case WaitKind::kConnector:
+      return "connector";
+    case WaitKind::kApproval:
+      return "approval";
+    case WaitKind::kTask:
+      return "task";
+    case WaitKind::kSignal:
+      return "signal";
+    case WaitKind::kSleep:
+      return "timer";
+    case WaitKind::kChild:
+      return "child";
+  }
+  return "timer";
+}
+
 bool isLive(Status status) {
   return status == Status::kRunning || status == Status::kWaiting;
 }

@@ -42,6 +42,9 @@ enum class WaitKind : uint8_t {
   kSleep = 4,
   kChild = 5,  // detail: the child's instance id
 };
+// "connector", "approval", "task", "signal", "timer", "child": as `rflow run` and the
+// service show a wait.
+std::string_view waitKindName(WaitKind kind);
 
 struct Wait {
   uint64_t request = 0;  // the VM's PendingRequest id

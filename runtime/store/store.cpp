@@ -173,11 +173,7 @@ std::optional<std::string> Store::get(Column column, std::string_view key,
                                       std::string* error) const {
   std::shared_lock lock(mutex_);
   if (!db_) {
-    if (error != nullptr)
-      *error = fmt::format(
-          "the data directory `{}` could not be reopened after a failed write; rflow tries again "
-          "with the next write",
-          directory_);
+    if (error != nullptr) *error = notOpen();
     return std::nullopt;
   }
   std::string value;
@@ -191,15 +187,18 @@ std::optional<std::string> Store::get(Column column, std::string_view key,
   return value;
 }
 
+std::string Store::notOpen() const {
+  return fmt::format(
+      "the data directory `{}` could not be reopened after a failed write; rflow tries again "
+      "with the next write",
+      directory_);
+}
+
 std::string Store::scan(
     Column column, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& visit) const {
   std::shared_lock lock(mutex_);
-  if (!db_)
-    return fmt::format(
-        "the data directory `{}` could not be reopened after a failed write; rflow tries again "
-        "with the next write",
-        directory_);
+  if (!db_) return notOpen();
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
   for (it->Seek(sliceOf(prefix)); it->Valid(); it->Next()) {
@@ -215,11 +214,7 @@ std::string Store::scanFrom(
     Column column, std::string_view from,
     const std::function<bool(std::string_view, std::string_view)>& visit) const {
   std::shared_lock lock(mutex_);
-  if (!db_)
-    return fmt::format(
-        "the data directory `{}` could not be reopened after a failed write; rflow tries again "
-        "with the next write",
-        directory_);
+  if (!db_) return notOpen();
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
   for (it->Seek(sliceOf(from)); it->Valid(); it->Next()) {
@@ -271,7 +266,7 @@ std::string Store::commit(const Batch& batch) {
     if (std::string problem = recoverWrites(); !problem.empty()) return problem;
   }
   std::shared_lock lock(mutex_);
-  if (!db_) return fmt::format("the data directory `{}` is not open", directory_);
+  if (!db_) return notOpen();
   rocksdb::WriteBatch write;
   for (const Batch::Op& op : batch.ops_) {
     rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(op.column)];
@@ -337,11 +332,7 @@ uint64_t Store::diskBytes() const {
 
 std::string Store::flush() {
   std::shared_lock lock(mutex_);
-  if (!db_)
-    return fmt::format(
-        "the data directory `{}` could not be reopened after a failed write; rflow tries again "
-        "with the next write",
-        directory_);
+  if (!db_) return notOpen();
   const rocksdb::Status status = db_->Flush(rocksdb::FlushOptions(), columns_);
   return status.ok() ? std::string() : explain(status, directory_);
 }

@@ -158,6 +158,8 @@ class Store {
   // hold mutex_ exclusively (or own the Store alone, as open() and the destructor do).
   std::string openDatabase(bool read_only);
   void closeDatabase();
+  // Why an operation cannot run while db_ is closed (a reopen after a failed write failed).
+  std::string notOpen() const;
   // After a failed write: RocksDB's Resume, else a reopen. Empty when writes may go on.
   std::string recoverWrites();
 
