@@ -1,6 +1,9 @@
 // bench/service: `rflow serve` over HTTP against the same engine called in-process, in
 // one run: requests per second and latency (p50, p99) for starting instances and for
-// deciding their approvals, with C concurrent clients (default 32).
+// deciding their approvals, with C concurrent clients (default 32); then the peers'
+// order process (order_process.h) end to end with 16 and 64 clients, every step synced:
+// completed instances per second, p50/p99 of each request, and bytes on disk per
+// completed instance.
 //
 // One Server (service/serve.h) on 127.0.0.1 with an ephemeral port serves a one-approval
 // workflow. The HTTP rows: C threads, each with its own keep-alive httplib client, POST
@@ -9,7 +12,8 @@
 // Engine::start and Engine::decide on the same engine, for N more instances. The
 // difference is what HTTP, JSON, auth and routing cost per request.
 //
-//   bench_service [N] [CLIENTS]          (default 4000 instances, 32 clients)
+//   bench_service [N] [CLIENTS] [ORDERS]   (default 4000 instances, 32 clients, 4000 orders
+//                                           per order row)
 //
 // Clients keep connections alive and set TCP_NODELAY, as HTTP client libraries do; a
 // request on a connection the server had closed is sent once more (starts carry an
@@ -32,9 +36,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/decimal.h"
+#include "order_process.h"
 #include "runtime/wire.h"
 #include "service/auth.h"
 #include "service/serve.h"
+#include "service/views.h"
 
 namespace {
 
@@ -100,6 +107,69 @@ void print(const char* what, const Row& row, size_t n) {
               quantile(row.latencies_ms, 0.99));
 }
 
+// One order-process row: `n` instances from `clients` threads, each started and, when it
+// waits for its approval, decided at once; every result checked against orderExpected.
+struct OrderRow {
+  double seconds = 0;
+  size_t completed = 0;   // with the expected amount and path
+  size_t approvals = 0;   // of those, how many took the approval
+  size_t mismatches = 0;  // completed with another result, or not completed
+  std::vector<double> start_ms, decide_ms;
+};
+
+// What one instance did, as the client saw it: the instance JSON after its last request.
+using OrderStep = std::function<std::optional<json>(
+    size_t thread, size_t i, std::vector<double>& start_ms, std::vector<double>& decide_ms)>;
+
+OrderRow runOrders(size_t n, size_t clients, size_t first, const OrderStep& step) {
+  std::atomic<size_t> next{0}, completed{0}, approvals{0}, mismatches{0};
+  std::vector<std::vector<double>> starts(clients), decides(clients);
+  std::vector<std::thread> threads;
+  const auto begin = Clock::now();
+  for (size_t t = 0; t < clients; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t k = next++; k < n; k = next++) {
+        const size_t i = first + k;
+        const std::optional<json> done = step(t, i, starts[t], decides[t]);
+        const bench::OrderExpected want = bench::orderExpected(i);
+        bool ok = done && done->value("status", "") == "Completed";
+        if (ok) {
+          const json& result = (*done)["result"];
+          const auto got = base::Decimal::parse(result.value("amount", ""));
+          const auto expected = base::Decimal::parse(want.amount);
+          ok = got && expected && *got == *expected &&
+               result.value("path", "") == (want.approval ? "approved" : "auto");
+        }
+        if (ok) {
+          completed++;
+          if (want.approval) approvals++;
+        } else {
+          if (mismatches++ < 3)
+            std::fprintf(stderr, "order %zu: %s\n", i, done ? done->dump().c_str() : "no answer");
+        }
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  OrderRow row;
+  row.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  row.completed = completed;
+  row.approvals = approvals;
+  row.mismatches = mismatches;
+  for (size_t t = 0; t < clients; ++t) {
+    row.start_ms.insert(row.start_ms.end(), starts[t].begin(), starts[t].end());
+    row.decide_ms.insert(row.decide_ms.end(), decides[t].begin(), decides[t].end());
+  }
+  std::sort(row.start_ms.begin(), row.start_ms.end());
+  std::sort(row.decide_ms.begin(), row.decide_ms.end());
+  return row;
+}
+
+double millisSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
 // The ids of open tasks, once `count` are open (steps run on the engine's workers).
 std::vector<std::string> openTasks(engine::Engine& eng, size_t count) {
   engine::TaskFilter filter;
@@ -122,12 +192,15 @@ std::vector<std::string> openTasks(engine::Engine& eng, size_t count) {
 int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::stoul(argv[1]) : 4000;
   const size_t clients = argc > 2 ? std::stoul(argv[2]) : 32;
+  const size_t orders = argc > 3 ? std::stoul(argv[3]) : 4000;
   const fs::path dir = fs::temp_directory_path() / fmt::format("rflow-bench-service-{}", getpid());
   fs::remove_all(dir);
   fs::create_directories(dir / "project");
   std::ofstream(dir / "project" / "bench.rflow") << kSource;
+  std::ofstream(dir / "project" / "orders.rflow") << bench::kOrderSource;
   std::ofstream(dir / "project" / "rflow.toml") << fmt::format(
-      "[engine]\nworkers = 2\n\n[[auth.users]]\nname = \"bob\"\nroles = [\"Buyer\"]\n"
+      "[engine]\nworkers = 2\n\n[[auth.users]]\nname = \"bob\"\nroles = [\"Buyer\", "
+      "\"Approver\"]\n"
       "token_sha256 = \"{}\"\n",
       service::hexOf(service::sha256(kToken)));
 
@@ -230,10 +303,122 @@ int main(int argc, char** argv) {
                   (static_cast<double>(engine_tasks.size()) / engine_decide.seconds));
   for (const auto& [why, count] : failures)
     std::printf("failed %d times: %s\n", count, why.c_str());
+
+  // The order process, end to end, over HTTP and in-process, with 16 and 64 clients.
+  const std::string order_path = "/v1/workflows/PlaceOrder/instances";
+  const auto post = [&](httplib::Client& client, const std::string& path,
+                        const httplib::Headers& headers, const std::string& body) {
+    auto res = client.Post(path, headers, body, "application/json");
+    if (!res) res = client.Post(path, headers, body, "application/json");  // see above
+    return res;
+  };
+  const auto overHttp = [&](size_t count) -> OrderStep {
+    auto pool = std::make_shared<std::vector<std::unique_ptr<httplib::Client>>>();
+    for (size_t t = 0; t < count; ++t) {
+      pool->push_back(std::make_unique<httplib::Client>("127.0.0.1", server.port()));
+      pool->back()->set_keep_alive(true);
+      pool->back()->set_tcp_nodelay(true);
+      pool->back()->set_read_timeout(30, 0);
+    }
+    return [&, pool](size_t t, size_t i, std::vector<double>& start_ms,
+                     std::vector<double>& decide_ms) -> std::optional<json> {
+      httplib::Client& client = *(*pool)[t];
+      httplib::Headers headers = auth;
+      headers.emplace("Idempotency-Key", "O" + std::to_string(i));
+      auto begin = Clock::now();
+      auto res = post(client, order_path, headers, bench::orderInput(i).dump());
+      start_ms.push_back(millisSince(begin));
+      if (!res || res->status != 201) return std::nullopt;
+      json instance = json::parse(res->body, nullptr, false);
+      if (instance.value("status", "") != "Waiting") return instance;
+      const std::string task = instance["waiting_for"][0].value("task", "");
+      begin = Clock::now();
+      res = post(client, "/v1/tasks/" + task + "/decision", auth, R"({"approve": true})");
+      decide_ms.push_back(millisSince(begin));
+      if (!res || (res->status != 200 && res->status != 409)) return std::nullopt;
+      res = client.Get("/v1/instances/" + instance.value("id", ""), auth);
+      if (!res || res->status != 200) return std::nullopt;
+      return json::parse(res->body, nullptr, false);
+    };
+  };
+  const bytecode::Workflow* place = nullptr;
+  for (const auto& w : m.workflows)
+    if (m.strings[w.name].ends_with("PlaceOrder")) place = &w;
+  const std::string place_name = m.strings[place->name];
+  const OrderStep inProcess = [&](size_t, size_t i, std::vector<double>& start_ms,
+                                  std::vector<double>& decide_ms) -> std::optional<json> {
+    auto args = runtime::decodeArguments(bench::orderInput(i), place->params, m);
+    if (!std::holds_alternative<std::vector<vm::Value>>(args)) return std::nullopt;
+    auto begin = Clock::now();
+    auto started = eng.start(place_name, std::get<std::vector<vm::Value>>(std::move(args)),
+                             {.spawn = false, .request_id = "P" + std::to_string(i)});
+    start_ms.push_back(millisSince(begin));
+    auto* view = std::get_if<engine::InstanceView>(&started);
+    if (view == nullptr) return std::nullopt;
+    if (view->status == engine::Status::kWaiting && !view->waits.empty()) {
+      engine::Decision d;
+      d.task = view->waits[0].detail;
+      d.user = "bob";
+      begin = Clock::now();
+      const bool decided = !eng.decide(d).has_value();
+      decide_ms.push_back(millisSince(begin));
+      if (!decided) return std::nullopt;
+    }
+    auto after = eng.instance(view->id);
+    if (!after) return std::nullopt;
+    return service::instanceJson(*after);
+  };
+  struct OrderResultRow {
+    std::string what;
+    size_t clients;
+    OrderRow row;
+  };
+  std::vector<OrderResultRow> order_rows;
+  size_t first = 0;
+  for (const size_t c : {size_t{16}, size_t{64}}) {
+    order_rows.push_back({"order process, HTTP", c, runOrders(orders, c, first, overHttp(c))});
+    first += orders;
+    order_rows.push_back(
+        {"order process, engine in-process", c, runOrders(orders, c, first, inProcess)});
+    first += orders;
+  }
+  (void)eng.store().flush();
+  uint64_t disk = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "data"))
+    if (entry.is_regular_file()) disk += entry.file_size();
+  engine::InstanceFilter done_filter;
+  done_filter.status = engine::Status::kCompleted;
+  done_filter.limit = SIZE_MAX;
+  const size_t completed_total = eng.instances(done_filter).size();
+
+  std::printf(
+      "\nOrder process (validate, price, tax, discount, total; amount > 1000 takes an "
+      "approval), %zu instances per row, durability %s:\n\n",
+      orders, eng.store().durability() == store::Durability::kSync ? "sync" : "async");
+  std::printf("| %-32s | %7s | %9s | %11s | %9s | %9s | %10s | %10s | %10s |\n", "row", "clients",
+              "completed", "instances/s", "approvals", "start p50", "start p99", "decide p50",
+              "decide p99");
+  std::printf(
+      "|----------------------------------|---------|-----------|-------------|-----------"
+      "|-----------|------------|------------|------------|\n");
+  bool orders_ok = true;
+  for (const OrderResultRow& r : order_rows) {
+    std::printf("| %-32s | %7zu | %9zu | %11.0f | %9zu | %9.2f | %10.2f | %10.2f | %10.2f |\n",
+                r.what.c_str(), r.clients, r.row.completed,
+                static_cast<double>(r.row.completed) / r.row.seconds, r.row.approvals,
+                quantile(r.row.start_ms, 0.5), quantile(r.row.start_ms, 0.99),
+                quantile(r.row.decide_ms, 0.5), quantile(r.row.decide_ms, 0.99));
+    orders_ok = orders_ok && r.row.mismatches == 0 && r.row.completed == orders;
+  }
+  std::printf(
+      "\nbytes on disk per completed instance (every row above, flushed): %.0f "
+      "(%llu bytes, %zu completed)\n",
+      static_cast<double>(disk) / static_cast<double>(std::max<size_t>(completed_total, 1)),
+      static_cast<unsigned long long>(disk), completed_total);
   server.stop();
   fs::remove_all(dir);
-  const bool all =
-      http_start.ok == n && engine_start.ok == n && http_decide.ok == n && engine_decide.ok == n;
+  const bool all = http_start.ok == n && engine_start.ok == n && http_decide.ok == n &&
+                   engine_decide.ok == n && orders_ok;
   if (!all) std::fprintf(stderr, "bench_service: some requests failed (see the ok column)\n");
   return all ? 0 : 1;
 }
