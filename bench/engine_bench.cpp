@@ -158,7 +158,7 @@ EngineRun runEngine(store::Durability durability, size_t count, size_t threads) 
   inParallel(count, [&](size_t i) { (void)eng.start("Six", {order(*program, i)}); });
   engine::TaskFilter filter;
   filter.limit = SIZE_MAX;
-  const auto tasks = eng.tasks(filter);
+  const auto tasks = *eng.tasks(filter);
   inParallel(tasks.size(), [&](size_t i) {
     engine::Decision d;
     d.task = tasks[i].record.id;
@@ -170,7 +170,7 @@ EngineRun runEngine(store::Durability durability, size_t count, size_t threads) 
   engine::InstanceFilter done;
   done.status = engine::Status::kCompleted;
   done.limit = SIZE_MAX;
-  run.instances = eng.instances(done).size();
+  run.instances = eng.instances(done)->size();
   // Every commit the engine made: one per step (start, three answers, the decision, the
   // last answer), plus any extra the engine needs.
   run.steps = store->commits() - commits_before;
@@ -295,13 +295,13 @@ int main(int argc, char** argv) {
     engine::SystemClock clock;
     InstantCalls calls;
     engine::Engine eng(*store, clock, calls);
-    const size_t queued = eng.recover();
+    const size_t queued = *eng.recover();
     eng.runUntilIdle();
     const double reopen = std::chrono::duration<double>(Clock::now() - start).count();
     // Deciding every waiting approval resumes every instance to completion.
     engine::TaskFilter filter;
     filter.limit = SIZE_MAX;
-    auto tasks = eng.tasks(filter);
+    auto tasks = *eng.tasks(filter);
     eng.startWorkers(threads);
     const auto decide_start = Clock::now();
     std::atomic<size_t> next{0};

@@ -175,7 +175,8 @@ std::vector<std::string> openTasks(engine::Engine& eng, size_t count) {
   engine::TaskFilter filter;
   filter.limit = SIZE_MAX;
   for (int i = 0; i < 6000; ++i) {
-    auto tasks = eng.tasks(filter);
+    auto found = eng.tasks(filter);
+    const std::vector<engine::TaskView> tasks = found ? *found : std::vector<engine::TaskView>{};
     if (tasks.size() >= count || i == 5999) {
       std::vector<std::string> ids;
       for (const auto& t : tasks)
@@ -389,7 +390,8 @@ int main(int argc, char** argv) {
   engine::InstanceFilter done_filter;
   done_filter.status = engine::Status::kCompleted;
   done_filter.limit = SIZE_MAX;
-  const size_t completed_total = eng.instances(done_filter).size();
+  const auto completed_list = eng.instances(done_filter);
+  const size_t completed_total = completed_list ? completed_list->size() : 0;
 
   std::printf(
       "\nOrder process (validate, price, tax, discount, total; amount > 1000 takes an "

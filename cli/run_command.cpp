@@ -56,8 +56,9 @@ int fail(const std::string& message) {
 }
 
 // The printed state (runtime.md §2), with the waits and, on --history, the audit trail
-// and the instance's tasks.
-ordered describe(engine::Engine& engine, const engine::InstanceView& v, bool history) {
+// and the instance's tasks; a string when the store cannot be read.
+std::variant<ordered, std::string> describe(engine::Engine& engine, const engine::InstanceView& v,
+                                            bool history) {
   const bytecode::Module& m = v.program->module();
   ordered out = ordered::object();
   out["instance"] = v.id;
@@ -79,9 +80,11 @@ ordered describe(engine::Engine& engine, const engine::InstanceView& v, bool his
   }
   if (history) {
     ordered audit = ordered::array();
-    for (const engine::AuditEntry& e : engine.history(v.id)) {
+    auto trail = engine.history(v.id);
+    if (!trail) return trail.error().message;
+    for (const engine::AuditEntry& e : *trail) {
       ordered item = {
-          {"seq", e.seq}, {"at", base::formatTime(e.at)}, {"kind", e.kind}, {"text", e.text}};
+          {"seq", e.seq}, {"at", base::formatTime(e.at)}, {"kind", e.kind_text}, {"text", e.text}};
       if (!e.by.empty()) item["by"] = e.by;
       audit.push_back(std::move(item));
     }
@@ -91,7 +94,9 @@ ordered describe(engine::Engine& engine, const engine::InstanceView& v, bool his
     filter.open_only = false;
     filter.limit = 10'000;
     ordered tasks = ordered::array();
-    for (const engine::TaskView& t : engine.tasks(filter)) {
+    auto found = engine.tasks(filter);
+    if (!found) return found.error().message;
+    for (const engine::TaskView& t : *found) {
       tasks.push_back({{"id", t.record.id},
                        {"title", t.record.title},
                        {"status", engine::taskStatusName(t.record.status)}});
@@ -167,7 +172,7 @@ int runRunCommand(const RunOptions& options) {
   if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fail(error->message);
   // Work the last process left behind: instances not begun, calls to send again, results
   // not handed over. Its timers fire below when due.
-  engine.recover();
+  if (auto recovered = engine.recover(); !recovered) return fail(recovered.error().message);
 
   std::string id = options.instance;
   if (id.empty()) {
@@ -185,12 +190,14 @@ int runRunCommand(const RunOptions& options) {
                                 {.spawn = false, .request_id = options.request_id});
     if (auto* error = std::get_if<engine::EngineError>(&started)) return fail(error->message);
     id = std::get<engine::InstanceView>(started).id;
-  } else if (!engine.instance(id)) {
-    return fail(fmt::format("there is no instance {} in {}", id, options.data));
+  } else if (auto found = engine.instance(id); !found) {
+    return fail(found.notFound() ? fmt::format("there is no instance {} in {}", id, options.data)
+                                 : found.error().message);
   }
 
   if (!options.signal.empty()) {
     const auto v = engine.instance(id);
+    if (!v) return fail(v.error().message);
     const bytecode::Module& m = v->program->module();
     const auto record = engine::signalRecord(m, options.signal);
     const auto type = record ? v->program->recordType(*record) : std::nullopt;
@@ -208,8 +215,10 @@ int runRunCommand(const RunOptions& options) {
 
   runUntilSettled(engine, clock, id, std::get<int64_t>(max_wait));
   const auto v = engine.instance(id);
-  if (!v) return fail(fmt::format("instance {} cannot be read back", id));
-  std::cout << describe(engine, *v, options.history).dump() << "\n";
+  if (!v) return fail(fmt::format("instance {} cannot be read back: {}", id, v.error().message));
+  auto described = describe(engine, *v, options.history);
+  if (auto* problem = std::get_if<std::string>(&described)) return fail(*problem);
+  std::cout << std::get<ordered>(described).dump() << "\n";
   return v->status == engine::Status::kCompleted || v->status == engine::Status::kWaiting ||
                  v->status == engine::Status::kRunning
              ? 0

@@ -139,7 +139,8 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   auto deployed = p.engine->deploy(bytecode::writeModule(*built.module));
   if (auto* error = std::get_if<engine::EngineError>(&deployed))
     return "the project cannot be deployed: " + error->message;
-  p.engine->recover();
+  if (auto recovered = p.engine->recover(); !recovered)
+    return "the data directory cannot be read to carry on its work: " + recovered.error().message;
 
   // Who may call.
   p.auth = std::make_unique<Authenticator>(Authenticator::fromConfig(p.config));

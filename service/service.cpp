@@ -97,7 +97,9 @@ Outcome Service::instances(const InstanceQuery& query) const {
   filter.key = query.key;
   filter.limit = query.page.limit + 1;
   filter.after = query.page.after;
-  std::vector<engine::InstanceView> found = engine_.instances(filter);
+  auto listed = engine_.instances(filter);
+  if (!listed) return fromEngine(listed.error());
+  std::vector<engine::InstanceView>& found = *listed;
   json next = nullptr;
   if (found.size() > query.page.limit) {
     found.resize(query.page.limit);
@@ -111,12 +113,12 @@ Outcome Service::instances(const InstanceQuery& query) const {
 
 Outcome Service::instance(std::string_view id) const {
   auto v = engine_.instance(id);
-  if (!v) return notFound(fmt::format("there is no instance {}", id));
+  if (!v) return fromEngine(v.error());
   return instanceJson(*v);
 }
 
 Outcome Service::history(std::string_view id, const Page& page) const {
-  if (!engine_.instance(id)) return notFound(fmt::format("there is no instance {}", id));
+  if (auto v = engine_.instance(id); !v) return fromEngine(v.error());
   uint64_t after = 0;
   if (!page.after.empty()) {
     try {
@@ -129,9 +131,11 @@ Outcome Service::history(std::string_view id, const Page& page) const {
           page.after));
     }
   }
+  auto trail = engine_.history(id);
+  if (!trail) return fromEngine(trail.error());
   json items = json::array();
   json next = nullptr;
-  for (const engine::AuditEntry& e : engine_.history(id)) {
+  for (const engine::AuditEntry& e : *trail) {
     if (e.seq <= after) continue;
     if (items.size() == page.limit) {
       next = std::to_string(items.back()["seq"].get<uint64_t>());
@@ -145,7 +149,7 @@ Outcome Service::history(std::string_view id, const Page& page) const {
 Outcome Service::signal(std::string_view id, std::string_view name, const json& body,
                         std::string_view request_id) {
   auto v = engine_.instance(id);
-  if (!v) return notFound(fmt::format("there is no instance {}", id));
+  if (!v) return fromEngine(v.error());
   if (!v->program)
     return ApiError{ApiError::Code::kUnavailable, "the instance's module is missing"};
   const bytecode::Module& m = v->program->module();
@@ -166,8 +170,7 @@ Outcome Service::signal(std::string_view id, std::string_view name, const json& 
 Outcome Service::signalByKey(std::string_view workflow, std::string_view key, std::string_view name,
                              const json& body, std::string_view request_id) {
   auto id = engine_.instanceForKey(workflow, key, request_id);
-  if (!id)
-    return notFound(fmt::format("no live instance of `{}` has the key \"{}\"", workflow, key));
+  if (!id) return fromEngine(id.error());
   return signal(*id, name, body, request_id);
 }
 
@@ -213,7 +216,9 @@ Outcome Service::tasks(const TaskQuery& query) const {
         "another status");
   std::vector<engine::TaskView> found;
   for (;;) {
-    std::vector<engine::TaskView> batch = engine_.tasks(filter);
+    auto listed = engine_.tasks(filter);
+    if (!listed) return fromEngine(listed.error());
+    std::vector<engine::TaskView>& batch = *listed;
     const bool last = batch.size() < filter.limit;
     for (engine::TaskView& t : batch) {
       if (!post_filter || engine::taskStatusName(t.record.status) == query.status)
@@ -235,14 +240,14 @@ Outcome Service::tasks(const TaskQuery& query) const {
 
 Outcome Service::task(std::string_view id) const {
   auto t = engine_.task(id);
-  if (!t) return notFound(fmt::format("there is no task {}", id));
+  if (!t) return fromEngine(t.error());
   return taskJson(*t);
 }
 
 Outcome Service::decide(const Caller& caller, std::string_view id, const DecisionBody& body,
                         const std::string& request_id) {
   auto t = engine_.task(id);
-  if (!t) return notFound(fmt::format("there is no task {}", id));
+  if (!t) return fromEngine(t.error());
   const engine::Assignee& a = t->record.assignee;
   const bool allowed = a.is_role ? caller.holdsRole(a.name) : caller.name == a.name;
   if (!allowed)

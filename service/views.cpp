@@ -129,7 +129,7 @@ json taskJson(const engine::TaskView& view) {
 json auditJson(const engine::AuditEntry& e) {
   return {{"seq", e.seq},
           {"at", base::formatTime(e.at)},
-          {"kind", e.kind},
+          {"kind", e.kind_text},
           {"text", e.text},
           {"by", e.by.empty() ? json(nullptr) : json(e.by)},
           {"ref", e.extra.empty() ? json(nullptr) : json(e.extra)}};

@@ -1,5 +1,5 @@
 // `rflow audit verify`: recomputes the seal of every audit entry of every instance in a
-// data directory (the chain is described in records.h, "Audit entries") and names, per
+// data directory (the chain is described in audit.h) and names, per
 // instance, the first entry that is not what was written: altered, missing, added, out
 // of place, or a tail cut off. Reads only; needs no module and no running engine.
 #pragma once

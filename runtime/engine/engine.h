@@ -4,19 +4,30 @@
 // A step is what happens between two waits of one instance: the engine decodes the
 // instance's continuation, hands the VM the answer it waited for (a connector's result,
 // a decision, a signal, a timer), runs it until every branch waits again or it ends,
-// answers the step effects on the way (note, notify, now, spawn), and commits ONE store
+// answers the step effects on the way (note, notify, now, spawn), and writes ONE store
 // batch: the new continuation with the tasks, timers, pending calls, child instances and
-// audit entries the step created or ended. Only after the commit does anything leave
-// the engine (a connector call is sent, a child is begun, a parent is told). A crash
-// before the commit loses the step, which then runs again from the same continuation; a
-// crash after it loses nothing. Connector calls are committed before they are sent and
-// re-sent after a crash with the same Idempotency-Key (`<instance>/<request>`).
+// audit entries the step created or ended. The batch goes to the commit pipeline
+// (commit_pipeline.h), which writes the batches of many steps with one sync. Nothing
+// leaves the engine before its step is durable: a connector call is sent, a child is
+// begun, a parent is told and a caller answered only once the group holding the step is
+// committed. A crash before that loses the step, which then runs again from the same
+// continuation; a crash after it loses nothing. Connector calls are committed before
+// they are sent and re-sent after a crash with the same Idempotency-Key
+// (`<instance>/<request>`).
 //
-// Threads: every public member may be called from any thread. Steps of one instance
-// are serialized (a lock per instance, striped); steps of different instances run in
-// parallel and their commits share fsyncs (store.h). Work that follows a step (begin a
-// child, hand a result to a parent, process a connector's answer) is queued; runOne()
-// and runUntilIdle() process the queue on the calling thread, startWorkers() on a pool.
+// The parts (docs/architecture.md draws them): a program cache (deployments), a work
+// queue with per-instance order (work_queue.h, instance_gate.h), the step context that
+// every step uses (step.h), one host loop that runs the VM under an effect policy
+// (host_loop.h), services for tasks, timers and calls, read-only queries (queries.h),
+// and the aggregates (metrics.h). This class wires them and is the engine's front.
+//
+// Threads: every public member may be called from any thread. Steps of one instance run
+// one at a time and in order: an instance is held from the start of a step until its
+// batch is committed. Steps of different instances run in parallel and share syncs.
+// Callers of start(), signal(), decide(), cancel() and event() wait for their step's
+// commit; work that follows a step (begin a child, hand a result to a parent, process a
+// connector's answer, fire a timer) is queued, and runOne()/runUntilIdle() process it on
+// the calling thread, startWorkers() on a pool, without waiting for commits.
 //
 // Time comes from a Clock, so tests run on a virtual one (`rflow test`): timers fire
 // only when fireTimers() is called with their due time reached.
@@ -36,6 +47,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/audit.h"
 #include "engine/metrics.h"
 #include "engine/records.h"
 #include "store/store.h"
@@ -103,11 +115,22 @@ class CallDispatcher {
 
 // ---- Options, errors, views -------------------------------------------------------------
 
+// How the commit pipeline groups steps (commit_pipeline.h).
+struct GroupCommitOptions {
+  size_t max_steps = 256;          // steps in one group at most
+  size_t max_bytes = 16ull << 20;  // bytes of their batches at most
+  int64_t linger_us = 0;           // how long a group waits for more steps, at most
+  // False: every step commits on the thread that made it, at once, alone (`rflow test`,
+  // and single-threaded tools). True: a committer thread gathers groups.
+  bool threaded = true;
+};
+
 struct EngineOptions {
   vm::Options vm;
   // Retry delays pass at once (tests: "retry delays take no virtual time").
   bool immediate_retries = false;
   size_t max_audit_entries_shown = 10'000;
+  GroupCommitOptions commits;
 };
 
 struct EngineError {
@@ -117,10 +140,33 @@ struct EngineError {
     kForbidden,  // 403
     kConflict,   // 409: a live instance has the key, the task is no longer open …
     kRefused,    // 409: a policy refused the decision
-    kStorage,    // 503: the store cannot write; the request was not confirmed
+    kStorage,    // 503: the store cannot read or write; the request was not confirmed
   };
   Code code;
   std::string message;
+};
+
+// A value, or why there is none: kNotFound when it does not exist, kStorage when the
+// store could not be read (a failing disk is never reported as an absence). Test it
+// before use; error() says which.
+template <typename T>
+class [[nodiscard]] Found {
+ public:
+  Found(T value) : v_(std::move(value)) {}            // NOLINT: converts implicitly
+  Found(EngineError error) : v_(std::move(error)) {}  // NOLINT: converts implicitly
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  explicit operator bool() const { return ok(); }
+  T& operator*() & { return std::get<T>(v_); }
+  const T& operator*() const& { return std::get<T>(v_); }
+  T&& operator*() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &std::get<T>(v_); }
+  const T* operator->() const { return &std::get<T>(v_); }
+  const EngineError& error() const& { return std::get<EngineError>(v_); }
+  EngineError&& error() && { return std::get<EngineError>(std::move(v_)); }
+  bool notFound() const { return !ok() && error().code == EngineError::Code::kNotFound; }
+
+ private:
+  std::variant<T, EngineError> v_;
 };
 
 struct InstanceView {
@@ -148,15 +194,6 @@ struct TaskView {
   std::shared_ptr<const vm::Program> program;
   std::optional<vm::Value> amount;
   vm::Value data;
-};
-
-struct AuditEntry {
-  uint64_t seq = 0;
-  int64_t at = 0;
-  std::string kind;  // "started", "note", "notify", "task created", …
-  std::string text;
-  std::string by;     // the user, for decisions and refusals
-  std::string extra;  // a role or user for notify; a task id; an op name
 };
 
 // A decision on an approval or task, as a person submits it.
@@ -207,6 +244,8 @@ std::variant<uint32_t, EngineError> findWorkflow(const bytecode::Module& module,
 
 // ---- The engine --------------------------------------------------------------------------
 
+class EngineParts;
+
 class Engine {
  public:
   Engine(store::Store& store, const Clock& clock, CallDispatcher& calls,
@@ -223,10 +262,10 @@ class Engine {
   std::shared_ptr<const vm::Program> currentProgram() const;
 
   // Starts an instance of `workflow` (its qualified or declared name) on the current
-  // version and runs its first step. Refused when a live instance of the workflow has
-  // the same business key (unless `spawn`). With a request id, a start is done at most
-  // once: a second start with the same id returns the instance the first one created
-  // (whatever its state), so a client that lost the answer to a crash can ask again.
+  // version and runs its first step, in one commit. Refused when a live instance of the
+  // workflow has the same business key (unless `spawn`). With a request id, a start is
+  // done at most once: a second start with the same id returns the instance the first
+  // one created (whatever its state), so a client that lost the answer can ask again.
   std::variant<InstanceView, EngineError> start(std::string_view workflow,
                                                 std::vector<vm::Value> args,
                                                 const StartOptions& options = {});
@@ -249,55 +288,57 @@ class Engine {
   // A connector's answer (any thread): queued, processed by the next runOne().
   void callFinished(CallResult result);
 
-  // Timers: the earliest due time, and firing every timer due at or before `up_to` (at
-  // most `limit`), in due order, ties in creation order. Returns how many fired.
+  // Timers: the earliest due time of a timer not already being fired, and firing every
+  // timer due at or before `up_to` (at most `limit`): each is queued as work for its
+  // instance, in due order, ties in creation order. Returns how many were queued.
   std::optional<int64_t> nextTimer() const;
   size_t fireTimers(int64_t up_to, size_t limit = SIZE_MAX);
 
   // Queued work: one item, or everything including what it queues, waiting for
-  // connector calls in flight when `wait_for_calls`.
+  // commits and (with `wait_for_calls`) connector calls in flight.
   bool runOne();
   void runUntilIdle(bool wait_for_calls = true);
-  size_t callsInFlight() const { return inflight_.load(); }
-  // Work whose step could not be committed (the disk failed) waits here and goes back on
-  // the queue with retryStalled(), which fireTimers() calls: the periodic timer tick is
-  // what retries it once writes work again. Returns how many went back.
-  // A refused commit's outcome is unknown (a failed sync may leave the batch in the log,
-  // to reappear when the store reopens), so once writes have resumed retryStalled() also
-  // reloads the aggregates and runs recover(), as after a crash: a step that did land
-  // gets its calls sent and its children begun.
+  size_t callsInFlight() const;
+  // Work whose step could not be committed (the disk failed) or read (a read failed)
+  // waits here and goes back on the queue with retryStalled(), which fireTimers() calls:
+  // the periodic timer tick is what retries it once the disk works again. Returns how
+  // many went back. A refused commit's outcome is unknown (a failed sync may leave the
+  // batch in the log, to reappear when the store reopens), so once writes have resumed
+  // retryStalled() also reloads the aggregates and runs recover(), as after a crash: a
+  // step that did land gets its calls sent and its children begun.
   size_t retryStalled();
   size_t stalledWork() const;
   // Whether the store's last commit failed: new work is refused until it works again.
-  bool storageFailing() const { return store_.writeFailing(); }
+  bool storageFailing() const { return store().writeFailing(); }
   // Worker threads that run queued work (the service); stopWorkers() joins them.
   void startWorkers(size_t count);
   void stopWorkers();
 
   // After opening the store: begins instances created but not begun, re-sends pending
-  // connector calls, hands over inbox results. Returns what it queued.
-  size_t recover();
+  // connector calls, hands over inbox results. Returns what it queued, or kStorage when
+  // the store could not be read (then try again).
+  Found<size_t> recover();
 
-  // Queries.
-  std::optional<InstanceView> instance(std::string_view id) const;
-  std::vector<InstanceView> instances(const InstanceFilter& filter) const;
-  std::vector<AuditEntry> history(std::string_view id) const;
-  std::optional<TaskView> task(std::string_view id) const;
-  std::vector<TaskView> tasks(const TaskFilter& filter) const;
+  // Queries: what is committed, never a step in progress.
+  Found<InstanceView> instance(std::string_view id) const;
+  Found<std::vector<InstanceView>> instances(const InstanceFilter& filter) const;
+  Found<std::vector<AuditEntry>> history(std::string_view id) const;
+  Found<TaskView> task(std::string_view id) const;
+  Found<std::vector<TaskView>> tasks(const TaskFilter& filter) const;
 
   // The live instance of `workflow` (qualified or declared name) with business key `key`;
   // failing that, with `signal_request`, the instance a signal with that request id was
   // delivered to (a signal sent again by key after its instance ended answers as the
-  // first did).
-  std::optional<std::string> instanceForKey(std::string_view workflow, std::string_view key,
-                                            std::string_view signal_request = {}) const;
+  // first did). kNotFound when there is none.
+  Found<std::string> instanceForKey(std::string_view workflow, std::string_view key,
+                                    std::string_view signal_request = {}) const;
 
   // Process intelligence from the aggregates the steps keep (metrics.h): no store scan.
-  Insights insights(const InsightsQuery& query) const { return metrics_.insights(query); }
+  Insights insights(const InsightsQuery& query) const;
 
-  // `on schedule` triggers of the current version (engine_schedule.cpp). A trigger is
-  // known by its workflow and cron text, so a redeployment that keeps both keeps its
-  // history. lastScheduleSlot: the last slot fired (UTC ms), nullopt if never.
+  // `on schedule` triggers of the current version (triggers.cpp). A trigger is known by
+  // its workflow and cron text, so a redeployment that keeps both keeps its history.
+  // lastScheduleSlot: the last slot fired (UTC ms), nullopt if never.
   // fireSchedule: starts the trigger's workflow for `slot` at most once: the slot is
   // committed in the same batch as the instance, and a slot at or before the last one
   // fired starts nothing. `trigger` indexes the current module's triggers.
@@ -307,95 +348,16 @@ class Engine {
   // slots since `at` count as missed (and the one before it never fires).
   void noteScheduleStart(uint32_t trigger, int64_t at);
 
-  const Clock& clock() const { return clock_; }
-  store::Store& store() { return store_; }
+  // The commit pipeline's counts since the engine opened: groups written and steps in
+  // them (benchmarks show steps per sync).
+  uint64_t commitGroups() const;
+  uint64_t committedSteps() const;
+
+  const Clock& clock() const;
+  store::Store& store() const;
 
  private:
-  struct Step;
-  struct Work {
-    enum class Kind : uint8_t { kBegin, kCallDone, kInbox, kResend } kind;
-    std::string instance;
-    CallResult call;
-    uint64_t request = 0;
-  };
-
-  std::mutex& lockFor(std::string_view instance) const;
-  void enqueue(Work work);
-  void process(const Work& work);
-  void dispatchCall(const CallRecord& call, const InstanceRecord& instance);
-
-  // steps (engine_steps.cpp)
-  std::optional<EngineError> runStep(Step& step, vm::Instance& vm,
-                                     std::vector<vm::Resumption> answers);
-  std::optional<EngineError> resumeWait(std::string_view instance, uint64_t request,
-                                        std::variant<vm::Value, vm::HostError> result,
-                                        const std::function<void(Step&)>& also = {});
-  std::optional<EngineError> commit(Step& step);
-  void begin(const std::string& instance);
-  std::variant<InstanceRecord, EngineError> createInstance(
-      Step* parent, const std::shared_ptr<const vm::Program>& program, uint32_t workflow,
-      std::vector<vm::Value> args, bool spawn, store::Batch& batch, MetricsDelta& metrics,
-      int64_t now);
-  void finish(Step& step);
-  // Runs a trigger's function (`on event`, `on schedule`) with `args`: each `start` it
-  // makes creates an instance in a batch of its own, committed and queued to begin;
-  // `first` may add to the first such batch (a schedule's slot marker).
-  struct TriggerRun {
-    std::vector<std::string> started;
-    std::vector<std::string> refused;   // why the starts that were refused were refused
-    std::optional<EngineError> failed;  // kBadInput: the function could not start;
-                                        // kConflict: it failed; kStorage: a commit failed
-  };
-  TriggerRun runTrigger(const std::shared_ptr<const vm::Program>& program, uint32_t function,
-                        std::vector<vm::Value> args,
-                        const std::function<void(store::Batch&)>& first = {});
-
-  // tasks, timers, calls (engine_tasks.cpp, engine_timers.cpp)
-  // Creates the task an approval or task request asks for; returns its id.
-  std::string createTask(Step& step, const vm::PendingRequest& pending, bool approval);
-  // Writes a task that is no longer open and removes it from the inbox indexes.
-  void closeTask(Step& step, const TaskRecord& task);
-  void addTimer(store::Batch& batch, int64_t due, TimerRecord timer);
-  std::optional<EngineError> fireTimer(const std::string& key, const TimerRecord& timer);
-  void processCallResult(const CallResult& result);
-  void processInbox(const std::string& instance);
-  std::optional<std::string> checkPolicies(const TaskRecord& task, const Decision& decision,
-                                           const std::shared_ptr<const vm::Program>& program);
-  void runBreachHandler(Step& step);
-  // The rflow.Approval record an ended approval gives its instance.
-  vm::Value approvalResult(const vm::Program& program, const TaskRecord& task) const;
-
-  std::optional<InstanceRecord> loadInstance(std::string_view id) const;
-  std::optional<TaskRecord> loadTask(std::string_view id) const;
-  void audit(Step& step, std::string kind, std::string text, std::string by = {},
-             std::string extra = {});
-
-  store::Store& store_;
-  const Clock& clock_;
-  CallDispatcher& calls_;
-  EngineOptions options_;
-
-  mutable std::array<std::mutex, 64> stripes_;
-  mutable std::mutex programs_mutex_;
-  mutable std::map<std::string, std::shared_ptr<const vm::Program>> programs_;
-  std::atomic<uint64_t> next_instance_{1};
-  std::atomic<uint64_t> next_task_{1};
-  std::atomic<uint64_t> next_timer_{1};
-  std::atomic<size_t> inflight_{0};
-  // Commits that failed (every commit site counts them), and the work they stalled.
-  std::atomic<uint64_t> failed_commits_{0};
-  std::atomic<uint64_t> write_recoveries_seen_{0};  // store_.writeRecoveries() last acted on
-  mutable std::mutex stalled_mutex_;
-  std::vector<Work> stalled_;
-  Metrics metrics_;
-  std::mutex schedule_mutex_;  // one fireSchedule at a time: slots are read, then written
-
-  std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
-  std::deque<Work> queue_;
-  size_t busy_ = 0;  // work items being processed (under queue_mutex_)
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::unique_ptr<EngineParts> parts_;
 };
 
 // Milliseconds as the language writes durations ("1h30m"), for messages.

@@ -1,5 +1,6 @@
-// Metrics aggregates: the key vocabulary, sharded commits, and turning the counters into
-// insights. Keys are text fields joined by '\0' (names never contain it):
+// Metrics aggregates: the counter vocabulary, their keys in the store, and turning the
+// counters into insights. Counter names are text fields joined by '\0' (names never
+// contain it):
 //
 //   g \0 workflow \0 status \0 <Status name>        instances in that status
 //   g \0 workflow \0 open \0 <minute>               open tasks created in that minute
@@ -13,6 +14,7 @@
 #include <charconv>
 
 #include "engine/records.h"
+#include "store/counters.h"
 
 namespace rflow::engine {
 
@@ -199,56 +201,67 @@ std::optional<int64_t> Histogram::quantile(double q) const {
 
 // ---- The aggregates --------------------------------------------------------------------------
 
-void Metrics::load(const store::Store& store) {
-  std::array<std::unique_lock<std::mutex>, kShards> locks;
-  for (size_t i = 0; i < kShards; ++i)
-    locks[i] = std::unique_lock(shards_[i].mutex);  // always in index order: no deadlock
-  std::array<std::map<std::string, int64_t>, kShards> values;
-  const std::string problem =
+namespace {
+
+// Schema 1's keys began with a shard byte below 16; schema 2's with "v2\0".
+constexpr size_t kV1Shards = 16;
+constexpr std::string_view kV2Prefix{"v2\0", 3};
+constexpr std::string_view kGaugesKey{"v2\0g", 4};
+
+std::string hourKey(std::string_view counter) {
+  // counter: h \0 <hour> \0 …: the key is "v2\0h\0<hour>".
+  const size_t end = counter.find(kSep, 2);
+  return std::string(kV2Prefix) + std::string(counter.substr(0, end));
+}
+
+}  // namespace
+
+store::Status Metrics::load(const store::Store& store) {
+  std::map<std::string, int64_t> values;
+  store::Counters counters;
+  bool unreadable = false;
+  store::Status scanned =
       store.scanFrom(store::Column::kMetrics, "", [&](std::string_view key, std::string_view v) {
-        if (key.empty()) return true;
-        const auto shard = static_cast<uint8_t>(key[0]);
-        const auto value = store::readU64(v);
-        if (shard >= kShards || !value) return true;
-        values[shard][std::string(key.substr(1))] = static_cast<int64_t>(*value);
+        if (key.starts_with(kV2Prefix)) {
+          unreadable = unreadable || !store::addEncodedCounters(v, counters);
+        } else if (!key.empty() && static_cast<uint8_t>(key[0]) < kV1Shards) {
+          if (const auto value = store::readU64(v))
+            values[std::string(key.substr(1))] += static_cast<int64_t>(*value);
+        }
         return true;
       });
-  if (!problem.empty()) return;  // keep what memory has rather than half of the store
-  for (size_t i = 0; i < kShards; ++i)
-    shards_[i].values = std::move(values[i]);
+  if (!scanned.ok()) return scanned;
+  if (unreadable)
+    return store::Status::failure("the stored aggregates cannot be read (they were altered)");
+  for (const auto& [name, value] : counters)
+    values[name] += value;
+  std::lock_guard lock(mutex_);
+  values_ = std::move(values);
+  return {};
 }
 
-std::string Metrics::commit(store::Store& store, store::Batch& batch, std::string_view instance,
-                            const MetricsDelta& delta) {
-  if (delta.empty()) return store.commit(batch);
-  const size_t index = std::hash<std::string_view>{}(instance) % kShards;
-  Shard& shard = shards_[index];
-  std::lock_guard lock(shard.mutex);
-  for (const auto& [key, amount] : delta.items()) {
-    int64_t& value = shard.values[key];
-    value += amount;
-    std::string stored(1, static_cast<char>(index));
-    stored += key;
-    std::string bytes;
-    store::appendU64(bytes, static_cast<uint64_t>(value));
-    batch.put(store::Column::kMetrics, stored, bytes);
+void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
+  if (delta.empty()) return;
+  // Usually one group: a step's hourly counters all fall in the step's hour.
+  std::map<std::string, store::Counters> groups;
+  for (const auto& [name, amount] : delta.items()) {
+    const std::string key = name.starts_with("h") ? hourKey(name) : std::string(kGaugesKey);
+    groups[key][name] += amount;
   }
-  std::string problem = store.commit(batch);
-  if (!problem.empty()) {
-    for (const auto& [key, amount] : delta.items())
-      shard.values[key] -= amount;
-  }
-  return problem;
+  for (const auto& [key, counters] : groups)
+    batch.addCounters(key, store::encodeCounters(counters));
 }
 
-std::map<std::string, int64_t> Metrics::merged() const {
-  std::map<std::string, int64_t> out;
-  for (const Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    for (const auto& [key, value] : shard.values)
-      out[key] += value;
-  }
-  return out;
+void Metrics::apply(const MetricsDelta& delta) {
+  if (delta.empty()) return;
+  std::lock_guard lock(mutex_);
+  for (const auto& [name, amount] : delta.items())
+    values_[name] += amount;
+}
+
+std::map<std::string, int64_t> Metrics::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return values_;
 }
 
 Insights Metrics::insights(const InsightsQuery& query) const {
@@ -271,7 +284,7 @@ Insights Metrics::insights(const InsightsQuery& query) const {
   };
   const int64_t first_hour = floorDiv(query.since, kHourMs);
 
-  for (const auto& [key, value] : merged()) {
+  for (const auto& [key, value] : snapshot()) {
     const std::vector<std::string_view> f = split(key);
     if (f.size() == 4 && f[0] == "g") {
       if (query.workflow && !nameMatches(f[1], *query.workflow)) continue;

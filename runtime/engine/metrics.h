@@ -18,14 +18,16 @@
 // Invariants:
 //   - A step's changes (a MetricsDelta) are written in the SAME store batch as the step,
 //     so the aggregates equal what the committed records say, crash or not.
-//   - The aggregates are sharded by instance id. Every change about one instance goes to
-//     its shard, and a shard's commits are serialized by the shard's lock (held across
-//     the store commit, so a later value is never overwritten by an earlier one); commits
-//     of different shards run in parallel and share the store's group commit.
-//   - A failed commit leaves memory as it was (the delta is undone under the same lock).
-//   - Stored keys are PERSISTED: kMetrics holds `shard byte + key` -> be64 value; a key's
-//     meaning never changes. Histogram buckets are fixed (below): adding buckets means a
-//     new metric name.
+//   - They are written as deltas that the store adds up (store/counters.h): no step
+//     reads a count to write it back, so steps of any instances commit in any order and
+//     in one group, and a refused batch adds nothing. Memory takes a delta only once its
+//     batch is committed (apply()).
+//   - Stored keys are PERSISTED. Schema 2: at most two keys per step, "v2\0g" (every
+//     gauge) and "v2\0h\0<hour>" (that hour's counters), each holding counters named by
+//     the vocabulary of metrics.cpp. Schema 1 wrote `shard byte (0..15) + name` -> be64
+//     absolute value; load() reads those as the starting values and the deltas add to
+//     them. A name's meaning never changes. Histogram buckets are fixed (below): adding
+//     buckets means a new metric name.
 //   - Stores written before metrics existed start every counter at zero.
 #pragma once
 
@@ -143,30 +145,25 @@ struct Insights {
 };
 
 // The engine's aggregates: loaded from kMetrics when the engine opens, kept in memory,
-// changed only through commit().
+// changed only by apply() after a commit.
 class Metrics {
  public:
-  static constexpr size_t kShards = 16;
-
   // Reads every aggregate (one scan of kMetrics): at startup, and again after the store
-  // resumed writes (a refused commit may have landed after all). Holds every shard's lock
-  // meanwhile, so no commit of aggregates runs between the scan and the replacement.
-  void load(const store::Store& store);
+  // resumed writes (a refused commit may have landed after all). On a failed read
+  // memory keeps what it had, and the Status says why.
+  store::Status load(const store::Store& store);
 
-  // Adds `delta` to the shard of `instance` and to `batch`, then commits the batch.
-  // Returns the store's problem (nothing changed), or empty.
-  std::string commit(store::Store& store, store::Batch& batch, std::string_view instance,
-                     const MetricsDelta& delta);
+  // Puts `delta` into `batch` as counters the store adds up (at most two keys).
+  static void write(store::Batch& batch, const MetricsDelta& delta);
+  // Adds `delta` to memory: its batch was committed.
+  void apply(const MetricsDelta& delta);
 
   Insights insights(const InsightsQuery& query) const;
 
  private:
-  struct Shard {
-    mutable std::mutex mutex;
-    std::map<std::string, int64_t> values;
-  };
-  std::map<std::string, int64_t> merged() const;
-  std::array<Shard, kShards> shards_;
+  std::map<std::string, int64_t> snapshot() const;
+  mutable std::mutex mutex_;
+  std::map<std::string, int64_t> values_;
 };
 
 }  // namespace rflow::engine

@@ -82,6 +82,16 @@ std::string RecordReader::text() {
   return s;
 }
 
+std::string RecordReader::bytes(size_t n) {
+  if (!ok_ || n > bytes_.size() - at_) {
+    ok_ = false;
+    return {};
+  }
+  std::string s(bytes_.substr(at_, n));
+  at_ += n;
+  return s;
+}
+
 std::optional<std::string> RecordReader::optionalText() {
   if (u8() == 0) return std::nullopt;
   return text();

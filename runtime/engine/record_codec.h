@@ -42,10 +42,13 @@ class RecordReader {
       : bytes_(bytes), module_(module) {}
   bool ok() const { return ok_; }
   bool atEnd() const { return at_ == bytes_.size(); }
+  size_t remaining() const { return bytes_.size() - at_; }
   uint8_t u8();
   uint64_t varint();
   int64_t svarint();
   std::string text();
+  // Exactly `n` raw bytes (no length prefix).
+  std::string bytes(size_t n);
   std::optional<std::string> optionalText();
   std::optional<int64_t> optionalInt();
   // Needs the module the value belongs to (records and enums are checked against it).

@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "bytecode/hash.h"
 #include "engine/record_codec.h"
-#include "store/store.h"
 #include "vm/print.h"
 
 namespace rflow::engine {
@@ -371,82 +369,6 @@ std::optional<InboxRecord> InboxRecord::decode(std::string_view bytes) {
   return finished(r, std::move(i));
 }
 
-// ---- Keys -------------------------------------------------------------------------------
-
-std::string instanceIdFor(uint64_t n) {
-  return fmt::format("in-{:010}", n);
-}
-std::string taskIdFor(uint64_t n) {
-  return fmt::format("tk-{:010}", n);
-}
-
-std::optional<uint64_t> idNumber(std::string_view id) {
-  if (id.size() < 4 || id[2] != '-') return std::nullopt;
-  uint64_t n = 0;
-  for (char c : id.substr(3)) {
-    if (c < '0' || c > '9' || n > UINT64_MAX / 10) return std::nullopt;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return n;
-}
-
-std::string businessKey(std::string_view workflow, std::string_view key) {
-  return store::joinKey(workflow, key);
-}
-
-std::string timerKey(int64_t due, uint64_t seq, std::string_view instance) {
-  std::string key;
-  // Offset so that times before 1970 still sort before later ones.
-  store::appendU64(key, static_cast<uint64_t>(due) ^ (uint64_t{1} << 63));
-  store::appendU64(key, seq);
-  key.append(instance);
-  return key;
-}
-
-std::optional<int64_t> timerDue(std::string_view key) {
-  const auto raw = store::readU64(key);
-  if (!raw) return std::nullopt;
-  return static_cast<int64_t>(*raw ^ (uint64_t{1} << 63));
-}
-
-std::string perInstanceKey(std::string_view instance, uint64_t n) {
-  std::string key = perInstancePrefix(instance);
-  store::appendU64(key, n);
-  return key;
-}
-
-std::string perInstancePrefix(std::string_view instance) {
-  std::string key(instance);
-  key.push_back('\0');
-  return key;
-}
-
-std::string roleIndexKey(std::string_view role, std::string_view task) {
-  return "r" + store::joinKey(role, task);
-}
-
-std::string userIndexKey(std::string_view user, std::string_view task) {
-  return "u" + store::joinKey(user, task);
-}
-
-std::string beginMarkerKey(std::string_view instance) {
-  return store::joinKey("begin", instance);
-}
-
-std::string auditChain(std::string_view previous, std::string_view instance, uint64_t seq,
-                       std::string_view unsealed_entry) {
-  std::string input;
-  input.reserve(previous.size() + instance.size() + 9 + unsealed_entry.size());
-  input += previous;
-  input += instance;
-  input += '\0';
-  store::appendU64(input, seq);
-  input += unsealed_entry;
-  const bytecode::Sha256 hash =
-      bytecode::sha256({reinterpret_cast<const uint8_t*>(input.data()), input.size()});
-  return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
-}
-
 std::optional<uint32_t> signalRecord(const bytecode::Module& m, std::string_view name) {
   std::optional<uint32_t> record;
   for (uint32_t i = 0; i < m.records.size(); ++i) {
@@ -455,23 +377,6 @@ std::optional<uint32_t> signalRecord(const bytecode::Module& m, std::string_view
     if (full == name || vm::declaredName(full) == name) record = i;
   }
   return record;
-}
-
-std::string startRequestKey(std::string_view request) {
-  return store::joinKey("start", request);
-}
-
-std::string signalRequestKey(std::string_view instance, std::string_view request) {
-  return store::joinKey("signal", store::joinKey(instance, request));
-}
-
-std::string keySignalRequestKey(std::string_view workflow, std::string_view key,
-                                std::string_view request) {
-  return store::joinKey("signal-by-key", store::joinKey(store::joinKey(workflow, key), request));
-}
-
-std::string decisionRequestKey(std::string_view task, std::string_view request) {
-  return store::joinKey("decision", store::joinKey(task, request));
 }
 
 }  // namespace rflow::engine

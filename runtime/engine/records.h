@@ -1,6 +1,7 @@
 // The engine's persisted records (runtime.md §5): what one instance, task, timer, pending
-// connector call, queued signal, inbox entry and audit entry look like in the store, and
-// their keys. Internal to the engine; the service sees them through engine.h's views.
+// connector call, queued signal and inbox entry look like in the store, each with its one
+// codec (encode/decode). Their keys are in keys.h, audit entries in audit.h. Internal to
+// the engine; the service sees them through engine.h's views.
 //
 // Every record starts with a format byte (kRecordFormat) so a later rflow can tell old
 // records apart; fields are only ever appended. Values inside records use the VM's value
@@ -205,44 +206,7 @@ struct InboxRecord {
   static std::optional<InboxRecord> decode(std::string_view bytes);
 };
 
-// ---- Audit entries ----------------------------------------------------------------------
-// An audit entry's bytes are [format, at, kind, text, by, extra, chain]. Its chain is
-// SHA-256(previous chain || instance id || 0 || seq (8 bytes, big-endian) || the entry's
-// bytes before the chain): each entry seals the one before it and its own place, so an
-// altered, removed, reordered or moved entry breaks every chain after it, and the
-// instance record's audit_chain seals the last one (a cut-off tail shows too).
-std::string auditChain(std::string_view previous, std::string_view instance, uint64_t seq,
-                       std::string_view unsealed_entry);
-
-// ---- Keys ------------------------------------------------------------------------------
-std::string instanceIdFor(uint64_t n);  // "in-0000000042"
-std::string taskIdFor(uint64_t n);      // "tk-0000000042"
-std::optional<uint64_t> idNumber(std::string_view id);
-std::string businessKey(std::string_view workflow, std::string_view key);
-std::string timerKey(int64_t due, uint64_t seq, std::string_view instance);
-std::optional<int64_t> timerDue(std::string_view key);
-std::string perInstanceKey(std::string_view instance, uint64_t n);  // audit, calls, signals
-std::string perInstancePrefix(std::string_view instance);
-std::string roleIndexKey(std::string_view role, std::string_view task);
-std::string userIndexKey(std::string_view user, std::string_view task);
-// In the meta column: an instance created but not yet begun (its first step); recovery
-// begins every instance that has one.
-std::string beginMarkerKey(std::string_view instance);
-inline constexpr std::string_view kBeginMarkerPrefix{"begin\0", 6};
 // The signal record declared as `name` (qualified or declared name) in `module`.
 std::optional<uint32_t> signalRecord(const bytecode::Module& module, std::string_view name);
-
-// In the meta column: a start request id -> the instance that start created.
-std::string startRequestKey(std::string_view request);
-// In the meta column: a signal request id of an instance -> the signal's declared name.
-std::string signalRequestKey(std::string_view instance, std::string_view request);
-// In the meta column: a signal request id delivered to the instance of `workflow`
-// (qualified) with business key `key` -> that instance's id, so that a signal sent again
-// by key finds its instance after it has ended.
-std::string keySignalRequestKey(std::string_view workflow, std::string_view key,
-                                std::string_view request);
-// In the meta column: a decision request id of a task -> what that decision did
-// ("approved", "rejected", "completed", or "refused:" and the policy's message).
-std::string decisionRequestKey(std::string_view task, std::string_view request);
 
 }  // namespace rflow::engine

@@ -59,6 +59,7 @@ class FaultFile final : public rocksdb::FSWritableFileOwnerWrapper {
         return IOStatus::NoSpace("No space left on device (injected)");
       case Fault::kNone:
       case Fault::kSyncError:
+      case Fault::kReadError:
         break;
     }
     return IOStatus::OK();
@@ -79,6 +80,39 @@ class FaultFile final : public rocksdb::FSWritableFileOwnerWrapper {
   std::shared_ptr<FaultSwitch> faults_;
 };
 
+// Reads of table files fail while the switch says kReadError (a bad sector, a disk that
+// went away). Opening them does not: the database opens, and the reads that reach the
+// disk fail, as they do on a failing one.
+class FaultReadFile final : public rocksdb::FSRandomAccessFileOwnerWrapper {
+ public:
+  FaultReadFile(std::unique_ptr<rocksdb::FSRandomAccessFile> file,
+                std::shared_ptr<FaultSwitch> faults)
+      : FSRandomAccessFileOwnerWrapper(std::move(file)), faults_(std::move(faults)) {}
+
+  IOStatus Read(uint64_t offset, size_t n, const IOOptions& options, rocksdb::Slice* result,
+                char* scratch, IODebugContext* dbg) const override {
+    if (auto s = readFault(); !s.ok()) return s;
+    return FSRandomAccessFileOwnerWrapper::Read(offset, n, options, result, scratch, dbg);
+  }
+  IOStatus MultiRead(rocksdb::FSReadRequest* reqs, size_t num_reqs, const IOOptions& options,
+                     IODebugContext* dbg) override {
+    if (auto s = readFault(); !s.ok()) {
+      for (size_t i = 0; i < num_reqs; ++i)
+        reqs[i].status = s;
+      return s;
+    }
+    return FSRandomAccessFileOwnerWrapper::MultiRead(reqs, num_reqs, options, dbg);
+  }
+
+ private:
+  IOStatus readFault() const {
+    if (faults_->get() != Fault::kReadError) return IOStatus::OK();
+    faults_->countInjected();
+    return IOStatus::IOError("injected read error");
+  }
+  std::shared_ptr<FaultSwitch> faults_;
+};
+
 class FaultFileSystem final : public rocksdb::FileSystemWrapper {
  public:
   explicit FaultFileSystem(std::shared_ptr<FaultSwitch> faults)
@@ -91,6 +125,13 @@ class FaultFileSystem final : public rocksdb::FileSystemWrapper {
                            IODebugContext* dbg) override {
     IOStatus s = FileSystemWrapper::NewWritableFile(name, options, result, dbg);
     if (s.ok()) *result = std::make_unique<FaultFile>(std::move(*result), faults_);
+    return s;
+  }
+  IOStatus NewRandomAccessFile(const std::string& name, const rocksdb::FileOptions& options,
+                               std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
+                               IODebugContext* dbg) override {
+    IOStatus s = FileSystemWrapper::NewRandomAccessFile(name, options, result, dbg);
+    if (s.ok()) *result = std::make_unique<FaultReadFile>(std::move(*result), faults_);
     return s;
   }
   IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,

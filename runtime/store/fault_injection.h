@@ -1,10 +1,13 @@
 // Storage faults on demand (issue 8): a RocksDB Env over the real file system whose
-// writes and syncs fail while a switch says so, as a failing disk or a full one would.
+// writes, syncs or reads fail while a switch says so, as a failing disk or a full one
+// would.
 // Tests and fault drills open a Store with it (StoreOptions::env) and flip the switch
 // while the engine runs.
 //
-// Invariants: only files RocksDB opens for writing through this Env are affected
-// (logs, tables, manifests); reads always work. The switch is thread-safe and may be
+// Invariants: write faults affect only files RocksDB opens for writing through this Env
+// (logs, tables, manifests); read faults only reads of table files, so a database
+// opens and what is still in memory (the memtables, the block cache) is read as
+// before, while a read that reaches the disk fails. The switch is thread-safe and may be
 // flipped at any time; a write already past the check completes.
 #pragma once
 
@@ -23,6 +26,7 @@ enum class Fault : uint8_t {
   kWriteError = 1,  // every append, flush and sync fails with an I/O error
   kSyncError = 2,   // appends work, syncs fail (data that cannot be made durable)
   kDiskFull = 3,    // every append fails with "No space left on device"
+  kReadError = 4,   // every read of a table file fails with an I/O error
 };
 
 class FaultSwitch {

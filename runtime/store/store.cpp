@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -13,6 +14,8 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "store/counters.h"
+
 namespace rflow::store {
 
 namespace {
@@ -22,9 +25,39 @@ constexpr std::string_view kColumnNames[kColumnCount] = {
     "task_index", "audit",   "calls",     "signals", "metrics", "inbox"};
 
 // The schema of the records in the column families; the engine refuses a database
-// written by a newer rflow rather than misreading it.
+// written by a newer rflow rather than misreading it. Schema 1 (kMetrics values are
+// absolute be64 counts, one audit entry per key) is read as it is and marked 2 on open:
+// from then on this rflow writes schema-2 records beside the old ones.
 constexpr std::string_view kSchemaKey = "schema";
-constexpr std::string_view kSchemaVersion = "1";
+constexpr std::string_view kSchemaVersion = "2";
+constexpr std::string_view kOldSchemaVersion = "1";
+
+// kMetrics: a merge adds counters (counters.h). An operand that is not a counters value
+// fails the merge, which RocksDB reports as corruption on the read: it is never written.
+class AddCounters final : public rocksdb::MergeOperator {
+ public:
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    Counters sum;
+    if (in.existing_value != nullptr &&
+        !addEncodedCounters({in.existing_value->data(), in.existing_value->size()}, sum))
+      return false;
+    for (const rocksdb::Slice& operand : in.operand_list) {
+      if (!addEncodedCounters({operand.data(), operand.size()}, sum)) return false;
+    }
+    out->new_value = encodeCounters(sum);
+    return true;
+  }
+  bool PartialMergeMulti(const rocksdb::Slice&, const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value, rocksdb::Logger*) const override {
+    Counters sum;
+    for (const rocksdb::Slice& operand : operands) {
+      if (!addEncodedCounters({operand.data(), operand.size()}, sum)) return false;
+    }
+    *new_value = encodeCounters(sum);
+    return true;
+  }
+  const char* Name() const override { return "rflow.AddCounters"; }
+};
 
 std::string explain(const rocksdb::Status& status, const std::string& directory) {
   const std::string reason = status.ToString();
@@ -66,12 +99,17 @@ Batch& Batch::operator=(Batch&&) noexcept = default;
 
 void Batch::put(Column column, std::string_view key, std::string_view value) {
   bytes_ += key.size() + value.size();
-  ops_.push_back({column, false, std::string(key), std::string(value)});
+  ops_.push_back({column, Kind::kPut, std::string(key), std::string(value)});
 }
 
 void Batch::remove(Column column, std::string_view key) {
   bytes_ += key.size();
-  ops_.push_back({column, true, std::string(key), {}});
+  ops_.push_back({column, Kind::kRemove, std::string(key), {}});
+}
+
+void Batch::addCounters(std::string_view key, std::string_view encoded_counters) {
+  bytes_ += key.size() + encoded_counters.size();
+  ops_.push_back({Column::kMetrics, Kind::kMerge, std::string(key), std::string(encoded_counters)});
 }
 
 size_t Batch::count() const {
@@ -106,21 +144,25 @@ std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string&
 
   if (std::string problem = store->openDatabase(/*read_only=*/false); !problem.empty())
     return problem;
+  if (std::string problem = store->checkSchema(); !problem.empty()) return problem;
+  return store;
+}
 
-  std::string error;
-  const auto schema = store->get(Column::kMeta, kSchemaKey, &error);
-  if (!error.empty()) return error;
-  if (!schema) {
-    Batch batch;
-    batch.put(Column::kMeta, kSchemaKey, kSchemaVersion);
-    if (std::string problem = store->commit(batch); !problem.empty()) return problem;
-  } else if (*schema != kSchemaVersion) {
+std::string Store::checkSchema() {
+  auto schema = get(Column::kMeta, kSchemaKey);
+  if (!schema.ok()) return schema.status().message();
+  opened_schema_ = schema.value().value_or(std::string(kSchemaVersion));
+  if (opened_schema_ != kSchemaVersion && opened_schema_ != kOldSchemaVersion) {
     return fmt::format(
         "the data directory `{}` was written by another version of rflow (schema {}, this "
-        "rflow reads schema {}); use a matching rflow or a new --data directory",
-        directory, *schema, kSchemaVersion);
+        "rflow reads schemas {} and {}); use a matching rflow or a new --data directory",
+        directory_, opened_schema_, kOldSchemaVersion, kSchemaVersion);
   }
-  return store;
+  if (schema.value() == kSchemaVersion) return {};
+  Batch batch;
+  batch.put(Column::kMeta, kSchemaKey, kSchemaVersion);
+  const Status written = commit(batch);
+  return written.ok() ? std::string() : written.message();
 }
 
 std::string Store::openDatabase(bool read_only) {
@@ -139,8 +181,12 @@ std::string Store::openDatabase(bool read_only) {
   cf_options.compression = rocksdb::kNoCompression;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (std::string_view name : kColumnNames)
-    descriptors.emplace_back(std::string(name), cf_options);
+  for (std::string_view name : kColumnNames) {
+    rocksdb::ColumnFamilyOptions options = cf_options;
+    if (name == columnName(Column::kMetrics))
+      options.merge_operator = std::make_shared<AddCounters>();
+    descriptors.emplace_back(std::string(name), options);
+  }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -169,22 +215,15 @@ Store::~Store() {
   closeDatabase();
 }
 
-std::optional<std::string> Store::get(Column column, std::string_view key,
-                                      std::string* error) const {
+Result<std::optional<std::string>> Store::get(Column column, std::string_view key) const {
   std::shared_lock lock(mutex_);
-  if (!db_) {
-    if (error != nullptr) *error = notOpen();
-    return std::nullopt;
-  }
+  if (!db_) return Status::failure(notOpen());
   std::string value;
   const rocksdb::Status status =
       db_->Get(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)], sliceOf(key), &value);
-  if (status.IsNotFound()) return std::nullopt;
-  if (!status.ok()) {
-    if (error != nullptr) *error = explain(status, directory_);
-    return std::nullopt;
-  }
-  return value;
+  if (status.IsNotFound()) return std::optional<std::string>();
+  if (!status.ok()) return Status::failure(explain(status, directory_));
+  return std::optional<std::string>(std::move(value));
 }
 
 std::string Store::notOpen() const {
@@ -194,11 +233,9 @@ std::string Store::notOpen() const {
       directory_);
 }
 
-std::string Store::scan(
-    Column column, std::string_view prefix,
-    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+Status Store::scan(Column column, std::string_view prefix, const Visitor& visit) const {
   std::shared_lock lock(mutex_);
-  if (!db_) return notOpen();
+  if (!db_) return Status::failure(notOpen());
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
   for (it->Seek(sliceOf(prefix)); it->Valid(); it->Next()) {
@@ -207,14 +244,12 @@ std::string Store::scan(
     const rocksdb::Slice value = it->value();
     if (!visit({key.data(), key.size()}, {value.data(), value.size()})) break;
   }
-  return it->status().ok() ? std::string() : explain(it->status(), directory_);
+  return it->status().ok() ? Status() : Status::failure(explain(it->status(), directory_));
 }
 
-std::string Store::scanFrom(
-    Column column, std::string_view from,
-    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+Status Store::scanFrom(Column column, std::string_view from, const Visitor& visit) const {
   std::shared_lock lock(mutex_);
-  if (!db_) return notOpen();
+  if (!db_) return Status::failure(notOpen());
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
   for (it->Seek(sliceOf(from)); it->Valid(); it->Next()) {
@@ -222,12 +257,12 @@ std::string Store::scanFrom(
     const rocksdb::Slice value = it->value();
     if (!visit({key.data(), key.size()}, {value.data(), value.size()})) break;
   }
-  return it->status().ok() ? std::string() : explain(it->status(), directory_);
+  return it->status().ok() ? Status() : Status::failure(explain(it->status(), directory_));
 }
 
-std::optional<std::string> Store::lastKey(Column column, std::string_view prefix) const {
+Result<std::optional<std::string>> Store::lastKey(Column column, std::string_view prefix) const {
   std::shared_lock lock(mutex_);
-  if (!db_) return std::nullopt;
+  if (!db_) return Status::failure(notOpen());
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
   if (prefix.empty()) {
@@ -249,45 +284,71 @@ std::optional<std::string> Store::lastKey(Column column, std::string_view prefix
       }
     }
   }
-  if (!it->Valid()) return std::nullopt;
+  if (!it->status().ok()) return Status::failure(explain(it->status(), directory_));
+  if (!it->Valid()) return std::optional<std::string>();
   const rocksdb::Slice key = it->key();
-  if (!key.starts_with(sliceOf(prefix))) return std::nullopt;
-  return key.ToString();
+  if (!key.starts_with(sliceOf(prefix))) return std::optional<std::string>();
+  return std::optional<std::string>(key.ToString());
 }
 
-std::string Store::commit(const Batch& batch) {
-  if (batch.ops_.empty()) return {};
+Status Store::commit(const Batch& batch) {
+  const Batch* one[] = {&batch};
+  return commitGroup(one);
+}
+
+Status Store::commitGroup(std::span<const Batch* const> group) {
+  size_t ops = 0, bytes = 0;
+  for (const Batch* batch : group) {
+    ops += batch->count();
+    bytes += batch->bytes();
+  }
+  if (ops == 0) return {};
+  return write(
+      [&](rocksdb::WriteBatch& write) {
+        for (const Batch* batch : group) {
+          for (const Batch::Op& op : batch->ops_) {
+            rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(op.column)];
+            const rocksdb::Status status =
+                op.kind == Batch::Kind::kPut      ? write.Put(cf, op.key, op.value)
+                : op.kind == Batch::Kind::kRemove ? write.Delete(cf, op.key)
+                                                  : write.Merge(cf, op.key, op.value);
+            if (!status.ok()) return Status::failure(explain(status, directory_));
+          }
+        }
+        return Status();
+      },
+      group.size(), ops, bytes);
+}
+
+Status Store::write(const std::function<Status(rocksdb::WriteBatch&)>& fill, size_t batches,
+                    size_t ops, size_t bytes) {
   // After a failed write RocksDB refuses every write until it resumes; the disk may be
   // back (space freed, a transient error over), so the first commit after a failure
   // asks it to, and when it cannot (a failed log write is not resumable) reopens the
   // database, which recovers everything the log holds. If the disk is still failing,
   // the write below fails and says why.
   if (write_failed_.load()) {
-    if (std::string problem = recoverWrites(); !problem.empty()) return problem;
+    if (Status recovered = recoverWrites(); !recovered.ok()) return recovered;
   }
   std::shared_lock lock(mutex_);
-  if (!db_) return notOpen();
+  if (!db_) return Status::failure(notOpen());
   rocksdb::WriteBatch write;
-  for (const Batch::Op& op : batch.ops_) {
-    rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(op.column)];
-    const rocksdb::Status status =
-        op.remove ? write.Delete(cf, op.key) : write.Put(cf, op.key, op.value);
-    if (!status.ok()) return explain(status, directory_);
-  }
+  if (Status filled = fill(write); !filled.ok()) return filled;
   rocksdb::WriteOptions options;
   options.sync = durability_ == Durability::kSync;
   const rocksdb::Status status = db_->Write(options, &write);
   if (!status.ok()) {
     write_failed_.store(true);
-    return explain(status, directory_);
+    return Status::failure(explain(status, directory_));
   }
-  commits_.fetch_add(1, std::memory_order_relaxed);
-  committed_ops_.fetch_add(batch.count(), std::memory_order_relaxed);
-  committed_bytes_.fetch_add(batch.bytes(), std::memory_order_relaxed);
+  writes_.fetch_add(1, std::memory_order_relaxed);
+  commits_.fetch_add(batches, std::memory_order_relaxed);
+  committed_ops_.fetch_add(ops, std::memory_order_relaxed);
+  committed_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   return {};
 }
 
-std::string Store::recoverWrites() {
+Status Store::recoverWrites() {
   std::unique_lock lock(mutex_);
   if (!write_failed_.load()) return {};  // another commit recovered first
   // A disk that just failed is rarely back within moments; trying at most every half
@@ -307,14 +368,14 @@ std::string Store::recoverWrites() {
     read_only_ = false;
     write_failed_.store(false);
     write_recoveries_.fetch_add(1);
-    last_recovery_problem_.clear();
+    last_recovery_problem_ = Status();
     return {};
   }
   // Still failing: keep serving reads from what is on disk (the log included) until a
   // later commit finds the disk back.
   read_only_ = openDatabase(/*read_only=*/true).empty();
-  last_recovery_problem_ = problem;
-  return problem;
+  last_recovery_problem_ = Status::failure(problem);
+  return last_recovery_problem_;
 }
 
 uint64_t Store::diskBytes() const {
@@ -330,11 +391,11 @@ uint64_t Store::diskBytes() const {
   return total;
 }
 
-std::string Store::flush() {
+Status Store::flush() {
   std::shared_lock lock(mutex_);
-  if (!db_) return notOpen();
+  if (!db_) return Status::failure(notOpen());
   const rocksdb::Status status = db_->Flush(rocksdb::FlushOptions(), columns_);
-  return status.ok() ? std::string() : explain(status, directory_);
+  return status.ok() ? Status() : Status::failure(explain(status, directory_));
 }
 
 // ---- Keys -----------------------------------------------------------------------------

@@ -7,10 +7,19 @@
 // the write-ahead log is on disk; RocksDB groups the commits of concurrent threads into
 // one fsync (group commit), which is how many instances share a disk flush.
 //
+// The engine gathers the batches of many steps into one commitGroup (its commit
+// pipeline, runtime/engine/commit_pipeline.h): one WriteBatch and one sync for all of
+// them, so a disk flush is shared by as many steps as arrive while the last one runs.
+//
 // Invariants: a Store is opened once per directory per process (RocksDB's lock file
 // enforces it across processes); every column family of Column exists after open();
-// errors are values with RocksDB's reason and what to do, never exceptions; a failed
-// commit changes nothing.
+// errors are values (status.h: a Status or a Result the caller must look at) with
+// RocksDB's reason and what to do, never exceptions; a read that failed is an error,
+// never an absence; a failed commit changes nothing (but see writeRecoveries()).
+//
+// Schema: 2. A schema-1 directory (written before kMetrics merged counters and audit
+// entries were grouped per step) is opened and marked 2; the engine reads both record
+// forms (runtime/engine/records.h, audit.h, metrics.h). A newer schema is refused.
 #pragma once
 
 #include <atomic>
@@ -20,10 +29,13 @@
 #include <memory>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "store/status.h"
 
 namespace rocksdb {
 class DB;
@@ -47,7 +59,8 @@ enum class Column : uint8_t {
   kAudit,      // instance id \0 sequence (be64) -> audit entry
   kCalls,      // instance id \0 request id (be64) -> pending connector call
   kSignals,    // instance id \0 sequence (be64) -> queued signal
-  kMetrics,    // aggregate name -> counters
+  kMetrics,    // aggregates: schema 1, shard + name -> be64; schema 2, merged counters
+               // (counters.h; Batch::addCounters)
   kInbox,      // instance id \0 request id (be64) -> a result waiting to be handed over
 };
 inline constexpr size_t kColumnCount = 12;
@@ -78,15 +91,20 @@ class Batch {
 
   void put(Column column, std::string_view key, std::string_view value);
   void remove(Column column, std::string_view key);
+  // Adds counters (counters.h) to those at `key` of kMetrics: concurrent batches add up,
+  // with no read before the write.
+  void addCounters(std::string_view key, std::string_view encoded_counters);
   size_t count() const;
   size_t bytes() const;
+  bool empty() const { return ops_.empty(); }
   void clear();
 
  private:
   friend class Store;
+  enum class Kind : uint8_t { kPut, kRemove, kMerge };
   struct Op {
     Column column;
-    bool remove;
+    Kind kind;
     std::string key;
     std::string value;
   };
@@ -100,38 +118,40 @@ class Store {
   // wrong and what to do ("the data directory is in use by another rflow process").
   static std::variant<std::unique_ptr<Store>, std::string> open(const std::string& directory,
                                                                 const StoreOptions& options = {});
+  // The schema the directory had when it was opened ("1" or "2").
+  const std::string& openedSchema() const { return opened_schema_; }
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // The value at `key`, nullopt when absent; a read error is reported through `error`.
-  std::optional<std::string> get(Column column, std::string_view key,
-                                 std::string* error = nullptr) const;
+  // The value at `key`: an empty optional when absent, a failed Result when the read
+  // failed.
+  Result<std::optional<std::string>> get(Column column, std::string_view key) const;
 
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
   // Calls `visit(key, value)` for each key starting with `prefix`, in key order, until it
-  // returns false. Returns a read error, or empty.
-  std::string scan(
-      Column column, std::string_view prefix,
-      const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // returns false. A failed read ends the scan and is the Status.
+  Status scan(Column column, std::string_view prefix, const Visitor& visit) const;
   // The same from the first key >= `from` (to the end of the column).
-  std::string scanFrom(
-      Column column, std::string_view from,
-      const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  Status scanFrom(Column column, std::string_view from, const Visitor& visit) const;
 
-  // The greatest key of `column` that starts with `prefix`, or nullopt.
-  std::optional<std::string> lastKey(Column column, std::string_view prefix = {}) const;
+  // The greatest key of `column` that starts with `prefix`, or an empty optional.
+  Result<std::optional<std::string>> lastKey(Column column, std::string_view prefix = {}) const;
 
-  // Writes `batch` atomically with the store's durability. Empty on success; otherwise
-  // why (nothing was written). After a failure the next commit first asks RocksDB to
+  // Writes `batch` atomically with the store's durability. On failure nothing was written
+  // (but see writeRecoveries()). After a failure the next commit first asks RocksDB to
   // resume, so writes carry on once the disk is back.
-  std::string commit(const Batch& batch);
+  Status commit(const Batch& batch);
+  // Writes every batch of `group`, in order, as ONE atomic write with one sync: all of
+  // them land or none does. Later batches' writes to a key win over earlier ones'.
+  Status commitGroup(std::span<const Batch* const> group);
   // After a failed write, how long commits wait before trying the disk again (each try
   // reopens the database). Default 500 ms; tests set 0.
   void retryWritesAfter(int64_t ms) { retry_writes_after_ms_.store(ms); }
   // After a failed write, tries the disk now (within the same limit) rather than waiting
   // for the next commit, so a timer tick finds out that writes work again. Empty when
   // writes may go on.
-  std::string resumeWrites() { return write_failed_.load() ? recoverWrites() : std::string(); }
+  Status resumeWrites() { return write_failed_.load() ? recoverWrites() : Status(); }
   // Whether the last commit failed (the service answers 503 while it does).
   bool writeFailing() const { return write_failed_.load(); }
   // How many times writes resumed after a failure. A failed commit's outcome is unknown
@@ -139,9 +159,11 @@ class Store {
   // database), so whoever keeps state derived from the store re-reads it when this moves.
   uint64_t writeRecoveries() const { return write_recoveries_.load(); }
 
-  // Batches, and the puts and deletes and bytes in them, committed since open
-  // (benchmarks compare the engine's commits with raw RocksDB ones of the same shape).
+  // Batches (a group counts each of its batches), the puts, deletes and merges and the
+  // bytes in them, and the writes to disk (one per commit or group), committed since
+  // open: benchmarks compare the engine's commits with raw RocksDB ones of the same shape.
   uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+  uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
   uint64_t committedOps() const { return committed_ops_.load(std::memory_order_relaxed); }
   uint64_t committedBytes() const { return committed_bytes_.load(std::memory_order_relaxed); }
 
@@ -149,21 +171,27 @@ class Store {
   Durability durability() const { return durability_; }
   // Bytes the database takes on disk (SST files and logs), for benchmarks and insights.
   uint64_t diskBytes() const;
-  // Flushes memtables to SST files (benchmarks measure settled sizes).
-  std::string flush();
+  // Flushes memtables to SST files (benchmarks measure settled sizes; tests make reads
+  // reach the files).
+  Status flush();
 
  private:
   Store() = default;
   // Opens db_ and columns_ from directory_, durability_ and env_; closes them. Callers
   // hold mutex_ exclusively (or own the Store alone, as open() and the destructor do).
   std::string openDatabase(bool read_only);
+  // Reads the schema marker: writes it for a new directory, marks a schema-1 one 2.
+  std::string checkSchema();
   void closeDatabase();
   // Why an operation cannot run while db_ is closed (a reopen after a failed write failed).
   std::string notOpen() const;
-  // After a failed write: RocksDB's Resume, else a reopen. Empty when writes may go on.
-  std::string recoverWrites();
+  // After a failed write: RocksDB's Resume, else a reopen. Ok when writes may go on.
+  Status recoverWrites();
+  Status write(const std::function<Status(rocksdb::WriteBatch&)>& fill, size_t batches, size_t ops,
+               size_t bytes);
 
   std::string directory_;
+  std::string opened_schema_;
   Durability durability_ = Durability::kSync;
   std::shared_ptr<rocksdb::Env> env_;
   std::vector<rocksdb::ColumnFamilyHandle*> columns_;  // owned by db_, closed before it
@@ -174,8 +202,9 @@ class Store {
   bool read_only_ = false;
   std::atomic<int64_t> retry_writes_after_ms_{500};
   std::chrono::steady_clock::time_point last_recovery_{};
-  std::string last_recovery_problem_;
+  Status last_recovery_problem_;
   std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> writes_{0};
   std::atomic<bool> write_failed_{false};
   std::atomic<uint64_t> write_recoveries_{0};
   std::atomic<uint64_t> committed_ops_{0};

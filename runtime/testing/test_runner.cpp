@@ -36,6 +36,8 @@ class TestRun {
     store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
     engine::EngineOptions options;
     options.immediate_retries = true;
+    // One thread: every step commits as it is made, so the test sees it at once.
+    options.commits.threaded = false;
     engine_ = std::make_unique<engine::Engine>(*store_, clock_, calls_, options);
     auto deployed = engine_->deploy(module_bytes);
     if (auto* error = std::get_if<EngineError>(&deployed)) setup_error_ = error->message;
@@ -98,8 +100,9 @@ class TestRun {
             calls_.setMock(r.op, {0, {}, r.reason});
             return vm::Value();
           } else if constexpr (std::is_same_v<R, e::StartRun> || std::is_same_v<R, e::Spawn>) {
-            auto started = engine_->start(module_.strings[module_.workflows[r.workflow].name],
-                                          r.args, {.spawn = std::is_same_v<R, e::Spawn>, .request_id = {}});
+            auto started =
+                engine_->start(module_.strings[module_.workflows[r.workflow].name], r.args,
+                               {.spawn = std::is_same_v<R, e::Spawn>, .request_id = {}});
             if (auto* error = std::get_if<EngineError>(&started)) {
               fail("start was refused: " + error->message);
               return vm::Value();
@@ -261,7 +264,7 @@ class TestRun {
     const std::string id = runId(r.run);
     auto view = engine_->instance(id);
     if (!view) {
-      fail(fmt::format("there is no run {}", id));
+      fail(view.notFound() ? fmt::format("there is no run {}", id) : view.error().message);
       return vm::Value();
     }
     switch (r.field) {
@@ -280,7 +283,12 @@ class TestRun {
       case F::kTasks: {
         engine::TaskFilter filter;
         filter.instance = id;
-        auto open = engine_->tasks(filter);
+        auto found = engine_->tasks(filter);
+        if (!found) {
+          fail(found.error().message);
+          return vm::Value();
+        }
+        const std::vector<engine::TaskView>& open = *found;
         if (r.field == F::kTasks) {
           std::vector<vm::Value> items;
           for (const auto& t : open)
@@ -298,9 +306,15 @@ class TestRun {
       }
       case F::kNotes:
       case F::kNotifications: {
-        const std::string kind = r.field == F::kNotes ? "note" : "notify";
+        const engine::AuditKind kind =
+            r.field == F::kNotes ? engine::AuditKind::kNote : engine::AuditKind::kNotify;
+        auto history = engine_->history(id);
+        if (!history) {
+          fail(history.error().message);
+          return vm::Value();
+        }
         std::vector<vm::Value> items;
-        for (const engine::AuditEntry& entry : engine_->history(id)) {
+        for (const engine::AuditEntry& entry : *history) {
           if (entry.kind == kind) items.push_back(vm::Value::string(entry.text));
         }
         return vm::Value::list(std::move(items));

@@ -1,46 +1,20 @@
-// Internal to the engine: the state of one step, and helpers shared by the engine's
-// source files (reading record fields by name, building prelude records, JSON text for
-// audit entries).
+// Internal to the engine: VM values as the engine reads and builds them — record fields
+// by name, prelude records (rflow.Approval …), roles and users as assignees, argument
+// lists as bytes.
 #pragma once
 
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "engine/engine.h"
-#include "engine/metrics.h"
 #include "engine/record_codec.h"
+#include "engine/records.h"
+#include "vm/program.h"
 
 namespace rflow::engine {
 
-struct Engine::Step {
-  InstanceRecord rec;
-  std::shared_ptr<const vm::Program> program;
-  int64_t now = 0;
-  store::Batch batch;
-  // What leaves the engine once the batch is committed.
-  std::vector<CallRecord> send;
-  std::vector<std::string> begin;    // child instances to run
-  std::vector<std::string> inboxes;  // parents with a result in their inbox
-  bool instance_changed = true;      // write rec back with the batch
-  // An audit entry was added: rec (its audit_seq and audit_chain) is written back even
-  // when nothing else about the instance changed, or the next entry would reuse the seq.
-  bool audited = false;
-  // The status the instance had when the step loaded it (unset: a step that loaded no
-  // instance). commit() counts the move to rec.status in `metrics`.
-  std::optional<Status> loaded_status;
-  // The step's changes to the aggregates, committed in its batch (metrics.h).
-  MetricsDelta metrics;
-  // Queued signals this step's awaits took: the batch removes them, but the store still
-  // holds them until the commit, so a later await of the same step must skip them.
-  std::set<std::string> signals_taken;
-};
-
 namespace detail {
-
-const bytecode::Module& moduleOf(const vm::Program& program);
 
 // The field `name` of a record value, or nullptr.
 const vm::Value* field(const vm::Program& program, const vm::Value& record, std::string_view name);
@@ -60,9 +34,6 @@ std::optional<uint32_t> enumMember(const vm::Program& program, uint32_t e, std::
 // A role or user value as an Assignee, and back.
 Assignee assigneeOf(const vm::Program& program, const vm::Value& value);
 vm::Value assigneeValue(const Assignee& assignee);
-
-std::string hexOf(std::span<const uint8_t> bytes);
-std::string jsonText(std::string_view text);  // a JSON string literal
 
 // The list value encoded as bytes (arguments).
 std::string encodeList(const std::vector<vm::Value>& items);

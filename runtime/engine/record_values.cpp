@@ -1,14 +1,11 @@
-// Helpers shared by the engine's files: record fields by name, prelude records, assignees.
+// VM values as the engine reads and builds them (record_values.h).
+#include "engine/record_values.h"
+
 #include <fmt/format.h>
 
-#include "engine/engine_internal.h"
 #include "vm/print.h"
 
 namespace rflow::engine::detail {
-
-const bytecode::Module& moduleOf(const vm::Program& program) {
-  return program.module();
-}
 
 const vm::Value* field(const vm::Program& program, const vm::Value& record, std::string_view name) {
   if (record.tag() != vm::Tag::kRecord) return nullptr;
@@ -86,44 +83,6 @@ Assignee assigneeOf(const vm::Program& program, const vm::Value& value) {
 
 vm::Value assigneeValue(const Assignee& assignee) {
   return assignee.is_role ? vm::Value::role(assignee.role) : vm::Value::string(assignee.name);
-}
-
-std::string hexOf(std::span<const uint8_t> bytes) {
-  std::string out;
-  for (uint8_t b : bytes)
-    out += fmt::format("{:02x}", b);
-  return out;
-}
-
-std::string jsonText(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out += "\"";
-  return out;
 }
 
 std::string encodeList(const std::vector<vm::Value>& items) {

@@ -1,0 +1,91 @@
+#include "engine/commit_pipeline.h"
+
+#include <chrono>
+#include <vector>
+
+namespace rflow::engine {
+
+CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options)
+    : store_(store), options_(options) {
+  if (options_.threaded) thread_ = std::thread([this] { run(); });
+}
+
+CommitPipeline::~CommitPipeline() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  arrived_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void CommitPipeline::submit(std::unique_ptr<Commit> commit) {
+  in_flight_.fetch_add(1);
+  if (!options_.threaded) {
+    std::deque<std::unique_ptr<Commit>> alone;
+    alone.push_back(std::move(commit));
+    writeGroup(alone);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    queued_bytes_ += commit->batch.bytes();
+    queue_.push_back(std::move(commit));
+  }
+  arrived_.notify_one();
+}
+
+std::deque<std::unique_ptr<Commit>> CommitPipeline::takeGroup(std::unique_lock<std::mutex>& lock) {
+  // A short linger lets a small group grow (more steps per sync) when nothing is being
+  // written; under load the next group gathers while the previous one is written anyway.
+  if (options_.linger_us > 0 && queue_.size() < options_.max_steps && !stopping_) {
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(options_.linger_us);
+    arrived_.wait_until(lock, until, [&] {
+      return stopping_ || queue_.size() >= options_.max_steps ||
+             queued_bytes_ >= options_.max_bytes;
+    });
+  }
+  std::deque<std::unique_ptr<Commit>> group;
+  size_t bytes = 0;
+  while (!queue_.empty() && group.size() < options_.max_steps &&
+         (group.empty() || bytes + queue_.front()->batch.bytes() <= options_.max_bytes)) {
+    bytes += queue_.front()->batch.bytes();
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  queued_bytes_ -= bytes;
+  return group;
+}
+
+void CommitPipeline::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    arrived_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything was written
+    std::deque<std::unique_ptr<Commit>> group = takeGroup(lock);
+    lock.unlock();
+    writeGroup(group);
+    lock.lock();
+  }
+}
+
+void CommitPipeline::writeGroup(std::deque<std::unique_ptr<Commit>>& group) {
+  std::vector<const store::Batch*> batches;
+  batches.reserve(group.size());
+  for (const auto& commit : group)
+    batches.push_back(&commit->batch);
+  const store::Status status = store_.commitGroup(batches);
+  if (status.ok()) {
+    groups_.fetch_add(1, std::memory_order_relaxed);
+    steps_.fetch_add(group.size(), std::memory_order_relaxed);
+  }
+  for (auto& commit : group) {
+    commit->committed(status);
+    commit.reset();  // what the step held (its instance's lease) is released now
+    in_flight_.fetch_sub(1);
+  }
+  if (reported_) reported_();
+}
+
+}  // namespace rflow::engine

@@ -1,0 +1,85 @@
+// The engine's queued work: what follows a step or arrives from outside and needs a step
+// of its own (begin a child, hand a result to a parent, process a connector's answer,
+// send a pending call again, fire a timer). Processed by worker threads (the service) or
+// on the calling thread (runOne, runUntilIdle: `rflow run`, `rflow test`, tests).
+//
+// The queue knows nothing of instances: the engine's process function takes the
+// instance's lease (instance_gate.h) or parks the work until the instance is free, and
+// hands the step to the commit pipeline without waiting for it. Work whose step could
+// not be committed or read is stalled here until retryStalled() puts it back.
+//
+// Invariants: an item is processed once per push (a parked item is pushed again, with
+// its lease, by the gate); items are taken first in, first out; workers stop only when
+// the queue is empty.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/instance_gate.h"
+
+namespace rflow::engine {
+
+struct Work {
+  enum class Kind : uint8_t { kBegin, kCallDone, kInbox, kResend, kTimer };
+  Kind kind = Kind::kBegin;
+  std::string instance;
+  CallResult call;        // kCallDone
+  uint64_t request = 0;   // kResend
+  std::string timer_key;  // kTimer
+  TimerRecord timer;      // kTimer
+};
+
+// A piece of work, with its instance's lease when the gate handed it over.
+struct QueuedWork {
+  Work work;
+  std::optional<KeyedGate::Lease> lease;
+};
+
+class WorkQueue {
+ public:
+  using Process = std::function<void(QueuedWork)>;
+  explicit WorkQueue(Process process) : process_(std::move(process)) {}
+  ~WorkQueue() { stopWorkers(); }
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+
+  void push(QueuedWork item);
+  void push(Work work) { push(QueuedWork{std::move(work), std::nullopt}); }
+  bool runOne();
+  // Processes work on this thread until none is queued or being processed and
+  // `settled()` (asked under no lock) says nothing else will add any.
+  void runUntilIdle(const std::function<bool()>& settled);
+  // Something runUntilIdle's `settled` depends on changed.
+  void notify();
+
+  void startWorkers(size_t count);
+  void stopWorkers();
+
+  void stall(Work work);
+  std::vector<Work> takeStalled();
+  size_t stalled() const;
+
+ private:
+  bool take(QueuedWork& item);
+  void done();
+
+  Process process_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<QueuedWork> queue_;
+  size_t busy_ = 0;  // items being processed (under mutex_)
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+  mutable std::mutex stalled_mutex_;
+  std::vector<Work> stalled_;
+};
+
+}  // namespace rflow::engine

@@ -1,0 +1,58 @@
+#include "store/counters.h"
+
+namespace rflow::store {
+
+namespace {
+
+constexpr uint8_t kCountersFormat = 1;
+
+void putVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+bool getVarint(std::string_view bytes, size_t& at, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && at < bytes.size(); shift += 7) {
+    const auto byte = static_cast<uint8_t>(bytes[at++]);
+    v |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string encodeCounters(const Counters& counters) {
+  std::string out(1, static_cast<char>(kCountersFormat));
+  for (const auto& [name, value] : counters) {
+    if (value == 0) continue;
+    putVarint(out, name.size());
+    out += name;
+    putVarint(out, (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63));
+  }
+  return out;
+}
+
+bool addEncodedCounters(std::string_view bytes, Counters& into) {
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != kCountersFormat) return false;
+  size_t at = 1;
+  while (at < bytes.size()) {
+    uint64_t length = 0;
+    if (!getVarint(bytes, at, length) || length > bytes.size() - at) return false;
+    const std::string_view name = bytes.substr(at, length);
+    at += length;
+    uint64_t z = 0;
+    if (!getVarint(bytes, at, z)) return false;
+    const auto value = static_cast<int64_t>((z >> 1) ^ (0 - (z & 1)));
+    auto it = into.find(name);
+    if (it == into.end()) it = into.emplace(std::string(name), 0).first;
+    it->second += value;
+  }
+  return true;
+}
+
+}  // namespace rflow::store

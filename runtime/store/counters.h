@@ -1,0 +1,26 @@
+// Counters: named int64 sums, the value of a kMetrics key in schema 2. A batch adds a
+// delta to a key (Batch::addCounters) without reading it first; RocksDB's merge adds the
+// deltas up (store.cpp), so concurrent steps never overwrite each other's counts and a
+// refused batch adds nothing.
+//
+// Encoding: a format byte (1), then for each counter in name order its name (varint
+// length, bytes) and value (zigzag varint). Counters that add up to zero are dropped, so
+// a gauge that went back to zero (a minute with no open task left) costs nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace rflow::store {
+
+using Counters = std::map<std::string, int64_t, std::less<>>;
+
+std::string encodeCounters(const Counters& counters);
+// Adds the counters encoded in `bytes` to `into`; false (and `into` partly changed) when
+// the bytes are not a counters value.
+bool addEncodedCounters(std::string_view bytes, Counters& into);
+
+}  // namespace rflow::store
