@@ -1,6 +1,6 @@
-// The stdlib natives of natives.def as an enum and a lookup table. A native's id is the
-// first operand of CallNative and is persisted: ids are never renumbered or reused, so
-// the table may have holes (a retired id), and nativeInfo() answers nullopt for them.
+// The stdlib natives (stdlib/functions.def) as an enum and a lookup by id. A native's id
+// is the first operand of CallNative and is persisted: ids are never renumbered or reused,
+// so the ids may have holes (a retired id), and nativeInfo() answers nullopt for them.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +10,8 @@
 namespace rflow::bytecode {
 
 enum class Native : uint16_t {
-#define RFLOW_NATIVE(Name, id, arity) k##Name = id,
-#include "bytecode/natives.def"
-#undef RFLOW_NATIVE
+#define RFLOW_STDLIB_NATIVE(name, Native, id, signature) k##Native = id,
+#include "stdlib/functions.def"
 };
 
 struct NativeInfo {

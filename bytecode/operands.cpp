@@ -1,10 +1,11 @@
-// The opcode table built from opcodes.def, the natives table from natives.def, and the
+// The opcode table built from opcodes.def, the natives table from stdlib/functions.def, and the
 // bounds-checked instruction decoder.
 #include "bytecode/operands.h"
 
 #include <array>
 
 #include "bytecode/natives.h"
+#include "stdlib/functions.h"
 
 namespace rflow::bytecode {
 namespace {
@@ -64,26 +65,15 @@ static_assert(countOpcodeLines() == countOpcodeTable(), "two opcodes share a val
 #undef OPERANDS_U8_U8
 #undef OPERANDS_U32_U32_U8
 
-struct NativeEntry {
-  uint32_t id;
-  NativeInfo info;
-};
-
-constexpr NativeEntry kNatives[] = {
-#define RFLOW_NATIVE(Name, id, arity) {id, NativeInfo{#Name, arity}},
-#include "bytecode/natives.def"
-#undef RFLOW_NATIVE
-};
-
-// Ids are dense today, so an id indexes the table; a retired id would break this
-// assertion, and nativeInfo() would then need a search.
-constexpr bool nativesAreDense() {
-  for (size_t i = 0; i < std::size(kNatives); ++i) {
-    if (kNatives[i].id != i) return false;
+// Indexed by id; a hole (a retired id) stays nullopt.
+constexpr auto kNatives = [] {
+  std::array<std::optional<NativeInfo>, stdlib::kNativeCount> natives{};
+  for (const stdlib::Overload& o : stdlib::kOverloads) {
+    if (o.target == stdlib::Target::kNative)
+      natives[o.native] = NativeInfo{o.native_name, static_cast<uint8_t>(stdlib::arity(o))};
   }
-  return true;
-}
-static_assert(nativesAreDense(), "natives.def ids must be 0, 1, 2, … in order");
+  return natives;
+}();
 
 uint64_t readLittleEndian(std::span<const uint8_t> code, size_t at, size_t bytes) {
   uint64_t v = 0;
@@ -201,12 +191,11 @@ std::optional<int64_t> branchTarget(const Instruction& instruction) {
 bool endsPath(Opcode opcode) {
   return opcode == Opcode::kJump || opcode == Opcode::kReturn || opcode == Opcode::kFail ||
          opcode == Opcode::kEndBranch;
-
 }
 
 std::optional<NativeInfo> nativeInfo(uint32_t id) {
-  if (id >= std::size(kNatives)) return std::nullopt;
-  return kNatives[id].info;
+  if (id >= kNatives.size()) return std::nullopt;
+  return kNatives[id];
 }
 
 }  // namespace rflow::bytecode

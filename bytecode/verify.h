@@ -27,7 +27,7 @@
 //
 // Operands: Const and Expect's text are constants (Expect's a string); LoadLocal and
 // StoreLocal slots < params + locals; Call a function; CallNative a native of
-// natives.def with its arity as argc; ToString, Eq, Ne, InList a type; MakeList a list
+// stdlib/functions.def with its arity as argc; ToString, Eq, Ne, InList a type; MakeList a list
 // type, MakeMap a map type; MakeRecord, Approval, Task (both) and Await record types;
 // CallConnector, Mock, MockFails and ExpectCalled an op, CallConnector's options within
 // 0xF; StartChild, Spawn and StartRun a workflow; Mock's function a mock taking

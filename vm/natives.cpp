@@ -9,6 +9,7 @@
 #include "base/checked_int.h"
 #include "base/currency.h"
 #include "base/time_text.h"
+#include "stdlib/functions.h"
 #include "vm/limits.h"
 #include "vm/natives_impl.h"
 
@@ -409,31 +410,22 @@ namespace {
 
 using NativeFn = natives::Status (*)(std::span<Value>, Value&);
 
-// Indexed by id: natives.def's ids are dense (operands.cpp asserts it).
-constexpr std::array kTable = {
-#define RFLOW_NATIVE(Name, id, arity) &natives::native##Name,
-#include "bytecode/natives.def"
-#undef RFLOW_NATIVE
-};
-
-constexpr bool tableIsById() {
-  constexpr uint32_t ids[] = {
-#define RFLOW_NATIVE(Name, id, arity) id,
-#include "bytecode/natives.def"
-#undef RFLOW_NATIVE
-  };
-  for (size_t i = 0; i < std::size(ids); ++i) {
-    if (ids[i] != i) return false;
-  }
-  return true;
-}
-static_assert(tableIsById(),
-              "kTable is indexed by native id: natives.def must list ids 0, 1, 2, …");
+// Indexed by native id; a hole (a retired id) stays null.
+constexpr auto kTable = [] {
+  std::array<NativeFn, stdlib::kNativeCount> table{};
+#define RFLOW_STDLIB_NATIVE(name, Native, id, signature) table[id] = &natives::native##Native;
+#include "stdlib/functions.def"
+  return table;
+}();
 
 }  // namespace
 
 std::optional<NativeError> callNative(uint32_t id, std::span<Value> args, Value& result) {
   return kTable[id](args, result);
+}
+
+bool hasNative(uint32_t id) {
+  return id < kTable.size() && kTable[id] != nullptr;
 }
 
 }  // namespace rflow::vm

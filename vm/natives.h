@@ -1,7 +1,7 @@
-// The standard library's native functions (language.md §5a; bytecode/natives.def lists
+// The standard library's native functions (language.md §5a; stdlib/functions.def lists
 // them with their persisted ids). They are pure, know nothing of the module, and live in
-// the VM library: the compiler only needs their ids and arities (natives.def), so the
-// dependency direction stays compiler -> bytecode <- vm.
+// the VM library: the compiler only needs their ids and arities (the header-only table),
+// so the dependency direction stays compiler -> bytecode <- vm.
 //
 // Semantics beyond the table of §5a (the choices are the VM's; each has a test):
 // - len(string) counts code points; lower/upper use Unicode's simple one-to-one case
@@ -40,8 +40,12 @@ struct NativeError {
   std::string message;  // for a runtime error: "round: places must be between 0 and 28, not 30"
 };
 
-// Runs native `id` (a valid natives.def id) on `args` (exactly its arity of them; a
-// native may move from them) and stores its result in `result`. nullopt on success.
+// Runs native `id` (a valid id: bytecode::nativeInfo knows it) on `args` (exactly its
+// arity of them; a native may move from them) and stores its result in `result`. nullopt
+// on success.
 std::optional<NativeError> callNative(uint32_t id, std::span<Value> args, Value& result);
+
+// Whether the VM implements native `id`.
+bool hasNative(uint32_t id);
 
 }  // namespace rflow::vm

@@ -1,5 +1,6 @@
-// Internal to the natives: one function per line of natives.def (declared here from the
-// .def, so a native without an implementation does not link), and the helpers they share.
+// Internal to the natives: one function per native of stdlib/functions.def (declared here
+// from the .def, so a native without an implementation does not link), and the helpers
+// they share.
 // natives.cpp holds the numeric, list, map and conversion natives and the table;
 // natives_text.cpp the string ones.
 #pragma once
@@ -15,9 +16,9 @@ namespace rflow::vm::natives {
 
 using Status = std::optional<NativeError>;
 
-#define RFLOW_NATIVE(Name, id, arity) Status native##Name(std::span<Value> args, Value& result);
-#include "bytecode/natives.def"
-#undef RFLOW_NATIVE
+#define RFLOW_STDLIB_NATIVE(name, Native, id, signature) \
+  Status native##Native(std::span<Value> args, Value& result);
+#include "stdlib/functions.def"
 
 // The arguments' tags do not fit the native.
 Status wrongArguments(std::string_view native, std::span<const Value> args);

@@ -1,5 +1,5 @@
 // The standard library as the checker sees it: which names are stdlib functions, and
-// the ids of their concrete operations (bytecode/natives.def).
+// the ids of their concrete operations (stdlib/functions.def).
 #pragma once
 
 #include <cstdint>
@@ -9,9 +9,8 @@
 namespace rflow::check {
 
 enum class NativeId : uint16_t {
-#define RFLOW_NATIVE(Name, id, arity) k##Name = id,
-#include "bytecode/natives.def"
-#undef RFLOW_NATIVE
+#define RFLOW_STDLIB_NATIVE(name, Native, id, signature) k##Native = id,
+#include "stdlib/functions.def"
 };
 
 // The names of language.md §5a's functions, `now` included.

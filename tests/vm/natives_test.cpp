@@ -1,4 +1,4 @@
-// Every native of natives.def (language.md §5a), called directly, with its edge cases:
+// Every native of stdlib/functions.def (language.md §5a), called directly, with its edge cases:
 // code points, case mapping, empty pieces, money sums, rounding places, conversions and
 // parsing.
 #include "bytecode/natives.h"
