@@ -137,6 +137,19 @@ constexpr Signature parseSignature(std::string_view text) {
   return s;
 }
 
+// Every overload's signature, read once while compiling.
+inline constexpr auto kSignatures = [] {
+  std::array<Signature, std::size(kOverloads)> out{};
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = parseSignature(kOverloads[i].signature);
+  return out;
+}();
+
+// `o` must be an element of kOverloads.
+constexpr const Signature& signatureOf(const Overload& o) {
+  return kSignatures[static_cast<size_t>(&o - kOverloads)];
+}
+
 // ---- lookups ------------------------------------------------------------------------------
 
 constexpr const Function* findFunction(std::string_view name) {
@@ -173,7 +186,7 @@ inline constexpr size_t kNativeCount = [] {
 
 // How many arguments an overload takes (for a native, CallNative's argc).
 constexpr size_t arity(const Overload& o) {
-  return parseSignature(o.signature).arity;
+  return signatureOf(o).arity;
 }
 
 // ---- the table's invariants ---------------------------------------------------------------

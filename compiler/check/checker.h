@@ -83,6 +83,9 @@ struct NameTarget {
   bool captured = false;    // a local found across a mock boundary
 };
 
+// The built-in type called `name` (`int`, `User` …), if there is one.
+std::optional<TypeId> builtinTypeNamed(const TypeTable& types, std::string_view name);
+
 // `a.b.c` as written.
 std::string joinPath(const syntax::Path& path);
 
@@ -141,7 +144,7 @@ class Checker {
                          const Scope* scope,
                          const diagnostics::DiagnosticDescriptor<std::string_view>& kind);
 
-  // ---- Pass 3: bodies.cpp, stmts.cpp, exprs.cpp, calls.cpp, effects.cpp -----------
+  // ---- Pass 3: bodies.cpp, stmts.cpp, exprs.cpp, calls.cpp, stdlib_calls.cpp, effects.cpp
   void checkBodies(uint32_t module);
   uint32_t newUnit(UnitKind kind, std::string name, TypeId result, const syntax::Decl* decl);
   uint32_t addSlot(TypeId type);
@@ -171,6 +174,7 @@ class Checker {
                            bool defaults_allowed);
   TypeId checkCall(const syntax::Expr& expr, const syntax::CallExpr& call, Scope& scope,
                    TypeId expected);
+  // A call of stdlib function `name` (stdlib_calls.cpp).
   TypeId checkNativeCall(const syntax::Expr& expr, const syntax::CallExpr& call,
                          std::string_view name, Scope& scope, TypeId expected);
   TypeId checkConnectorCall(const syntax::Expr& expr, const syntax::CallExpr& call, uint32_t op,

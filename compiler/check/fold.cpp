@@ -8,9 +8,9 @@
 #include "base/checked_int.h"
 #include "base/money.h"
 #include "base/time_text.h"
+#include "bytecode/natives.h"
 #include "bytecode/operands.h"
 #include "check/checker.h"
-#include "check/natives.h"
 
 namespace rflow::check {
 
@@ -345,7 +345,7 @@ class Folder {
       switch (static_cast<Conversion>(cf.a)) {
         case Conversion::kIntToDecimal:
           return ConstValue{base::Decimal::fromInt(std::get<int64_t>(args[0].value))};
-        case Conversion::kDecimalIdentity:
+        case Conversion::kIdentity:
           return args[0];
         case Conversion::kToString:
           return ConstValue{formatConst(args[0], checker_.program(), false)};
@@ -357,17 +357,17 @@ class Folder {
         if (!r) return arithmetic(expr, r.error());
         return ConstValue{DurationValue{*r}};
       };
-      switch (static_cast<NativeId>(cf.a)) {
-        case NativeId::kDays:
+      switch (static_cast<bytecode::Native>(cf.a)) {
+        case bytecode::Native::kDays:
           return duration(86'400'000);
-        case NativeId::kHours:
+        case bytecode::Native::kHours:
           return duration(3'600'000);
-        case NativeId::kMinutes:
+        case bytecode::Native::kMinutes:
           return duration(60'000);
-        case NativeId::kUserFromString:
+        case bytecode::Native::kUserFromString:
           return ConstValue{UserValue{std::get<std::string>(args[0].value)}};
-        case NativeId::kMoneyFromDecimal:
-        case NativeId::kMoneyFromInt: {
+        case bytecode::Native::kMoneyFromDecimal:
+        case bytecode::Native::kMoneyFromInt: {
           auto c = base::CurrencyCode::parse(std::get<std::string>(args[1].value));
           if (!c) return arithmetic(expr, c.error());
           const base::Decimal amount =
@@ -376,7 +376,7 @@ class Folder {
                   : std::get<base::Decimal>(args[0].value);
           return ConstValue{base::Money(amount, *c)};
         }
-        case NativeId::kIntFromDecimal:
+        case bytecode::Native::kIntFromDecimal:
           return wrap(expr, std::get<base::Decimal>(args[0].value).toInt());
         default:
           break;

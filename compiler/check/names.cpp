@@ -6,8 +6,8 @@
 #include <array>
 
 #include "check/checker.h"
-#include "check/natives.h"
 #include "diagnostics/suggest.h"
+#include "stdlib/functions.h"
 
 namespace rflow::check {
 
@@ -34,6 +34,12 @@ constexpr std::array<BuiltinType, 10> kBuiltinTypes = {{
 }};
 
 }  // namespace
+
+std::optional<TypeId> builtinTypeNamed(const TypeTable& types, std::string_view name) {
+  for (const BuiltinType& b : kBuiltinTypes)
+    if (b.name == name) return (types.*b.get)();
+  return std::nullopt;
+}
 
 NameTarget Checker::lookup(std::string_view name, const Scope* scope, uint32_t module) {
   NameTarget target;
@@ -69,14 +75,12 @@ NameTarget Checker::lookup(std::string_view name, const Scope* scope, uint32_t m
       return target;
     }
   }
-  for (const BuiltinType& b : kBuiltinTypes) {
-    if (b.name == name) {
-      target.kind = NameTarget::Kind::kBuiltinType;
-      target.type = (program_.types.*b.get)();
-      return target;
-    }
+  if (const std::optional<TypeId> type = builtinTypeNamed(program_.types, name)) {
+    target.kind = NameTarget::Kind::kBuiltinType;
+    target.type = *type;
+    return target;
   }
-  if (isNativeName(name)) {
+  if (stdlib::findFunction(name) != nullptr) {
     target.kind = NameTarget::Kind::kNative;
     target.native = name;
   }
@@ -113,8 +117,8 @@ std::vector<std::string> Checker::visibleNames(uint32_t module, const Scope* sco
   }
   for (const BuiltinType& b : kBuiltinTypes)
     names.emplace_back(b.name);
-  for (std::string_view native : nativeNames())
-    names.emplace_back(native);
+  for (const stdlib::Function& f : stdlib::kFunctions)
+    names.emplace_back(f.name);
   // Deterministic suggestions whatever the hash maps' order.
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());

@@ -233,12 +233,13 @@ enum class ExprRef : uint8_t {
   kFunction,     // a: Program::functions (only as a callee)
   kWorkflow,     // a: workflow
   kField,        // a: field index of the record object
-  kNative,       // a: native id (bytecode/natives.def), as a call
-  kConversion,   // a: Conversion, as a call
-  kNow,          // `now`, as a call
+  kNative,       // a: native id, b: stdlib overload (stdlib::kOverloads), as a callee
+  kConversion,   // a: Conversion, b: stdlib overload, as a callee
+  kNow,          // b: stdlib overload, as the callee of `now()`
 };
 
-enum class Conversion : uint8_t { kIntToDecimal, kToString, kDecimalIdentity };
+// What a stdlib conversion compiles to when it is not a native (stdlib/functions.def).
+enum class Conversion : uint8_t { kIntToDecimal, kToString, kIdentity };
 
 // Implicit conversions applied after an expression is evaluated.
 enum class Coercion : uint8_t { kNone, kIntToDecimal };

@@ -237,7 +237,7 @@ void FunctionGen::call(const syntax::Expr& e, const syntax::CallExpr& c) {
                      ? program_.types.decimalType()
                      : fact(c.args[0]).type);
           break;
-        case check::Conversion::kDecimalIdentity:
+        case check::Conversion::kIdentity:
           break;
       }
       return;
