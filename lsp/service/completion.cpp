@@ -10,47 +10,11 @@
 
 #include "lsp/service/language_service.h"
 #include "lsp/service/state.h"
+#include "lsp/service/stdlib_docs.h"
 
 namespace rflow::lsp::service {
 
 namespace {
-
-struct Native {
-  std::string_view name, params, result, doc;
-};
-// The standard library (language.md §5a); the checker implements these natively.
-constexpr std::array<Native, 30> kNatives = {{
-    {"len", "x: string | list<T> | map<T>", "int", "Length: code points, elements or entries."},
-    {"contains", "haystack, needle", "bool", "Substring, element or key membership."},
-    {"starts_with", "s: string, prefix: string", "bool", ""},
-    {"ends_with", "s: string, suffix: string", "bool", ""},
-    {"lower", "s: string", "string", ""},
-    {"upper", "s: string", "string", ""},
-    {"trim", "s: string", "string", ""},
-    {"split", "s: string, sep: string", "list<string>", "Exact separator; empty pieces kept."},
-    {"join", "xs: list<string>, sep: string", "string", ""},
-    {"append", "xs: list<T>, x: T", "list<T>", "A new list with `x` at the end."},
-    {"keys", "m: map<T>", "list<string>", ""},
-    {"values", "m: map<T>", "list<T>", ""},
-    {"abs", "x: T", "T", "On int, decimal, money and duration."},
-    {"min", "a: T, b: T", "T", ""},
-    {"max", "a: T, b: T", "T", ""},
-    {"sum", "xs: list<T>", "T", "int, decimal or money (one currency)."},
-    {"round", "x: T, places: int", "T", "Half-even; decimal or money."},
-    {"decimal", "x", "decimal", "Conversion."},
-    {"int", "x", "int", "Conversion; truncates toward zero."},
-    {"string", "x", "string", "Conversion."},
-    {"money", "amount: decimal, code: string", "money", ""},
-    {"user", "id: string", "User", ""},
-    {"parse_int", "s: string", "int?", ""},
-    {"parse_decimal", "s: string", "decimal?", ""},
-    {"parse_time", "s: string", "time?", ""},
-    {"days", "n: int", "duration", ""},
-    {"hours", "n: int", "duration", ""},
-    {"minutes", "n: int", "duration", ""},
-    {"format", "t: time", "string", "RFC 3339."},
-    {"now", "", "time", "The instance clock (workflows only)."},
-}};
 
 constexpr std::array<std::string_view, 7> kRunFields = {"status", "result", "error",        "task",
                                                         "tasks",  "notes",  "notifications"};
@@ -222,10 +186,9 @@ std::vector<CompletionItem> LanguageService::completion(const std::string& path,
     }
     if (!p.modules.empty()) addSymbolItems(p, a.index(), p.modules[0].names, out);
   }
-  for (const Native& n : kNatives)
-    out.push_back({std::string(n.name), CompletionKind::kFunction,
-                   fmt::format("fn {}({}) -> {}", n.name, n.params, n.result), std::string(n.doc),
-                   "", false});
+  for (const stdlib::Function& f : stdlib::kFunctions)
+    out.push_back({std::string(f.name), CompletionKind::kFunction, stdlibSignature(f).text(),
+                   std::string(f.doc), "", false});
   for (std::string_view k : kKeywords)
     out.push_back({std::string(k), CompletionKind::kKeyword, "keyword", "", "", false});
   for (std::string_view k : kLiterals)
@@ -325,16 +288,9 @@ std::optional<SignatureHelp> LanguageService::signatureHelp(const std::string& p
     }
   }
   if (chain.size() == 1) {
-    for (const Native& n : kNatives) {
-      if (n.name != chain[0].text) continue;
-      std::vector<std::string> params;
-      std::string_view rest = n.params;
-      while (!rest.empty()) {
-        size_t comma = rest.find(", ");
-        params.emplace_back(rest.substr(0, comma));
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
-      }
-      return finish(std::string(n.name), params, std::string(n.result), std::string(n.doc));
+    if (const stdlib::Function* f = stdlib::findFunction(chain[0].text)) {
+      StdlibSignature s = stdlibSignature(*f);
+      return finish(std::move(s.name), s.params, std::move(s.result), std::string(f->doc));
     }
   }
   return std::nullopt;

@@ -85,6 +85,7 @@ class IndexBuilder {
     index_.occurrences_.resize(r_.sources.size());
     index_.bindings_.resize(r_.sources.size());
     index_.members_.resize(r_.sources.size());
+    index_.stdlib_calls_.resize(r_.sources.size());
     index_.types_.resize(r_.sources.size());
     tables();
     for (const File& file : r_.files)
@@ -566,6 +567,29 @@ class IndexBuilder {
     }
   }
 
+  // A callee the checker took for a stdlib function: one it resolved to an overload, or
+  // one it checked without resolving to anything (the arguments fit no overload).
+  void stdlibCall(const Expr& callee) {
+    const auto* name = callee.as<NameExpr>();
+    const check::ExprFact* f = fact(callee);
+    if (name == nullptr || f == nullptr) return;
+    const stdlib::Function* function = stdlib::findFunction(name->name);
+    if (function == nullptr) return;
+    const stdlib::Overload* overload = nullptr;
+    switch (f->ref) {
+      case ExprRef::kNative:
+      case ExprRef::kConversion:
+      case ExprRef::kNow:
+        if (f->b < std::size(stdlib::kOverloads)) overload = &stdlib::kOverloads[f->b];
+        break;
+      case ExprRef::kNone:
+        break;
+      default:
+        return;
+    }
+    index_.stdlib_calls_[file_].push_back({callee.span, function, overload});
+  }
+
   void expr(const Expr& e) {
     const check::ExprFact* f = fact(e);
     if (f != nullptr && !p_.types.isError(f->type))
@@ -605,6 +629,7 @@ class IndexBuilder {
                    },
                    [&](const CallExpr& x) {
                      opt(x.callee);
+                     if (x.callee) stdlibCall(*x.callee);
                      for (const Expr& a : x.args)
                        expr(a);
                      if (x.options) {
@@ -719,6 +744,13 @@ const MemberSite* Index::memberAt(FileId file, uint32_t offset) const {
   if (file >= members_.size()) return nullptr;
   for (const MemberSite& m : members_[file])
     if (m.member_begin == offset) return &m;
+  return nullptr;
+}
+
+const StdlibCall* Index::stdlibCallAt(FileId file, uint32_t offset) const {
+  if (file >= stdlib_calls_.size()) return nullptr;
+  for (const StdlibCall& c : stdlib_calls_[file])
+    if (c.name.begin <= offset && offset <= c.name.end) return &c;
   return nullptr;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "driver/check.h"
+#include "stdlib/functions.h"
 
 namespace rflow::lsp::service {
 
@@ -78,6 +79,13 @@ inline SymbolKey keyOf(const source::Location& l) {
   return {l.file, l.span.begin};
 }
 
+// A call of a standard library function: hover shows its doc from stdlib/functions.def.
+struct StdlibCall {
+  source::Span name;                 // the callee as written
+  const stdlib::Function* function;  // never null
+  const stdlib::Overload* overload;  // the one the checker chose; null when none fits
+};
+
 // `object.member` where the object checked: what completion after the `.` offers.
 struct MemberSite {
   uint32_t member_begin;  // byte offset just after the `.`
@@ -101,6 +109,8 @@ class Index {
   std::vector<source::Location> references(const source::Location& location) const;
   // The member access whose member starts at `offset`, if its object checked.
   const MemberSite* memberAt(source::FileId file, uint32_t offset) const;
+  // The stdlib call whose callee's name contains `offset` (or ends at it), if any.
+  const StdlibCall* stdlibCallAt(source::FileId file, uint32_t offset) const;
   // The type of the innermost checked expression around `offset`, if any.
   std::optional<std::pair<source::Span, check::TypeId>> typeAt(source::FileId file,
                                                                uint32_t offset) const;
@@ -110,6 +120,7 @@ class Index {
   std::vector<std::vector<Occurrence>> occurrences_;                        // by FileId
   std::vector<std::vector<Binding>> bindings_;                              // by FileId
   std::vector<std::vector<MemberSite>> members_;                            // by FileId
+  std::vector<std::vector<StdlibCall>> stdlib_calls_;                       // by FileId
   std::vector<std::vector<std::pair<source::Span, check::TypeId>>> types_;  // by FileId
   std::map<SymbolKey, SymbolInfo> symbols_;
 };

@@ -10,6 +10,7 @@
 
 #include "format/format.h"
 #include "lsp/service/state.h"
+#include "lsp/service/stdlib_docs.h"
 #include "source/utf8.h"
 
 namespace rflow::lsp::service {
@@ -267,6 +268,13 @@ std::optional<Hover> LanguageService::hover(const std::string& path, uint32_t of
   const Occurrence* occ = a.index().occurrenceAt(*id, offset);
   const SymbolInfo* sym = occ != nullptr ? a.index().symbol(occ->symbol) : nullptr;
   if (sym == nullptr) {
+    if (const StdlibCall* call = a.index().stdlibCallAt(*id, offset)) {
+      // A stdlib function: the overload it calls (all of them when none fits) and its doc.
+      const StdlibSignature s = call->overload != nullptr ? stdlibSignature(*call->overload)
+                                                          : stdlibSignature(*call->function);
+      return Hover{"```rflow\n" + s.text() + "\n```\n\n---\n\n" + std::string(call->function->doc),
+                   rangeOf(a.result.sources.file(*id), call->name)};
+    }
     // No name here: the type of the expression under the cursor.
     const auto typed = a.index().typeAt(*id, offset);
     if (!typed) return std::nullopt;

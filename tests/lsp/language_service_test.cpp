@@ -1,11 +1,16 @@
 // The protocol-neutral language service on its own: re-checking after an edit reuses
-// the syntax trees of unchanged files, positions convert between UTF-16 and bytes, and
-// recheckSources gives what a fresh check gives.
+// the syntax trees of unchanged files, positions convert between UTF-16 and bytes,
+// recheckSources gives what a fresh check gives, and what the service says about the
+// standard library is stdlib/functions.def's.
 #include "lsp/service/language_service.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "driver/check.h"
+#include "lsp/service/stdlib_docs.h"
+#include "stdlib/functions.h"
 
 namespace rflow::lsp::service {
 namespace {
@@ -57,6 +62,111 @@ TEST(LanguageService, Utf16Positions) {
   EXPECT_EQ(offsetAt(text, {9, 0}), text.size());
   const source::SourceFile file("f", text);
   EXPECT_EQ(positionAt(file, 8), (Position{1, 3}));
+}
+
+// A workflow that calls every overload of the table once, each call on its own line.
+struct EveryOverload {
+  std::string text;
+  std::vector<std::pair<const stdlib::Overload*, uint32_t>> calls;  // overload, callee offset
+};
+
+EveryOverload everyOverload() {
+  // An argument of each type a signature names (T is an int, or a list's element).
+  const auto argument = [](std::string_view type) -> std::string {
+    if (type == "string") return "s";
+    if (type == "int" || type == "T") return "n";
+    if (type == "decimal") return "d";
+    if (type == "money") return "p";
+    if (type == "duration") return "t";
+    if (type == "time") return "tm";
+    if (type == "list<T>" || type == "list<int>") return "xs";
+    if (type == "list<decimal>") return "ds";
+    if (type == "list<money>") return "ps";
+    if (type == "list<string>") return "ss";
+    if (type == "map<T>") return "m";
+    ADD_FAILURE() << "no argument of type " << type;
+    return "";
+  };
+  EveryOverload out;
+  out.text =
+      "module demo\n"
+      "workflow W(s: string, n: int, d: decimal, p: money, t: duration, tm: time, "
+      "xs: list<int>, ds: list<decimal>, ps: list<money>, ss: list<string>, m: map<int>) {\n"
+      "  owner \"ops\"\n";
+  for (const stdlib::Overload& o : stdlib::kOverloads) {
+    std::string args;
+    for (const stdlib::Param& p : stdlib::signatureOf(o).parameters())
+      args += (args.empty() ? "" : ", ") + argument(p.type);
+    out.text += "  let v" + std::to_string(out.calls.size()) + " = ";
+    out.calls.emplace_back(&o, static_cast<uint32_t>(out.text.size()));
+    out.text += std::string(o.function) + "(" + args + ")\n";
+  }
+  out.text += "}\n";
+  return out;
+}
+
+TEST(LanguageService, CompletionOffersEveryStdlibFunctionWithItsDoc) {
+  LanguageService s;
+  const std::string text = "module demo\nfn f() -> int {\n  \n  return 0\n}\n";
+  s.open("/p/a.rflow", text);
+  const auto items = s.completion("/p/a.rflow", static_cast<uint32_t>(text.find("  \n") + 2));
+  for (const stdlib::Function& f : stdlib::kFunctions) {
+    const auto item = std::find_if(items.begin(), items.end(), [&](const CompletionItem& i) {
+      return i.label == f.name && i.kind == CompletionKind::kFunction;
+    });
+    ASSERT_NE(item, items.end()) << f.name;
+    EXPECT_FALSE(f.doc.empty()) << f.name;
+    EXPECT_EQ(item->documentation, f.doc);
+    EXPECT_EQ(item->detail, stdlibSignature(f).text());
+    // Every overload's types are in the one signature shown.
+    for (const stdlib::Overload& o : stdlib::overloadsOf(f.name)) {
+      EXPECT_NE(item->detail.find(stdlib::signatureOf(o).result), std::string::npos) << o.signature;
+      for (const stdlib::Param& p : stdlib::signatureOf(o).parameters())
+        EXPECT_NE(item->detail.find(p.type), std::string::npos) << o.signature;
+    }
+  }
+  EXPECT_EQ(stdlibSignature(*stdlib::findFunction("len")).text(),
+            "fn len(value: string | list<T> | map<T>) -> int");
+}
+
+TEST(LanguageService, HoverOverAStdlibCallShowsItsOverloadAndDoc) {
+  const EveryOverload program = everyOverload();
+  LanguageService s;
+  s.open("/p/a.rflow", program.text);
+  for (const auto& [path, list] : s.diagnostics())
+    for (const Diagnostic& d : list)
+      EXPECT_NE(d.severity, diagnostics::Severity::kError) << d.message;
+  for (const auto& [overload, offset] : program.calls) {
+    const auto h = s.hover("/p/a.rflow", offset + 1);
+    ASSERT_TRUE(h) << overload->signature;
+    const std::string doc(stdlib::findFunction(overload->function)->doc);
+    EXPECT_EQ(h->markdown,
+              "```rflow\n" + stdlibSignature(*overload).text() + "\n```\n\n---\n\n" + doc);
+    EXPECT_EQ(h->range.start.character + overload->function.size(), h->range.end.character);
+  }
+  EXPECT_EQ(stdlibSignature(stdlib::overloadsOf("contains")[2]).text(),
+            "fn contains(value: map<T>, key: string) -> bool");
+}
+
+TEST(LanguageService, HoverOverAStdlibCallThatFitsNoOverloadShowsThemAll) {
+  LanguageService s;
+  const std::string text = "module demo\nfn f(b: bool) -> int = len(b)\n";
+  s.open("/p/a.rflow", text);
+  const auto h = s.hover("/p/a.rflow", static_cast<uint32_t>(text.find("len")));
+  ASSERT_TRUE(h);
+  EXPECT_NE(h->markdown.find("fn len(value: string | list<T> | map<T>) -> int"), std::string::npos);
+  EXPECT_NE(h->markdown.find(stdlib::findFunction("len")->doc), std::string::npos);
+}
+
+TEST(LanguageService, SignatureHelpOfAStdlibFunction) {
+  LanguageService s;
+  const std::string text = "module demo\nfn f(x: decimal) -> decimal = round(x, \n";
+  s.open("/p/a.rflow", text);
+  const auto h = s.signatureHelp("/p/a.rflow", static_cast<uint32_t>(text.size() - 1));
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->label, "round(value: decimal | money, places: int) -> decimal | money");
+  EXPECT_EQ(h->active_parameter, 1u);
+  EXPECT_EQ(h->documentation, stdlib::findFunction("round")->doc);
 }
 
 }  // namespace
