@@ -1,10 +1,16 @@
-// Every native of stdlib/functions.def (language.md §5a), called directly, with its edge cases:
-// code points, case mapping, empty pieces, money sums, rounding places, conversions and
-// parsing.
+// Every native of stdlib/functions.def (language.md §5a), called directly, with its edge
+// cases: code points, case mapping, empty pieces, money sums, rounding places, conversions
+// and parsing; and the table and the VM's implementations agree.
 #include "bytecode/natives.h"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "stdlib/functions.h"
 #include "vm/limits.h"
 #include "vm/natives.h"
 #include "vm_test_util.h"
@@ -74,6 +80,43 @@ Value ints(std::vector<int64_t> xs) {
   for (int64_t x : xs)
     items.push_back(Value::integer(x));
   return Value::list(std::move(items));
+}
+
+// Every native of the table has an implementation, under its id and with its arity, and
+// the VM implements nothing else: no id the table lacks, and no `native…` function in
+// vm/natives*.cpp that is not a native of the table.
+TEST(VmNatives, TheTableAndTheImplementationsAgree) {
+  std::set<std::string> table;
+  for (const stdlib::Overload& o : stdlib::kOverloads) {
+    if (o.target != stdlib::Target::kNative) continue;
+    table.insert("native" + std::string(o.native_name));
+    EXPECT_TRUE(hasNative(o.native)) << o.native_name;
+    const std::optional<bytecode::NativeInfo> info = bytecode::nativeInfo(o.native);
+    ASSERT_TRUE(info) << o.native_name;
+    EXPECT_EQ(info->name, o.native_name);
+    EXPECT_EQ(info->arity, stdlib::arity(o)) << o.native_name;
+  }
+  size_t implemented = 0;
+  for (uint32_t id = 0; id <= UINT16_MAX; ++id) {
+    if (!hasNative(id)) continue;
+    ++implemented;
+    EXPECT_TRUE(bytecode::nativeInfo(id))
+        << "the VM implements #" << id << ", the table has no such id";
+  }
+  EXPECT_EQ(implemented, table.size());
+
+  std::set<std::string> defined;
+  const std::regex definition(R"(^Status (native\w+)\(std::span<Value> args)");
+  for (const auto& entry : std::filesystem::directory_iterator(RFLOW_SOURCE_DIR "/vm")) {
+    const std::string file = entry.path().filename().string();
+    if (!file.starts_with("natives") || !file.ends_with(".cpp")) continue;
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      if (std::regex_search(line, m, definition)) defined.insert(m[1]);
+    }
+  }
+  EXPECT_EQ(defined, table);
 }
 
 TEST(VmNatives, Len) {
