@@ -132,7 +132,11 @@ TypeId Checker::checkApproval(const syntax::Expr& expr, const std::vector<syntax
   // The data record and (for tasks) the form's result record, named after where they
   // are written so that the dashboard and disassembly can tell them apart.
   const uint32_t line = lineOf(at(expr.span));
-  const std::string where = fmt::format("{}:{}", program_.units[context_.unit].name, line);
+  // A const's value or a field's default is checked outside any code unit (before the
+  // first one exists, for a const): the effect is reported, the records still get a name.
+  const std::string& owner =
+      context_.unit < program_.units.size() ? program_.units[context_.unit].name : context_.what;
+  const std::string where = fmt::format("{}:{}", owner, line);
   RecordInfo data;
   data.header.name = where + (is_task ? ".task.data" : ".approval.data");
   data.header.short_name = "data";
