@@ -2,14 +2,12 @@
 // (language.md §5), and the way to the standard library (§5a, stdlib_calls.cpp).
 #include <fmt/format.h>
 
-#include "bytecode/operands.h"
 #include "check/checker.h"
 #include "stdlib/functions.h"
 
 namespace rflow::check {
 
 namespace diag = diagnostics::diag;
-using bytecode::Opcode;
 
 void Checker::checkArguments(Location call, std::string_view callee,
                              const std::vector<syntax::Expr>& args,
