@@ -1,5 +1,5 @@
-// The opcode table built from opcodes.def, the natives table from stdlib/functions.def, and the
-// bounds-checked instruction decoder.
+// The check that no two opcodes share a value, the natives table from stdlib/functions.def,
+// and the bounds-checked instruction decoder.
 #include "bytecode/operands.h"
 
 #include <array>
@@ -9,34 +9,6 @@
 
 namespace rflow::bytecode {
 namespace {
-
-#define OPERANDS_NONE OperandLayout::kNone
-#define OPERANDS_U8 OperandLayout::kU8
-#define OPERANDS_U16 OperandLayout::kU16
-#define OPERANDS_U32 OperandLayout::kU32
-#define OPERANDS_I32 OperandLayout::kI32
-#define OPERANDS_U16_U8 OperandLayout::kU16U8
-#define OPERANDS_U32_U8 OperandLayout::kU32U8
-#define OPERANDS_U32_U32 OperandLayout::kU32U32
-#define OPERANDS_U8_U8 OperandLayout::kU8U8
-#define OPERANDS_U32_U32_U8 OperandLayout::kU32U32U8
-
-struct TableEntry {
-  bool valid = false;
-  OpcodeInfo info{};
-};
-
-// Indexed by the opcode byte; a byte that is no opcode has valid == false.
-constexpr std::array<TableEntry, 256> makeOpcodeTable() {
-  std::array<TableEntry, 256> table{};
-#define RFLOW_OPCODE(Name, value, operands, pops, pushes) \
-  table[value] = TableEntry{true, OpcodeInfo{#Name, operands, pops, pushes}};
-#include "bytecode/opcodes.def"
-#undef RFLOW_OPCODE
-  return table;
-}
-
-constexpr std::array<TableEntry, 256> kOpcodeTable = makeOpcodeTable();
 
 // Two opcodes with one value would silently shadow each other in the table.
 constexpr size_t countOpcodeLines() {
@@ -48,22 +20,11 @@ constexpr size_t countOpcodeLines() {
 }
 constexpr size_t countOpcodeTable() {
   size_t n = 0;
-  for (const TableEntry& e : kOpcodeTable)
+  for (const detail::OpcodeTableEntry& e : detail::kOpcodeTable)
     n += e.valid ? 1 : 0;
   return n;
 }
 static_assert(countOpcodeLines() == countOpcodeTable(), "two opcodes share a value in opcodes.def");
-
-#undef OPERANDS_NONE
-#undef OPERANDS_U8
-#undef OPERANDS_U16
-#undef OPERANDS_U32
-#undef OPERANDS_I32
-#undef OPERANDS_U16_U8
-#undef OPERANDS_U32_U8
-#undef OPERANDS_U32_U32
-#undef OPERANDS_U8_U8
-#undef OPERANDS_U32_U32_U8
 
 // Indexed by id; a hole (a retired id) stays nullopt.
 constexpr auto kNatives = [] {
@@ -83,38 +44,6 @@ uint64_t readLittleEndian(std::span<const uint8_t> code, size_t at, size_t bytes
 }
 
 }  // namespace
-
-std::optional<OpcodeInfo> opcodeInfo(uint8_t byte) {
-  const TableEntry& e = kOpcodeTable[byte];
-  if (!e.valid) return std::nullopt;
-  return e.info;
-}
-
-size_t operandBytes(OperandLayout layout) {
-  switch (layout) {
-    case OperandLayout::kNone:
-      return 0;
-    case OperandLayout::kU8:
-      return 1;
-    case OperandLayout::kU16:
-      return 2;
-    case OperandLayout::kU32:
-      return 4;
-    case OperandLayout::kI32:
-      return 4;
-    case OperandLayout::kU16U8:
-      return 3;
-    case OperandLayout::kU32U8:
-      return 5;
-    case OperandLayout::kU32U32:
-      return 8;
-    case OperandLayout::kU8U8:
-      return 2;
-    case OperandLayout::kU32U32U8:
-      return 9;
-  }
-  return 0;
-}
 
 std::optional<Instruction> decodeInstruction(std::span<const uint8_t> code, uint32_t offset) {
   if (offset >= code.size()) return std::nullopt;

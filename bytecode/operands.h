@@ -6,6 +6,7 @@
 // next instruction.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -43,11 +44,83 @@ struct OpcodeInfo {
   int pushes;  // kVar: likewise
 };
 
+namespace detail {
+
+#define OPERANDS_NONE OperandLayout::kNone
+#define OPERANDS_U8 OperandLayout::kU8
+#define OPERANDS_U16 OperandLayout::kU16
+#define OPERANDS_U32 OperandLayout::kU32
+#define OPERANDS_I32 OperandLayout::kI32
+#define OPERANDS_U16_U8 OperandLayout::kU16U8
+#define OPERANDS_U32_U8 OperandLayout::kU32U8
+#define OPERANDS_U32_U32 OperandLayout::kU32U32
+#define OPERANDS_U8_U8 OperandLayout::kU8U8
+#define OPERANDS_U32_U32_U8 OperandLayout::kU32U32U8
+
+struct OpcodeTableEntry {
+  bool valid = false;
+  OpcodeInfo info{};
+};
+
+// Indexed by the opcode byte; a byte that is no opcode has valid == false. In the header
+// so that opcodeInfo() works at compile time (the VM's fused.h reads opcode names).
+constexpr std::array<OpcodeTableEntry, 256> makeOpcodeTable() {
+  std::array<OpcodeTableEntry, 256> table{};
+#define RFLOW_OPCODE(Name, value, operands, pops, pushes) \
+  table[value] = OpcodeTableEntry{true, OpcodeInfo{#Name, operands, pops, pushes}};
+#include "bytecode/opcodes.def"
+#undef RFLOW_OPCODE
+  return table;
+}
+
+inline constexpr std::array<OpcodeTableEntry, 256> kOpcodeTable = makeOpcodeTable();
+
+#undef OPERANDS_NONE
+#undef OPERANDS_U8
+#undef OPERANDS_U16
+#undef OPERANDS_U32
+#undef OPERANDS_I32
+#undef OPERANDS_U16_U8
+#undef OPERANDS_U32_U8
+#undef OPERANDS_U32_U32
+#undef OPERANDS_U8_U8
+#undef OPERANDS_U32_U32_U8
+
+}  // namespace detail
+
 // Information about an opcode byte, or nullopt for a byte that is no opcode.
-std::optional<OpcodeInfo> opcodeInfo(uint8_t byte);
+constexpr std::optional<OpcodeInfo> opcodeInfo(uint8_t byte) {
+  const detail::OpcodeTableEntry& e = detail::kOpcodeTable[byte];
+  if (!e.valid) return std::nullopt;
+  return e.info;
+}
 
 // Size in bytes of the operands of `layout`.
-size_t operandBytes(OperandLayout layout);
+constexpr size_t operandBytes(OperandLayout layout) {
+  switch (layout) {
+    case OperandLayout::kNone:
+      return 0;
+    case OperandLayout::kU8:
+      return 1;
+    case OperandLayout::kU16:
+      return 2;
+    case OperandLayout::kU32:
+      return 4;
+    case OperandLayout::kI32:
+      return 4;
+    case OperandLayout::kU16U8:
+      return 3;
+    case OperandLayout::kU32U8:
+      return 5;
+    case OperandLayout::kU32U32:
+      return 8;
+    case OperandLayout::kU8U8:
+      return 2;
+    case OperandLayout::kU32U32U8:
+      return 9;
+  }
+  return 0;
+}
 
 // One decoded instruction. Operands are widened to 64 bits; unused ones are 0.
 struct Instruction {
