@@ -1,10 +1,11 @@
 // The instruction loop: threaded dispatch (each handler jumps straight to the next
 // instruction's handler through a table, GCC's computed goto), with the top frame's
 // code, pc, locals, stack pointer and the step's budget in locals of this function. It
-// runs the quickened code (quicken.h), whose fused instructions do a common sequence in
-// one dispatch, while the budget allows, and the module's code otherwise. Calls and
-// returns between ordinary frames are done here; the rare cases go to machine.cpp. The
-// fused instructions' handlers are in execute_fused.inc, included in the loop's body.
+// runs the quickened code (quicken.h), whose fused instructions (fused.def) do a common
+// sequence in one dispatch, while the budget allows, and the module's code otherwise.
+// Calls and returns between ordinary frames are done here; the rare cases go to
+// machine.cpp. Most fused instructions' handlers are in execute_fused.inc, included in the
+// loop's body.
 //
 // Operands are in range and stack depths are right (the verifier proved it for the module,
 // decodeState for a resumed state); what is left to check are value tags, which a corrupt module
@@ -23,10 +24,10 @@
 
 #include "base/checked_int.h"
 #include "vm/effects.h"
+#include "vm/fused.h"
 #include "vm/machine.h"
 #include "vm/natives.h"
 #include "vm/print.h"
-#include "vm/quicken.h"
 
 namespace rflow::vm::detail {
 
@@ -61,18 +62,16 @@ std::string moneyError(ArithmeticError e, const Money& a, const Money& b) {
 constexpr uint32_t kCallSize = 5;  // Call f: opcode + U32
 
 // The dispatch table's index of each byte: 0 for a byte that is no instruction, then
-// the opcodes in opcodes.def's order, then the fused instructions.
+// the opcodes in opcodes.def's order, then the fused instructions in fused.def's (whose
+// values fused.h checks to be free).
 constexpr std::array<uint8_t, 256> kHandlerIndex = [] {
   std::array<uint8_t, 256> index{};
   uint8_t next = 1;
 #define RFLOW_OPCODE(Name, value, operands, pops, pushes) index[value] = next++;
 #include "bytecode/opcodes.def"
 #undef RFLOW_OPCODE
-  for (unsigned b = kFirstFused; b <= kLastFused; ++b) {
-    // A fused value that opcodes.def took stops the build here (not a constant).
-    if (index[b] != 0) throw "a fused instruction's value is an opcode";
-    index[b] = next++;
-  }
+  for (const FusedInfo& fused : kFused)
+    index[fused.value] = next++;
   return index;
 }();
 constexpr size_t kHandlerCount = [] {
@@ -131,39 +130,15 @@ Stop Machine::execute(Fiber& f) {
     if (const Stop stop = raise(f, std::move(error)); stop != Stop::kContinue) return stop;
   }
 
-  // Handlers by handlerIndex(): not an opcode, then opcodes.def's order, then Fused's.
+  // Handlers by kHandlerIndex: not an opcode, then opcodes.def's order, then fused.def's.
   static const void* const kHandlers[] = {
       &&L_bad,
 #define RFLOW_OPCODE(Name, value, operands, pops, pushes) &&L_k##Name,
 #include "bytecode/opcodes.def"
 #undef RFLOW_OPCODE
-      &&L_kLtLocalsJump,
-      &&L_kLeLocalsJump,
-      &&L_kGtLocalsJump,
-      &&L_kGeLocalsJump,
-      &&L_kLtLocalIntJump,
-      &&L_kLeLocalIntJump,
-      &&L_kGtLocalIntJump,
-      &&L_kGeLocalIntJump,
-      &&L_kAddLocalsStore,
-      &&L_kAddLocalIntStore,
-      &&L_kAddLocalInt,
-      &&L_kSubLocalInt,
-      &&L_kRemLocalInt,
-      &&L_kLocalField,
-      &&L_kCmpMoneyConstJump,
-      &&L_kEqLocalConstJump,
-      &&L_kJumpReturn,
-      &&L_kIndexLocalRem,
-      &&L_kEqConst,
-      &&L_kFieldLtMoneyConstJump,
-      &&L_kFieldLeMoneyConstJump,
-      &&L_kFieldGtMoneyConstJump,
-      &&L_kFieldGeMoneyConstJump,
-      &&L_kFieldEqConstJump,
-      &&L_kConstReturn,
-      &&L_kJumpIntTest,
-      &&L_kAddLocalIntStoreLoop,
+#define RFLOW_FUSED(Name, value, sequence, length, budget) &&L_k##Name,
+#include "vm/fused.def"
+#undef RFLOW_FUSED
   };
   static_assert(std::size(kHandlers) == kHandlerCount);
   // The handler of each byte, built once.
@@ -214,6 +189,11 @@ Stop Machine::execute(Fiber& f) {
     SAVE();                               \
     return fail(FUNCTION(), pc, message); \
   } while (0)
+// In a fused instruction's handler, where `constexpr Fused kThis` names it: where step i
+// of its sequence starts, and where that step's operands start, in bytes from ip
+// (fused.h). A handler counts kFusedBudget<kThis> - 1 instructions: DISPATCH counted one.
+#define STEP(i) kFusedStep<kThis, i>
+#define OPERAND(i) (kFusedStep<kThis, i> + 1)
 #define CONTINUE_WITH(stop_expr)                \
   do {                                          \
     const Stop stop_ = (stop_expr);             \
@@ -350,54 +330,61 @@ L_kCallNative : {
 }
 L_kIndexLocalRem : {
   // xs[i % k] with xs and i locals: the list's count does not go up and down.
-  budget -= 4;
-  const Value& list = locals[readU16(ip + 1)];
-  const Value& index = locals[readU16(ip + 4)];
+  constexpr Fused kThis = Fused::kIndexLocalRem;
+  budget -= kFusedBudget<kThis> - 1;
+  const Value& list = locals[readU16(ip + OPERAND(0))];
+  const Value& index = locals[readU16(ip + OPERAND(1))];
   if (list.tag() != Tag::kList || index.tag() != Tag::kInt) [[unlikely]] {
-    pc += index.tag() != Tag::kInt ? 11 : 12;
+    pc += index.tag() != Tag::kInt ? STEP(3) : STEP(4);
     NEED(false, "needs a list and an int");
   }
-  const Result<int64_t> i = base::checkedRem(index.asInt(), readI32(ip + 7));
+  const Result<int64_t> i = base::checkedRem(index.asInt(), readI32(ip + OPERAND(2)));
   if (!i) [[unlikely]] {
-    pc += 11;
+    pc += STEP(3);
     RUNTIME(std::string(base::errorPhrase(i.error())));
   }
   const size_t n = list.listLength();
   if (*i < 0 || static_cast<uint64_t>(*i) >= n) [[unlikely]] {
-    pc += 12;
+    pc += STEP(4);
     RUNTIME(
         fmt::format("index {} is out of range for a list of {} item{}", *i, n, n == 1 ? "" : "s"));
   }
   *sp++ = list.listItems()[static_cast<size_t>(*i)];
-  pc += 13;
+  pc += kFusedLength<kThis>;
   DISPATCH();
 }
 L_kEqConst : {
-  budget -= 1;
-  const bool equal = fastEquals(sp[-1], p_.constant(readU32(ip + 1)));
-  sp[-1] = Value::boolean(equal == (ip[5] == static_cast<uint8_t>(Opcode::kEq)));
-  pc += 10;
+  constexpr Fused kThis = Fused::kEqConst;
+  budget -= kFusedBudget<kThis> - 1;
+  const bool equal = fastEquals(sp[-1], p_.constant(readU32(ip + OPERAND(0))));
+  sp[-1] = Value::boolean(equal == (ip[STEP(1)] == static_cast<uint8_t>(Opcode::kEq)));
+  pc += kFusedLength<kThis>;
   DISPATCH();
 }
-L_kConstReturn:
-  // The Const counts; then the Return runs as itself, at its own pc.
-  --budget;
+L_kConstReturn : {
+  // The Const counts (in DISPATCH) and here the Return, which then runs as itself, at its
+  // own pc.
+  constexpr Fused kThis = Fused::kConstReturn;
+  budget -= kFusedBudget<kThis> - 1;
   {
     // A scalar (a decision's enum result) is pushed as it is, without constantFor's call.
-    const uint32_t k = readU32(ip + 1);
+    const uint32_t k = readU32(ip + OPERAND(0));
     const Value& c = p_.constant(k);
     *sp++ = c.isHeap() ? constantFor(k) : c;
   }
-  pc += 5;
+  pc += STEP(1);
   ip = code + pc;
   goto L_kReturn;
-L_kJumpReturn:
-  // The Jump counts; then the Return runs as itself, at its own pc (the budget is above
-  // kMaxFusedInstructions here).
-  --budget;
-  pc += 5 + readI32(ip + 1);
+}
+L_kJumpReturn : {
+  // The Jump counts (in DISPATCH) and here the Return, which then runs as itself, at its
+  // own pc (the budget is above kMaxFusedInstructions here).
+  constexpr Fused kThis = Fused::kJumpReturn;
+  budget -= kFusedBudget<kThis> - 1;
+  pc += kFusedLength<kThis> + readI32(ip + OPERAND(0));
   ip = code + pc;
   goto L_kReturn;
+}
 L_kReturn : {
   {
     // A return to a caller with no try handler of this frame and no forks is done
@@ -828,6 +815,8 @@ L_bad:
 #undef DEC_BINARY
 #undef DEC_COMPARE
 #undef CONTINUE_WITH
+#undef OPERAND
+#undef STEP
 #undef RUNTIME
 #undef NEED
 #undef SAVE
