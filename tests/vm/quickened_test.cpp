@@ -1,9 +1,10 @@
-// Quickened instructions (vm/quicken.h) with one value per comparison: a loop's int test,
-// against a local or an inline int; the back jump that runs the test at once
-// (kJumpIntTest); `i = i + k` closing the loop (kAddLocalIntStoreLoop); and a decision
-// rule's test of a money field against a constant. Each must decide, count against the
-// budget and fail exactly like the instructions it stands for, and quickening must change
-// nothing but the first byte of each sequence.
+// Quickened instructions (vm/quicken.h): every line of fused.def, assembled from its
+// sequence, quickens to its instruction; and those with one value per comparison: a
+// loop's int test, against a local or an inline int; the back jump that runs the test at
+// once (kJumpIntTest); `i = i + k` closing the loop (kAddLocalIntStoreLoop); and a
+// decision rule's test of a money field against a constant. Each must decide, count
+// against the budget and fail exactly like the instructions it stands for, and quickening
+// must change nothing but the first byte of each sequence.
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -16,6 +17,100 @@ namespace {
 
 using O = Opcode;
 using detail::Fused;
+using detail::FusedInfo;
+using detail::kFused;
+
+// Code made of the instructions a fused instruction stands for, alternative `pick`
+// (modulo their number) of each step, operands 0 but for the jumps, what runs at a jump's
+// target after everything in place; with the pcs where it and the fused instructions its
+// sequence names start, each with the value expected there.
+struct Assembly {
+  std::vector<uint8_t> code;
+  std::vector<std::pair<size_t, uint8_t>> expected;
+  std::vector<std::pair<size_t, const detail::FusedStep*>> targets;  // (Jump's pc, step)
+
+  void append(const detail::FusedStep& step, size_t pick) {
+    const uint8_t chosen = step.alternatives[pick % step.count];
+    if (step.fused) {
+      inPlace(*detail::fusedInfo(chosen), pick);
+    } else {
+      code.push_back(chosen);
+      code.resize(code.size() + step.length - 1, 0);
+    }
+  }
+  void inPlace(const FusedInfo& f, size_t pick) {
+    expected.emplace_back(code.size(), f.value);
+    size_t jump = 0;
+    for (size_t i = 0; i < f.step_count; ++i) {
+      if (f.steps[i].at_target) {
+        targets.emplace_back(jump, &f.steps[i]);
+      } else {
+        jump = code.size();
+        append(f.steps[i], pick);
+      }
+    }
+  }
+};
+
+Assembly assemble(const FusedInfo& f, size_t pick) {
+  Assembly a;
+  a.inPlace(f, pick);
+  for (size_t i = 0; i < a.targets.size(); ++i) {  // placing a target may add targets
+    const auto [jump, step] = a.targets[i];
+    const auto offset = static_cast<uint32_t>(a.code.size() - (jump + 5));
+    for (size_t k = 0; k < 4; ++k)
+      a.code[jump + 1 + k] = static_cast<uint8_t>(offset >> (8 * k));
+    a.append(*step, pick);
+  }
+  return a;
+}
+
+TEST(VmFusedTable, EverySequenceQuickensToItsInstruction) {
+  for (const FusedInfo& f : kFused) {
+    for (size_t pick = 0; pick < detail::kMaxFusedAlternatives; ++pick) {
+      const Assembly a = assemble(f, pick);
+      const std::vector<uint8_t>& code = a.code;
+      const std::vector<uint8_t> quick = detail::quicken(code);
+      ASSERT_EQ(quick.size(), code.size());
+      for (const auto& [at, value] : a.expected)
+        EXPECT_EQ(quick[at], value)
+            << f.name << " (" << f.sequence << "), pick " << pick << ": byte " << at << " is "
+            << (detail::fusedInfo(quick[at]) ? detail::fusedInfo(quick[at])->name
+                                             : "no fused instruction");
+      // Only the first byte of an instruction may change.
+      for (uint32_t at = 0; at < code.size();) {
+        const auto in = bytecode::decodeInstruction(code, at);
+        ASSERT_TRUE(in) << f.name << " at " << at;
+        for (uint32_t k = 1; k < in->size; ++k)
+          EXPECT_EQ(quick[at + k], code[at + k]) << f.name << " at " << at + k;
+        at += in->size;
+      }
+    }
+  }
+}
+
+TEST(VmFusedTable, TheLongestSequenceWinsOverItsPrefix) {
+  // LoadLocal; GetField alone is kLocalField; with a money test after it, the field test.
+  std::vector<uint8_t> code = assemble(detail::fusedInfo(Fused::kFieldGtMoneyConstJump), 0).code;
+  EXPECT_EQ(detail::quicken(code)[0], static_cast<uint8_t>(Fused::kFieldGtMoneyConstJump));
+  code.resize(detail::kFusedLength<Fused::kLocalField>);
+  code.push_back(static_cast<uint8_t>(O::kReturn));
+  EXPECT_EQ(detail::quicken(code)[0], static_cast<uint8_t>(Fused::kLocalField));
+}
+
+TEST(VmFusedTable, AJumpToItselfIsNoLoopTest) {
+  // Jump -5 lands on itself, which is no int test; quickening must stop there.
+  const std::vector<uint8_t> code = {static_cast<uint8_t>(O::kJump), 0xFB, 0xFF, 0xFF, 0xFF};
+  EXPECT_EQ(detail::quicken(code), code);
+}
+
+TEST(VmFusedTable, TheBudgetCoversTheLongestFusedInstruction) {
+  // `i = i + k` closing a loop: its four, the Jump and the test's four.
+  EXPECT_EQ(detail::kMaxFusedInstructions, 9u);
+  EXPECT_EQ(detail::kFusedBudget<Fused::kAddLocalIntStoreLoop>, 9u);
+  for (const FusedInfo& f : kFused)
+    EXPECT_LE(f.budget, detail::kMaxFusedInstructions) << f.name;
+}
 
 // count(n, i): c = 0; while i CMP BOUND { c = c + 1 (line 2); i = i + step (line 3) };
 // return c, where BOUND is n (a local) or `constant` (an inline int). 8 + 13 × turns
@@ -95,12 +190,10 @@ TEST(VmQuickenedLoop, OnlyTheFirstByteOfEachSequenceChanges) {
       EXPECT_EQ(quick[loop.jump], static_cast<uint8_t>(Fused::kJumpIntTest));
       EXPECT_EQ(quick[loop.step_at], static_cast<uint8_t>(Fused::kAddLocalIntStoreLoop));
       // c = c + 1 is followed by another instruction, not the back jump.
-      EXPECT_EQ(quick[loop.head + (against_local ? 12 : 14)],
-                static_cast<uint8_t>(Fused::kAddLocalIntStore));
+      const size_t body = loop.head + detail::fusedInfo(first).length;
+      EXPECT_EQ(quick[body], static_cast<uint8_t>(Fused::kAddLocalIntStore));
       for (size_t at = 0; at < code.size(); ++at) {
-        if (at == loop.head || at == loop.jump || at == loop.step_at ||
-            at == loop.head + (against_local ? 12u : 14u))
-          continue;
+        if (at == loop.head || at == loop.jump || at == loop.step_at || at == body) continue;
         EXPECT_EQ(quick[at], code[at]) << "byte " << at;
       }
     }
