@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "diagnostics/render.h"
-#include "diagnostics/suggest.h"
 #include "driver/check.h"
 
 namespace rflow::diagnostics {
@@ -96,16 +95,6 @@ TEST(Render, Summary) {
   EXPECT_EQ(renderSummary(0, 0), "no problems");
   EXPECT_EQ(renderSummary(1, 0), "1 error");
   EXPECT_EQ(renderSummary(2, 1), "2 errors, 1 warning");
-}
-
-TEST(Suggest, ClosestMatchWithinATypo) {
-  const std::vector<std::string_view> words = {"assign", "requested_by", "amount", "due",
-                                               "escalate"};
-  EXPECT_EQ(closestMatch("asign", words), "assign");
-  EXPECT_EQ(closestMatch("escalte", words), "escalate");
-  EXPECT_FALSE(closestMatch("banana", words));
-  EXPECT_FALSE(closestMatch("due", words));  // the word itself is no suggestion
-  EXPECT_EQ(editDistance("kitten", "sitting"), 3u);
 }
 
 class CheckPaths : public testing::Test {

@@ -1,9 +1,10 @@
-#include "diagnostics/suggest.h"
+// Edit distance and the closest candidate (suggest.h).
+#include "base/suggest.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace rflow::diagnostics {
+namespace rflow::base {
 
 size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -37,4 +38,4 @@ std::optional<std::string> closestMatch(std::string_view word,
   return best;
 }
 
-}  // namespace rflow::diagnostics
+}  // namespace rflow::base
