@@ -16,8 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "base/suggest.h"
 #include "bytecode/module.h"
-#include "diagnostics/suggest.h"
 #include "runtime/duration_text.h"
 #include "vm/print.h"
 
@@ -158,8 +158,7 @@ class Reader {
                   std::string_view what_is_known) {
     const std::string path = joinKey(prefix, k.str());
     std::string message = fmt::format("unknown setting `{}`", k.str());
-    if (auto close =
-            diagnostics::closestMatch(k.str(), std::span<const std::string_view>(known, N)))
+    if (auto close = base::closestMatch(k.str(), std::span<const std::string_view>(known, N)))
       message += fmt::format(": did you mean `{}`?", *close);
     else
       message += fmt::format(": {}", what_is_known);
@@ -857,7 +856,7 @@ ConfigErrors checkUserRoles(const Config& config, const bytecode::Module& module
             fmt::format("`{}` names several roles of the project: write the qualified name", role);
       } else {
         message = fmt::format("the project declares no role `{}`", role);
-        if (auto close = diagnostics::closestMatch(role, candidates))
+        if (auto close = base::closestMatch(role, candidates))
           message += fmt::format(": did you mean `{}`?", *close);
         else
           message +=

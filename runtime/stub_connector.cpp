@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/suggest.h"
 #include "bytecode/names.h"
-#include "diagnostics/suggest.h"
 #include "runtime/wire.h"
 #include "vm/print.h"
 
@@ -166,7 +166,7 @@ std::vector<std::string> StubConnector::checkAgainst(const bytecode::Module& mod
     const auto found = std::find(op_names.begin(), op_names.end(), op);
     if (found == op_names.end()) {
       std::string hint;
-      if (auto close = diagnostics::closestMatch(op, op_names))
+      if (auto close = base::closestMatch(op, op_names))
         hint = fmt::format(" (did you mean `{}`?)", *close);
       problems.push_back(fmt::format("stub file {}: `{}` is not an operation of connector `{}`{}",
                                      file_, op, short_name, hint));

@@ -14,9 +14,9 @@
 #include "base/currency.h"
 #include "base/decimal.h"
 #include "base/money.h"
+#include "base/suggest.h"
 #include "base/time_text.h"
 #include "bytecode/names.h"
-#include "diagnostics/suggest.h"
 #include "vm/limits.h"
 #include "vm/print.h"
 #include "vm/value_check.h"
@@ -67,7 +67,7 @@ std::string nameList(const std::vector<std::string_view>& names, size_t limit = 
 }
 
 std::string didYouMean(std::string_view word, const std::vector<std::string_view>& candidates) {
-  if (auto close = diagnostics::closestMatch(word, candidates))
+  if (auto close = base::closestMatch(word, candidates))
     return fmt::format(" (did you mean `{}`?)", *close);
   return {};
 }
