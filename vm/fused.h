@@ -39,10 +39,9 @@ struct FusedStep {
   uint32_t length = 0;     // in place: its bytes (at a target: the first alternative's)
   uint64_t budget = 0;     // the instructions it counts
 
-  constexpr bool has(uint8_t byte) const {
-    return std::find(alternatives.begin(), alternatives.begin() + count, byte) !=
-           alternatives.begin() + count;
-  }
+  std::array<uint64_t, 4> set{};  // the alternatives as bits, for has()
+
+  constexpr bool has(uint8_t byte) const { return (set[byte >> 6] >> (byte & 63) & 1) != 0; }
 };
 
 struct FusedInfo {
@@ -116,6 +115,7 @@ constexpr FusedStep decodeStep(std::string_view text) {
                            (length != step.length && !step.at_target)))
       throw "fused.def: the alternatives of a step differ in kind, size or budget";
     step.alternatives[step.count++] = value;
+    step.set[value >> 6] |= uint64_t{1} << (value & 63);
     step.fused = fused;
     step.length = length;
     step.budget = budget;

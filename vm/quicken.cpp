@@ -1,13 +1,40 @@
 // The quickening pass (quicken.h): finds the sequences of fused.def in verified code.
 #include "vm/quicken.h"
 
+#include <array>
 #include <optional>
+#include <utility>
 
 #include "bytecode/operands.h"
 
 namespace rflow::vm::detail {
 
 namespace {
+
+// The lines of fused.def whose sequence may start with each byte, by index into kFused,
+// longest first and in the .def's order among equals: the first that matches is the one
+// to write. Most instructions start none, and are passed over at once.
+struct Candidates {
+  std::array<uint8_t, kFused.size()> index{};
+  uint8_t count = 0;
+};
+constexpr std::array<Candidates, 256> kCandidates = [] {
+  std::array<Candidates, 256> table{};
+  for (size_t i = 0; i < kFused.size(); ++i) {
+    const FusedStep& first = kFused[i].steps[0];
+    for (size_t a = 0; a < first.count; ++a) {
+      Candidates& c = table[first.alternatives[a]];
+      c.index[c.count++] = static_cast<uint8_t>(i);
+    }
+  }
+  for (Candidates& c : table) {
+    // Insertion sort: stable, and constexpr where std::stable_sort is not.
+    for (size_t i = 1; i < c.count; ++i)
+      for (size_t j = i; j > 0 && kFused[c.index[j - 1]].length < kFused[c.index[j]].length; --j)
+        std::swap(c.index[j - 1], c.index[j]);
+  }
+  return table;
+}();
 
 // What quicken() writes at each instruction, found once per pc: a step that names a fused
 // instruction (in place, or at a jump's target) asks what is written there.
@@ -20,16 +47,14 @@ class Quickener {
     if (found_[pc] == kFinding) return 0;  // a cycle of jumps: nothing is fused through itself
     if (found_[pc] != kNotYet) return static_cast<uint8_t>(found_[pc]);
     found_[pc] = kFinding;
-    uint8_t best = 0;
-    uint32_t best_length = 0;
-    for (const FusedInfo& f : kFused) {
-      if (f.length > best_length && matches(f, pc)) {
-        best = f.value;
-        best_length = f.length;
-      }
+    uint8_t fused = 0;
+    const Candidates& candidates = kCandidates[code_[pc]];
+    for (size_t i = 0; i < candidates.count && fused == 0; ++i) {
+      const FusedInfo& f = kFused[candidates.index[i]];
+      if (matches(f, pc)) fused = f.value;
     }
-    found_[pc] = best;
-    return best;
+    found_[pc] = fused;
+    return fused;
   }
 
  private:
