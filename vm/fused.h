@@ -4,10 +4,10 @@
 // (kFusedLength, kFusedBudget, kFusedStep, kMaxFusedInstructions).
 //
 // Checked at compile time: every value and name is free in opcodes.def and used once by
-// fused.def; every name in a sequence is an opcode or a fused instruction; the alternatives of a
-// step have one size and one budget; a `>X` step follows a Jump; a sequence starts with opcodes; an
-// opcode a handler must read to tell alternatives apart starts no sequence; and each
-// line's length and budget are what its sequence adds up to.
+// fused.def; every name in a sequence is an opcode or a fused instruction; the
+// alternatives of a step have one size and one budget; a `>X` step follows a Jump; a
+// sequence starts with opcodes; an opcode a handler must read to tell alternatives apart
+// starts no sequence; and each line's length and budget are what its sequence adds up to.
 #pragma once
 
 #include <algorithm>
@@ -33,12 +33,11 @@ inline constexpr size_t kMaxFusedAlternatives = 8;
 struct FusedStep {
   std::array<uint8_t, kMaxFusedAlternatives> alternatives{};
   uint8_t count = 0;
-  bool fused = false;      // alternatives are fused instructions, else opcodes
-  bool at_target = false;  // `>X`: at the target of the Jump before it, not in place
-  uint32_t offset = 0;     // in place: where it starts, in bytes from the fused byte
-  uint32_t length = 0;     // in place: its bytes (at a target: the first alternative's)
-  uint64_t budget = 0;     // the instructions it counts
-
+  bool fused = false;             // alternatives are fused instructions, else opcodes
+  bool at_target = false;         // `>X`: at the target of the Jump before it, not in place
+  uint32_t offset = 0;            // in place: where it starts, in bytes from the fused byte
+  uint32_t length = 0;            // in place: its bytes (at a target: the first alternative's)
+  uint64_t budget = 0;            // the instructions it counts
   std::array<uint64_t, 4> set{};  // the alternatives as bits, for has()
 
   constexpr bool has(uint8_t byte) const { return (set[byte >> 6] >> (byte & 63) & 1) != 0; }
