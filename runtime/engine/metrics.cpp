@@ -264,95 +264,131 @@ std::map<std::string, int64_t> Metrics::snapshot() const {
   return values_;
 }
 
-Insights Metrics::insights(const InsightsQuery& query) const {
-  Insights out;
-  out.since = query.since;
-  out.now = query.now;
-  std::map<std::string, WorkflowInsights, std::less<>> workflows;
-  std::map<std::string, ConnectorInsights, std::less<>> connectors;
-  std::map<int64_t, Histogram> series;
-  const auto workflowEntry = [&](std::string_view name) -> WorkflowInsights& {
-    auto it = workflows.find(name);
-    if (it == workflows.end()) {
+namespace {
+
+// Turns counters into Insights, one counter at a time.
+class InsightsBuilder {
+ public:
+  explicit InsightsBuilder(const InsightsQuery& query)
+      : query_(query), first_hour_(floorDiv(query.since, kHourMs)) {}
+
+  void add(std::string_view key, int64_t value) {
+    const std::vector<std::string_view> f = split(key);
+    if (f.size() == 4 && f[0] == "g") {
+      if (!query_.workflow || nameMatches(f[1], *query_.workflow)) gauge(f, value);
+      return;
+    }
+    if (f.size() != 5 || f[0] != "h") return;
+    const auto hour = number(f[1]);
+    if (!hour || *hour < first_hour_) return;
+    if (query_.workflow && !nameMatches(f[2], *query_.workflow)) return;
+    if (f[3].starts_with("call_") || f[3].starts_with("latency")) {
+      workflow(f[2]);  // a workflow with calls is listed even without other counts
+      connector(f[3], f[4], value);
+    } else {
+      hourly(workflow(f[2]), f[3], *hour, value);
+    }
+  }
+
+  Insights finish() {
+    Insights out;
+    out.since = query_.since;
+    out.now = query_.now;
+    for (auto& [name, w] : workflows_)
+      out.workflows.push_back(std::move(w));
+    for (auto& [name, c] : connectors_)
+      out.connectors.push_back(std::move(c));
+    for (const auto& [hour, h] : series_) {
+      if (h.count <= 0) continue;
+      out.cycle_series.push_back({hour * kHourMs, h.count, h.quantile(0.5), h.quantile(0.95)});
+    }
+    return out;
+  }
+
+ private:
+  WorkflowInsights& workflow(std::string_view name) {
+    auto it = workflows_.find(name);
+    if (it == workflows_.end()) {
       WorkflowInsights w;
       w.workflow = std::string(name);
       w.cycle = emptyHistogram(kDurationBucketsMs);
       w.decision = emptyHistogram(kDurationBucketsMs);
-      it = workflows.emplace(std::string(name), std::move(w)).first;
+      it = workflows_.emplace(std::string(name), std::move(w)).first;
     }
     return it->second;
-  };
-  const int64_t first_hour = floorDiv(query.since, kHourMs);
+  }
 
-  for (const auto& [key, value] : snapshot()) {
-    const std::vector<std::string_view> f = split(key);
-    if (f.size() == 4 && f[0] == "g") {
-      if (query.workflow && !nameMatches(f[1], *query.workflow)) continue;
-      WorkflowInsights& w = workflowEntry(f[1]);
-      if (f[2] == "status") {
-        w.by_status[std::string(f[3])] += value;
-      } else if (f[2] == "failed") {
-        if (value != 0) w.failed_by_kind[std::string(f[3])] += value;
-      } else if (f[2] == "open") {
-        if (auto minute = number(f[3])) {
-          const int64_t age = query.now - *minute * kMinuteMs;
-          size_t bucket = 0;
-          while (bucket < kTaskAgeBoundsMs.size() && age >= kTaskAgeBoundsMs[bucket])
-            ++bucket;
-          w.open_tasks_by_age[bucket] += value;
-        }
+  // g \0 workflow \0 (status|failed|open) \0 label
+  void gauge(const std::vector<std::string_view>& f, int64_t value) {
+    WorkflowInsights& w = workflow(f[1]);
+    if (f[2] == "status") {
+      w.by_status[std::string(f[3])] += value;
+    } else if (f[2] == "failed") {
+      if (value != 0) w.failed_by_kind[std::string(f[3])] += value;
+    } else if (f[2] == "open") {
+      if (auto minute = number(f[3])) {
+        const int64_t age = query_.now - *minute * kMinuteMs;
+        size_t bucket = 0;
+        while (bucket < kTaskAgeBoundsMs.size() && age >= kTaskAgeBoundsMs[bucket])
+          ++bucket;
+        w.open_tasks_by_age[bucket] += value;
       }
-      continue;
     }
-    if (f.size() != 5 || f[0] != "h") continue;
-    const auto hour = number(f[1]);
-    if (!hour || *hour < first_hour) continue;
-    if (query.workflow && !nameMatches(f[2], *query.workflow)) continue;
-    WorkflowInsights& w = workflowEntry(f[2]);
-    const std::string_view name = f[3];
-    const std::string_view op = f[4];
-    if (name.starts_with("call_") || name.starts_with("latency")) {
-      auto it = connectors.find(op);
-      if (it == connectors.end()) {
-        ConnectorInsights c;
-        c.op = std::string(op);
-        c.latency = emptyHistogram(kLatencyBucketsMs);
-        it = connectors.emplace(std::string(op), std::move(c)).first;
-      }
-      ConnectorInsights& c = it->second;
-      if (name == "call_ok") c.answered += value;
-      if (name == "call_retry") c.retried += value;
-      if (name == "call_fail") c.failed += value;
-      if (name.starts_with("latency")) addHistogramField(c.latency, name.substr(7), value);
-      continue;
+  }
+
+  void connector(std::string_view name, std::string_view op, int64_t value) {
+    auto it = connectors_.find(op);
+    if (it == connectors_.end()) {
+      ConnectorInsights c;
+      c.op = std::string(op);
+      c.latency = emptyHistogram(kLatencyBucketsMs);
+      it = connectors_.emplace(std::string(op), std::move(c)).first;
     }
-    if (name == "started") w.started += value;
-    if (name == "completed") w.completed += value;
-    if (name == "failed") w.failed += value;
-    if (name == "cancelled") w.cancelled += value;
-    if (name == "tasks") w.tasks_created += value;
-    if (name == "decided") w.tasks_decided += value;
-    if (name == "expired") w.tasks_expired += value;
-    if (name == "escalations") w.escalations += value;
-    if (name == "breaches") w.sla_breaches += value;
-    if (name == "refusals") w.refusals += value;
+    ConnectorInsights& c = it->second;
+    if (name == "call_ok") c.answered += value;
+    if (name == "call_retry") c.retried += value;
+    if (name == "call_fail") c.failed += value;
+    if (name.starts_with("latency")) addHistogramField(c.latency, name.substr(7), value);
+  }
+
+  void hourly(WorkflowInsights& w, std::string_view name, int64_t hour, int64_t value) {
+    static constexpr std::pair<std::string_view, int64_t WorkflowInsights::*> kCounts[] = {
+        {"started", &WorkflowInsights::started},
+        {"completed", &WorkflowInsights::completed},
+        {"failed", &WorkflowInsights::failed},
+        {"cancelled", &WorkflowInsights::cancelled},
+        {"tasks", &WorkflowInsights::tasks_created},
+        {"decided", &WorkflowInsights::tasks_decided},
+        {"expired", &WorkflowInsights::tasks_expired},
+        {"escalations", &WorkflowInsights::escalations},
+        {"breaches", &WorkflowInsights::sla_breaches},
+        {"refusals", &WorkflowInsights::refusals}};
+    for (const auto& [counter, member] : kCounts) {
+      if (name == counter) w.*member += value;
+    }
     if (name.starts_with("cycle")) {
       addHistogramField(w.cycle, name.substr(5), value);
-      auto it = series.find(*hour);
-      if (it == series.end()) it = series.emplace(*hour, emptyHistogram(kDurationBucketsMs)).first;
+      auto it = series_.find(hour);
+      if (it == series_.end()) it = series_.emplace(hour, emptyHistogram(kDurationBucketsMs)).first;
       addHistogramField(it->second, name.substr(5), value);
     }
     if (name.starts_with("decision")) addHistogramField(w.decision, name.substr(8), value);
   }
-  for (auto& [name, w] : workflows)
-    out.workflows.push_back(std::move(w));
-  for (auto& [name, c] : connectors)
-    out.connectors.push_back(std::move(c));
-  for (const auto& [hour, h] : series) {
-    if (h.count <= 0) continue;
-    out.cycle_series.push_back({hour * kHourMs, h.count, h.quantile(0.5), h.quantile(0.95)});
-  }
-  return out;
+
+  const InsightsQuery& query_;
+  const int64_t first_hour_;
+  std::map<std::string, WorkflowInsights, std::less<>> workflows_;
+  std::map<std::string, ConnectorInsights, std::less<>> connectors_;
+  std::map<int64_t, Histogram> series_;
+};
+
+}  // namespace
+
+Insights Metrics::insights(const InsightsQuery& query) const {
+  InsightsBuilder builder(query);
+  for (const auto& [key, value] : snapshot())
+    builder.add(key, value);
+  return builder.finish();
 }
 
 }  // namespace rflow::engine

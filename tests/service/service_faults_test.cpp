@@ -5,6 +5,7 @@
 // /metrics say that the store is not writable; a failed write leaves no trace. When the
 // disk is back, every refused request is sent again and each is applied exactly once,
 // including after a failed sync, whose batch may come back from the log.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -19,10 +20,9 @@ namespace {
 
 using nlohmann::json;
 
-class ServiceFaultsTest : public ::testing::TestWithParam<store::Fault> {
+// The service on a disk that fails when `faults` says so, and what the tests ask it.
+class FaultyDisk {
  protected:
-  void SetUp() override { ASSERT_TRUE(s.ok()) << s.problem(); }
-
   Reply startPurchase(const std::string& order_id, const std::string& request_id) {
     return s.post("/v1/workflows/Purchase/instances", {{"o", order(order_id)}, {"by", "ann"}}, kAnn,
                   {{"Idempotency-Key", request_id}});
@@ -43,6 +43,16 @@ class ServiceFaultsTest : public ::testing::TestWithParam<store::Fault> {
   // Synced commits, as in production: a failing sync must be seen by the commit.
   TestServer s{kShopProject, true,    "[engine]\ndurability = \"sync\"\nworkers = 2\n",
                {},           nullptr, store::faultInjectingEnv(faults)};
+};
+
+class ServiceFaultsTest : public ::testing::TestWithParam<store::Fault>, public FaultyDisk {
+ protected:
+  void SetUp() override { ASSERT_TRUE(s.ok()) << s.problem(); }
+};
+
+class ServiceReadFaultsTest : public ::testing::Test, public FaultyDisk {
+ protected:
+  void SetUp() override { ASSERT_TRUE(s.ok()) << s.problem(); }
 };
 
 void expectUnavailable(const Reply& r, const char* what) {
@@ -178,6 +188,34 @@ TEST_P(ServiceFaultsTest, WritesAreRefusedWith503AndRetriesApplyEachRequestExact
   EXPECT_EQ(instanceCount(), 4u);
   EXPECT_EQ(s.get("/v1/instances/" + counting).body["status"], "Completed");
   EXPECT_EQ(s.get("/v1/tasks/" + approval).body["status"], "approved");
+}
+
+// A read the disk refuses (issue 13) is 503 with Retry-After, never 404: an instance or
+// a task that cannot be read is not one that does not exist. The store is reopened so
+// that nothing is cached, and the records read are not in the last block a start-up
+// read touches.
+TEST_F(ServiceReadFaultsTest, AReadTheDiskRefusesIsUnavailableNotNotFound) {
+  std::string first, task;
+  for (int i = 0; i < 40; ++i) {
+    Reply r = startPurchase(fmt::format("R{}", i), fmt::format("read-{}", i));
+    ASSERT_EQ(r.status, 201) << r.text;
+    if (i == 0) first = r.body["id"];
+  }
+  task = openTask(first);
+  ASSERT_FALSE(task.empty());
+  ASSERT_TRUE(s.server().engine().store().flush().ok());
+  s.restart();
+  ASSERT_TRUE(s.ok()) << s.problem();
+  faults->set(store::Fault::kReadError);
+  expectUnavailable(s.get("/v1/instances/" + first), "instance");
+  expectUnavailable(s.get("/v1/instances/" + first + "/history"), "history");
+  expectUnavailable(s.get("/v1/tasks/" + task), "task");
+  expectUnavailable(s.get("/v1/instances?limit=500"), "list");
+  expectUnavailable(s.post("/v1/instances/" + first + "/cancel", json::object()), "cancel");
+  EXPECT_GT(faults->injected(), 0u);
+  faults->set(store::Fault::kNone);
+  EXPECT_EQ(s.get("/v1/instances/" + first).body["status"], "Waiting") << "nothing changed";
+  EXPECT_EQ(s.get("/v1/tasks/" + task).body["status"], "open");
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, ServiceFaultsTest,
