@@ -1,5 +1,7 @@
 #include "engine/commit_pipeline.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <vector>
 
@@ -7,7 +9,10 @@ namespace rflow::engine {
 
 CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options)
     : store_(store), options_(options) {
-  if (options_.threaded) thread_ = std::thread([this] { run(); });
+  if (options_.threaded) {
+    thread_ = std::thread([this] { run(); });
+    pthread_setname_np(thread_.native_handle(), "rflow-commit");  // for top, gdb and perf
+  }
 }
 
 CommitPipeline::~CommitPipeline() {
@@ -27,12 +32,16 @@ void CommitPipeline::submit(std::unique_ptr<Commit> commit) {
     writeGroup(alone);
     return;
   }
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     queued_bytes_ += commit->batch.bytes();
     queue_.push_back(std::move(commit));
+    // While a group is being written the committer looks at the queue before it waits;
+    // only an idle one, or one lingering for a group that is now full, needs waking.
+    wake = idle_ || (options_.linger_us > 0 && queue_.size() >= options_.max_steps);
   }
-  arrived_.notify_one();
+  if (wake) arrived_.notify_one();
 }
 
 std::deque<std::unique_ptr<Commit>> CommitPipeline::takeGroup(std::unique_lock<std::mutex>& lock) {
@@ -61,7 +70,9 @@ std::deque<std::unique_ptr<Commit>> CommitPipeline::takeGroup(std::unique_lock<s
 void CommitPipeline::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
+    idle_ = true;
     arrived_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    idle_ = false;
     if (queue_.empty()) return;  // stopping, and everything was written
     std::deque<std::unique_ptr<Commit>> group = takeGroup(lock);
     lock.unlock();

@@ -71,6 +71,7 @@ class CommitPipeline {
   std::condition_variable arrived_;
   std::deque<std::unique_ptr<Commit>> queue_;
   size_t queued_bytes_ = 0;
+  bool idle_ = false;  // the committer waits for a first commit (under mutex_)
   bool stopping_ = false;
   std::atomic<size_t> in_flight_{0};
   std::atomic<uint64_t> groups_{0};

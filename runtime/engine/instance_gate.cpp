@@ -49,6 +49,7 @@ std::optional<KeyedGate::Lease> KeyedGate::tryLock(std::string_view key,
 
 void KeyedGate::release(const std::string& key) {
   std::function<void(Lease)> next;
+  bool waiters = false;
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
@@ -60,14 +61,15 @@ void KeyedGate::release(const std::string& key) {
       e.parked.pop_front();
     } else {
       e.held = false;
-      if (e.waiters == 0) entries_.erase(it);
+      waiters = e.waiters > 0;
+      if (!waiters) entries_.erase(it);
     }
   }
   if (next) {
     next(Lease(this, key));
     return;
   }
-  freed_.notify_all();
+  if (waiters) freed_.notify_all();
 }
 
 size_t KeyedGate::busy() const {

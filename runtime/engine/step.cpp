@@ -4,7 +4,8 @@
 
 #include <fmt/format.h>
 
-#include <future>
+#include <condition_variable>
+#include <mutex>
 
 #include "engine/keys.h"
 #include "engine/parts.h"
@@ -80,10 +81,20 @@ void Steps::submit(std::unique_ptr<Step> step, std::function<void(const store::S
 }
 
 std::optional<EngineError> Steps::commit(std::unique_ptr<Step> step) {
-  std::promise<store::Status> reported;
-  std::future<store::Status> result = reported.get_future();
-  submit(std::move(step), [&reported](const store::Status& status) { reported.set_value(status); });
-  const store::Status status = result.get();
+  // The caller's thread waits here for the report; what it waits on lives on its stack.
+  struct Report {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<store::Status> status;
+  } report;
+  submit(std::move(step), [&report](const store::Status& status) {
+    std::lock_guard lock(report.mutex);
+    report.status = status;
+    report.done.notify_one();
+  });
+  std::unique_lock lock(report.mutex);
+  report.done.wait(lock, [&] { return report.status.has_value(); });
+  const store::Status status = *report.status;
   if (status.ok()) return std::nullopt;
   return EngineError{EngineError::Code::kStorage,
                      "the step could not be committed: " + status.message()};

@@ -1,15 +1,21 @@
 #include "engine/work_queue.h"
 
+#include <pthread.h>
+
 #include <chrono>
 
 namespace rflow::engine {
 
 void WorkQueue::push(QueuedWork item) {
+  bool wake_worker = false, wake_waiters = false;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(item));
+    wake_worker = idle_workers_ > 0;
+    wake_waiters = idle_waiters_ > 0;
   }
-  changed_.notify_one();
+  if (wake_worker) work_.notify_one();
+  if (wake_waiters) changed_.notify_all();
 }
 
 bool WorkQueue::take(QueuedWork& item) {
@@ -22,11 +28,13 @@ bool WorkQueue::take(QueuedWork& item) {
 }
 
 void WorkQueue::done() {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     --busy_;
+    wake = idle_waiters_ > 0;
   }
-  changed_.notify_all();
+  if (wake) changed_.notify_all();
 }
 
 bool WorkQueue::runOne() {
@@ -38,8 +46,12 @@ bool WorkQueue::runOne() {
 }
 
 void WorkQueue::notify() {
-  { std::lock_guard lock(mutex_); }  // a waiter between its check and its wait sees it
-  changed_.notify_all();
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);  // a waiter between its check and its wait sees it
+    wake = idle_waiters_ > 0;
+  }
+  if (wake) changed_.notify_all();
 }
 
 void WorkQueue::runUntilIdle(const std::function<bool()>& settled) {
@@ -58,7 +70,9 @@ void WorkQueue::runUntilIdle(const std::function<bool()>& settled) {
     }
     // Woken by new work, a finished item, a reported commit or an answered call; the
     // timeout only guards against a change that came between the checks and the wait.
+    ++idle_waiters_;
     changed_.wait_for(lock, std::chrono::milliseconds(20), [&] { return !queue_.empty(); });
+    --idle_waiters_;
   }
 }
 
@@ -69,7 +83,9 @@ void WorkQueue::startWorkers(size_t count) {
         QueuedWork item;
         {
           std::unique_lock lock(mutex_);
-          changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+          ++idle_workers_;
+          work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+          --idle_workers_;
           if (queue_.empty()) return;  // stopping
           item = std::move(queue_.front());
           queue_.pop_front();
@@ -79,6 +95,7 @@ void WorkQueue::startWorkers(size_t count) {
         done();
       }
     });
+    pthread_setname_np(workers_.back().native_handle(), "rflow-worker");  // for top, gdb, perf
   }
 }
 
@@ -87,7 +104,7 @@ void WorkQueue::stopWorkers() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  changed_.notify_all();
+  work_.notify_all();
   for (std::thread& t : workers_)
     t.join();
   workers_.clear();

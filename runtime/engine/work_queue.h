@@ -73,9 +73,15 @@ class WorkQueue {
 
   Process process_;
   std::mutex mutex_;
+  // Workers wait on work_, runUntilIdle() on changed_; each is signalled only when some
+  // thread waits on it (a notify is a system call; a queue of thousands of items a
+  // second must not pay one per item for nobody).
+  std::condition_variable work_;
   std::condition_variable changed_;
   std::deque<QueuedWork> queue_;
-  size_t busy_ = 0;  // items being processed (under mutex_)
+  size_t busy_ = 0;          // items being processed (under mutex_)
+  size_t idle_workers_ = 0;  // workers waiting on work_ (under mutex_)
+  size_t idle_waiters_ = 0;  // runUntilIdle() callers waiting on changed_ (under mutex_)
   bool stopping_ = false;
   std::vector<std::thread> workers_;
   mutable std::mutex stalled_mutex_;

@@ -97,29 +97,71 @@ Batch::~Batch() = default;
 Batch::Batch(Batch&&) noexcept = default;
 Batch& Batch::operator=(Batch&&) noexcept = default;
 
-void Batch::put(Column column, std::string_view key, std::string_view value) {
+namespace {
+
+void appendLength(std::string& out, size_t n) {
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>((n & 0x7F) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
+}
+
+size_t readLength(std::string_view bytes, size_t& at) {
+  size_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<uint8_t>(bytes[at++]);
+    n |= static_cast<size_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) return n;
+  }
+}
+
+}  // namespace
+
+void Batch::append(Kind kind, Column column, std::string_view key, std::string_view value) {
+  writes_.push_back(static_cast<char>(kind));
+  writes_.push_back(static_cast<char>(column));
+  appendLength(writes_, key.size());
+  writes_.append(key);
+  appendLength(writes_, value.size());
+  writes_.append(value);
+  ++count_;
   bytes_ += key.size() + value.size();
-  ops_.push_back({column, Kind::kPut, std::string(key), std::string(value)});
+}
+
+// Reads back only what append() wrote, so the lengths are always in bounds.
+template <typename F>
+void Batch::forEach(F&& visit) const {
+  const std::string_view all(writes_);
+  size_t at = 0;
+  while (at < all.size()) {
+    const auto kind = static_cast<Kind>(all[at++]);
+    const auto column = static_cast<Column>(all[at++]);
+    const size_t key_size = readLength(all, at);
+    const std::string_view key = all.substr(at, key_size);
+    at += key_size;
+    const size_t value_size = readLength(all, at);
+    const std::string_view value = all.substr(at, value_size);
+    at += value_size;
+    visit(kind, column, key, value);
+  }
+}
+
+void Batch::put(Column column, std::string_view key, std::string_view value) {
+  append(Kind::kPut, column, key, value);
 }
 
 void Batch::remove(Column column, std::string_view key) {
-  bytes_ += key.size();
-  ops_.push_back({column, Kind::kRemove, std::string(key), {}});
+  append(Kind::kRemove, column, key, {});
 }
 
 void Batch::addCounters(std::string_view key, std::string_view encoded_counters) {
-  bytes_ += key.size() + encoded_counters.size();
-  ops_.push_back({Column::kMetrics, Kind::kMerge, std::string(key), std::string(encoded_counters)});
+  append(Kind::kMerge, Column::kMetrics, key, encoded_counters);
 }
 
-size_t Batch::count() const {
-  return ops_.size();
-}
-size_t Batch::bytes() const {
-  return bytes_;
-}
 void Batch::clear() {
-  ops_.clear();
+  writes_.clear();
+  count_ = 0;
   bytes_ = 0;
 }
 
@@ -305,17 +347,18 @@ Status Store::commitGroup(std::span<const Batch* const> group) {
   if (ops == 0) return {};
   return write(
       [&](rocksdb::WriteBatch& write) {
+        rocksdb::Status status;
         for (const Batch* batch : group) {
-          for (const Batch::Op& op : batch->ops_) {
-            rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(op.column)];
-            const rocksdb::Status status =
-                op.kind == Batch::Kind::kPut      ? write.Put(cf, op.key, op.value)
-                : op.kind == Batch::Kind::kRemove ? write.Delete(cf, op.key)
-                                                  : write.Merge(cf, op.key, op.value);
-            if (!status.ok()) return Status::failure(explain(status, directory_));
-          }
+          batch->forEach([&](Batch::Kind kind, Column column, std::string_view key,
+                             std::string_view value) {
+            if (!status.ok()) return;
+            rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(column)];
+            status = kind == Batch::Kind::kPut      ? write.Put(cf, sliceOf(key), sliceOf(value))
+                     : kind == Batch::Kind::kRemove ? write.Delete(cf, sliceOf(key))
+                                                    : write.Merge(cf, sliceOf(key), sliceOf(value));
+          });
         }
-        return Status();
+        return status.ok() ? Status() : Status::failure(explain(status, directory_));
       },
       group.size(), ops, bytes);
 }

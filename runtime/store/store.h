@@ -94,21 +94,23 @@ class Batch {
   // Adds counters (counters.h) to those at `key` of kMetrics: concurrent batches add up,
   // with no read before the write.
   void addCounters(std::string_view key, std::string_view encoded_counters);
-  size_t count() const;
-  size_t bytes() const;
-  bool empty() const { return ops_.empty(); }
+  size_t count() const { return count_; }
+  size_t bytes() const { return bytes_; }
+  bool empty() const { return count_ == 0; }
   void clear();
 
  private:
   friend class Store;
   enum class Kind : uint8_t { kPut, kRemove, kMerge };
-  struct Op {
-    Column column;
-    Kind kind;
-    std::string key;
-    std::string value;
-  };
-  std::vector<Op> ops_;
+  void append(Kind kind, Column column, std::string_view key, std::string_view value);
+  // Calls `visit(kind, column, key, value)` for each write, in order.
+  template <typename F>
+  void forEach(F&& visit) const;
+
+  // The writes, one after another in one buffer (a step makes a handful; one allocation
+  // for them all): kind, column, key length (varint), key, value length (varint), value.
+  std::string writes_;
+  size_t count_ = 0;
   size_t bytes_ = 0;
 };
 
