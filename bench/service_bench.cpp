@@ -339,7 +339,12 @@ int main(int argc, char** argv) {
       begin = Clock::now();
       res = post(client, "/v1/tasks/" + task + "/decision", auth, R"({"approve": true})");
       decide_ms.push_back(millisSince(begin));
-      if (!res || (res->status != 200 && res->status != 409)) return std::nullopt;
+      if (res && res->status == 200) {
+        json decided = json::parse(res->body, nullptr, false);  // the task and its instance
+        if (decided.is_object() && decided.contains("instance")) return decided["instance"];
+      }
+      if (!res || res->status != 409) return std::nullopt;
+      // Sent again after a lost answer: the first decision was taken; read the instance.
       res = client.Get("/v1/instances/" + instance.value("id", ""), auth);
       if (!res || res->status != 200) return std::nullopt;
       return json::parse(res->body, nullptr, false);

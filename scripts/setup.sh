@@ -13,6 +13,7 @@ packages=(
   antlr4 default-jre-headless libantlr4-runtime-dev   # grammar: tool 4.7.2 + C++ runtime 4.9
   libfmt-dev libcli11-dev nlohmann-json3-dev           # formatting, command line, JSON
   librocksdb-dev libcpp-httplib-dev libtomlplusplus-dev libssl-dev
+  libjemalloc-dev                                      # the allocator of rflow and the benches
   libgtest-dev libgmock-dev                            # unit and golden tests
   clang libclang-rt-14-dev                             # libFuzzer targets and sanitizers
   libintelrdfpmath-dev                                 # bench_decimal: the reference decimal128 column

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -9,9 +10,10 @@ namespace rflow::engine {
 
 CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options)
     : store_(store), options_(options) {
-  if (options_.threaded) {
-    thread_ = std::thread([this] { run(); });
-    pthread_setname_np(thread_.native_handle(), "rflow-commit");  // for top, gdb and perf
+  if (!options_.threaded) return;
+  for (size_t i = 0; i < std::max<size_t>(1, options_.committers); ++i) {
+    threads_.emplace_back([this] { run(); });
+    pthread_setname_np(threads_.back().native_handle(), "rflow-commit");  // top, gdb, perf
   }
 }
 
@@ -21,7 +23,8 @@ CommitPipeline::~CommitPipeline() {
     stopping_ = true;
   }
   arrived_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& t : threads_)
+    t.join();
 }
 
 void CommitPipeline::submit(std::unique_ptr<Commit> commit) {
@@ -29,7 +32,8 @@ void CommitPipeline::submit(std::unique_ptr<Commit> commit) {
   if (!options_.threaded) {
     std::deque<std::unique_ptr<Commit>> alone;
     alone.push_back(std::move(commit));
-    writeGroup(alone);
+    store::Store::WriteBuffer buffer;
+    writeGroup(alone, buffer);
     return;
   }
   bool wake = false;
@@ -39,7 +43,7 @@ void CommitPipeline::submit(std::unique_ptr<Commit> commit) {
     queue_.push_back(std::move(commit));
     // While a group is being written the committer looks at the queue before it waits;
     // only an idle one, or one lingering for a group that is now full, needs waking.
-    wake = idle_ || (options_.linger_us > 0 && queue_.size() >= options_.max_steps);
+    wake = idle_ > 0 || (options_.linger_us > 0 && queue_.size() >= options_.max_steps);
   }
   if (wake) arrived_.notify_one();
 }
@@ -68,35 +72,38 @@ std::deque<std::unique_ptr<Commit>> CommitPipeline::takeGroup(std::unique_lock<s
 }
 
 void CommitPipeline::run() {
+  store::Store::WriteBuffer buffer;
   std::unique_lock lock(mutex_);
   for (;;) {
-    idle_ = true;
+    ++idle_;
     arrived_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    idle_ = false;
+    --idle_;
     if (queue_.empty()) return;  // stopping, and everything was written
     std::deque<std::unique_ptr<Commit>> group = takeGroup(lock);
     lock.unlock();
-    writeGroup(group);
+    writeGroup(group, buffer);
     lock.lock();
   }
 }
 
-void CommitPipeline::writeGroup(std::deque<std::unique_ptr<Commit>>& group) {
+void CommitPipeline::writeGroup(std::deque<std::unique_ptr<Commit>>& group,
+                                store::Store::WriteBuffer& buffer) {
   std::vector<const store::Batch*> batches;
   batches.reserve(group.size());
   for (const auto& commit : group)
     batches.push_back(&commit->batch);
-  const store::Status status = store_.commitGroup(batches);
+  const store::Status status = store_.commitGroup(batches, buffer);
   if (status.ok()) {
     groups_.fetch_add(1, std::memory_order_relaxed);
     steps_.fetch_add(group.size(), std::memory_order_relaxed);
   }
+  if (before_reports_) before_reports_();
   for (auto& commit : group) {
     commit->committed(status);
     commit.reset();  // what the step held (its instance's lease) is released now
     in_flight_.fetch_sub(1);
   }
-  if (reported_) reported_();
+  if (after_reports_) after_reports_();
 }
 
 }  // namespace rflow::engine

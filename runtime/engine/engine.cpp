@@ -51,8 +51,9 @@ EngineParts::EngineParts(store::Store& store_, const Clock& clock_, CallDispatch
       options(options_),
       programs(store_),
       ids(store_),
+      instance_cache(options_.instance_cache),
       queue([this](QueuedWork item) { process(std::move(item)); }),
-      queries(store_, programs, options),
+      queries(store_, programs, instance_cache, options),
       steps(*this),
       instances(*this),
       tasks(*this),
@@ -61,7 +62,7 @@ EngineParts::EngineParts(store::Store& store_, const Clock& clock_, CallDispatch
       pipeline(store_, options_.commits) {
   (void)metrics.load(store);  // a failed read starts from zero; retryStalled() reloads
   write_recoveries_seen = store.writeRecoveries();
-  pipeline.onReported([this] { queue.notify(); });
+  pipeline.onReports([this] { queue.holdWakeups(); }, [this] { queue.releaseWakeups(); });
 }
 
 std::optional<KeyedGate::Lease> EngineParts::leaseFor(QueuedWork& item) {
@@ -192,6 +193,8 @@ size_t Engine::retryStalled() {
   if (p.store.writeFailing()) (void)p.store.resumeWrites();
   const uint64_t recoveries = p.store.writeRecoveries();
   if (p.write_recoveries_seen.load() != recoveries) {
+    // A refused batch may have landed after all: nothing in memory is trusted.
+    p.instance_cache.clear();
     // Only once both reads worked is the recovery done; otherwise the next tick tries it.
     if (p.metrics.load(p.store).ok() && recover().ok()) p.write_recoveries_seen = recoveries;
   }

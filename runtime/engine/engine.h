@@ -120,6 +120,10 @@ struct GroupCommitOptions {
   size_t max_steps = 256;          // steps in one group at most
   size_t max_bytes = 16ull << 20;  // bytes of their batches at most
   int64_t linger_us = 0;           // how long a group waits for more steps, at most
+  // Groups written at once: while one committer reports a written group (answers its
+  // callers, hands on its work), another writes the next; the store joins writes that
+  // meet into one sync.
+  size_t committers = 2;
   // False: every step commits on the thread that made it, at once, alone (`rflow test`,
   // and single-threaded tools). True: a committer thread gathers groups.
   bool threaded = true;
@@ -131,6 +135,8 @@ struct EngineOptions {
   bool immediate_retries = false;
   size_t max_audit_entries_shown = 10'000;
   GroupCommitOptions commits;
+  // Instance records kept in memory between steps (instance_cache.h); 0: none.
+  size_t instance_cache = 10'000;
 };
 
 struct EngineError {

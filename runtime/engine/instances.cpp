@@ -113,9 +113,9 @@ std::optional<EngineError> Instances::claimKey(Step& step, const InstanceRecord&
   return std::nullopt;
 }
 
-Found<std::string> Instances::startOwn(const std::shared_ptr<const vm::Program>& program,
-                                       uint32_t workflow, std::vector<vm::Value> args, bool spawn,
-                                       const std::function<void(Step&)>& also) {
+Found<InstanceRecord> Instances::startOwn(const std::shared_ptr<const vm::Program>& program,
+                                          uint32_t workflow, std::vector<vm::Value> args,
+                                          bool spawn, const std::function<void(Step&)>& also) {
   if (store::Status ids = parts_.ids.ready(); !ids.ok()) return storageError(ids);
   const std::string id = keys::instanceId(parts_.ids.instance());
   auto step = std::make_unique<Step>(parts_, parts_.instance_gate.lock(id));
@@ -127,8 +127,10 @@ Found<std::string> Instances::startOwn(const std::shared_ptr<const vm::Program>&
   step->loaded_status = Status::kRunning;
   if (also) also(*step);
   if (store::Status ran = parts_.steps.runFirst(*step); !ran.ok()) return storageError(ran);
+  InstanceRecord committed = step->rec;  // the caller's answer: no need to read it back
+  committed.updated_at = step->now;
   if (auto error = parts_.steps.commit(std::move(step))) return std::move(*error);
-  return id;
+  return committed;
 }
 
 std::variant<InstanceView, EngineError> Instances::start(std::string_view workflow,
@@ -162,9 +164,7 @@ std::variant<InstanceView, EngineError> Instances::start(std::string_view workfl
     step.leases.push_back(std::move(*claim));
   });
   if (!started) return std::move(started).error();
-  auto view = parts_.queries.instance(*started);
-  if (!view) return std::move(view).error();
-  return std::move(*view);
+  return parts_.queries.view(std::move(*started));
 }
 
 bool Instances::repeatedStart(const std::string& request_key, const std::string& workflow,

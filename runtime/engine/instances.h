@@ -26,11 +26,11 @@ class Instances {
   Found<InstanceRecord> create(Step& step, const std::shared_ptr<const vm::Program>& program,
                                uint32_t workflow, std::vector<vm::Value> args, bool spawn,
                                std::string id = {});
-  // Creates an instance and runs its first step in one batch, and waits for the commit.
-  // `also` adds to the batch (a request id, a schedule's slot).
-  Found<std::string> startOwn(const std::shared_ptr<const vm::Program>& program, uint32_t workflow,
-                              std::vector<vm::Value> args, bool spawn,
-                              const std::function<void(Step&)>& also = {});
+  // Creates an instance and runs its first step in one batch, and waits for the commit:
+  // the record as committed. `also` adds to the batch (a request id, a schedule's slot).
+  Found<InstanceRecord> startOwn(const std::shared_ptr<const vm::Program>& program,
+                                 uint32_t workflow, std::vector<vm::Value> args, bool spawn,
+                                 const std::function<void(Step&)>& also = {});
   std::variant<InstanceView, EngineError> start(std::string_view workflow,
                                                 std::vector<vm::Value> args,
                                                 const StartOptions& options);

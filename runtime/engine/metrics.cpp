@@ -242,14 +242,19 @@ store::Status Metrics::load(const store::Store& store) {
 
 void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
   if (delta.empty()) return;
-  // Usually one group: a step's hourly counters all fall in the step's hour.
-  std::map<std::string, store::Counters> groups;
+  // The names are in order, so each key's counters come together: the gauges ("g…"),
+  // then each hour's ("h\0<hour>\0…"; a step's usually all fall in its own hour).
+  std::string key;
+  store::CountersWriter counters;
   for (const auto& [name, amount] : delta.items()) {
-    const std::string key = name.starts_with("h") ? hourKey(name) : std::string(kGaugesKey);
-    groups[key][name] += amount;
+    std::string name_key = name.starts_with("h") ? hourKey(name) : std::string(kGaugesKey);
+    if (name_key != key) {
+      if (!counters.empty()) batch.addCounters(key, counters.take());
+      key = std::move(name_key);
+    }
+    counters.add(name, amount);
   }
-  for (const auto& [key, counters] : groups)
-    batch.addCounters(key, store::encodeCounters(counters));
+  if (!counters.empty()) batch.addCounters(key, counters.take());
 }
 
 void Metrics::apply(const MetricsDelta& delta) {

@@ -16,6 +16,7 @@
 #include "engine/commit_pipeline.h"
 #include "engine/engine.h"
 #include "engine/ids.h"
+#include "engine/instance_cache.h"
 #include "engine/instance_gate.h"
 #include "engine/instances.h"
 #include "engine/metrics.h"
@@ -46,6 +47,7 @@ class EngineParts {
   Metrics metrics;
   IdSource ids;
   KeyedGate instance_gate;
+  InstanceCache instance_cache;
   KeyedGate claims;
   WorkQueue queue;
   Queries queries;

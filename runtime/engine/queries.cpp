@@ -57,6 +57,7 @@ InstanceView Queries::viewOf(InstanceRecord rec) const {
 }
 
 Found<InstanceView> Queries::instance(std::string_view id) const {
+  if (auto cached = cache_.peek(id)) return viewOf(std::move(*cached));
   auto rec = loadInstance(id);
   if (!rec.ok()) return storageError(rec.status());
   if (!rec.value())

@@ -9,20 +9,24 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/instance_cache.h"
 #include "engine/program_cache.h"
 
 namespace rflow::engine {
 
 class Queries {
  public:
-  Queries(const store::Store& store, const ProgramCache& programs, const EngineOptions& options)
-      : store_(store), programs_(programs), options_(options) {}
+  Queries(const store::Store& store, const ProgramCache& programs, InstanceCache& cache,
+          const EngineOptions& options)
+      : store_(store), programs_(programs), cache_(cache), options_(options) {}
 
   // The records as stored: an empty optional when absent.
   store::Result<std::optional<InstanceRecord>> loadInstance(std::string_view id) const;
   store::Result<std::optional<TaskRecord>> loadTask(std::string_view id) const;
 
   Found<InstanceView> instance(std::string_view id) const;
+  // The view of a record at hand (one a step just committed).
+  InstanceView view(InstanceRecord rec) const { return viewOf(std::move(rec)); }
   Found<std::vector<InstanceView>> instances(const InstanceFilter& filter) const;
   Found<std::vector<AuditEntry>> history(std::string_view id) const;
   Found<TaskView> task(std::string_view id) const;
@@ -36,6 +40,7 @@ class Queries {
 
   const store::Store& store_;
   const ProgramCache& programs_;
+  InstanceCache& cache_;  // what the last commits wrote; a view is made from it when it can
   const EngineOptions& options_;
 };
 

@@ -25,12 +25,14 @@ void Step::audit(AuditKind kind, std::string_view text, std::string_view by,
 }
 
 void Step::seal() {
-  rec.updated_at = now;
   audit_.write(batch, rec.id);
   // An audit entry moves the record's audit_seq and audit_chain: the record is written
   // back even when nothing else about the instance changed, or the next entry would
   // reuse the seq.
-  if (instance_changed || audited()) batch.put(store::Column::kInstances, rec.id, rec.encode());
+  if (instance_changed || audited()) {
+    rec.updated_at = now;
+    batch.put(store::Column::kInstances, rec.id, rec.encode());
+  }
   if (instance_changed && loaded_status && *loaded_status != rec.status)
     metrics.statusChanged(rec.workflow_name, *loaded_status, rec.status, now, rec.created_at,
                           rec.error_kind.value_or(""));
@@ -48,18 +50,24 @@ void Step::committed(const store::Status& status) {
       parts_.queue.push(Work{Work::Kind::kInbox, std::move(parent), {}, 0, {}, {}});
   }
   if (then) then(status);
+  // What the store now holds, for the instance's next step (not a detached step's).
+  if (status.ok() && loaded_status && isLive(rec.status)) parts_.instance_cache.put(std::move(rec));
 }
 
 Found<std::unique_ptr<Step>> Steps::open(std::string_view id, KeyedGate::Lease& lease) {
   if (store::Status ids = parts_.ids.ready(); !ids.ok()) return storageError(ids);
-  auto loaded = parts_.queries.loadInstance(id);
-  if (!loaded.ok()) return storageError(loaded.status());
-  if (!loaded.value())
-    return EngineError{EngineError::Code::kNotFound, fmt::format("there is no instance {}", id)};
-  auto program = parts_.programs.get(loaded.value()->version);
+  std::optional<InstanceRecord> rec = parts_.instance_cache.take(id);
+  if (!rec) {
+    auto loaded = parts_.queries.loadInstance(id);
+    if (!loaded.ok()) return storageError(loaded.status());
+    if (!loaded.value())
+      return EngineError{EngineError::Code::kNotFound, fmt::format("there is no instance {}", id)};
+    rec = std::move(loaded).value();
+  }
+  auto program = parts_.programs.get(rec->version);
   if (!program && !program.notFound()) return std::move(program).error();
   auto step = std::make_unique<Step>(parts_, std::move(lease));
-  step->rec = std::move(*loaded.value());
+  step->rec = std::move(*rec);
   step->loaded_status = step->rec.status;
   step->now = parts_.clock.now();
   if (program) step->program = std::move(*program);

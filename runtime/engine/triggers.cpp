@@ -45,7 +45,7 @@ class TriggerHost final : public Host {
       run_.refused.push_back(error.message);
       return vm::HostError{"child", error.message};
     }
-    run_.started.push_back(*started);
+    run_.started.push_back(started->id);
     return vm::Value::string(run_.started.back());
   }
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <utility>
 
 namespace rflow::engine {
 
@@ -11,6 +12,10 @@ void WorkQueue::push(QueuedWork item) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(item));
+    if (holding_) {
+      held_ = true;
+      return;
+    }
     wake_worker = idle_workers_ > 0;
     wake_waiters = idle_waiters_ > 0;
   }
@@ -43,6 +48,22 @@ bool WorkQueue::runOne() {
   process_(std::move(item));
   done();
   return true;
+}
+
+void WorkQueue::holdWakeups() {
+  std::lock_guard lock(mutex_);
+  holding_ = true;
+}
+
+void WorkQueue::releaseWakeups() {
+  bool wake_workers = false;
+  {
+    std::lock_guard lock(mutex_);
+    holding_ = false;
+    wake_workers = std::exchange(held_, false) && idle_workers_ > 0;
+  }
+  if (wake_workers) work_.notify_all();
+  notify();
 }
 
 void WorkQueue::notify() {

@@ -59,6 +59,11 @@ class WorkQueue {
   void runUntilIdle(const std::function<bool()>& settled);
   // Something runUntilIdle's `settled` depends on changed.
   void notify();
+  // Between these, push() wakes nobody; releaseWakeups() wakes whoever waits, once, if
+  // anything came (the commit pipeline reports a group's steps, each of which may queue
+  // work, between them: one wake-up per group instead of one per item).
+  void holdWakeups();
+  void releaseWakeups();
 
   void startWorkers(size_t count);
   void stopWorkers();
@@ -82,6 +87,8 @@ class WorkQueue {
   size_t busy_ = 0;          // items being processed (under mutex_)
   size_t idle_workers_ = 0;  // workers waiting on work_ (under mutex_)
   size_t idle_waiters_ = 0;  // runUntilIdle() callers waiting on changed_ (under mutex_)
+  bool holding_ = false;     // holdWakeups() is in force (under mutex_)
+  bool held_ = false;        // an item came meanwhile (under mutex_)
   bool stopping_ = false;
   std::vector<std::thread> workers_;
   mutable std::mutex stalled_mutex_;

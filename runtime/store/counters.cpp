@@ -26,15 +26,26 @@ bool getVarint(std::string_view bytes, size_t& at, uint64_t& v) {
 
 }  // namespace
 
-std::string encodeCounters(const Counters& counters) {
-  std::string out(1, static_cast<char>(kCountersFormat));
-  for (const auto& [name, value] : counters) {
-    if (value == 0) continue;
-    putVarint(out, name.size());
-    out += name;
-    putVarint(out, (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63));
-  }
+CountersWriter::CountersWriter() : out_(1, static_cast<char>(kCountersFormat)) {}
+
+void CountersWriter::add(std::string_view name, int64_t value) {
+  if (value == 0) return;
+  putVarint(out_, name.size());
+  out_ += name;
+  putVarint(out_, (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63));
+}
+
+std::string CountersWriter::take() {
+  std::string out = std::move(out_);
+  out_.assign(1, static_cast<char>(kCountersFormat));
   return out;
+}
+
+std::string encodeCounters(const Counters& counters) {
+  CountersWriter writer;
+  for (const auto& [name, value] : counters)
+    writer.add(name, value);
+  return writer.take();
 }
 
 bool addEncodedCounters(std::string_view bytes, Counters& into) {

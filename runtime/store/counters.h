@@ -19,6 +19,18 @@ namespace rflow::store {
 using Counters = std::map<std::string, int64_t, std::less<>>;
 
 std::string encodeCounters(const Counters& counters);
+
+// Encodes counters one at a time (names in any order, each once).
+class CountersWriter {
+ public:
+  CountersWriter();
+  void add(std::string_view name, int64_t value);
+  bool empty() const { return out_.size() == 1; }
+  std::string take();
+
+ private:
+  std::string out_;
+};
 // Adds the counters encoded in `bytes` to `into`; false (and `into` partly changed) when
 // the bytes are not a counters value.
 bool addEncodedCounters(std::string_view bytes, Counters& into);

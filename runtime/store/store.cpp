@@ -119,6 +119,8 @@ size_t readLength(std::string_view bytes, size_t& at) {
 }  // namespace
 
 void Batch::append(Kind kind, Column column, std::string_view key, std::string_view value) {
+  // A step writes a handful of records of a few hundred bytes: room for them at once.
+  if (writes_.capacity() < 1024) writes_.reserve(1024);
   writes_.push_back(static_cast<char>(kind));
   writes_.push_back(static_cast<char>(column));
   appendLength(writes_, key.size());
@@ -145,6 +147,11 @@ void Batch::forEach(F&& visit) const {
     at += value_size;
     visit(kind, column, key, value);
   }
+}
+
+void Batch::visit(
+    const std::function<void(Kind, Column, std::string_view, std::string_view)>& visitor) const {
+  forEach(visitor);
 }
 
 void Batch::put(Column column, std::string_view key, std::string_view value) {
@@ -338,14 +345,24 @@ Status Store::commit(const Batch& batch) {
   return commitGroup(one);
 }
 
+Store::WriteBuffer::WriteBuffer() : write_(std::make_unique<rocksdb::WriteBatch>()) {}
+Store::WriteBuffer::~WriteBuffer() = default;
+
 Status Store::commitGroup(std::span<const Batch* const> group) {
+  WriteBuffer buffer;
+  return commitGroup(group, buffer);
+}
+
+Status Store::commitGroup(std::span<const Batch* const> group, WriteBuffer& buffer) {
   size_t ops = 0, bytes = 0;
   for (const Batch* batch : group) {
     ops += batch->count();
     bytes += batch->bytes();
   }
   if (ops == 0) return {};
-  return write(
+  buffer.write_->Clear();  // keeps its memory
+  Status written = write(
+      *buffer.write_,
       [&](rocksdb::WriteBatch& write) {
         rocksdb::Status status;
         for (const Batch* batch : group) {
@@ -361,9 +378,15 @@ Status Store::commitGroup(std::span<const Batch* const> group) {
         return status.ok() ? Status() : Status::failure(explain(status, directory_));
       },
       group.size(), ops, bytes);
+  if (written.ok() && tap_) {
+    for (const Batch* batch : group)
+      tap_(*batch);
+  }
+  return written;
 }
 
-Status Store::write(const std::function<Status(rocksdb::WriteBatch&)>& fill, size_t batches,
+Status Store::write(rocksdb::WriteBatch& write,
+                    const std::function<Status(rocksdb::WriteBatch&)>& fill, size_t batches,
                     size_t ops, size_t bytes) {
   // After a failed write RocksDB refuses every write until it resumes; the disk may be
   // back (space freed, a transient error over), so the first commit after a failure
@@ -375,7 +398,6 @@ Status Store::write(const std::function<Status(rocksdb::WriteBatch&)>& fill, siz
   }
   std::shared_lock lock(mutex_);
   if (!db_) return Status::failure(notOpen());
-  rocksdb::WriteBatch write;
   if (Status filled = fill(write); !filled.ok()) return filled;
   rocksdb::WriteOptions options;
   options.sync = durability_ == Durability::kSync;

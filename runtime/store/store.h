@@ -99,9 +99,13 @@ class Batch {
   bool empty() const { return count_ == 0; }
   void clear();
 
+  enum class Kind : uint8_t { kPut, kRemove, kMerge };
+  // Each write, in order (benchmarks replay the engine's writes against raw RocksDB).
+  void visit(const std::function<void(Kind kind, Column column, std::string_view key,
+                                      std::string_view value)>& visitor) const;
+
  private:
   friend class Store;
-  enum class Kind : uint8_t { kPut, kRemove, kMerge };
   void append(Kind kind, Column column, std::string_view key, std::string_view value);
   // Calls `visit(kind, column, key, value)` for each write, in order.
   template <typename F>
@@ -144,9 +148,23 @@ class Store {
   // (but see writeRecoveries()). After a failure the next commit first asks RocksDB to
   // resume, so writes carry on once the disk is back.
   Status commit(const Batch& batch);
+  // Memory a committer reuses from one group to the next (a group's write is often
+  // larger than the heap keeps at hand; allocating it anew each time costs page faults).
+  class WriteBuffer {
+   public:
+    WriteBuffer();
+    ~WriteBuffer();
+    WriteBuffer(const WriteBuffer&) = delete;
+    WriteBuffer& operator=(const WriteBuffer&) = delete;
+
+   private:
+    friend class Store;
+    std::unique_ptr<rocksdb::WriteBatch> write_;
+  };
   // Writes every batch of `group`, in order, as ONE atomic write with one sync: all of
   // them land or none does. Later batches' writes to a key win over earlier ones'.
   Status commitGroup(std::span<const Batch* const> group);
+  Status commitGroup(std::span<const Batch* const> group, WriteBuffer& buffer);
   // After a failed write, how long commits wait before trying the disk again (each try
   // reopens the database). Default 500 ms; tests set 0.
   void retryWritesAfter(int64_t ms) { retry_writes_after_ms_.store(ms); }
@@ -160,6 +178,11 @@ class Store {
   // (a failed sync may leave the batch in the log, and it reappears with the reopened
   // database), so whoever keeps state derived from the store re-reads it when this moves.
   uint64_t writeRecoveries() const { return write_recoveries_.load(); }
+
+  // Called with every batch of every commit that worked, on the committing thread, before
+  // the commit returns: benchmarks record the engine's writes to replay them against raw
+  // RocksDB ("the same shape"). Set it before the first commit; none by default.
+  void setCommitTap(std::function<void(const Batch&)> tap) { tap_ = std::move(tap); }
 
   // Batches (a group counts each of its batches), the puts, deletes and merges and the
   // bytes in them, and the writes to disk (one per commit or group), committed since
@@ -189,8 +212,8 @@ class Store {
   std::string notOpen() const;
   // After a failed write: RocksDB's Resume, else a reopen. Ok when writes may go on.
   Status recoverWrites();
-  Status write(const std::function<Status(rocksdb::WriteBatch&)>& fill, size_t batches, size_t ops,
-               size_t bytes);
+  Status write(rocksdb::WriteBatch& write, const std::function<Status(rocksdb::WriteBatch&)>& fill,
+               size_t batches, size_t ops, size_t bytes);
 
   std::string directory_;
   std::string opened_schema_;
@@ -207,6 +230,7 @@ class Store {
   Status last_recovery_problem_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> writes_{0};
+  std::function<void(const Batch&)> tap_;
   std::atomic<bool> write_failed_{false};
   std::atomic<uint64_t> write_recoveries_{0};
   std::atomic<uint64_t> committed_ops_{0};
