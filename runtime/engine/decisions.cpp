@@ -195,15 +195,17 @@ std::optional<EngineError> Tasks::decide(const Decision& decision) {
   return apply(std::move(task), decision, std::move(lease), std::move(filled), *shared);
 }
 
+Found<std::unique_ptr<Step>> Tasks::openInstanceOf(const TaskRecord& task, KeyedGate::Lease lease) {
+  auto opened = parts_.steps.open(task.instance, std::move(lease));
+  if (opened.notFound())
+    return EngineError{EngineError::Code::kNotFound, "the task's instance is gone"};
+  return opened;
+}
+
 std::optional<EngineError> Tasks::refuse(const TaskRecord& task, const Decision& decision,
                                          KeyedGate::Lease lease, const std::string& refusal) {
-  auto opened = parts_.steps.open(task.instance, std::move(lease));
-  if (!opened) {
-    const EngineError* error = &opened.error();
-    if (error->code == EngineError::Code::kNotFound)
-      return EngineError{EngineError::Code::kNotFound, "the task's instance is gone"};
-    return std::move(*error);
-  }
+  auto opened = openInstanceOf(task, std::move(lease));
+  if (!opened) return std::move(opened).error();
   auto step = std::move(*opened);
   step->audit(AuditKind::kRefused,
               fmt::format("{} {}: {}", verbOf(decision.kind), task.title, refusal), decision.user,
@@ -219,13 +221,8 @@ std::optional<EngineError> Tasks::refuse(const TaskRecord& task, const Decision&
 std::optional<EngineError> Tasks::apply(TaskRecord task, const Decision& decision,
                                         KeyedGate::Lease lease, std::optional<vm::Value> form,
                                         const vm::Program& program) {
-  auto opened = parts_.steps.open(task.instance, std::move(lease));
-  if (!opened) {
-    const EngineError* error = &opened.error();
-    if (error->code == EngineError::Code::kNotFound)
-      return EngineError{EngineError::Code::kNotFound, "the task's instance is gone"};
-    return std::move(*error);
-  }
+  auto opened = openInstanceOf(task, std::move(lease));
+  if (!opened) return std::move(opened).error();
   auto step = std::move(*opened);
   task.decided.push_back(decision.user);
   if (decision.kind == Decision::Kind::kApprove) {

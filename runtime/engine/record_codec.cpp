@@ -73,13 +73,7 @@ int64_t RecordReader::svarint() {
 
 std::string RecordReader::text() {
   const uint64_t n = varint();
-  if (!ok_ || n > bytes_.size() - at_) {
-    ok_ = false;
-    return {};
-  }
-  std::string s(bytes_.substr(at_, n));
-  at_ += n;
-  return s;
+  return ok_ ? bytes(n) : std::string();
 }
 
 std::string RecordReader::bytes(size_t n) {

@@ -35,6 +35,8 @@ class Tasks {
   // The form of a completed task, checked against its record type.
   std::variant<vm::Value, EngineError> form(const TaskRecord& task, const Decision& decision,
                                             const vm::Program& program);
+  // A step of `task`'s instance ("the task's instance is gone" when there is none).
+  Found<std::unique_ptr<Step>> openInstanceOf(const TaskRecord& task, KeyedGate::Lease lease);
   std::optional<EngineError> refuse(const TaskRecord& task, const Decision& decision,
                                     KeyedGate::Lease lease, const std::string& refusal);
   std::optional<EngineError> apply(TaskRecord task, const Decision& decision,

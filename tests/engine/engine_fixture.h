@@ -223,6 +223,24 @@ workflow Purchase(o: Order, by: User) -> string {
 }
 )";
 
+// Two awaits of a signal, at once or after a sleep.
+inline constexpr const char* kSignals = R"(module s
+signal Paid { reference: string }
+workflow Wait() -> string {
+  owner "ops"
+  let first = await Paid timeout 1h
+  let second = await Paid timeout 1h
+  return "{first?.reference ?? "-"} {second?.reference ?? "-"}"
+}
+workflow Later() -> string {
+  owner "ops"
+  sleep 1h
+  let first = await Paid timeout 1h
+  let second = await Paid timeout 1h
+  return "{first?.reference ?? "-"} {second?.reference ?? "-"}"
+}
+)";
+
 inline vm::Value order(const vm::Program& p, std::string id, const char* amount) {
   const auto record = p.recordIndex("shop.Order");
   return vm::Value::record(

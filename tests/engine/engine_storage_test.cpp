@@ -9,17 +9,6 @@
 namespace rflow::engine::testing {
 namespace {
 
-constexpr const char* kSleepThenAwait = R"(module s
-signal Paid { reference: string }
-workflow Later() -> string {
-  owner "ops"
-  sleep 1h
-  let first = await Paid timeout 1h
-  let second = await Paid timeout 1h
-  return "{first?.reference ?? "-"} {second?.reference ?? "-"}"
-}
-)";
-
 // Storage faults (issue 8): while the disk fails, new work is refused with a storage
 // error and nothing of it is stored; a connector answer whose step cannot be committed
 // waits, and everything carries on when writes work again.
@@ -164,7 +153,7 @@ TEST_F(EngineTest, AnAwaitWhoseQueuedSignalsCannotBeReadWaitsForTheDisk) {
   const std::string dir =
       (fs::temp_directory_path() / ("rflow-engine-await-" + std::to_string(::getpid()))).string();
   auto faults = std::make_shared<store::FaultSwitch>();
-  openOnFaultyDisk(dir, faults, kSleepThenAwait);
+  openOnFaultyDisk(dir, faults, kSignals);
   const std::string id = start("Later", {}).id;
   const auto paid = *engine_->currentProgram()->recordIndex("s.Paid");
   EXPECT_FALSE(engine_->signal(id, "Paid", vm::Value::record(paid, {vm::Value::string("p1")})));

@@ -203,23 +203,6 @@ TEST_F(EngineTest, ASuccessfulRetryGivesTheResult) {
   EXPECT_EQ(result(get(v.id)), "picked 40");
 }
 
-constexpr const char* kSignals = R"(module s
-signal Paid { reference: string }
-workflow Wait() -> string {
-  owner "ops"
-  let first = await Paid timeout 1h
-  let second = await Paid timeout 1h
-  return "{first?.reference ?? "-"} {second?.reference ?? "-"}"
-}
-workflow Later() -> string {
-  owner "ops"
-  sleep 1h
-  let first = await Paid timeout 1h
-  let second = await Paid timeout 1h
-  return "{first?.reference ?? "-"} {second?.reference ?? "-"}"
-}
-)";
-
 // Both payments arrive during the sleep; the step after it runs both awaits. The second
 // must take the second payment: the first one's removal is only in the step's batch
 // until the commit, so a scan of the store alone would hand the first one out twice
