@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include "base/suggest.h"
 #include "cli/commands.h"
-#include "diagnostics/suggest.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
       names.push_back(name);
     if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
       std::cerr << "rflow: unknown command `" << argv[1] << "`";
-      if (auto best = rflow::diagnostics::closestMatch(argv[1], names))
+      if (auto best = rflow::base::closestMatch(argv[1], names))
         std::cerr << "; did you mean `" << *best << "`?";
       std::cerr << "\nrun `rflow --help` for the list of commands\n";
       return 2;

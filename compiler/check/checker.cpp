@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "diagnostics/suggest.h"
+#include "base/suggest.h"
 
 namespace rflow::check {
 

@@ -7,8 +7,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "base/suggest.h"
 #include "check/checker.h"
-#include "diagnostics/suggest.h"
 
 namespace rflow::check {
 
@@ -241,7 +241,7 @@ void Checker::resolveImports(uint32_t m) {
     if (!found) {
       std::vector<std::string_view> candidates(names.begin(), names.end());
       auto d = emitter_.build(at(span), diag::UnknownModule, name);
-      if (auto best = diagnostics::closestMatch(name, candidates)) {
+      if (auto best = base::closestMatch(name, candidates)) {
         d.fix(fmt::format("import `{}`", *best), {{at(span), *best}});
       }
       d.emit();

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include "base/currency.h"
+#include "base/suggest.h"
 #include "bytecode/operands.h"
 #include "check/checker.h"
-#include "diagnostics/suggest.h"
 
 namespace rflow::check {
 

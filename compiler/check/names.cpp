@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "base/suggest.h"
 #include "check/checker.h"
-#include "diagnostics/suggest.h"
 #include "stdlib/functions.h"
 
 namespace rflow::check {
@@ -144,7 +144,7 @@ std::string joinPath(const syntax::Path& path) {
 
 void suggestClosest(diagnostics::DiagnosticBuilder& d, std::string_view name,
                     std::span<const std::string_view> candidates, Location location) {
-  if (auto best = diagnostics::closestMatch(name, candidates)) {
+  if (auto best = base::closestMatch(name, candidates)) {
     d.note(std::nullopt, fmt::format("did you mean `{}`?", *best));
     d.fix(fmt::format("replace `{}` with `{}`", name, *best), {{location, std::string(*best)}});
   }

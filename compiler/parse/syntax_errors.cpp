@@ -8,7 +8,7 @@
 #include <string>
 
 #include "RFlowParser.h"
-#include "diagnostics/suggest.h"
+#include "base/suggest.h"
 #include "parse/brackets.h"
 #include "parser_base.h"
 
@@ -218,7 +218,7 @@ std::optional<std::string> misspelledKeyword(const antlr4::Token* token,
   if (token == nullptr || token->getType() != P::IDENT) return std::nullopt;
   const std::string text = token->getText();
   if (text.size() < 3) return std::nullopt;
-  return diagnostics::closestMatch(text, keywords);
+  return base::closestMatch(text, keywords);
 }
 
 // The list a junk token was found in, as ("statement", ";").

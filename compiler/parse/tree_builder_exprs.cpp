@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <array>
 
-#include "diagnostics/suggest.h"
+#include "base/suggest.h"
 #include "parse/literals.h"
 #include "parse/tree_builder.h"
 #include "syntax/limits.h"
@@ -456,8 +456,8 @@ std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, boo
       default: {
         // An unknown word where a clause belongs.
         const std::string word = text(clause.keyword_span);
-        const auto suggestion = is_task ? diagnostics::closestMatch(word, kTaskClauses)
-                                        : diagnostics::closestMatch(word, kApprovalClauses);
+        const auto suggestion = is_task ? base::closestMatch(word, kTaskClauses)
+                                        : base::closestMatch(word, kApprovalClauses);
         auto d = session_.error(clause.keyword_span, diag::UnknownClause, word, construct);
         d.note(
             std::nullopt,
