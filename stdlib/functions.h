@@ -235,9 +235,12 @@ constexpr bool nativeIdsAreUnique() {
 constexpr bool argumentsNameParameters() {
   for (const Argument& a : kArguments) {
     bool found = false;
-    for (const Overload& o : overloadsOf(a.function))
-      for (const Param& p : parseSignature(o.signature).parameters())
+    for (const Overload& o : overloadsOf(a.function)) {
+      // Named: parameters() views the signature, which must outlive the loop.
+      const auto signature = parseSignature(o.signature);
+      for (const Param& p : signature.parameters())
         found = found || p.name == a.param;
+    }
     if (!found || a.wanted.empty()) return false;
   }
   return true;
