@@ -164,6 +164,12 @@ std::variant<std::vector<std::string>, EngineError> Engine::fireSchedule(uint32_
     return EngineError{EngineError::Code::kBadInput,
                        fmt::format("trigger {} is not an `on schedule` trigger", index)};
   const bytecode::Trigger& trigger = m.triggers[index];
+  // While writes fail, a refused commit's slot may still land (a failed sync leaves its
+  // batch in the log, replayed when the store reopens): firing the slot again before the
+  // store has recovered could start it twice. The tick tries again once writes work.
+  if (parts_->store.writeFailing())
+    return EngineError{EngineError::Code::kStorage,
+                       "the data directory cannot be written; the slot fires once it can"};
   std::lock_guard lock(parts_->schedule_mutex);
   if (auto last = lastScheduleSlot(index); last && *last >= slot) return std::vector<std::string>{};
   std::string slot_bytes;

@@ -34,7 +34,15 @@ class FaultyDisk {
     }
     return "";
   }
-  size_t instanceCount() { return s.get("/v1/instances?limit=500").body["items"].size(); }
+  // The instances the test made: the project's `Tick` also starts one at each minute the
+  // test happens to cross.
+  size_t instanceCount() {
+    const Reply listed = s.get("/v1/instances?limit=500");
+    size_t n = 0;
+    for (const json& item : listed.body["items"])
+      n += item.value("workflow", std::string()) != "shop.Tick" ? 1 : 0;
+    return n;
+  }
   size_t historyLength(const std::string& id) {
     return s.get("/v1/instances/" + id + "/history?limit=500").body["items"].size();
   }
@@ -109,7 +117,14 @@ TEST_P(ServiceFaultsTest, WritesAreRefusedWith503AndRetriesApplyEachRequestExact
   faults->set(GetParam());
   expectUnavailable(start_o2(), "start");
   EXPECT_GT(faults->injected(), 0u);
-  expectUnavailable(start_o2(), "the same start again");
+  Reply same = start_o2();
+  if (in_doubt && same.status == 201) {
+    // The store reopened meanwhile (the scheduler's tick tries the disk) and the refused
+    // start's batch came back from the log: the request id finds the instance it made,
+    // which is what a client sending it again must get (one instance, checked below).
+  } else {
+    expectUnavailable(same, "the same start again");
+  }
   expectUnavailable(count_done(), "task");
   expectUnavailable(approve(), "approval");
   expectUnavailable(event_o3(), "event");
