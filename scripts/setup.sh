@@ -14,6 +14,7 @@ packages=(
   libfmt-dev libcli11-dev nlohmann-json3-dev           # formatting, command line, JSON
   librocksdb-dev libcpp-httplib-dev libtomlplusplus-dev libssl-dev
   libjemalloc-dev                                      # the allocator of rflow and the benches
+  libfasttext-dev fasttext                             # classifiers: the library; bench_classify's peer CLI
   libgtest-dev libgmock-dev                            # unit and golden tests
   clang libclang-rt-14-dev                             # libFuzzer targets and sanitizers
   libintelrdfpmath-dev                                 # bench_decimal: the reference decimal128 column
