@@ -44,8 +44,6 @@ struct Model::Impl {
   detail::ModelLayout layout;
   detail::Engine engine;
   int32_t eos = -1;
-  // One-vs-all scores are independent sigmoids, which may add up to more than 1.
-  bool independent_scores = false;
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -54,9 +52,9 @@ Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 
 std::variant<Model, std::string> Model::load(std::string_view bytes) {
-  auto checked = detail::checkModelBytes(bytes);
-  if (auto* error = std::get_if<std::string>(&checked)) return std::move(*error);
   try {
+    auto checked = detail::checkModelBytes(bytes);
+    if (auto* error = std::get_if<std::string>(&checked)) return std::move(*error);
     auto impl = std::make_unique<Impl>();
     impl->bytes = std::string(bytes);
     impl->hash = sha256Hex(impl->bytes);
@@ -65,7 +63,6 @@ std::variant<Model, std::string> Model::load(std::string_view bytes) {
     std::istream in(&buffer);
     impl->engine.loadChecked(in);
     impl->eos = impl->engine.getWordId("</s>");
-    impl->independent_scores = impl->engine.getArgs().loss == fasttext::loss_name::ova;
     return Model(std::move(impl));
   } catch (const std::exception& e) {
     return std::string("fastText could not load the model: ") + e.what();
@@ -106,6 +103,10 @@ int Model::dimension() const {
   return impl_->layout.dim;
 }
 
+// Safe on many threads at once: fastText 0.9.2's FastText::predict and
+// Dictionary::getLine are const and keep their scratch (Model::State: hidden and output
+// vectors) on the caller's stack; the loss's lookup tables are built at load and only
+// read; the stream and its buffer here are the caller's own.
 std::vector<Prediction> Model::predict(std::string_view text, size_t k) const {
   if (k == 0) return {};
   std::string line = normalize(text);
@@ -138,6 +139,8 @@ std::vector<Prediction> Model::predict(std::string_view text, size_t k) const {
   double total = 0;
   for (const double p : confidence)
     total += p;
+  // Softmax and hierarchical softmax share one unit of probability; one-vs-all scores are
+  // independent sigmoids, which may add up to more, and are scaled down to share it too.
   if (total > 1.0) {
     for (double& p : confidence)
       p /= total;
