@@ -68,6 +68,7 @@ class Lister {
     policies();
     triggers();
     tests();
+    classifiers();
     functions();
     return std::move(out_);
   }
@@ -204,6 +205,7 @@ class Lister {
         m_.strings.size(), m_.types.size(), m_.records.size(), m_.enums.size(), m_.roles.size(),
         m_.constants.size(), m_.functions.size(), m_.workflows.size(), m_.connectors.size(),
         m_.ops.size(), m_.policies.size(), m_.triggers.size(), m_.tests.size(), m_.files.size());
+    if (!m_.classifiers.empty()) counts += fmt::format(", classifiers {}", m_.classifiers.size());
     if (options_.show_hash) {
       line("rflow module, format {}, hash {}", kFormatVersion,
            hashHex(m_.content_hash).substr(0, 12));
@@ -318,6 +320,22 @@ class Lister {
     }
   }
 
+  std::string classifierName(uint32_t c) const {
+    if (c >= m_.classifiers.size()) return fmt::format("classifier#{}?", c);
+    return str(m_.classifiers[c].name);
+  }
+
+  void classifiers() {
+    section("classifiers", m_.classifiers.size());
+    for (size_t i = 0; i < m_.classifiers.size(); ++i) {
+      const Classifier& c = m_.classifiers[i];
+      line("  #{} {} -> {} threshold {} (record #{})", i, str(c.name),
+           c.labels < m_.enums.size() ? str(m_.enums[c.labels].name)
+                                      : fmt::format("enum#{}?", c.labels),
+           c.threshold.digits, c.record);
+    }
+  }
+
   void tests() {
     section("tests", m_.tests.size());
     for (size_t i = 0; i < m_.tests.size(); ++i) {
@@ -376,6 +394,13 @@ class Lister {
       case Opcode::kMockFails:
       case Opcode::kExpectCalled:
         return " " + opName(m_, a);
+      case Opcode::kClassify:
+      case Opcode::kLearn:
+      case Opcode::kExpectLearned:
+        return " " + classifierName(a);
+      case Opcode::kMockClassify:
+        return fmt::format(" {} -> {} (captures {})", classifierName(a), functionName(m_, b),
+                           in.c);
       case Opcode::kRunField: {
         static constexpr std::string_view kFields[] = {"status", "result", "error",        "task",
                                                        "tasks",  "notes",  "notifications"};

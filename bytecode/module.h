@@ -46,9 +46,11 @@
 
 namespace rflow::bytecode {
 
-inline constexpr uint16_t kFormatVersion = 1;
+// Version 2 added the classifiers section (15); a version-1 module has none and loads
+// as a module without classifiers.
+inline constexpr uint16_t kFormatVersion = 2;
 inline constexpr uint16_t kMinFormatVersion = 1;
-inline constexpr uint16_t kMaxFormatVersion = 1;
+inline constexpr uint16_t kMaxFormatVersion = 2;
 inline constexpr std::array<uint8_t, 8> kMagic = {'R', 'F', 'L', 'O', 'W', 'B', 'C', 0};
 // Bytes before the first section: magic, version, flags, content hash.
 inline constexpr size_t kHeaderBytes = 8 + 2 + 2 + 32;
@@ -107,6 +109,8 @@ enum class RecordKind : uint8_t {
   kBuiltin = 2,  // from the prelude (Approval, Error, Task, ApprovalRequest …)
   kForm = 3,     // the result of a `task` with a `form` (fields + completed_by)
   kData = 4,     // the `data { … }` of an approval or task
+  kClassification = 5,  // the result of a `classifier` (label, best, confidence, runner_up,
+                        // runner_up_confidence, model; in this order)
 };
 
 struct Field {
@@ -312,6 +316,17 @@ struct Test {
   friend bool operator==(const Test&, const Test&) = default;
 };
 
+// `classifier Name -> E { threshold d }` (intelligence.md §1). Its result is the record
+// `record` (kClassification), whose label fields hold members of enum `labels`.
+struct Classifier {
+  StringId name;    // qualified: "retail.triage.IssueKind"
+  uint32_t labels;  // index into Module::enums
+  uint32_t record;  // index into Module::records
+  DecimalConstant threshold;  // canonical text, in (0, 1)
+
+  friend bool operator==(const Classifier&, const Classifier&) = default;
+};
+
 struct SourceFile {
   StringId path;    // as given to the compiler
   StringId module;  // the module it declares
@@ -335,6 +350,7 @@ struct Module {
   std::vector<Trigger> triggers;
   std::vector<Test> tests;
   std::vector<SourceFile> files;
+  std::vector<Classifier> classifiers;
 
   friend bool operator==(const Module&, const Module&) = default;
 };
@@ -355,6 +371,7 @@ enum class SectionKind : uint32_t {
   kTriggers = 12,
   kTests = 13,
   kFiles = 14,
+  kClassifiers = 15,  // format version 2
 };
 // Kinds from here up may be skipped by a loader that does not know them.
 inline constexpr uint64_t kFirstOptionalSection = 1000;
@@ -390,6 +407,8 @@ inline const char* sectionName(SectionKind kind) {
       return "tests";
     case SectionKind::kFiles:
       return "files";
+    case SectionKind::kClassifiers:
+      return "classifiers";
   }
   return "unknown";
 }

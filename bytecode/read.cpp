@@ -17,7 +17,7 @@
 namespace rflow::bytecode {
 namespace {
 
-constexpr size_t kSectionKinds = 15;  // SectionKind values are 1 … 14
+constexpr size_t kSectionKinds = 16;  // SectionKind values are 1 … 15
 
 // Reads the bytes [offset, end) of the file. The first problem is kept and every later
 // read returns zero, so the decoding code checks failed() only where it loops.
@@ -197,7 +197,7 @@ Type readType(Cursor& c) {
 Record readRecord(Cursor& c) {
   Record r;
   r.name = c.ref("name");
-  r.kind = c.enumByte<RecordKind>("record kind", static_cast<uint8_t>(RecordKind::kData));
+  r.kind = c.enumByte<RecordKind>("record kind", static_cast<uint8_t>(RecordKind::kClassification));
   r.fields.resize(c.count("field count", 3));
   for (Field& f : r.fields) {
     f.name = c.ref("field name");
@@ -407,6 +407,16 @@ struct SectionReader {
           f.path = c.ref("path");
           f.module = c.ref("module");
           return f;
+        });
+        break;
+      case SectionKind::kClassifiers:
+        entries(m.classifiers, 4, [&](size_t) {
+          Classifier k;
+          k.name = c.ref("name");
+          k.labels = c.ref("labels");
+          k.record = c.ref("record");
+          k.threshold.digits = c.string("threshold");
+          return k;
         });
         break;
     }

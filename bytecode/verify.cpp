@@ -74,7 +74,7 @@ class Verifier {
     (void)(checkStrings() && checkTypes() && checkRecords() && checkEnums() && checkRoles() &&
            checkConstants() && checkDefaults() && checkFunctions() && checkWorkflows() &&
            checkConnectors() && checkOps() && checkPolicies() && checkTriggers() && checkTests() &&
-           checkFiles() && checkCode());
+           checkFiles() && checkClassifiers() && checkCode());
     return std::move(error_);
   }
 
@@ -220,7 +220,7 @@ class Verifier {
       const Record& r = m_.records[i];
       if (!stringRef(r.name, "the name")) return false;
       label_ = stringText(m_, r.name);
-      if (static_cast<uint8_t>(r.kind) > static_cast<uint8_t>(RecordKind::kData))
+      if (static_cast<uint8_t>(r.kind) > static_cast<uint8_t>(RecordKind::kClassification))
         return fail(fmt::format("record kind {} is not known", static_cast<int>(r.kind)));
       for (size_t k = 0; k < r.fields.size(); ++k) {
         const Field& f = r.fields[k];
@@ -550,6 +550,26 @@ class Verifier {
     return true;
   }
 
+  bool checkClassifiers() {
+    for (size_t i = 0; i < m_.classifiers.size(); ++i) {
+      at(SectionKind::kClassifiers, i);
+      const Classifier& k = m_.classifiers[i];
+      if (!stringRef(k.name, "the name") ||
+          !inRange(k.labels, m_.enums.size(), "the labels", "enums") ||
+          !inRange(k.record, m_.records.size(), "the record", "records"))
+        return false;
+      if (m_.records[k.record].kind != RecordKind::kClassification)
+        return fail("the record of a classifier must be a classification record");
+      // Canonical text in (0, 1) is "0." followed by digits, not all of them zero.
+      const std::string& t = k.threshold.digits;
+      if (!isCanonicalDecimal(t) || !t.starts_with("0.") ||
+          t.find_first_not_of("0.") == std::string::npos)
+        return fail(fmt::format("the threshold `{}` is not a decimal between 0 and 1",
+                                k.threshold.digits));
+    }
+    return true;
+  }
+
   // ---- code --------------------------------------------------------------------------
 
   bool isRecordType(int64_t t) const {
@@ -657,6 +677,25 @@ class Verifier {
       case Opcode::kMockFails:
       case Opcode::kExpectCalled:
         return range(in.a, m_.ops.size(), "ops");
+      case Opcode::kClassify:
+      case Opcode::kLearn:
+      case Opcode::kExpectLearned:
+        return range(in.a, m_.classifiers.size(), "classifiers");
+      case Opcode::kMockClassify: {
+        if (std::string p = range(in.a, m_.classifiers.size(), "classifiers"); !p.empty())
+          return p;
+        if (std::string p = range(in.b, m_.functions.size(), "functions"); !p.empty()) return p;
+        const Function& mock = m_.functions[in.b];
+        if (mock.kind != FunctionKind::kMock)
+          return fmt::format("`{}` is a {} function, not a mock",
+                             functionName(m_, static_cast<FunctionId>(in.b)),
+                             functionKindName(mock.kind));
+        if (mock.params.size() != static_cast<size_t>(in.c) + 1)
+          return fmt::format("the mock `{}` takes {} parameters, not {} captured + the text",
+                             functionName(m_, static_cast<FunctionId>(in.b)), mock.params.size(),
+                             in.c);
+        return "";
+      }
       case Opcode::kRunField:
         return atMost(in.a, kMaxRunField, "run field");
       case Opcode::kDecide:
@@ -837,6 +876,7 @@ std::optional<StackEffect> stackEffect(const Instruction& in, const Module& m) {
       e.pops = count(m.workflows[in.a].params.size());
       break;
     case Opcode::kMock:
+    case Opcode::kMockClassify:
       e.pops = in.c;
       break;
     case Opcode::kDecide:

@@ -35,8 +35,10 @@
 //  13 tests       title: ref strings, function: ref functions, file: ref files,
 //                 line: varint
 //  14 files       path: ref strings, module: ref strings
+//  15 classifiers name: ref strings, labels: ref enums, record: ref records,
+//                 threshold: string (canonical decimal text)   [format version 2]
 //
-// This writer emits all fourteen sections, even empty ones, in kind order; a loader
+// This writer emits all fifteen sections, even empty ones, in kind order; a loader
 // takes a missing section as empty.
 #include "bytecode/write.h"
 
@@ -220,7 +222,7 @@ void section(ByteWriter& w, SectionKind kind, const std::vector<T>& entries, Eac
 
 std::vector<uint8_t> writeModule(Module& m) {
   ByteWriter body;
-  body.varint(14);
+  body.varint(15);
   section(body, SectionKind::kStrings, m.strings,
           [](ByteWriter& w, const std::string& s) { w.string(s); });
   section(body, SectionKind::kTypes, m.types, writeType);
@@ -276,6 +278,12 @@ std::vector<uint8_t> writeModule(Module& m) {
   section(body, SectionKind::kFiles, m.files, [](ByteWriter& w, const SourceFile& f) {
     w.varint(f.path);
     w.varint(f.module);
+  });
+  section(body, SectionKind::kClassifiers, m.classifiers, [](ByteWriter& w, const Classifier& k) {
+    w.varint(k.name);
+    w.varint(k.labels);
+    w.varint(k.record);
+    w.string(k.threshold.digits);
   });
 
   m.content_hash = sha256(body.out());

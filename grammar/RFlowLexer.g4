@@ -141,6 +141,13 @@ KW_FAILS: 'fails';
 KW_CALLED: 'called';
 KW_TIMES: 'times';
 KW_REFUSED: 'refused';
+KW_CLASSIFIER: 'classifier';
+KW_CLASSIFY: 'classify';
+KW_LEARN: 'learn';
+KW_LEARNED: 'learned';
+KW_THRESHOLD: 'threshold';
+KW_CONFIDENCE: 'confidence';
+// The last contextual keyword: compiler/parse treats KW_EVENT..KW_CONFIDENCE as one range.
 
 // ---------------------------------------------------------------------------------------
 // Literals. Longest match decides between them; on equal length the earlier rule wins.

@@ -32,7 +32,7 @@ options {
     switch (_input->LA(1)) {
       case KW_MODULE: case KW_IMPORT: case KW_RECORD: case KW_ENUM: case KW_CONST: case KW_ROLE:
       case KW_SIGNAL: case KW_CONNECTOR: case KW_FN: case KW_DECISION: case KW_POLICY:
-      case KW_WORKFLOW: case KW_TEST: case KW_ON:
+      case KW_WORKFLOW: case KW_TEST: case KW_ON: case KW_CLASSIFIER:
         return _input->LA(2) == COLON;
       default:
         return true;
@@ -59,6 +59,7 @@ topLevel
     | roleDecl
     | signalDecl
     | connectorDecl
+    | classifierDecl
     | fnDecl
     | decisionDecl
     | policyDecl
@@ -131,6 +132,17 @@ connectorDecl
 
 connectorOp
     : KW_FN memberName paramList (ARROW NEWLINE* type)?
+    ;
+
+// classifier IssueKind -> IssueCategory { threshold 0.75 }
+classifierDecl
+    : KW_CLASSIFIER name ARROW NEWLINE* type
+      (LBRACE sep* (classifierClause (sep+ classifierClause)*)? sep* RBRACE)?
+    ;
+
+classifierClause
+    : KW_THRESHOLD expr
+    | IDENT (~(NEWLINE | SEMI | LBRACE | RBRACE))*  // an unknown clause, up to its end
     ;
 
 // fn reorder_qty(daily: int, days: int) -> int = daily * days
@@ -234,6 +246,7 @@ stmt
     | requireStmt
     | noteStmt
     | notifyStmt
+    | learnStmt
     | mockStmt
     | advanceStmt
     | decideStmt
@@ -334,6 +347,11 @@ notifyStmt
     : KW_NOTIFY postfixExpr expr
     ;
 
+// learn IssueKind(issue.text, t.category)
+learnStmt
+    : KW_LEARN qualifiedName argList
+    ;
+
 // owner "inventory-planning" / key r.store + "/" + r.sku / sla 8h on breach { … }
 headerClause
     : KW_OWNER expr
@@ -350,8 +368,11 @@ exprStmt
 
 // mock wms.availability(sku) => Availability { units: 1_000 }
 // mock erp.create_purchase_order(sku, qty) fails "ERP down"
+// mock classify IssueKind(text) => IssueCategory.Equipment confidence 0.93
 mockStmt
-    : KW_MOCK qualifiedName LPAREN (name (COMMA name)* COMMA?)? RPAREN
+    : KW_MOCK KW_CLASSIFY qualifiedName LPAREN (name (COMMA name)* COMMA?)? RPAREN
+      FAT_ARROW NEWLINE* expr KW_CONFIDENCE expr
+    | KW_MOCK qualifiedName LPAREN (name (COMMA name)* COMMA?)? RPAREN
       (FAT_ARROW NEWLINE* expr | KW_FAILS expr)
     ;
 
@@ -374,8 +395,9 @@ sendStmt
 // expect run.status == RunStatus.Completed else "should complete"
 // expect called wms.allocate times 1
 // expect refused approve run.task by user("ann")
+// expect learned IssueKind times 1
 expectStmt
-    : KW_EXPECT KW_CALLED qualifiedName KW_TIMES expr
+    : KW_EXPECT (KW_CALLED | KW_LEARNED) qualifiedName KW_TIMES expr
     | KW_EXPECT KW_REFUSED decideStmt
     | KW_EXPECT expr (KW_ELSE expr)?
     ;
@@ -470,6 +492,7 @@ primary
     | taskExpr
     | awaitExpr
     | startExpr
+    | classifyExpr
     | name
     ;
 
@@ -567,6 +590,11 @@ startExpr
     : (KW_START | KW_SPAWN) qualifiedName argList
     ;
 
+// classify IssueKind(issue.text)
+classifyExpr
+    : KW_CLASSIFY qualifiedName argList
+    ;
+
 // =======================================================================================
 // Names
 
@@ -581,6 +609,7 @@ name
     | KW_BREACH | KW_RETRY | KW_EVERY | KW_BACKOFF | KW_TIMEOUT | KW_UNTIL | KW_NOTIFY
     | KW_NOTE | KW_MOCK | KW_ADVANCE | KW_EXPECT | KW_APPROVE | KW_REJECT | KW_COMPLETE
     | KW_BY | KW_WITH | KW_COMMENT | KW_SEND | KW_FAILS | KW_CALLED | KW_TIMES | KW_REFUSED
+    | KW_CLASSIFIER | KW_CLASSIFY | KW_LEARN | KW_LEARNED | KW_THRESHOLD | KW_CONFIDENCE
     ;
 
 memberName

@@ -152,6 +152,7 @@ int symbolKind(SymbolKind k) {
     case SymbolKind::kRole:
     case SymbolKind::kPolicy:
     case SymbolKind::kWorkflow:
+    case SymbolKind::kClassifier:
       return 5;
   }
   return 13;

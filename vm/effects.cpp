@@ -212,6 +212,26 @@ std::variant<Request, EffectError> makeRequest(const Program& p, const bytecode:
       return effect::Notify{args[0], std::string(args[1].asString())};
     case Opcode::kNow:
       return effect::Now{};
+    case Opcode::kClassify:
+      if (!isString(args[0])) return corrupt(in, "needs a string");
+      return effect::Classify{a, std::string(args[0].asString())};
+    case Opcode::kLearn: {
+      if (!isString(args[0]) || args[1].tag() != Tag::kEnum) 
+        return corrupt(in, "needs a string and a label");
+      const bytecode::Classifier& c = p.module().classifiers[a];
+      if (args[1].enumIndex() != c.labels ||
+          args[1].enumMember() >= p.module().enums[c.labels].members.size())
+        return corrupt(in, "needs a member of the classifier's enum");
+      return effect::Learn{a, std::string(args[0].asString()), args[1].enumMember()};
+    }
+    case Opcode::kMockClassify:
+      if (std::optional<EffectError> e =
+              conform(p, in, args, p.module().functions[static_cast<uint32_t>(in.b)].params))
+        return *e;
+      return effect::MockClassify{a, static_cast<uint32_t>(in.b), copyOf(args)};
+    case Opcode::kExpectLearned:
+      if (args[0].tag() != Tag::kInt) return corrupt(in, "needs an int");
+      return effect::ExpectLearned{a, args[0].asInt()};
     case Opcode::kMock:
       if (std::optional<EffectError> e =
               conform(p, in, args, p.module().functions[static_cast<uint32_t>(in.b)].params))
@@ -281,6 +301,11 @@ std::optional<std::string> checkResult(const Program& p, const bytecode::Instruc
       return must(value.tag() == Tag::kString, "an instance id (a string)");
     case Opcode::kNow:
       return must(value.tag() == Tag::kInt, "a time");
+    case Opcode::kClassify: {
+      const std::optional<bytecode::TypeId> type = p.recordType(m.classifiers[a].record);
+      if (!type) return "the module has no type for the classifier's record";
+      return checkValue(value, m, *type);
+    }
     case Opcode::kStartRun:
       return must(value.tag() == Tag::kRun, "a run");
     case Opcode::kRunField:

@@ -792,6 +792,8 @@ L_kSpawn:
 L_kNote:
 L_kNotify:
 L_kNow:
+L_kClassify:
+L_kLearn:
 L_kMock:
 L_kMockFails:
 L_kStartRun:
@@ -800,6 +802,8 @@ L_kDecide:
 L_kSend:
 L_kExpect:
 L_kExpectCalled:
+L_kMockClassify:
+L_kExpectLearned:
 L_kRunField : {
   SAVE();
   const bytecode::Instruction in = *bytecode::decodeInstruction(m_.functions[FUNCTION()].code, pc);

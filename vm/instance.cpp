@@ -23,11 +23,13 @@ bool isStepEffect(const Request& request) {
   return std::holds_alternative<effect::Spawn>(request) ||
          std::holds_alternative<effect::Note>(request) ||
          std::holds_alternative<effect::Notify>(request) ||
-         std::holds_alternative<effect::Now>(request);
+         std::holds_alternative<effect::Now>(request) ||
+         std::holds_alternative<effect::Classify>(request) ||
+         std::holds_alternative<effect::Learn>(request);
 }
 
 // The test statements are the alternatives from Mock on.
-constexpr size_t kFirstTestStatement = 11;
+constexpr size_t kFirstTestStatement = 13;
 static_assert(
     std::is_same_v<std::variant_alternative_t<kFirstTestStatement, Request>, effect::Mock>);
 

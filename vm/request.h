@@ -6,7 +6,8 @@
 // Three groups, by what the host does with them:
 // - suspending effects (Connector … StartChild): the instance waits; the engine commits
 //   the step and answers later (a connector's result, a decision, a signal, a timer);
-// - step effects (Spawn, Note, Notify, Now): the host answers at once, within the step,
+// - step effects (Spawn, Note, Notify, Now, Classify, Learn): the host answers at once,
+//   within the step,
 //   and records them with it;
 // - test statements (Mock … RunField): only in test functions; the test driver answers.
 //
@@ -19,6 +20,7 @@
 //   Spawn       a string: the new instance's id
 //   Now         a time (an int tag: UTC milliseconds); the step's time, the same for
 //               every Now of one step (language.md §5)
+//   Classify    a record of the classifier's record type
 //   StartRun    a Run value (Value::run)
 //   RunField    the field's value (not checked: the VM does not know the Run's type)
 //   all others  none
@@ -98,6 +100,20 @@ struct Notify {
 
 struct Now {};
 
+// classify C(text): the host answers with C's record (label, best, confidence, runner_up,
+// runner_up_confidence, model).
+struct Classify {
+  uint32_t classifier;  // index into Module::classifiers
+  std::string text;
+};
+
+// learn C(text, label)
+struct Learn {
+  uint32_t classifier;
+  std::string text;
+  uint32_t label;  // the member's index in C's enum
+};
+
 // ---- test statements ----
 
 struct Mock {
@@ -147,6 +163,17 @@ struct ExpectCalled {
   int64_t times;
 };
 
+struct MockClassify {
+  uint32_t classifier;
+  uint32_t function;  // a kMock function: f(captured…, text) -> the classifier's record
+  std::vector<Value> captured;
+};
+
+struct ExpectLearned {
+  uint32_t classifier;
+  int64_t times;
+};
+
 struct RunField {
   enum class Field : uint8_t {
     kStatus = 0,
@@ -163,13 +190,15 @@ struct RunField {
 
 }  // namespace effect
 
-using Request = std::variant<effect::Connector, effect::Approval, effect::Task, effect::Await,
-                             effect::Sleep, effect::SleepUntil, effect::StartChild, effect::Spawn,
-                             effect::Note, effect::Notify, effect::Now, effect::Mock,
-                             effect::MockFails, effect::StartRun, effect::Advance, effect::Decide,
-                             effect::Send, effect::Expect, effect::ExpectCalled, effect::RunField>;
+using Request =
+    std::variant<effect::Connector, effect::Approval, effect::Task, effect::Await, effect::Sleep,
+                 effect::SleepUntil, effect::StartChild, effect::Spawn, effect::Note,
+                 effect::Notify, effect::Now, effect::Classify, effect::Learn, effect::Mock,
+                 effect::MockFails, effect::StartRun, effect::Advance, effect::Decide,
+                 effect::Send, effect::Expect, effect::ExpectCalled, effect::RunField,
+                 effect::MockClassify, effect::ExpectLearned>;
 
-// True for Spawn, Note, Notify and Now: answered within the step.
+// True for Spawn, Note, Notify, Now, Classify and Learn: answered within the step.
 bool isStepEffect(const Request& request);
 // True for the test statements (Mock … RunField).
 bool isTestStatement(const Request& request);

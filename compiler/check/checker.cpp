@@ -30,6 +30,8 @@ Program Checker::run() {
     resolveConst(c);
   for (uint32_t r = 0; r < program_.records.size(); ++r)
     resolveRecordDefaults(r);
+  for (uint32_t c = 0; c < program_.classifiers.size(); ++c)
+    resolveClassifier(c);
   for (uint32_t m = 0; m < program_.modules.size(); ++m)
     checkBodies(m);
   if (options_.lints) {
@@ -130,6 +132,8 @@ std::string Checker::describe(Symbol symbol) const {
       return "a workflow";
     case SymbolKind::kModule:
       return "a module";
+    case SymbolKind::kClassifier:
+      return "a classifier";
   }
   return "something";
 }
@@ -152,6 +156,8 @@ const DeclHeader& Checker::header(Symbol symbol) const {
       return program_.policies[symbol.index].header;
     case SymbolKind::kWorkflow:
       return program_.workflows[symbol.index].header;
+    case SymbolKind::kClassifier:
+      return program_.classifiers[symbol.index].header;
     case SymbolKind::kModule:
       break;
   }

@@ -130,6 +130,8 @@ class Checker {
   std::vector<ParamInfo> resolveParams(const std::vector<syntax::Param>& params, uint32_t module);
   void resolveConst(uint32_t index);
   void resolveRecordDefaults(uint32_t record);
+  // The labels enum, result record fields and threshold of a classifier (classifiers.cpp).
+  void resolveClassifier(uint32_t classifier);
 
   // ---- Names ---------------------------------------------------------------------
   NameTarget lookup(std::string_view name, const Scope* scope, uint32_t module);
@@ -183,6 +185,12 @@ class Checker {
                        const syntax::Expr* title, bool is_task, Scope& scope);
   TypeId checkAwait(const syntax::Expr& expr, const syntax::AwaitExpr& await, Scope& scope);
   TypeId checkStart(const syntax::Expr& expr, const syntax::StartExpr& start, Scope& scope);
+  // `classify C(text)` and `learn C(text, label)` (classifiers.cpp).
+  TypeId checkClassify(const syntax::Expr& expr, const syntax::ClassifyExpr& classify,
+                       Scope& scope);
+  void checkLearn(const syntax::Stmt& stmt, const syntax::LearnStmt& learn, Scope& scope);
+  // The classifier `path` names, reporting when it names none.
+  std::optional<uint32_t> findClassifier(const syntax::Path& path);
   void checkArguments(Location call, std::string_view callee, const std::vector<syntax::Expr>& args,
                       const std::vector<ParamInfo>& params, Scope& scope);
   // Effects: reports when the current context does not allow them.
@@ -191,6 +199,8 @@ class Checker {
 
   // Test statements (effects.cpp).
   bool checkTestStmt(const syntax::Stmt& stmt, Scope& scope);
+  // `mock classify C(text) => member confidence d` (classifiers.cpp).
+  void mockClassify(const syntax::Stmt& stmt, const syntax::MockStmt& mock, Scope& scope);
 
   // ---- Constants: fold.cpp -----------------------------------------------------------
   // The value of a constant expression, or nullopt (with a diagnostic saying why when

@@ -217,6 +217,16 @@ void Checker::declareNames(uint32_t m) {
               }
               program_.tests.push_back(std::move(info));
             },
+            [&](const syntax::ClassifierDecl&) {
+              // The record type of its result shares the classifier's name and symbol.
+              program_.records.push_back({headerFor(decl), RecordKind::kClassification, {}});
+              ClassifierInfo info{headerFor(decl),
+                                  static_cast<uint32_t>(program_.records.size() - 1), std::nullopt,
+                                  *base::Decimal::parse(kDefaultThreshold)};
+              program_.classifiers.push_back(std::move(info));
+              declare(decl, {SymbolKind::kClassifier,
+                             static_cast<uint32_t>(program_.classifiers.size() - 1)});
+            },
         },
         decl.data);
   }

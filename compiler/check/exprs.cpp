@@ -162,6 +162,7 @@ TypeId Checker::checkExpr(const syntax::Expr& expr, Scope& scope, TypeId expecte
           },
           [&](const syntax::AwaitExpr& a) { return checkAwait(expr, a, scope); },
           [&](const syntax::StartExpr& s) { return checkStart(expr, s, scope); },
+          [&](const syntax::ClassifyExpr& c) { return checkClassify(expr, c, scope); },
       },
       expr.data);
   ExprFact& f = fact(expr);

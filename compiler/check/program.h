@@ -41,6 +41,7 @@ enum class SymbolKind : uint8_t {
   kPolicy,     // Program::policies
   kWorkflow,   // Program::workflows
   kModule,     // an import alias; index: Program::modules
+  kClassifier,  // Program::classifiers (also names its result record type)
 };
 
 struct Symbol {
@@ -48,7 +49,8 @@ struct Symbol {
   uint32_t index;
 };
 
-enum class RecordKind : uint8_t { kRecord, kSignal, kBuiltin, kForm, kData };
+// kClassification: the record a `classifier` declares (its result; intelligence.md §1).
+enum class RecordKind : uint8_t { kRecord, kSignal, kBuiltin, kForm, kData, kClassification };
 
 struct FieldInfo {
   std::string name;
@@ -162,6 +164,20 @@ struct TriggerInfo {
   uint32_t unit = 0;
 };
 
+// `classifier Name -> E { threshold d }`. `record` is the record type `Name` it declares
+// (label, best, confidence, runner_up, runner_up_confidence, model; the fields are filled
+// in pass 2 once E is known). `labels` is an index into Program::enums, or empty when E
+// is not an enum (reported; uses of the classifier then say nothing more).
+struct ClassifierInfo {
+  DeclHeader header;
+  uint32_t record = 0;
+  std::optional<uint32_t> labels;
+  base::Decimal threshold;  // in (0, 1); 0.5 when not written
+};
+
+// The default `threshold` of a classifier (intelligence.md §1).
+inline constexpr std::string_view kDefaultThreshold = "0.5";
+
 struct TestInfo {
   DeclHeader header;  // name: the test's title
   uint32_t unit = 0;
@@ -214,6 +230,10 @@ struct CodeUnit {
   uint32_t mock_op = 0;
   uint32_t parent = 0;
   std::vector<uint32_t> captured;
+  // A `mock classify C(text) => member confidence d`: the classifier mocked; `expr` is
+  // the member and `confidence` the confidence (the unit returns C's record).
+  std::optional<uint32_t> mock_classifier;
+  const syntax::Expr* confidence = nullptr;
 };
 
 // ---- Facts about expressions -------------------------------------------------------
@@ -278,6 +298,7 @@ struct Program {
   std::vector<WorkflowInfo> workflows;
   std::vector<TriggerInfo> triggers;
   std::vector<TestInfo> tests;
+  std::vector<ClassifierInfo> classifiers;
   std::vector<CodeUnit> units;
   std::vector<FileFacts> facts;  // indexed by FileId
 

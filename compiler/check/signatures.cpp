@@ -55,6 +55,8 @@ TypeId Checker::resolveType(const syntax::TypeRef& type, uint32_t module) {
     const Symbol symbol = found->first;
     if (symbol.kind == SymbolKind::kRecord) {
       result = t.record(symbol.index);
+    } else if (symbol.kind == SymbolKind::kClassifier) {
+      result = t.record(program_.classifiers[symbol.index].record);
     } else if (symbol.kind == SymbolKind::kEnum) {
       result = t.enumType(symbol.index);
     } else {

@@ -214,6 +214,10 @@ bool Checker::checkStmt(const syntax::Stmt& stmt, Scope& scope) {
             if (s.message) checkExprAs(*s.message, scope, t.stringType());
             return false;
           },
+          [&](const syntax::LearnStmt& s) {
+            checkLearn(stmt, s, scope);
+            return false;
+          },
           [&](const syntax::NoteStmt& s) {
             allowEffectAt(at(stmt.span), "`note`", false);
             checkExprAs(*s.text, scope, t.stringType());

@@ -13,7 +13,7 @@ namespace {
 std::string_view statementName(const syntax::Stmt& stmt) {
   switch (stmt.kind()) {
     case syntax::StmtKind::kMock:
-      return "mock";
+      return stmt.as<syntax::MockStmt>()->classify ? "mock classify" : "mock";
     case syntax::StmtKind::kAdvance:
       return "advance";
     case syntax::StmtKind::kDecide: {
@@ -23,7 +23,7 @@ std::string_view statementName(const syntax::Stmt& stmt) {
     case syntax::StmtKind::kSend:
       return "send";
     case syntax::StmtKind::kExpectCalled:
-      return "expect called";
+      return stmt.as<syntax::ExpectCalledStmt>()->learned ? "expect learned" : "expect called";
     default:
       return "expect";
   }
@@ -61,6 +61,10 @@ bool Checker::checkTestStmt(const syntax::Stmt& stmt, Scope& scope) {
   return std::visit(
       syntax::Overloaded{
           [&](const syntax::MockStmt& s) {
+            if (s.classify) {
+              mockClassify(stmt, s, scope);
+              return false;
+            }
             const auto op = findOp(s.op);
             if (s.fails) {
               checkExprAs(*s.fails, scope, t.stringType(), "a `string` reason");
@@ -156,7 +160,11 @@ bool Checker::checkTestStmt(const syntax::Stmt& stmt, Scope& scope) {
             return false;
           },
           [&](const syntax::ExpectCalledStmt& s) {
-            if (const auto op = findOp(s.op)) program_.facts[file_].slots[&s] = *op;
+            if (s.learned) {
+              if (const auto c = findClassifier(s.op)) program_.facts[file_].slots[&s] = *c;
+            } else if (const auto op = findOp(s.op)) {
+              program_.facts[file_].slots[&s] = *op;
+            }
             checkExprAs(*s.times, scope, t.intType(), "an `int` count");
             return false;
           },

@@ -141,6 +141,12 @@ std::optional<bytecode::Module> generate(const check::Program& program,
                             file.line(t.header.location.span.begin)});
   }
 
+  for (const check::ClassifierInfo& c : program.classifiers) {
+    // The checker stopped before code generation if a classifier's labels are not an enum.
+    module.classifiers.push_back({tables.string(c.header.name), c.labels.value_or(0), c.record,
+                                  {c.threshold.toString()}});
+  }
+
   // Stack effects of calls, spawns and starts need every signature and workflow above.
   for (bytecode::Function& f : module.functions) {
     const auto deepest = maxStack(f, module);

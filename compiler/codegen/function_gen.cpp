@@ -73,6 +73,22 @@ void FunctionGen::defaultRecord(uint32_t record) {
   w_.emit(Opcode::kMakeRecord, tables_.recordType(record));
 }
 
+void FunctionGen::mockClassification() {
+  // The classifier's record as a mock gives it: the member as `best`, its confidence; the
+  // test driver sets `label` from the declared threshold and rounds the confidence, as
+  // the engine does for a real model.
+  const check::ClassifierInfo& c = program_.classifiers[*unit_.mock_classifier];
+  line(unit_.expr->span);
+  w_.emit(Opcode::kConstNone);  // label
+  expr(*unit_.expr);            // best
+  expr(*unit_.confidence);      // confidence
+  w_.emit(Opcode::kConstNone);  // runner_up
+  constant(tables_.decimalConstant("0"));
+  pushString("mock");
+  w_.emit(Opcode::kMakeRecord, tables_.recordType(c.record));
+  w_.emit(Opcode::kReturn);
+}
+
 bool FunctionGen::generate(bytecode::Function& out) {
   const check::TypeTable& t = program_.types;
   const bool returns_value = t.kind(unit_.result) != TypeKind::kVoid;
@@ -113,7 +129,9 @@ bool FunctionGen::generate(bytecode::Function& out) {
     case UnitKind::kBreachHandler:
     case UnitKind::kTest:
     case UnitKind::kMock:
-      if (unit_.expr != nullptr) {
+      if (unit_.mock_classifier) {
+        mockClassification();
+      } else if (unit_.expr != nullptr) {
         exprBody(*unit_.expr);
       } else if (unit_.block != nullptr) {
         block(*unit_.block);

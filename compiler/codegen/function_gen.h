@@ -75,6 +75,8 @@ class FunctionGen {
   void await(const syntax::Expr& e, const syntax::AwaitExpr& a);
   void start(const syntax::Expr& e, const syntax::StartExpr& s);
   void connectorCall(const syntax::CallExpr& c, uint32_t op);
+  // The body of `mock classify C(text) => member confidence d` (function_gen.cpp).
+  void mockClassification();
 
   // ---- Helpers (function_gen.cpp) ----------------------------------------------------
   const check::ExprFact& fact(const syntax::Expr& e) const;

@@ -83,6 +83,11 @@ void FunctionGen::exprNoCoercion(const syntax::Expr& e) {
           [&](const syntax::TaskExpr& a) { approval(e, a.clauses, *a.title, true); },
           [&](const syntax::AwaitExpr& a) { await(e, a); },
           [&](const syntax::StartExpr& s) { start(e, s); },
+          [&](const syntax::ClassifyExpr& c) {
+            for (const syntax::Expr& arg : c.args)
+              expr(arg);
+            w_.emit(Opcode::kClassify, fact(e).a);
+          },
       },
       e.data);
 }

@@ -68,6 +68,11 @@ void FunctionGen::stmt(const syntax::Stmt& s) {
             w_.emit(Opcode::kReturn);
             patchHere(holds);
           },
+          [&](const syntax::LearnStmt& l) {
+            for (const syntax::Expr& arg : l.args)
+              expr(arg);
+            w_.emit(Opcode::kLearn, slotOf(&l));
+          },
           [&](const syntax::NoteStmt& n) {
             expr(*n.text);
             w_.emit(Opcode::kNote);

@@ -10,6 +10,14 @@ void FunctionGen::testStmt(const syntax::Stmt& s) {
   std::visit(syntax::Overloaded{
                  [&](const syntax::MockStmt& m) {
                    const uint32_t op = slotOf(&m);
+                   if (m.classify) {
+                     const uint32_t mock_unit = slotOf(m.result.get());
+                     const check::CodeUnit& mock = program_.units[mock_unit];
+                     for (uint32_t slot : mock.captured)
+                       load(frameSlot(slot));
+                     w_.emit(Opcode::kMockClassify, op, mock_unit, mock.captured.size());
+                     return;
+                   }
                    if (m.fails) {
                      expr(*m.fails);
                      w_.emit(Opcode::kMockFails, op);
@@ -95,7 +103,8 @@ void FunctionGen::testStmt(const syntax::Stmt& s) {
                  },
                  [&](const syntax::ExpectCalledStmt& x) {
                    expr(*x.times);
-                   w_.emit(Opcode::kExpectCalled, slotOf(&x));
+                   w_.emit(x.learned ? Opcode::kExpectLearned : Opcode::kExpectCalled,
+                           slotOf(&x));
                  },
                  [&](const auto&) {},
              },

@@ -222,6 +222,9 @@ void ModuleTables::declare() {
       case check::RecordKind::kData:
         out.kind = bytecode::RecordKind::kData;
         break;
+      case check::RecordKind::kClassification:
+        out.kind = bytecode::RecordKind::kClassification;
+        break;
     }
     module_.records.push_back(std::move(out));
   }

@@ -1,7 +1,11 @@
 #include "parse/tree_builder.h"
 
-#include <algorithm>
+#include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+
+#include "base/suggest.h"
 #include "syntax/limits.h"
 
 namespace rflow::parse {
@@ -300,6 +304,7 @@ std::optional<syntax::Decl> TreeBuilder::declaration(P::TopLevelContext* ctx) {
     w.body = block(c->block(), &w);
     return finish(c->name(), std::move(w));
   }
+  if (auto* c = ctx->classifierDecl()) return finish(c->name(), classifier(c));
   if (auto* c = ctx->testDecl()) {
     TestDecl t;
     if (c->stringLit() != nullptr) t.title = string(c->stringLit());
@@ -307,6 +312,36 @@ std::optional<syntax::Decl> TreeBuilder::declaration(P::TopLevelContext* ctx) {
     return finish(nullptr, std::move(t));
   }
   return std::nullopt;
+}
+
+syntax::ClassifierDecl TreeBuilder::classifier(P::ClassifierDeclContext* ctx) {
+  ClassifierDecl c;
+  c.labels = type(ctx->type());
+  std::optional<uint32_t> threshold_line;
+  for (P::ClassifierClauseContext* clause : ctx->classifierClause()) {
+    const source::Span keyword = session_.span(clause->getStart());
+    if (clause->KW_THRESHOLD() != nullptr) {
+      if (threshold_line) {
+        session_.error(keyword, diag::DuplicateClause, "a classifier", "threshold",
+                       *threshold_line)
+            .emit();
+        continue;
+      }
+      threshold_line = session_.file().line(keyword.begin);
+      c.threshold = clause->expr() != nullptr ? Box<Expr>(expr(clause->expr()))
+                                              : Box<Expr>(error(span(clause)));
+      continue;
+    }
+    const std::string word = text(keyword);
+    auto d = session_.error(keyword, diag::UnknownClause, word, "a classifier");
+    d.note(std::nullopt, "a classifier takes `threshold`");
+    if (base::closestMatch(word, std::array<std::string_view, 1>{"threshold"})) {
+      d.fix(fmt::format("replace `{}` with `threshold`", word),
+            {{session_.location(keyword), "threshold"}});
+    }
+    d.emit();
+  }
+  return c;
 }
 
 std::vector<syntax::Param> TreeBuilder::params(P::ParamListContext* ctx) {

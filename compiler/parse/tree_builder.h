@@ -79,6 +79,7 @@ class TreeBuilder {
   std::vector<syntax::Expr> args(P::ArgListContext* ctx);
   std::vector<syntax::FieldInit> fieldInits(P::FieldInitsContext* ctx);
   std::vector<syntax::Clause> clauses(P::ClauseBlockContext* ctx, bool is_task);
+  syntax::ClassifierDecl classifier(P::ClassifierDeclContext* ctx);
   syntax::Expr binary(syntax::BinaryOp op, source::Span op_span, syntax::Expr lhs,
                       syntax::Expr rhs);
 

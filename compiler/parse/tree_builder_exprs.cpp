@@ -90,6 +90,10 @@ void forEachChildId(const Expr& e, F&& f) {
                    for (const Expr& a : x.args)
                      f(a.id);
                  },
+                 [&](const ClassifyExpr& x) {
+                   for (const Expr& a : x.args)
+                     f(a.id);
+                 },
                  [](const auto&) {},
              },
              e.data);
@@ -400,6 +404,8 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
   if (auto* c = ctx->startExpr())
     return make(whole,
                 StartExpr{c->KW_SPAWN() != nullptr, path(c->qualifiedName()), args(c->argList())});
+  if (auto* c = ctx->classifyExpr())
+    return make(whole, ClassifyExpr{path(c->qualifiedName()), args(c->argList())});
   if (ctx->name() != nullptr) return make(whole, NameExpr{text(whole)});
   return error(whole);
 }

@@ -181,15 +181,24 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
     return make_stmt(std::move(n));
   }
   if (auto* c = ctx->exprStmt()) return make_stmt(ExprStmt{required(c->expr(), whole)});
+  if (auto* c = ctx->learnStmt()) {
+    LearnStmt l{path(c->qualifiedName()), args(c->argList()), span(c->argList())};
+    return make_stmt(std::move(l));
+  }
   if (auto* c = ctx->mockStmt()) {
     MockStmt m;
     m.op = path(c->qualifiedName());
     for (P::NameContext* n : c->name())
       m.binders.push_back(ident(n));
-    if (c->KW_FAILS() != nullptr) {
-      m.fails = required(c->expr(), whole);
+    const auto exprs = c->expr();
+    if (c->KW_CLASSIFY() != nullptr) {
+      m.classify = true;
+      m.result = exprs.empty() ? Box<Expr>(error(whole)) : Box<Expr>(expr(exprs[0]));
+      m.confidence = exprs.size() < 2 ? Box<Expr>(error(whole)) : Box<Expr>(expr(exprs[1]));
+    } else if (c->KW_FAILS() != nullptr) {
+      m.fails = required(exprs.empty() ? nullptr : exprs[0], whole);
     } else {
-      m.result = required(c->expr(), whole);
+      m.result = required(exprs.empty() ? nullptr : exprs[0], whole);
     }
     return make_stmt(std::move(m));
   }
@@ -204,10 +213,11 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   }
   if (auto* c = ctx->expectStmt()) {
     const auto exprs = c->expr();
-    if (c->KW_CALLED() != nullptr) {
-      return make_stmt(ExpectCalledStmt{path(c->qualifiedName()), exprs.empty()
-                                                                      ? Box<Expr>(error(whole))
-                                                                      : Box<Expr>(expr(exprs[0]))});
+    if (c->KW_CALLED() != nullptr || c->KW_LEARNED() != nullptr) {
+      return make_stmt(ExpectCalledStmt{
+          path(c->qualifiedName()),
+          exprs.empty() ? Box<Expr>(error(whole)) : Box<Expr>(expr(exprs[0])),
+          c->KW_LEARNED() != nullptr});
     }
     if (c->KW_REFUSED() != nullptr) {
       if (auto d = decide(c->decideStmt(), true)) {

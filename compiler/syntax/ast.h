@@ -240,11 +240,17 @@ struct StartExpr {
   std::vector<Expr> args;
 };
 
+// `classify IssueKind(text)`
+struct ClassifyExpr {
+  Path classifier;
+  std::vector<Expr> args;
+};
+
 struct Expr {
   using Data = std::variant<ErrorExpr, IntExpr, DecimalExpr, MoneyExpr, DurationExpr, BoolExpr,
                             NoneExpr, StringExpr, NameExpr, MemberExpr, IndexExpr, CallExpr,
                             UnaryExpr, BinaryExpr, ConditionalExpr, ListExpr, MapExpr, RecordExpr,
-                            ApprovalExpr, TaskExpr, AwaitExpr, StartExpr>;
+                            ApprovalExpr, TaskExpr, AwaitExpr, StartExpr, ClassifyExpr>;
   Span span;
   uint32_t id = 0;
   Data data;
@@ -361,12 +367,16 @@ struct NotifyStmt {
 struct ExprStmt {
   Box<Expr> expr;
 };
-// `mock conn.op(a, b) => e` / `mock conn.op(a, b) fails "reason"`
+// `mock conn.op(a, b) => e` / `mock conn.op(a, b) fails "reason"` /
+// `mock classify Name(text) => E.Member confidence d` (classify set; `op` names the
+// classifier, `result` the member and `confidence` its confidence).
 struct MockStmt {
   Path op;
   std::vector<Ident> binders;
   Box<Expr> result;
   Box<Expr> fails;
+  bool classify = false;
+  Box<Expr> confidence;
 };
 struct AdvanceStmt {
   Box<Expr> duration;
@@ -393,17 +403,25 @@ struct ExpectStmt {
   Box<Expr> cond;
   Box<Expr> message;
 };
-// `expect called conn.op times N`
+// `expect called conn.op times N` / `expect learned Classifier times N` (learned set).
 struct ExpectCalledStmt {
   Path op;
   Box<Expr> times;
+  bool learned = false;
+};
+// `learn IssueKind(text, label)`
+struct LearnStmt {
+  Path classifier;
+  std::vector<Expr> args;
+  Span args_span;
 };
 
 struct Stmt {
   using Data =
       std::variant<LetStmt, AssignStmt, IfStmt, MatchStmt, ForStmt, WhileStmt, ReturnStmt, FailStmt,
                    TryStmt, ParallelStmt, SleepStmt, RequireStmt, NoteStmt, NotifyStmt, ExprStmt,
-                   MockStmt, AdvanceStmt, DecideStmt, SendStmt, ExpectStmt, ExpectCalledStmt>;
+                   MockStmt, AdvanceStmt, DecideStmt, SendStmt, ExpectStmt, ExpectCalledStmt,
+                   LearnStmt>;
   Span span;
   Data data;
 
@@ -517,10 +535,16 @@ struct TestDecl {
   Box<Expr> title;  // a StringExpr
   Block body;
 };
+// `classifier Name -> E { threshold 0.75 }`
+struct ClassifierDecl {
+  TypeRef labels;      // the enum whose members are the labels
+  Box<Expr> threshold;  // absent: the default (0.5)
+};
 
 struct Decl {
   using Data = std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl, ConnectorDecl,
-                            FnDecl, DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl>;
+                            FnDecl, DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl,
+                            ClassifierDecl>;
   Ident name;
   Span span;
   std::string doc;

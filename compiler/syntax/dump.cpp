@@ -190,6 +190,11 @@ class Dumper {
                 if (!binders.empty()) binders += ", ";
                 binders += b.text;
               }
+              if (x.classify) {
+                line(depth, fmt::format("mock classify {}({}) => {} confidence {}", joinPath(x.op),
+                                        binders, opt(x.result), opt(x.confidence)));
+                return;
+              }
               line(depth,
                    fmt::format("mock {}({}) {}", joinPath(x.op), binders,
                                x.fails ? "fails " + dumpExpr(*x.fails) : "=> " + opt(x.result)));
@@ -212,7 +217,12 @@ class Dumper {
                                       x.message ? " else " + dumpExpr(*x.message) : ""));
             },
             [&](const ExpectCalledStmt& x) {
-              line(depth, fmt::format("expect called {} times {}", joinPath(x.op), opt(x.times)));
+              line(depth, fmt::format("expect {} {} times {}", x.learned ? "learned" : "called",
+                                      joinPath(x.op), opt(x.times)));
+            },
+            [&](const LearnStmt& x) {
+              line(depth, fmt::format("learn {}{}", joinPath(x.classifier),
+                                      x.args.empty() ? "" : " " + exprList(x.args)));
             },
         },
         s.data);
@@ -328,6 +338,10 @@ class Dumper {
             [&](const TestDecl& x) {
               line(0, "test " + opt(x.title) + mark);
               block(1, x.body);
+            },
+            [&](const ClassifierDecl& x) {
+              line(0, fmt::format("classifier {} -> {}{}", d.name.text, dumpType(x.labels), mark));
+              if (x.threshold) line(1, "threshold " + opt(x.threshold));
             },
         },
         d.data);
@@ -476,6 +490,11 @@ std::string dumpExpr(const Expr& expr) {
           },
           [](const StartExpr& x) {
             std::string out = std::string(x.spawn ? "(spawn " : "(start ") + joinPath(x.workflow);
+            if (!x.args.empty()) out += " " + exprList(x.args);
+            return out + ")";
+          },
+          [](const ClassifyExpr& x) {
+            std::string out = "(classify " + joinPath(x.classifier);
             if (!x.args.empty()) out += " " + exprList(x.args);
             return out + ")";
           },

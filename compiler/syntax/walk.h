@@ -90,6 +90,10 @@ void walkExpr(const Expr& expr, F&& f) {
                    for (const Expr& e : x.args)
                      walkExpr(e, f);
                  },
+                 [&](const ClassifyExpr& x) {
+                   for (const Expr& e : x.args)
+                     walkExpr(e, f);
+                 },
                  [](const auto&) {},
              },
              expr.data);
@@ -156,6 +160,7 @@ void walkStmt(const Stmt& stmt, F&& f) {
                  [&](const MockStmt& s) {
                    one(s.result);
                    one(s.fails);
+                   one(s.confidence);
                  },
                  [&](const AdvanceStmt& s) { one(s.duration); },
                  [&](const DecideStmt& s) {
@@ -174,6 +179,10 @@ void walkStmt(const Stmt& stmt, F&& f) {
                    one(s.message);
                  },
                  [&](const ExpectCalledStmt& s) { one(s.times); },
+                 [&](const LearnStmt& s) {
+                   for (const Expr& e : s.args)
+                     walkExpr(e, f);
+                 },
              },
              stmt.data);
 }

@@ -65,6 +65,8 @@ std::optional<Location> declaredAt(const check::Program& p, check::Symbol s) {
       return p.policies[s.index].header.location;
     case K::kWorkflow:
       return p.workflows[s.index].header.location;
+    case K::kClassifier:
+      return p.classifiers[s.index].header.location;
     case K::kModule: {
       const check::ModuleInfo& m = p.modules[s.index];
       if (m.syntax == nullptr || m.syntax->module.empty()) return std::nullopt;
@@ -358,6 +360,10 @@ class IndexBuilder {
                      opt(x.title);
                      block(x.body);
                    },
+                   [&](const ClassifierDecl& x) {
+                     typeRef(x.labels);
+                     opt(x.threshold);
+                   },
                },
                d.data);
     scopes_.clear();
@@ -498,7 +504,13 @@ class IndexBuilder {
                        bind(b, SymbolKind::kLocal, "", {b.span.end, s.span.end});
                      opt(x.result);
                      opt(x.fails);
+                     opt(x.confidence);
                      scopes_.pop_back();
+                   },
+                   [&](const LearnStmt& x) {
+                     path(x.classifier);
+                     for (const Expr& a : x.args)
+                       expr(a);
                    },
                    [&](const AdvanceStmt& x) { opt(x.duration); },
                    [&](const DecideStmt& x) {
@@ -682,6 +694,11 @@ class IndexBuilder {
                    },
                    [&](const StartExpr& x) {
                      path(x.workflow);
+                     for (const Expr& a : x.args)
+                       expr(a);
+                   },
+                   [&](const ClassifyExpr& x) {
+                     path(x.classifier);
                      for (const Expr& a : x.args)
                        expr(a);
                    },

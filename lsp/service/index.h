@@ -43,6 +43,7 @@ enum class SymbolKind : uint8_t {
   kTrigger,
   kWorkflow,
   kTest,
+  kClassifier,
   kParameter,
   kLocal,
 };

@@ -39,6 +39,8 @@ SymbolKind declSymbolKind(const syntax::Decl& d) {
       return SymbolKind::kWorkflow;
     case K::kTest:
       return SymbolKind::kTest;
+    case K::kClassifier:
+      return SymbolKind::kClassifier;
   }
   return SymbolKind::kFunction;
 }
