@@ -253,6 +253,7 @@ std::optional<EngineError> Tasks::apply(TaskRecord task, const Decision& decisio
   task.decided_at = step->now;
   task.decided_by = decision.user;
   task.comment = decision.comment;
+  step->decided_by = decision.user;
   close(*step, task);
   vm::Value result = task.approval ? approvalResult(program, task) : std::move(*form);
   if (store::Status resumed = parts_.steps.resume(*step, task.request, std::move(result));

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "base/time_text.h"
+#include "engine/classify.h"
 #include "engine/parts.h"
 #include "vm/print.h"
 
@@ -253,6 +254,14 @@ Found<std::string> Engine::instanceForKey(std::string_view workflow, std::string
 
 Insights Engine::insights(const InsightsQuery& query) const {
   return parts_->metrics.insights(query);
+}
+
+std::vector<ClassifierQuality> Engine::classifierQuality() const {
+  return parts_->metrics.classifierQuality();
+}
+
+Found<std::vector<LearnedExample>> Engine::examples(std::string_view classifier) const {
+  return learnedExamples(parts_->store, classifier);
 }
 
 uint64_t Engine::commitGroups() const {

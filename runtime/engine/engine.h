@@ -113,6 +113,42 @@ class CallDispatcher {
   virtual void dispatch(CallRequest request, std::function<void(CallResult)> done) = 0;
 };
 
+// ---- Classifiers (intelligence.md §1) ---------------------------------------------------
+
+// What a classifier's current model says of a text: labels (member names) with their
+// confidences (0..1), most likely first, and the model's content hash (64 hex digits).
+struct ModelGuess {
+  std::string label;
+  double confidence = 0;
+};
+struct ModelAnswer {
+  std::vector<ModelGuess> top;
+  std::string model;
+};
+
+// The models behind `classify`. classify() runs on a step's thread, from many at once;
+// nullopt: the classifier (qualified name) has no model, and the person decides.
+class ClassifierModels {
+ public:
+  virtual ~ClassifierModels() = default;
+  virtual std::optional<ModelAnswer> classify(std::string_view classifier,
+                                              std::string_view text) = 0;
+};
+
+// One labelled example `learn` stored.
+struct LearnedExample {
+  std::string classifier;  // qualified
+  std::string text;
+  std::string label;  // the member
+  std::string instance;
+  std::string user;  // who decided the step that learned it, where known; "" otherwise
+  int64_t at = 0;    // UTC ms
+  // When the instance classified the text's classifier before: the model's best ("" when
+  // it had no model) and that model's hash.
+  std::optional<std::string> model_best;
+  std::string model;
+};
+
 // ---- Options, errors, views -------------------------------------------------------------
 
 // How the commit pipeline groups steps (commit_pipeline.h).
@@ -137,6 +173,8 @@ struct EngineOptions {
   GroupCommitOptions commits;
   // Instance records kept in memory between steps (instance_cache.h); 0: none.
   size_t instance_cache = 10'000;
+  // Answers `classify` (not owned; outlives the engine). Null: no classifier has a model.
+  ClassifierModels* classifiers = nullptr;
 };
 
 struct EngineError {
@@ -341,6 +379,10 @@ class Engine {
 
   // Process intelligence from the aggregates the steps keep (metrics.h): no store scan.
   Insights insights(const InsightsQuery& query) const;
+  // Triage quality per classifier and model, since the store began (metrics.h).
+  std::vector<ClassifierQuality> classifierQuality() const;
+  // The labelled examples `learn` stored for `classifier` (qualified name), oldest first.
+  Found<std::vector<LearnedExample>> examples(std::string_view classifier) const;
 
   // `on schedule` triggers of the current version (triggers.cpp). A trigger is known by
   // its workflow and cron text, so a redeployment that keeps both keeps its history.

@@ -6,6 +6,11 @@
 //   g \0 workflow \0 open \0 <minute>               open tasks created in that minute
 //   g \0 workflow \0 failed \0 <error kind>         failed instances by kind
 //   h \0 <hour> \0 workflow \0 <name> \0 <label>     hourly counters (label: an op or "")
+//   c \0 classifier \0 model \0 <name> \0 <label>    classifier counters (since ever): name
+//                                                   labelled, below_threshold, no_model,
+//                                                   learned, compared, agreed (label ""),
+//                                                   and per label predicted, learned_label,
+//                                                   agreed_label
 //
 // Histograms are three hourly names: <h>_n (count), <h>_sum (ms) and <h>_b<i> (bucket i).
 #include "engine/metrics.h"
@@ -96,6 +101,23 @@ bool nameMatches(std::string_view qualified, std::string_view wanted) {
 }  // namespace
 
 // ---- Deltas --------------------------------------------------------------------------------
+
+void MetricsDelta::classified(std::string_view classifier, std::string_view model,
+                              std::string_view outcome, std::string_view best) {
+  add(join({"c", classifier, model, outcome, ""}), 1);
+  if (!best.empty()) add(join({"c", classifier, model, "predicted", best}), 1);
+}
+
+void MetricsDelta::learned(std::string_view classifier, std::string_view model,
+                           std::string_view label, std::optional<bool> agreed) {
+  add(join({"c", classifier, model, "learned", ""}), 1);
+  add(join({"c", classifier, model, "learned_label", label}), 1);
+  if (!agreed) return;
+  add(join({"c", classifier, model, "compared", ""}), 1);
+  if (!*agreed) return;
+  add(join({"c", classifier, model, "agreed", ""}), 1);
+  add(join({"c", classifier, model, "agreed_label", label}), 1);
+}
 
 void MetricsDelta::add(std::string key, int64_t amount) {
   auto& slot = items_[std::move(key)];
@@ -262,6 +284,32 @@ void Metrics::apply(const MetricsDelta& delta) {
   std::lock_guard lock(mutex_);
   for (const auto& [name, amount] : delta.items())
     values_[name] += amount;
+}
+
+std::vector<ClassifierQuality> Metrics::classifierQuality() const {
+  std::map<std::pair<std::string, std::string>, ClassifierQuality> by_model;
+  for (const auto& [key, value] : snapshot()) {
+    if (!key.starts_with("c")) continue;
+    const std::vector<std::string_view> f = split(key);
+    if (f.size() != 5 || f[0] != "c") continue;
+    ClassifierQuality& q = by_model[{std::string(f[1]), std::string(f[2])}];
+    q.classifier = std::string(f[1]);
+    q.model = std::string(f[2]);
+    const std::string_view name = f[3];
+    if (name == "labelled") q.labelled += value;
+    if (name == "below_threshold") q.below_threshold += value;
+    if (name == "no_model") q.no_model += value;
+    if (name == "learned") q.learned += value;
+    if (name == "compared") q.compared += value;
+    if (name == "agreed") q.agreed += value;
+    if (name == "predicted") q.labels[std::string(f[4])].predicted += value;
+    if (name == "learned_label") q.labels[std::string(f[4])].learned += value;
+    if (name == "agreed_label") q.labels[std::string(f[4])].agreed += value;
+  }
+  std::vector<ClassifierQuality> out;
+  for (auto& [key, q] : by_model)
+    out.push_back(std::move(q));
+  return out;
 }
 
 std::map<std::string, int64_t> Metrics::snapshot() const {

@@ -83,6 +83,13 @@ class MetricsDelta {
   enum class CallOutcome : uint8_t { kOk, kRetried, kFailed };
   void call(std::string_view workflow, std::string_view op, CallOutcome outcome, int64_t now,
             std::optional<int64_t> waited);
+  // A classification: outcome "labelled", "below_threshold" or "no_model"; `best` is the
+  // top label ("" without a model).
+  void classified(std::string_view classifier, std::string_view model, std::string_view outcome,
+                  std::string_view best);
+  // A labelled example; `agreed` when the instance had classified before (with `model`).
+  void learned(std::string_view classifier, std::string_view model, std::string_view label,
+               std::optional<bool> agreed);
 
  private:
   void add(std::string key, int64_t amount);
@@ -124,6 +131,25 @@ struct ConnectorInsights {
 };
 
 // Cycle time of the instances that completed in one hour.
+// Triage quality of one classifier's model (intelligence.md §1), counted since the store
+// began: "" as the model holds classifications made without one and examples learned
+// where the instance had not classified.
+struct LabelQuality {
+  int64_t predicted = 0;  // classifications whose best was this label
+  int64_t learned = 0;    // examples with this label
+  int64_t agreed = 0;     // of those after a classification, the model's best was it
+};
+struct ClassifierQuality {
+  std::string classifier;  // qualified
+  std::string model;       // content hash; "" for no model
+  int64_t labelled = 0, below_threshold = 0, no_model = 0;
+  int64_t learned = 0;
+  int64_t compared = 0;  // examples learned after a classification of the same instance
+  int64_t agreed = 0;    // of those, the person chose the model's best
+  std::map<std::string, LabelQuality> labels;
+  int64_t classifications() const { return labelled + below_threshold + no_model; }
+};
+
 struct CyclePoint {
   int64_t hour_start = 0;  // UTC ms
   int64_t completed = 0;
@@ -159,6 +185,7 @@ class Metrics {
   void apply(const MetricsDelta& delta);
 
   Insights insights(const InsightsQuery& query) const;
+  std::vector<ClassifierQuality> classifierQuality() const;
 
  private:
   std::map<std::string, int64_t> snapshot() const;

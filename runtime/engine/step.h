@@ -58,6 +58,9 @@ class Step final : public Commit {
   std::vector<KeyedGate::Lease> leases;
   // Runs once the commit is reported, after the effects.
   std::function<void(const store::Status&)> then;
+  // The user whose decision this step resumes the instance with ("" otherwise): `learn`
+  // records who taught the example.
+  std::string decided_by;
 
   void audit(AuditKind kind, std::string_view text, std::string_view by = {},
              std::string_view extra = {});

@@ -3,6 +3,7 @@
 // an approval or task, an await, a sleep, a child) — and running the VM for a step.
 #include <fmt/format.h>
 
+#include "engine/classify.h"
 #include "engine/host_loop.h"
 #include "engine/keys.h"
 #include "engine/parts.h"
@@ -38,6 +39,10 @@ class StepHost final : public Host {
 
   Answer answer(const vm::PendingRequest& pending) override {
     if (auto now = answerStepEffect(step_, pending.request)) return std::move(*now);
+    if (const auto* c = std::get_if<vm::effect::Classify>(&pending.request))
+      return classify(parts_, step_, *c);
+    if (const auto* l = std::get_if<vm::effect::Learn>(&pending.request))
+      return learn(parts_, step_, pending.id, *l);
     Wait wait;
     wait.request = pending.id;
     wait.branch = pending.branch;
