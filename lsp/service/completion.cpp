@@ -26,9 +26,20 @@ constexpr std::array<std::string_view, 39> kKeywords = {
     "while",    "return",   "fail",   "try",      "catch", "parallel", "await",  "sleep",
     "approval", "task",     "when",   "require",  "and",   "or",       "not"};
 constexpr std::array<std::string_view, 5> kLiterals = {"true", "false", "none", "list", "map"};
-constexpr std::array<std::string_view, 14> kClauseWords = {
-    "owner", "key",      "sla",  "assign", "requested_by", "amount", "approvers",
-    "due",   "escalate", "data", "form",   "note",         "notify", "timeout"};
+constexpr std::array<std::string_view, 18> kClauseWords = {
+    "owner",    "key",      "sla",   "assign",    "requested_by", "amount",
+    "approvers", "due",     "escalate", "data",   "form",         "note",
+    "notify",   "timeout",  "classifier", "classify", "learn",     "threshold"};
+
+// The word before `at` (skipping blanks): `classify` in `classify Iss|`.
+std::string_view wordBefore(std::string_view txt, uint32_t at) {
+  while (at > 0 && (txt[at - 1] == ' ' || txt[at - 1] == '\t'))
+    --at;
+  uint32_t begin = at;
+  while (begin > 0 && isIdentChar(txt[begin - 1]))
+    --begin;
+  return txt.substr(begin, at - begin);
+}
 
 struct Snippet {
   std::string_view label, detail, body;
@@ -169,6 +180,19 @@ std::vector<CompletionItem> LanguageService::completion(const std::string& path,
 
   const Analysis& a = state_->current();
   const auto id = state_->fileOf(a, path);
+  if (const std::string_view before = wordBefore(txt, word);
+      id && (before == "classify" || before == "learn")) {
+    // Only a classifier can follow: its name, labels and threshold.
+    const check::Program& p = a.result.program;
+    for (const check::ClassifierInfo& c : p.classifiers) {
+      if (!c.header.short_name.starts_with(prefix)) continue;
+      const SymbolInfo* info = a.index().symbol(c.header.location);
+      out.push_back({c.header.short_name, CompletionKind::kClass,
+                     info ? info->signature.substr(0, info->signature.find('\n')) : "",
+                     c.header.doc, "", false});
+    }
+    return out;
+  }
   std::set<std::string> seen;
   if (id) {
     const auto bindings = a.index().bindingsAt(*id, offset);

@@ -195,6 +195,19 @@ class IndexBuilder {
                          result(w.result)));
       paramSymbols(w.params, w.header.short_name);
     }
+    for (const auto& c : p_.classifiers) {
+      // Hover shows what the classifier sorts into and when it labels (intelligence.md §1).
+      std::string labels;
+      if (c.labels) {
+        for (const auto& m : p_.enums[*c.labels].members)
+          labels += (labels.empty() ? "" : ", ") + m.name;
+      }
+      header(c.header, SymbolKind::kClassifier,
+             fmt::format("classifier {} -> {} {{ threshold {} }}\n// labels: {}",
+                         c.header.short_name,
+                         c.labels ? p_.enums[*c.labels].header.short_name : "?",
+                         c.threshold.toString(), labels));
+    }
     for (const auto& pol : p_.policies)
       header(pol.header, SymbolKind::kPolicy,
              fmt::format("policy {} on {}", pol.header.short_name,

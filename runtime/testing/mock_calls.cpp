@@ -37,27 +37,30 @@ std::variant<vm::Value, vm::HostError> MockCalls::call(uint32_t op, std::vector<
   std::vector<vm::Value> all = mock.captured;
   for (vm::Value& a : args)
     all.push_back(std::move(a));
-  auto started = vm::Instance::start(program_, mock.function, std::move(all));
-  if (auto* problem = std::get_if<std::string>(&started))
-    return vm::HostError{"connector",
-                         fmt::format("the mock of {} cannot run: {}", opName(op), *problem)};
+  auto ran = runMockBody(program_, clock_, mock.function, std::move(all));
+  if (auto* problem = std::get_if<std::string>(&ran))
+    return vm::HostError{"connector", fmt::format("the mock of {} {}", opName(op), *problem)};
+  return std::get<vm::Value>(std::move(ran));
+}
+
+std::variant<vm::Value, std::string> runMockBody(std::shared_ptr<const vm::Program> program,
+                                                const engine::Clock& clock, uint32_t function,
+                                                std::vector<vm::Value> args) {
+  auto started = vm::Instance::start(std::move(program), function, std::move(args));
+  if (auto* problem = std::get_if<std::string>(&started)) return "cannot run: " + *problem;
   vm::Instance& body = std::get<vm::Instance>(started);
   for (;;) {
     vm::Outcome o = body.run();
     if (auto* done = std::get_if<vm::Completed>(&o)) return std::move(done->result);
-    if (auto* failed = std::get_if<vm::Failure>(&o))
-      return vm::HostError{"connector",
-                           fmt::format("the mock of {} failed: {}", opName(op), failed->text())};
+    if (auto* failed = std::get_if<vm::Failure>(&o)) return "failed: " + failed->text();
     // A mock body may read the virtual clock; nothing else stops it.
     std::vector<vm::Resumption> answers;
     for (const vm::PendingRequest& pending : std::get<vm::Waiting>(o).requests) {
       if (!std::holds_alternative<vm::effect::Now>(pending.request))
-        return vm::HostError{"connector", fmt::format("the mock of {} tried to wait", opName(op))};
-      answers.push_back({pending.branch, vm::Value::integer(clock_.now())});
+        return std::string("tried to wait");
+      answers.push_back({pending.branch, vm::Value::integer(clock.now())});
     }
-    if (auto problem = body.resume(std::move(answers)))
-      return vm::HostError{"connector",
-                           fmt::format("the mock of {} failed: {}", opName(op), *problem)};
+    if (auto problem = body.resume(std::move(answers))) return "failed: " + *problem;
   }
 }
 

@@ -8,6 +8,7 @@
 #include "engine/engine.h"
 #include "engine/record_codec.h"
 #include "testing/mock_calls.h"
+#include "testing/mock_classifiers.h"
 #include "vm/print.h"
 #include "vm/program.h"
 
@@ -22,11 +23,12 @@ using engine::Status;
 class TestRun {
  public:
   TestRun(std::shared_ptr<const vm::Program> program, const std::vector<uint8_t>& module_bytes,
-          int64_t epoch)
+          int64_t epoch, engine::ClassifierModels* models)
       : program_(std::move(program)),
         module_(program_->module()),
         clock_(epoch),
-        calls_(program_, clock_) {
+        calls_(program_, clock_),
+        classifiers_(program_, clock_, models) {
     auto opened = store::Store::open(
         "/rflow-test", {.durability = store::Durability::kAsync, .in_memory = true, .env = {}});
     if (auto* problem = std::get_if<std::string>(&opened)) {
@@ -38,6 +40,7 @@ class TestRun {
     options.immediate_retries = true;
     // One thread: every step commits as it is made, so the test sees it at once.
     options.commits.threaded = false;
+    options.classifiers = &classifiers_;
     engine_ = std::make_unique<engine::Engine>(*store_, clock_, calls_, options);
     auto deployed = engine_->deploy(module_bytes);
     if (auto* error = std::get_if<EngineError>(&deployed)) setup_error_ = error->message;
@@ -70,9 +73,10 @@ class TestRun {
 
  private:
   std::string unmockedFailure() const {
-    if (calls_.unmocked().empty()) return {};
     std::string out;
     for (const std::string& u : calls_.unmocked())
+      out += (out.empty() ? "" : "\n") + fmt::format("{}: {}", where_, u);
+    for (const std::string& u : classifiers_.problems())
       out += (out.empty() ? "" : "\n") + fmt::format("{}: {}", where_, u);
     return out;
   }
@@ -95,6 +99,12 @@ class TestRun {
           namespace e = vm::effect;
           if constexpr (std::is_same_v<R, e::Mock>) {
             calls_.setMock(r.op, {r.function, r.captured, std::nullopt});
+            return vm::Value();
+          } else if constexpr (std::is_same_v<R, e::MockClassify>) {
+            classifiers_.setMock(r.classifier, r.function, r.captured);
+            return vm::Value();
+          } else if constexpr (std::is_same_v<R, e::ExpectLearned>) {
+            expectLearned(r);
             return vm::Value();
           } else if constexpr (std::is_same_v<R, e::MockFails>) {
             calls_.setMock(r.op, {0, {}, r.reason});
@@ -161,6 +171,19 @@ class TestRun {
           }
         },
         request);
+  }
+
+  void expectLearned(const vm::effect::ExpectLearned& r) {
+    const std::string& name = module_.strings[module_.classifiers[r.classifier].name];
+    auto examples = engine_->examples(name);
+    if (!examples) {
+      fail("the examples learned could not be read: " + examples.error().message);
+      return;
+    }
+    const auto n = static_cast<int64_t>(examples->size());
+    if (n != r.times)
+      fail(fmt::format("expected `{}` to learn {} example{}, but it learned {}",
+                       vm::declaredName(name), r.times, r.times == 1 ? "" : "s", n));
   }
 
   void advance(int64_t by) {
@@ -327,6 +350,7 @@ class TestRun {
   const bytecode::Module& module_;
   engine::ManualClock clock_;
   MockCalls calls_;
+  MockClassifiers classifiers_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Engine> engine_;
   std::string setup_error_;
@@ -364,7 +388,7 @@ std::vector<TestOutcome> runTests(const std::vector<uint8_t>& module_bytes,
     outcome.line = test.line;
     const auto start = std::chrono::steady_clock::now();
     {
-      TestRun run(program, module_bytes, options.epoch);
+      TestRun run(program, module_bytes, options.epoch, options.models);
       outcome.failure = run.run(test.function);
     }
     outcome.passed = outcome.failure.empty();

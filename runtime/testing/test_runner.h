@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/engine.h"
+
 namespace rflow::testing {
 
 // The virtual clock's start: Monday 2025-01-06T00:00:00Z.
@@ -33,6 +35,9 @@ struct TestOutcome {
 struct TestOptions {
   std::string filter;  // run only tests whose name contains it
   int64_t epoch = kTestEpoch;
+  // The project's configured classifier models, for `classify` a test does not mock (not
+  // owned; may be null: an unmocked classify then fails the test naming the mock to add).
+  engine::ClassifierModels* models = nullptr;
 };
 
 // Runs the tests of the module in `module_bytes` (a built .rfc). Calls `on_result` after

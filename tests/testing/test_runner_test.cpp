@@ -165,6 +165,76 @@ TEST(TestRunner, OutcomesAndMessages) {
   }
 }
 
+constexpr const char* kTriage = R"(module t
+enum Kind { Equipment, Pricing }
+role Support "Support"
+classifier IssueKind -> Kind { threshold 0.75 }
+workflow Triage(text: string) -> Kind {
+  owner "ops"
+  let guess = classify IssueKind(text)
+  if guess.label != none { return guess.label ?? Kind.Equipment }
+  let t = task "Which kind: {text}" { assign Support; due 1h; escalate after 30m to Support; form { kind: Kind } }
+  learn IssueKind(text, t.kind)
+  return t.kind
+}
+test "an unmocked classify names the mock to add" {
+  let run = start Triage("till down")
+  expect run.status == RunStatus.Completed
+}
+test "a confidence at the threshold labels" {
+  mock classify IssueKind(text) => Kind.Pricing confidence 0.75
+  let run = start Triage("label wrong")
+  expect run.result == Kind.Pricing
+  expect learned IssueKind times 0
+}
+test "below the threshold a person decides and the model learns" {
+  mock classify IssueKind(text) => Kind.Pricing confidence 0.7499
+  let run = start Triage("label wrong")
+  complete run.task by user("sam") with { kind: Kind.Equipment }
+  expect run.result == Kind.Equipment
+  expect learned IssueKind times 1
+}
+test "a learned count that is off fails" {
+  mock classify IssueKind(text) => Kind.Pricing confidence 0.2
+  let run = start Triage("label wrong")
+  complete run.task by user("sam") with { kind: Kind.Pricing }
+  expect learned IssueKind times 2
+}
+test "a confidence above 1 fails" {
+  mock classify IssueKind(text) => Kind.Pricing confidence 1.5
+  let run = start Triage("label wrong")
+}
+)";
+
+TEST(TestRunner, Classifiers) {
+  const auto outcomes = run(kTriage);
+  if (auto* t = find(outcomes, "an unmocked classify names the mock to add")) {
+    EXPECT_FALSE(t->passed);
+    EXPECT_NE(t->failure.find("`IssueKind` classifies text but is not mocked and has no model; "
+                              "add `mock classify IssueKind(text) => Kind.Equipment confidence "
+                              "0.9`"),
+              std::string::npos)
+        << t->failure;
+  }
+  if (auto* t = find(outcomes, "a confidence at the threshold labels")) {
+    EXPECT_TRUE(t->passed) << t->failure;
+  }
+  if (auto* t = find(outcomes, "below the threshold a person decides and the model learns")) {
+    EXPECT_TRUE(t->passed) << t->failure;
+  }
+  if (auto* t = find(outcomes, "a learned count that is off fails")) {
+    EXPECT_FALSE(t->passed);
+    EXPECT_NE(t->failure.find("expected `IssueKind` to learn 2 examples, but it learned 1"),
+              std::string::npos)
+        << t->failure;
+  }
+  if (auto* t = find(outcomes, "a confidence above 1 fails")) {
+    EXPECT_FALSE(t->passed);
+    EXPECT_NE(t->failure.find("confidence 1.5; a confidence is from 0 to 1"), std::string::npos)
+        << t->failure;
+  }
+}
+
 TEST(TestRunner, FilterSelectsByName) {
   const auto outcomes = run(kFlow, "refusal");
   ASSERT_EQ(outcomes.size(), 2u);
