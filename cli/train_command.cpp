@@ -158,9 +158,12 @@ int runTrain(const TrainCommandOptions& o) {
                     std::make_move_iterator(got.end()));
   }
   if (examples.empty())
-    return fail(
-        "there are no examples to train on (the files have only a header, and nothing was "
-        "learned): add rows `text,label`");
+    return fail(o.from.empty()
+                    ? "there are no examples to train on: the files have a header but no rows; "
+                      "add rows `text,label`"
+                    : "there are no examples to train on: the files have no rows and nothing "
+                      "was learned in " +
+                          o.from + "; add rows `text,label`");
 
   const classifier::Split split = classifier::stratifiedSplit(examples, o.validate, o.seed);
   printCounts(split.train, split.validate, target);
