@@ -641,8 +641,8 @@ TEST_F(ConfigTest, ClassifierErrors) {
     EXPECT_EQ(e.line, 3u);
     EXPECT_EQ(e.message, "unknown setting `threshold`: a classifier's setting is model");
   }
-  EXPECT_EQ(error("[classifiers.IssueKind]\nmodle = \"m.ftz\"\n").message,
-            "unknown setting `modle`: did you mean `model`?");
+  EXPECT_EQ(error("[classifiers.IssueKind]\nmodels = \"m.ftz\"\n").message,
+            "unknown setting `models`: did you mean `model`?");
   {
     const ConfigError e = error("\n[classifiers.IssueKind]\n");
     EXPECT_EQ(e.key, "classifiers.IssueKind");
