@@ -20,6 +20,9 @@ void addRunCommand(CLI::App& app, std::function<int()>& run);
 void addServeCommand(CLI::App& app, std::function<int()>& run);
 // `rflow test`.
 void addTestCommand(CLI::App& app, std::function<int()>& run);
+// `rflow train` and `rflow classify` (classifier models).
+void addTrainCommand(CLI::App& app, std::function<int()>& run);
+void addClassifyCommand(CLI::App& app, std::function<int()>& run);
 // `rflow fmt`.
 void addFmtCommand(CLI::App& app, std::function<int()>& run);
 // `rflow lsp`.

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   rflow::cli::addAuditCommand(app, run);
   rflow::cli::addServeCommand(app, run);
   rflow::cli::addTestCommand(app, run);
+  rflow::cli::addTrainCommand(app, run);
+  rflow::cli::addClassifyCommand(app, run);
   rflow::cli::addFmtCommand(app, run);
   rflow::cli::addLspCommand(app, run);
 

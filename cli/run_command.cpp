@@ -24,6 +24,7 @@
 #include "engine/engine.h"
 #include "runtime/connector_calls.h"
 #include "runtime/duration_text.h"
+#include "runtime/model_registry.h"
 #include "runtime/project_config.h"
 #include "runtime/wire.h"
 #include "vm/print.h"
@@ -153,6 +154,13 @@ int runRunCommand(const RunOptions& options) {
   const runtime::Config& config = std::get<runtime::ProjectConfig>(settings).config;
   const runtime::ConnectorSet& connectors = std::get<runtime::ProjectConfig>(settings).connectors;
 
+  // The classifier models [classifiers.NAME] configures; refused now, not at `classify`.
+  runtime::ModelRegistry models;
+  const runtime::ModelLoadReport loaded = models.load(*built.module, config);
+  if (auto failure = loaded.failure()) return fail(*failure);
+  for (const std::string& warning : loaded.warnings)
+    std::cerr << "rflow run: warning: " << warning << "\n";
+
   // The store: the data directory, or memory (nothing kept).
   const bool in_memory = options.data.empty();
   auto opened =
@@ -167,7 +175,9 @@ int runRunCommand(const RunOptions& options) {
 
   engine::SystemClock clock;
   runtime::ConnectorCalls calls(connectors, std::max<size_t>(4, config.engine.workers));
-  engine::Engine engine(*store, clock, calls);
+  engine::EngineOptions engine_options;
+  engine_options.classifiers = &models;
+  engine::Engine engine(*store, clock, calls, engine_options);
   auto deployed = engine.deploy(bytes);
   if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fail(error->message);
   // Work the last process left behind: instances not begun, calls to send again, results

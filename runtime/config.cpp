@@ -106,7 +106,8 @@ class Reader {
       : file_(std::move(file)), dir_(std::move(dir)), env_(env) {}
 
   void read(const toml::table& root, Config& config) {
-    static constexpr std::string_view kSections[] = {"connectors", "auth", "engine", "service"};
+    static constexpr std::string_view kSections[] = {"connectors", "auth", "engine", "service",
+                                                     "classifiers"};
     for (auto&& [k, v] : root) {
       const std::string name(k.str());
       if (name == "connectors") {
@@ -117,9 +118,12 @@ class Reader {
         if (const auto* t = expectTable(v, k, name)) readEngine(*t, config.engine);
       } else if (name == "service") {
         if (const auto* t = expectTable(v, k, name)) readService(*t, config.service);
+      } else if (name == "classifiers") {
+        if (const auto* t = expectTable(v, k, name)) readClassifiers(*t, config);
       } else {
         unknownKey(k, "", kSections,
-                   "the sections are [connectors.NAME], [[auth.users]], [engine] and [service]");
+                   "the sections are [connectors.NAME], [[auth.users]], [engine], [service] and "
+                   "[classifiers.NAME]");
       }
     }
   }
@@ -552,6 +556,78 @@ class Reader {
     }
   }
 
+  // ---- [classifiers.NAME] ----
+
+  void readClassifiers(const toml::table& classifiers, Config& config) {
+    for (auto&& [k, v] : classifiers) {
+      const std::string name(k.str());
+      const std::string path = joinKey("classifiers", name);
+      const auto* t = v.as_table();
+      if (!t) {
+        error(posOf(k.source()), path,
+              fmt::format("expected a table of settings (`[{}]` with model = \"models/….ftz\" "
+                          "below it), found {}",
+                          path, found(v)));
+        continue;
+      }
+      if (!isDottedName(name)) {
+        error(posOf(k.source()), path,
+              fmt::format("`{}` is not a classifier name: write the name the classifier is "
+                          "declared with, like `IssueKind` or `\"retail.triage.IssueKind\"`",
+                          name));
+        continue;
+      }
+      if (auto c = readClassifier(*t, k, name, path)) config.classifiers.push_back(std::move(*c));
+    }
+  }
+
+  std::optional<ClassifierConfig> readClassifier(const toml::table& t, const toml::key& name_key,
+                                                 const std::string& name, const std::string& path) {
+    static constexpr std::string_view kKeys[] = {"model"};
+    const size_t errors_before = errors_.size();
+    std::optional<fs::path> model;
+    bool has_model = false;
+    for (auto&& [k, v] : t) {
+      const std::string key(k.str());
+      const std::string key_path = joinKey(path, key);
+      if (key == "model") {
+        has_model = true;
+        if (const auto* s = expectString(v, k, key_path, "\"models/issue_kind.ftz\"")) {
+          if (s->empty()) {
+            error(posOf(k.source()), key_path,
+                  "the model path is empty: write a fastText model's path, like "
+                  "\"models/issue_kind.ftz\" (made by `rflow train`)");
+          } else {
+            fs::path p(*s);
+            if (p.is_relative()) p = dir_ / p;
+            model = p.lexically_normal();
+          }
+        }
+      } else if (v.is_table()) {
+        // [classifiers.retail.triage.IssueKind]: a qualified name needs quotes in TOML.
+        std::string qualified = name + "." + key;
+        for (const toml::table* inner = v.as_table();
+             inner && inner->size() == 1 && inner->begin()->second.is_table();
+             inner = inner->begin()->second.as_table()) {
+          qualified += "." + std::string(inner->begin()->first.str());
+        }
+        error(posOf(k.source()), key_path,
+              fmt::format("unknown setting `{}`: a classifier's setting is model; to name a "
+                          "classifier by its qualified name, quote it: [classifiers.\"{}\"]",
+                          key, qualified));
+      } else {
+        unknownKey(k, path, kKeys, "a classifier's setting is model");
+      }
+    }
+    if (!has_model && errors_.size() == errors_before)
+      error(posOf(name_key.source()), path,
+            fmt::format("classifier `{}` has no `model`: add model = \"models/….ftz\" (a model "
+                        "made by `rflow train`), or remove the table to run without one",
+                        name));
+    if (errors_.size() != errors_before || !model) return std::nullopt;
+    return ClassifierConfig{name, std::move(*model), posOf(name_key.source())};
+  }
+
   // ---- [engine] and [service] ----
 
   void readEngine(const toml::table& t, EngineConfig& engine) {
@@ -808,6 +884,8 @@ std::variant<Config, ConfigErrors> Config::fromString(std::string_view text, con
   if (!errors.empty()) return errors;
   std::sort(config.connectors.begin(), config.connectors.end(),
             [](const ConnectorConfig& a, const ConnectorConfig& b) { return a.name < b.name; });
+  std::sort(config.classifiers.begin(), config.classifiers.end(),
+            [](const ClassifierConfig& a, const ClassifierConfig& b) { return a.name < b.name; });
   return config;
 }
 
@@ -819,6 +897,19 @@ const ConnectorConfig* Config::connector(std::string_view name) const {
   if (dot == std::string_view::npos) return nullptr;
   const std::string_view short_name = name.substr(dot + 1);
   for (const ConnectorConfig& c : connectors) {
+    if (c.name == short_name) return &c;
+  }
+  return nullptr;
+}
+
+const ClassifierConfig* Config::classifier(std::string_view name) const {
+  for (const ClassifierConfig& c : classifiers) {
+    if (c.name == name) return &c;
+  }
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return nullptr;
+  const std::string_view short_name = name.substr(dot + 1);
+  for (const ClassifierConfig& c : classifiers) {
     if (c.name == short_name) return &c;
   }
   return nullptr;

@@ -22,13 +22,18 @@
 //   listen = "127.0.0.1:8080"
 //   metrics_open = false
 //
+//   [classifiers.IssueKind]              # or [classifiers."retail.triage.IssueKind"]
+//   model = "models/issue_kind.ftz"      # relative to this file's directory
+//
 // Invariants of a Config that load()/fromString() return: every connector has exactly
 // one target (HTTP or stub: a variant), a parsed endpoint for a URL, an absolute stub path
 // that existed when the file was read, a timeout in (0, kMaxConnectorTimeoutMs], headers
 // with `${VAR}` already expanded, no CR/LF in them and none of the headers the connector
 // sets itself; connector names are unique and sorted; user names and token hashes are
 // unique, hashes are 64 lower-case hex digits; workers is in [1, kMaxWorkers]; the listen
-// address has a host and a port.
+// address has a host and a port; classifier names are unique and sorted, and every
+// model path is absolute (whether the file exists and fits is the model registry's
+// business: runtime/model_registry.h).
 //
 // Errors are values: every problem the file has (not only the first), each with the
 // file, line and column of the offending key (of the array element, for list items), the
@@ -136,6 +141,14 @@ struct ServiceConfig {
   bool metrics_open = false;              // serve /metrics without a token
 };
 
+// A classifier's model file (intelligence.md §1). Existence and labels are checked when
+// the model is loaded against the module (model_registry.h), not here.
+struct ClassifierConfig {
+  std::string name;             // the key under [classifiers]: short or qualified
+  std::filesystem::path model;  // absolute, lexically normal
+  SourcePos pos;                // of the key
+};
+
 // Looks up an environment variable: nullopt when it is not set.
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;
 
@@ -150,6 +163,7 @@ struct Config {
   std::vector<AuthUser> users;              // in file order
   EngineConfig engine;
   ServiceConfig service;
+  std::vector<ClassifierConfig> classifiers;  // sorted by name, unique
 
   // Every setting at its default, no connectors, no users.
   static Config defaults();
@@ -168,6 +182,8 @@ struct Config {
   // The connector configured for `name`: the entry with exactly that key, else the one
   // whose key is name's last dotted segment ("retail.systems.wms" finds [connectors.wms]).
   const ConnectorConfig* connector(std::string_view name) const;
+  // The model configured for classifier `name` (qualified), found the same way.
+  const ClassifierConfig* classifier(std::string_view name) const;
 };
 
 // "rflow.toml" as messages show it: the path given, or "rflow.toml" when there is none.

@@ -13,6 +13,7 @@
 #include "runtime/config.h"
 #include "runtime/connector.h"
 #include "runtime/connector_calls.h"
+#include "runtime/model_registry.h"
 #include "runtime/project_config.h"
 #include "service/http_server.h"
 #include "service/scaled_clock.h"
@@ -30,6 +31,8 @@ struct Server::Parts {
   engine::SystemClock system_clock;
   std::optional<ScaledClock> scaled_clock;
   std::unique_ptr<runtime::ConnectorCalls> calls;
+  // Before the engine, which asks it from its workers: destroyed after it.
+  runtime::ModelRegistry models;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<Service> service;
@@ -113,6 +116,13 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   if (auto errors = runtime::checkUserRoles(p.config, *built.module); !errors.empty())
     return runtime::describe(errors);
 
+  // The classifier models: a configured model that cannot serve is refused now rather
+  // than discovered at the first `classify`.
+  const runtime::ModelLoadReport models = p.models.load(*built.module, p.config);
+  if (auto failure = models.failure()) return *failure;
+  for (const std::string& warning : models.warnings)
+    print("rflow serve: warning: " + warning);
+
   // The store.
   server->data_ = options.data.empty() ? (project_dir / ".rflow-data").string() : options.data;
   fs::create_directories(server->data_, ec);
@@ -134,7 +144,9 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
                                                 : p.system_clock;
   p.calls = std::make_unique<runtime::ConnectorCalls>(*p.connectors,
                                                       std::max<size_t>(4, p.config.engine.workers));
-  p.engine = std::make_unique<engine::Engine>(*p.store, clock, *p.calls);
+  engine::EngineOptions engine_options;
+  engine_options.classifiers = &p.models;
+  p.engine = std::make_unique<engine::Engine>(*p.store, clock, *p.calls, engine_options);
   server->engine_ = p.engine.get();
   auto deployed = p.engine->deploy(bytecode::writeModule(*built.module));
   if (auto* error = std::get_if<engine::EngineError>(&deployed))

@@ -223,8 +223,8 @@ TEST_F(ConfigTest, UnknownSectionSuggestsTheClosest) {
   const ConfigError far = error("colour = 3\n");
   EXPECT_EQ(
       far.message,
-      "unknown setting `colour`: the sections are [connectors.NAME], [[auth.users]], [engine] and "
-      "[service]");
+      "unknown setting `colour`: the sections are [connectors.NAME], [[auth.users]], [engine], "
+      "[service] and [classifiers.NAME]");
   EXPECT_EQ(far.line, 1u);
   EXPECT_EQ(far.column, 1u);
 }
@@ -604,6 +604,70 @@ TEST_F(ConfigTest, EngineAndServiceErrors) {
   const Config c = ok("[service]\nlisten = \"0.0.0.0:9000\"\n");
   EXPECT_EQ(c.service.host, "0.0.0.0");
   EXPECT_EQ(c.service.port, 9000);
+}
+
+TEST_F(ConfigTest, Classifiers) {
+  const Config c = ok(R"toml(
+[classifiers.IssueKind]
+model = "models/issue_kind.ftz"
+
+[classifiers."retail.triage.Urgency"]
+model = "/srv/models/urgency.bin"
+)toml");
+  ASSERT_EQ(c.classifiers.size(), 2u);
+  EXPECT_EQ(c.classifiers[0].name, "IssueKind");
+  EXPECT_EQ(c.classifiers[0].model, (dir_.path() / "models/issue_kind.ftz").lexically_normal());
+  EXPECT_EQ(c.classifiers[0].pos.line, 2u);
+  EXPECT_EQ(c.classifiers[1].name, "retail.triage.Urgency");
+  EXPECT_EQ(c.classifiers[1].model, "/srv/models/urgency.bin");
+  // Found by qualified name, and by the last segment of one.
+  EXPECT_EQ(c.classifier("retail.triage.IssueKind"), &c.classifiers[0]);
+  EXPECT_EQ(c.classifier("retail.triage.Urgency"), &c.classifiers[1]);
+  EXPECT_EQ(c.classifier("Other"), nullptr);
+  EXPECT_TRUE(ok("").classifiers.empty());
+}
+
+TEST_F(ConfigTest, ClassifierErrors) {
+  {
+    const ConfigError e = error("[classifiers.IssueKind]\nmodel = 3\n");
+    EXPECT_EQ(e.key, "classifiers.IssueKind.model");
+    EXPECT_EQ(e.line, 2u);
+    EXPECT_EQ(e.column, 1u);
+    EXPECT_EQ(e.message, "expected a string like \"models/issue_kind.ftz\", found 3");
+  }
+  {
+    const ConfigError e = error("[classifiers.IssueKind]\nmodel = \"m.ftz\"\nthreshold = 0.8\n");
+    EXPECT_EQ(e.key, "classifiers.IssueKind.threshold");
+    EXPECT_EQ(e.line, 3u);
+    EXPECT_EQ(e.message, "unknown setting `threshold`: a classifier's setting is model");
+  }
+  EXPECT_EQ(error("[classifiers.IssueKind]\nmodels = \"m.ftz\"\n").message,
+            "unknown setting `models`: did you mean `model`?");
+  {
+    const ConfigError e = error("\n[classifiers.IssueKind]\n");
+    EXPECT_EQ(e.key, "classifiers.IssueKind");
+    EXPECT_EQ(e.line, 2u);
+    EXPECT_EQ(e.message,
+              "classifier `IssueKind` has no `model`: add model = \"models/….ftz\" (a model made "
+              "by `rflow train`), or remove the table to run without one");
+  }
+  EXPECT_EQ(error("[classifiers.IssueKind]\nmodel = \"\"\n").message,
+            "the model path is empty: write a fastText model's path, like "
+            "\"models/issue_kind.ftz\" (made by `rflow train`)");
+  EXPECT_EQ(error("[classifiers]\nIssueKind = \"m.ftz\"\n").key, "classifiers.IssueKind");
+  EXPECT_EQ(error("classifiers = 1\n").message,
+            "expected a table (`[classifiers]` with settings below it), found 1");
+  EXPECT_EQ(error("[classifiers.\"not a name\"]\nmodel = \"m.ftz\"\n").key,
+            "classifiers.\"not a name\"");
+  {
+    const ConfigError e = error("[classifiers.retail.triage.IssueKind]\nmodel = \"m.ftz\"\n");
+    EXPECT_EQ(e.key, "classifiers.retail.triage");
+    EXPECT_EQ(e.message,
+              "unknown setting `triage`: a classifier's setting is model; to name a classifier "
+              "by its qualified name, quote it: [classifiers.\"retail.triage.IssueKind\"]");
+  }
+  EXPECT_EQ(error("[classifer.IssueKind]\nmodel = \"m.ftz\"\n").message,
+            "unknown setting `classifer`: did you mean `classifiers`?");
 }
 
 TEST_F(ConfigTest, EveryProblemIsReportedInFileOrder) {
