@@ -18,9 +18,13 @@ using bytecode::TypeTag;
 std::variant<std::shared_ptr<const Program>, std::string> Program::load(Module module) {
   if (std::optional<bytecode::VerifyError> error = bytecode::verifyModule(module))
     return "the module does not verify: " + error->message;
-  // The hash names the module version in every state: computed here, so that it is right
-  // whether the module came from a file or was built in memory.
-  (void)bytecode::writeModule(module);
+  // The hash names the module version in every state. A module read from a file keeps
+  // the hash it was written with: written again by a newer rflow (a newer format
+  // version) its bytes, and so its hash, would differ, and the states of instances that
+  // wait on it would no longer find their module. One built in memory has none yet.
+  const bool has_hash = std::any_of(module.content_hash.begin(), module.content_hash.end(),
+                                    [](uint8_t b) { return b != 0; });
+  if (!has_hash) (void)bytecode::writeModule(module);
   return std::make_shared<const Program>(Key{}, std::move(module));
 }
 

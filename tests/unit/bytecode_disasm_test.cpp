@@ -16,7 +16,7 @@ using testing::sampleModule;
 
 // After a deliberate change to the listing or to sampleModule(), replace this with the
 // new output (the failure message prints it) and review the difference.
-constexpr std::string_view kSampleListing = R"listing(rflow module, format 1
+constexpr std::string_view kSampleListing = R"listing(rflow module, format 2
 strings 52, types 22, records 5, enums 1, roles 1, constants 25, functions 12, workflows 1, connectors 1, ops 2, policies 1, triggers 1, tests 1, files 1
 
 files
@@ -337,7 +337,7 @@ TEST(BytecodeDisasm, HeaderShowsTheShortHash) {
   (void)writeModule(m);
   const std::string listing = disassemble(m);
   EXPECT_EQ(listing.substr(0, listing.find('\n')),
-            "rflow module, format 1, hash " + hashHex(m.content_hash).substr(0, 12));
+            "rflow module, format 2, hash " + hashHex(m.content_hash).substr(0, 12));
 }
 
 TEST(BytecodeDisasm, IsDeterministic) {

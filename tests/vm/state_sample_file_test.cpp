@@ -8,6 +8,8 @@
 // (re)writes the current version's files from testing::stateSample().
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -44,8 +46,18 @@ void writeFile(const fs::path& path, const std::vector<uint8_t>& bytes) {
 
 TEST(VmStateSampleFile, EveryReadableVersionDecodesAndFinishes) {
   size_t found = 0;
+  // Each state version's sample, and beside it (module_format_N/) the same state written
+  // when modules had format N: a module read from its file keeps the hash its states
+  // name, whichever format it has.
+  std::vector<fs::path> dirs;
   for (uint32_t v = kMinStateFormatVersion; v <= kMaxStateFormatVersion; ++v) {
     const fs::path dir = sampleDir(static_cast<uint16_t>(v));
+    dirs.push_back(dir);
+    if (fs::exists(dir))
+      for (const auto& entry : fs::directory_iterator(dir))
+        if (entry.is_directory()) dirs.push_back(entry.path());
+  }
+  for (const fs::path& dir : dirs) {
     if (!fs::exists(dir / "state.rfst")) continue;
     ++found;
     const bytecode::LoadResult module = bytecode::loadModule(readFile(dir / "state_module.bin"));
