@@ -27,7 +27,8 @@ constexpr int64_t kMaxCount = int64_t{1} << 40;
 constexpr int8_t kWordEntry = 0;
 constexpr int8_t kLabelEntry = 1;
 // fastText's loss_name and model_name values (args.h).
-constexpr int32_t kLossHs = 1, kLossNs = 2, kLossSoftmax = 3, kLossOva = 4;
+// fastText's loss_name values; softmax (3) lies between and is accepted like hs and ova.
+constexpr int32_t kLossHs = 1, kLossNs = 2, kLossOva = 4;
 constexpr int32_t kModelSupervised = 3;
 // fastText's ProductQuantizer: 8-bit codes, 256 centroids per sub-quantizer.
 constexpr int64_t kCentroids = 256;
