@@ -399,8 +399,7 @@ class Lister {
       case Opcode::kExpectLearned:
         return " " + classifierName(a);
       case Opcode::kMockClassify:
-        return fmt::format(" {} -> {} (captures {})", classifierName(a), functionName(m_, b),
-                           in.c);
+        return fmt::format(" {} -> {} (captures {})", classifierName(a), functionName(m_, b), in.c);
       case Opcode::kRunField: {
         static constexpr std::string_view kFields[] = {"status", "result", "error",        "task",
                                                        "tasks",  "notes",  "notifications"};

@@ -104,11 +104,11 @@ struct Type {
 };
 
 enum class RecordKind : uint8_t {
-  kRecord = 0,   // declared with `record`
-  kSignal = 1,   // declared with `signal`
-  kBuiltin = 2,  // from the prelude (Approval, Error, Task, ApprovalRequest …)
-  kForm = 3,     // the result of a `task` with a `form` (fields + completed_by)
-  kData = 4,     // the `data { … }` of an approval or task
+  kRecord = 0,          // declared with `record`
+  kSignal = 1,          // declared with `signal`
+  kBuiltin = 2,         // from the prelude (Approval, Error, Task, ApprovalRequest …)
+  kForm = 3,            // the result of a `task` with a `form` (fields + completed_by)
+  kData = 4,            // the `data { … }` of an approval or task
   kClassification = 5,  // the result of a `classifier` (label, best, confidence, runner_up,
                         // runner_up_confidence, model; in this order)
 };
@@ -319,9 +319,9 @@ struct Test {
 // `classifier Name -> E { threshold d }` (intelligence.md §1). Its result is the record
 // `record` (kClassification), whose label fields hold members of enum `labels`.
 struct Classifier {
-  StringId name;    // qualified: "retail.triage.IssueKind"
-  uint32_t labels;  // index into Module::enums
-  uint32_t record;  // index into Module::records
+  StringId name;              // qualified: "retail.triage.IssueKind"
+  uint32_t labels;            // index into Module::enums
+  uint32_t record;            // index into Module::records
   DecimalConstant threshold;  // canonical text, in (0, 1)
 
   friend bool operator==(const Classifier&, const Classifier&) = default;

@@ -564,8 +564,8 @@ class Verifier {
       const std::string& t = k.threshold.digits;
       if (!isCanonicalDecimal(t) || !t.starts_with("0.") ||
           t.find_first_not_of("0.") == std::string::npos)
-        return fail(fmt::format("the threshold `{}` is not a decimal between 0 and 1",
-                                k.threshold.digits));
+        return fail(
+            fmt::format("the threshold `{}` is not a decimal between 0 and 1", k.threshold.digits));
     }
     return true;
   }
@@ -575,6 +575,24 @@ class Verifier {
   bool isRecordType(int64_t t) const {
     return t >= 0 && static_cast<uint64_t>(t) < m_.types.size() &&
            m_.types[t].tag == TypeTag::kRecord;
+  }
+
+  // Operand b of Mock and MockClassify: a kMock function taking operand c captured values
+  // and then `own` values of the thing mocked (`own_text` says which, for the message).
+  std::string mockFunction(const Instruction& in, size_t own, std::string_view own_text) const {
+    if (in.b < 0 || static_cast<uint64_t>(in.b) >= m_.functions.size())
+      return fmt::format("#{} is out of range (the module has {} functions)", in.b,
+                         m_.functions.size());
+    const Function& mock = m_.functions[in.b];
+    if (mock.kind != FunctionKind::kMock)
+      return fmt::format("`{}` is a {} function, not a mock",
+                         functionName(m_, static_cast<FunctionId>(in.b)),
+                         functionKindName(mock.kind));
+    if (mock.params.size() != static_cast<size_t>(in.c) + own)
+      return fmt::format("the mock `{}` takes {} parameters, not {} captured + {}",
+                         functionName(m_, static_cast<FunctionId>(in.b)), mock.params.size(), in.c,
+                         own_text);
+    return "";
   }
 
   // What is wrong with the instruction's operands, or "" when nothing is.
@@ -659,21 +677,10 @@ class Verifier {
       case Opcode::kSpawn:
       case Opcode::kStartRun:
         return range(in.a, m_.workflows.size(), "workflows");
-      case Opcode::kMock: {
+      case Opcode::kMock:
         if (std::string p = range(in.a, m_.ops.size(), "ops"); !p.empty()) return p;
-        if (std::string p = range(in.b, m_.functions.size(), "functions"); !p.empty()) return p;
-        const Function& mock = m_.functions[in.b];
-        if (mock.kind != FunctionKind::kMock)
-          return fmt::format("`{}` is a {} function, not a mock",
-                             functionName(m_, static_cast<FunctionId>(in.b)),
-                             functionKindName(mock.kind));
-        const size_t takes = static_cast<size_t>(in.c) + m_.ops[in.a].params.size();
-        if (mock.params.size() != takes)
-          return fmt::format("the mock `{}` takes {} parameters, not {} captured + {} of the op",
-                             functionName(m_, static_cast<FunctionId>(in.b)), mock.params.size(),
-                             in.c, m_.ops[in.a].params.size());
-        return "";
-      }
+        return mockFunction(in, m_.ops[in.a].params.size(),
+                            fmt::format("{} of the op", m_.ops[in.a].params.size()));
       case Opcode::kMockFails:
       case Opcode::kExpectCalled:
         return range(in.a, m_.ops.size(), "ops");
@@ -681,21 +688,9 @@ class Verifier {
       case Opcode::kLearn:
       case Opcode::kExpectLearned:
         return range(in.a, m_.classifiers.size(), "classifiers");
-      case Opcode::kMockClassify: {
-        if (std::string p = range(in.a, m_.classifiers.size(), "classifiers"); !p.empty())
-          return p;
-        if (std::string p = range(in.b, m_.functions.size(), "functions"); !p.empty()) return p;
-        const Function& mock = m_.functions[in.b];
-        if (mock.kind != FunctionKind::kMock)
-          return fmt::format("`{}` is a {} function, not a mock",
-                             functionName(m_, static_cast<FunctionId>(in.b)),
-                             functionKindName(mock.kind));
-        if (mock.params.size() != static_cast<size_t>(in.c) + 1)
-          return fmt::format("the mock `{}` takes {} parameters, not {} captured + the text",
-                             functionName(m_, static_cast<FunctionId>(in.b)), mock.params.size(),
-                             in.c);
-        return "";
-      }
+      case Opcode::kMockClassify:
+        if (std::string p = range(in.a, m_.classifiers.size(), "classifiers"); !p.empty()) return p;
+        return mockFunction(in, 1, "the text");
       case Opcode::kRunField:
         return atMost(in.a, kMaxRunField, "run field");
       case Opcode::kDecide:
@@ -784,7 +779,6 @@ class Verifier {
                                             d),
                     pc);
       if (in.opcode == Opcode::kTryBegin) {
-
         // The handler starts with the stack cut back to here plus the Error record.
         if (d + 1 > f.max_stack)
           return fail(where(in) + fmt::format("the handler starts with {} values on the stack, "

@@ -171,27 +171,41 @@ class Reader {
 
   // ---- [connectors.NAME] ----
 
-  void readConnectors(const toml::table& connectors, Config& config) {
-    for (auto&& [k, v] : connectors) {
+  // Each `[section.NAME]` table: a table, named like a declaration (`kind` says which,
+  // `settings` what goes in one, `names` how one is named), handed to
+  // read(table, key, name, path).
+  template <typename Read>
+  void forEachNamedTable(const toml::table& tables, std::string_view section, std::string_view kind,
+                         std::string_view settings, std::string_view names, Read read) {
+    for (auto&& [k, v] : tables) {
       const std::string name(k.str());
-      const std::string path = joinKey("connectors", name);
+      const std::string path = joinKey(section, name);
       const auto* t = v.as_table();
       if (!t) {
         error(posOf(k.source()), path,
-              fmt::format("expected a table of settings (`[{}]` with `url` or `stub` below it), "
-                          "found {}",
-                          path, found(v)));
+              fmt::format("expected a table of settings (`[{}]` with {} below it), found {}", path,
+                          settings, found(v)));
         continue;
       }
       if (!isDottedName(name)) {
         error(posOf(k.source()), path,
-              fmt::format("`{}` is not a connector name: write the name the connector is declared "
-                          "with, like `wms` or `\"retail.systems.wms\"`",
-                          name));
+              fmt::format("`{}` is not a {} name: write the name the {} is declared with, "
+                          "like {}",
+                          name, kind, kind, names));
         continue;
       }
-      if (auto c = readConnector(*t, k, name, path)) config.connectors.push_back(std::move(*c));
+      read(*t, k, name, path);
     }
+  }
+
+  void readConnectors(const toml::table& connectors, Config& config) {
+    forEachNamedTable(connectors, "connectors", "connector", "`url` or `stub`",
+                      "`wms` or `\"retail.systems.wms\"`",
+                      [&](const toml::table& t, const toml::key& k, const std::string& name,
+                          const std::string& path) {
+                        if (auto c = readConnector(t, k, name, path))
+                          config.connectors.push_back(std::move(*c));
+                      });
   }
 
   std::optional<ConnectorConfig> readConnector(const toml::table& t, const toml::key& name_key,
@@ -559,26 +573,13 @@ class Reader {
   // ---- [classifiers.NAME] ----
 
   void readClassifiers(const toml::table& classifiers, Config& config) {
-    for (auto&& [k, v] : classifiers) {
-      const std::string name(k.str());
-      const std::string path = joinKey("classifiers", name);
-      const auto* t = v.as_table();
-      if (!t) {
-        error(posOf(k.source()), path,
-              fmt::format("expected a table of settings (`[{}]` with model = \"models/….ftz\" "
-                          "below it), found {}",
-                          path, found(v)));
-        continue;
-      }
-      if (!isDottedName(name)) {
-        error(posOf(k.source()), path,
-              fmt::format("`{}` is not a classifier name: write the name the classifier is "
-                          "declared with, like `IssueKind` or `\"retail.triage.IssueKind\"`",
-                          name));
-        continue;
-      }
-      if (auto c = readClassifier(*t, k, name, path)) config.classifiers.push_back(std::move(*c));
-    }
+    forEachNamedTable(classifiers, "classifiers", "classifier", "model = \"models/….ftz\"",
+                      "`IssueKind` or `\"retail.triage.IssueKind\"`",
+                      [&](const toml::table& t, const toml::key& k, const std::string& name,
+                          const std::string& path) {
+                        if (auto c = readClassifier(t, k, name, path))
+                          config.classifiers.push_back(std::move(*c));
+                      });
   }
 
   std::optional<ClassifierConfig> readClassifier(const toml::table& t, const toml::key& name_key,

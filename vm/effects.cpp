@@ -216,7 +216,7 @@ std::variant<Request, EffectError> makeRequest(const Program& p, const bytecode:
       if (!isString(args[0])) return corrupt(in, "needs a string");
       return effect::Classify{a, std::string(args[0].asString())};
     case Opcode::kLearn: {
-      if (!isString(args[0]) || args[1].tag() != Tag::kEnum) 
+      if (!isString(args[0]) || args[1].tag() != Tag::kEnum)
         return corrupt(in, "needs a string and a label");
       const bytecode::Classifier& c = p.module().classifiers[a];
       if (args[1].enumIndex() != c.labels ||

@@ -194,9 +194,9 @@ using Request =
     std::variant<effect::Connector, effect::Approval, effect::Task, effect::Await, effect::Sleep,
                  effect::SleepUntil, effect::StartChild, effect::Spawn, effect::Note,
                  effect::Notify, effect::Now, effect::Classify, effect::Learn, effect::Mock,
-                 effect::MockFails, effect::StartRun, effect::Advance, effect::Decide,
-                 effect::Send, effect::Expect, effect::ExpectCalled, effect::RunField,
-                 effect::MockClassify, effect::ExpectLearned>;
+                 effect::MockFails, effect::StartRun, effect::Advance, effect::Decide, effect::Send,
+                 effect::Expect, effect::ExpectCalled, effect::RunField, effect::MockClassify,
+                 effect::ExpectLearned>;
 
 // True for Spawn, Note, Notify, Now, Classify and Learn: answered within the step.
 bool isStepEffect(const Request& request);

@@ -199,6 +199,11 @@ class Checker {
 
   // Test statements (effects.cpp).
   bool checkTestStmt(const syntax::Stmt& stmt, Scope& scope);
+  // Starts the code unit of a mock's body (`mock … => e`), whose parameters are `params`
+  // bound to the mock's binders in `body` (a scope below `scope`), and makes it the
+  // context; the caller restores its own context after checking the body.
+  uint32_t openMockUnit(const syntax::MockStmt& mock, std::string_view mocked, TypeId result,
+                        const std::vector<TypeId>& params, Scope& scope, Scope& body);
   // `mock classify C(text) => member confidence d` (classifiers.cpp).
   void mockClassify(const syntax::Stmt& stmt, const syntax::MockStmt& mock, Scope& scope);
 

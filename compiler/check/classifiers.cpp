@@ -141,8 +141,7 @@ void Checker::checkLearn(const syntax::Stmt& stmt, const syntax::LearnStmt& lear
   const ClassifierInfo& c = program_.classifiers[*index];
   const TypeId label = c.labels ? t.enumType(*c.labels) : t.error();
   checkArguments(at(stmt.span), c.header.short_name, learn.args,
-                 {{"text", t.stringType(), c.header.location},
-                  {"label", label, c.header.location}},
+                 {{"text", t.stringType(), c.header.location}, {"label", label, c.header.location}},
                  scope);
 }
 
@@ -156,33 +155,14 @@ void Checker::mockClassify(const syntax::Stmt& stmt, const syntax::MockStmt& moc
                   mock.binders.size());
     return;
   }
-  // Like a connector's mock, the body is a function of its own: captured test values,
-  // then the text classified.
+  // The body is a function of the text classified.
   const Context saved = context_;
-  const uint32_t unit = newUnit(
-      UnitKind::kMock,
-      fmt::format("{}.mock{}", program_.units[context_.unit].name, program_.units.size()),
-      t.record(c.record), nullptr);
-  CodeUnit& u = program_.units[unit];
-  u.expr = mock.result.get();
-  u.confidence = mock.confidence.get();
-  u.mock_classifier = *index;
-  u.parent = context_.unit;
-  u.file = file_;
-  u.param_count = 1;
-  program_.facts[file_].slots[&mock] = *index;
-  program_.facts[file_].slots[mock.result.get()] = unit;
-  context_ = Context{};
-  context_.unit_kind = UnitKind::kMock;
-  context_.unit = unit;
-  context_.what = fmt::format("the mock of `{}`", c.header.short_name);
-  context_.return_type = t.record(c.record);
   Scope body;
-  body.parent = &scope;
-  body.boundary = true;
-  body.bindings.reserve(1);
-  if (Binding* b = bind(body, mock.binders[0], t.stringType(), false, &mock.binders[0]))
-    b->is_param = true;
+  const uint32_t unit =
+      openMockUnit(mock, c.header.short_name, t.record(c.record), {t.stringType()}, scope, body);
+  program_.units[unit].confidence = mock.confidence.get();
+  program_.units[unit].mock_classifier = *index;
+  program_.facts[file_].slots[&mock] = *index;
   checkExprAs(*mock.result, body, c.labels ? t.enumType(*c.labels) : t.error(),
               "a member of the classifier's enum");
   checkExprAs(*mock.confidence, body, t.decimalType(), "a confidence from 0 to 1, like `0.93`");

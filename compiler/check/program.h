@@ -32,15 +32,15 @@ using source::Location;
 // ---- Declarations --------------------------------------------------------------------
 
 enum class SymbolKind : uint8_t {
-  kRecord,     // index: Program::records (records and signals)
-  kEnum,       // Program::enums
-  kConst,      // Program::consts
-  kRole,       // Program::roles
-  kConnector,  // Program::connectors
-  kFunction,   // Program::functions (fn and decision)
-  kPolicy,     // Program::policies
-  kWorkflow,   // Program::workflows
-  kModule,     // an import alias; index: Program::modules
+  kRecord,      // index: Program::records (records and signals)
+  kEnum,        // Program::enums
+  kConst,       // Program::consts
+  kRole,        // Program::roles
+  kConnector,   // Program::connectors
+  kFunction,    // Program::functions (fn and decision)
+  kPolicy,      // Program::policies
+  kWorkflow,    // Program::workflows
+  kModule,      // an import alias; index: Program::modules
   kClassifier,  // Program::classifiers (also names its result record type)
 };
 

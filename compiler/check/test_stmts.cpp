@@ -31,6 +31,35 @@ std::string_view statementName(const syntax::Stmt& stmt) {
 
 }  // namespace
 
+uint32_t Checker::openMockUnit(const syntax::MockStmt& mock, std::string_view mocked, TypeId result,
+                               const std::vector<TypeId>& params, Scope& scope, Scope& body) {
+  // The mock's body is a function of its own: captured test values, then what the mocked
+  // thing is called with.
+  const uint32_t unit =
+      newUnit(UnitKind::kMock,
+              fmt::format("{}.mock{}", program_.units[context_.unit].name, program_.units.size()),
+              result, nullptr);
+  CodeUnit& u = program_.units[unit];
+  u.expr = mock.result.get();
+  u.parent = context_.unit;
+  u.file = file_;
+  u.param_count = static_cast<uint32_t>(mock.binders.size());
+  program_.facts[file_].slots[mock.result.get()] = unit;
+  context_ = Context{};
+  context_.unit_kind = UnitKind::kMock;
+  context_.unit = unit;
+  context_.what = fmt::format("the mock of `{}`", mocked);
+  context_.return_type = result;
+  body.parent = &scope;
+  body.boundary = true;
+  body.bindings.reserve(mock.binders.size());
+  for (size_t i = 0; i < mock.binders.size() && i < params.size(); ++i) {
+    if (Binding* b = bind(body, mock.binders[i], params[i], false, &mock.binders[i]))
+      b->is_param = true;
+  }
+  return unit;
+}
+
 bool Checker::checkTestStmt(const syntax::Stmt& stmt, Scope& scope) {
   TypeTable& t = types();
   if (!context_.test_statements) {
@@ -79,33 +108,13 @@ bool Checker::checkTestStmt(const syntax::Stmt& stmt, Scope& scope) {
                             s.binders.size());
               return false;
             }
-            // The mock's body is a function of its own: captured test values, then the
-            // call's arguments.
             const Context saved = context_;
-            const uint32_t unit = newUnit(
-                UnitKind::kMock,
-                fmt::format("{}.mock{}", program_.units[context_.unit].name, program_.units.size()),
-                info.result, nullptr);
-            program_.units[unit].expr = s.result.get();
-            program_.units[unit].mock_op = *op;
-            program_.units[unit].parent = context_.unit;
-
-            program_.units[unit].file = file_;
-            program_.facts[file_].slots[s.result.get()] = unit;
-            context_ = Context{};
-            context_.unit_kind = UnitKind::kMock;
-            context_.unit = unit;
-            context_.what = fmt::format("the mock of `{}`", info.name);
-            context_.return_type = info.result;
+            std::vector<TypeId> params;
+            for (const ParamInfo& p : info.params)
+              params.push_back(p.type);
             Scope body;
-            body.parent = &scope;
-            body.boundary = true;
-            body.bindings.reserve(s.binders.size());
-            for (size_t i = 0; i < s.binders.size(); ++i) {
-              Binding* b = bind(body, s.binders[i], info.params[i].type, false, &s.binders[i]);
-              if (b != nullptr) b->is_param = true;
-            }
-            program_.units[unit].param_count = static_cast<uint32_t>(s.binders.size());
+            const uint32_t unit = openMockUnit(s, info.name, info.result, params, scope, body);
+            program_.units[unit].mock_op = *op;
             if (t.kind(info.result) == TypeKind::kVoid) {
               checkExpr(*s.result, body);
             } else {

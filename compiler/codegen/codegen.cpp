@@ -143,8 +143,8 @@ std::optional<bytecode::Module> generate(const check::Program& program,
 
   for (const check::ClassifierInfo& c : program.classifiers) {
     // The checker stopped before code generation if a classifier's labels are not an enum.
-    module.classifiers.push_back({tables.string(c.header.name), c.labels.value_or(0), c.record,
-                                  {c.threshold.toString()}});
+    module.classifiers.push_back(
+        {tables.string(c.header.name), c.labels.value_or(0), c.record, {c.threshold.toString()}});
   }
 
   // Stack effects of calls, spawns and starts need every signature and workflow above.

@@ -103,8 +103,7 @@ void FunctionGen::testStmt(const syntax::Stmt& s) {
                  },
                  [&](const syntax::ExpectCalledStmt& x) {
                    expr(*x.times);
-                   w_.emit(x.learned ? Opcode::kExpectLearned : Opcode::kExpectCalled,
-                           slotOf(&x));
+                   w_.emit(x.learned ? Opcode::kExpectLearned : Opcode::kExpectCalled, slotOf(&x));
                  },
                  [&](const auto&) {},
              },

@@ -322,8 +322,7 @@ syntax::ClassifierDecl TreeBuilder::classifier(P::ClassifierDeclContext* ctx) {
     const source::Span keyword = session_.span(clause->getStart());
     if (clause->KW_THRESHOLD() != nullptr) {
       if (threshold_line) {
-        session_.error(keyword, diag::DuplicateClause, "a classifier", "threshold",
-                       *threshold_line)
+        session_.error(keyword, diag::DuplicateClause, "a classifier", "threshold", *threshold_line)
             .emit();
         continue;
       }

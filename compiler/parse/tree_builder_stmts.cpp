@@ -214,10 +214,10 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
   if (auto* c = ctx->expectStmt()) {
     const auto exprs = c->expr();
     if (c->KW_CALLED() != nullptr || c->KW_LEARNED() != nullptr) {
-      return make_stmt(ExpectCalledStmt{
-          path(c->qualifiedName()),
-          exprs.empty() ? Box<Expr>(error(whole)) : Box<Expr>(expr(exprs[0])),
-          c->KW_LEARNED() != nullptr});
+      return make_stmt(
+          ExpectCalledStmt{path(c->qualifiedName()),
+                           exprs.empty() ? Box<Expr>(error(whole)) : Box<Expr>(expr(exprs[0])),
+                           c->KW_LEARNED() != nullptr});
     }
     if (c->KW_REFUSED() != nullptr) {
       if (auto d = decide(c->decideStmt(), true)) {

@@ -417,11 +417,10 @@ struct LearnStmt {
 };
 
 struct Stmt {
-  using Data =
-      std::variant<LetStmt, AssignStmt, IfStmt, MatchStmt, ForStmt, WhileStmt, ReturnStmt, FailStmt,
-                   TryStmt, ParallelStmt, SleepStmt, RequireStmt, NoteStmt, NotifyStmt, ExprStmt,
-                   MockStmt, AdvanceStmt, DecideStmt, SendStmt, ExpectStmt, ExpectCalledStmt,
-                   LearnStmt>;
+  using Data = std::variant<LetStmt, AssignStmt, IfStmt, MatchStmt, ForStmt, WhileStmt, ReturnStmt,
+                            FailStmt, TryStmt, ParallelStmt, SleepStmt, RequireStmt, NoteStmt,
+                            NotifyStmt, ExprStmt, MockStmt, AdvanceStmt, DecideStmt, SendStmt,
+                            ExpectStmt, ExpectCalledStmt, LearnStmt>;
   Span span;
   Data data;
 
@@ -537,14 +536,14 @@ struct TestDecl {
 };
 // `classifier Name -> E { threshold 0.75 }`
 struct ClassifierDecl {
-  TypeRef labels;      // the enum whose members are the labels
+  TypeRef labels;       // the enum whose members are the labels
   Box<Expr> threshold;  // absent: the default (0.5)
 };
 
 struct Decl {
-  using Data = std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl, ConnectorDecl,
-                            FnDecl, DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl,
-                            ClassifierDecl>;
+  using Data =
+      std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl, ConnectorDecl, FnDecl,
+                   DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl, ClassifierDecl>;
   Ident name;
   Span span;
   std::string doc;

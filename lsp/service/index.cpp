@@ -202,11 +202,11 @@ class IndexBuilder {
         for (const auto& m : p_.enums[*c.labels].members)
           labels += (labels.empty() ? "" : ", ") + m.name;
       }
-      header(c.header, SymbolKind::kClassifier,
-             fmt::format("classifier {} -> {} {{ threshold {} }}\n// labels: {}",
-                         c.header.short_name,
-                         c.labels ? p_.enums[*c.labels].header.short_name : "?",
-                         c.threshold.toString(), labels));
+      header(
+          c.header, SymbolKind::kClassifier,
+          fmt::format("classifier {} -> {} {{ threshold {} }}\n// labels: {}", c.header.short_name,
+                      c.labels ? p_.enums[*c.labels].header.short_name : "?",
+                      c.threshold.toString(), labels));
     }
     for (const auto& pol : p_.policies)
       header(pol.header, SymbolKind::kPolicy,

@@ -2,11 +2,10 @@
 #include "runtime/classifier/examples_file.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "base/suggest.h"
+#include "runtime/classifier/temp_file.h"
 #include "runtime/classifier/text.h"
 
 namespace rflow::classifier {
@@ -237,15 +236,9 @@ std::variant<std::vector<Example>, std::string> readExamples(
            ": examples must be a .csv file (with a header row `text,label`) or a .jsonl / "
            ".ndjson file (one {\"text\": …, \"label\": …} per line)";
   }
-  std::string bytes;
-  try {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return path.string() + ": cannot be opened for reading";
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-    if (in.bad()) return path.string() + ": reading it failed";
-  } catch (const std::exception& e) {
-    return path.string() + ": reading it failed: " + e.what();
-  }
+  detail::FileRead file = detail::readWholeFile(path);
+  if (!file.ok()) return path.string() + ": " + file.error;
+  const std::string& bytes = file.bytes;
   return parseExamples(bytes, path.string(), format, allowed_labels);
 }
 

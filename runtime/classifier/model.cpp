@@ -5,13 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 
 #include "base/suggest.h"
 #include "runtime/classifier/fasttext_engine.h"
 #include "runtime/classifier/model_format.h"
+#include "runtime/classifier/temp_file.h"
 #include "runtime/classifier/text.h"
 
 namespace rflow::classifier {
@@ -73,15 +72,9 @@ std::variant<Model, std::string> Model::loadFile(const std::filesystem::path& pa
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     return path.string() + ": no such model file" + (ec ? " (" + ec.message() + ")" : "");
-  std::string bytes;
-  try {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return path.string() + ": cannot be opened for reading";
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-    if (in.bad()) return path.string() + ": reading it failed";
-  } catch (const std::exception& e) {
-    return path.string() + ": reading it failed: " + e.what();
-  }
+  detail::FileRead file = detail::readWholeFile(path);
+  if (!file.ok()) return path.string() + ": " + file.error;
+  const std::string& bytes = file.bytes;
   auto loaded = load(bytes);
   if (auto* error = std::get_if<std::string>(&loaded)) return path.string() + ": " + *error;
   return loaded;

@@ -47,11 +47,25 @@ bool TempFile::write(std::string_view bytes) const {
 }
 
 std::optional<std::string> TempFile::read() const {
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes(std::istreambuf_iterator<char>(in), {});
-  if (in.bad()) return std::nullopt;
-  return bytes;
+  FileRead r = readWholeFile(path_);
+  if (!r.ok()) return std::nullopt;
+  return std::move(r.bytes);
+}
+
+FileRead readWholeFile(const std::filesystem::path& path) {
+  FileRead r;
+  try {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      r.error = "cannot be opened for reading";
+      return r;
+    }
+    r.bytes.assign(std::istreambuf_iterator<char>(in), {});
+    if (in.bad()) r.error = "reading it failed";
+  } catch (const std::exception& e) {
+    r.error = std::string("reading it failed: ") + e.what();
+  }
+  return r;
 }
 
 }  // namespace rflow::classifier::detail

@@ -1,6 +1,6 @@
-// A private temporary file that is removed when its owner goes out of scope, error paths
-// included. fastText trains from a file and saves to a file; these carry the bytes across.
-// Internal to rflow_classifier.
+// Reading whole files, and a private temporary file that is removed when its owner goes out of
+// scope, error paths included. fastText trains from a file and saves to a file; these carry the
+// bytes across. Internal to rflow_classifier.
 //
 // Invariants: path() names a file this process created (exclusively: never one that
 // existed before), in std::filesystem::temp_directory_path(); it is removed on
@@ -14,6 +14,15 @@
 #include <variant>
 
 namespace rflow::classifier::detail {
+
+// A whole file, or why it could not be read (`error` is then set: "cannot be opened for
+// reading", "reading it failed…"). Never throws.
+struct FileRead {
+  std::string bytes;
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+FileRead readWholeFile(const std::filesystem::path& path);
 
 class TempFile {
  public:

@@ -121,19 +121,23 @@ Answer classify(EngineParts& parts, Step& step, const vm::effect::Classify& requ
     return vm::Value::decimal(i < top.size() ? top[i].second : base::Decimal::fromInt(0));
   };
   const std::string model = has_model ? answer->model.substr(0, 12) : "";
-  std::vector<vm::Value> fields = {labelled ? member(0) : vm::Value(), member(0), confidence(0),
-                                   member(1), confidence(1), vm::Value::string(model)};
+  std::vector<vm::Value> fields = {labelled ? member(0) : vm::Value(),
+                                   member(0),
+                                   confidence(0),
+                                   member(1),
+                                   confidence(1),
+                                   vm::Value::string(model)};
   const std::string best = top.empty() ? "" : m.strings[m.enums[c.labels].members[top[0].first]];
   const std::string outcome = !has_model ? "no_model" : labelled ? "labelled" : "below_threshold";
   step.audit(AuditKind::kClassified, name, {},
-             !has_model ? "no model"
-                        : fmt::format("model {} · best {} {} · {}", model,
-                                      best.empty() ? "none" : best,
-                                      top.empty() ? "0" : top[0].second.toString(),
-                                      labelled ? "label " + best : std::string("below threshold")));
+             !has_model
+                 ? "no model"
+                 : fmt::format("model {} · best {} {} · {}", model, best.empty() ? "none" : best,
+                               top.empty() ? "0" : top[0].second.toString(),
+                               labelled ? "label " + best : std::string("below threshold")));
   step.metrics.classified(name, model, outcome, best);
-  step.batch.put(store::Column::kMeta, classifiedKey(step.rec.id, name), encode(LastClassification{best, model}));
-  step.instance_changed = true;
+  step.batch.put(store::Column::kMeta, classifiedKey(step.rec.id, name),
+                 encode(LastClassification{best, model}));
   return vm::Value::record(c.record, std::move(fields));
 }
 
@@ -164,8 +168,9 @@ Answer learn(EngineParts& parts, Step& step, uint64_t request_id,
   step.metrics.learned(name, e.model, e.label, agreed);
   step.audit(AuditKind::kLearned, name, e.user,
              fmt::format("label {}{}", e.label,
-                         !agreed ? "" : *agreed ? " (the model agreed)" : " (the model said " +
-                                                                             *e.model_best + ")"));
+                         !agreed   ? ""
+                         : *agreed ? " (the model agreed)"
+                                   : " (the model said " + *e.model_best + ")"));
   return vm::Value();
 }
 

@@ -44,8 +44,8 @@ std::variant<vm::Value, vm::HostError> MockCalls::call(uint32_t op, std::vector<
 }
 
 std::variant<vm::Value, std::string> runMockBody(std::shared_ptr<const vm::Program> program,
-                                                const engine::Clock& clock, uint32_t function,
-                                                std::vector<vm::Value> args) {
+                                                 const engine::Clock& clock, uint32_t function,
+                                                 std::vector<vm::Value> args) {
   auto started = vm::Instance::start(std::move(program), function, std::move(args));
   if (auto* problem = std::get_if<std::string>(&started)) return "cannot run: " + *problem;
   vm::Instance& body = std::get<vm::Instance>(started);

@@ -22,8 +22,8 @@ struct Mock {
 // Runs a mock's body (a kMock function) with `args` to its result; the body may read
 // the virtual clock and do nothing else. The error says why it gave no result.
 std::variant<vm::Value, std::string> runMockBody(std::shared_ptr<const vm::Program> program,
-                                                const engine::Clock& clock, uint32_t function,
-                                                std::vector<vm::Value> args);
+                                                 const engine::Clock& clock, uint32_t function,
+                                                 std::vector<vm::Value> args);
 
 class MockCalls final : public engine::CallDispatcher {
  public:

@@ -16,41 +16,15 @@
 #include <iterator>
 #include <random>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+#include "fuzz_files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using Bytes = std::vector<uint8_t>;
-
-void run(const Bytes& input) {
-  // RFLOW_FUZZ_TRACE=FILE keeps the input being run in FILE, to catch one that hangs.
-  if (const char* trace = std::getenv("RFLOW_FUZZ_TRACE")) {
-    std::ofstream(trace, std::ios::binary)
-        .write(reinterpret_cast<const char*>(input.data()),
-               static_cast<std::streamsize>(input.size()));
-  }
-  LLVMFuzzerTestOneInput(input.data(), input.size());
-}
-
-Bytes readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), {});
-}
-
-// Every file below `root` except READMEs, in a fixed order.
-std::vector<Bytes> readAll(const fs::path& root) {
-  std::vector<fs::path> paths;
-  if (!fs::exists(root)) return {};
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file() && e.path().filename() != "README.md") paths.push_back(e.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<Bytes> out;
-  for (const fs::path& p : paths)
-    out.push_back(readFile(p));
-  return out;
-}
+using rflow::fuzz::Bytes;
+using rflow::fuzz::readAll;
+using rflow::fuzz::readFile;
+using rflow::fuzz::run;
 
 // The header, the args block and the dictionary's counts: where a changed integer
 // changes what fastText allocates or indexes.

@@ -14,48 +14,19 @@
 #include <iterator>
 #include <random>
 
+#include "fuzz_files.h"
 #include "state_sample.h"
 #include "vm/state_codec.h"
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace rflow::vm;
 
-using Bytes = std::vector<uint8_t>;
-
-void run(const Bytes& input) {
-  // RFLOW_FUZZ_TRACE=FILE keeps the input being run in FILE, to catch one that hangs.
-  if (const char* trace = std::getenv("RFLOW_FUZZ_TRACE")) {
-    std::ofstream(trace, std::ios::binary)
-        .write(reinterpret_cast<const char*>(input.data()),
-               static_cast<std::streamsize>(input.size()));
-  }
-  LLVMFuzzerTestOneInput(input.data(), input.size());
-}
-
-Bytes readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), {});
-}
-
-// Every file below `root` with this extension (all but READMEs when empty), in order.
-std::vector<Bytes> readAll(const fs::path& root, std::string_view extension = "") {
-  std::vector<fs::path> paths;
-  if (!fs::exists(root)) return {};
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (!e.is_regular_file() || e.path().filename() == "README.md") continue;
-    if (!extension.empty() && e.path().extension() != extension) continue;
-    paths.push_back(e.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<Bytes> out;
-  for (const fs::path& p : paths)
-    out.push_back(readFile(p));
-  return out;
-}
+using rflow::fuzz::Bytes;
+using rflow::fuzz::readAll;
+using rflow::fuzz::readFile;
+using rflow::fuzz::run;
 
 Bytes encode(const Instance& instance) {
   auto encoded = encodeState(instance);

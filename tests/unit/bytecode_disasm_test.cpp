@@ -328,7 +328,8 @@ bool contains(const std::string& s, std::string_view part) {
 }
 
 TEST(BytecodeDisasm, SampleSnapshot) {
-  const std::string listing = disassemble(sampleModule(), {.show_hash = false, .tables = true, .source_line = {}});
+  const std::string listing =
+      disassemble(sampleModule(), {.show_hash = false, .tables = true, .source_line = {}});
   EXPECT_EQ(listing, kSampleListing) << listing;
 }
 

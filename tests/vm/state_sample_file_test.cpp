@@ -8,12 +8,11 @@
 // (re)writes the current version's files from testing::stateSample().
 #include <gtest/gtest.h>
 
-#include <vector>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 #include "bytecode/read.h"
 #include "bytecode/write.h"
