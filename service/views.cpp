@@ -159,4 +159,27 @@ json workflowJson(const bytecode::Module& m, uint32_t index, std::string_view ve
           {"schedules", std::move(schedules)}};
 }
 
+json classifierQualityJson(const engine::ClassifierQuality& q) {
+  const auto share = [](int64_t part, int64_t whole) {
+    return whole > 0 ? json(static_cast<double>(part) / static_cast<double>(whole))
+                     : json(nullptr);
+  };
+  json labels = json::object();
+  for (const auto& [name, l] : q.labels)
+    labels[name] = {{"predicted", l.predicted}, {"learned", l.learned}, {"agreed", l.agreed}};
+  const int64_t total = q.classifications();
+  return {{"classifier", q.classifier},
+          {"model", q.model.empty() ? json(nullptr) : json(q.model)},
+          {"classifications", total},
+          {"labelled", q.labelled},
+          {"below_threshold", q.below_threshold},
+          {"no_model", q.no_model},
+          {"coverage", share(q.labelled, total)},
+          {"learned", q.learned},
+          {"compared", q.compared},
+          {"agreed", q.agreed},
+          {"agreement", share(q.agreed, q.compared)},
+          {"labels", std::move(labels)}};
+}
+
 }  // namespace rflow::service

@@ -21,6 +21,13 @@ nlohmann::json auditJson(const engine::AuditEntry& entry);
 nlohmann::json workflowJson(const bytecode::Module& module, uint32_t workflow,
                             std::string_view version);
 
+// Triage quality of one classifier's model (intelligence.md §1): counts, coverage (share
+// of classifications with a label), agreement (share of compared examples where the
+// person chose the model's best), and per label predicted / learned / agreed. Rates are
+// null when there is nothing to divide by. GET /v1/insights and GET /v1/classifiers both
+// answer it, so the dashboard reads one shape.
+nlohmann::json classifierQualityJson(const engine::ClassifierQuality& quality);
+
 // "Running", "Waiting", …: the status in an instance list filter, any case.
 std::optional<engine::Status> parseStatus(std::string_view text);
 
