@@ -19,33 +19,31 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-// The module's classifier a [classifiers.NAME] key means: its qualified name, else the
-// one classifier declared with that short name. An error message otherwise.
-std::variant<uint32_t, std::string> resolve(const bytecode::Module& module,
-                                            const ClassifierConfig& entry) {
+}  // namespace
+
+std::variant<uint32_t, std::string> findClassifier(const bytecode::Module& module,
+                                                   std::string_view wanted) {
   std::vector<uint32_t> by_short;
   std::vector<std::string_view> declared;
   for (uint32_t i = 0; i < module.classifiers.size(); ++i) {
     const std::string& name = module.strings[module.classifiers[i].name];
-    if (name == entry.name) return i;
-    if (vm::declaredName(name) == entry.name) by_short.push_back(i);
+    if (name == wanted) return i;
+    if (vm::declaredName(name) == wanted) by_short.push_back(i);
     declared.push_back(vm::declaredName(name));
   }
   if (by_short.size() == 1) return by_short.front();
   if (by_short.size() > 1)
     return fmt::format(
-        "`{}` names several classifiers of the project: write the qualified name, "
-        "like [classifiers.\"{}\"]",
-        entry.name, module.strings[module.classifiers[by_short.front()].name]);
-  std::string message = fmt::format("the project declares no classifier `{}`", entry.name);
-  if (auto close = base::closestMatch(entry.name, declared))
+        "`{}` names several classifiers of the project: use the qualified name, "
+        "like `{}`",
+        wanted, module.strings[module.classifiers[by_short.front()].name]);
+  std::string message = fmt::format("the project declares no classifier `{}`", wanted);
+  if (auto close = base::closestMatch(wanted, declared))
     message += fmt::format(": did you mean `{}`?", *close);
   else if (declared.empty())
-    message += "; remove the table, or declare it with `classifier Name -> Enum { … }`";
+    message += "; declare it with `classifier Name -> Enum { … }`";
   return message;
 }
-
-}  // namespace
 
 std::vector<std::string> enumMembers(const bytecode::Module& module, uint32_t index) {
   std::vector<std::string> out;
@@ -94,7 +92,7 @@ ModelLoadReport ModelRegistry::load(const bytecode::Module& module, const Config
   for (const ClassifierConfig& entry : config.classifiers) {
     const std::string where = fmt::format("{}:{}:{}: `classifiers.{}`", file, entry.pos.line,
                                           entry.pos.column, entry.name);
-    auto found = resolve(module, entry);
+    auto found = findClassifier(module, entry.name);
     if (auto* problem = std::get_if<std::string>(&found)) {
       report.errors.push_back(fmt::format("{}: {}", where, *problem));
       continue;

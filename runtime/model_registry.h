@@ -55,6 +55,11 @@ class ModelRegistry final : public engine::ClassifierModels {
   std::map<std::string, std::shared_ptr<const classifier::Model>, std::less<>> models_;
 };
 
+// The classifier of `module` that `name` means: its qualified name, else the one declared
+// with that short name; an error message (with "did you mean") otherwise.
+std::variant<uint32_t, std::string> findClassifier(const bytecode::Module& module,
+                                                   std::string_view name);
+
 // The members of enum `index` of `module`, by name.
 std::vector<std::string> enumMembers(const bytecode::Module& module, uint32_t index);
 

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 namespace rflow::service {
@@ -69,6 +70,20 @@ HttpRequest requestOf(const httplib::Request& req) {
   return out;
 }
 
+// httplib's CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH, fixed when Debian built it.
+constexpr size_t kMaxFormBytes = 8192;
+
+// The declared Content-Length; nullopt when there is none or it is not a number (httplib
+// then answers 400 itself).
+std::optional<size_t> contentLength(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return std::nullopt;
+  const std::string text = req.get_header_value("Content-Length");
+  size_t length = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), length);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return length;
+}
+
 void write(const HttpReply& reply, httplib::Response& res) {
   res.status = reply.status;
   bool cache_control = false;
@@ -88,7 +103,7 @@ void write(const HttpReply& reply, httplib::Response& res) {
 HttpServer::HttpServer(const Router& router, RequestLimits limits)
     : router_(router), limits_(limits), server_(std::make_unique<RawServer>()) {
   httplib::Server& s = *server_;
-  s.set_payload_max_length(limits_.max_body_bytes);
+  s.set_payload_max_length(std::max(limits_.max_body_bytes, limits_.max_file_bytes));
   s.set_read_timeout(10, 0);
   s.set_write_timeout(10, 0);
   s.set_keep_alive_timeout(5);
@@ -117,7 +132,7 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
   };
 
   // Runs before httplib reads a body or matches a pattern: header and path limits, and
-  // every method the API does not use (so only GET and POST reach pattern matching).
+  // every method the API does not use (so only GET, POST and PUT reach pattern matching).
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     size_t header_bytes = 0;
     for (const auto& [name, value] : req.headers)
@@ -137,7 +152,32 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
       write(reply, res);
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (req.method != "GET" && req.method != "POST") {
+    const std::optional<size_t> length = contentLength(req);
+    if (length && *length > router_.bodyLimit(req.method, req.path)) {
+      HttpReply reply = errorReply(
+          {ApiError::Code::kTooLarge,
+           fmt::format("the body is {} bytes; {} {} accepts at most {}; send less, or split a "
+                       "deployment",
+                       *length, req.method, req.path, router_.bodyLimit(req.method, req.path))});
+      // The body stays unread: close the connection rather than read it as a request.
+      reply.headers.emplace_back("Connection", "close");
+      write(reply, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // httplib (a compiled library) parses a form-encoded body into parameters and answers
+    // a bare 413 above 8 KiB. curl sends --data-binary as a form unless told otherwise, so
+    // a model or a deployment sent that way gets told what to send instead.
+    if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
+        length.value_or(0) > kMaxFormBytes) {
+      write(errorReply({ApiError::Code::kBadRequest,
+                        "the body is sent as a form (Content-Type: "
+                        "application/x-www-form-urlencoded, curl's default for --data-binary); "
+                        "send a model as `Content-Type: application/octet-stream` and JSON as "
+                        "`Content-Type: application/json`"}),
+            res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method != "GET" && req.method != "POST" && req.method != "PUT") {
       write(router_.handle(requestOf(req)), res);
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -156,6 +196,7 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
   };
   s.Get(".*", handle);
   s.Post(".*", handle);
+  s.Put(".*", handle);
   // httplib answers some requests itself (413 over the payload limit, 400 on a bad
   // request); give those the API's error shape.
   s.set_error_handler(

@@ -34,7 +34,9 @@ std::vector<std::string> split(std::string_view list) {
 }
 
 std::string operationId(const Route& r) {
-  std::string id(r.method == "GET" ? "get" : "post");
+  std::string id;
+  for (char c : r.method)
+    id += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   bool upper = true;
   for (char c : r.pattern) {
     if (c == '/' || c == '{' || c == '}' || c == '.' || c == '_') {
@@ -89,7 +91,12 @@ json openApiDocument(std::span<const Route> table) {
                          "created"},
            {"schema", {{"type", "string"}, {"maxLength", 200}}}});
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
-    if (r.takes_body)
+    if (r.binary_body)
+      op["requestBody"] = {{"required", true},
+                           {"content",
+                            {{"application/octet-stream",
+                              {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+    else if (r.takes_body)
       op["requestBody"] = {{"required", false},
                            {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
     json responses = json::object();
@@ -104,7 +111,7 @@ json openApiDocument(std::span<const Route> table) {
       responses["403"] = errorResponse("The caller lacks the role or identity needed");
     if (!pathParams(r.pattern).empty() || r.method == "POST")
       responses["404"] = errorResponse("No such thing");
-    if (r.method == "POST") {
+    if (r.method == "POST" || r.method == "PUT") {
       responses["409"] = errorResponse("Conflict, or refused by a policy");
       responses["413"] = errorResponse("The body is too large");
     }

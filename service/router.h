@@ -46,7 +46,10 @@ HttpReply errorReply(const ApiError& error);
 // JSON nesting (runtime::kMaxWireDepth).
 struct RequestLimits {
   size_t max_body_bytes = size_t{4} << 20;  // a project of a few hundred files
-  size_t max_header_bytes = 16 << 10;       // all header names and values together
+  // A file sent as a body (a classifier model): a quantized model is well under 5 MB, an
+  // unquantized one of the default size some tens of MB.
+  size_t max_file_bytes = size_t{64} << 20;
+  size_t max_header_bytes = 16 << 10;  // all header names and values together
   size_t max_headers = 64;
   size_t max_param_bytes = 256;  // one path segment
 };
@@ -57,6 +60,9 @@ class Router {
       : service_(service), auth_(auth), metrics_open_(metrics_open), limits_(limits) {}
 
   HttpReply handle(const HttpRequest& request) const;
+  // The most body bytes a request for `method` `path` may carry: the transport refuses a
+  // larger Content-Length before reading the body.
+  size_t bodyLimit(std::string_view method, std::string_view path) const;
 
  private:
   Service& service_;

@@ -123,6 +123,12 @@ Outcome me(Service& s, const Call& c) {
               {"admin", c.caller->isAdmin()},
               {"now", base::formatTime(s.now())}};
 }
+Outcome listClassifiers(Service& s, const Call&) {
+  return s.classifiers();
+}
+Outcome putModel(Service& s, const Call& c) {
+  return s.putModel(param(c, "name"), c.raw_body);
+}
 Outcome openApi(Service&, const Call&) {
   return openApiDocument(routes());
 }
@@ -160,6 +166,13 @@ const Route kRoutes[] = {
      "Decide: {\"approve\": true, \"comment\": \"…\"} or {\"form\": {…}}", decide},
     {"GET", "/v1/insights", kToken, 200, false, nullptr, false, "workflow,since",
      "Process intelligence from the engine's aggregates", insights},
+    {"GET", "/v1/classifiers", kToken, 200, false, nullptr, false, "",
+     "The classifiers with their current models, labels, examples learned and triage quality",
+     listClassifiers},
+    {"PUT", "/v1/classifiers/{name}/model", kAdmin, 200, true, nullptr, false, "",
+     "Make a model file (the body, as `rflow train` wrote it) current for a classifier; a model "
+     "with a label that is not a member is refused and nothing changes",
+     putModel, /*binary_body=*/true},
     {"GET", "/v1/me", kToken, 200, false, nullptr, false, "",
      "Who the token belongs to, and the service's clock: {\"name\", \"roles\", \"admin\", \"now\"}",
      me},

@@ -36,12 +36,13 @@ struct Call {
   const Params& query;
   const nlohmann::json& body;
   std::string_view idempotency_key;
+  std::string_view raw_body;  // the bytes, for a route with a binary body
 };
 
 using Handler = Outcome (*)(Service& service, const Call& call);
 
 struct Route {
-  std::string_view method;   // "GET" or "POST"
+  std::string_view method;   // "GET", "POST" or "PUT"
   std::string_view pattern;  // "/v1/instances/{id}/signals/{name}"
   Access access;
   int status;  // on success: 200, or 201 when something was created
@@ -53,6 +54,9 @@ struct Route {
   std::string_view query;  // its query parameters, comma-separated (for OpenAPI)
   std::string_view summary;
   Handler handler;
+  // The body is a file (a classifier model), handed over as bytes and not parsed, and may
+  // be up to RequestLimits::max_file_bytes.
+  bool binary_body = false;
 };
 
 std::span<const Route> routes();

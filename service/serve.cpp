@@ -33,6 +33,7 @@ struct Server::Parts {
   std::unique_ptr<runtime::ConnectorCalls> calls;
   // Before the engine, which asks it from its workers: destroyed after it.
   runtime::ModelRegistry models;
+  std::unique_ptr<runtime::ModelStore> model_store;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<Service> service;
@@ -58,6 +59,7 @@ void Server::stop() {
   parts_->service.reset();
   parts_->scheduler.reset();
   parts_->engine.reset();
+  parts_->model_store.reset();
   parts_->store.reset();
   parts_.reset();
   engine_ = nullptr;
@@ -142,6 +144,14 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   const engine::Clock& clock = options.clock    ? *options.clock
                                : p.scaled_clock ? static_cast<const engine::Clock&>(*p.scaled_clock)
                                                 : p.system_clock;
+  // The models the store keeps (uploads, and rflow.toml's as last seen) before the engine
+  // recovers: recovered steps classify with the model that was current when it stopped.
+  p.model_store = std::make_unique<runtime::ModelStore>(*p.store, p.models);
+  const runtime::ModelLoadReport kept = p.model_store->restore(*built.module, clock.now());
+  if (!kept.errors.empty())
+    return "the classifier models kept in the data directory cannot be read: " + kept.errors[0];
+  for (const std::string& warning : kept.warnings)
+    print("rflow serve: warning: " + warning);
   p.calls = std::make_unique<runtime::ConnectorCalls>(*p.connectors,
                                                       std::max<size_t>(4, p.config.engine.workers));
   engine::EngineOptions engine_options;
@@ -176,6 +186,7 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   const auto& [host, port] = std::get<std::pair<std::string, uint16_t>>(address);
   p.service = std::make_unique<Service>(*p.engine, *p.connectors, p.config);
   p.service->setBreakers([calls = p.calls.get()] { return calls->breakers(); });
+  p.service->setModels(&p.models, p.model_store.get());
   p.router =
       std::make_unique<Router>(*p.service, *p.auth, p.config.service.metrics_open, options.limits);
   p.http = std::make_unique<HttpServer>(*p.router, options.limits);

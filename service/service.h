@@ -26,6 +26,7 @@
 #include "runtime/circuit_breaker.h"
 #include "runtime/config.h"
 #include "runtime/connector.h"
+#include "runtime/model_store.h"
 #include "service/api_error.h"
 #include "service/auth.h"
 
@@ -91,6 +92,13 @@ class Service {
   // `since`: RFC 3339 time or a duration ago ("24h"); default: the last 7 days.
   Outcome insights(const std::optional<std::string>& workflow,
                    const std::optional<std::string>& since) const;
+  // The current deployment's classifiers with their current models, labels, examples
+  // learned and quality (intelligence.md §1).
+  Outcome classifiers() const;
+  // Makes the model file `bytes` current for classifier `name` (declared or qualified):
+  // 404 no such classifier, 400 not a model or one with a label that is not a member
+  // (nothing changes), 503 the store cannot write. Answers the classifier's entry.
+  Outcome putModel(std::string_view name, std::string_view bytes);
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
@@ -101,12 +109,20 @@ class Service {
   void setBreakers(std::function<std::vector<runtime::BreakerView>()> source) {
     breakers_ = std::move(source);
   }
+  // Where classifier models are held and kept (not owned); without them the list shows
+  // no models and a model cannot be put.
+  void setModels(runtime::ModelRegistry* registry, runtime::ModelStore* store) {
+    models_ = registry;
+    model_store_ = store;
+  }
 
  private:
   engine::Engine& engine_;
   const runtime::ConnectorSet& connectors_;
   const runtime::Config& config_;
   std::function<std::vector<runtime::BreakerView>()> breakers_;
+  runtime::ModelRegistry* models_ = nullptr;
+  runtime::ModelStore* model_store_ = nullptr;
 };
 
 }  // namespace rflow::service

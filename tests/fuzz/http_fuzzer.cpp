@@ -32,8 +32,14 @@ namespace {
 namespace fs = std::filesystem;
 
 // The service tests' shop project (tests/service/shop_project.h) without its schedule
-// trigger, which would start instances at moments no run controls.
-constexpr const char* kProject = service::testing::kShopModule;
+// trigger, which would start instances at moments no run controls, and with a classifier
+// for the model uploads of the seeds (classifier_*.http) to reach.
+const std::string kProject = std::string(service::testing::kShopModule) + R"rflow(
+enum Aisle { Refrigeration, Pricing, Staffing, Damage }
+classifier AisleOf -> Aisle {
+  threshold 0.6
+}
+)rflow";
 
 // 2027-01-15T09:00:00Z: the clock of every run.
 constexpr int64_t kNow = 1'800'003'600'000;

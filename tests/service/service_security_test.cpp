@@ -53,6 +53,7 @@ class ServiceSecurityTest : public ::testing::Test {
     fill("{key}", "A-1");
     if (path.rfind("/v1/workflows/", 0) == 0) fill("{name}", "Purchase");
     if (path.rfind("/v1/events/", 0) == 0) fill("{name}", "OrderPlaced");
+    if (path.rfind("/v1/classifiers/", 0) == 0) fill("{name}", "IssueKind");
     fill("{name}", "Paid");  // a signal
     return path;
   }
@@ -61,6 +62,7 @@ class ServiceSecurityTest : public ::testing::Test {
     return route.check_body ? json{{"approve", true}} : json::object();
   }
   Reply send(const Route& route, const char* token) {
+    if (route.method == "PUT") return s.put(pathOf(route), "model bytes", token);
     return route.method == "GET" ? s.get(pathOf(route), token)
                                  : s.post(pathOf(route), bodyOf(route), token);
   }
@@ -82,9 +84,11 @@ TEST_F(ServiceSecurityTest, EveryRouteRefusesAMissingOrUnknownToken) {
     // A token of the right shape that is nobody's, and one in the wrong scheme.
     httplib::Client client("127.0.0.1", s.server().port());
     const httplib::Headers basic = {{"Authorization", std::string("Basic ") + kRoot}};
-    auto r = route.method == "GET" ? client.Get(pathOf(route).c_str(), basic)
-                                   : client.Post(pathOf(route).c_str(), basic, bodyOf(route).dump(),
-                                                 "application/json");
+    auto r =
+        route.method == "GET" ? client.Get(pathOf(route).c_str(), basic)
+        : route.method == "PUT"
+            ? client.Put(pathOf(route).c_str(), basic, "model bytes", "application/octet-stream")
+            : client.Post(pathOf(route).c_str(), basic, bodyOf(route).dump(), "application/json");
     ASSERT_TRUE(r) << what;
     EXPECT_EQ(r->status, 401) << what << " with a Basic scheme";
     ++checked;

@@ -113,6 +113,14 @@ Reply TestServer::postText(const std::string& path, const std::string& body, con
   return replyOf(client.Post(path.c_str(), withToken(token, headers), body, "application/json"));
 }
 
+Reply TestServer::put(const std::string& path, const std::string& bytes, const char* token,
+                      const httplib::Headers& headers) {
+  httplib::Client client("127.0.0.1", server_->port());
+  client.set_read_timeout(30, 0);
+  return replyOf(
+      client.Put(path.c_str(), withToken(token, headers), bytes, "application/octet-stream"));
+}
+
 json order(const std::string& id, const std::string& amount) {
   return {{"id", id}, {"total", {{"amount", amount}, {"currency", "USD"}}}};
 }

@@ -59,6 +59,9 @@ class TestServer {
              const httplib::Headers& headers = {});
   Reply postText(const std::string& path, const std::string& body, const char* token = kRoot,
                  const httplib::Headers& headers = {});
+  // A file as the body (a classifier model).
+  Reply put(const std::string& path, const std::string& bytes, const char* token = kRoot,
+            const httplib::Headers& headers = {});
 
  private:
   void open();
