@@ -570,12 +570,14 @@ TEST(HttpFuzz, PathologicalInputs) {
   EXPECT_EQ(statusOf(run(post("/v1/workflows/Count/instances",
                               "{\"aisle\": \"" + std::string(1'000'000, '\\') + "\"}"))),
             400);
-  // A chunked body of 5 MiB in 1 KiB chunks is cut off at the limit (httplib says 400).
+  // A chunked body of 5 MiB in 1 KiB chunks (no Content-Length to refuse it unread): the
+  // transport reads up to the model route's larger limit, and the router holds a JSON
+  // route to its own with 413.
   std::string chunked =
       "POST /v1/deployments HTTP/1.1\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 5 * 1024; ++i)
     chunked += "400\r\n" + std::string(1024, ' ') + "\r\n";
-  EXPECT_EQ(statusOf(run(chunked + "0\r\n\r\n")), 400);
+  EXPECT_EQ(statusOf(run(chunked + "0\r\n\r\n")), 413);
   // Every byte value as the path, and NUL everywhere.
   for (int c = 0; c < 256; ++c)
     run("GET /v1/instances/" + std::string(1, static_cast<char>(c)) + " HTTP/1.1\r\n" + auth +
