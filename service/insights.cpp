@@ -1,11 +1,13 @@
 // Process intelligence (GET /v1/insights) and Prometheus metrics (GET /metrics), both
-// rendered from the engine's aggregates (engine/metrics.h): the cost of a request
-// depends on the number of workflows, ops and hours, never on the number of instances.
+// rendered from the engine's aggregates (engine/metrics.h), classifiers' triage quality
+// included: the cost of a request depends on the number of workflows, ops, hours and
+// classifiers' models, never on the number of instances.
 #include <fmt/format.h>
 
 #include "base/time_text.h"
 #include "runtime/duration_text.h"
 #include "service/service.h"
+#include "service/views.h"
 
 namespace rflow::service {
 
@@ -147,10 +149,20 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
                       {"p50_ms", p.p50 ? json(*p.p50) : json(nullptr)},
                       {"p95_ms", p.p95 ? json(*p.p95) : json(nullptr)}});
   }
-  return json{{"since", base::formatTime(in.since)},     {"now", base::formatTime(in.now)},
-              {"workflows", std::move(workflows)},       {"connectors", std::move(connectors)},
-              {"circuit_breakers", std::move(breakers)}, {"cycle_time_series", std::move(series)},
+  // Triage quality per classifier and model. Not narrowed by `workflow` (a classifier
+  // belongs to a module, not to the workflows that call it) nor by `since` (the engine
+  // counts it since the store began): the same figures whatever the filters.
+  json classifiers = json::array();
+  for (const engine::ClassifierQuality& q : engine_.classifierQuality())
+    classifiers.push_back(classifierQualityJson(q));
+  return json{{"since", base::formatTime(in.since)},
+              {"now", base::formatTime(in.now)},
+              {"workflows", std::move(workflows)},
+              {"connectors", std::move(connectors)},
+              {"circuit_breakers", std::move(breakers)},
+              {"cycle_time_series", std::move(series)},
               {"failed_backlog", std::move(backlog)},
+              {"classifiers", std::move(classifiers)},
               // Whether the store takes writes: while it does not, new work is answered
               // 503 and steps that could not be committed wait (stalled) to be retried.
               {"storage",
