@@ -4,6 +4,8 @@
 // classifiers' models, never on the number of instances.
 #include <fmt/format.h>
 
+#include <map>
+
 #include "base/time_text.h"
 #include "runtime/duration_text.h"
 #include "service/service.h"
@@ -257,6 +259,33 @@ std::string Service::metricsText() const {
   for (const auto& b : breakers)
     out += fmt::format("rflow_connector_circuit_rejected_total{{connector=\"{}\"}} {}\n",
                        label(b.connector), b.rejected);
+  // Summed over each classifier's models: a model's hash as a label would begin new
+  // series at every model change, and the spec's labels are classifier and outcome.
+  struct Triage {
+    int64_t labelled = 0, below_threshold = 0, no_model = 0, learned = 0;
+  };
+  std::map<std::string, Triage> triage;
+  for (const engine::ClassifierQuality& q : engine_.classifierQuality()) {
+    Triage& t = triage[q.classifier];
+    t.labelled += q.labelled;
+    t.below_threshold += q.below_threshold;
+    t.no_model += q.no_model;
+    t.learned += q.learned;
+  }
+  header("rflow_classifications_total", "counter",
+         "Classifications by outcome: labelled (a confident label), below_threshold (a "
+         "person decides), no_model.");
+  for (const auto& [classifier, t] : triage) {
+    for (const auto& [outcome, n] : {std::pair<std::string_view, int64_t>{"labelled", t.labelled},
+                                     {"below_threshold", t.below_threshold},
+                                     {"no_model", t.no_model}})
+      out += fmt::format("rflow_classifications_total{{classifier=\"{}\",outcome=\"{}\"}} {}\n",
+                         label(classifier), outcome, n);
+  }
+  header("rflow_examples_learned_total", "counter", "Labelled examples `learn` stored.");
+  for (const auto& [classifier, t] : triage)
+    out += fmt::format("rflow_examples_learned_total{{classifier=\"{}\"}} {}\n", label(classifier),
+                       t.learned);
   header("rflow_storage_write_failing", "gauge",
          "1 while the store's last write failed (new work is refused with 503), else 0.");
   out += fmt::format("rflow_storage_write_failing {}\n", engine_.storageFailing() ? 1 : 0);
