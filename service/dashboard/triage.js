@@ -10,7 +10,8 @@ const TriagePage = (() => {
   const fmtInt = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString());
   const pct = (r) => (r === null || r === undefined ? '–' : (r * 100).toFixed(1) + '%');
   const share = (part, whole) => (whole > 0 ? part / whole : null);
-  const key = (q) => q.classifier + '\u0000' + (q.model || '');
+  // Qualified names and hex hashes hold neither a space nor a comma.
+  const key = (q) => `${q.classifier} ${q.model || ''}`;
 
   function tile(label, value, sub, field) {
     return h('div', { class: 'card kpi', 'data-field': field },
@@ -79,7 +80,7 @@ const TriagePage = (() => {
           return { failed };
         }
         // Cards are rebuilt only when the set of classifiers and models changes.
-        const signature = list.map(key).join('\u0001');
+        const signature = list.map(key).join(',');
         if (body.dataset.signature !== signature) {
           clear(body).append(...list.map(card));
           body.dataset.signature = signature;
