@@ -1,11 +1,15 @@
 // Process intelligence (GET /v1/insights) and Prometheus metrics (GET /metrics), both
-// rendered from the engine's aggregates (engine/metrics.h): the cost of a request
-// depends on the number of workflows, ops and hours, never on the number of instances.
+// rendered from the engine's aggregates (engine/metrics.h), classifiers' triage quality
+// included: the cost of a request depends on the number of workflows, ops, hours and
+// classifiers' models, never on the number of instances.
 #include <fmt/format.h>
+
+#include <map>
 
 #include "base/time_text.h"
 #include "runtime/duration_text.h"
 #include "service/service.h"
+#include "service/views.h"
 
 namespace rflow::service {
 
@@ -147,10 +151,20 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
                       {"p50_ms", p.p50 ? json(*p.p50) : json(nullptr)},
                       {"p95_ms", p.p95 ? json(*p.p95) : json(nullptr)}});
   }
-  return json{{"since", base::formatTime(in.since)},     {"now", base::formatTime(in.now)},
-              {"workflows", std::move(workflows)},       {"connectors", std::move(connectors)},
-              {"circuit_breakers", std::move(breakers)}, {"cycle_time_series", std::move(series)},
+  // Triage quality per classifier and model. Not narrowed by `workflow` (a classifier
+  // belongs to a module, not to the workflows that call it) nor by `since` (the engine
+  // counts it since the store began): the same figures whatever the filters.
+  json classifiers = json::array();
+  for (const engine::ClassifierQuality& q : engine_.classifierQuality())
+    classifiers.push_back(classifierQualityJson(q));
+  return json{{"since", base::formatTime(in.since)},
+              {"now", base::formatTime(in.now)},
+              {"workflows", std::move(workflows)},
+              {"connectors", std::move(connectors)},
+              {"circuit_breakers", std::move(breakers)},
+              {"cycle_time_series", std::move(series)},
               {"failed_backlog", std::move(backlog)},
+              {"classifiers", std::move(classifiers)},
               // Whether the store takes writes: while it does not, new work is answered
               // 503 and steps that could not be committed wait (stalled) to be retried.
               {"storage",
@@ -245,6 +259,33 @@ std::string Service::metricsText() const {
   for (const auto& b : breakers)
     out += fmt::format("rflow_connector_circuit_rejected_total{{connector=\"{}\"}} {}\n",
                        label(b.connector), b.rejected);
+  // Summed over each classifier's models: a model's hash as a label would begin new
+  // series at every model change, and the spec's labels are classifier and outcome.
+  struct Triage {
+    int64_t labelled = 0, below_threshold = 0, no_model = 0, learned = 0;
+  };
+  std::map<std::string, Triage> triage;
+  for (const engine::ClassifierQuality& q : engine_.classifierQuality()) {
+    Triage& t = triage[q.classifier];
+    t.labelled += q.labelled;
+    t.below_threshold += q.below_threshold;
+    t.no_model += q.no_model;
+    t.learned += q.learned;
+  }
+  header("rflow_classifications_total", "counter",
+         "Classifications by outcome: labelled (a confident label), below_threshold (a "
+         "person decides), no_model.");
+  for (const auto& [classifier, t] : triage) {
+    for (const auto& [outcome, n] : {std::pair<std::string_view, int64_t>{"labelled", t.labelled},
+                                     {"below_threshold", t.below_threshold},
+                                     {"no_model", t.no_model}})
+      out += fmt::format("rflow_classifications_total{{classifier=\"{}\",outcome=\"{}\"}} {}\n",
+                         label(classifier), outcome, n);
+  }
+  header("rflow_examples_learned_total", "counter", "Labelled examples `learn` stored.");
+  for (const auto& [classifier, t] : triage)
+    out += fmt::format("rflow_examples_learned_total{{classifier=\"{}\"}} {}\n", label(classifier),
+                       t.learned);
   header("rflow_storage_write_failing", "gauge",
          "1 while the store's last write failed (new work is refused with 503), else 0.");
   out += fmt::format("rflow_storage_write_failing {}\n", engine_.storageFailing() ? 1 : 0);

@@ -137,8 +137,9 @@ json openApiDocument(std::span<const Route> table) {
         id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
     }
     paths[std::string(a.path)]["get"] = {
-        {"summary", page ? "The dashboard (runtime.md §7): insights, backlog, instances, inbox"
-                         : "A file of the dashboard, cached as immutable under ?v=<hash>"},
+        {"summary",
+         page ? "The dashboard (runtime.md §7): insights, backlog, instances, inbox, triage quality"
+              : "A file of the dashboard, cached as immutable under ?v=<hash>"},
         {"operationId", id},
         {"security", json::array({json::object()})},
         {"responses",

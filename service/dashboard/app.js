@@ -1,4 +1,5 @@
-// The app: sign-in, the hash router (#/, #/inbox, #/failed, #/instances, #/instances/ID)
+// The app: sign-in, the hash router (#/, #/inbox, #/failed, #/instances, #/instances/ID,
+// #/triage)
 // and the refresh loop that keeps the current page live.
 'use strict';
 
@@ -18,6 +19,7 @@ const App = (() => {
     if (first === 'failed') return ['failed', () => Pages.failedPage()];
     if (first === 'instances' && rest.length && rest[0]) return ['instances', () => Pages.instancePage(rest.join('/'))];
     if (first === 'instances') return ['instances', () => Pages.instancesPage()];
+    if (first === 'triage') return ['triage', () => TriagePage.page()];
     return ['overview', () => Pages.overview()];
   }
 

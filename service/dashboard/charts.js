@@ -204,5 +204,30 @@ const Charts = (() => {
     });
   }
 
-  return { ready, prune, duration, statusByWorkflow, cycleSeries, tasksByAge, breaches, connectors, backlog, shortName, STATUS_COLORS };
+  // One classifier model's labels: how often the model said each (predicted), how often
+  // people chose it (learned) and how often both were the same (agreed). Side by side, a
+  // label the model over- or under-predicts stands out.
+  function triageLabels(id, labels) {
+    const names = Object.keys(labels);
+    const series = [['predicted', 'Predicted by the model', '#6366f1'], ['learned', 'Chosen by people', '#06b6d4'], ['agreed', 'Agreed', '#10b981']];
+    draw(id, {
+      type: 'bar',
+      data: {
+        labels: names,
+        datasets: series.map(([key, label, color]) => ({
+          label,
+          data: names.map((n) => labels[n][key]),
+          backgroundColor: color,
+          borderRadius: 3,
+          maxBarThickness: 22,
+        })),
+      },
+      options: {
+        scales: { x: { grid: { display: false } }, y: { beginAtZero: true, ticks: { precision: 0 } } },
+        plugins: { legend: { position: 'bottom' } },
+      },
+    });
+  }
+
+  return { ready, prune, duration, statusByWorkflow, cycleSeries, tasksByAge, breaches, connectors, backlog, triageLabels, shortName, STATUS_COLORS };
 })();

@@ -14,6 +14,7 @@ set(ASSETS
   "api.js|${DIR}/api.js|text/javascript+utf8"
   "charts.js|${DIR}/charts.js|text/javascript+utf8"
   "pages.js|${DIR}/pages.js|text/javascript+utf8"
+  "triage.js|${DIR}/triage.js|text/javascript+utf8"
   "app.js|${DIR}/app.js|text/javascript+utf8"
   "favicon.svg|${DIR}/favicon.svg|image/svg+xml"
   "chart.umd.js|${CHARTJS}|text/javascript+utf8")

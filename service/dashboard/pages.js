@@ -289,6 +289,16 @@ const Pages = (() => {
           tile('SLA breaches', fmtInt(breaches), 'in the window', breaches > 0 ? 'bad' : ''),
           tile('Failed backlog', fmtInt(backlog), 'instances to look at', backlog > 0 ? 'bad' : ''),
           tile('Time to decision', p50s.length ? Charts.duration(p50s[Math.floor(p50s.length / 2)]) : '–', 'median of workflow p50s'));
+        // Classifiers are counted since the store began, whatever the window; the tile
+        // leads to their page once any has classified.
+        const classifiers = data.classifiers || [];
+        const classified = sum(classifiers.map((q) => q.classifications));
+        if (classified > 0) {
+          kpis.append(h('a', { href: '#/triage', class: 'card kpi kpi-link', 'data-field': 'triage' },
+            h('div', { class: 'label', text: 'Triage coverage' }),
+            h('div', { class: 'value', text: pct(sum(classifiers.map((q) => q.labelled)) / classified) }),
+            h('div', { class: 'sub', text: `${fmtInt(classified)} classified · triage quality →` })));
+        }
         Charts.statusByWorkflow('c-status', ws);
         showEmpty(document.getElementById('c-status').parentNode, ws.length === 0, 'No instances yet');
         Charts.cycleSeries('c-cycle', data.cycle_time_series);

@@ -2,7 +2,11 @@
 // serve the example project on an ephemeral port with a temporary data directory, start
 // an invoice that waits for an approval through the API, open the dashboard, sign in with
 // the approver's token, find the approval in the inbox, approve it, and see the instance
-// complete on its page. Screenshots go to the artifact directory.
+// complete on its page. Then serve a second project whose workflow classifies store issues
+// with the committed tiny model, have a clerk decide and teach it through the API, and
+// see the Triage quality page show what GET /v1/insights counted (and its empty state on
+// the first service, where nothing was classified). Screenshots go to the artifact
+// directory.
 //
 //   node dashboard_test.mjs RFLOW_BINARY EXAMPLES_DIR ARTIFACT_DIR
 //
@@ -11,7 +15,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 const [rflow, examples, artifacts] = process.argv.slice(2);
@@ -55,24 +60,80 @@ token_sha256 = "${sha256(ADMIN)}"
 `;
 writeFileSync(join(dir, 'rflow.toml'), config);
 
+// The triage project: a classifier with the committed tiny model (labels Refrigeration,
+// Pricing, Staffing, Damage; never Equipment), a task for a clerk, and `learn`.
+const TINY = resolve(dirname(fileURLToPath(import.meta.url)), '../classifier/samples/tiny.ftz');
+const CLERK = 'cy-browser-test-token';
+const TRIAGE = `module triage
+
+enum IssueCategory { Equipment, Refrigeration, Pricing, Staffing, Damage }
+
+role Clerk "Clerk"
+
+classifier IssueKind -> IssueCategory {
+  threshold 0.75
+}
+
+workflow Triage(text: string) -> IssueCategory {
+  owner "store-ops"
+  let guess = classify IssueKind(text)
+  let t = task "Categorize: {text}" {
+    assign Clerk
+    data { suggested: guess.best }
+    form { category: IssueCategory }
+  }
+  learn IssueKind(text, t.category)
+  return t.category
+}
+`;
+const triageDir = join(dir, 'triage');
+mkdirSync(triageDir);
+writeFileSync(join(triageDir, 'triage.rflow'), TRIAGE);
+writeFileSync(join(triageDir, 'rflow.toml'), `[classifiers.IssueKind]
+model = "${TINY}"
+
+[[auth.users]]
+name = "cy"
+roles = ["Clerk"]
+token_sha256 = "${sha256(CLERK)}"
+
+[[auth.users]]
+name = "root"
+roles = ["admin"]
+token_sha256 = "${sha256(ADMIN)}"
+`);
+
 let server;
+let triageServer;
 let browser;
 let step = 'start rflow serve';
 const output = [];
 
-function waitForUrl() {
+function waitForUrl(proc) {
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('rflow serve printed no URL within 60 s:\n' + output.join(''))), 60000);
     const look = (chunk) => {
       output.push(chunk.toString());
-      const m = output.join('').match(/dashboard is at (http:\/\/[^\s/]+)\//);
+      const m = chunk.toString().match(/dashboard is at (http:\/\/[^\s/]+)\//);
       if (m) { clearTimeout(timer); ok(m[1]); }
     };
-    server.stdout.on('data', look);
-    server.stderr.on('data', (c) => output.push(c.toString()));
-    server.on('exit', (code) => { clearTimeout(timer); fail(new Error(`rflow serve exited with ${code}:\n` + output.join(''))); });
+    proc.stdout.on('data', look);
+    proc.stderr.on('data', (c) => output.push(c.toString()));
+    proc.on('exit', (code) => { clearTimeout(timer); fail(new Error(`rflow serve exited with ${code}:\n` + output.join(''))); });
   });
 }
+
+async function signIn(page, token, name) {
+  await page.waitForSelector('#signin:not([hidden])', { timeout: 10000 });
+  await page.fill('#token', token);
+  await page.click('#signin-form button[type=submit]');
+  await page.waitForSelector('#signin', { state: 'hidden', timeout: 10000 });
+  await page.waitForFunction((n) => document.getElementById('who').textContent.startsWith(n), name, { timeout: 10000 });
+}
+
+// How the page writes a rate and a count (triage.js).
+const pct = (r) => (r === null || r === undefined ? '–' : (r * 100).toFixed(1) + '%');
+const int = (n) => Number(n).toLocaleString('en-US');
 
 async function api(base, method, path, body, token) {
   const res = await fetch(base + path, {
@@ -90,7 +151,7 @@ function check(condition, message) {
 try {
   server = spawn(rflow, ['serve', examples, '--config', join(dir, 'rflow.toml'), '--data', join(dir, 'data'), '--listen', '127.0.0.1:0'],
     { stdio: ['ignore', 'pipe', 'pipe'] });
-  const base = await waitForUrl();
+  const base = await waitForUrl(server);
 
   step = 'start an invoice that waits for an approval';
   // 400 x 14.25 USD = 5,700.00 USD: matched, above the auto-post limit, one approver (AP).
@@ -159,6 +220,68 @@ try {
   const done = (await api(base, 'GET', '/v1/instances/' + id, undefined, ADMIN)).body;
   check(done.status === 'Completed' && done.result === 'Posted', `the API says ${done.status} / ${JSON.stringify(done.result)}`);
 
+  step = 'the triage quality page of a service that classified nothing';
+  await page.click('a[data-nav=triage]');
+  await page.waitForSelector('#triage-empty', { timeout: 15000 });
+
+  step = 'serve a project that classifies, and triage issues through the API';
+  triageServer = spawn(rflow, ['serve', triageDir, '--data', join(dir, 'triage-data'), '--listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const triageBase = await waitForUrl(triageServer);
+  // Sure of the first three, unsure of the fourth, nothing to go on in the last.
+  const texts = ['freezer in aisle 4 is warm and dripping', 'shelf label shows wrong price for milk',
+    'pallet of wine dropped, glass everywhere', 'price of the freezer', 'x'];
+  for (const [i, text] of texts.entries()) {
+    const s = await api(triageBase, 'POST', '/v1/workflows/Triage/instances', { text }, CLERK);
+    check(s.status === 201, `start answered ${s.status}: ${JSON.stringify(s.body)}`);
+    const task = (await api(triageBase, 'GET', '/v1/tasks/' + s.body.waiting_for[0].task, undefined, CLERK)).body;
+    // The clerk takes the model's suggestion on every other issue.
+    const category = i % 2 === 0 && task.data.suggested ? task.data.suggested : 'Equipment';
+    const d = await api(triageBase, 'POST', `/v1/tasks/${task.id}/decision`, { form: { category } }, CLERK);
+    check(d.status === 200, `the decision answered ${d.status}: ${JSON.stringify(d.body)}`);
+  }
+  let quality = [];
+  for (let i = 0; i < 100; i++) {
+    quality = (await api(triageBase, 'GET', '/v1/insights', undefined, ADMIN)).body.classifiers;
+    if (quality.length && quality[0].learned === texts.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check(quality.length === 1 && quality[0].classifier === 'triage.IssueKind' && quality[0].classifications === texts.length &&
+    quality[0].learned === texts.length, 'insights count what happened: ' + JSON.stringify(quality));
+
+  step = 'the overview links to the triage quality page';
+  const triagePage = await context.newPage();
+  triagePage.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  triagePage.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  await triagePage.goto(triageBase + '/');
+  await signIn(triagePage, CLERK, 'cy');
+  await triagePage.click('a[data-field=triage]', { timeout: 15000 });
+
+  step = 'the triage quality page shows the figures insights counted';
+  const q = quality[0];
+  const qcard = triagePage.locator(`section.triage[data-classifier="${q.classifier}"][data-model="${q.model}"]`);
+  await qcard.waitFor({ timeout: 15000 });
+  const value = async (field) => (await qcard.locator(`[data-field=${field}] .value`).innerText()).trim();
+  check(await value('classifications') === int(q.classifications), `classifications: ${await value('classifications')}, insights ${q.classifications}`);
+  check(await value('coverage') === pct(q.coverage), `coverage: ${await value('coverage')}, insights ${q.coverage}`);
+  check(await value('agreement') === pct(q.agreement), `agreement: ${await value('agreement')}, insights ${q.agreement}`);
+  const sub = await qcard.locator('[data-field=classifications] .sub').innerText();
+  check(sub.includes(`${q.labelled} labelled`) && sub.includes(`${q.below_threshold} below threshold`), 'the outcomes: ' + sub);
+  for (const [label, l] of Object.entries(q.labels)) {
+    const cells = await qcard.locator(`tr[data-label="${label}"] td`).allInnerTexts();
+    const want = [label, int(l.predicted), int(l.learned), int(l.agreed), pct(l.learned ? l.agreed / l.learned : null)];
+    check(JSON.stringify(cells.map((c) => c.trim())) === JSON.stringify(want), `the row of ${label}: ${JSON.stringify(cells)}, want ${JSON.stringify(want)}`);
+  }
+  check(await qcard.locator('tbody tr').count() === Object.keys(q.labels).length, 'one row per label');
+  const drawn = await triagePage.evaluate(() => {
+    const chart = Chart.getChart(document.querySelector('section.triage canvas'));
+    return chart ? { labels: chart.data.labels, predicted: chart.data.datasets[0].data } : null;
+  });
+  check(drawn && JSON.stringify(drawn.labels) === JSON.stringify(Object.keys(q.labels)) &&
+    JSON.stringify(drawn.predicted) === JSON.stringify(Object.values(q.labels).map((l) => l.predicted)),
+  'the chart shows the labels\' predictions: ' + JSON.stringify(drawn));
+  await triagePage.screenshot({ path: join(artifacts, 'dashboard-triage.png'), fullPage: true });
+
   step = 'no script errors or CSP violations';
   check(problems.length === 0, problems.join('\n'));
 
@@ -176,9 +299,11 @@ try {
   process.exitCode = 1;
 } finally {
   if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => { server.on('exit', r); setTimeout(r, 5000); });
+  for (const proc of [server, triageServer]) {
+    if (proc && proc.exitCode === null) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => { proc.on('exit', r); setTimeout(r, 5000); });
+    }
   }
   rmSync(dir, { recursive: true, force: true });
 }
