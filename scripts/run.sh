@@ -5,6 +5,11 @@
 #   rflow serve examples/ --config examples/simulator/rflow.toml --time-scale 60
 #   rflow-simulator --time-scale 60
 #
+# Before serving it trains the IssueKind classifier (docs/triage.md) on
+# examples/data/store_issues.csv and, once the service answers, deploys the model with
+# PUT /v1/classifiers/IssueKind/model; the stores type texts generated with another
+# seed, so the "Triage quality" page measures the model on text it was not trained on.
+# Without a model (a failed deploy) every issue goes to the simulated support desk.
 # Prints the dashboard's URL and the admin token (a demo token: see
 # examples/simulator/rflow.toml). Time runs 60x (an hour in a minute), so escalations
 # after 2h and SLAs of 8h show within minutes. Each run starts from an empty data
@@ -21,6 +26,15 @@ port=${RFLOW_PORT:-8080}
 scale=${RFLOW_TIME_SCALE:-60}
 data=$build/demo-data
 rm -rf "$data"
+admin_token=sim-ops-admin-demo-token
+
+# Models are made, never committed: train one from the committed examples, and write
+# what the simulated stores will type with another seed than the training data's.
+models=$build/demo-models
+mkdir -p "$models"
+./$build/cli/rflow train IssueKind examples/ --data examples/data/store_issues.csv \
+  -o "$models/issue_kind.ftz"
+python3 scripts/make_triage_data.py --seed 2027 --rows 3000 -o "$build/demo-issues.csv"
 
 pids=()
 stop() {
@@ -31,7 +45,8 @@ stop() {
 trap stop INT TERM EXIT
 
 # The simulator first: its stub ERP/WMS/POS must be up when the service recovers work.
-./$build/examples/simulator/rflow-simulator --url "http://127.0.0.1:$port" --time-scale "$scale" &
+./$build/examples/simulator/rflow-simulator --url "http://127.0.0.1:$port" --time-scale "$scale" \
+  --issues "$build/demo-issues.csv" &
 pids+=($!)
 ./$build/cli/rflow serve examples/ --config examples/simulator/rflow.toml --data "$data" \
   --listen "127.0.0.1:$port" --time-scale "$scale" &
@@ -41,14 +56,25 @@ for _ in $(seq 1 100); do
   curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2> /dev/null && break
   sleep 0.2
 done
+# The first issues may reach the service before the model does; people file those.
+triage="the IssueKind model ($models/issue_kind.ftz) is deployed"
+if ! curl -sS --fail-with-body -o "$models/deployed.json" -X PUT \
+  --data-binary @"$models/issue_kind.ftz" -H "Authorization: Bearer $admin_token" \
+  "http://127.0.0.1:$port/v1/classifiers/IssueKind/model"; then
+  echo "run.sh: the service refused the model: $(cat "$models/deployed.json" 2> /dev/null)" >&2
+  triage="NO model deployed (see above): the support desk files every issue"
+fi
 cat << MSG
 
   rflow is serving the examples with a simulated 300-store chain.
 
     Dashboard:    http://127.0.0.1:$port/
-    Admin token:  sim-ops-admin-demo-token
+    Admin token:  $admin_token
     An approver:  sim-priya.planner-demo-token (InventoryPlanner); every simulated
                   person's token is sim-<name>-demo-token (examples/simulator/README.md)
+
+  Triage:       $triage;
+                the dashboard's "Triage quality" page shows how it does (docs/triage.md)
 
   Time runs ${scale}x. Ctrl-C stops the service and the simulator.
 

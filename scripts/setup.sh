@@ -20,7 +20,8 @@ packages=(
   libintelrdfpmath-dev                                 # bench_decimal: the reference decimal128 column
   lua5.4                                               # bench_vm: the Lua column
   chromium                                             # tests/browser: the dashboard test
-  curl                                                 # scripts/run.sh: waits for the service
+  curl                                                 # scripts/run.sh: waits for the service, deploys a model
+  python3                                              # scripts/make_triage_data.py (run.sh's store texts)
 )
 # Node.js for the npm step. A machine may already have a node that did not come from
 # Debian (with its own npm); installing Debian's npm beside it would fight over the

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <functional>
 
+#include "issue_texts.h"
+
 namespace rflow::simulator {
 
 using nlohmann::json;
@@ -60,6 +62,8 @@ const std::vector<Person>& people() {
       {"pete.pricing-lead", {"PricingLead"}, 0.85, 0.7},
       {"cathy.category", {"CategoryManager"}, 0.8, 0.75},
       {"derek.director", {"CommercialDirector"}, 0.9, 0.6},
+      {"sue.support", {"StoreSupport"}, 0.9, 0},
+      {"nick.support", {"StoreSupport"}, 0.8, 0},
       {"ops-admin", {"admin"}, 0, 0},
   };
   return kPeople;
@@ -161,39 +165,26 @@ Event invoice(Rng& rng, int64_t sim_now) {
 }
 
 Event storeIssue(Rng& rng) {
-  static const std::vector<std::string> kCategories = {
-      "Refrigeration", "Refrigeration", "Equipment", "Equipment", "Safety",
-      "Pricing",       "Pricing",       "Cleaning",  "Cleaning",  "Cleaning"};
   static const std::vector<std::string> kUrgency = {"now", "today", "today", "this week",
                                                     "whenever"};
   const Store& s = anyStore(rng);
-  const std::string category = pick(rng, kCategories);
-  std::string summary;
+  const std::vector<IssueText>& texts = issueTexts();
+  const IssueText& issue = texts[std::uniform_int_distribution<size_t>(0, texts.size() - 1)(rng)];
+  // Chillers and equipment carry an asset tag; the rest concern no one asset.
   std::string asset;
-  if (category == "Refrigeration") {
+  if (issue.category == "Refrigeration")
     asset = fmt::format("CHILLER-{:02}", std::uniform_int_distribution<int>(1, 12)(rng));
-    summary =
-        pick(rng, {"Chiller running warm", "Freezer door seal torn", "Water leak under chiller"});
-  } else if (category == "Equipment") {
-    asset = fmt::format("TILL-{:02}", std::uniform_int_distribution<int>(1, 8)(rng));
-    summary = pick(rng, {"Till drawer jammed", "Card reader offline", "Scale out of calibration"});
-  } else if (category == "Safety") {
-    summary = pick(
-        rng, {"Broken glass in aisle 4", "Fire exit blocked by pallets", "Loose ceiling tile"});
-  } else if (category == "Pricing") {
-    summary = pick(rng, {"Shelf labels wrong after price run", "Promo ticket missing"});
-  } else {
-    summary = pick(rng, {"Spill at the entrance", "Bins overflowing in the car park"});
-  }
+  else if (issue.category == "Equipment")
+    asset = fmt::format("EQ-{:02}", std::uniform_int_distribution<int>(1, 20)(rng));
   return {"StoreIssueRaised",
           {{"issue",
             {{"store", storeJson(s)},
-             {"category", category},
+             {"text", issue.text},
              {"urgency", pick(rng, kUrgency)},
-             {"summary", summary},
              {"asset", asset},
              {"reported_by", "staff." + s.id}}}},
-          fmt::format("{} issue at {}: {}", category, s.id, summary)};
+          fmt::format("issue at {}: {}", s.id, issue.text),
+          issue.category};
 }
 
 Event customerReturn(Rng& rng, int64_t) {

@@ -84,11 +84,12 @@ std::string money(double amount);  // "12.50"
 struct Event {
   std::string name;
   nlohmann::json body;
-  std::string what;  // for the log line
+  std::string what;           // for the log line
+  std::string category = {};  // a store issue's true category, never sent (issue_texts.h)
 };
 Event stockout(Rng& rng);
 Event invoice(Rng& rng, int64_t sim_now);
-Event storeIssue(Rng& rng);
+Event storeIssue(Rng& rng);  // a text from issueTexts(), which must be loaded
 Event customerReturn(Rng& rng, int64_t sim_now);
 Event promoException(Rng& rng, int64_t sim_now);
 

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -67,8 +68,12 @@ People::Plan People::plan(const json& task) {
     tally_.ignored++;
     return p;  // left to sit: it escalates, goes overdue or expires
   }
-  // Log-normal delays: most decisions within a couple of hours, a long tail.
-  const double median_h = task["kind"] == "approval" ? 1.2 : 2.0;
+  // Log-normal delays: most decisions within a couple of hours, a long tail. Filing an
+  // issue under a category is a glance at its text, so the support desk is quicker.
+  const bool filing =
+      task["form"].is_array() && std::any_of(task["form"].begin(), task["form"].end(),
+                                             [](const json& f) { return f["name"] == "category"; });
+  const double median_h = task["kind"] == "approval" ? 1.2 : filing ? 0.4 : 2.0;
   const double hours = std::exp(std::normal_distribution<double>(std::log(median_h), 0.9)(rng_));
   p.person = who->name;
   p.due = clock_.now() + static_cast<int64_t>(hours * static_cast<double>(kHourMs));
@@ -92,9 +97,19 @@ void People::act(const json& task, const Person& person) {
       for (const json& f : task["form"])
         form[f["name"].get<std::string>()] = formValue(f["name"], f["type"], rng_);
     }
+    if (form.contains("category")) {
+      const auto truth = categories_.find(task["instance"].get<std::string>());
+      // An issue raised before this simulator started: go with the model's suggestion.
+      const json& suggested = task["data"].is_object() ? task["data"]["suggested"] : json();
+      form["category"] = truth != categories_.end() ? json(truth->second)
+                         : suggested.is_string()    ? suggested
+                                                    : json("Equipment");
+    }
     body = {{"form", std::move(form)}};
   }
   const Answer a = api_.post(path, body, person.token());
+  if (a.ok() && body.contains("form") && body["form"].contains("category"))
+    categories_.erase(task["instance"].get<std::string>());  // filed: needed no more
   if (a.ok()) {
     if (task["kind"] != "approval")
       tally_.completed++;

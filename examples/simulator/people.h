@@ -28,6 +28,11 @@ class People {
 
   // Reads the open tasks, plans the new ones and carries out the decisions now due.
   void work();
+  // The true category of the store issue an instance triages: whoever files it picks
+  // this one, agreeing with a right suggestion and correcting a wrong one.
+  void knowCategory(const std::string& instance, const std::string& category) {
+    categories_[instance] = category;
+  }
   const Tally& tally() const { return tally_; }
 
  private:
@@ -43,6 +48,7 @@ class People {
   const SimClock& clock_;
   Rng& rng_;
   std::map<std::string, Plan> plans_;
+  std::map<std::string, std::string> categories_;  // instance → true issue category
   Tally tally_;
 };
 

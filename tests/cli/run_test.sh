@@ -39,7 +39,7 @@ run PromotionException 0 '"status":"Waiting","result":null,"error":null,"key":"P
   "$src/examples" --workflow PromotionException --input "{\"p\": $promo}"
 run RunPromotion 0 '"status":"Waiting"' "$src/examples" --workflow RunPromotion --input "{\"p\": $promo}" --wait 0s
 run TriageIssue 0 '"status":"Waiting"' "$src/examples" --workflow TriageIssue \
-  --input "{\"issue\": {\"store\": $store, \"category\": \"Pricing\", \"urgency\": \"today\", \"summary\": \"Label 3.49, till 4.99\", \"reported_by\": \"sam.store\"}}"
+  --input "{\"issue\": {\"store\": $store, \"text\": \"Label says 3.49, till charges 4.99\", \"urgency\": \"today\", \"reported_by\": \"sam.store\"}}"
 
 # A waiting instance survives its process: the invoice beats the truck (the ERP stub has
 # no goods receipt yet), waits for GoodsReceipted; a second process hands it the signal
