@@ -59,7 +59,8 @@ done
 # The first issues may reach the service before the model does; people file those.
 triage="the IssueKind model ($models/issue_kind.ftz) is deployed"
 if ! curl -sS --fail-with-body -o "$models/deployed.json" -X PUT \
-  --data-binary @"$models/issue_kind.ftz" -H "Authorization: Bearer $admin_token" \
+  --data-binary @"$models/issue_kind.ftz" -H "Content-Type: application/octet-stream" \
+  -H "Authorization: Bearer $admin_token" \
   "http://127.0.0.1:$port/v1/classifiers/IssueKind/model"; then
   echo "run.sh: the service refused the model: $(cat "$models/deployed.json" 2> /dev/null)" >&2
   triage="NO model deployed (see above): the support desk files every issue"
