@@ -268,6 +268,10 @@ std::optional<Hover> LanguageService::hover(const std::string& path, uint32_t of
   const Occurrence* occ = a.index().occurrenceAt(*id, offset);
   const SymbolInfo* sym = occ != nullptr ? a.index().symbol(occ->symbol) : nullptr;
   if (sym == nullptr) {
+    if (const UnplacedField* field = a.index().unplacedFieldAt(*id, offset))
+      return Hover{"```rflow\n" + field->info.signature + "\n```\n\nin `" + field->info.container +
+                       "`\n\n---\n\n" + field->info.doc,
+                   rangeOf(a.result.sources.file(*id), field->span)};
     if (const StdlibCall* call = a.index().stdlibCallAt(*id, offset)) {
       // A stdlib function: the overload it calls (all of them when none fits) and its doc.
       const StdlibSignature s = call->overload != nullptr ? stdlibSignature(*call->overload)
