@@ -297,6 +297,9 @@ std::vector<FileRange> LanguageService::definition(const std::string& path, uint
   const auto id = state_->fileOf(a, path);
   if (!id) return {};
   const Occurrence* occ = a.index().occurrenceAt(*id, offset);
+  // A classifier's result field is declared by the classifier.
+  if (const UnplacedField* field = occ ? nullptr : a.index().unplacedFieldAt(*id, offset))
+    return {fileRange(a.result, field->info.location)};
   // The prelude is compiled into rflow, not a file the editor can open.
   if (occ == nullptr || occ->symbol.file < compiler::CheckResult::kFirstUserFile) return {};
   return {fileRange(a.result, occ->symbol)};

@@ -255,6 +255,10 @@ TEST(LanguageService, AClassificationsFieldsAreNotTheClassifier) {
   EXPECT_TRUE(h->markdown.starts_with("```rflow\nIssueKind.label: IssueCategory?\n```"))
       << h->markdown;
   EXPECT_NE(h->markdown.find("none otherwise"), std::string::npos) << h->markdown;
+  // Its definition is the classifier that declares it.
+  const auto defined = s.definition("/p/triage.rflow", offsetOf(kTriage, "label != none", 1));
+  ASSERT_EQ(defined.size(), 1u);
+  EXPECT_EQ(defined[0].range.start, (Position{6, 11}));
 
   // References of the classifier: its declaration, `classify` and `learn`; no field.
   const uint32_t decl = offsetOf(kTriage, "IssueKind -> ");
