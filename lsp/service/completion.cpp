@@ -182,15 +182,27 @@ std::vector<CompletionItem> LanguageService::completion(const std::string& path,
   const auto id = state_->fileOf(a, path);
   if (const std::string_view before = wordBefore(txt, word);
       id && (before == "classify" || before == "learn")) {
-    // Only a classifier can follow: its name, labels and threshold.
+    // Only a classifier can follow: its name, labels and threshold. The file's own
+    // module's by name, an imported module's through its alias (as the checker resolves
+    // them); others cannot be named from here.
     const check::Program& p = a.result.program;
-    for (const check::ClassifierInfo& c : p.classifiers) {
-      if (!c.header.short_name.starts_with(prefix)) continue;
+    const auto offer = [&](std::string label, const check::Symbol& sym) {
+      if (sym.kind != check::SymbolKind::kClassifier || !label.starts_with(prefix)) return;
+      const check::ClassifierInfo& c = p.classifiers[sym.index];
       const SymbolInfo* info = a.index().symbol(c.header.location);
-      out.push_back({c.header.short_name, CompletionKind::kClass,
+      out.push_back({std::move(label), CompletionKind::kClass,
                      info ? info->signature.substr(0, info->signature.find('\n')) : "",
                      c.header.doc, "", false});
+    };
+    if (const check::ModuleInfo* m = moduleOfFile(p, *id)) {
+      for (const auto& [name, sym] : m->names)
+        offer(name, sym);
+      for (const auto& [alias, imp] : m->imports)
+        for (const auto& [name, sym] : p.modules[imp.module].names)
+          offer(alias + "." + name, sym);
     }
+    std::sort(out.begin(), out.end(),
+              [](const CompletionItem& x, const CompletionItem& y) { return x.label < y.label; });
     return out;
   }
   std::set<std::string> seen;

@@ -88,6 +88,7 @@ class IndexBuilder {
     index_.bindings_.resize(r_.sources.size());
     index_.members_.resize(r_.sources.size());
     index_.stdlib_calls_.resize(r_.sources.size());
+    index_.unplaced_fields_.resize(r_.sources.size());
     index_.types_.resize(r_.sources.size());
     tables();
     for (const File& file : r_.files)
@@ -128,6 +129,29 @@ class IndexBuilder {
     const SymbolKey key = keyOf(info.location);
     index_.symbols_.try_emplace(key, std::move(info));
   }
+  SymbolInfo fieldSymbol(const check::RecordInfo& rec, const check::FieldInfo& f) const {
+    return {f.location,
+            SymbolKind::kField,
+            f.name,
+            rec.header.short_name,
+            fmt::format("{}.{}: {}", rec.header.short_name, f.name, type(f.type)),
+            f.doc};
+  }
+  // A classifier's record has no text of its own: its fields are all "declared" at the
+  // classifier's name, where they would stand for the classifier in references and rename.
+  static bool unplaced(const check::RecordInfo& rec) {
+    return rec.kind == check::RecordKind::kClassification;
+  }
+  void fieldUse(Span span, const check::RecordInfo& rec, size_t field) {
+    if (field >= rec.fields.size()) return;
+    if (unplaced(rec)) {
+      if (!span.empty())
+        index_.unplaced_fields_[file_].push_back({span, fieldSymbol(rec, rec.fields[field])});
+      return;
+    }
+    use(span, rec.fields[field].location);
+  }
+
   void header(const check::DeclHeader& h, SymbolKind kind, std::string signature) {
     add({h.location, kind, h.short_name, moduleName(h.module), std::move(signature), h.doc});
   }
@@ -148,9 +172,9 @@ class IndexBuilder {
       if (rec.kind == check::RecordKind::kRecord || signal ||
           rec.kind == check::RecordKind::kBuiltin)
         header(rec.header, signal ? SymbolKind::kSignal : SymbolKind::kRecord, sig);
+      if (unplaced(rec)) continue;
       for (const auto& f : rec.fields)
-        add({f.location, SymbolKind::kField, f.name, rec.header.short_name,
-             fmt::format("{}.{}: {}", rec.header.short_name, f.name, type(f.type)), f.doc});
+        add(fieldSymbol(rec, f));
     }
     for (const auto& e : p_.enums) {
       std::string sig = fmt::format("enum {} {{ ", e.header.short_name);
@@ -586,7 +610,7 @@ class IndexBuilder {
     for (const FieldInit& fi : inits) {
       if (rec != nullptr) {
         const int i = rec->fieldIndex(fi.name.text);
-        if (i >= 0) use(fi.name.span, rec->fields[static_cast<size_t>(i)].location);
+        if (i >= 0) fieldUse(fi.name.span, *rec, static_cast<size_t>(i));
       }
       opt(fi.value);
     }
@@ -638,8 +662,8 @@ class IndexBuilder {
                      if (f->ref == ExprRef::kField && x.object) {
                        const check::ExprFact* of = fact(*x.object);
                        if (of == nullptr) return;
-                       if (const auto* rec = recordOf(of->type); rec && f->a < rec->fields.size())
-                         use(x.member.span, rec->fields[f->a].location);
+                       if (const auto* rec = recordOf(of->type))
+                         fieldUse(x.member.span, *rec, f->a);
                      } else {
                        use(x.member.span, refTarget(*f));
                      }
@@ -781,6 +805,13 @@ const StdlibCall* Index::stdlibCallAt(FileId file, uint32_t offset) const {
   if (file >= stdlib_calls_.size()) return nullptr;
   for (const StdlibCall& c : stdlib_calls_[file])
     if (c.name.begin <= offset && offset <= c.name.end) return &c;
+  return nullptr;
+}
+
+const UnplacedField* Index::unplacedFieldAt(FileId file, uint32_t offset) const {
+  if (file >= unplaced_fields_.size()) return nullptr;
+  for (const UnplacedField& u : unplaced_fields_[file])
+    if (u.span.begin <= offset && offset <= u.span.end) return &u;
   return nullptr;
 }
 

@@ -87,6 +87,14 @@ struct StdlibCall {
   const stdlib::Overload* overload;  // the one the checker chose; null when none fits
 };
 
+// A use of a field declared by no text of its own: the fields of the record a classifier
+// declares, whose locations are all the classifier's name. Hover shows the field; it is
+// no occurrence, so that references and rename of the classifier never reach it.
+struct UnplacedField {
+  source::Span span;  // the field's name as written at the use
+  SymbolInfo info;
+};
+
 // `object.member` where the object checked: what completion after the `.` offers.
 struct MemberSite {
   uint32_t member_begin;  // byte offset just after the `.`
@@ -112,6 +120,8 @@ class Index {
   const MemberSite* memberAt(source::FileId file, uint32_t offset) const;
   // The stdlib call whose callee's name contains `offset` (or ends at it), if any.
   const StdlibCall* stdlibCallAt(source::FileId file, uint32_t offset) const;
+  // The use of an unplaced field whose name contains `offset` (or ends at it), if any.
+  const UnplacedField* unplacedFieldAt(source::FileId file, uint32_t offset) const;
   // The type of the innermost checked expression around `offset`, if any.
   std::optional<std::pair<source::Span, check::TypeId>> typeAt(source::FileId file,
                                                                uint32_t offset) const;
@@ -122,6 +132,7 @@ class Index {
   std::vector<std::vector<Binding>> bindings_;                              // by FileId
   std::vector<std::vector<MemberSite>> members_;                            // by FileId
   std::vector<std::vector<StdlibCall>> stdlib_calls_;                       // by FileId
+  std::vector<std::vector<UnplacedField>> unplaced_fields_;                 // by FileId
   std::vector<std::vector<std::pair<source::Span, check::TypeId>>> types_;  // by FileId
   std::map<SymbolKey, SymbolInfo> symbols_;
 };

@@ -268,6 +268,10 @@ std::optional<Hover> LanguageService::hover(const std::string& path, uint32_t of
   const Occurrence* occ = a.index().occurrenceAt(*id, offset);
   const SymbolInfo* sym = occ != nullptr ? a.index().symbol(occ->symbol) : nullptr;
   if (sym == nullptr) {
+    if (const UnplacedField* field = a.index().unplacedFieldAt(*id, offset))
+      return Hover{"```rflow\n" + field->info.signature + "\n```\n\nin `" + field->info.container +
+                       "`\n\n---\n\n" + field->info.doc,
+                   rangeOf(a.result.sources.file(*id), field->span)};
     if (const StdlibCall* call = a.index().stdlibCallAt(*id, offset)) {
       // A stdlib function: the overload it calls (all of them when none fits) and its doc.
       const StdlibSignature s = call->overload != nullptr ? stdlibSignature(*call->overload)
@@ -293,6 +297,9 @@ std::vector<FileRange> LanguageService::definition(const std::string& path, uint
   const auto id = state_->fileOf(a, path);
   if (!id) return {};
   const Occurrence* occ = a.index().occurrenceAt(*id, offset);
+  // A classifier's result field is declared by the classifier.
+  if (const UnplacedField* field = occ ? nullptr : a.index().unplacedFieldAt(*id, offset))
+    return {fileRange(a.result, field->info.location)};
   // The prelude is compiled into rflow, not a file the editor can open.
   if (occ == nullptr || occ->symbol.file < compiler::CheckResult::kFirstUserFile) return {};
   return {fileRange(a.result, occ->symbol)};

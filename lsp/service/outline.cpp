@@ -183,8 +183,11 @@ std::vector<SemanticToken> LanguageService::semanticTokens(const std::string& pa
       case parse::TokenClass::kIdent: {
         const Occurrence* occ = index.occurrenceAt(*id, t.span.begin);
         const SymbolInfo* s = occ && occ->span == t.span ? index.symbol(occ->symbol) : nullptr;
+        const UnplacedField* field = index.unplacedFieldAt(*id, t.span.begin);
         if (s != nullptr) {
           emit(t.span, semanticType(s->kind), occ->is_declaration, false);
+        } else if (field != nullptr && field->span == t.span) {
+          emit(t.span, SemanticType::kProperty, false, false);
         } else {
           emit(
               t.span,

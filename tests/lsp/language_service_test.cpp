@@ -169,5 +169,193 @@ TEST(LanguageService, SignatureHelpOfAStdlibFunction) {
   EXPECT_EQ(h->documentation, stdlib::findFunction("round")->doc);
 }
 
+// A project with two classifiers (one with its own threshold, one with the default),
+// a workflow that classifies and learns, and a second workflow that must not be offered
+// where only a classifier can follow.
+const std::string kTriage = R"(module triage
+
+enum IssueCategory { Equipment, Refrigeration, Pricing }
+role Support "Support"
+
+/// What a store's request is about, read from its text.
+classifier IssueKind -> IssueCategory {
+  threshold 0.75
+}
+classifier Urgency -> IssueCategory
+
+workflow Triage(text: string) -> IssueCategory {
+  owner "ops"
+  let guess = classify IssueKind(text)
+  if guess.label != none {
+    return guess.label ?? IssueCategory.Pricing
+  }
+  let t = task "Categorize: {text}" {
+    assign Support
+    due 2h
+    escalate after 1h to Support
+    form { category: IssueCategory }
+  }
+  learn IssueKind(text, t.category)
+  return t.category
+}
+
+workflow Inspect(text: string) -> string {
+  owner "ops"
+  return text
+}
+)";
+
+uint32_t offsetOf(const std::string& text, std::string_view needle, size_t delta = 0) {
+  const size_t at = text.find(needle);
+  EXPECT_NE(at, std::string::npos) << needle;
+  return static_cast<uint32_t>(at + delta);
+}
+
+std::vector<std::string> labelsOf(const std::vector<CompletionItem>& items) {
+  std::vector<std::string> out;
+  for (const CompletionItem& i : items)
+    out.push_back(i.label);
+  return out;
+}
+
+TEST(LanguageService, HoverOverAClassifierShowsItsLabelsAndThreshold) {
+  LanguageService s;
+  s.open("/p/triage.rflow", kTriage);
+  for (const auto& [path, list] : s.diagnostics())
+    for (const Diagnostic& d : list)
+      EXPECT_NE(d.severity, diagnostics::Severity::kError) << d.message;
+  const std::string expected =
+      "```rflow\nclassifier IssueKind -> IssueCategory { threshold 0.75 }\n"
+      "// labels: Equipment, Refrigeration, Pricing\n```";
+  // On its declaration, in `classify` and in `learn`: the same classifier.
+  for (const std::string_view at :
+       {"IssueKind -> ", "IssueKind(text)", "IssueKind(text, t.category)"}) {
+    const auto h = s.hover("/p/triage.rflow", offsetOf(kTriage, at, 2));
+    ASSERT_TRUE(h) << at;
+    EXPECT_TRUE(h->markdown.starts_with(expected)) << at << "\n" << h->markdown;
+    EXPECT_NE(h->markdown.find("What a store's request is about"), std::string::npos)
+        << h->markdown;
+    EXPECT_EQ(h->range.end.character - h->range.start.character, 9u) << at;
+  }
+  // A classifier without a threshold labels from the default, 0.5.
+  const auto h = s.hover("/p/triage.rflow", offsetOf(kTriage, "Urgency"));
+  ASSERT_TRUE(h);
+  EXPECT_NE(h->markdown.find("classifier Urgency -> IssueCategory { threshold 0.5 }"),
+            std::string::npos)
+      << h->markdown;
+}
+
+// The fields of a classifier's result record are declared by no text of their own: a
+// use of one is about that field, never about the classifier.
+TEST(LanguageService, AClassificationsFieldsAreNotTheClassifier) {
+  LanguageService s;
+  s.open("/p/triage.rflow", kTriage);
+  const auto h = s.hover("/p/triage.rflow", offsetOf(kTriage, "label != none", 1));
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(h->markdown.starts_with("```rflow\nIssueKind.label: IssueCategory?\n```"))
+      << h->markdown;
+  EXPECT_NE(h->markdown.find("none otherwise"), std::string::npos) << h->markdown;
+  // Its definition is the classifier that declares it.
+  const auto defined = s.definition("/p/triage.rflow", offsetOf(kTriage, "label != none", 1));
+  ASSERT_EQ(defined.size(), 1u);
+  EXPECT_EQ(defined[0].range.start, (Position{6, 11}));
+
+  // References of the classifier: its declaration, `classify` and `learn`; no field.
+  const uint32_t decl = offsetOf(kTriage, "IssueKind -> ");
+  const auto refs = s.references("/p/triage.rflow", decl, /*include_declaration=*/true);
+  std::vector<uint32_t> lines;
+  for (const FileRange& r : refs)
+    lines.push_back(r.range.start.line);
+  EXPECT_EQ(lines, (std::vector<uint32_t>{6, 13, 23}));
+
+  // Renaming it renames those three and leaves `guess.label` alone.
+  const auto renamed = s.rename("/p/triage.rflow", decl, "IssueType");
+  ASSERT_TRUE(std::holds_alternative<WorkspaceEdit>(renamed)) << std::get<std::string>(renamed);
+  const auto& edits = std::get<WorkspaceEdit>(renamed).at("/p/triage.rflow");
+  ASSERT_EQ(edits.size(), 3u);
+  for (const TextEdit& e : edits) {
+    EXPECT_EQ(e.text, "IssueType");
+    EXPECT_EQ(e.range.end.character - e.range.start.character, 9u);
+  }
+}
+
+TEST(LanguageService, CompletionAfterClassifyOrLearnOffersOnlyClassifiers) {
+  for (const std::string keyword : {"classify", "learn"}) {
+    // The statement being typed does not parse yet; the classifiers still come.
+    std::string text = kTriage;
+    const std::string typed = "  let other = " + keyword + " ";
+    text.insert(offsetOf(text, "  return t.category"), typed + "\n");
+    LanguageService s;
+    s.open("/p/triage.rflow", text);
+    const uint32_t after = offsetOf(text, typed, typed.size());
+    const auto items = s.completion("/p/triage.rflow", after);
+    EXPECT_EQ(labelsOf(items), (std::vector<std::string>{"IssueKind", "Urgency"})) << keyword;
+    for (const CompletionItem& i : items) {
+      EXPECT_EQ(i.kind, CompletionKind::kClass) << i.label;
+      EXPECT_TRUE(i.detail.starts_with("classifier " + i.label + " -> IssueCategory")) << i.detail;
+    }
+    ASSERT_FALSE(items.empty());
+    EXPECT_EQ(items[0].documentation, "What a store's request is about, read from its text.");
+
+    // A prefix narrows them.
+    text.insert(after, "Urg");
+    s.change("/p/triage.rflow", text);
+    EXPECT_EQ(labelsOf(s.completion("/p/triage.rflow", after + 3)),
+              std::vector<std::string>{"Urgency"})
+        << keyword;
+  }
+  // Elsewhere a classifier is no more special than a workflow.
+  LanguageService s;
+  s.open("/p/triage.rflow", kTriage);
+  const auto items = s.completion("/p/triage.rflow", offsetOf(kTriage, "  return text") + 2);
+  const auto labels = labelsOf(items);
+  EXPECT_NE(std::find(labels.begin(), labels.end(), "Inspect"), labels.end());
+}
+
+// Another module's classifier is written through its import, `triage.IssueKind`; one of a
+// module the file does not import cannot be named at all.
+TEST(LanguageService, CompletionAfterClassifyNamesOtherModulesClassifiersThroughTheirImport) {
+  LanguageService s;
+  s.open("/p/triage.rflow", kTriage);
+  s.open("/p/mood.rflow", "module mood\nenum Mood { Happy, Sad }\nclassifier MoodOf -> Mood\n");
+  const std::string text =
+      "module store\nimport triage\n\nworkflow Route(text: string) -> string {\n"
+      "  owner \"ops\"\n  let g = classify \n  return text\n}\n";
+  s.open("/p/store.rflow", text);
+  const auto items = s.completion("/p/store.rflow", offsetOf(text, "classify ", 9));
+  EXPECT_EQ(labelsOf(items), (std::vector<std::string>{"triage.IssueKind", "triage.Urgency"}));
+  // What is offered is what the checker accepts.
+  std::string completed = text;
+  completed.insert(offsetOf(text, "classify ", 9), "triage.IssueKind(text)");
+  s.change("/p/store.rflow", completed);
+  for (const Diagnostic& d : s.diagnostics().at("/p/store.rflow"))
+    EXPECT_NE(d.severity, diagnostics::Severity::kError) << d.message;
+}
+
+TEST(LanguageService, OutlineListsClassifiers) {
+  LanguageService s;
+  s.open("/p/triage.rflow", kTriage);
+  const auto symbols = s.documentSymbols("/p/triage.rflow");
+  std::vector<std::pair<std::string, SymbolKind>> outline;
+  for (const DocumentSymbol& d : symbols)
+    outline.emplace_back(d.name, d.kind);
+  EXPECT_EQ(outline,
+            (std::vector<std::pair<std::string, SymbolKind>>{{"IssueCategory", SymbolKind::kEnum},
+                                                             {"Support", SymbolKind::kRole},
+                                                             {"IssueKind", SymbolKind::kClassifier},
+                                                             {"Urgency", SymbolKind::kClassifier},
+                                                             {"Triage", SymbolKind::kWorkflow},
+                                                             {"Inspect", SymbolKind::kWorkflow}}));
+  const DocumentSymbol& kind = symbols[2];
+  EXPECT_EQ(kind.detail, "classifier IssueKind -> IssueCategory { threshold 0.75 }");
+  EXPECT_EQ(kind.selection.start.line, 6u);
+  EXPECT_EQ(kind.range.end.line, 8u);  // the whole declaration, its block included
+  // And the workspace finds it by name.
+  const auto found = s.workspaceSymbols("issuek");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].name, "IssueKind");
+  EXPECT_EQ(found[0].kind, SymbolKind::kClassifier);
+}
+
 }  // namespace
 }  // namespace rflow::lsp::service

@@ -303,6 +303,50 @@ TEST_F(Lsp, DocumentAndWorkspaceSymbols) {
   EXPECT_EQ(ws[0]["location"]["uri"], flow_);
 }
 
+TEST_F(Lsp, ClassifiersInHoverCompletionAndOutline) {
+  const std::string triage = R"(module shop.triage
+
+enum Kind { Equipment, Pricing }
+
+/// What an issue is about.
+classifier IssueKind -> Kind {
+  threshold 0.75
+}
+
+workflow Triage(text: string) -> Kind {
+  owner "ops"
+  let g = classify IssueKind(text)
+  return g.label ?? Kind.Equipment
+}
+)";
+  std::ofstream(root_ / "triage.rflow") << triage;
+  const std::string uri = "file://" + (root_ / "triage.rflow").string();
+  start();
+  open(uri, triage);
+  const json h = at("textDocument/hover", uri, pos(triage, "IssueKind(text)", 3));
+  EXPECT_EQ(h["contents"]["kind"], "markdown");
+  const std::string md = h["contents"]["value"];
+  EXPECT_NE(md.find("classifier IssueKind -> Kind { threshold 0.75 }\n// labels: Equipment, "
+                    "Pricing"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("What an issue is about."), std::string::npos) << md;
+
+  // Right after `classify `: the classifier, and not the workflow or the enum.
+  const json items = at("textDocument/completion", uri, pos(triage, "IssueKind(text)"))["items"];
+  ASSERT_EQ(items.size(), 1u) << items.dump();
+  EXPECT_EQ(items[0]["label"], "IssueKind");
+  EXPECT_EQ(items[0]["kind"], 7);  // Class
+
+  const json syms =
+      client_.result("textDocument/documentSymbol", {{"textDocument", {{"uri", uri}}}});
+  std::vector<std::pair<std::string, int>> outline;
+  for (const json& sym : syms)
+    outline.emplace_back(sym["name"], sym["kind"]);
+  EXPECT_EQ(outline, (std::vector<std::pair<std::string, int>>{
+                         {"Kind", 10}, {"IssueKind", 5}, {"Triage", 5}}));
+}
+
 TEST_F(Lsp, SemanticTokensAndFolding) {
   start();
   json t = client_.result("textDocument/semanticTokens/full", {{"textDocument", {{"uri", flow_}}}});
