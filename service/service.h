@@ -117,6 +117,9 @@ class Service {
   }
 
  private:
+  // What a deployment of `module` means for the current classifier models.
+  nlohmann::json modelWarnings(const bytecode::Module& module) const;
+
   engine::Engine& engine_;
   const runtime::ConnectorSet& connectors_;
   const runtime::Config& config_;

@@ -8,6 +8,7 @@
 #include "driver/build.h"
 #include "service/service.h"
 #include "service/views.h"
+#include "vm/print.h"
 
 namespace rflow::service {
 
@@ -29,6 +30,28 @@ std::optional<std::string> pathProblem(const std::string& path) {
 }
 
 }  // namespace
+
+json Service::modelWarnings(const bytecode::Module& module) const {
+  json out = json::array();
+  if (!models_) return out;
+  // The models stay current: an enum that lost a member only makes classify pass over
+  // that label, and a person decides where it was the best guess.
+  for (const bytecode::Classifier& c : module.classifiers) {
+    const std::string& name = module.strings[c.name];
+    const auto model = models_->current(name);
+    if (!model) continue;
+    const classifier::LabelCheck check =
+        classifier::checkLabels(*model, runtime::enumMembers(module, c.labels));
+    if (check.error)
+      out.push_back(fmt::format(
+          "classifier `{}`: its current model {} no longer fits the enum ({}); classify passes "
+          "over that label until a model trained for the new enum is put (PUT "
+          "/v1/classifiers/{}/model)",
+          vm::declaredName(name), model->hash().substr(0, 12), *check.error,
+          vm::declaredName(name)));
+  }
+  return out;
+}
 
 Outcome Service::deploy(const json& body) {
   if (!body.is_object() || !body.contains("files") || !body["files"].is_object())
@@ -85,7 +108,8 @@ Outcome Service::deploy(const json& body) {
     names.push_back(built.module->strings[w.name]);
   return json{{"version", version},
               {"workflows", std::move(names)},
-              {"diagnostics", std::move(diagnostics)}};
+              {"diagnostics", std::move(diagnostics)},
+              {"warnings", modelWarnings(*built.module)}};
 }
 
 Outcome Service::workflows() const {

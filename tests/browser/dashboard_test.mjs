@@ -47,17 +47,15 @@ mkdirSync(artifacts, { recursive: true });
 // The example project's rflow.toml with absolute stub paths and two users: ann, an
 // accounts-payable clerk who may approve invoices, and an admin.
 const stubs = resolve(examples, 'stubs');
-const config = readFileSync(join(examples, 'rflow.toml'), 'utf8').replaceAll('stub = "stubs/', `stub = "${stubs}/`) + `
+// One [[auth.users]] table of rflow.toml.
+const user = (name, role, token) => `
 [[auth.users]]
-name = "ann"
-roles = ["AccountsPayable"]
-token_sha256 = "${sha256(ANN)}"
-
-[[auth.users]]
-name = "root"
-roles = ["admin"]
-token_sha256 = "${sha256(ADMIN)}"
+name = "${name}"
+roles = ["${role}"]
+token_sha256 = "${sha256(token)}"
 `;
+const config = readFileSync(join(examples, 'rflow.toml'), 'utf8').replaceAll('stub = "stubs/', `stub = "${stubs}/`) +
+  user('ann', 'AccountsPayable', ANN) + user('root', 'admin', ADMIN);
 writeFileSync(join(dir, 'rflow.toml'), config);
 
 // The triage project: a classifier with the committed tiny model (labels Refrigeration,
@@ -91,17 +89,7 @@ mkdirSync(triageDir);
 writeFileSync(join(triageDir, 'triage.rflow'), TRIAGE);
 writeFileSync(join(triageDir, 'rflow.toml'), `[classifiers.IssueKind]
 model = "${TINY}"
-
-[[auth.users]]
-name = "cy"
-roles = ["Clerk"]
-token_sha256 = "${sha256(CLERK)}"
-
-[[auth.users]]
-name = "root"
-roles = ["admin"]
-token_sha256 = "${sha256(ADMIN)}"
-`);
+` + user('cy', 'Clerk', CLERK) + user('root', 'admin', ADMIN));
 
 let server;
 let triageServer;

@@ -162,6 +162,28 @@ TEST(ServiceClassifiers, ABadModelIsRefusedWith400AndNothingChanges) {
   EXPECT_EQ(s.put("/v1/classifiers/IssueKind/model", ftz, nullptr).status, 401);
 }
 
+TEST(ServiceClassifiers, ADeploymentWhoseEnumLostAModelsLabelSaysSoAndKeepsClassifying) {
+  TestServer s(kTriage);
+  ASSERT_TRUE(s.ok()) << s.problem();
+  const std::string ftz = fileBytes(kSamples / "tiny.ftz");
+  ASSERT_EQ(s.put("/v1/classifiers/IssueKind/model", ftz).status, 200);
+  std::string changed = kTriage;
+  const std::string damage = ", Damage }";
+  changed.replace(changed.find(damage), damage.size(), " }");
+  const Reply deployed = s.post("/v1/deployments", {{"files", {{"shop.rflow", changed}}}});
+  ASSERT_EQ(deployed.status, 201) << deployed.text;
+  ASSERT_EQ(deployed.body["warnings"].size(), 1u) << deployed.text;
+  const std::string warning = deployed.body["warnings"][0];
+  EXPECT_NE(warning.find("`IssueKind`"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("Damage"), std::string::npos) << warning;
+  // The model still answers the new version.
+  EXPECT_EQ(classifiedWith(s, "the freezer is warm"), hashOf(ftz).substr(0, 12));
+  // Deploying the original again warns of nothing.
+  const Reply again = s.post("/v1/deployments", {{"files", {{"shop.rflow", kTriage}}}});
+  ASSERT_EQ(again.status, 201) << again.text;
+  EXPECT_EQ(again.body["warnings"], json::array());
+}
+
 TEST(ServiceClassifiers, TheConfigModelAndUploadsTakeTurnsByWhichCameLast) {
   const std::string table =
       "\n[classifiers.IssueKind]\nmodel = \"" + (kSamples / "tiny.bin").string() + "\"\n";
