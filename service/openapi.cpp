@@ -106,7 +106,7 @@ json openApiDocument(std::span<const Route> table) {
          {{r.text ? "text/plain" : "application/json",
            {{"schema", {{"type", r.text ? "string" : "object"}}}}}}}};
     if (r.takes_body || !r.query.empty()) responses["400"] = errorResponse("Bad input");
-    responses["401"] = errorResponse("No valid token");
+    if (r.access != Access::kOpen) responses["401"] = errorResponse("No valid token");
     if (r.access == Access::kAdmin || r.pattern == "/v1/tasks/{id}/decision")
       responses["403"] = errorResponse("The caller lacks the role or identity needed");
     if (!pathParams(r.pattern).empty() || r.method == "POST")
@@ -122,6 +122,8 @@ json openApiDocument(std::span<const Route> table) {
     op["responses"] = std::move(responses);
     if (r.access == Access::kMetrics) {
       op["security"] = json::array({json::object(), {{"bearer", json::array()}}});
+    } else if (r.access == Access::kOpen) {
+      op["security"] = json::array({json::object()});
     }
     std::string method(r.method);
     for (char& c : method)

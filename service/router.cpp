@@ -132,6 +132,7 @@ HttpReply Router::handle(const HttpRequest& request) const {
   };
   std::optional<Caller> caller;
   const auto authorize = [&]() -> std::optional<ApiError> {
+    if (route->access == Access::kOpen) return std::nullopt;
     caller = auth_.authenticate(request.authorization);
     if (route->access == Access::kMetrics && metrics_open_) return std::nullopt;
     if (!caller) return unauthorized();

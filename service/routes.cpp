@@ -129,6 +129,12 @@ Outcome listClassifiers(Service& s, const Call&) {
 Outcome putModel(Service& s, const Call& c) {
   return s.putModel(param(c, "name"), c.raw_body);
 }
+Outcome health(Service& s, const Call&) {
+  return s.health();
+}
+Outcome ready(Service& s, const Call&) {
+  return s.readiness();
+}
 Outcome openApi(Service&, const Call&) {
   return openApiDocument(routes());
 }
@@ -178,6 +184,12 @@ const Route kRoutes[] = {
      "Who the token belongs to, and the service's clock: {\"name\", \"roles\", \"admin\", \"now\"}",
      me},
     {"GET", "/v1/openapi.json", kToken, 200, false, nullptr, false, "", "This document", openApi},
+    {"GET", "/healthz", Access::kOpen, 200, false, nullptr, false, "",
+     "The process is alive (no token needed): {\"status\": \"alive\", \"now\"}", health},
+    {"GET", "/readyz", Access::kOpen, 200, false, nullptr, false, "",
+     "Ready for traffic (no token needed): the store takes writes and the work found at start "
+     "has been carried on; 503 with the reasons otherwise",
+     ready},
     {"GET", "/metrics", Access::kMetrics, 200, false, nullptr, true, "",
      "Prometheus metrics (text format 0.0.4)", metrics},
 };

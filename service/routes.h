@@ -23,6 +23,7 @@ enum class Access : uint8_t {
   kToken,    // any valid token
   kAdmin,    // a token whose user has the `admin` role
   kMetrics,  // a valid token, or nobody's when [service] metrics_open = true
+  kOpen,     // anyone: health checks of load balancers and orchestrators
 };
 
 using Params = std::map<std::string, std::string, std::less<>>;

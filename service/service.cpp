@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/time_text.h"
 #include "runtime/wire.h"
 #include "service/views.h"
 #include "vm/print.h"
@@ -289,6 +290,33 @@ Outcome Service::decide(const Caller& caller, std::string_view id, const Decisio
   if (auto after = engine_.task(id)) out["task"] = taskJson(*after);
   if (auto v = engine_.instance(t->record.instance)) out["instance"] = instanceJson(*v);
   return out;
+}
+
+Outcome Service::health() const {
+  return json{{"status", "alive"}, {"now", base::formatTime(engine_.clock().now())}};
+}
+
+Outcome Service::readiness() {
+  std::vector<std::string> reasons;
+  if (engine_.storageFailing())
+    reasons.push_back("the store cannot write (see the log); it is tried again every half second");
+  if (const size_t stalled = engine_.stalledWork(); stalled > 0)
+    reasons.push_back(fmt::format("{} steps wait for the store to take writes again", stalled));
+  const size_t queued = engine_.queuedWork();
+  if (!caught_up_.load()) {
+    if (queued == 0)
+      caught_up_ = true;
+    else
+      reasons.push_back(
+          fmt::format("carrying on the work found at start: {} items still queued", queued));
+  }
+  if (!reasons.empty()) {
+    std::string text = "not ready: ";
+    for (size_t i = 0; i < reasons.size(); ++i)
+      text += (i ? "; " : "") + reasons[i];
+    return ApiError{ApiError::Code::kUnavailable, std::move(text), json{{"reasons", reasons}}};
+  }
+  return json{{"ready", true}, {"queued", queued}};
 }
 
 }  // namespace rflow::service

@@ -16,6 +16,7 @@
 //     is thread-safe; the Service keeps no mutable state besides the engine).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -99,6 +100,11 @@ class Service {
   // 404 no such classifier, 400 not a model or one with a label that is not a member
   // (nothing changes), 503 the store cannot write. Answers the classifier's entry.
   Outcome putModel(std::string_view name, std::string_view bytes);
+  // GET /healthz: the process answers. GET /readyz: the store takes writes, nothing is
+  // stalled on it, and the work recovery queued at start has been processed once; 503
+  // naming what is not ready otherwise (load balancers send traffic only when ready).
+  Outcome health() const;
+  Outcome readiness();
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
@@ -126,6 +132,9 @@ class Service {
   std::function<std::vector<runtime::BreakerView>()> breakers_;
   runtime::ModelRegistry* models_ = nullptr;
   runtime::ModelStore* model_store_ = nullptr;
+  // Once the queue has been seen empty after start, recovery has caught up; later queues
+  // are load, not recovery, and do not make the service unready.
+  std::atomic<bool> caught_up_ = false;
 };
 
 }  // namespace rflow::service

@@ -161,8 +161,7 @@ json workflowJson(const bytecode::Module& m, uint32_t index, std::string_view ve
 
 json classifierQualityJson(const engine::ClassifierQuality& q) {
   const auto share = [](int64_t part, int64_t whole) {
-    return whole > 0 ? json(static_cast<double>(part) / static_cast<double>(whole))
-                     : json(nullptr);
+    return whole > 0 ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);
   };
   json labels = json::object();
   for (const auto& [name, l] : q.labels)

@@ -205,6 +205,10 @@ size_t Engine::retryStalled() {
   return again.size();
 }
 
+size_t Engine::queuedWork() const {
+  return parts_->queue.queued();
+}
+
 size_t Engine::stalledWork() const {
   return parts_->queue.stalled();
 }

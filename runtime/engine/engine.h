@@ -352,6 +352,8 @@ class Engine {
   // step that did land gets its calls sent and its children begun.
   size_t retryStalled();
   size_t stalledWork() const;
+  // Work queued or being processed by the workers (readiness, back-pressure).
+  size_t queuedWork() const;
   // Whether the store's last commit failed: new work is refused until it works again.
   bool storageFailing() const { return store().writeFailing(); }
   // Worker threads that run queued work (the service); stopWorkers() joins them.

@@ -145,6 +145,11 @@ std::vector<Work> WorkQueue::takeStalled() {
   return out;
 }
 
+size_t WorkQueue::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size() + busy_;
+}
+
 size_t WorkQueue::stalled() const {
   std::lock_guard lock(stalled_mutex_);
   return stalled_.size();

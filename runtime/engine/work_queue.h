@@ -71,13 +71,15 @@ class WorkQueue {
   void stall(Work work);
   std::vector<Work> takeStalled();
   size_t stalled() const;
+  // Items waiting or being processed: how far behind the workers are.
+  size_t queued() const;
 
  private:
   bool take(QueuedWork& item);
   void done();
 
   Process process_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   // Workers wait on work_, runUntilIdle() on changed_; each is signalled only when some
   // thread waits on it (a notify is a system call; a queue of thousands of items a
   // second must not pay one per item for nobody).

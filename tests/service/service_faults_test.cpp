@@ -114,6 +114,10 @@ TEST_P(ServiceFaultsTest, WritesAreRefusedWith503AndRetriesApplyEachRequestExact
     return s.post("/v1/deployments", {{"files", {{"shop.rflow", source}}}}, kRoot);
   };
 
+  // Ready (no token needed) once the work found at start is carried on.
+  EXPECT_TRUE(eventually([&] { return s.get("/readyz", nullptr).status == 200; }));
+  EXPECT_EQ(s.get("/healthz", nullptr).status, 200);
+
   faults->set(GetParam());
   expectUnavailable(start_o2(), "start");
   EXPECT_GT(faults->injected(), 0u);
@@ -138,6 +142,16 @@ TEST_P(ServiceFaultsTest, WritesAreRefusedWith503AndRetriesApplyEachRequestExact
   Reply metrics = s.get("/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.text.find("rflow_storage_write_failing 1\n"), std::string::npos);
+  // Alive, but a load balancer should send traffic elsewhere.
+  EXPECT_EQ(s.get("/healthz", nullptr).status, 200);
+  if (!in_doubt) {
+    const Reply ready = s.get("/readyz", nullptr);
+    expectUnavailable(ready, "readyz");
+    EXPECT_NE(ready.body["error"]["message"].get<std::string>().find("the store cannot write"),
+              std::string::npos)
+        << ready.text;
+    EXPECT_FALSE(ready.body["error"]["reasons"].empty()) << ready.text;
+  }
   if (!in_doubt) {
     // A write that failed never reached the log: nothing refused left a trace.
     EXPECT_EQ(instanceCount(), 2u);
@@ -156,6 +170,7 @@ TEST_P(ServiceFaultsTest, WritesAreRefusedWith503AndRetriesApplyEachRequestExact
   ASSERT_EQ(second.status, 201) << second.text;
   Reply again = start_o2();
   ASSERT_EQ(again.status, 201) << again.text;
+  EXPECT_TRUE(eventually([&] { return s.get("/readyz", nullptr).status == 200; }));
   EXPECT_EQ(again.body["id"], second.body["id"]) << "one Idempotency-Key, one instance";
 
   Reply counted = untilAvailable(count_done);
