@@ -4,7 +4,11 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "cli/commands.h"
 #include "service/serve.h"
@@ -33,8 +37,36 @@ int runServeCommand(const service::ServeOptions& options) {
             << "/ (the API is under /v1). Stop with Ctrl-C." << std::endl;
   int received = 0;
   sigwait(&stop_signals, &received);
-  std::cout << "rflow serve: stopping" << std::endl;
+  const int64_t grace_ms = server->shutdownGraceMs();
+  std::cout << fmt::format(
+                   "rflow serve: stopping: no new requests; in-flight requests and steps finish "
+                   "(at most {} s, [service] shutdown_grace)",
+                   static_cast<double>(grace_ms) / 1000.0)
+            << std::endl;
+  // A stop that hangs (a connector that never answers, a disk that does not) must not
+  // keep an orchestrator waiting past its own kill timeout: after the grace the process
+  // exits anyway. Every committed step is in the store's log, so the next start carries
+  // on from there.
+  std::mutex mu;
+  std::condition_variable stopped_cv;
+  bool stopped = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mu);
+    if (!stopped_cv.wait_for(lock, std::chrono::milliseconds(grace_ms), [&] { return stopped; })) {
+      std::cerr << "rflow serve: did not stop within the grace; exiting now (the next start "
+                   "carries on every committed step)"
+                << std::endl;
+      std::_Exit(1);
+    }
+  });
   server->stop();
+  {
+    std::lock_guard lock(mu);
+    stopped = true;
+  }
+  stopped_cv.notify_one();
+  watchdog.join();
+  std::cout << "rflow serve: stopped" << std::endl;
   return 0;
 }
 

@@ -665,7 +665,7 @@ class Reader {
   }
 
   void readService(const toml::table& t, ServiceConfig& service) {
-    static constexpr std::string_view kKeys[] = {"listen", "metrics_open"};
+    static constexpr std::string_view kKeys[] = {"listen", "metrics_open", "shutdown_grace"};
     for (auto&& [k, v] : t) {
       const std::string key(k.str());
       const std::string key_path = joinKey("service", key);
@@ -685,8 +685,20 @@ class Reader {
           error(posOf(k.source()), key_path,
                 fmt::format("expected true (serve /metrics without a token) or false, found {}",
                             found(v)));
+      } else if (key == "shutdown_grace") {
+        const auto* s = v.as_string();
+        const auto parsed = s ? parseDurationText(s->get())
+                              : std::variant<int64_t, std::string>(std::string("not a string"));
+        const int64_t* ms = std::get_if<int64_t>(&parsed);
+        if (ms == nullptr || *ms <= 0 || *ms > kMaxShutdownGraceMs)
+          error(posOf(k.source()), key_path,
+                fmt::format("expected a duration from \"1s\" to \"1h\" like \"30s\", found {}",
+                            found(v)));
+        else
+          service.shutdown_grace_ms = *ms;
       } else {
-        unknownKey(k, "service", kKeys, "the service's settings are listen and metrics_open");
+        unknownKey(k, "service", kKeys,
+                   "the service's settings are listen, metrics_open and shutdown_grace");
       }
     }
   }

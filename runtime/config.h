@@ -21,6 +21,7 @@
 //   [service]
 //   listen = "127.0.0.1:8080"
 //   metrics_open = false
+//   shutdown_grace = "30s"               # SIGTERM: finish in-flight work within this
 //
 //   [classifiers.IssueKind]              # or [classifiers."retail.triage.IssueKind"]
 //   model = "models/issue_kind.ftz"      # relative to this file's directory
@@ -139,7 +140,11 @@ struct ServiceConfig {
   std::string host = "127.0.0.1";         // an IPv6 address without its brackets
   uint16_t port = 8080;                   // 0: any free port (tests)
   bool metrics_open = false;              // serve /metrics without a token
+  // After SIGTERM, how long in-flight requests and steps may take to finish before the
+  // process exits anyway (the store's log keeps every committed step either way).
+  int64_t shutdown_grace_ms = 30'000;
 };
+inline constexpr int64_t kMaxShutdownGraceMs = 3'600'000;
 
 // A classifier's model file (intelligence.md §1). Existence and labels are checked when
 // the model is loaded against the module (model_registry.h), not here.

@@ -64,6 +64,8 @@ class Server {
   const std::string& url() const { return url_; }
   const std::string& dataDirectory() const { return data_; }
   engine::Engine& engine() { return *engine_; }
+  // rflow.toml's [service] shutdown_grace: how long stop() may take after SIGTERM.
+  int64_t shutdownGraceMs() const { return grace_ms_; }
   // Serves one HTTP request read from `raw` exactly as if it had arrived on a socket
   // (the same limits, pre-routing checks, router and error shapes) and returns the bytes
   // of the reply. For fuzzing the request decoding without the network.
@@ -76,6 +78,7 @@ class Server {
   std::unique_ptr<Parts> parts_;
   engine::Engine* engine_ = nullptr;
   int port_ = 0;
+  int64_t grace_ms_ = 30'000;
   std::string url_;
   std::string data_;
 };
