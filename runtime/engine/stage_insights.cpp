@@ -57,9 +57,13 @@ store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store
     s.entered = f.entered;
     s.open = f.open;
     s.ended = f.time.count;
-    s.p50 = f.time.quantile(0.5);
-    s.p95 = f.time.quantile(0.95);
     s.max = f.max;
+    // Quantiles are interpolated inside fixed buckets; none can be past the longest wait.
+    const auto capped = [&](std::optional<int64_t> q) {
+      return q && s.ended > 0 ? std::optional<int64_t>(std::min(*q, s.max)) : q;
+    };
+    s.p50 = capped(f.time.quantile(0.5));
+    s.p95 = capped(f.time.quantile(0.95));
     s.total = f.time.sum + std::max<int64_t>(0, f.open * now - f.open_since_sum);
     if (s.open > 0) {
       auto oldest = oldestOpen(store, f.workflow, f.stage);

@@ -90,6 +90,9 @@ TEST_F(StagesTest, EveryWaitIsAStageNamedByWhatItWaitsFor) {
   ASSERT_NE(call, nullptr);
   EXPECT_EQ(call->open, 0);
   EXPECT_EQ(call->max, 2 * kMinute);
+  // One wait of 2 minutes: its quantiles are 2 minutes, not a point inside its bucket.
+  EXPECT_EQ(call->p50, 2 * kMinute);
+  EXPECT_EQ(call->p95, 2 * kMinute);
   EXPECT_EQ(call->total, 2 * kMinute);
   advance(kHour);
   // Open time counts toward the total while the wait goes on.
