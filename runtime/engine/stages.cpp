@@ -45,21 +45,31 @@ struct Overloaded : F... {
 
 }  // namespace
 
+std::optional<std::string> stageOfWait(const Wait& wait) {
+  switch (wait.kind) {
+    case WaitKind::kConnector:  // "conn.op"
+    case WaitKind::kSignal:     // the signal's declared name
+      return trimmed(wait.detail);
+    case WaitKind::kSleep:
+      return std::string("sleep");
+    case WaitKind::kApproval:
+    case WaitKind::kTask:
+    case WaitKind::kChild:
+      break;
+  }
+  return std::nullopt;
+}
+
 std::string stageOf(const vm::Program& program, const vm::Request& request, const Wait& wait) {
+  if (auto named = stageOfWait(wait)) return std::move(*named);
   const bytecode::Module& m = program.module();
   return std::visit(
-      Overloaded{
-          [&](const vm::effect::Approval& r) { return taskStage(program, r.request); },
-          [&](const vm::effect::Task& r) { return taskStage(program, r.request); },
-          // Calls: "conn.op"; awaits: the signal's declared name (both are the wait's detail).
-          [&](const vm::effect::Connector&) { return trimmed(wait.detail); },
-          [&](const vm::effect::Await&) { return trimmed(wait.detail); },
-          [&](const vm::effect::Sleep&) { return std::string("sleep"); },
-          [&](const vm::effect::SleepUntil&) { return std::string("sleep"); },
-          [&](const vm::effect::StartChild& r) {
-            return std::string(vm::declaredName(m.strings[m.workflows[r.workflow].name]));
-          },
-          [&](const auto&) { return trimmed(wait.detail); }},
+      Overloaded{[&](const vm::effect::Approval& r) { return taskStage(program, r.request); },
+                 [&](const vm::effect::Task& r) { return taskStage(program, r.request); },
+                 [&](const vm::effect::StartChild& r) {
+                   return std::string(vm::declaredName(m.strings[m.workflows[r.workflow].name]));
+                 },
+                 [&](const auto&) { return trimmed(wait.detail); }},
       request);
 }
 
@@ -87,25 +97,30 @@ store::Status recordStages(EngineParts& parts, Step& step) {
   const std::string& workflow = rec.workflow_name;
   for (const Wait& wait : step.loaded_waits) {
     if (hasRequest(rec.waits, wait.request)) continue;
-    const std::string open_key = keys::stageOpen(rec.id, wait.request);
-    auto stage = parts.store.get(store::Column::kMeta, open_key);
-    if (!stage.ok()) return stage.status();
-    // A wait made before stages were recorded has no entry to close.
-    if (!stage.value()) continue;
-    const std::string& name = *stage.value();
-    step.batch.remove(store::Column::kMeta, open_key);
+    std::optional<std::string> name = stageOfWait(wait);
+    if (!name) {
+      const std::string open_key = keys::stageOpen(rec.id, wait.request);
+      auto stored = parts.store.get(store::Column::kMeta, open_key);
+      if (!stored.ok()) return stored.status();
+      // A wait made before stages were recorded has no entry to close.
+      if (!stored.value()) continue;
+      name = std::move(*stored.value());
+      step.batch.remove(store::Column::kMeta, open_key);
+    }
     step.batch.remove(store::Column::kMeta,
-                      keys::stageSince(workflow, name, wait.since, rec.id, wait.request));
+                      keys::stageSince(workflow, *name, wait.since, rec.id, wait.request));
     const int64_t ms = std::max<int64_t>(0, step.now - wait.since);
-    step.metrics.stageLeft(workflow, name, wait.since, ms);
-    if (ms > parts.metrics.stageMax(workflow, name)) step.metrics.stageMax(workflow, name, ms);
+    step.metrics.stageLeft(workflow, *name, wait.since, ms);
+    if (ms > parts.metrics.stageMax(workflow, *name)) step.metrics.stageMax(workflow, *name, ms);
   }
   for (const Wait& wait : rec.waits) {
     if (hasRequest(step.loaded_waits, wait.request)) continue;
     const auto named = step.stages.find(wait.request);
     if (named == step.stages.end()) continue;
     const std::string& name = named->second;
-    step.batch.put(store::Column::kMeta, keys::stageOpen(rec.id, wait.request), name);
+    // Only a name the wait itself does not give is kept for its end (stageOfWait).
+    if (!stageOfWait(wait))
+      step.batch.put(store::Column::kMeta, keys::stageOpen(rec.id, wait.request), name);
     step.batch.put(store::Column::kMeta,
                    keys::stageSince(workflow, name, wait.since, rec.id, wait.request),
                    openValue(rec));

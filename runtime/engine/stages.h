@@ -4,9 +4,9 @@
 // instance records say, crash or not.
 //
 // Invariants:
-//   - A wait's stage is named once, when the wait is made (stageOf), and stored with the
-//     open entry ("stage-open"); its end reads it back, so a later change of naming never
-//     splits one wait over two stages.
+//   - A wait's stage is named once, when the wait is made (stageOf). When the wait does not
+//     name it by itself (stageOfWait), it is stored with the open entry ("stage-open") and
+//     read back at its end, so a later change of naming never splits one wait in two.
 //   - Entry and exit are found by comparing the waits the step loaded with the waits it
 //     leaves, whatever path (answer, timer, signal, cancel, failure) removed or added
 //     them: one place, no path forgotten.
@@ -14,6 +14,7 @@
 //     ended, in the batch of the step that ended it.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/records.h"
@@ -28,6 +29,10 @@ class Step;
 
 // The stage of the wait `request` made (`wait` as the host filled it in).
 std::string stageOf(const vm::Program& program, const vm::Request& request, const Wait& wait);
+// The stage a wait names by itself (a call, an await, a sleep); nullopt for approvals,
+// tasks and children, whose stage comes from the request and is stored ("stage-open")
+// for the wait's end. Saves a read and two writes on the commonest waits.
+std::optional<std::string> stageOfWait(const Wait& wait);
 
 // Puts the stage entries and exits of `step` (loaded waits against rec.waits) into its
 // batch and its metrics delta; the instance's entry times become remaining-time figures
