@@ -247,6 +247,13 @@ std::string Service::metricsText() const {
   for (const auto& c : in.connectors)
     histogramText(out, "rflow_connector_latency_seconds", fmt::format("op=\"{}\"", label(c.op)),
                   c.latency);
+  header("rflow_stage_seconds", "histogram",
+         "Time in a stage (a wait: approval, task, call, await, sleep, child) of the waits that "
+         "ended.");
+  for (const engine::StageFigures& f : engine_.stageFigures())
+    histogramText(out, "rflow_stage_seconds",
+                  fmt::format("workflow=\"{}\",stage=\"{}\"", label(f.workflow), label(f.stage)),
+                  f.time);
   const std::vector<runtime::BreakerView> breakers =
       breakers_ ? breakers_() : std::vector<runtime::BreakerView>{};
   header("rflow_connector_circuit_state", "gauge",

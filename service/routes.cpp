@@ -114,6 +114,20 @@ Outcome decide(Service& s, const Call& c) {
 Outcome insights(Service& s, const Call& c) {
   return s.insights(queryValue(c, "workflow"), queryValue(c, "since"));
 }
+Outcome stages(Service& s, const Call& c) {
+  // Stages by a tracked dimension need the language's `track` clause, not built yet: a
+  // request for them is refused rather than answered for all instances.
+  for (std::string_view name : {"by", "value"}) {
+    if (queryValue(c, name))
+      return ApiError{
+          ApiError::Code::kBadRequest,
+          fmt::format("`{}`: stages by a tracked dimension are not available yet", name)};
+  }
+  return s.stages(queryValue(c, "workflow"));
+}
+Outcome atRisk(Service& s, const Call& c) {
+  return s.atRisk(queryValue(c, "workflow"));
+}
 Outcome metrics(Service& s, const Call&) {
   return json(s.metricsText());
 }
@@ -173,6 +187,14 @@ const Route kRoutes[] = {
     {"GET", "/v1/insights", kToken, 200, false, nullptr, false, "workflow,since",
      "Process intelligence from the engine's aggregates, and each classifier's triage quality",
      insights},
+    {"GET", "/v1/insights/stages", kToken, 200, false, nullptr, false, "workflow",
+     "Where the time goes: per stage (every wait) of a workflow, entered, open now, oldest open, "
+     "time in stage p50/p95/max, total time and share of all waiting time, the bottleneck first",
+     stages},
+    {"GET", "/v1/insights/at-risk", kToken, 200, false, nullptr, false, "workflow",
+     "Waiting instances predicted to breach their SLA (now plus the p80 of the time from their "
+     "stage to completion, given 20 completed instances that were in it), soonest SLA end first",
+     atRisk},
     {"GET", "/v1/classifiers", kToken, 200, false, nullptr, false, "",
      "The classifiers with their current models, labels, examples learned and triage quality",
      listClassifiers},

@@ -93,6 +93,10 @@ class Service {
   // `since`: RFC 3339 time or a duration ago ("24h"); default: the last 7 days.
   Outcome insights(const std::optional<std::string>& workflow,
                    const std::optional<std::string>& since) const;
+  // Per stage of `workflow` (required: 400 without), the bottleneck first; and the
+  // instances predicted to breach their SLA (of `workflow`, or all). service_stages.cpp.
+  Outcome stages(const std::optional<std::string>& workflow) const;
+  Outcome atRisk(const std::optional<std::string>& workflow) const;
   // The current deployment's classifiers with their current models, labels, examples
   // learned and quality (intelligence.md §1).
   Outcome classifiers() const;

@@ -260,6 +260,20 @@ Insights Engine::insights(const InsightsQuery& query) const {
   return parts_->metrics.insights(query);
 }
 
+store::Result<std::vector<StageInsight>> Engine::stages(
+    const std::optional<std::string>& workflow) const {
+  return stageInsights(parts_->store, parts_->metrics, workflow, parts_->clock.now());
+}
+
+store::Result<std::vector<AtRiskInstance>> Engine::atRisk(
+    const std::optional<std::string>& workflow) const {
+  return engine::atRisk(parts_->store, parts_->metrics, workflow, parts_->clock.now());
+}
+
+std::vector<StageFigures> Engine::stageFigures() const {
+  return parts_->metrics.stages(std::nullopt);
+}
+
 std::vector<ClassifierQuality> Engine::classifierQuality() const {
   return parts_->metrics.classifierQuality();
 }

@@ -50,6 +50,7 @@
 #include "engine/audit.h"
 #include "engine/metrics.h"
 #include "engine/records.h"
+#include "engine/stage_insights.h"
 #include "store/store.h"
 #include "vm/interpreter.h"
 #include "vm/program.h"
@@ -383,6 +384,13 @@ class Engine {
   Insights insights(const InsightsQuery& query) const;
   // Triage quality per classifier and model, since the store began (metrics.h).
   std::vector<ClassifierQuality> classifierQuality() const;
+  // Where the time goes per stage (stage_insights.h), and the instances predicted to
+  // breach their SLA, at the engine's clock: from the aggregates and the open-stage index.
+  store::Result<std::vector<StageInsight>> stages(const std::optional<std::string>& workflow) const;
+  store::Result<std::vector<AtRiskInstance>> atRisk(
+      const std::optional<std::string>& workflow) const;
+  // Every stage's counters and histograms, from memory (for /metrics).
+  std::vector<StageFigures> stageFigures() const;
   // The labelled examples `learn` stored for `classifier` (qualified name), oldest first.
   Found<std::vector<LearnedExample>> examples(std::string_view classifier) const;
 

@@ -101,4 +101,63 @@ std::string schedule(std::string_view workflow, std::string_view cron) {
   return joinKey(joinKey("schedule", workflow), cron);
 }
 
+void appendTime(std::string& out, int64_t ms) {
+  appendU64(out, static_cast<uint64_t>(ms) ^ (uint64_t{1} << 63));
+}
+
+std::optional<int64_t> readTime(std::string_view bytes) {
+  const auto raw = store::readU64(bytes);
+  if (!raw) return std::nullopt;
+  return static_cast<int64_t>(*raw ^ (uint64_t{1} << 63));
+}
+
+std::string stageOpen(std::string_view instance, uint64_t request) {
+  std::string key = joinKey("stage-open", instance);
+  key.push_back('\0');
+  appendU64(key, request);
+  return key;
+}
+
+std::string stageSincePrefix(std::string_view workflow, std::string_view stage) {
+  std::string key = joinKey("stage-since", workflow);
+  key.push_back('\0');
+  if (stage.empty()) return key;
+  key.append(stage);
+  key.push_back('\0');
+  return key;
+}
+
+std::string stageSince(std::string_view workflow, std::string_view stage, int64_t since,
+                       std::string_view instance, uint64_t request) {
+  std::string key = stageSincePrefix(workflow, stage);
+  appendTime(key, since);
+  key.push_back('\0');
+  key.append(instance);
+  key.push_back('\0');
+  appendU64(key, request);
+  return key;
+}
+
+std::string stageEntryPrefix(std::string_view instance) {
+  std::string key = joinKey("stage-entry", instance);
+  key.push_back('\0');
+  return key;
+}
+
+std::string stageEntry(std::string_view instance, std::string_view stage) {
+  return stageEntryPrefix(instance) + std::string(stage);
+}
+
+std::string stageMaxPrefix(std::string_view workflow, std::string_view stage) {
+  std::string key = joinKey(joinKey("stage-max", workflow), stage);
+  key.push_back('\0');
+  return key;
+}
+
+std::string stageMax(std::string_view workflow, std::string_view stage, int64_t ms) {
+  std::string key = stageMaxPrefix(workflow, stage);
+  appendU64(key, ~static_cast<uint64_t>(ms));
+  return key;
+}
+
 }  // namespace rflow::engine::keys

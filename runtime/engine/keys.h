@@ -20,6 +20,15 @@
 //               "signal-by-key" \0 workflow \0 key \0 request  the instance it reached
 //               "decision" \0 task \0 request id              what the decision did
 //               "schedule" \0 workflow \0 cron text           last slot fired (be64)
+//               "stage-open" \0 instance \0 request (be64)    an open approval's, task's or
+//                                                            child's stage name
+//               "stage-since" \0 workflow \0 stage \0 since (be64, offset) \0 instance
+//                 \0 request (be64)                          open stage entry: created (be64,
+//                                                            offset), SLA due (be64, offset;
+//                                                            absent: none)
+//               "stage-entry" \0 instance \0 stage           last entry into it (be64, offset)
+//   kMetrics    "stage-max" \0 workflow \0 stage \0 ~ms (be64) a longest time in stage so far
+//               (the complement sorts the longest first; the rest is metrics.h's)
 #pragma once
 
 #include <cstdint>
@@ -61,5 +70,17 @@ std::string keySignalRequest(std::string_view workflow, std::string_view key,
                              std::string_view request);
 std::string decisionRequest(std::string_view task, std::string_view request);
 std::string schedule(std::string_view workflow, std::string_view cron);
+
+// Stage bookkeeping (stages.h). Times are offset like timer keys, so they sort.
+std::string stageOpen(std::string_view instance, uint64_t request);
+std::string stageSincePrefix(std::string_view workflow, std::string_view stage = {});
+std::string stageSince(std::string_view workflow, std::string_view stage, int64_t since,
+                       std::string_view instance, uint64_t request);
+std::string stageEntryPrefix(std::string_view instance);
+std::string stageEntry(std::string_view instance, std::string_view stage);
+std::string stageMaxPrefix(std::string_view workflow, std::string_view stage);
+std::string stageMax(std::string_view workflow, std::string_view stage, int64_t ms);
+void appendTime(std::string& out, int64_t ms);
+std::optional<int64_t> readTime(std::string_view bytes);
 
 }  // namespace rflow::engine::keys

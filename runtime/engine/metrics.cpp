@@ -11,6 +11,14 @@
 //                                                   learned, compared, agreed (label ""),
 //                                                   and per label predicted, learned_label,
 //                                                   agreed_label
+//   s \0 workflow \0 stage \0 <name>                stage counters (since ever): entered,
+//                                                   open, open_since (sum of open waits'
+//                                                   start times), time_* (histogram of
+//                                                   ended waits), rem_* (histogram of
+//                                                   last entry to completion)
+//
+// The longest time in a stage is no sum, so it is not a counter: each step that beats
+// the maximum in memory puts a key "stage-max" (keys.h) that sorts the longest first.
 //
 // Histograms are three hourly names: <h>_n (count), <h>_sum (ms) and <h>_b<i> (bucket i).
 #include "engine/metrics.h"
@@ -18,6 +26,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "engine/keys.h"
 #include "engine/records.h"
 #include "store/counters.h"
 
@@ -117,6 +126,34 @@ void MetricsDelta::learned(std::string_view classifier, std::string_view model,
   if (!*agreed) return;
   add(join({"c", classifier, model, "agreed", ""}), 1);
   add(join({"c", classifier, model, "agreed_label", label}), 1);
+}
+
+void MetricsDelta::stageEntered(std::string_view workflow, std::string_view stage, int64_t since) {
+  add(join({"s", workflow, stage, "entered"}), 1);
+  add(join({"s", workflow, stage, "open"}), 1);
+  add(join({"s", workflow, stage, "open_since"}), since);
+}
+
+void MetricsDelta::stageLeft(std::string_view workflow, std::string_view stage, int64_t since,
+                             int64_t ms) {
+  ms = std::max<int64_t>(0, ms);
+  add(join({"s", workflow, stage, "open"}), -1);
+  add(join({"s", workflow, stage, "open_since"}), -since);
+  add(join({"s", workflow, stage, "time_n"}), 1);
+  add(join({"s", workflow, stage, "time_sum"}), ms);
+  add(join({"s", workflow, stage, "time_b" + std::to_string(bucketOf(kDurationBucketsMs, ms))}), 1);
+}
+
+void MetricsDelta::stageRemaining(std::string_view workflow, std::string_view stage, int64_t ms) {
+  ms = std::max<int64_t>(0, ms);
+  add(join({"s", workflow, stage, "rem_n"}), 1);
+  add(join({"s", workflow, stage, "rem_sum"}), ms);
+  add(join({"s", workflow, stage, "rem_b" + std::to_string(bucketOf(kDurationBucketsMs, ms))}), 1);
+}
+
+void MetricsDelta::stageMax(std::string_view workflow, std::string_view stage, int64_t ms) {
+  int64_t& slot = maxes_[join({workflow, stage})];
+  slot = std::max(slot, ms);
 }
 
 void MetricsDelta::add(std::string key, int64_t amount) {
@@ -230,6 +267,20 @@ constexpr size_t kV1Shards = 16;
 constexpr std::string_view kV2Prefix{"v2\0", 3};
 constexpr std::string_view kGaugesKey{"v2\0g", 4};
 
+constexpr std::string_view kStageMaxPrefix{"stage-max\0", 10};
+
+// "stage-max" \0 workflow \0 stage \0 ~ms -> (workflow \0 stage, ms).
+std::optional<std::pair<std::string, int64_t>> stageMaxKey(std::string_view key) {
+  const std::string_view rest = key.substr(kStageMaxPrefix.size());
+  const size_t wf_end = rest.find(kSep);
+  if (wf_end == std::string_view::npos) return std::nullopt;
+  const size_t stage_end = rest.find(kSep, wf_end + 1);
+  if (stage_end == std::string_view::npos || rest.size() != stage_end + 9) return std::nullopt;
+  const auto inverted = store::readU64(rest.substr(stage_end + 1));
+  if (!inverted) return std::nullopt;
+  return std::pair{std::string(rest.substr(0, stage_end)), static_cast<int64_t>(~*inverted)};
+}
+
 std::string hourKey(std::string_view counter) {
   // counter: h \0 <hour> \0 …: the key is "v2\0h\0<hour>".
   const size_t end = counter.find(kSep, 2);
@@ -241,11 +292,17 @@ std::string hourKey(std::string_view counter) {
 store::Status Metrics::load(const store::Store& store) {
   std::map<std::string, int64_t> values;
   store::Counters counters;
+  std::map<std::string, int64_t, std::less<>> maxes;
   bool unreadable = false;
   store::Status scanned =
       store.scanFrom(store::Column::kMetrics, "", [&](std::string_view key, std::string_view v) {
         if (key.starts_with(kV2Prefix)) {
           unreadable = unreadable || !store::addEncodedCounters(v, counters);
+        } else if (key.starts_with(kStageMaxPrefix)) {
+          if (auto m = stageMaxKey(key)) {
+            int64_t& slot = maxes[m->first];
+            slot = std::max(slot, m->second);
+          }
         } else if (!key.empty() && static_cast<uint8_t>(key[0]) < kV1Shards) {
           if (const auto value = store::readU64(v))
             values[std::string(key.substr(1))] += static_cast<int64_t>(*value);
@@ -259,11 +316,17 @@ store::Status Metrics::load(const store::Store& store) {
     values[name] += value;
   std::lock_guard lock(mutex_);
   values_ = std::move(values);
+  maxes_ = std::move(maxes);
   return {};
 }
 
 void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
   if (delta.empty()) return;
+  for (const auto& [name, ms] : delta.maxes()) {
+    const size_t sep = name.find(kSep);
+    batch.put(store::Column::kMetrics,
+              keys::stageMax(name.substr(0, sep), name.substr(sep + 1), ms), "");
+  }
   // The names are in order, so each key's counters come together: the gauges ("g…"),
   // then each hour's ("h\0<hour>\0…"; a step's usually all fall in its own hour).
   std::string key;
@@ -282,6 +345,10 @@ void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
 void Metrics::apply(const MetricsDelta& delta) {
   if (delta.empty()) return;
   std::lock_guard lock(mutex_);
+  for (const auto& [name, ms] : delta.maxes()) {
+    int64_t& slot = maxes_[name];
+    slot = std::max(slot, ms);
+  }
   for (const auto& [name, amount] : delta.items())
     values_[name] += amount;
 }
@@ -310,6 +377,42 @@ std::vector<ClassifierQuality> Metrics::classifierQuality() const {
   for (auto& [key, q] : by_model)
     out.push_back(std::move(q));
   return out;
+}
+
+std::vector<StageFigures> Metrics::stages(const std::optional<std::string>& workflow) const {
+  std::map<std::pair<std::string, std::string>, StageFigures> by_stage;
+  for (const auto& [key, value] : snapshot()) {
+    if (!key.starts_with("s")) continue;
+    const std::vector<std::string_view> f = split(key);
+    if (f.size() != 4 || f[0] != "s") continue;
+    if (workflow && !nameMatches(f[1], *workflow)) continue;
+    auto [it, fresh] = by_stage.try_emplace({std::string(f[1]), std::string(f[2])});
+    StageFigures& st = it->second;
+    if (fresh) {
+      st.workflow = std::string(f[1]);
+      st.stage = std::string(f[2]);
+      st.time = emptyHistogram(kDurationBucketsMs);
+      st.remaining = emptyHistogram(kDurationBucketsMs);
+    }
+    const std::string_view name = f[3];
+    if (name == "entered") st.entered += value;
+    if (name == "open") st.open += value;
+    if (name == "open_since") st.open_since_sum += value;
+    if (name.starts_with("time")) addHistogramField(st.time, name.substr(4), value);
+    if (name.starts_with("rem")) addHistogramField(st.remaining, name.substr(3), value);
+  }
+  std::vector<StageFigures> out;
+  for (auto& [key, st] : by_stage) {
+    st.max = stageMax(st.workflow, st.stage);
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+int64_t Metrics::stageMax(std::string_view workflow, std::string_view stage) const {
+  std::lock_guard lock(mutex_);
+  const auto it = maxes_.find(join({workflow, stage}));
+  return it == maxes_.end() ? 0 : it->second;
 }
 
 std::map<std::string, int64_t> Metrics::snapshot() const {

@@ -63,7 +63,7 @@ inline constexpr std::array<int64_t, 3> kTaskAgeBoundsMs = {kHourMs, 4 * kHourMs
 // Metrics::commit with the step's batch.
 class MetricsDelta {
  public:
-  bool empty() const { return items_.empty(); }
+  bool empty() const { return items_.empty() && maxes_.empty(); }
   const std::map<std::string, int64_t>& items() const { return items_; }
 
   void instanceStarted(std::string_view workflow, int64_t now);
@@ -90,10 +90,21 @@ class MetricsDelta {
   // A labelled example; `agreed` when the instance had classified before (with `model`).
   void learned(std::string_view classifier, std::string_view model, std::string_view label,
                std::optional<bool> agreed);
+  // Stages (stages.h, intelligence.md §2), counted since the store began: a wait of
+  // `stage` began at `since`; one that began at `since` ended after `ms`; an instance that
+  // last entered `stage` `ms` before it completed.
+  void stageEntered(std::string_view workflow, std::string_view stage, int64_t since);
+  void stageLeft(std::string_view workflow, std::string_view stage, int64_t since, int64_t ms);
+  void stageRemaining(std::string_view workflow, std::string_view stage, int64_t ms);
+  // A time in stage longer than any the aggregates held when the step ran.
+  void stageMax(std::string_view workflow, std::string_view stage, int64_t ms);
+  // workflow \0 stage -> the longest time this step saw.
+  const std::map<std::string, int64_t>& maxes() const { return maxes_; }
 
  private:
   void add(std::string key, int64_t amount);
   std::map<std::string, int64_t> items_;
+  std::map<std::string, int64_t> maxes_;
 };
 
 // A histogram over fixed buckets; counts has bounds.size() + 1 entries.
@@ -156,6 +167,18 @@ struct CyclePoint {
   std::optional<int64_t> p50, p95;
 };
 
+// One stage of one workflow (intelligence.md §2; docs/insights.md says what each means).
+struct StageFigures {
+  std::string workflow;  // qualified
+  std::string stage;
+  int64_t entered = 0;
+  int64_t open = 0;            // waits in it now
+  int64_t open_since_sum = 0;  // the sum of their start times (ms): open time = open*now - it
+  Histogram time;              // time in stage of the waits that ended
+  int64_t max = 0;             // the longest of those
+  Histogram remaining;         // completed instances: from their last entry into it to completion
+};
+
 struct InsightsQuery {
   std::optional<std::string> workflow;  // qualified or declared name
   int64_t since = 0;                    // UTC ms; counters of hours that end after it
@@ -186,11 +209,16 @@ class Metrics {
 
   Insights insights(const InsightsQuery& query) const;
   std::vector<ClassifierQuality> classifierQuality() const;
+  // Every stage of `workflow` (qualified or declared name; every workflow when unset).
+  std::vector<StageFigures> stages(const std::optional<std::string>& workflow) const;
+  // The longest time in `stage` so far; 0 when none ended.
+  int64_t stageMax(std::string_view workflow, std::string_view stage) const;
 
  private:
   std::map<std::string, int64_t> snapshot() const;
   mutable std::mutex mutex_;
   std::map<std::string, int64_t> values_;
+  std::map<std::string, int64_t, std::less<>> maxes_;  // workflow \0 stage -> ms
 };
 
 }  // namespace rflow::engine

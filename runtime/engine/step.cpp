@@ -11,6 +11,7 @@
 #include "engine/parts.h"
 #include "engine/record_codec.h"
 #include "engine/record_values.h"
+#include "engine/stages.h"
 #include "vm/state_codec.h"
 
 namespace rflow::engine {
@@ -69,6 +70,7 @@ Found<std::unique_ptr<Step>> Steps::open(std::string_view id, KeyedGate::Lease& 
   auto step = std::make_unique<Step>(parts_, std::move(lease));
   step->rec = std::move(*rec);
   step->loaded_status = step->rec.status;
+  step->loaded_waits = step->rec.waits;
   step->now = parts_.clock.now();
   if (program) step->program = std::move(*program);
   return step;
@@ -83,8 +85,14 @@ std::unique_ptr<Step> Steps::detached(std::string id, KeyedGate::Lease lease) {
 }
 
 void Steps::submit(std::unique_ptr<Step> step, std::function<void(const store::Status&)> then) {
-  step->seal();
   step->then = std::move(then);
+  // A step whose stage bookkeeping cannot be read is reported like a failed commit:
+  // nothing of it is written, and its work waits for the store.
+  if (store::Status stages = recordStages(parts_, *step); !stages.ok()) {
+    step->committed(stages);
+    return;
+  }
+  step->seal();
   parts_.pipeline.submit(std::move(step));
 }
 

@@ -49,6 +49,10 @@ class Step final : public Commit {
   // The status the instance had when the step loaded it (unset: a new instance, or a
   // step that loaded none). commit counts the move to rec.status in `metrics`.
   std::optional<Status> loaded_status;
+  // The waits the instance had when the step loaded it, and the stage of each wait this
+  // step made (by request): recordStages (stages.h) compares them with rec.waits.
+  std::vector<Wait> loaded_waits;
+  std::map<uint64_t, std::string> stages;
   // Queued signals this step's awaits took: the batch removes them, but the store holds
   // them until the commit, so a later await of the same step must skip them.
   std::set<std::string> signals_taken;

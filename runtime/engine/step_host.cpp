@@ -8,6 +8,7 @@
 #include "engine/keys.h"
 #include "engine/parts.h"
 #include "engine/record_values.h"
+#include "engine/stages.h"
 #include "engine/step_effects.h"
 #include "vm/print.h"
 #include "vm/state_codec.h"
@@ -49,7 +50,10 @@ class StepHost final : public Host {
     wait.since = step_.now;
     Answer out =
         std::visit([&](const auto& r) { return effect(pending, r, wait); }, pending.request);
-    if (std::holds_alternative<Waits>(out)) made.push_back(std::move(wait));
+    if (std::holds_alternative<Waits>(out)) {
+      step_.stages[wait.request] = stageOf(*step_.program, pending.request, wait);
+      made.push_back(std::move(wait));
+    }
     return out;
   }
 

@@ -229,5 +229,37 @@ const Charts = (() => {
     });
   }
 
-  return { ready, prune, duration, statusByWorkflow, cycleSeries, tasksByAge, breaches, connectors, backlog, triageLabels, shortName, STATUS_COLORS };
+  // One workflow's stages, ranked by total time (hours): the longest bar is the bottleneck.
+  function stageTimes(id, stages) {
+    draw(id, {
+      type: 'bar',
+      data: {
+        labels: stages.map((s) => s.stage),
+        datasets: [{
+          label: 'Total time (h)',
+          data: stages.map((s) => s.total_ms / 3600000),
+          backgroundColor: stages.map((_, i) => (i === 0 ? '#ef4444' : '#6366f1')),
+          borderRadius: 3,
+          maxBarThickness: 18,
+        }],
+      },
+      options: {
+        indexAxis: 'y',
+        scales: { x: { beginAtZero: true, ticks: { callback: (v) => v + ' h' } }, y: { grid: { display: false } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: (c) => {
+                const s = stages[c.dataIndex];
+                return `${duration(s.total_ms)} in all (${(s.share * 100).toFixed(1)}%) · ${s.entered} entered · ${s.open} open`;
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  return { ready, prune, duration, statusByWorkflow, cycleSeries, tasksByAge, breaches, connectors, backlog, triageLabels, stageTimes, shortName, STATUS_COLORS };
 })();

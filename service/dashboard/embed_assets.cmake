@@ -15,6 +15,8 @@ set(ASSETS
   "charts.js|${DIR}/charts.js|text/javascript+utf8"
   "pages.js|${DIR}/pages.js|text/javascript+utf8"
   "triage.js|${DIR}/triage.js|text/javascript+utf8"
+  "stages.js|${DIR}/stages.js|text/javascript+utf8"
+  "at_risk.js|${DIR}/at_risk.js|text/javascript+utf8"
   "app.js|${DIR}/app.js|text/javascript+utf8"
   "favicon.svg|${DIR}/favicon.svg|image/svg+xml"
   "chart.umd.js|${CHARTJS}|text/javascript+utf8")

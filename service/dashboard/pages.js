@@ -299,6 +299,17 @@ const Pages = (() => {
             h('div', { class: 'value', text: pct(sum(classifiers.map((q) => q.labelled)) / classified) }),
             h('div', { class: 'sub', text: `${fmtInt(classified)} classified · triage quality →` })));
         }
+        // The early warning and the bottlenecks have their own pages; the tiles lead there.
+        const risk = await Api.get('/v1/insights/at-risk' + query({ workflow }));
+        kpis.append(
+          h('a', { href: '#/at-risk', class: 'card kpi kpi-link ' + (risk.instances.length > 0 ? 'warn' : ''), 'data-field': 'at-risk' },
+            h('div', { class: 'label', text: 'At risk' }),
+            h('div', { class: 'value', text: fmtInt(risk.instances.length) }),
+            h('div', { class: 'sub', text: 'predicted to breach their SLA →' })),
+          h('a', { href: '#/stages', class: 'card kpi kpi-link', 'data-field': 'stages' },
+            h('div', { class: 'label', text: 'Where time goes' }),
+            h('div', { class: 'value', text: '⏱' }),
+            h('div', { class: 'sub', text: 'stages ranked by time →' })));
         Charts.statusByWorkflow('c-status', ws);
         showEmpty(document.getElementById('c-status').parentNode, ws.length === 0, 'No instances yet');
         Charts.cycleSeries('c-cycle', data.cycle_time_series);

@@ -208,6 +208,38 @@ try {
   const done = (await api(base, 'GET', '/v1/instances/' + id, undefined, ADMIN)).body;
   check(done.status === 'Completed' && done.result === 'Posted', `the API says ${done.status} / ${JSON.stringify(done.result)}`);
 
+  step = 'the overview links to where time goes';
+  await page.click('a[data-nav=overview]');
+  await page.click('a[data-field=stages]', { timeout: 15000 });
+
+  step = 'where time goes ranks the stages GET /v1/insights/stages counted';
+  const names = (await api(base, 'GET', '/v1/insights', undefined, ADMIN)).body.workflows.map((w) => w.workflow);
+  const wf = names.find((w) => w.split('.').pop() === 'ThreeWayMatch');
+  check(wf, 'insights name no ThreeWayMatch: ' + JSON.stringify(names));
+  await page.waitForSelector(`#stages-workflow option[value="${wf}"]`, { state: 'attached', timeout: 15000 });
+  await page.selectOption('#stages-workflow', wf);
+  const stages = (await api(base, 'GET', '/v1/insights/stages?workflow=' + encodeURIComponent(wf), undefined, ADMIN)).body.stages;
+  check(stages.length > 0, 'the approved invoice waited in no stage: ' + JSON.stringify(stages));
+  await page.waitForFunction((n) => document.querySelectorAll('table.stages tbody tr').length === n, stages.length, { timeout: 15000 });
+  // Open waits grow while the test runs, so the order is checked on the page's own totals.
+  const rows = await page.locator('table.stages tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.stage, Number(tr.dataset.total)]));
+  check(JSON.stringify(rows.map(([n]) => n).sort()) === JSON.stringify(stages.map((st) => st.stage).sort()), `the stages: ${JSON.stringify(rows)}, insights ${JSON.stringify(stages)}`);
+  check(rows.every(([, t], i) => i === 0 || rows[i - 1][1] >= t), 'not ranked by total time: ' + JSON.stringify(rows));
+  const bars = await page.evaluate(() => {
+    const chart = Chart.getChart(document.getElementById('c-stages'));
+    return chart ? chart.data.labels : null;
+  });
+  check(JSON.stringify(bars) === JSON.stringify(rows.map(([n]) => n)), 'the chart\'s bars: ' + JSON.stringify(bars));
+  await page.screenshot({ path: join(artifacts, 'dashboard-stages.png'), fullPage: true });
+
+  step = 'the at-risk page, with too little history to predict';
+  await page.click('a[data-nav=at-risk]');
+  await page.waitForSelector('#at-risk-empty', { timeout: 15000 });
+  const risk = (await api(base, 'GET', '/v1/insights/at-risk', undefined, ADMIN)).body;
+  check(risk.instances.length === 0 && risk.min_history === 20, 'at-risk: ' + JSON.stringify(risk));
+  check((await page.locator('#at-risk-text').innerText()).includes('20 completed'), 'the page says how much history a forecast needs');
+  await page.screenshot({ path: join(artifacts, 'dashboard-at-risk.png'), fullPage: true });
+
   step = 'the triage quality page of a service that classified nothing';
   await page.click('a[data-nav=triage]');
   await page.waitForSelector('#triage-empty', { timeout: 15000 });

@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/metrics.h"
 #include "ledger.h"
 #include "store/store.h"
 
@@ -232,6 +233,42 @@ TEST(Crash, KilledAtRandomMomentsNothingIsLostOrDoubled) {
     (void)store.scan(Column::kMeta, std::string_view("begin\0", 6),
                      [&](std::string_view, std::string_view) { return ++begins, true; });
     EXPECT_EQ(begins, 0u) << "instances left waiting to begin";
+
+    // The stage aggregates equal what the instances did, however often a step was cut
+    // short: each instance waited once on reserve, the sleep and its check, twice on
+    // confirm, and completed; no stage entry is left open or behind.
+    for (std::string_view prefix :
+         {std::string_view("stage-open\0", 11), std::string_view("stage-since\0", 12),
+          std::string_view("stage-entry\0", 12)}) {
+      size_t left = 0;
+      (void)store.scan(Column::kMeta, prefix,
+                       [&](std::string_view, std::string_view) { return ++left, true; });
+      EXPECT_EQ(left, 0u) << prefix.substr(0, prefix.size() - 1) << " keys left";
+    }
+    rflow::engine::Metrics metrics;
+    ASSERT_TRUE(metrics.load(store).ok());
+    const int64_t n = static_cast<int64_t>(instance_of.size());
+    std::map<std::string, int64_t> entered, remaining;
+    int64_t checks = 0;
+    for (const rflow::engine::StageFigures& f : metrics.stages(std::nullopt)) {
+      SCOPED_TRACE(f.stage);
+      EXPECT_EQ(f.open, 0);
+      EXPECT_EQ(f.open_since_sum, 0);
+      EXPECT_EQ(f.time.count, f.entered) << "every wait that began ended once";
+      if (f.stage.starts_with("Check ")) {
+        ++checks;
+        EXPECT_EQ(f.entered, 1);
+        EXPECT_EQ(f.remaining.count, 1);
+        continue;
+      }
+      entered[f.stage] = f.entered;
+      remaining[f.stage] = f.remaining.count;
+    }
+    EXPECT_EQ(checks, n);
+    EXPECT_EQ(entered, (std::map<std::string, int64_t>{
+                           {"ledger.confirm", 2 * n}, {"ledger.reserve", n}, {"sleep", n}}));
+    EXPECT_EQ(remaining, (std::map<std::string, int64_t>{
+                             {"ledger.confirm", n}, {"ledger.reserve", n}, {"sleep", n}}));
   }  // The store closes before its directory goes.
   std::error_code ignored;
   fs::remove_all(scratch, ignored);

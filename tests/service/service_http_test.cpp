@@ -170,8 +170,8 @@ TEST(ServiceHttp, TheOpenApiDocumentListsEveryRoute) {
        {"/v1/deployments", "/v1/workflows", "/v1/workflows/{name}/instances", "/v1/instances",
         "/v1/instances/{id}", "/v1/instances/{id}/history", "/v1/instances/{id}/signals/{name}",
         "/v1/keys/{workflow}/{key}/signals/{name}", "/v1/instances/{id}/cancel",
-        "/v1/events/{name}", "/v1/tasks", "/v1/tasks/{id}/decision", "/v1/insights", "/metrics",
-        "/", "/v1/me"})
+        "/v1/events/{name}", "/v1/tasks", "/v1/tasks/{id}/decision", "/v1/insights",
+        "/v1/insights/stages", "/v1/insights/at-risk", "/metrics", "/", "/v1/me"})
     EXPECT_TRUE(doc.body["paths"].contains(p)) << p;
 }
 

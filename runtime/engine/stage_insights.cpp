@@ -1,0 +1,131 @@
+// Stage figures and the at-risk forecast, from the aggregates and the open-entry index.
+#include "engine/stage_insights.h"
+
+#include <algorithm>
+#include <map>
+
+#include "engine/keys.h"
+
+namespace rflow::engine {
+
+namespace {
+
+// The time of the oldest open entry of one stage: the first key of its index range.
+store::Result<std::optional<int64_t>> oldestOpen(const store::Store& store,
+                                                 std::string_view workflow,
+                                                 std::string_view stage) {
+  const std::string prefix = keys::stageSincePrefix(workflow, stage);
+  std::optional<int64_t> oldest;
+  store::Status scanned =
+      store.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view) {
+        oldest = keys::readTime(key.substr(prefix.size()));
+        return false;
+      });
+  if (!scanned.ok()) return scanned;
+  return oldest;
+}
+
+// One open entry of the index: stage \0 since(8) \0 instance \0 request(8), after the
+// workflow's prefix.
+struct OpenEntry {
+  std::string_view stage;
+  std::string_view instance;
+};
+std::optional<OpenEntry> openEntry(std::string_view rest) {
+  const size_t stage_end = rest.find('\0');
+  // stage, '\0', 8 bytes, '\0', an instance of at least one byte, '\0', 8 bytes.
+  if (stage_end == std::string_view::npos || rest.size() < stage_end + 1 + 8 + 1 + 1 + 1 + 8)
+    return std::nullopt;
+  const size_t instance_begin = stage_end + 1 + 8 + 1;
+  return OpenEntry{rest.substr(0, stage_end),
+                   rest.substr(instance_begin, rest.size() - 9 - instance_begin)};
+}
+
+}  // namespace
+
+store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store,
+                                                       const Metrics& metrics,
+                                                       const std::optional<std::string>& workflow,
+                                                       int64_t now) {
+  std::vector<StageInsight> out;
+  std::map<std::string, int64_t> workflow_total;
+  for (const StageFigures& f : metrics.stages(workflow)) {
+    if (f.entered <= 0) continue;
+    StageInsight s;
+    s.workflow = f.workflow;
+    s.stage = f.stage;
+    s.entered = f.entered;
+    s.open = f.open;
+    s.ended = f.time.count;
+    s.max = f.max;
+    // Quantiles are interpolated inside fixed buckets; none can be past the longest wait.
+    const auto capped = [&](std::optional<int64_t> q) {
+      return q && s.ended > 0 ? std::optional<int64_t>(std::min(*q, s.max)) : q;
+    };
+    s.p50 = capped(f.time.quantile(0.5));
+    s.p95 = capped(f.time.quantile(0.95));
+    s.total = f.time.sum + std::max<int64_t>(0, f.open * now - f.open_since_sum);
+    if (s.open > 0) {
+      auto oldest = oldestOpen(store, f.workflow, f.stage);
+      if (!oldest.ok()) return oldest.status();
+      s.oldest_open_since = oldest.value();
+    }
+    workflow_total[s.workflow] += s.total;
+    out.push_back(std::move(s));
+  }
+  for (StageInsight& s : out) {
+    const int64_t all = workflow_total[s.workflow];
+    s.share = all > 0 ? static_cast<double>(s.total) / static_cast<double>(all) : 0;
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const StageInsight& a, const StageInsight& b) { return a.total > b.total; });
+  return out;
+}
+
+store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, const Metrics& metrics,
+                                                  const std::optional<std::string>& workflow,
+                                                  int64_t now) {
+  // The p80 remaining time and its history, per workflow and stage with enough history.
+  std::map<std::string, std::map<std::string, std::pair<int64_t, int64_t>, std::less<>>> p80;
+  for (const StageFigures& f : metrics.stages(workflow)) {
+    if (f.remaining.count < kAtRiskMinHistory) continue;
+    if (auto q = f.remaining.quantile(0.8)) p80[f.workflow][f.stage] = {*q, f.remaining.count};
+  }
+  std::map<std::string, AtRiskInstance> by_instance;
+  for (const auto& [name, stages] : p80) {
+    const std::string prefix = keys::stageSincePrefix(name);
+    store::Status scanned =
+        store.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view value) {
+          const auto entry = openEntry(key.substr(prefix.size()));
+          if (!entry || value.size() < 16) return true;  // no SLA
+          const auto it = stages.find(entry->stage);
+          if (it == stages.end()) return true;
+          const auto created = keys::readTime(value.substr(0, 8));
+          const auto sla_end = keys::readTime(value.substr(8, 8));
+          if (!created || !sla_end || now >= *sla_end) return true;  // breached: no forecast
+          const int64_t predicted = now + it->second.first;
+          if (predicted <= *sla_end) return true;
+          AtRiskInstance& r = by_instance[std::string(entry->instance)];
+          if (!r.instance.empty() && r.predicted_end >= predicted) return true;
+          r = {std::string(entry->instance),
+               name,
+               std::string(entry->stage),
+               *created,
+               now - *created,
+               predicted,
+               *sla_end,
+               it->second.second};
+          return true;
+        });
+    if (!scanned.ok()) return scanned;
+  }
+  std::vector<AtRiskInstance> out;
+  for (auto& [id, r] : by_instance)
+    out.push_back(std::move(r));
+  std::stable_sort(out.begin(), out.end(), [](const AtRiskInstance& a, const AtRiskInstance& b) {
+    return a.sla_end < b.sla_end;
+  });
+  return out;
+}
+
+}  // namespace rflow::engine

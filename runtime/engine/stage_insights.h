@@ -1,0 +1,55 @@
+// Reading the stage figures (intelligence.md §2, docs/insights.md): where the time goes
+// per workflow and stage, and the at-risk forecast. Both read the aggregates the steps
+// keep (metrics.h) and the index of open stage entries (keys.h "stage-since"), never the
+// instances: the cost grows with the stages and the waits open now, not with history.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/metrics.h"
+#include "store/store.h"
+
+namespace rflow::engine {
+
+struct StageInsight {
+  std::string workflow;  // qualified
+  std::string stage;
+  int64_t entered = 0;
+  int64_t open = 0;
+  std::optional<int64_t> oldest_open_since;  // UTC ms of the oldest open entry
+  std::optional<int64_t> p50, p95;           // ms, of the waits that ended
+  int64_t max = 0;                           // ms, the longest wait that ended
+  int64_t ended = 0;                         // waits that ended
+  // ms in stage: of the waits that ended, plus of the open ones until now.
+  int64_t total = 0;
+  double share = 0;  // of all waiting time of its workflow, 0..1
+};
+
+// Stages of `workflow` (qualified or declared; all when unset), the most total time first.
+store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store,
+                                                       const Metrics& metrics,
+                                                       const std::optional<std::string>& workflow,
+                                                       int64_t now);
+
+// The history a stage needs before it predicts anything.
+inline constexpr int64_t kAtRiskMinHistory = 20;
+
+struct AtRiskInstance {
+  std::string instance;
+  std::string workflow;  // qualified
+  std::string stage;     // the open stage that predicts the latest end
+  int64_t started = 0, elapsed = 0, predicted_end = 0, sla_end = 0;  // ms
+  int64_t history = 0;  // completed instances the prediction rests on
+};
+
+// Waiting instances with an SLA not yet breached whose predicted end (now plus the p80 of
+// the time completed instances took from entering the stage they are in to completion)
+// is after their SLA end; the soonest SLA end first.
+store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, const Metrics& metrics,
+                                                  const std::optional<std::string>& workflow,
+                                                  int64_t now);
+
+}  // namespace rflow::engine

@@ -1,0 +1,147 @@
+// Naming a wait's stage, and recording stage entries and exits with the step.
+#include "engine/stages.h"
+
+#include <algorithm>
+
+#include "engine/keys.h"
+#include "engine/parts.h"
+#include "engine/record_values.h"
+#include "engine/step.h"
+#include "vm/print.h"
+
+namespace rflow::engine {
+
+namespace {
+
+std::string trimmed(std::string_view text) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!text.empty() && space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && space(text.back()))
+    text.remove_suffix(1);
+  std::string out(text);
+  // Stage names are parts of '\0'-joined keys (keys.h, metrics.cpp).
+  std::replace(out.begin(), out.end(), '\0', ' ');
+  return out;
+}
+
+// An approval's or task's stage. THE place for the `stage "name"` clause: the code
+// generator is to put, in the request record's `stage` field, the clause's text or, without
+// one, the title's text before its first interpolation (only the compiler sees where that
+// is). Until the prelude's ApprovalRequest and TaskRequest have that field, the field is
+// absent and the evaluated title stands in (a title with interpolations then names one
+// stage per distinct title).
+std::string taskStage(const vm::Program& program, const vm::Value& request) {
+  std::string stage = trimmed(detail::stringField(program, request, "stage"));
+  if (!stage.empty()) return stage;
+  stage = trimmed(detail::stringField(program, request, "title"));
+  return stage.empty() ? "approval" : stage;
+}
+
+template <typename... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+}  // namespace
+
+std::optional<std::string> stageOfWait(const Wait& wait) {
+  switch (wait.kind) {
+    case WaitKind::kConnector:  // "conn.op"
+    case WaitKind::kSignal:     // the signal's declared name
+      return trimmed(wait.detail);
+    case WaitKind::kSleep:
+      return std::string("sleep");
+    case WaitKind::kApproval:
+    case WaitKind::kTask:
+    case WaitKind::kChild:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string stageOf(const vm::Program& program, const vm::Request& request, const Wait& wait) {
+  if (auto named = stageOfWait(wait)) return std::move(*named);
+  const bytecode::Module& m = program.module();
+  return std::visit(
+      Overloaded{[&](const vm::effect::Approval& r) { return taskStage(program, r.request); },
+                 [&](const vm::effect::Task& r) { return taskStage(program, r.request); },
+                 [&](const vm::effect::StartChild& r) {
+                   return std::string(vm::declaredName(m.strings[m.workflows[r.workflow].name]));
+                 },
+                 [&](const auto&) { return trimmed(wait.detail); }},
+      request);
+}
+
+namespace {
+
+bool hasRequest(const std::vector<Wait>& waits, uint64_t request) {
+  return std::any_of(waits.begin(), waits.end(),
+                     [&](const Wait& w) { return w.request == request; });
+}
+
+// What an open entry's index value holds: the instance's start and SLA due time, so the
+// at-risk forecast reads no instance record.
+std::string openValue(const InstanceRecord& rec) {
+  std::string value;
+  keys::appendTime(value, rec.created_at);
+  if (rec.sla_due) keys::appendTime(value, *rec.sla_due);
+  return value;
+}
+
+}  // namespace
+
+store::Status recordStages(EngineParts& parts, Step& step) {
+  if (!step.instance_changed || step.rec.id.empty()) return {};
+  const InstanceRecord& rec = step.rec;
+  const std::string& workflow = rec.workflow_name;
+  for (const Wait& wait : step.loaded_waits) {
+    if (hasRequest(rec.waits, wait.request)) continue;
+    std::optional<std::string> name = stageOfWait(wait);
+    if (!name) {
+      const std::string open_key = keys::stageOpen(rec.id, wait.request);
+      auto stored = parts.store.get(store::Column::kMeta, open_key);
+      if (!stored.ok()) return stored.status();
+      // A wait made before stages were recorded has no entry to close.
+      if (!stored.value()) continue;
+      name = std::move(*stored.value());
+      step.batch.remove(store::Column::kMeta, open_key);
+    }
+    step.batch.remove(store::Column::kMeta,
+                      keys::stageSince(workflow, *name, wait.since, rec.id, wait.request));
+    const int64_t ms = std::max<int64_t>(0, step.now - wait.since);
+    step.metrics.stageLeft(workflow, *name, wait.since, ms);
+    if (ms > parts.metrics.stageMax(workflow, *name)) step.metrics.stageMax(workflow, *name, ms);
+  }
+  for (const Wait& wait : rec.waits) {
+    if (hasRequest(step.loaded_waits, wait.request)) continue;
+    const auto named = step.stages.find(wait.request);
+    if (named == step.stages.end()) continue;
+    const std::string& name = named->second;
+    // Only a name the wait itself does not give is kept for its end (stageOfWait).
+    if (!stageOfWait(wait))
+      step.batch.put(store::Column::kMeta, keys::stageOpen(rec.id, wait.request), name);
+    step.batch.put(store::Column::kMeta,
+                   keys::stageSince(workflow, name, wait.since, rec.id, wait.request),
+                   openValue(rec));
+    std::string since;
+    keys::appendTime(since, wait.since);
+    step.batch.put(store::Column::kMeta, keys::stageEntry(rec.id, name), since);
+    step.metrics.stageEntered(workflow, name, wait.since);
+  }
+  if (isLive(rec.status) || (step.loaded_status && !isLive(*step.loaded_status))) return {};
+  // The instance ended in this step: its entry times become, for a completed one, the
+  // remaining time from each stage to the end; the keys go with it.
+  const std::string prefix = keys::stageEntryPrefix(rec.id);
+  return parts.store.scan(
+      store::Column::kMeta, prefix, [&](std::string_view key, std::string_view value) {
+        const std::string_view name = key.substr(prefix.size());
+        const auto entered = keys::readTime(value);
+        if (entered && rec.status == Status::kCompleted)
+          step.metrics.stageRemaining(workflow, name, rec.ended_at.value_or(step.now) - *entered);
+        step.batch.remove(store::Column::kMeta, key);
+        return true;
+      });
+}
+
+}  // namespace rflow::engine

@@ -1,0 +1,42 @@
+// Stages (intelligence.md §2): every wait is a stage. This file names a wait's stage and
+// records, in the step's own batch, the stages a step entered and left, so the stage
+// aggregates (metrics.h) and the open entries (keys.h "stage-*") equal what the committed
+// instance records say, crash or not.
+//
+// Invariants:
+//   - A wait's stage is named once, when the wait is made (stageOf). When the wait does not
+//     name it by itself (stageOfWait), it is stored with the open entry ("stage-open") and
+//     read back at its end, so a later change of naming never splits one wait in two.
+//   - Entry and exit are found by comparing the waits the step loaded with the waits it
+//     leaves, whatever path (answer, timer, signal, cancel, failure) removed or added
+//     them: one place, no path forgotten.
+//   - The per-instance keys ("stage-open", "stage-entry") are gone once the instance
+//     ended, in the batch of the step that ended it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "engine/records.h"
+#include "store/status.h"
+#include "vm/program.h"
+#include "vm/request.h"
+
+namespace rflow::engine {
+
+class EngineParts;
+class Step;
+
+// The stage of the wait `request` made (`wait` as the host filled it in).
+std::string stageOf(const vm::Program& program, const vm::Request& request, const Wait& wait);
+// The stage a wait names by itself (a call, an await, a sleep); nullopt for approvals,
+// tasks and children, whose stage comes from the request and is stored ("stage-open")
+// for the wait's end. Saves a read and two writes on the commonest waits.
+std::optional<std::string> stageOfWait(const Wait& wait);
+
+// Puts the stage entries and exits of `step` (loaded waits against rec.waits) into its
+// batch and its metrics delta; the instance's entry times become remaining-time figures
+// when it completed. Reads the open entries it closes: a failed read is the Status.
+store::Status recordStages(EngineParts& parts, Step& step);
+
+}  // namespace rflow::engine

@@ -1,0 +1,82 @@
+// Where the time goes (GET /v1/insights/stages) and the at-risk forecast (GET
+// /v1/insights/at-risk), from the engine's stage figures (engine/stage_insights.h): the
+// cost of a request depends on the stages and the waits open now, never on history.
+#include <fmt/format.h>
+
+#include "base/time_text.h"
+#include "service/service.h"
+
+namespace rflow::service {
+
+using nlohmann::json;
+
+namespace {
+
+json timeOrNull(const std::optional<int64_t>& t) {
+  return t ? json(base::formatTime(*t)) : json(nullptr);
+}
+
+json msOrNull(const std::optional<int64_t>& ms) {
+  return ms ? json(*ms) : json(nullptr);
+}
+
+ApiError unreadable(const store::Status& status) {
+  return ApiError{ApiError::Code::kUnavailable,
+                  "the stage figures cannot be read: " + status.message()};
+}
+
+}  // namespace
+
+Outcome Service::stages(const std::optional<std::string>& workflow) const {
+  if (!workflow || workflow->empty())
+    return ApiError{ApiError::Code::kBadRequest,
+                    "`workflow`: expected the name of a workflow (\"ThreeWayMatch\")"};
+  const int64_t now = engine_.clock().now();
+  auto found = engine_.stages(workflow);
+  if (!found.ok()) return unreadable(found.status());
+  int64_t all = 0;
+  json stages = json::array();
+  for (const engine::StageInsight& s : found.value()) {
+    all += s.total;
+    stages.push_back(
+        {{"stage", s.stage},
+         {"workflow", s.workflow},
+         {"entered", s.entered},
+         {"open", s.open},
+         {"oldest_open", timeOrNull(s.oldest_open_since)},
+         {"oldest_open_age_ms", s.oldest_open_since ? json(now - *s.oldest_open_since) : json()},
+         {"time_in_stage_ms",
+          {{"count", s.ended},
+           {"p50", msOrNull(s.p50)},
+           {"p95", msOrNull(s.p95)},
+           {"max", s.ended > 0 ? json(s.max) : json(nullptr)}}},
+         {"total_ms", s.total},
+         {"share", s.share}});
+  }
+  return json{{"workflow", *workflow},
+              {"now", base::formatTime(now)},
+              {"total_ms", all},
+              {"stages", std::move(stages)}};
+}
+
+Outcome Service::atRisk(const std::optional<std::string>& workflow) const {
+  const int64_t now = engine_.clock().now();
+  auto found = engine_.atRisk(workflow);
+  if (!found.ok()) return unreadable(found.status());
+  json instances = json::array();
+  for (const engine::AtRiskInstance& r : found.value()) {
+    instances.push_back({{"id", r.instance},
+                         {"workflow", r.workflow},
+                         {"stage", r.stage},
+                         {"started", base::formatTime(r.started)},
+                         {"elapsed_ms", r.elapsed},
+                         {"predicted_end", base::formatTime(r.predicted_end)},
+                         {"sla_end", base::formatTime(r.sla_end)},
+                         {"history", r.history}});
+  }
+  return json{{"now", base::formatTime(now)},
+              {"min_history", engine::kAtRiskMinHistory},
+              {"instances", std::move(instances)}};
+}
+
+}  // namespace rflow::service
