@@ -22,6 +22,8 @@ packages=(
   chromium                                             # tests/browser: the dashboard test
   curl                                                 # scripts/run.sh: waits for the service, deploys a model
   python3                                              # scripts/make_triage_data.py (run.sh's store texts)
+  dpkg-dev                                             # the .deb: dpkg-shlibdeps finds its Depends
+  systemd                                              # tests/package: systemd-analyze verify on the unit
 )
 # Node.js for the npm step. A machine may already have a node that did not come from
 # Debian (with its own npm); installing Debian's npm beside it would fight over the
