@@ -34,7 +34,7 @@ TypeId Checker::checkApproval(const syntax::Expr& expr, const std::vector<syntax
   const std::string_view kind = is_task ? "this task" : "this approval";
   allowEffect(expr, is_task ? "a `task`" : "an `approval`", true);
   if (title != nullptr) checkExprAs(*title, scope, t.stringType());
-  std::array<const syntax::Clause*, 8> first{};
+  std::array<const syntax::Clause*, 9> first{};  // one per ClauseKind
   std::optional<int64_t> due;
   std::vector<std::pair<const syntax::Clause*, int64_t>> escalations;
   std::vector<FieldInfo> data_fields;
@@ -100,6 +100,9 @@ TypeId Checker::checkApproval(const syntax::Expr& expr, const std::vector<syntax
           data_fields.push_back({init.name.text, v, std::nullopt, {}, at(init.name.span)});
         }
         break;
+      case syntax::ClauseKind::kStage:
+        checkStage(clause, scope);
+        break;
       case syntax::ClauseKind::kForm:
         for (const syntax::FieldDecl& field : clause.form) {
           bool duplicate = false;
@@ -144,6 +147,14 @@ TypeId Checker::checkApproval(const syntax::Expr& expr, const std::vector<syntax
   data.header.location = at(expr.span);
   data.kind = RecordKind::kData;
   data.fields = std::move(data_fields);
+  if (const syntax::Clause* stage = first[static_cast<size_t>(syntax::ClauseKind::kStage)]) {
+    // Only a plain text names a stage (checkStage reported anything else).
+    const auto* text = stage->value->as<syntax::StringExpr>();
+    if (text != nullptr && text->parts.size() == 1 && !text->parts[0].expr &&
+        !text->parts[0].text.empty())
+      program_.stages.emplace_back(static_cast<uint32_t>(program_.records.size()),
+                                   text->parts[0].text);
+  }
   program_.records.push_back(std::move(data));
   ExprFact& f = fact(expr);
   f.b = static_cast<uint32_t>(program_.records.size() - 1);
