@@ -69,6 +69,8 @@ class Lister {
     triggers();
     tests();
     classifiers();
+    figures();
+    stages();
     functions();
     return std::move(out_);
   }
@@ -206,6 +208,8 @@ class Lister {
         m_.constants.size(), m_.functions.size(), m_.workflows.size(), m_.connectors.size(),
         m_.ops.size(), m_.policies.size(), m_.triggers.size(), m_.tests.size(), m_.files.size());
     if (!m_.classifiers.empty()) counts += fmt::format(", classifiers {}", m_.classifiers.size());
+    if (!m_.figures.empty()) counts += fmt::format(", figures {}", m_.figures.size());
+    if (!m_.stages.empty()) counts += fmt::format(", stages {}", m_.stages.size());
     if (options_.show_hash) {
       line("rflow module, format {}, hash {}", kFormatVersion,
            hashHex(m_.content_hash).substr(0, 12));
@@ -336,6 +340,29 @@ class Lister {
     }
   }
 
+  void figures() {
+    if (m_.figures.empty()) return;
+    section("figures", m_.figures.size());
+    const auto figure = [&](std::string_view word, size_t i, const Figure& f) {
+      line("    {} #{} {}: {}{}", word, i, str(f.name), type(f.type),
+           f.function ? " = " + functionName(m_, *f.function) : "");
+    };
+    for (const WorkflowFigures& f : m_.figures) {
+      line("  {}", workflowName(m_, f.workflow));
+      for (size_t i = 0; i < f.tracks.size(); ++i)
+        figure("track", i, f.tracks[i]);
+      for (size_t i = 0; i < f.measures.size(); ++i)
+        figure("measure", i, f.measures[i]);
+    }
+  }
+
+  void stages() {
+    if (m_.stages.empty()) return;
+    section("stages", m_.stages.size());
+    for (const Stage& st : m_.stages)
+      line("  {} {:?}", type(st.data_type), str(st.name));
+  }
+
   void tests() {
     section("tests", m_.tests.size());
     for (size_t i = 0; i < m_.tests.size(); ++i) {
@@ -398,6 +425,8 @@ class Lister {
       case Opcode::kLearn:
       case Opcode::kExpectLearned:
         return " " + classifierName(a);
+      case Opcode::kMeasure:
+        return fmt::format(" #{}", a);
       case Opcode::kMockClassify:
         return fmt::format(" {} -> {} (captures {})", classifierName(a), functionName(m_, b), in.c);
       case Opcode::kRunField: {

@@ -47,10 +47,12 @@
 namespace rflow::bytecode {
 
 // Version 2 added the classifiers section (15); a version-1 module has none and loads
-// as a module without classifiers.
-inline constexpr uint16_t kFormatVersion = 2;
+// as a module without classifiers. Version 3 added the figures (16) and stages (17)
+// sections and the Measure opcode; older modules have neither section and load as
+// modules whose workflows track and measure nothing.
+inline constexpr uint16_t kFormatVersion = 3;
 inline constexpr uint16_t kMinFormatVersion = 1;
-inline constexpr uint16_t kMaxFormatVersion = 2;
+inline constexpr uint16_t kMaxFormatVersion = 3;
 inline constexpr std::array<uint8_t, 8> kMagic = {'R', 'F', 'L', 'O', 'W', 'B', 'C', 0};
 // Bytes before the first section: magic, version, flags, content hash.
 inline constexpr size_t kHeaderBytes = 8 + 2 + 2 + 32;
@@ -327,6 +329,36 @@ struct Classifier {
   friend bool operator==(const Classifier&, const Classifier&) = default;
 };
 
+// A tracked value or a measure of a workflow (intelligence.md §2). `function` (a
+// kWorkflowKey function over the workflow's parameters) computes it at start: every
+// tracked value has one; a measure only when the header gives it.
+struct Figure {
+  StringId name;
+  TypeId type;
+  std::optional<FunctionId> function;
+
+  friend bool operator==(const Figure&, const Figure&) = default;
+};
+
+// What one workflow tracks and measures; `Measure m` in its body names measures[m].
+struct WorkflowFigures {
+  uint32_t workflow;  // index into Module::workflows
+  std::vector<Figure> tracks;
+  std::vector<Figure> measures;
+
+  friend bool operator==(const WorkflowFigures&, const WorkflowFigures&) = default;
+};
+
+// The `stage "name"` clause of an approval or task, by the type of its data record (one
+// record per approval or task written, so it names the place; it is the `data_type` of
+// the Approval and Task instructions).
+struct Stage {
+  TypeId data_type;
+  StringId name;
+
+  friend bool operator==(const Stage&, const Stage&) = default;
+};
+
 struct SourceFile {
   StringId path;    // as given to the compiler
   StringId module;  // the module it declares
@@ -351,9 +383,28 @@ struct Module {
   std::vector<Test> tests;
   std::vector<SourceFile> files;
   std::vector<Classifier> classifiers;
+  std::vector<WorkflowFigures> figures;  // by workflow, only workflows with figures
+  std::vector<Stage> stages;             // by data_type
 
   friend bool operator==(const Module&, const Module&) = default;
 };
+
+// The figures of workflow `w`, or null when it has none.
+inline const WorkflowFigures* figuresOf(const Module& m, uint32_t w) {
+  for (const WorkflowFigures& f : m.figures) {
+    if (f.workflow == w) return &f;
+  }
+  return nullptr;
+}
+
+// The stage named by the approval or task whose data record has type `data_type`, or
+// null when it has no `stage` clause.
+inline const std::string* stageOf(const Module& m, TypeId data_type) {
+  for (const Stage& s : m.stages) {
+    if (s.data_type == data_type) return &m.strings[s.name];
+  }
+  return nullptr;
+}
 
 // Section kinds, in file order.
 enum class SectionKind : uint32_t {
@@ -372,6 +423,8 @@ enum class SectionKind : uint32_t {
   kTests = 13,
   kFiles = 14,
   kClassifiers = 15,  // format version 2
+  kFigures = 16,      // format version 3
+  kStages = 17,       // format version 3
 };
 // Kinds from here up may be skipped by a loader that does not know them.
 inline constexpr uint64_t kFirstOptionalSection = 1000;
@@ -409,6 +462,10 @@ inline const char* sectionName(SectionKind kind) {
       return "files";
     case SectionKind::kClassifiers:
       return "classifiers";
+    case SectionKind::kFigures:
+      return "figures";
+    case SectionKind::kStages:
+      return "stages";
   }
   return "unknown";
 }

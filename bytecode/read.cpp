@@ -17,7 +17,7 @@
 namespace rflow::bytecode {
 namespace {
 
-constexpr size_t kSectionKinds = 16;  // SectionKind values are 1 … 15
+constexpr size_t kSectionKinds = 18;  // SectionKind values are 1 … 17
 
 // Reads the bytes [offset, end) of the file. The first problem is kept and every later
 // read returns zero, so the decoding code checks failed() only where it loops.
@@ -419,6 +419,36 @@ struct SectionReader {
           return k;
         });
         break;
+      case SectionKind::kFigures:
+        entries(m.figures, 3, [&](size_t) {
+          WorkflowFigures f;
+          f.workflow = c.ref("workflow");
+          f.tracks.resize(c.count("track count", 3));
+          for (Figure& t : f.tracks) {
+            t.name = c.ref("track name");
+            t.type = c.ref("track type");
+            t.function = c.ref("track function");
+          }
+          f.measures.resize(c.count("measure count", 3));
+          for (Figure& measure : f.measures) {
+            measure.name = c.ref("measure name");
+            measure.type = c.ref("measure type");
+            const size_t at = c.offset();
+            const uint8_t present = c.u8("measure function present");
+            if (present > 1) c.fail(at, fmt::format("present {} is neither 0 nor 1", present));
+            if (present == 1) measure.function = c.ref("measure function");
+          }
+          return f;
+        });
+        break;
+      case SectionKind::kStages:
+        entries(m.stages, 2, [&](size_t) {
+          Stage st;
+          st.data_type = c.ref("data type");
+          st.name = c.ref("name");
+          return st;
+        });
+        break;
     }
   }
 };
@@ -521,6 +551,13 @@ LoadResult loadModule(std::span<const uint8_t> bytes, const LoadOptions& options
       file.fail(at, fmt::format("section kind {} is not known to this rflow (the module needs a "
                                 "newer rflow)",
                                 kind));
+      break;
+    } else if (const uint16_t version = static_cast<uint16_t>(bytes[8] | (bytes[9] << 8));
+               version < 3 && (kind == static_cast<uint64_t>(SectionKind::kFigures) ||
+                               kind == static_cast<uint64_t>(SectionKind::kStages))) {
+      // A module of an older format cannot hold what came later: its header is wrong.
+      file.fail(at, fmt::format("section {} is not part of format version {}", sectionLabel(kind),
+                                version));
       break;
     } else {
       const auto section_kind = static_cast<SectionKind>(kind);

@@ -74,7 +74,7 @@ class Verifier {
     (void)(checkStrings() && checkTypes() && checkRecords() && checkEnums() && checkRoles() &&
            checkConstants() && checkDefaults() && checkFunctions() && checkWorkflows() &&
            checkConnectors() && checkOps() && checkPolicies() && checkTriggers() && checkTests() &&
-           checkFiles() && checkClassifiers() && checkCode());
+           checkFiles() && checkClassifiers() && checkFigures() && checkStages() && checkCode());
     return std::move(error_);
   }
 
@@ -570,6 +570,53 @@ class Verifier {
     return true;
   }
 
+  bool checkFigure(const Figure& f, std::string_view what, bool needs_function) {
+    if (!stringRef(f.name, fmt::format("the name of a {}", what)) ||
+        !typeRef(f.type, fmt::format("the type of {} `{}`", what, stringText(m_, f.name))))
+      return false;
+    if (needs_function && !f.function)
+      return fail(fmt::format("{} `{}` has no function", what, stringText(m_, f.name)));
+    if (!f.function) return true;
+    if (!functionRef(*f.function, fmt::format("the function of {}", what),
+                     FunctionKind::kWorkflowKey))
+      return false;
+    if (!sameType(m_.functions[*f.function].result, f.type))
+      return fail(fmt::format("the function of {} `{}` does not return its type", what,
+                              stringText(m_, f.name)));
+    return true;
+  }
+
+  bool checkFigures() {
+    for (size_t i = 0; i < m_.figures.size(); ++i) {
+      at(SectionKind::kFigures, i);
+      const WorkflowFigures& f = m_.figures[i];
+      if (!inRange(f.workflow, m_.workflows.size(), "the workflow", "workflows")) return false;
+      if (i > 0 && m_.figures[i - 1].workflow >= f.workflow)
+        return fail("entries must be in workflow order, one per workflow");
+      label_ = stringText(m_, m_.workflows[f.workflow].name);
+      for (const Figure& t : f.tracks) {
+        if (!checkFigure(t, "tracked value", true)) return false;
+      }
+      for (const Figure& measure : f.measures) {
+        if (!checkFigure(measure, "measure", false)) return false;
+      }
+    }
+    return true;
+  }
+
+  bool checkStages() {
+    for (size_t i = 0; i < m_.stages.size(); ++i) {
+      at(SectionKind::kStages, i);
+      const Stage& st = m_.stages[i];
+      if (!typeRef(st.data_type, "the data type") || !stringRef(st.name, "the name")) return false;
+      if (m_.types[st.data_type].tag != TypeTag::kRecord)
+        return fail("the data type of a stage must be a record");
+      if (i > 0 && m_.stages[i - 1].data_type >= st.data_type)
+        return fail("entries must be in data type order, one per type");
+    }
+    return true;
+  }
+
   // ---- code --------------------------------------------------------------------------
 
   bool isRecordType(int64_t t) const {
@@ -688,6 +735,17 @@ class Verifier {
       case Opcode::kLearn:
       case Opcode::kExpectLearned:
         return range(in.a, m_.classifiers.size(), "classifiers");
+      case Opcode::kMeasure: {
+        // Only a workflow's body sets its measures.
+        if (f.kind != FunctionKind::kWorkflow) return "`Measure` is only allowed in a workflow";
+        const auto fn = static_cast<uint32_t>(&f - m_.functions.data());
+        for (uint32_t w = 0; w < m_.workflows.size(); ++w) {
+          if (m_.workflows[w].body != fn) continue;
+          const WorkflowFigures* figures = figuresOf(m_, w);
+          return range(in.a, figures != nullptr ? figures->measures.size() : 0, "measures");
+        }
+        return "`Measure` is in a function that is no workflow's body";
+      }
       case Opcode::kMockClassify:
         if (std::string p = range(in.a, m_.classifiers.size(), "classifiers"); !p.empty()) return p;
         return mockFunction(in, 1, "the text");

@@ -37,8 +37,13 @@
 //  14 files       path: ref strings, module: ref strings
 //  15 classifiers name: ref strings, labels: ref enums, record: ref records,
 //                 threshold: string (canonical decimal text)   [format version 2]
+//  16 figures     workflow: ref workflows, varint track count, per track `name: ref
+//                 strings, type: ref types, function: ref functions`, varint measure
+//                 count, per measure `name: ref strings, type: ref types, function:
+//                 opt<ref functions>`                           [format version 3]
+//  17 stages      data_type: ref types, name: ref strings       [format version 3]
 //
-// This writer emits all fifteen sections, even empty ones, in kind order; a loader
+// This writer emits all seventeen sections, even empty ones, in kind order; a loader
 // takes a missing section as empty.
 #include "bytecode/write.h"
 
@@ -222,7 +227,7 @@ void section(ByteWriter& w, SectionKind kind, const std::vector<T>& entries, Eac
 
 std::vector<uint8_t> writeModule(Module& m) {
   ByteWriter body;
-  body.varint(15);
+  body.varint(17);
   section(body, SectionKind::kStrings, m.strings,
           [](ByteWriter& w, const std::string& s) { w.string(s); });
   section(body, SectionKind::kTypes, m.types, writeType);
@@ -284,6 +289,26 @@ std::vector<uint8_t> writeModule(Module& m) {
     w.varint(k.labels);
     w.varint(k.record);
     w.string(k.threshold.digits);
+  });
+  section(body, SectionKind::kFigures, m.figures, [](ByteWriter& w, const WorkflowFigures& f) {
+    w.varint(f.workflow);
+    w.varint(f.tracks.size());
+    for (const Figure& t : f.tracks) {
+      w.varint(t.name);
+      w.varint(t.type);
+      w.varint(t.function.value_or(0));
+    }
+    w.varint(f.measures.size());
+    for (const Figure& measure : f.measures) {
+      w.varint(measure.name);
+      w.varint(measure.type);
+      w.u8(measure.function ? 1 : 0);
+      if (measure.function) w.varint(*measure.function);
+    }
+  });
+  section(body, SectionKind::kStages, m.stages, [](ByteWriter& w, const Stage& s) {
+    w.varint(s.data_type);
+    w.varint(s.name);
   });
 
   m.content_hash = sha256(body.out());

@@ -147,7 +147,10 @@ KW_LEARN: 'learn';
 KW_LEARNED: 'learned';
 KW_THRESHOLD: 'threshold';
 KW_CONFIDENCE: 'confidence';
-// The last contextual keyword: compiler/parse treats KW_EVENT..KW_CONFIDENCE as one range.
+KW_TRACK: 'track';
+KW_MEASURE: 'measure';
+KW_STAGE: 'stage';
+// The last contextual keyword: compiler/parse treats KW_EVENT..KW_STAGE as one range.
 
 // ---------------------------------------------------------------------------------------
 // Literals. Longest match decides between them; on equal length the earlier rule wins.

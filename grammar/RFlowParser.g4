@@ -353,10 +353,19 @@ learnStmt
     ;
 
 // owner "inventory-planning" / key r.store + "/" + r.sku / sla 8h on breach { … }
+// track region = inv.region, supplier = inv.supplier / measure value = inv.total
+// A `measure` after the header (or in a nested block) is the measure statement; the
+// builder tells them apart by where they stand.
 headerClause
     : KW_OWNER expr
     | KW_KEY expr
     | KW_SLA expr (KW_ON KW_BREACH block)?
+    | KW_TRACK namedValue (COMMA NEWLINE* namedValue)*
+    | KW_MEASURE namedValue
+    ;
+
+namedValue
+    : name ASSIGN NEWLINE* expr
     ;
 
 exprStmt
@@ -577,6 +586,7 @@ clause
     | KW_ESCALATE KW_AFTER expr KW_TO expr
     | KW_DATA recordBody
     | KW_FORM LBRACE fieldList RBRACE
+    | KW_STAGE expr
     | IDENT (~(NEWLINE | SEMI | LBRACE | RBRACE))*  // an unknown clause, up to its end
     ;
 
@@ -610,6 +620,7 @@ name
     | KW_NOTE | KW_MOCK | KW_ADVANCE | KW_EXPECT | KW_APPROVE | KW_REJECT | KW_COMPLETE
     | KW_BY | KW_WITH | KW_COMMENT | KW_SEND | KW_FAILS | KW_CALLED | KW_TIMES | KW_REFUSED
     | KW_CLASSIFIER | KW_CLASSIFY | KW_LEARN | KW_LEARNED | KW_THRESHOLD | KW_CONFIDENCE
+    | KW_TRACK | KW_MEASURE | KW_STAGE
     ;
 
 memberName

@@ -224,6 +224,11 @@ std::variant<Request, EffectError> makeRequest(const Program& p, const bytecode:
         return corrupt(in, "needs a member of the classifier's enum");
       return effect::Learn{a, std::string(args[0].asString()), args[1].enumMember()};
     }
+    case Opcode::kMeasure:
+      if (args[0].tag() != Tag::kInt && args[0].tag() != Tag::kDecimal &&
+          args[0].tag() != Tag::kMoney)
+        return corrupt(in, "needs an int, a duration, a decimal or money");
+      return effect::Measure{a, args[0]};
     case Opcode::kMockClassify:
       if (std::optional<EffectError> e =
               conform(p, in, args, p.module().functions[static_cast<uint32_t>(in.b)].params))

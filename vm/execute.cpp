@@ -794,6 +794,7 @@ L_kNotify:
 L_kNow:
 L_kClassify:
 L_kLearn:
+L_kMeasure:
 L_kMock:
 L_kMockFails:
 L_kStartRun:

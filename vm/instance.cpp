@@ -25,11 +25,12 @@ bool isStepEffect(const Request& request) {
          std::holds_alternative<effect::Notify>(request) ||
          std::holds_alternative<effect::Now>(request) ||
          std::holds_alternative<effect::Classify>(request) ||
-         std::holds_alternative<effect::Learn>(request);
+         std::holds_alternative<effect::Learn>(request) ||
+         std::holds_alternative<effect::Measure>(request);
 }
 
 // The test statements are the alternatives from Mock on.
-constexpr size_t kFirstTestStatement = 13;
+constexpr size_t kFirstTestStatement = 14;
 static_assert(
     std::is_same_v<std::variant_alternative_t<kFirstTestStatement, Request>, effect::Mock>);
 

@@ -6,7 +6,8 @@
 // Three groups, by what the host does with them:
 // - suspending effects (Connector … StartChild): the instance waits; the engine commits
 //   the step and answers later (a connector's result, a decision, a signal, a timer);
-// - step effects (Spawn, Note, Notify, Now, Classify, Learn): the host answers at once,
+// - step effects (Spawn, Note, Notify, Now, Classify, Learn, Measure): the host answers
+//   at once,
 //   within the step,
 //   and records them with it;
 // - test statements (Mock … RunField): only in test functions; the test driver answers.
@@ -114,6 +115,13 @@ struct Learn {
   uint32_t label;  // the member's index in C's enum
 };
 
+// measure name = value (after the header): the host keeps the value as the instance's
+// measure `measure` and audits it.
+struct Measure {
+  uint32_t measure;  // index into the workflow's WorkflowFigures::measures
+  Value value;       // an int (also a duration, in milliseconds), a decimal or money
+};
+
 // ---- test statements ----
 
 struct Mock {
@@ -193,12 +201,12 @@ struct RunField {
 using Request =
     std::variant<effect::Connector, effect::Approval, effect::Task, effect::Await, effect::Sleep,
                  effect::SleepUntil, effect::StartChild, effect::Spawn, effect::Note,
-                 effect::Notify, effect::Now, effect::Classify, effect::Learn, effect::Mock,
-                 effect::MockFails, effect::StartRun, effect::Advance, effect::Decide, effect::Send,
-                 effect::Expect, effect::ExpectCalled, effect::RunField, effect::MockClassify,
-                 effect::ExpectLearned>;
+                 effect::Notify, effect::Now, effect::Classify, effect::Learn, effect::Measure,
+                 effect::Mock, effect::MockFails, effect::StartRun, effect::Advance, effect::Decide,
+                 effect::Send, effect::Expect, effect::ExpectCalled, effect::RunField,
+                 effect::MockClassify, effect::ExpectLearned>;
 
-// True for Spawn, Note, Notify, Now, Classify and Learn: answered within the step.
+// True for Spawn, Note, Notify, Now, Classify, Learn and Measure: answered within the step.
 bool isStepEffect(const Request& request);
 // True for the test statements (Mock … RunField).
 bool isTestStatement(const Request& request);

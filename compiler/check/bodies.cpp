@@ -22,8 +22,6 @@ uint32_t Checker::newUnit(UnitKind kind, std::string name, TypeId result,
   return static_cast<uint32_t>(program_.units.size() - 1);
 }
 
-namespace {
-
 // Binds parameters as the first slots of the current unit.
 void bindParams(Checker& checker, Scope& scope, const std::vector<ParamInfo>& params,
                 const std::vector<syntax::Param>& syntax_params) {
@@ -35,6 +33,8 @@ void bindParams(Checker& checker, Scope& scope, const std::vector<ParamInfo>& pa
   }
   checker.program().units[checker.context_.unit].param_count = static_cast<uint32_t>(params.size());
 }
+
+namespace {
 
 // Whether a decision's rules cover every member of an enum parameter, each rule being
 // `param == Enum.Member` (or the other way round).
@@ -223,10 +223,12 @@ void Checker::checkBodies(uint32_t m) {
         }
       }
     }
+    if (!decl.has_syntax_error) checkFigures(w, decl);
     workflow.body_unit =
         enter(UnitKind::kWorkflow, workflow.header.name, workflow.result, &decl, what);
     context_.effects = true;
     context_.waits = true;
+    context_.workflow = w;
     if (decl.has_syntax_error) continue;
     Scope scope;
     bindParams(*this, scope, workflow.params, syntax_workflow->params);

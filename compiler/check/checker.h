@@ -37,8 +37,9 @@ struct Context {
   bool effects = false;    // connector calls, approvals, tasks, start, spawn, note …
   bool waits = false;      // effects that suspend (everything above but note/notify/now/spawn)
   bool test_statements = false;
-  bool policy = false;       // `require` allowed
-  bool policy_when = false;  // ordering comparisons with optional operands allowed
+  bool policy = false;               // `require` allowed
+  bool policy_when = false;          // ordering comparisons with optional operands allowed
+  std::optional<uint32_t> workflow;  // the workflow whose body this is (`measure` needs it)
 };
 
 struct Binding {
@@ -204,6 +205,11 @@ class Checker {
   // context; the caller restores its own context after checking the body.
   uint32_t openMockUnit(const syntax::MockStmt& mock, std::string_view mocked, TypeId result,
                         const std::vector<TypeId>& params, Scope& scope, Scope& body);
+  // `track`, header `measure` (units over the parameters), the `measure` statement and
+  // the `stage` clause (figures.cpp).
+  void checkFigures(uint32_t workflow, const syntax::Decl& decl);
+  void checkMeasure(const syntax::Stmt& stmt, const syntax::MeasureStmt& measure, Scope& scope);
+  void checkStage(const syntax::Clause& clause, Scope& scope);
   // `mock classify C(text) => member confidence d` (classifiers.cpp).
   void mockClassify(const syntax::Stmt& stmt, const syntax::MockStmt& mock, Scope& scope);
 
@@ -228,5 +234,9 @@ class Checker {
   CheckOptions options_;
   Program program_;
 };
+
+// Binds a unit's parameters as its first slots (bodies.cpp).
+void bindParams(Checker& checker, Scope& scope, const std::vector<ParamInfo>& params,
+                const std::vector<syntax::Param>& syntax_params);
 
 }  // namespace rflow::check

@@ -2,6 +2,8 @@
 // clauses, `await`, `start` and `spawn` — and the test statements of §6.
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "check/checker.h"
 #include "check/fold.h"
 #include "syntax/dump.h"
@@ -34,7 +36,7 @@ TypeId Checker::checkApproval(const syntax::Expr& expr, const std::vector<syntax
   const std::string_view kind = is_task ? "this task" : "this approval";
   allowEffect(expr, is_task ? "a `task`" : "an `approval`", true);
   if (title != nullptr) checkExprAs(*title, scope, t.stringType());
-  std::array<const syntax::Clause*, 8> first{};
+  std::array<const syntax::Clause*, 9> first{};  // one per ClauseKind
   std::optional<int64_t> due;
   std::vector<std::pair<const syntax::Clause*, int64_t>> escalations;
   std::vector<FieldInfo> data_fields;
@@ -100,6 +102,9 @@ TypeId Checker::checkApproval(const syntax::Expr& expr, const std::vector<syntax
           data_fields.push_back({init.name.text, v, std::nullopt, {}, at(init.name.span)});
         }
         break;
+      case syntax::ClauseKind::kStage:
+        checkStage(clause, scope);
+        break;
       case syntax::ClauseKind::kForm:
         for (const syntax::FieldDecl& field : clause.form) {
           bool duplicate = false;
@@ -144,6 +149,26 @@ TypeId Checker::checkApproval(const syntax::Expr& expr, const std::vector<syntax
   data.header.location = at(expr.span);
   data.kind = RecordKind::kData;
   data.fields = std::move(data_fields);
+  if (const syntax::Clause* stage = first[static_cast<size_t>(syntax::ClauseKind::kStage)]) {
+    // Only a plain text names a stage (checkStage reported anything else).
+    const auto* text = stage->value->as<syntax::StringExpr>();
+    if (text != nullptr && text->parts.size() == 1 && !text->parts[0].expr &&
+        !text->parts[0].text.empty())
+      program_.stages.emplace_back(static_cast<uint32_t>(program_.records.size()),
+                                   text->parts[0].text);
+  } else if (const auto* text = title ? title->as<syntax::StringExpr>() : nullptr;
+             text != nullptr && !text->parts.empty() && !text->parts[0].expr) {
+    // Without the clause, the title's text before its first interpolation names the stage
+    // (intelligence.md §2): "Review {inv.number}" is one stage for every invoice.
+    std::string_view prefix = text->parts[0].text;
+    while (!prefix.empty() && std::isspace(static_cast<unsigned char>(prefix.front())))
+      prefix.remove_prefix(1);
+    while (!prefix.empty() && std::isspace(static_cast<unsigned char>(prefix.back())))
+      prefix.remove_suffix(1);
+    if (!prefix.empty())
+      program_.stages.emplace_back(static_cast<uint32_t>(program_.records.size()),
+                                   std::string(prefix));
+  }
   program_.records.push_back(std::move(data));
   ExprFact& f = fact(expr);
   f.b = static_cast<uint32_t>(program_.records.size() - 1);

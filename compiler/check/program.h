@@ -136,6 +136,33 @@ struct FunctionInfo {
   uint32_t unit = 0;  // its CodeUnit
 };
 
+// A `track name = e` of a workflow: a dimension its instances are listed and counted
+// by. `unit` is a pure code unit over the parameters (kind kWorkflowKey: like the key it
+// is evaluated at start, before the body).
+struct TrackedInfo {
+  std::string name;
+  TypeId type = 0;
+  uint32_t unit = 0;
+  Location location;
+};
+
+// A measure of a workflow: its header `measure name = e` (`unit` set, evaluated at
+// start) and every `measure name = e` statement name it. The first place that names it
+// fixes its type and, when it is money known when compiling, its currency.
+struct MeasureInfo {
+  std::string name;
+  TypeId type = 0;
+  std::optional<uint32_t> unit;
+  Location location;
+  std::optional<std::string> currency;
+  Location currency_location;
+};
+
+// At most this many tracked values and this many measures per workflow
+// (intelligence.md §2): each is kept with every instance and in every aggregate.
+inline constexpr size_t kMaxTracked = 8;
+inline constexpr size_t kMaxMeasures = 8;
+
 struct WorkflowInfo {
   DeclHeader header;
   std::vector<ParamInfo> params;
@@ -146,6 +173,8 @@ struct WorkflowInfo {
   std::optional<uint32_t> key_unit;
   std::optional<uint32_t> sla_unit;
   std::optional<uint32_t> breach_unit;
+  std::vector<TrackedInfo> tracks;
+  std::vector<MeasureInfo> measures;  // the header's first, then the statements' in order
 };
 
 enum class PolicyKind : uint8_t { kApproval, kTask };
@@ -299,6 +328,8 @@ struct Program {
   std::vector<TriggerInfo> triggers;
   std::vector<TestInfo> tests;
   std::vector<ClassifierInfo> classifiers;
+  // The `stage "name"` clauses: the data record of the approval or task, and the name.
+  std::vector<std::pair<uint32_t, std::string>> stages;
   std::vector<CodeUnit> units;
   std::vector<FileFacts> facts;  // indexed by FileId
 

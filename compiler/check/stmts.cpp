@@ -218,6 +218,10 @@ bool Checker::checkStmt(const syntax::Stmt& stmt, Scope& scope) {
             checkLearn(stmt, s, scope);
             return false;
           },
+          [&](const syntax::MeasureStmt& s) {
+            checkMeasure(stmt, s, scope);
+            return false;
+          },
           [&](const syntax::NoteStmt& s) {
             allowEffectAt(at(stmt.span), "`note`", false);
             checkExprAs(*s.text, scope, t.stringType());

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "bytecode/verify.h"
 #include "codegen/function_gen.h"
 #include "codegen/max_stack.h"
@@ -113,7 +115,21 @@ std::optional<bytecode::Module> generate(const check::Program& program,
     out.sla = w.sla_unit;
     out.breach = w.breach_unit;
     module.workflows.push_back(std::move(out));
+    if (w.tracks.empty() && w.measures.empty()) continue;
+    bytecode::WorkflowFigures figures;
+    figures.workflow = static_cast<uint32_t>(module.workflows.size() - 1);
+    for (const check::TrackedInfo& t : w.tracks)
+      figures.tracks.push_back({tables.string(t.name), tables.type(t.type), t.unit});
+    for (const check::MeasureInfo& m : w.measures)
+      figures.measures.push_back({tables.string(m.name), tables.type(m.type), m.unit});
+    module.figures.push_back(std::move(figures));
   }
+  for (const auto& [record, name] : program.stages)
+    module.stages.push_back({tables.recordType(record), tables.string(name)});
+  // Sorted so that the loader can rely on one entry per data type, in order.
+  std::sort(
+      module.stages.begin(), module.stages.end(),
+      [](const bytecode::Stage& a, const bytecode::Stage& b) { return a.data_type < b.data_type; });
   for (const check::PolicyInfo& p : program.policies) {
     module.policies.push_back({tables.string(p.header.name),
                                p.kind == check::PolicyKind::kApproval

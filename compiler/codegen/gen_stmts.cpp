@@ -73,6 +73,10 @@ void FunctionGen::stmt(const syntax::Stmt& s) {
               expr(arg);
             w_.emit(Opcode::kLearn, slotOf(&l));
           },
+          [&](const syntax::MeasureStmt& m) {
+            expr(*m.measure.value);
+            w_.emit(Opcode::kMeasure, slotOf(&m));
+          },
           [&](const syntax::NoteStmt& n) {
             expr(*n.text);
             w_.emit(Opcode::kNote);

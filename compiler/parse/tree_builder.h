@@ -80,6 +80,7 @@ class TreeBuilder {
   std::vector<syntax::FieldInit> fieldInits(P::FieldInitsContext* ctx);
   std::vector<syntax::Clause> clauses(P::ClauseBlockContext* ctx, bool is_task);
   syntax::ClassifierDecl classifier(P::ClassifierDeclContext* ctx);
+  syntax::NamedValue namedValue(P::NamedValueContext* ctx);
   syntax::Expr binary(syntax::BinaryOp op, source::Span op_span, syntax::Expr lhs,
                       syntax::Expr rhs);
 

@@ -99,10 +99,10 @@ void forEachChildId(const Expr& e, F&& f) {
              e.data);
 }
 
-constexpr std::array<std::string_view, 7> kApprovalClauses = {
-    "assign", "requested_by", "amount", "approvers", "due", "escalate", "data"};
-constexpr std::array<std::string_view, 6> kTaskClauses = {"assign",   "requested_by", "due",
-                                                          "escalate", "data",         "form"};
+constexpr std::array<std::string_view, 8> kApprovalClauses = {
+    "assign", "requested_by", "amount", "approvers", "due", "escalate", "data", "stage"};
+constexpr std::array<std::string_view, 7> kTaskClauses = {
+    "assign", "requested_by", "due", "escalate", "data", "form", "stage"};
 
 }  // namespace
 
@@ -459,18 +459,22 @@ std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, boo
         clause.kind = ClauseKind::kForm;
         clause.form = fields(c->fieldList());
         break;
+      case P::KW_STAGE:
+        clause.kind = ClauseKind::kStage;
+        clause.value = value();
+        break;
       default: {
         // An unknown word where a clause belongs.
         const std::string word = text(clause.keyword_span);
         const auto suggestion = is_task ? base::closestMatch(word, kTaskClauses)
                                         : base::closestMatch(word, kApprovalClauses);
         auto d = session_.error(clause.keyword_span, diag::UnknownClause, word, construct);
-        d.note(
-            std::nullopt,
-            fmt::format("{} takes {}", construct == "a task" ? "a task" : "an approval",
-                        is_task ? "`assign`, `requested_by`, `due`, `escalate`, `data` and `form`"
-                                : "`assign`, `requested_by`, `amount`, `approvers`, `due`, "
-                                  "`escalate` and `data`"));
+        d.note(std::nullopt,
+               fmt::format("{} takes {}", construct == "a task" ? "a task" : "an approval",
+                           is_task ? "`assign`, `requested_by`, `due`, `escalate`, `data`, `form` "
+                                     "and `stage`"
+                                   : "`assign`, `requested_by`, `amount`, `approvers`, `due`, "
+                                     "`escalate`, `data` and `stage`"));
         if (suggestion) {
           d.fix(fmt::format("replace `{}` with `{}`", word, *suggestion),
                 {{session_.location(clause.keyword_span), *suggestion}});

@@ -12,6 +12,8 @@ namespace {
 std::string_view headerWord(P::HeaderClauseContext* ctx) {
   if (ctx->KW_OWNER() != nullptr) return "owner";
   if (ctx->KW_KEY() != nullptr) return "key";
+  if (ctx->KW_TRACK() != nullptr) return "track";
+  if (ctx->KW_MEASURE() != nullptr) return "measure";
   return "sla";
 }
 
@@ -33,7 +35,14 @@ syntax::Block TreeBuilder::block(P::BlockContext* ctx, syntax::WorkflowDecl* wor
   if (P::StmtListContext* list = ctx->stmtList()) {
     for (P::StmtContext* s : list->stmt()) {
       if (P::HeaderClauseContext* h = s->headerClause()) {
-        headerClause(h, workflow, in_header);
+        // A `measure` among statements sets the measure then; only the header's are
+        // evaluated at start.
+        if (h->KW_MEASURE() == nullptr || in_header) {
+          headerClause(h, workflow, in_header);
+          continue;
+        }
+        in_header = false;
+        out.stmts.push_back(Stmt{span(s), MeasureStmt{namedValue(h->namedValue(0))}});
         continue;
       }
       in_header = false;
@@ -60,6 +69,16 @@ void TreeBuilder::headerClause(P::HeaderClauseContext* ctx, syntax::WorkflowDecl
     session_.error(keyword, diag::DuplicateHeaderClause, word, session_.file().line(previous.begin))
         .emit();
   };
+  if (ctx->KW_TRACK() != nullptr) {
+    // Several `track` lines add up; the checker reports repeated names and the limit.
+    for (P::NamedValueContext* n : ctx->namedValue())
+      workflow->tracks.push_back(namedValue(n));
+    return;
+  }
+  if (ctx->KW_MEASURE() != nullptr) {
+    workflow->measures.push_back(namedValue(ctx->namedValue(0)));
+    return;
+  }
   if (ctx->KW_OWNER() != nullptr) {
     if (workflow->owner) return duplicate(workflow->owner_span);
     workflow->owner = box(ctx->expr());
@@ -79,6 +98,16 @@ void TreeBuilder::headerClause(P::HeaderClauseContext* ctx, syntax::WorkflowDecl
     sla.span = span(ctx);
     workflow->sla = std::move(sla);
   }
+}
+
+syntax::NamedValue TreeBuilder::namedValue(P::NamedValueContext* ctx) {
+  NamedValue out;
+  if (ctx == nullptr) return out;
+  out.span = span(ctx);
+  out.name = ident(ctx->name());
+  out.value = box(ctx->expr());
+  if (!out.value) out.value = error(out.span);
+  return out;
 }
 
 std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {

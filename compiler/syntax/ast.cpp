@@ -86,6 +86,8 @@ std::string_view spelling(ClauseKind kind) {
       return "data";
     case ClauseKind::kForm:
       return "form";
+    case ClauseKind::kStage:
+      return "stage";
   }
   return "?";
 }

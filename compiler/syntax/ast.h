@@ -208,6 +208,7 @@ enum class ClauseKind : uint8_t {
   kEscalate,
   kData,
   kForm,
+  kStage,
 };
 std::string_view spelling(ClauseKind kind);
 
@@ -215,8 +216,8 @@ struct Clause {
   ClauseKind kind;
   Span span;
   Span keyword_span;
-  Box<Expr> value;              // assign, requested_by, amount, approvers, due; escalate: the delay
-  Box<Expr> target;             // escalate: who it goes to
+  Box<Expr> value;   // assign, requested_by, amount, approvers, due, stage; escalate: the delay
+  Box<Expr> target;  // escalate: who it goes to
   std::vector<FieldInit> data;  // data { … }
   std::vector<FieldDecl> form;  // form { … }
 };
@@ -415,12 +416,22 @@ struct LearnStmt {
   std::vector<Expr> args;
   Span args_span;
 };
+// `name = e`: one tracked value or measure.
+struct NamedValue {
+  Ident name;
+  Box<Expr> value;
+  Span span;
+};
+// `measure exception_cost = total - paid` after the header: sets or replaces a measure.
+struct MeasureStmt {
+  NamedValue measure;
+};
 
 struct Stmt {
   using Data = std::variant<LetStmt, AssignStmt, IfStmt, MatchStmt, ForStmt, WhileStmt, ReturnStmt,
                             FailStmt, TryStmt, ParallelStmt, SleepStmt, RequireStmt, NoteStmt,
                             NotifyStmt, ExprStmt, MockStmt, AdvanceStmt, DecideStmt, SendStmt,
-                            ExpectStmt, ExpectCalledStmt, LearnStmt>;
+                            ExpectStmt, ExpectCalledStmt, LearnStmt, MeasureStmt>;
   Span span;
   Data data;
 
@@ -528,7 +539,9 @@ struct WorkflowDecl {
   Box<Expr> key;
   Span key_span;
   std::optional<SlaClause> sla;
-  Block body;  // the statements after the header clauses
+  std::vector<NamedValue> tracks;    // every `track` clause's names, in order
+  std::vector<NamedValue> measures;  // header `measure` clauses, evaluated at start
+  Block body;                        // the statements after the header clauses
 };
 struct TestDecl {
   Box<Expr> title;  // a StringExpr

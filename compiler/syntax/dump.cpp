@@ -224,6 +224,10 @@ class Dumper {
               line(depth, fmt::format("learn {}{}", joinPath(x.classifier),
                                       x.args.empty() ? "" : " " + exprList(x.args)));
             },
+            [&](const MeasureStmt& x) {
+              line(depth,
+                   fmt::format("measure {} = {}", x.measure.name.text, opt(x.measure.value)));
+            },
         },
         s.data);
   }
@@ -333,6 +337,10 @@ class Dumper {
                   block(3, *x.sla->breach);
                 }
               }
+              for (const NamedValue& t : x.tracks)
+                line(1, fmt::format("track {} = {}", t.name.text, opt(t.value)));
+              for (const NamedValue& m : x.measures)
+                line(1, fmt::format("measure {} = {}", m.name.text, opt(m.value)));
               block(1, x.body);
             },
             [&](const TestDecl& x) {

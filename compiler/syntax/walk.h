@@ -183,6 +183,7 @@ void walkStmt(const Stmt& stmt, F&& f) {
                    for (const Expr& e : s.args)
                      walkExpr(e, f);
                  },
+                 [&](const MeasureStmt& s) { one(s.measure.value); },
              },
              stmt.data);
 }

@@ -26,10 +26,10 @@ constexpr std::array<std::string_view, 39> kKeywords = {
     "while",    "return",   "fail",   "try",      "catch", "parallel", "await",  "sleep",
     "approval", "task",     "when",   "require",  "and",   "or",       "not"};
 constexpr std::array<std::string_view, 5> kLiterals = {"true", "false", "none", "list", "map"};
-constexpr std::array<std::string_view, 18> kClauseWords = {
-    "owner",     "key",     "sla",        "assign",   "requested_by", "amount",
-    "approvers", "due",     "escalate",   "data",     "form",         "note",
-    "notify",    "timeout", "classifier", "classify", "learn",        "threshold"};
+constexpr std::array<std::string_view, 21> kClauseWords = {
+    "owner",      "key",      "sla",   "assign",    "requested_by", "amount",  "approvers",
+    "due",        "escalate", "data",  "form",      "note",         "notify",  "timeout",
+    "classifier", "classify", "learn", "threshold", "track",        "measure", "stage"};
 
 // The word before `at` (skipping blanks): `classify` in `classify Iss|`.
 std::string_view wordBefore(std::string_view txt, uint32_t at) {

@@ -391,6 +391,7 @@ class IndexBuilder {
                        opt(x.sla->duration);
                        if (x.sla->breach) block(*x.sla->breach);
                      }
+                     figures(d, x);
                      block(x.body);
                    },
                    [&](const TestDecl& x) {
@@ -457,6 +458,24 @@ class IndexBuilder {
     if (!e) return {};
     const check::ExprFact* f = fact(*e);
     return f && !p_.types.isError(f->type) ? type(f->type) : std::string{};
+  }
+
+  // A workflow's tracked values and header measures: symbols of the workflow, so that
+  // hover shows what each is and of which type.
+  void figures(const Decl& d, const WorkflowDecl& w) {
+    const auto figure = [&](const NamedValue& v, std::string_view word) {
+      opt(v.value);
+      if (v.name.text.empty()) return;
+      add({Location{file_, v.name.span}, SymbolKind::kField, v.name.text, d.name.text,
+           fmt::format("{} {}{}", word, v.name.text,
+                       typeOf(v.value).empty() ? "" : ": " + typeOf(v.value)),
+           ""});
+      declare(v.name.span);
+    };
+    for (const NamedValue& v : w.tracks)
+      figure(v, "track");
+    for (const NamedValue& v : w.measures)
+      figure(v, "measure");
   }
 
   void stmt(const Stmt& s) {
@@ -569,6 +588,7 @@ class IndexBuilder {
                      path(x.op);
                      opt(x.times);
                    },
+                   [&](const MeasureStmt& x) { opt(x.measure.value); },
                },
                s.data);
   }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/figures.h"
 #include "engine/host_loop.h"
 #include "engine/keys.h"
 #include "engine/parts.h"
@@ -12,8 +13,6 @@
 #include "vm/value_check.h"
 
 namespace rflow::engine {
-
-namespace {
 
 // Runs a workflow's key or sla function on its arguments: they may compute, never act.
 std::variant<vm::Value, EngineError> runPure(const std::shared_ptr<const vm::Program>& program,
@@ -33,6 +32,8 @@ std::variant<vm::Value, EngineError> runPure(const std::shared_ptr<const vm::Pro
     return bad(fmt::format("its {} failed: {}", what, failed->text()));
   return bad(fmt::format("its {} waits for something, which it cannot", what));
 }
+
+namespace {
 
 std::optional<EngineError> checkArguments(const bytecode::Module& m, const bytecode::Workflow& w,
                                           const std::string& name,
@@ -81,6 +82,9 @@ Found<InstanceRecord> Instances::create(Step& step,
     rec.sla_due = step.now + std::get<vm::Value>(sla).asInt();
     parts_.timers.add(step, *rec.sla_due, {TimerKind::kSlaBreach, rec.id, 0, {}, 0});
   }
+  if (auto problem =
+          startFigures(step, program, workflow, rec.id, rec.workflow_name, args, parts_.options.vm))
+    return std::move(*problem);
   rec.args = detail::encodeList(args);
   step.metrics.instanceStarted(rec.workflow_name, step.now);
   return rec;

@@ -54,4 +54,11 @@ class Instances {
   EngineParts& parts_;
 };
 
+// Runs a workflow's pure function (its key, sla, a tracked value or a header measure) on
+// its arguments: kBadInput naming `what` when it fails or tries to act.
+std::variant<vm::Value, EngineError> runPure(const std::shared_ptr<const vm::Program>& program,
+                                             bytecode::FunctionId function,
+                                             const std::vector<vm::Value>& args,
+                                             const vm::Options& options, const char* what);
+
 }  // namespace rflow::engine

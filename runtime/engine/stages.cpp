@@ -31,9 +31,12 @@ std::string trimmed(std::string_view text) {
 // is). Until the prelude's ApprovalRequest and TaskRequest have that field, the field is
 // absent and the evaluated title stands in (a title with interpolations then names one
 // stage per distinct title).
-std::string taskStage(const vm::Program& program, const vm::Value& request) {
-  std::string stage = trimmed(detail::stringField(program, request, "stage"));
-  if (!stage.empty()) return stage;
+// The compiler names the stage of an approval or task (its `stage` clause, else its
+// title's text before the first interpolation: bytecode section 17); a title that starts
+// with an interpolation is named by its evaluated text.
+std::string taskStage(const vm::Program& program, const vm::Value& request, uint32_t data_type) {
+  if (const std::string* named = bytecode::stageOf(program.module(), data_type)) return *named;
+  std::string stage;
   stage = trimmed(detail::stringField(program, request, "title"));
   return stage.empty() ? "approval" : stage;
 }
@@ -64,12 +67,13 @@ std::string stageOf(const vm::Program& program, const vm::Request& request, cons
   if (auto named = stageOfWait(wait)) return std::move(*named);
   const bytecode::Module& m = program.module();
   return std::visit(
-      Overloaded{[&](const vm::effect::Approval& r) { return taskStage(program, r.request); },
-                 [&](const vm::effect::Task& r) { return taskStage(program, r.request); },
-                 [&](const vm::effect::StartChild& r) {
-                   return std::string(vm::declaredName(m.strings[m.workflows[r.workflow].name]));
-                 },
-                 [&](const auto&) { return trimmed(wait.detail); }},
+      Overloaded{
+          [&](const vm::effect::Approval& r) { return taskStage(program, r.request, r.data_type); },
+          [&](const vm::effect::Task& r) { return taskStage(program, r.request, r.data_type); },
+          [&](const vm::effect::StartChild& r) {
+            return std::string(vm::declaredName(m.strings[m.workflows[r.workflow].name]));
+          },
+          [&](const auto&) { return trimmed(wait.detail); }},
       request);
 }
 

@@ -23,6 +23,7 @@
 #include "engine/audit.h"
 #include "engine/commit_pipeline.h"
 #include "engine/engine.h"
+#include "engine/figures.h"
 #include "engine/instance_gate.h"
 #include "engine/metrics.h"
 
@@ -65,6 +66,9 @@ class Step final : public Commit {
   // The user whose decision this step resumes the instance with ("" otherwise): `learn`
   // records who taught the example.
   std::string decided_by;
+  // The instance's tracked values and measures once this step read or set them
+  // (figures.h): later `measure`s of the step build on them.
+  std::optional<InstanceFigures> figures;
 
   void audit(AuditKind kind, std::string_view text, std::string_view by = {},
              std::string_view extra = {});

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "engine/classify.h"
+#include "engine/figures.h"
 #include "engine/host_loop.h"
 #include "engine/keys.h"
 #include "engine/parts.h"
@@ -44,6 +45,13 @@ class StepHost final : public Host {
       return classify(parts_, step_, *c);
     if (const auto* l = std::get_if<vm::effect::Learn>(&pending.request))
       return learn(parts_, step_, pending.id, *l);
+    if (const auto* measure = std::get_if<vm::effect::Measure>(&pending.request)) {
+      // A measure that cannot be kept is an error of kind "measure" at the statement:
+      // uncaught, it fails the instance with the reason.
+      if (auto problem = setMeasure(parts_, step_, *measure))
+        return vm::HostError{"measure", std::move(*problem)};
+      return vm::Value();
+    }
     Wait wait;
     wait.request = pending.id;
     wait.branch = pending.branch;

@@ -1,6 +1,7 @@
 // The engine end to end on compiled workflows: connector calls, approvals with
 // escalation, expiry and policies, tasks, signals, timers, retries, child workflows,
 // parallel branches, business keys, SLA breaches, and surviving a restart.
+#include "engine/figures.h"
 #include "engine_fixture.h"
 
 namespace rflow::engine::testing {
@@ -522,6 +523,61 @@ TEST_F(EngineTest, RunningInstancesStayOnTheVersionTheyStartedWith) {
   EXPECT_EQ(result(get(old_id)), "R-1") << "the old instance ran version 1's code";
   EXPECT_FALSE(decide(openTasks(new_id)[0].record.id, Decision::Kind::kApprove, "bo"));
   EXPECT_EQ(result(get(new_id)), "v2 R-1");
+}
+
+// intelligence.md §2: tracked values and header measures are computed at start and kept
+// with the instance (listable by the dimension index); the `measure` statement replaces
+// a measure, audited; a second currency for one measure fails the instance.
+TEST_F(EngineTest, TrackedValuesAndMeasuresAreKeptWithTheInstance) {
+  open(R"(module shop
+workflow Claim(region: string, store: string, amount: money, other: money) {
+  owner "ops"
+  track region = region, store = store
+  measure value = amount
+  sleep 1h
+  measure value = amount + amount
+  measure cost = amount
+  if region == "US" { measure cost = other }
+}
+)");
+  const auto money = [](const char* amount, const char* currency) {
+    return vm::Value::money(
+        base::Money(*base::Decimal::parse(amount), *base::CurrencyCode::parse(currency)));
+  };
+  InstanceView v = start("Claim", {vm::Value::string("EU"), vm::Value::string("S-7"),
+                                   money("10.00", "EUR"), money("1.00", "USD")});
+  EXPECT_EQ(v.status, Status::kWaiting);
+  auto figures = loadFigures(*store_, v.id);
+  ASSERT_TRUE(figures);
+  EXPECT_EQ(figures->tracked,
+            (std::vector<std::pair<std::string, std::string>>{{"region", "EU"}, {"store", "S-7"}}));
+  ASSERT_EQ(figures->measures.size(), 1u);
+  EXPECT_EQ(figures->measures[0].text(), "10.00 EUR");
+  auto indexed =
+      store_->get(store::Column::kMeta, keys::dimension("shop.Claim", "region", "EU", v.id));
+  ASSERT_TRUE(indexed.ok());
+  EXPECT_TRUE(indexed.value().has_value());
+
+  advance(3'600'000);
+  v = get(v.id);
+  EXPECT_EQ(v.status, Status::kCompleted) << v.error.value_or("");
+  figures = loadFigures(*store_, v.id);
+  ASSERT_TRUE(figures);
+  ASSERT_EQ(figures->measures.size(), 2u);
+  EXPECT_EQ(figures->measures[0].text(), "20.00 EUR");
+  EXPECT_EQ(figures->measures[1].text(), "10.00 EUR");
+  EXPECT_EQ(audit(v.id, "measured"), (std::vector<std::string>{"value", "cost"}));
+
+  // The same measure in dollars after euros: the instance fails, saying why.
+  InstanceView us = start("Claim", {vm::Value::string("US"), vm::Value::string("S-8"),
+                                    money("10.00", "EUR"), money("1.00", "USD")});
+  advance(3'600'000);
+  us = get(us.id);
+  EXPECT_EQ(us.status, Status::kFailed);
+  EXPECT_NE(us.error.value_or("").find("measure `cost` is kept in EUR, so it cannot be set to "
+                                       "1.00 USD"),
+            std::string::npos)
+      << us.error.value_or("");
 }
 
 }  // namespace

@@ -16,8 +16,8 @@ using testing::sampleModule;
 
 // After a deliberate change to the listing or to sampleModule(), replace this with the
 // new output (the failure message prints it) and review the difference.
-constexpr std::string_view kSampleListing = R"listing(rflow module, format 2
-strings 52, types 22, records 5, enums 1, roles 1, constants 25, functions 12, workflows 1, connectors 1, ops 2, policies 1, triggers 1, tests 1, files 1
+constexpr std::string_view kSampleListing = R"listing(rflow module, format 3
+strings 54, types 22, records 5, enums 1, roles 1, constants 25, functions 12, workflows 1, connectors 1, ops 2, policies 1, triggers 1, tests 1, files 1, figures 1, stages 1
 
 files
   #0 retail/replenishment.rflow (module retail.replenishment)
@@ -103,6 +103,14 @@ triggers
 
 tests
   #0 "reorders when stock is low": retail.replenishment.test 1 at retail/replenishment.rflow:50
+
+figures
+  retail.replenishment.Reorder
+    track #0 sku: string = retail.replenishment.Reorder.key
+    measure #0 units: int
+
+stages
+  retail.replenishment.ReorderData "big reorder review"
 
 functions
   #0 fn retail.replenishment.add(int, int) -> int
@@ -338,7 +346,7 @@ TEST(BytecodeDisasm, HeaderShowsTheShortHash) {
   (void)writeModule(m);
   const std::string listing = disassemble(m);
   EXPECT_EQ(listing.substr(0, listing.find('\n')),
-            "rflow module, format 2, hash " + hashHex(m.content_hash).substr(0, 12));
+            "rflow module, format 3, hash " + hashHex(m.content_hash).substr(0, 12));
 }
 
 TEST(BytecodeDisasm, IsDeterministic) {

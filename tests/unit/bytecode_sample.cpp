@@ -414,6 +414,12 @@ Module sampleModule() {
   m.triggers.push_back(
       {TriggerKind::kEvent, b.str("LowStock"), {{b.str("sku"), t_string}}, 0, f_trigger});
   m.tests.push_back({b.str("reorders when stock is low"), f_test, 0, 50});
+  // Format 3: Reorder tracks its sku (computed by the key's function, which is one over
+  // the parameters too) and has a measure its body sets; the approval's data names a
+  // stage.
+  m.figures.push_back(
+      {0, {{b.str("sku"), t_string, f_key}}, {{b.str("units"), t_int, std::nullopt}}});
+  m.stages.push_back({t_data, b.str("big reorder review")});
   return std::move(b.module());
 }
 

@@ -100,8 +100,28 @@ TEST(BytecodeSampleFile, EveryReadableVersionDecodes) {
     const LoadResult r = loadModule(bytes);
     ASSERT_TRUE(r.ok()) << path << ": " << r.error().message;
     checkSampleContent(r.module());
+    // Figures and stages came with format 3; older modules load without them.
+    const Module& m = r.module();
+    if (v < 3) {
+      EXPECT_TRUE(m.figures.empty());
+      EXPECT_TRUE(m.stages.empty());
+      continue;
+    }
+    const WorkflowFigures* figures = figuresOf(m, 0);
+    ASSERT_NE(figures, nullptr);
+    ASSERT_EQ(figures->tracks.size(), 1u);
+    EXPECT_EQ(m.strings[figures->tracks[0].name], "sku");
+    EXPECT_EQ(figures->tracks[0].function, m.workflows[0].key);
+    ASSERT_EQ(figures->measures.size(), 1u);
+    EXPECT_EQ(typeName(m, figures->measures[0].type), "int");
+    EXPECT_FALSE(figures->measures[0].function);
+    ASSERT_EQ(m.stages.size(), 1u);
+    const std::string* stage = stageOf(m, m.stages[0].data_type);
+    ASSERT_NE(stage, nullptr);
+    EXPECT_EQ(*stage, "big reorder review");
   }
-  EXPECT_GE(found, 1u) << "no sample module below " << RFLOW_BYTECODE_SAMPLES;
+  EXPECT_GE(found, 3u) << "the samples of formats 1, 2 and 3 belong below "
+                       << RFLOW_BYTECODE_SAMPLES;
 }
 
 TEST(BytecodeSampleFile, CurrentVersionIsWhatTheWriterWrites) {

@@ -208,7 +208,6 @@ TEST(BytecodeVerify, ParallelBranchesStartAndEndWithAnEmptyStack) {
 }
 
 TEST(BytecodeVerify, LocalOutOfRange) {
-
   EXPECT_EQ(codeError(1,
                       [](InstructionWriter& w) {
                         w.emit(O::kLoadLocal, 0);
@@ -484,7 +483,7 @@ TEST(BytecodeVerify, ConstantsFitTheirTypes) {
   EXPECT_EQ(withConstant(10, [](Constant& c) { c.type = 2; }),
             "section `constants` entry 10: none cannot have type `int`");
   EXPECT_EQ(withConstant(6, [](Constant& c) { c.value = StringId{999}; }),
-            "section `constants` entry 6: the value refers to #999, but the module has 52 "
+            "section `constants` entry 6: the value refers to #999, but the module has 54 "
             "strings");
   EXPECT_EQ(withConstant(8,
                          [](Constant& c) {
@@ -624,12 +623,12 @@ TEST(BytecodeVerify, CrossReferences) {
             "mock function, where a test function belongs");
   EXPECT_EQ(edited([](Module& m) { m.ops[1].result = 22; }),
             "section `ops` entry 1: the result type refers to #22, but the module has 22 types");
-  EXPECT_EQ(edited([](Module& m) { m.files[0].module = 52; }),
-            "section `files` entry 0: the module refers to #52, but the module has 52 strings");
-  EXPECT_EQ(edited([](Module& m) { m.enums[0].members[1] = 52; }),
-            "section `enums` entry 0: member 1 refers to #52, but the module has 52 strings");
-  EXPECT_EQ(edited([](Module& m) { m.roles[0].title = 52; }),
-            "section `roles` entry 0: the title refers to #52, but the module has 52 strings");
+  EXPECT_EQ(edited([](Module& m) { m.files[0].module = 54; }),
+            "section `files` entry 0: the module refers to #54, but the module has 54 strings");
+  EXPECT_EQ(edited([](Module& m) { m.enums[0].members[1] = 54; }),
+            "section `enums` entry 0: member 1 refers to #54, but the module has 54 strings");
+  EXPECT_EQ(edited([](Module& m) { m.roles[0].title = 54; }),
+            "section `roles` entry 0: the title refers to #54, but the module has 54 strings");
 }
 
 }  // namespace

@@ -1,0 +1,201 @@
+#include "engine/figures.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/time_text.h"
+#include "engine/instances.h"
+#include "engine/parts.h"
+#include "engine/record_codec.h"
+#include "engine/step.h"
+#include "vm/print.h"
+
+namespace rflow::engine {
+
+namespace keys {
+
+std::string figures(std::string_view instance) {
+  return store::joinKey("figures", instance);
+}
+
+std::string dimensionPrefix(std::string_view workflow, std::string_view name,
+                            std::string_view value) {
+  return store::joinKey(
+      store::joinKey(store::joinKey(store::joinKey("dim", workflow), name), value), "");
+}
+
+std::string dimension(std::string_view workflow, std::string_view name, std::string_view value,
+                      std::string_view instance) {
+  return dimensionPrefix(workflow, name, value) + std::string(instance);
+}
+
+}  // namespace keys
+
+std::string MeasureValue::text() const {
+  switch (kind) {
+    case bytecode::TypeTag::kMoney:
+      return fmt::format("{} {}", amount, currency);
+    case bytecode::TypeTag::kDuration: {
+      int64_t millis = 0;
+      try {
+        millis = std::stoll(amount);
+      } catch (const std::exception&) {
+        return amount;
+      }
+      return base::formatDuration(millis);
+    }
+    default:
+      return amount;
+  }
+}
+
+std::string InstanceFigures::encode() const {
+  RecordWriter w;
+  w.u8(kFiguresFormat);
+  w.varint(tracked.size());
+  for (const auto& [name, value] : tracked) {
+    w.text(name);
+    w.text(value);
+  }
+  w.varint(measures.size());
+  for (const MeasureValue& m : measures) {
+    w.text(m.name);
+    w.u8(static_cast<uint8_t>(m.kind));
+    w.text(m.amount);
+    w.text(m.currency);
+  }
+  return w.take();
+}
+
+std::optional<InstanceFigures> InstanceFigures::decode(std::string_view bytes) {
+  RecordReader r(bytes, nullptr);
+  if (r.u8() != kFiguresFormat || !r.ok()) return std::nullopt;
+  InstanceFigures f;
+  const uint64_t tracked = r.varint();
+  for (uint64_t i = 0; r.ok() && i < tracked; ++i) {
+    std::string name = r.text();
+    std::string value = r.text();
+    f.tracked.emplace_back(std::move(name), std::move(value));
+  }
+  const uint64_t measures = r.varint();
+  for (uint64_t i = 0; r.ok() && i < measures; ++i) {
+    MeasureValue m;
+    m.name = r.text();
+    const uint8_t kind = r.u8();
+    if (kind != static_cast<uint8_t>(bytecode::TypeTag::kInt) &&
+        kind != static_cast<uint8_t>(bytecode::TypeTag::kDecimal) &&
+        kind != static_cast<uint8_t>(bytecode::TypeTag::kDuration) &&
+        kind != static_cast<uint8_t>(bytecode::TypeTag::kMoney))
+      r.fail();
+    m.kind = static_cast<bytecode::TypeTag>(kind);
+    m.amount = r.text();
+    m.currency = r.text();
+    f.measures.push_back(std::move(m));
+  }
+  if (!r.ok() || !r.atEnd()) return std::nullopt;
+  return f;
+}
+
+namespace {
+
+MeasureValue measureOf(const bytecode::Module& m, const bytecode::Figure& figure,
+                       const vm::Value& v) {
+  MeasureValue out;
+  out.name = m.strings[figure.name];
+  out.kind = m.types[figure.type].tag;
+  switch (v.tag()) {
+    case vm::Tag::kDecimal:
+      out.amount = v.asDecimal().toString();
+      break;
+    case vm::Tag::kMoney:
+      out.amount = v.asMoney().amount().toString();
+      out.currency = std::string(v.asMoney().currency().text());
+      break;
+    default:
+      out.amount = std::to_string(v.asInt());
+  }
+  return out;
+}
+
+void putFigures(Step& step, const InstanceFigures& figures) {
+  step.batch.put(store::Column::kMeta, keys::figures(step.rec.id), figures.encode());
+}
+
+}  // namespace
+
+std::optional<EngineError> startFigures(Step& step,
+                                        const std::shared_ptr<const vm::Program>& program,
+                                        uint32_t workflow, std::string_view instance,
+                                        std::string_view workflow_name,
+                                        const std::vector<vm::Value>& args,
+                                        const vm::Options& options) {
+  const bytecode::Module& m = program->module();
+  const bytecode::WorkflowFigures* declared = bytecode::figuresOf(m, workflow);
+  if (declared == nullptr) return std::nullopt;
+  InstanceFigures figures;
+  for (const bytecode::Figure& t : declared->tracks) {
+    const std::string& name = m.strings[t.name];
+    auto value = runPure(program, *t.function, args, options,
+                         fmt::format("tracked value `{}`", name).c_str());
+    if (auto* error = std::get_if<EngineError>(&value)) return std::move(*error);
+    figures.tracked.emplace_back(name, vm::printed(std::get<vm::Value>(value), m, t.type));
+  }
+  for (const bytecode::Figure& f : declared->measures) {
+    if (!f.function) continue;
+    auto value = runPure(program, *f.function, args, options,
+                         fmt::format("measure `{}`", m.strings[f.name]).c_str());
+    if (auto* error = std::get_if<EngineError>(&value)) return std::move(*error);
+    figures.measures.push_back(measureOf(m, f, std::get<vm::Value>(value)));
+  }
+  for (const auto& [name, value] : figures.tracked) {
+    step.batch.put(store::Column::kMeta, keys::dimension(workflow_name, name, value, instance), "");
+  }
+  step.batch.put(store::Column::kMeta, keys::figures(instance), figures.encode());
+  step.figures = std::move(figures);
+  return std::nullopt;
+}
+
+Found<InstanceFigures> loadFigures(const store::Store& store, std::string_view instance) {
+  auto bytes = store.get(store::Column::kMeta, keys::figures(instance));
+  if (!bytes.ok()) return storageError(bytes.status());
+  if (!bytes.value()) return InstanceFigures{};
+  auto decoded = InstanceFigures::decode(*bytes.value());
+  if (!decoded)
+    return EngineError{EngineError::Code::kStorage,
+                       fmt::format("the figures of {} are not readable", instance)};
+  return std::move(*decoded);
+}
+
+std::optional<std::string> setMeasure(EngineParts& parts, Step& step,
+                                      const vm::effect::Measure& request) {
+  const bytecode::Module& m = step.program->module();
+  const bytecode::WorkflowFigures* declared = bytecode::figuresOf(m, step.rec.workflow);
+  if (declared == nullptr || request.measure >= declared->measures.size())
+    return "the module has no such measure";
+  if (!step.figures) {
+    auto loaded = loadFigures(parts.store, step.rec.id);
+    if (!loaded) return loaded.error().message;
+    step.figures = std::move(*loaded);
+  }
+  MeasureValue value = measureOf(m, declared->measures[request.measure], request.value);
+  auto& measures = step.figures->measures;
+  auto found = std::find_if(measures.begin(), measures.end(),
+                            [&](const MeasureValue& x) { return x.name == value.name; });
+  if (found != measures.end() && found->kind == bytecode::TypeTag::kMoney &&
+      found->currency != value.currency) {
+    // Sums per dimension value would add euros to dollars.
+    return fmt::format("measure `{}` is kept in {}, so it cannot be set to {}", value.name,
+                       found->currency, value.text());
+  }
+  step.audit(AuditKind::kMeasured, value.name, {}, value.text());
+  if (found != measures.end()) {
+    *found = std::move(value);
+  } else {
+    measures.push_back(std::move(value));
+  }
+  putFigures(step, *step.figures);
+  return std::nullopt;
+}
+
+}  // namespace rflow::engine

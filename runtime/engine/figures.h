@@ -1,0 +1,85 @@
+// What an instance's workflow tracks and measures (intelligence.md §2), kept beside the
+// instance record in kMeta so that neither the record's format nor its readers change:
+//
+//   kMeta  "figures" \0 instance                                InstanceFigures
+//          "dim" \0 workflow \0 name \0 value \0 instance       "" (listing by a dimension)
+//
+// Tracked values are computed once, at start, from the arguments (each by its pure
+// function, like the key); header measures likewise; the `measure` statement sets or
+// replaces a measure within a step, audited, in the step's batch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bytecode/module.h"
+#include "engine/engine.h"
+#include "store/store.h"
+#include "vm/interpreter.h"
+#include "vm/request.h"
+
+namespace rflow::vm {
+class Program;
+}
+
+namespace rflow::engine {
+
+class EngineParts;
+class Step;
+
+struct MeasureValue {
+  std::string name;
+  bytecode::TypeTag kind = bytecode::TypeTag::kInt;  // kInt, kDecimal, kDuration or kMoney
+  std::string amount;    // canonical decimal text; an int or a duration (ms) as an integer
+  std::string currency;  // money only
+
+  // "12.50 EUR", "3", "2h".
+  std::string text() const;
+  friend bool operator==(const MeasureValue&, const MeasureValue&) = default;
+};
+
+struct InstanceFigures {
+  std::vector<std::pair<std::string, std::string>> tracked;  // name, value as printed
+  std::vector<MeasureValue> measures;                        // the latest value of each set
+
+  // PERSISTED: a format byte (kFiguresFormat), then the values.
+  std::string encode() const;
+  static std::optional<InstanceFigures> decode(std::string_view bytes);
+  friend bool operator==(const InstanceFigures&, const InstanceFigures&) = default;
+};
+
+inline constexpr uint8_t kFiguresFormat = 1;
+
+namespace keys {
+std::string figures(std::string_view instance);
+// The dimension index: every instance of `workflow` whose `name` is `value`.
+std::string dimension(std::string_view workflow, std::string_view name, std::string_view value,
+                      std::string_view instance);
+std::string dimensionPrefix(std::string_view workflow, std::string_view name,
+                            std::string_view value);
+}  // namespace keys
+
+// Computes a new instance's tracked values and header measures from its arguments and
+// puts them, with the dimension index, into the step's batch (kBadInput when one of
+// them fails, as a failing key does).
+std::optional<EngineError> startFigures(Step& step,
+                                        const std::shared_ptr<const vm::Program>& program,
+                                        uint32_t workflow, std::string_view instance,
+                                        std::string_view workflow_name,
+                                        const std::vector<vm::Value>& args,
+                                        const vm::Options& options);
+
+// `measure name = value`: the step's instance keeps it; an error when it is money in
+// another currency than the measure already has (the instance fails with it).
+std::optional<std::string> setMeasure(EngineParts& parts, Step& step,
+                                      const vm::effect::Measure& request);
+
+// The figures of `instance` (empty for one that has none, or started before them).
+Found<InstanceFigures> loadFigures(const store::Store& store, std::string_view instance);
+
+}  // namespace rflow::engine
