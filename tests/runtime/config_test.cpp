@@ -600,10 +600,18 @@ TEST_F(ConfigTest, EngineAndServiceErrors) {
   EXPECT_EQ(error("[service]\nmetric_open = true\n").message,
             "unknown setting `metric_open`: did you mean `metrics_open`?");
   EXPECT_EQ(error("[service]\nport = 80\n").message,
-            "unknown setting `port`: the service's settings are listen and metrics_open");
-  const Config c = ok("[service]\nlisten = \"0.0.0.0:9000\"\n");
+            "unknown setting `port`: the service's settings are listen, metrics_open and "
+            "shutdown_grace");
+  for (const char* grace : {"\"0s\"", "\"2h\"", "30", "\"soon\""}) {
+    EXPECT_EQ(
+        error(std::string("[service]\nshutdown_grace = ") + grace + "\n").message,
+        std::string("expected a duration from \"1s\" to \"1h\" like \"30s\", found ") + grace);
+  }
+  const Config c = ok("[service]\nlisten = \"0.0.0.0:9000\"\nshutdown_grace = \"45s\"\n");
   EXPECT_EQ(c.service.host, "0.0.0.0");
   EXPECT_EQ(c.service.port, 9000);
+  EXPECT_EQ(c.service.shutdown_grace_ms, 45'000);
+  EXPECT_EQ(ok("").service.shutdown_grace_ms, 30'000);
 }
 
 TEST_F(ConfigTest, Classifiers) {
