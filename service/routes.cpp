@@ -63,6 +63,11 @@ Outcome listInstances(Service& s, const Call& c) {
                                   *status)};
   }
   q.page = std::get<Page>(page);
+  for (const auto& [name, value] : c.query) {
+    if (name != "workflow" && name != "status" && name != "key" && name != "limit" &&
+        name != "after")
+      q.dimensions.emplace_back(name, value);
+  }
   return s.instances(q);
 }
 Outcome getInstance(Service& s, const Call& c) {
@@ -164,7 +169,9 @@ const Route kRoutes[] = {
     {"POST", "/v1/workflows/{name}/instances", kToken, 201, true, nullptr, false, "",
      "Start an instance; the body is the argument object. Honours Idempotency-Key", start},
     {"GET", "/v1/instances", kToken, 200, false, nullptr, false, "workflow,status,key,limit,after",
-     "List instances, paged", listInstances},
+     "List instances, paged; with `workflow`, any other parameter filters by one of its tracked "
+     "dimensions (`region=EU`)",
+     listInstances},
     {"GET", "/v1/instances/{id}", kToken, 200, false, nullptr, false, "",
      "An instance: state, current waits, result or error", getInstance},
     {"GET", "/v1/instances/{id}/history", kToken, 200, false, nullptr, false, "limit,after",

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/suggest.h"
 #include "base/time_text.h"
 #include "runtime/wire.h"
 #include "service/views.h"
@@ -94,6 +95,41 @@ Outcome Service::start(const Caller& caller, std::string_view workflow, const js
 Outcome Service::instances(const InstanceQuery& query) const {
   engine::InstanceFilter filter;
   filter.workflow = query.workflow;
+  if (!query.dimensions.empty()) {
+    const std::string& first = query.dimensions.front().first;
+    if (!query.workflow)
+      return badRequest(fmt::format(
+          "`{}`: a tracked dimension filters the instances of one workflow; add `workflow=…`",
+          first));
+    const auto program = engine_.currentProgram();
+    if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
+    const bytecode::Module& m = program->module();
+    std::optional<uint32_t> w;
+    for (uint32_t i = 0; i < m.workflows.size(); ++i) {
+      const std::string& name = m.strings[m.workflows[i].name];
+      if (name == *query.workflow || vm::declaredName(name) == *query.workflow) w = i;
+    }
+    if (!w) return notFound(fmt::format("there is no workflow `{}`", *query.workflow));
+    std::vector<std::string_view> tracked;
+    if (const bytecode::WorkflowFigures* figures = bytecode::figuresOf(m, *w)) {
+      for (const bytecode::Figure& t : figures->tracks)
+        tracked.push_back(m.strings[t.name]);
+    }
+    for (const auto& [name, value] : query.dimensions) {
+      if (std::find(tracked.begin(), tracked.end(), name) != tracked.end()) continue;
+      std::string message =
+          fmt::format("`{}`: workflow `{}` tracks no dimension `{}`", name, *query.workflow, name);
+      if (auto close = base::closestMatch(name, tracked))
+        message += fmt::format("; did you mean `{}`?", *close);
+      else if (tracked.empty())
+        message += " (it has no `track` clause)";
+      else
+        message += "; the list filters by workflow, status, key and its tracked dimensions";
+      return badRequest(std::move(message));
+    }
+    filter.workflow = m.strings[m.workflows[*w].name];
+    filter.dimensions = query.dimensions;
+  }
   filter.status = query.status;
   filter.key = query.key;
   filter.limit = query.page.limit + 1;

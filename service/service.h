@@ -45,6 +45,8 @@ struct InstanceQuery {
   std::optional<std::string> workflow;
   std::optional<engine::Status> status;
   std::optional<std::string> key;
+  // Other query parameters: tracked dimensions of `workflow` (name, value).
+  std::vector<std::pair<std::string, std::string>> dimensions;
   Page page;
 };
 

@@ -270,6 +270,10 @@ struct InstanceFilter {
   std::optional<std::string> workflow;
   std::optional<Status> status;
   std::optional<std::string> key;
+  // Tracked dimensions (intelligence.md §2): name and value as printed ("EU"), all of
+  // which an instance must have. Needs `workflow`, qualified: read from the dimension
+  // index, not by a scan of instances.
+  std::vector<std::pair<std::string, std::string>> dimensions;
   size_t limit = 100;
   std::string after;
 };

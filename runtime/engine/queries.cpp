@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
+#include "engine/figures.h"
 #include "engine/keys.h"
 #include "engine/record_values.h"
 #include "engine/step.h"
@@ -65,7 +67,47 @@ Found<InstanceView> Queries::instance(std::string_view id) const {
   return viewOf(std::move(*rec.value()));
 }
 
+Found<std::vector<InstanceView>> Queries::byDimensions(const InstanceFilter& filter) const {
+  // The instances of the first dimension's index, kept while every other one has them.
+  std::vector<std::string> ids;
+  for (size_t d = 0; d < filter.dimensions.size(); ++d) {
+    const auto& [name, value] = filter.dimensions[d];
+    const std::string prefix = keys::dimensionPrefix(*filter.workflow, name, value);
+    std::vector<std::string> found;
+    store::Status scanned =
+        store_.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view) {
+          std::string id(key.substr(prefix.size()));
+          if (id > filter.after) found.push_back(std::move(id));
+          return true;
+        });
+    if (!scanned.ok()) return storageError(scanned);
+    if (d == 0) {
+      ids = std::move(found);
+    } else {
+      std::vector<std::string> both;
+      std::set_intersection(ids.begin(), ids.end(), found.begin(), found.end(),
+                            std::back_inserter(both));
+      ids = std::move(both);
+    }
+  }
+  std::vector<InstanceView> out;
+  for (const std::string& id : ids) {
+    if (out.size() >= filter.limit) break;
+    auto view = instance(id);
+    if (!view) {
+      if (view.error().code == EngineError::Code::kNotFound) continue;
+      return view.error();
+    }
+    InstanceView& v = *view;
+    if (filter.status && v.status != *filter.status) continue;
+    if (filter.key && v.key != *filter.key) continue;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 Found<std::vector<InstanceView>> Queries::instances(const InstanceFilter& filter) const {
+  if (!filter.dimensions.empty() && filter.workflow) return byDimensions(filter);
   std::vector<InstanceView> out;
   const std::string from = filter.after.empty() ? std::string() : filter.after + '\0';
   bool unreadable = false;

@@ -28,6 +28,8 @@ class Queries {
   // The view of a record at hand (one a step just committed).
   InstanceView view(InstanceRecord rec) const { return viewOf(std::move(rec)); }
   Found<std::vector<InstanceView>> instances(const InstanceFilter& filter) const;
+  // instances() for a filter with tracked dimensions: from the dimension index.
+  Found<std::vector<InstanceView>> byDimensions(const InstanceFilter& filter) const;
   Found<std::vector<AuditEntry>> history(std::string_view id) const;
   Found<TaskView> task(std::string_view id) const;
   Found<std::vector<TaskView>> tasks(const TaskFilter& filter) const;

@@ -45,6 +45,9 @@ template <typename... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+// clang (the sanitizer build) does not deduce an aggregate's template arguments by itself.
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace
 
