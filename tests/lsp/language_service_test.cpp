@@ -328,7 +328,9 @@ TEST(LanguageService, CompletionAfterClassifyNamesOtherModulesClassifiersThrough
   std::string completed = text;
   completed.insert(offsetOf(text, "classify ", 9), "triage.IssueKind(text)");
   s.change("/p/store.rflow", completed);
-  for (const Diagnostic& d : s.diagnostics().at("/p/store.rflow"))
+  // Held by name: a range-for over .at() of the returned map would outlive the map.
+  const auto published = s.diagnostics();
+  for (const Diagnostic& d : published.at("/p/store.rflow"))
     EXPECT_NE(d.severity, diagnostics::Severity::kError) << d.message;
 }
 
