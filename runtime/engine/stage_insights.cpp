@@ -92,7 +92,11 @@ store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, con
     if (auto q = f.remaining.quantile(0.8)) p80[f.workflow][f.stage] = {*q, f.remaining.count};
   }
   std::map<std::string, AtRiskInstance> by_instance;
-  for (const auto& [name, stages] : p80) {
+  for (const auto& entry_of_p80 : p80) {
+    // Named, not structured bindings: clang (the sanitizer build) refuses to capture
+    // those in the lambda below.
+    const std::string& name = entry_of_p80.first;
+    const auto& stages = entry_of_p80.second;
     const std::string prefix = keys::stageSincePrefix(name);
     store::Status scanned =
         store.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view value) {
