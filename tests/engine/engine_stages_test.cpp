@@ -156,7 +156,8 @@ TEST_F(StagesTest, FiguresSurviveARestart) {
   }
   // The open entry closes after the restart as if there had been none.
   approveOnly(id);
-  const StageInsight* review = find(stages("Flow"), "Review order");
+  const std::vector<StageInsight> after_approval = stages("Flow");  // find() points into it
+  const StageInsight* review = find(after_approval, "Review order");
   ASSERT_NE(review, nullptr);
   EXPECT_EQ(review->open, 0);
   EXPECT_EQ(review->max, kHour);
