@@ -104,14 +104,11 @@ Outcome Service::instances(const InstanceQuery& query) const {
     const auto program = engine_.currentProgram();
     if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
     const bytecode::Module& m = program->module();
-    std::optional<uint32_t> w;
-    for (uint32_t i = 0; i < m.workflows.size(); ++i) {
-      const std::string& name = m.strings[m.workflows[i].name];
-      if (name == *query.workflow || vm::declaredName(name) == *query.workflow) w = i;
-    }
-    if (!w) return notFound(fmt::format("there is no workflow `{}`", *query.workflow));
+    auto found = engine::findWorkflow(m, *query.workflow);
+    if (auto* error = std::get_if<engine::EngineError>(&found)) return fromEngine(*error);
+    const uint32_t w = std::get<uint32_t>(found);
     std::vector<std::string_view> tracked;
-    if (const bytecode::WorkflowFigures* figures = bytecode::figuresOf(m, *w)) {
+    if (const bytecode::WorkflowFigures* figures = bytecode::figuresOf(m, w)) {
       for (const bytecode::Figure& t : figures->tracks)
         tracked.push_back(m.strings[t.name]);
     }
@@ -127,7 +124,7 @@ Outcome Service::instances(const InstanceQuery& query) const {
         message += "; the list filters by workflow, status, key and its tracked dimensions";
       return badRequest(std::move(message));
     }
-    filter.workflow = m.strings[m.workflows[*w].name];
+    filter.workflow = m.strings[m.workflows[w].name];
     filter.dimensions = query.dimensions;
   }
   filter.status = query.status;

@@ -58,6 +58,14 @@ class StagesTest : public EngineTest {
     EXPECT_TRUE(found.ok()) << found.status().message();
     return found.ok() ? found.value() : std::vector<AtRiskInstance>{};
   }
+  // `n` Job instances started now, named h0, h1, …: the history of a forecast.
+  std::vector<std::string> startJobs(int n) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i)
+      ids.push_back(start("Job", {vm::Value::string("h" + std::to_string(i))}).id);
+    return ids;
+  }
+
   void approveOnly(const std::string& instance) {
     const auto tasks = openTasks(instance);
     ASSERT_EQ(tasks.size(), 1u) << instance;
@@ -170,9 +178,7 @@ TEST_F(StagesTest, AtRiskIsListedBeforeItsSlaBreachesOnceTwentyCompletedBeforeIt
   // The running one and 20 others enter "Check" together; 19 of those finish after an
   // hour, so the p80 of the time from "Check" to the end is under an hour.
   const std::string late = start("Job", {vm::Value::string("late")}).id;
-  std::vector<std::string> history;
-  for (int i = 0; i < 20; ++i)
-    history.push_back(start("Job", {vm::Value::string("h" + std::to_string(i))}).id);
+  const std::vector<std::string> history = startJobs(20);
   advance(kHour);
   for (int i = 0; i < 19; ++i)
     approveOnly(history[static_cast<size_t>(i)]);
@@ -197,9 +203,7 @@ TEST_F(StagesTest, AtRiskIsListedBeforeItsSlaBreachesOnceTwentyCompletedBeforeIt
 TEST_F(StagesTest, NothingIsAtRiskWhileThePredictionEndsInTime) {
   open(kStages);
   const std::string late = start("Job", {vm::Value::string("late")}).id;
-  std::vector<std::string> history;
-  for (int i = 0; i < 20; ++i)
-    history.push_back(start("Job", {vm::Value::string("h" + std::to_string(i))}).id);
+  const std::vector<std::string> history = startJobs(20);
   advance(kHour);
   for (const std::string& h : history)
     approveOnly(h);
