@@ -167,7 +167,17 @@ std::variant<InstanceView, EngineError> Instances::start(std::string_view workfl
     step.batch.put(store::Column::kMeta, request_key, step.rec.id);
     step.leases.push_back(std::move(*claim));
   });
-  if (!started) return std::move(started).error();
+  if (!started) {
+    // A start refused because its business key is taken may be this very request's
+    // instance: a batch whose sync failed comes back from the log when the store reopens,
+    // which can happen between the look-up above and the key's. The request id is the
+    // client's word, so it is asked again before the conflict is answered.
+    std::variant<InstanceView, EngineError> earlier = EngineError{};
+    if (started.error().code == EngineError::Code::kConflict && !request_key.empty() &&
+        repeatedStart(request_key, name, options.request_id, earlier))
+      return earlier;
+    return std::move(started).error();
+  }
   return parts_.queries.view(std::move(*started));
 }
 
