@@ -20,17 +20,6 @@ namespace {
 constexpr int64_t kDefaultWindowMs = 7 * 24 * engine::kHourMs;
 constexpr std::array<std::string_view, 4> kAgeNames = {"<1h", "1-4h", "4-24h", ">24h"};
 
-json quantiles(const engine::Histogram& h) {
-  const auto q = [&](double p) {
-    auto v = h.quantile(p);
-    return v ? json(*v) : json(nullptr);
-  };
-  return {{"count", h.count},
-          {"p50", q(0.5)},
-          {"p95", q(0.95)},
-          {"mean", h.count > 0 ? json(h.sum / h.count) : json(nullptr)}};
-}
-
 json rate(int64_t part, int64_t whole) {
   return whole > 0 ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);
 }
@@ -68,11 +57,17 @@ void histogramText(std::string& out, std::string_view name, std::string_view lab
 }  // namespace
 
 Outcome Service::insights(const std::optional<std::string>& workflow,
-                          const std::optional<std::string>& since) const {
+                          const std::optional<std::string>& since,
+                          const std::optional<std::string>& by,
+                          const std::optional<std::string>& period) const {
   engine::InsightsQuery query;
   query.now = engine_.clock().now();
   query.workflow = workflow;
   query.since = query.now - kDefaultWindowMs;
+  if (period && !by)
+    return ApiError{ApiError::Code::kBadRequest,
+                    "`period`: compares the figures of each value of a tracked dimension with "
+                    "the period before; add `by=…`"};
   if (since) {
     if (auto t = base::parseTime(*since)) {
       query.since = *t;
@@ -86,6 +81,13 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
                                     *since)};
       query.since = query.now - std::get<int64_t>(d);
     }
+  }
+  std::optional<json> by_dimension;
+  if (by) {
+    auto found = insightsBy(workflow, *by, since ? std::optional(query.since) : std::nullopt,
+                            period, query.now);
+    if (auto* error = std::get_if<ApiError>(&found)) return std::move(*error);
+    by_dimension = std::move(std::get<json>(found));
   }
   const engine::Insights in = engine_.insights(query);
   json workflows = json::array();
@@ -108,13 +110,13 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
                          {"completed", w.completed},
                          {"failed", w.failed},
                          {"cancelled", w.cancelled},
-                         {"cycle_time_ms", quantiles(w.cycle)},
+                         {"cycle_time_ms", quantilesJson(w.cycle)},
                          {"tasks",
                           {{"created", w.tasks_created},
                            {"decided", w.tasks_decided},
                            {"expired", w.tasks_expired},
                            {"open_by_age", std::move(ages)}}},
-                         {"time_to_decision_ms", quantiles(w.decision)},
+                         {"time_to_decision_ms", quantilesJson(w.decision)},
                          {"escalations", w.escalations},
                          {"escalation_rate", rate(w.escalations, w.tasks_created)},
                          {"sla_breaches", w.sla_breaches},
@@ -129,7 +131,7 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
                           {"failures", c.retried + c.failed},
                           {"failed_calls", c.failed},
                           {"failure_rate", rate(c.retried + c.failed, attempts)},
-                          {"latency_ms", quantiles(c.latency)}});
+                          {"latency_ms", quantilesJson(c.latency)}});
   }
   json breakers = json::array();
   if (breakers_) {
@@ -157,7 +159,7 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
   json classifiers = json::array();
   for (const engine::ClassifierQuality& q : engine_.classifierQuality())
     classifiers.push_back(classifierQualityJson(q));
-  return json{{"since", base::formatTime(in.since)},
+  json out{{"since", base::formatTime(in.since)},
               {"now", base::formatTime(in.now)},
               {"workflows", std::move(workflows)},
               {"connectors", std::move(connectors)},
@@ -169,6 +171,8 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
               // 503 and steps that could not be committed wait (stalled) to be retried.
               {"storage",
                {{"writable", !engine_.storageFailing()}, {"stalled_work", engine_.stalledWork()}}}};
+  if (by_dimension) out["by"] = std::move(*by_dimension);
+  return out;
 }
 
 std::string Service::metricsText() const {

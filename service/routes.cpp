@@ -117,18 +117,11 @@ Outcome decide(Service& s, const Call& c) {
                   std::string(c.idempotency_key));
 }
 Outcome insights(Service& s, const Call& c) {
-  return s.insights(queryValue(c, "workflow"), queryValue(c, "since"));
+  return s.insights(queryValue(c, "workflow"), queryValue(c, "since"), queryValue(c, "by"),
+                    queryValue(c, "period"));
 }
 Outcome stages(Service& s, const Call& c) {
-  // Stages by a tracked dimension need the language's `track` clause, not built yet: a
-  // request for them is refused rather than answered for all instances.
-  for (std::string_view name : {"by", "value"}) {
-    if (queryValue(c, name))
-      return ApiError{
-          ApiError::Code::kBadRequest,
-          fmt::format("`{}`: stages by a tracked dimension are not available yet", name)};
-  }
-  return s.stages(queryValue(c, "workflow"));
+  return s.stages(queryValue(c, "workflow"), queryValue(c, "by"), queryValue(c, "value"));
 }
 Outcome atRisk(Service& s, const Call& c) {
   return s.atRisk(queryValue(c, "workflow"));
@@ -191,12 +184,16 @@ const Route kRoutes[] = {
      getTask},
     {"POST", "/v1/tasks/{id}/decision", kToken, 200, true, checkDecision, false, "",
      "Decide: {\"approve\": true, \"comment\": \"…\"} or {\"form\": {…}}", decide},
-    {"GET", "/v1/insights", kToken, 200, false, nullptr, false, "workflow,since",
-     "Process intelligence from the engine's aggregates, and each classifier's triage quality",
+    {"GET", "/v1/insights", kToken, 200, false, nullptr, false, "workflow,since,by,period",
+     "Process intelligence from the engine's aggregates, and each classifier's triage quality; "
+     "with `workflow` and `by` (a dimension it tracks), the figures per value (the top 50 by "
+     "instances started, the rest as `(other)`), and with `period` (whole days, `7d`) the same "
+     "for the period before and a trend per value (`rising`, `falling`, `steady`)",
      insights},
-    {"GET", "/v1/insights/stages", kToken, 200, false, nullptr, false, "workflow",
+    {"GET", "/v1/insights/stages", kToken, 200, false, nullptr, false, "workflow,by,value",
      "Where the time goes: per stage (every wait) of a workflow, entered, open now, oldest open, "
-     "time in stage p50/p95/max, total time and share of all waiting time, the bottleneck first",
+     "time in stage p50/p95/max, total time and share of all waiting time, the bottleneck first; "
+     "with `by` and `value`, of its instances with that tracked value",
      stages},
     {"GET", "/v1/insights/at-risk", kToken, 200, false, nullptr, false, "workflow",
      "Waiting instances predicted to breach their SLA (now plus the p80 of the time from their "

@@ -101,30 +101,13 @@ Outcome Service::instances(const InstanceQuery& query) const {
       return badRequest(fmt::format(
           "`{}`: a tracked dimension filters the instances of one workflow; add `workflow=…`",
           first));
-    const auto program = engine_.currentProgram();
-    if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
-    const bytecode::Module& m = program->module();
-    auto found = engine::findWorkflow(m, *query.workflow);
-    if (auto* error = std::get_if<engine::EngineError>(&found)) return fromEngine(*error);
-    const uint32_t w = std::get<uint32_t>(found);
-    std::vector<std::string_view> tracked;
-    if (const bytecode::WorkflowFigures* figures = bytecode::figuresOf(m, w)) {
-      for (const bytecode::Figure& t : figures->tracks)
-        tracked.push_back(m.strings[t.name]);
-    }
+    std::optional<std::string> qualified;
     for (const auto& [name, value] : query.dimensions) {
-      if (std::find(tracked.begin(), tracked.end(), name) != tracked.end()) continue;
-      std::string message =
-          fmt::format("`{}`: workflow `{}` tracks no dimension `{}`", name, *query.workflow, name);
-      if (auto close = base::closestMatch(name, tracked))
-        message += fmt::format("; did you mean `{}`?", *close);
-      else if (tracked.empty())
-        message += " (it has no `track` clause)";
-      else
-        message += "; the list filters by workflow, status, key and its tracked dimensions";
-      return badRequest(std::move(message));
+      auto tracked = trackedDimension(*query.workflow, name, name);
+      if (auto* error = std::get_if<ApiError>(&tracked)) return std::move(*error);
+      qualified = std::move(std::get<std::string>(tracked));
     }
-    filter.workflow = m.strings[m.workflows[w].name];
+    filter.workflow = std::move(qualified);
     filter.dimensions = query.dimensions;
   }
   filter.status = query.status;

@@ -93,11 +93,18 @@ class Service {
   Outcome decide(const Caller& caller, std::string_view task, const DecisionBody& decision,
                  const std::string& request_id = {});
   // `since`: RFC 3339 time or a duration ago ("24h"); default: the last 7 days.
+  // `by` (a dimension `workflow` tracks): figures per value of it (service_dimensions.cpp);
+  // `period` ("7d", whole days; with `by`): the same for the period before, and trends.
   Outcome insights(const std::optional<std::string>& workflow,
-                   const std::optional<std::string>& since) const;
-  // Per stage of `workflow` (required: 400 without), the bottleneck first; and the
-  // instances predicted to breach their SLA (of `workflow`, or all). service_stages.cpp.
-  Outcome stages(const std::optional<std::string>& workflow) const;
+                   const std::optional<std::string>& since,
+                   const std::optional<std::string>& by = std::nullopt,
+                   const std::optional<std::string>& period = std::nullopt) const;
+  // Per stage of `workflow` (required: 400 without), the bottleneck first (with `by` and
+  // `value`: of its instances with that tracked value); and the instances predicted to
+  // breach their SLA (of `workflow`, or all). service_stages.cpp.
+  Outcome stages(const std::optional<std::string>& workflow,
+                 const std::optional<std::string>& by = std::nullopt,
+                 const std::optional<std::string>& value = std::nullopt) const;
   Outcome atRisk(const std::optional<std::string>& workflow) const;
   // The current deployment's classifiers with their current models, labels, examples
   // learned and quality (intelligence.md §1).
@@ -129,6 +136,17 @@ class Service {
   }
 
  private:
+  // The qualified name of `workflow` when it tracks `dimension`; else 404/400 (naming the
+  // query parameter `param`).
+  std::variant<std::string, ApiError> trackedDimension(std::string_view workflow,
+                                                       std::string_view dimension,
+                                                       std::string_view param) const;
+  // The `by` section of GET /v1/insights.
+  std::variant<nlohmann::json, ApiError> insightsBy(const std::optional<std::string>& workflow,
+                                                    const std::string& by,
+                                                    const std::optional<int64_t>& since,
+                                                    const std::optional<std::string>& period,
+                                                    int64_t now) const;
   // What a deployment of `module` means for the current classifier models.
   nlohmann::json modelWarnings(const bytecode::Module& module) const;
 

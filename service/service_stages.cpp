@@ -27,12 +27,26 @@ ApiError unreadable(const store::Status& status) {
 
 }  // namespace
 
-Outcome Service::stages(const std::optional<std::string>& workflow) const {
+Outcome Service::stages(const std::optional<std::string>& workflow,
+                        const std::optional<std::string>& by,
+                        const std::optional<std::string>& value) const {
   if (!workflow || workflow->empty())
     return ApiError{ApiError::Code::kBadRequest,
                     "`workflow`: expected the name of a workflow (\"ThreeWayMatch\")"};
+  if (by.has_value() != value.has_value())
+    return ApiError{ApiError::Code::kBadRequest,
+                    by ? "`value`: the stages of one tracked value need it (`by=region&value=EU`)"
+                       : "`by`: name the tracked dimension `value` is of (`by=region&value=EU`)"};
+  std::optional<std::string> qualified = workflow;
+  std::optional<engine::StageFilter> filter;
+  if (by) {
+    auto tracked = trackedDimension(*workflow, *by, "by");
+    if (auto* error = std::get_if<ApiError>(&tracked)) return std::move(*error);
+    qualified = std::move(std::get<std::string>(tracked));
+    filter = engine::StageFilter{*by, *value};
+  }
   const int64_t now = engine_.clock().now();
-  auto found = engine_.stages(workflow);
+  auto found = engine_.stages(qualified, filter);
   if (!found.ok()) return unreadable(found.status());
   int64_t all = 0;
   json stages = json::array();
@@ -53,10 +67,15 @@ Outcome Service::stages(const std::optional<std::string>& workflow) const {
          {"total_ms", s.total},
          {"share", s.share}});
   }
-  return json{{"workflow", *workflow},
-              {"now", base::formatTime(now)},
-              {"total_ms", all},
-              {"stages", std::move(stages)}};
+  json out{{"workflow", *workflow},
+           {"now", base::formatTime(now)},
+           {"total_ms", all},
+           {"stages", std::move(stages)}};
+  if (filter) {
+    out["by"] = filter->dimension;
+    out["value"] = filter->value;
+  }
+  return out;
 }
 
 Outcome Service::atRisk(const std::optional<std::string>& workflow) const {

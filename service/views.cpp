@@ -159,6 +159,17 @@ json workflowJson(const bytecode::Module& m, uint32_t index, std::string_view ve
           {"schedules", std::move(schedules)}};
 }
 
+json quantilesJson(const engine::Histogram& h) {
+  const auto q = [&](double p) {
+    auto v = h.quantile(p);
+    return v ? json(*v) : json(nullptr);
+  };
+  return {{"count", h.count},
+          {"p50", q(0.5)},
+          {"p95", q(0.95)},
+          {"mean", h.count > 0 ? json(h.sum / h.count) : json(nullptr)}};
+}
+
 json classifierQualityJson(const engine::ClassifierQuality& q) {
   const auto share = [](int64_t part, int64_t whole) {
     return whole > 0 ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);

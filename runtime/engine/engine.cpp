@@ -261,8 +261,12 @@ Insights Engine::insights(const InsightsQuery& query) const {
 }
 
 store::Result<std::vector<StageInsight>> Engine::stages(
-    const std::optional<std::string>& workflow) const {
-  return stageInsights(parts_->store, parts_->metrics, workflow, parts_->clock.now());
+    const std::optional<std::string>& workflow, const std::optional<StageFilter>& filter) const {
+  return stageInsights(parts_->store, parts_->metrics, workflow, parts_->clock.now(), filter);
+}
+
+DimensionInsights Engine::byDimension(const DimensionQuery& query) const {
+  return dimensionInsights(parts_->metrics, query);
 }
 
 store::Result<std::vector<AtRiskInstance>> Engine::atRisk(

@@ -50,6 +50,7 @@
 #include "engine/audit.h"
 #include "engine/metrics.h"
 #include "engine/records.h"
+#include "engine/dimension_insights.h"
 #include "engine/stage_insights.h"
 #include "store/store.h"
 #include "vm/interpreter.h"
@@ -390,7 +391,12 @@ class Engine {
   std::vector<ClassifierQuality> classifierQuality() const;
   // Where the time goes per stage (stage_insights.h), and the instances predicted to
   // breach their SLA, at the engine's clock: from the aggregates and the open-stage index.
-  store::Result<std::vector<StageInsight>> stages(const std::optional<std::string>& workflow) const;
+  // With `filter`: of the instances of `workflow` (qualified) with one tracked value.
+  store::Result<std::vector<StageInsight>> stages(
+      const std::optional<std::string>& workflow,
+      const std::optional<StageFilter>& filter = std::nullopt) const;
+  // Figures per value of a tracked dimension (dimension_insights.h).
+  DimensionInsights byDimension(const DimensionQuery& query) const;
   store::Result<std::vector<AtRiskInstance>> atRisk(
       const std::optional<std::string>& workflow) const;
   // Every stage's counters and histograms, from memory (for /metrics).

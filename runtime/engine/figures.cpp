@@ -129,7 +129,7 @@ std::optional<EngineError> startFigures(Step& step,
                                         uint32_t workflow, std::string_view instance,
                                         std::string_view workflow_name,
                                         const std::vector<vm::Value>& args,
-                                        const vm::Options& options) {
+                                        const vm::Options& options, InstanceFigures& out) {
   const bytecode::Module& m = program->module();
   const bytecode::WorkflowFigures* declared = bytecode::figuresOf(m, workflow);
   if (declared == nullptr) return std::nullopt;
@@ -152,8 +152,72 @@ std::optional<EngineError> startFigures(Step& step,
     step.batch.put(store::Column::kMeta, keys::dimension(workflow_name, name, value, instance), "");
   }
   step.batch.put(store::Column::kMeta, keys::figures(instance), figures.encode());
-  step.figures = std::move(figures);
+  out = std::move(figures);
   return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> dimensionLabels(EngineParts& parts,
+                                                                 std::string_view workflow,
+                                                                 const InstanceFigures& figures) {
+  std::vector<std::pair<std::string, std::string>> labels;
+  labels.reserve(figures.tracked.size());
+  for (const auto& [name, value] : figures.tracked)
+    labels.emplace_back(name, parts.metrics.dimensionLabel(workflow, name, value));
+  return labels;
+}
+
+std::optional<EngineError> openFigures(EngineParts& parts, Step& step) {
+  if (!step.program || step.figures) return std::nullopt;
+  const bytecode::WorkflowFigures* declared =
+      bytecode::figuresOf(step.program->module(), step.rec.workflow);
+  if (declared == nullptr || declared->tracks.empty()) return std::nullopt;
+  auto loaded = loadFigures(parts.store, step.rec.id);
+  if (!loaded) return std::move(loaded).error();
+  step.figures = std::move(*loaded);
+  step.metrics.setDimensions(dimensionLabels(parts, step.rec.workflow_name, *step.figures));
+  return std::nullopt;
+}
+
+void countMeasuresAtEnd(Step& step) {
+  if (!step.figures || !step.metrics.hasDimensions()) return;
+  for (const MeasureValue& m : step.figures->measures) {
+    // A stored amount is canonical; one that does not scale (beyond ±92 trillion) is
+    // left out of the sums rather than wrapping them.
+    if (auto amount = scaledAmount(m.amount))
+      step.metrics.measureAtEnd(step.rec.workflow_name, m.name, m.currency, *amount, step.now);
+  }
+}
+
+std::optional<int64_t> scaledAmount(std::string_view text) {
+  bool negative = false;
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+    negative = text.front() == '-';
+    text.remove_prefix(1);
+  }
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  if (whole.empty() && fraction.empty()) return std::nullopt;
+  constexpr int64_t kLimit = INT64_MAX / kMeasureScale - 1;
+  int64_t units = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (units > (kLimit - (c - '0')) / 10) return std::nullopt;
+    units = units * 10 + (c - '0');
+  }
+  int64_t scaled = units * kMeasureScale;
+  int64_t place = kMeasureScale / 10;
+  for (size_t i = 0; i < fraction.size(); ++i) {
+    const char c = fraction[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    if (place > 0) {
+      scaled += (c - '0') * place;
+      place /= 10;
+    } else if (i == 4 && c >= '5') {
+      ++scaled;  // the first digit past the scale rounds
+    }
+  }
+  return negative ? -scaled : scaled;
 }
 
 Found<InstanceFigures> loadFigures(const store::Store& store, std::string_view instance) {

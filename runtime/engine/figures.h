@@ -64,15 +64,16 @@ std::string dimensionPrefix(std::string_view workflow, std::string_view name,
                             std::string_view value);
 }  // namespace keys
 
-// Computes a new instance's tracked values and header measures from its arguments and
-// puts them, with the dimension index, into the step's batch (kBadInput when one of
-// them fails, as a failing key does).
+// Computes a new instance's tracked values and header measures from its arguments into
+// `out` and puts them, with the dimension index, into `step`'s batch (the instance's own
+// first step, or its parent's step; kBadInput when one of them fails, as a failing key
+// does).
 std::optional<EngineError> startFigures(Step& step,
                                         const std::shared_ptr<const vm::Program>& program,
                                         uint32_t workflow, std::string_view instance,
                                         std::string_view workflow_name,
                                         const std::vector<vm::Value>& args,
-                                        const vm::Options& options);
+                                        const vm::Options& options, InstanceFigures& out);
 
 // `measure name = value`: the step's instance keeps it; an error when it is money in
 // another currency than the measure already has (the instance fails with it).
@@ -81,5 +82,19 @@ std::optional<std::string> setMeasure(EngineParts& parts, Step& step,
 
 // The figures of `instance` (empty for one that has none, or started before them).
 Found<InstanceFigures> loadFigures(const store::Store& store, std::string_view instance);
+
+// Per tracked dimension (metrics.h): the labels an instance of `workflow` with
+// `figures` is counted under.
+std::vector<std::pair<std::string, std::string>> dimensionLabels(EngineParts& parts,
+                                                                 std::string_view workflow,
+                                                                 const InstanceFigures& figures);
+// An opened step of a workflow that tracks dimensions reads its instance's figures, so
+// the step's events are counted per value: kStorage when they cannot be read.
+std::optional<EngineError> openFigures(EngineParts& parts, Step& step);
+// The instance of `step` ended: its measures count into the sums per dimension value.
+void countMeasuresAtEnd(Step& step);
+// "12.5" -> 125000 (1/kMeasureScale units, rounded half away from zero); nullopt when
+// it is no number or too large.
+std::optional<int64_t> scaledAmount(std::string_view text);
 
 }  // namespace rflow::engine

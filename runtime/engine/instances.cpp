@@ -56,7 +56,7 @@ std::optional<EngineError> checkArguments(const bytecode::Module& m, const bytec
 Found<InstanceRecord> Instances::create(Step& step,
                                         const std::shared_ptr<const vm::Program>& program,
                                         uint32_t workflow, std::vector<vm::Value> args, bool spawn,
-                                        std::string id) {
+                                        std::string id, InstanceFigures* figures) {
   const bytecode::Module& m = program->module();
   if (workflow >= m.workflows.size())
     return EngineError{EngineError::Code::kNotFound, "no such workflow"};
@@ -82,11 +82,14 @@ Found<InstanceRecord> Instances::create(Step& step,
     rec.sla_due = step.now + std::get<vm::Value>(sla).asInt();
     parts_.timers.add(step, *rec.sla_due, {TimerKind::kSlaBreach, rec.id, 0, {}, 0});
   }
-  if (auto problem =
-          startFigures(step, program, workflow, rec.id, rec.workflow_name, args, parts_.options.vm))
+  InstanceFigures started;
+  if (auto problem = startFigures(step, program, workflow, rec.id, rec.workflow_name, args,
+                                  parts_.options.vm, started))
     return std::move(*problem);
   rec.args = detail::encodeList(args);
-  step.metrics.instanceStarted(rec.workflow_name, step.now);
+  step.metrics.instanceStarted(rec.workflow_name, step.now,
+                               dimensionLabels(parts_, rec.workflow_name, started));
+  if (figures) *figures = std::move(started);
   return rec;
 }
 
@@ -125,9 +128,12 @@ Found<InstanceRecord> Instances::startOwn(const std::shared_ptr<const vm::Progra
   auto step = std::make_unique<Step>(parts_, parts_.instance_gate.lock(id));
   step->now = parts_.clock.now();
   step->program = program;
-  auto created = create(*step, program, workflow, std::move(args), spawn, id);
+  InstanceFigures figures;
+  auto created = create(*step, program, workflow, std::move(args), spawn, id, &figures);
   if (!created) return std::move(created).error();
   step->rec = std::move(*created);
+  step->metrics.setDimensions(dimensionLabels(parts_, step->rec.workflow_name, figures));
+  step->figures = std::move(figures);
   step->loaded_status = Status::kRunning;
   if (also) also(*step);
   if (store::Status ran = parts_.steps.runFirst(*step); !ran.ok()) return storageError(ran);

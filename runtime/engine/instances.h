@@ -22,10 +22,11 @@ class Instances {
   // A new instance's record, written into `step`'s batch (a start's own step, or the
   // parent's step of a child): kBadInput for arguments that do not fit, kConflict when a
   // live instance has its key (unless `spawn`), kStorage on a failed read.
-  // `id` empty: a new id.
+  // `id` empty: a new id. `figures` (a start's own step): the instance's tracked values
+  // and measures, which its own step's events build on.
   Found<InstanceRecord> create(Step& step, const std::shared_ptr<const vm::Program>& program,
                                uint32_t workflow, std::vector<vm::Value> args, bool spawn,
-                               std::string id = {});
+                               std::string id = {}, InstanceFigures* figures = nullptr);
   // Creates an instance and runs its first step in one batch, and waits for the commit:
   // the record as committed. `also` adds to the batch (a request id, a schedule's slot).
   Found<InstanceRecord> startOwn(const std::shared_ptr<const vm::Program>& program,

@@ -16,6 +16,16 @@
 //                                                   start times), time_* (histogram of
 //                                                   ended waits), rem_* (histogram of
 //                                                   last entry to completion)
+//   d \0 workflow \0 dim \0 value \0 <day> \0 <name> \0 <label>
+//                                                   per tracked value, daily: started,
+//                                                   completed, failed, cancelled, breaches,
+//                                                   escalations, cycle_*, outcome (label:
+//                                                   the member), msum and mn (label:
+//                                                   measure ' ' currency)
+//   e \0 workflow \0 dim \0 value \0 stage \0 <name>  the stage counters per tracked value
+//
+// Stored keys: "v2\0g" holds the gauges and the classifier and stage counters, "v2\0h\0<hour>"
+// an hour's counters, "v2\0d\0workflow\0dim\0value" and "v2\0e\0…" one tracked value's.
 //
 // The longest time in a stage is no sum, so it is not a counter: each step that beats
 // the maximum in memory puts a key "stage-max" (keys.h) that sorts the longest first.
@@ -128,27 +138,53 @@ void MetricsDelta::learned(std::string_view classifier, std::string_view model,
   add(join({"c", classifier, model, "agreed_label", label}), 1);
 }
 
+void MetricsDelta::stage(std::string_view workflow, std::string_view stage, std::string_view name,
+                         int64_t amount) {
+  add(join({"s", workflow, stage, name}), amount);
+  for (const auto& [dimension, value] : dimensions_)
+    add(join({"e", workflow, dimension, value, stage, name}), amount);
+}
+
+void MetricsDelta::daily(std::string_view workflow, int64_t now, std::string_view name,
+                         int64_t amount, std::string_view label) {
+  if (dimensions_.empty()) return;
+  const std::string day = std::to_string(floorDiv(now, kDayMs));
+  for (const auto& [dimension, value] : dimensions_)
+    add(join({"d", workflow, dimension, value, day, name, label}), amount);
+}
+
 void MetricsDelta::stageEntered(std::string_view workflow, std::string_view stage, int64_t since) {
-  add(join({"s", workflow, stage, "entered"}), 1);
-  add(join({"s", workflow, stage, "open"}), 1);
-  add(join({"s", workflow, stage, "open_since"}), since);
+  this->stage(workflow, stage, "entered", 1);
+  this->stage(workflow, stage, "open", 1);
+  this->stage(workflow, stage, "open_since", since);
 }
 
 void MetricsDelta::stageLeft(std::string_view workflow, std::string_view stage, int64_t since,
                              int64_t ms) {
   ms = std::max<int64_t>(0, ms);
-  add(join({"s", workflow, stage, "open"}), -1);
-  add(join({"s", workflow, stage, "open_since"}), -since);
-  add(join({"s", workflow, stage, "time_n"}), 1);
-  add(join({"s", workflow, stage, "time_sum"}), ms);
-  add(join({"s", workflow, stage, "time_b" + std::to_string(bucketOf(kDurationBucketsMs, ms))}), 1);
+  this->stage(workflow, stage, "open", -1);
+  this->stage(workflow, stage, "open_since", -since);
+  this->stage(workflow, stage, "time_n", 1);
+  this->stage(workflow, stage, "time_sum", ms);
+  this->stage(workflow, stage, "time_b" + std::to_string(bucketOf(kDurationBucketsMs, ms)), 1);
 }
 
 void MetricsDelta::stageRemaining(std::string_view workflow, std::string_view stage, int64_t ms) {
   ms = std::max<int64_t>(0, ms);
-  add(join({"s", workflow, stage, "rem_n"}), 1);
-  add(join({"s", workflow, stage, "rem_sum"}), ms);
-  add(join({"s", workflow, stage, "rem_b" + std::to_string(bucketOf(kDurationBucketsMs, ms))}), 1);
+  this->stage(workflow, stage, "rem_n", 1);
+  this->stage(workflow, stage, "rem_sum", ms);
+  this->stage(workflow, stage, "rem_b" + std::to_string(bucketOf(kDurationBucketsMs, ms)), 1);
+}
+
+void MetricsDelta::outcome(std::string_view workflow, std::string_view member, int64_t now) {
+  daily(workflow, now, "outcome", 1, member);
+}
+
+void MetricsDelta::measureAtEnd(std::string_view workflow, std::string_view measure,
+                                std::string_view currency, int64_t amount, int64_t now) {
+  const std::string label = std::string(measure) + ' ' + std::string(currency);
+  daily(workflow, now, "mn", 1, label);
+  daily(workflow, now, "msum", amount, label);
 }
 
 void MetricsDelta::stageMax(std::string_view workflow, std::string_view stage, int64_t ms) {
@@ -161,9 +197,14 @@ void MetricsDelta::add(std::string key, int64_t amount) {
   slot += amount;
 }
 
-void MetricsDelta::instanceStarted(std::string_view workflow, int64_t now) {
+void MetricsDelta::instanceStarted(
+    std::string_view workflow, int64_t now,
+    const std::vector<std::pair<std::string, std::string>>& dimensions) {
   add(join({"g", workflow, "status", statusName(Status::kRunning)}), 1);
   add(hourly(now, workflow, "started"), 1);
+  const std::string day = std::to_string(floorDiv(now, kDayMs));
+  for (const auto& [dimension, value] : dimensions)
+    add(join({"d", workflow, dimension, value, day, "started", ""}), 1);
 }
 
 void MetricsDelta::statusChanged(std::string_view workflow, Status from, Status to, int64_t now,
@@ -178,14 +219,20 @@ void MetricsDelta::statusChanged(std::string_view workflow, Status from, Status 
       add(hourly(now, workflow, "cycle_sum"), cycle);
       add(hourly(now, workflow, "cycle_b" + std::to_string(bucketOf(kDurationBucketsMs, cycle))),
           1);
+      daily(workflow, now, "completed", 1);
+      daily(workflow, now, "cycle_n", 1);
+      daily(workflow, now, "cycle_sum", cycle);
+      daily(workflow, now, "cycle_b" + std::to_string(bucketOf(kDurationBucketsMs, cycle)), 1);
       break;
     }
     case Status::kFailed:
       add(hourly(now, workflow, "failed"), 1);
       add(join({"g", workflow, "failed", error_kind.empty() ? "unknown" : error_kind}), 1);
+      daily(workflow, now, "failed", 1);
       break;
     case Status::kCancelled:
       add(hourly(now, workflow, "cancelled"), 1);
+      daily(workflow, now, "cancelled", 1);
       break;
     case Status::kRunning:
     case Status::kWaiting:
@@ -213,10 +260,12 @@ void MetricsDelta::taskClosed(std::string_view workflow, int64_t created_at, int
 
 void MetricsDelta::escalated(std::string_view workflow, int64_t now) {
   add(hourly(now, workflow, "escalations"), 1);
+  daily(workflow, now, "escalations", 1);
 }
 
 void MetricsDelta::slaBreached(std::string_view workflow, int64_t now) {
   add(hourly(now, workflow, "breaches"), 1);
+  daily(workflow, now, "breaches", 1);
 }
 
 void MetricsDelta::refused(std::string_view workflow, int64_t now) {
@@ -281,10 +330,23 @@ std::optional<std::pair<std::string, int64_t>> stageMaxKey(std::string_view key)
   return std::pair{std::string(rest.substr(0, stage_end)), static_cast<int64_t>(~*inverted)};
 }
 
-std::string hourKey(std::string_view counter) {
-  // counter: h \0 <hour> \0 …: the key is "v2\0h\0<hour>".
-  const size_t end = counter.find(kSep, 2);
+// The stored key holding `counter`: its first `fields` fields after "v2".
+std::string keyOfFields(std::string_view counter, size_t fields) {
+  size_t end = 0;
+  for (size_t i = 0; i < fields && end != std::string_view::npos; ++i)
+    end = counter.find(kSep, i == 0 ? 0 : end + 1);
   return std::string(kV2Prefix) + std::string(counter.substr(0, end));
+}
+
+std::string storedKeyOf(std::string_view counter) {
+  if (counter.starts_with("h")) return keyOfFields(counter, 2);  // h \0 hour
+  if (counter.starts_with("d") || counter.starts_with("e"))
+    return keyOfFields(counter, 4);  // d \0 workflow \0 dim \0 value
+  return std::string(kGaugesKey);
+}
+
+std::string family(char letter) {
+  return std::string{letter, kSep};
 }
 
 }  // namespace
@@ -315,9 +377,31 @@ store::Status Metrics::load(const store::Store& store) {
   for (const auto& [name, value] : counters)
     values[name] += value;
   std::lock_guard lock(mutex_);
-  values_ = std::move(values);
+  values_.clear();
+  dimension_values_.clear();
+  for (auto& [name, value] : values) {
+    admit(name);
+    values_.emplace(std::move(name), value);
+  }
   maxes_ = std::move(maxes);
   return {};
+}
+
+void Metrics::admit(std::string_view name) {
+  if (!name.starts_with("d")) return;
+  const std::vector<std::string_view> f = split(name);
+  if (f.size() != 7) return;
+  dimension_values_[join({f[1], f[2]})].emplace(f[3]);
+}
+
+std::string Metrics::dimensionLabel(std::string_view workflow, std::string_view dimension,
+                                    std::string_view value) {
+  std::lock_guard lock(mutex_);
+  auto& values = dimension_values_[join({workflow, dimension})];
+  if (values.contains(value)) return std::string(value);
+  if (values.size() >= kMaxDimensionValues) return std::string(kOtherValue);
+  values.emplace(value);
+  return std::string(value);
 }
 
 void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
@@ -327,12 +411,12 @@ void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
     batch.put(store::Column::kMetrics,
               keys::stageMax(name.substr(0, sep), name.substr(sep + 1), ms), "");
   }
-  // The names are in order, so each key's counters come together: the gauges ("g…"),
-  // then each hour's ("h\0<hour>\0…"; a step's usually all fall in its own hour).
+  // The names are in order, so each key's counters come together: a tracked value's
+  // ("d…", "e…"), the gauges ("g…"), then each hour's ("h\0<hour>\0…").
   std::string key;
   store::CountersWriter counters;
   for (const auto& [name, amount] : delta.items()) {
-    std::string name_key = name.starts_with("h") ? hourKey(name) : std::string(kGaugesKey);
+    std::string name_key = storedKeyOf(name);
     if (name_key != key) {
       if (!counters.empty()) batch.addCounters(key, counters.take());
       key = std::move(name_key);
@@ -355,8 +439,7 @@ void Metrics::apply(const MetricsDelta& delta) {
 
 std::vector<ClassifierQuality> Metrics::classifierQuality() const {
   std::map<std::pair<std::string, std::string>, ClassifierQuality> by_model;
-  for (const auto& [key, value] : snapshot()) {
-    if (!key.starts_with("c")) continue;
+  for (const auto& [key, value] : snapshot(family('c'))) {
     const std::vector<std::string_view> f = split(key);
     if (f.size() != 5 || f[0] != "c") continue;
     ClassifierQuality& q = by_model[{std::string(f[1]), std::string(f[2])}];
@@ -379,32 +462,99 @@ std::vector<ClassifierQuality> Metrics::classifierQuality() const {
   return out;
 }
 
+namespace {
+
+// Adds one stage counter (`name` of `stage` of `workflow`) to its figures.
+void addStageCounter(std::map<std::pair<std::string, std::string>, StageFigures>& by_stage,
+                     std::string_view workflow, std::string_view stage, std::string_view name,
+                     int64_t value) {
+  auto [it, fresh] = by_stage.try_emplace({std::string(workflow), std::string(stage)});
+  StageFigures& st = it->second;
+  if (fresh) {
+    st.workflow = std::string(workflow);
+    st.stage = std::string(stage);
+    st.time = emptyHistogram(kDurationBucketsMs);
+    st.remaining = emptyHistogram(kDurationBucketsMs);
+  }
+  if (name == "entered") st.entered += value;
+  if (name == "open") st.open += value;
+  if (name == "open_since") st.open_since_sum += value;
+  if (name.starts_with("time")) addHistogramField(st.time, name.substr(4), value);
+  if (name.starts_with("rem")) addHistogramField(st.remaining, name.substr(3), value);
+}
+
+}  // namespace
+
 std::vector<StageFigures> Metrics::stages(const std::optional<std::string>& workflow) const {
   std::map<std::pair<std::string, std::string>, StageFigures> by_stage;
-  for (const auto& [key, value] : snapshot()) {
-    if (!key.starts_with("s")) continue;
+  for (const auto& [key, value] : snapshot(family('s'))) {
     const std::vector<std::string_view> f = split(key);
-    if (f.size() != 4 || f[0] != "s") continue;
+    if (f.size() != 4) continue;
     if (workflow && !nameMatches(f[1], *workflow)) continue;
-    auto [it, fresh] = by_stage.try_emplace({std::string(f[1]), std::string(f[2])});
-    StageFigures& st = it->second;
-    if (fresh) {
-      st.workflow = std::string(f[1]);
-      st.stage = std::string(f[2]);
-      st.time = emptyHistogram(kDurationBucketsMs);
-      st.remaining = emptyHistogram(kDurationBucketsMs);
-    }
-    const std::string_view name = f[3];
-    if (name == "entered") st.entered += value;
-    if (name == "open") st.open += value;
-    if (name == "open_since") st.open_since_sum += value;
-    if (name.starts_with("time")) addHistogramField(st.time, name.substr(4), value);
-    if (name.starts_with("rem")) addHistogramField(st.remaining, name.substr(3), value);
+    addStageCounter(by_stage, f[1], f[2], f[3], value);
   }
   std::vector<StageFigures> out;
   for (auto& [key, st] : by_stage) {
     st.max = stageMax(st.workflow, st.stage);
     out.push_back(std::move(st));
+  }
+  return out;
+}
+
+std::vector<StageFigures> Metrics::stages(std::string_view workflow,
+                                          const StageFilter& filter) const {
+  std::map<std::pair<std::string, std::string>, StageFigures> by_stage;
+  const std::string prefix = join({"e", workflow, filter.dimension, filter.value, ""});
+  for (const auto& [key, value] : snapshot(prefix)) {
+    const std::vector<std::string_view> f = split(key);
+    if (f.size() != 6) continue;
+    addStageCounter(by_stage, f[1], f[4], f[5], value);
+  }
+  std::vector<StageFigures> out;
+  for (auto& [key, st] : by_stage) {
+    st.max = stageMax(st.workflow, st.stage);
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view workflow,
+                                                             std::string_view dimension,
+                                                             int64_t from_day,
+                                                             int64_t to_day) const {
+  std::map<std::string, DimensionFigures> out;
+  const std::string prefix = join({"d", workflow, dimension, ""});
+  std::lock_guard lock(mutex_);
+  // Under the lock rather than on a copy: the range can hold a dimension's every value
+  // for every day, and a query must not copy it.
+  for (auto it = values_.lower_bound(prefix); it != values_.end() && it->first.starts_with(prefix);
+       ++it) {
+    const std::vector<std::string_view> f = split(it->first);
+    if (f.size() != 7) continue;
+    const auto day = number(f[4]);
+    if (!day || *day < from_day || *day >= to_day) continue;
+    auto [slot, fresh] = out.try_emplace(std::string(f[3]));
+    DimensionFigures& d = slot->second;
+    if (fresh) {
+      d.value = std::string(f[3]);
+      d.cycle = emptyHistogram(kDurationBucketsMs);
+    }
+    const std::string_view name = f[5];
+    const int64_t value = it->second;
+    if (name == "started") d.started += value;
+    if (name == "completed") d.completed += value;
+    if (name == "failed") d.failed += value;
+    if (name == "cancelled") d.cancelled += value;
+    if (name == "breaches") d.sla_breaches += value;
+    if (name == "escalations") d.escalations += value;
+    if (name.starts_with("cycle")) addHistogramField(d.cycle, name.substr(5), value);
+    if (name == "outcome") d.outcomes[std::string(f[6])] += value;
+    if (name == "mn" || name == "msum") {
+      const size_t space = f[6].find(' ');
+      if (space == std::string_view::npos) continue;
+      auto& m = d.measures[{std::string(f[6].substr(0, space)), std::string(f[6].substr(space + 1))}];
+      (name == "mn" ? m.count : m.sum) += value;
+    }
   }
   return out;
 }
@@ -415,9 +565,13 @@ int64_t Metrics::stageMax(std::string_view workflow, std::string_view stage) con
   return it == maxes_.end() ? 0 : it->second;
 }
 
-std::map<std::string, int64_t> Metrics::snapshot() const {
+std::map<std::string, int64_t> Metrics::snapshot(std::string_view prefix) const {
   std::lock_guard lock(mutex_);
-  return values_;
+  std::map<std::string, int64_t> out;
+  for (auto it = values_.lower_bound(prefix); it != values_.end() && it->first.starts_with(prefix);
+       ++it)
+    out.emplace_hint(out.end(), it->first, it->second);
+  return out;
 }
 
 namespace {
@@ -542,8 +696,10 @@ class InsightsBuilder {
 
 Insights Metrics::insights(const InsightsQuery& query) const {
   InsightsBuilder builder(query);
-  for (const auto& [key, value] : snapshot())
-    builder.add(key, value);
+  for (const char family_letter : {'g', 'h'}) {
+    for (const auto& [key, value] : snapshot(family(family_letter)))
+      builder.add(key, value);
+  }
   return builder.finish();
 }
 

@@ -29,6 +29,12 @@
 //     them. A name's meaning never changes. Histogram buckets are fixed (below): adding
 //     buckets means a new metric name.
 //   - Stores written before metrics existed start every counter at zero.
+//   - Per tracked dimension (intelligence.md §2): an instance's events are also counted
+//     per value of each dimension it tracks, by UTC day ("d" counters) and, for stages,
+//     since the store began ("e" counters); each dimension counts at most
+//     kMaxDimensionValues distinct values, the rest as kOtherValue. The label an instance
+//     is counted under is decided once per value (dimensionLabel) and never changes:
+//     the set of admitted values only grows, and is rebuilt from the counters at load.
 #pragma once
 
 #include <array>
@@ -36,6 +42,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +55,13 @@ enum class Status : uint8_t;
 
 inline constexpr int64_t kMinuteMs = 60'000;
 inline constexpr int64_t kHourMs = 3'600'000;
+inline constexpr int64_t kDayMs = 24 * kHourMs;
+
+// Distinct values counted per tracked dimension; the rest are counted as kOtherValue.
+inline constexpr size_t kMaxDimensionValues = 1000;
+inline constexpr std::string_view kOtherValue = "(other)";
+// Measures are summed in units of 1/kMeasureScale (money and decimals to 4 places).
+inline constexpr int64_t kMeasureScale = 10'000;
 
 // Upper bounds (inclusive, ms) of histogram buckets; one more bucket holds the rest.
 inline constexpr std::array<int64_t, 12> kDurationBucketsMs = {
@@ -66,7 +80,19 @@ class MetricsDelta {
   bool empty() const { return items_.empty() && maxes_.empty(); }
   const std::map<std::string, int64_t>& items() const { return items_; }
 
-  void instanceStarted(std::string_view workflow, int64_t now);
+  // The step's instance's tracked dimensions (name, label it is counted under): the
+  // instance's events below are counted per value too. Set before the events.
+  void setDimensions(std::vector<std::pair<std::string, std::string>> dimensions) {
+    dimensions_ = std::move(dimensions);
+  }
+  bool hasDimensions() const { return !dimensions_.empty(); }
+  const std::vector<std::pair<std::string, std::string>>& dimensions() const {
+    return dimensions_;
+  }
+
+  // `dimensions`: the new instance's (not the step's: a parent's step starts children).
+  void instanceStarted(std::string_view workflow, int64_t now,
+                       const std::vector<std::pair<std::string, std::string>>& dimensions);
   // An instance's status moved from `from` to `to` (to != from).
   void statusChanged(std::string_view workflow, Status from, Status to, int64_t now,
                      int64_t created_at, std::string_view error_kind);
@@ -100,11 +126,23 @@ class MetricsDelta {
   void stageMax(std::string_view workflow, std::string_view stage, int64_t ms);
   // workflow \0 stage -> the longest time this step saw.
   const std::map<std::string, int64_t>& maxes() const { return maxes_; }
+  // Per dimension only: a completed instance's enum result member; an ended instance's
+  // measure (`amount` in 1/kMeasureScale units; `currency` "" unless money).
+  void outcome(std::string_view workflow, std::string_view member, int64_t now);
+  void measureAtEnd(std::string_view workflow, std::string_view measure, std::string_view currency,
+                    int64_t amount, int64_t now);
 
  private:
   void add(std::string key, int64_t amount);
+  // `name` (with `label`) counted on `now`'s day for each of the instance's dimensions.
+  void daily(std::string_view workflow, int64_t now, std::string_view name, int64_t amount,
+             std::string_view label = {});
+  // A stage counter for each of the instance's dimensions.
+  void stage(std::string_view workflow, std::string_view stage, std::string_view name,
+             int64_t amount);
   std::map<std::string, int64_t> items_;
   std::map<std::string, int64_t> maxes_;
+  std::vector<std::pair<std::string, std::string>> dimensions_;
 };
 
 // A histogram over fixed buckets; counts has bounds.size() + 1 entries.
@@ -179,6 +217,26 @@ struct StageFigures {
   Histogram remaining;         // completed instances: from their last entry into it to completion
 };
 
+// The figures of one value of a tracked dimension over a span of days.
+struct DimensionFigures {
+  std::string value;
+  int64_t started = 0, completed = 0, failed = 0, cancelled = 0;
+  int64_t sla_breaches = 0, escalations = 0;
+  Histogram cycle;
+  std::map<std::string, int64_t> outcomes;  // enum member -> completed instances
+  struct Measure {
+    int64_t count = 0;  // ended instances that had it
+    int64_t sum = 0;    // in 1/kMeasureScale units
+  };
+  std::map<std::pair<std::string, std::string>, Measure> measures;  // (name, currency)
+};
+
+// A stage counted for one value of a dimension.
+struct StageFilter {
+  std::string dimension;
+  std::string value;
+};
+
 struct InsightsQuery {
   std::optional<std::string> workflow;  // qualified or declared name
   int64_t since = 0;                    // UTC ms; counters of hours that end after it
@@ -211,14 +269,30 @@ class Metrics {
   std::vector<ClassifierQuality> classifierQuality() const;
   // Every stage of `workflow` (qualified or declared name; every workflow when unset).
   std::vector<StageFigures> stages(const std::optional<std::string>& workflow) const;
+  // The same counted for the instances whose `filter.dimension` is `filter.value`
+  // (max: the longest wait of the whole stage, which is not kept per value).
+  std::vector<StageFigures> stages(std::string_view workflow, const StageFilter& filter) const;
   // The longest time in `stage` so far; 0 when none ended.
   int64_t stageMax(std::string_view workflow, std::string_view stage) const;
 
+  // The figures per value of `dimension` of `workflow` (qualified) over the UTC days
+  // [from_day, to_day) (day = ms / kDayMs).
+  std::map<std::string, DimensionFigures> byDimension(std::string_view workflow,
+                                                      std::string_view dimension, int64_t from_day,
+                                                      int64_t to_day) const;
+  // The label `value` of `dimension` is counted under: the value itself while the
+  // dimension has fewer than kMaxDimensionValues values (admitting it), else kOtherValue.
+  std::string dimensionLabel(std::string_view workflow, std::string_view dimension,
+                             std::string_view value);
+
  private:
-  std::map<std::string, int64_t> snapshot() const;
+  std::map<std::string, int64_t> snapshot(std::string_view prefix = {}) const;
+  void admit(std::string_view name);  // a counter's dimension value (lock held)
   mutable std::mutex mutex_;
-  std::map<std::string, int64_t> values_;
+  std::map<std::string, int64_t, std::less<>> values_;
   std::map<std::string, int64_t, std::less<>> maxes_;  // workflow \0 stage -> ms
+  // workflow \0 dimension -> the values counted.
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> dimension_values_;
 };
 
 }  // namespace rflow::engine

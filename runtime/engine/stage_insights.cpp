@@ -5,19 +5,31 @@
 #include <map>
 
 #include "engine/keys.h"
+#include "engine/stages.h"
 
 namespace rflow::engine {
 
 namespace {
 
-// The time of the oldest open entry of one stage: the first key of its index range.
+bool counted(const OpenEntryValue& value, const StageFilter& filter) {
+  return std::any_of(value.labels.begin(), value.labels.end(), [&](const auto& label) {
+    return label.first == filter.dimension && label.second == filter.value;
+  });
+}
+
+// The time of the oldest open entry of one stage: the first key of its index range (of
+// one tracked value: the first whose value says it is counted under it).
 store::Result<std::optional<int64_t>> oldestOpen(const store::Store& store,
-                                                 std::string_view workflow,
-                                                 std::string_view stage) {
+                                                 std::string_view workflow, std::string_view stage,
+                                                 const std::optional<StageFilter>& filter) {
   const std::string prefix = keys::stageSincePrefix(workflow, stage);
   std::optional<int64_t> oldest;
   store::Status scanned =
-      store.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view) {
+      store.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view value) {
+        if (filter) {
+          const auto entry = OpenEntryValue::decode(value);
+          if (!entry || !counted(*entry, *filter)) return true;
+        }
         oldest = keys::readTime(key.substr(prefix.size()));
         return false;
       });
@@ -46,10 +58,13 @@ std::optional<OpenEntry> openEntry(std::string_view rest) {
 store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store,
                                                        const Metrics& metrics,
                                                        const std::optional<std::string>& workflow,
-                                                       int64_t now) {
+                                                       int64_t now,
+                                                       const std::optional<StageFilter>& filter) {
   std::vector<StageInsight> out;
   std::map<std::string, int64_t> workflow_total;
-  for (const StageFigures& f : metrics.stages(workflow)) {
+  const std::vector<StageFigures> figures =
+      filter && workflow ? metrics.stages(*workflow, *filter) : metrics.stages(workflow);
+  for (const StageFigures& f : figures) {
     if (f.entered <= 0) continue;
     StageInsight s;
     s.workflow = f.workflow;
@@ -66,7 +81,7 @@ store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store
     s.p95 = capped(f.time.quantile(0.95));
     s.total = f.time.sum + std::max<int64_t>(0, f.open * now - f.open_since_sum);
     if (s.open > 0) {
-      auto oldest = oldestOpen(store, f.workflow, f.stage);
+      auto oldest = oldestOpen(store, f.workflow, f.stage, filter);
       if (!oldest.ok()) return oldest.status();
       s.oldest_open_since = oldest.value();
     }
@@ -101,12 +116,14 @@ store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, con
     store::Status scanned =
         store.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view value) {
           const auto entry = openEntry(key.substr(prefix.size()));
-          if (!entry || value.size() < 16) return true;  // no SLA
+          if (!entry) return true;
           const auto it = stages.find(entry->stage);
           if (it == stages.end()) return true;
-          const auto created = keys::readTime(value.substr(0, 8));
-          const auto sla_end = keys::readTime(value.substr(8, 8));
-          if (!created || !sla_end || now >= *sla_end) return true;  // breached: no forecast
+          const auto open = OpenEntryValue::decode(value);
+          if (!open || !open->sla_end) return true;  // no SLA
+          const int64_t* created = &open->created;
+          const std::optional<int64_t>& sla_end = open->sla_end;
+          if (now >= *sla_end) return true;  // breached: no forecast
           const int64_t predicted = now + it->second.first;
           if (predicted <= *sla_end) return true;
           AtRiskInstance& r = by_instance[std::string(entry->instance)];

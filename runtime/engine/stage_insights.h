@@ -28,11 +28,11 @@ struct StageInsight {
   double share = 0;  // of all waiting time of its workflow, 0..1
 };
 
-// Stages of `workflow` (qualified or declared; all when unset), the most total time first.
-store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store,
-                                                       const Metrics& metrics,
-                                                       const std::optional<std::string>& workflow,
-                                                       int64_t now);
+// Stages of `workflow` (qualified or declared; all when unset), the most total time first;
+// with `filter` (and a qualified `workflow`), of its instances with one tracked value.
+store::Result<std::vector<StageInsight>> stageInsights(
+    const store::Store& store, const Metrics& metrics, const std::optional<std::string>& workflow,
+    int64_t now, const std::optional<StageFilter>& filter = std::nullopt);
 
 // The history a stage needs before it predicts anything.
 inline constexpr int64_t kAtRiskMinHistory = 20;

@@ -87,16 +87,54 @@ bool hasRequest(const std::vector<Wait>& waits, uint64_t request) {
                      [&](const Wait& w) { return w.request == request; });
 }
 
-// What an open entry's index value holds: the instance's start and SLA due time, so the
-// at-risk forecast reads no instance record.
-std::string openValue(const InstanceRecord& rec) {
-  std::string value;
-  keys::appendTime(value, rec.created_at);
-  if (rec.sla_due) keys::appendTime(value, *rec.sla_due);
-  return value;
+constexpr uint64_t kNoSla = ~uint64_t{0};
+
+std::string openValue(const Step& step) {
+  OpenEntryValue value;
+  value.created = step.rec.created_at;
+  value.sla_end = step.rec.sla_due;
+  value.labels = step.metrics.dimensions();
+  return value.encode();
 }
 
 }  // namespace
+
+std::string OpenEntryValue::encode() const {
+  std::string out;
+  keys::appendTime(out, created);
+  if (sla_end) {
+    keys::appendTime(out, *sla_end);
+  } else {
+    store::appendU64(out, kNoSla);
+  }
+  for (const auto& [name, label] : labels) {
+    out += name;
+    out.push_back('\0');
+    out += label;
+    out.push_back('\0');
+  }
+  return out;
+}
+
+std::optional<OpenEntryValue> OpenEntryValue::decode(std::string_view bytes) {
+  OpenEntryValue out;
+  const auto created = keys::readTime(bytes.substr(0, 8));
+  if (!created) return std::nullopt;
+  out.created = *created;
+  if (bytes.size() < 16) return bytes.size() == 8 ? std::optional(out) : std::nullopt;
+  if (store::readU64(bytes.substr(8, 8)) != kNoSla) out.sla_end = keys::readTime(bytes.substr(8, 8));
+  std::string_view rest = bytes.substr(16);
+  while (!rest.empty()) {
+    const size_t name_end = rest.find('\0');
+    if (name_end == std::string_view::npos) return std::nullopt;
+    const size_t label_end = rest.find('\0', name_end + 1);
+    if (label_end == std::string_view::npos) return std::nullopt;
+    out.labels.emplace_back(std::string(rest.substr(0, name_end)),
+                            std::string(rest.substr(name_end + 1, label_end - name_end - 1)));
+    rest.remove_prefix(label_end + 1);
+  }
+  return out;
+}
 
 store::Status recordStages(EngineParts& parts, Step& step) {
   if (!step.instance_changed || step.rec.id.empty()) return {};
@@ -130,7 +168,7 @@ store::Status recordStages(EngineParts& parts, Step& step) {
       step.batch.put(store::Column::kMeta, keys::stageOpen(rec.id, wait.request), name);
     step.batch.put(store::Column::kMeta,
                    keys::stageSince(workflow, name, wait.since, rec.id, wait.request),
-                   openValue(rec));
+                   openValue(step));
     std::string since;
     keys::appendTime(since, wait.since);
     step.batch.put(store::Column::kMeta, keys::stageEntry(rec.id, name), since);

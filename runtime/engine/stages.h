@@ -16,6 +16,9 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/records.h"
 #include "store/status.h"
@@ -33,6 +36,20 @@ std::string stageOf(const vm::Program& program, const vm::Request& request, cons
 // tasks and children, whose stage comes from the request and is stored ("stage-open")
 // for the wait's end. Saves a read and two writes on the commonest waits.
 std::optional<std::string> stageOfWait(const Wait& wait);
+
+// What an open entry's index value ("stage-since", keys.h) holds, so the at-risk forecast
+// and the stages of one tracked value read no instance. PERSISTED: the instance's start
+// (8 bytes), then its SLA end (8 bytes; all ones for none), then the labels it is counted
+// under per tracked dimension ("name\0label\0" each). Entries written before tracked
+// dimensions are 8 (no SLA) or 16 bytes long.
+struct OpenEntryValue {
+  int64_t created = 0;
+  std::optional<int64_t> sla_end;
+  std::vector<std::pair<std::string, std::string>> labels;
+
+  std::string encode() const;
+  static std::optional<OpenEntryValue> decode(std::string_view bytes);
+};
 
 // Puts the stage entries and exits of `step` (loaded waits against rec.waits) into its
 // batch and its metrics delta; the instance's entry times become remaining-time figures

@@ -73,6 +73,7 @@ Found<std::unique_ptr<Step>> Steps::open(std::string_view id, KeyedGate::Lease& 
   step->loaded_waits = step->rec.waits;
   step->now = parts_.clock.now();
   if (program) step->program = std::move(*program);
+  if (auto unreadable = openFigures(parts_, *step)) return std::move(*unreadable);
   return step;
 }
 
@@ -162,6 +163,7 @@ store::Status Steps::finish(Step& step) {
   step.rec.waits.clear();
   step.rec.state.clear();
   step.rec.ended_at = step.now;
+  countMeasuresAtEnd(step);
   if (step.rec.key) {
     const std::string key = keys::business(step.rec.workflow_name, *step.rec.key);
     auto holder = parts_.store.get(store::Column::kKeys, key);

@@ -180,8 +180,12 @@ store::Status Steps::run(Step& step, vm::Instance& vm, std::vector<vm::Resumptio
     const bytecode::Module& m = step.program->module();
     step.rec.status = Status::kCompleted;
     step.rec.result = encodeValue(done->result);
-    step.audit(AuditKind::kCompleted,
-               vm::printed(done->result, m, m.workflows[step.rec.workflow].result));
+    const bytecode::TypeId result_type = m.workflows[step.rec.workflow].result;
+    std::string printed = vm::printed(done->result, m, result_type);
+    // An enum result is the instance's outcome, counted per tracked value.
+    if (m.types[result_type].tag == bytecode::TypeTag::kEnum && step.metrics.hasDimensions())
+      step.metrics.outcome(step.rec.workflow_name, printed, step.now);
+    step.audit(AuditKind::kCompleted, printed);
     return finish(step);
   }
   if (auto* failed = std::get_if<vm::Failure>(&outcome)) {

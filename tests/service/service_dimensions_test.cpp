@@ -28,6 +28,19 @@ workflow Ship(o: Order) -> string {
   return o.id
 }
 
+enum Verdict { Ok, Bad }
+
+workflow Check(o: Order) -> Verdict {
+  owner "ops"
+  track region = o.region
+  let r = approval "Check {o.id}" {
+    stage "check"
+    assign Clerk
+  }
+  if r.approved { return Verdict.Ok }
+  return Verdict.Bad
+}
+
 workflow Plain(n: int) -> int {
   owner "ops"
   return n
@@ -89,6 +102,104 @@ TEST(ServiceDimensions, InstancesAreListedByTheirTrackedDimensions) {
   refused("workflow=Ship&regoin=EU", "did you mean `region`?");
   refused("workflow=Plain&region=EU", "no `track` clause");
   refused("region=EU", "add `workflow=");
+}
+
+
+constexpr int64_t kStart = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
+constexpr int64_t kDayMs = 24 * 3'600'000;
+
+json order(const std::string& id, const char* region, const char* store) {
+  return {{"id", id}, {"region", region}, {"store", store}};
+}
+
+const json* valueOf(const json& by, std::string_view value) {
+  for (const json& v : by["values"])
+    if (v["value"] == value) return &v;
+  return nullptr;
+}
+
+TEST(ServiceDimensions, InsightsByATrackedDimensionComparePeriodsAndStages) {
+  engine::ManualClock clock(kStart);
+  TestServer s(kTracked, true, {}, {}, &clock);
+  ASSERT_TRUE(s.ok()) << s.problem();
+  int n = 0;
+  const auto ship = [&](const char* region, const char* store, int count) {
+    for (int i = 0; i < count; ++i) {
+      Reply r = s.post("/v1/workflows/Ship/instances",
+                       {{"o", order("o-" + std::to_string(n++), region, store)}}, kAnn);
+      ASSERT_EQ(r.status, 201) << r.text;
+    }
+  };
+  ship("EU", "S-1", 10);
+  ship("US", "S-2", 3);
+  clock.set(kStart + 7 * kDayMs);
+  ship("EU", "S-1", 25);
+  ship("US", "S-2", 3);
+
+  Reply week = s.get("/v1/insights?workflow=Ship&by=region&period=7d", kCy);
+  ASSERT_EQ(week.status, 200) << week.text;
+  const json& by = week.body["by"];
+  EXPECT_EQ(by["workflow"], "shop.Ship");
+  EXPECT_EQ(by["dimension"], "region");
+  EXPECT_EQ(by["period"], "7d");
+  ASSERT_EQ(by["values"].size(), 2u) << by;
+  EXPECT_EQ(by["values"][0]["value"], "EU") << "the most started first";
+  EXPECT_EQ(by["values"][0]["started"], 25);
+  EXPECT_EQ(by["values"][0]["completed"], 25);
+  EXPECT_EQ(by["values"][0]["previous"]["started"], 10);
+  EXPECT_EQ(by["values"][0]["trend"], "rising");
+  EXPECT_EQ(by["values"][1]["trend"], "steady");
+  // The workflow figures are there as before.
+  EXPECT_FALSE(week.body["workflows"].empty());
+
+  // Without a period: since a time, no trend.
+  Reply all = s.get("/v1/insights?workflow=Ship&by=store&since=30d", kCy);
+  ASSERT_EQ(all.status, 200) << all.text;
+  const json* s1 = valueOf(all.body["by"], "S-1");
+  ASSERT_NE(s1, nullptr) << all.text;
+  EXPECT_EQ((*s1)["started"], 35);
+  EXPECT_FALSE(s1->contains("trend"));
+
+  // Stages of one value.
+  for (const char* region : {"EU", "EU", "US"}) {
+    Reply r = s.post("/v1/workflows/Check/instances", {{"o", order("c", region, "S-1")}}, kAnn);
+    ASSERT_EQ(r.status, 201) << r.text;
+  }
+  Reply eu = s.get("/v1/insights/stages?workflow=Check&by=region&value=EU", kCy);
+  ASSERT_EQ(eu.status, 200) << eu.text;
+  EXPECT_EQ(eu.body["by"], "region");
+  EXPECT_EQ(eu.body["value"], "EU");
+  ASSERT_EQ(eu.body["stages"].size(), 1u) << eu.text;
+  EXPECT_EQ(eu.body["stages"][0]["stage"], "check");
+  EXPECT_EQ(eu.body["stages"][0]["entered"], 2);
+  EXPECT_EQ(eu.body["stages"][0]["open"], 2);
+  EXPECT_TRUE(eu.body["stages"][0]["oldest_open"].is_string()) << eu.text;
+  Reply none = s.get("/v1/insights/stages?workflow=Check&by=region&value=APAC", kCy);
+  ASSERT_EQ(none.status, 200) << none.text;
+  EXPECT_TRUE(none.body["stages"].empty());
+}
+
+TEST(ServiceDimensions, BadInsightsParametersAreNamed) {
+  TestServer s(kTracked);
+  ASSERT_TRUE(s.ok()) << s.problem();
+  const std::pair<const char*, const char*> cases[] = {
+      {"/v1/insights?by=region", "`by`"},
+      {"/v1/insights?workflow=Ship&by=regoin", "did you mean `region`?"},
+      {"/v1/insights?workflow=Plain&by=region", "has no `track` clause"},
+      {"/v1/insights?workflow=Nope&by=region", "Nope"},
+      {"/v1/insights?workflow=Ship&by=region&period=36h", "`period`"},
+      {"/v1/insights?workflow=Ship&by=region&period=soon", "`period`"},
+      {"/v1/insights?workflow=Ship&by=region&period=400d", "`period`"},
+      {"/v1/insights?workflow=Ship&period=7d", "`period`"},
+      {"/v1/insights/stages?workflow=Check&by=region", "`value`"},
+      {"/v1/insights/stages?workflow=Check&value=EU", "`by`"},
+      {"/v1/insights/stages?workflow=Check&by=store&value=S-1", "tracks no dimension `store`"},
+  };
+  for (const auto& [path, expected] : cases) {
+    Reply r = s.get(path, kCy);
+    EXPECT_EQ(r.status / 100, 4) << path << ": " << r.text;
+    EXPECT_NE(r.text.find(expected), std::string::npos) << path << ": " << r.text;
+  }
 }
 
 }  // namespace
