@@ -146,6 +146,16 @@ json workflowJson(const bytecode::Module& m, uint32_t index, std::string_view ve
     if (t.workflow != index) continue;
     (t.kind == bytecode::TriggerKind::kEvent ? events : schedules).push_back(m.strings[t.source]);
   }
+  // What the definition declares to measure (intelligence.md §2): the dimensions insights
+  // and listings can go by, and the measures summed per value.
+  json tracks = json::array();
+  json measures = json::array();
+  if (const bytecode::WorkflowFigures* figures = bytecode::figuresOf(m, index)) {
+    for (const bytecode::Figure& f : figures->tracks)
+      tracks.push_back({{"name", m.strings[f.name]}, {"type", bytecode::typeName(m, f.type)}});
+    for (const bytecode::Figure& f : figures->measures)
+      measures.push_back({{"name", m.strings[f.name]}, {"type", bytecode::typeName(m, f.type)}});
+  }
   return {{"name", vm::declaredName(m.strings[w.name])},
           {"qualified_name", m.strings[w.name]},
           {"version", version},
@@ -156,7 +166,9 @@ json workflowJson(const bytecode::Module& m, uint32_t index, std::string_view ve
           {"keyed", w.key.has_value()},
           {"sla", w.sla.has_value()},
           {"events", std::move(events)},
-          {"schedules", std::move(schedules)}};
+          {"schedules", std::move(schedules)},
+          {"tracks", std::move(tracks)},
+          {"measures", std::move(measures)}};
 }
 
 json quantilesJson(const engine::Histogram& h) {

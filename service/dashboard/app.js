@@ -1,5 +1,5 @@
 // The app: sign-in, the hash router (#/, #/inbox, #/failed, #/instances, #/instances/ID,
-// #/triage, #/stages, #/at-risk)
+// #/triage, #/stages[/WORKFLOW/DIMENSION/VALUE], #/at-risk, #/by)
 // and the refresh loop that keeps the current page live.
 'use strict';
 
@@ -20,7 +20,8 @@ const App = (() => {
     if (first === 'instances' && rest.length && rest[0]) return ['instances', () => Pages.instancePage(rest.join('/'))];
     if (first === 'instances') return ['instances', () => Pages.instancesPage()];
     if (first === 'triage') return ['triage', () => TriagePage.page()];
-    if (first === 'stages') return ['stages', () => StagesPage.page()];
+    if (first === 'stages') return ['stages', () => StagesPage.page(rest)];
+    if (first === 'by') return ['by', () => DimensionsPage.page()];
     if (first === 'at-risk') return ['at-risk', () => AtRiskPage.page()];
     return ['overview', () => Pages.overview()];
   }

@@ -261,5 +261,23 @@ const Charts = (() => {
     });
   }
 
-  return { ready, prune, duration, statusByWorkflow, cycleSeries, tasksByAge, breaches, connectors, backlog, triageLabels, stageTimes, shortName, STATUS_COLORS };
+  // Instances started per value of a dimension, this period beside the one before.
+  function byDimension(id, values) {
+    draw(id, {
+      type: 'bar',
+      data: {
+        labels: values.map((v) => v.value),
+        datasets: [
+          { label: 'Before', data: values.map((v) => (v.previous ? v.previous.started : 0)), backgroundColor: '#cbd5e1', borderRadius: 3, maxBarThickness: 18 },
+          { label: 'This period', data: values.map((v) => v.started), backgroundColor: values.map((v) => (v.trend === 'rising' ? '#ef4444' : v.trend === 'falling' ? '#22c55e' : '#6366f1')), borderRadius: 3, maxBarThickness: 18 },
+        ],
+      },
+      options: {
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { grid: { display: false } } },
+        plugins: { legend: { display: true, position: 'bottom' } },
+      },
+    });
+  }
+
+  return { ready, prune, duration, statusByWorkflow, cycleSeries, tasksByAge, breaches, connectors, backlog, triageLabels, stageTimes, byDimension, shortName, STATUS_COLORS };
 })();

@@ -17,6 +17,7 @@ set(ASSETS
   "triage.js|${DIR}/triage.js|text/javascript+utf8"
   "stages.js|${DIR}/stages.js|text/javascript+utf8"
   "at_risk.js|${DIR}/at_risk.js|text/javascript+utf8"
+  "dimensions.js|${DIR}/dimensions.js|text/javascript+utf8"
   "app.js|${DIR}/app.js|text/javascript+utf8"
   "favicon.svg|${DIR}/favicon.svg|image/svg+xml"
   "chart.umd.js|${CHARTJS}|text/javascript+utf8")

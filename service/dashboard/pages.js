@@ -309,7 +309,11 @@ const Pages = (() => {
           h('a', { href: '#/stages', class: 'card kpi kpi-link', 'data-field': 'stages' },
             h('div', { class: 'label', text: 'Where time goes' }),
             h('div', { class: 'value', text: '⏱' }),
-            h('div', { class: 'sub', text: 'stages ranked by time →' })));
+            h('div', { class: 'sub', text: 'stages ranked by time →' })),
+          h('a', { href: '#/by', class: 'card kpi kpi-link', 'data-field': 'by' },
+            h('div', { class: 'label', text: 'By dimension' }),
+            h('div', { class: 'value', text: '▲▼' }),
+            h('div', { class: 'sub', text: 'regions, stores, categories: trends →' })));
         Charts.statusByWorkflow('c-status', ws);
         showEmpty(document.getElementById('c-status').parentNode, ws.length === 0, 'No instances yet');
         Charts.cycleSeries('c-cycle', data.cycle_time_series);

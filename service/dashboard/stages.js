@@ -27,8 +27,11 @@ const StagesPage = (() => {
         h('td', { class: 'num', 'data-field': 'share', text: pct(s.share) })))));
   }
 
-  function page() {
-    let workflow = '';
+  // `route`: [workflow, dimension, value] from #/stages/W/D/V (the By dimension page's
+  // links): the stages of that workflow's instances with that tracked value.
+  function page(route = []) {
+    let workflow = route[0] || '';
+    const [dimension, value] = route.length >= 3 ? [route[1], route.slice(2).join('/')] : [null, null];
     const select = h('select', { 'aria-label': 'Workflow', id: 'stages-workflow', onchange: () => { workflow = select.value; self.refresh(); } });
     const body = h('div');
     const self = {
@@ -37,7 +40,8 @@ const StagesPage = (() => {
         root.append(
           h('div', { class: 'page-head' },
             h('div', {}, h('h1', { text: 'Where time goes' }),
-              h('p', { class: 'muted', text: 'Every wait is a stage. Stages ranked by the total time instances spent in them (open waits count until now): the bottleneck first. Counted since the store began.' })),
+              h('p', { class: 'muted', text: 'Every wait is a stage. Stages ranked by the total time instances spent in them (open waits count until now): the bottleneck first. Counted since the store began.' }),
+              dimension ? h('p', { class: 'filter-note', id: 'stages-filter' }, `Only instances with ${dimension} = ${value} · `, h('a', { href: '#/stages', text: 'all instances' })) : ''),
             h('div', { class: 'filters' }, select)),
           h('div', { class: 'grid' }, h('section', { class: 'card panel' },
             h('div', { class: 'panel-head' }, h('h2', { text: 'Total time per stage' })),
@@ -59,7 +63,8 @@ const StagesPage = (() => {
           Charts.stageTimes('c-stages', []);
           return {};
         }
-        const data = await Api.get('/v1/insights/stages?workflow=' + encodeURIComponent(workflow));
+        const filter = dimension ? '&by=' + encodeURIComponent(dimension) + '&value=' + encodeURIComponent(value) : '';
+        const data = await Api.get('/v1/insights/stages?workflow=' + encodeURIComponent(workflow) + filter);
         const now = Date.parse(data.now);
         Charts.stageTimes('c-stages', data.stages);
         clear(body).append(data.stages.length
