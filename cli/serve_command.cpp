@@ -1,4 +1,5 @@
-// `rflow serve [PATH] [--data DIR] [--listen ADDR] [--config FILE]` (runtime.md §2, §7):
+// `rflow serve [PATH] [--data DIR] [--listen ADDR] [--config FILE] [--log-format text|json]`
+// (runtime.md §2, §7):
 // the project built and deployed, served over HTTP until SIGINT or SIGTERM. The service
 // itself is in service/ (serve.h); this file is the command line and the signal wait.
 #include <fmt/format.h>
@@ -17,7 +18,16 @@ namespace rflow::cli {
 
 namespace {
 
-int runServeCommand(const service::ServeOptions& options) {
+int runServeCommand(service::ServeOptions options, const std::string& log_format) {
+  const auto format = service::parseLogFormat(log_format);
+  if (!format) {
+    std::cerr << "rflow serve: --log-format " << log_format
+              << ": expected text (lines for people) or json (one JSON object per line on "
+                 "stderr, with a line per request)\n";
+    return 2;
+  }
+  const service::Log log(*format);
+  options.log = &log;
   // Block the stop signals in every thread the service starts, and wait for one here.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -29,20 +39,18 @@ int runServeCommand(const service::ServeOptions& options) {
 
   auto opened = service::Server::open(options);
   if (auto* problem = std::get_if<std::string>(&opened)) {
-    std::cerr << "rflow serve: " << *problem << "\n";
+    log.error(*problem);
     return 1;
   }
   auto& server = std::get<std::unique_ptr<service::Server>>(opened);
-  std::cout << "rflow serve: the dashboard is at " << server->url()
-            << "/ (the API is under /v1). Stop with Ctrl-C." << std::endl;
+  log.info("the dashboard is at " + server->url() + "/ (the API is under /v1). Stop with Ctrl-C.");
   int received = 0;
   sigwait(&stop_signals, &received);
   const int64_t grace_ms = server->shutdownGraceMs();
-  std::cout << fmt::format(
-                   "rflow serve: stopping: no new requests; in-flight requests and steps finish "
-                   "(at most {} s, [service] shutdown_grace)",
-                   static_cast<double>(grace_ms) / 1000.0)
-            << std::endl;
+  log.info(fmt::format(
+      "stopping: no new requests; in-flight requests and steps finish (at most {} s, [service] "
+      "shutdown_grace)",
+      static_cast<double>(grace_ms) / 1000.0));
   // A stop that hangs (a connector that never answers, a disk that does not) must not
   // keep an orchestrator waiting past its own kill timeout: after the grace the process
   // exits anyway. Every committed step is in the store's log, so the next start carries
@@ -53,9 +61,9 @@ int runServeCommand(const service::ServeOptions& options) {
   std::thread watchdog([&] {
     std::unique_lock lock(mu);
     if (!stopped_cv.wait_for(lock, std::chrono::milliseconds(grace_ms), [&] { return stopped; })) {
-      std::cerr << "rflow serve: did not stop within the grace; exiting now (the next start "
-                   "carries on every committed step)"
-                << std::endl;
+      log.error(
+          "did not stop within the grace; exiting now (the next start carries on every "
+          "committed step)");
       std::_Exit(1);
     }
   });
@@ -66,7 +74,7 @@ int runServeCommand(const service::ServeOptions& options) {
   }
   stopped_cv.notify_one();
   watchdog.join();
-  std::cout << "rflow serve: stopped" << std::endl;
+  log.info("stopped");
   return 0;
 }
 
@@ -85,7 +93,13 @@ void addServeCommand(CLI::App& app, std::function<int()>& run) {
                   "rflow.toml to use (default: the project's, if it has one)");
   cmd->add_option("--time-scale", options->time_scale,
                   "Demos: the engine's time runs N times faster than the wall clock (default 1)");
-  cmd->callback([options, &run] { run = [options] { return runServeCommand(*options); }; });
+  auto log_format = std::make_shared<std::string>("text");
+  cmd->add_option("--log-format", *log_format,
+                  "text (default: lines for people) or json (one JSON object per line on "
+                  "stderr, with a line per HTTP request)");
+  cmd->callback([options, log_format, &run] {
+    run = [options, log_format] { return runServeCommand(*options, *log_format); };
+  });
 }
 
 }  // namespace rflow::cli

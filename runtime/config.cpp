@@ -632,7 +632,7 @@ class Reader {
   // ---- [engine] and [service] ----
 
   void readEngine(const toml::table& t, EngineConfig& engine) {
-    static constexpr std::string_view kKeys[] = {"durability", "workers"};
+    static constexpr std::string_view kKeys[] = {"durability", "workers", "max_queued"};
     for (auto&& [k, v] : t) {
       const std::string key(k.str());
       const std::string key_path = joinKey("engine", key);
@@ -658,14 +658,28 @@ class Reader {
         } else {
           engine.workers = static_cast<uint32_t>(i->get());
         }
+      } else if (key == "max_queued") {
+        const auto* i = v.as_integer();
+        if (!i || i->get() < 1 || static_cast<uint64_t>(i->get()) > kMaxQueuedLimit) {
+          error(posOf(k.source()), key_path,
+                fmt::format("expected the backlog (steps queued, calls unanswered) past which new "
+                            "work is answered 429, from 1 to {}, found {}",
+                            kMaxQueuedLimit, found(v)));
+        } else {
+          engine.max_queued = static_cast<size_t>(i->get());
+        }
       } else {
-        unknownKey(k, "engine", kKeys, "the engine's settings are durability and workers");
+        unknownKey(k, "engine", kKeys,
+                   "the engine's settings are durability, workers and max_queued");
       }
     }
   }
 
   void readService(const toml::table& t, ServiceConfig& service) {
-    static constexpr std::string_view kKeys[] = {"listen", "metrics_open", "shutdown_grace"};
+    static constexpr std::string_view kKeys[] = {"listen", "metrics_open", "shutdown_grace",
+                                                 "tls_cert", "tls_key"};
+    std::optional<SourcePos> cert_pos;
+    std::optional<SourcePos> key_pos;
     for (auto&& [k, v] : t) {
       const std::string key(k.str());
       const std::string key_path = joinKey("service", key);
@@ -696,10 +710,40 @@ class Reader {
                             found(v)));
         else
           service.shutdown_grace_ms = *ms;
+      } else if (key == "tls_cert" || key == "tls_key") {
+        const bool cert = key == "tls_cert";
+        (cert ? cert_pos : key_pos) = posOf(k.source());
+        if (const auto* s =
+                expectString(v, k, key_path, cert ? "\"tls/cert.pem\"" : "\"tls/key.pem\"")) {
+          if (s->empty()) {
+            error(posOf(k.source()), key_path,
+                  fmt::format("the path is empty: write the PEM file of the {}, or remove both "
+                              "tls_cert and tls_key to serve plain HTTP",
+                              cert ? "certificate (chain)" : "private key"));
+          } else {
+            fs::path p(*s);
+            if (p.is_relative()) p = dir_ / p;
+            (cert ? service.tls_cert : service.tls_key) = p.lexically_normal();
+          }
+        }
       } else {
         unknownKey(k, "service", kKeys,
-                   "the service's settings are listen, metrics_open and shutdown_grace");
+                   "the service's settings are listen, metrics_open, shutdown_grace, tls_cert "
+                   "and tls_key");
       }
+    }
+    // One without the other would serve plain HTTP while the file says HTTPS.
+    if (cert_pos && !key_pos)
+      error(*cert_pos, "service.tls_cert",
+            "tls_cert is set without tls_key: add tls_key = \"….pem\" (the certificate's "
+            "private key), or remove tls_cert to serve plain HTTP");
+    if (key_pos && !cert_pos)
+      error(*key_pos, "service.tls_key",
+            "tls_key is set without tls_cert: add tls_cert = \"….pem\" (the certificate, with "
+            "its chain), or remove tls_key to serve plain HTTP");
+    if (service.tls_cert.empty() || service.tls_key.empty()) {
+      service.tls_cert.clear();
+      service.tls_key.clear();
     }
   }
 

@@ -17,11 +17,14 @@
 //   [engine]
 //   durability = "sync"                  # or "async"
 //   workers = 4                          # default: the number of cores
+//   max_queued = 10000                   # backlog past which new work is answered 429
 //
 //   [service]
 //   listen = "127.0.0.1:8080"
 //   metrics_open = false
 //   shutdown_grace = "30s"               # SIGTERM: finish in-flight work within this
+//   tls_cert = "tls/cert.pem"            # HTTPS: both or neither, relative to this file
+//   tls_key = "tls/key.pem"
 //
 //   [classifiers.IssueKind]              # or [classifiers."retail.triage.IssueKind"]
 //   model = "models/issue_kind.ftz"      # relative to this file's directory
@@ -31,8 +34,10 @@
 // that existed when the file was read, a timeout in (0, kMaxConnectorTimeoutMs], headers
 // with `${VAR}` already expanded, no CR/LF in them and none of the headers the connector
 // sets itself; connector names are unique and sorted; user names and token hashes are
-// unique, hashes are 64 lower-case hex digits; workers is in [1, kMaxWorkers]; the listen
-// address has a host and a port; classifier names are unique and sorted, and every
+// unique, hashes are 64 lower-case hex digits; workers is in [1, kMaxWorkers], max_queued
+// in [1, kMaxQueuedLimit]; the listen address has a host and a port; tls_cert and tls_key
+// are both set (absolute, lexically normal) or both empty (whether the files exist and
+// fit is checked when the service starts: service/tls.h); classifier names are unique and sorted, and every
 // model path is absolute (whether the file exists and fits is the model registry's
 // business: runtime/model_registry.h).
 //
@@ -133,7 +138,12 @@ enum class Durability { kSync, kAsync };
 struct EngineConfig {
   Durability durability = Durability::kSync;
   uint32_t workers = 1;  // Config::defaults() sets the number of cores
+  // Back-pressure: once the engine's backlog (steps queued or running, connector calls
+  // sent and not answered) reaches this, new starts, events and signals are answered 429
+  // with Retry-After instead of queueing without bound.
+  size_t max_queued = 10'000;
 };
+inline constexpr size_t kMaxQueuedLimit = 10'000'000;
 
 struct ServiceConfig {
   std::string listen = "127.0.0.1:8080";  // as written
@@ -143,6 +153,9 @@ struct ServiceConfig {
   // After SIGTERM, how long in-flight requests and steps may take to finish before the
   // process exits anyway (the store's log keeps every committed step either way).
   int64_t shutdown_grace_ms = 30'000;
+  // HTTPS: the PEM certificate (chain) and private key; both empty: plain HTTP.
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
 };
 inline constexpr int64_t kMaxShutdownGraceMs = 3'600'000;
 

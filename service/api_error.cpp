@@ -20,6 +20,8 @@ int httpStatus(ApiError::Code code) {
       return 409;
     case ApiError::Code::kTooLarge:
       return 413;
+    case ApiError::Code::kTooManyRequests:
+      return 429;
     case ApiError::Code::kHeadersTooLarge:
       return 431;
     case ApiError::Code::kUnavailable:
@@ -46,6 +48,8 @@ std::string_view codeName(ApiError::Code code) {
       return "refused";
     case ApiError::Code::kTooLarge:
       return "payload_too_large";
+    case ApiError::Code::kTooManyRequests:
+      return "too_many_requests";
     case ApiError::Code::kHeadersTooLarge:
       return "headers_too_large";
     case ApiError::Code::kUnavailable:

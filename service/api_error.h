@@ -24,6 +24,7 @@ struct ApiError {
     kConflict,          // 409: the state does not allow it (no longer open, key in use)
     kRefused,           // 409: a policy refused the decision; the message is the policy's
     kTooLarge,          // 413: the body is over the limit
+    kTooManyRequests,   // 429: the engine's backlog is full; send it again after Retry-After
     kHeadersTooLarge,   // 431: the headers are over the limit
     kUnavailable,       // 503: the store cannot write; the request was not confirmed
   };

@@ -9,17 +9,22 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <random>
 
 namespace rflow::service {
 
-// httplib's server with its protected per-connection entry point opened up, so a request
-// can be served from a buffer (serveRaw) the way httplib's own fuzzer does it.
-class RawServer : public httplib::Server {
+// httplib's server (plain, or SSLServer for HTTPS) with its protected per-connection
+// entry point opened up, so a request can be served from a buffer (serveRaw) the way
+// httplib's own fuzzer does it.
+template <class Base>
+class RawServer : public Base {
  public:
+  using Base::Base;
+
   std::string serveBuffer(std::string_view raw) {
     BufferStream stream(raw);
     bool closed = false;
-    process_request(stream, /*close_connection=*/true, closed, nullptr);
+    this->process_request(stream, /*close_connection=*/true, closed, nullptr);
     return std::move(stream.written);
   }
 
@@ -100,8 +105,92 @@ void write(const HttpReply& reply, httplib::Response& res) {
 
 }  // namespace
 
-HttpServer::HttpServer(const Router& router, RequestLimits limits)
-    : router_(router), limits_(limits), server_(std::make_unique<RawServer>()) {
+HttpServer::HttpServer(const Router& router, RequestLimits limits, const Log& log)
+    : router_(router), limits_(limits), log_(log) {
+  std::random_device random;
+  id_prefix_ = fmt::format("{:08x}{:08x}-", random(), random());
+}
+
+std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::create(
+    const Router& router, RequestLimits limits, const Log& log,
+    const std::optional<TlsFiles>& tls) {
+  // Private constructor: the server is only handed out configured.
+  std::unique_ptr<HttpServer> server(new HttpServer(router, limits, log));
+  if (tls) {
+    std::optional<std::string> problem;
+    auto https = std::make_unique<RawServer<httplib::SSLServer>>([&](SSL_CTX& ctx) {
+      problem = setUpTls(ctx, *tls);
+      return !problem.has_value();
+    });
+    if (problem) return "HTTPS cannot be served: " + *problem;
+    if (!https->is_valid()) return std::string("HTTPS cannot be served: OpenSSL made no context");
+    server->serve_raw_ = [raw = https.get()](std::string_view bytes) {
+      return raw->serveBuffer(bytes);
+    };
+    server->server_ = std::move(https);
+  } else {
+    auto http = std::make_unique<RawServer<httplib::Server>>();
+    server->serve_raw_ = [raw = http.get()](std::string_view bytes) {
+      return raw->serveBuffer(bytes);
+    };
+    server->server_ = std::move(http);
+  }
+  server->configure();
+  return server;
+}
+
+std::string HttpServer::requestId(const httplib::Request& req) {
+  const std::string given = req.get_header_value("X-Request-Id");
+  const bool usable =
+      !given.empty() && given.size() <= kMaxRequestIdBytes &&
+      std::all_of(given.begin(), given.end(), [](char c) { return c > ' ' && c < 127; });
+  if (usable) return given;
+  return id_prefix_ + fmt::format("{:06x}", next_id_.fetch_add(1));
+}
+
+void HttpServer::traceStart(const httplib::Request& req) {
+  if (log_.format() != LogFormat::kJson) return;
+  std::lock_guard lock(traces_mutex_);
+  traces_[&req] = Trace{std::chrono::steady_clock::now(), {}, std::nullopt};
+}
+
+void HttpServer::traceReply(const httplib::Request& req, const HttpReply& reply) {
+  if (log_.format() != LogFormat::kJson) return;
+  std::lock_guard lock(traces_mutex_);
+  auto it = traces_.find(&req);
+  if (it == traces_.end()) return;
+  it->second.route = reply.route;
+  it->second.caller = reply.caller;
+}
+
+void HttpServer::logRequest(const httplib::Request& req, const httplib::Response& res) {
+  std::optional<Trace> trace;
+  {
+    std::lock_guard lock(traces_mutex_);
+    if (auto it = traces_.find(&req); it != traces_.end()) {
+      trace = std::move(it->second);
+      traces_.erase(it);
+    }
+  }
+  RequestRecord record;
+  const std::string id = res.get_header_value("X-Request-Id");
+  record.request_id = id;
+  // A malformed request line may hold anything; a method is a short word.
+  record.method = std::string_view(req.method).substr(0, 16);
+  record.status = res.status;
+  // Without a trace the request was refused before its headers were read (a malformed
+  // request line): no route, no caller, and no start to measure from.
+  if (trace) {
+    record.duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - trace->start)
+            .count();
+    if (!trace->route.empty()) record.route = trace->route;
+    if (trace->caller) record.caller = *trace->caller;
+  }
+  log_.request(record);
+}
+
+void HttpServer::configure() {
   httplib::Server& s = *server_;
   s.set_payload_max_length(std::max(limits_.max_body_bytes, limits_.max_file_bytes));
   s.set_read_timeout(10, 0);
@@ -134,6 +223,8 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
   // Runs before httplib reads a body or matches a pattern: header and path limits, and
   // every method the API does not use (so only GET, POST and PUT reach pattern matching).
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    traceStart(req);
+    res.set_header("X-Request-Id", requestId(req));
     size_t header_bytes = 0;
     for (const auto& [name, value] : req.headers)
       header_bytes += name.size() + value.size() + 4;
@@ -178,14 +269,18 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.method != "GET" && req.method != "POST" && req.method != "PUT") {
-      write(router_.handle(requestOf(req)), res);
+      const HttpReply reply = router_.handle(requestOf(req));
+      traceReply(req, reply);
+      write(reply, res);
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   const auto handle = [this](const httplib::Request& req, httplib::Response& res) {
     try {
-      write(router_.handle(requestOf(req)), res);
+      const HttpReply reply = router_.handle(requestOf(req));
+      traceReply(req, reply);
+      write(reply, res);
     } catch (const std::exception&) {
       // Nothing below throws for bad input; this is a bug, reported without details.
       HttpReply reply = errorReply({ApiError::Code::kUnavailable, "internal error"});
@@ -199,8 +294,10 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
   s.Put(".*", handle);
   // httplib answers some requests itself (413 over the payload limit, 400 on a bad
   // request); give those the API's error shape.
-  s.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        // Refused before the pre-routing handler ran (a malformed request line).
+        if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", requestId(req));
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         ApiError error{ApiError::Code::kBadRequest, "the request is malformed"};
         if (res.status == 413)
@@ -213,6 +310,10 @@ HttpServer::HttpServer(const Router& router, RequestLimits limits)
         write(reply, res);
         return httplib::Server::HandlerResponse::Handled;
       }));
+  if (log_.format() == LogFormat::kJson)
+    s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      logRequest(req, res);
+    });
 }
 
 HttpServer::~HttpServer() {
@@ -245,7 +346,7 @@ void HttpServer::start() {
 }
 
 std::string HttpServer::serveRaw(std::string_view raw) {
-  return server_->serveBuffer(raw);
+  return serve_raw_(raw);
 }
 
 void HttpServer::stop() {

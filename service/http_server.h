@@ -5,23 +5,41 @@
 // looked up by exact path, dashboard.h), so no path from a request reaches the file
 // system.
 //
+// HTTPS: with TlsFiles the server is httplib's SSLServer over a context tls.h set up
+// (TLS 1.2+); a plain-HTTP request to it fails in the handshake and the connection is
+// closed. Without, plain HTTP.
+//
+// Request ids and the request log: every reply carries `X-Request-Id`, the request's own
+// (1 to kMaxRequestIdBytes visible ASCII characters) or one made here, unique per
+// process. With a JSON Log each request, whoever answered it (the router, a limit, httplib
+// itself), is one log line once its reply is written (log.h).
+//
 // Threads: httplib serves requests on its own pool; start() runs the accept loop on a
-// thread of ours and returns once it runs; stop() ends it and joins. The Router must
-// outlive the server.
+// thread of ours and returns once it runs; stop() ends it and joins. The Router and the
+// Log must outlive the server.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 
+#include "service/log.h"
 #include "service/router.h"
+#include "service/tls.h"
 
-namespace rflow::service {
-class RawServer;
-}
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace rflow::service {
 
@@ -31,10 +49,17 @@ inline constexpr size_t kMaxPathBytes = 2048;
 inline constexpr size_t kHttpThreads = 64;
 // Connections the kernel queues for accept() (httplib's own is 5).
 inline constexpr int kListenBacklog = 512;
+// A longer X-Request-Id (or one with spaces or control characters) is replaced by a made
+// one rather than logged or echoed.
+inline constexpr size_t kMaxRequestIdBytes = 128;
 
 class HttpServer {
  public:
-  HttpServer(const Router& router, RequestLimits limits);
+  // Plain HTTP, or HTTPS when `tls` is given: its files are read and checked now, and the
+  // error names the file and what to do.
+  static std::variant<std::unique_ptr<HttpServer>, std::string> create(
+      const Router& router, RequestLimits limits, const Log& log,
+      const std::optional<TlsFiles>& tls = std::nullopt);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -47,12 +72,35 @@ class HttpServer {
   std::string serveRaw(std::string_view raw);
 
  private:
+  // What the request log needs from a request's handlers, until its reply is written.
+  struct Trace {
+    std::chrono::steady_clock::time_point start;
+    std::string_view route;
+    std::optional<std::string> caller;
+  };
+
+  HttpServer(const Router& router, RequestLimits limits, const Log& log);
+  void configure();
+  std::string requestId(const httplib::Request& req);
+  void traceStart(const httplib::Request& req);
+  void traceReply(const httplib::Request& req, const HttpReply& reply);
+  void logRequest(const httplib::Request& req, const httplib::Response& res);
+
   const Router& router_;
   RequestLimits limits_;
-  std::unique_ptr<RawServer> server_;
+  const Log& log_;
+  std::unique_ptr<httplib::Server> server_;
+  std::function<std::string(std::string_view)> serve_raw_;
   std::thread thread_;
   std::atomic<int> listen_socket_{-1};  // set by httplib's socket-options hook
   std::atomic<bool> listen_ended_{false};
+  // Made request ids: a random prefix per process and a counter.
+  std::string id_prefix_;
+  std::atomic<uint64_t> next_id_{0};
+  // Requests being served, by the address of httplib's Request (alive from its headers
+  // being read until its reply is logged). Only with a JSON log.
+  std::mutex traces_mutex_;
+  std::unordered_map<const void*, Trace> traces_;
 };
 
 }  // namespace rflow::service

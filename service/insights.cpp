@@ -303,6 +303,15 @@ std::string Service::metricsText() const {
   header("rflow_stalled_work", "gauge",
          "Steps that could not be committed and wait for the store to take writes again.");
   out += fmt::format("rflow_stalled_work {}\n", engine_.stalledWork());
+  header("rflow_backlog", "gauge",
+         "Steps queued or running plus connector calls unanswered; at [engine] max_queued new "
+         "work is refused with 429.");
+  out += fmt::format("rflow_backlog {}\n", backlog());
+  header("rflow_backlog_limit", "gauge", "[engine] max_queued.");
+  out += fmt::format("rflow_backlog_limit {}\n", config_.engine.max_queued);
+  header("rflow_overload_refusals_total", "counter",
+         "Starts, events and signals refused with 429 because the backlog was full.");
+  out += fmt::format("rflow_overload_refusals_total {}\n", overloadRefusals());
   return out;
 }
 

@@ -115,6 +115,16 @@ json openApiDocument(std::span<const Route> table) {
       responses["409"] = errorResponse("Conflict, or refused by a policy");
       responses["413"] = errorResponse("The body is too large");
     }
+    if (r.new_work) {
+      json too_many = errorResponse(
+          "The service is overloaded: the engine's backlog (steps queued or running, connector "
+          "calls unanswered) is at [engine] max_queued. Nothing was started or delivered; send "
+          "the request again after Retry-After seconds (with the same Idempotency-Key)");
+      too_many["headers"] = {{"Retry-After",
+                              {{"description", "Seconds to wait before sending the request again"},
+                               {"schema", {{"type", "integer"}}}}}};
+      responses["429"] = std::move(too_many);
+    }
     responses["503"] = errorResponse(
         "The store cannot write, so the request was not confirmed; send it again after "
         "Retry-After (a start with the same Idempotency-Key happens once; a decision that "
@@ -158,7 +168,9 @@ json openApiDocument(std::span<const Route> table) {
         {"description",
          "The rflow runtime as a service (runtime.md §7). Values are wire-encoded by their "
          "declared types (§6). Lists are paged with `limit` and `after`; the answer's `next` "
-         "is the cursor of the next page."}}},
+         "is the cursor of the next page. Every answer carries an X-Request-Id header: the "
+         "request's own X-Request-Id (1 to 128 visible ASCII characters) or one made for it, "
+         "also in the service's JSON log line for the request."}}},
       {"paths", std::move(paths)},
       {"security", json::array({{{"bearer", json::array()}}})},
       {"components",

@@ -62,6 +62,11 @@ HttpReply errorReply(const ApiError& error) {
   // start with the same Idempotency-Key happens once). The store tries the disk again
   // every half second, so a second is a fair wait.
   if (error.code == ApiError::Code::kUnavailable) reply.headers.emplace_back("Retry-After", "1");
+  // The backlog is full: the request was not taken (nothing queued, nothing stored), so
+  // sending it again later is safe. Workers drain thousands of steps a second, but a
+  // backlog of slow connector calls drains at their pace: a little longer than above.
+  if (error.code == ApiError::Code::kTooManyRequests)
+    reply.headers.emplace_back("Retry-After", "2");
   return reply;
 }
 
@@ -76,11 +81,23 @@ size_t Router::bodyLimit(std::string_view method, std::string_view path) const {
 
 HttpReply Router::handle(const HttpRequest& request) const {
   if (request.method == "GET") {
-    if (const Asset* asset = findAsset(request.path))
-      return assetReply(*asset, request.if_none_match);
+    if (const Asset* asset = findAsset(request.path)) {
+      HttpReply reply = assetReply(*asset, request.if_none_match);
+      reply.route = asset->path;
+      return reply;
+    }
   }
-  const std::vector<std::string_view> path = segments(request.path);
   const Route* route = nullptr;
+  std::optional<Caller> caller;
+  HttpReply reply = answer(request, route, caller);
+  if (route != nullptr) reply.route = route->pattern;
+  if (caller) reply.caller = caller->name;
+  return reply;
+}
+
+HttpReply Router::answer(const HttpRequest& request, const Route*& route,
+                         std::optional<Caller>& caller) const {
+  const std::vector<std::string_view> path = segments(request.path);
   Params params;
   std::string allowed;
   for (const Route& r : routes()) {
@@ -130,7 +147,6 @@ HttpReply Router::handle(const HttpRequest& request) const {
     body = std::get<json>(std::move(parsed));
     return std::nullopt;
   };
-  std::optional<Caller> caller;
   const auto authorize = [&]() -> std::optional<ApiError> {
     if (route->access == Access::kOpen) return std::nullopt;
     caller = auth_.authenticate(request.authorization);
@@ -148,6 +164,10 @@ HttpReply Router::handle(const HttpRequest& request) const {
     if (auto error = authorize()) return errorReply(*error);
   } else {
     if (auto error = authorize()) return errorReply(*error);
+    // Refused before the body is decoded: an overloaded service spends nothing on it.
+    if (route->new_work) {
+      if (auto error = service_.admitNewWork()) return errorReply(*error);
+    }
     if (auto error = parseBody()) return errorReply(*error);
   }
 

@@ -12,7 +12,9 @@
 // decision route the body is checked first (400 before 401), as §7 asks.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +40,11 @@ struct HttpReply {
   std::string body;
   // Extra headers. Without a Cache-Control among them the transport sends `no-store`.
   std::vector<std::pair<std::string, std::string>> headers;
+  // For the request log (log.h), never sent: the pattern of the route that answered (or
+  // the dashboard asset's path; empty when none matched) and who called (the user name,
+  // when a valid token was checked).
+  std::string_view route;
+  std::optional<std::string> caller;
 };
 
 HttpReply errorReply(const ApiError& error);
@@ -59,12 +66,16 @@ class Router {
   Router(Service& service, const Authenticator& auth, bool metrics_open, RequestLimits limits)
       : service_(service), auth_(auth), metrics_open_(metrics_open), limits_(limits) {}
 
+  // The reply, with its `route` and `caller` filled in.
   HttpReply handle(const HttpRequest& request) const;
   // The most body bytes a request for `method` `path` may carry: the transport refuses a
   // larger Content-Length before reading the body.
   size_t bodyLimit(std::string_view method, std::string_view path) const;
 
  private:
+  HttpReply answer(const HttpRequest& request, const Route*& route,
+                   std::optional<Caller>& caller) const;
+
   Service& service_;
   const Authenticator& auth_;
   bool metrics_open_;

@@ -58,6 +58,9 @@ struct Route {
   // The body is a file (a classifier model), handed over as bytes and not parsed, and may
   // be up to RequestLimits::max_file_bytes.
   bool binary_body = false;
+  // It queues new work for the engine (a start, an event, a signal): refused with 429
+  // while the engine's backlog is at [engine] max_queued (Service::admitNewWork).
+  bool new_work = false;
 };
 
 std::span<const Route> routes();

@@ -19,12 +19,15 @@
 #include "service/scaled_clock.h"
 #include "service/scheduler.h"
 #include "service/service.h"
+#include "service/tls.h"
 
 namespace rflow::service {
 
 namespace fs = std::filesystem;
 
 struct Server::Parts {
+  // First: the server's threads log until they are joined, so it goes last.
+  std::unique_ptr<Log> own_log;
   runtime::Config config;
   std::unique_ptr<runtime::ConnectorSet> connectors;
   std::unique_ptr<store::Store> store;
@@ -88,11 +91,15 @@ std::variant<std::pair<std::string, uint16_t>, std::string> parseListen(std::str
 }
 
 std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptions& options) {
-  const auto print = options.print ? options.print : [](const std::string& line) {
-    std::cout << line << std::endl;
-  };
   auto server = std::unique_ptr<Server>(new Server());
   Parts& p = *server->parts_;
+  if (options.log == nullptr) {
+    const Log::Sink print = options.print ? options.print : [](const std::string& line) {
+      std::cout << line << std::endl;
+    };
+    p.own_log = std::make_unique<Log>(LogFormat::kText, print, print);
+  }
+  const Log& log = options.log != nullptr ? *options.log : *p.own_log;
   if (!(options.time_scale >= 1 && options.time_scale <= kMaxTimeScale))
     return fmt::format("--time-scale {}: expected a number from 1 (real time) to {}",
                        options.time_scale, kMaxTimeScale);
@@ -121,13 +128,18 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
       std::move(std::get<runtime::ProjectConfig>(settings).connectors));
   if (auto errors = runtime::checkUserRoles(p.config, *built.module); !errors.empty())
     return runtime::describe(errors);
+  std::optional<TlsFiles> tls;
+  if (!p.config.service.tls_cert.empty()) {
+    tls = TlsFiles{p.config.service.tls_cert, p.config.service.tls_key};
+    if (auto problem = checkTls(*tls)) return "HTTPS cannot be served: " + *problem;
+  }
 
   // The classifier models: a configured model that cannot serve is refused now rather
   // than discovered at the first `classify`.
   const runtime::ModelLoadReport models = p.models.load(*built.module, p.config);
   if (auto failure = models.failure()) return *failure;
   for (const std::string& warning : models.warnings)
-    print("rflow serve: warning: " + warning);
+    log.warning(warning);
 
   // The store.
   server->data_ = options.data.empty() ? (project_dir / ".rflow-data").string() : options.data;
@@ -155,7 +167,7 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   if (!kept.errors.empty())
     return "the classifier models kept in the data directory cannot be read: " + kept.errors[0];
   for (const std::string& warning : kept.warnings)
-    print("rflow serve: warning: " + warning);
+    log.warning(warning);
   p.calls = std::make_unique<runtime::ConnectorCalls>(*p.connectors,
                                                       std::max<size_t>(4, p.config.engine.workers));
   engine::EngineOptions engine_options;
@@ -175,10 +187,10 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
     if (auto* problem = std::get_if<std::string>(&admin)) return *problem;
     AdminBootstrap& boot = std::get<AdminBootstrap>(admin);
     if (boot.new_token) {
-      print(fmt::format(
-          "rflow serve: rflow.toml configures no users, so an admin token was made. It is shown "
-          "only now; its SHA-256 is kept in {}:\n\n    {}\n",
-          boot.file.string(), *boot.new_token));
+      log.info(
+          fmt::format("rflow.toml configures no users, so an admin token was made. It is shown "
+                      "only now; its SHA-256 is kept in {}:\n\n    {}\n",
+                      boot.file.string(), *boot.new_token));
     }
     p.auth->add(std::move(boot.user));
   }
@@ -193,26 +205,34 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   p.service->setModels(&p.models, p.model_store.get());
   p.router =
       std::make_unique<Router>(*p.service, *p.auth, p.config.service.metrics_open, options.limits);
-  p.http = std::make_unique<HttpServer>(*p.router, options.limits);
+  auto http = HttpServer::create(*p.router, options.limits, log, tls);
+  if (auto* problem = std::get_if<std::string>(&http)) return *problem;
+  p.http = std::move(std::get<std::unique_ptr<HttpServer>>(http));
   auto bound = p.http->bind(host, port);
   if (auto* problem = std::get_if<std::string>(&bound)) return *problem;
   server->port_ = std::get<int>(bound);
   const bool v6 = host.find(':') != std::string::npos;
-  server->url_ = fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", server->port_);
+  server->url_ = fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", v6 ? "[" : "", host,
+                             v6 ? "]" : "", server->port_);
+  if (!tls && !isLoopback(host))
+    log.warning(fmt::format(
+        "{} is reachable from other machines over plain HTTP: bearer tokens and workflow data "
+        "cross the network in clear text. Set tls_cert and tls_key in rflow.toml's [service] "
+        "(docs/operations.md, HTTPS), or listen on 127.0.0.1 behind a TLS-terminating proxy",
+        server->url_));
 
   p.engine->startWorkers(std::max<uint32_t>(1, p.config.engine.workers));
   p.scheduler = std::make_unique<Scheduler>(
-      *p.engine, SchedulerOptions{options.poll_ms, [print](const std::string& line) {
-                                    print("rflow serve: " + line);
-                                  }});
+      *p.engine,
+      SchedulerOptions{options.poll_ms, [&log](const std::string& line) { log.info(line); }});
   p.scheduler->start();
   p.http->start();
-  print(fmt::format("rflow serve: {} workflows of version {} at {}/v1 (data in {})",
-                    built.module->workflows.size(), std::get<std::string>(deployed).substr(0, 12),
-                    server->url_, server->data_));
+  log.info(fmt::format("{} workflows of version {} at {}/v1 (data in {})",
+                       built.module->workflows.size(),
+                       std::get<std::string>(deployed).substr(0, 12), server->url_, server->data_));
   if (p.scaled_clock)
-    print(fmt::format("rflow serve: time runs {}x faster than the wall clock (--time-scale)",
-                      options.time_scale));
+    log.info(
+        fmt::format("time runs {}x faster than the wall clock (--time-scale)", options.time_scale));
   return server;
 }
 

@@ -3,6 +3,9 @@
 // its workers, the scheduler (timers and cron triggers) and the HTTP server. The CLI and
 // the tests both start the service through Server::open, so what is tested is what runs.
 //
+// HTTPS when rflow.toml's [service] has tls_cert and tls_key (tls.h); otherwise plain
+// HTTP, with a warning at start when the address is reachable from other machines.
+//
 // Data directory: --data, else `.rflow-data` inside the project directory (inside the
 // directory holding the file, when PATH is one .rflow file). It holds the RocksDB
 // database and, when rflow.toml configures no users, admin-token.sha256.
@@ -20,6 +23,7 @@
 #include <variant>
 
 #include "engine/engine.h"
+#include "service/log.h"
 #include "service/router.h"
 
 namespace rocksdb {
@@ -43,7 +47,10 @@ struct ServeOptions {
   // Fault drills and tests: the RocksDB Env to open the store with (for instance
   // store::faultInjectingEnv, to make the disk fail on demand); null: the real one.
   std::shared_ptr<rocksdb::Env> store_env;
-  // Where the URL, the first-start admin token and scheduler notes go (default stdout).
+  // Where the URL, the first-start admin token, warnings and scheduler notes go, and (in
+  // JSON mode) one line per request: `log`, which must outlive the Server; else a text
+  // log whose lines go to `print` (default stdout).
+  const Log* log = nullptr;
   std::function<void(const std::string&)> print;
 };
 

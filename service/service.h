@@ -118,6 +118,14 @@ class Service {
   // naming what is not ready otherwise (load balancers send traffic only when ready).
   Outcome health() const;
   Outcome readiness();
+  // Back-pressure (service_admission.cpp): a 429 error while the engine's backlog is at
+  // [engine] max_queued, so that new starts, events and signals cannot grow memory
+  // without bound; nullopt when there is room. The backlog is the steps queued or being
+  // run plus the connector calls sent and not answered (a slow system's calls wait in
+  // memory, each to become a step).
+  std::optional<ApiError> admitNewWork();
+  size_t backlog() const;
+  uint64_t overloadRefusals() const { return overload_refusals_.load(); }
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
@@ -159,6 +167,7 @@ class Service {
   // Once the queue has been seen empty after start, recovery has caught up; later queues
   // are load, not recovery, and do not make the service unready.
   std::atomic<bool> caught_up_ = false;
+  std::atomic<uint64_t> overload_refusals_ = 0;
 };
 
 }  // namespace rflow::service

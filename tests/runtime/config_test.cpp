@@ -600,8 +600,8 @@ TEST_F(ConfigTest, EngineAndServiceErrors) {
   EXPECT_EQ(error("[service]\nmetric_open = true\n").message,
             "unknown setting `metric_open`: did you mean `metrics_open`?");
   EXPECT_EQ(error("[service]\nport = 80\n").message,
-            "unknown setting `port`: the service's settings are listen, metrics_open and "
-            "shutdown_grace");
+            "unknown setting `port`: the service's settings are listen, metrics_open, "
+            "shutdown_grace, tls_cert and tls_key");
   for (const char* grace : {"\"0s\"", "\"2h\"", "30", "\"soon\""}) {
     EXPECT_EQ(
         error(std::string("[service]\nshutdown_grace = ") + grace + "\n").message,
@@ -612,6 +612,40 @@ TEST_F(ConfigTest, EngineAndServiceErrors) {
   EXPECT_EQ(c.service.port, 9000);
   EXPECT_EQ(c.service.shutdown_grace_ms, 45'000);
   EXPECT_EQ(ok("").service.shutdown_grace_ms, 30'000);
+}
+
+TEST_F(ConfigTest, EngineMaxQueued) {
+  EXPECT_EQ(ok("").engine.max_queued, 10'000u);
+  EXPECT_EQ(ok("[engine]\nmax_queued = 50\n").engine.max_queued, 50u);
+  for (const char* bad : {"0", "-3", "10000001", "\"100\""}) {
+    const ConfigError e = error(std::string("[engine]\nmax_queued = ") + bad + "\n");
+    EXPECT_EQ(e.key, "engine.max_queued");
+    EXPECT_EQ(e.message, std::string("expected the backlog (steps queued, calls unanswered) past "
+                                     "which new work is answered 429, from 1 to 10000000, found ") +
+                             bad);
+  }
+}
+
+// HTTPS settings: paths relative to the file, both or neither.
+TEST_F(ConfigTest, ServiceTls) {
+  const Config c = ok("[service]\ntls_cert = \"tls/cert.pem\"\ntls_key = \"/etc/k.pem\"\n");
+  EXPECT_EQ(c.service.tls_cert, (dir_.path() / "tls/cert.pem").lexically_normal());
+  EXPECT_EQ(c.service.tls_key, "/etc/k.pem");
+  EXPECT_TRUE(ok("").service.tls_cert.empty());
+  {
+    const ConfigError e = error("[service]\ntls_cert = \"c.pem\"\n");
+    EXPECT_EQ(e.key, "service.tls_cert");
+    EXPECT_EQ(e.line, 2u);
+    EXPECT_EQ(e.message,
+              "tls_cert is set without tls_key: add tls_key = \"….pem\" (the certificate's "
+              "private key), or remove tls_cert to serve plain HTTP");
+  }
+  EXPECT_EQ(error("[service]\ntls_key = \"k.pem\"\n").key, "service.tls_key");
+  EXPECT_EQ(error("[service]\ntls_cert = \"\"\ntls_key = \"k.pem\"\n").message,
+            "the path is empty: write the PEM file of the certificate (chain), or remove both "
+            "tls_cert and tls_key to serve plain HTTP");
+  EXPECT_EQ(error("[service]\ntls_cert = 1\ntls_key = \"k.pem\"\n").message,
+            "expected a string like \"tls/cert.pem\", found 1");
 }
 
 TEST_F(ConfigTest, Classifiers) {
