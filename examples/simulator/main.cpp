@@ -41,6 +41,7 @@ struct Options {
   uint64_t seed = 0;
   int duration = 0;
   std::string issues = "examples/data/store_issues.csv";
+  bool erp_outages = true;
 };
 
 struct Process {
@@ -251,7 +252,7 @@ int run(const Options& o) {
     return 2;
   }
   const SimClock clock(o.time_scale);
-  SystemsStub stub(clock, o.seed + 1);
+  SystemsStub stub(clock, o.seed + 1, o.erp_outages);
   if (!stub.start(o.systems_port)) {
     std::cerr << fmt::format(
         "simulator: cannot listen on 127.0.0.1:{} for the stub ERP/WMS/POS "
@@ -321,6 +322,11 @@ int main(int argc, char** argv) {
   app.add_option("--issues", o.issues,
                  "What stores type: a text,label CSV from scripts/make_triage_data.py "
                  "(default examples/data/store_issues.csv)");
+  bool no_outages = false;
+  app.add_flag("--no-erp-outages", no_outages,
+               "No ERP maintenance windows (for time scales of hundreds: the service's circuit "
+               "breakers cool down on the wall clock)");
   CLI11_PARSE(app, argc, argv);
+  o.erp_outages = !no_outages;
   return rflow::simulator::run(o);
 }
