@@ -149,7 +149,8 @@ class Simulation {
   // go unread, or are refused once it has ended, which signal() shrugs off.
   // The job is the ResolveIssue the triage spawns once the issue is filed (by the model
   // at once, or by the support desk within hours): looked for every 20 simulated
-  // minutes among the store's waiting resolutions, by its parent, for up to a day.
+  // minutes among the store's waiting resolutions, for up to a day. It has the triage's
+  // business key (the example's issue_key); a spawned instance records no parent.
   void contractor(const std::string& triage, const std::string& store,
                   const std::string& category) {
     if (category == "Pricing" || category == "Staffing" || category == "Customer" ||
@@ -159,12 +160,13 @@ class Simulation {
   }
 
   void findJob(const std::string& triage, const std::string& store, int attempt) {
+    const Answer t = api_.get("/v1/instances/" + triage, adminToken());
     const Answer a = api_.get(
         "/v1/instances?workflow=ResolveIssue&status=Waiting&limit=200&store=" + store,
         adminToken());
-    if (a.ok()) {
+    if (t.ok() && t.body["key"].is_string() && a.ok()) {
       for (const json& item : a.body["items"]) {
-        if (item["parent"] == triage) return contractorUpdates(item["id"].get<std::string>());
+        if (item["key"] == t.body["key"]) return contractorUpdates(item["id"].get<std::string>());
       }
     }
     if (attempt < 72) later(20 * kMinuteMs, [=, this] { findJob(triage, store, attempt + 1); });
