@@ -77,6 +77,10 @@ cat << MSG
   Triage:       $triage;
                 the dashboard's "Triage quality" page shows how it does (docs/triage.md)
 
+  The story (examples/README.md): the west DC is slow to hand refills off ("Where
+  time goes", Replenish), refrigeration issues rise week over week (ResolveIssue by
+  category, period 7d), and slow refills show on "At risk" before they breach.
+
   Time runs ${scale}x. Ctrl-C stops the service and the simulator.
 
 MSG

@@ -62,6 +62,8 @@ const std::vector<Person>& people() {
       {"pete.pricing-lead", {"PricingLead"}, 0.85, 0.7},
       {"cathy.category", {"CategoryManager"}, 0.8, 0.75},
       {"derek.director", {"CommercialDirector"}, 0.9, 0.6},
+      {"vic.dc-dispatch", {"DcDispatch"}, 0.97, 0},
+      {"jo.dc-dispatch", {"DcDispatch"}, 0.97, 0},
       {"sue.support", {"StoreSupport"}, 0.9, 0},
       {"nick.support", {"StoreSupport"}, 0.8, 0},
       {"ops-admin", {"admin"}, 0, 0},
@@ -69,12 +71,16 @@ const std::vector<Person>& people() {
   return kPeople;
 }
 
+const std::vector<std::string>& regions() {
+  static const std::vector<std::string> kRegions = {"north-east", "south", "west", "midlands"};
+  return kRegions;
+}
+
 const std::vector<Store>& stores() {
   static const std::vector<Store> kStores_ = [] {
-    static const char* const kRegions[] = {"north-east", "south", "west", "midlands"};
     std::vector<Store> out;
-    for (int i = 1; i <= kStores; ++i)
-      out.push_back({fmt::format("S{:04}", i), kRegions[(i * 7) % 4], i % 25 == 0});
+    for (size_t i = 1; i <= kStores; ++i)
+      out.push_back({fmt::format("S{:04}", i), regions()[(i * 7) % regions().size()], i % 25 == 0});
     return out;
   }();
   return kStores_;
@@ -82,6 +88,12 @@ const std::vector<Store>& stores() {
 
 json storeJson(const Store& s) {
   return {{"id", s.id}, {"region", s.region}, {"pilot", s.pilot}};
+}
+
+double dcHandOffMedianHours(const std::string& region) {
+  // The slow DC misses most trailers of the day: a wait of hours, not minutes, which
+  // pushes its replenishments towards the 8h SLA.
+  return region == kSlowDcRegion ? 5.0 : 0.6;
 }
 
 std::string pick(Rng& rng, const std::vector<std::string>& from) {
@@ -101,6 +113,12 @@ namespace {
 
 const Store& anyStore(Rng& rng) {
   return stores()[std::uniform_int_distribution<size_t>(0, stores().size() - 1)(rng)];
+}
+const Store& storeIn(Rng& rng, const std::string& region) {
+  for (;;) {
+    const Store& s = anyStore(rng);
+    if (s.region == region) return s;
+  }
 }
 std::string anySku(Rng& rng) {
   return fmt::format("SKU-{:05}", std::uniform_int_distribution<int>(10000, 14999)(rng));
@@ -159,17 +177,22 @@ Event invoice(Rng& rng, int64_t sim_now) {
             {{"number", number},
              {"supplier", po.supplier},
              {"po_number", po_number},
+             {"ship_to", storeJson(anyStore(rng))},
              {"currency", "USD"},
              {"lines", std::move(lines)}}}},
           fmt::format("invoice {} from {}", number, po.supplier)};
 }
 
-Event storeIssue(Rng& rng) {
+Event storeIssue(Rng& rng, bool rising) {
   static const std::vector<std::string> kUrgency = {"now", "today", "today", "this week",
                                                     "whenever"};
-  const Store& s = anyStore(rng);
+  const Store& s = rising && chance(rng, 0.6) ? storeIn(rng, kRisingRegion) : anyStore(rng);
   const std::vector<IssueText>& texts = issueTexts();
-  const IssueText& issue = texts[std::uniform_int_distribution<size_t>(0, texts.size() - 1)(rng)];
+  // Drawn until the category fits: loadIssueTexts made sure both kinds exist.
+  const IssueText* drawn = nullptr;
+  while (drawn == nullptr || (drawn->category == kRisingCategory) != rising)
+    drawn = &texts[std::uniform_int_distribution<size_t>(0, texts.size() - 1)(rng)];
+  const IssueText& issue = *drawn;
   // Chillers and equipment carry an asset tag; the rest concern no one asset.
   std::string asset;
   if (issue.category == "Refrigeration")
@@ -219,10 +242,12 @@ Event promoException(Rng& rng, int64_t sim_now) {
   const double regular = uniform(rng, 2, 30);
   const double cost = regular * uniform(rng, 0.45, 0.7);
   const double promo = regular * uniform(rng, 0.5, 0.85);
+  // Most promotions are regional; the rest run chain-wide.
+  const std::string region = chance(rng, 0.7) ? pick(rng, regions()) : "national";
   json store_ids = json::array();
   const int n = std::uniform_int_distribution<int>(5, 60)(rng);
   for (int i = 0; i < n; ++i)
-    store_ids.push_back(anyStore(rng).id);
+    store_ids.push_back(region == "national" ? anyStore(rng).id : storeIn(rng, region).id);
   const std::string id = fmt::format("PX-{}-{:04}", isoTime(sim_now).substr(0, 4),
                                      std::uniform_int_distribution<int>(0, 9999)(rng));
   return {"PromoExceptionRequested",
@@ -233,6 +258,7 @@ Event promoException(Rng& rng, int64_t sim_now) {
              {"promo_price", usd(promo)},
              {"unit_cost", usd(cost)},
              {"stores", std::move(store_ids)},
+             {"region", region},
              {"starts_at", isoTime(sim_now + static_cast<int64_t>(uniform(rng, 2, 10) * kDayMs))},
              {"weeks", std::uniform_int_distribution<int>(1, 3)(rng)},
              {"uplift", fmt::format("{:.1f}", uniform(rng, 1.1, 2.5))},

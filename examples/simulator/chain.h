@@ -4,6 +4,10 @@
 // triggers (examples/*/…rflow). Also the simulated time (the service's, under
 // `rflow serve --time-scale`), which every rate and delay here is expressed in.
 //
+// Also the story the demo tells a head of store operations (examples/README.md): the
+// west region's DC is slow to hand replenishments off, and refrigeration issues rise
+// week over week, most of them in the south (a heatwave on ageing chillers).
+//
 // Invariants: purchase orders are a pure function of their number (poFor), so the ERP
 // stub and the invoice generator agree without sharing state; everything random draws
 // from the Rng the caller passes, so a seed replays a run.
@@ -30,6 +34,8 @@ class SimClock {
  public:
   explicit SimClock(double scale);
   int64_t now() const;
+  // The simulated time when the simulator started: the story's day 0.
+  int64_t started() const { return start_; }
   double scale() const { return scale_; }
   // Wall-clock milliseconds for `sim_ms` of simulated time.
   int64_t wallMs(int64_t sim_ms) const;
@@ -58,8 +64,19 @@ struct Store {
   std::string region;
   bool pilot;
 };
+// The regions, each served by its own DC; stores are spread evenly over them.
+const std::vector<std::string>& regions();
 const std::vector<Store>& stores();
 nlohmann::json storeJson(const Store& store);
+
+// The story. The region whose DC's dispatch desk is slow (Replenish's "DC hand-off").
+inline constexpr const char* kSlowDcRegion = "west";
+// Median simulated hours a region's DC takes to put an allocation on a trailer.
+double dcHandOffMedianHours(const std::string& region);
+// The issue category that rises, by this factor a simulated week, and where it is worst.
+inline constexpr const char* kRisingCategory = "Refrigeration";
+inline constexpr double kRisingWeeklyGrowth = 1.5;
+inline constexpr const char* kRisingRegion = "south";
 
 // A purchase order as the ERP stub answers it, derived from the number alone.
 struct PoLine {
@@ -89,7 +106,9 @@ struct Event {
 };
 Event stockout(Rng& rng);
 Event invoice(Rng& rng, int64_t sim_now);
-Event storeIssue(Rng& rng);  // a text from issueTexts(), which must be loaded
+// A text from issueTexts(), which must be loaded: of kRisingCategory when `rising`
+// (at a kRisingRegion store six times in ten), else of any other category, anywhere.
+Event storeIssue(Rng& rng, bool rising);
 Event customerReturn(Rng& rng, int64_t sim_now);
 Event promoException(Rng& rng, int64_t sim_now);
 

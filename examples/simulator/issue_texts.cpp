@@ -3,8 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
+
+#include "chain.h"
 
 namespace rflow::simulator {
 
@@ -70,8 +74,13 @@ bool loadIssueTexts(const std::string& path, std::string& error) {
     }
     out.push_back({std::move(f[0]), std::move(f[1])});
   }
-  if (out.empty()) {
-    error = fmt::format("{}: no issue texts", path);
+  // The story needs both the category that rises and the others to draw from.
+  const auto rising = std::count_if(out.begin(), out.end(), [](const IssueText& t) {
+    return t.category == kRisingCategory;
+  });
+  if (rising == 0 || rising == static_cast<std::ptrdiff_t>(out.size())) {
+    error = fmt::format("{}: needs texts labelled {} and texts of other categories", path,
+                        kRisingCategory);
     return false;
   }
   rows() = std::move(out);

@@ -21,7 +21,8 @@ struct IssueText {
   std::string category;  // a member of the example's IssueCategory
 };
 
-// Reads every row of `path`; on failure returns false with a reason in `error`.
+// Reads every row of `path`; on failure (or when it lacks texts of chain.h's
+// kRisingCategory, or of any other) returns false with a reason in `error`.
 bool loadIssueTexts(const std::string& path, std::string& error);
 // The rows loaded (empty before loadIssueTexts succeeds).
 const std::vector<IssueText>& issueTexts();

@@ -7,13 +7,16 @@
 // Per simulated day, chain-wide: ~600 stockouts, ~200 supplier invoices, ~300 customer
 // returns, ~60 store issues and ~15 promotion exceptions, raised as Poisson arrivals
 // (POST /v1/events/{name}); people decide tasks (people.h); contractors and the goods-in
-// desk send signals; the stub ERP/WMS/POS (systems_stub.h) answers the connectors.
+// desk send signals; the stub ERP/WMS/POS (systems_stub.h) answers the connectors. The
+// story (chain.h): refrigeration issues grow 1.5x a simulated week, and the west DC is
+// slow to hand replenishments off.
 // Stops on Ctrl-C or SIGTERM, or after --duration.
 #include <fmt/format.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cmath>
 #include <functional>
 #include <iostream>
 #include <queue>
@@ -38,11 +41,13 @@ struct Options {
   uint64_t seed = 0;
   int duration = 0;
   std::string issues = "examples/data/store_issues.csv";
+  bool erp_outages = true;
 };
 
 struct Process {
   Event (*make)(Rng&, int64_t);
-  double per_day;
+  double per_day;             // on the story's day 0
+  double weekly_growth = 1.0;  // the rate's factor per simulated week since then
 };
 
 // Actions due at a simulated time (signals from contractors and the goods-in desk).
@@ -62,7 +67,9 @@ class Simulation {
         {[](Rng& r, int64_t) { return stockout(r); }, 600},
         {invoice, 200},
         {customerReturn, 300},
-        {[](Rng& r, int64_t) { return storeIssue(r); }, 60},
+        // ~9 a day are refrigeration issues at first (their share of the texts), growing.
+        {[](Rng& r, int64_t) { return storeIssue(r, false); }, 51},
+        {[](Rng& r, int64_t) { return storeIssue(r, true); }, 9, kRisingWeeklyGrowth},
         {promoException, 15},
     };
     const auto wall_start = std::chrono::steady_clock::now();
@@ -73,8 +80,10 @@ class Simulation {
       const int64_t now = clock_.now();
       const double days = static_cast<double>(now - last) / static_cast<double>(kDayMs);
       last = now;
+      const double weeks = static_cast<double>(now - clock_.started()) / (7.0 * kDayMs);
       for (const Process& p : processes) {
-        const int n = std::poisson_distribution<int>(p.per_day * options_.load * days)(rng_);
+        const double rate = p.per_day * std::pow(p.weekly_growth, weeks) * options_.load;
+        const int n = std::poisson_distribution<int>(rate * days)(rng_);
         for (int i = 0; i < n; ++i)
           raise(p.make(rng_, now));
       }
@@ -118,7 +127,7 @@ class Simulation {
     const std::string id = a.body["started"][0];
     if (e.name == "StoreIssueRaised") {
       people_.knowCategory(id, e.category);
-      contractor(id, e.category);
+      contractor(id, e.body["issue"]["store"]["id"].get<std::string>(), e.category);
     }
     if (e.name == "InvoiceScanned") goodsIn(id, e.body["inv"]);
   }
@@ -138,10 +147,32 @@ class Simulation {
   // The store team handles pricing, staffing and customers itself (the example's
   // owner_for). An issue filed under a store category never awaits these signals: they
   // go unread, or are refused once it has ended, which signal() shrugs off.
-  void contractor(const std::string& id, const std::string& category) {
+  // The job is the ResolveIssue the triage spawns once the issue is filed (by the model
+  // at once, or by the support desk within hours): looked for every 20 simulated
+  // minutes among the store's waiting resolutions, for up to a day. It has the triage's
+  // business key (the example's issue_key); a spawned instance records no parent.
+  void contractor(const std::string& triage, const std::string& store,
+                  const std::string& category) {
     if (category == "Pricing" || category == "Staffing" || category == "Customer" ||
         chance(rng_, 0.1))
       return;
+    later(20 * kMinuteMs, [=, this] { findJob(triage, store, 1); });
+  }
+
+  void findJob(const std::string& triage, const std::string& store, int attempt) {
+    const Answer t = api_.get("/v1/instances/" + triage, adminToken());
+    const Answer a = api_.get(
+        "/v1/instances?workflow=ResolveIssue&status=Waiting&limit=200&store=" + store,
+        adminToken());
+    if (t.ok() && t.body["key"].is_string() && a.ok()) {
+      for (const json& item : a.body["items"]) {
+        if (item["key"] == t.body["key"]) return contractorUpdates(item["id"].get<std::string>());
+      }
+    }
+    if (attempt < 72) later(20 * kMinuteMs, [=, this] { findJob(triage, store, attempt + 1); });
+  }
+
+  void contractorUpdates(const std::string& id) {
     const std::string tech = pick(rng_, {"J. Patel", "M. Okafor", "S. Novak", "R. Alvarez"});
     const int64_t accepted = hours(0.3, 3);
     const int64_t on_site = accepted + hours(2, 18);
@@ -223,7 +254,7 @@ int run(const Options& o) {
     return 2;
   }
   const SimClock clock(o.time_scale);
-  SystemsStub stub(clock, o.seed + 1);
+  SystemsStub stub(clock, o.seed + 1, o.erp_outages);
   if (!stub.start(o.systems_port)) {
     std::cerr << fmt::format(
         "simulator: cannot listen on 127.0.0.1:{} for the stub ERP/WMS/POS "
@@ -293,6 +324,11 @@ int main(int argc, char** argv) {
   app.add_option("--issues", o.issues,
                  "What stores type: a text,label CSV from scripts/make_triage_data.py "
                  "(default examples/data/store_issues.csv)");
+  bool no_outages = false;
+  app.add_flag("--no-erp-outages", no_outages,
+               "No ERP maintenance windows (for time scales of hundreds: the service's circuit "
+               "breakers cool down on the wall clock)");
   CLI11_PARSE(app, argc, argv);
+  o.erp_outages = !no_outages;
   return rflow::simulator::run(o);
 }

@@ -34,6 +34,8 @@ json formValue(const std::string& field, const std::string& type, Rng& rng) {
   if (type == "int") return 1;
   if (type == "decimal") return "1.0";
   if (type == "money") return json{{"amount", "10.00"}, {"currency", "USD"}};
+  if (field == "trailer")
+    return fmt::format("tr-{:04}", std::uniform_int_distribution<int>(0, 9999)(rng));
   if (field == "work_order")
     return fmt::format("wo-{:05}", std::uniform_int_distribution<int>(0, 99999)(rng));
   if (field == "findings")
@@ -69,11 +71,18 @@ People::Plan People::plan(const json& task) {
     return p;  // left to sit: it escalates, goes overdue or expires
   }
   // Log-normal delays: most decisions within a couple of hours, a long tail. Filing an
-  // issue under a category is a glance at its text, so the support desk is quicker.
+  // issue under a category is a glance at its text, so the support desk is quicker. A
+  // DC's dispatch desk takes as long as its DC does (the story's slow region, chain.h).
   const bool filing =
       task["form"].is_array() && std::any_of(task["form"].begin(), task["form"].end(),
                                              [](const json& f) { return f["name"] == "category"; });
-  const double median_h = task["kind"] == "approval" ? 1.2 : filing ? 0.4 : 2.0;
+  const bool dispatch = assignee.contains("role") &&
+                        lastSegment(assignee["role"].get<std::string>()) == "DcDispatch" &&
+                        task["data"].is_object() && task["data"]["region"].is_string();
+  const double median_h = dispatch ? dcHandOffMedianHours(task["data"]["region"])
+                          : task["kind"] == "approval" ? 1.2
+                          : filing                     ? 0.4
+                                                       : 2.0;
   const double hours = std::exp(std::normal_distribution<double>(std::log(median_h), 0.9)(rng_));
   p.person = who->name;
   p.due = clock_.now() + static_cast<int64_t>(hours * static_cast<double>(kHourMs));

@@ -1,8 +1,9 @@
 // People: the simulated staff working the task inbox through the public API. Each open
 // approval or task gets a plan when first seen (and again when it escalates or collects
 // one of two approvals): someone holding the assigned role either acts after a
-// realistic delay (log-normal, median 1–2 simulated hours) or lets it sit, so that some
-// work escalates, breaches its SLA or expires. Approvals are approved or rejected by
+// realistic delay (log-normal, median 1–2 simulated hours; a DC's dispatch desk as slow
+// as its DC, chain.h) or lets it sit, so that some work escalates, breaches its SLA or
+// expires. Approvals are approved or rejected by
 // each person's own habits; task forms are filled in by field type. A person who is the
 // requester gets refused by the no-self-approval policy, as in real life.
 //

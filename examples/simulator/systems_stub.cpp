@@ -8,8 +8,8 @@ namespace rflow::simulator {
 
 using nlohmann::json;
 
-SystemsStub::SystemsStub(const SimClock& clock, uint64_t seed)
-    : clock_(clock), rng_(seed), server_(std::make_unique<httplib::Server>()) {
+SystemsStub::SystemsStub(const SimClock& clock, uint64_t seed, bool outages)
+    : clock_(clock), outages_(outages), rng_(seed), server_(std::make_unique<httplib::Server>()) {
   next_outage_ = clock_.now() + 3 * kHourMs;
   server_->Post(
       R"(/(erp|wms|pos)/([a-z_]+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -64,7 +64,7 @@ std::pair<int, json> SystemsStub::answer(const std::string& connector, const std
   };
 
   if (connector == "erp") {
-    if (erpDown(now)) return unavailable("ERP maintenance window: service unavailable");
+    if (outages_ && erpDown(now)) return unavailable("ERP maintenance window: service unavailable");
     if (chance(rng_, 0.03)) return unavailable("ERP gateway timeout");
     if (op == "open_orders") {
       json orders = json::array();

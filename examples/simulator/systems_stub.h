@@ -26,7 +26,10 @@ namespace rflow::simulator {
 
 class SystemsStub {
  public:
-  SystemsStub(const SimClock& clock, uint64_t seed);
+  // `outages`: whether the ERP has its maintenance windows (off for a fast-forward run:
+  // the service's circuit breakers cool down on the wall clock, so at a time scale of
+  // several hundred one window keeps the ERP's circuit open for simulated hours).
+  SystemsStub(const SimClock& clock, uint64_t seed, bool outages = true);
   ~SystemsStub();
   SystemsStub(const SystemsStub&) = delete;
   SystemsStub& operator=(const SystemsStub&) = delete;
@@ -44,6 +47,7 @@ class SystemsStub {
   bool erpDown(int64_t sim_now);
 
   const SimClock& clock_;
+  const bool outages_;
   std::mutex mutex_;
   Rng rng_;
   int64_t next_outage_ = 0;

@@ -145,7 +145,7 @@ try {
   // 400 x 14.25 USD = 5,700.00 USD: matched, above the auto-post limit, one approver (AP).
   const number = 'INV-BROWSER-' + Date.now();
   const started = await api(base, 'POST', '/v1/workflows/ThreeWayMatch/instances', {
-    inv: { number, supplier: 'Northwind Foods', po_number: 'PO-4500812', lines: [{ sku: 'SKU-10231', qty: 400, unit_price: { amount: '14.25', currency: 'USD' } }] },
+    inv: { number, supplier: 'Northwind Foods', po_number: 'PO-4500812', ship_to: { id: 'S0042', region: 'north-east' }, lines: [{ sku: 'SKU-10231', qty: 400, unit_price: { amount: '14.25', currency: 'USD' } }] },
   }, ADMIN);
   check(started.status === 201, `start answered ${started.status}: ${JSON.stringify(started.body)}`);
   const id = started.body.id;

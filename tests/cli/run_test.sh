@@ -29,7 +29,7 @@ run Replenish 0 '"status":"Completed","result":"CoveredByOpenOrders"' "$src/exam
   --workflow Replenish --input "{\"r\": {\"store\": $store, \"sku\": \"SKU-10231\", \"on_hand\": -3, \"reported_by\": \"sam.store\"}}"
 run DailyShelfGapSweep 0 '"status":"Completed","result":2' "$src/examples" --workflow DailyShelfGapSweep
 run ThreeWayMatch 0 '"status":"Completed","result":"Posted"' "$src/examples" --workflow ThreeWayMatch \
-  --input "{\"inv\": {\"number\": \"INV-1\", \"supplier\": \"Northwind Foods\", \"po_number\": \"PO-4500812\", \"lines\": [{\"sku\": \"SKU-10231\", \"qty\": 100, \"unit_price\": $(usd 14.25)}]}}"
+  --input "{\"inv\": {\"number\": \"INV-1\", \"supplier\": \"Northwind Foods\", \"po_number\": \"PO-4500812\", \"ship_to\": $store, \"lines\": [{\"sku\": \"SKU-10231\", \"qty\": 100, \"unit_price\": $(usd 14.25)}]}}"
 run ProcessReturn 0 '"status":"Completed","result":"Refunded"' "$src/examples" --workflow ProcessReturn \
   --input "{\"r\": {\"id\": \"RT-1\", \"store\": $store, \"receipt\": \"S0042-03-18877\", \"sku\": \"SKU-10231\", \"reason\": \"Damaged\", \"customer\": \"L-88213\", \"processed_by\": \"cara.till\"}}"
 run FraudReview 0 '"status":"Completed","result":true' "$src/examples" --workflow FraudReview \
@@ -52,7 +52,7 @@ for c in pos wms payments maintenance pricing; do
   cp "$src/examples/stubs/$c.json" "$work/proj/stubs/"
   printf '[connectors.%s]\nstub = "stubs/%s.json"\n' "$c" "$c" >>"$work/proj/rflow.toml"
 done
-invoice="{\"inv\": {\"number\": \"INV-9\", \"supplier\": \"Northwind Foods\", \"po_number\": \"PO-4500812\", \"lines\": [{\"sku\": \"SKU-10231\", \"qty\": 100, \"unit_price\": $(usd 14.25)}]}}"
+invoice="{\"inv\": {\"number\": \"INV-9\", \"supplier\": \"Northwind Foods\", \"po_number\": \"PO-4500812\", \"ship_to\": $store, \"lines\": [{\"sku\": \"SKU-10231\", \"qty\": 100, \"unit_price\": $(usd 14.25)}]}}"
 run "invoice waits" 0 '"status":"Waiting"' "$work/proj" --workflow ThreeWayMatch --input "$invoice" \
   --data "$work/data" --request-id inv-9
 grep -qF '"kind":"signal","detail":"GoodsReceipted"' "$work/out" || fail "invoice waits: $(cat "$work/out")"
