@@ -426,7 +426,7 @@ class Lister {
       case Opcode::kExpectLearned:
         return " " + classifierName(a);
       case Opcode::kMeasure:
-        return fmt::format(" #{}", a);
+        return fmt::format(" #{} ({})", a, measureName(a));
       case Opcode::kMockClassify:
         return fmt::format(" {} -> {} (captures {})", classifierName(a), functionName(m_, b), in.c);
       case Opcode::kRunField: {
@@ -508,15 +508,30 @@ class Lister {
 
   void function(size_t i) {
     const Function& f = m_.functions[i];
+    function_ = static_cast<FunctionId>(i);
     line("  #{} {} {}{} -> {}", i, functionKindName(f.kind), str(f.name), typeList(f.params),
          type(f.result));
     line("    file {}, max_stack {}, locals {}", fileName(f.file), f.max_stack, typeList(f.locals));
     code(f);
   }
 
+  // `Measure m` names measures[m] of the workflow whose body holds it (the only place the
+  // checker allows the statement); elsewhere, or past its measures, "?" says so.
+  std::string measureName(uint32_t measure) const {
+    for (uint32_t w = 0; w < m_.workflows.size(); ++w) {
+      const Workflow& wf = m_.workflows[w];
+      if (wf.body != function_) continue;
+      const WorkflowFigures* figures = figuresOf(m_, w);
+      if (figures != nullptr && measure < figures->measures.size())
+        return str(figures->measures[measure].name);
+    }
+    return "?";
+  }
+
   const Module& m_;
   DisasmOptions options_;
   std::string out_;
+  FunctionId function_ = 0;  // the function being listed
 };
 
 }  // namespace

@@ -55,6 +55,83 @@ json errorResponse(std::string_view description) {
       {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
 }
 
+// An instance as GET /v1/instances/{id} answers it (views.h). "tracked" and "measures"
+// are not required: list items leave them out (service.cpp says why).
+json instanceSchema() {
+  const json text = {{"type", "string"}};
+  const json nullableText = {{"type", "string"}, {"nullable", true}};
+  const json time = {{"type", "string"}, {"format", "date-time"}};
+  return {
+      {"type", "object"},
+      {"required",
+       {"id", "workflow", "version", "status", "key", "parent", "created_at", "updated_at",
+        "ended_at", "breached", "arguments", "result", "waiting_for", "error", "error_kind"}},
+      {"properties",
+       {{"id", text},
+        {"workflow", text},
+        {"version", text},
+        {"status",
+         {{"type", "string"},
+          {"enum", {"Running", "Waiting", "Completed", "Failed", "Cancelled"}}}},
+        {"key", nullableText},
+        {"parent", nullableText},
+        {"created_at", time},
+        {"updated_at", time},
+        {"ended_at", {{"type", "string"}, {"format", "date-time"}, {"nullable", true}}},
+        {"breached", {{"type", "boolean"}}},
+        {"arguments", {{"type", "object"}, {"nullable", true}}},
+        {"result", {{"nullable", true}}},
+        {"waiting_for", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+        {"error", nullableText},
+        {"error_kind", nullableText},
+        {"tracked",
+         {{"type", "object"},
+          {"nullable", true},
+          {"additionalProperties", text},
+          {"description",
+           "The workflow's tracked values (`track name = e`) as printed, by name: "
+           "{\"region\": \"EU\"}; empty when it tracks nothing. Not in list items (read "
+           "the instance); null in a start's or decision's answer when they could not be "
+           "read"}}},
+        {"measures",
+         {{"type", "object"},
+          {"nullable", true},
+          {"additionalProperties", {{"$ref", "#/components/schemas/Measure"}}},
+          {"description",
+           "The latest value of each measure set so far (header `measure` clauses at start, "
+           "`measure` statements since), by name; empty when none is. Not in list items; "
+           "null in a start's or decision's answer when they could not be read"}}}}}};
+}
+
+json measureSchema() {
+  return {{"type", "object"},
+          {"required", {"kind", "amount", "currency", "text"}},
+          {"properties",
+           {{"kind", {{"type", "string"}, {"enum", {"int", "decimal", "duration", "money"}}}},
+            {"amount",
+             {{"type", "string"},
+              {"description",
+               "The amount as decimal text (\"12.50\"); an int's and a duration's "
+               "(milliseconds) are whole numbers"}}},
+            {"currency",
+             {{"type", "string"}, {"nullable", true}, {"description", "Money only: \"EUR\""}}},
+            {"text", {{"type", "string"}, {"description", "As people read it: \"12.50 EUR\", "
+                                                          "\"2h\""}}}}}};
+}
+
+// The schema of a route's answer, where one is written down; a plain object otherwise.
+json answerSchema(const Route& r) {
+  const json instance = {{"$ref", "#/components/schemas/Instance"}};
+  if (r.pattern == "/v1/instances/{id}" || r.pattern == "/v1/workflows/{name}/instances")
+    return instance;
+  if (r.pattern == "/v1/instances")
+    return {{"type", "object"},
+            {"properties",
+             {{"items", {{"type", "array"}, {"items", instance}}},
+              {"next", {{"type", "string"}, {"nullable", true}}}}}};
+  return {{"type", "object"}};
+}
+
 }  // namespace
 
 json openApiDocument(std::span<const Route> table) {
@@ -104,7 +181,7 @@ json openApiDocument(std::span<const Route> table) {
         {"description", "OK"},
         {"content",
          {{r.text ? "text/plain" : "application/json",
-           {{"schema", {{"type", r.text ? "string" : "object"}}}}}}}};
+           {{"schema", r.text ? json{{"type", "string"}} : answerSchema(r)}}}}}};
     if (r.takes_body || !r.query.empty()) responses["400"] = errorResponse("Bad input");
     if (r.access != Access::kOpen) responses["401"] = errorResponse("No valid token");
     if (r.access == Access::kAdmin || r.pattern == "/v1/tasks/{id}/decision")
@@ -176,7 +253,9 @@ json openApiDocument(std::span<const Route> table) {
       {"components",
        {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
         {"schemas",
-         {{"Error",
+         {{"Instance", instanceSchema()},
+          {"Measure", measureSchema()},
+          {"Error",
            {{"type", "object"},
             {"required", {"error"}},
             {"properties",

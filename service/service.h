@@ -157,6 +157,10 @@ class Service {
                                                     int64_t now) const;
   // What a deployment of `module` means for the current classifier models.
   nlohmann::json modelWarnings(const bytecode::Module& module) const;
+  // An instance that was just started or decided on, with its figures. The step is
+  // committed, so a failed read of them must not answer as a failure: both keys are
+  // null then, and GET /v1/instances/{id} reads them again.
+  nlohmann::json instanceAfterStep(const engine::InstanceView& view) const;
 
   engine::Engine& engine_;
   const runtime::ConnectorSet& connectors_;

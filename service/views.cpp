@@ -29,6 +29,39 @@ json assigneeJson(const engine::Assignee& a) {
   return a.is_role ? json{{"role", a.name}} : json{{"user", a.name}};
 }
 
+json trackedJson(const engine::InstanceFigures& figures) {
+  json out = json::object();
+  for (const auto& [name, value] : figures.tracked)
+    out[name] = value;
+  return out;
+}
+
+std::string_view measureKind(bytecode::TypeTag kind) {
+  switch (kind) {
+    case bytecode::TypeTag::kMoney:
+      return "money";
+    case bytecode::TypeTag::kDecimal:
+      return "decimal";
+    case bytecode::TypeTag::kDuration:
+      return "duration";
+    default:
+      return "int";
+  }
+}
+
+// The amount is text in every kind, as money's is on the wire: a decimal keeps its
+// digits, an int and a duration (milliseconds) are whole numbers.
+json measuresJson(const engine::InstanceFigures& figures) {
+  json out = json::object();
+  for (const engine::MeasureValue& m : figures.measures)
+    out[m.name] = {{"kind", measureKind(m.kind)},
+                   {"amount", m.amount},
+                   {"currency", m.kind == bytecode::TypeTag::kMoney ? json(m.currency)
+                                                                     : json(nullptr)},
+                   {"text", m.text()}};
+  return out;
+}
+
 }  // namespace
 
 std::optional<engine::Status> parseStatus(std::string_view text) {
@@ -45,7 +78,7 @@ std::optional<engine::Status> parseStatus(std::string_view text) {
   return std::nullopt;
 }
 
-json instanceJson(const engine::InstanceView& v) {
+json instanceJson(const engine::InstanceView& v, const engine::InstanceFigures* figures) {
   json out = json::object();
   out["id"] = v.id;
   out["workflow"] = v.workflow;
@@ -79,6 +112,10 @@ json instanceJson(const engine::InstanceView& v) {
   out["waiting_for"] = std::move(waits);
   out["error"] = v.error ? json(*v.error) : json(nullptr);
   out["error_kind"] = v.error_kind ? json(*v.error_kind) : json(nullptr);
+  if (figures != nullptr) {
+    out["tracked"] = trackedJson(*figures);
+    out["measures"] = measuresJson(*figures);
+  }
   return out;
 }
 

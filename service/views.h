@@ -10,10 +10,16 @@
 
 #include "bytecode/module.h"
 #include "engine/engine.h"
+#include "engine/figures.h"
 
 namespace rflow::service {
 
-nlohmann::json instanceJson(const engine::InstanceView& view);
+// With `figures`, also "tracked" ({"region": "EU"}: each tracked value as printed) and
+// "measures" ({"value": {"kind", "amount", "currency", "text"}}: the latest value of each
+// measure set so far), both objects (keys in name order), empty when there are none.
+// Without (list items), neither key is there: the list does not read them.
+nlohmann::json instanceJson(const engine::InstanceView& view,
+                            const engine::InstanceFigures* figures = nullptr);
 nlohmann::json taskJson(const engine::TaskView& view);
 nlohmann::json auditJson(const engine::AuditEntry& entry);
 // One deployed workflow: names, parameters and their types, result type, owner, and the

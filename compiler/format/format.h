@@ -6,7 +6,7 @@
 // and the author's line breaks, and rewrites everything between tokens:
 //  - indentation is two spaces per open bracket whose line has ended, plus one level
 //    for a line that continues an expression (after a binary operator, `=`, `=>`, `->`,
-//    `then` or `else`);
+//    `then` or `else`, or after the `,` between the names of a `track` clause);
 //  - inside a line: one space between words and around binary operators, `=`, `=>` and
 //    `->`; none inside `( )` and `[ ]`, before `,` `;` `:` `?`, around `.` and `?.`,
 //    between a name and its `(` or `[`, after a unary `-`, or inside `list<int>`;

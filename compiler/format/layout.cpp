@@ -222,6 +222,10 @@ std::string layoutTokens(std::string_view text, const std::vector<Token>& tokens
   std::string_view prev_line_last;
   std::string_view first_code;  // the line's first non-comment token
   size_t line_depth = 0;        // brackets open at the line's start
+  // Lines that continue a `track a = x,` clause: the comma that ends its line separates
+  // names of one clause (outside any bracket of its own), so the next name is indented
+  // once like any continued line, not taken for a statement of its own.
+  bool track_list = false;
 
   std::vector<Line> lines(1);
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -235,13 +239,17 @@ std::string layoutTokens(std::string_view text, const std::vector<Token>& tokens
         const std::string_view ps = tokenText(text, tokens[i - 1]);
         if (breaks[i] > 1 && !isOpener(ps) && !isCloser(s)) lines.emplace_back();  // one blank
         lines.emplace_back();
-        if (!last_code.empty()) prev_line_last = last_code;
+        if (!last_code.empty()) {
+          track_list = last_code == "," && open.size() == line_depth &&
+                       (track_list || first_code == "track");
+          prev_line_last = last_code;
+        }
         last_code = {};
         first_code = {};
         line_depth = open.size();
         const bool closes = isCloser(s) && !open.empty();
         uint32_t indent = open.empty() ? 0 : open.back().line_indent + (closes ? 0 : 1);
-        if (!closes && continuesLine(prev_line_last) && !isComment(t)) ++indent;
+        if (!closes && (continuesLine(prev_line_last) || track_list) && !isComment(t)) ++indent;
         lines.back().indent = indent;
         for (uint32_t k = 0; k < indent; ++k)
           lines.back().text += kIndent;

@@ -41,6 +41,18 @@ std::string_view wordBefore(std::string_view txt, uint32_t at) {
   return txt.substr(begin, at - begin);
 }
 
+// Whether the word before `at` (wordBefore's) is the first on its line: `measure` as a
+// statement or clause, not a variable called measure in an expression.
+bool statementStart(std::string_view txt, uint32_t at) {
+  while (at > 0 && (txt[at - 1] == ' ' || txt[at - 1] == '\t'))
+    --at;
+  while (at > 0 && isIdentChar(txt[at - 1]))
+    --at;
+  while (at > 0 && (txt[at - 1] == ' ' || txt[at - 1] == '\t'))
+    --at;
+  return at == 0 || txt[at - 1] == '\n';
+}
+
 struct Snippet {
   std::string_view label, detail, body;
 };
@@ -204,6 +216,25 @@ std::vector<CompletionItem> LanguageService::completion(const std::string& path,
     std::sort(out.begin(), out.end(),
               [](const CompletionItem& x, const CompletionItem& y) { return x.label < y.label; });
     return out;
+  }
+  if (id && wordBefore(txt, word) == "measure" && statementStart(txt, word)) {
+    // `measure |` in a workflow: the measures it has (a statement replaces one); a new
+    // name is typed freely.
+    if (const WorkflowSite* w = a.index().workflowAt(*id, offset)) {
+      for (const auto& [name, first] : w->measures) {
+        // The name being typed is first named right here: not a measure (yet).
+        if (!name.starts_with(prefix) || (first.file == *id && first.span.begin == word))
+          continue;
+        // The checker's symbol has the type; a body that does not parse has none.
+        const SymbolInfo* info = a.index().symbol(first);
+        out.push_back({name, CompletionKind::kField, info ? info->signature : "measure " + name,
+                       info ? info->doc : "", "", false});
+      }
+      std::sort(out.begin(), out.end(), [](const CompletionItem& x, const CompletionItem& y) {
+        return x.label < y.label;
+      });
+      return out;
+    }
   }
   std::set<std::string> seen;
   if (id) {

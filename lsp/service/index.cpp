@@ -89,6 +89,8 @@ class IndexBuilder {
     index_.members_.resize(r_.sources.size());
     index_.stdlib_calls_.resize(r_.sources.size());
     index_.unplaced_fields_.resize(r_.sources.size());
+    index_.stages_.resize(r_.sources.size());
+    index_.workflows_.resize(r_.sources.size());
     index_.types_.resize(r_.sources.size());
     tables();
     for (const File& file : r_.files)
@@ -218,6 +220,7 @@ class IndexBuilder {
              fmt::format("workflow {}({}){}", w.header.short_name, params(w.params),
                          result(w.result)));
       paramSymbols(w.params, w.header.short_name);
+      figureSymbols(w);
     }
     for (const auto& c : p_.classifiers) {
       // Hover shows what the classifier sorts into and when it labels (intelligence.md §1).
@@ -236,6 +239,30 @@ class IndexBuilder {
       header(pol.header, SymbolKind::kPolicy,
              fmt::format("policy {} on {}", pol.header.short_name,
                          pol.kind == check::PolicyKind::kApproval ? "approval" : "task"));
+  }
+
+  // What a workflow tracks and measures, as the checker recorded them: a measure that
+  // only statements name is declared where it is first set, and hover says what each is
+  // for (intelligence.md §2).
+  void figureSymbols(const check::WorkflowInfo& w) {
+    const std::string& name = w.header.short_name;
+    for (const auto& t : w.tracks)
+      add({t.location, SymbolKind::kField, t.name, name,
+           fmt::format("track {}: {}", t.name, type(t.type)),
+           fmt::format("A tracked dimension, fixed at start from the parameters and kept with "
+                       "the instance. List the instances by it with `GET "
+                       "/v1/instances?workflow={}&{}=…`; insights count them by it with "
+                       "`by={}`.",
+                       name, t.name, t.name)});
+    for (const auto& m : w.measures)
+      add({m.location, SymbolKind::kField, m.name, name,
+           fmt::format("measure {}: {}", m.name, type(m.type)),
+           fmt::format("A measure, {}; `measure {} = …` statements replace it. The instance "
+                       "keeps its latest value, audited; insights sum and average it per "
+                       "value of a tracked dimension.",
+                       m.unit ? "set at start by the header's clause"
+                              : "set by the first `measure` statement that runs",
+                       m.name)});
   }
 
   // ---- per file ----------------------------------------------------------------------
@@ -383,6 +410,11 @@ class IndexBuilder {
                        expr(a);
                    },
                    [&](const WorkflowDecl& x) {
+                     workflow_.reset();
+                     if (auto w = lookup(p_, module_, Path{d.name});
+                         w && w->kind == check::SymbolKind::kWorkflow)
+                       workflow_ = w->index;
+                     index_.workflows_[file_].push_back({d.span, {}});
                      params(x.params, d.span, d.name.text);
                      typeRef(x.result);
                      opt(x.owner);
@@ -393,6 +425,7 @@ class IndexBuilder {
                      }
                      figures(d, x);
                      block(x.body);
+                     workflow_.reset();
                    },
                    [&](const TestDecl& x) {
                      opt(x.title);
@@ -474,8 +507,35 @@ class IndexBuilder {
     };
     for (const NamedValue& v : w.tracks)
       figure(v, "track");
-    for (const NamedValue& v : w.measures)
+    for (const NamedValue& v : w.measures) {
       figure(v, "measure");
+      noteMeasure(v.name);
+    }
+  }
+
+  // A measure named in the workflow being walked, kept where it is first named.
+  void noteMeasure(const Ident& name) {
+    if (index_.workflows_[file_].empty() || name.text.empty()) return;
+    auto& named = index_.workflows_[file_].back().measures;
+    if (std::none_of(named.begin(), named.end(), [&](const auto& m) { return m.first == name.text; }))
+      named.emplace_back(name.text, Location{file_, name.span});
+  }
+
+  // The name of a `measure` statement: the measure's declaration where the checker
+  // recorded it first, a use of it otherwise.
+  void measureName(const Ident& name) {
+    if (name.text.empty()) return;
+    noteMeasure(name);
+    if (!workflow_) return;
+    for (const auto& m : p_.workflows[*workflow_].measures) {
+      if (m.name != name.text) continue;
+      if (m.location.file == file_ && m.location.span == name.span) {
+        declare(name.span);
+      } else {
+        use(name.span, m.location);
+      }
+      return;
+    }
   }
 
   void stmt(const Stmt& s) {
@@ -588,7 +648,10 @@ class IndexBuilder {
                      path(x.op);
                      opt(x.times);
                    },
-                   [&](const MeasureStmt& x) { opt(x.measure.value); },
+                   [&](const MeasureStmt& x) {
+                     opt(x.measure.value);
+                     measureName(x.measure.name);
+                   },
                },
                s.data);
   }
@@ -766,6 +829,9 @@ class IndexBuilder {
 
   void clauses(const std::vector<Clause>& cs) {
     for (const Clause& c : cs) {
+      if (c.kind == syntax::ClauseKind::kStage && c.value)
+        index_.stages_[file_].push_back(
+            {c.keyword_span.to(c.value->span), text(c.value->span)});
       opt(c.value);
       opt(c.target);
       for (const FieldInit& fi : c.data)
@@ -780,6 +846,7 @@ class IndexBuilder {
   FileId file_ = 0;
   const check::ModuleInfo* module_ = nullptr;
   Span block_;
+  std::optional<uint32_t> workflow_;  // the workflow being walked, as the checker knows it
   std::vector<std::vector<std::pair<std::string, Location>>> scopes_;
 };
 
@@ -832,6 +899,20 @@ const UnplacedField* Index::unplacedFieldAt(FileId file, uint32_t offset) const 
   if (file >= unplaced_fields_.size()) return nullptr;
   for (const UnplacedField& u : unplaced_fields_[file])
     if (u.span.begin <= offset && offset <= u.span.end) return &u;
+  return nullptr;
+}
+
+const StageClause* Index::stageAt(FileId file, uint32_t offset) const {
+  if (file >= stages_.size()) return nullptr;
+  for (const StageClause& c : stages_[file])
+    if (c.span.begin <= offset && offset <= c.span.end) return &c;
+  return nullptr;
+}
+
+const WorkflowSite* Index::workflowAt(FileId file, uint32_t offset) const {
+  if (file >= workflows_.size()) return nullptr;
+  for (const WorkflowSite& w : workflows_[file])
+    if (w.span.begin <= offset && offset <= w.span.end) return &w;
   return nullptr;
 }
 

@@ -95,6 +95,21 @@ struct UnplacedField {
   SymbolInfo info;
 };
 
+// A `stage "name"` clause of an approval or task (intelligence.md §2): hover says which
+// stage the wait is counted in.
+struct StageClause {
+  source::Span span;  // from the keyword to the end of the name
+  std::string name;   // as written, quotes included
+};
+
+// A workflow declaration's extent and the measures it names (header clauses, then
+// statements, each where it is first named): completion after `measure` offers them. From
+// the syntax, so that a body that does not parse while a statement is typed still has them.
+struct WorkflowSite {
+  source::Span span;
+  std::vector<std::pair<std::string, source::Location>> measures;
+};
+
 // `object.member` where the object checked: what completion after the `.` offers.
 struct MemberSite {
   uint32_t member_begin;  // byte offset just after the `.`
@@ -122,6 +137,10 @@ class Index {
   const StdlibCall* stdlibCallAt(source::FileId file, uint32_t offset) const;
   // The use of an unplaced field whose name contains `offset` (or ends at it), if any.
   const UnplacedField* unplacedFieldAt(source::FileId file, uint32_t offset) const;
+  // The stage clause containing `offset` (or ending at it), if any.
+  const StageClause* stageAt(source::FileId file, uint32_t offset) const;
+  // The workflow whose declaration contains `offset`, if any.
+  const WorkflowSite* workflowAt(source::FileId file, uint32_t offset) const;
   // The type of the innermost checked expression around `offset`, if any.
   std::optional<std::pair<source::Span, check::TypeId>> typeAt(source::FileId file,
                                                                uint32_t offset) const;
@@ -133,6 +152,8 @@ class Index {
   std::vector<std::vector<MemberSite>> members_;                            // by FileId
   std::vector<std::vector<StdlibCall>> stdlib_calls_;                       // by FileId
   std::vector<std::vector<UnplacedField>> unplaced_fields_;                 // by FileId
+  std::vector<std::vector<StageClause>> stages_;                            // by FileId
+  std::vector<std::vector<WorkflowSite>> workflows_;                        // by FileId
   std::vector<std::vector<std::pair<source::Span, check::TypeId>>> types_;  // by FileId
   std::map<SymbolKey, SymbolInfo> symbols_;
 };

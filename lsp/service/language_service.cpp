@@ -279,6 +279,13 @@ std::optional<Hover> LanguageService::hover(const std::string& path, uint32_t of
       return Hover{"```rflow\n" + s.text() + "\n```\n\n---\n\n" + std::string(call->function->doc),
                    rangeOf(a.result.sources.file(*id), call->name)};
     }
+    if (const StageClause* stage = a.index().stageAt(*id, offset))
+      return Hover{"```rflow\nstage " + stage->name +
+                       "\n```\n\n---\n\nThe stage this wait is counted in, from the request "
+                       "to its answer: `GET /v1/insights/stages` and the dashboard's “Where time "
+                       "goes” add up the time instances spend in it. Without the clause, the "
+                       "stage is the title's text before its first interpolation.",
+                   rangeOf(a.result.sources.file(*id), stage->span)};
     // No name here: the type of the expression under the cursor.
     const auto typed = a.index().typeAt(*id, offset);
     if (!typed) return std::nullopt;

@@ -8,6 +8,7 @@
 
 #include "base/time_text.h"
 #include "engine/classify.h"
+#include "engine/figures.h"
 #include "engine/parts.h"
 #include "vm/print.h"
 
@@ -227,6 +228,10 @@ Found<InstanceView> Engine::instance(std::string_view id) const {
 
 Found<std::vector<InstanceView>> Engine::instances(const InstanceFilter& filter) const {
   return parts_->queries.instances(filter);
+}
+
+Found<InstanceFigures> Engine::figures(std::string_view id) const {
+  return loadFigures(parts_->store, id);
 }
 
 Found<std::vector<AuditEntry>> Engine::history(std::string_view id) const {

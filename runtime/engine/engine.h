@@ -295,6 +295,7 @@ std::variant<uint32_t, EngineError> findWorkflow(const bytecode::Module& module,
 // ---- The engine --------------------------------------------------------------------------
 
 class EngineParts;
+struct InstanceFigures;  // engine/figures.h, which callers of Engine::figures() include
 
 class Engine {
  public:
@@ -377,6 +378,10 @@ class Engine {
   Found<std::vector<AuditEntry>> history(std::string_view id) const;
   Found<TaskView> task(std::string_view id) const;
   Found<std::vector<TaskView>> tasks(const TaskFilter& filter) const;
+  // What an instance tracks and its latest measures (intelligence.md §2): one read of its
+  // own key, apart from the instance record, so lists need not pay for it. Empty for an
+  // instance whose workflow declares none, started before figures, or unknown.
+  Found<InstanceFigures> figures(std::string_view id) const;
 
   // The live instance of `workflow` (qualified or declared name) with business key `key`;
   // failing that, with `signal_request`, the instance a signal with that request id was

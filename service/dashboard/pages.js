@@ -461,6 +461,23 @@ const Pages = (() => {
     approved: 'good', rejected: 'bad', 'task completed': 'good',
     escalated: 'warn', overdue: 'warn', expired: 'warn', retry: 'warn', 'timed out': 'warn', notify: 'warn',
   };
+  // What the workflow tracks (`track`, fixed at start) and the latest value of each
+  // measure (`measure`), as GET /v1/instances/{id} shows them; nothing for a workflow that
+  // declares neither.
+  function figuresPanel(inst) {
+    const tracked = Object.entries(inst.tracked || {});
+    const measures = Object.entries(inst.measures || {});
+    if (!tracked.length && !measures.length) return null;
+    const list = (rows, attr) => h('dl', { class: 'kv' }, rows.flatMap(([name, text]) =>
+      [h('dt', { text: name }), h('dd', { [attr]: name, text })]));
+    return panel('Figures', 'tracked at start · latest measures',
+      h('div', { id: 'instance-figures', class: 'figures' },
+        tracked.length ? h('h3', { text: 'Tracked' }) : null,
+        tracked.length ? list(tracked, 'data-tracked') : null,
+        measures.length ? h('h3', { text: 'Measures' }) : null,
+        measures.length ? list(measures.map(([name, m]) => [name, m.text]), 'data-measure') : null));
+  }
+
   function instancePage(id) {
     const head = h('div');
     const body = h('div');
@@ -521,6 +538,7 @@ const Pages = (() => {
         sections.push(h('div', { class: 'grid grid-2 section' },
           panel('Audit timeline', `${entries.length} entries`, entries.length ? timeline : h('div', { class: 'empty', text: 'Nothing recorded yet' })),
           h('div', { class: 'grid' },
+            figuresPanel(inst),
             panel('Arguments', null, h('pre', { class: 'json', text: JSON.stringify(inst.arguments, null, 2) })),
             panel('Result', null, h('pre', { class: 'json', text: JSON.stringify(inst.result, null, 2) })))));
         // Keep what the user is typing in an open decision.

@@ -5,8 +5,8 @@
 // complete on its page. Then serve a second project whose workflow classifies store issues
 // with the committed tiny model, have a clerk decide and teach it through the API, and
 // see the Triage quality page show what GET /v1/insights counted (and its empty state on
-// the first service, where nothing was classified). Screenshots go to the artifact
-// directory.
+// the first service, where nothing was classified), and one of its instances' page show
+// the store it tracks and its measures. Screenshots go to the artifact directory.
 //
 //   node dashboard_test.mjs RFLOW_BINARY EXAMPLES_DIR ARTIFACT_DIR
 //
@@ -72,15 +72,19 @@ classifier IssueKind -> IssueCategory {
   threshold 0.75
 }
 
-workflow Triage(text: string) -> IssueCategory {
+workflow Triage(text: string, store: string) -> IssueCategory {
   owner "store-ops"
+  track store = store
+  measure issues = 1
   let guess = classify IssueKind(text)
   let t = task "Categorize: {text}" {
+    stage "categorize"
     assign Clerk
     data { suggested: guess.best }
     form { category: IssueCategory }
   }
   learn IssueKind(text, t.category)
+  measure handling_cost = 12.50 EUR
   return t.category
 }
 `;
@@ -251,9 +255,11 @@ try {
   // Sure of the first three, unsure of the fourth, nothing to go on in the last.
   const texts = ['freezer in aisle 4 is warm and dripping', 'shelf label shows wrong price for milk',
     'pallet of wine dropped, glass everywhere', 'price of the freezer', 'x'];
+  const triaged = [];
   for (const [i, text] of texts.entries()) {
-    const s = await api(triageBase, 'POST', '/v1/workflows/Triage/instances', { text }, CLERK);
+    const s = await api(triageBase, 'POST', '/v1/workflows/Triage/instances', { text, store: `S-${String(i).padStart(4, '0')}` }, CLERK);
     check(s.status === 201, `start answered ${s.status}: ${JSON.stringify(s.body)}`);
+    triaged.push(s.body.id);
     const task = (await api(triageBase, 'GET', '/v1/tasks/' + s.body.waiting_for[0].task, undefined, CLERK)).body;
     // The clerk takes the model's suggestion on every other issue.
     const category = i % 2 === 0 && task.data.suggested ? task.data.suggested : 'Equipment';
@@ -301,6 +307,26 @@ try {
     JSON.stringify(drawn.predicted) === JSON.stringify(Object.values(q.labels).map((l) => l.predicted)),
   'the chart shows the labels\' predictions: ' + JSON.stringify(drawn));
   await triagePage.screenshot({ path: join(artifacts, 'dashboard-triage.png'), fullPage: true });
+
+  step = 'an instance page shows what its workflow tracks and measures';
+  let shown = {};
+  for (let i = 0; i < 100 && shown.status !== 'Completed'; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 100));
+    shown = (await api(triageBase, 'GET', '/v1/instances/' + triaged[0], undefined, CLERK)).body;
+  }
+  check(shown.status === 'Completed' && JSON.stringify(shown.tracked) === JSON.stringify({ store: 'S-0000' }) &&
+    shown.measures.issues && shown.measures.issues.text === '1' && shown.measures.handling_cost &&
+    shown.measures.handling_cost.text === '12.50 EUR', 'the API\'s figures: ' + JSON.stringify(shown));
+  await triagePage.goto(`${triageBase}/#/instances/${encodeURIComponent(triaged[0])}`);
+  await triagePage.waitForSelector('#instance-figures [data-measure=handling_cost]', { timeout: 15000 });
+  const figure = async (attr, name) => (await triagePage.locator(`#instance-figures [${attr}="${name}"]`).innerText()).trim();
+  for (const [name, value] of Object.entries(shown.tracked)) {
+    check(await figure('data-tracked', name) === value, `tracked ${name}: ${await figure('data-tracked', name)}, the API ${value}`);
+  }
+  for (const [name, m] of Object.entries(shown.measures)) {
+    check(await figure('data-measure', name) === m.text, `measure ${name}: ${await figure('data-measure', name)}, the API ${m.text}`);
+  }
+  await triagePage.screenshot({ path: join(artifacts, 'dashboard-instance-figures.png'), fullPage: true });
 
   step = 'no script errors or CSP violations';
   check(problems.length === 0, problems.join('\n'));

@@ -109,6 +109,25 @@ TEST(FormatStyle, MapLiteralsAndMemberAccess) {
             "\"\")\n");
 }
 
+// intelligence.md §2: the header's `track` (a clause over several lines continues once
+// after each comma) and `measure` clauses, the `measure` statement and the `stage`
+// clause of an approval.
+TEST(FormatStyle, TrackMeasureAndStage) {
+  const std::string in =
+      "module m\nrole Clerk \"Clerk\"\nworkflow W(region:string,n:int){\nowner \"ops\"\n"
+      "track region=region,\nbig=n>3,   // a flag\n      many = n>10\ntrack  count = n\n"
+      "measure lines=n\nlet a=approval \"Review\"{\nstage    \"ap review\"\nassign Clerk\n}\n"
+      "measure lines=n+1\nif a.approved {measure cost=1.00 EUR}\nlet r = R{a: 1,\nb: 2}\n}\n";
+  const std::string out =
+      "module m\nrole Clerk \"Clerk\"\nworkflow W(region: string, n: int) {\n  owner \"ops\"\n"
+      "  track region = region,\n    big = n > 3, // a flag\n    many = n > 10\n"
+      "  track count = n\n  measure lines = n\n  let a = approval \"Review\" {\n"
+      "    stage \"ap review\"\n    assign Clerk\n  }\n  measure lines = n + 1\n"
+      "  if a.approved { measure cost = 1.00 EUR }\n  let r = R { a: 1,\n    b: 2 }\n}\n";
+  EXPECT_EQ(fmt(in), out);
+  EXPECT_EQ(fmt(out), out);
+}
+
 TEST(FormatStyle, RefusesSyntaxErrors) {
   const FormatResult r = formatText("bad.rflow", "module m\nfn f( -> int = 1\n");
   EXPECT_FALSE(r.ok());

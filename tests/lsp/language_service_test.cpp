@@ -359,5 +359,124 @@ TEST(LanguageService, OutlineListsClassifiers) {
   EXPECT_EQ(found[0].kind, SymbolKind::kClassifier);
 }
 
+// A workflow that tracks a dimension, measures in its header and in statements (one
+// measure first named by a statement), and names the stage of its approval.
+const std::string kFigures = R"(module ap
+
+enum Region { EU, US }
+record Invoice { number: string, region: Region, total: money }
+role Clerk "Clerk"
+
+workflow Match(inv: Invoice) -> bool {
+  owner "accounts-payable"
+  track region = inv.region
+  measure value = inv.total
+  let review = approval "Review {inv.number}" {
+    stage "ap review"
+    assign Clerk
+    due 1d
+    escalate after 4h to Clerk
+  }
+  measure exception_cost = inv.total
+  measure value = inv.total + inv.total
+  measure exception_cost = 0.00 EUR
+  return review.approved
+}
+)";
+
+size_t nthOffset(const std::string& text, std::string_view needle, int n) {
+  size_t at = text.find(needle);
+  for (int i = 1; i < n && at != std::string::npos; ++i)
+    at = text.find(needle, at + 1);
+  EXPECT_NE(at, std::string::npos) << needle << " #" << n;
+  return at;
+}
+
+TEST(LanguageService, HoverKnowsWhatAWorkflowTracksAndMeasures) {
+  LanguageService s;
+  s.open("/p/ap.rflow", kFigures);
+  for (const auto& [path, list] : s.diagnostics())
+    for (const Diagnostic& d : list)
+      EXPECT_NE(d.severity, diagnostics::Severity::kError) << d.message;
+  const auto hoverAt = [&](std::string_view needle, int n) {
+    const auto h = s.hover("/p/ap.rflow", static_cast<uint32_t>(nthOffset(kFigures, needle, n)));
+    EXPECT_TRUE(h) << needle << " #" << n;
+    return h ? h->markdown : std::string();
+  };
+  const std::string region = hoverAt("region = inv", 1);
+  EXPECT_TRUE(region.starts_with("```rflow\ntrack region: Region\n```")) << region;
+  EXPECT_NE(region.find("in `Match`"), std::string::npos) << region;
+  EXPECT_NE(region.find("GET /v1/instances?workflow=Match&region="), std::string::npos) << region;
+  // The header's measure and the statement that replaces it: one measure.
+  for (int n : {1, 2}) {
+    const std::string value = hoverAt("value = inv.total", n);
+    EXPECT_TRUE(value.starts_with("```rflow\nmeasure value: money\n```")) << n << value;
+    EXPECT_NE(value.find("set at start"), std::string::npos) << value;
+  }
+  // A measure that only statements name: declared where it is first set.
+  for (int n : {1, 2}) {
+    const std::string cost = hoverAt("exception_cost =", n);
+    EXPECT_TRUE(cost.starts_with("```rflow\nmeasure exception_cost: money\n```")) << n << cost;
+  }
+  const auto refs = s.references(
+      "/p/ap.rflow", static_cast<uint32_t>(nthOffset(kFigures, "exception_cost =", 2)), true);
+  std::vector<uint32_t> lines;
+  for (const FileRange& r : refs)
+    lines.push_back(r.range.start.line);
+  EXPECT_EQ(lines, (std::vector<uint32_t>{16, 18}));
+  const auto defined = s.definition(
+      "/p/ap.rflow", static_cast<uint32_t>(nthOffset(kFigures, "value = inv.total", 2)));
+  ASSERT_EQ(defined.size(), 1u);
+  EXPECT_EQ(defined[0].range.start, (Position{9, 10}));
+}
+
+TEST(LanguageService, HoverOverAStageClauseSaysWhatItNames) {
+  LanguageService s;
+  s.open("/p/ap.rflow", kFigures);
+  for (const std::string_view at : {"stage \"ap", "\"ap review\"", "review\"\n"}) {
+    const auto h = s.hover("/p/ap.rflow", offsetOf(kFigures, at, 1));
+    ASSERT_TRUE(h) << at;
+    EXPECT_TRUE(h->markdown.starts_with("```rflow\nstage \"ap review\"\n```")) << h->markdown;
+    EXPECT_NE(h->markdown.find("/v1/insights/stages"), std::string::npos) << h->markdown;
+    // The whole clause.
+    EXPECT_EQ(h->range.start, (Position{11, 4})) << at;
+    EXPECT_EQ(h->range.end, (Position{11, 21})) << at;
+  }
+}
+
+TEST(LanguageService, CompletionAfterMeasureOffersTheWorkflowsMeasures) {
+  // The statement being typed does not parse yet; the measures still come.
+  std::string text = kFigures;
+  const std::string typed = "  measure ";
+  text.insert(offsetOf(text, "  return review"), typed + "\n");
+  LanguageService s;
+  s.open("/p/ap.rflow", text);
+  const uint32_t after = offsetOf(text, typed + "\n", typed.size());
+  const auto items = s.completion("/p/ap.rflow", after);
+  EXPECT_EQ(labelsOf(items), (std::vector<std::string>{"exception_cost", "value"}));
+  for (const CompletionItem& i : items) {
+    EXPECT_EQ(i.kind, CompletionKind::kField) << i.label;
+    EXPECT_EQ(i.detail, "measure " + i.label + ": money");
+  }
+  text.insert(after, "ex");
+  s.change("/p/ap.rflow", text);
+  EXPECT_EQ(labelsOf(s.completion("/p/ap.rflow", after + 2)),
+            std::vector<std::string>{"exception_cost"});
+
+  // The clause words, where they go.
+  const auto offers = [&](std::string_view before, std::string_view word) {
+    std::string t = kFigures;
+    const std::string line = "  " + std::string(word.substr(0, 3));
+    const uint32_t at = offsetOf(t, before);
+    t.insert(at, line + "\n");
+    s.change("/p/ap.rflow", t);
+    const auto labels = labelsOf(s.completion("/p/ap.rflow", at + static_cast<uint32_t>(line.size())));
+    return std::find(labels.begin(), labels.end(), word) != labels.end();
+  };
+  EXPECT_TRUE(offers("  measure value = inv.total\n  let", "track"));
+  EXPECT_TRUE(offers("  measure value = inv.total\n  let", "measure"));
+  EXPECT_TRUE(offers("    assign Clerk", "stage"));
+}
+
 }  // namespace
 }  // namespace rflow::lsp::service

@@ -5,6 +5,7 @@
 #include "bytecode/disasm.h"
 #include "bytecode/hash.h"
 #include "bytecode/names.h"
+#include "bytecode/operands.h"
 #include "bytecode/write.h"
 #include "bytecode_sample.h"
 
@@ -393,6 +394,25 @@ TEST(BytecodeDisasm, ModulesThatDoNotVerifyStillList) {
                        "bit6? bit7?]"))
       << listing;
   EXPECT_TRUE(contains(listing, "0016  (2 bytes that are no instruction)")) << listing;
+}
+
+// `Measure m` names measures[m] of the workflow whose body holds it; outside a workflow's
+// body, or past its measures, "?" says the name is unknown.
+TEST(BytecodeDisasm, MeasureNamesItsMeasure) {
+  const std::vector<uint8_t> measures = {static_cast<uint8_t>(Opcode::kMeasure), 0, 0, 0, 0,
+                                         static_cast<uint8_t>(Opcode::kMeasure), 1, 0, 0, 0};
+  Module m = sampleModule();
+  const FunctionId body = m.workflows[0].body;
+  m.functions[body].code.insert(m.functions[body].code.begin(), measures.begin(),
+                                measures.end());
+  std::string listing = disassemble(m);
+  EXPECT_TRUE(contains(listing, "0000  Measure #0 (units)\n")) << listing;
+  EXPECT_TRUE(contains(listing, "0005  Measure #1 (?)\n")) << listing;
+
+  Module one = oneFunctionModule();
+  one.functions[0].code.insert(one.functions[0].code.begin(), measures.begin(), measures.end());
+  listing = disassemble(one);
+  EXPECT_TRUE(contains(listing, "0000  Measure #0 (?)")) << listing;
 }
 
 }  // namespace
