@@ -244,6 +244,40 @@ try {
   check((await page.locator('#at-risk-text').innerText()).includes('20 completed'), 'the page says how much history a forecast needs');
   await page.screenshot({ path: join(artifacts, 'dashboard-at-risk.png'), fullPage: true });
 
+  step = 'the by-dimension page shows each region insights counted, with trends';
+  for (const region of ['west', 'west']) {
+    const more = await api(base, 'POST', '/v1/workflows/ThreeWayMatch/instances', {
+      inv: { number: number + '-' + region + Math.random(), supplier: 'Northwind Foods', po_number: 'PO-4500812', ship_to: { id: 'S0107', region }, lines: [{ sku: 'SKU-10231', qty: 400, unit_price: { amount: '14.25', currency: 'USD' } }] },
+    }, ADMIN);
+    check(more.status === 201, `start answered ${more.status}: ${JSON.stringify(more.body)}`);
+  }
+  await page.click('a[data-nav=by]');
+  await page.waitForSelector(`#by-workflow option[value="${wf}"]`, { state: 'attached', timeout: 15000 });
+  await page.selectOption('#by-workflow', wf);
+  await page.waitForSelector('#by-dimension option[value="region"]', { state: 'attached', timeout: 15000 });
+  await page.selectOption('#by-dimension', 'region');
+  const byRegion = (await api(base, 'GET', '/v1/insights?workflow=' + encodeURIComponent(wf) + '&by=region&period=7d', undefined, ADMIN)).body.by;
+  check(byRegion.values.length === 2, 'the regions insights counted: ' + JSON.stringify(byRegion));
+  await page.waitForFunction((n) => document.querySelectorAll('table.dimensions tbody tr').length === n &&
+    document.querySelector('table.dimensions tbody tr[data-value="west"]'), byRegion.values.length, { timeout: 15000 });
+  const byRows = await page.locator('table.dimensions tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.value, Number(tr.dataset.started), tr.dataset.trend]));
+  check(JSON.stringify(byRows) === JSON.stringify(byRegion.values.map((v) => [v.value, v.started, v.trend])), `the rows: ${JSON.stringify(byRows)}, insights ${JSON.stringify(byRegion.values)}`);
+  check(byRows[0][0] === 'west' && byRows[0][1] === 2, 'the most started region first: ' + JSON.stringify(byRows));
+  const byBars = await page.evaluate(() => {
+    const chart = Chart.getChart(document.getElementById('c-by'));
+    return chart ? [chart.data.labels, chart.data.datasets[1].data] : null;
+  });
+  check(JSON.stringify(byBars) === JSON.stringify([byRows.map(([v]) => v), byRows.map(([, n]) => n)]), 'the chart\'s bars: ' + JSON.stringify(byBars));
+  await page.screenshot({ path: join(artifacts, 'dashboard-by-dimension.png'), fullPage: true });
+
+  step = 'a region links to where its time goes';
+  await page.click('table.dimensions tbody tr[data-value="north-east"] a');
+  await page.waitForSelector('#stages-filter', { timeout: 15000 });
+  const neStages = (await api(base, 'GET', '/v1/insights/stages?workflow=' + encodeURIComponent(wf) + '&by=region&value=north-east', undefined, ADMIN)).body.stages;
+  check(neStages.length > 0, 'north-east waited in no stage: ' + JSON.stringify(neStages));
+  await page.waitForFunction((n) => document.querySelectorAll('table.stages tbody tr').length === n, neStages.length, { timeout: 15000 });
+  check((await page.locator('#stages-filter').innerText()).includes('region = north-east'), 'the stages page says whose stages it shows');
+
   step = 'the triage quality page of a service that classified nothing';
   await page.click('a[data-nav=triage]');
   await page.waitForSelector('#triage-empty', { timeout: 15000 });

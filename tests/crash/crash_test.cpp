@@ -264,6 +264,27 @@ TEST(Crash, KilledAtRandomMomentsNothingIsLostOrDoubled) {
     EXPECT_EQ(remaining,
               (std::map<std::string, int64_t>{
                   {"Check", n}, {"ledger.confirm", n}, {"ledger.reserve", n}, {"sleep", n}}));
+
+    // So do the figures per tracked value: every instance tracks qty 3, started and
+    // completed once, its measure counted once with its last value (3 + 1), and its
+    // stages counted under the value as under the workflow.
+    const auto by_qty = metrics.byDimension("crash.Fulfil", "qty", 0, 1'000'000);
+    ASSERT_EQ(by_qty.size(), 1u);
+    const rflow::engine::DimensionFigures& three = by_qty.begin()->second;
+    EXPECT_EQ(three.value, "3");
+    EXPECT_EQ(three.started, n);
+    EXPECT_EQ(three.completed, n);
+    EXPECT_EQ(three.cycle.count, n);
+    ASSERT_EQ(three.measures.size(), 1u);
+    EXPECT_EQ(three.measures.begin()->second.count, n);
+    EXPECT_EQ(three.measures.begin()->second.sum, 4 * n * rflow::engine::kMeasureScale);
+    std::map<std::string, int64_t> entered_as_three;
+    for (const rflow::engine::StageFigures& f :
+         metrics.stages("crash.Fulfil", rflow::engine::StageFilter{"qty", "3"})) {
+      EXPECT_EQ(f.open, 0) << f.stage;
+      entered_as_three[f.stage] = f.entered;
+    }
+    EXPECT_EQ(entered_as_three, entered);
   }  // The store closes before its directory goes.
   std::error_code ignored;
   fs::remove_all(scratch, ignored);
