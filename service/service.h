@@ -33,6 +33,8 @@
 
 namespace rflow::service {
 
+class Backups;
+
 // Paging: at most `limit` items after the cursor `after` (the last id of the previous
 // page); the answer's "next" is the cursor for the following page, or null at the end.
 struct Page {
@@ -111,6 +113,11 @@ class Service {
   // naming what is not ready otherwise (load balancers send traffic only when ready).
   Outcome health() const;
   Outcome readiness();
+  // POST /v1/admin/backups: a backup of the store into [backup] dir now; the body is
+  // optional, {"label"?, "dir"?} (a dir must be the configured one: the service writes
+  // nowhere else). GET: the backups there. 409 without a [backup] dir. service_backups.cpp.
+  Outcome backup(const nlohmann::json& body);
+  Outcome backups() const;
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
@@ -127,6 +134,8 @@ class Service {
     models_ = registry;
     model_store_ = store;
   }
+  // Who makes the backups (not owned); without it backups are refused with 409.
+  void setBackups(Backups* backups) { backups_ = backups; }
 
  private:
   // What a deployment of `module` means for the current classifier models.
@@ -138,6 +147,7 @@ class Service {
   std::function<std::vector<runtime::BreakerView>()> breakers_;
   runtime::ModelRegistry* models_ = nullptr;
   runtime::ModelStore* model_store_ = nullptr;
+  Backups* backups_ = nullptr;
   // Once the queue has been seen empty after start, recovery has caught up; later queues
   // are load, not recovery, and do not make the service unready.
   std::atomic<bool> caught_up_ = false;
