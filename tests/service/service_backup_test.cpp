@@ -259,10 +259,11 @@ TEST(ServiceBackup, ARestoredBackupHasEveryInstanceCommittedBeforeItAndCarriesTh
     if (i.workflow == "Pack") {
       std::string task;
       ASSERT_TRUE(eventually([&] {
-        for (const json& w : s.get("/v1/instances/" + i.id).body["waiting_for"])
+        const Reply now = s.get("/v1/instances/" + i.id);
+        for (const json& w : now.body["waiting_for"])
           if (w.contains("task")) task = w["task"].get<std::string>();
         return !task.empty();
-      })) << i.id;
+      })) << i.id << ": " << s.get("/v1/instances/" + i.id).text;
       const Reply decided =
           s.post("/v1/tasks/" + task + "/decision", {{"form", {{"boxes", 3}}}}, kCy);
       ASSERT_EQ(decided.status, 200) << decided.text;
