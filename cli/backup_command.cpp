@@ -8,7 +8,7 @@
 // it is copying), so the command asks that service instead: POST /v1/admin/backups at
 // --url (or the [service] listen of --config), with the admin token in RFLOW_TOKEN or
 // --token-file. The service writes only into its own [backup] dir, and refuses when --to
-// is another directory.
+// is another directory, or when it serves another data directory than --data.
 //
 // Exit codes: 0 done, 1 it could not be done (the message says why and what to do),
 // 2 misuse of the command line.
@@ -130,7 +130,7 @@ int backupThroughService(const BackupArgs& args, const std::string& in_use) {
   // A large store takes a while to copy; the service answers when the backup is made.
   client.set_read_timeout(3600, 0);
   client.set_bearer_token_auth(token);
-  json body = {{"dir", absolute(args.to)}};
+  json body = {{"dir", absolute(args.to)}, {"data", absolute(args.data)}};
   if (!args.label.empty()) body["label"] = args.label;
   auto reply = client.Post("/v1/admin/backups", body.dump(), "application/json");
   if (!reply)

@@ -48,6 +48,8 @@ class Backups {
   // Whether rflow.toml names a backup directory (without one the service makes none).
   bool configured() const { return !config_.dir.empty(); }
   const runtime::BackupConfig& config() const { return config_; }
+  // The data directory being backed up.
+  const std::string& dataDirectory() const { return store_.directory(); }
 
   // Makes a backup now, then deletes those beyond `keep`. Waits for one in progress.
   store::Result<store::BackupInfo> make(const std::string& label);

@@ -220,8 +220,8 @@ const Route kRoutes[] = {
      me},
     {"POST", "/v1/admin/backups", kAdmin, 201, true, nullptr, false, "",
      "Back up the store now, while it serves, into rflow.toml's [backup] dir (incremental, "
-     "checksummed); the body is optional: {\"label\": \"…\", \"dir\": \"…\"} (dir must be the "
-     "configured one). Answers {\"id\", \"time\", \"bytes\", \"files\", \"label\", \"dir\"}; 409 "
+     "checksummed); the body is optional: {\"label\": \"…\", \"dir\": \"…\", \"data\": \"…\"} "
+     "(dir must be the configured one, data the served data directory). Answers {\"id\", \"time\", \"bytes\", \"files\", \"label\", \"dir\"}; 409 "
      "without a [backup] dir",
      makeBackup},
     {"GET", "/v1/admin/backups", kAdmin, 200, false, nullptr, false, "",

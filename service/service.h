@@ -114,8 +114,9 @@ class Service {
   Outcome health() const;
   Outcome readiness();
   // POST /v1/admin/backups: a backup of the store into [backup] dir now; the body is
-  // optional, {"label"?, "dir"?} (a dir must be the configured one: the service writes
-  // nowhere else). GET: the backups there. 409 without a [backup] dir. service_backups.cpp.
+  // optional, {"label"?, "dir"?, "data"?} (a dir must be the configured one: the service
+  // writes nowhere else; a data directory must be its own). GET: the backups there. 409
+  // without a [backup] dir. service_backups.cpp.
   Outcome backup(const nlohmann::json& body);
   Outcome backups() const;
   // Prometheus text exposition format 0.0.4.

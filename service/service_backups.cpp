@@ -45,10 +45,10 @@ Outcome Service::backup(const json& body) {
                     "the body: expected an object like {\"label\": \"before the upgrade\"}, or "
                     "none"};
   std::string label;
-  std::optional<std::string> dir;
+  std::optional<std::string> dir, data;
   if (body.is_object()) {
     for (const auto& [name, value] : body.items()) {
-      if (name == "label" || name == "dir") {
+      if (name == "label" || name == "dir" || name == "data") {
         if (!value.is_string())
           return ApiError{ApiError::Code::kBadRequest,
                           fmt::format("`{}`: expected a string", name)};
@@ -59,12 +59,12 @@ Outcome Service::backup(const json& body) {
                             fmt::format("`label`: at most {} bytes, found {}",
                                         store::kMaxBackupLabelBytes, label.size())};
         } else {
-          dir = value.get<std::string>();
+          (name == "dir" ? dir : data) = value.get<std::string>();
         }
       } else {
         return ApiError{ApiError::Code::kBadRequest,
-                        fmt::format("`{}`: unknown field; a backup request has label and dir, "
-                                    "both optional",
+                        fmt::format("`{}`: unknown field; a backup request has label, dir and "
+                                    "data, all optional",
                                     name)};
       }
     }
@@ -78,6 +78,13 @@ Outcome Service::backup(const json& body) {
                     fmt::format("this service backs up only into its [backup] dir `{}`, not "
                                 "`{}`; use that directory, or change rflow.toml and restart",
                                 configured.string(), *dir)};
+  // `rflow backup --data DIR --url …` says which data directory it means, so a --url of
+  // another service is refused rather than backed up in its place.
+  if (data && !sameDirectory(*data, backups_->dataDirectory()))
+    return ApiError{ApiError::Code::kConflict,
+                    fmt::format("this service serves the data directory `{}`, not `{}`; give the "
+                                "address of the service that serves `{}`",
+                                backups_->dataDirectory(), *data, *data)};
   auto made = backups_->make(label);
   if (!made.ok()) return ApiError{ApiError::Code::kUnavailable, made.status().message()};
   json out = backupJson(made.value());

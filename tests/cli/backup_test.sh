@@ -84,6 +84,8 @@ out=$(RFLOW_TOKEN=root-token "$rflow" backup --data "$work/data" --to "$work/els
 grep -q "backs up only into its \[backup\] dir" <<< "$out" || fail "unclear refusal: $out"
 [ -e "$work/elsewhere" ] && fail "the refused backup wrote $work/elsewhere"
 
+out=$(RFLOW_TOKEN=root-token "$rflow" backup --data "$work/other" --to "$work/backups" --url "$url" 2>&1)
+grep -q "there is no data directory at" <<< "$out" || fail "a --data that is no database: $out"
 out=$(RFLOW_TOKEN=wrong "$rflow" backup --data "$work/data" --to "$work/backups" --url "$url" 2>&1)
 [ $? = 1 ] || fail "a wrong token was not refused: $out"
 grep -q "answered 401" <<< "$out" || fail "the 401 is not said: $out"

@@ -333,6 +333,10 @@ TEST(ServiceBackup, TheRequestIsCheckedAndNeedsABackupDir) {
   EXPECT_EQ(elsewhere.status, 409);
   EXPECT_NE(elsewhere.text.find("backs up only into its [backup] dir"), std::string::npos);
   EXPECT_FALSE(fs::exists("/tmp/somewhere-else/meta"));
+  const Reply other_data = s.post("/v1/admin/backups", {{"data", "/var/lib/another"}});
+  EXPECT_EQ(other_data.status, 409);
+  EXPECT_NE(other_data.text.find("this service serves the data directory"), std::string::npos)
+      << other_data.text;
   EXPECT_TRUE(fs::is_empty(backups.path()) ||
               !fs::exists(backups.path() / "meta"))
       << "nothing was written for a refused request";
@@ -340,8 +344,8 @@ TEST(ServiceBackup, TheRequestIsCheckedAndNeedsABackupDir) {
   const Reply first = s.postText("/v1/admin/backups", "");
   ASSERT_EQ(first.status, 201) << first.text;
   EXPECT_EQ(first.body["label"], "");
-  const Reply second =
-      s.post("/v1/admin/backups", {{"dir", (backups.path() / "." / "").string()}});
+  const Reply second = s.post("/v1/admin/backups", {{"dir", (backups.path() / "." / "").string()},
+                                                    {"data", (s.dir() / "data").string()}});
   ASSERT_EQ(second.status, 201) << second.text;
   EXPECT_EQ(second.body["id"], 2);
   EXPECT_EQ(s.get("/v1/admin/backups").body["items"].size(), 2u);
