@@ -14,6 +14,9 @@ void addBuildCommand(CLI::App& app, std::function<int()>& run);
 void addDisasmCommand(CLI::App& app, std::function<int()>& run);
 // `rflow audit verify`.
 void addAuditCommand(CLI::App& app, std::function<int()>& run);
+// `rflow backup` (with `list` and `verify`) and `rflow restore`.
+void addBackupCommand(CLI::App& app, std::function<int()>& run);
+void addRestoreCommand(CLI::App& app, std::function<int()>& run);
 // `rflow run`.
 void addRunCommand(CLI::App& app, std::function<int()>& run);
 // `rflow serve`.

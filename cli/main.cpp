@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   rflow::cli::addDisasmCommand(app, run);
   rflow::cli::addRunCommand(app, run);
   rflow::cli::addAuditCommand(app, run);
+  rflow::cli::addBackupCommand(app, run);
+  rflow::cli::addRestoreCommand(app, run);
   rflow::cli::addServeCommand(app, run);
   rflow::cli::addTestCommand(app, run);
   rflow::cli::addTrainCommand(app, run);

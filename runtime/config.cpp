@@ -106,8 +106,8 @@ class Reader {
       : file_(std::move(file)), dir_(std::move(dir)), env_(env) {}
 
   void read(const toml::table& root, Config& config) {
-    static constexpr std::string_view kSections[] = {"connectors", "auth", "engine", "service",
-                                                     "classifiers"};
+    static constexpr std::string_view kSections[] = {"connectors", "auth",        "engine",
+                                                     "service",    "classifiers", "backup"};
     for (auto&& [k, v] : root) {
       const std::string name(k.str());
       if (name == "connectors") {
@@ -120,10 +120,12 @@ class Reader {
         if (const auto* t = expectTable(v, k, name)) readService(*t, config.service);
       } else if (name == "classifiers") {
         if (const auto* t = expectTable(v, k, name)) readClassifiers(*t, config);
+      } else if (name == "backup") {
+        if (const auto* t = expectTable(v, k, name)) readBackup(*t, config.backup);
       } else {
         unknownKey(k, "", kSections,
-                   "the sections are [connectors.NAME], [[auth.users]], [engine], [service] and "
-                   "[classifiers.NAME]");
+                   "the sections are [connectors.NAME], [[auth.users]], [engine], [service], "
+                   "[classifiers.NAME] and [backup]");
       }
     }
   }
@@ -745,6 +747,59 @@ class Reader {
       service.tls_cert.clear();
       service.tls_key.clear();
     }
+  }
+
+  // ---- [backup] ----
+
+  void readBackup(const toml::table& t, BackupConfig& backup) {
+    static constexpr std::string_view kKeys[] = {"dir", "every", "keep"};
+    std::optional<SourcePos> every_pos, keep_pos;
+    bool has_dir = false;
+    for (auto&& [k, v] : t) {
+      const std::string key(k.str());
+      const std::string key_path = joinKey("backup", key);
+      if (key == "dir") {
+        has_dir = true;
+        if (const auto* s = expectString(v, k, key_path, "\"/var/lib/rflow/backups\"")) {
+          if (s->empty()) {
+            error(posOf(k.source()), key_path,
+                  "the backup directory is empty: write where backups go, like "
+                  "\"/var/lib/rflow/backups\"");
+          } else {
+            fs::path p(*s);
+            if (p.is_relative()) p = dir_ / p;
+            backup.dir = p.lexically_normal();
+          }
+        }
+      } else if (key == "every") {
+        every_pos = posOf(k.source());
+        const auto* s = v.as_string();
+        const auto parsed = s ? parseDurationText(s->get())
+                              : std::variant<int64_t, std::string>(std::string("not a string"));
+        const int64_t* ms = std::get_if<int64_t>(&parsed);
+        if (ms == nullptr || *ms < kMinBackupEveryMs || *ms > kMaxBackupEveryMs)
+          error(posOf(k.source()), key_path,
+                fmt::format("expected a duration from \"1m\" to \"30d\" like \"6h\", found {}",
+                            found(v)));
+        else
+          backup.every_ms = *ms;
+      } else if (key == "keep") {
+        keep_pos = posOf(k.source());
+        const auto* i = v.as_integer();
+        if (!i || i->get() < 1 || i->get() > kMaxBackupKeep)
+          error(posOf(k.source()), key_path,
+                fmt::format("expected how many backups to keep, from 1 to {}, found {}",
+                            kMaxBackupKeep, found(v)));
+        else
+          backup.keep = static_cast<uint32_t>(i->get());
+      } else {
+        unknownKey(k, "backup", kKeys, "the backup settings are dir, every and keep");
+      }
+    }
+    if (!has_dir && (every_pos || keep_pos))
+      error(every_pos ? *every_pos : *keep_pos, "backup.dir",
+            "backups need a directory: add dir = \"/var/lib/rflow/backups\" (the service writes "
+            "its backups there)");
   }
 
   static bool parseListen(const std::string& text, ServiceConfig& service) {

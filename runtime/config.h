@@ -29,6 +29,11 @@
 //   [classifiers.IssueKind]              # or [classifiers."retail.triage.IssueKind"]
 //   model = "models/issue_kind.ftz"      # relative to this file's directory
 //
+//   [backup]                             # the service's backups (runtime/store/backup.h)
+//   dir = "/var/lib/rflow/backups"       # relative to this file's directory
+//   every = "6h"                         # default: only when POST /v1/admin/backups asks
+//   keep = 7                             # the newest backups kept after each one
+//
 // Invariants of a Config that load()/fromString() return: every connector has exactly
 // one target (HTTP or stub: a variant), a parsed endpoint for a URL, an absolute stub path
 // that existed when the file was read, a timeout in (0, kMaxConnectorTimeoutMs], headers
@@ -167,6 +172,18 @@ struct ClassifierConfig {
   SourcePos pos;                // of the key
 };
 
+// [backup]: where the service writes backups (POST /v1/admin/backups, and on its own
+// every `every_ms`) and how many it keeps. Invariant: every_ms and keep were only
+// accepted with a dir.
+struct BackupConfig {
+  std::filesystem::path dir;  // absolute, lexically normal; empty: the service makes none
+  int64_t every_ms = 0;       // 0: only when asked
+  uint32_t keep = 7;          // after each backup, the older ones beyond this are deleted
+};
+inline constexpr int64_t kMinBackupEveryMs = 60'000;
+inline constexpr int64_t kMaxBackupEveryMs = 30LL * 24 * 3'600'000;
+inline constexpr uint32_t kMaxBackupKeep = 1000;
+
 // Looks up an environment variable: nullopt when it is not set.
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;
 
@@ -182,6 +199,7 @@ struct Config {
   EngineConfig engine;
   ServiceConfig service;
   std::vector<ClassifierConfig> classifiers;  // sorted by name, unique
+  BackupConfig backup;
 
   // Every setting at its default, no connectors, no users.
   static Config defaults();

@@ -147,6 +147,12 @@ Outcome health(Service& s, const Call&) {
 Outcome ready(Service& s, const Call&) {
   return s.readiness();
 }
+Outcome makeBackup(Service& s, const Call& c) {
+  return s.backup(c.body);
+}
+Outcome listBackups(Service& s, const Call&) {
+  return s.backups();
+}
 Outcome openApi(Service&, const Call&) {
   return openApiDocument(routes());
 }
@@ -209,6 +215,16 @@ const Route kRoutes[] = {
     {"GET", "/v1/me", kToken, 200, false, nullptr, false, "",
      "Who the token belongs to, and the service's clock: {\"name\", \"roles\", \"admin\", \"now\"}",
      me},
+    {"POST", "/v1/admin/backups", kAdmin, 201, true, nullptr, false, "",
+     "Back up the store now, while it serves, into rflow.toml's [backup] dir (incremental, "
+     "checksummed); the body is optional: {\"label\": \"…\", \"dir\": \"…\", \"data\": \"…\"} "
+     "(dir must be the configured one, data the served data directory). Answers {\"id\", \"time\", \"bytes\", \"files\", \"label\", \"dir\"}; 409 "
+     "without a [backup] dir",
+     makeBackup},
+    {"GET", "/v1/admin/backups", kAdmin, 200, false, nullptr, false, "",
+     "The backups in rflow.toml's [backup] dir, oldest first, with the schedule: {\"dir\", "
+     "\"every\", \"keep\", \"items\": [{\"id\", \"time\", \"bytes\", \"files\", \"label\"}]}",
+     listBackups},
     {"GET", "/v1/openapi.json", kToken, 200, false, nullptr, false, "", "This document", openApi},
     {"GET", "/healthz", Access::kOpen, 200, false, nullptr, false, "",
      "The process is alive (no token needed): {\"status\": \"alive\", \"now\"}", health},

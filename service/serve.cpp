@@ -15,6 +15,7 @@
 #include "runtime/connector_calls.h"
 #include "runtime/model_registry.h"
 #include "runtime/project_config.h"
+#include "service/backups.h"
 #include "service/http_server.h"
 #include "service/scaled_clock.h"
 #include "service/scheduler.h"
@@ -37,6 +38,8 @@ struct Server::Parts {
   // Before the engine, which asks it from its workers: destroyed after it.
   runtime::ModelRegistry models;
   std::unique_ptr<runtime::ModelStore> model_store;
+  // After the store (it backs it up), before the service (which asks it).
+  std::unique_ptr<Backups> backups;
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<Service> service;
@@ -55,11 +58,14 @@ void Server::stop() {
   if (!parts_) return;
   if (parts_->http) parts_->http->stop();
   if (parts_->scheduler) parts_->scheduler->stop();
+  // A backup being made is finished (its files are copied while the store is open).
+  if (parts_->backups) parts_->backups->stop();
   if (parts_->engine) parts_->engine->stopWorkers();
   parts_->calls.reset();
   parts_->http.reset();
   parts_->router.reset();
   parts_->service.reset();
+  parts_->backups.reset();
   parts_->scheduler.reset();
   parts_->engine.reset();
   parts_->model_store.reset();
@@ -154,6 +160,10 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
                       .env = options.store_env});
   if (auto* problem = std::get_if<std::string>(&opened)) return *problem;
   p.store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+  if (auto problem = checkBackupDirectory(p.config, server->data_)) return *problem;
+  p.backups = std::make_unique<Backups>(*p.store, p.config.backup, [print](const std::string& line) {
+    print("rflow serve: " + line);
+  });
 
   // The engine: deploy the project, then carry on what the last process left.
   if (!options.clock && options.time_scale != 1) p.scaled_clock.emplace(options.time_scale);
@@ -203,6 +213,7 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   p.service = std::make_unique<Service>(*p.engine, *p.connectors, p.config);
   p.service->setBreakers([calls = p.calls.get()] { return calls->breakers(); });
   p.service->setModels(&p.models, p.model_store.get());
+  p.service->setBackups(p.backups.get());
   p.router =
       std::make_unique<Router>(*p.service, *p.auth, p.config.service.metrics_open, options.limits);
   auto http = HttpServer::create(*p.router, options.limits, log, tls);
@@ -226,6 +237,7 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
       *p.engine,
       SchedulerOptions{options.poll_ms, [&log](const std::string& line) { log.info(line); }});
   p.scheduler->start();
+  p.backups->start();
   p.http->start();
   log.info(fmt::format("{} workflows of version {} at {}/v1 (data in {})",
                        built.module->workflows.size(),

@@ -33,6 +33,8 @@
 
 namespace rflow::service {
 
+class Backups;
+
 // Paging: at most `limit` items after the cursor `after` (the last id of the previous
 // page); the answer's "next" is the cursor for the following page, or null at the end.
 struct Page {
@@ -126,6 +128,12 @@ class Service {
   std::optional<ApiError> admitNewWork();
   size_t backlog() const;
   uint64_t overloadRefusals() const { return overload_refusals_.load(); }
+  // POST /v1/admin/backups: a backup of the store into [backup] dir now; the body is
+  // optional, {"label"?, "dir"?, "data"?} (a dir must be the configured one: the service
+  // writes nowhere else; a data directory must be its own). GET: the backups there. 409
+  // without a [backup] dir. service_backups.cpp.
+  Outcome backup(const nlohmann::json& body);
+  Outcome backups() const;
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
@@ -142,6 +150,8 @@ class Service {
     models_ = registry;
     model_store_ = store;
   }
+  // Who makes the backups (not owned); without it backups are refused with 409.
+  void setBackups(Backups* backups) { backups_ = backups; }
 
  private:
   // The qualified name of `workflow` when it tracks `dimension`; else 404/400 (naming the
@@ -168,6 +178,7 @@ class Service {
   std::function<std::vector<runtime::BreakerView>()> breakers_;
   runtime::ModelRegistry* models_ = nullptr;
   runtime::ModelStore* model_store_ = nullptr;
+  Backups* backups_ = nullptr;
   // Once the queue has been seen empty after start, recovery has caught up; later queues
   // are load, not recovery, and do not make the service unready.
   std::atomic<bool> caught_up_ = false;

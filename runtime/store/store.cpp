@@ -178,6 +178,7 @@ std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string&
                                                               const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store());  // the constructor is private
   store->directory_ = directory;
+  store->in_memory_ = options.in_memory;
   store->durability_ = options.durability;
   store->env_ = options.env;
   if (!store->env_ && options.in_memory) {

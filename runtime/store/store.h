@@ -201,6 +201,8 @@ class Store {
   Status flush();
 
  private:
+  // Backups (backup.h) hand the open database to RocksDB's BackupEngine under mutex_.
+  friend class BackupAccess;
   Store() = default;
   // Opens db_ and columns_ from directory_, durability_ and env_; closes them. Callers
   // hold mutex_ exclusively (or own the Store alone, as open() and the destructor do).
@@ -216,6 +218,7 @@ class Store {
                size_t batches, size_t ops, size_t bytes);
 
   std::string directory_;
+  bool in_memory_ = false;
   std::string opened_schema_;
   Durability durability_ = Durability::kSync;
   std::shared_ptr<rocksdb::Env> env_;

@@ -131,7 +131,8 @@ done
 
 # --- The unit.
 unit="$work/x/lib/systemd/system/rflow.service"
-for line in "User=rflow" "Group=rflow" "StateDirectory=rflow" "NoNewPrivileges=yes" \
+for line in "User=rflow" "Group=rflow" "StateDirectory=rflow" "StateDirectory=rflow-backups" \
+  "NoNewPrivileges=yes" \
   "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" "PrivateDevices=yes" \
   "ProtectKernelTunables=yes" "ProtectKernelModules=yes" \
   "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" "Restart=on-failure" \

@@ -224,7 +224,7 @@ TEST_F(ConfigTest, UnknownSectionSuggestsTheClosest) {
   EXPECT_EQ(
       far.message,
       "unknown setting `colour`: the sections are [connectors.NAME], [[auth.users]], [engine], "
-      "[service] and [classifiers.NAME]");
+      "[service], [classifiers.NAME] and [backup]");
   EXPECT_EQ(far.line, 1u);
   EXPECT_EQ(far.column, 1u);
 }
