@@ -161,9 +161,8 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   if (auto* problem = std::get_if<std::string>(&opened)) return *problem;
   p.store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
   if (auto problem = checkBackupDirectory(p.config, server->data_)) return *problem;
-  p.backups = std::make_unique<Backups>(*p.store, p.config.backup, [print](const std::string& line) {
-    print("rflow serve: " + line);
-  });
+  p.backups = std::make_unique<Backups>(*p.store, p.config.backup,
+                                        [&log](const std::string& line) { log.info(line); });
 
   // The engine: deploy the project, then carry on what the last process left.
   if (!options.clock && options.time_scale != 1) p.scaled_clock.emplace(options.time_scale);

@@ -524,37 +524,63 @@ std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view wo
                                                              int64_t to_day) const {
   std::map<std::string, DimensionFigures> out;
   const std::string prefix = join({"d", workflow, dimension, ""});
+  const std::string first_day = std::to_string(from_day);
+  // Under the lock rather than on a copy: the range holds a dimension's every value for
+  // every day, and a query must not copy it. Each value's counters sort day by day (day
+  // numbers have five digits from 1997 to 2243, so their text sorts as the numbers do):
+  // the loop seeks to the span's first day of each value and skips the days after it.
   std::lock_guard lock(mutex_);
-  // Under the lock rather than on a copy: the range can hold a dimension's every value
-  // for every day, and a query must not copy it.
-  for (auto it = values_.lower_bound(prefix); it != values_.end() && it->first.starts_with(prefix);
-       ++it) {
-    const std::vector<std::string_view> f = split(it->first);
-    if (f.size() != 7) continue;
-    const auto day = number(f[4]);
-    if (!day || *day < from_day || *day >= to_day) continue;
-    auto [slot, fresh] = out.try_emplace(std::string(f[3]));
-    DimensionFigures& d = slot->second;
-    if (fresh) {
-      d.value = std::string(f[3]);
-      d.cycle = emptyHistogram(kDurationBucketsMs);
+  auto it = values_.lower_bound(prefix);
+  while (it != values_.end() && it->first.starts_with(prefix)) {
+    const std::string_view rest = std::string_view(it->first).substr(prefix.size());
+    const size_t value_end = rest.find(kSep);
+    if (value_end == std::string_view::npos) {
+      ++it;
+      continue;
     }
-    const std::string_view name = f[5];
-    const int64_t value = it->second;
-    if (name == "started") d.started += value;
-    if (name == "completed") d.completed += value;
-    if (name == "failed") d.failed += value;
-    if (name == "cancelled") d.cancelled += value;
-    if (name == "breaches") d.sla_breaches += value;
-    if (name == "escalations") d.escalations += value;
-    if (name.starts_with("cycle")) addHistogramField(d.cycle, name.substr(5), value);
-    if (name == "outcome") d.outcomes[std::string(f[6])] += value;
-    if (name == "mn" || name == "msum") {
-      const size_t space = f[6].find(' ');
-      if (space == std::string_view::npos) continue;
-      auto& m = d.measures[{std::string(f[6].substr(0, space)), std::string(f[6].substr(space + 1))}];
-      (name == "mn" ? m.count : m.sum) += value;
+    const std::string value(rest.substr(0, value_end));
+    const std::string value_prefix = prefix + value + kSep;
+    DimensionFigures* d = nullptr;
+    for (it = values_.lower_bound(value_prefix + first_day);
+         it != values_.end() && it->first.starts_with(value_prefix); ++it) {
+      // day \0 name \0 label
+      const std::string_view tail = std::string_view(it->first).substr(value_prefix.size());
+      const size_t day_end = tail.find(kSep);
+      const size_t name_end =
+          day_end == std::string_view::npos ? day_end : tail.find(kSep, day_end + 1);
+      if (name_end == std::string_view::npos) continue;
+      const auto day = number(tail.substr(0, day_end));
+      if (!day || *day < from_day) continue;
+      if (*day >= to_day) break;
+      if (d == nullptr) {
+        auto [slot, fresh] = out.try_emplace(value);
+        d = &slot->second;
+        if (fresh) {
+          d->value = value;
+          d->cycle = emptyHistogram(kDurationBucketsMs);
+        }
+      }
+      const std::string_view name = tail.substr(day_end + 1, name_end - day_end - 1);
+      const std::string_view label = tail.substr(name_end + 1);
+      const int64_t amount = it->second;
+      if (name == "started") d->started += amount;
+      if (name == "completed") d->completed += amount;
+      if (name == "failed") d->failed += amount;
+      if (name == "cancelled") d->cancelled += amount;
+      if (name == "breaches") d->sla_breaches += amount;
+      if (name == "escalations") d->escalations += amount;
+      if (name.starts_with("cycle")) addHistogramField(d->cycle, name.substr(5), amount);
+      if (name == "outcome") d->outcomes[std::string(label)] += amount;
+      if (name == "mn" || name == "msum") {
+        const size_t space = label.find(' ');
+        if (space == std::string_view::npos) continue;
+        auto& m = d->measures[{std::string(label.substr(0, space)),
+                               std::string(label.substr(space + 1))}];
+        (name == "mn" ? m.count : m.sum) += amount;
+      }
     }
+    // The next value: past every key of this one.
+    it = values_.lower_bound(prefix + value + static_cast<char>(kSep + 1));
   }
   return out;
 }

@@ -177,9 +177,9 @@ TEST(Crash, KilledAtRandomMomentsNothingIsLostOrDoubled) {
   // whole: numbered 1..n without gaps or repeats, each entry once and in order (retries
   // may come in any number: the ledger's 503s are random).
   const std::vector<std::string> expected_kinds = {
-      "started",  "called",   "answered",           "note",      "called",  "called",
-      "answered", "answered", "approval requested", "escalated", "expired", "note",
-      "completed"};
+      "started",  "called",   "answered",  "note",    "measured",           "called",
+      "called",   "answered", "answered",  "approval requested", "escalated", "expired",
+      "note",     "completed"};
   std::map<std::string, std::string> instance_of;  // instance id -> order
   for (const auto& [order, state] : done) {
     SCOPED_TRACE(order);
