@@ -39,19 +39,6 @@ std::string scaledText(int64_t scaled) {
   return out;
 }
 
-const char* kindName(bytecode::TypeTag tag) {
-  switch (tag) {
-    case bytecode::TypeTag::kMoney:
-      return "money";
-    case bytecode::TypeTag::kDecimal:
-      return "decimal";
-    case bytecode::TypeTag::kDuration:
-      return "duration";
-    default:
-      return "int";
-  }
-}
-
 json figuresJson(const engine::DimensionFigures& d, const bytecode::Module& m,
                  const bytecode::WorkflowFigures* declared) {
   json outcomes = json::object();
@@ -66,7 +53,7 @@ json figuresJson(const engine::DimensionFigures& d, const bytecode::Module& m,
     if (!currency.empty()) entry["currency"] = currency;
     if (declared) {
       for (const bytecode::Figure& f : declared->measures) {
-        if (m.strings[f.name] == name) entry["kind"] = kindName(m.types[f.type].tag);
+        if (m.strings[f.name] == name) entry["kind"] = measureKind(m.types[f.type].tag);
       }
     }
     // A measure kept in two currencies over time (a deployment changed it) is listed once

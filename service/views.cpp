@@ -36,18 +36,6 @@ json trackedJson(const engine::InstanceFigures& figures) {
   return out;
 }
 
-std::string_view measureKind(bytecode::TypeTag kind) {
-  switch (kind) {
-    case bytecode::TypeTag::kMoney:
-      return "money";
-    case bytecode::TypeTag::kDecimal:
-      return "decimal";
-    case bytecode::TypeTag::kDuration:
-      return "duration";
-    default:
-      return "int";
-  }
-}
 
 // The amount is text in every kind, as money's is on the wire: a decimal keeps its
 // digits, an int and a duration (milliseconds) are whole numbers.
@@ -63,6 +51,19 @@ json measuresJson(const engine::InstanceFigures& figures) {
 }
 
 }  // namespace
+
+std::string_view measureKind(bytecode::TypeTag kind) {
+  switch (kind) {
+    case bytecode::TypeTag::kMoney:
+      return "money";
+    case bytecode::TypeTag::kDecimal:
+      return "decimal";
+    case bytecode::TypeTag::kDuration:
+      return "duration";
+    default:
+      return "int";
+  }
+}
 
 std::optional<engine::Status> parseStatus(std::string_view text) {
   std::string lower(text);

@@ -33,6 +33,8 @@ nlohmann::json workflowJson(const bytecode::Module& module, uint32_t workflow,
 // null when there is nothing to divide by. GET /v1/insights and GET /v1/classifiers both
 // answer it, so the dashboard reads one shape.
 nlohmann::json classifierQualityJson(const engine::ClassifierQuality& quality);
+// A measure's kind as the API names it: "money", "decimal", "duration" or "int".
+std::string_view measureKind(bytecode::TypeTag kind);
 // A histogram's count, p50, p95 and mean (null when empty).
 nlohmann::json quantilesJson(const engine::Histogram& histogram);
 
