@@ -33,7 +33,7 @@ TEST(Codegen, ExamplesBuildVerifyAndRoundTrip) {
   ASSERT_TRUE(r.ok()) << describe(r);
   bytecode::Module& module = *r.module;
   EXPECT_FALSE(bytecode::verifyModule(module).has_value());
-  EXPECT_EQ(module.workflows.size(), 8u);
+  EXPECT_EQ(module.workflows.size(), 9u);  // store issues: TriageIssue spawns ResolveIssue
   EXPECT_GE(module.tests.size(), 10u);
 
   const std::vector<uint8_t> bytes = bytecode::writeModule(module);
