@@ -126,7 +126,8 @@ TEST_F(DimensionsTest, AChildsFiguresAreItsOwnNotItsParents) {
   EXPECT_EQ(figures->measures[0].name, "spent");
   EXPECT_EQ(figures->measures[0].text(), "7");
   EXPECT_TRUE(figures->tracked.empty()) << "the child's tracked values stay the child's";
-  const DimensionValueInsights* eu = value(by("region", 1), "EU");
+  const DimensionInsights regions = by("region", 1);  // value() points into it
+  const DimensionValueInsights* eu = value(regions, "EU");
   ASSERT_NE(eu, nullptr);
   EXPECT_EQ(eu->figures.started, 1) << "the child, once";
 }
@@ -156,7 +157,10 @@ TEST_F(DimensionsTest, FiguresSurviveARestart) {
   for (const InstanceView& v : *listed)
     if (v.status == Status::kWaiting) us = v.id;
   answer(us, true);
-  EXPECT_EQ(value(by("region", 1), "US")->figures.completed, 1);
+  const DimensionInsights later = by("region", 1);
+  const DimensionValueInsights* us_later = value(later, "US");
+  ASSERT_NE(us_later, nullptr);
+  EXPECT_EQ(us_later->figures.completed, 1);
   close();
   fs::remove_all(dir);
 }
