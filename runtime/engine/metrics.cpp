@@ -483,6 +483,17 @@ void addStageCounter(std::map<std::pair<std::string, std::string>, StageFigures>
   if (name.starts_with("rem")) addHistogramField(st.remaining, name.substr(3), value);
 }
 
+// The figures in stage order, each with the longest wait of its stage.
+std::vector<StageFigures> withMaxes(
+    const Metrics& metrics, std::map<std::pair<std::string, std::string>, StageFigures> by_stage) {
+  std::vector<StageFigures> out;
+  for (auto& [key, st] : by_stage) {
+    st.max = metrics.stageMax(st.workflow, st.stage);
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<StageFigures> Metrics::stages(const std::optional<std::string>& workflow) const {
@@ -493,12 +504,7 @@ std::vector<StageFigures> Metrics::stages(const std::optional<std::string>& work
     if (workflow && !nameMatches(f[1], *workflow)) continue;
     addStageCounter(by_stage, f[1], f[2], f[3], value);
   }
-  std::vector<StageFigures> out;
-  for (auto& [key, st] : by_stage) {
-    st.max = stageMax(st.workflow, st.stage);
-    out.push_back(std::move(st));
-  }
-  return out;
+  return withMaxes(*this, std::move(by_stage));
 }
 
 std::vector<StageFigures> Metrics::stages(std::string_view workflow,
@@ -510,12 +516,7 @@ std::vector<StageFigures> Metrics::stages(std::string_view workflow,
     if (f.size() != 6) continue;
     addStageCounter(by_stage, f[1], f[4], f[5], value);
   }
-  std::vector<StageFigures> out;
-  for (auto& [key, st] : by_stage) {
-    st.max = stageMax(st.workflow, st.stage);
-    out.push_back(std::move(st));
-  }
-  return out;
+  return withMaxes(*this, std::move(by_stage));
 }
 
 std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view workflow,
