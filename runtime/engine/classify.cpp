@@ -87,11 +87,10 @@ std::optional<uint32_t> memberNamed(const bytecode::Module& m, uint32_t labels,
 base::Decimal confidenceDecimal(double confidence) {
   if (!std::isfinite(confidence) || confidence <= 0) return base::Decimal::fromInt(0);
   if (confidence >= 1) return base::Decimal::fromInt(1);
-  // Six places first (a double holds them exactly enough), then half-even to four.
-  const auto six = base::Decimal::parse(fmt::format("{:.6f}", confidence));
-  if (!six) return base::Decimal::fromInt(0);
-  const auto rounded = six->round(4);
-  return rounded ? *rounded : base::Decimal::fromInt(0);
+  // Rounded once, from the double itself, exactly as `rflow classify` prints it: rounding
+  // to six places first and then to four disagreed with it for values like 0.5007496.
+  const auto four = base::Decimal::parse(fmt::format("{:.4f}", confidence));
+  return four ? *four : base::Decimal::fromInt(0);
 }
 
 Answer classify(EngineParts& parts, Step& step, const vm::effect::Classify& request) {

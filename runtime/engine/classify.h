@@ -26,7 +26,8 @@ Answer learn(EngineParts& parts, Step& step, uint64_t request_id, const vm::effe
 Found<std::vector<LearnedExample>> learnedExamples(const store::Store& store,
                                                    std::string_view classifier);
 
-// The confidence as a decimal rounded half-even to 4 places (what `confidence` holds).
+// The confidence as a decimal rounded once to 4 places (what `confidence` holds), the
+// same text `rflow classify` prints for it.
 base::Decimal confidenceDecimal(double confidence);
 
 }  // namespace rflow::engine
