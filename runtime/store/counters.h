@@ -3,9 +3,11 @@
 // deltas up (store.cpp), so concurrent steps never overwrite each other's counts and a
 // refused batch adds nothing.
 //
-// Encoding: a format byte (1), then for each counter in name order its name (varint
-// length, bytes) and value (zigzag varint). Counters that add up to zero are dropped, so
-// a gauge that went back to zero (a minute with no open task left) costs nothing.
+// Encoding (PERSISTED): a format byte, then for each counter its name and value (zigzag
+// varint). Format 1 writes a name whole (varint length, bytes); format 2, written now,
+// as the length it shares with the name before it (varint), then the rest (varint
+// length, bytes). Both are read. Counters that add up to zero are dropped, so a gauge
+// that went back to zero (a minute with no open task left) costs nothing.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +22,8 @@ using Counters = std::map<std::string, int64_t, std::less<>>;
 
 std::string encodeCounters(const Counters& counters);
 
-// Encodes counters one at a time (names in any order, each once).
+// Encodes counters one at a time (names in any order, each once; in order they share
+// the most).
 class CountersWriter {
  public:
   CountersWriter();
@@ -30,6 +33,7 @@ class CountersWriter {
 
  private:
   std::string out_;
+  std::string previous_;  // the last name added
 };
 // Adds the counters encoded in `bytes` to `into`; false (and `into` partly changed) when
 // the bytes are not a counters value.

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "store/counters.h"
 #include "store/fault_injection.h"
 
 namespace rflow::store {
@@ -45,6 +46,47 @@ class TempDir {
   static inline int counter_ = 0;
   fs::path path_;
 };
+
+// Counters values are PERSISTED: both formats, as stored, still decode and add up.
+TEST(Counters, BothStoredFormatsDecode) {
+  using namespace std::string_literals;
+  // Format 1: whole names. "a\0b" = 5, "a\0c" = -2 (zigzag 10 and 3).
+  const std::string whole =
+      "\x01\x03"
+      "a\0b"s +
+      "\x0a\x03" + "a\0c"s + "\x03";
+  // Format 2: the same, "a\0c" as 2 bytes shared with "a\0b" and "c".
+  const std::string shared =
+      "\x02\x00\x03"
+      "a\0b"s +
+      "\x0a\x02\x01"
+      "c\x03"s;
+  Counters sum;
+  ASSERT_TRUE(addEncodedCounters(whole, sum));
+  ASSERT_TRUE(addEncodedCounters(shared, sum));
+  EXPECT_EQ(sum, (Counters{{"a\0b"s, 10}, {"a\0c"s, -4}}));
+  // What is written now is format 2, and reads back.
+  EXPECT_EQ(encodeCounters(Counters{{"a\0b"s, 5}, {"a\0c"s, -2}}), shared);
+}
+
+TEST(Counters, DamagedValuesAreRefused) {
+  using namespace std::string_literals;
+  Counters sum;
+  EXPECT_FALSE(addEncodedCounters("", sum));
+  EXPECT_FALSE(addEncodedCounters("\x03\x00"s, sum));  // unknown format
+  EXPECT_FALSE(
+      addEncodedCounters("\x02\x05\x01"
+                         "a\x02"s,
+                         sum));  // shares more than there is
+  EXPECT_FALSE(
+      addEncodedCounters("\x02\x00\x09"
+                         "ab"s,
+                         sum));  // a name past the end
+  EXPECT_FALSE(
+      addEncodedCounters("\x01\x01"
+                         "a\x80"s,
+                         sum));  // a value cut short
+}
 
 TEST(Store, BatchesAreAtomicAndReadable) {
   auto store = openOrFail("/mem", {.durability = Durability::kAsync, .in_memory = true, .env = {}});
