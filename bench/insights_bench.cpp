@@ -1,8 +1,9 @@
 // bench/insights: the insights queries (intelligence.md §2) with many instances stored,
 // and what the aggregates cost a step.
 //
-//   bench_insights [--instances N] [--rounds R] [--per-round M] [--reps K]
-//   (defaults: 100000 instances, 4 rounds of 5000 instances per variant, 200 repetitions)
+//   bench_insights [--instances N] [--rounds R] [--per-round M] [--reps K] [--variant V]
+//   (defaults: 100000 instances, 4 rounds of 5000 instances per variant, 200 repetitions;
+//   --variant 0, 1 or 2 runs only that variant of part 3, to profile it alone)
 //
 // 1. Generation: N instances of a refund workflow (`track region, store`, a `measure`
 //    header clause and statement, two approvals with `stage`, an `sla`) started and
@@ -121,15 +122,15 @@ std::vector<uint8_t> module(const Variant& v) {
 }
 
 std::string freshDir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("rflow-bench-insights-" + name + "-" + std::to_string(::getpid()));
+  const fs::path dir = fs::temp_directory_path() /
+                       ("rflow-bench-insights-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   return dir.string();
 }
 
 std::unique_ptr<store::Store> openStore(const std::string& dir) {
-  auto opened =
-      store::Store::open(dir, {.durability = store::Durability::kAsync, .in_memory = false, .env = {}});
+  auto opened = store::Store::open(
+      dir, {.durability = store::Durability::kAsync, .in_memory = false, .env = {}});
   if (auto* e = std::get_if<std::string>(&opened)) {
     std::fprintf(stderr, "cannot open the store in %s: %s\n", dir.c_str(), e->c_str());
     std::exit(1);
@@ -291,7 +292,8 @@ Generated generate(engine::Engine& eng, engine::ManualClock& clock, std::vector<
       if (ev.kind == Kind::kCheck && !reject) {
         auto view = eng.instance(p.instance);
         if (!view) {
-          std::fprintf(stderr, "instance %s: %s\n", p.instance.c_str(), view.error().message.c_str());
+          std::fprintf(stderr, "instance %s: %s\n", p.instance.c_str(),
+                       view.error().message.c_str());
           std::exit(1);
         }
         p.task = openTask(*view);
@@ -307,8 +309,7 @@ Generated generate(engine::Engine& eng, engine::ManualClock& clock, std::vector<
   g.steps = eng.committedSteps() - steps_before;
   g.now = end;
   for (const auto& p : plans) {
-    const bool done = p.reject_check ? (p.check && *p.check < end)
-                                     : (p.pay && *p.pay < end);
+    const bool done = p.reject_check ? (p.check && *p.check < end) : (p.pay && *p.pay < end);
     (done ? g.completed : g.waiting) += 1;
   }
   return g;
@@ -364,7 +365,7 @@ struct VariantRun {
   double seconds = 0;
   uint64_t steps = 0;
   uint64_t ops = 0, bytes = 0;  // store puts/merges/deletes and their key + value bytes
-  size_t next = 0;  // instances started so far (their numbers)
+  size_t next = 0;              // instances started so far (their numbers)
 };
 
 // One round: `count` instances started, then both approvals decided, from client threads.
@@ -410,20 +411,90 @@ size_t flag(int argc, char** argv, const char* name, size_t fallback) {
   return fallback;
 }
 
+// 3. Throughput of the variants (all, or `only` the one numbered), in alternating rounds.
+int throughput(std::optional<size_t> only, size_t rounds, size_t per_round) {
+  const size_t workers = std::max(1u, std::thread::hardware_concurrency());
+  NoCalls calls;
+  const auto finish = [](std::vector<VariantRun>& runs) {
+    for (auto& v : runs)
+      v.engine->stopWorkers();
+    runs.clear();
+    for (size_t k = 0; k < 3; ++k)
+      fs::remove_all(freshDir(std::string("variant-") + std::to_string(k)));
+    return 0;
+  };
+  std::vector<VariantRun> variants;
+  const std::vector<Variant> all{Variant{"track + measure + stage", true, true},
+                                 Variant{"no track/measure (stage kept)", false, true},
+                                 Variant{"no track/measure, no stage", false, false}};
+  for (size_t k = 0; k < all.size(); ++k) {
+    if (only && *only != k) continue;
+    const Variant& v = all[k];
+    VariantRun run{v, openStore(freshDir(std::string("variant-") + std::to_string(k))),
+                   std::make_unique<engine::ManualClock>(kEpoch), nullptr};
+    run.engine = std::make_unique<engine::Engine>(*run.store, *run.clock, calls);
+    if (std::holds_alternative<engine::EngineError>(run.engine->deploy(module(v)))) return 1;
+    run.engine->startWorkers(workers);
+    variants.push_back(std::move(run));
+  }
+  for (size_t r = 0; r < rounds; ++r) {
+    // Alternate the order too: the first of a round does not always meet a fresh cache.
+    for (size_t k = 0; k < variants.size(); ++k)
+      round(variants[(r + k) % variants.size()], per_round);
+  }
+  fmt::print(
+      "\nthroughput: {} rounds x {} instances per variant (3 steps each), {} clients, "
+      "durability async\n",
+      rounds, per_round, kClients);
+  const auto rateOf = [](const VariantRun& v) { return static_cast<double>(v.steps) / v.seconds; };
+  if (only) {
+    const VariantRun& v = variants[0];
+    fmt::print("| {:<32} | {:>8.0f} steps/s | {:>5.1f} store ops, {:>5.0f} bytes per step |\n",
+               v.variant.name, rateOf(v), static_cast<double>(v.ops) / static_cast<double>(v.steps),
+               static_cast<double>(v.bytes) / static_cast<double>(v.steps));
+    return finish(variants);
+  }
+  const double base = rateOf(variants[1]);
+  for (const auto& v : variants) {
+    const double rate = static_cast<double>(v.steps) / v.seconds;
+    const double steps = static_cast<double>(v.steps);
+    fmt::print(
+        "| {:<32} | {:>8.0f} steps/s | {:>5.3f} x no track/measure | {:>5.1f} store ops, "
+        "{:>5.0f} bytes per step |\n",
+        v.variant.name, rate, rate / base, static_cast<double>(v.ops) / steps,
+        static_cast<double>(v.bytes) / steps);
+  }
+  const double tracked_rate = static_cast<double>(variants[0].steps) / variants[0].seconds;
+  const double cost = 1 - tracked_rate / base;
+  fmt::print("aggregates cost {:.1f} % of throughput (goal < 10 %): {}\n", cost * 100,
+             cost < 0.10 ? "pass" : "FAIL");
+  return finish(variants);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; i += 2) {
     const std::string_view a = argv[i];
-    if ((a != "--instances" && a != "--rounds" && a != "--per-round" && a != "--reps") ||
-        i + 1 >= argc || std::strtoull(argv[i + 1], nullptr, 10) == 0) {
+    const bool variant = a == "--variant" && i + 1 < argc &&
+                         std::string_view(argv[i + 1]).size() == 1 && argv[i + 1][0] >= '0' &&
+                         argv[i + 1][0] <= '2';
+    if (!variant &&
+        ((a != "--instances" && a != "--rounds" && a != "--per-round" && a != "--reps") ||
+         i + 1 >= argc || std::strtoull(argv[i + 1], nullptr, 10) == 0)) {
       std::fprintf(stderr,
                    "usage: bench_insights [--instances N] [--rounds R] [--per-round M] "
-                   "[--reps K] (all positive numbers); got '%s'\n",
+                   "[--reps K] (all positive numbers) [--variant 0|1|2]; got '%s'\n",
                    argv[i]);
       return 2;
     }
   }
+  std::optional<size_t> only;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string_view(argv[i]) == "--variant") only = static_cast<size_t>(argv[i + 1][0] - '0');
+  if (only)
+    return throughput(*only, flag(argc, argv, "--rounds", 4),
+                      flag(argc, argv, "--per-round", 5'000));
   const size_t n = flag(argc, argv, "--instances", 100'000);
   const size_t rounds = flag(argc, argv, "--rounds", 4);
   const size_t per_round = flag(argc, argv, "--per-round", 5'000);
@@ -445,10 +516,11 @@ int main(int argc, char** argv) {
   eng.startWorkers(workers);
   auto plans = makePlans(n);
   const Generated g = generate(eng, clock, plans);
-  fmt::print("generated {} instances through the engine in {:.1f} s ({} steps, {:.0f} steps/s): "
-             "{} completed, {} waiting, {} stores in 5 regions, {} days\n",
-             n, g.seconds, g.steps, static_cast<double>(g.steps) / g.seconds, g.completed,
-             g.waiting, kStores, kDays);
+  fmt::print(
+      "generated {} instances through the engine in {:.1f} s ({} steps, {:.0f} steps/s): "
+      "{} completed, {} waiting, {} stores in 5 regions, {} days\n",
+      n, g.seconds, g.steps, static_cast<double>(g.steps) / g.seconds, g.completed, g.waiting,
+      kStores, kDays);
 
   // 2. Latency, engine then service.
   const int64_t now = g.now;
@@ -482,26 +554,21 @@ int main(int argc, char** argv) {
   }));
   for (const char* d : {"region", "store"}) {
     for (bool compare : {false, true}) {
-      rows.push_back(measure(fmt::format("engine byDimension({}{})", d, compare ? ", 7d before" : ""),
-                             reps, [&] {
-                               mustHold(!eng.byDimension(dims(d, compare)).values.empty(),
-                                        "byDimension");
-                             }));
+      rows.push_back(measure(
+          fmt::format("engine byDimension({}{})", d, compare ? ", 7d before" : ""), reps,
+          [&] { mustHold(!eng.byDimension(dims(d, compare)).values.empty(), "byDimension"); }));
     }
   }
-  rows.push_back(measure("engine stages(workflow)", reps, [&] {
-    mustHold(eng.stages(std::string(kWorkflow)).ok(), "stages");
-  }));
+  rows.push_back(measure("engine stages(workflow)", reps,
+                         [&] { mustHold(eng.stages(std::string(kWorkflow)).ok(), "stages"); }));
   rows.push_back(measure("engine stages(workflow, region EU)", reps, [&] {
     mustHold(eng.stages(std::string(kWorkflow), engine::StageFilter{"region", "EU"}).ok(),
              "stages of EU");
   }));
-  rows.push_back(measure("engine atRisk(workflow)", reps, [&] {
-    mustHold(eng.atRisk(std::string(kWorkflow)).ok(), "atRisk");
-  }));
-  rows.push_back(measure("engine atRisk(all)", reps, [&] {
-    mustHold(eng.atRisk(std::nullopt).ok(), "atRisk");
-  }));
+  rows.push_back(measure("engine atRisk(workflow)", reps,
+                         [&] { mustHold(eng.atRisk(std::string(kWorkflow)).ok(), "atRisk"); }));
+  rows.push_back(measure("engine atRisk(all)", reps,
+                         [&] { mustHold(eng.atRisk(std::nullopt).ok(), "atRisk"); }));
 
   const runtime::Config config = runtime::Config::defaults();
   auto connectors = runtime::ConnectorSet::fromConfig(config);
@@ -523,63 +590,23 @@ int main(int argc, char** argv) {
                   "service insights by, period");
     }));
   }
-  rows.push_back(measure("service stages", reps, [&] {
-    requireJson(svc.stages(wf), "service stages");
-  }));
+  rows.push_back(
+      measure("service stages", reps, [&] { requireJson(svc.stages(wf), "service stages"); }));
   rows.push_back(measure("service stages by=region value=EU", reps, [&] {
     requireJson(svc.stages(wf, std::string("region"), std::string("EU")), "service stages EU");
   }));
-  rows.push_back(measure("service at-risk", reps, [&] {
-    requireJson(svc.atRisk(wf), "service at-risk");
-  }));
+  rows.push_back(
+      measure("service at-risk", reps, [&] { requireJson(svc.atRisk(wf), "service at-risk"); }));
 
   fmt::print("{} instances stored, {} repetitions each; goal p99 < 50 ms\n", n, reps);
   fmt::print("| {:<42} | {:>8} | {:>8} | {:>9} | {:<4} |\n", "query", "p50 ms", "p99 ms",
              "goal (ms)", "");
   fmt::print("|{:-<44}|{:->10}|{:->10}|{:->11}|{:-<6}|\n", "", "", "", "", "");
   for (const auto& r : rows)
-    fmt::print("| {:<42} | {:>8.3f} | {:>8.3f} | {:>9} | {:<4} |\n", r.query, r.p50, r.p99,
-               "< 50", r.p99 < 50 ? "pass" : "FAIL");
+    fmt::print("| {:<42} | {:>8.3f} | {:>8.3f} | {:>9} | {:<4} |\n", r.query, r.p50, r.p99, "< 50",
+               r.p99 < 50 ? "pass" : "FAIL");
   eng.stopWorkers();
 
-  // 3. Throughput of the variants, in alternating rounds.
-  std::vector<VariantRun> variants;
-  for (const Variant& v : {Variant{"track + measure + stage", true, true},
-                           Variant{"no track/measure (stage kept)", false, true},
-                           Variant{"no track/measure, no stage", false, false}}) {
-    VariantRun run{v, openStore(freshDir(std::string("variant-") + std::to_string(variants.size()))),
-                   std::make_unique<engine::ManualClock>(kEpoch), nullptr};
-    run.engine = std::make_unique<engine::Engine>(*run.store, *run.clock, calls);
-    if (std::holds_alternative<engine::EngineError>(run.engine->deploy(module(v)))) return 1;
-    run.engine->startWorkers(workers);
-    variants.push_back(std::move(run));
-  }
-  for (size_t r = 0; r < rounds; ++r) {
-    // Alternate the order too: the first of a round does not always meet a fresh cache.
-    for (size_t k = 0; k < variants.size(); ++k)
-      round(variants[(r + k) % variants.size()], per_round);
-  }
-  fmt::print("\nthroughput: {} rounds x {} instances per variant (3 steps each), {} clients, "
-             "durability async\n",
-             rounds, per_round, kClients);
-  const double base = static_cast<double>(variants[1].steps) / variants[1].seconds;
-  for (const auto& v : variants) {
-    const double rate = static_cast<double>(v.steps) / v.seconds;
-    const double steps = static_cast<double>(v.steps);
-    fmt::print("| {:<32} | {:>8.0f} steps/s | {:>5.3f} x no track/measure | {:>5.1f} store ops, "
-               "{:>5.0f} bytes per step |\n",
-               v.variant.name, rate, rate / base, static_cast<double>(v.ops) / steps,
-               static_cast<double>(v.bytes) / steps);
-  }
-  const double tracked_rate = static_cast<double>(variants[0].steps) / variants[0].seconds;
-  const double cost = 1 - tracked_rate / base;
-  fmt::print("aggregates cost {:.1f} % of throughput (goal < 10 %): {}\n", cost * 100,
-             cost < 0.10 ? "pass" : "FAIL");
-  for (auto& v : variants)
-    v.engine->stopWorkers();
-  variants.clear();
   fs::remove_all(dir);
-  for (size_t k = 0; k < 3; ++k)
-    fs::remove_all(freshDir(std::string("variant-") + std::to_string(k)));
-  return 0;
+  return throughput(std::nullopt, rounds, per_round);
 }
