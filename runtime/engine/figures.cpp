@@ -174,7 +174,8 @@ std::optional<EngineError> openFigures(EngineParts& parts, Step& step) {
   auto loaded = loadFigures(parts.store, step.rec.id);
   if (!loaded) return std::move(loaded).error();
   step.figures = std::move(*loaded);
-  step.metrics.setDimensions(dimensionLabels(parts, step.rec.workflow_name, *step.figures));
+  step.metrics.setDimensions(dimensionLabels(parts, step.rec.workflow_name, *step.figures),
+                             step.now);
   return std::nullopt;
 }
 

@@ -25,7 +25,9 @@
 //   e \0 workflow \0 dim \0 value \0 stage \0 <name>  the stage counters per tracked value
 //
 // Stored keys: "v2\0g" holds the gauges and the classifier and stage counters, "v2\0h\0<hour>"
-// an hour's counters, "v2\0d\0workflow\0dim\0value" and "v2\0e\0…" one tracked value's.
+// an hour's counters and the counters per tracked value of the steps of that hour. Stores
+// written before kept each tracked value's in a key of its own ("v2\0d\0workflow\0dim\0value",
+// "v2\0e\0…"); load() still reads them.
 //
 // The longest time in a stage is no sum, so it is not a counter: each step that beats
 // the maximum in memory puts a key "stage-max" (keys.h) that sorts the longest first.
@@ -202,6 +204,8 @@ void MetricsDelta::instanceStarted(
     const std::vector<std::pair<std::string, std::string>>& dimensions) {
   add(join({"g", workflow, "status", statusName(Status::kRunning)}), 1);
   add(hourly(now, workflow, "started"), 1);
+  if (dimensions.empty()) return;
+  if (!hour_) hour_ = now;
   const std::string day = std::to_string(floorDiv(now, kDayMs));
   for (const auto& [dimension, value] : dimensions)
     add(join({"d", workflow, dimension, value, day, "started", ""}), 1);
@@ -338,10 +342,18 @@ std::string keyOfFields(std::string_view counter, size_t fields) {
   return std::string(kV2Prefix) + std::string(counter.substr(0, end));
 }
 
-std::string storedKeyOf(std::string_view counter) {
+// The stored key of `counter` written with a delta anchored at `anchor` (its step's
+// time): counters per tracked value go with the step's hourly counters, so that tracking
+// costs a step no key of its own. Stores written before kept them in keys of their own
+// ("v2\0d\0workflow\0dim\0value", "v2\0e\0…"): load() reads every key's counters by
+// their full names, wherever they are.
+std::string storedKeyOf(std::string_view counter, std::optional<int64_t> anchor) {
   if (counter.starts_with("h")) return keyOfFields(counter, 2);  // h \0 hour
-  if (counter.starts_with("d") || counter.starts_with("e"))
+  if (counter.starts_with("d") || counter.starts_with("e")) {
+    if (anchor)
+      return std::string(kV2Prefix) + join({"h", std::to_string(floorDiv(*anchor, kHourMs))});
     return keyOfFields(counter, 4);  // d \0 workflow \0 dim \0 value
+  }
   return std::string(kGaugesKey);
 }
 
@@ -377,6 +389,14 @@ store::Status Metrics::load(const store::Store& store) {
   for (const auto& [name, value] : counters)
     values[name] += value;
   std::lock_guard lock(mutex_);
+  std::lock_guard dimensions(dimension_mutex_);
+  {
+    // What is queued was committed before the scan ended: the scan holds it (or, for a
+    // step committed while it ran, may not; as when memory took it at once and the new
+    // values replaced it).
+    std::lock_guard queued(pending_mutex_);
+    pending_.clear();
+  }
   values_.clear();
   dimension_values_.clear();
   for (auto& [name, value] : values) {
@@ -396,7 +416,7 @@ void Metrics::admit(std::string_view name) {
 
 std::string Metrics::dimensionLabel(std::string_view workflow, std::string_view dimension,
                                     std::string_view value) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(dimension_mutex_);
   auto& values = dimension_values_[join({workflow, dimension})];
   if (values.contains(value)) return std::string(value);
   if (values.size() >= kMaxDimensionValues) return std::string(kOtherValue);
@@ -411,30 +431,58 @@ void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
     batch.put(store::Column::kMetrics,
               keys::stageMax(name.substr(0, sep), name.substr(sep + 1), ms), "");
   }
-  // The names are in order, so each key's counters come together: a tracked value's
-  // ("d…", "e…"), the gauges ("g…"), then each hour's ("h\0<hour>\0…").
-  std::string key;
-  store::CountersWriter counters;
+  // A step's names fall under one or two keys (the gauges', its hour's), rarely more.
+  std::vector<std::pair<std::string, store::CountersWriter>> keyed;
   for (const auto& [name, amount] : delta.items()) {
-    std::string name_key = storedKeyOf(name);
-    if (name_key != key) {
-      if (!counters.empty()) batch.addCounters(key, counters.take());
-      key = std::move(name_key);
-    }
-    counters.add(name, amount);
+    std::string key = storedKeyOf(name, delta.anchor());
+    auto it =
+        std::find_if(keyed.begin(), keyed.end(), [&](const auto& k) { return k.first == key; });
+    if (it == keyed.end())
+      it = keyed.insert(keyed.end(), {std::move(key), store::CountersWriter{}});
+    it->second.add(name, amount);
   }
-  if (!counters.empty()) batch.addCounters(key, counters.take());
+  for (auto& [key, counters] : keyed)
+    batch.addCounters(key, counters.take());
 }
 
-void Metrics::apply(const MetricsDelta& delta) {
+namespace {
+// Queued deltas beyond which the committer adds them itself (memory stays bounded when
+// no other thread settles).
+constexpr size_t kMaxPendingDeltas = 4096;
+}  // namespace
+
+void Metrics::committed(MetricsDelta delta) {
   if (delta.empty()) return;
-  std::lock_guard lock(mutex_);
-  for (const auto& [name, ms] : delta.maxes()) {
-    int64_t& slot = maxes_[name];
-    slot = std::max(slot, ms);
+  size_t queued = 0;
+  {
+    std::lock_guard lock(pending_mutex_);
+    pending_.push_back(std::move(delta));
+    queued = pending_.size();
   }
-  for (const auto& [name, amount] : delta.items())
-    values_[name] += amount;
+  if (queued < kMaxPendingDeltas) return;
+  std::lock_guard lock(mutex_);
+  settleLocked();
+}
+
+void Metrics::settle() {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (lock.owns_lock()) settleLocked();
+}
+
+void Metrics::settleLocked() const {
+  std::vector<MetricsDelta> deltas;
+  {
+    std::lock_guard lock(pending_mutex_);
+    deltas.swap(pending_);
+  }
+  for (const MetricsDelta& delta : deltas) {
+    for (const auto& [name, ms] : delta.maxes()) {
+      int64_t& slot = maxes_[name];
+      slot = std::max(slot, ms);
+    }
+    for (const auto& [name, amount] : delta.items())
+      values_[name] += amount;
+  }
 }
 
 std::vector<ClassifierQuality> Metrics::classifierQuality() const {
@@ -531,6 +579,7 @@ std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view wo
   // numbers have five digits from 1997 to 2243, so their text sorts as the numbers do):
   // the loop seeks to the span's first day of each value and skips the days after it.
   std::lock_guard lock(mutex_);
+  settleLocked();
   auto it = values_.lower_bound(prefix);
   while (it != values_.end() && it->first.starts_with(prefix)) {
     const std::string_view rest = std::string_view(it->first).substr(prefix.size());
@@ -588,12 +637,14 @@ std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view wo
 
 int64_t Metrics::stageMax(std::string_view workflow, std::string_view stage) const {
   std::lock_guard lock(mutex_);
+  settleLocked();
   const auto it = maxes_.find(join({workflow, stage}));
   return it == maxes_.end() ? 0 : it->second;
 }
 
 std::map<std::string, int64_t> Metrics::snapshot(std::string_view prefix) const {
   std::lock_guard lock(mutex_);
+  settleLocked();
   std::map<std::string, int64_t> out;
   for (auto it = values_.lower_bound(prefix); it != values_.end() && it->first.starts_with(prefix);
        ++it)

@@ -21,13 +21,13 @@
 //   - They are written as deltas that the store adds up (store/counters.h): no step
 //     reads a count to write it back, so steps of any instances commit in any order and
 //     in one group, and a refused batch adds nothing. Memory takes a delta only once its
-//     batch is committed (apply()).
+//     batch is committed (committed(); every read sees every committed delta).
 //   - Stored keys are PERSISTED. Schema 2: at most two keys per step, "v2\0g" (every
-//     gauge) and "v2\0h\0<hour>" (that hour's counters), each holding counters named by
-//     the vocabulary of metrics.cpp. Schema 1 wrote `shard byte (0..15) + name` -> be64
-//     absolute value; load() reads those as the starting values and the deltas add to
-//     them. A name's meaning never changes. Histogram buckets are fixed (below): adding
-//     buckets means a new metric name.
+//     gauge) and "v2\0h\0<hour>" (that hour's counters, and the step's counters per
+//     tracked value), each holding counters named by the vocabulary of metrics.cpp. Schema 1 wrote
+//     `shard byte (0..15) + name` -> be64 absolute value; load() reads those as the starting values
+//     and the deltas add to them. A name's meaning never changes. Histogram buckets are fixed
+//     (below): adding buckets means a new metric name.
 //   - Stores written before metrics existed start every counter at zero.
 //   - Per tracked dimension (intelligence.md §2): an instance's events are also counted
 //     per value of each dimension it tracks, by UTC day ("d" counters) and, for stages,
@@ -81,14 +81,16 @@ class MetricsDelta {
   const std::map<std::string, int64_t>& items() const { return items_; }
 
   // The step's instance's tracked dimensions (name, label it is counted under): the
-  // instance's events below are counted per value too. Set before the events.
-  void setDimensions(std::vector<std::pair<std::string, std::string>> dimensions) {
+  // instance's events below are counted per value too. Set before the events; `now` is
+  // the step's time (its counters per value are stored under its hour's key).
+  void setDimensions(std::vector<std::pair<std::string, std::string>> dimensions, int64_t now) {
     dimensions_ = std::move(dimensions);
+    hour_ = now;
   }
+  // The time whose hour's stored key holds this delta's counters per value.
+  std::optional<int64_t> anchor() const { return hour_; }
   bool hasDimensions() const { return !dimensions_.empty(); }
-  const std::vector<std::pair<std::string, std::string>>& dimensions() const {
-    return dimensions_;
-  }
+  const std::vector<std::pair<std::string, std::string>>& dimensions() const { return dimensions_; }
 
   // `dimensions`: the new instance's (not the step's: a parent's step starts children).
   void instanceStarted(std::string_view workflow, int64_t now,
@@ -143,6 +145,7 @@ class MetricsDelta {
   std::map<std::string, int64_t> items_;
   std::map<std::string, int64_t> maxes_;
   std::vector<std::pair<std::string, std::string>> dimensions_;
+  std::optional<int64_t> hour_;
 };
 
 // A histogram over fixed buckets; counts has bounds.size() + 1 entries.
@@ -262,8 +265,12 @@ class Metrics {
 
   // Puts `delta` into `batch` as counters the store adds up (at most two keys).
   static void write(store::Batch& batch, const MetricsDelta& delta);
-  // Adds `delta` to memory: its batch was committed.
-  void apply(const MetricsDelta& delta);
+  // `delta`'s batch was committed. Called on the committer thread, whose speed bounds
+  // every step's: it only queues the delta; every read adds the queued deltas first, so
+  // no read misses a committed step, and settle() adds them on another thread.
+  void committed(MetricsDelta delta);
+  // Adds the queued deltas to the counters, unless another thread is doing it now.
+  void settle();
 
   Insights insights(const InsightsQuery& query) const;
   std::vector<ClassifierQuality> classifierQuality() const;
@@ -287,10 +294,17 @@ class Metrics {
 
  private:
   std::map<std::string, int64_t> snapshot(std::string_view prefix = {}) const;
-  void admit(std::string_view name);  // a counter's dimension value (lock held)
+  void admit(std::string_view name);  // a counter's dimension value (dimension_mutex_ held)
+  // Adds the queued deltas (mutex_ held). Reads are const but settle first: the queue
+  // is committed state that memory has not taken yet.
+  void settleLocked() const;
+  // Lock order: mutex_, then pending_mutex_; dimension_mutex_ alone or after mutex_.
   mutable std::mutex mutex_;
-  std::map<std::string, int64_t, std::less<>> values_;
-  std::map<std::string, int64_t, std::less<>> maxes_;  // workflow \0 stage -> ms
+  mutable std::map<std::string, int64_t, std::less<>> values_;
+  mutable std::map<std::string, int64_t, std::less<>> maxes_;  // workflow \0 stage -> ms
+  mutable std::mutex pending_mutex_;
+  mutable std::vector<MetricsDelta> pending_;  // committed, not yet in values_
+  std::mutex dimension_mutex_;
   // workflow \0 dimension -> the values counted.
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> dimension_values_;
 };

@@ -42,7 +42,7 @@ void Step::seal() {
 
 void Step::committed(const store::Status& status) {
   if (status.ok()) {
-    parts_.metrics.apply(metrics);
+    parts_.metrics.committed(std::move(metrics));
     for (const CallRecord& call : send)
       parts_.calls.dispatch(call, rec);
     for (std::string& child : begin)
@@ -112,6 +112,9 @@ std::optional<EngineError> Steps::commit(std::unique_ptr<Step> step) {
   std::unique_lock lock(report.mutex);
   report.done.wait(lock, [&] { return report.status.has_value(); });
   const store::Status status = *report.status;
+  lock.unlock();
+  // The committer only queued the step's counters: this thread adds what is queued.
+  parts_.metrics.settle();
   if (status.ok()) return std::nullopt;
   return EngineError{EngineError::Code::kStorage,
                      "the step could not be committed: " + status.message()};
