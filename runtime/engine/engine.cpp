@@ -231,7 +231,10 @@ Found<std::vector<InstanceView>> Engine::instances(const InstanceFilter& filter)
 }
 
 Found<InstanceFigures> Engine::figures(std::string_view id) const {
-  return loadFigures(parts_->store, id);
+  auto rec = parts_->queries.loadInstance(id);
+  if (!rec.ok()) return storageError(rec.status());
+  if (!rec.value()) return InstanceFigures{};
+  return loadFigures(parts_->store, *rec.value());
 }
 
 Found<std::vector<AuditEntry>> Engine::history(std::string_view id) const {

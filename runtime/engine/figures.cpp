@@ -118,10 +118,6 @@ MeasureValue measureOf(const bytecode::Module& m, const bytecode::Figure& figure
   return out;
 }
 
-void putFigures(Step& step, const InstanceFigures& figures) {
-  step.batch.put(store::Column::kMeta, keys::figures(step.rec.id), figures.encode());
-}
-
 }  // namespace
 
 std::optional<EngineError> startFigures(Step& step,
@@ -151,7 +147,6 @@ std::optional<EngineError> startFigures(Step& step,
   for (const auto& [name, value] : figures.tracked) {
     step.batch.put(store::Column::kMeta, keys::dimension(workflow_name, name, value, instance), "");
   }
-  step.batch.put(store::Column::kMeta, keys::figures(instance), figures.encode());
   out = std::move(figures);
   return std::nullopt;
 }
@@ -171,7 +166,7 @@ std::optional<EngineError> openFigures(EngineParts& parts, Step& step) {
   const bytecode::WorkflowFigures* declared =
       bytecode::figuresOf(step.program->module(), step.rec.workflow);
   if (declared == nullptr || declared->tracks.empty()) return std::nullopt;
-  auto loaded = loadFigures(parts.store, step.rec.id);
+  auto loaded = loadFigures(parts.store, step.rec);
   if (!loaded) return std::move(loaded).error();
   step.figures = std::move(*loaded);
   step.metrics.setDimensions(dimensionLabels(parts, step.rec.workflow_name, *step.figures),
@@ -221,7 +216,15 @@ std::optional<int64_t> scaledAmount(std::string_view text) {
   return negative ? -scaled : scaled;
 }
 
-Found<InstanceFigures> loadFigures(const store::Store& store, std::string_view instance) {
+Found<InstanceFigures> loadFigures(const store::Store& store, const InstanceRecord& rec) {
+  const std::string_view instance = rec.id;
+  if (!rec.figures.empty()) {
+    auto decoded = InstanceFigures::decode(rec.figures);
+    if (!decoded)
+      return EngineError{EngineError::Code::kStorage,
+                         fmt::format("the figures of {} are not readable", instance)};
+    return std::move(*decoded);
+  }
   auto bytes = store.get(store::Column::kMeta, keys::figures(instance));
   if (!bytes.ok()) return storageError(bytes.status());
   if (!bytes.value()) return InstanceFigures{};
@@ -239,7 +242,7 @@ std::optional<std::string> setMeasure(EngineParts& parts, Step& step,
   if (declared == nullptr || request.measure >= declared->measures.size())
     return "the module has no such measure";
   if (!step.figures) {
-    auto loaded = loadFigures(parts.store, step.rec.id);
+    auto loaded = loadFigures(parts.store, step.rec);
     if (!loaded) return loaded.error().message;
     step.figures = std::move(*loaded);
   }
@@ -259,7 +262,9 @@ std::optional<std::string> setMeasure(EngineParts& parts, Step& step,
   } else {
     measures.push_back(std::move(value));
   }
-  putFigures(step, *step.figures);
+  // An instance started before its record kept the figures moves them into it now.
+  if (step.rec.figures.empty()) step.batch.remove(store::Column::kMeta, keys::figures(step.rec.id));
+  step.rec.figures = step.figures->encode();
   return std::nullopt;
 }
 

@@ -1,8 +1,10 @@
-// What an instance's workflow tracks and measures (intelligence.md §2), kept beside the
-// instance record in kMeta so that neither the record's format nor its readers change:
+// What an instance's workflow tracks and measures (intelligence.md §2), kept in the
+// instance record (InstanceRecord::figures), which every step reads and writes anyway:
 //
-//   kMeta  "figures" \0 instance                                InstanceFigures
-//          "dim" \0 workflow \0 name \0 value \0 instance       "" (listing by a dimension)
+//   kMeta  "dim" \0 workflow \0 name \0 value \0 instance       "" (listing by a dimension)
+//          "figures" \0 instance                                InstanceFigures of an instance
+//                                                              started before they were kept
+//                                                              in the record (only read)
 //
 // Tracked values are computed once, at start, from the arguments (each by its pure
 // function, like the key); header measures likewise; the `measure` statement sets or
@@ -65,9 +67,9 @@ std::string dimensionPrefix(std::string_view workflow, std::string_view name,
 }  // namespace keys
 
 // Computes a new instance's tracked values and header measures from its arguments into
-// `out` and puts them, with the dimension index, into `step`'s batch (the instance's own
-// first step, or its parent's step; kBadInput when one of them fails, as a failing key
-// does).
+// `out` (its record keeps them) and puts the dimension index into `step`'s batch (the
+// instance's own first step, or its parent's step; kBadInput when one of them fails, as
+// a failing key does).
 std::optional<EngineError> startFigures(Step& step,
                                         const std::shared_ptr<const vm::Program>& program,
                                         uint32_t workflow, std::string_view instance,
@@ -80,8 +82,8 @@ std::optional<EngineError> startFigures(Step& step,
 std::optional<std::string> setMeasure(EngineParts& parts, Step& step,
                                       const vm::effect::Measure& request);
 
-// The figures of `instance` (empty for one that has none, or started before them).
-Found<InstanceFigures> loadFigures(const store::Store& store, std::string_view instance);
+// The figures of `rec` (empty for one that has none, or started before them).
+Found<InstanceFigures> loadFigures(const store::Store& store, const InstanceRecord& rec);
 
 // Per tracked dimension (metrics.h): the labels an instance of `workflow` with
 // `figures` is counted under.

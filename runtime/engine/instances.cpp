@@ -86,6 +86,7 @@ Found<InstanceRecord> Instances::create(Step& step,
   if (auto problem = startFigures(step, program, workflow, rec.id, rec.workflow_name, args,
                                   parts_.options.vm, started))
     return std::move(*problem);
+  if (bytecode::figuresOf(m, workflow) != nullptr) rec.figures = started.encode();
   rec.args = detail::encodeList(args);
   step.metrics.instanceStarted(rec.workflow_name, step.now,
                                dimensionLabels(parts_, rec.workflow_name, started));

@@ -128,6 +128,7 @@ std::string InstanceRecord::encode() const {
   w.optionalText(error);
   w.optionalText(error_kind);
   w.text(audit_chain);
+  w.text(figures);
   return w.take();
 }
 
@@ -173,6 +174,7 @@ std::optional<InstanceRecord> InstanceRecord::decode(std::string_view bytes) {
   i.error = r.optionalText();
   i.error_kind = r.optionalText();
   if (r.ok() && !r.atEnd()) i.audit_chain = r.text();
+  if (r.ok() && !r.atEnd()) i.figures = r.text();
   return finished(r, std::move(i));
 }
 

@@ -85,6 +85,12 @@ struct InstanceRecord {
   // instances written before audit entries were chained). See auditChain(). Encoded
   // last: records written before it existed decode with it empty.
   std::string audit_chain;
+  // What the instance tracks and measures (InstanceFigures::encode(), figures.h), for an
+  // instance of a workflow that declares any: never empty then, since the encoding has a
+  // format byte. Empty for other workflows, and for instances started before figures
+  // were kept here (theirs are under the "figures" key). Encoded after audit_chain: older
+  // records decode with it empty.
+  std::string figures;
 
   std::string encode() const;
   static std::optional<InstanceRecord> decode(std::string_view bytes);

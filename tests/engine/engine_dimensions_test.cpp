@@ -120,7 +120,7 @@ TEST_F(DimensionsTest, EveryEventIsCountedPerTrackedValue) {
 TEST_F(DimensionsTest, AChildsFiguresAreItsOwnNotItsParents) {
   open(kTickets);
   const InstanceView parent = start("Parent", {vm::Value::string("EU")});
-  auto figures = loadFigures(*store_, parent.id);
+  auto figures = engine_->figures(parent.id);
   ASSERT_TRUE(figures);
   ASSERT_EQ(figures->measures.size(), 1u);
   EXPECT_EQ(figures->measures[0].name, "spent");

@@ -561,7 +561,7 @@ workflow Claim(region: string, store: string, amount: money, other: money) {
   InstanceView v = start("Claim", {vm::Value::string("EU"), vm::Value::string("S-7"),
                                    money("10.00", "EUR"), money("1.00", "USD")});
   EXPECT_EQ(v.status, Status::kWaiting);
-  auto figures = loadFigures(*store_, v.id);
+  auto figures = engine_->figures(v.id);
   ASSERT_TRUE(figures);
   EXPECT_EQ(figures->tracked,
             (std::vector<std::pair<std::string, std::string>>{{"region", "EU"}, {"store", "S-7"}}));
@@ -575,7 +575,7 @@ workflow Claim(region: string, store: string, amount: money, other: money) {
   advance(3'600'000);
   v = get(v.id);
   EXPECT_EQ(v.status, Status::kCompleted) << v.error.value_or("");
-  figures = loadFigures(*store_, v.id);
+  figures = engine_->figures(v.id);
   ASSERT_TRUE(figures);
   ASSERT_EQ(figures->measures.size(), 2u);
   EXPECT_EQ(figures->measures[0].text(), "20.00 EUR");
@@ -592,6 +592,64 @@ workflow Claim(region: string, store: string, amount: money, other: money) {
                                        "1.00 USD"),
             std::string::npos)
       << us.error.value_or("");
+}
+
+// Instances started before their record kept the figures have them under a key of their
+// own: they are still read, and their next `measure` moves them into the record.
+TEST_F(EngineTest, FiguresKeptBesideTheRecordAreReadAndMovedIn) {
+  const std::string dir =
+      (fs::temp_directory_path() / ("rflow-engine-old-figures-" + std::to_string(::getpid())))
+          .string();
+  fs::remove_all(dir);
+  open(R"(module shop
+workflow Claim(region: string, amount: int) {
+  owner "ops"
+  track region = region
+  measure value = amount
+  sleep 1h
+  measure value = amount + 1
+}
+)",
+       dir);
+  const std::string id = start("Claim", {vm::Value::string("EU"), vm::Value::integer(5)}).id;
+  close();
+  {
+    // The instance as an older rflow wrote it: no figures in the record, a key instead.
+    open("", dir);
+    close();
+    auto opened = store::Store::open(
+        dir, {.durability = store::Durability::kSync, .in_memory = false, .env = {}});
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
+    auto& raw = *std::get<std::unique_ptr<store::Store>>(opened);
+    auto bytes = raw.get(store::Column::kInstances, id);
+    ASSERT_TRUE(bytes.ok() && bytes.value());
+    auto rec = InstanceRecord::decode(*bytes.value());
+    ASSERT_TRUE(rec);
+    ASSERT_FALSE(rec->figures.empty());
+    store::Batch batch;
+    batch.put(store::Column::kMeta, keys::figures(id), rec->figures);
+    rec->figures.clear();
+    batch.put(store::Column::kInstances, id, rec->encode());
+    ASSERT_TRUE(raw.commit(batch).ok());
+  }
+  open("", dir);
+  auto figures = engine_->figures(id);
+  ASSERT_TRUE(figures);
+  ASSERT_EQ(figures->measures.size(), 1u);
+  EXPECT_EQ(figures->measures[0].text(), "5");
+  EXPECT_EQ(figures->tracked, (std::vector<std::pair<std::string, std::string>>{{"region", "EU"}}));
+
+  advance(3'600'000);
+  EXPECT_EQ(get(id).status, Status::kCompleted);
+  figures = engine_->figures(id);
+  ASSERT_TRUE(figures);
+  ASSERT_EQ(figures->measures.size(), 1u);
+  EXPECT_EQ(figures->measures[0].text(), "6");
+  auto old_key = store_->get(store::Column::kMeta, keys::figures(id));
+  ASSERT_TRUE(old_key.ok());
+  EXPECT_FALSE(old_key.value().has_value()) << "moved into the record";
+  close();
+  fs::remove_all(dir);
 }
 
 }  // namespace
