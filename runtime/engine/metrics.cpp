@@ -46,6 +46,8 @@ namespace rflow::engine {
 
 namespace {
 
+using namespace std::string_view_literals;
+
 constexpr char kSep = '\0';
 
 std::string join(std::initializer_list<std::string_view> parts) {
@@ -357,6 +359,18 @@ std::string storedKeyOf(std::string_view counter, std::optional<int64_t> anchor)
   return std::string(kGaugesKey);
 }
 
+// A "d" or "e" counter split after its fourth field (d \0 workflow \0 dim \0 value):
+// the tracked value's counters, and the rest of the name; nullopt for other names.
+std::optional<std::pair<std::string_view, std::string_view>> perValue(std::string_view name) {
+  if (!name.starts_with("d\0"sv) && !name.starts_with("e\0"sv)) return std::nullopt;
+  size_t end = 1;
+  for (int field = 0; field < 3; ++field) {
+    end = name.find(kSep, end + 1);
+    if (end == std::string_view::npos) return std::nullopt;
+  }
+  return std::pair{name.substr(0, end), name.substr(end + 1)};
+}
+
 std::string family(char letter) {
   return std::string{letter, kSep};
 }
@@ -398,11 +412,13 @@ store::Status Metrics::load(const store::Store& store) {
     pending_.clear();
   }
   values_.clear();
+  per_value_.clear();
   dimension_values_.clear();
   for (auto& [name, value] : values) {
     admit(name);
-    values_.emplace(std::move(name), value);
+    addLocked(name, value);
   }
+  std::lock_guard maxes_lock(maxes_mutex_);
   maxes_ = std::move(maxes);
   return {};
 }
@@ -453,6 +469,14 @@ constexpr size_t kMaxPendingDeltas = 4096;
 
 void Metrics::committed(MetricsDelta delta) {
   if (delta.empty()) return;
+  if (!delta.maxes().empty()) {
+    // At once: a step compares its stage times with these to know whether to write one.
+    std::lock_guard lock(maxes_mutex_);
+    for (const auto& [name, ms] : delta.maxes()) {
+      int64_t& slot = maxes_[name];
+      slot = std::max(slot, ms);
+    }
+  }
   size_t queued = 0;
   {
     std::lock_guard lock(pending_mutex_);
@@ -476,13 +500,44 @@ void Metrics::settleLocked() const {
     deltas.swap(pending_);
   }
   for (const MetricsDelta& delta : deltas) {
-    for (const auto& [name, ms] : delta.maxes()) {
-      int64_t& slot = maxes_[name];
-      slot = std::max(slot, ms);
+    // Names are in order: a tracked value's counters come together, and share one look-up
+    // of the value.
+    std::string_view last_value;
+    std::map<std::string, int64_t, std::less<>>* counters = nullptr;
+    for (const auto& [name, amount] : delta.items()) {
+      const auto split = perValue(name);
+      if (!split) {
+        values_[name] += amount;
+        continue;
+      }
+      if (counters == nullptr || split->first != last_value) {
+        counters = &valueCounters(split->first);
+        last_value = split->first;
+      }
+      addTo(*counters, split->second, amount);
     }
-    for (const auto& [name, amount] : delta.items())
-      values_[name] += amount;
   }
+}
+
+void Metrics::addLocked(std::string_view name, int64_t amount) const {
+  if (const auto split = perValue(name)) {
+    addTo(valueCounters(split->first), split->second, amount);
+  } else {
+    addTo(values_, name, amount);
+  }
+}
+
+std::map<std::string, int64_t, std::less<>>& Metrics::valueCounters(std::string_view value) const {
+  auto it = per_value_.find(value);
+  if (it == per_value_.end()) it = per_value_.emplace(std::string(value), Counters{}).first;
+  return it->second;
+}
+
+void Metrics::addTo(std::map<std::string, int64_t, std::less<>>& counters, std::string_view name,
+                    int64_t amount) {
+  auto it = counters.find(name);
+  if (it == counters.end()) it = counters.emplace(std::string(name), 0).first;
+  it->second += amount;
 }
 
 std::vector<ClassifierQuality> Metrics::classifierQuality() const {
@@ -558,11 +613,17 @@ std::vector<StageFigures> Metrics::stages(const std::optional<std::string>& work
 std::vector<StageFigures> Metrics::stages(std::string_view workflow,
                                           const StageFilter& filter) const {
   std::map<std::pair<std::string, std::string>, StageFigures> by_stage;
-  const std::string prefix = join({"e", workflow, filter.dimension, filter.value, ""});
-  for (const auto& [key, value] : snapshot(prefix)) {
-    const std::vector<std::string_view> f = split(key);
-    if (f.size() != 6) continue;
-    addStageCounter(by_stage, f[1], f[4], f[5], value);
+  {
+    std::lock_guard lock(mutex_);
+    settleLocked();
+    const auto it = per_value_.find(join({"e", workflow, filter.dimension, filter.value}));
+    if (it != per_value_.end()) {
+      for (const auto& [rest, value] : it->second) {
+        const std::vector<std::string_view> f = split(rest);  // stage \0 name
+        if (f.size() != 2) continue;
+        addStageCounter(by_stage, workflow, f[0], f[1], value);
+      }
+    }
   }
   return withMaxes(*this, std::move(by_stage));
 }
@@ -574,27 +635,20 @@ std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view wo
   std::map<std::string, DimensionFigures> out;
   const std::string prefix = join({"d", workflow, dimension, ""});
   const std::string first_day = std::to_string(from_day);
-  // Under the lock rather than on a copy: the range holds a dimension's every value for
-  // every day, and a query must not copy it. Each value's counters sort day by day (day
+  // Under the lock rather than on a copy: the counters hold a dimension's every value for
+  // every day, and a query must not copy them. Each value's counters sort day by day (day
   // numbers have five digits from 1997 to 2243, so their text sorts as the numbers do):
-  // the loop seeks to the span's first day of each value and skips the days after it.
+  // the loop seeks to the span's first day of each value and stops after its last.
   std::lock_guard lock(mutex_);
   settleLocked();
-  auto it = values_.lower_bound(prefix);
-  while (it != values_.end() && it->first.starts_with(prefix)) {
-    const std::string_view rest = std::string_view(it->first).substr(prefix.size());
-    const size_t value_end = rest.find(kSep);
-    if (value_end == std::string_view::npos) {
-      ++it;
-      continue;
-    }
-    const std::string value(rest.substr(0, value_end));
-    const std::string value_prefix = prefix + value + kSep;
+  for (auto value_it = per_value_.lower_bound(prefix);
+       value_it != per_value_.end() && value_it->first.starts_with(prefix); ++value_it) {
+    const std::string value = value_it->first.substr(prefix.size());
+    const auto& counters = value_it->second;
     DimensionFigures* d = nullptr;
-    for (it = values_.lower_bound(value_prefix + first_day);
-         it != values_.end() && it->first.starts_with(value_prefix); ++it) {
+    for (auto it = counters.lower_bound(first_day); it != counters.end(); ++it) {
       // day \0 name \0 label
-      const std::string_view tail = std::string_view(it->first).substr(value_prefix.size());
+      const std::string_view tail = it->first;
       const size_t day_end = tail.find(kSep);
       const size_t name_end =
           day_end == std::string_view::npos ? day_end : tail.find(kSep, day_end + 1);
@@ -629,15 +683,12 @@ std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view wo
         (name == "mn" ? m.count : m.sum) += amount;
       }
     }
-    // The next value: past every key of this one.
-    it = values_.lower_bound(prefix + value + static_cast<char>(kSep + 1));
   }
   return out;
 }
 
 int64_t Metrics::stageMax(std::string_view workflow, std::string_view stage) const {
-  std::lock_guard lock(mutex_);
-  settleLocked();
+  std::lock_guard lock(maxes_mutex_);
   const auto it = maxes_.find(join({workflow, stage}));
   return it == maxes_.end() ? 0 : it->second;
 }

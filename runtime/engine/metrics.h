@@ -298,10 +298,21 @@ class Metrics {
   // Adds the queued deltas (mutex_ held). Reads are const but settle first: the queue
   // is committed state that memory has not taken yet.
   void settleLocked() const;
-  // Lock order: mutex_, then pending_mutex_; dimension_mutex_ alone or after mutex_.
+  // Lock order: mutex_, then pending_mutex_; dimension_mutex_ and maxes_mutex_ alone or
+  // after mutex_.
+  using Counters = std::map<std::string, int64_t, std::less<>>;
+  void addLocked(std::string_view name, int64_t amount) const;  // mutex_ held
+  Counters& valueCounters(std::string_view value) const;        // mutex_ held
+  static void addTo(Counters& counters, std::string_view name, int64_t amount);
   mutable std::mutex mutex_;
-  mutable std::map<std::string, int64_t, std::less<>> values_;
-  mutable std::map<std::string, int64_t, std::less<>> maxes_;  // workflow \0 stage -> ms
+  // Every counter but those per tracked value, by name.
+  mutable Counters values_;
+  // The counters per tracked value ("d" and "e"), by their first four fields (d \0 workflow
+  // \0 dimension \0 value), then by the rest of the name: a step's look-ups compare short
+  // names, and a query walks one value's days.
+  mutable std::map<std::string, Counters, std::less<>> per_value_;
+  mutable std::mutex maxes_mutex_;
+  std::map<std::string, int64_t, std::less<>> maxes_;  // workflow \0 stage -> ms
   mutable std::mutex pending_mutex_;
   mutable std::vector<MetricsDelta> pending_;  // committed, not yet in values_
   std::mutex dimension_mutex_;
