@@ -170,7 +170,7 @@ std::optional<EngineError> openFigures(EngineParts& parts, Step& step) {
   if (!loaded) return std::move(loaded).error();
   step.figures = std::move(*loaded);
   step.metrics.setDimensions(dimensionLabels(parts, step.rec.workflow_name, *step.figures),
-                             step.now);
+                             step.rec.workflow_name, step.now);
   return std::nullopt;
 }
 

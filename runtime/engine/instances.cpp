@@ -133,7 +133,8 @@ Found<InstanceRecord> Instances::startOwn(const std::shared_ptr<const vm::Progra
   auto created = create(*step, program, workflow, std::move(args), spawn, id, &figures);
   if (!created) return std::move(created).error();
   step->rec = std::move(*created);
-  step->metrics.setDimensions(dimensionLabels(parts_, step->rec.workflow_name, figures), step->now);
+  step->metrics.setDimensions(dimensionLabels(parts_, step->rec.workflow_name, figures),
+                              step->rec.workflow_name, step->now);
   step->figures = std::move(figures);
   step->loaded_status = Status::kRunning;
   if (also) also(*step);

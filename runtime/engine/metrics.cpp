@@ -142,19 +142,31 @@ void MetricsDelta::learned(std::string_view classifier, std::string_view model,
   add(join({"c", classifier, model, "agreed_label", label}), 1);
 }
 
+void MetricsDelta::perValue(std::string_view workflow, std::string rest, int64_t amount) {
+  if (dimensions_.empty()) return;
+  if (workflow == workflow_) {
+    per_value_[std::move(rest)] += amount;
+    return;
+  }
+  // Not the step's instance's workflow (no step counts another's events so; kept
+  // correct all the same): each value's counter by its full name.
+  const size_t family_end = rest.find(kSep);
+  for (const auto& [dimension, value] : dimensions_)
+    add(join({std::string_view(rest).substr(0, family_end), workflow, dimension, value,
+              std::string_view(rest).substr(family_end + 1)}),
+        amount);
+}
+
 void MetricsDelta::stage(std::string_view workflow, std::string_view stage, std::string_view name,
                          int64_t amount) {
   add(join({"s", workflow, stage, name}), amount);
-  for (const auto& [dimension, value] : dimensions_)
-    add(join({"e", workflow, dimension, value, stage, name}), amount);
+  perValue(workflow, join({"e", stage, name}), amount);
 }
 
 void MetricsDelta::daily(std::string_view workflow, int64_t now, std::string_view name,
                          int64_t amount, std::string_view label) {
   if (dimensions_.empty()) return;
-  const std::string day = std::to_string(floorDiv(now, kDayMs));
-  for (const auto& [dimension, value] : dimensions_)
-    add(join({"d", workflow, dimension, value, day, name, label}), amount);
+  perValue(workflow, join({"d", std::to_string(floorDiv(now, kDayMs)), name, label}), amount);
 }
 
 void MetricsDelta::stageEntered(std::string_view workflow, std::string_view stage, int64_t since) {
@@ -457,6 +469,28 @@ void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
       it = keyed.insert(keyed.end(), {std::move(key), store::CountersWriter{}});
     it->second.add(name, amount);
   }
+  if (!delta.perValue().empty()) {
+    // Each value's counters by their full names, under the step's hour key.
+    const std::string key = storedKeyOf("d", delta.anchor());
+    auto it =
+        std::find_if(keyed.begin(), keyed.end(), [&](const auto& k) { return k.first == key; });
+    if (it == keyed.end()) it = keyed.insert(keyed.end(), {key, store::CountersWriter{}});
+    std::string name;
+    for (const auto& [dimension, value] : delta.dimensions()) {
+      for (const auto& [rest, amount] : delta.perValue()) {
+        // rest: family \0 tail -> family \0 workflow \0 dimension \0 value \0 tail
+        name.assign(rest, 0, 1);
+        name += kSep;
+        name += delta.workflow();
+        name += kSep;
+        name += dimension;
+        name += kSep;
+        name += value;
+        name.append(rest, 1);
+        it->second.add(name, amount);
+      }
+    }
+  }
   for (auto& [key, counters] : keyed)
     batch.addCounters(key, counters.take());
 }
@@ -515,6 +549,17 @@ void Metrics::settleLocked() const {
         last_value = split->first;
       }
       addTo(*counters, split->second, amount);
+    }
+    for (const auto& [dimension, value] : delta.dimensions()) {
+      Counters* daily = nullptr;
+      Counters* staged = nullptr;
+      for (const auto& [rest, amount] : delta.perValue()) {
+        Counters*& into = rest.front() == 'd' ? daily : staged;
+        if (into == nullptr)
+          into = &valueCounters(
+              join({std::string_view(rest).substr(0, 1), delta.workflow(), dimension, value}));
+        addTo(*into, std::string_view(rest).substr(2), amount);
+      }
     }
   }
 }

@@ -77,14 +77,23 @@ inline constexpr std::array<int64_t, 3> kTaskAgeBoundsMs = {kHourMs, 4 * kHourMs
 // Metrics::commit with the step's batch.
 class MetricsDelta {
  public:
-  bool empty() const { return items_.empty() && maxes_.empty(); }
+  bool empty() const { return items_.empty() && maxes_.empty() && per_value_.empty(); }
+  // Counters by full name.
   const std::map<std::string, int64_t>& items() const { return items_; }
+  // The instance's events counted per value, once for all its dimensions: names without
+  // their "workflow \0 dimension \0 value" fields ("d \0 day \0 name \0 label",
+  // "e \0 stage \0 name"); each counts under every one of dimensions().
+  const std::map<std::string, int64_t>& perValue() const { return per_value_; }
+  const std::string& workflow() const { return workflow_; }
 
-  // The step's instance's tracked dimensions (name, label it is counted under): the
-  // instance's events below are counted per value too. Set before the events; `now` is
-  // the step's time (its counters per value are stored under its hour's key).
-  void setDimensions(std::vector<std::pair<std::string, std::string>> dimensions, int64_t now) {
+  // The step's instance's tracked dimensions (name, label it is counted under) and its
+  // workflow: the instance's events below are counted per value too. Set before the
+  // events; `now` is the step's time (its counters per value are stored under its hour's
+  // key).
+  void setDimensions(std::vector<std::pair<std::string, std::string>> dimensions,
+                     std::string_view workflow, int64_t now) {
     dimensions_ = std::move(dimensions);
+    workflow_ = std::string(workflow);
     hour_ = now;
   }
   // The time whose hour's stored key holds this delta's counters per value.
@@ -142,8 +151,12 @@ class MetricsDelta {
   // A stage counter for each of the instance's dimensions.
   void stage(std::string_view workflow, std::string_view stage, std::string_view name,
              int64_t amount);
+  // `rest` counted per value of the instance's dimensions (of `workflow`).
+  void perValue(std::string_view workflow, std::string rest, int64_t amount);
   std::map<std::string, int64_t> items_;
   std::map<std::string, int64_t> maxes_;
+  std::map<std::string, int64_t> per_value_;
+  std::string workflow_;
   std::vector<std::pair<std::string, std::string>> dimensions_;
   std::optional<int64_t> hour_;
 };
