@@ -131,11 +131,10 @@ Outcome Service::instances(const InstanceQuery& query) const {
     found.resize(query.page.limit);
     next = found.back().id;
   }
-  // List items carry no "tracked" and "measures": the list scans instance records in id
-  // order, and the figures are kept under another key of another column, so each item
-  // would add a random read (up to kMaxPageLimit a page) for values no list view shows.
-  // A filter by a dimension (`region=EU`) is answered from the dimension index instead,
-  // and GET /v1/instances/{id} carries them.
+  // List items carry no "tracked" and "measures": an InstanceView holds neither (the
+  // record does; Engine::figures decodes them), and no list view shows them. A filter by a
+  // dimension (`region=EU`) is answered from the dimension index, and
+  // GET /v1/instances/{id} carries them.
   json items = json::array();
   for (const engine::InstanceView& v : found)
     items.push_back(instanceJson(v));

@@ -378,8 +378,8 @@ class Engine {
   Found<std::vector<AuditEntry>> history(std::string_view id) const;
   Found<TaskView> task(std::string_view id) const;
   Found<std::vector<TaskView>> tasks(const TaskFilter& filter) const;
-  // What an instance tracks and its latest measures (intelligence.md §2): one read of its
-  // own key, apart from the instance record, so lists need not pay for it. Empty for an
+  // What an instance tracks and its latest measures (intelligence.md §2), from its record
+  // (or, for an instance started before records kept them, their own key). Empty for an
   // instance whose workflow declares none, started before figures, or unknown.
   Found<InstanceFigures> figures(std::string_view id) const;
 
