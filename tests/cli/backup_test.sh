@@ -7,17 +7,7 @@
 # before the backup is there, its task can be decided). A stopped directory is backed up
 # directly. A corrupted backup file is named by verify and restore; a non-empty target is
 # refused. Usage: backup_test.sh RFLOW
-set -u
-rflow="$(realpath "$1")"
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill -9 "$server_pid" 2> /dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh" "$@"
 
 mkdir -p "$work/proj"
 cat > "$work/proj/depot.rflow" << 'RFLOW'
@@ -47,19 +37,7 @@ TOML
 start_server() {  # start_server DATA LOG: sets server_pid and url
   "$rflow" serve "$work/proj" --data "$1" --listen 127.0.0.1:0 > "$2" 2>&1 &
   server_pid=$!
-  url=""
-  for _ in $(seq 1 100); do
-    url=$(grep -oE "http://127\.0\.0\.1:[0-9]+" "$2" | head -1)
-    [ -n "$url" ] && curl -fsS -o /dev/null "$url/healthz" 2> /dev/null && return 0
-    sleep 0.1
-  done
-  fail "the service did not start: $(cat "$2")"
-  return 1
-}
-stop_server() {
-  kill -TERM "$server_pid"
-  wait "$server_pid"
-  server_pid=""
+  await_service "$2" "http://127\.0\.0\.1:[0-9]+"
 }
 auth=(-H "Authorization: Bearer root-token" -H "Content-Type: application/json")
 start() {  # start N: prints the HTTP status and N

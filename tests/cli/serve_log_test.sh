@@ -4,17 +4,7 @@
 # its request id (the X-Request-Id sent, echoed in the reply, or a made one), method, route
 # pattern, status, duration_ms and caller, and no line carries a token, a body or an
 # instance id. The default stays the text lines. Usage: serve_log_test.sh RFLOW
-set -u
-rflow="$(realpath "$1")"
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill -9 "$server_pid" 2> /dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh" "$@"
 
 mkdir -p "$work/proj"
 cat > "$work/proj/logs.rflow" << 'RFLOW'
@@ -35,13 +25,7 @@ TOML
 "$rflow" serve "$work/proj" --data "$work/data" --listen 127.0.0.1:0 --log-format json \
   > "$work/out.log" 2> "$work/err.log" &
 server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -oE "http://127\.0\.0\.1:[0-9]+" "$work/err.log" | head -1)
-  [ -n "$url" ] && curl -fsS -o /dev/null -H "X-Request-Id: probe" "$url/healthz" 2> /dev/null && break
-  sleep 0.1
-done
-[ -n "$url" ] || { fail "the service did not start: $(cat "$work/err.log")"; exit 1; }
+await_service "$work/err.log" "http://127\.0\.0\.1:[0-9]+" -H "X-Request-Id: probe" || exit 1
 
 auth=(-H "Authorization: Bearer root-token-4711" -H "Content-Type: application/json")
 curl -sS -D "$work/headers" -o "$work/started" "${auth[@]}" -H "X-Request-Id: req-abc-1" \
@@ -53,10 +37,8 @@ curl -sS -D "$work/headers2" -o /dev/null "${auth[@]}" "$url/v1/instances/$id"
 made=$(tr -d '\r' < "$work/headers2" | sed -n 's/^X-Request-Id: //p')
 [ -n "$made" ] || fail "no X-Request-Id made for a request without one"
 curl -sS -o /dev/null -H "Authorization: Bearer wrong-token-1234" "$url/v1/me"
-kill -TERM "$server_pid"
-wait "$server_pid"
+stop_server
 code=$?
-server_pid=""
 [ "$code" = 0 ] || fail "exit $code after SIGTERM"
 [ -s "$work/out.log" ] && fail "stdout is not empty in JSON mode: $(cat "$work/out.log")"
 
@@ -118,9 +100,7 @@ for _ in $(seq 1 100); do
 done
 grep -q "^rflow serve: 1 workflows of version" "$work/text.log" ||
   fail "the text start line: $(cat "$work/text.log")"
-kill -TERM "$server_pid"
-wait "$server_pid"
-server_pid=""
+stop_server
 grep -q "^{" "$work/text.log" && fail "JSON in text mode: $(cat "$work/text.log")"
 
 if [ "$failures" -gt 0 ]; then

@@ -4,19 +4,7 @@
 # a restart. A stop that cannot finish (a connector that accepts and never answers) ends
 # after [service] shutdown_grace with exit 1 and says why, and the instance it left is
 # carried on at the next start. Usage: serve_stop_test.sh RFLOW
-set -u
-rflow="$(realpath "$1")"
-work="$(mktemp -d)"
-server_pid=""
-hang_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill -9 "$server_pid" 2> /dev/null
-  [ -n "$hang_pid" ] && kill -9 "$hang_pid" 2> /dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh" "$@"
 
 mkdir -p "$work/proj"
 cat > "$work/proj/stop.rflow" << 'RFLOW'
@@ -50,7 +38,7 @@ while True:
     c, _ = s.accept()
     held.append(c)
 PY
-hang_pid=$!
+also_kill+=($!)
 for _ in $(seq 1 50); do [ -s "$work/hang.port" ] && break; sleep 0.1; done
 hang_port=$(cat "$work/hang.port")
 
@@ -73,14 +61,7 @@ TOML
 start_server() {  # start_server LOG: sets server_pid and url
   "$rflow" serve "$work/proj" --data "$work/data" --listen 127.0.0.1:0 > "$1" 2>&1 &
   server_pid=$!
-  url=""
-  for _ in $(seq 1 100); do
-    url=$(grep -oE "http://127\.0\.0\.1:[0-9]+" "$1" | head -1)
-    [ -n "$url" ] && curl -fsS -o /dev/null "$url/healthz" 2> /dev/null && return 0
-    sleep 0.1
-  done
-  fail "the service did not start: $(cat "$1")"
-  return 1
+  await_service "$1" "http://127\.0\.0\.1:[0-9]+"
 }
 
 auth=(-H "Authorization: Bearer root-token" -H "Content-Type: application/json")
@@ -124,19 +105,15 @@ done_count=$(curl -s "${auth[@]}" "$url/v1/instances?workflow=Count&status=Compl
 [ "$done_count" = "$kept" ] || fail "$kept instances, $done_count completed"
 
 # 2. A stop that cannot finish: a call to the system that never answers is in flight.
-kill -TERM "$server_pid"
-wait "$server_pid"
-server_pid=""
+stop_server
 write_config "1s"
 start_server "$work/serve3.log" || exit 1
 asked=$(curl -s "${auth[@]}" -X POST -d '{"n": 1}' "$url/v1/workflows/Ask/instances")
 id=$(printf %s "$asked" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 sleep 0.5
 stop_start=$(date +%s%N)
-kill -TERM "$server_pid"
-wait "$server_pid"
+stop_server
 code=$?
-server_pid=""
 took_ms=$((($(date +%s%N) - stop_start) / 1000000))
 [ "$code" = 1 ] || fail "a stop past the grace: exit $code, not 1: $(cat "$work/serve3.log")"
 grep -q "did not stop within the grace" "$work/serve3.log" ||

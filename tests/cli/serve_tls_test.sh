@@ -5,17 +5,7 @@
 # not belong to the certificate, or a missing file, stops the start with exit 1 naming
 # the file; plain HTTP on an address other machines reach starts with a warning.
 # Usage: serve_tls_test.sh RFLOW
-set -u
-rflow="$(realpath "$1")"
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill -9 "$server_pid" 2> /dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh" "$@"
 
 make_pair() {  # make_pair NAME: NAME-cert.pem and NAME-key.pem for localhost and 127.0.0.1
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
@@ -47,21 +37,7 @@ write_config() {  # write_config [TLS-TABLE-LINES]
 start_server() {  # start_server LOG SCHEME [LISTEN]: sets server_pid and url
   "$rflow" serve "$work/proj" --data "$work/data" --listen "${3:-127.0.0.1:0}" > "$1" 2>&1 &
   server_pid=$!
-  url=""
-  for _ in $(seq 1 100); do
-    url=$(grep -oE "$2://[0-9.]+:[0-9]+" "$1" | head -1)
-    [ -n "$url" ] && curl -fsS --cacert "$work/server-cert.pem" -o /dev/null "$url/healthz" \
-      2> /dev/null && return 0
-    sleep 0.1
-  done
-  fail "the service did not start: $(cat "$1")"
-  return 1
-}
-
-stop_server() {
-  kill -TERM "$server_pid"
-  wait "$server_pid"
-  server_pid=""
+  await_service "$1" "$2://[0-9.]+:[0-9]+" --cacert "$work/server-cert.pem"
 }
 
 auth=(-H "Authorization: Bearer root-token" -H "Content-Type: application/json")
