@@ -361,11 +361,14 @@ std::string keyOfFields(std::string_view counter, size_t fields) {
 // costs a step no key of its own. Stores written before kept them in keys of their own
 // ("v2\0d\0workflow\0dim\0value", "v2\0e\0…"): load() reads every key's counters by
 // their full names, wherever they are.
+std::string hourKey(int64_t at) {
+  return std::string(kV2Prefix) + join({"h", std::to_string(floorDiv(at, kHourMs))});
+}
+
 std::string storedKeyOf(std::string_view counter, std::optional<int64_t> anchor) {
   if (counter.starts_with("h")) return keyOfFields(counter, 2);  // h \0 hour
   if (counter.starts_with("d") || counter.starts_with("e")) {
-    if (anchor)
-      return std::string(kV2Prefix) + join({"h", std::to_string(floorDiv(*anchor, kHourMs))});
+    if (anchor) return hourKey(*anchor);
     return keyOfFields(counter, 4);  // d \0 workflow \0 dim \0 value
   }
   return std::string(kGaugesKey);
@@ -373,7 +376,7 @@ std::string storedKeyOf(std::string_view counter, std::optional<int64_t> anchor)
 
 // A "d" or "e" counter split after its fourth field (d \0 workflow \0 dim \0 value):
 // the tracked value's counters, and the rest of the name; nullopt for other names.
-std::optional<std::pair<std::string_view, std::string_view>> perValue(std::string_view name) {
+std::optional<std::pair<std::string_view, std::string_view>> splitPerValue(std::string_view name) {
   if (!name.starts_with("d\0"sv) && !name.starts_with("e\0"sv)) return std::nullopt;
   size_t end = 1;
   for (int field = 0; field < 3; ++field) {
@@ -471,7 +474,8 @@ void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
   }
   if (!delta.perValue().empty()) {
     // Each value's counters by their full names, under the step's hour key.
-    const std::string key = storedKeyOf("d", delta.anchor());
+    // Set with the dimensions the events were kept for.
+    const std::string key = hourKey(*delta.anchor());
     auto it =
         std::find_if(keyed.begin(), keyed.end(), [&](const auto& k) { return k.first == key; });
     if (it == keyed.end()) it = keyed.insert(keyed.end(), {key, store::CountersWriter{}});
@@ -539,7 +543,7 @@ void Metrics::settleLocked() const {
     std::string_view last_value;
     std::map<std::string, int64_t, std::less<>>* counters = nullptr;
     for (const auto& [name, amount] : delta.items()) {
-      const auto split = perValue(name);
+      const auto split = splitPerValue(name);
       if (!split) {
         values_[name] += amount;
         continue;
@@ -565,7 +569,7 @@ void Metrics::settleLocked() const {
 }
 
 void Metrics::addLocked(std::string_view name, int64_t amount) const {
-  if (const auto split = perValue(name)) {
+  if (const auto split = splitPerValue(name)) {
     addTo(valueCounters(split->first), split->second, amount);
   } else {
     addTo(values_, name, amount);
