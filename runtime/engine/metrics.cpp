@@ -32,7 +32,11 @@
 // The longest time in a stage is no sum, so it is not a counter: each step that beats
 // the maximum in memory puts a key "stage-max" (keys.h) that sorts the longest first.
 //
-// Histograms are three hourly names: <h>_n (count), <h>_sum (ms) and <h>_b<i> (bucket i).
+// Histograms are named <h>_sum (ms) and <h>_b<i> (bucket i); their count is the sum of the
+// buckets. Stores written before also kept <h>_n (the count); readers skip it.
+//
+// The counters per tracked value ("d", "e") are kept typed in memory and in a step's delta
+// (value_counts.h, which alone knows their names below the value's fields).
 #include "engine/metrics.h"
 
 #include <algorithm>
@@ -103,15 +107,17 @@ Histogram emptyHistogram(const std::array<int64_t, N>& bounds) {
   return h;
 }
 
-// Adds one hourly histogram field ("_n", "_sum", "_b3") to `h`.
+// Adds one hourly histogram field ("_sum", "_b3") to `h`. Its count is the sum of its
+// buckets: "_n", which stores written before also kept, is not needed.
 void addHistogramField(Histogram& h, std::string_view field, int64_t value) {
-  if (field == "_n") {
-    h.count += value;
-  } else if (field == "_sum") {
+  if (field == "_sum") {
     h.sum += value;
   } else if (field.size() > 2 && field.substr(0, 2) == "_b") {
-    if (auto i = number(field.substr(2)); i && *i >= 0 && static_cast<size_t>(*i) < h.counts.size())
+    if (auto i = number(field.substr(2));
+        i && *i >= 0 && static_cast<size_t>(*i) < h.counts.size()) {
       h.counts[static_cast<size_t>(*i)] += value;
+      h.count += value;
+    }
   }
 }
 
@@ -142,37 +148,46 @@ void MetricsDelta::learned(std::string_view classifier, std::string_view model,
   add(join({"c", classifier, model, "agreed_label", label}), 1);
 }
 
-void MetricsDelta::perValue(std::string_view workflow, std::string rest, int64_t amount) {
-  if (dimensions_.empty()) return;
-  if (workflow == workflow_) {
-    per_value_[std::move(rest)] += amount;
-    return;
+ValueCounts& MetricsDelta::perValue(
+    std::string_view workflow, const std::vector<std::pair<std::string, std::string>>& dimensions) {
+  for (PerValue& group : per_value_) {
+    if (group.workflow == workflow && group.dimensions == dimensions) return group.counts;
   }
-  // Not the step's instance's workflow (no step counts another's events so; kept
-  // correct all the same): each value's counter by its full name.
-  const size_t family_end = rest.find(kSep);
-  for (const auto& [dimension, value] : dimensions_)
-    add(join({std::string_view(rest).substr(0, family_end), workflow, dimension, value,
-              std::string_view(rest).substr(family_end + 1)}),
-        amount);
+  return per_value_.emplace_back(PerValue{std::string(workflow), dimensions, {}}).counts;
+}
+
+ValueCounts* MetricsDelta::perValue(std::string_view workflow) {
+  if (dimensions_.empty()) return nullptr;
+  return &perValue(workflow, dimensions_);
+}
+
+DayCounts* MetricsDelta::valueDay(std::string_view workflow, int64_t now) {
+  ValueCounts* counts = perValue(workflow);
+  return counts == nullptr ? nullptr : &counts->days[floorDiv(now, kDayMs)];
+}
+
+StageCounts* MetricsDelta::valueStage(std::string_view workflow, std::string_view stage) {
+  ValueCounts* counts = perValue(workflow);
+  if (counts == nullptr) return nullptr;
+  auto it = counts->stages.find(stage);
+  if (it == counts->stages.end()) it = counts->stages.emplace(stage, StageCounts{}).first;
+  return &it->second;
 }
 
 void MetricsDelta::stage(std::string_view workflow, std::string_view stage, std::string_view name,
                          int64_t amount) {
   add(join({"s", workflow, stage, name}), amount);
-  perValue(workflow, join({"e", stage, name}), amount);
-}
-
-void MetricsDelta::daily(std::string_view workflow, int64_t now, std::string_view name,
-                         int64_t amount, std::string_view label) {
-  if (dimensions_.empty()) return;
-  perValue(workflow, join({"d", std::to_string(floorDiv(now, kDayMs)), name, label}), amount);
 }
 
 void MetricsDelta::stageEntered(std::string_view workflow, std::string_view stage, int64_t since) {
   this->stage(workflow, stage, "entered", 1);
   this->stage(workflow, stage, "open", 1);
   this->stage(workflow, stage, "open_since", since);
+  if (StageCounts* v = valueStage(workflow, stage)) {
+    ++v->entered;
+    ++v->open;
+    v->open_since += since;
+  }
 }
 
 void MetricsDelta::stageLeft(std::string_view workflow, std::string_view stage, int64_t since,
@@ -180,27 +195,37 @@ void MetricsDelta::stageLeft(std::string_view workflow, std::string_view stage, 
   ms = std::max<int64_t>(0, ms);
   this->stage(workflow, stage, "open", -1);
   this->stage(workflow, stage, "open_since", -since);
-  this->stage(workflow, stage, "time_n", 1);
   this->stage(workflow, stage, "time_sum", ms);
-  this->stage(workflow, stage, "time_b" + std::to_string(bucketOf(kDurationBucketsMs, ms)), 1);
+  this->stage(workflow, stage, "time_b" + std::to_string(DurationCounts::bucketOf(ms)), 1);
+  if (StageCounts* v = valueStage(workflow, stage)) {
+    --v->open;
+    v->open_since -= since;
+    v->time.record(ms);
+  }
 }
 
 void MetricsDelta::stageRemaining(std::string_view workflow, std::string_view stage, int64_t ms) {
   ms = std::max<int64_t>(0, ms);
-  this->stage(workflow, stage, "rem_n", 1);
   this->stage(workflow, stage, "rem_sum", ms);
-  this->stage(workflow, stage, "rem_b" + std::to_string(bucketOf(kDurationBucketsMs, ms)), 1);
+  this->stage(workflow, stage, "rem_b" + std::to_string(DurationCounts::bucketOf(ms)), 1);
+  if (StageCounts* v = valueStage(workflow, stage)) v->remaining.record(ms);
 }
 
 void MetricsDelta::outcome(std::string_view workflow, std::string_view member, int64_t now) {
-  daily(workflow, now, "outcome", 1, member);
+  if (DayCounts* day = valueDay(workflow, now)) {
+    auto it = day->outcomes.find(member);
+    if (it == day->outcomes.end()) it = day->outcomes.emplace(member, 0).first;
+    ++it->second;
+  }
 }
 
 void MetricsDelta::measureAtEnd(std::string_view workflow, std::string_view measure,
                                 std::string_view currency, int64_t amount, int64_t now) {
+  DayCounts* day = valueDay(workflow, now);
+  if (day == nullptr) return;
   const std::string label = std::string(measure) + ' ' + std::string(currency);
-  daily(workflow, now, "mn", 1, label);
-  daily(workflow, now, "msum", amount, label);
+  day->measure_count[label] += 1;
+  day->measure_sum[label] += amount;
 }
 
 void MetricsDelta::stageMax(std::string_view workflow, std::string_view stage, int64_t ms) {
@@ -220,9 +245,7 @@ void MetricsDelta::instanceStarted(
   add(hourly(now, workflow, "started"), 1);
   if (dimensions.empty()) return;
   if (!hour_) hour_ = now;
-  const std::string day = std::to_string(floorDiv(now, kDayMs));
-  for (const auto& [dimension, value] : dimensions)
-    add(join({"d", workflow, dimension, value, day, "started", ""}), 1);
+  ++perValue(workflow, dimensions).days[floorDiv(now, kDayMs)].started;
 }
 
 void MetricsDelta::statusChanged(std::string_view workflow, Status from, Status to, int64_t now,
@@ -233,24 +256,22 @@ void MetricsDelta::statusChanged(std::string_view workflow, Status from, Status 
     case Status::kCompleted: {
       add(hourly(now, workflow, "completed"), 1);
       const int64_t cycle = std::max<int64_t>(0, now - created_at);
-      add(hourly(now, workflow, "cycle_n"), 1);
       add(hourly(now, workflow, "cycle_sum"), cycle);
-      add(hourly(now, workflow, "cycle_b" + std::to_string(bucketOf(kDurationBucketsMs, cycle))),
-          1);
-      daily(workflow, now, "completed", 1);
-      daily(workflow, now, "cycle_n", 1);
-      daily(workflow, now, "cycle_sum", cycle);
-      daily(workflow, now, "cycle_b" + std::to_string(bucketOf(kDurationBucketsMs, cycle)), 1);
+      add(hourly(now, workflow, "cycle_b" + std::to_string(DurationCounts::bucketOf(cycle))), 1);
+      if (DayCounts* day = valueDay(workflow, now)) {
+        ++day->completed;
+        day->cycle.record(cycle);
+      }
       break;
     }
     case Status::kFailed:
       add(hourly(now, workflow, "failed"), 1);
       add(join({"g", workflow, "failed", error_kind.empty() ? "unknown" : error_kind}), 1);
-      daily(workflow, now, "failed", 1);
+      if (DayCounts* day = valueDay(workflow, now)) ++day->failed;
       break;
     case Status::kCancelled:
       add(hourly(now, workflow, "cancelled"), 1);
-      daily(workflow, now, "cancelled", 1);
+      if (DayCounts* day = valueDay(workflow, now)) ++day->cancelled;
       break;
     case Status::kRunning:
     case Status::kWaiting:
@@ -270,20 +291,18 @@ void MetricsDelta::taskClosed(std::string_view workflow, int64_t created_at, int
   if (!decided) return;
   const int64_t waited = std::max<int64_t>(0, now - created_at);
   add(hourly(now, workflow, "decided"), 1);
-  add(hourly(now, workflow, "decision_n"), 1);
   add(hourly(now, workflow, "decision_sum"), waited);
-  add(hourly(now, workflow, "decision_b" + std::to_string(bucketOf(kDurationBucketsMs, waited))),
-      1);
+  add(hourly(now, workflow, "decision_b" + std::to_string(DurationCounts::bucketOf(waited))), 1);
 }
 
 void MetricsDelta::escalated(std::string_view workflow, int64_t now) {
   add(hourly(now, workflow, "escalations"), 1);
-  daily(workflow, now, "escalations", 1);
+  if (DayCounts* day = valueDay(workflow, now)) ++day->escalations;
 }
 
 void MetricsDelta::slaBreached(std::string_view workflow, int64_t now) {
   add(hourly(now, workflow, "breaches"), 1);
-  daily(workflow, now, "breaches", 1);
+  if (DayCounts* day = valueDay(workflow, now)) ++day->breaches;
 }
 
 void MetricsDelta::refused(std::string_view workflow, int64_t now) {
@@ -298,31 +317,8 @@ void MetricsDelta::call(std::string_view workflow, std::string_view op, CallOutc
   add(hourly(now, workflow, name, op), 1);
   if (!waited) return;
   const int64_t ms = std::max<int64_t>(0, *waited);
-  add(hourly(now, workflow, "latency_n", op), 1);
   add(hourly(now, workflow, "latency_sum", op), ms);
   add(hourly(now, workflow, "latency_b" + std::to_string(bucketOf(kLatencyBucketsMs, ms)), op), 1);
-}
-
-// ---- Histograms ----------------------------------------------------------------------------
-
-std::optional<int64_t> Histogram::quantile(double q) const {
-  int64_t total = 0;
-  for (int64_t c : counts)
-    total += c;
-  if (total <= 0) return std::nullopt;
-  const double target = q * static_cast<double>(total);
-  double before = 0;
-  for (size_t i = 0; i < counts.size(); ++i) {
-    const double here = static_cast<double>(counts[i]);
-    if (here > 0 && before + here >= target) {
-      const int64_t lower = i == 0 ? 0 : bounds[i - 1];
-      if (i >= bounds.size()) return lower;
-      const double share = (target - before) / here;
-      return lower + static_cast<int64_t>(share * static_cast<double>(bounds[i] - lower));
-    }
-    before += here;
-  }
-  return bounds.empty() ? 0 : bounds.back();
 }
 
 // ---- The aggregates --------------------------------------------------------------------------
@@ -473,25 +469,33 @@ void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
     it->second.add(name, amount);
   }
   if (!delta.perValue().empty()) {
-    // Each value's counters by their full names, under the step's hour key.
-    // Set with the dimensions the events were kept for.
+    // Each value's counters by their full names, under the step's hour key (set with the
+    // dimensions the events were kept for). A group's names are made once, then written
+    // under each of its values.
     const std::string key = hourKey(*delta.anchor());
     auto it =
         std::find_if(keyed.begin(), keyed.end(), [&](const auto& k) { return k.first == key; });
     if (it == keyed.end()) it = keyed.insert(keyed.end(), {key, store::CountersWriter{}});
+    std::vector<std::pair<std::string, int64_t>> rests;
     std::string name;
-    for (const auto& [dimension, value] : delta.dimensions()) {
-      for (const auto& [rest, amount] : delta.perValue()) {
-        // rest: family \0 tail -> family \0 workflow \0 dimension \0 value \0 tail
-        name.assign(rest, 0, 1);
-        name += kSep;
-        name += delta.workflow();
-        name += kSep;
-        name += dimension;
-        name += kSep;
-        name += value;
-        name.append(rest, 1);
-        it->second.add(name, amount);
+    for (const MetricsDelta::PerValue& group : delta.perValue()) {
+      rests.clear();
+      group.counts.forEachStored([&](char family, std::string_view rest, int64_t amount) {
+        rests.emplace_back(std::string(1, family) + kSep + std::string(rest), amount);
+      });
+      for (const auto& [dimension, value] : group.dimensions) {
+        for (const auto& [rest, amount] : rests) {
+          // family \0 rest -> family \0 workflow \0 dimension \0 value \0 rest
+          name.assign(rest, 0, 1);
+          name += kSep;
+          name += group.workflow;
+          name += kSep;
+          name += dimension;
+          name += kSep;
+          name += value;
+          name.append(rest, 1);
+          it->second.add(name, amount);
+        }
       }
     }
   }
@@ -537,32 +541,18 @@ void Metrics::settleLocked() const {
     std::lock_guard lock(pending_mutex_);
     deltas.swap(pending_);
   }
+  std::string key;
   for (const MetricsDelta& delta : deltas) {
-    // Names are in order: a tracked value's counters come together, and share one look-up
-    // of the value.
-    std::string_view last_value;
-    std::map<std::string, int64_t, std::less<>>* counters = nullptr;
-    for (const auto& [name, amount] : delta.items()) {
-      const auto split = splitPerValue(name);
-      if (!split) {
-        values_[name] += amount;
-        continue;
-      }
-      if (counters == nullptr || split->first != last_value) {
-        counters = &valueCounters(split->first);
-        last_value = split->first;
-      }
-      addTo(*counters, split->second, amount);
-    }
-    for (const auto& [dimension, value] : delta.dimensions()) {
-      Counters* daily = nullptr;
-      Counters* staged = nullptr;
-      for (const auto& [rest, amount] : delta.perValue()) {
-        Counters*& into = rest.front() == 'd' ? daily : staged;
-        if (into == nullptr)
-          into = &valueCounters(
-              join({std::string_view(rest).substr(0, 1), delta.workflow(), dimension, value}));
-        addTo(*into, std::string_view(rest).substr(2), amount);
+    for (const auto& [name, amount] : delta.items())
+      addLocked(name, amount);
+    for (const MetricsDelta::PerValue& group : delta.perValue()) {
+      for (const auto& [dimension, value] : group.dimensions) {
+        key.assign(group.workflow);
+        key += kSep;
+        key += dimension;
+        key += kSep;
+        key += value;
+        valueCounts(key) += group.counts;
       }
     }
   }
@@ -570,15 +560,17 @@ void Metrics::settleLocked() const {
 
 void Metrics::addLocked(std::string_view name, int64_t amount) const {
   if (const auto split = splitPerValue(name)) {
-    addTo(valueCounters(split->first), split->second, amount);
+    // Stored per tracked value: into its typed figures (a name this version does not know
+    // is left out, as the queries would have skipped it).
+    valueCounts(split->first.substr(2)).addStored(name.front(), split->second, amount);
   } else {
     addTo(values_, name, amount);
   }
 }
 
-std::map<std::string, int64_t, std::less<>>& Metrics::valueCounters(std::string_view value) const {
-  auto it = per_value_.find(value);
-  if (it == per_value_.end()) it = per_value_.emplace(std::string(value), Counters{}).first;
+ValueCounts& Metrics::valueCounts(std::string_view key) const {
+  auto it = per_value_.find(key);
+  if (it == per_value_.end()) it = per_value_.emplace(std::string(key), ValueCounts{}).first;
   return it->second;
 }
 
@@ -665,12 +657,17 @@ std::vector<StageFigures> Metrics::stages(std::string_view workflow,
   {
     std::lock_guard lock(mutex_);
     settleLocked();
-    const auto it = per_value_.find(join({"e", workflow, filter.dimension, filter.value}));
+    const auto it = per_value_.find(join({workflow, filter.dimension, filter.value}));
     if (it != per_value_.end()) {
-      for (const auto& [rest, value] : it->second) {
-        const std::vector<std::string_view> f = split(rest);  // stage \0 name
-        if (f.size() != 2) continue;
-        addStageCounter(by_stage, workflow, f[0], f[1], value);
+      for (const auto& [stage, counts] : it->second.stages) {
+        StageFigures& st = by_stage[{std::string(workflow), stage}];
+        st.workflow = std::string(workflow);
+        st.stage = stage;
+        st.entered = counts.entered;
+        st.open = counts.open;
+        st.open_since_sum = counts.open_since;
+        st.time = counts.time.histogram();
+        st.remaining = counts.remaining.histogram();
       }
     }
   }
@@ -682,55 +679,39 @@ std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view wo
                                                              int64_t from_day,
                                                              int64_t to_day) const {
   std::map<std::string, DimensionFigures> out;
-  const std::string prefix = join({"d", workflow, dimension, ""});
-  const std::string first_day = std::to_string(from_day);
-  // Under the lock rather than on a copy: the counters hold a dimension's every value for
-  // every day, and a query must not copy them. Each value's counters sort day by day (day
-  // numbers have five digits from 1997 to 2243, so their text sorts as the numbers do):
-  // the loop seeks to the span's first day of each value and stops after its last.
+  const std::string prefix = join({workflow, dimension, ""});
+  // Under the lock rather than on a copy: memory holds a dimension's every value for
+  // every day, and a query must not copy them.
   std::lock_guard lock(mutex_);
   settleLocked();
   for (auto value_it = per_value_.lower_bound(prefix);
        value_it != per_value_.end() && value_it->first.starts_with(prefix); ++value_it) {
+    const auto& days = value_it->second.days;
+    auto day = days.lower_bound(from_day);
+    if (day == days.end() || day->first >= to_day) continue;
     const std::string value = value_it->first.substr(prefix.size());
-    const auto& counters = value_it->second;
-    DimensionFigures* d = nullptr;
-    for (auto it = counters.lower_bound(first_day); it != counters.end(); ++it) {
-      // day \0 name \0 label
-      const std::string_view tail = it->first;
-      const size_t day_end = tail.find(kSep);
-      const size_t name_end =
-          day_end == std::string_view::npos ? day_end : tail.find(kSep, day_end + 1);
-      if (name_end == std::string_view::npos) continue;
-      const auto day = number(tail.substr(0, day_end));
-      if (!day || *day < from_day) continue;
-      if (*day >= to_day) break;
-      if (d == nullptr) {
-        auto [slot, fresh] = out.try_emplace(value);
-        d = &slot->second;
-        if (fresh) {
-          d->value = value;
-          d->cycle = emptyHistogram(kDurationBucketsMs);
-        }
-      }
-      const std::string_view name = tail.substr(day_end + 1, name_end - day_end - 1);
-      const std::string_view label = tail.substr(name_end + 1);
-      const int64_t amount = it->second;
-      if (name == "started") d->started += amount;
-      if (name == "completed") d->completed += amount;
-      if (name == "failed") d->failed += amount;
-      if (name == "cancelled") d->cancelled += amount;
-      if (name == "breaches") d->sla_breaches += amount;
-      if (name == "escalations") d->escalations += amount;
-      if (name.starts_with("cycle")) addHistogramField(d->cycle, name.substr(5), amount);
-      if (name == "outcome") d->outcomes[std::string(label)] += amount;
-      if (name == "mn" || name == "msum") {
-        const size_t space = label.find(' ');
-        if (space == std::string_view::npos) continue;
-        auto& m = d->measures[{std::string(label.substr(0, space)),
-                               std::string(label.substr(space + 1))}];
-        (name == "mn" ? m.count : m.sum) += amount;
-      }
+    DimensionFigures& d = out[value];
+    d.value = value;
+    DayCounts sum;
+    for (; day != days.end() && day->first < to_day; ++day)
+      sum += day->second;
+    d.started = sum.started;
+    d.completed = sum.completed;
+    d.failed = sum.failed;
+    d.cancelled = sum.cancelled;
+    d.sla_breaches = sum.breaches;
+    d.escalations = sum.escalations;
+    d.cycle = sum.cycle.histogram();
+    d.outcomes.insert(sum.outcomes.begin(), sum.outcomes.end());
+    for (const auto& [label, count] : sum.measure_count) {
+      const size_t space = label.find(' ');
+      if (space == std::string::npos) continue;
+      d.measures[{label.substr(0, space), label.substr(space + 1)}].count = count;
+    }
+    for (const auto& [label, amount] : sum.measure_sum) {
+      const size_t space = label.find(' ');
+      if (space == std::string::npos) continue;
+      d.measures[{label.substr(0, space), label.substr(space + 1)}].sum = amount;
     }
   }
   return out;

@@ -47,28 +47,19 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/histogram.h"
+#include "engine/value_counts.h"
 #include "store/store.h"
 
 namespace rflow::engine {
 
 enum class Status : uint8_t;
 
-inline constexpr int64_t kMinuteMs = 60'000;
-inline constexpr int64_t kHourMs = 3'600'000;
-inline constexpr int64_t kDayMs = 24 * kHourMs;
-
 // Distinct values counted per tracked dimension; the rest are counted as kOtherValue.
 inline constexpr size_t kMaxDimensionValues = 1000;
 inline constexpr std::string_view kOtherValue = "(other)";
 // Measures are summed in units of 1/kMeasureScale (money and decimals to 4 places).
 inline constexpr int64_t kMeasureScale = 10'000;
-
-// Upper bounds (inclusive, ms) of histogram buckets; one more bucket holds the rest.
-inline constexpr std::array<int64_t, 12> kDurationBucketsMs = {
-    1'000,       10'000,      60'000,       300'000,          900'000,          kHourMs,
-    4 * kHourMs, 8 * kHourMs, 24 * kHourMs, 3 * 24 * kHourMs, 7 * 24 * kHourMs, 30 * 24 * kHourMs};
-inline constexpr std::array<int64_t, 14> kLatencyBucketsMs = {
-    5, 10, 25, 50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 30'000, 60'000, 300'000};
 
 // Open tasks by age: < 1h, 1-4h, 4-24h, > 24h (runtime.md §7).
 inline constexpr std::array<int64_t, 3> kTaskAgeBoundsMs = {kHourMs, 4 * kHourMs, 24 * kHourMs};
@@ -80,11 +71,14 @@ class MetricsDelta {
   bool empty() const { return items_.empty() && maxes_.empty() && per_value_.empty(); }
   // Counters by full name.
   const std::map<std::string, int64_t>& items() const { return items_; }
-  // The instance's events counted per value, once for all its dimensions: names without
-  // their "workflow \0 dimension \0 value" fields ("d \0 day \0 name \0 label",
-  // "e \0 stage \0 name"); each counts under every one of dimensions().
-  const std::map<std::string, int64_t>& perValue() const { return per_value_; }
-  const std::string& workflow() const { return workflow_; }
+  // Events counted per tracked value: each group's counts once, counted under each of its
+  // dimensions (name, label) of its workflow. Usually one group, the step's instance's.
+  struct PerValue {
+    std::string workflow;
+    std::vector<std::pair<std::string, std::string>> dimensions;
+    ValueCounts counts;
+  };
+  const std::vector<PerValue>& perValue() const { return per_value_; }
 
   // The step's instance's tracked dimensions (name, label it is counted under) and its
   // workflow: the instance's events below are counted per value too. Set before the
@@ -145,32 +139,24 @@ class MetricsDelta {
 
  private:
   void add(std::string key, int64_t amount);
-  // `name` (with `label`) counted on `now`'s day for each of the instance's dimensions.
-  void daily(std::string_view workflow, int64_t now, std::string_view name, int64_t amount,
-             std::string_view label = {});
-  // A stage counter for each of the instance's dimensions.
+  // A stage counter of the whole workflow.
   void stage(std::string_view workflow, std::string_view stage, std::string_view name,
              int64_t amount);
-  // `rest` counted per value of the instance's dimensions (of `workflow`).
-  void perValue(std::string_view workflow, std::string rest, int64_t amount);
+  // The stage's counts per tracked value; nullptr when the instance tracks none.
+  StageCounts* valueStage(std::string_view workflow, std::string_view stage);
+  // `now`'s day's counts per tracked value; nullptr when the instance tracks none.
+  DayCounts* valueDay(std::string_view workflow, int64_t now);
+  // The counts per value of the step's instance's dimensions (of `workflow`); nullptr when
+  // it tracks none.
+  ValueCounts* perValue(std::string_view workflow);
+  ValueCounts& perValue(std::string_view workflow,
+                        const std::vector<std::pair<std::string, std::string>>& dimensions);
   std::map<std::string, int64_t> items_;
   std::map<std::string, int64_t> maxes_;
-  std::map<std::string, int64_t> per_value_;
+  std::vector<PerValue> per_value_;
   std::string workflow_;
   std::vector<std::pair<std::string, std::string>> dimensions_;
   std::optional<int64_t> hour_;
-};
-
-// A histogram over fixed buckets; counts has bounds.size() + 1 entries.
-struct Histogram {
-  std::vector<int64_t> bounds;
-  std::vector<int64_t> counts;
-  int64_t count = 0;
-  int64_t sum = 0;
-
-  // The q-quantile (0 < q < 1), interpolated inside its bucket; nullopt when empty. The
-  // last bucket has no upper bound: its quantiles are its lower bound.
-  std::optional<int64_t> quantile(double q) const;
 };
 
 struct WorkflowInsights {
@@ -315,15 +301,14 @@ class Metrics {
   // after mutex_.
   using Counters = std::map<std::string, int64_t, std::less<>>;
   void addLocked(std::string_view name, int64_t amount) const;  // mutex_ held
-  Counters& valueCounters(std::string_view value) const;        // mutex_ held
+  ValueCounts& valueCounts(std::string_view key) const;          // mutex_ held
   static void addTo(Counters& counters, std::string_view name, int64_t amount);
   mutable std::mutex mutex_;
   // Every counter but those per tracked value, by name.
   mutable Counters values_;
-  // The counters per tracked value ("d" and "e"), by their first four fields (d \0 workflow
-  // \0 dimension \0 value), then by the rest of the name: a step's look-ups compare short
-  // names, and a query walks one value's days.
-  mutable std::map<std::string, Counters, std::less<>> per_value_;
+  // The figures per tracked value, by workflow \0 dimension \0 value: a step adds its
+  // counts field by field, and a query walks one value's days.
+  mutable std::map<std::string, ValueCounts, std::less<>> per_value_;
   mutable std::mutex maxes_mutex_;
   std::map<std::string, int64_t, std::less<>> maxes_;  // workflow \0 stage -> ms
   mutable std::mutex pending_mutex_;
