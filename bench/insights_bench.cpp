@@ -467,11 +467,12 @@ int throughput(std::optional<size_t> only, size_t rounds, size_t per_round) {
   };
   if (only) {
     const VariantRun& v = variants[0];
-    fmt::print("| {:<32} | {:>8.0f} steps/s | {:>6.1f} µs CPU | {:>5.1f} store ops, {:>5.0f} bytes "
-               "per step |\n",
-               v.variant.name, rateOf(v), cpuOf(v),
-               static_cast<double>(v.ops) / static_cast<double>(v.steps),
-               static_cast<double>(v.bytes) / static_cast<double>(v.steps));
+    fmt::print(
+        "| {:<32} | {:>8.0f} steps/s | {:>6.1f} µs CPU | {:>5.1f} store ops, {:>5.0f} bytes "
+        "per step |\n",
+        v.variant.name, rateOf(v), cpuOf(v),
+        static_cast<double>(v.ops) / static_cast<double>(v.steps),
+        static_cast<double>(v.bytes) / static_cast<double>(v.steps));
     return finish(variants);
   }
   const double base = rateOf(variants[1]);

@@ -301,7 +301,7 @@ class Metrics {
   // after mutex_.
   using Counters = std::map<std::string, int64_t, std::less<>>;
   void addLocked(std::string_view name, int64_t amount) const;  // mutex_ held
-  ValueCounts& valueCounts(std::string_view key) const;          // mutex_ held
+  ValueCounts& valueCounts(std::string_view key) const;         // mutex_ held
   static void addTo(Counters& counters, std::string_view name, int64_t amount);
   mutable std::mutex mutex_;
   // Every counter but those per tracked value, by name.

@@ -26,7 +26,7 @@ namespace rflow::engine {
 struct DayCounts {
   int64_t started = 0, completed = 0, failed = 0, cancelled = 0;
   int64_t breaches = 0, escalations = 0;
-  DurationCounts cycle;  // completed instances, start to end
+  DurationCounts cycle;                                  // completed instances, start to end
   std::map<std::string, int64_t, std::less<>> outcomes;  // enum member -> completed
   // "measure currency" -> ended instances that had it / their sum in 1/kMeasureScale
   std::map<std::string, int64_t, std::less<>> measure_count, measure_sum;
@@ -38,7 +38,7 @@ struct DayCounts {
 struct StageCounts {
   int64_t entered = 0;
   int64_t open = 0;
-  int64_t open_since = 0;  // the sum of the open waits' start times (ms)
+  int64_t open_since = 0;    // the sum of the open waits' start times (ms)
   DurationCounts time;       // time in stage of the waits that ended
   DurationCounts remaining;  // completed instances: last entry into it to completion
 

@@ -2,12 +2,13 @@
 // reads back into the same figures, and counters written by earlier versions — a tracked
 // value's counters in keys of their own, histograms with their "_n" count — are still
 // read as they were meant.
+#include "engine/metrics.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "engine/metrics.h"
 #include "engine/records.h"
 #include "store/counters.h"
 
@@ -63,8 +64,7 @@ MetricsDelta ticketLife() {
   d.stageEntered("ops.Ticket", "fix", kNow - 2 * kHourMs);
   d.stageLeft("ops.Ticket", "fix", kNow - 2 * kHourMs, 2 * kHourMs);
   d.escalated("ops.Ticket", kNow);
-  d.statusChanged("ops.Ticket", Status::kRunning, Status::kCompleted, kNow, kNow - 2 * kHourMs,
-                  "");
+  d.statusChanged("ops.Ticket", Status::kRunning, Status::kCompleted, kNow, kNow - 2 * kHourMs, "");
   d.stageRemaining("ops.Ticket", "fix", 2 * kHourMs);
   d.outcome("ops.Ticket", "Fixed", kNow);
   d.measureAtEnd("ops.Ticket", "cost", "EUR", 12 * kMeasureScale, kNow);
@@ -134,36 +134,37 @@ TEST_F(MetricsStoreTest, CountersWrittenByEarlierVersionsAreRead) {
           {"d\0ops.Ticket\0region\0EU\0"s + day + "\0outcome\0Fixed"s, 1},
           {"d\0ops.Ticket\0region\0EU\0"s + day + "\0mn\0cost EUR"s, 1},
           {"d\0ops.Ticket\0region\0EU\0"s + day + "\0msum\0cost EUR"s, 12 * kMeasureScale}});
-  putOld("v2\0e\0ops.Ticket\0region\0EU"s, {{"e\0ops.Ticket\0region\0EU\0fix\0entered"s, 1},
-                                            {"e\0ops.Ticket\0region\0EU\0fix\0open"s, 0},
-                                            {"e\0ops.Ticket\0region\0EU\0fix\0time_n"s, 1},
-                                            {"e\0ops.Ticket\0region\0EU\0fix\0time_sum"s, 2 * kHourMs},
-                                            {"e\0ops.Ticket\0region\0EU\0fix\0time_b6"s, 1},
-                                            {"e\0ops.Ticket\0region\0EU\0fix\0rem_n"s, 1},
-                                            {"e\0ops.Ticket\0region\0EU\0fix\0rem_sum"s, 2 * kHourMs},
-                                            {"e\0ops.Ticket\0region\0EU\0fix\0rem_b6"s, 1}});
+  putOld("v2\0e\0ops.Ticket\0region\0EU"s,
+         {{"e\0ops.Ticket\0region\0EU\0fix\0entered"s, 1},
+          {"e\0ops.Ticket\0region\0EU\0fix\0open"s, 0},
+          {"e\0ops.Ticket\0region\0EU\0fix\0time_n"s, 1},
+          {"e\0ops.Ticket\0region\0EU\0fix\0time_sum"s, 2 * kHourMs},
+          {"e\0ops.Ticket\0region\0EU\0fix\0time_b6"s, 1},
+          {"e\0ops.Ticket\0region\0EU\0fix\0rem_n"s, 1},
+          {"e\0ops.Ticket\0region\0EU\0fix\0rem_sum"s, 2 * kHourMs},
+          {"e\0ops.Ticket\0region\0EU\0fix\0rem_b6"s, 1}});
   // The same value's counters of a later step ride in its hour's key.
-  putOld("v2\0h\0"s + hour, {{"h\0"s + hour + "\0ops.Ticket\0completed\0"s, 1},
-                             {"h\0"s + hour + "\0ops.Ticket\0cycle_n\0"s, 1},
-                             {"h\0"s + hour + "\0ops.Ticket\0cycle_sum\0"s, 2 * kHourMs},
-                             {"h\0"s + hour + "\0ops.Ticket\0cycle_b6\0"s, 1},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0started\0"s, 1},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0completed\0"s, 1},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0escalations\0"s, 1},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0cycle_n\0"s, 1},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0cycle_sum\0"s, 2 * kHourMs},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0cycle_b6\0"s, 1},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0outcome\0Fixed"s, 1},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0mn\0cost EUR"s, 1},
-                             {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0msum\0cost EUR"s,
-                              12 * kMeasureScale},
-                             {"e\0ops.Ticket\0store\0S-1\0fix\0entered"s, 1},
-                             {"e\0ops.Ticket\0store\0S-1\0fix\0time_n"s, 1},
-                             {"e\0ops.Ticket\0store\0S-1\0fix\0time_sum"s, 2 * kHourMs},
-                             {"e\0ops.Ticket\0store\0S-1\0fix\0time_b6"s, 1},
-                             {"e\0ops.Ticket\0store\0S-1\0fix\0rem_n"s, 1},
-                             {"e\0ops.Ticket\0store\0S-1\0fix\0rem_sum"s, 2 * kHourMs},
-                             {"e\0ops.Ticket\0store\0S-1\0fix\0rem_b6"s, 1}});
+  putOld("v2\0h\0"s + hour,
+         {{"h\0"s + hour + "\0ops.Ticket\0completed\0"s, 1},
+          {"h\0"s + hour + "\0ops.Ticket\0cycle_n\0"s, 1},
+          {"h\0"s + hour + "\0ops.Ticket\0cycle_sum\0"s, 2 * kHourMs},
+          {"h\0"s + hour + "\0ops.Ticket\0cycle_b6\0"s, 1},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0started\0"s, 1},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0completed\0"s, 1},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0escalations\0"s, 1},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0cycle_n\0"s, 1},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0cycle_sum\0"s, 2 * kHourMs},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0cycle_b6\0"s, 1},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0outcome\0Fixed"s, 1},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0mn\0cost EUR"s, 1},
+          {"d\0ops.Ticket\0store\0S-1\0"s + day + "\0msum\0cost EUR"s, 12 * kMeasureScale},
+          {"e\0ops.Ticket\0store\0S-1\0fix\0entered"s, 1},
+          {"e\0ops.Ticket\0store\0S-1\0fix\0time_n"s, 1},
+          {"e\0ops.Ticket\0store\0S-1\0fix\0time_sum"s, 2 * kHourMs},
+          {"e\0ops.Ticket\0store\0S-1\0fix\0time_b6"s, 1},
+          {"e\0ops.Ticket\0store\0S-1\0fix\0rem_n"s, 1},
+          {"e\0ops.Ticket\0store\0S-1\0fix\0rem_sum"s, 2 * kHourMs},
+          {"e\0ops.Ticket\0store\0S-1\0fix\0rem_b6"s, 1}});
   Metrics loaded;
   ASSERT_TRUE(loaded.load(*store_).ok());
   expectTicketFigures(loaded, "region", "EU");
