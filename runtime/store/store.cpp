@@ -6,6 +6,7 @@
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
 #include <chrono>
@@ -235,6 +236,12 @@ std::string Store::openDatabase(bool read_only) {
     rocksdb::ColumnFamilyOptions options = cf_options;
     if (name == columnName(Column::kMetrics))
       options.merge_operator = std::make_shared<AddCounters>();
+    // The indexes of open waits (stage entries, their SLA ends) delete as many keys as
+    // they add: a file where deletions pile up is compacted soon, so scans of what is
+    // open do not step over them for long.
+    if (name == columnName(Column::kMeta))
+      options.table_properties_collector_factories.push_back(
+          rocksdb::NewCompactOnDeletionCollectorFactory(128, 64));
     descriptors.emplace_back(std::string(name), options);
   }
 
@@ -286,8 +293,19 @@ std::string Store::notOpen() const {
 Status Store::scan(Column column, std::string_view prefix, const Visitor& visit) const {
   std::shared_lock lock(mutex_);
   if (!db_) return Status::failure(notOpen());
+  // The first key after every key with the prefix, as the iterator's bound: RocksDB then
+  // stops at it instead of stepping over deleted keys beyond the prefix's last live one
+  // (indexes of open waits delete an entry at every step that ends one).
+  std::string after(prefix);
+  while (!after.empty() && static_cast<unsigned char>(after.back()) == 0xff)
+    after.pop_back();
+  if (!after.empty())
+    after.back() = static_cast<char>(static_cast<unsigned char>(after.back()) + 1);
+  const rocksdb::Slice bound = sliceOf(after);
+  rocksdb::ReadOptions read;
+  if (!after.empty()) read.iterate_upper_bound = &bound;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), columns_[static_cast<size_t>(column)]));
+      db_->NewIterator(read, columns_[static_cast<size_t>(column)]));
   for (it->Seek(sliceOf(prefix)); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
     if (!key.starts_with(sliceOf(prefix))) break;

@@ -143,6 +143,31 @@ TEST(Store, ScansInKeyOrderWithinAPrefix) {
                   .ok());
   EXPECT_EQ(audit, (std::vector<std::string>{"a1", "a2"}));
 
+  // The scan's bound is the key after the prefix's last: prefixes that end in 0xff bytes,
+  // and one of 0xff bytes only (no bound), still see every key they hold and no other.
+  using namespace std::string_literals;
+  Batch high;
+  for (const std::string key :
+       {"k\xff"s, "k\xff\xff\x01"s, "k\xff\x00"s, "l"s, "\xff\xff"s, "\xff\xff\xff"s, "k\xfe\xff"s})
+    high.put(Column::kMeta, key, key);
+  ASSERT_TRUE(store->commit(high).ok());
+  const auto scanned = [&](const std::string& prefix) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(store
+                    ->scan(Column::kMeta, prefix,
+                           [&](std::string_view k, std::string_view) {
+                             keys.emplace_back(k);
+                             return true;
+                           })
+                    .ok());
+    return keys;
+  };
+  EXPECT_EQ(scanned("k\xff"s),
+            (std::vector<std::string>{"k\xff"s, "k\xff\x00"s, "k\xff\xff\x01"s}));
+  EXPECT_EQ(scanned("k\xff\xff"s), (std::vector<std::string>{"k\xff\xff\x01"s}));
+  EXPECT_EQ(scanned("k"s).size(), 4u);
+  EXPECT_EQ(scanned("\xff\xff"s), (std::vector<std::string>{"\xff\xff"s, "\xff\xff\xff"s}));
+
   // Stopping early.
   size_t seen = 0;
   (void)store->scanFrom(Column::kTimers, "",
