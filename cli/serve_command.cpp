@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/time_text.h"
 #include "cli/commands.h"
 #include "service/serve.h"
 
@@ -18,7 +19,17 @@ namespace rflow::cli {
 
 namespace {
 
-int runServeCommand(service::ServeOptions options, const std::string& log_format) {
+int runServeCommand(service::ServeOptions options, const std::string& log_format,
+                    const std::string& clock_start) {
+  if (!clock_start.empty()) {
+    const auto start = base::parseTime(clock_start);
+    if (!start.ok()) {
+      std::cerr << "rflow serve: --clock-start " << clock_start
+                << ": expected an RFC 3339 time such as 2026-11-20T00:00:00Z\n";
+      return 2;
+    }
+    options.clock_start = start.value();
+  }
   const auto format = service::parseLogFormat(log_format);
   if (!format) {
     std::cerr << "rflow serve: --log-format " << log_format
@@ -97,8 +108,14 @@ void addServeCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--log-format", *log_format,
                   "text (default: lines for people) or json (one JSON object per line on "
                   "stderr, with a line per HTTP request)");
-  cmd->callback([options, log_format, &run] {
-    run = [options, log_format] { return runServeCommand(*options, *log_format); };
+  auto clock_start = std::make_shared<std::string>();
+  cmd->add_option("--clock-start", *clock_start,
+                  "Demos: the engine's clock starts at this RFC 3339 time (in the past) and runs "
+                  "at --time-scale from there, to play history (default: the wall clock)");
+  cmd->callback([options, log_format, clock_start, &run] {
+    run = [options, log_format, clock_start] {
+      return runServeCommand(*options, *log_format, *clock_start);
+    };
   });
 }
 

@@ -4,13 +4,19 @@
 // happen within minutes, through the same timers, audit entries and aggregates as at
 // full speed: nothing is faked, the service's hours are just shorter.
 //
-// Invariants: never goes backwards; equals the wall clock at the start. A data directory
-// written at N > 1 holds times ahead of the wall clock, so reuse it only at the same
-// scale and expect the clock to restart from the wall clock (timers then fire late).
+// `--clock-start T` starts it at T (in the past) instead of the wall clock: a demo plays
+// weeks of history at a high scale so that they end about when the wall clock is
+// reached, then serves live from the same data directory (scripts/run.sh).
+//
+// Invariants: never goes backwards; equals the start (the wall clock unless given) at
+// the start. A data directory written at N > 1 holds times ahead of the wall clock, so
+// reuse it only at the same scale and expect the clock to restart from the wall clock
+// (timers then fire late).
 #pragma once
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "engine/engine.h"
 
@@ -20,8 +26,10 @@ inline constexpr double kMaxTimeScale = 10'000;
 
 class ScaledClock final : public engine::Clock {
  public:
-  explicit ScaledClock(double scale)
-      : scale_(scale), start_wall_(wall_.now()), start_steady_(std::chrono::steady_clock::now()) {}
+  explicit ScaledClock(double scale, std::optional<int64_t> start = std::nullopt)
+      : scale_(scale),
+        start_wall_(start.value_or(wall_.now())),
+        start_steady_(std::chrono::steady_clock::now()) {}
 
   int64_t now() const override {
     // The steady clock measures the elapsed time, so a wall-clock step (NTP) does not

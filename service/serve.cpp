@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "base/time_text.h"
 #include "bytecode/write.h"
 #include "diagnostics/render.h"
 #include "driver/build.h"
@@ -109,6 +110,11 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   if (!(options.time_scale >= 1 && options.time_scale <= kMaxTimeScale))
     return fmt::format("--time-scale {}: expected a number from 1 (real time) to {}",
                        options.time_scale, kMaxTimeScale);
+  if (options.clock_start && *options.clock_start > p.system_clock.now())
+    return fmt::format(
+        "--clock-start {}: that is in the future; the clock can start in the past "
+        "only (it never goes backwards, and the wall clock is the latest it knows)",
+        base::formatTime(*options.clock_start));
 
   // The project.
   const std::vector<std::string> paths{options.path};
@@ -165,7 +171,8 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
                                         [&log](const std::string& line) { log.info(line); });
 
   // The engine: deploy the project, then carry on what the last process left.
-  if (!options.clock && options.time_scale != 1) p.scaled_clock.emplace(options.time_scale);
+  if (!options.clock && (options.time_scale != 1 || options.clock_start))
+    p.scaled_clock.emplace(options.time_scale, options.clock_start);
   const engine::Clock& clock = options.clock    ? *options.clock
                                : p.scaled_clock ? static_cast<const engine::Clock&>(*p.scaled_clock)
                                                 : p.system_clock;
@@ -242,8 +249,8 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
                        built.module->workflows.size(),
                        std::get<std::string>(deployed).substr(0, 12), server->url_, server->data_));
   if (p.scaled_clock)
-    log.info(
-        fmt::format("time runs {}x faster than the wall clock (--time-scale)", options.time_scale));
+    log.info(fmt::format("time runs {}x faster than the wall clock (--time-scale), from {}",
+                         options.time_scale, base::formatTime(clock.now())));
   return server;
 }
 

@@ -42,6 +42,9 @@ struct ServeOptions {
   // Demos: the engine's time runs this many times faster than the wall clock
   // (scaled_clock.h); 1 is real time. Ignored when `clock` is set.
   double time_scale = 1;
+  // Demos: the time the scaled clock starts at (ms since the epoch, not after now);
+  // unset: the wall clock. Ignored when `clock` is set.
+  std::optional<int64_t> clock_start;
   int64_t poll_ms = 200;
   RequestLimits limits;
   // Fault drills and tests: the RocksDB Env to open the store with (for instance
