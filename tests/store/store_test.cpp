@@ -147,7 +147,7 @@ TEST(Store, ScansInKeyOrderWithinAPrefix) {
   // and one of 0xff bytes only (no bound), still see every key they hold and no other.
   using namespace std::string_literals;
   Batch high;
-  for (const std::string key :
+  for (const std::string& key :
        {"k\xff"s, "k\xff\xff\x01"s, "k\xff\x00"s, "l"s, "\xff\xff"s, "\xff\xff\xff"s, "k\xfe\xff"s})
     high.put(Column::kMeta, key, key);
   ASSERT_TRUE(store->commit(high).ok());
