@@ -184,8 +184,15 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
     return "the classifier models kept in the data directory cannot be read: " + kept.errors[0];
   for (const std::string& warning : kept.warnings)
     log.warning(warning);
-  p.calls = std::make_unique<runtime::ConnectorCalls>(*p.connectors,
-                                                      std::max<size_t>(4, p.config.engine.workers));
+  // Under --time-scale the circuit breakers cool down on the engine's clock, as the
+  // retries' backoff does: on the wall clock, a 30 s cooldown at 60x kept a connector's
+  // circuit open for half a simulated hour after one outage. (The scaled clock never goes
+  // backwards; the wall clock can, so without a scale the breakers keep their own.)
+  std::function<int64_t()> breaker_clock;
+  if (p.scaled_clock) breaker_clock = [&scaled = *p.scaled_clock] { return scaled.now(); };
+  p.calls = std::make_unique<runtime::ConnectorCalls>(
+      *p.connectors, std::max<size_t>(4, p.config.engine.workers), runtime::BreakerOptions{},
+      std::move(breaker_clock));
   engine::EngineOptions engine_options;
   engine_options.classifiers = &p.models;
   p.engine = std::make_unique<engine::Engine>(*p.store, clock, *p.calls, engine_options);
