@@ -23,7 +23,11 @@ SimClock::SimClock(double scale)
 int64_t SimClock::now() const {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - steady_).count();
-  return start_ + static_cast<int64_t>(std::llround(ms * scale_));
+  return start_ + shift_.load() + static_cast<int64_t>(std::llround(ms * scale_));
+}
+
+void SimClock::syncTo(int64_t service_now) {
+  shift_ += service_now - now();
 }
 
 int64_t SimClock::wallMs(int64_t sim_ms) const {

@@ -13,6 +13,7 @@
 // from the Rng the caller passes, so a seed replays a run.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -34,8 +35,10 @@ class SimClock {
  public:
   explicit SimClock(double scale);
   int64_t now() const;
-  // The simulated time when the simulator started: the story's day 0.
-  int64_t started() const { return start_; }
+  // Moves the clock so that now() is `service_now`, the service's clock (GET /healthz):
+  // the service's timers follow its clock, and at a high scale a second apart is hours.
+  // Safe while other threads read the clock.
+  void syncTo(int64_t service_now);
   double scale() const { return scale_; }
   // Wall-clock milliseconds for `sim_ms` of simulated time.
   int64_t wallMs(int64_t sim_ms) const;
@@ -44,6 +47,7 @@ class SimClock {
   double scale_;
   int64_t start_;
   std::chrono::steady_clock::time_point steady_;
+  std::atomic<int64_t> shift_{0};  // added by syncTo
 };
 
 std::string isoTime(int64_t ms);

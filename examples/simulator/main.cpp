@@ -18,11 +18,13 @@
 #include <atomic>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <iostream>
 #include <queue>
 #include <thread>
 
 #include "api_client.h"
+#include "base/time_text.h"
 #include "chain.h"
 #include "issue_texts.h"
 #include "people.h"
@@ -42,6 +44,8 @@ struct Options {
   int duration = 0;
   std::string issues = "examples/data/store_issues.csv";
   bool erp_outages = true;
+  std::optional<int64_t> story_start;  // the story's day 0; unset: when the simulator starts
+  bool until_wall_clock = false;       // stop once the simulated time reaches the wall clock
 };
 
 struct Process {
@@ -73,6 +77,7 @@ class Simulation {
         {promoException, 15},
     };
     const auto wall_start = std::chrono::steady_clock::now();
+    const int64_t story_start = options_.story_start.value_or(clock_.now());
     int64_t last = clock_.now();
     int64_t next_people = 0;
     int64_t next_report = clock_.now() + 2 * kHourMs;
@@ -80,7 +85,8 @@ class Simulation {
       const int64_t now = clock_.now();
       const double days = static_cast<double>(now - last) / static_cast<double>(kDayMs);
       last = now;
-      const double weeks = static_cast<double>(now - clock_.started()) / (7.0 * kDayMs);
+      const double weeks =
+          std::max(0.0, static_cast<double>(now - story_start) / (7.0 * kDayMs));
       for (const Process& p : processes) {
         const double rate = p.per_day * std::pow(p.weekly_growth, weeks) * options_.load;
         const int n = std::poisson_distribution<int>(rate * days)(rng_);
@@ -94,7 +100,10 @@ class Simulation {
       }
       if (now >= next_people) {
         people_.work();
-        next_people = now + static_cast<int64_t>(1500 * clock_.scale());  // every 1.5 s
+        // Every 1.5 s, or 15 simulated minutes when that is sooner: at the scales that
+        // play history (thousands), 1.5 s would be hours between looks at the inbox.
+        next_people =
+            now + std::min<int64_t>(static_cast<int64_t>(1500 * clock_.scale()), 15 * 60'000);
       }
       if (now >= next_report) {
         report(now);
@@ -102,6 +111,11 @@ class Simulation {
       }
       if (options_.duration > 0 &&
           std::chrono::steady_clock::now() - wall_start > std::chrono::seconds(options_.duration))
+        break;
+      if (options_.until_wall_clock &&
+          now >= std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count())
         break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
@@ -253,7 +267,7 @@ int run(const Options& o) {
     std::cerr << "simulator: " << error << " (the store-issue texts; see --issues)\n";
     return 2;
   }
-  const SimClock clock(o.time_scale);
+  SimClock clock(o.time_scale);
   SystemsStub stub(clock, o.seed + 1, o.erp_outages);
   if (!stub.start(o.systems_port)) {
     std::cerr << fmt::format(
@@ -283,6 +297,15 @@ int run(const Options& o) {
       return 1;
     }
   }
+  // Play on the service's clock: its timers (escalations, SLAs) follow it.
+  const Answer health = api.get("/healthz", "");
+  if (!health.ok() || !health.body.contains("now") || !health.body["now"].is_string() ||
+      !base::parseTime(health.body["now"].get<std::string>()).ok()) {
+    std::cerr << "simulator: GET /healthz did not say the service's time (" << health.status
+              << "); is " << o.url << " an rflow serve?\n";
+    return 1;
+  }
+  clock.syncTo(base::parseTime(health.body["now"].get<std::string>()).value());
   std::cout << fmt::format(
                    "simulator: playing {} stores against {} with {} people; time runs {}x "
                    "(the service must run with --time-scale {}); stub systems on 127.0.0.1:{}",
@@ -326,9 +349,25 @@ int main(int argc, char** argv) {
                  "(default examples/data/store_issues.csv)");
   bool no_outages = false;
   app.add_flag("--no-erp-outages", no_outages,
-               "No ERP maintenance windows (for time scales of hundreds: the service's circuit "
-               "breakers cool down on the wall clock)");
+               "No ERP maintenance windows (a chain whose ERP never goes down)");
+  app.add_flag("--until-wall-clock", o.until_wall_clock,
+               "Stop once the simulated time reaches the wall clock: history played from a "
+               "service started with --clock-start in the past ends where live time begins");
+  std::string story_start;
+  app.add_option("--story-start", story_start,
+                 "The story's day 0, an RFC 3339 time (default: when the simulator starts): "
+                 "refrigeration issues have risen since then; give the same time to every "
+                 "run that plays the same data directory");
   CLI11_PARSE(app, argc, argv);
   o.erp_outages = !no_outages;
+  if (!story_start.empty()) {
+    const auto parsed = rflow::base::parseTime(story_start);
+    if (!parsed.ok()) {
+      std::cerr << "simulator: --story-start " << story_start
+                << ": expected an RFC 3339 time such as 2026-11-20T00:00:00Z\n";
+      return 2;
+    }
+    o.story_start = parsed.value();
+  }
   return rflow::simulator::run(o);
 }

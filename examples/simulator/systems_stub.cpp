@@ -6,6 +6,10 @@
 
 namespace rflow::simulator {
 
+namespace {
+constexpr size_t kServerThreads = 64;
+}  // namespace
+
 using nlohmann::json;
 
 SystemsStub::SystemsStub(const SimClock& clock, uint64_t seed, bool outages)
@@ -28,6 +32,12 @@ SystemsStub::~SystemsStub() {
 }
 
 bool SystemsStub::start(int port) {
+  // The service keeps a pool of keep-alive connections per connector (http_connector.h),
+  // and httplib's server holds a thread for each open connection: with its default 8
+  // threads, the ERP's, WMS's and POS's pools took them all and every new connection
+  // waited for an idle one's 5 s keep-alive to end. A real ERP serves more than that.
+  // (httplib takes its task queue as a pointer it owns.)
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   if (!server_->bind_to_port("127.0.0.1", port)) return false;
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return true;
