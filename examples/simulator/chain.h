@@ -79,7 +79,7 @@ inline constexpr const char* kSlowDcRegion = "west";
 double dcHandOffMedianHours(const std::string& region);
 // The issue category that rises, by this factor a simulated week, and where it is worst.
 inline constexpr const char* kRisingCategory = "Refrigeration";
-inline constexpr double kRisingWeeklyGrowth = 1.5;
+inline constexpr double kRisingWeeklyGrowth = 1.8;
 inline constexpr const char* kRisingRegion = "south";
 
 // A purchase order as the ERP stub answers it, derived from the number alone.
