@@ -44,3 +44,14 @@ stop_server() {
   server_pid=""
   return "$code"
 }
+
+# count_project MODULE: a project in $work/proj with one workflow, Count(n) -> n + 1, in
+# module MODULE, and an rflow.toml with an admin "root" whose token is $root_token.
+root_token=root-token-4711
+count_project() {
+  mkdir -p "$work/proj"
+  printf 'module %s\n\nworkflow Count(n: int) -> int {\n  owner "ops"\n  return n + 1\n}\n' \
+    "$1" > "$work/proj/$1.rflow"
+  printf '[[auth.users]]\nname = "root"\nroles = ["admin"]\ntoken_sha256 = "%s"\n' \
+    "$(printf %s "$root_token" | sha256sum | cut -d' ' -f1)" > "$work/proj/rflow.toml"
+}

@@ -5,21 +5,7 @@
 # anything is served. Usage: serve_clock_test.sh RFLOW
 source "$(dirname "$0")/lib.sh" "$@"
 
-mkdir -p "$work/proj"
-cat > "$work/proj/clock.rflow" << 'RFLOW'
-module clock
-
-workflow Count(n: int) -> int {
-  owner "ops"
-  return n + 1
-}
-RFLOW
-cat > "$work/proj/rflow.toml" << TOML
-[[auth.users]]
-name = "root"
-roles = ["admin"]
-token_sha256 = "$(printf %s root-token-4711 | sha256sum | cut -d' ' -f1)"
-TOML
+count_project clock
 
 # Ten days ago, at 100x: a few seconds later the clock is minutes past it, days before now.
 start=$(date -u -d "-10 days" +%Y-%m-%dT%H:%M:%SZ)
@@ -33,7 +19,7 @@ said=$(sed -n 's/.*time runs 100x faster than the wall clock (--time-scale), fro
 said_s=$(date -u -d "$said" +%s 2> /dev/null || echo 0)
 ((said_s >= start_s && said_s < start_s + 3600)) ||
   fail "the start does not say where the clock starts: $(cat "$work/out.log")"
-curl -sS -o "$work/started" -H "Authorization: Bearer root-token-4711" \
+curl -sS -o "$work/started" -H "Authorization: Bearer $root_token" \
   -H "Content-Type: application/json" -X POST -d '{"n": 1}' "$url/v1/workflows/Count/instances"
 created=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["created_at"])' \
   "$work/started")

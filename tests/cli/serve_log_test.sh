@@ -6,28 +6,14 @@
 # instance id. The default stays the text lines. Usage: serve_log_test.sh RFLOW
 source "$(dirname "$0")/lib.sh" "$@"
 
-mkdir -p "$work/proj"
-cat > "$work/proj/logs.rflow" << 'RFLOW'
-module logs
-
-workflow Count(n: int) -> int {
-  owner "ops"
-  return n + 1
-}
-RFLOW
-cat > "$work/proj/rflow.toml" << TOML
-[[auth.users]]
-name = "root"
-roles = ["admin"]
-token_sha256 = "$(printf %s root-token-4711 | sha256sum | cut -d' ' -f1)"
-TOML
+count_project logs
 
 "$rflow" serve "$work/proj" --data "$work/data" --listen 127.0.0.1:0 --log-format json \
   > "$work/out.log" 2> "$work/err.log" &
 server_pid=$!
 await_service "$work/err.log" "http://127\.0\.0\.1:[0-9]+" -H "X-Request-Id: probe" || exit 1
 
-auth=(-H "Authorization: Bearer root-token-4711" -H "Content-Type: application/json")
+auth=(-H "Authorization: Bearer $root_token" -H "Content-Type: application/json")
 curl -sS -D "$work/headers" -o "$work/started" "${auth[@]}" -H "X-Request-Id: req-abc-1" \
   -X POST -d '{"n": 99887766}' "$url/v1/workflows/Count/instances"
 tr -d '\r' < "$work/headers" | grep -qx "X-Request-Id: req-abc-1" ||
