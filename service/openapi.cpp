@@ -194,8 +194,10 @@ json openApiDocument(std::span<const Route> table, const DeployedContract& deplo
     if (!pathParams(r.pattern).empty() || r.method == "POST" ||
         r.query.find("workflow") != std::string_view::npos)
       responses["404"] = errorResponse("No such thing");
-    if (r.method == "POST" || r.method == "PUT") {
+    // The backups answer 409 without a [backup] dir, listing them too.
+    if (r.method == "POST" || r.method == "PUT" || r.pattern == "/v1/admin/backups")
       responses["409"] = errorResponse("Conflict, or refused by a policy");
+    if (r.method == "POST" || r.method == "PUT") {
       responses["413"] = errorResponse("The body is too large");
     }
     if (r.new_work) {

@@ -47,8 +47,7 @@ class Describer {
   Describer(json& document, const DeployedContract& deployed)
       : doc_(document),
         m_(*deployed.module),
-        schemas_(*deployed.module, deployed.docs),
-        docs_(deployed.docs) {}
+        schemas_(*deployed.module, deployed.docs) {}
 
   void run() {
     workflows();
@@ -205,7 +204,6 @@ class Describer {
   json& doc_;
   const bytecode::Module& m_;
   runtime::WireSchemas schemas_;
-  const runtime::DocTable* docs_;
 };
 
 }  // namespace
