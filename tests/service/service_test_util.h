@@ -65,6 +65,10 @@ class TestServer {
 
  private:
   void open();
+  // Recording of exchanges for validate_exchanges.mjs (service_test_util.cpp).
+  std::string versionNow();
+  void record(const std::string& method, const std::string& target, const std::string& request,
+              const Reply& reply, const std::string& version_before);
   std::filesystem::path dir_;
   RequestLimits limits_;
   const engine::Clock* clock_ = nullptr;
