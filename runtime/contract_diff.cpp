@@ -183,6 +183,7 @@ class Differ {
     const auto after = byName(b_.workflows, name_b);
     for (const auto& [name, w] : before) {
       const std::string where = "workflow " + name;
+      seen_.clear();
       auto it = after.find(name);
       if (it == after.end()) {
         add(true, where, "removed: starting it answers 404");
@@ -206,6 +207,7 @@ class Differ {
       if (b_.records[i].kind == bytecode::RecordKind::kSignal) after[b_.strings[b_.records[i].name]] = i;
     for (const auto& [name, index] : before) {
       const std::string where = "signal " + name;
+      seen_.clear();
       auto it = after.find(name);
       if (it == after.end()) {
         add(true, where, "removed: delivering it answers 404");
@@ -227,6 +229,7 @@ class Differ {
       if (t.kind == bytecode::TriggerKind::kEvent) after[b_.strings[t.source]] = &t;
     for (const auto& [name, t] : before) {
       const std::string where = "event " + name;
+      seen_.clear();
       auto it = after.find(name);
       if (it == after.end()) {
         add(true, where, "removed: posting it answers 404");
@@ -253,6 +256,7 @@ class Differ {
     const auto after = ops(b_);
     for (const auto& [name, i] : before) {
       const std::string where = "connector operation " + name;
+      seen_.clear();
       auto it = after.find(name);
       if (it == after.end()) {
         add(false, where, "removed: rflow no longer calls it");
@@ -273,6 +277,7 @@ class Differ {
   const Module& a_;
   const Module& b_;
   bool inbound_ = true;
+  // The record pairs compared within one top-level value (a recursive record ends).
   std::set<std::tuple<uint32_t, uint32_t, bool>> seen_;
   std::vector<ContractChange> out_;
 };
