@@ -79,8 +79,6 @@ TestServer::~TestServer() {
   fs::remove_all(dir_, ec);
 }
 
-namespace {
-
 Reply replyOf(const httplib::Result& result) {
   Reply out;
   if (!result) return out;
@@ -91,6 +89,8 @@ Reply replyOf(const httplib::Result& result) {
   out.body = json::parse(result->body, nullptr, /*allow_exceptions=*/false);
   return out;
 }
+
+namespace {
 
 httplib::Headers withToken(const char* token, httplib::Headers headers) {
   if (token != nullptr) headers.emplace("Authorization", std::string("Bearer ") + token);
@@ -111,10 +111,10 @@ const char* recordingDirectory() {
 // DIR/<version>.json: tests/contracts/validate_exchanges.mjs checks the bodies against
 // the documents, so the documents cannot drift from what the service really accepts and
 // answers.
-std::string TestServer::versionNow() {
+std::string recordedVersion(Server& server) {
   const char* dir = recordingDirectory();
-  if (dir == nullptr || !server_) return {};
-  const auto program = server_->engine().currentProgram();
+  if (dir == nullptr) return {};
+  const auto program = server.engine().currentProgram();
   if (!program) return {};
   const std::string version = engine::versionOf(*program);
   // Tests send from several threads at once; the files are shared by all servers of a run.
@@ -129,13 +129,13 @@ std::string TestServer::versionNow() {
   return version;
 }
 
-void TestServer::record(const std::string& method, const std::string& target,
-                        const std::string& request, const Reply& reply,
-                        const std::string& version_before) {
+void recordExchange(Server& server, const std::string& method, const std::string& target,
+                    const std::string& request, const Reply& reply,
+                    const std::string& version_before) {
   const char* dir = recordingDirectory();
   if (dir == nullptr) return;
   // A deployment's own exchange is checked against the version it made.
-  const std::string version = version_before.empty() ? versionNow() : version_before;
+  const std::string version = version_before.empty() ? recordedVersion(server) : version_before;
   if (version.empty()) return;
   static std::mutex mutex;
   std::lock_guard lock(mutex);
@@ -157,9 +157,9 @@ void TestServer::record(const std::string& method, const std::string& target,
 Reply TestServer::get(const std::string& path, const char* token) {
   httplib::Client client("127.0.0.1", server_->port());
   client.set_read_timeout(30, 0);
-  const std::string before = versionNow();
+  const std::string before = recordedVersion(*server_);
   Reply reply = replyOf(client.Get(path.c_str(), withToken(token, {})));
-  record("GET", path, "", reply, before);
+  recordExchange(*server_, "GET", path, "", reply, before);
   return reply;
 }
 
@@ -172,10 +172,10 @@ Reply TestServer::postText(const std::string& path, const std::string& body, con
                            const httplib::Headers& headers) {
   httplib::Client client("127.0.0.1", server_->port());
   client.set_read_timeout(30, 0);
-  const std::string before = versionNow();
+  const std::string before = recordedVersion(*server_);
   Reply reply =
       replyOf(client.Post(path.c_str(), withToken(token, headers), body, "application/json"));
-  record("POST", path, body, reply, before);
+  recordExchange(*server_, "POST", path, body, reply, before);
   return reply;
 }
 
