@@ -11,6 +11,7 @@
 #include "cli/module_file.h"
 #include "cli/report.h"
 #include "driver/build.h"
+#include "runtime/contract_diff.h"
 
 namespace rflow::cli {
 
@@ -21,6 +22,7 @@ struct BuildOptions {
   std::string output;
   std::string format = "text";
   bool deny_warnings = false;
+  std::string deny_breaking;  // a module (.rfc) callers use now; empty: no check
 };
 
 int runBuild(const BuildOptions& options) {
@@ -31,6 +33,28 @@ int runBuild(const BuildOptions& options) {
   compiler::BuildResult result = compiler::buildPaths(paths, check);
   const int code = reportDiagnostics(result.check, options.format, "built");
   if (!result.module) return code == 0 ? 1 : code;
+  if (!options.deny_breaking.empty()) {
+    // Before anything is written: a refused build leaves the old module in place.
+    auto before = readModuleFile(options.deny_breaking);
+    if (auto* problem = std::get_if<std::string>(&before)) {
+      std::cerr << "rflow build: --deny-breaking: " << *problem << "\n";
+      return 1;
+    }
+    size_t breaking = 0;
+    for (const runtime::ContractChange& change :
+         runtime::diffContracts(std::get<bytecode::Module>(before), *result.module)) {
+      if (!change.breaking) continue;
+      std::cerr << runtime::describe(change) << "\n";
+      ++breaking;
+    }
+    if (breaking > 0) {
+      std::cerr << "rflow build: " << breaking << " change" << (breaking == 1 ? "" : "s")
+                << " would break callers of " << options.deny_breaking
+                << " (--deny-breaking), so no module was written; `rflow contract diff` lists "
+                   "every change\n";
+      return 1;
+    }
+  }
   const std::vector<uint8_t> bytes = bytecode::writeModule(*result.module);
   if (const std::string problem = writeFileAtomically(options.output, bytes); !problem.empty()) {
     std::cerr << "rflow build: " << problem << "\n";
@@ -103,6 +127,9 @@ void addBuildCommand(CLI::App& app, std::function<int()>& run) {
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--deny-warnings", options->deny_warnings,
                 "Treat governance warnings as errors (no module is written when there are any)");
+  cmd->add_option("--deny-breaking", options->deny_breaking,
+                  "Fail (and write nothing) when the contracts change in a way that breaks "
+                  "callers of this module (.rfc), like `rflow contract diff` says");
   cmd->callback([options, &run] { run = [options] { return runBuild(*options); }; });
 }
 

@@ -26,6 +26,9 @@ void addTestCommand(CLI::App& app, std::function<int()>& run);
 // `rflow train` and `rflow classify` (classifier models).
 void addTrainCommand(CLI::App& app, std::function<int()>& run);
 void addClassifyCommand(CLI::App& app, std::function<int()>& run);
+// `rflow openapi` (the inbound document) and `rflow contract` (a connector's).
+void addOpenApiCommand(CLI::App& app, std::function<int()>& run);
+void addContractCommand(CLI::App& app, std::function<int()>& run);
 // `rflow fmt`.
 void addFmtCommand(CLI::App& app, std::function<int()>& run);
 // `rflow lsp`.

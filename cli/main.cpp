@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   rflow::cli::addTestCommand(app, run);
   rflow::cli::addTrainCommand(app, run);
   rflow::cli::addClassifyCommand(app, run);
+  rflow::cli::addOpenApiCommand(app, run);
+  rflow::cli::addContractCommand(app, run);
   rflow::cli::addFmtCommand(app, run);
   rflow::cli::addLspCommand(app, run);
 

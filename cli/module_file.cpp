@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bytecode/read.h"
+
 namespace rflow::cli {
 
 namespace fs = std::filesystem;
@@ -52,6 +54,17 @@ std::variant<std::vector<uint8_t>, std::string> readBinaryFile(const std::string
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   if (!in) return fmt::format("cannot read `{}`: it changed while being read", path);
   return bytes;
+}
+
+std::variant<bytecode::Module, std::string> readModuleFile(const std::string& path) {
+  auto read = readBinaryFile(path, bytecode::kMaxModuleBytes);
+  if (auto* problem = std::get_if<std::string>(&read)) return *problem;
+  bytecode::LoadResult loaded = bytecode::loadModule(std::get<std::vector<uint8_t>>(read));
+  if (!loaded.ok())
+    return fmt::format("`{}` is not a valid rflow module: {} (at byte {}); rebuild it with "
+                       "`rflow build`",
+                       path, loaded.error().message, loaded.error().offset);
+  return std::move(loaded).module();
 }
 
 }  // namespace rflow::cli

@@ -212,7 +212,8 @@ class Reader {
 
   std::optional<ConnectorConfig> readConnector(const toml::table& t, const toml::key& name_key,
                                                const std::string& name, const std::string& path) {
-    static constexpr std::string_view kKeys[] = {"url", "stub", "timeout", "headers"};
+    static constexpr std::string_view kKeys[] = {"url", "stub", "timeout", "headers",
+                                                 "safe_to_call"};
     const size_t errors_before = errors_.size();
     std::optional<HttpTarget> http;
     std::optional<StubTarget> stub;
@@ -222,6 +223,7 @@ class Reader {
     const toml::key* headers_key = nullptr;
     std::optional<int64_t> timeout;
     std::vector<std::pair<std::string, std::string>> headers;
+    std::vector<std::string> safe_to_call;
     bool has_nested_table = false;
 
     for (auto&& [k, v] : t) {
@@ -249,6 +251,26 @@ class Reader {
       } else if (key == "headers") {
         headers_key = &k;
         readHeaders(v, k, key_path, headers);
+      } else if (key == "safe_to_call") {
+        const auto* ops = v.as_array();
+        if (!ops) {
+          error(posOf(k.source()), key_path,
+                fmt::format("expected a list of operation names like [\"availability\"], found {}",
+                            found(v)));
+          continue;
+        }
+        for (size_t i = 0; i < ops->size(); ++i) {
+          const toml::node& op = (*ops)[i];
+          const auto* op_name = op.as_string();
+          if (!op_name || !isDottedName(op_name->get()) ||
+              op_name->get().find('.') != std::string::npos) {
+            error(posOf(op.source()), fmt::format("{}[{}]", key_path, i),
+                  fmt::format("expected an operation's name like \"availability\", found {}",
+                              found(op)));
+            continue;
+          }
+          safe_to_call.push_back(op_name->get());
+        }
       } else if (v.is_table()) {
         // [connectors.retail.systems.wms] makes nested tables; the user meant a qualified
         // name, which TOML needs quoted. Follow the chain of single tables to name it.
@@ -260,12 +282,14 @@ class Reader {
           qualified += "." + std::string(inner->begin()->first.str());
         }
         error(posOf(k.source()), key_path,
-              fmt::format("unknown setting `{}`: a connector's settings are url, stub, timeout and "
-                          "headers; to name a connector by its qualified name, quote it: "
+              fmt::format("unknown setting `{}`: a connector's settings are url, stub, timeout, "
+                          "headers and safe_to_call; to name a connector by its qualified name, "
+                          "quote it: "
                           "[connectors.\"{}\"]",
                           key, qualified));
       } else {
-        unknownKey(k, path, kKeys, "a connector's settings are url, stub, timeout and headers");
+        unknownKey(k, path, kKeys,
+                   "a connector's settings are url, stub, timeout, headers and safe_to_call");
       }
     }
 
@@ -294,7 +318,7 @@ class Reader {
               "`headers` apply to HTTP connectors (`url`) only: a stub sends nothing; remove them");
     }
     if (errors_.size() != errors_before) return std::nullopt;
-    ConnectorConfig c{name, StubTarget{}, posOf(name_key.source())};
+    ConnectorConfig c{name, StubTarget{}, posOf(name_key.source()), std::move(safe_to_call)};
     if (http) {
       if (timeout) http->timeout_ms = *timeout;
       http->headers = std::move(headers);

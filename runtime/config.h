@@ -5,6 +5,7 @@
 //   url = "http://127.0.0.1:9100/wms"    # POST {url}/{op}; http or https
 //   timeout = "5s"                       # per attempt; default kDefaultConnectorTimeoutMs
 //   headers = { Authorization = "Bearer ${WMS_TOKEN}" }
+//   safe_to_call = ["availability"]      # ops `rflow contract check` may call (read-only)
 //
 //   [connectors.erp]
 //   stub = "stubs/erp.json"              # relative to this file's directory
@@ -128,6 +129,9 @@ struct ConnectorConfig {
   std::string name;  // the key under [connectors]: "wms" or "retail.systems.wms"
   std::variant<HttpTarget, StubTarget> target;
   SourcePos pos;  // of the key
+  // The operations `rflow contract check` may call with made-up arguments: those that
+  // only read (runtime/contract_check.h). The engine ignores the list.
+  std::vector<std::string> safe_to_call;
 };
 
 struct AuthUser {

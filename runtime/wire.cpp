@@ -682,6 +682,10 @@ std::variant<Value, WireError> decode(const json& j, TypeId type, const Module& 
   return std::move(*v);
 }
 
+std::string roleWireName(const Module& module, uint32_t role) {
+  return RoleNames(module).wireName(role);
+}
+
 json encode(const Value& value, TypeId type, const Module& module) {
   return Encoder(module).value(value, type);
 }

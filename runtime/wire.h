@@ -97,6 +97,10 @@ nlohmann::json encodeArguments(std::span<const vm::Value> values,
                                std::span<const bytecode::Param> params,
                                const bytecode::Module& module);
 
+// Role #`role`'s name on the wire: its declared (last) segment, or its qualified name
+// when another role shares that segment (what encode writes; decode accepts both).
+std::string roleWireName(const bytecode::Module& module, uint32_t role);
+
 // Parses JSON text from outside, within kMaxJsonBytes and kMaxWireDepth (checked before
 // parsing, so a hostile document never reaches the parser's or destructor's recursion).
 // The problem is in plain words: "the text is not JSON: syntax error at line 1, column 5 …".

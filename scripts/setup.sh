@@ -67,3 +67,6 @@ npm_install() {  # DIR PACKAGE
 }
 npm_install service/dashboard chart.js
 npm_install tests/browser playwright-core
+npm_install tests/contracts @readme/openapi-parser
+npm_install tests/contracts ajv
+npm_install tests/contracts ajv-formats

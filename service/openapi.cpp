@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "service/dashboard.h"
+#include "service/openapi_deployed.h"
 #include "service/routes.h"
 
 namespace rflow::service {
@@ -80,7 +81,10 @@ json instanceSchema() {
         {"ended_at", {{"type", "string"}, {"format", "date-time"}, {"nullable", true}}},
         {"breached", {{"type", "boolean"}}},
         {"arguments", {{"type", "object"}, {"nullable", true}}},
-        {"result", {{"nullable", true}}},
+        {"result",
+         {{"description",
+           "The workflow's result once it completed (wire-encoded by its declared type), null "
+           "before; a workflow's own path (`Instance.<workflow>`) gives its schema"}}},
         {"waiting_for", {{"type", "array"}, {"items", {{"type", "object"}}}}},
         {"error", nullableText},
         {"error_kind", nullableText},
@@ -134,7 +138,7 @@ json answerSchema(const Route& r) {
 
 }  // namespace
 
-json openApiDocument(std::span<const Route> table) {
+json openApiDocument(std::span<const Route> table, const DeployedContract& deployed) {
   json paths = json::object();
   for (const Route& r : table) {
     json op = json::object();
@@ -186,10 +190,14 @@ json openApiDocument(std::span<const Route> table) {
     if (r.access != Access::kOpen) responses["401"] = errorResponse("No valid token");
     if (r.access == Access::kAdmin || r.pattern == "/v1/tasks/{id}/decision")
       responses["403"] = errorResponse("The caller lacks the role or identity needed");
-    if (!pathParams(r.pattern).empty() || r.method == "POST")
+    // A query parameter can name something too: /v1/insights?workflow=Nope is a 404.
+    if (!pathParams(r.pattern).empty() || r.method == "POST" ||
+        r.query.find("workflow") != std::string_view::npos)
       responses["404"] = errorResponse("No such thing");
-    if (r.method == "POST" || r.method == "PUT") {
+    // The backups answer 409 without a [backup] dir, listing them too.
+    if (r.method == "POST" || r.method == "PUT" || r.pattern == "/v1/admin/backups")
       responses["409"] = errorResponse("Conflict, or refused by a policy");
+    if (r.method == "POST" || r.method == "PUT") {
       responses["413"] = errorResponse("The body is too large");
     }
     if (r.new_work) {
@@ -237,7 +245,7 @@ json openApiDocument(std::span<const Route> table) {
             {"content", {{std::string(a.content_type), {{"schema", {{"type", "string"}}}}}}}}},
           {"304", {{"description", "Not modified (If-None-Match named the ETag)"}}}}}};
   }
-  return {
+  json document = {
       {"openapi", "3.0.3"},
       {"info",
        {{"title", "rflow service"},
@@ -264,6 +272,8 @@ json openApiDocument(std::span<const Route> table) {
                 {"required", {"code", "message"}},
                 {"properties",
                  {{"code", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}}}}}};
+  describeDeployment(document, deployed);
+  return document;
 }
 
 }  // namespace rflow::service

@@ -153,8 +153,15 @@ Outcome makeBackup(Service& s, const Call& c) {
 Outcome listBackups(Service& s, const Call&) {
   return s.backups();
 }
-Outcome openApi(Service&, const Call&) {
-  return openApiDocument(routes());
+Outcome openApi(Service& s, const Call&) {
+  const auto contract = s.contract();
+  DeployedContract deployed;
+  if (contract) {
+    deployed.module = &contract->program->module();
+    deployed.version = contract->version;
+    deployed.docs = contract->docs.get();
+  }
+  return openApiDocument(routes(), deployed);
 }
 
 constexpr Access kToken = Access::kToken;
@@ -162,7 +169,10 @@ constexpr Access kAdmin = Access::kAdmin;
 
 const Route kRoutes[] = {
     {"POST", "/v1/deployments", kAdmin, 201, true, nullptr, false, "",
-     "Compile and deploy a project: {\"files\": {\"path\": \"source\"}}", deploy},
+     "Compile and deploy a project: {\"files\": {\"path\": \"source\"}}. Answers {\"version\", "
+     "\"workflows\", \"diagnostics\", \"warnings\", \"breaking\"}: `breaking` lists the changes that "
+     "break callers of the version deployed before ({\"where\", \"what\"}; docs/integration.md)",
+     deploy},
     {"GET", "/v1/workflows", kToken, 200, false, nullptr, false, "",
      "The deployed workflows with their versions and parameter types", workflows},
     {"POST", "/v1/workflows/{name}/instances", kToken, 201, true, nullptr, false, "",
@@ -225,7 +235,10 @@ const Route kRoutes[] = {
      "The backups in rflow.toml's [backup] dir, oldest first, with the schedule: {\"dir\", "
      "\"every\", \"keep\", \"items\": [{\"id\", \"time\", \"bytes\", \"files\", \"label\"}]}",
      listBackups},
-    {"GET", "/v1/openapi.json", kToken, 200, false, nullptr, false, "", "This document", openApi},
+    {"GET", "/v1/openapi.json", kToken, 200, false, nullptr, false, "",
+     "This document: the API, and the current version's workflows, signals, events and task "
+     "forms with their declared types",
+     openApi},
     {"GET", "/healthz", Access::kOpen, 200, false, nullptr, false, "",
      "The process is alive (no token needed): {\"status\": \"alive\", \"now\"}", health},
     {"GET", "/readyz", Access::kOpen, 200, false, nullptr, false, "",

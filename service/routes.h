@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "bytecode/module.h"
+#include "runtime/wire_schema.h"
 #include "service/api_error.h"
 #include "service/auth.h"
 #include "service/service.h"
@@ -65,7 +67,19 @@ struct Route {
 
 std::span<const Route> routes();
 
-// The OpenAPI 3 document for `table` (openapi.cpp).
-nlohmann::json openApiDocument(std::span<const Route> table);
+// The deployed version an OpenAPI document describes concretely (openapi_deployed.h):
+// its module (null: nothing is deployed, the document is the generic one), its version
+// (the content hash in hex; the document's info.version) and its doc comments (null
+// when they are not known, as after a restart: the module keeps none).
+struct DeployedContract {
+  const bytecode::Module* module = nullptr;
+  std::string version;
+  const runtime::DocTable* docs = nullptr;
+};
+
+// The OpenAPI 3 document for `table` (openapi.cpp), with the paths, bodies and schemas
+// of `deployed`'s workflows, signals, events and task forms when it has a module.
+nlohmann::json openApiDocument(std::span<const Route> table,
+                               const DeployedContract& deployed = {});
 
 }  // namespace rflow::service

@@ -11,6 +11,7 @@
 #include "bytecode/write.h"
 #include "diagnostics/render.h"
 #include "driver/build.h"
+#include "driver/docs.h"
 #include "runtime/config.h"
 #include "runtime/connector.h"
 #include "runtime/connector_calls.h"
@@ -224,6 +225,7 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   if (auto* problem = std::get_if<std::string>(&address)) return *problem;
   const auto& [host, port] = std::get<std::pair<std::string, uint16_t>>(address);
   p.service = std::make_unique<Service>(*p.engine, *p.connectors, p.config);
+  p.service->setDocs(std::get<std::string>(deployed), compiler::collectDocs(built.check.program));
   p.service->setBreakers([calls = p.calls.get()] { return calls->breakers(); });
   p.service->setModels(&p.models, p.model_store.get());
   p.service->setBackups(p.backups.get());

@@ -13,11 +13,14 @@
 //   - Access to roles and users is checked here where it depends on the data (the
 //     assignee of a task); the router checks what depends on the route alone.
 //   - Thread-safe: every operation may run on any HTTP worker thread at once (the engine
-//     is thread-safe; the Service keeps no mutable state besides the engine).
+//     is thread-safe; besides the engine the Service keeps only the doc comments of the
+//     last version compiled here, under a mutex).
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -28,6 +31,7 @@
 #include "runtime/config.h"
 #include "runtime/connector.h"
 #include "runtime/model_store.h"
+#include "runtime/wire_schema.h"
 #include "service/api_error.h"
 #include "service/auth.h"
 
@@ -139,6 +143,18 @@ class Service {
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
   // when `rflow serve --time-scale` makes it run faster than the wall clock.
   int64_t now() const { return engine_.clock().now(); }
+  // The current version as its contract: the module, its version and the doc comments
+  // when this process compiled it (at start or by a deployment; a module only loaded from
+  // the store has none). nullopt when nothing is deployed.
+  struct Contract {
+    std::shared_ptr<const vm::Program> program;
+    std::string version;
+    std::shared_ptr<const runtime::DocTable> docs;  // may be null
+  };
+  std::optional<Contract> contract() const;
+  // The doc comments of `version`, compiled from sources (serve.cpp at start).
+  void setDocs(std::string version, runtime::DocTable docs);
+
   // Where insights and metrics read the connectors' circuit breakers from (the running
   // ConnectorCalls); without it they show none.
   void setBreakers(std::function<std::vector<runtime::BreakerView>()> source) {
@@ -183,6 +199,9 @@ class Service {
   // are load, not recovery, and do not make the service unready.
   std::atomic<bool> caught_up_ = false;
   std::atomic<uint64_t> overload_refusals_ = 0;
+  mutable std::mutex docs_mutex_;
+  std::string docs_version_;
+  std::shared_ptr<const runtime::DocTable> docs_;
 };
 
 }  // namespace rflow::service

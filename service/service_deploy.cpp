@@ -6,6 +6,9 @@
 #include "bytecode/write.h"
 #include "diagnostics/render.h"
 #include "driver/build.h"
+#include "driver/docs.h"
+#include "engine/program_cache.h"
+#include "runtime/contract_diff.h"
 #include "service/service.h"
 #include "service/views.h"
 #include "vm/print.h"
@@ -100,16 +103,45 @@ Outcome Service::deploy(const json& body) {
                         text,
                     json{{"diagnostics", std::move(diagnostics)}}};
   }
+  // What breaks the callers of the version deployed now (docs/integration.md): reported,
+  // not refused — the instances on the old version keep running on it, and the caller
+  // decided to deploy (`rflow build --deny-breaking` is where to refuse).
+  json breaking = json::array();
+  if (const auto current = engine_.currentProgram()) {
+    for (const runtime::ContractChange& change :
+         runtime::diffContracts(current->module(), *built.module)) {
+      if (change.breaking && change.inbound)
+        breaking.push_back(json{{"where", change.where}, {"what", change.what}});
+    }
+  }
   auto deployed = engine_.deploy(bytecode::writeModule(*built.module));
   if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fromEngine(*error);
   const std::string& version = std::get<std::string>(deployed);
+  setDocs(version, compiler::collectDocs(built.check.program));
   json names = json::array();
   for (const bytecode::Workflow& w : built.module->workflows)
     names.push_back(built.module->strings[w.name]);
   return json{{"version", version},
               {"workflows", std::move(names)},
               {"diagnostics", std::move(diagnostics)},
-              {"warnings", modelWarnings(*built.module)}};
+              {"warnings", modelWarnings(*built.module)},
+              {"breaking", std::move(breaking)}};
+}
+
+void Service::setDocs(std::string version, runtime::DocTable docs) {
+  auto shared = std::make_shared<const runtime::DocTable>(std::move(docs));
+  std::lock_guard lock(docs_mutex_);
+  docs_version_ = std::move(version);
+  docs_ = std::move(shared);
+}
+
+std::optional<Service::Contract> Service::contract() const {
+  auto program = engine_.currentProgram();
+  if (!program) return std::nullopt;
+  Contract out{program, engine::versionOf(*program), nullptr};
+  std::lock_guard lock(docs_mutex_);
+  if (docs_version_ == out.version) out.docs = docs_;
+  return out;
 }
 
 Outcome Service::workflows() const {

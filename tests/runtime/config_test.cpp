@@ -143,6 +143,25 @@ metrics_open = true
   EXPECT_EQ(c.connector("maintenance"), nullptr);
 }
 
+// The operations `rflow contract check` may call (contract_check.h).
+TEST_F(ConfigTest, SafeToCallListsOperationNames) {
+  const Config c = ok(
+      "[connectors.wms]\nurl = \"http://127.0.0.1:9100/wms\"\n"
+      "safe_to_call = [\"availability\", \"stock_level\"]\n"
+      "[connectors.erp]\nstub = \"stubs/erp.json\"\n");
+  ASSERT_NE(c.connector("wms"), nullptr);
+  EXPECT_EQ(c.connector("wms")->safe_to_call,
+            (std::vector<std::string>{"availability", "stock_level"}));
+  EXPECT_TRUE(c.connector("erp")->safe_to_call.empty());
+  const ConfigError e =
+      error("[connectors.wms]\nurl = \"http://127.0.0.1:9100/wms\"\nsafe_to_call = [\"wms.x\"]\n");
+  EXPECT_EQ(e.key, "connectors.wms.safe_to_call[0]");
+  EXPECT_EQ(e.message, "expected an operation's name like \"availability\", found \"wms.x\"");
+  const ConfigError not_a_list =
+      error("[connectors.wms]\nurl = \"http://127.0.0.1:9100/wms\"\nsafe_to_call = \"x\"\n");
+  EXPECT_EQ(not_a_list.key, "connectors.wms.safe_to_call");
+}
+
 TEST_F(ConfigTest, Defaults) {
   const Config d = Config::defaults();
   EXPECT_FALSE(d.from_file);
@@ -285,8 +304,9 @@ TEST_F(ConfigTest, ConnectorErrors) {
     EXPECT_EQ(e.column, 20u);
     EXPECT_EQ(
         e.message,
-        "unknown setting `systems`: a connector's settings are url, stub, timeout and headers; to "
-        "name a connector by its qualified name, quote it: [connectors.\"retail.systems.wms\"]");
+        "unknown setting `systems`: a connector's settings are url, stub, timeout, headers and "
+        "safe_to_call; to name a connector by its qualified name, quote it: "
+        "[connectors.\"retail.systems.wms\"]");
   }
   {
     const ConfigError e = error("[connectors.wms]\nurl = 9100\n");

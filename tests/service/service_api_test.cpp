@@ -299,11 +299,28 @@ TEST_F(ServiceApiTest, DeployingANewVersionKeepsRunningInstancesOnTheirs) {
   Reply r = s.post("/v1/deployments", {{"files", {{"shop.rflow", source}}}}, kRoot);
   ASSERT_EQ(r.status, 201) << r.text;
   EXPECT_NE(r.body["version"], before);
+  EXPECT_EQ(r.body["breaking"], json::array()) << "a new workflow breaks no caller";
   EXPECT_EQ(s.get("/v1/workflows").body["version"], r.body["version"]);
   Reply extra = s.post("/v1/workflows/Extra/instances", json::object(), kAnn);
   ASSERT_EQ(extra.status, 201) << extra.text;
   EXPECT_EQ(extra.body["result"], 7);
   EXPECT_EQ(s.get("/v1/instances/" + old_id).body["version"], before);
+}
+
+// A deployment that breaks callers of the current version says so (docs/integration.md)
+// and still deploys: instances keep their version, and refusing is the build's job.
+TEST_F(ServiceApiTest, ADeploymentListsWhatBreaksCallers) {
+  std::string source = kShopProject;
+  const std::string paid = "signal Paid { reference: string }";
+  const size_t at = source.find(paid);
+  ASSERT_NE(at, std::string::npos);
+  source.replace(at, paid.size(), "signal Paid { reference: string, amount: int }");
+  Reply r = s.post("/v1/deployments", {{"files", {{"shop.rflow", source}}}}, kRoot);
+  ASSERT_EQ(r.status, 201) << r.text;
+  ASSERT_EQ(r.body["breaking"].size(), 1u) << r.text;
+  EXPECT_EQ(r.body["breaking"][0]["where"], "signal shop.Paid, field `amount`");
+  EXPECT_EQ(r.body["breaking"][0]["what"], "added, required");
+  EXPECT_EQ(s.get("/v1/workflows").body["version"], r.body["version"]);
 }
 
 }  // namespace

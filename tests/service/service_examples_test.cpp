@@ -37,7 +37,21 @@ TEST(ServiceExamples, TheExampleProjectServesAndRunsOnItsStubs) {
   ASSERT_EQ(token.size(), 70u);
   const httplib::Headers auth = {{"Authorization", "Bearer " + token}};
   httplib::Client client("127.0.0.1", server->port());
-  auto workflows = client.Get("/v1/workflows", auth);
+  // Every exchange is recorded when RFLOW_RECORD_EXCHANGES is set, so the examples'
+  // traffic is checked against their OpenAPI document (tests/contracts).
+  const auto get = [&](const std::string& path) {
+    const std::string version = recordedVersion(*server);
+    auto result = client.Get(path, auth);
+    recordExchange(*server, "GET", path, "", replyOf(result), version);
+    return result;
+  };
+  const auto post = [&](const std::string& path, const std::string& body) {
+    const std::string version = recordedVersion(*server);
+    auto result = client.Post(path, auth, body, "application/json");
+    recordExchange(*server, "POST", path, body, replyOf(result), version);
+    return result;
+  };
+  auto workflows = get("/v1/workflows");
   ASSERT_TRUE(workflows);
   ASSERT_EQ(workflows->status, 200);
   EXPECT_GE(json::parse(workflows->body)["items"].size(), 5u);
@@ -47,7 +61,7 @@ TEST(ServiceExamples, TheExampleProjectServesAndRunsOnItsStubs) {
                          {"sku", "SKU-10231"},
                          {"on_hand", 0},
                          {"reported_by", "dana"}}}};
-  auto event = client.Post("/v1/events/StockoutDetected", auth, report.dump(), "application/json");
+  auto event = post("/v1/events/StockoutDetected", report.dump());
   ASSERT_TRUE(event);
   ASSERT_EQ(event->status, 201) << event->body;
   const std::string id = json::parse(event->body)["started"][0];
@@ -55,11 +69,11 @@ TEST(ServiceExamples, TheExampleProjectServesAndRunsOnItsStubs) {
   for (int i = 0; i < 500 && status != "Waiting" && status != "Completed" && status != "Failed";
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    auto v = client.Get("/v1/instances/" + id, auth);
+    auto v = get("/v1/instances/" + id);
     status = json::parse(v->body)["status"];
   }
   EXPECT_TRUE(status == "Waiting" || status == "Completed") << status;
-  auto in = client.Get("/v1/insights", auth);
+  auto in = get("/v1/insights");
   ASSERT_TRUE(in);
   EXPECT_NE(json::parse(in->body)["connectors"].size(), 0u) << in->body;
   // The connectors' circuit breakers are shown, closed after calls that went through.
@@ -67,7 +81,7 @@ TEST(ServiceExamples, TheExampleProjectServesAndRunsOnItsStubs) {
   ASSERT_FALSE(breakers.empty()) << in->body;
   EXPECT_EQ(breakers[0]["state"], "closed");
   EXPECT_GT(breakers[0]["attempts"].get<int>(), 0);
-  auto metrics = client.Get("/metrics", auth);
+  auto metrics = get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("rflow_connector_circuit_state{connector="), std::string::npos)
       << metrics->body;

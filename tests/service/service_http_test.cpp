@@ -156,8 +156,36 @@ TEST(ServiceHttp, TheOpenApiDocumentListsEveryRoute) {
       EXPECT_TRUE(declared) << r.pattern << ": {" << name << "}";
     }
   }
-  for (const auto& [path, methods] : doc.body["paths"].items())
-    operations += methods.size();
+  // The deployed version's concrete paths (/v1/workflows/Purchase/instances …) each
+  // fill in the last template parameter of a route (openapi_deployed.h); the rest are the
+  // table's and the dashboard's.
+  size_t concrete = 0;
+  const auto fillsTemplate = [](std::string_view path, std::string_view pattern) {
+    const size_t open = pattern.rfind('{');
+    if (open == std::string_view::npos) return false;
+    const std::string_view head = pattern.substr(0, open);
+    const std::string_view tail = pattern.substr(pattern.find('}', open) + 1);
+    if (!path.starts_with(head) || !path.ends_with(tail) || path.size() <= head.size() + tail.size())
+      return false;
+    const std::string_view name = path.substr(head.size(), path.size() - head.size() - tail.size());
+    return name.find('/') == std::string_view::npos && name.find('{') == std::string_view::npos;
+  };
+  for (const auto& [path, methods] : doc.body["paths"].items()) {
+    bool is_route = path.starts_with("/assets/") || path == "/";
+    bool fills = false;
+    for (const Route& r : routes()) {
+      is_route = is_route || r.pattern == path;
+      fills = fills || fillsTemplate(path, r.pattern);
+    }
+    if (is_route)
+      operations += methods.size();
+    else if (fills)
+      concrete += methods.size();
+    else
+      ADD_FAILURE() << path << " is neither a route nor a concrete path of one";
+  }
+  // Purchase, Count, Review, Tick; Paid by id and by key; OrderPlaced.
+  EXPECT_EQ(concrete, 7u);
   for (const Asset& a : dashboardAssets()) {
     const json& path = doc.body["paths"][std::string(a.path)];
     ASSERT_TRUE(path.contains("get")) << a.path << " is not in the document";
@@ -173,6 +201,18 @@ TEST(ServiceHttp, TheOpenApiDocumentListsEveryRoute) {
         "/v1/events/{name}", "/v1/tasks", "/v1/tasks/{id}/decision", "/v1/insights",
         "/v1/insights/stages", "/v1/insights/at-risk", "/metrics", "/", "/v1/me"})
     EXPECT_TRUE(doc.body["paths"].contains(p)) << p;
+  // The deployed version, concretely.
+  EXPECT_EQ(doc.body["info"]["version"], s.get("/v1/workflows", kCy).body["version"]);
+  const json start = doc.body["paths"]["/v1/workflows/Purchase/instances"]["post"];
+  EXPECT_EQ(start["requestBody"]["content"]["application/json"]["schema"]["required"],
+            (json{"o", "by"}));
+  EXPECT_EQ(start["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Instance.shop.Purchase");
+  const json& schemas = doc.body["components"]["schemas"];
+  EXPECT_EQ(schemas["Instance.shop.Purchase"]["properties"]["result"]["type"], "string");
+  EXPECT_EQ(schemas["shop.Order"]["required"], (json{"id", "total"}));
+  EXPECT_EQ(schemas["shop.Paid"]["properties"]["reference"]["type"], "string");
+  EXPECT_TRUE(doc.body["paths"].contains("/v1/keys/{workflow}/{key}/signals/Paid"));
 }
 
 TEST(ServiceHttp, InsightsAndMetricsComeFromTheAggregates) {

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
 
+#include "engine/program_cache.h"
 #include "service/auth.h"
+#include "service/routes.h"
 
 namespace rflow::service::testing {
 
@@ -75,8 +79,6 @@ TestServer::~TestServer() {
   fs::remove_all(dir_, ec);
 }
 
-namespace {
-
 Reply replyOf(const httplib::Result& result) {
   Reply out;
   if (!result) return out;
@@ -88,17 +90,77 @@ Reply replyOf(const httplib::Result& result) {
   return out;
 }
 
+namespace {
+
 httplib::Headers withToken(const char* token, httplib::Headers headers) {
   if (token != nullptr) headers.emplace("Authorization", std::string("Bearer ") + token);
   return headers;
 }
 
+// The directory of RFLOW_RECORD_EXCHANGES, or null when exchanges are not recorded.
+const char* recordingDirectory() {
+  const char* dir = std::getenv("RFLOW_RECORD_EXCHANGES");
+  return dir != nullptr && *dir != 0 ? dir : nullptr;
+}
+
 }  // namespace
+
+// With RFLOW_RECORD_EXCHANGES=DIR, every JSON exchange of the tests is appended to
+// DIR/exchanges.jsonl with the version that was current when it was sent, and that
+// version's OpenAPI document (made in-process, so no token is needed) is written to
+// DIR/<version>.json: tests/contracts/validate_exchanges.mjs checks the bodies against
+// the documents, so the documents cannot drift from what the service really accepts and
+// answers.
+std::string recordedVersion(Server& server) {
+  const char* dir = recordingDirectory();
+  if (dir == nullptr) return {};
+  const auto program = server.engine().currentProgram();
+  if (!program) return {};
+  const std::string version = engine::versionOf(*program);
+  // Tests send from several threads at once; the files are shared by all servers of a run.
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  const fs::path doc_file = fs::path(dir) / (version + ".json");
+  if (!fs::exists(doc_file)) {
+    std::ofstream(doc_file) << openApiDocument(
+                                   routes(), DeployedContract{&program->module(), version, nullptr})
+                                   .dump(1);
+  }
+  return version;
+}
+
+void recordExchange(Server& server, const std::string& method, const std::string& target,
+                    const std::string& request, const Reply& reply,
+                    const std::string& version_before) {
+  const char* dir = recordingDirectory();
+  if (dir == nullptr) return;
+  // A deployment's own exchange is checked against the version it made.
+  const std::string version = version_before.empty() ? recordedVersion(server) : version_before;
+  if (version.empty()) return;
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const auto type = reply.headers.find("Content-Type");
+  const json line = {
+      {"test", test ? std::string(test->test_suite_name()) + "." + test->name() : ""},
+      {"method", method},
+      {"path", target.substr(0, target.find('?'))},
+      {"request", request},
+      {"status", reply.status},
+      {"content_type", type == reply.headers.end() ? "" : type->second},
+      {"response", reply.text},
+      {"version", version}};
+  std::ofstream(fs::path(dir) / "exchanges.jsonl", std::ios::app)
+      << line.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+}
 
 Reply TestServer::get(const std::string& path, const char* token) {
   httplib::Client client("127.0.0.1", server_->port());
   client.set_read_timeout(30, 0);
-  return replyOf(client.Get(path.c_str(), withToken(token, {})));
+  const std::string before = recordedVersion(*server_);
+  Reply reply = replyOf(client.Get(path.c_str(), withToken(token, {})));
+  recordExchange(*server_, "GET", path, "", reply, before);
+  return reply;
 }
 
 Reply TestServer::post(const std::string& path, const json& body, const char* token,
@@ -110,7 +172,11 @@ Reply TestServer::postText(const std::string& path, const std::string& body, con
                            const httplib::Headers& headers) {
   httplib::Client client("127.0.0.1", server_->port());
   client.set_read_timeout(30, 0);
-  return replyOf(client.Post(path.c_str(), withToken(token, headers), body, "application/json"));
+  const std::string before = recordedVersion(*server_);
+  Reply reply =
+      replyOf(client.Post(path.c_str(), withToken(token, headers), body, "application/json"));
+  recordExchange(*server_, "POST", path, body, reply, before);
+  return reply;
 }
 
 Reply TestServer::put(const std::string& path, const std::string& bytes, const char* token,

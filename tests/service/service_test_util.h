@@ -74,6 +74,20 @@ class TestServer {
   std::string problem_;
 };
 
+// An httplib answer as a Reply (status 0 when there was none).
+Reply replyOf(const httplib::Result& result);
+
+// Recording of exchanges, with RFLOW_RECORD_EXCHANGES=DIR (tests/contracts/
+// validate_exchanges.mjs); TestServer's requests are recorded, tests with their own
+// client call these. recordedVersion: the version current on `server` before a request
+// (its OpenAPI document written once), empty when not recording or nothing is deployed;
+// recordExchange: one exchange, checked against `version_before` (or, when empty, the
+// version current after it: a first deployment).
+std::string recordedVersion(Server& server);
+void recordExchange(Server& server, const std::string& method, const std::string& target,
+                    const std::string& request, const Reply& reply,
+                    const std::string& version_before);
+
 // Polls `done` every 20 ms until it holds, `tries` times at most (work the engine's
 // workers do after a request returns).
 template <typename F>
