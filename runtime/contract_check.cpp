@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
+#include <variant>
 
 #include "runtime/wire.h"
 
@@ -117,7 +120,13 @@ std::vector<OperationCheck> checkConnector(const bytecode::Module& module, uint3
     request.instance = "contract-check";
     request.workflow = "rflow contract check";
     request.idempotency_key = fmt::format("contract-check/{}/{}", connector_name, check.op);
-    const CallResult result = connectors.call(request);
+    CallResult result = connectors.call(request);
+    for (int attempt = 2;
+         attempt <= kContractCheckAttempts && std::holds_alternative<CallRetryable>(result);
+         ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250 * (attempt - 1)));
+      result = connectors.call(request);
+    }
     if (const auto* ok = std::get_if<CallSuccess>(&result)) {
       auto decoded = decodeCallResult(ok->body, i, module);
       if (auto* problem = std::get_if<std::string>(&decoded)) {
@@ -131,7 +140,9 @@ std::vector<OperationCheck> checkConnector(const bytecode::Module& module, uint3
       check.detail = permanent->message;
     } else {
       check.verdict = OperationCheck::Verdict::kFailed;
-      check.detail = std::get<CallRetryable>(result).message + " (rflow would retry this)";
+      check.detail = fmt::format("{} ({} attempts; rflow would go on retrying)",
+                                 std::get<CallRetryable>(result).message,
+                                 kContractCheckAttempts);
     }
     out.push_back(std::move(check));
   }

@@ -5,10 +5,12 @@
 //
 // An operation is called only when rflow.toml lists it in its connector's `safe_to_call`
 // (operations that only read: a call with made-up arguments must not order stock); the
-// others are reported as not called. Each call is one attempt through the same connector
-// code the engine uses (HTTP or stub), with the Idempotency-Key
-// `contract-check/<connector>/<op>`, and its answer is decoded exactly as a workflow's
-// would be (decodeCallResult), so a mismatch names the field path and what was found.
+// others are reported as not called. Each call goes through the same connector code the
+// engine uses (HTTP or stub), with the Idempotency-Key `contract-check/<connector>/<op>`;
+// an answer the engine would retry (a 5xx, a timeout) is tried again, up to
+// kContractCheckAttempts attempts in all, since a system that is briefly busy has not
+// broken its contract. The answer is decoded exactly as a workflow's would be
+// (decodeCallResult), so a mismatch names the field path and what was found.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -19,6 +21,8 @@
 #include "runtime/connector.h"
 
 namespace rflow::runtime {
+
+inline constexpr int kContractCheckAttempts = 3;
 
 // A plausible wire value of `type` (decode accepts it): the first enum member and role,
 // "2026-01-05T09:00:00Z", {"amount": "1.00", "currency": "EUR"}, one list item and map

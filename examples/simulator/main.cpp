@@ -46,6 +46,7 @@ struct Options {
   bool erp_outages = true;
   std::optional<int64_t> story_start;  // the story's day 0; unset: when the simulator starts
   bool until_wall_clock = false;       // stop once the simulated time reaches the wall clock
+  bool systems_only = false;           // serve the stub systems only, until stopped
 };
 
 struct Process {
@@ -278,6 +279,16 @@ int run(const Options& o) {
         o.systems_port);
     return 1;
   }
+  if (o.systems_only) {
+    // For `rflow contract check` against the systems the demo plays (tests/cli).
+    std::cout << fmt::format("simulator: stub systems on 127.0.0.1:{}; stop with Ctrl-C",
+                             o.systems_port)
+              << std::endl;
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    stub.stop();
+    return 0;
+  }
   ApiClient api(host, port);
   // Wait for the service, then check that it knows every simulated person.
   Answer me;
@@ -352,6 +363,9 @@ int main(int argc, char** argv) {
   bool no_outages = false;
   app.add_flag("--no-erp-outages", no_outages,
                "No ERP maintenance windows (a chain whose ERP never goes down)");
+  app.add_flag("--systems-only", o.systems_only,
+               "Serve the stub ERP/WMS/POS only, without playing the chain, until stopped "
+               "(for rflow contract check)");
   app.add_flag("--until-wall-clock", o.until_wall_clock,
                "Stop once the simulated time reaches the wall clock: history played from a "
                "service started with --clock-start in the past ends where live time begins");
