@@ -32,7 +32,7 @@ options {
     switch (_input->LA(1)) {
       case KW_MODULE: case KW_IMPORT: case KW_RECORD: case KW_ENUM: case KW_CONST: case KW_ROLE:
       case KW_SIGNAL: case KW_CONNECTOR: case KW_FN: case KW_DECISION: case KW_POLICY:
-      case KW_WORKFLOW: case KW_TEST: case KW_ON: case KW_CLASSIFIER:
+      case KW_WORKFLOW: case KW_TEST: case KW_ON: case KW_CLASSIFIER: case KW_CALENDAR:
         return _input->LA(2) == COLON;
       default:
         return true;
@@ -60,6 +60,7 @@ topLevel
     | signalDecl
     | connectorDecl
     | classifierDecl
+    | calendarDecl
     | fnDecl
     | decisionDecl
     | policyDecl
@@ -143,6 +144,22 @@ classifierDecl
 classifierClause
     : KW_THRESHOLD expr
     | IDENT (~(NEWLINE | SEMI | LBRACE | RBRACE))*  // an unknown clause, up to its end
+    ;
+
+// calendar StoreHours { zone "Europe/Berlin"; open mon-fri 08:00-20:00; closed 2026-12-24 }
+// A clause is a word and the tokens up to its end; the builder reads `open` and `closed`
+// lines from their source text (day names, clock times and dates are not tokens).
+calendarDecl
+    : KW_CALENDAR name LBRACE sep* (calendarClause (sep+ calendarClause)*)? sep* RBRACE
+    ;
+
+calendarClause
+    : IDENT (~(NEWLINE | SEMI | LBRACE | RBRACE))*
+    ;
+
+// `4h in StoreHours`: a waiting duration counted in a calendar's open time.
+inCalendar
+    : KW_IN qualifiedName
     ;
 
 // fn reorder_qty(daily: int, days: int) -> int = daily * days
@@ -330,7 +347,7 @@ parallelBranch
 
 sleepStmt
     : KW_SLEEP KW_UNTIL expr
-    | KW_SLEEP expr
+    | KW_SLEEP expr inCalendar?
     ;
 
 // require a.decided_by != a.requested_by else "approver must not be the requester"
@@ -359,7 +376,7 @@ learnStmt
 headerClause
     : KW_OWNER expr
     | KW_KEY expr
-    | KW_SLA expr (KW_ON KW_BREACH block)?
+    | KW_SLA expr inCalendar? (KW_ON KW_BREACH block)?
     | KW_TRACK namedValue (COMMA NEWLINE* namedValue)*
     | KW_MEASURE namedValue
     ;
@@ -582,8 +599,8 @@ clause
     | KW_REQUESTED_BY expr
     | KW_AMOUNT expr
     | KW_APPROVERS expr
-    | KW_DUE expr
-    | KW_ESCALATE KW_AFTER expr KW_TO expr
+    | KW_DUE expr inCalendar?
+    | KW_ESCALATE KW_AFTER expr inCalendar? KW_TO expr
     | KW_DATA recordBody
     | KW_FORM LBRACE fieldList RBRACE
     | KW_STAGE expr
@@ -592,7 +609,7 @@ clause
 
 // await PriceCorrection timeout 2d
 awaitExpr
-    : KW_AWAIT qualifiedName (KW_TIMEOUT unaryExpr)?
+    : KW_AWAIT qualifiedName (KW_TIMEOUT unaryExpr inCalendar?)?
     ;
 
 // start Child(args) / spawn Child(args)
@@ -620,7 +637,7 @@ name
     | KW_NOTE | KW_MOCK | KW_ADVANCE | KW_EXPECT | KW_APPROVE | KW_REJECT | KW_COMPLETE
     | KW_BY | KW_WITH | KW_COMMENT | KW_SEND | KW_FAILS | KW_CALLED | KW_TIMES | KW_REFUSED
     | KW_CLASSIFIER | KW_CLASSIFY | KW_LEARN | KW_LEARNED | KW_THRESHOLD | KW_CONFIDENCE
-    | KW_TRACK | KW_MEASURE | KW_STAGE
+    | KW_TRACK | KW_MEASURE | KW_STAGE | KW_CALENDAR
     ;
 
 memberName

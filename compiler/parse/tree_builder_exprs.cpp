@@ -94,6 +94,7 @@ void forEachChildId(const Expr& e, F&& f) {
                    for (const Expr& a : x.args)
                      f(a.id);
                  },
+                 [&](const InCalendarExpr& x) { one(x.duration); },
                  [](const auto&) {},
              },
              e.data);
@@ -398,7 +399,7 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
   }
   if (auto* c = ctx->awaitExpr()) {
     AwaitExpr a{path(c->qualifiedName()), {}};
-    if (c->unaryExpr() != nullptr) a.timeout = unaryExpr(c->unaryExpr());
+    if (c->unaryExpr() != nullptr) a.timeout = inCalendar(unaryExpr(c->unaryExpr()), c->inCalendar());
     return make(whole, std::move(a));
   }
   if (auto* c = ctx->startExpr())
@@ -408,6 +409,13 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
     return make(whole, ClassifyExpr{path(c->qualifiedName()), args(c->argList())});
   if (ctx->name() != nullptr) return make(whole, NameExpr{text(whole)});
   return error(whole);
+}
+
+syntax::Box<syntax::Expr> TreeBuilder::inCalendar(syntax::Box<syntax::Expr> duration,
+                                                  P::InCalendarContext* ctx) {
+  if (ctx == nullptr || !duration) return duration;
+  const source::Span whole = duration->span.to(span(ctx));
+  return make(whole, InCalendarExpr{std::move(duration), path(ctx->qualifiedName())});
 }
 
 std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, bool is_task) {
@@ -441,12 +449,13 @@ std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, boo
         break;
       case P::KW_DUE:
         clause.kind = ClauseKind::kDue;
-        clause.value = value();
+        clause.value = inCalendar(value(), c->inCalendar());
         break;
       case P::KW_ESCALATE: {
         clause.kind = ClauseKind::kEscalate;
         const auto exprs = c->expr();
         clause.value = exprs.empty() ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(exprs[0]));
+        clause.value = inCalendar(std::move(clause.value), c->inCalendar());
         clause.target =
             exprs.size() < 2 ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(exprs[1]));
         break;
