@@ -73,7 +73,7 @@ bool eachInterval(const Calendar& c, const Zone& zone, int64_t day, F&& f) {
 
 Computed<int64_t> businessAdd(int64_t from, int64_t duration, const Calendar& calendar) {
   if (duration < 0)
-    return fmt::format("business_add: the duration {} is negative; open time only moves forward",
+    return fmt::format("the duration {} is negative; open time only moves forward",
                        base::formatDuration(duration));
   if (duration == 0) return from;
   Computed<Zone> zone = Zone::of(calendar);
@@ -109,7 +109,7 @@ Computed<int64_t> businessBetween(int64_t a, int64_t b, const Calendar& calendar
   const Zone& z = std::get<Zone>(zone);
   const int64_t first = z.localDay(a) - 1, last = z.localDay(b);
   if (last - first > kMaxDays)
-    return fmt::format("business_between: {} to {} is more than 20 years", base::formatTime(a),
+    return fmt::format("{} to {} is more than 20 years", base::formatTime(a),
                        base::formatTime(b));
   int64_t total = 0;
   for (int64_t day = first; day <= last; ++day) {

@@ -27,8 +27,8 @@ namespace rflow::calendar {
 
 constexpr int64_t kMaxDays = 20 * 366;  // about 20 years of local days
 
-// A value or the reason there is none, in words for a runtime error ("no open time in
-// `StoreHours` within 20 years after 2026-12-24T10:00:00Z").
+// A value or the reason there is none, in words for a runtime error after the native's
+// name ("`StoreHours` does not have 4h of open time within 20 years after …").
 template <typename T>
 using Computed = std::variant<T, std::string>;
 

@@ -157,7 +157,10 @@ calendarClause
     : IDENT (~(NEWLINE | SEMI | LBRACE | RBRACE))*
     ;
 
-// `4h in StoreHours`: a waiting duration counted in a calendar's open time.
+// `4h in StoreHours`: a waiting duration counted in a calendar's open time. After `due`,
+// `escalate after`, `sla` and `sleep` the duration is a full expression, which reads
+// `4h in StoreHours` as the membership test `in`; the builder turns that into the
+// calendar form there. After `await … timeout` (a unary expression) it is this rule.
 inCalendar
     : KW_IN qualifiedName
     ;
@@ -347,7 +350,7 @@ parallelBranch
 
 sleepStmt
     : KW_SLEEP KW_UNTIL expr
-    | KW_SLEEP expr inCalendar?
+    | KW_SLEEP expr
     ;
 
 // require a.decided_by != a.requested_by else "approver must not be the requester"
@@ -376,7 +379,7 @@ learnStmt
 headerClause
     : KW_OWNER expr
     | KW_KEY expr
-    | KW_SLA expr inCalendar? (KW_ON KW_BREACH block)?
+    | KW_SLA expr (KW_ON KW_BREACH block)?
     | KW_TRACK namedValue (COMMA NEWLINE* namedValue)*
     | KW_MEASURE namedValue
     ;
@@ -599,8 +602,8 @@ clause
     | KW_REQUESTED_BY expr
     | KW_AMOUNT expr
     | KW_APPROVERS expr
-    | KW_DUE expr inCalendar?
-    | KW_ESCALATE KW_AFTER expr inCalendar? KW_TO expr
+    | KW_DUE expr
+    | KW_ESCALATE KW_AFTER expr KW_TO expr
     | KW_DATA recordBody
     | KW_FORM LBRACE fieldList RBRACE
     | KW_STAGE expr

@@ -81,7 +81,8 @@ class TreeBuilder {
   std::vector<syntax::Clause> clauses(P::ClauseBlockContext* ctx, bool is_task);
   syntax::ClassifierDecl classifier(P::ClassifierDeclContext* ctx);
   // `d in Calendar` after a waiting duration: wraps `duration` in an InCalendarExpr when
-  // ctx is there (tree_builder_exprs.cpp).
+  // ctx is there (after `await … timeout`), or turns a top-level `d in C` membership test
+  // into one (after `due`, `escalate after`, `sla`, `sleep`; tree_builder_exprs.cpp).
   syntax::Box<syntax::Expr> inCalendar(syntax::Box<syntax::Expr> duration,
                                        P::InCalendarContext* ctx);
   // The `calendar` declaration, its lines read from their source text
