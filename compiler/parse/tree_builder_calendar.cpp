@@ -190,7 +190,7 @@ syntax::CalendarDecl TreeBuilder::calendar(P::CalendarDeclContext* ctx) {
           p = reader.next();
           const auto to = p.kind == Piece::Kind::kWord ? dayIndex(p.text) : std::nullopt;
           if (!to) {
-            malformed("the last day of the range, like `fri`", p);
+            malformed("the last day of the range, like `fri`,", p);
             ok = false;
             break;
           }
