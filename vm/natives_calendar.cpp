@@ -1,7 +1,8 @@
 // The business-calendar natives (intelligence.md §3): business_add, business_between and
 // is_open. A Calendar value is the string of calendar::encode (codegen writes it as a
-// constant), so the natives stay pure and know nothing of the module; a string that does
-// not decode means a corrupt module or state.
+// constant), so the natives stay pure and know nothing of the module. A string that does
+// not decode is a runtime error rather than a corrupt module: a `Calendar` parameter or
+// field can also come from outside (a workflow's input, a signal) as text.
 #include "calendar/business_time.h"
 #include "calendar/calendar.h"
 #include "vm/natives_impl.h"
@@ -15,7 +16,7 @@ std::optional<calendar::Calendar> calendarOf(const Value& v) {
 }
 
 Status corrupt(std::string_view native) {
-  return NativeError{true, std::string(native) + ": the calendar argument is not a calendar"};
+  return failure(native, "the calendar argument is not a calendar's text form");
 }
 
 }  // namespace
