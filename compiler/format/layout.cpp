@@ -72,7 +72,7 @@ std::vector<Role> roles(std::string_view text, const std::vector<Token>& tokens,
   std::string_view prev_prev_text;
   bool after_map_literal_head = false;  // `map` or its closing `>` just before
   // A `calendar Name {` block: the number of open braces inside it (0: not in one), and
-  // the first word of the current line.
+  // the first word of the current clause.
   bool calendar_head = false;
   size_t calendar_braces = 0;
   std::string_view line_first;
@@ -80,7 +80,8 @@ std::vector<Role> roles(std::string_view text, const std::vector<Token>& tokens,
     const Token& t = tokens[i];
     if (isComment(t)) continue;
     const std::string_view s = text.substr(t.span.begin, t.span.size());
-    if (starts_line[i] || prev == nullptr) line_first = s;
+    // A clause starts a line or follows `;` (`open sat 09:00-18:00; closed 2026-12-24`).
+    if (starts_line[i] || prev == nullptr || prev_text == ";") line_first = s;
     if (s == "calendar" && line_first == s && calendar_braces == 0) calendar_head = true;
     if (calendar_braces > 0 && (s == "-" || s == ":") &&
         (line_first == "open" || line_first == "closed"))
