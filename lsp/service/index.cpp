@@ -696,6 +696,8 @@ class IndexBuilder {
         return p_.functions[f.a].header.location;
       case ExprRef::kWorkflow:
         return p_.workflows[f.a].header.location;
+      case ExprRef::kCalendar:
+        return p_.calendars[f.a].header.location;
       default:
         return std::nullopt;
     }

@@ -84,6 +84,7 @@ EveryOverload everyOverload() {
     if (type == "list<money>") return "ps";
     if (type == "list<string>") return "ss";
     if (type == "map<T>") return "m";
+    if (type == "Calendar") return "cal";
     ADD_FAILURE() << "no argument of type " << type;
     return "";
   };
@@ -91,7 +92,8 @@ EveryOverload everyOverload() {
   out.text =
       "module demo\n"
       "workflow W(s: string, n: int, d: decimal, p: money, t: duration, tm: time, "
-      "xs: list<int>, ds: list<decimal>, ps: list<money>, ss: list<string>, m: map<int>) {\n"
+      "xs: list<int>, ds: list<decimal>, ps: list<money>, ss: list<string>, m: map<int>, "
+      "cal: Calendar) {\n"
       "  owner \"ops\"\n";
   for (const stdlib::Overload& o : stdlib::kOverloads) {
     std::string args;
