@@ -567,7 +567,11 @@ LoadResult loadModule(std::span<const uint8_t> bytes, const LoadOptions& options
       const auto section_kind = static_cast<SectionKind>(kind);
       Cursor c(bytes, begin, end, "section");
       c.setContext(fmt::format("section `{}`: ", sectionName(section_kind)));
-      SectionReader{c, m, entry_offsets[kind], code_offsets, section_kind,
+      SectionReader{c,
+                    m,
+                    entry_offsets[kind],
+                    code_offsets,
+                    section_kind,
                     static_cast<uint16_t>(bytes[8] | (bytes[9] << 8))}
           .run();
       if (c.failed()) return *c.error();

@@ -2,12 +2,12 @@
 // (business_time.h has the rules).
 #include "calendar/business_time.h"
 
+#include <date/tz.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
-
-#include <date/tz.h>
-#include <fmt/format.h>
 
 #include "base/time_text.h"
 
@@ -46,13 +46,17 @@ class Zone {
   }
 
  private:
-  static int64_t floorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+  static int64_t floorDiv(int64_t a, int64_t b) {
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+  }
 
   const date::time_zone* tz_ = nullptr;
 };
 
 // ISO weekday (1 Monday … 7 Sunday) of days since 1970-01-01, a Thursday.
-int weekdayOf(int64_t day) { return static_cast<int>(((day % 7 + 7) % 7 + 3) % 7 + 1); }
+int weekdayOf(int64_t day) {
+  return static_cast<int>(((day % 7 + 7) % 7 + 3) % 7 + 1);
+}
 
 // The open intervals [start, end) of one local day, as instants; none on a closed date.
 // Visits each with `f(start, end)`; stops when f returns true and reports whether it did.
@@ -109,8 +113,7 @@ Computed<int64_t> businessBetween(int64_t a, int64_t b, const Calendar& calendar
   const Zone& z = std::get<Zone>(zone);
   const int64_t first = z.localDay(a) - 1, last = z.localDay(b);
   if (last - first > kMaxDays)
-    return fmt::format("{} to {} is more than 20 years", base::formatTime(a),
-                       base::formatTime(b));
+    return fmt::format("{} to {} is more than 20 years", base::formatTime(a), base::formatTime(b));
   int64_t total = 0;
   for (int64_t day = first; day <= last; ++day) {
     eachInterval(calendar, z, day, [&](int64_t start, int64_t end) {
@@ -129,7 +132,8 @@ Computed<bool> isOpen(int64_t t, const Calendar& calendar) {
   const Zone& z = std::get<Zone>(zone);
   const int64_t day = z.localDay(t);
   for (int64_t d = day - 1; d <= day; ++d) {
-    if (eachInterval(calendar, z, d, [&](int64_t start, int64_t end) { return start <= t && t < end; }))
+    if (eachInterval(calendar, z, d,
+                     [&](int64_t start, int64_t end) { return start <= t && t < end; }))
       return true;
   }
   return false;

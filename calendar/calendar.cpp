@@ -1,16 +1,18 @@
 // The text form of a Calendar (calendar.h).
 #include "calendar/calendar.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "base/time_text.h"
 
 namespace rflow::calendar {
 
-std::string formatClock(int minutes) { return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60); }
+std::string formatClock(int minutes) {
+  return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60);
+}
 
 std::string formatDate(int64_t days) {
   base::CivilDate d = base::civilFromDays(days);
@@ -88,8 +90,7 @@ std::optional<Calendar> decode(std::string_view text) {
     OpenSpan span{*day, *start, *end};
     if (!c.open.empty()) {
       const OpenSpan& last = c.open.back();
-      if (span.weekday < last.weekday ||
-          (span.weekday == last.weekday && span.start < last.end))
+      if (span.weekday < last.weekday || (span.weekday == last.weekday && span.start < last.end))
         return std::nullopt;
     }
     c.open.push_back(span);

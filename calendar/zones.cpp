@@ -1,12 +1,12 @@
 // Zone names from the system's tzdata (zones.h).
 #include "calendar/zones.h"
 
+#include <date/tz.h>
+
 #include <algorithm>
 #include <cctype>
 #include <exception>
 #include <limits>
-
-#include <date/tz.h>
 
 #include "base/suggest.h"
 
@@ -15,7 +15,8 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -44,7 +45,8 @@ std::string closestZone(std::string_view name) {
   try {
     const date::tzdb& db = date::get_tzdb();
     // With the system tzdata (USE_OS_TZDB) links such as US/Eastern are zones too.
-    for (const date::time_zone& z : db.zones) consider(std::string(z.name()));
+    for (const date::time_zone& z : db.zones)
+      consider(std::string(z.name()));
   } catch (const std::exception&) {
     // No readable tzdata: only UTC is known.
   }

@@ -2,10 +2,11 @@
 // names (zones.h): the cases intelligence.md §3 names — a Saturday evening due date, both
 // clock changes in Europe/Berlin and America/New_York, closed dates, a due time exactly at
 // closing time — and the bound on the walk.
+#include "calendar/business_time.h"
+
 #include <gtest/gtest.h>
 
 #include "base/time_text.h"
-#include "calendar/business_time.h"
 #include "calendar/calendar.h"
 #include "calendar/zones.h"
 
@@ -20,20 +21,27 @@ int64_t at(std::string_view rfc3339) {
   return t.valueOr(0);
 }
 
-int64_t days(int y, int m, int d) { return base::daysFromCivil(y, m, d); }
+int64_t days(int y, int m, int d) {
+  return base::daysFromCivil(y, m, d);
+}
 
 // calendar StoreHours { zone "Europe/Berlin"; open mon-fri 08:00-20:00; open sat 09:00-18:00;
 // closed 2026-12-24, 2026-12-25, 2026-12-26 }
 Calendar storeHours() {
-  Calendar c{"StoreHours", "Europe/Berlin", {}, {days(2026, 12, 24), days(2026, 12, 25), days(2026, 12, 26)}};
-  for (int d = 1; d <= 5; ++d) c.open.push_back({d, 8 * 60, 20 * 60});
+  Calendar c{"StoreHours",
+             "Europe/Berlin",
+             {},
+             {days(2026, 12, 24), days(2026, 12, 25), days(2026, 12, 26)}};
+  for (int d = 1; d <= 5; ++d)
+    c.open.push_back({d, 8 * 60, 20 * 60});
   c.open.push_back({6, 9 * 60, 18 * 60});
   return c;
 }
 
 Calendar always(std::string zone) {
   Calendar c{"Always", std::move(zone), {}, {}};
-  for (int d = 1; d <= 7; ++d) c.open.push_back({d, 0, kMinutesPerDay});
+  for (int d = 1; d <= 7; ++d)
+    c.open.push_back({d, 0, kMinutesPerDay});
   return c;
 }
 
@@ -67,7 +75,7 @@ TEST(BusinessTime, DueExactlyAtClosingTimeIsClosingTime) {
   EXPECT_EQ(added(at("2026-11-30T15:00:00Z"), 4 * kHour, storeHours()), "2026-11-30T19:00:00Z");
   EXPECT_TRUE(open(at("2026-11-30T18:59:59.999Z"), storeHours()));
   EXPECT_FALSE(open(at("2026-11-30T19:00:00Z"), storeHours()));
-  EXPECT_TRUE(open(at("2026-11-30T07:00:00Z"), storeHours()));  // opening instant
+  EXPECT_TRUE(open(at("2026-11-30T07:00:00Z"), storeHours()));   // opening instant
   EXPECT_FALSE(open(at("2026-11-29T12:00:00Z"), storeHours()));  // Sunday
   // One millisecond more goes to Tuesday.
   EXPECT_EQ(added(at("2026-11-30T15:00:00Z"), 4 * kHour + 1, storeHours()),
@@ -108,7 +116,8 @@ TEST(BusinessTime, BerlinSpringAndAutumnClockChanges) {
 
 TEST(BusinessTime, NewYorkSpringAndAutumnClockChanges) {
   Calendar office{"HeadOffice", "America/New_York", {}, {}};
-  for (int d = 1; d <= 7; ++d) office.open.push_back({d, 0, 12 * 60});  // 00:00-12:00 daily
+  for (int d = 1; d <= 7; ++d)
+    office.open.push_back({d, 0, 12 * 60});  // 00:00-12:00 daily
   // 2026-03-08: 02:00 EST becomes 03:00 EDT; 00:00-12:00 that day is 11 hours.
   EXPECT_EQ(between(at("2026-03-08T05:00:00Z"), at("2026-03-09T04:00:00Z"), office), 11 * kHour);
   // 2026-11-01: 02:00 EDT becomes 01:00 EST; 13 hours.
@@ -137,7 +146,8 @@ TEST(BusinessTime, BetweenIsNegativeBackwardsAndAddOfZeroIsTheStart) {
 TEST(BusinessTime, OpenTimeClosedForDecadesIsAnErrorNotAHang) {
   // Open on Mondays only, and every Monday of 25 years is closed.
   Calendar c{"Never", "Europe/Berlin", {{1, 8 * 60, 9 * 60}}, {}};
-  for (int64_t d = days(2026, 11, 30); d < days(2051, 12, 1); d += 7) c.closed.push_back(d);
+  for (int64_t d = days(2026, 11, 30); d < days(2051, 12, 1); d += 7)
+    c.closed.push_back(d);
   EXPECT_EQ(added(at("2026-11-29T00:00:00Z"), kHour, c),
             "error: `Never` does not have 1h of open time within 20 years after "
             "2026-11-29T00:00:00Z");

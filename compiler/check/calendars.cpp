@@ -105,8 +105,8 @@ std::optional<uint32_t> Checker::findCalendar(const syntax::Path& path) {
     calendars.push_back(c.header.short_name);
   auto d = emitter_.build(at(span), diag::UnknownCalendar, name);
   if (found && found->second == path.size()) {
-    d.note(std::nullopt, fmt::format("`{}` is {}; `in` takes a `calendar`", name,
-                                     describe(found->first)));
+    d.note(std::nullopt,
+           fmt::format("`{}` is {}; `in` takes a `calendar`", name, describe(found->first)));
   } else if (calendars.empty()) {
     d.note(std::nullopt,
            "declare one, like `calendar StoreHours { zone \"Europe/Berlin\"; open mon-sat "

@@ -44,7 +44,8 @@ void Checker::runLints(uint32_t m) {
           std::string after = "its `due` time";
           // `due 4h in StoreHours`: the duration counts the calendar's open time.
           const auto* in = due->value->as<syntax::InCalendarExpr>();
-          const syntax::Expr& duration = in != nullptr && in->duration ? *in->duration : *due->value;
+          const syntax::Expr& duration =
+              in != nullptr && in->duration ? *in->duration : *due->value;
           if (auto v = fold(duration, m, {});
               v && std::holds_alternative<DurationValue>(v->value)) {
             after = base::formatDuration(std::get<DurationValue>(v->value).millis);

@@ -38,7 +38,7 @@ enum class TypeKind : uint8_t {
   kOptional,
   kRecord,  // records, signals, built-in records, task forms, approval data
   kEnum,
-  kRun,  // Run<T> in tests; element = T
+  kRun,       // Run<T> in tests; element = T
   kCalendar,  // a business calendar (intelligence.md §3); a string of calendar::encode at run time
 };
 
@@ -89,8 +89,7 @@ class TypeTable {
  private:
   static constexpr TypeId kErrorId = 0, kVoidId = 1, kBoolId = 2, kIntId = 3, kDecimalId = 4,
                           kMoneyId = 5, kStringId = 6, kDurationId = 7, kTimeId = 8, kUserId = 9,
-                          kRoleId = 10, kAssigneeId = 11, kNoneId = 12,
-                          kCalendarId = 13;
+                          kRoleId = 10, kAssigneeId = 11, kNoneId = 12, kCalendarId = 13;
 
   TypeId intern(TypeData data);
 

@@ -36,7 +36,8 @@ class LineReader {
   LineReader(std::string_view text, uint32_t base) : text_(text), base_(base) {}
 
   Piece next() {
-    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])))
+      ++pos_;
     const size_t start = pos_;
     const auto piece = [&](Piece::Kind kind) {
       return Piece{kind, text_.substr(start, pos_ - start), base_ + static_cast<uint32_t>(start)};
@@ -49,12 +50,14 @@ class LineReader {
     }
     if (c == '"') {
       ++pos_;
-      while (pos_ < text_.size() && text_[pos_] != '"' && text_[pos_] != '\n') ++pos_;
+      while (pos_ < text_.size() && text_[pos_] != '"' && text_[pos_] != '\n')
+        ++pos_;
       if (pos_ < text_.size() && text_[pos_] == '"') ++pos_;
       return piece(Piece::Kind::kString);
     }
     if (std::isalpha(static_cast<unsigned char>(c))) {
-      while (pos_ < text_.size() && std::isalnum(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+      while (pos_ < text_.size() && std::isalnum(static_cast<unsigned char>(text_[pos_])))
+        ++pos_;
       return piece(Piece::Kind::kWord);
     }
     if (std::isdigit(static_cast<unsigned char>(c))) {
@@ -161,7 +164,8 @@ syntax::CalendarDecl TreeBuilder::calendar(P::CalendarDeclContext* ctx) {
         cal.malformed = true;
         continue;
       }
-      const bool quoted = p.kind == Piece::Kind::kString && p.text.size() >= 2 && p.text.back() == '"';
+      const bool quoted =
+          p.kind == Piece::Kind::kString && p.text.size() >= 2 && p.text.back() == '"';
       const Piece after = quoted ? reader.next() : p;
       if (!quoted || p.text.find_first_of("{}\\") != std::string_view::npos ||
           after.kind != Piece::Kind::kEnd) {
@@ -179,7 +183,8 @@ syntax::CalendarDecl TreeBuilder::calendar(P::CalendarDeclContext* ctx) {
       for (;;) {
         const auto first = p.kind == Piece::Kind::kWord ? dayIndex(p.text) : std::nullopt;
         if (!first) {
-          malformed("a day such as `mon`, a range such as `mon-fri` or a list such as `sat,sun`", p);
+          malformed("a day such as `mon`, a range such as `mon-fri` or a list such as `sat,sun`",
+                    p);
           ok = false;
           break;
         }
@@ -230,7 +235,8 @@ syntax::CalendarDecl TreeBuilder::calendar(P::CalendarDeclContext* ctx) {
           ok = false;
           break;
         }
-        open.spans.push_back({*start, *end, {from.begin, to.begin + static_cast<uint32_t>(to.text.size())}});
+        open.spans.push_back(
+            {*start, *end, {from.begin, to.begin + static_cast<uint32_t>(to.text.size())}});
         p = reader.next();
         if (p.kind != Piece::Kind::kComma) break;
         p = reader.next();
@@ -267,7 +273,8 @@ syntax::CalendarDecl TreeBuilder::calendar(P::CalendarDeclContext* ctx) {
         malformed("the end of the line or `,` and another date", p);
         continue;
       }
-      for (CalendarClosed& d : dates) cal.closed.push_back(d);
+      for (CalendarClosed& d : dates)
+        cal.closed.push_back(d);
     } else {
       auto d = session_.error(keyword, diag::UnknownClause, word, "a calendar");
       d.note(std::nullopt, "a calendar takes `zone`, `open` and `closed` lines");

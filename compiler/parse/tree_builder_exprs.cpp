@@ -399,7 +399,8 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
   }
   if (auto* c = ctx->awaitExpr()) {
     AwaitExpr a{path(c->qualifiedName()), {}};
-    if (c->unaryExpr() != nullptr) a.timeout = inCalendar(unaryExpr(c->unaryExpr()), c->inCalendar());
+    if (c->unaryExpr() != nullptr)
+      a.timeout = inCalendar(unaryExpr(c->unaryExpr()), c->inCalendar());
     return make(whole, std::move(a));
   }
   if (auto* c = ctx->startExpr())

@@ -193,8 +193,8 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
     return make_stmt(std::move(p));
   }
   if (auto* c = ctx->sleepStmt())
-    return make_stmt(SleepStmt{c->KW_UNTIL() != nullptr,
-                               inCalendar(required(c->expr(), whole), nullptr)});
+    return make_stmt(
+        SleepStmt{c->KW_UNTIL() != nullptr, inCalendar(required(c->expr(), whole), nullptr)});
   if (auto* c = ctx->requireStmt()) {
     const auto exprs = c->expr();
     RequireStmt r;

@@ -1,8 +1,8 @@
 #include "syntax/ast.h"
 
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 #include "base/time_text.h"
 
@@ -110,7 +110,9 @@ std::string_view spelling(DecisionKind kind) {
 
 namespace {
 
-std::string clock(int minutes) { return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60); }
+std::string clock(int minutes) {
+  return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60);
+}
 
 }  // namespace
 
@@ -120,8 +122,10 @@ std::string spelling(const CalendarOpenSpan& span) {
 
 std::string spelling(const CalendarOpen& open) {
   std::string out;
-  for (size_t i = 0; i < open.days.size(); ++i) out += (i > 0 ? "," : "") + open.days[i];
-  for (size_t i = 0; i < open.spans.size(); ++i) out += (i > 0 ? ", " : " ") + spelling(open.spans[i]);
+  for (size_t i = 0; i < open.days.size(); ++i)
+    out += (i > 0 ? "," : "") + open.days[i];
+  for (size_t i = 0; i < open.spans.size(); ++i)
+    out += (i > 0 ? ", " : " ") + spelling(open.spans[i]);
   return out;
 }
 

@@ -257,11 +257,11 @@ struct InCalendarExpr {
 };
 
 struct Expr {
-  using Data = std::variant<ErrorExpr, IntExpr, DecimalExpr, MoneyExpr, DurationExpr, BoolExpr,
-                            NoneExpr, StringExpr, NameExpr, MemberExpr, IndexExpr, CallExpr,
-                            UnaryExpr, BinaryExpr, ConditionalExpr, ListExpr, MapExpr, RecordExpr,
-                            ApprovalExpr, TaskExpr, AwaitExpr, StartExpr, ClassifyExpr,
-                            InCalendarExpr>;
+  using Data =
+      std::variant<ErrorExpr, IntExpr, DecimalExpr, MoneyExpr, DurationExpr, BoolExpr, NoneExpr,
+                   StringExpr, NameExpr, MemberExpr, IndexExpr, CallExpr, UnaryExpr, BinaryExpr,
+                   ConditionalExpr, ListExpr, MapExpr, RecordExpr, ApprovalExpr, TaskExpr,
+                   AwaitExpr, StartExpr, ClassifyExpr, InCalendarExpr>;
   Span span;
   uint32_t id = 0;
   Data data;
@@ -598,10 +598,9 @@ struct CalendarDecl {
 };
 
 struct Decl {
-  using Data =
-      std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl, ConnectorDecl, FnDecl,
-                   DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl, ClassifierDecl,
-                   CalendarDecl>;
+  using Data = std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl, ConnectorDecl,
+                            FnDecl, DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl,
+                            ClassifierDecl, CalendarDecl>;
   Ident name;
   Span span;
   std::string doc;

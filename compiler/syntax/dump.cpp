@@ -354,8 +354,10 @@ class Dumper {
             [&](const CalendarDecl& x) {
               line(0, fmt::format("calendar {}{}", d.name.text, mark));
               if (x.zone) line(1, fmt::format("zone \"{}\"", *x.zone));
-              for (const CalendarOpen& o : x.open) line(1, "open " + spelling(o));
-              for (const CalendarClosed& c : x.closed) line(1, "closed " + spelling(c));
+              for (const CalendarOpen& o : x.open)
+                line(1, "open " + spelling(o));
+              for (const CalendarClosed& c : x.closed)
+                line(1, "closed " + spelling(c));
             },
         },
         d.data);

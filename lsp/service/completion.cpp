@@ -211,7 +211,8 @@ std::vector<CompletionItem> LanguageService::completion(const std::string& path,
       const check::DeclHeader& h =
           calendars ? p.calendars[sym.index].header : p.classifiers[sym.index].header;
       const SymbolInfo* info = a.index().symbol(h.location);
-      out.push_back({std::move(label), calendars ? CompletionKind::kConstant : CompletionKind::kClass,
+      const CompletionKind kind = calendars ? CompletionKind::kConstant : CompletionKind::kClass;
+      out.push_back({std::move(label), kind,
                      info ? info->signature.substr(0, info->signature.find('\n')) : "", h.doc,
                      "", false});
     };

@@ -383,7 +383,8 @@ TEST(LanguageService, CompletionAfterADurationAndInOffersOnlyCalendars) {
   const std::string for_typed = "  for x in ";
   loop.insert(offsetOf(loop, "  let open_now"), for_typed + "\n");
   s.change("/p/hours.rflow", loop);
-  const auto labels = labelsOf(s.completion("/p/hours.rflow", offsetOf(loop, for_typed, for_typed.size())));
+  const auto labels =
+      labelsOf(s.completion("/p/hours.rflow", offsetOf(loop, for_typed, for_typed.size())));
   EXPECT_NE(std::find(labels.begin(), labels.end(), "Fix"), labels.end());
 }
 

@@ -295,13 +295,15 @@ TEST(VmNatives, Conversions) {
 // The calendar natives take a Calendar as the text codegen writes (calendar::encode);
 // the arithmetic itself is calendar_tests' (calendar/tests/).
 TEST(VmNatives, BusinessTimeInACalendarsText) {
-  const Value store = str("StoreHours;Europe/Berlin;1 08:00-20:00,2 08:00-20:00,3 08:00-20:00,"
-                          "4 08:00-20:00,5 08:00-20:00,6 09:00-18:00;2026-12-24");
+  const Value store =
+      str("StoreHours;Europe/Berlin;1 08:00-20:00,2 08:00-20:00,3 08:00-20:00,"
+          "4 08:00-20:00,5 08:00-20:00,6 09:00-18:00;2026-12-24");
   const int64_t saturday_19 = 1'795'888'800'000;  // 2026-11-28T18:00:00Z, 19:00 in Berlin
   const int64_t hour = 3'600'000;
   // Monday 2026-11-30 12:00 in Berlin.
-  EXPECT_EQ(intOf(Native::kBusinessAdd, {Value::integer(saturday_19), Value::integer(4 * hour), store}),
-            1'796'036'400'000);
+  EXPECT_EQ(
+      intOf(Native::kBusinessAdd, {Value::integer(saturday_19), Value::integer(4 * hour), store}),
+      1'796'036'400'000);
   EXPECT_EQ(intOf(Native::kBusinessBetween,
                   {Value::integer(saturday_19), Value::integer(1'796'036'400'000), store}),
             4 * hour);
