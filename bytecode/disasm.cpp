@@ -300,6 +300,7 @@ class Lister {
       if (w.key) parts += ", key " + functionName(m_, *w.key);
       if (w.sla) parts += ", sla " + functionName(m_, *w.sla);
       if (w.breach) parts += ", breach " + functionName(m_, *w.breach);
+      if (w.sla_calendar) parts += ", sla in " + str(*w.sla_calendar);
       line("    {}", parts);
     }
   }

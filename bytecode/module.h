@@ -49,10 +49,12 @@ namespace rflow::bytecode {
 // Version 2 added the classifiers section (15); a version-1 module has none and loads
 // as a module without classifiers. Version 3 added the figures (16) and stages (17)
 // sections and the Measure opcode; older modules have neither section and load as
-// modules whose workflows track and measure nothing.
-inline constexpr uint16_t kFormatVersion = 3;
+// modules whose workflows track and measure nothing. Version 4 added a workflow's sla
+// calendar (`sla 2d in StoreHours`, bit 16 of a workflow's present parts); older modules
+// load as modules whose slas count plain time.
+inline constexpr uint16_t kFormatVersion = 4;
 inline constexpr uint16_t kMinFormatVersion = 1;
-inline constexpr uint16_t kMaxFormatVersion = 3;
+inline constexpr uint16_t kMaxFormatVersion = 4;
 inline constexpr std::array<uint8_t, 8> kMagic = {'R', 'F', 'L', 'O', 'W', 'B', 'C', 0};
 // Bytes before the first section: magic, version, flags, content hash.
 inline constexpr size_t kHeaderBytes = 8 + 2 + 2 + 32;
@@ -267,6 +269,9 @@ struct Workflow {
   std::optional<FunctionId> key;     // kWorkflowKey
   std::optional<FunctionId> sla;     // kWorkflowSla
   std::optional<FunctionId> breach;  // kBreachHandler
+  // `sla d in C`: the calendar the sla counts open time of, in calendar::encode's text
+  // form; the engine's deadline is business_add(start, sla, C). Format version 4.
+  std::optional<StringId> sla_calendar;
 
   friend bool operator==(const Workflow&, const Workflow&) = default;
 };

@@ -273,7 +273,7 @@ Function readFunction(Cursor& c, size_t& code_offset) {
   return f;
 }
 
-Workflow readWorkflow(Cursor& c) {
+Workflow readWorkflow(Cursor& c, uint16_t version) {
   Workflow w;
   w.name = c.ref("name");
   w.params = c.params("parameter");
@@ -281,11 +281,14 @@ Workflow readWorkflow(Cursor& c) {
   w.body = c.ref("body");
   const size_t at = c.offset();
   const uint8_t present = c.u8("present parts");
-  if (present > 0xF) c.fail(at, fmt::format("present parts {:#04x} has unknown bits", present));
+  // Bit 16 (the sla calendar) came with format version 4.
+  if (present > (version >= 4 ? 0x1F : 0xF))
+    c.fail(at, fmt::format("present parts {:#04x} has unknown bits", present));
   if (present & 1) w.owner = c.ref("owner");
   if (present & 2) w.key = c.ref("key function");
   if (present & 4) w.sla = c.ref("sla function");
   if (present & 8) w.breach = c.ref("breach function");
+  if (present & 16) w.sla_calendar = c.ref("sla calendar");
   return w;
 }
 
@@ -296,6 +299,7 @@ struct SectionReader {
   std::vector<uint32_t>& entry_offsets;
   std::vector<uint32_t>& code_offsets;
   SectionKind kind;
+  uint16_t version;
 
   // Reads the count, then `read(entry)` for each entry of `table`.
   template <typename T, typename Read>
@@ -350,7 +354,7 @@ struct SectionReader {
         });
         break;
       case SectionKind::kWorkflows:
-        entries(m.workflows, 5, [&](size_t) { return readWorkflow(c); });
+        entries(m.workflows, 5, [&](size_t) { return readWorkflow(c, version); });
         break;
       case SectionKind::kConnectors:
         entries(m.connectors, 3, [&](size_t) {
@@ -563,7 +567,13 @@ LoadResult loadModule(std::span<const uint8_t> bytes, const LoadOptions& options
       const auto section_kind = static_cast<SectionKind>(kind);
       Cursor c(bytes, begin, end, "section");
       c.setContext(fmt::format("section `{}`: ", sectionName(section_kind)));
-      SectionReader{c, m, entry_offsets[kind], code_offsets, section_kind}.run();
+      SectionReader{c,
+                    m,
+                    entry_offsets[kind],
+                    code_offsets,
+                    section_kind,
+                    static_cast<uint16_t>(bytes[8] | (bytes[9] << 8))}
+          .run();
       if (c.failed()) return *c.error();
       if (c.remaining() != 0) {
         return LoadError{c.offset(),

@@ -456,6 +456,8 @@ class Verifier {
       if (w.sla && !functionRef(*w.sla, "the sla", FunctionKind::kWorkflowSla)) return false;
       if (w.breach && !functionRef(*w.breach, "the breach handler", FunctionKind::kBreachHandler))
         return false;
+      if (w.sla_calendar && !w.sla) return fail("it has an sla calendar but no sla");
+      if (w.sla_calendar && !stringRef(*w.sla_calendar, "the sla calendar")) return false;
     }
     return true;
   }

@@ -24,9 +24,10 @@
 //                 max_stack: varint, code: varint length + bytes, file: ref files,
 //                 lines: varint count + per entry `pc: varint, line: varint`
 //   8 workflows   name: ref strings, params, result: ref types, body: ref functions,
-//                 present: u8 bit set (1 owner, 2 key, 4 sla, 8 breach; other bits 0),
-//                 then for each bit set, in that order, `owner: ref strings`,
-//                 `key|sla|breach: ref functions`
+//                 present: u8 bit set (1 owner, 2 key, 4 sla, 8 breach, 16 sla
+//                 calendar [format version 4]; other bits 0), then for each bit set, in
+//                 that order, `owner: ref strings`, `key|sla|breach: ref functions`,
+//                 `sla calendar: ref strings`
 //   9 connectors  name: ref strings, first_op: varint, op_count: varint
 //  10 ops         name: ref strings, params, result: ref types
 //  11 policies    name: ref strings, kind: u8 PolicyKind, function: ref functions
@@ -204,11 +205,12 @@ void writeWorkflow(ByteWriter& w, const Workflow& wf) {
   w.varint(wf.result);
   w.varint(wf.body);
   w.u8(static_cast<uint8_t>((wf.owner ? 1 : 0) | (wf.key ? 2 : 0) | (wf.sla ? 4 : 0) |
-                            (wf.breach ? 8 : 0)));
+                            (wf.breach ? 8 : 0) | (wf.sla_calendar ? 16 : 0)));
   if (wf.owner) w.varint(*wf.owner);
   if (wf.key) w.varint(*wf.key);
   if (wf.sla) w.varint(*wf.sla);
   if (wf.breach) w.varint(*wf.breach);
+  if (wf.sla_calendar) w.varint(*wf.sla_calendar);
 }
 
 // Writes one section: kind, payload length, payload (a count, then `each` per entry).

@@ -150,7 +150,8 @@ KW_CONFIDENCE: 'confidence';
 KW_TRACK: 'track';
 KW_MEASURE: 'measure';
 KW_STAGE: 'stage';
-// The last contextual keyword: compiler/parse treats KW_EVENT..KW_STAGE as one range.
+KW_CALENDAR: 'calendar';
+// The last contextual keyword: compiler/parse treats KW_EVENT..KW_CALENDAR as one range.
 
 // ---------------------------------------------------------------------------------------
 // Literals. Longest match decides between them; on equal length the earlier rule wins.

@@ -32,7 +32,7 @@ options {
     switch (_input->LA(1)) {
       case KW_MODULE: case KW_IMPORT: case KW_RECORD: case KW_ENUM: case KW_CONST: case KW_ROLE:
       case KW_SIGNAL: case KW_CONNECTOR: case KW_FN: case KW_DECISION: case KW_POLICY:
-      case KW_WORKFLOW: case KW_TEST: case KW_ON: case KW_CLASSIFIER:
+      case KW_WORKFLOW: case KW_TEST: case KW_ON: case KW_CLASSIFIER: case KW_CALENDAR:
         return _input->LA(2) == COLON;
       default:
         return true;
@@ -60,6 +60,7 @@ topLevel
     | signalDecl
     | connectorDecl
     | classifierDecl
+    | calendarDecl
     | fnDecl
     | decisionDecl
     | policyDecl
@@ -143,6 +144,25 @@ classifierDecl
 classifierClause
     : KW_THRESHOLD expr
     | IDENT (~(NEWLINE | SEMI | LBRACE | RBRACE))*  // an unknown clause, up to its end
+    ;
+
+// calendar StoreHours { zone "Europe/Berlin"; open mon-fri 08:00-20:00; closed 2026-12-24 }
+// A clause is a word and the tokens up to its end; the builder reads `open` and `closed`
+// lines from their source text (day names, clock times and dates are not tokens).
+calendarDecl
+    : KW_CALENDAR name LBRACE sep* (calendarClause (sep+ calendarClause)*)? sep* RBRACE
+    ;
+
+calendarClause
+    : IDENT (~(NEWLINE | SEMI | LBRACE | RBRACE))*
+    ;
+
+// `4h in StoreHours`: a waiting duration counted in a calendar's open time. After `due`,
+// `escalate after`, `sla` and `sleep` the duration is a full expression, which reads
+// `4h in StoreHours` as the membership test `in`; the builder turns that into the
+// calendar form there. After `await … timeout` (a unary expression) it is this rule.
+inCalendar
+    : KW_IN qualifiedName
     ;
 
 // fn reorder_qty(daily: int, days: int) -> int = daily * days
@@ -592,7 +612,7 @@ clause
 
 // await PriceCorrection timeout 2d
 awaitExpr
-    : KW_AWAIT qualifiedName (KW_TIMEOUT unaryExpr)?
+    : KW_AWAIT qualifiedName (KW_TIMEOUT unaryExpr inCalendar?)?
     ;
 
 // start Child(args) / spawn Child(args)
@@ -620,7 +640,7 @@ name
     | KW_NOTE | KW_MOCK | KW_ADVANCE | KW_EXPECT | KW_APPROVE | KW_REJECT | KW_COMPLETE
     | KW_BY | KW_WITH | KW_COMMENT | KW_SEND | KW_FAILS | KW_CALLED | KW_TIMES | KW_REFUSED
     | KW_CLASSIFIER | KW_CLASSIFY | KW_LEARN | KW_LEARNED | KW_THRESHOLD | KW_CONFIDENCE
-    | KW_TRACK | KW_MEASURE | KW_STAGE
+    | KW_TRACK | KW_MEASURE | KW_STAGE | KW_CALENDAR
     ;
 
 memberName

@@ -153,6 +153,7 @@ int symbolKind(SymbolKind k) {
     case SymbolKind::kPolicy:
     case SymbolKind::kWorkflow:
     case SymbolKind::kClassifier:
+    case SymbolKind::kCalendar:
       return 5;
   }
   return 13;

@@ -15,6 +15,7 @@ packages=(
   librocksdb-dev libcpp-httplib-dev libtomlplusplus-dev libssl-dev
   libjemalloc-dev                                      # the allocator of rflow and the benches
   libfasttext-dev fasttext                             # classifiers: the library; bench_classify's peer CLI
+  libhowardhinnant-date-dev tzdata                     # business calendars: time zones from the system's tzdata
   libgtest-dev libgmock-dev                            # unit and golden tests
   clang libclang-rt-14-dev                             # libFuzzer targets and sanitizers
   libintelrdfpmath-dev                                 # bench_decimal: the reference decimal128 column

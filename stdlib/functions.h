@@ -96,7 +96,7 @@ constexpr bool isTypeText(std::string_view t) {
       return isTypeText(t.substr(wrapper.size(), t.size() - wrapper.size() - 1));
   }
   constexpr std::string_view kNames[] = {"T",      "bool",     "int",  "decimal", "money",
-                                         "string", "duration", "time", "User"};
+                                         "string", "duration", "time", "User",    "Calendar"};
   for (std::string_view n : kNames)
     if (t == n) return true;
   return false;

@@ -203,9 +203,18 @@ void Checker::checkBodies(uint32_t m) {
       if (!decl.has_syntax_error) {
         Scope scope;
         bindParams(*this, scope, workflow.params, syntax_workflow->params);
-        program_.units[*workflow.sla_unit].expr = sla.duration.get();
-        if (!t.isError(checkExprAs(*sla.duration, scope, t.durationType(), "a `duration`"))) {
-          if (auto v = fold(*sla.duration, m, {});
+        // `sla d in C`: the unit computes d from the parameters; the engine counts it in
+        // C's open time from the start (WorkflowInfo::sla_calendar).
+        const syntax::Expr* duration = sla.duration.get();
+        const auto* in = duration->as<syntax::InCalendarExpr>();
+        if (in != nullptr) {
+          duration = in->duration.get();
+          workflow.sla_calendar = findCalendar(in->calendar);
+        }
+        program_.units[*workflow.sla_unit].expr = duration;
+        if (!t.isError(checkExprAs(*duration, scope, t.durationType(), "a `duration`")) &&
+            in == nullptr) {
+          if (auto v = fold(*duration, m, {});
               v && std::holds_alternative<DurationValue>(v->value)) {
             workflow.sla_millis = std::get<DurationValue>(v->value).millis;
           }

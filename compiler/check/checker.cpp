@@ -32,6 +32,8 @@ Program Checker::run() {
     resolveRecordDefaults(r);
   for (uint32_t c = 0; c < program_.classifiers.size(); ++c)
     resolveClassifier(c);
+  for (uint32_t c = 0; c < program_.calendars.size(); ++c)
+    resolveCalendar(c);
   for (uint32_t m = 0; m < program_.modules.size(); ++m)
     checkBodies(m);
   if (options_.lints) {
@@ -134,6 +136,8 @@ std::string Checker::describe(Symbol symbol) const {
       return "a module";
     case SymbolKind::kClassifier:
       return "a classifier";
+    case SymbolKind::kCalendar:
+      return "a calendar";
   }
   return "something";
 }
@@ -158,6 +162,8 @@ const DeclHeader& Checker::header(Symbol symbol) const {
       return program_.workflows[symbol.index].header;
     case SymbolKind::kClassifier:
       return program_.classifiers[symbol.index].header;
+    case SymbolKind::kCalendar:
+      return program_.calendars[symbol.index].header;
     case SymbolKind::kModule:
       break;
   }

@@ -133,6 +133,8 @@ class Checker {
   void resolveRecordDefaults(uint32_t record);
   // The labels enum, result record fields and threshold of a classifier (classifiers.cpp).
   void resolveClassifier(uint32_t classifier);
+  // The zone, open spans and closed dates of a calendar (calendars.cpp).
+  void resolveCalendar(uint32_t calendar);
 
   // ---- Names ---------------------------------------------------------------------
   NameTarget lookup(std::string_view name, const Scope* scope, uint32_t module);
@@ -192,6 +194,10 @@ class Checker {
   void checkLearn(const syntax::Stmt& stmt, const syntax::LearnStmt& learn, Scope& scope);
   // The classifier `path` names, reporting when it names none.
   std::optional<uint32_t> findClassifier(const syntax::Path& path);
+  // `d in C` after a waiting duration (calendars.cpp).
+  TypeId checkInCalendar(const syntax::Expr& expr, const syntax::InCalendarExpr& in, Scope& scope);
+  // The calendar `path` names, reporting when it names none.
+  std::optional<uint32_t> findCalendar(const syntax::Path& path);
   void checkArguments(Location call, std::string_view callee, const std::vector<syntax::Expr>& args,
                       const std::vector<ParamInfo>& params, Scope& scope);
   // Effects: reports when the current context does not allow them.

@@ -227,6 +227,11 @@ void Checker::declareNames(uint32_t m) {
               declare(decl, {SymbolKind::kClassifier,
                              static_cast<uint32_t>(program_.classifiers.size() - 1)});
             },
+            [&](const syntax::CalendarDecl&) {
+              program_.calendars.push_back({headerFor(decl), {}, false});
+              declare(decl, {SymbolKind::kCalendar,
+                             static_cast<uint32_t>(program_.calendars.size() - 1)});
+            },
         },
         decl.data);
   }

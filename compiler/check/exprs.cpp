@@ -163,6 +163,7 @@ TypeId Checker::checkExpr(const syntax::Expr& expr, Scope& scope, TypeId expecte
           [&](const syntax::AwaitExpr& a) { return checkAwait(expr, a, scope); },
           [&](const syntax::StartExpr& s) { return checkStart(expr, s, scope); },
           [&](const syntax::ClassifyExpr& c) { return checkClassify(expr, c, scope); },
+          [&](const syntax::InCalendarExpr& c) { return checkInCalendar(expr, c, scope); },
       },
       expr.data);
   ExprFact& f = fact(expr);
@@ -210,6 +211,12 @@ TypeId Checker::checkName(const syntax::Expr& expr, const syntax::NameExpr& name
         f.ref = ExprRef::kRole;
         f.a = s.index;
         return t.roleType();
+      }
+      if (s.kind == SymbolKind::kCalendar) {
+        ExprFact& f = fact(expr);
+        f.ref = ExprRef::kCalendar;
+        f.a = s.index;
+        return t.calendarType();
       }
       if (s.kind == SymbolKind::kRecord && program_.records[s.index].kind == RecordKind::kSignal) {
         // A signal without fields may be written without braces (`send run Ping`).
@@ -333,6 +340,12 @@ TypeId Checker::checkMember(const syntax::Expr& expr, const syntax::MemberExpr& 
       f.ref = ExprRef::kRole;
       f.a = s.index;
       return t.roleType();
+    }
+    if (s.kind == SymbolKind::kCalendar) {
+      ExprFact& f = fact(expr);
+      f.ref = ExprRef::kCalendar;
+      f.a = s.index;
+      return t.calendarType();
     }
     if (s.kind == SymbolKind::kRecord && program_.records[s.index].kind == RecordKind::kSignal) {
       ExprFact& f = fact(expr);

@@ -42,9 +42,14 @@ void Checker::runLints(uint32_t m) {
           emitter_.emit(at(head), diag::HumanStepWithoutDue, what);
         } else if (!escalates) {
           std::string after = "its `due` time";
-          if (auto v = fold(*due->value, m, {});
+          // `due 4h in StoreHours`: the duration counts the calendar's open time.
+          const auto* in = due->value->as<syntax::InCalendarExpr>();
+          const syntax::Expr& duration =
+              in != nullptr && in->duration ? *in->duration : *due->value;
+          if (auto v = fold(duration, m, {});
               v && std::holds_alternative<DurationValue>(v->value)) {
             after = base::formatDuration(std::get<DurationValue>(v->value).millis);
+            if (in != nullptr) after += " of `" + joinPath(in->calendar) + "` open time";
           }
           emitter_.emit(at(due->span), diag::DueWithoutEscalation, what, after);
         }

@@ -20,7 +20,7 @@ struct BuiltinType {
   TypeId (TypeTable::*get)() const;
 };
 
-constexpr std::array<BuiltinType, 10> kBuiltinTypes = {{
+constexpr std::array<BuiltinType, 11> kBuiltinTypes = {{
     {"bool", &TypeTable::boolType},
     {"int", &TypeTable::intType},
     {"decimal", &TypeTable::decimalType},
@@ -31,6 +31,7 @@ constexpr std::array<BuiltinType, 10> kBuiltinTypes = {{
     {"User", &TypeTable::userType},
     {"Role", &TypeTable::roleType},
     {"Assignee", &TypeTable::assigneeType},
+    {"Calendar", &TypeTable::calendarType},
 }};
 
 }  // namespace

@@ -45,6 +45,8 @@ std::string Program::typeName(TypeId type) const {
       return "Assignee";
     case TypeKind::kNone:
       return "none";
+    case TypeKind::kCalendar:
+      return "Calendar";
     case TypeKind::kList:
       return "list<" + typeName(t.element) + ">";
     case TypeKind::kMap:

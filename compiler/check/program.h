@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "calendar/calendar.h"
 #include "check/const_value.h"
 #include "check/types.h"
 #include "source/span.h"
@@ -42,6 +43,7 @@ enum class SymbolKind : uint8_t {
   kWorkflow,    // Program::workflows
   kModule,      // an import alias; index: Program::modules
   kClassifier,  // Program::classifiers (also names its result record type)
+  kCalendar,    // Program::calendars
 };
 
 struct Symbol {
@@ -173,6 +175,8 @@ struct WorkflowInfo {
   std::optional<uint32_t> key_unit;
   std::optional<uint32_t> sla_unit;
   std::optional<uint32_t> breach_unit;
+  // `sla d in C`: the calendar whose open time the sla counts (Program::calendars).
+  std::optional<uint32_t> sla_calendar;
   std::vector<TrackedInfo> tracks;
   std::vector<MeasureInfo> measures;  // the header's first, then the statements' in order
 };
@@ -206,6 +210,15 @@ struct ClassifierInfo {
 
 // The default `threshold` of a classifier (intelligence.md §1).
 inline constexpr std::string_view kDefaultThreshold = "0.5";
+
+// `calendar Name { zone …; open …; closed … }` (intelligence.md §3). `value` is complete
+// once resolveCalendar has run; `valid` is false when the declaration had a mistake
+// (reported), and then nothing is said about its uses beyond that.
+struct CalendarInfo {
+  DeclHeader header;
+  calendar::Calendar value;
+  bool valid = false;
+};
 
 struct TestInfo {
   DeclHeader header;  // name: the test's title
@@ -285,6 +298,7 @@ enum class ExprRef : uint8_t {
   kNative,       // a: native id, b: stdlib overload (stdlib::kOverloads), as a callee
   kConversion,   // a: Conversion, b: stdlib overload, as a callee
   kNow,          // b: stdlib overload, as the callee of `now()`
+  kCalendar,     // a: Program::calendars (a calendar's name used as a value)
 };
 
 // What a stdlib conversion compiles to when it is not a native (stdlib/functions.def).
@@ -328,6 +342,7 @@ struct Program {
   std::vector<TriggerInfo> triggers;
   std::vector<TestInfo> tests;
   std::vector<ClassifierInfo> classifiers;
+  std::vector<CalendarInfo> calendars;
   // The `stage "name"` clauses: the data record of the approval or task, and the name.
   std::vector<std::pair<uint32_t, std::string>> stages;
   std::vector<CodeUnit> units;

@@ -6,7 +6,7 @@ TypeTable::TypeTable() {
   for (TypeKind kind :
        {TypeKind::kError, TypeKind::kVoid, TypeKind::kBool, TypeKind::kInt, TypeKind::kDecimal,
         TypeKind::kMoney, TypeKind::kString, TypeKind::kDuration, TypeKind::kTime, TypeKind::kUser,
-        TypeKind::kRole, TypeKind::kAssignee, TypeKind::kNone}) {
+        TypeKind::kRole, TypeKind::kAssignee, TypeKind::kNone, TypeKind::kCalendar}) {
     intern({kind, 0, 0});
   }
 }

@@ -38,7 +38,8 @@ enum class TypeKind : uint8_t {
   kOptional,
   kRecord,  // records, signals, built-in records, task forms, approval data
   kEnum,
-  kRun,  // Run<T> in tests; element = T
+  kRun,       // Run<T> in tests; element = T
+  kCalendar,  // a business calendar (intelligence.md §3); a string of calendar::encode at run time
 };
 
 struct TypeData {
@@ -67,6 +68,7 @@ class TypeTable {
   TypeId roleType() const { return kRoleId; }
   TypeId assigneeType() const { return kAssigneeId; }
   TypeId noneType() const { return kNoneId; }
+  TypeId calendarType() const { return kCalendarId; }
 
   TypeId list(TypeId element);
   TypeId map(TypeId element);
@@ -87,7 +89,7 @@ class TypeTable {
  private:
   static constexpr TypeId kErrorId = 0, kVoidId = 1, kBoolId = 2, kIntId = 3, kDecimalId = 4,
                           kMoneyId = 5, kStringId = 6, kDurationId = 7, kTimeId = 8, kUserId = 9,
-                          kRoleId = 10, kAssigneeId = 11, kNoneId = 12;
+                          kRoleId = 10, kAssigneeId = 11, kNoneId = 12, kCalendarId = 13;
 
   TypeId intern(TypeData data);
 

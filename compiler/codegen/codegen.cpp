@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "bytecode/verify.h"
+#include "calendar/calendar.h"
 #include "codegen/function_gen.h"
 #include "codegen/max_stack.h"
 #include "codegen/module_tables.h"
@@ -114,6 +115,8 @@ std::optional<bytecode::Module> generate(const check::Program& program,
     out.key = w.key_unit;
     out.sla = w.sla_unit;
     out.breach = w.breach_unit;
+    if (w.sla_calendar)
+      out.sla_calendar = tables.string(calendar::encode(program.calendars[*w.sla_calendar].value));
     module.workflows.push_back(std::move(out));
     if (w.tracks.empty() && w.measures.empty()) continue;
     bytecode::WorkflowFigures figures;

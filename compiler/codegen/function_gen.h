@@ -73,6 +73,11 @@ class FunctionGen {
   void approval(const syntax::Expr& e, const std::vector<syntax::Clause>& clauses,
                 const syntax::Expr& title, bool is_task);
   void await(const syntax::Expr& e, const syntax::AwaitExpr& a);
+  // `d in C`: business_add(now, d, C) - now, the real duration until d of C's open time
+  // has passed (the host adds it to the same step time, so the deadline is exact).
+  void inCalendar(const syntax::Expr& e, const syntax::InCalendarExpr& in);
+  // A calendar as a value: the constant string of its calendar::encode text.
+  void calendarValue(uint32_t calendar);
   void start(const syntax::Expr& e, const syntax::StartExpr& s);
   void connectorCall(const syntax::CallExpr& c, uint32_t op);
   // The body of `mock classify C(text) => member confidence d` (function_gen.cpp).

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "base/decimal.h"
+#include "bytecode/natives.h"
+#include "calendar/calendar.h"
 #include "codegen/function_gen.h"
 
 namespace rflow::codegen {
@@ -88,6 +90,7 @@ void FunctionGen::exprNoCoercion(const syntax::Expr& e) {
               expr(arg);
             w_.emit(Opcode::kClassify, fact(e).a);
           },
+          [&](const syntax::InCalendarExpr& c) { inCalendar(e, c); },
       },
       e.data);
 }
@@ -115,6 +118,9 @@ void FunctionGen::name(const syntax::Expr& e) {
     case ExprRef::kRecordType:
       defaultRecord(f.a);
       return;
+    case ExprRef::kCalendar:
+      calendarValue(f.a);
+      return;
     default:
       w_.emit(Opcode::kConstNone);
       return;
@@ -133,6 +139,7 @@ void FunctionGen::member(const syntax::Expr& e, const syntax::MemberExpr& m) {
     case ExprRef::kConst:
     case ExprRef::kRole:
     case ExprRef::kRecordType:
+    case ExprRef::kCalendar:
       name(e);
       return;
     case ExprRef::kField: {
@@ -215,6 +222,21 @@ void FunctionGen::record(uint32_t index, const std::vector<syntax::FieldInit>& f
     }
   }
   w_.emit(Opcode::kMakeRecord, tables_.recordType(index));
+}
+
+void FunctionGen::calendarValue(uint32_t calendar) {
+  constant(tables_.constant(check::ConstValue{calendar::encode(program_.calendars[calendar].value)},
+                            program_.types.stringType()));
+}
+
+void FunctionGen::inCalendar(const syntax::Expr& e, const syntax::InCalendarExpr& in) {
+  line(e.span);
+  w_.emit(Opcode::kNow);
+  expr(*in.duration);
+  calendarValue(fact(e).a);
+  w_.emit(Opcode::kCallNative, static_cast<uint32_t>(bytecode::Native::kBusinessAdd), 3);
+  w_.emit(Opcode::kNow);
+  w_.emit(Opcode::kSubTimeTime);
 }
 
 void FunctionGen::call(const syntax::Expr& e, const syntax::CallExpr& c) {

@@ -59,6 +59,7 @@ bytecode::TypeId ModuleTables::type(check::TypeId id) {
       out.tag = TypeTag::kMoney;
       break;
     case TypeKind::kString:
+    case TypeKind::kCalendar:  // a calendar::encode text (check/types.h)
       out.tag = TypeTag::kString;
       break;
     case TypeKind::kDuration:

@@ -56,6 +56,7 @@ struct Role {
   bool generic_close = false;  // its `>`
   bool map_literal = false;    // `{` or `}` of a map literal: `map{"a": 1}`, `map<int>{}`
   bool unary = false;          // a prefix `-`
+  bool tight = false;          // `-` or `:` in a calendar's `open`/`closed` line: `08:00-20:00`
 };
 
 std::vector<Role> roles(std::string_view text, const std::vector<Token>& tokens,
@@ -70,10 +71,21 @@ std::vector<Role> roles(std::string_view text, const std::vector<Token>& tokens,
   std::string_view prev_text;
   std::string_view prev_prev_text;
   bool after_map_literal_head = false;  // `map` or its closing `>` just before
+  // A `calendar Name {` block: the number of open braces inside it (0: not in one), and
+  // the first word of the current clause.
+  bool calendar_head = false;
+  size_t calendar_braces = 0;
+  std::string_view line_first;
   for (size_t i = 0; i < tokens.size(); ++i) {
     const Token& t = tokens[i];
     if (isComment(t)) continue;
     const std::string_view s = text.substr(t.span.begin, t.span.size());
+    // A clause starts a line or follows `;` (`open sat 09:00-18:00; closed 2026-12-24`).
+    if (starts_line[i] || prev == nullptr || prev_text == ";") line_first = s;
+    if (s == "calendar" && line_first == s && calendar_braces == 0) calendar_head = true;
+    if (calendar_braces > 0 && (s == "-" || s == ":") &&
+        (line_first == "open" || line_first == "closed"))
+      out[i].tight = true;
     // `map{` is always a literal; `map<T>{` too, except where a result type ends and a
     // body begins (`-> map<int> {`). In other types no `{` follows the `>`.
     const bool map_in_expression =
@@ -93,12 +105,15 @@ std::vector<Role> roles(std::string_view text, const std::vector<Token>& tokens,
     } else if (s == "{") {
       out[i].map_literal = map_in_expression || after_map_literal_head;
       braces.push_back(out[i].map_literal);
+      if (calendar_braces > 0 || calendar_head) ++calendar_braces;
+      calendar_head = false;
     } else if (s == "}") {
+      if (calendar_braces > 0) --calendar_braces;
       if (!braces.empty()) {
         out[i].map_literal = braces.back();
         braces.pop_back();
       }
-    } else if (s == "-") {
+    } else if (s == "-" && !out[i].tight) {
       // A contextual keyword that starts a line is a clause keyword (`amount -x`).
       const bool prev_is_clause = prev != nullptr && prev->cls == TokenClass::kContextual &&
                                   starts_line[static_cast<size_t>(prev - tokens.data())];
@@ -123,6 +138,7 @@ std::vector<Role> roles(std::string_view text, const std::vector<Token>& tokens,
 bool spaceBetween(const Token& a, std::string_view as, const Role& ar, const Token& b,
                   std::string_view bs, const Role& br) {
   if (isComment(a) || isComment(b)) return true;
+  if (ar.tight || br.tight) return false;
   if (bs == ")" || bs == "]" || bs == "," || bs == ";" || bs == ":" || bs == "." || bs == "?.")
     return false;
   if (bs == "?") return as == "?";  // `T?`; never glue two `?` into `??`

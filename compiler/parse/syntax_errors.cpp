@@ -46,7 +46,7 @@ bool isReservedWord(size_t type) {
   return type >= P::KW_MODULE && type <= P::KW_MAP;
 }
 bool isContextualKeyword(size_t type) {
-  return type >= P::KW_EVENT && type <= P::KW_STAGE;
+  return type >= P::KW_EVENT && type <= P::KW_CALENDAR;
 }
 
 bool isExpressionStart(size_t type) {

@@ -12,7 +12,8 @@ namespace {
 
 TokenClass classify(size_t type) {
   if (type >= RFlowLexer::KW_MODULE && type <= RFlowLexer::KW_MAP) return TokenClass::kKeyword;
-  if (type >= RFlowLexer::KW_EVENT && type <= RFlowLexer::KW_STAGE) return TokenClass::kContextual;
+  if (type >= RFlowLexer::KW_EVENT && type <= RFlowLexer::KW_CALENDAR)
+    return TokenClass::kContextual;
   switch (type) {
     case RFlowLexer::IDENT:
       return TokenClass::kIdent;

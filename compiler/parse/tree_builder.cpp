@@ -305,6 +305,7 @@ std::optional<syntax::Decl> TreeBuilder::declaration(P::TopLevelContext* ctx) {
     return finish(c->name(), std::move(w));
   }
   if (auto* c = ctx->classifierDecl()) return finish(c->name(), classifier(c));
+  if (auto* c = ctx->calendarDecl()) return finish(c->name(), calendar(c));
   if (auto* c = ctx->testDecl()) {
     TestDecl t;
     if (c->stringLit() != nullptr) t.title = string(c->stringLit());

@@ -80,6 +80,14 @@ class TreeBuilder {
   std::vector<syntax::FieldInit> fieldInits(P::FieldInitsContext* ctx);
   std::vector<syntax::Clause> clauses(P::ClauseBlockContext* ctx, bool is_task);
   syntax::ClassifierDecl classifier(P::ClassifierDeclContext* ctx);
+  // `d in Calendar` after a waiting duration: wraps `duration` in an InCalendarExpr when
+  // ctx is there (after `await … timeout`), or turns a top-level `d in C` membership test
+  // into one (after `due`, `escalate after`, `sla`, `sleep`; tree_builder_exprs.cpp).
+  syntax::Box<syntax::Expr> inCalendar(syntax::Box<syntax::Expr> duration,
+                                       P::InCalendarContext* ctx);
+  // The `calendar` declaration, its lines read from their source text
+  // (tree_builder_calendar.cpp).
+  syntax::CalendarDecl calendar(P::CalendarDeclContext* ctx);
   syntax::NamedValue namedValue(P::NamedValueContext* ctx);
   syntax::Expr binary(syntax::BinaryOp op, source::Span op_span, syntax::Expr lhs,
                       syntax::Expr rhs);

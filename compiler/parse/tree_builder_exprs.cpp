@@ -94,6 +94,7 @@ void forEachChildId(const Expr& e, F&& f) {
                    for (const Expr& a : x.args)
                      f(a.id);
                  },
+                 [&](const InCalendarExpr& x) { one(x.duration); },
                  [](const auto&) {},
              },
              e.data);
@@ -398,7 +399,8 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
   }
   if (auto* c = ctx->awaitExpr()) {
     AwaitExpr a{path(c->qualifiedName()), {}};
-    if (c->unaryExpr() != nullptr) a.timeout = unaryExpr(c->unaryExpr());
+    if (c->unaryExpr() != nullptr)
+      a.timeout = inCalendar(unaryExpr(c->unaryExpr()), c->inCalendar());
     return make(whole, std::move(a));
   }
   if (auto* c = ctx->startExpr())
@@ -408,6 +410,32 @@ syntax::Expr TreeBuilder::primary(P::PrimaryContext* ctx) {
     return make(whole, ClassifyExpr{path(c->qualifiedName()), args(c->argList())});
   if (ctx->name() != nullptr) return make(whole, NameExpr{text(whole)});
   return error(whole);
+}
+
+syntax::Box<syntax::Expr> TreeBuilder::inCalendar(syntax::Box<syntax::Expr> duration,
+                                                  P::InCalendarContext* ctx) {
+  if (!duration) return duration;
+  if (ctx != nullptr) {
+    const source::Span whole = duration->span.to(span(ctx));
+    return make(whole, InCalendarExpr{std::move(duration), path(ctx->qualifiedName())});
+  }
+  // `d in C` read as the membership test: a waiting duration is never a bool, so `in`
+  // here names a calendar, when its right side is a (qualified) name.
+  auto* in = std::get_if<BinaryExpr>(&duration->data);
+  if (in == nullptr || in->op != BinaryOp::kIn || !in->rhs) return duration;
+  Path calendar;
+  const Expr* part = &*in->rhs;
+  while (const auto* m = std::get_if<MemberExpr>(&part->data)) {
+    if (m->optional_chain || !m->object) return duration;
+    calendar.insert(calendar.begin(), m->member);
+    part = &*m->object;
+  }
+  const auto* first = std::get_if<NameExpr>(&part->data);
+  if (first == nullptr) return duration;
+  calendar.insert(calendar.begin(), Ident{first->name, part->span});
+  const source::Span whole = duration->span;
+  Box<Expr> lhs = std::move(in->lhs);
+  return make(whole, InCalendarExpr{std::move(lhs), std::move(calendar)});
 }
 
 std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, bool is_task) {
@@ -441,12 +469,13 @@ std::vector<syntax::Clause> TreeBuilder::clauses(P::ClauseBlockContext* ctx, boo
         break;
       case P::KW_DUE:
         clause.kind = ClauseKind::kDue;
-        clause.value = value();
+        clause.value = inCalendar(value(), nullptr);
         break;
       case P::KW_ESCALATE: {
         clause.kind = ClauseKind::kEscalate;
         const auto exprs = c->expr();
         clause.value = exprs.empty() ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(exprs[0]));
+        clause.value = inCalendar(std::move(clause.value), nullptr);
         clause.target =
             exprs.size() < 2 ? Box<Expr>(error(clause.span)) : Box<Expr>(expr(exprs[1]));
         break;

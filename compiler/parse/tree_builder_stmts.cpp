@@ -92,7 +92,7 @@ void TreeBuilder::headerClause(P::HeaderClauseContext* ctx, syntax::WorkflowDecl
   } else {
     if (workflow->sla) return duplicate(workflow->sla->span);
     SlaClause sla;
-    sla.duration = box(ctx->expr());
+    sla.duration = inCalendar(box(ctx->expr()), nullptr);
     if (!sla.duration) sla.duration = error(keyword);
     if (ctx->KW_BREACH() != nullptr) sla.breach = block(ctx->block());
     sla.span = span(ctx);
@@ -193,7 +193,8 @@ std::optional<syntax::Stmt> TreeBuilder::stmt(P::StmtContext* ctx) {
     return make_stmt(std::move(p));
   }
   if (auto* c = ctx->sleepStmt())
-    return make_stmt(SleepStmt{c->KW_UNTIL() != nullptr, required(c->expr(), whole)});
+    return make_stmt(
+        SleepStmt{c->KW_UNTIL() != nullptr, inCalendar(required(c->expr(), whole), nullptr)});
   if (auto* c = ctx->requireStmt()) {
     const auto exprs = c->expr();
     RequireStmt r;

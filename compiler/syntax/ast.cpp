@@ -1,6 +1,10 @@
 #include "syntax/ast.h"
 
+#include <fmt/format.h>
+
 #include <array>
+
+#include "base/time_text.h"
 
 namespace rflow::syntax {
 
@@ -102,6 +106,32 @@ std::string_view spelling(DecisionKind kind) {
       return "complete";
   }
   return "?";
+}
+
+namespace {
+
+std::string clock(int minutes) {
+  return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60);
+}
+
+}  // namespace
+
+std::string spelling(const CalendarOpenSpan& span) {
+  return clock(span.start) + "-" + clock(span.end);
+}
+
+std::string spelling(const CalendarOpen& open) {
+  std::string out;
+  for (size_t i = 0; i < open.days.size(); ++i)
+    out += (i > 0 ? "," : "") + open.days[i];
+  for (size_t i = 0; i < open.spans.size(); ++i)
+    out += (i > 0 ? ", " : " ") + spelling(open.spans[i]);
+  return out;
+}
+
+std::string spelling(const CalendarClosed& closed) {
+  const base::CivilDate d = base::civilFromDays(closed.day);
+  return fmt::format("{:04}-{:02}-{:02}", d.year, d.month, d.day);
 }
 
 }  // namespace rflow::syntax

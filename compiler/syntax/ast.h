@@ -247,11 +247,21 @@ struct ClassifyExpr {
   std::vector<Expr> args;
 };
 
+// `4h in StoreHours`: a waiting duration counted in a calendar's open time. Built only
+// where a waiting duration is written (`due`, `escalate after`, `sla`, `sleep`, `await …
+// timeout`); its value is the real duration from the step's time to the instant when
+// `duration` of open time has passed (intelligence.md §3).
+struct InCalendarExpr {
+  Box<Expr> duration;
+  Path calendar;
+};
+
 struct Expr {
-  using Data = std::variant<ErrorExpr, IntExpr, DecimalExpr, MoneyExpr, DurationExpr, BoolExpr,
-                            NoneExpr, StringExpr, NameExpr, MemberExpr, IndexExpr, CallExpr,
-                            UnaryExpr, BinaryExpr, ConditionalExpr, ListExpr, MapExpr, RecordExpr,
-                            ApprovalExpr, TaskExpr, AwaitExpr, StartExpr, ClassifyExpr>;
+  using Data =
+      std::variant<ErrorExpr, IntExpr, DecimalExpr, MoneyExpr, DurationExpr, BoolExpr, NoneExpr,
+                   StringExpr, NameExpr, MemberExpr, IndexExpr, CallExpr, UnaryExpr, BinaryExpr,
+                   ConditionalExpr, ListExpr, MapExpr, RecordExpr, ApprovalExpr, TaskExpr,
+                   AwaitExpr, StartExpr, ClassifyExpr, InCalendarExpr>;
   Span span;
   uint32_t id = 0;
   Data data;
@@ -553,10 +563,44 @@ struct ClassifierDecl {
   Box<Expr> threshold;  // absent: the default (0.5)
 };
 
+// `calendar StoreHours { zone "Europe/Berlin"; open mon-fri 08:00-20:00; closed 2026-12-24 }`
+// (intelligence.md §3). The builder has read the lines: a malformed one is diagnosed there
+// and left out (`malformed` is then set, so that the checker does not also report the
+// calendar as having no open time).
+struct CalendarOpenSpan {
+  int start = 0;  // minutes after local midnight
+  int end = 0;    // exclusive, at most 24:00; may be <= start (the checker diagnoses it)
+  Span span;
+};
+struct CalendarOpen {
+  std::vector<std::string> days;  // as written: "mon", "mon-fri" (lower case, no spaces)
+  uint8_t weekdays = 0;           // bit 0 Monday … bit 6 Sunday
+  std::vector<CalendarOpenSpan> spans;
+  Span span;
+};
+struct CalendarClosed {
+  int64_t day = 0;  // days since 1970-01-01
+  Span span;
+};
+// `08:00-20:00`, and an `open` line without its keyword: `mon-fri 08:00-12:00, 13:00-20:00`
+// (the formatter, the dump and hover print them so).
+std::string spelling(const CalendarOpenSpan& span);
+std::string spelling(const CalendarOpen& open);
+// `2026-12-24`.
+std::string spelling(const CalendarClosed& closed);
+
+struct CalendarDecl {
+  std::optional<std::string> zone;
+  Span zone_span;
+  std::vector<CalendarOpen> open;
+  std::vector<CalendarClosed> closed;
+  bool malformed = false;
+};
+
 struct Decl {
-  using Data =
-      std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl, ConnectorDecl, FnDecl,
-                   DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl, ClassifierDecl>;
+  using Data = std::variant<RecordDecl, EnumDecl, ConstDecl, RoleDecl, SignalDecl, ConnectorDecl,
+                            FnDecl, DecisionDecl, PolicyDecl, TriggerDecl, WorkflowDecl, TestDecl,
+                            ClassifierDecl, CalendarDecl>;
   Ident name;
   Span span;
   std::string doc;

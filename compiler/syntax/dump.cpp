@@ -351,6 +351,14 @@ class Dumper {
               line(0, fmt::format("classifier {} -> {}{}", d.name.text, dumpType(x.labels), mark));
               if (x.threshold) line(1, "threshold " + opt(x.threshold));
             },
+            [&](const CalendarDecl& x) {
+              line(0, fmt::format("calendar {}{}", d.name.text, mark));
+              if (x.zone) line(1, fmt::format("zone \"{}\"", *x.zone));
+              for (const CalendarOpen& o : x.open)
+                line(1, "open " + spelling(o));
+              for (const CalendarClosed& c : x.closed)
+                line(1, "closed " + spelling(c));
+            },
         },
         d.data);
   }
@@ -505,6 +513,10 @@ std::string dumpExpr(const Expr& expr) {
             std::string out = "(classify " + joinPath(x.classifier);
             if (!x.args.empty()) out += " " + exprList(x.args);
             return out + ")";
+          },
+          [](const InCalendarExpr& x) {
+            return "(in " + (x.duration ? dumpExpr(*x.duration) : std::string("<missing>")) + " " +
+                   joinPath(x.calendar) + ")";
           },
       },
       expr.data);

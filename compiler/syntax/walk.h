@@ -94,6 +94,7 @@ void walkExpr(const Expr& expr, F&& f) {
                    for (const Expr& e : x.args)
                      walkExpr(e, f);
                  },
+                 [&](const InCalendarExpr& x) { one(x.duration); },
                  [](const auto&) {},
              },
              expr.data);

@@ -192,19 +192,29 @@ std::vector<CompletionItem> LanguageService::completion(const std::string& path,
 
   const Analysis& a = state_->current();
   const auto id = state_->fileOf(a, path);
-  if (const std::string_view before = wordBefore(txt, word);
-      id && (before == "classify" || before == "learn")) {
-    // Only a classifier can follow: its name, labels and threshold. The file's own
-    // module's by name, an imported module's through its alias (as the checker resolves
-    // them); others cannot be named from here.
+  const std::string_view before = wordBefore(txt, word);
+  // `4h in |`: the word before `in` is a duration literal (digits, then a unit).
+  const auto afterDuration = [&] {
+    const std::string_view d = wordBefore(txt, static_cast<uint32_t>(before.data() - txt.data()));
+    return !d.empty() && d.front() >= '0' && d.front() <= '9' && d.back() >= 'a' && d.back() <= 'z';
+  };
+  const bool calendars = id && before == "in" && afterDuration();
+  if (id && (before == "classify" || before == "learn" || calendars)) {
+    // Only a classifier (after classify, learn) or a calendar (after `4h in`) can follow:
+    // its name and the first line of its declaration. The file's own module's by name, an
+    // imported module's through its alias (as the checker resolves them); others cannot be
+    // named from here.
     const check::Program& p = a.result.program;
     const auto offer = [&](std::string label, const check::Symbol& sym) {
-      if (sym.kind != check::SymbolKind::kClassifier || !label.starts_with(prefix)) return;
-      const check::ClassifierInfo& c = p.classifiers[sym.index];
-      const SymbolInfo* info = a.index().symbol(c.header.location);
-      out.push_back({std::move(label), CompletionKind::kClass,
-                     info ? info->signature.substr(0, info->signature.find('\n')) : "",
-                     c.header.doc, "", false});
+      const auto wanted = calendars ? check::SymbolKind::kCalendar : check::SymbolKind::kClassifier;
+      if (sym.kind != wanted || !label.starts_with(prefix)) return;
+      const check::DeclHeader& h =
+          calendars ? p.calendars[sym.index].header : p.classifiers[sym.index].header;
+      const SymbolInfo* info = a.index().symbol(h.location);
+      const CompletionKind kind = calendars ? CompletionKind::kConstant : CompletionKind::kClass;
+      out.push_back({std::move(label), kind,
+                     info ? info->signature.substr(0, info->signature.find('\n')) : "", h.doc,
+                     "", false});
     };
     if (const check::ModuleInfo* m = moduleOfFile(p, *id)) {
       for (const auto& [name, sym] : m->names)

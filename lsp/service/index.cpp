@@ -67,6 +67,8 @@ std::optional<Location> declaredAt(const check::Program& p, check::Symbol s) {
       return p.workflows[s.index].header.location;
     case K::kClassifier:
       return p.classifiers[s.index].header.location;
+    case K::kCalendar:
+      return p.calendars[s.index].header.location;
     case K::kModule: {
       const check::ModuleInfo& m = p.modules[s.index];
       if (m.syntax == nullptr || m.syntax->module.empty()) return std::nullopt;
@@ -234,6 +236,21 @@ class IndexBuilder {
           fmt::format("classifier {} -> {} {{ threshold {} }}\n// labels: {}", c.header.short_name,
                       c.labels ? p_.enums[*c.labels].header.short_name : "?",
                       c.threshold.toString(), labels));
+    }
+    for (const auto& c : p_.calendars) {
+      // Hover shows the calendar's lines as written (intelligence.md §3).
+      std::string sig = "calendar " + c.header.short_name + " {";
+      if (const auto* d = c.header.decl != nullptr ? c.header.decl->as<CalendarDecl>() : nullptr) {
+        sig += fmt::format("\n  zone \"{}\"", d->zone.value_or("UTC"));
+        for (const CalendarOpen& o : d->open)
+          sig += "\n  open " + spelling(o);
+        if (!d->closed.empty()) {
+          sig += "\n  closed ";
+          for (size_t i = 0; i < d->closed.size(); ++i)
+            sig += (i > 0 ? ", " : "") + spelling(d->closed[i]);
+        }
+      }
+      header(c.header, SymbolKind::kCalendar, sig + "\n}");
     }
     for (const auto& pol : p_.policies)
       header(pol.header, SymbolKind::kPolicy,
@@ -435,6 +452,7 @@ class IndexBuilder {
                      typeRef(x.labels);
                      opt(x.threshold);
                    },
+                   [&](const CalendarDecl&) {},
                },
                d.data);
     scopes_.clear();
@@ -678,6 +696,8 @@ class IndexBuilder {
         return p_.functions[f.a].header.location;
       case ExprRef::kWorkflow:
         return p_.workflows[f.a].header.location;
+      case ExprRef::kCalendar:
+        return p_.calendars[f.a].header.location;
       default:
         return std::nullopt;
     }
@@ -821,6 +841,10 @@ class IndexBuilder {
                      path(x.classifier);
                      for (const Expr& a : x.args)
                        expr(a);
+                   },
+                   [&](const InCalendarExpr& x) {
+                     opt(x.duration);
+                     path(x.calendar);
                    },
                    [](const auto&) {},
                },

@@ -44,6 +44,7 @@ enum class SymbolKind : uint8_t {
   kWorkflow,
   kTest,
   kClassifier,
+  kCalendar,
   kParameter,
   kLocal,
 };

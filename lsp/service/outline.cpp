@@ -41,6 +41,8 @@ SymbolKind declSymbolKind(const syntax::Decl& d) {
       return SymbolKind::kTest;
     case K::kClassifier:
       return SymbolKind::kClassifier;
+    case K::kCalendar:
+      return SymbolKind::kCalendar;
   }
   return SymbolKind::kFunction;
 }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "calendar/business_time.h"
+#include "calendar/calendar.h"
 #include "engine/figures.h"
 #include "engine/host_loop.h"
 #include "engine/keys.h"
@@ -79,7 +81,19 @@ Found<InstanceRecord> Instances::create(Step& step,
   if (w.sla) {
     auto sla = runPure(program, *w.sla, args, parts_.options.vm, "sla");
     if (auto* error = std::get_if<EngineError>(&sla)) return std::move(*error);
-    rec.sla_due = step.now + std::get<vm::Value>(sla).asInt();
+    const int64_t duration = std::get<vm::Value>(sla).asInt();
+    rec.sla_due = step.now + duration;
+    if (w.sla_calendar) {
+      // `sla d in C`: due when d of C's open time has passed since the start, computed
+      // once here and stored like any sla (intelligence.md §3).
+      const auto calendar = calendar::decode(m.strings[*w.sla_calendar]);
+      if (!calendar)
+        return EngineError{EngineError::Code::kBadInput, "its sla calendar is not a calendar"};
+      auto due = calendar::businessAdd(step.now, duration, *calendar);
+      if (auto* error = std::get_if<std::string>(&due))
+        return EngineError{EngineError::Code::kBadInput, "its sla: " + *error};
+      rec.sla_due = std::get<int64_t>(due);
+    }
     parts_.timers.add(step, *rec.sla_due, {TimerKind::kSlaBreach, rec.id, 0, {}, 0});
   }
   InstanceFigures started;

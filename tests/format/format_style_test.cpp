@@ -128,6 +128,24 @@ TEST(FormatStyle, TrackMeasureAndStage) {
   EXPECT_EQ(fmt(out), out);
 }
 
+// A calendar's `open` and `closed` lines keep clock times, day ranges and dates whole;
+// `in Calendar` after a duration is spaced like any word; elsewhere `-` is still an
+// operator.
+TEST(FormatStyle, CalendarLinesAndInCalendar) {
+  const std::string in =
+      "module m\ncalendar Shop{\nzone   \"Europe/Berlin\";open mon-fri 07:00-08:00\n  open mon - "
+      "fri 08:00 - 12:00,13:00-20:00\n"
+      "open sat,sun 09:00-18:00;closed 2026-12-24,2026-12-25\n}\nrole Clerk \"Clerk\"\n"
+      "workflow W(){\nowner \"ops\"\nsla 2d   in Shop\nsleep 4h in  Shop\nlet d = 4-1\n}\n";
+  const std::string out =
+      "module m\ncalendar Shop {\n  zone \"Europe/Berlin\"; open mon-fri 07:00-08:00\n  open "
+      "mon-fri 08:00-12:00, 13:00-20:00\n"
+      "  open sat, sun 09:00-18:00; closed 2026-12-24, 2026-12-25\n}\nrole Clerk \"Clerk\"\n"
+      "workflow W() {\n  owner \"ops\"\n  sla 2d in Shop\n  sleep 4h in Shop\n  let d = 4 - 1\n}\n";
+  EXPECT_EQ(fmt(in), out);
+  EXPECT_EQ(fmt(out), out);
+}
+
 TEST(FormatStyle, RefusesSyntaxErrors) {
   const FormatResult r = formatText("bad.rflow", "module m\nfn f( -> int = 1\n");
   EXPECT_FALSE(r.ok());

@@ -84,6 +84,7 @@ EveryOverload everyOverload() {
     if (type == "list<money>") return "ps";
     if (type == "list<string>") return "ss";
     if (type == "map<T>") return "m";
+    if (type == "Calendar") return "cal";
     ADD_FAILURE() << "no argument of type " << type;
     return "";
   };
@@ -91,7 +92,8 @@ EveryOverload everyOverload() {
   out.text =
       "module demo\n"
       "workflow W(s: string, n: int, d: decimal, p: money, t: duration, tm: time, "
-      "xs: list<int>, ds: list<decimal>, ps: list<money>, ss: list<string>, m: map<int>) {\n"
+      "xs: list<int>, ds: list<decimal>, ps: list<money>, ss: list<string>, m: map<int>, "
+      "cal: Calendar) {\n"
       "  owner \"ops\"\n";
   for (const stdlib::Overload& o : stdlib::kOverloads) {
     std::string args;
@@ -310,6 +312,80 @@ TEST(LanguageService, CompletionAfterClassifyOrLearnOffersOnlyClassifiers) {
   const auto items = s.completion("/p/triage.rflow", offsetOf(kTriage, "  return text") + 2);
   const auto labels = labelsOf(items);
   EXPECT_NE(std::find(labels.begin(), labels.end(), "Inspect"), labels.end());
+}
+
+// Business calendars (intelligence.md §3): hover shows a calendar's lines wherever it is
+// named, and after `4h in` only calendars are offered.
+const std::string kHours = R"(module hours
+
+/// When the stores are open.
+calendar StoreHours {
+  zone "Europe/Berlin"
+  open mon-fri 08:00-20:00
+  open sat 09:00-18:00
+  closed 2026-12-24
+}
+calendar HeadOffice {
+  open mon-fri 09:00-17:00
+}
+role Clerk "Clerk"
+
+workflow Fix() {
+  owner "ops"
+  let t = task "Fix it" {
+    assign Clerk
+    due 4h in StoreHours
+    escalate after 2h in StoreHours to Clerk
+  }
+  let open_now = is_open(now(), HeadOffice)
+}
+)";
+
+TEST(LanguageService, HoverOverACalendarShowsItsLines) {
+  LanguageService s;
+  s.open("/p/hours.rflow", kHours);
+  for (const auto& [path, list] : s.diagnostics())
+    for (const Diagnostic& d : list)
+      EXPECT_NE(d.severity, diagnostics::Severity::kError) << d.message;
+  const std::string expected =
+      "```rflow\ncalendar StoreHours {\n  zone \"Europe/Berlin\"\n  open mon-fri 08:00-20:00\n"
+      "  open sat 09:00-18:00\n  closed 2026-12-24\n}\n```";
+  for (const std::string_view at : {"StoreHours {", "StoreHours\n", "StoreHours to"}) {
+    const auto h = s.hover("/p/hours.rflow", offsetOf(kHours, at, 2));
+    ASSERT_TRUE(h) << at;
+    EXPECT_TRUE(h->markdown.starts_with(expected)) << at << "\n" << h->markdown;
+    EXPECT_NE(h->markdown.find("When the stores are open."), std::string::npos) << h->markdown;
+  }
+  // Without a zone, UTC; as a native's argument, the same calendar.
+  const auto h = s.hover("/p/hours.rflow", offsetOf(kHours, "HeadOffice)", 2));
+  ASSERT_TRUE(h);
+  EXPECT_NE(h->markdown.find("calendar HeadOffice {\n  zone \"UTC\"\n  open mon-fri 09:00-17:00"),
+            std::string::npos)
+      << h->markdown;
+  const auto defined = s.definition("/p/hours.rflow", offsetOf(kHours, "StoreHours to", 2));
+  ASSERT_EQ(defined.size(), 1u);
+  EXPECT_EQ(defined[0].range.start, (Position{3, 9}));
+}
+
+TEST(LanguageService, CompletionAfterADurationAndInOffersOnlyCalendars) {
+  std::string text = kHours;
+  const std::string typed = "  sleep 8h in ";
+  text.insert(offsetOf(text, "  let open_now"), typed + "\n");
+  LanguageService s;
+  s.open("/p/hours.rflow", text);
+  const uint32_t after = offsetOf(text, typed, typed.size());
+  const auto items = s.completion("/p/hours.rflow", after);
+  EXPECT_EQ(labelsOf(items), (std::vector<std::string>{"HeadOffice", "StoreHours"}));
+  for (const CompletionItem& i : items)
+    EXPECT_TRUE(i.detail.starts_with("calendar " + i.label)) << i.detail;
+  // `for x in` is not a waiting duration: everything is offered there.
+  std::string loop = kHours;
+  const std::string for_typed = "  for x in ";
+  loop.insert(offsetOf(loop, "  let open_now"), for_typed + "\n");
+  s.change("/p/hours.rflow", loop);
+  const auto labels =
+      labelsOf(s.completion("/p/hours.rflow", offsetOf(loop, for_typed, for_typed.size())));
+  EXPECT_NE(std::find(labels.begin(), labels.end(), "Fix"), labels.end());
 }
 
 // Another module's classifier is written through its import, `triage.IssueKind`; one of a

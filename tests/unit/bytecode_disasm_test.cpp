@@ -17,8 +17,8 @@ using testing::sampleModule;
 
 // After a deliberate change to the listing or to sampleModule(), replace this with the
 // new output (the failure message prints it) and review the difference.
-constexpr std::string_view kSampleListing = R"listing(rflow module, format 3
-strings 54, types 22, records 5, enums 1, roles 1, constants 25, functions 12, workflows 1, connectors 1, ops 2, policies 1, triggers 1, tests 1, files 1, figures 1, stages 1
+constexpr std::string_view kSampleListing = R"listing(rflow module, format 4
+strings 55, types 22, records 5, enums 1, roles 1, constants 25, functions 12, workflows 1, connectors 1, ops 2, policies 1, triggers 1, tests 1, files 1, figures 1, stages 1
 
 files
   #0 retail/replenishment.rflow (module retail.replenishment)
@@ -94,7 +94,7 @@ connectors
 
 workflows
   #0 retail.replenishment.Reorder(store: retail.common.Store, sku: string) -> int
-    body retail.replenishment.Reorder, owner retail.common.StoreManager, key retail.replenishment.Reorder.key, sla retail.replenishment.Reorder.sla, breach retail.replenishment.Reorder.breach
+    body retail.replenishment.Reorder, owner retail.common.StoreManager, key retail.replenishment.Reorder.key, sla retail.replenishment.Reorder.sla, breach retail.replenishment.Reorder.breach, sla in StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24
 
 policies
   #0 approval policy retail.replenishment.BigReorders: retail.replenishment.BigReorders
@@ -347,7 +347,7 @@ TEST(BytecodeDisasm, HeaderShowsTheShortHash) {
   (void)writeModule(m);
   const std::string listing = disassemble(m);
   EXPECT_EQ(listing.substr(0, listing.find('\n')),
-            "rflow module, format 3, hash " + hashHex(m.content_hash).substr(0, 12));
+            "rflow module, format 4, hash " + hashHex(m.content_hash).substr(0, 12));
 }
 
 TEST(BytecodeDisasm, IsDeterministic) {

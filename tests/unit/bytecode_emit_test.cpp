@@ -78,7 +78,7 @@ TEST(BytecodeNatives, Table) {
   EXPECT_EQ(nativeInfo(12)->name, "Join");
   EXPECT_EQ(nativeInfo(12)->arity, 2);
   EXPECT_EQ(nativeInfo(static_cast<uint32_t>(Native::kMoneyFromInt))->arity, 2);
-  EXPECT_FALSE(nativeInfo(44));
+  EXPECT_FALSE(nativeInfo(47));
   EXPECT_FALSE(nativeInfo(0xFFFF));
 }
 

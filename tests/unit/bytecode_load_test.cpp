@@ -173,16 +173,26 @@ TEST(BytecodeLoad, HeaderMessages) {
   std::vector<uint8_t> newer = good;
   newer[8] = 7;
   EXPECT_EQ(loadError(newer),
-            "the module was built by a newer rflow (format version 7; this rflow reads 1 to 3)");
+            "the module was built by a newer rflow (format version 7; this rflow reads 1 to 4)");
   EXPECT_EQ(loadModule(newer).error().offset, 8u);
   std::vector<uint8_t> older = good;
   older[8] = 0;
   EXPECT_EQ(loadError(older),
-            "the module was built by an older rflow (format version 0; this rflow reads 1 to 3)");
+            "the module was built by an older rflow (format version 0; this rflow reads 1 to 4)");
   std::vector<uint8_t> flagged = good;
   flagged[10] = 1;
   EXPECT_EQ(loadError(flagged),
             "the module uses features this rflow does not know (header flags 0x0001)");
+}
+
+TEST(BytecodeLoad, SlaCalendarIsPartOfFormatFourOnly) {
+  // The sample's workflow counts its sla in a calendar (present bit 16). Written as
+  // format 4 it loads; the same bytes claiming format 3 cannot hold that bit.
+  std::vector<uint8_t> bytes = write(testing::sampleModule());
+  ASSERT_EQ(loadError(bytes), "(loaded)");
+  bytes[8] = 3;
+  EXPECT_NE(loadError(bytes).find("present parts 0x1f has unknown bits"), std::string::npos)
+      << loadError(bytes);
 }
 
 // ---- sections --------------------------------------------------------------------------

@@ -408,7 +408,8 @@ Module sampleModule() {
                          b.str("retail.common.StoreManager"),
                          f_key,
                          f_sla,
-                         f_breach});
+                         f_breach,
+                         std::nullopt});
   m.policies.push_back(
       {b.str("retail.replenishment.BigReorders"), PolicyKind::kApproval, f_policy});
   m.triggers.push_back(
@@ -420,6 +421,9 @@ Module sampleModule() {
   m.figures.push_back(
       {0, {{b.str("sku"), t_string, f_key}}, {{b.str("units"), t_int, std::nullopt}}});
   m.stages.push_back({t_data, b.str("big reorder review")});
+  // Format 4: Reorder's sla counts the open time of a calendar (calendar::encode's text).
+  m.workflows.back().sla_calendar =
+      b.str("StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24");
   return std::move(b.module());
 }
 

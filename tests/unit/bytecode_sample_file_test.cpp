@@ -100,8 +100,16 @@ TEST(BytecodeSampleFile, EveryReadableVersionDecodes) {
     const LoadResult r = loadModule(bytes);
     ASSERT_TRUE(r.ok()) << path << ": " << r.error().message;
     checkSampleContent(r.module());
-    // Figures and stages came with format 3; older modules load without them.
+    // Figures and stages came with format 3, the sla calendar with 4; older modules load
+    // without them.
     const Module& m = r.module();
+    if (v < 4) {
+      EXPECT_FALSE(m.workflows[0].sla_calendar);
+    } else {
+      ASSERT_TRUE(m.workflows[0].sla_calendar);
+      EXPECT_EQ(m.strings[*m.workflows[0].sla_calendar],
+                "StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24");
+    }
     if (v < 3) {
       EXPECT_TRUE(m.figures.empty());
       EXPECT_TRUE(m.stages.empty());
@@ -120,7 +128,7 @@ TEST(BytecodeSampleFile, EveryReadableVersionDecodes) {
     ASSERT_NE(stage, nullptr);
     EXPECT_EQ(*stage, "big reorder review");
   }
-  EXPECT_GE(found, 3u) << "the samples of formats 1, 2 and 3 belong below "
+  EXPECT_GE(found, 4u) << "the samples of formats 1 to 4 belong below "
                        << RFLOW_BYTECODE_SAMPLES;
 }
 

@@ -321,7 +321,7 @@ TEST(BytecodeVerify, OperandsAreInRange) {
   const std::string at = "section `functions` entry 0 (`retail.replenishment.add`): at 0000 ";
   EXPECT_EQ(one(O::kConst, 25), at + "Const: #25 is out of range (the module has 25 constants)");
   EXPECT_EQ(one(O::kCall, 12), at + "Call: #12 is out of range (the module has 12 functions)");
-  EXPECT_EQ(one(O::kCallNative, 44, 1), at + "CallNative: native #44 is not known to this rflow");
+  EXPECT_EQ(one(O::kCallNative, 47, 1), at + "CallNative: native #47 is not known to this rflow");
   EXPECT_EQ(one(O::kCallNative, 12, 1), at + "CallNative: Join takes 2 arguments, not 1");
   EXPECT_EQ(one(O::kToString, 22), at + "ToString: #22 is out of range (the module has 22 types)");
   EXPECT_EQ(one(O::kMakeRecord, 2), at + "MakeRecord: type `int` is not a record");
@@ -483,7 +483,7 @@ TEST(BytecodeVerify, ConstantsFitTheirTypes) {
   EXPECT_EQ(withConstant(10, [](Constant& c) { c.type = 2; }),
             "section `constants` entry 10: none cannot have type `int`");
   EXPECT_EQ(withConstant(6, [](Constant& c) { c.value = StringId{999}; }),
-            "section `constants` entry 6: the value refers to #999, but the module has 54 "
+            "section `constants` entry 6: the value refers to #999, but the module has 55 "
             "strings");
   EXPECT_EQ(withConstant(8,
                          [](Constant& c) {
@@ -623,12 +623,12 @@ TEST(BytecodeVerify, CrossReferences) {
             "mock function, where a test function belongs");
   EXPECT_EQ(edited([](Module& m) { m.ops[1].result = 22; }),
             "section `ops` entry 1: the result type refers to #22, but the module has 22 types");
-  EXPECT_EQ(edited([](Module& m) { m.files[0].module = 54; }),
-            "section `files` entry 0: the module refers to #54, but the module has 54 strings");
-  EXPECT_EQ(edited([](Module& m) { m.enums[0].members[1] = 54; }),
-            "section `enums` entry 0: member 1 refers to #54, but the module has 54 strings");
-  EXPECT_EQ(edited([](Module& m) { m.roles[0].title = 54; }),
-            "section `roles` entry 0: the title refers to #54, but the module has 54 strings");
+  EXPECT_EQ(edited([](Module& m) { m.files[0].module = 55; }),
+            "section `files` entry 0: the module refers to #55, but the module has 55 strings");
+  EXPECT_EQ(edited([](Module& m) { m.enums[0].members[1] = 55; }),
+            "section `enums` entry 0: member 1 refers to #55, but the module has 55 strings");
+  EXPECT_EQ(edited([](Module& m) { m.roles[0].title = 55; }),
+            "section `roles` entry 0: the title refers to #55, but the module has 55 strings");
 }
 
 }  // namespace

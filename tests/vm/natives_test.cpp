@@ -292,6 +292,33 @@ TEST(VmNatives, Conversions) {
             "2025-11-27T06:00:00.250Z");
 }
 
+// The calendar natives take a Calendar as the text codegen writes (calendar::encode);
+// the arithmetic itself is calendar_tests' (calendar/tests/).
+TEST(VmNatives, BusinessTimeInACalendarsText) {
+  const Value store =
+      str("StoreHours;Europe/Berlin;1 08:00-20:00,2 08:00-20:00,3 08:00-20:00,"
+          "4 08:00-20:00,5 08:00-20:00,6 09:00-18:00;2026-12-24");
+  const int64_t saturday_19 = 1'795'888'800'000;  // 2026-11-28T18:00:00Z, 19:00 in Berlin
+  const int64_t hour = 3'600'000;
+  // Monday 2026-11-30 12:00 in Berlin.
+  EXPECT_EQ(
+      intOf(Native::kBusinessAdd, {Value::integer(saturday_19), Value::integer(4 * hour), store}),
+      1'796'036'400'000);
+  EXPECT_EQ(intOf(Native::kBusinessBetween,
+                  {Value::integer(saturday_19), Value::integer(1'796'036'400'000), store}),
+            4 * hour);
+  EXPECT_FALSE(boolOf(Native::kIsOpen, {Value::integer(saturday_19), store}));
+  EXPECT_TRUE(boolOf(Native::kIsOpen, {Value::integer(saturday_19 - 2 * hour), store}));
+  EXPECT_EQ(call(Native::kBusinessAdd, {Value::integer(0), Value::integer(-1), store}).errorText(),
+            "error: business_add: the duration -1ms is negative; open time only moves forward");
+  // A text that is no calendar (a Calendar field filled from outside) is a runtime error.
+  EXPECT_EQ(call(Native::kIsOpen, {Value::integer(0), str("Europe/Berlin")}).errorText(),
+            "error: is_open: the calendar argument is not a calendar's text form");
+  EXPECT_EQ(call(Native::kBusinessAdd, {Value::integer(0), Value::integer(0), Value::integer(1)})
+                .errorText(),
+            "error: business_add: the calendar argument is not a calendar's text form");
+}
+
 TEST(VmNatives, ParsingGivesNoneForWhatIsNotANumberOrTime) {
   const auto parsed = [](Native n, std::string_view s) {
     const Call c = call(n, {str(s)});

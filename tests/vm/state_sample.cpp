@@ -231,6 +231,7 @@ StateSample stateSample() {
                          std::nullopt,
                          std::nullopt,
                          std::nullopt,
+                         std::nullopt,
                          std::nullopt});
   (void)bytecode::writeModule(m);
   return StateSample{std::move(m), body, r_approval, 0};
