@@ -265,11 +265,6 @@ int run(const Options& o) {
   const std::string host = host_port.substr(0, colon);
   const int port = std::atoi(host_port.substr(colon + 1).c_str());
 
-  std::string error;
-  if (!loadIssueTexts(o.issues, error)) {
-    std::cerr << "simulator: " << error << " (the store-issue texts; see --issues)\n";
-    return 2;
-  }
   SimClock clock(o.time_scale);
   SystemsStub stub(clock, o.seed + 1, o.erp_outages);
   if (!stub.start(o.systems_port)) {
@@ -288,6 +283,11 @@ int run(const Options& o) {
     sigwait(&stop_signals, &received);
     stub.stop();
     return 0;
+  }
+  std::string error;
+  if (!loadIssueTexts(o.issues, error)) {
+    std::cerr << "simulator: " << error << " (the store-issue texts; see --issues)\n";
+    return 2;
   }
   ApiClient api(host, port);
   // Wait for the service, then check that it knows every simulated person.
