@@ -13,9 +13,9 @@
 
 #include "cli/commands.h"
 #include "cli/contract_project.h"
+#include "cli/module_file.h"
 #include "runtime/config.h"
 #include "runtime/connector_contract.h"
-#include "cli/module_file.h"
 #include "runtime/contract_check.h"
 #include "runtime/contract_diff.h"
 #include "runtime/project_config.h"
@@ -181,8 +181,7 @@ int runDiff(const DiffOptions& options) {
 void addContractCommand(CLI::App& app, std::function<int()>& run) {
   auto options = std::make_shared<ContractOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "contract",
-      "Write the OpenAPI document of what rflow sends to a connector and accepts back");
+      "contract", "Write the OpenAPI document of what rflow sends to a connector and accepts back");
   cmd->add_option("path", options->path, "The project directory or file (default: .)");
   cmd->add_option("--connector", options->connector,
                   "The connector, by its declared or qualified name (`erp`)");
@@ -196,8 +195,9 @@ void addContractCommand(CLI::App& app, std::function<int()>& run) {
       "Call a connector's operations marked safe to call (rflow.toml: safe_to_call) with example "
       "arguments and say whether each answer fits the declared result");
   check->add_option("path", check_options->path, "The project directory or file (default: .)");
-  check->add_option("--connector", check_options->connector,
-                    "The connector, by its declared or qualified name (`erp`)")
+  check
+      ->add_option("--connector", check_options->connector,
+                   "The connector, by its declared or qualified name (`erp`)")
       ->required();
   check->add_option("--config", check_options->config,
                     "The rflow.toml with the connector's url or stub (default: the project's)");
@@ -212,8 +212,7 @@ void addContractCommand(CLI::App& app, std::function<int()>& run) {
       ->required();
   diff->add_option("new", diff_options->after, "The version to deploy: a .rfc or a project")
       ->required();
-  diff->callback(
-      [diff_options, &run] { run = [diff_options] { return runDiff(*diff_options); }; });
+  diff->callback([diff_options, &run] { run = [diff_options] { return runDiff(*diff_options); }; });
   cmd->callback([options, cmd, check, diff, &run] {
     if (cmd->got_subcommand(check) || cmd->got_subcommand(diff)) return;
     run = [options] {

@@ -61,9 +61,10 @@ std::variant<bytecode::Module, std::string> readModuleFile(const std::string& pa
   if (auto* problem = std::get_if<std::string>(&read)) return *problem;
   bytecode::LoadResult loaded = bytecode::loadModule(std::get<std::vector<uint8_t>>(read));
   if (!loaded.ok())
-    return fmt::format("`{}` is not a valid rflow module: {} (at byte {}); rebuild it with "
-                       "`rflow build`",
-                       path, loaded.error().message, loaded.error().offset);
+    return fmt::format(
+        "`{}` is not a valid rflow module: {} (at byte {}); rebuild it with "
+        "`rflow build`",
+        path, loaded.error().message, loaded.error().offset);
   return std::move(loaded).module();
 }
 

@@ -25,13 +25,14 @@ std::variant<uint32_t, std::string> findConnector(const bytecode::Module& module
   if (matches.size() == 1) return matches[0];
   std::string list;
   for (uint32_t i = 0; i < module.connectors.size(); ++i)
-    list += fmt::format("{}`{}`", list.empty() ? "" : ", ",
-                        module.strings[module.connectors[i].name]);
+    list +=
+        fmt::format("{}`{}`", list.empty() ? "" : ", ", module.strings[module.connectors[i].name]);
   if (matches.size() > 1)
     return fmt::format("`{}` names several connectors ({}); give the qualified name", name, list);
   if (names.empty()) return fmt::format("the project declares no connectors, so not `{}`", name);
   std::string hint;
-  if (auto close = base::closestMatch(name, names)) hint = fmt::format(" (did you mean `{}`?)", *close);
+  if (auto close = base::closestMatch(name, names))
+    hint = fmt::format(" (did you mean `{}`?)", *close);
   return fmt::format("the project declares no connector `{}`{}; its connectors are {}", name, hint,
                      list);
 }
@@ -56,28 +57,30 @@ json connectorContract(const ConnectorContractInput& input) {
   for (uint32_t i = c.first_op; i < c.first_op + c.op_count && i < m.ops.size(); ++i) {
     const bytecode::ConnectorOp& op = m.ops[i];
     const std::string& name = m.strings[op.name];
-    json body = {{"type", "object"},
-                 {"required", {"args", "instance", "workflow"}},
-                 {"properties",
-                  {{"args", schemas.arguments(op.params)},
-                   {"instance",
-                    {{"type", "string"}, {"description", "The calling instance's id"}}},
-                   {"workflow",
-                    {{"type", "string"},
-                     {"description", "The calling workflow's qualified name"}}}}},
-                 {"additionalProperties", false}};
+    json body = {
+        {"type", "object"},
+        {"required", {"args", "instance", "workflow"}},
+        {"properties",
+         {{"args", schemas.arguments(op.params)},
+          {"instance", {{"type", "string"}, {"description", "The calling instance's id"}}},
+          {"workflow",
+           {{"type", "string"}, {"description", "The calling workflow's qualified name"}}}}},
+        {"additionalProperties", false}};
     json result = schemas.schema(op.result);
-    const bool is_void = op.result < m.types.size() && m.types[op.result].tag == bytecode::TypeTag::kVoid;
-    json ok = {{"description",
-                is_void ? std::string("Done. rflow ignores the body (an operation without a result)")
-                        : fmt::format("The result: the body is decoded as `{}`; a body that does "
-                                      "not fit fails the call (not retried), an empty body reads "
-                                      "as null",
-                                      bytecode::typeName(m, op.result))},
-               {"content", {{"application/json", {{"schema", std::move(result)}}}}}};
+    const bool is_void =
+        op.result < m.types.size() && m.types[op.result].tag == bytecode::TypeTag::kVoid;
+    json ok = {
+        {"description",
+         is_void ? std::string("Done. rflow ignores the body (an operation without a result)")
+                 : fmt::format("The result: the body is decoded as `{}`; a body that does "
+                               "not fit fails the call (not retried), an empty body reads "
+                               "as null",
+                               bytecode::typeName(m, op.result))},
+        {"content", {{"application/json", {{"schema", std::move(result)}}}}}};
     json operation = {
         {"operationId", name},
-        {"summary", schemas.doc(qualified + "." + name).value_or(fmt::format("{}.{}", short_name, name))},
+        {"summary",
+         schemas.doc(qualified + "." + name).value_or(fmt::format("{}.{}", short_name, name))},
         {"parameters",
          json::array({{{"name", "Idempotency-Key"},
                        {"in", "header"},
@@ -94,9 +97,8 @@ json connectorContract(const ConnectorContractInput& input) {
           {"3XX", errorAnswer("Not followed: the call fails at once. Give rflow the final url")},
           {"408", errorAnswer("Retried, as the call site's `retry` clause says")},
           {"429", errorAnswer("Retried, as the call site's `retry` clause says")},
-          {"4XX",
-           errorAnswer("Any other 4xx fails the call at once (not retried); the status and "
-                       "up to 200 bytes of the body go into the workflow's error")},
+          {"4XX", errorAnswer("Any other 4xx fails the call at once (not retried); the status and "
+                              "up to 200 bytes of the body go into the workflow's error")},
           {"5XX", errorAnswer("Retried, as the call site's `retry` clause says")}}},
         {"x-rflow-retried", json::array({408, 429, "5XX", "timeout", "connection failure"})}};
     paths["/" + name]["post"] = std::move(operation);
@@ -124,8 +126,8 @@ json connectorContract(const ConnectorContractInput& input) {
       "answers are final. Answers over 16 MiB are refused.",
       qualified, timeout_ms);
   if (!headers_note.empty())
-    description += fmt::format(" rflow.toml also sends the headers {} (values not shown).",
-                               headers_note);
+    description +=
+        fmt::format(" rflow.toml also sends the headers {} (values not shown).", headers_note);
   if (auto text = schemas.doc(qualified)) description = *text + "\n\n" + description;
 
   json components = schemas.components();

@@ -141,8 +141,7 @@ std::vector<OperationCheck> checkConnector(const bytecode::Module& module, uint3
     } else {
       check.verdict = OperationCheck::Verdict::kFailed;
       check.detail = fmt::format("{} ({} attempts; rflow would go on retrying)",
-                                 std::get<CallRetryable>(result).message,
-                                 kContractCheckAttempts);
+                                 std::get<CallRetryable>(result).message, kContractCheckAttempts);
     }
     out.push_back(std::move(check));
   }

@@ -100,8 +100,8 @@ class Differ {
                           : fmt::format("{}, {} `{}`", where, kind, name);
     };
     for (const Member& ma : a) {
-      const auto mb = std::find_if(b.begin(), b.end(),
-                                   [&](const Member& m) { return m.name == ma.name; });
+      const auto mb =
+          std::find_if(b.begin(), b.end(), [&](const Member& m) { return m.name == ma.name; });
       if (mb == b.end()) {
         add(true, at(ma.name),
             flow == Flow::kAccepts ? "removed: a sender that still sends it is refused"
@@ -202,9 +202,11 @@ class Differ {
     std::map<std::string, uint32_t> before;
     std::map<std::string, uint32_t> after;
     for (uint32_t i = 0; i < a_.records.size(); ++i)
-      if (a_.records[i].kind == bytecode::RecordKind::kSignal) before[a_.strings[a_.records[i].name]] = i;
+      if (a_.records[i].kind == bytecode::RecordKind::kSignal)
+        before[a_.strings[a_.records[i].name]] = i;
     for (uint32_t i = 0; i < b_.records.size(); ++i)
-      if (b_.records[i].kind == bytecode::RecordKind::kSignal) after[b_.strings[b_.records[i].name]] = i;
+      if (b_.records[i].kind == bytecode::RecordKind::kSignal)
+        after[b_.strings[b_.records[i].name]] = i;
     for (const auto& [name, index] : before) {
       const std::string where = "signal " + name;
       seen_.clear();

@@ -46,9 +46,8 @@ std::string WireSchemas::componentName(std::string_view qualified, std::string_v
   // OpenAPI: ^[a-zA-Z0-9.\-_]+$. Synthesized records carry a `:` ("…Return:42.task.form").
   std::string base;
   for (char c : qualified)
-    base += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')
-                ? c
-                : '_';
+    base +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
   if (base.empty()) base = key;
   std::string name = base;
   for (int n = 2; components_.contains(name) ||
@@ -92,13 +91,11 @@ std::string WireSchemas::recordRef(uint32_t record) {
   for (const bytecode::Field& f : r.fields) {
     const std::string& field = m_.strings[f.name];
     properties[field] = describe(schema(f.type), qualified + "." + field);
-    const bool optional =
-        f.type < m_.types.size() && m_.types[f.type].tag == TypeTag::kOptional;
+    const bool optional = f.type < m_.types.size() && m_.types[f.type].tag == TypeTag::kOptional;
     if (!f.default_value && !optional) required.push_back(field);
   }
-  json out = {{"type", "object"},
-              {"properties", std::move(properties)},
-              {"additionalProperties", false}};
+  json out = {
+      {"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
   if (!required.empty()) out["required"] = std::move(required);
   if (auto text = doc(qualified)) out["description"] = *text;
   components_[name] = std::move(out);
@@ -160,20 +157,18 @@ json WireSchemas::schema(bytecode::TypeId type) {
       return roleSchema();
     case TypeTag::kAssignee: {
       const json user = {{"type", "string"}, {"minLength", 1}};
-      return {
-          {"description",
-           "A role or a user: {\"role\": name} or {\"user\": id} (what rflow writes); a bare "
-           "string is read as a declared role's name, else as a user's id"},
-          {"anyOf",
-           json::array({{{"type", "object"},
-                         {"required", {"role"}},
-                         {"properties", {{"role", roleSchema()}}},
-                         {"additionalProperties", false}},
-                        {{"type", "object"},
-                         {"required", {"user"}},
-                         {"properties", {{"user", user}}},
-                         {"additionalProperties", false}},
-                        user})}};
+      return {{"description",
+               "A role or a user: {\"role\": name} or {\"user\": id} (what rflow writes); a bare "
+               "string is read as a declared role's name, else as a user's id"},
+              {"anyOf", json::array({{{"type", "object"},
+                                      {"required", {"role"}},
+                                      {"properties", {{"role", roleSchema()}}},
+                                      {"additionalProperties", false}},
+                                     {{"type", "object"},
+                                      {"required", {"user"}},
+                                      {"properties", {{"user", user}}},
+                                      {"additionalProperties", false}},
+                                     user})}};
     }
     case TypeTag::kEnum:
       if (t.decl >= m_.enums.size()) return json::object();
@@ -217,9 +212,8 @@ json WireSchemas::arguments(std::span<const bytecode::Param> params) {
     if (p.type >= m_.types.size() || m_.types[p.type].tag != TypeTag::kOptional)
       required.push_back(name);
   }
-  json out = {{"type", "object"},
-              {"properties", std::move(properties)},
-              {"additionalProperties", false}};
+  json out = {
+      {"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
   if (!required.empty()) out["required"] = std::move(required);
   return out;
 }
@@ -236,9 +230,8 @@ json WireSchemas::formBody(uint32_t record) {
     if (f.type >= m_.types.size() || m_.types[f.type].tag != TypeTag::kOptional)
       required.push_back(field);
   }
-  json out = {{"type", "object"},
-              {"properties", std::move(properties)},
-              {"additionalProperties", false}};
+  json out = {
+      {"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
   if (!required.empty()) out["required"] = std::move(required);
   return out;
 }

@@ -39,15 +39,14 @@ std::string idPart(std::string_view name) {
 }
 
 json jsonBody(json schema, bool required) {
-  return {{"required", required}, {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
+  return {{"required", required},
+          {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
 }
 
 class Describer {
  public:
   Describer(json& document, const DeployedContract& deployed)
-      : doc_(document),
-        m_(*deployed.module),
-        schemas_(*deployed.module, deployed.docs) {}
+      : doc_(document), m_(*deployed.module), schemas_(*deployed.module, deployed.docs) {}
 
   void run() {
     workflows();
@@ -110,7 +109,8 @@ class Describer {
       op["summary"] = fmt::format("Start {}; the body is its parameters", qualified);
       if (auto text = schemas_.doc(qualified)) op["description"] = *text;
       op["requestBody"] = jsonBody(std::move(args), body_required);
-      op["responses"]["201"]["content"]["application/json"]["schema"] = {{"$ref", componentRef(component)}};
+      op["responses"]["201"]["content"]["application/json"]["schema"] = {
+          {"$ref", componentRef(component)}};
       doc_["paths"][fmt::format("/v1/workflows/{}/instances", paths[i])]["post"] = std::move(op);
     }
   }
@@ -132,8 +132,7 @@ class Describer {
       by_id["requestBody"] = jsonBody(body, false);
       doc_["paths"][fmt::format("/v1/instances/{{id}}/signals/{}", paths[i])]["post"] =
           std::move(by_id);
-      json by_key =
-          operationOf("/v1/keys/{workflow}/{key}/signals/{name}", "signalByKey_" + id);
+      json by_key = operationOf("/v1/keys/{workflow}/{key}/signals/{name}", "signalByKey_" + id);
       by_key["summary"] =
           fmt::format("Deliver the signal {} to the live instance with a business key", names[i]);
       by_key["requestBody"] = jsonBody(body, false);

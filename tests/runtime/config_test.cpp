@@ -145,10 +145,10 @@ metrics_open = true
 
 // The operations `rflow contract check` may call (contract_check.h).
 TEST_F(ConfigTest, SafeToCallListsOperationNames) {
-  const Config c = ok(
-      "[connectors.wms]\nurl = \"http://127.0.0.1:9100/wms\"\n"
-      "safe_to_call = [\"availability\", \"stock_level\"]\n"
-      "[connectors.erp]\nstub = \"stubs/erp.json\"\n");
+  const Config c =
+      ok("[connectors.wms]\nurl = \"http://127.0.0.1:9100/wms\"\n"
+         "safe_to_call = [\"availability\", \"stock_level\"]\n"
+         "[connectors.erp]\nstub = \"stubs/erp.json\"\n");
   ASSERT_NE(c.connector("wms"), nullptr);
   EXPECT_EQ(c.connector("wms")->safe_to_call,
             (std::vector<std::string>{"availability", "stock_level"}));

@@ -65,7 +65,8 @@ TEST(ContractDiff, ChangesAreBreakingByTheDirectionTheValuesTravel) {
   replace("enum Size { Small, Large }", "enum Size { Small, Large, Huge }");
   // A connector's result (accepted): a field removed; its arguments (written): one added.
   replace("record Stock { units: int, size: Size }", "record Stock { size: Size }");
-  replace("fn stock(sku: string) -> Stock", "fn stock(sku: string, region: string) -> Stock\n  fn hold(sku: string)");
+  replace("fn stock(sku: string) -> Stock",
+          "fn stock(sku: string, region: string) -> Stock\n  fn hold(sku: string)");
   replace("wms.stock(item.sku)", "wms.stock(item.sku, \"EU\")");
   replace("  fn ping()\n", "");
   replace("signal Paid { reference: string }", "signal Paid { reference: int }");

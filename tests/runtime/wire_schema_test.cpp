@@ -25,9 +25,9 @@ using testing::sampleModule;
 
 TEST(WireSchema, TheDecimalPatternIsDecimalParsesGrammar) {
   const std::regex pattern{std::string(kDecimalPattern)};
-  for (const char* text : {"0", "12.50", "-3", "-0.075", "1_000.50", "1_0_0", "0.0_1", "12.",
-                           ".5", "+1", "1e5", "1__0", "_1", "1_", "1._5", " 1", "1 ", "", "-",
-                           "--1", "1.2.3", "0x10", "١٢"}) {
+  for (const char* text : {"0",  "12.50", "-3",  "-0.075", "1_000.50", "1_0_0", "0.0_1", "12.",
+                           ".5", "+1",    "1e5", "1__0",   "_1",       "1_",    "1._5",  " 1",
+                           "1 ", "",      "-",   "--1",    "1.2.3",    "0x10",  "١٢"}) {
     const bool parses = base::Decimal::parse(text).ok();
     EXPECT_EQ(std::regex_match(text, pattern), parses) << '"' << text << '"';
   }
@@ -41,8 +41,8 @@ TEST(WireSchema, RecordsRequireWhatDecodeNeedsAndRefuseOtherKeys) {
   EXPECT_EQ(order["type"], "object");
   EXPECT_EQ(order["additionalProperties"], false);
   // Defaults (priority, express, labels) and optionals (note) may be left out.
-  EXPECT_EQ(order["required"], (json{"id", "lines", "total", "rate", "tags", "placed_at",
-                                     "window", "buyer", "approver", "owner"}));
+  EXPECT_EQ(order["required"], (json{"id", "lines", "total", "rate", "tags", "placed_at", "window",
+                                     "buyer", "approver", "owner"}));
   const json& p = order["properties"];
   EXPECT_EQ(p["total"]["properties"]["amount"]["pattern"], std::string(kDecimalPattern));
   EXPECT_EQ(p["total"]["required"], (json{"amount", "currency"}));
@@ -54,8 +54,8 @@ TEST(WireSchema, RecordsRequireWhatDecodeNeedsAndRefuseOtherKeys) {
   EXPECT_EQ(p["tags"]["additionalProperties"]["type"], "integer");
   EXPECT_EQ(p["lines"]["items"]["$ref"], "#/components/schemas/shop.orders.Line");
   EXPECT_EQ(p["priority"]["$ref"], "#/components/schemas/shop.orders.Priority");
-  EXPECT_EQ(p["approver"]["enum"], (json{"StoreManager", "Buyer", "shop.orders.StoreManager",
-                                         "shop.orders.Buyer"}));
+  EXPECT_EQ(p["approver"]["enum"],
+            (json{"StoreManager", "Buyer", "shop.orders.StoreManager", "shop.orders.Buyer"}));
   EXPECT_EQ(p["owner"]["anyOf"].size(), 3u);
   // The records and enums met on the way are components too.
   EXPECT_EQ(schemas.components()["shop.orders.Priority"],
@@ -74,7 +74,8 @@ TEST(WireSchema, OptionalRefsAndRecursiveRecords) {
   EXPECT_EQ(p["maybe"], (json{{"type", "integer"}, {"format", "int64"}, {"nullable", true}}));
   // Node refers to itself through its children: one component, referred to.
   const json node = schemas.components()["shop.orders.Node"];
-  EXPECT_EQ(node["properties"]["children"]["items"]["$ref"], "#/components/schemas/shop.orders.Node");
+  EXPECT_EQ(node["properties"]["children"]["items"]["$ref"],
+            "#/components/schemas/shop.orders.Node");
   const json required = everything["required"];
   EXPECT_EQ(std::find(required.begin(), required.end(), "maybe"), required.end());
   EXPECT_NE(std::find(required.begin(), required.end(), "tree"), required.end());

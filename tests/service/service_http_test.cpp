@@ -165,7 +165,8 @@ TEST(ServiceHttp, TheOpenApiDocumentListsEveryRoute) {
     if (open == std::string_view::npos) return false;
     const std::string_view head = pattern.substr(0, open);
     const std::string_view tail = pattern.substr(pattern.find('}', open) + 1);
-    if (!path.starts_with(head) || !path.ends_with(tail) || path.size() <= head.size() + tail.size())
+    if (!path.starts_with(head) || !path.ends_with(tail) ||
+        path.size() <= head.size() + tail.size())
       return false;
     const std::string_view name = path.substr(head.size(), path.size() - head.size() - tail.size());
     return name.find('/') == std::string_view::npos && name.find('{') == std::string_view::npos;
