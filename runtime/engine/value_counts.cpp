@@ -168,7 +168,10 @@ void ValueCounts::forEachStored(
     for (const auto& [label, amount] : d.measure_sum)
       put("msum", label, amount);
   }
-  for (const auto& [stage, s] : stages) {
+  for (const auto& entry : stages) {
+    // Named, not a structured binding: clang refuses to capture those in a lambda.
+    const std::string& stage = entry.first;
+    const StageCounts& s = entry.second;
     const auto put = [&](std::string_view field, int64_t amount) {
       if (amount == 0) return;
       name.assign(stage);
