@@ -16,6 +16,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { validate as openApiValidate } from '@readme/openapi-parser';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv');
@@ -128,6 +129,22 @@ for (const line of lines) {
   }
 }
 
+// Every version's document is a valid OpenAPI document too, not only the examples'
+// (validate_documents.mjs): the same validator, on the documents the service served.
+let documentsValid = 0;
+for (const [version, entry] of documents) {
+  // validate() dereferences in place: give it its own copy.
+  const result = await openApiValidate(JSON.parse(JSON.stringify(entry.doc)));
+  if (result.valid) {
+    documentsValid++;
+  } else {
+    failures++;
+    const first = result.errors?.[0];
+    console.error(`FAIL: the document of version ${version} is not valid OpenAPI: ` +
+                  `${first?.message ?? 'invalid'}`);
+  }
+}
+
 for (const needed of ['start request', 'signal request', 'signalByKey request', 'event request',
                       'postV1TasksIdDecision request', 'instance answer']) {
   if (!exercised.has(needed)) {
@@ -135,7 +152,8 @@ for (const needed of ['start request', 'signal request', 'signalByKey request', 
     console.error(`FAIL: no exchange exercised a concrete ${needed}; the check would prove nothing`);
   }
 }
-console.log(`${lines.length} exchanges of ${documents.size} versions: ${requests} requests and ` +
+console.log(`${lines.length} exchanges of ${documents.size} versions (${documentsValid} documents ` +
+            `valid OpenAPI): ${requests} requests and ` +
             `${answers} answers validated; exercised: ${[...exercised].sort().join(', ')}; ` +
             `${failures} failures`);
 process.exit(failures === 0 ? 0 : 1);
