@@ -703,16 +703,16 @@ std::map<std::string, DimensionFigures> Metrics::byDimension(std::string_view wo
     d.escalations = sum.escalations;
     d.cycle = sum.cycle.histogram();
     d.outcomes.insert(sum.outcomes.begin(), sum.outcomes.end());
-    for (const auto& [label, count] : sum.measure_count) {
+    // "measure currency" labels: split once per label, for its count and its sum.
+    const auto measureOf = [&d](const std::string& label) -> DimensionFigures::Measure* {
       const size_t space = label.find(' ');
-      if (space == std::string::npos) continue;
-      d.measures[{label.substr(0, space), label.substr(space + 1)}].count = count;
-    }
-    for (const auto& [label, amount] : sum.measure_sum) {
-      const size_t space = label.find(' ');
-      if (space == std::string::npos) continue;
-      d.measures[{label.substr(0, space), label.substr(space + 1)}].sum = amount;
-    }
+      if (space == std::string::npos) return nullptr;
+      return &d.measures[{label.substr(0, space), label.substr(space + 1)}];
+    };
+    for (const auto& [label, count] : sum.measure_count)
+      if (auto* m = measureOf(label)) m->count = count;
+    for (const auto& [label, amount] : sum.measure_sum)
+      if (auto* m = measureOf(label)) m->sum = amount;
   }
   return out;
 }
