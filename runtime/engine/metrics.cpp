@@ -23,10 +23,16 @@
 //                                                   the member), msum and mn (label:
 //                                                   measure ' ' currency)
 //   e \0 workflow \0 dim \0 value \0 stage \0 <name>  the stage counters per tracked value
+//   D \0 workflow \0 <n> \0 dim1 \0 value1 … \0 dimN \0 valueN \0 d|e \0 <rest>
+//                                                   how a step stores the "d" and "e"
+//                                                   counters: once for all n dimensions of
+//                                                   its instance; load() counts each under
+//                                                   every dimension's value
 //
 // Stored keys: "v2\0g" holds the gauges and the classifier and stage counters, "v2\0h\0<hour>"
-// an hour's counters and the counters per tracked value of the steps of that hour. Stores
-// written before kept each tracked value's in a key of its own ("v2\0d\0workflow\0dim\0value",
+// an hour's counters and the counters per tracked value of the steps of that hour ("D" names;
+// stores written before held one "d"/"e" name per dimension, which load() still reads).
+// Older stores kept each tracked value's in a key of its own ("v2\0d\0workflow\0dim\0value",
 // "v2\0e\0…"); load() still reads them.
 //
 // The longest time in a stage is no sum, so it is not a counter: each step that beats
@@ -382,6 +388,68 @@ std::optional<std::pair<std::string_view, std::string_view>> splitPerValue(std::
   return std::pair{name.substr(0, end), name.substr(end + 1)};
 }
 
+// "D \0 workflow \0 <n> \0 dim1 \0 value1 … dimN \0 valueN": the fields that name a group
+// of tracked values counted together (one instance's dimensions).
+std::string groupPrefix(std::string_view workflow,
+                        const std::vector<std::pair<std::string, std::string>>& dimensions) {
+  std::string out = "D";
+  out += kSep;
+  out += workflow;
+  out += kSep;
+  out += std::to_string(dimensions.size());
+  for (const auto& [dimension, value] : dimensions) {
+    out += kSep;
+    out += dimension;
+    out += kSep;
+    out += value;
+  }
+  return out;
+}
+
+// A "D" name taken apart: its workflow, its (dimension, value) pairs, and the counter
+// below them (family 'd' or 'e', and the rest of the name); nullopt for a name that is not
+// one, or is cut short.
+struct GroupName {
+  std::string_view workflow;
+  std::vector<std::pair<std::string_view, std::string_view>> dimensions;
+  char family = 0;
+  std::string_view rest;
+};
+std::optional<GroupName> splitGroupName(std::string_view name) {
+  if (!name.starts_with("D\0"sv)) return std::nullopt;
+  size_t at = 2;
+  const auto field = [&]() -> std::optional<std::string_view> {
+    const size_t end = name.find(kSep, at);
+    if (end == std::string_view::npos) return std::nullopt;
+    std::string_view f = name.substr(at, end - at);
+    at = end + 1;
+    return f;
+  };
+  GroupName out;
+  const auto workflow = field();
+  const auto count_text = field();
+  if (!workflow || !count_text) return std::nullopt;
+  out.workflow = *workflow;
+  size_t count = 0;
+  const auto [end, ec] =
+      std::from_chars(count_text->data(), count_text->data() + count_text->size(), count);
+  if (ec != std::errc{} || end != count_text->data() + count_text->size() || count > 64)
+    return std::nullopt;
+  for (size_t i = 0; i < count; ++i) {
+    const auto dimension = field();
+    const auto value = field();
+    if (!dimension || !value) return std::nullopt;
+    out.dimensions.emplace_back(*dimension, *value);
+  }
+  const auto family_field = field();
+  if (!family_field || family_field->size() != 1 ||
+      (family_field->front() != 'd' && family_field->front() != 'e'))
+    return std::nullopt;
+  out.family = family_field->front();
+  out.rest = name.substr(at);
+  return out;
+}
+
 std::string family(char letter) {
   return std::string{letter, kSep};
 }
@@ -435,6 +503,11 @@ store::Status Metrics::load(const store::Store& store) {
 }
 
 void Metrics::admit(std::string_view name) {
+  if (const auto group = splitGroupName(name)) {
+    for (const auto& [dimension, value] : group->dimensions)
+      dimension_values_[join({group->workflow, dimension})].emplace(value);
+    return;
+  }
   if (!name.starts_with("d")) return;
   const std::vector<std::string_view> f = split(name);
   if (f.size() != 7) return;
@@ -469,34 +542,25 @@ void Metrics::write(store::Batch& batch, const MetricsDelta& delta) {
     it->second.add(name, amount);
   }
   if (!delta.perValue().empty()) {
-    // Each value's counters by their full names, under the step's hour key (set with the
-    // dimensions the events were kept for). A group's names are made once, then written
-    // under each of its values.
+    // A group's counters once, under the step's hour key, named with all the dimensions
+    // they count for ("D" names); load() adds them to each dimension's value. Writing them
+    // once per dimension made the aggregates' share of a tracked step's bytes and time
+    // grow with the number of dimensions.
     const std::string key = hourKey(*delta.anchor());
     auto it =
         std::find_if(keyed.begin(), keyed.end(), [&](const auto& k) { return k.first == key; });
     if (it == keyed.end()) it = keyed.insert(keyed.end(), {key, store::CountersWriter{}});
-    std::vector<std::pair<std::string, int64_t>> rests;
     std::string name;
     for (const MetricsDelta::PerValue& group : delta.perValue()) {
-      rests.clear();
+      const std::string prefix = groupPrefix(group.workflow, group.dimensions);
       group.counts.forEachStored([&](char family, std::string_view rest, int64_t amount) {
-        rests.emplace_back(std::string(1, family) + kSep + std::string(rest), amount);
+        name.assign(prefix);
+        name += kSep;
+        name += family;
+        name += kSep;
+        name += rest;
+        it->second.add(name, amount);
       });
-      for (const auto& [dimension, value] : group.dimensions) {
-        for (const auto& [rest, amount] : rests) {
-          // family \0 rest -> family \0 workflow \0 dimension \0 value \0 rest
-          name.assign(rest, 0, 1);
-          name += kSep;
-          name += group.workflow;
-          name += kSep;
-          name += dimension;
-          name += kSep;
-          name += value;
-          name.append(rest, 1);
-          it->second.add(name, amount);
-        }
-      }
     }
   }
   for (auto& [key, counters] : keyed)
@@ -559,7 +623,17 @@ void Metrics::settleLocked() const {
 }
 
 void Metrics::addLocked(std::string_view name, int64_t amount) const {
-  if (const auto split = splitPerValue(name)) {
+  if (const auto group = splitGroupName(name)) {
+    std::string key;
+    for (const auto& [dimension, value] : group->dimensions) {
+      key.assign(group->workflow);
+      key += kSep;
+      key += dimension;
+      key += kSep;
+      key += value;
+      valueCounts(key).addStored(group->family, group->rest, amount);
+    }
+  } else if (const auto split = splitPerValue(name)) {
     // Stored per tracked value: into its typed figures (a name this version does not know
     // is left out, as the queries would have skipped it).
     valueCounts(split->first.substr(2)).addStored(name.front(), split->second, amount);

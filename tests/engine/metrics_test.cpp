@@ -119,6 +119,37 @@ TEST_F(MetricsStoreTest, WhatAStepWritesReadsBackAsMemoryCountedIt) {
   EXPECT_EQ(all[0].remaining.count, 1);
 }
 
+TEST_F(MetricsStoreTest, AStepStoresItsCountsPerValueOnceForAllItsDimensions) {
+  commit(ticketLife());
+  store::Counters stored;
+  ASSERT_TRUE(store_
+                  ->scanFrom(store::Column::kMetrics, "",
+                             [&](std::string_view, std::string_view v) {
+                               EXPECT_TRUE(store::addEncodedCounters(v, stored));
+                               return true;
+                             })
+                  .ok());
+  size_t grouped = 0;
+  for (const auto& [name, amount] : stored) {
+    EXPECT_FALSE(name.starts_with("d\0"s) || name.starts_with("e\0"s))
+        << "a per-dimension name: " << name;
+    if (name.starts_with("D\0ops.Ticket\0"s "2\0region\0EU\0store\0S-1\0"s)) ++grouped;
+  }
+  EXPECT_GT(grouped, 0u);
+  // Names cut short, or with a count that does not match the fields, are left out.
+  const std::string hour = std::to_string(kNow / kHourMs);
+  putOld("v2\0h\0"s + hour,
+         {{"D\0ops.Ticket\0"s "3\0region\0EU\0store\0S-1\0d\0"s + std::to_string(kToday) +
+               "\0started\0"s,
+           1},
+          {"D\0ops.Ticket\0x\0"s, 1},
+          {"D\0ops.Ticket"s, 1}});
+  Metrics loaded;
+  ASSERT_TRUE(loaded.load(*store_).ok());
+  expectTicketFigures(loaded, "region", "EU");
+  expectTicketFigures(loaded, "store", "S-1");
+}
+
 TEST_F(MetricsStoreTest, CountersWrittenByEarlierVersionsAreRead) {
   // As the engine wrote them before counts were typed: each tracked value's counters in a
   // key of its own, every histogram with its "_n".
