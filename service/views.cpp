@@ -87,6 +87,7 @@ json instanceJson(const engine::InstanceView& v, const engine::InstanceFigures* 
   out["status"] = engine::statusName(v.status);
   out["key"] = v.key ? json(*v.key) : json(nullptr);
   out["parent"] = v.parent ? json(*v.parent) : json(nullptr);
+  out["spawned_by"] = v.spawned_by ? json(*v.spawned_by) : json(nullptr);
   out["created_at"] = base::formatTime(v.created_at);
   out["updated_at"] = base::formatTime(v.updated_at);
   out["ended_at"] = timeOrNull(v.ended_at);

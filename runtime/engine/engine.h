@@ -221,7 +221,8 @@ struct InstanceView {
   std::string version;
   Status status = Status::kRunning;
   std::optional<std::string> key;
-  std::optional<std::string> parent;
+  std::optional<std::string> parent;      // `start`ed by it: gets the result
+  std::optional<std::string> spawned_by;  // `spawn`ed by it
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::optional<int64_t> ended_at;

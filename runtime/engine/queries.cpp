@@ -40,6 +40,7 @@ InstanceView Queries::viewOf(InstanceRecord rec) const {
   v.status = rec.status;
   v.key = rec.key;
   v.parent = rec.parent;
+  v.spawned_by = rec.spawned_by;
   v.created_at = rec.created_at;
   v.updated_at = rec.updated_at;
   v.ended_at = rec.ended_at;

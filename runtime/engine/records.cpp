@@ -129,6 +129,7 @@ std::string InstanceRecord::encode() const {
   w.optionalText(error_kind);
   w.text(audit_chain);
   w.text(figures);
+  w.optionalText(spawned_by);
   return w.take();
 }
 
@@ -175,6 +176,7 @@ std::optional<InstanceRecord> InstanceRecord::decode(std::string_view bytes) {
   i.error_kind = r.optionalText();
   if (r.ok() && !r.atEnd()) i.audit_chain = r.text();
   if (r.ok() && !r.atEnd()) i.figures = r.text();
+  if (r.ok() && !r.atEnd()) i.spawned_by = r.optionalText();
   return finished(r, std::move(i));
 }
 

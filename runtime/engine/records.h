@@ -91,6 +91,10 @@ struct InstanceRecord {
   // were kept here (theirs are under the "figures" key). Encoded after audit_chain: older
   // records decode with it empty.
   std::string figures;
+  // The instance whose `spawn` started it. Not `parent`, which a child's result is handed
+  // to: a spawned instance answers nobody. Encoded after figures: older records decode
+  // with it empty.
+  std::optional<std::string> spawned_by;
 
   std::string encode() const;
   static std::optional<InstanceRecord> decode(std::string_view bytes);

@@ -116,7 +116,9 @@ class StepHost final : public Host {
       return vm::HostError{"child", created.error().message};
     }
     InstanceRecord& c = *created;
-    if (!spawn) {
+    if (spawn) {
+      c.spawned_by = step_.rec.id;
+    } else {
       c.parent = step_.rec.id;
       c.parent_request = request;
     }

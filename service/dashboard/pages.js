@@ -519,7 +519,9 @@ const Pages = (() => {
               fact('Business key', inst.key || '–'),
               fact('Started', when(inst.created_at)),
               fact(inst.ended_at ? 'Ended' : 'Updated', when(inst.ended_at || inst.updated_at)),
-              fact('Parent', inst.parent ? instanceLink(inst.parent) : '–'))));
+              inst.spawned_by
+                ? fact('Spawned by', instanceLink(inst.spawned_by))
+                : fact('Parent', inst.parent ? instanceLink(inst.parent) : '–'))));
         const waits = inst.waiting_for.filter((w) => !w.task);
         const sections = [];
         if (inst.error) sections.push(h('div', { class: 'failure' }, h('b', { text: (inst.error_kind || 'error') + ': ' }), inst.error));

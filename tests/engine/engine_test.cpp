@@ -451,6 +451,18 @@ TEST_F(EngineTest, ParallelBranchesAndChildWorkflows) {
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_NE(notes[0].find("child: in-"), std::string::npos) << notes[0];
   EXPECT_NE(notes[0].find("fail: negative -1"), std::string::npos) << notes[0];
+  // A `start`ed child names its parent (it hands its result back); a `spawn`ed one names
+  // the instance that spawned it, and has no parent.
+  const auto spawned = audit(v.id, "spawned");
+  ASSERT_EQ(spawned.size(), 1u);
+  const InstanceView child = get(spawned[0].substr(spawned[0].find(' ') + 1));
+  EXPECT_EQ(child.spawned_by, v.id);
+  EXPECT_EQ(child.parent, std::nullopt);
+  const auto started = audit(v.id, "child started");
+  ASSERT_FALSE(started.empty());
+  const InstanceView first = get(started[0].substr(started[0].find(' ') + 1));
+  EXPECT_EQ(first.parent, v.id);
+  EXPECT_EQ(first.spawned_by, std::nullopt);
 }
 
 constexpr const char* kSla = R"(module sla
