@@ -76,6 +76,10 @@ struct StoreOptions {
   // Keep everything in memory (tests and `rflow test`): nothing touches the disk and
   // nothing is left behind.
   bool in_memory = false;
+  // Open an existing database for reading only (`rflow whatif`): nothing is created or
+  // written, no lock is taken (a running service may hold the directory), every write
+  // fails. A directory that is not an rflow data directory is refused.
+  bool read_only = false;
   // A RocksDB Env to open the database with (fault injection in tests); default: the
   // process's default Env, or a memory Env with in_memory.
   std::shared_ptr<rocksdb::Env> env;
@@ -228,6 +232,8 @@ class Store {
   mutable std::shared_mutex mutex_;
   // While writes fail and a reopen did not work, db_ is open read-only (reads go on).
   bool read_only_ = false;
+  // Opened with StoreOptions::read_only: every write is refused, never retried.
+  bool opened_read_only_ = false;
   std::atomic<int64_t> retry_writes_after_ms_{500};
   std::chrono::steady_clock::time_point last_recovery_{};
   Status last_recovery_problem_;
