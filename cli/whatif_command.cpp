@@ -65,7 +65,7 @@ int runWhatIf(const WhatIfCommand& c) {
     reportDiagnostics(b.built.check, "text", "checked");
     return 1;
   }
-  const bytecode::Module& module = *b.built.module;
+  bytecode::Module& module = *b.built.module;
   if (!c.workflow.empty()) {
     auto found = engine::findWorkflow(module, c.workflow);
     if (auto* error = std::get_if<engine::EngineError>(&found)) return misuse(error->message);
@@ -75,7 +75,7 @@ int runWhatIf(const WhatIfCommand& c) {
       options.workflows.push_back(module.strings[w.name]);
   }
   if (c.data.empty()) return misuse("give the data directory to replay: --data DIR");
-  auto opened = store::Store::open(c.data, {.read_only = true});
+  auto opened = store::Store::openReadOnly(c.data);
   if (auto* problem = std::get_if<std::string>(&opened)) return misuse(*problem);
   const store::Store& data = *std::get<std::unique_ptr<store::Store>>(opened);
 

@@ -185,30 +185,6 @@ std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string&
   if (!store->env_ && options.in_memory) {
     store->env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
   }
-  if (options.read_only) {
-    std::error_code error;
-    if (!std::filesystem::is_directory(directory, error))
-      return fmt::format("there is no data directory at `{}`", directory);
-    if (!std::filesystem::exists(std::filesystem::path(directory) / "CURRENT", error))
-      return fmt::format(
-          "`{}` is not an rflow data directory (it holds no database); give the --data "
-          "directory of the rflow serve or rflow run that wrote it",
-          directory);
-    store->opened_read_only_ = true;
-    if (std::string problem = store->openDatabase(/*read_only=*/true); !problem.empty())
-      return fmt::format("`{}` is not an rflow data directory: {}", directory, problem);
-    auto schema = store->get(Column::kMeta, kSchemaKey);
-    if (!schema.ok()) return schema.status().message();
-    if (!schema.value())
-      return fmt::format("`{}` is not an rflow data directory (it has no rflow schema)",
-                         directory);
-    store->opened_schema_ = *schema.value();
-    if (store->opened_schema_ != kSchemaVersion && store->opened_schema_ != kOldSchemaVersion)
-      return fmt::format(
-          "the data directory `{}` was written by another version of rflow (schema {})",
-          directory, store->opened_schema_);
-    return store;
-  }
   if (!options.in_memory) {
     std::error_code error;
     std::filesystem::create_directories(directory, error);
@@ -220,6 +196,35 @@ std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string&
   if (std::string problem = store->openDatabase(/*read_only=*/false); !problem.empty())
     return problem;
   if (std::string problem = store->checkSchema(); !problem.empty()) return problem;
+  return store;
+}
+
+std::variant<std::unique_ptr<Store>, std::string> Store::openReadOnly(
+    const std::string& directory) {
+  std::unique_ptr<Store> store(new Store());  // the constructor is private
+  store->directory_ = directory;
+  store->durability_ = Durability::kAsync;
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error))
+    return fmt::format("there is no data directory at `{}`", directory);
+  if (!std::filesystem::exists(std::filesystem::path(directory) / "CURRENT", error))
+    return fmt::format(
+        "`{}` is not an rflow data directory (it holds no database); give the --data "
+        "directory of the rflow serve or rflow run that wrote it",
+        directory);
+  store->opened_read_only_ = true;
+  if (std::string problem = store->openDatabase(/*read_only=*/true); !problem.empty())
+    return fmt::format("`{}` is not an rflow data directory: {}", directory, problem);
+  auto schema = store->get(Column::kMeta, kSchemaKey);
+  if (!schema.ok()) return schema.status().message();
+  if (!schema.value())
+    return fmt::format("`{}` is not an rflow data directory (it has no rflow schema)",
+                       directory);
+  store->opened_schema_ = *schema.value();
+  if (store->opened_schema_ != kSchemaVersion && store->opened_schema_ != kOldSchemaVersion)
+    return fmt::format(
+        "the data directory `{}` was written by another version of rflow (schema {})",
+        directory, store->opened_schema_);
   return store;
 }
 

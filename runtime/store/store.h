@@ -76,10 +76,6 @@ struct StoreOptions {
   // Keep everything in memory (tests and `rflow test`): nothing touches the disk and
   // nothing is left behind.
   bool in_memory = false;
-  // Open an existing database for reading only (`rflow whatif`): nothing is created or
-  // written, no lock is taken (a running service may hold the directory), every write
-  // fails. A directory that is not an rflow data directory is refused.
-  bool read_only = false;
   // A RocksDB Env to open the database with (fault injection in tests); default: the
   // process's default Env, or a memory Env with in_memory.
   std::shared_ptr<rocksdb::Env> env;
@@ -128,6 +124,12 @@ class Store {
   // wrong and what to do ("the data directory is in use by another rflow process").
   static std::variant<std::unique_ptr<Store>, std::string> open(const std::string& directory,
                                                                 const StoreOptions& options = {});
+  // Opens an existing data directory for reading only (`rflow whatif`): nothing is
+  // created or written (a schema-1 directory is not marked), no lock is taken (a running
+  // service may hold the directory), every commit fails. A directory that is not an
+  // rflow data directory is refused, saying so.
+  static std::variant<std::unique_ptr<Store>, std::string> openReadOnly(
+      const std::string& directory);
   // The schema the directory had when it was opened ("1" or "2").
   const std::string& openedSchema() const { return opened_schema_; }
   ~Store();

@@ -110,8 +110,9 @@ class WhatIf : public ::testing::Test {
   void record(int n) {
     compiler::OverrideBuild b = build({}, root_ / "project");
     ASSERT_TRUE(b.built.ok());
-    auto opened = store::Store::open((root_ / "data").string(),
-                                     {.durability = store::Durability::kAsync});
+    store::StoreOptions async;
+    async.durability = store::Durability::kAsync;
+    auto opened = store::Store::open((root_ / "data").string(), async);
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
     auto store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
     engine::ManualClock clock(1'767'225'600'000);  // 2026-01-01
@@ -159,7 +160,7 @@ TEST_F(WhatIf, RaisingTheAutoPostLimitCountsAsComputedDirectly) {
   ASSERT_EQ(b.changed.size(), 1u);
   EXPECT_EQ(b.changed[0], "AUTO_POST_LIMIT: 5_000.00 USD -> 10_000.00 USD");
 
-  auto opened = store::Store::open((root_ / "data").string(), {.read_only = true});
+  auto opened = store::Store::openReadOnly((root_ / "data").string());
   ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened))
       << std::get<std::string>(opened);
   const auto& data = *std::get<std::unique_ptr<store::Store>>(opened);
@@ -231,11 +232,13 @@ TEST_F(WhatIf, ReplayingTheSameProjectChangesNothing) {
   record(300);
   compiler::OverrideBuild b = build({{"AUTO_POST_LIMIT", "5_000.00 USD"}}, root_ / "project");
   ASSERT_TRUE(b.built.ok());
-  auto opened = store::Store::open((root_ / "data").string(), {.read_only = true});
+  auto opened = store::Store::openReadOnly((root_ / "data").string());
   ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
   std::string setup_error;
+  whatif::WhatIfOptions first200;
+  first200.limit = 200;
   auto report = whatif::whatIf(*std::get<std::unique_ptr<store::Store>>(opened),
-                               bytecode::writeModule(*b.built.module), {.limit = 200}, setup_error);
+                               bytecode::writeModule(*b.built.module), first200, setup_error);
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report.value().instances, 200u);
   EXPECT_EQ(report.value().same, 200u);
@@ -244,12 +247,12 @@ TEST_F(WhatIf, ReplayingTheSameProjectChangesNothing) {
 
 TEST_F(WhatIf, AReadOnlyStoreRefusesWritesAndAnythingElseIsNoStore) {
   record(3);
-  auto opened = store::Store::open((root_ / "data").string(), {.read_only = true});
+  auto opened = store::Store::openReadOnly((root_ / "data").string());
   ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
   store::Batch batch;
   batch.put(store::Column::kMeta, "x", "y");
   EXPECT_FALSE(std::get<std::unique_ptr<store::Store>>(opened)->commit(batch).ok());
-  auto not_store = store::Store::open((root_ / "project").string(), {.read_only = true});
+  auto not_store = store::Store::openReadOnly((root_ / "project").string());
   ASSERT_TRUE(std::holds_alternative<std::string>(not_store));
   EXPECT_NE(std::get<std::string>(not_store).find("not an rflow data directory"), std::string::npos);
   EXPECT_FALSE(fs::exists(root_ / "project" / "CURRENT"));
