@@ -54,7 +54,7 @@ workflow PayInvoice(inv: Invoice) -> Outcome {
     assign Reviewer
     due 2d
   }
-  if !review.approved {
+  if not review.approved {
     return Outcome.Rejected
   }
   let doc = erp.post(inv.number, inv.total)
@@ -79,7 +79,10 @@ compiler::OverrideBuild build(const std::vector<compiler::ConstSetting>& setting
                               const fs::path& dir) {
   auto built = compiler::buildWithConstants({dir.string()}, settings);
   if (auto* problem = std::get_if<std::string>(&built)) ADD_FAILURE() << *problem;
-  return std::move(std::get<compiler::OverrideBuild>(built));
+  compiler::OverrideBuild b = std::move(std::get<compiler::OverrideBuild>(built));
+  for (const diagnostics::Diagnostic& d : b.built.check.diagnostics)
+    if (!b.built.ok()) ADD_FAILURE() << "the test project: " << d.message;
+  return b;
 }
 
 std::string misuse(const std::vector<compiler::ConstSetting>& settings, const fs::path& dir) {
