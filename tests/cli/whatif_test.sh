@@ -46,7 +46,7 @@ for want in '"instances": 5' '"same": 3' '"different": 2' '"unknown": 0' '"count
 done
 text=$("$rflow" whatif "$work/proj" --data "$work/data" --set LIMIT=3 --workflow Grade)
 grep -q "with LIMIT: 10 -> 3" <<<"$text" || fail "the text report does not say what changed: $text"
-grep -q "Level.Low → Level.High" <<<"$text" || fail "the text report lacks old → new: $text"
+grep -q "Low → High" <<<"$text" || fail "the text report lacks old → new: $text"
 limited=$("$rflow" whatif "$work/proj" --data "$work/data" --set LIMIT=3 --limit 2 --format json)
 grep -qF '"instances": 2' <<<"$limited" || fail "--limit 2 replayed other than 2: $limited"
 after=$(cd "$work/data" && find . -type f -exec md5sum {} + | sort)
