@@ -11,6 +11,12 @@
 // instead of the arguments, and the result's value bytes. Instances are never deleted;
 // whatever deletes one must delete its prefix (effectResultPrefix) too.
 //
+// What it costs (measured by whatif_tests, WhatIf.AKeptCallResultCostsItsValueAnd…):
+// per kept result, 51 bytes of key and value plus the operation's name plus the result's
+// value bytes, before RocksDB compresses them — the key 16 + the instance id (29 for
+// "in-0000000001"), the value 22 + the name. An `erp.post` answering a 19-byte string
+// keeps 59 + 19 = 78 bytes; a waiting instance that made three such calls, 234.
+//
 // PERSISTED: the format byte and EffectKind's values are never reused; fields are only
 // ever appended.
 #pragma once

@@ -12,6 +12,7 @@
 
 #include "bytecode/write.h"
 #include "driver/const_override.h"
+#include "engine/effect_results.h"
 #include "engine/engine.h"
 #include "engine/record_codec.h"
 #include "source/source_set.h"
@@ -259,6 +260,38 @@ TEST_F(WhatIf, AReadOnlyStoreRefusesWritesAndAnythingElseIsNoStore) {
   ASSERT_TRUE(std::holds_alternative<std::string>(not_store));
   EXPECT_NE(std::get<std::string>(not_store).find("not an rflow data directory"), std::string::npos);
   EXPECT_FALSE(fs::exists(root_ / "project" / "CURRENT"));
+}
+
+// What keeping the results costs (effect_results.h): the key and value bytes of every
+// kept result, less the result's own value bytes, per call. Printed for the docs; the
+// bound catches a format that grows by accident.
+TEST_F(WhatIf, AKeptCallResultCostsItsValueAndAboutSixtyBytes) {
+  constexpr int kInvoices = 50;
+  record(kInvoices);
+  size_t calls = 0;  // every invoice posts once, except those review rejects
+  for (int i = 0; i < kInvoices; ++i)
+    if (cents(i) <= 500'000 || !rejected(i)) ++calls;
+  auto opened = store::Store::openReadOnly((root_ / "data").string());
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
+  const store::Store& data = *std::get<std::unique_ptr<store::Store>>(opened);
+  size_t kept = 0, bytes = 0, value_bytes = 0;
+  ASSERT_TRUE(data.scan(store::Column::kMeta, store::joinKey("effect", ""),
+                        [&](std::string_view key, std::string_view value) {
+                          auto e = engine::EffectResult::decode(value);
+                          EXPECT_TRUE(e.has_value());
+                          if (e) value_bytes += e->value.size();
+                          ++kept;
+                          bytes += key.size() + value.size();
+                          return true;
+                        })
+                  .ok());
+  ASSERT_EQ(kept, calls);
+  const double overhead =
+      static_cast<double>(bytes - value_bytes) / static_cast<double>(calls);
+  std::printf("whatif: %zu kept call results, %.1f bytes each (key and value) besides the "
+              "result's %.1f value bytes\n",
+              calls, overhead, static_cast<double>(value_bytes) / static_cast<double>(calls));
+  EXPECT_LT(overhead, 80.0);
 }
 
 TEST_F(WhatIf, SetRefusesUnknownConstantsAndValuesOfAnotherType) {
