@@ -46,7 +46,7 @@ int runWhatIf(const WhatIfCommand& c) {
   for (const std::string& text : c.sets) {
     auto s = compiler::parseSetting(text);
     if (!s) return misuse(fmt::format("--set `{}`: write NAME=VALUE, e.g. --set "
-                                      "AUTO_POST_LIMIT=10_000.00 USD", text));
+                                      "'AUTO_POST_LIMIT=10_000.00 USD'", text));
     settings.push_back(std::move(*s));
   }
   whatif::WhatIfOptions options;
@@ -107,8 +107,11 @@ void addWhatIfCommand(CLI::App& app, std::function<int()>& run) {
       "whatif", "Replay recorded instances with changed constants and report what would differ");
   cmd->add_option("path", c->path, "The project (a directory or file; default: .)");
   cmd->add_option("--data", c->data, "The data directory whose instances to replay (read only)");
-  cmd->add_option("--set", c->sets, "NAME=VALUE: a constant and its value, as the language "
-                                    "writes it (repeatable)");
+  // One value per --set, so that `--set X=1 PATH` leaves PATH to the positional.
+  cmd->add_option("--set", c->sets,
+                  "NAME=VALUE: a constant and its value, as the language writes it; repeat "
+                  "--set for more, quote a value with spaces (--set 'LIMIT=10_000.00 USD')")
+      ->allow_extra_args(false);
   cmd->add_option("--workflow", c->workflow, "Replay only this workflow's instances");
   cmd->add_option("--since", c->since, "Only instances started at or after this time (RFC 3339)");
   cmd->add_option("--limit", c->limit, "At most this many instances (the oldest first)");

@@ -47,6 +47,9 @@ done
 text=$("$rflow" whatif "$work/proj" --data "$work/data" --set LIMIT=3 --workflow Grade)
 grep -q "with LIMIT: 10 -> 3" <<<"$text" || fail "the text report does not say what changed: $text"
 grep -q "Low → High" <<<"$text" || fail "the text report lacks old → new: $text"
+# the project after the options: each --set takes one value, the path stays the path
+after_set=$("$rflow" whatif --data "$work/data" --set LIMIT=3 "$work/proj" --format json 2>&1)
+grep -qF '"different": 2' <<<"$after_set" || fail "whatif --set LIMIT=3 PATH: $after_set"
 limited=$("$rflow" whatif "$work/proj" --data "$work/data" --set LIMIT=3 --limit 2 --format json)
 grep -qF '"instances": 2' <<<"$limited" || fail "--limit 2 replayed other than 2: $limited"
 after=$(cd "$work/data" && find . -type f -exec md5sum {} + | sort)
