@@ -18,6 +18,8 @@ store::Result<RecordedHistory> readRecorded(const store::Store& store, const Rec
           ++out.unreadable;
           return true;
         }
+        out.recorded_until = std::max({out.recorded_until, rec->created_at, rec->updated_at,
+                                       rec->ended_at.value_or(0)});
         if (!wanted.empty() && !wanted.count(rec->workflow_name)) return true;
         if (query.since && rec->created_at < *query.since) return true;
         RecordedInstance r;
@@ -41,6 +43,8 @@ store::Result<RecordedHistory> readRecorded(const store::Store& store, const Rec
   scanned = store.scan(store::Column::kTasks, "", [&](std::string_view, std::string_view bytes) {
     auto task = TaskRecord::decode(bytes);
     if (!task) return true;
+    out.recorded_until =
+        std::max({out.recorded_until, task->created_at, task->decided_at.value_or(0)});
     if (auto it = by_id.find(task->instance); it != by_id.end())
       it->second->tasks.push_back(std::move(*task));
     return true;

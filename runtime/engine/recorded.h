@@ -39,6 +39,10 @@ struct RecordedQuery {
 struct RecordedHistory {
   std::vector<RecordedInstance> instances;
   size_t unreadable = 0;
+  // The latest time any record of the store knows (an instance's start, last write or
+  // end, a task's creation or decision): as far as the store can tell, where the record
+  // ends. A task still open in the record was open until at least then.
+  int64_t recorded_until = 0;
 };
 store::Result<RecordedHistory> readRecorded(const store::Store& store, const RecordedQuery& query);
 

@@ -264,7 +264,7 @@ std::vector<engine::Decision> decisionsFor(const engine::TaskRecord& original,
 }  // namespace
 
 Replayed Replayer::replay(const engine::RecordedInstance& recorded,
-                          const bytecode::Module* old_module) {
+                          const bytecode::Module* old_module, int64_t recorded_until) {
   using engine::TaskStatus;
   const engine::InstanceRecord& rec = recorded.record;
   const bytecode::Module& m = program_->module();
@@ -350,6 +350,7 @@ Replayed Replayer::replay(const engine::RecordedInstance& recorded,
     }
     if (stop) break;
     std::optional<int64_t> next_at;
+    std::optional<int64_t> horizon;  // how far a task still open in the original may wait
     const engine::TaskView* next_task = nullptr;
     for (const engine::TaskView& t : open) {
       auto it = matched.find(t.record.id);
@@ -372,6 +373,10 @@ Replayed Replayer::replay(const engine::RecordedInstance& recorded,
       } else if (original.status == TaskStatus::kCancelled) {
         at = t.record.created_at +
              (rec.ended_at.value_or(original.created_at) - original.created_at);
+      } else if (original.status == TaskStatus::kOpen) {
+        const int64_t waited = std::max(recorded_until, original.created_at) - original.created_at;
+        const int64_t until = t.record.created_at + waited;
+        horizon = horizon ? std::min(*horizon, until) : until;
       }
       if (at && (!next_at || *at < *next_at)) {
         next_at = at;
@@ -381,6 +386,10 @@ Replayed Replayer::replay(const engine::RecordedInstance& recorded,
     if (stop) break;
     const auto timer = engine_->nextTimer();
     if (!next_at && !timer) break;  // waiting where the original still waits
+    // A task the original had still open when the record ends: the replay waits there
+    // as long as the original had by then, no longer; its expiry (or a later
+    // escalation) would be an outcome the record never saw.
+    if (horizon && (!next_at || *next_at > *horizon) && (!timer || *timer > *horizon)) break;
     if (timer && (!next_at || *timer < *next_at)) {
       advance(*timer);
       continue;

@@ -9,7 +9,8 @@
 //   - an approval or task gets the original's decision at its wait with the same stage
 //     (the n-th wait of a stage matches the original's n-th), after the same time the
 //     original took to decide; one the original let expire expires by its due time; one
-//     still open in the original leaves the replay waiting there;
+//     still open in the original leaves the replay waiting there, its timers (escalations,
+//     expiry) fired only as far as the original had waited when the record ends;
 //   - anything the original never reached (a call it never made, a stage it never
 //     waited at, a signal, a child workflow, a decision the replay's policies refuse)
 //     ends the replay as "unknown from here", naming the stage.
@@ -60,8 +61,11 @@ class Replayer {
   const bytecode::Module& module() const;
 
   // Replays `recorded`; `old_module` is the version it ran on (null when it is not
-  // stored: its result then reads as "completed").
-  Replayed replay(const engine::RecordedInstance& recorded, const bytecode::Module* old_module);
+  // stored: its result then reads as "completed"); `recorded_until`, where the record
+  // ends (engine::RecordedHistory): a wait still open in the original is not carried
+  // past it.
+  Replayed replay(const engine::RecordedInstance& recorded, const bytecode::Module* old_module,
+                  int64_t recorded_until);
 
  private:
   struct Run;

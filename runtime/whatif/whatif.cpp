@@ -80,8 +80,9 @@ store::Result<WhatIfReport> whatIf(const store::Store& data,
   std::vector<std::string> measure_order;
   for (const engine::RecordedInstance& recorded : history.value().instances) {
     auto module = modules.value().find(recorded.record.version);
-    const Replayed r = replayer.replay(
-        recorded, module == modules.value().end() ? nullptr : module->second.get());
+    const Replayed r =
+        replayer.replay(recorded, module == modules.value().end() ? nullptr : module->second.get(),
+                        history.value().recorded_until);
     ++report.instances;
     if (r.unknown) {
       ++report.unknown;

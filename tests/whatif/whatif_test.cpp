@@ -110,8 +110,9 @@ class WhatIf : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
-  // Records `n` invoices through the engine into root_/data.
-  void record(int n) {
+  // Records `n` invoices through the engine into root_/data; with `open_every`, the
+  // review of every open_every-th invoice is left open, as at a service's stop.
+  void record(int n, int open_every = 0) {
     compiler::OverrideBuild b = build({}, root_ / "project");
     ASSERT_TRUE(b.built.ok());
     store::StoreOptions async;
@@ -142,6 +143,7 @@ class WhatIf : public ::testing::Test {
       ASSERT_TRUE(view.ok());
       for (const engine::Wait& w : view->waits) {
         if (w.kind != engine::WaitKind::kApproval) continue;
+        if (open_every > 0 && i % open_every == 0) continue;
         clock.set(clock.now() + 3'600'000);
         engine::Decision d;
         d.task = w.detail;
@@ -247,6 +249,29 @@ TEST_F(WhatIf, ReplayingTheSameProjectChangesNothing) {
   EXPECT_EQ(report.value().instances, 200u);
   EXPECT_EQ(report.value().same, 200u);
   EXPECT_EQ(report.value().different + report.value().unknown, 0u);
+}
+
+// Reviews still open when the record ends (due in 2 days, the record ending minutes
+// later) stay open in the replays: they neither expire (Rejected, by `not approved`)
+// nor count as different.
+TEST_F(WhatIf, AReviewOpenWhenTheRecordEndsStaysOpenInTheReplay) {
+  record(60, 3);
+  compiler::OverrideBuild b = build({{"AUTO_POST_LIMIT", "5_000.00 USD"}}, root_ / "project");
+  ASSERT_TRUE(b.built.ok());
+  auto opened = store::Store::openReadOnly((root_ / "data").string());
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
+  std::string setup_error;
+  auto report = whatif::whatIf(*std::get<std::unique_ptr<store::Store>>(opened),
+                               bytecode::writeModule(*b.built.module), {}, setup_error);
+  ASSERT_TRUE(report.ok());
+  const whatif::WhatIfReport& r = report.value();
+  size_t open = 0;
+  for (int i = 0; i < 60; ++i)
+    if (i % 3 == 0 && cents(i) > 500'000) ++open;
+  ASSERT_GT(open, 0u);
+  EXPECT_EQ(r.instances, 60u);
+  EXPECT_EQ(r.same, 60u) << whatif::renderText(r);
+  EXPECT_EQ(r.different + r.unknown, 0u) << whatif::renderText(r);
 }
 
 TEST_F(WhatIf, AReadOnlyStoreRefusesWritesAndAnythingElseIsNoStore) {
