@@ -24,6 +24,10 @@ namespace {
 // A replay makes at most this many moves (decisions, timer advances): a workflow that
 // loops on waits forever is stopped and reported, never left spinning.
 constexpr int kMaxMoves = 10'000;
+// Replays per in-memory store: each leaves deleted timers and tasks behind, which every
+// later look for the next timer steps over; a fresh store every so often keeps that short
+// (1,845 refills of the demo took 16 s on one store).
+constexpr int kReplaysPerEngine = 100;
 
 // Why a replay cannot go on: the first effect that found no recorded answer.
 struct Missing {
@@ -191,20 +195,26 @@ Replayer::Replayer(const std::vector<uint8_t>& module_bytes) {
   clock_ = std::make_unique<engine::ManualClock>(0);
   calls_ = std::make_unique<RecordedCalls>(program_->module());
   classifiers_ = std::make_unique<RecordedClassifiers>(program_->module());
+  module_bytes_ = module_bytes;
+  setup_error_ = freshEngine();
+}
+
+std::string Replayer::freshEngine() {
+  engine_.reset();  // it refers to the store
+  store_.reset();
   auto opened = store::Store::open(
       "/rflow-whatif", {.durability = store::Durability::kAsync, .in_memory = true, .env = {}});
-  if (auto* problem = std::get_if<std::string>(&opened)) {
-    setup_error_ = *problem;
-    return;
-  }
+  if (auto* problem = std::get_if<std::string>(&opened)) return *problem;
   store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
   engine::EngineOptions options;
   options.immediate_retries = true;
   options.commits.threaded = false;
   options.classifiers = classifiers_.get();
   engine_ = std::make_unique<engine::Engine>(*store_, *clock_, *calls_, options);
-  auto deployed = engine_->deploy(module_bytes);
-  if (auto* error = std::get_if<engine::EngineError>(&deployed)) setup_error_ = error->message;
+  auto deployed = engine_->deploy(module_bytes_);
+  if (auto* error = std::get_if<engine::EngineError>(&deployed)) return error->message;
+  replays_on_engine_ = 0;
+  return "";
 }
 
 Replayer::~Replayer() = default;
@@ -290,6 +300,11 @@ Replayed Replayer::replay(const engine::RecordedInstance& recorded,
     return out;
   };
 
+  if (replays_on_engine_ == kReplaysPerEngine) {
+    const std::string problem = freshEngine();
+    if (!problem.empty()) return unknown("start", problem);
+  }
+  ++replays_on_engine_;
   calls_->begin(recorded.effects);
   classifiers_->begin(recorded.effects);
   clock_->set(rec.created_at);

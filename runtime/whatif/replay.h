@@ -16,8 +16,10 @@
 //     ends the replay as "unknown from here", naming the stage.
 //
 // Invariants: nothing of the recorded data is changed (the record is read-only input);
-// one Replayer replays many instances one after another on one engine, each from a clean
-// slate of answers; a replay ends (a step bound stops one that would not).
+// one Replayer replays many instances one after another, each from a clean slate of
+// answers, on an engine and in-memory store it renews every so many replays (what earlier
+// replays left behind never changes a later one); a replay ends (a step bound stops one
+// that would not).
 #pragma once
 
 #include <cstdint>
@@ -70,6 +72,8 @@ class Replayer {
  private:
   struct Run;
   void advance(int64_t to);
+  // A new in-memory store and engine with the module deployed; the problem, or "".
+  std::string freshEngine();
 
   std::shared_ptr<const vm::Program> program_;
   std::unique_ptr<engine::ManualClock> clock_;
@@ -77,6 +81,8 @@ class Replayer {
   std::unique_ptr<RecordedClassifiers> classifiers_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Engine> engine_;
+  std::vector<uint8_t> module_bytes_;
+  int replays_on_engine_ = 0;
   std::string setup_error_;
 };
 
