@@ -12,8 +12,8 @@
 #include "base/time_text.h"
 #include "bytecode/write.h"
 #include "cli/commands.h"
-#include "driver/const_override.h"
 #include "cli/report.h"
+#include "driver/const_override.h"
 #include "engine/engine.h"
 #include "store/store.h"
 #include "whatif/whatif.h"
@@ -45,14 +45,19 @@ int runWhatIf(const WhatIfCommand& c) {
   std::vector<compiler::ConstSetting> settings;
   for (const std::string& text : c.sets) {
     auto s = compiler::parseSetting(text);
-    if (!s) return misuse(fmt::format("--set `{}`: write NAME=VALUE, e.g. --set "
-                                      "'AUTO_POST_LIMIT=10_000.00 USD'", text));
+    if (!s)
+      return misuse(
+          fmt::format("--set `{}`: write NAME=VALUE, e.g. --set "
+                      "'AUTO_POST_LIMIT=10_000.00 USD'",
+                      text));
     settings.push_back(std::move(*s));
   }
   whatif::WhatIfOptions options;
   if (!c.since.empty()) {
     auto t = base::parseTime(c.since);
-    if (!t) return misuse(fmt::format("--since `{}` is not a time; write it as 2026-01-31T00:00:00Z", c.since));
+    if (!t)
+      return misuse(
+          fmt::format("--since `{}` is not a time; write it as 2026-01-31T00:00:00Z", c.since));
     options.since = *t;
   }
   if (c.limit == 0 || c.limit < -1) return misuse("--limit is a number of instances, at least 1");

@@ -27,8 +27,10 @@ std::variant<const check::ConstInfo*, std::string> findConst(const check::Progra
     return fmt::format("`{}` names {} constants; write its qualified name (`{}`, `{}`…)", name,
                        found.size(), found[0]->header.name, found[1]->header.name);
   std::string message = fmt::format("there is no constant `{}` in the project", name);
-  if (auto best = base::closestMatch(name, names)) message += fmt::format("; did you mean `{}`?", *best);
-  else if (names.empty()) message += " (it declares no constants)";
+  if (auto best = base::closestMatch(name, names))
+    message += fmt::format("; did you mean `{}`?", *best);
+  else if (names.empty())
+    message += " (it declares no constants)";
   return message;
 }
 
@@ -38,8 +40,10 @@ std::optional<ConstSetting> parseSetting(std::string_view text) {
   const size_t eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) return std::nullopt;
   const auto trim = [](std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    while (!s.empty() && s.front() == ' ')
+      s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ')
+      s.remove_suffix(1);
     return std::string(s);
   };
   ConstSetting s{trim(text.substr(0, eq)), trim(text.substr(eq + 1))};
@@ -106,16 +110,16 @@ std::variant<OverrideBuild, std::string> buildWithConstants(
     const check::ConstInfo* now = nullptr;
     for (const check::ConstInfo& c : program.consts)
       if (c.header.name == r.qualified) now = &c;
-    const syntax::ConstDecl* decl =
-        now != nullptr && now->header.decl != nullptr ? now->header.decl->as<syntax::ConstDecl>()
-                                                      : nullptr;
+    const syntax::ConstDecl* decl = now != nullptr && now->header.decl != nullptr
+                                        ? now->header.decl->as<syntax::ConstDecl>()
+                                        : nullptr;
     if (decl == nullptr || !decl->value || decl->value->span.begin != r.span.begin ||
         decl->value->span.size() != r.setting->value.size())
-      return wrong(fmt::format("`{}` is not one value as the language writes it", r.setting->value));
+      return wrong(
+          fmt::format("`{}` is not one value as the language writes it", r.setting->value));
     // The first error inside the value says what is wrong with it.
     for (const diagnostics::Diagnostic& d : out.built.check.diagnostics) {
-      if (d.severity != diagnostics::Severity::kError || !d.location ||
-          d.location->file != r.file)
+      if (d.severity != diagnostics::Severity::kError || !d.location || d.location->file != r.file)
         continue;
       const source::Span at = d.location->span;
       if (at.begin >= r.span.begin && at.begin <= r.span.begin + r.setting->value.size())

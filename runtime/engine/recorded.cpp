@@ -18,8 +18,8 @@ store::Result<RecordedHistory> readRecorded(const store::Store& store, const Rec
           ++out.unreadable;
           return true;
         }
-        out.recorded_until = std::max({out.recorded_until, rec->created_at, rec->updated_at,
-                                       rec->ended_at.value_or(0)});
+        out.recorded_until = std::max(
+            {out.recorded_until, rec->created_at, rec->updated_at, rec->ended_at.value_or(0)});
         if (!wanted.empty() && !wanted.count(rec->workflow_name)) return true;
         if (query.since && rec->created_at < *query.since) return true;
         RecordedInstance r;

@@ -23,7 +23,7 @@ namespace rflow::engine {
 struct RecordedInstance {
   InstanceRecord record;
   InstanceFigures figures;
-  std::vector<TaskRecord> tasks;  // its approvals and tasks, in the order they were made
+  std::vector<TaskRecord> tasks;      // its approvals and tasks, in the order they were made
   std::vector<EffectResult> effects;  // in the order they were made
 };
 

@@ -143,8 +143,8 @@ class RecordedClassifiers final : public engine::ClassifierModels {
         return;
       const auto& members = module_.enums[l->enumIndex()].members;
       if (l->enumMember() >= members.size()) return;
-      answer.top.push_back({module_.strings[members[l->enumMember()]],
-                            std::stod(p->asDecimal().toString())});
+      answer.top.push_back(
+          {module_.strings[members[l->enumMember()]], std::stod(p->asDecimal().toString())});
     };
     guess("best", "confidence");
     guess("runner_up", "runner_up_confidence");
@@ -237,8 +237,8 @@ namespace {
 
 // The decisions a recorded task answers a replay's task with.
 std::vector<engine::Decision> decisionsFor(const engine::TaskRecord& original,
-                                           const std::string& task,
-                                           const bytecode::Module& module, std::string& problem) {
+                                           const std::string& task, const bytecode::Module& module,
+                                           std::string& problem) {
   std::vector<engine::Decision> out;
   const auto make = [&](engine::Decision::Kind kind, const std::string& user) {
     engine::Decision d;
@@ -259,7 +259,8 @@ std::vector<engine::Decision> decisionsFor(const engine::TaskRecord& original,
     const auto values = form->recordFields();
     for (size_t i = 0; i < fields.size() && i < values.size(); ++i) {
       const std::string& name = module.strings[fields[i].name];
-      if (name != "completed_by" && !values[i].isNone()) out.back().form.emplace_back(name, values[i]);
+      if (name != "completed_by" && !values[i].isNone())
+        out.back().form.emplace_back(name, values[i]);
     }
   } else {
     for (const std::string& user : original.approved_by)
@@ -283,8 +284,8 @@ Replayed Replayer::replay(const engine::RecordedInstance& recorded,
   std::optional<vm::Value> old_result;
   if (old_module != nullptr && rec.status == engine::Status::kCompleted)
     old_result = engine::decodeValue(rec.result, *old_module);
-  out.old_outcome = outcomeOf(rec.status, old_result ? &*old_result : nullptr, old_module,
-                              rec.workflow);
+  out.old_outcome =
+      outcomeOf(rec.status, old_result ? &*old_result : nullptr, old_module, rec.workflow);
   out.old_measures = recorded.figures.measures;
   // The original's approvals and tasks by stage, in the order they were made.
   std::map<std::string, std::vector<const engine::TaskRecord*>> original_by_stage;
@@ -312,7 +313,8 @@ Replayed Replayer::replay(const engine::RecordedInstance& recorded,
   if (!args || args->tag() != vm::Tag::kList)
     return unknown("start", "its recorded arguments do not fit this project's workflow");
   std::vector<vm::Value> items(args->listItems().begin(), args->listItems().end());
-  auto started = engine_->start(rec.workflow_name, std::move(items), {.spawn = true, .request_id = {}});
+  auto started =
+      engine_->start(rec.workflow_name, std::move(items), {.spawn = true, .request_id = {}});
   if (auto* error = std::get_if<engine::EngineError>(&started))
     return unknown("start", error->message);
   const std::string id = std::get<engine::InstanceView>(started).id;
@@ -383,8 +385,8 @@ Replayed Replayer::replay(const engine::RecordedInstance& recorded,
       std::optional<int64_t> at;
       if (original.status == TaskStatus::kApproved || original.status == TaskStatus::kRejected ||
           original.status == TaskStatus::kCompleted) {
-        at = t.record.created_at + (original.decided_at.value_or(original.created_at) -
-                                    original.created_at);
+        at = t.record.created_at +
+             (original.decided_at.value_or(original.created_at) - original.created_at);
       } else if (original.status == TaskStatus::kCancelled) {
         at = t.record.created_at +
              (rec.ended_at.value_or(original.created_at) - original.created_at);
@@ -447,8 +449,8 @@ Replayed Replayer::replay(const engine::RecordedInstance& recorded,
   if (view && engine::isLive(view->status)) (void)engine_->cancel(id, "whatif");
   if (stop) return unknown(stop->stage, stop->reason);
   if (!view) return unknown("(any)", view.error().message);
-  out.new_outcome = outcomeOf(view->status, view->result ? &*view->result : nullptr, &m,
-                              view->workflow_index);
+  out.new_outcome =
+      outcomeOf(view->status, view->result ? &*view->result : nullptr, &m, view->workflow_index);
   if (auto figures = engine_->figures(id)) out.new_measures = figures->measures;
   return out;
 }

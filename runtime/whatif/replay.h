@@ -88,7 +88,7 @@ class Replayer {
 
 // How an instance ended, in the words of the report: the printed result of a completed
 // one, else "failed", "cancelled" or "waiting".
-std::string outcomeOf(engine::Status status, const vm::Value* result, const bytecode::Module* module,
-                      uint32_t workflow);
+std::string outcomeOf(engine::Status status, const vm::Value* result,
+                      const bytecode::Module* module, uint32_t workflow);
 
 }  // namespace rflow::whatif

@@ -123,8 +123,8 @@ store::Result<WhatIfReport> whatIf(const store::Store& data,
       Sum& s = it->second;
       if (fresh) measure_order.push_back(name);
       ++s.instances;
-      for (const auto& [list, sum] : {std::pair{&r.old_measures, &s.old_sum},
-                                      std::pair{&r.new_measures, &s.new_sum}}) {
+      for (const auto& [list, sum] :
+           {std::pair{&r.old_measures, &s.old_sum}, std::pair{&r.new_measures, &s.new_sum}}) {
         const engine::MeasureValue* v = find(*list, name);
         if (v == nullptr) continue;
         if (s.kind.name.empty()) s.kind = *v;
@@ -147,12 +147,11 @@ store::Result<WhatIfReport> whatIf(const store::Store& data,
 }
 
 std::string renderText(const WhatIfReport& r) {
-  std::string out = fmt::format(
-      "replayed {} instances in {:.1f} s: {} same, {} different, {} unknown\n", r.instances,
-      r.seconds, r.same, r.different, r.unknown);
+  std::string out =
+      fmt::format("replayed {} instances in {:.1f} s: {} same, {} different, {} unknown\n",
+                  r.instances, r.seconds, r.same, r.different, r.unknown);
   if (r.unreadable > 0)
-    out += fmt::format("({} instance records could not be read and were left out)\n",
-                       r.unreadable);
+    out += fmt::format("({} instance records could not be read and were left out)\n", r.unreadable);
   if (!r.changes.empty()) {
     out += "\ndifferent outcomes        old → new\n";
     for (const auto& [change, n] : r.changes)
@@ -164,8 +163,8 @@ std::string renderText(const WhatIfReport& r) {
       out += fmt::format("  {:>8}  {} (originally {})\n", n, at.first, at.second);
   }
   if (!r.stages.empty()) {
-    out += fmt::format("\n{:<32} {:>8} {:>8} {:>8} {:>8}\n", "approvals and tasks by stage",
-                       "old", "new", "avoided", "added");
+    out += fmt::format("\n{:<32} {:>8} {:>8} {:>8} {:>8}\n", "approvals and tasks by stage", "old",
+                       "new", "avoided", "added");
     for (const StageCounts& s : r.stages)
       out += fmt::format("{:<32} {:>8} {:>8} {:>8} {:>8}\n", s.stage, s.old_count, s.new_count,
                          s.avoided, s.added);

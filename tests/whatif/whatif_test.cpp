@@ -1,6 +1,8 @@
 // `rflow whatif` end to end (intelligence.md §4): invoices recorded through the engine
 // into a data directory, replayed with a changed auto-post limit, and the report's counts
 // compared with a direct computation over the same invoices; and the misuse of `--set`.
+#include "whatif/whatif.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,7 +18,6 @@
 #include "engine/engine.h"
 #include "engine/record_codec.h"
 #include "source/source_set.h"
-#include "whatif/whatif.h"
 
 namespace rflow {
 namespace {
@@ -66,7 +67,8 @@ workflow PayInvoice(inv: Invoice) -> Outcome {
 // The ERP: every post succeeds, answered at once.
 class Erp final : public engine::CallDispatcher {
  public:
-  void dispatch(engine::CallRequest request, std::function<void(engine::CallResult)> done) override {
+  void dispatch(engine::CallRequest request,
+                std::function<void(engine::CallResult)> done) override {
     engine::CallResult r;
     r.instance = request.instance;
     r.request = request.request;
@@ -125,7 +127,8 @@ class WhatIf : public ::testing::Test {
     engine::EngineOptions options;
     options.commits.threaded = false;
     engine::Engine engine(*store, clock, erp, options);
-    ASSERT_TRUE(std::holds_alternative<std::string>(engine.deploy(bytecode::writeModule(*b.built.module))));
+    ASSERT_TRUE(
+        std::holds_alternative<std::string>(engine.deploy(bytecode::writeModule(*b.built.module))));
     auto program = engine.currentProgram();
     const uint32_t invoice = *program->recordIndex("ap.Invoice");
     const auto usd = *base::CurrencyCode::parse("USD");
@@ -133,9 +136,8 @@ class WhatIf : public ::testing::Test {
       clock.set(1'767'225'600'000 + int64_t{i} * 60'000);
       auto amount = base::Decimal::parse(std::to_string(cents(i) / 100) + "." +
                                          fmt::format("{:02}", cents(i) % 100));
-      vm::Value inv = vm::Value::record(
-          invoice, {vm::Value::string(fmt::format("INV-{}", i)),
-                    vm::Value::money(base::Money(*amount, usd))});
+      vm::Value inv = vm::Value::record(invoice, {vm::Value::string(fmt::format("INV-{}", i)),
+                                                  vm::Value::money(base::Money(*amount, usd))});
       auto started = engine.start("PayInvoice", {inv});
       ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(started));
       engine.runUntilIdle();
@@ -283,7 +285,8 @@ TEST_F(WhatIf, AReadOnlyStoreRefusesWritesAndAnythingElseIsNoStore) {
   EXPECT_FALSE(std::get<std::unique_ptr<store::Store>>(opened)->commit(batch).ok());
   auto not_store = store::Store::openReadOnly((root_ / "project").string());
   ASSERT_TRUE(std::holds_alternative<std::string>(not_store));
-  EXPECT_NE(std::get<std::string>(not_store).find("not an rflow data directory"), std::string::npos);
+  EXPECT_NE(std::get<std::string>(not_store).find("not an rflow data directory"),
+            std::string::npos);
   EXPECT_FALSE(fs::exists(root_ / "project" / "CURRENT"));
 }
 
@@ -311,11 +314,11 @@ TEST_F(WhatIf, AKeptCallResultCostsItsValueAndAboutSixtyBytes) {
                         })
                   .ok());
   ASSERT_EQ(kept, calls);
-  const double overhead =
-      static_cast<double>(bytes - value_bytes) / static_cast<double>(calls);
-  std::printf("whatif: %zu kept call results, %.1f bytes each (key and value) besides the "
-              "result's %.1f value bytes\n",
-              calls, overhead, static_cast<double>(value_bytes) / static_cast<double>(calls));
+  const double overhead = static_cast<double>(bytes - value_bytes) / static_cast<double>(calls);
+  std::printf(
+      "whatif: %zu kept call results, %.1f bytes each (key and value) besides the "
+      "result's %.1f value bytes\n",
+      calls, overhead, static_cast<double>(value_bytes) / static_cast<double>(calls));
   EXPECT_LT(overhead, 80.0);
 }
 
