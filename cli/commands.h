@@ -29,6 +29,8 @@ void addClassifyCommand(CLI::App& app, std::function<int()>& run);
 // `rflow openapi` (the inbound document) and `rflow contract` (a connector's).
 void addOpenApiCommand(CLI::App& app, std::function<int()>& run);
 void addContractCommand(CLI::App& app, std::function<int()>& run);
+// `rflow whatif` (replays recorded instances with changed constants).
+void addWhatIfCommand(CLI::App& app, std::function<int()>& run);
 // `rflow fmt`.
 void addFmtCommand(CLI::App& app, std::function<int()>& run);
 // `rflow lsp`.

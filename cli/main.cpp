@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   rflow::cli::addClassifyCommand(app, run);
   rflow::cli::addOpenApiCommand(app, run);
   rflow::cli::addContractCommand(app, run);
+  rflow::cli::addWhatIfCommand(app, run);
   rflow::cli::addFmtCommand(app, run);
   rflow::cli::addLspCommand(app, run);
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/decimal.h"
+#include "engine/effect_results.h"
 #include "engine/keys.h"
 #include "engine/parts.h"
 #include "engine/record_values.h"
@@ -120,6 +121,19 @@ store::Status Calls::answered(Step& step, const CallResult& result) {
   if (kind == CallResult::Kind::kRetryable && static_cast<int64_t>(call->attempt) <= call->retries)
     return retryLater(step, std::move(*call), result, op_name);
   step.batch.remove(store::Column::kCalls, call_key);
+  // The final answer stays with the instance for replays (`rflow whatif`).
+  EffectResult kept;
+  kept.kind = EffectKind::kCall;
+  kept.name = op_name;
+  kept.digest = effectDigest(call->args);
+  kept.ok = kind == CallResult::Kind::kOk;
+  if (kept.ok) {
+    kept.value = result.value;
+  } else {
+    kept.reason = reason;
+  }
+  step.batch.put(store::Column::kMeta, effectResultKey(step.rec.id, result.request),
+                 kept.encode());
   if (kind == CallResult::Kind::kOk) {
     step.metrics.call(step.rec.workflow_name, op_name, MetricsDelta::CallOutcome::kOk, step.now,
                       step.now - call->started_at);

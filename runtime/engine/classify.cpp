@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "engine/effect_results.h"
 #include "engine/keys.h"
 #include "engine/parts.h"
 #include "engine/record_codec.h"
@@ -93,7 +94,8 @@ base::Decimal confidenceDecimal(double confidence) {
   return four ? *four : base::Decimal::fromInt(0);
 }
 
-Answer classify(EngineParts& parts, Step& step, const vm::effect::Classify& request) {
+Answer classify(EngineParts& parts, Step& step, uint64_t request_id,
+               const vm::effect::Classify& request) {
   const bytecode::Module& m = step.program->module();
   const bytecode::Classifier& c = m.classifiers[request.classifier];
   const std::string& name = m.strings[c.name];
@@ -137,7 +139,15 @@ Answer classify(EngineParts& parts, Step& step, const vm::effect::Classify& requ
   step.metrics.classified(name, model, outcome, best);
   step.batch.put(store::Column::kMeta, classifiedKey(step.rec.id, name),
                  encode(LastClassification{best, model}));
-  return vm::Value::record(c.record, std::move(fields));
+  vm::Value record = vm::Value::record(c.record, std::move(fields));
+  // The whole answer stays with the instance for replays (`rflow whatif`), by the text.
+  EffectResult kept;
+  kept.kind = EffectKind::kClassify;
+  kept.name = name;
+  kept.digest = effectDigest(request.text);
+  kept.value = encodeValue(record);
+  step.batch.put(store::Column::kMeta, effectResultKey(step.rec.id, request_id), kept.encode());
+  return record;
 }
 
 Answer learn(EngineParts& parts, Step& step, uint64_t request_id,

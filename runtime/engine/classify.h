@@ -7,6 +7,8 @@
 // Keys (kMeta; keys.h):
 //   "classified" \0 instance \0 classifier          the instance's last classification
 //   "example" \0 classifier \0 instance \0 request   one labelled example
+//   "effect" \0 instance \0 request                  the classification, for replays
+//                                                   (effect_results.h)
 #pragma once
 
 #include <string_view>
@@ -19,7 +21,8 @@ namespace rflow::engine {
 
 class EngineParts;
 
-Answer classify(EngineParts& parts, Step& step, const vm::effect::Classify& request);
+Answer classify(EngineParts& parts, Step& step, uint64_t request_id,
+               const vm::effect::Classify& request);
 Answer learn(EngineParts& parts, Step& step, uint64_t request_id, const vm::effect::Learn& request);
 
 // Every example learned for `classifier` (qualified name), in key order.

@@ -253,6 +253,7 @@ std::optional<EngineError> Tasks::apply(TaskRecord task, const Decision& decisio
   task.decided_at = step->now;
   task.decided_by = decision.user;
   task.comment = decision.comment;
+  if (form) task.form = encodeValue(*form);
   step->decided_by = decision.user;
   close(*step, task);
   vm::Value result = task.approval ? approvalResult(program, task) : std::move(*form);

@@ -219,6 +219,7 @@ std::string TaskRecord::encode() const {
   w.varint(form_type);
   w.varint(data_type);
   w.text(data);
+  w.text(form);
   return w.take();
 }
 
@@ -264,6 +265,7 @@ std::optional<TaskRecord> TaskRecord::decode(std::string_view bytes) {
   t.form_type = static_cast<uint32_t>(r.varint());
   t.data_type = static_cast<uint32_t>(r.varint());
   t.data = r.text();
+  if (r.ok() && !r.atEnd()) t.form = r.text();
   return finished(r, std::move(t));
 }
 

@@ -150,6 +150,10 @@ struct TaskRecord {
   uint32_t form_type = 0;
   uint32_t data_type = 0;
   std::string data;  // value bytes of the data record
+  // A completed task: the form the instance got (value bytes), kept so that `rflow
+  // whatif` can give a replay the same answer. Encoded last: records written before it
+  // decode with it empty.
+  std::string form;
 
   std::string encode() const;
   static std::optional<TaskRecord> decode(std::string_view bytes);

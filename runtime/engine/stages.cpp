@@ -51,6 +51,12 @@ Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace
 
+std::string stageOfTask(const bytecode::Module& module, const TaskRecord& task) {
+  if (const std::string* named = bytecode::stageOf(module, task.data_type)) return *named;
+  std::string stage = trimmed(task.title);
+  return stage.empty() ? "approval" : stage;
+}
+
 std::optional<std::string> stageOfWait(const Wait& wait) {
   switch (wait.kind) {
     case WaitKind::kConnector:  // "conn.op"

@@ -37,6 +37,10 @@ std::string stageOf(const vm::Program& program, const vm::Request& request, cons
 // for the wait's end. Saves a read and two writes on the commonest waits.
 std::optional<std::string> stageOfWait(const Wait& wait);
 
+// The stage of an approval or task as its record keeps it (its module's `stage` clause for
+// its data record, else its title), for readers of recorded history (`rflow whatif`).
+std::string stageOfTask(const bytecode::Module& module, const TaskRecord& task);
+
 // What an open entry's index value ("stage-since", keys.h) holds, so the at-risk forecast
 // and the stages of one tracked value read no instance. PERSISTED: the instance's start
 // (8 bytes), then its SLA end (8 bytes; all ones for none), then the labels it is counted

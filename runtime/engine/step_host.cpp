@@ -42,7 +42,7 @@ class StepHost final : public Host {
   Answer answer(const vm::PendingRequest& pending) override {
     if (auto now = answerStepEffect(step_, pending.request)) return std::move(*now);
     if (const auto* c = std::get_if<vm::effect::Classify>(&pending.request))
-      return classify(parts_, step_, *c);
+      return classify(parts_, step_, pending.id, *c);
     if (const auto* l = std::get_if<vm::effect::Learn>(&pending.request))
       return learn(parts_, step_, pending.id, *l);
     if (const auto* measure = std::get_if<vm::effect::Measure>(&pending.request)) {

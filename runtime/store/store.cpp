@@ -199,6 +199,35 @@ std::variant<std::unique_ptr<Store>, std::string> Store::open(const std::string&
   return store;
 }
 
+std::variant<std::unique_ptr<Store>, std::string> Store::openReadOnly(
+    const std::string& directory) {
+  std::unique_ptr<Store> store(new Store());  // the constructor is private
+  store->directory_ = directory;
+  store->durability_ = Durability::kAsync;
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error))
+    return fmt::format("there is no data directory at `{}`", directory);
+  if (!std::filesystem::exists(std::filesystem::path(directory) / "CURRENT", error))
+    return fmt::format(
+        "`{}` is not an rflow data directory (it holds no database); give the --data "
+        "directory of the rflow serve or rflow run that wrote it",
+        directory);
+  store->opened_read_only_ = true;
+  if (std::string problem = store->openDatabase(/*read_only=*/true); !problem.empty())
+    return fmt::format("`{}` is not an rflow data directory: {}", directory, problem);
+  auto schema = store->get(Column::kMeta, kSchemaKey);
+  if (!schema.ok()) return schema.status().message();
+  if (!schema.value())
+    return fmt::format("`{}` is not an rflow data directory (it has no rflow schema)",
+                       directory);
+  store->opened_schema_ = *schema.value();
+  if (store->opened_schema_ != kSchemaVersion && store->opened_schema_ != kOldSchemaVersion)
+    return fmt::format(
+        "the data directory `{}` was written by another version of rflow (schema {})",
+        directory, store->opened_schema_);
+  return store;
+}
+
 std::string Store::checkSchema() {
   auto schema = get(Column::kMeta, kSchemaKey);
   if (!schema.ok()) return schema.status().message();
@@ -412,6 +441,10 @@ Status Store::write(rocksdb::WriteBatch& write,
   // asks it to, and when it cannot (a failed log write is not resumable) reopens the
   // database, which recovers everything the log holds. If the disk is still failing,
   // the write below fails and says why.
+  if (opened_read_only_)
+    return Status::failure(fmt::format(
+        "the data directory `{}` was opened for reading only; nothing is written to it",
+        directory_));
   if (write_failed_.load()) {
     if (Status recovered = recoverWrites(); !recovered.ok()) return recovered;
   }

@@ -124,6 +124,12 @@ class Store {
   // wrong and what to do ("the data directory is in use by another rflow process").
   static std::variant<std::unique_ptr<Store>, std::string> open(const std::string& directory,
                                                                 const StoreOptions& options = {});
+  // Opens an existing data directory for reading only (`rflow whatif`): nothing is
+  // created or written (a schema-1 directory is not marked), no lock is taken (a running
+  // service may hold the directory), every commit fails. A directory that is not an
+  // rflow data directory is refused, saying so.
+  static std::variant<std::unique_ptr<Store>, std::string> openReadOnly(
+      const std::string& directory);
   // The schema the directory had when it was opened ("1" or "2").
   const std::string& openedSchema() const { return opened_schema_; }
   ~Store();
@@ -228,6 +234,8 @@ class Store {
   mutable std::shared_mutex mutex_;
   // While writes fail and a reopen did not work, db_ is open read-only (reads go on).
   bool read_only_ = false;
+  // Opened with StoreOptions::read_only: every write is refused, never retried.
+  bool opened_read_only_ = false;
   std::atomic<int64_t> retry_writes_after_ms_{500};
   std::chrono::steady_clock::time_point last_recovery_{};
   Status last_recovery_problem_;
