@@ -106,6 +106,13 @@ std::optional<bytecode::Module> generate(const check::Program& program,
     code_facts[u] = gen.codeFacts();
   }
   if (!ok) return std::nullopt;
+  // Integer defaults of a workflow body's `let`s become constants now, after every body's
+  // code, so that the constants the code uses keep their numbers (function_gen.h).
+  for (const check::WorkflowInfo& w : program.workflows) {
+    FunctionGen::CodeFacts& f = code_facts[w.body_unit];
+    for (const auto& [slot, value] : f.slot_int_defaults)
+      f.slot_defaults.emplace(slot, tables.intConstant(value.first, value.second));
+  }
 
   for (const check::WorkflowInfo& w : program.workflows) {
     bytecode::Workflow out;

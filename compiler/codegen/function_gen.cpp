@@ -214,7 +214,7 @@ void FunctionGen::namedLet(uint32_t slot, const std::string& name, uint32_t begi
   if (in->opcode == Opcode::kConst) {
     facts_out_.slot_defaults.emplace(slot, static_cast<bytecode::ConstantId>(in->a));
   } else if (in->opcode == Opcode::kConstInt && slot - slot_shift_ < unit_.slots.size()) {
-    facts_out_.slot_defaults.emplace(slot, tables_.intConstant(in->a, unit_.slots[slot - slot_shift_]));
+    facts_out_.slot_int_defaults.emplace(slot, std::pair{in->a, unit_.slots[slot - slot_shift_]});
   }
 }
 

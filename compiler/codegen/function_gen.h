@@ -38,10 +38,13 @@ class FunctionGen {
   // ran: the name of each named frame slot (parameters, `let`, `for`, `parallel` and
   // `try` names; temporaries have none), the constant a `let` initializes its slot with
   // when its value is one constant, and the code ranges [begin, end) of `try` bodies and
-  // `parallel` branches.
+  // `parallel` branches. An integer literal (ConstInt) is kept as its value and type and
+  // becomes a constant only when a wait place needs it (codegen.cpp), after every body's
+  // code: interning it here would renumber the constants of modules without workflows.
   struct CodeFacts {
     std::map<uint32_t, std::string> slot_names;
     std::map<uint32_t, bytecode::ConstantId> slot_defaults;
+    std::map<uint32_t, std::pair<int64_t, check::TypeId>> slot_int_defaults;
     std::vector<std::pair<uint32_t, uint32_t>> try_ranges;
     std::vector<std::pair<uint32_t, uint32_t>> parallel_ranges;
   };
