@@ -628,9 +628,9 @@ TEST(ServeCrash, KilledUnderLoadEveryAnsweredRequestHoldsAndNothingIsDoubled) {
 // instances wait at an approval, half at a place the new version keeps; the server is
 // SIGKILLed while POST /v1/migrations moves them, several times, and restarted. After
 // every kill the store must hold each instance wholly on one version: its record and its
-// open task name the same version, and its trail has `migrated` exactly when that is the
-// new one. A last migration moves the rest; then every instance is approved and completes
-// with the code of its version.
+// open task name the same version. A last migration moves the rest of the mappable half;
+// then each instance's trail has `migrated` exactly when it is on the new version, and
+// every one is approved and completes with the code of its version.
 constexpr const char* kMigrateV1 = R"(module mig
 role Manager "Shipping manager"
 workflow Order(id: string, big: bool) -> string {
