@@ -71,6 +71,7 @@ class Lister {
     classifiers();
     figures();
     stages();
+    waits();
     functions();
     return std::move(out_);
   }
@@ -354,6 +355,21 @@ class Lister {
         figure("track", i, f.tracks[i]);
       for (size_t i = 0; i < f.measures.size(); ++i)
         figure("measure", i, f.measures[i]);
+    }
+  }
+
+  void waits() {
+    if (m_.waits.empty()) return;
+    section("waits", m_.waits.size());
+    for (const WaitPlace& p : m_.waits) {
+      std::string live;
+      for (const LiveLocal& l : p.live)
+        live += fmt::format("{}{} {}: {}{}", live.empty() ? "" : ", ", l.slot, str(l.name),
+                            type(l.type), l.default_value ? fmt::format(" = #{}", *l.default_value) : "");
+      line("  {} {:04} {} {:?} #{}{}{} ({})", workflowName(m_, p.workflow), p.pc,
+           waitPlaceKindName(p.kind), str(p.stage), p.ordinal,
+           (p.flags & kWaitInParallel) != 0 ? " in parallel" : "",
+           (p.flags & kWaitInTry) != 0 ? " in try" : "", live);
     }
   }
 

@@ -51,10 +51,12 @@ namespace rflow::bytecode {
 // sections and the Measure opcode; older modules have neither section and load as
 // modules whose workflows track and measure nothing. Version 4 added a workflow's sla
 // calendar (`sla 2d in StoreHours`, bit 16 of a workflow's present parts); older modules
-// load as modules whose slas count plain time.
-inline constexpr uint16_t kFormatVersion = 4;
+// load as modules whose slas count plain time. Version 5 added the wait places (18), what
+// migrating a waiting instance to another version needs (intelligence.md §4); older
+// modules have none, so none of their instances can be migrated.
+inline constexpr uint16_t kFormatVersion = 5;
 inline constexpr uint16_t kMinFormatVersion = 1;
-inline constexpr uint16_t kMaxFormatVersion = 4;
+inline constexpr uint16_t kMaxFormatVersion = 5;
 inline constexpr std::array<uint8_t, 8> kMagic = {'R', 'F', 'L', 'O', 'W', 'B', 'C', 0};
 // Bytes before the first section: magic, version, flags, content hash.
 inline constexpr size_t kHeaderBytes = 8 + 2 + 2 + 32;
@@ -364,6 +366,73 @@ struct Stage {
   friend bool operator==(const Stage&, const Stage&) = default;
 };
 
+// A place where an instance of a workflow can wait (intelligence.md §4, "Migration of
+// waiting instances"): one effect instruction of the workflow's body. PERSISTED values.
+enum class WaitPlaceKind : uint8_t {
+  kApproval = 0,  // Approval
+  kTask = 1,      // Task
+  kAwait = 2,     // Await
+  kSleep = 3,     // Sleep, SleepUntil
+  kCall = 4,      // CallConnector
+  kChild = 5,     // StartChild
+};
+inline constexpr uint8_t kWaitPlaceKinds = 6;
+
+// Bits of WaitPlace::flags: where the wait sits, which decides whether a waiting instance
+// can be moved at all (a migration moves only a single frame at an empty operand stack).
+inline constexpr uint32_t kWaitInParallel = 1;  // inside a `parallel` branch
+inline constexpr uint32_t kWaitInTry = 2;       // inside a `try` body
+inline constexpr uint32_t kWaitFlagsMask = 3;
+
+// A variable live when the wait is answered: read on some path after it before it is
+// written. `default_value`: the variable's declaration initializes it with this constant
+// (`let limit = 10_000.00 USD`), so an instance that never ran the declaration can be
+// given it.
+struct LiveLocal {
+  uint32_t slot;  // in the body function's frame (parameters first)
+  StringId name;
+  TypeId type;  // the slot's type
+  std::optional<ConstantId> default_value;
+
+  friend bool operator==(const LiveLocal&, const LiveLocal&) = default;
+};
+
+struct WaitPlace {
+  uint32_t workflow;  // index into Module::workflows
+  uint32_t pc;        // the effect instruction in the workflow's body (a waiting frame's pc)
+  WaitPlaceKind kind;
+  // The stage name (intelligence.md §2): the `stage` clause, else the title's text before
+  // its first interpolation (approval, task); the signal's name (await); "sleep"; the
+  // op's "connector.op" (call); the child workflow's name (start).
+  StringId stage;
+  // Among the workflow's places of the same kind and stage, in pc order, from 0: what
+  // tells apart two waits a process owner named alike.
+  uint32_t ordinal;
+  uint32_t flags;               // kWaitIn… bits
+  std::vector<LiveLocal> live;  // by increasing slot
+
+  friend bool operator==(const WaitPlace&, const WaitPlace&) = default;
+};
+
+// "approval", "task", "await", "sleep", "call", "start".
+inline const char* waitPlaceKindName(WaitPlaceKind kind) {
+  switch (kind) {
+    case WaitPlaceKind::kApproval:
+      return "approval";
+    case WaitPlaceKind::kTask:
+      return "task";
+    case WaitPlaceKind::kAwait:
+      return "await";
+    case WaitPlaceKind::kSleep:
+      return "sleep";
+    case WaitPlaceKind::kCall:
+      return "call";
+    case WaitPlaceKind::kChild:
+      return "start";
+  }
+  return "unknown";
+}
+
 struct SourceFile {
   StringId path;    // as given to the compiler
   StringId module;  // the module it declares
@@ -390,6 +459,7 @@ struct Module {
   std::vector<Classifier> classifiers;
   std::vector<WorkflowFigures> figures;  // by workflow, only workflows with figures
   std::vector<Stage> stages;             // by data_type
+  std::vector<WaitPlace> waits;          // by workflow, then pc
 
   friend bool operator==(const Module&, const Module&) = default;
 };
@@ -430,6 +500,7 @@ enum class SectionKind : uint32_t {
   kClassifiers = 15,  // format version 2
   kFigures = 16,      // format version 3
   kStages = 17,       // format version 3
+  kWaits = 18,        // format version 5
 };
 // Kinds from here up may be skipped by a loader that does not know them.
 inline constexpr uint64_t kFirstOptionalSection = 1000;
@@ -471,6 +542,8 @@ inline const char* sectionName(SectionKind kind) {
       return "figures";
     case SectionKind::kStages:
       return "stages";
+    case SectionKind::kWaits:
+      return "waits";
   }
   return "unknown";
 }

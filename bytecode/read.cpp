@@ -17,7 +17,7 @@
 namespace rflow::bytecode {
 namespace {
 
-constexpr size_t kSectionKinds = 18;  // SectionKind values are 1 … 17
+constexpr size_t kSectionKinds = 19;  // SectionKind values are 1 … 18
 
 // Reads the bytes [offset, end) of the file. The first problem is kept and every later
 // read returns zero, so the decoding code checks failed() only where it loops.
@@ -453,6 +453,32 @@ struct SectionReader {
           return st;
         });
         break;
+      case SectionKind::kWaits:
+        entries(m.waits, 7, [&](size_t) {
+          WaitPlace p;
+          p.workflow = c.ref("workflow");
+          p.pc = c.ref("pc");
+          const size_t kind_at = c.offset();
+          const uint8_t wait_kind = c.u8("kind");
+          if (wait_kind >= kWaitPlaceKinds)
+            c.fail(kind_at, fmt::format("wait kind {} is not known", wait_kind));
+          p.kind = static_cast<WaitPlaceKind>(wait_kind);
+          p.stage = c.ref("stage");
+          p.ordinal = c.ref("ordinal");
+          p.flags = c.ref("flags");
+          p.live.resize(c.count("live count", 4));
+          for (LiveLocal& l : p.live) {
+            l.slot = c.ref("live slot");
+            l.name = c.ref("live name");
+            l.type = c.ref("live type");
+            const size_t at = c.offset();
+            const uint8_t present = c.u8("live default present");
+            if (present > 1) c.fail(at, fmt::format("present {} is neither 0 nor 1", present));
+            if (present == 1) l.default_value = c.ref("live default");
+          }
+          return p;
+        });
+        break;
     }
   }
 };
@@ -557,8 +583,9 @@ LoadResult loadModule(std::span<const uint8_t> bytes, const LoadOptions& options
                                 kind));
       break;
     } else if (const uint16_t version = static_cast<uint16_t>(bytes[8] | (bytes[9] << 8));
-               version < 3 && (kind == static_cast<uint64_t>(SectionKind::kFigures) ||
-                               kind == static_cast<uint64_t>(SectionKind::kStages))) {
+               (version < 3 && (kind == static_cast<uint64_t>(SectionKind::kFigures) ||
+                                kind == static_cast<uint64_t>(SectionKind::kStages))) ||
+               (version < 5 && kind == static_cast<uint64_t>(SectionKind::kWaits))) {
       // A module of an older format cannot hold what came later: its header is wrong.
       file.fail(at, fmt::format("section {} is not part of format version {}", sectionLabel(kind),
                                 version));

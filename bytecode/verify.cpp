@@ -74,7 +74,8 @@ class Verifier {
     (void)(checkStrings() && checkTypes() && checkRecords() && checkEnums() && checkRoles() &&
            checkConstants() && checkDefaults() && checkFunctions() && checkWorkflows() &&
            checkConnectors() && checkOps() && checkPolicies() && checkTriggers() && checkTests() &&
-           checkFiles() && checkClassifiers() && checkFigures() && checkStages() && checkCode());
+           checkFiles() && checkClassifiers() && checkFigures() && checkStages() && checkCode() &&
+           checkWaits());
     return std::move(error_);
   }
 
@@ -617,6 +618,85 @@ class Verifier {
         return fail("entries must be in data type order, one per type");
     }
     return true;
+  }
+
+  // The opcodes a wait place of `kind` may point at.
+  static bool placeOpcode(WaitPlaceKind kind, Opcode op) {
+    switch (kind) {
+      case WaitPlaceKind::kApproval:
+        return op == Opcode::kApproval;
+      case WaitPlaceKind::kTask:
+        return op == Opcode::kTask;
+      case WaitPlaceKind::kAwait:
+        return op == Opcode::kAwait;
+      case WaitPlaceKind::kSleep:
+        return op == Opcode::kSleep || op == Opcode::kSleepUntil;
+      case WaitPlaceKind::kCall:
+        return op == Opcode::kCallConnector;
+      case WaitPlaceKind::kChild:
+        return op == Opcode::kStartChild;
+    }
+    return false;
+  }
+
+  // After checkCode: the body's code decodes, so the place's pc can be read.
+  bool checkWaits() {
+    for (size_t i = 0; i < m_.waits.size(); ++i) {
+      at(SectionKind::kWaits, i);
+      const WaitPlace& p = m_.waits[i];
+      if (!inRange(p.workflow, m_.workflows.size(), "the workflow", "workflows") ||
+          !stringRef(p.stage, "the stage"))
+        return false;
+      if (i > 0) {
+        const WaitPlace& before = m_.waits[i - 1];
+        if (before.workflow > p.workflow || (before.workflow == p.workflow && before.pc >= p.pc))
+          return fail("entries must be in workflow order, then pc order, one per pc");
+      }
+      if (static_cast<uint8_t>(p.kind) >= kWaitPlaceKinds) return fail("the wait kind is not known");
+      if ((p.flags & ~kWaitFlagsMask) != 0)
+        return fail(fmt::format("flags {:#x} has bits that mean nothing", p.flags));
+      const Function& body = m_.functions[m_.workflows[p.workflow].body];
+      const std::optional<Instruction> in = decodeInstruction(body.code, p.pc);
+      if (!in || in->offset != p.pc || !isInstructionStart(body, p.pc))
+        return fail(fmt::format("pc {} is not an instruction of the workflow's body", p.pc));
+      if (!placeOpcode(p.kind, in->opcode))
+        return fail(fmt::format("pc {} is {}, not a wait of kind {}", p.pc,
+                                opcodeInfo(static_cast<uint8_t>(in->opcode))->name,
+                                waitPlaceKindName(p.kind)));
+      const size_t slots = body.params.size() + body.locals.size();
+      for (size_t k = 0; k < p.live.size(); ++k) {
+        const LiveLocal& l = p.live[k];
+        if (k > 0 && p.live[k - 1].slot >= l.slot)
+          return fail("live variables must be in slot order, one per slot");
+        if (l.slot >= slots)
+          return fail(fmt::format("live slot {} is not a slot of the body ({} slots)", l.slot, slots));
+        if (!stringRef(l.name, "a live variable's name")) return false;
+        const TypeId slot_type =
+            l.slot < body.params.size() ? body.params[l.slot] : body.locals[l.slot - body.params.size()];
+        if (l.type != slot_type)
+          return fail(fmt::format("live slot {} has type {}, but the body declares {}", l.slot,
+                                  typeName(m_, l.type), typeName(m_, slot_type)));
+        if (l.default_value) {
+          if (!inRange(*l.default_value, m_.constants.size(), "a live variable's default",
+                       "constants"))
+            return false;
+          if (m_.constants[*l.default_value].type != l.type)
+            return fail(fmt::format("the default of live slot {} is not of its type", l.slot));
+        }
+      }
+    }
+    return true;
+  }
+
+  // Whether `pc` is where an instruction of `f` starts (walking from 0; the code decodes).
+  static bool isInstructionStart(const Function& f, uint32_t pc) {
+    uint32_t at = 0;
+    while (at < pc) {
+      const std::optional<Instruction> in = decodeInstruction(f.code, at);
+      if (!in) return false;
+      at += in->size;
+    }
+    return at == pc;
   }
 
   // ---- code --------------------------------------------------------------------------

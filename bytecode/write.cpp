@@ -43,8 +43,12 @@
 //                 count, per measure `name: ref strings, type: ref types, function:
 //                 opt<ref functions>`                           [format version 3]
 //  17 stages      data_type: ref types, name: ref strings       [format version 3]
+//  18 waits       workflow: ref workflows, pc: varint, kind: u8 WaitPlaceKind, stage: ref
+//                 strings, ordinal: varint, flags: varint, varint live count, per live
+//                 variable `slot: varint, name: ref strings, type: ref types, default:
+//                 opt<ref constants>`                          [format version 5]
 //
-// This writer emits all seventeen sections, even empty ones, in kind order; a loader
+// This writer emits all eighteen sections, even empty ones, in kind order; a loader
 // takes a missing section as empty.
 #include "bytecode/write.h"
 
@@ -229,7 +233,7 @@ void section(ByteWriter& w, SectionKind kind, const std::vector<T>& entries, Eac
 
 std::vector<uint8_t> writeModule(Module& m) {
   ByteWriter body;
-  body.varint(17);
+  body.varint(18);
   section(body, SectionKind::kStrings, m.strings,
           [](ByteWriter& w, const std::string& s) { w.string(s); });
   section(body, SectionKind::kTypes, m.types, writeType);
@@ -311,6 +315,22 @@ std::vector<uint8_t> writeModule(Module& m) {
   section(body, SectionKind::kStages, m.stages, [](ByteWriter& w, const Stage& s) {
     w.varint(s.data_type);
     w.varint(s.name);
+  });
+  section(body, SectionKind::kWaits, m.waits, [](ByteWriter& w, const WaitPlace& p) {
+    w.varint(p.workflow);
+    w.varint(p.pc);
+    w.u8(static_cast<uint8_t>(p.kind));
+    w.varint(p.stage);
+    w.varint(p.ordinal);
+    w.varint(p.flags);
+    w.varint(p.live.size());
+    for (const LiveLocal& l : p.live) {
+      w.varint(l.slot);
+      w.varint(l.name);
+      w.varint(l.type);
+      w.u8(l.default_value ? 1 : 0);
+      if (l.default_value) w.varint(*l.default_value);
+    }
   });
 
   m.content_hash = sha256(body.out());

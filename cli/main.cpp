@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   rflow::cli::addWhatIfCommand(app, run);
   rflow::cli::addFmtCommand(app, run);
   rflow::cli::addLspCommand(app, run);
+  rflow::cli::addMigrateCommand(app, run);
 
   // An unknown command gets a suggestion rather than CLI11's generic complaint.
   if (argc > 1 && argv[1][0] != '-') {

@@ -150,6 +150,12 @@ Outcome ready(Service& s, const Call&) {
 Outcome makeBackup(Service& s, const Call& c) {
   return s.backup(c.body);
 }
+Outcome migrate(Service& s, const Call& c) {
+  return s.migrate(*c.caller, c.body);
+}
+Outcome versions(Service& s, const Call&) {
+  return s.versions();
+}
 Outcome listBackups(Service& s, const Call&) {
   return s.backups();
 }
@@ -235,6 +241,18 @@ const Route kRoutes[] = {
      "The backups in rflow.toml's [backup] dir, oldest first, with the schedule: {\"dir\", "
      "\"every\", \"keep\", \"items\": [{\"id\", \"time\", \"bytes\", \"files\", \"label\"}]}",
      listBackups},
+    {"POST", "/v1/migrations", kAdmin, 200, true, nullptr, false, "",
+     "Move the waiting instances of a workflow from one version to another where their wait "
+     "maps (intelligence.md §4): {\"from\", \"to\", \"workflow\", \"dry_run\"} (dry_run is "
+     "true unless false). Answers {\"workflow\", \"from\", \"to\", \"dry_run\", \"moved\", "
+     "\"places\": [{\"place\", \"kind\", \"stage\", \"ordinal\", \"maps\", \"reason\", "
+     "\"waiting\"}], \"left\": [{\"instance\", \"reason\"}]}; 404 for an unknown version or "
+     "workflow",
+     migrate},
+    {"GET", "/v1/versions", kToken, 200, false, nullptr, false, "",
+     "The versions stored, with their live instances: {\"current\", \"items\": [{\"version\", "
+     "\"live\", \"current\"}]}",
+     versions},
     {"GET", "/v1/openapi.json", kToken, 200, false, nullptr, false, "",
      "This document: the API, and the current version's workflows, signals, events and task "
      "forms with their declared types",

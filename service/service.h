@@ -138,6 +138,12 @@ class Service {
   // without a [backup] dir. service_backups.cpp.
   Outcome backup(const nlohmann::json& body);
   Outcome backups() const;
+  // POST /v1/migrations: {"from", "to", "workflow", "dry_run"?} (dry_run true unless
+  // false) moves the waiting instances whose wait maps (Engine::migrate); 400 naming the
+  // field, 404 an unknown version or workflow. GET /v1/versions: the versions stored with
+  // their live instances. service_migrations.cpp.
+  Outcome migrate(const Caller& caller, const nlohmann::json& body);
+  Outcome versions() const;
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "vm/interpreter.h"
+#include "vm/program.h"
 #include "vm/value.h"
 
 namespace rflow::vm::detail {
@@ -103,6 +104,17 @@ struct InstanceState {
   // of these are counted with plain increments. A cache: never encoded, and a decoded or
   // copied state simply makes its own again.
   std::vector<Value> constants;
+};
+
+// The state codec's and the state mover's (state_migrate.cpp) way into an Instance.
+struct StateAccess {
+  static const InstanceState& state(const Instance& instance) { return *instance.state_; }
+  static Instance make(std::shared_ptr<const Program> program, Options options,
+                       InstanceState state) {
+    Instance instance(std::move(program), options);
+    *instance.state_ = std::move(state);
+    return instance;
+  }
 };
 
 }  // namespace rflow::vm::detail

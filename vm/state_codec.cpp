@@ -14,16 +14,6 @@
 namespace rflow::vm {
 namespace detail {
 
-struct StateAccess {
-  static const InstanceState& state(const Instance& instance) { return *instance.state_; }
-  static Instance make(std::shared_ptr<const Program> program, Options options,
-                       InstanceState state) {
-    Instance instance(std::move(program), options);
-    *instance.state_ = std::move(state);
-    return instance;
-  }
-};
-
 namespace {
 
 using bytecode::Opcode;

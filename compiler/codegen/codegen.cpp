@@ -12,6 +12,7 @@
 #include "codegen/function_gen.h"
 #include "codegen/max_stack.h"
 #include "codegen/module_tables.h"
+#include "codegen/wait_places.h"
 
 namespace rflow::codegen {
 
@@ -85,6 +86,7 @@ std::optional<bytecode::Module> generate(const check::Program& program,
   }
 
   bool ok = true;
+  std::vector<FunctionGen::CodeFacts> code_facts(program.units.size());
   for (uint32_t u = 0; u < program.units.size(); ++u) {
     const check::CodeUnit& unit = program.units[u];
     FunctionGen gen(tables, sources, u);
@@ -101,8 +103,16 @@ std::optional<bytecode::Module> generate(const check::Program& program,
       ok = false;
       continue;
     }
+    code_facts[u] = gen.codeFacts();
   }
   if (!ok) return std::nullopt;
+  // Integer defaults of a workflow body's `let`s become constants now, after every body's
+  // code, so that the constants the code uses keep their numbers (function_gen.h).
+  for (const check::WorkflowInfo& w : program.workflows) {
+    FunctionGen::CodeFacts& f = code_facts[w.body_unit];
+    for (const auto& [slot, value] : f.slot_int_defaults)
+      f.slot_defaults.emplace(slot, tables.intConstant(value.first, value.second));
+  }
 
   for (const check::WorkflowInfo& w : program.workflows) {
     bytecode::Workflow out;
@@ -171,6 +181,9 @@ std::optional<bytecode::Module> generate(const check::Program& program,
     const auto deepest = maxStack(f, module);
     f.max_stack = deepest.value_or(0);
   }
+
+  // Wait places read the workflows' bodies and stages (both complete by now).
+  addWaitPlaces(module, code_facts);
 
   // Never hand out a module the loader would refuse.
   if (const auto problem = bytecode::verifyModule(module)) {

@@ -203,3 +203,19 @@ bool FunctionGen::generate(bytecode::Function& out) {
 }
 
 }  // namespace rflow::codegen
+
+namespace rflow::codegen {
+
+void FunctionGen::namedLet(uint32_t slot, const std::string& name, uint32_t begin) {
+  facts_out_.slot_names.emplace(slot, name);
+  // A default is a value the declaration gives whatever happened before it: one constant.
+  const std::optional<bytecode::Instruction> in = bytecode::decodeInstruction(w_.code(), begin);
+  if (!in || begin + in->size != w_.offset() || slot < slot_shift_) return;
+  if (in->opcode == Opcode::kConst) {
+    facts_out_.slot_defaults.emplace(slot, static_cast<bytecode::ConstantId>(in->a));
+  } else if (in->opcode == Opcode::kConstInt && slot - slot_shift_ < unit_.slots.size()) {
+    facts_out_.slot_int_defaults.emplace(slot, std::pair{in->a, unit_.slots[slot - slot_shift_]});
+  }
+}
+
+}  // namespace rflow::codegen

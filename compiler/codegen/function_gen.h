@@ -13,7 +13,9 @@
 // 0…k-1 (fact.b == 1) and the mock's own slots from 0, so those are shifted by k here.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bytecode/emit.h"
@@ -31,6 +33,22 @@ class FunctionGen {
   // Fills `out` (whose signature is already set) with code, line table and locals.
   // Returns false when the function is too large for the module format.
   bool generate(bytecode::Function& out);
+
+  // What the wait places of a workflow body need (wait_places.cpp), known once generate()
+  // ran: the name of each named frame slot (parameters, `let`, `for`, `parallel` and
+  // `try` names; temporaries have none), the constant a `let` initializes its slot with
+  // when its value is one constant, and the code ranges [begin, end) of `try` bodies and
+  // `parallel` branches. An integer literal (ConstInt) is kept as its value and type and
+  // becomes a constant only when a wait place needs it (codegen.cpp), after every body's
+  // code: interning it here would renumber the constants of modules without workflows.
+  struct CodeFacts {
+    std::map<uint32_t, std::string> slot_names;
+    std::map<uint32_t, bytecode::ConstantId> slot_defaults;
+    std::map<uint32_t, std::pair<int64_t, check::TypeId>> slot_int_defaults;
+    std::vector<std::pair<uint32_t, uint32_t>> try_ranges;
+    std::vector<std::pair<uint32_t, uint32_t>> parallel_ranges;
+  };
+  const CodeFacts& codeFacts() const { return facts_out_; }
 
  private:
   using Opcode = bytecode::Opcode;
@@ -112,6 +130,9 @@ class FunctionGen {
   std::vector<TypeId> extra_slots_;  // temporaries after the checker's slots
   // In a policy's `when`, ordering comparisons with a `none` operand are false.
   bool policy_when_ = false;
+  CodeFacts facts_out_;
+  // A `let`'s slot: its name, and its default when [begin, end) is one constant push.
+  void namedLet(uint32_t slot, const std::string& name, uint32_t begin);
 };
 
 }  // namespace rflow::codegen

@@ -20,7 +20,9 @@ void FunctionGen::stmt(const syntax::Stmt& s) {
   std::visit(
       syntax::Overloaded{
           [&](const syntax::LetStmt& let) {
+            const uint32_t begin = w_.offset();
             expr(*let.value);
+            namedLet(frameSlot(slotOf(&let)), let.name.text, begin);
             store(frameSlot(slotOf(&let)));
           },
           [&](const syntax::AssignStmt& assign) {
@@ -180,6 +182,7 @@ void FunctionGen::forStmt(const syntax::ForStmt& s) {
   const uint32_t list = frameSlot(slotOf(&s.body));
   const uint32_t position = list + 1;
   const uint32_t var = frameSlot(slotOf(&s));
+  facts_out_.slot_names.emplace(var, s.var.text);
   expr(*s.iterable);
   store(list);
   pushInt(0);
@@ -205,11 +208,14 @@ void FunctionGen::forStmt(const syntax::ForStmt& s) {
 
 void FunctionGen::tryStmt(const syntax::TryStmt& s) {
   const uint32_t handler = w_.emitJump(Opcode::kTryBegin);
+  const uint32_t body = w_.offset();
   block(s.body);
+  facts_out_.try_ranges.emplace_back(body, w_.offset());
   w_.emit(Opcode::kTryEnd);
   const uint32_t done = w_.emitJump(Opcode::kJump);
   w_.patchJumpHere(handler);
   store(frameSlot(slotOf(&s)));  // the Error record the handler starts with
+  facts_out_.slot_names.emplace(frameSlot(slotOf(&s)), s.error_name.text);
   block(s.handler);
   w_.patchJumpHere(done);
 }
@@ -224,10 +230,13 @@ void FunctionGen::parallelStmt(const syntax::ParallelStmt& s) {
   for (size_t i = 0; i < s.branches.size(); ++i) {
     const syntax::ParallelBranch& branch = s.branches[i];
     w_.patchJumpHere(forks[i]);
+    const uint32_t begin = w_.offset();
     line(branch.span);
     expr(*branch.value);
     store(frameSlot(slotOf(&branch)));
+    facts_out_.slot_names.emplace(frameSlot(slotOf(&branch)), branch.name.text);
     w_.emit(Opcode::kEndBranch);
+    facts_out_.parallel_ranges.emplace_back(begin, w_.offset());
   }
   w_.patchJumpHere(after);
 }

@@ -288,6 +288,38 @@ struct StartOptions {
 // store, kept for good).
 inline constexpr size_t kMaxStartRequestIdBytes = 200;
 
+// Moving waiting instances to another version (intelligence.md §4; migrations.h).
+struct MigrationRequest {
+  std::string from;      // version (content hash, hex)
+  std::string to;        // version, deployed
+  std::string workflow;  // qualified or declared name, in `from`
+  bool dry_run = true;
+  std::string by;  // who asked (audited)
+};
+// One place an instance of the workflow can wait in the old version.
+struct MigrationPlace {
+  std::string place;  // "approval \"review\"" (bytecode::placeText)
+  std::string kind;
+  std::string stage;
+  uint32_t ordinal = 0;
+  bool maps = false;
+  std::string reason;  // why not
+  size_t waiting = 0;  // instances of `from` waiting here now
+};
+struct MigrationLeft {
+  std::string instance;
+  std::string reason;
+};
+struct MigrationReport {
+  std::string workflow;  // qualified
+  std::string from;
+  std::string to;
+  bool dry_run = true;
+  std::vector<MigrationPlace> places;
+  size_t moved = 0;                 // dry run: that would move
+  std::vector<MigrationLeft> left;  // waiting instances that stay on `from`, and why
+};
+
 // A workflow of `module` by its qualified or declared name; the error (not found, or a
 // declared name several workflows share) names the candidates.
 std::variant<uint32_t, EngineError> findWorkflow(const bytecode::Module& module,
@@ -421,6 +453,14 @@ class Engine {
   // Records `at` as the last slot of a trigger that has none, so that after a restart the
   // slots since `at` count as missed (and the one before it never fires).
   void noteScheduleStart(uint32_t trigger, int64_t at);
+
+  // Moves every waiting instance of `request.workflow` on version `from` whose wait maps to
+  // `to` (one committed step each, audited `migrated`), and lists the others; a dry run
+  // moves nothing. kNotFound: a version or the workflow is unknown; kBadInput: the
+  // workflow is not in `to`, or `from` records no wait places. Nothing changes then.
+  std::variant<MigrationReport, EngineError> migrate(const MigrationRequest& request);
+  // Versions stored, with the number of live instances on each (the dashboard's table).
+  Found<std::vector<std::pair<std::string, size_t>>> versionsInUse() const;
 
   // The commit pipeline's counts since the engine opened: groups written and steps in
   // them (benchmarks show steps per sync).

@@ -240,6 +240,7 @@ const Pages = (() => {
     const select = workflowSelect('', (v) => { workflow = v; page.refresh(); });
     const kpis = h('div', { class: 'kpis' });
     const recent = h('div');
+    const versions = h('div', { 'data-field': 'versions' });
     const page = {
       title: 'Overview',
       mount(root) {
@@ -256,7 +257,8 @@ const Pages = (() => {
             panel('SLA breaches and escalations', 'in the window', chartBox('c-breaches')),
             panel('Connector failure rate', 'failed attempts, retries included', chartBox('c-connectors')),
             panel('Failed-instance backlog', 'by error kind', chartBox('c-backlog'))),
-          h('div', { class: 'section' }, panel('Latest failures', null, recent)));
+          h('div', { class: 'section' }, panel('Latest failures', null, recent)),
+          h('div', { class: 'section' }, panel('Versions', 'live instances per deployed version; POST /v1/migrations moves waiting ones', versions)));
       },
       async refresh() {
         const data = await Api.get('/v1/insights' + query({ workflow, since }));
@@ -327,10 +329,24 @@ const Pages = (() => {
         showEmpty(document.getElementById('c-backlog').parentNode, backlog === 0, 'No failed instances');
         const failed = await Api.get('/v1/instances' + query({ status: 'Failed', workflow, limit: 8 }));
         clear(recent).append(failedTable(failed.items, 'No failed instances. Good.'));
+        const vs = await Api.get('/v1/versions');
+        clear(versions).append(versionsTable(vs.items));
         return { failed: backlog };
       },
     };
     return page;
+  }
+
+  // The versions stored with their live (running or waiting) instances, current first.
+  function versionsTable(items) {
+    if (!items.length) return h('div', { class: 'empty', text: 'Nothing deployed yet' });
+    const sorted = [...items].sort((a, b) => (b.current - a.current) || (b.live - a.live));
+    return h('table', {},
+      h('thead', {}, h('tr', {}, h('th', { text: 'Version' }), h('th', { text: 'Live instances' }), h('th', { text: '' }))),
+      h('tbody', {}, sorted.map((v) => h('tr', {},
+        h('td', { class: 'mono', title: v.version, text: v.version.slice(0, 12) }),
+        h('td', { text: fmtInt(v.live) }),
+        h('td', {}, v.current ? badge('Completed plain', 'current') : null)))));
   }
 
   function failedTable(items, emptyText) {

@@ -189,6 +189,12 @@ try {
   await page.waitForSelector('#c-status', { timeout: 15000 });
   await page.screenshot({ path: join(artifacts, 'dashboard-overview.png'), fullPage: true });
 
+  step = 'the overview lists the deployed version with its live instances';
+  await page.waitForSelector('[data-field=versions] table tbody tr', { timeout: 15000 });
+  const versionRow = await page.locator('[data-field=versions] tbody tr').first().innerText();
+  if (!/current/.test(versionRow) || !/\b[1-9]\d*\b/.test(versionRow))
+    throw new Error('the versions table shows no current version with live instances: ' + versionRow);
+
   step = 'find the waiting approval in the inbox';
   await page.click('a[data-nav=inbox]');
   const card = page.locator('article.task', { hasText: number });

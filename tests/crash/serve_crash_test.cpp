@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "ledger.h"
+#include "engine/records.h"
 #include "store/store.h"
 
 namespace {
@@ -617,6 +618,172 @@ TEST(ServeCrash, KilledUnderLoadEveryAnsweredRequestHoldsAndNothingIsDoubled) {
       EXPECT_EQ(left, 0u) << rflow::store::columnName(c) << " has entries left";
     }
   }  // The store closes before its directory goes.
+  if (!HasFailure()) {
+    std::error_code ignored;
+    fs::remove_all(scratch, ignored);
+  }
+}
+
+// Migration of waiting instances (intelligence.md §4, issue 17) killed half way: kMigrate
+// instances wait at an approval, half at a place the new version keeps; the server is
+// SIGKILLed while POST /v1/migrations moves them, several times, and restarted. After
+// every kill the store must hold each instance wholly on one version: its record and its
+// open task name the same version. A last migration moves the rest of the mappable half;
+// then each instance's trail has `migrated` exactly when it is on the new version, and
+// every one is approved and completes with the code of its version.
+constexpr const char* kMigrateV1 = R"(module mig
+role Manager "Shipping manager"
+workflow Order(id: string, big: bool) -> string {
+  owner "shipping"
+  if big {
+    let r = approval "Big review" {
+      assign Manager
+    }
+    return "v1 big {id} {r.approved}"
+  }
+  let s = approval "Small review" {
+    assign Manager
+  }
+  return "v1 small {id} {s.approved}"
+}
+)";
+constexpr const char* kAdmin = "mig-admin-token";
+
+TEST(ServeCrash, KilledDuringAMigrationEveryInstanceIsWhollyOnOneVersionAndCompletes) {
+  constexpr int kMigrate = 600;
+  unsigned seed = 20261206;
+  if (const char* s = std::getenv("RFLOW_CRASH_SEED")) seed = static_cast<unsigned>(std::stoul(s));
+  std::printf("migration crash test seed %u (RFLOW_CRASH_SEED to replay)\n", seed);
+  std::mt19937 rng(seed);
+  const fs::path scratch =
+      fs::temp_directory_path() / ("rflow-migrate-crash-" + std::to_string(getpid()));
+  fs::remove_all(scratch);
+  fs::create_directories(scratch / "project");
+  std::ofstream(scratch / "project" / "mig.rflow") << kMigrateV1;
+  std::string v2_source = kMigrateV1;
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"Small review", "Quick look"},
+                                 {"\"v1 ", "\"v2 "}, {"\"v1 ", "\"v2 "}}) {
+    const size_t at = v2_source.find(from);
+    ASSERT_NE(at, std::string::npos);
+    v2_source.replace(at, from.size(), to);
+  }
+  const fs::path config = scratch / "rflow.toml";
+  std::ofstream(config) << "[[auth.users]]\nname = \"root\"\nroles = [\"admin\"]\n"
+                           "token_sha256 = "
+                           "\"d73cf97fc7cd83a6ea4a81e5ebd910e1cc74d318732edf9a4622c1c35cca35c8\"\n\n"
+                           // The clerk (Client::poll reads with its token).
+                           "[[auth.users]]\nname = \"clerk\"\nroles = [\"Manager\"]\n"
+                           "token_sha256 = "
+                           "\"6928eb94c15cb00c92def9c21d106cfae70f3ecc56d8e7ff4039cb619e39e5e5\"\n\n"
+                           "[engine]\ndurability = \"sync\"\nworkers = 2\n";
+  const fs::path data = scratch / "data";
+  ServeProcess server(scratch / "project", config, data, scratch);
+  server.spawn();
+  std::string why;
+  ASSERT_TRUE(server.waitReady(why)) << why;
+  Counters counters;
+  std::atomic<bool> abort{false};
+  Client client(server, counters, abort);
+
+  const std::string v1 = client.send("GET", "/v1/workflows", nullptr, kAdmin).body["version"];
+  std::vector<std::string> ids;
+  for (int i = 0; i < kMigrate; ++i) {
+    Answer a = client.send("POST", "/v1/workflows/Order/instances",
+                           {{"id", "o" + std::to_string(i)}, {"big", i % 2 == 0}}, kAdmin,
+                           "start-" + std::to_string(i));
+    ASSERT_EQ(a.status, 201) << a.body.dump();
+    ids.push_back(a.body["id"]);
+  }
+  for (const std::string& id : ids)
+    ASSERT_TRUE(client.poll(id, [](const json& v) { return v["status"] == "Waiting"; }));
+  Answer deployed = client.send("POST", "/v1/deployments",
+                                {{"files", {{"mig.rflow", v2_source}}}}, kAdmin);
+  ASSERT_EQ(deployed.status, 201) << deployed.body.dump();
+  const std::string v2 = deployed.body["version"];
+  const json request = {{"from", v1}, {"to", v2}, {"workflow", "Order"}, {"dry_run", false}};
+
+  // Every instance is wholly on one version: read from the store while the server is down.
+  const auto checkWhole = [&](size_t& moved) {
+    auto opened = rflow::store::Store::open(data.string());
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<rflow::store::Store>>(opened))
+        << std::get<std::string>(opened);
+    const auto& store = *std::get<std::unique_ptr<rflow::store::Store>>(opened);
+    using rflow::store::Column;
+    std::map<std::string, std::string> version_of;
+    (void)store.scan(Column::kInstances, "", [&](std::string_view, std::string_view bytes) {
+      auto rec = rflow::engine::InstanceRecord::decode(bytes);
+      EXPECT_TRUE(rec.has_value());
+      if (rec) version_of[rec->id] = rec->version;
+      return true;
+    });
+    ASSERT_EQ(version_of.size(), ids.size());
+    size_t tasks = 0;
+    (void)store.scan(Column::kTasks, "", [&](std::string_view, std::string_view bytes) {
+      auto task = rflow::engine::TaskRecord::decode(bytes);
+      EXPECT_TRUE(task.has_value());
+      if (!task) return true;
+      ++tasks;
+      EXPECT_EQ(task->version, version_of[task->instance]) << task->instance;
+      return true;
+    });
+    EXPECT_EQ(tasks, ids.size());
+    moved = 0;
+    for (const auto& [id, version] : version_of) {
+      EXPECT_TRUE(version == v1 || version == v2) << id;
+      if (version == v2) ++moved;
+    }
+  };
+
+  size_t moved = 0;
+  int kills = 0;
+  for (int round = 0; round < 4; ++round) {
+    std::thread asker([&] {
+      Client c(server, counters, abort);
+      (void)c.once("POST", "/v1/migrations", request, kAdmin, "");
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 150)(rng)));
+    server.kill();
+    ++kills;
+    asker.join();
+    checkWhole(moved);
+    if (HasFailure()) break;
+    std::printf("after kill %d: %zu of %d instances on the new version\n", kills, moved, kMigrate);
+    server.spawn();
+    ASSERT_TRUE(server.waitReady(why)) << why;
+  }
+  ASSERT_FALSE(HasFailure());
+
+  // The last migration moves what is left of the mappable half; the others stay.
+  Answer last = client.send("POST", "/v1/migrations", request, kAdmin);
+  ASSERT_EQ(last.status, 200) << last.body.dump();
+  EXPECT_EQ(last.body["left"].size(), static_cast<size_t>(kMigrate / 2)) << last.body.dump();
+  for (int i = 0; i < kMigrate; ++i) {
+    const std::string& id = ids[static_cast<size_t>(i)];
+    Answer view = client.send("GET", "/v1/instances/" + id, nullptr, kAdmin);
+    ASSERT_EQ(view.status, 200);
+    const std::string expected = i % 2 == 0 ? v2 : v1;
+    ASSERT_EQ(view.body["version"], expected) << id;
+    Answer history = client.send("GET", "/v1/instances/" + id + "/history?limit=100", nullptr, kAdmin);
+    int migrated = 0;
+    for (const json& e : history.body["items"]) migrated += e["kind"] == "migrated";
+    ASSERT_EQ(migrated, i % 2 == 0 ? 1 : 0) << id << " " << history.body.dump();
+    std::string task;
+    for (const json& w : view.body["waiting_for"])
+      if (w.contains("task")) task = w["task"];
+    ASSERT_FALSE(task.empty()) << view.body.dump();
+    Answer decided = client.send("POST", "/v1/tasks/" + task + "/decision", {{"approve", true}},
+                                 kClerk, "decide-" + id);
+    ASSERT_EQ(decided.status, 200) << decided.body.dump();
+  }
+  for (int i = 0; i < kMigrate; ++i) {
+    const std::string& id = ids[static_cast<size_t>(i)];
+    auto done = client.poll(id, [](const json& v) { return v["status"] != "Waiting" && v["status"] != "Running"; });
+    ASSERT_TRUE(done);
+    ASSERT_EQ((*done)["status"], "Completed") << done->dump();
+    const std::string n = std::to_string(i);
+    ASSERT_EQ((*done)["result"], i % 2 == 0 ? "v2 big o" + n + " true" : "v1 small o" + n + " true");
+  }
+  EXPECT_EQ(server.stop(), 0) << server.errors();
   if (!HasFailure()) {
     std::error_code ignored;
     fs::remove_all(scratch, ignored);

@@ -307,6 +307,86 @@ TEST_F(ServiceApiTest, DeployingANewVersionKeepsRunningInstancesOnTheirs) {
   EXPECT_EQ(s.get("/v1/instances/" + old_id).body["version"], before);
 }
 
+// POST /v1/migrations moves the waiting instances of a workflow to a newer version (a dry
+// run first, which moves nothing); GET /v1/versions counts the live instances per version.
+TEST_F(ServiceApiTest, AMigrationMovesWaitingInstancesToTheNewVersion) {
+  const std::string id = startPurchase("M-1");
+  eventually([&] { return s.get("/v1/instances/" + id).body["status"] == "Waiting"; });
+  const std::string v1 = s.get("/v1/workflows").body["version"];
+  std::string source = kShopProject;
+  source += "\nworkflow Extra() -> int {\n  owner \"ops\"\n  return 7\n}\n";
+  Reply deployed = s.post("/v1/deployments", {{"files", {{"shop.rflow", source}}}}, kRoot);
+  ASSERT_EQ(deployed.status, 201) << deployed.text;
+  const std::string v2 = deployed.body["version"];
+
+  const json request = {{"from", v1}, {"to", v2}, {"workflow", "Purchase"}, {"dry_run", true}};
+  Reply dry = s.post("/v1/migrations", request, kRoot);
+  ASSERT_EQ(dry.status, 200) << dry.text;
+  EXPECT_EQ(dry.body["dry_run"], true);
+  EXPECT_EQ(dry.body["moved"], 1);
+  EXPECT_EQ(dry.body["workflow"], "shop.Purchase");
+  ASSERT_FALSE(dry.body["places"].empty()) << dry.text;
+  EXPECT_EQ(dry.body["places"][0]["kind"], "approval");
+  EXPECT_EQ(dry.body["places"][0]["maps"], true);
+  EXPECT_EQ(dry.body["places"][0]["waiting"], 1);
+  EXPECT_EQ(s.get("/v1/instances/" + id).body["version"], v1);
+  // Not an admin: 403, and nothing moved.
+  EXPECT_EQ(s.post("/v1/migrations", request, kAnn).status, 403);
+
+  Reply versions = s.get("/v1/versions", kAnn);
+  ASSERT_EQ(versions.status, 200) << versions.text;
+  EXPECT_EQ(versions.body["current"], v2);
+  std::map<std::string, int> live;
+  for (const json& v : versions.body["items"]) live[v["version"]] = v["live"];
+  EXPECT_EQ(live[v1], 1) << versions.text;
+  EXPECT_EQ(live[v2], 0) << versions.text;
+
+  json real = request;
+  real["dry_run"] = false;
+  Reply moved = s.post("/v1/migrations", real, kRoot);
+  ASSERT_EQ(moved.status, 200) << moved.text;
+  EXPECT_EQ(moved.body["moved"], 1);
+  EXPECT_EQ(moved.body["left"], json::array());
+  EXPECT_EQ(s.get("/v1/instances/" + id).body["version"], v2);
+  Reply history = s.get("/v1/instances/" + id + "/history");
+  EXPECT_NE(history.text.find("\"migrated\""), std::string::npos) << history.text;
+  // It finishes on v2: approved by someone else, then paid.
+  Reply decided = s.post("/v1/tasks/" + openTask(id) + "/decision", {{"approve", true}}, kBob);
+  ASSERT_EQ(decided.status, 200) << decided.text;
+  eventually([&] { return s.get("/v1/instances/" + id).body["status"] == "Waiting"; });
+  ASSERT_EQ(s.post("/v1/instances/" + id + "/signals/Paid", {{"reference", "P-1"}}, kAnn).status,
+            200);
+  eventually([&] { return s.get("/v1/instances/" + id).body["status"] == "Completed"; });
+  EXPECT_EQ(s.get("/v1/instances/" + id).body["result"], "P-1");
+}
+
+TEST_F(ServiceApiTest, AMigrationRequestNamesWhatIsWrong) {
+  const std::string v = s.get("/v1/workflows").body["version"];
+  const auto error = [&](const json& body) {
+    Reply r = s.post("/v1/migrations", body, kRoot);
+    return std::pair{r.status, r.body["error"]["message"].get<std::string>()};
+  };
+  auto [status, message] = error({{"to", v}, {"workflow", "Purchase"}});
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(message.find("`from`"), std::string::npos) << message;
+  std::tie(status, message) = error({{"from", v}, {"to", 3}, {"workflow", "Purchase"}});
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(message.find("`to`"), std::string::npos) << message;
+  std::tie(status, message) =
+      error({{"from", v}, {"to", v}, {"workflow", "Purchase"}, {"dry_run", "yes"}});
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(message.find("`dry_run`"), std::string::npos) << message;
+  std::tie(status, message) = error({{"from", v}, {"to", v}, {"workflow", "Purchase"}, {"x", 1}});
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(message.find("`x`"), std::string::npos) << message;
+  std::tie(status, message) = error({{"from", v}, {"to", std::string(64, 'a')}, {"workflow", "Purchase"}});
+  EXPECT_EQ(status, 404);
+  EXPECT_NE(message.find("`to`"), std::string::npos) << message;
+  std::tie(status, message) = error({{"from", v}, {"to", v}, {"workflow", "Nope"}});
+  EXPECT_EQ(status, 404);
+  EXPECT_NE(message.find("`workflow`"), std::string::npos) << message;
+}
+
 // A deployment that breaks callers of the current version says so (docs/integration.md)
 // and still deploys: instances keep their version, and refusing is the build's job.
 TEST_F(ServiceApiTest, ADeploymentListsWhatBreaksCallers) {

@@ -17,8 +17,8 @@ using testing::sampleModule;
 
 // After a deliberate change to the listing or to sampleModule(), replace this with the
 // new output (the failure message prints it) and review the difference.
-constexpr std::string_view kSampleListing = R"listing(rflow module, format 4
-strings 55, types 22, records 5, enums 1, roles 1, constants 25, functions 12, workflows 1, connectors 1, ops 2, policies 1, triggers 1, tests 1, files 1, figures 1, stages 1
+constexpr std::string_view kSampleListing = R"listing(rflow module, format 5
+strings 57, types 22, records 5, enums 1, roles 1, constants 25, functions 12, workflows 1, connectors 1, ops 2, policies 1, triggers 1, tests 1, files 1, figures 1, stages 1
 
 files
   #0 retail/replenishment.rflow (module retail.replenishment)
@@ -112,6 +112,11 @@ figures
 
 stages
   retail.replenishment.ReorderData "big reorder review"
+
+waits
+  retail.replenishment.Reorder 0019 call "wms.availability" #0 (1 sku: string, 3 qty: int)
+  retail.replenishment.Reorder 0081 approval "big reorder review" #0 in try (3 qty: int)
+  retail.replenishment.Reorder 0108 await "Delivered" #0 (3 qty: int)
 
 functions
   #0 fn retail.replenishment.add(int, int) -> int
@@ -347,7 +352,7 @@ TEST(BytecodeDisasm, HeaderShowsTheShortHash) {
   (void)writeModule(m);
   const std::string listing = disassemble(m);
   EXPECT_EQ(listing.substr(0, listing.find('\n')),
-            "rflow module, format 4, hash " + hashHex(m.content_hash).substr(0, 12));
+            "rflow module, format 5, hash " + hashHex(m.content_hash).substr(0, 12));
 }
 
 TEST(BytecodeDisasm, IsDeterministic) {

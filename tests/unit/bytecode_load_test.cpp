@@ -114,7 +114,7 @@ TEST(BytecodeLoad, HeaderLayout) {
   EXPECT_EQ(file[9], 0);
   EXPECT_EQ(file[10], 0);
   EXPECT_EQ(file[11], 0);
-  EXPECT_EQ(file[kHeaderBytes], 17);  // every section, even empty
+  EXPECT_EQ(file[kHeaderBytes], 18);  // every section, even empty
 }
 
 // ---- truncation and corruption -------------------------------------------------------
@@ -173,12 +173,12 @@ TEST(BytecodeLoad, HeaderMessages) {
   std::vector<uint8_t> newer = good;
   newer[8] = 7;
   EXPECT_EQ(loadError(newer),
-            "the module was built by a newer rflow (format version 7; this rflow reads 1 to 4)");
+            "the module was built by a newer rflow (format version 7; this rflow reads 1 to 5)");
   EXPECT_EQ(loadModule(newer).error().offset, 8u);
   std::vector<uint8_t> older = good;
   older[8] = 0;
   EXPECT_EQ(loadError(older),
-            "the module was built by an older rflow (format version 0; this rflow reads 1 to 4)");
+            "the module was built by an older rflow (format version 0; this rflow reads 1 to 5)");
   std::vector<uint8_t> flagged = good;
   flagged[10] = 1;
   EXPECT_EQ(loadError(flagged),
@@ -211,8 +211,11 @@ TEST(BytecodeLoad, SectionOrderAndKinds) {
             "section `strings` appears twice");
   EXPECT_EQ(loadError(rawModule({{2, bytes({0})}, {1, bytes({0})}})),
             "section `strings` comes after section `types`: sections must be in order");
+  EXPECT_EQ(loadError(rawModule({{19, bytes({0})}})),
+            "section kind 19 is not known to this rflow (the module needs a newer rflow)");
+  // Wait places came with format 5: a module that claims an older format cannot hold them.
   EXPECT_EQ(loadError(rawModule({{18, bytes({0})}})),
-            "section kind 18 is not known to this rflow (the module needs a newer rflow)");
+            "section `waits` is not part of format version 1");
   EXPECT_EQ(loadError(rawModule({{0, bytes({0})}})),
             "section kind 0 is not known to this rflow (the module needs a newer rflow)");
   // Optional sections (kind >= 1000) are skipped, whatever they hold.

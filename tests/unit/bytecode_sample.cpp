@@ -194,6 +194,9 @@ Module sampleModule() {
               });
 
   // #3 workflow Reorder(store: Store, sku: string) -> int
+  uint32_t pc_call = 0;
+  uint32_t pc_approval = 0;
+  uint32_t pc_await = 0;
   const FunctionId f_body =
       addFunction(m, b.str("retail.replenishment.Reorder"), FunctionKind::kWorkflow,
                   {t_store, t_string}, t_int, {t_int, t_int}, 4, [&](InstructionWriter& w) {
@@ -203,7 +206,7 @@ Module sampleModule() {
                     w.emit(O::kGetField, 0);
                     w.emit(O::kConstInt, 3);
                     w.emit(O::kConst, c_hour);
-                    w.emit(O::kCallConnector, 0, 0b1001);  // retry, timeout
+                    pc_call = w.emit(O::kCallConnector, 0, 0b1001);  // retry, timeout
                     w.emit(O::kStoreLocal, 2);
                     w.setLine(31);
                     w.emit(O::kLoadLocal, 2);
@@ -221,7 +224,7 @@ Module sampleModule() {
                     w.emit(O::kLoadLocal, 1);
                     w.emit(O::kLoadLocal, 3);
                     w.emit(O::kMakeRecord, t_data);
-                    w.emit(O::kApproval, t_data);
+                    pc_approval = w.emit(O::kApproval, t_data);
                     w.emit(O::kPop);
                     w.emit(O::kTryEnd);
                     const uint32_t to_after = w.emitJump(O::kJump);
@@ -235,7 +238,7 @@ Module sampleModule() {
                     w.emit(O::kNote);
                     w.setLine(37);
                     w.emit(O::kConst, c_hour);
-                    w.emit(O::kAwait, t_delivered, 1);
+                    pc_await = w.emit(O::kAwait, t_delivered, 1);
                     const uint32_t to_none = w.emitJump(O::kJumpIfNone);
                     w.emit(O::kGetField, 0);
                     w.emit(O::kStoreLocal, 3);
@@ -424,6 +427,15 @@ Module sampleModule() {
   // Format 4: Reorder's sla counts the open time of a calendar (calendar::encode's text).
   m.workflows.back().sla_calendar =
       b.str("StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24");
+  // Format 5: the body's wait places, each with what is live after it (with the `try`,
+  // every instruction may flow into the handler, which reads slot 3).
+  m.waits.push_back({0, pc_call, WaitPlaceKind::kCall, b.str("wms.availability"), 0, 0,
+                     {{1, b.str("sku"), t_string, std::nullopt},
+                      {3, b.str("qty"), t_int, std::nullopt}}});
+  m.waits.push_back({0, pc_approval, WaitPlaceKind::kApproval, b.str("big reorder review"), 0,
+                     kWaitInTry, {{3, b.str("qty"), t_int, std::nullopt}}});
+  m.waits.push_back({0, pc_await, WaitPlaceKind::kAwait, b.str("Delivered"), 0, 0,
+                     {{3, b.str("qty"), t_int, std::nullopt}}});
   return std::move(b.module());
 }
 

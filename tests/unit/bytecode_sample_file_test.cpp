@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "bytecode/disasm.h"
+#include "bytecode/liveness.h"
 #include "bytecode/names.h"
 #include "bytecode/read.h"
 #include "bytecode/write.h"
@@ -110,6 +111,24 @@ TEST(BytecodeSampleFile, EveryReadableVersionDecodes) {
       EXPECT_EQ(m.strings[*m.workflows[0].sla_calendar],
                 "StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24");
     }
+    if (v < 5) {
+      EXPECT_TRUE(m.waits.empty());
+    } else {
+      // Wait places came with format 5: each at its wait instruction, with what the body's
+      // liveness says is live after it.
+      ASSERT_EQ(m.waits.size(), 3u);
+      EXPECT_EQ(m.waits[1].kind, WaitPlaceKind::kApproval);
+      EXPECT_EQ(m.strings[m.waits[1].stage], "big reorder review");
+      EXPECT_EQ(m.waits[1].flags, kWaitInTry);
+      EXPECT_EQ(m.strings[m.waits[2].stage], "Delivered");
+      const Liveness liveness(m.functions[m.workflows[0].body]);
+      for (const WaitPlace& p : m.waits) {
+        std::vector<uint32_t> slots;
+        for (const LiveLocal& l : p.live)
+          slots.push_back(l.slot);
+        EXPECT_EQ(slots, liveness.liveAfter(p.pc)) << "place at " << p.pc;
+      }
+    }
     if (v < 3) {
       EXPECT_TRUE(m.figures.empty());
       EXPECT_TRUE(m.stages.empty());
@@ -128,7 +147,7 @@ TEST(BytecodeSampleFile, EveryReadableVersionDecodes) {
     ASSERT_NE(stage, nullptr);
     EXPECT_EQ(*stage, "big reorder review");
   }
-  EXPECT_GE(found, 4u) << "the samples of formats 1 to 4 belong below "
+  EXPECT_GE(found, 5u) << "the samples of formats 1 to 5 belong below "
                        << RFLOW_BYTECODE_SAMPLES;
 }
 

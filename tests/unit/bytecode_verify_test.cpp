@@ -483,7 +483,7 @@ TEST(BytecodeVerify, ConstantsFitTheirTypes) {
   EXPECT_EQ(withConstant(10, [](Constant& c) { c.type = 2; }),
             "section `constants` entry 10: none cannot have type `int`");
   EXPECT_EQ(withConstant(6, [](Constant& c) { c.value = StringId{999}; }),
-            "section `constants` entry 6: the value refers to #999, but the module has 55 "
+            "section `constants` entry 6: the value refers to #999, but the module has 57 "
             "strings");
   EXPECT_EQ(withConstant(8,
                          [](Constant& c) {
@@ -623,12 +623,12 @@ TEST(BytecodeVerify, CrossReferences) {
             "mock function, where a test function belongs");
   EXPECT_EQ(edited([](Module& m) { m.ops[1].result = 22; }),
             "section `ops` entry 1: the result type refers to #22, but the module has 22 types");
-  EXPECT_EQ(edited([](Module& m) { m.files[0].module = 55; }),
-            "section `files` entry 0: the module refers to #55, but the module has 55 strings");
-  EXPECT_EQ(edited([](Module& m) { m.enums[0].members[1] = 55; }),
-            "section `enums` entry 0: member 1 refers to #55, but the module has 55 strings");
-  EXPECT_EQ(edited([](Module& m) { m.roles[0].title = 55; }),
-            "section `roles` entry 0: the title refers to #55, but the module has 55 strings");
+  EXPECT_EQ(edited([](Module& m) { m.files[0].module = 57; }),
+            "section `files` entry 0: the module refers to #57, but the module has 57 strings");
+  EXPECT_EQ(edited([](Module& m) { m.enums[0].members[1] = 57; }),
+            "section `enums` entry 0: member 1 refers to #57, but the module has 57 strings");
+  EXPECT_EQ(edited([](Module& m) { m.roles[0].title = 57; }),
+            "section `roles` entry 0: the title refers to #57, but the module has 57 strings");
 }
 
 }  // namespace
