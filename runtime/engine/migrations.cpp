@@ -8,7 +8,11 @@
 // a migration asked again after it simply moves the ones still on the old version.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "bytecode/operands.h"
 #include "bytecode/wait_map.h"
@@ -19,6 +23,9 @@
 
 namespace rflow::engine {
 namespace {
+
+// Instances moved at the same time by one migration.
+constexpr size_t kMigrationThreads = 16;
 
 std::span<const uint8_t> bytesOf(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -174,39 +181,54 @@ std::variant<MigrationReport, EngineError> Engine::migrate(const MigrationReques
       });
   if (!scanned.ok()) return storageError(scanned);
 
-  for (const std::string& id : ids) {
-    auto opened = p.steps.open(id, p.instance_gate.lock(id));
-    if (!opened) {
-      if (opened.notFound()) continue;
-      report.left.push_back({id, std::move(opened).error().message});
-      continue;
-    }
-    std::unique_ptr<Step> step = std::move(*opened);
-    if (step->rec.status == Status::kWaiting && step->rec.version == request.from) {
-      // Counted at the place it waits, moved or not.
-      auto point = vm::waitingPoint(plan.from, bytesOf(step->rec.state), p.options.vm);
-      if (auto* at = std::get_if<vm::WaitingPoint>(&point)) {
-        if (auto place = placeOf(*plan.from, plan.map.from_workflow, *at);
-            std::holds_alternative<uint32_t>(place))
-          ++report.places[plan.by_place.at(std::get<uint32_t>(place))].waiting;
+  // Several instances at a time, so that their steps share the commit pipeline's groups:
+  // one after another, each waited for its own sync (about 850 instances/s with sync
+  // durability, bench_migrate). Each instance is still one step under its own lease.
+  std::mutex report_mutex;
+  std::atomic<size_t> next{0};
+  const auto work = [&] {
+    for (size_t i = next++; i < ids.size(); i = next++) {
+      const std::string& id = ids[i];
+      auto opened = p.steps.open(id, p.instance_gate.lock(id));
+      if (!opened) {
+        if (opened.notFound()) continue;
+        std::lock_guard lock(report_mutex);
+        report.left.push_back({id, std::move(opened).error().message});
+        continue;
+      }
+      std::unique_ptr<Step> step = std::move(*opened);
+      std::optional<size_t> counted_at;  // the place it waits at, moved or not
+      if (step->rec.status == Status::kWaiting && step->rec.version == request.from) {
+        auto point = vm::waitingPoint(plan.from, bytesOf(step->rec.state), p.options.vm);
+        if (auto* at = std::get_if<vm::WaitingPoint>(&point)) {
+          if (auto place = placeOf(*plan.from, plan.map.from_workflow, *at);
+              std::holds_alternative<uint32_t>(place))
+            counted_at = plan.by_place.at(std::get<uint32_t>(place));
+        }
+      }
+      std::optional<std::string> why = moveOne(p, *step, plan, request, !request.dry_run);
+      if (!why && !request.dry_run) {
+        if (std::optional<EngineError> failed = p.steps.commit(std::move(step)))
+          why = failed->message;
+      }
+      std::lock_guard lock(report_mutex);
+      if (counted_at) ++report.places[*counted_at].waiting;
+      if (!why) {
+        ++report.moved;
+      } else if (!why->starts_with("it is no longer")) {
+        report.left.push_back({id, std::move(*why)});
       }
     }
-    std::optional<std::string> why = moveOne(p, *step, plan, request, !request.dry_run);
-    if (why) {
-      if (why->starts_with("it is no longer")) continue;
-      report.left.push_back({id, std::move(*why)});
-      continue;
-    }
-    if (request.dry_run) {
-      ++report.moved;
-      continue;
-    }
-    if (std::optional<EngineError> failed = p.steps.commit(std::move(step))) {
-      report.left.push_back({id, failed->message});
-      continue;
-    }
-    ++report.moved;
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (size_t t = 1; t < std::min(kMigrationThreads, ids.size()); ++t)
+      workers.emplace_back(work);
+    work();
   }
+  // The same report whichever thread took which instance.
+  std::sort(report.left.begin(), report.left.end(),
+            [](const MigrationLeft& a, const MigrationLeft& b) { return a.instance < b.instance; });
   return report;
 }
 
