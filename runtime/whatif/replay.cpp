@@ -37,24 +37,45 @@ struct Missing {
 
 using Answers = std::map<std::pair<std::string, std::string>, std::deque<const EffectResult*>>;
 
-Answers answersOf(const std::vector<EffectResult>& effects, EffectKind kind) {
-  Answers out;
-  for (const EffectResult& e : effects)
-    if (e.kind == kind) out[{e.name, e.digest}].push_back(&e);
-  return out;
-}
+// One replay's recorded answers of one kind, each handed out once in the order they were
+// made, and the first effect that found none (what ends the replay).
+class RecordedAnswers {
+ public:
+  explicit RecordedAnswers(EffectKind kind) : kind_(kind) {}
+  void begin(const std::vector<EffectResult>& effects) {
+    answers_.clear();
+    for (const EffectResult& e : effects)
+      if (e.kind == kind_) answers_[{e.name, e.digest}].push_back(&e);
+    missing_.reset();
+  }
+  const std::optional<Missing>& missing() const { return missing_; }
+
+ protected:
+  // The next unused answer for `name` with arguments (or text) of `digest`, or nullptr.
+  const EffectResult* take(const std::string& name, const std::string& digest) {
+    auto it = answers_.find({name, digest});
+    if (it == answers_.end() || it->second.empty()) return nullptr;
+    const EffectResult* e = it->second.front();
+    it->second.pop_front();
+    return e;
+  }
+  void miss(const std::string& stage, const char* reason) {
+    if (!missing_) missing_ = Missing{stage, reason};
+  }
+
+ private:
+  EffectKind kind_;
+  Answers answers_;
+  std::optional<Missing> missing_;
+};
 
 }  // namespace
 
 // Connector calls answered from the record (synchronously, as `rflow test`'s mocks).
-class RecordedCalls final : public engine::CallDispatcher {
+class RecordedCalls final : public engine::CallDispatcher, public RecordedAnswers {
  public:
-  explicit RecordedCalls(const bytecode::Module& module) : module_(module) {}
-  void begin(const std::vector<EffectResult>& effects) {
-    answers_ = answersOf(effects, EffectKind::kCall);
-    missing_.reset();
-  }
-  const std::optional<Missing>& missing() const { return missing_; }
+  explicit RecordedCalls(const bytecode::Module& module)
+      : RecordedAnswers(EffectKind::kCall), module_(module) {}
 
   void dispatch(engine::CallRequest request,
                 std::function<void(engine::CallResult)> done) override {
@@ -64,13 +85,12 @@ class RecordedCalls final : public engine::CallDispatcher {
     result.request = request.request;
     result.attempt = request.attempt;
     result.kind = engine::CallResult::Kind::kPermanent;
-    auto it = answers_.find({name, engine::effectDigest(request.args)});
-    if (it == answers_.end() || it->second.empty()) {
+    const EffectResult* recorded = take(name, engine::effectDigest(request.args));
+    if (recorded == nullptr) {
       miss(name, "the original never made this call with these arguments");
       result.reason = "no recorded answer";
     } else {
-      const EffectResult& e = *it->second.front();
-      it->second.pop_front();
+      const EffectResult& e = *recorded;
       if (!e.ok) {
         result.reason = e.reason;
       } else if (auto value = engine::decodeValue(e.value, module_);
@@ -86,34 +106,24 @@ class RecordedCalls final : public engine::CallDispatcher {
   }
 
  private:
-  void miss(const std::string& stage, const char* reason) {
-    if (!missing_) missing_ = Missing{stage, reason};
-  }
   const bytecode::Module& module_;
-  Answers answers_;
-  std::optional<Missing> missing_;
 };
 
 // `classify` answered from the record: the original's classification of the same text.
-class RecordedClassifiers final : public engine::ClassifierModels {
+class RecordedClassifiers final : public engine::ClassifierModels, public RecordedAnswers {
  public:
-  explicit RecordedClassifiers(const bytecode::Module& module) : module_(module) {}
-  void begin(const std::vector<EffectResult>& effects) {
-    answers_ = answersOf(effects, EffectKind::kClassify);
-    missing_.reset();
-  }
-  const std::optional<Missing>& missing() const { return missing_; }
+  explicit RecordedClassifiers(const bytecode::Module& module)
+      : RecordedAnswers(EffectKind::kClassify), module_(module) {}
 
   std::optional<engine::ModelAnswer> classify(std::string_view classifier,
                                               std::string_view text) override {
     const std::string stage = fmt::format("classify {}", vm::declaredName(classifier));
-    auto it = answers_.find({std::string(classifier), engine::effectDigest(text)});
-    if (it == answers_.end() || it->second.empty()) {
+    const EffectResult* recorded = take(std::string(classifier), engine::effectDigest(text));
+    if (recorded == nullptr) {
       miss(stage, "the original never classified this text");
       return std::nullopt;
     }
-    const EffectResult& e = *it->second.front();
-    it->second.pop_front();
+    const EffectResult& e = *recorded;
     const bytecode::Classifier* c = nullptr;
     for (const bytecode::Classifier& k : module_.classifiers)
       if (module_.strings[k.name] == classifier) c = &k;
@@ -152,12 +162,7 @@ class RecordedClassifiers final : public engine::ClassifierModels {
   }
 
  private:
-  void miss(const std::string& stage, const char* reason) {
-    if (!missing_) missing_ = Missing{stage, reason};
-  }
   const bytecode::Module& module_;
-  Answers answers_;
-  std::optional<Missing> missing_;
 };
 
 std::string outcomeOf(engine::Status status, const vm::Value* result,
