@@ -49,9 +49,11 @@ struct Plan {
   std::map<uint32_t, size_t> by_place;  // from.waits index -> map.places index
 };
 
-// Moves one instance (its lease held by `step`); why not when it stays.
+// Moves one instance (its lease held by `step`); why not when it stays. `at_place` is set
+// to the plan's place it waits at once that is known, moved or not.
 std::optional<std::string> moveOne(EngineParts& parts, Step& step, Plan& plan,
-                                   const MigrationRequest& request, bool commit) {
+                                   const MigrationRequest& request, bool commit,
+                                   std::optional<size_t>& at_place) {
   InstanceRecord& rec = step.rec;
   if (rec.status != Status::kWaiting) return "it is no longer waiting";
   if (rec.version != request.from) return "it is no longer on the old version";
@@ -59,7 +61,8 @@ std::optional<std::string> moveOne(EngineParts& parts, Step& step, Plan& plan,
   if (auto* why = std::get_if<std::string>(&point)) return std::move(*why);
   auto place = placeOf(*plan.from, plan.map.from_workflow, std::get<vm::WaitingPoint>(point));
   if (auto* why = std::get_if<std::string>(&place)) return std::move(*why);
-  const bytecode::PlaceMap& pm = plan.map.places[plan.by_place.at(std::get<uint32_t>(place))];
+  at_place = plan.by_place.at(std::get<uint32_t>(place));
+  const bytecode::PlaceMap& pm = plan.map.places[*at_place];
   const bytecode::Module& fm = plan.from->module();
   const bytecode::Module& tm = plan.to->module();
   if (!pm.to_place) return fmt::format("{}: {}", bytecode::placeText(fm, fm.waits[pm.from_place]), pm.reason);
@@ -198,15 +201,8 @@ std::variant<MigrationReport, EngineError> Engine::migrate(const MigrationReques
       }
       std::unique_ptr<Step> step = std::move(*opened);
       std::optional<size_t> counted_at;  // the place it waits at, moved or not
-      if (step->rec.status == Status::kWaiting && step->rec.version == request.from) {
-        auto point = vm::waitingPoint(plan.from, bytesOf(step->rec.state), p.options.vm);
-        if (auto* at = std::get_if<vm::WaitingPoint>(&point)) {
-          if (auto place = placeOf(*plan.from, plan.map.from_workflow, *at);
-              std::holds_alternative<uint32_t>(place))
-            counted_at = plan.by_place.at(std::get<uint32_t>(place));
-        }
-      }
-      std::optional<std::string> why = moveOne(p, *step, plan, request, !request.dry_run);
+      std::optional<std::string> why =
+          moveOne(p, *step, plan, request, !request.dry_run, counted_at);
       if (!why && !request.dry_run) {
         if (std::optional<EngineError> failed = p.steps.commit(std::move(step)))
           why = failed->message;
