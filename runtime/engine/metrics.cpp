@@ -494,6 +494,21 @@ store::Status Metrics::load(const store::Store& store) {
   per_value_.clear();
   dimension_values_.clear();
   for (auto& [name, value] : values) {
+    if (const auto group = splitGroupName(name)) {
+      // A step's counters for all its instance's dimensions: each value admitted and
+      // counted. Only stored names are "D" names, so only load() reads them.
+      std::string key;
+      for (const auto& [dimension, dimension_value] : group->dimensions) {
+        dimension_values_[join({group->workflow, dimension})].emplace(dimension_value);
+        key.assign(group->workflow);
+        key += kSep;
+        key += dimension;
+        key += kSep;
+        key += dimension_value;
+        valueCounts(key).addStored(group->family, group->rest, value);
+      }
+      continue;
+    }
     admit(name);
     addLocked(name, value);
   }
@@ -503,11 +518,6 @@ store::Status Metrics::load(const store::Store& store) {
 }
 
 void Metrics::admit(std::string_view name) {
-  if (const auto group = splitGroupName(name)) {
-    for (const auto& [dimension, value] : group->dimensions)
-      dimension_values_[join({group->workflow, dimension})].emplace(value);
-    return;
-  }
   if (!name.starts_with("d")) return;
   const std::vector<std::string_view> f = split(name);
   if (f.size() != 7) return;
@@ -623,17 +633,7 @@ void Metrics::settleLocked() const {
 }
 
 void Metrics::addLocked(std::string_view name, int64_t amount) const {
-  if (const auto group = splitGroupName(name)) {
-    std::string key;
-    for (const auto& [dimension, value] : group->dimensions) {
-      key.assign(group->workflow);
-      key += kSep;
-      key += dimension;
-      key += kSep;
-      key += value;
-      valueCounts(key).addStored(group->family, group->rest, amount);
-    }
-  } else if (const auto split = splitPerValue(name)) {
+  if (const auto split = splitPerValue(name)) {
     // Stored per tracked value: into its typed figures (a name this version does not know
     // is left out, as the queries would have skipped it).
     valueCounts(split->first.substr(2)).addStored(name.front(), split->second, amount);
