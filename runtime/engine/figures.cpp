@@ -161,16 +161,24 @@ std::vector<std::pair<std::string, std::string>> dimensionLabels(EngineParts& pa
   return labels;
 }
 
-std::optional<EngineError> openFigures(EngineParts& parts, Step& step) {
+std::optional<EngineError> openFigures(EngineParts& parts, Step& step,
+                                       std::optional<InstanceFigures> cached,
+                                       std::vector<std::pair<std::string, std::string>> labels) {
   if (!step.program || step.figures) return std::nullopt;
   const bytecode::WorkflowFigures* declared =
       bytecode::figuresOf(step.program->module(), step.rec.workflow);
   if (declared == nullptr || declared->tracks.empty()) return std::nullopt;
-  auto loaded = loadFigures(parts.store, step.rec);
-  if (!loaded) return std::move(loaded).error();
-  step.figures = std::move(*loaded);
-  step.metrics.setDimensions(dimensionLabels(parts, step.rec.workflow_name, *step.figures),
-                             step.rec.workflow_name, step.now);
+  if (cached && !labels.empty()) {
+    // What the instance's last step decoded and labelled: the same as below would make,
+    // as the record is unchanged since and a value's label never changes.
+    step.figures = std::move(cached);
+  } else {
+    auto loaded = loadFigures(parts.store, step.rec);
+    if (!loaded) return std::move(loaded).error();
+    step.figures = std::move(*loaded);
+    labels = dimensionLabels(parts, step.rec.workflow_name, *step.figures);
+  }
+  step.metrics.setDimensions(std::move(labels), step.rec.workflow_name, step.now);
   return std::nullopt;
 }
 

@@ -91,8 +91,12 @@ std::vector<std::pair<std::string, std::string>> dimensionLabels(EngineParts& pa
                                                                  std::string_view workflow,
                                                                  const InstanceFigures& figures);
 // An opened step of a workflow that tracks dimensions reads its instance's figures, so
-// the step's events are counted per value: kStorage when they cannot be read.
-std::optional<EngineError> openFigures(EngineParts& parts, Step& step);
+// the step's events are counted per value: kStorage when they cannot be read. `cached`
+// and `labels`, when given, are what the instance's previous step decoded and labelled
+// (instance_cache.h): neither is read or decided again.
+std::optional<EngineError> openFigures(
+    EngineParts& parts, Step& step, std::optional<InstanceFigures> cached = std::nullopt,
+    std::vector<std::pair<std::string, std::string>> labels = {});
 // The instance of `step` ended: its measures count into the sums per dimension value.
 void countMeasuresAtEnd(Step& step);
 // "12.5" -> 125000 (1/kMeasureScale units, rounded half away from zero); nullopt when

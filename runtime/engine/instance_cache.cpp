@@ -2,36 +2,36 @@
 
 namespace rflow::engine {
 
-std::optional<InstanceRecord> InstanceCache::take(std::string_view id) {
+std::optional<CachedInstance> InstanceCache::take(std::string_view id) {
   std::lock_guard lock(mutex_);
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return std::nullopt;
   auto node = it->second;
   by_id_.erase(it);
-  InstanceRecord rec = std::move(*node);
+  CachedInstance entry = std::move(*node);
   lru_.erase(node);
-  return rec;
+  return entry;
 }
 
 std::optional<InstanceRecord> InstanceCache::peek(std::string_view id) {
   std::lock_guard lock(mutex_);
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return std::nullopt;
-  return *it->second;
+  return it->second->rec;
 }
 
-void InstanceCache::put(InstanceRecord rec) {
+void InstanceCache::put(CachedInstance entry) {
   if (capacity_ == 0) return;
   std::lock_guard lock(mutex_);
-  if (auto it = by_id_.find(rec.id); it != by_id_.end()) {
+  if (auto it = by_id_.find(entry.rec.id); it != by_id_.end()) {
     lru_.erase(it->second);
     by_id_.erase(it);
   }
-  lru_.push_front(std::move(rec));
+  lru_.push_front(std::move(entry));
   // The key views the id inside the list node, which does not move while it is listed.
-  by_id_.emplace(lru_.front().id, lru_.begin());
+  by_id_.emplace(lru_.front().rec.id, lru_.begin());
   if (lru_.size() > capacity_) {
-    by_id_.erase(lru_.back().id);
+    by_id_.erase(lru_.back().rec.id);
     lru_.pop_back();
   }
 }

@@ -41,6 +41,13 @@ void Step::seal() {
 }
 
 void Step::committed(const store::Status& status) {
+  // What the store now holds, for the instance's next step (not a detached step's).
+  const bool keep = status.ok() && loaded_status && isLive(rec.status);
+  CachedInstance cached;
+  if (keep && figures && metrics.hasDimensions()) {
+    cached.figures = std::move(figures);
+    cached.labels = metrics.dimensions();
+  }
   if (status.ok()) {
     parts_.metrics.committed(std::move(metrics));
     for (const CallRecord& call : send)
@@ -51,29 +58,33 @@ void Step::committed(const store::Status& status) {
       parts_.queue.push(Work{Work::Kind::kInbox, std::move(parent), {}, 0, {}, {}});
   }
   if (then) then(status);
-  // What the store now holds, for the instance's next step (not a detached step's).
-  if (status.ok() && loaded_status && isLive(rec.status)) parts_.instance_cache.put(std::move(rec));
+  if (keep) {
+    cached.rec = std::move(rec);
+    parts_.instance_cache.put(std::move(cached));
+  }
 }
 
 Found<std::unique_ptr<Step>> Steps::open(std::string_view id, KeyedGate::Lease& lease) {
   if (store::Status ids = parts_.ids.ready(); !ids.ok()) return storageError(ids);
-  std::optional<InstanceRecord> rec = parts_.instance_cache.take(id);
-  if (!rec) {
+  std::optional<CachedInstance> cached = parts_.instance_cache.take(id);
+  if (!cached) {
     auto loaded = parts_.queries.loadInstance(id);
     if (!loaded.ok()) return storageError(loaded.status());
     if (!loaded.value())
       return EngineError{EngineError::Code::kNotFound, fmt::format("there is no instance {}", id)};
-    rec = std::move(loaded).value();
+    cached.emplace(CachedInstance{std::move(*loaded.value()), std::nullopt, {}});
   }
-  auto program = parts_.programs.get(rec->version);
+  auto program = parts_.programs.get(cached->rec.version);
   if (!program && !program.notFound()) return std::move(program).error();
   auto step = std::make_unique<Step>(parts_, std::move(lease));
-  step->rec = std::move(*rec);
+  step->rec = std::move(cached->rec);
   step->loaded_status = step->rec.status;
   step->loaded_waits = step->rec.waits;
   step->now = parts_.clock.now();
   if (program) step->program = std::move(*program);
-  if (auto unreadable = openFigures(parts_, *step)) return std::move(*unreadable);
+  if (auto unreadable =
+          openFigures(parts_, *step, std::move(cached->figures), std::move(cached->labels)))
+    return std::move(*unreadable);
   return step;
 }
 
