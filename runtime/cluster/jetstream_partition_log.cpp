@@ -51,6 +51,7 @@ Result<std::unique_ptr<JetStreamPartitionLog>> JetStreamPartitionLog::open(
   spec.subjects = {fmt::format("rf.p.{:02}.>", partition)};
   spec.replicas = options.replicas;
   spec.max_bytes = options.max_bytes;
+  spec.duplicate_window = options.duplicate_window;
   if (Status s = log->client_->ensureStream(spec); !s.ok()) return s;
   if (Status s = log->writeGenesis(); !s.ok()) return s;
   return log;

@@ -38,6 +38,9 @@ struct JetStreamLogOptions {
   std::chrono::milliseconds append_deadline{10000};
   // Each publish waits this long for its acknowledgement; 0: the client's request timeout.
   std::chrono::milliseconds publish_timeout{0};
+  // The stream's deduplication window (a new stream only). A retry later than this is
+  // not answered `duplicate` but 10071, and is still found to be ours by reading it back.
+  std::chrono::seconds duplicate_window{120};
   // A read() of up to `max` entries, repeated while the servers do not answer.
   std::chrono::milliseconds read_timeout{10000};
 };

@@ -163,6 +163,60 @@ TEST_F(SingleServer, RetriedPublishIsAVerifiedDuplicate) {
   EXPECT_EQ(log->lastSeq().value(), 3u);
 }
 
+// A retry that comes after the deduplication window: the server answers 10071 (wrong last
+// sequence), the entry at expected+1 is read back, and it is ours: committed, not fenced.
+TEST_F(SingleServer, RetryAfterTheDeduplicationWindowIsStillFoundToBeOurs) {
+  JetStreamLogOptions o;
+  o.replicas = 1;
+  o.duplicate_window = 1s;
+  auto opened = JetStreamPartitionLog::open(client_, 5, o);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  auto& log = *opened.value();
+  ASSERT_TRUE(log.claim(Claim{1, "n"}, 1).appended());
+  ASSERT_TRUE(log.append(one("late"), 2, 1).appended());
+  std::this_thread::sleep_for(2500ms);  // the server forgets the Msg-Id
+  PublishOptions po;  // (it has: the same id is now refused by the sequence check)
+  po.msg_id = msgId(5, 1, 3);
+  po.expect_last_seq = 2;
+  auto raw = client_->publish(JetStreamPartitionLog::subject(5), {}, "probe", po);
+  ASSERT_FALSE(raw.ok());
+  ASSERT_EQ(raw.status().kind(), ErrorKind::kWrongLastSequence) << raw.status().message();
+  auto retry = log.append(one("late"), 2, 1);
+  ASSERT_TRUE(retry.appended()) << retry.describe();
+  EXPECT_EQ(retry.appended()->seq, 3u);
+  EXPECT_TRUE(retry.appended()->was_duplicate);
+  EXPECT_EQ(log.lastSeq().value(), 3u);
+}
+
+// A server that stops answering (SIGSTOP): the append is Unknown after its deadline, the
+// writer keeps it pending, and once the server runs again the same append goes through.
+TEST_F(SingleServer, AnUnansweredAppendIsUnknownThenRepeated) {
+  JetStreamLogOptions o;
+  o.replicas = 1;
+  o.append_deadline = 1500ms;
+  o.publish_timeout = 300ms;
+  auto opened = JetStreamPartitionLog::open(client_, 6, o);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  auto& log = *opened.value();
+  LogWriter w(log, 1, 0);
+  ASSERT_TRUE(w.claim("n").appended());
+  nats_->pause(0);
+  auto r = w.append(one("while paused"));
+  nats_->resume(0);
+  ASSERT_TRUE(r.unknown()) << r.describe();
+  EXPECT_NE(r.unknown()->why.find("repeat the same append"), std::string::npos) << r.describe();
+  ASSERT_TRUE(w.pending());
+  AppendResult again = w.retryPending();
+  for (int i = 0; i < 5 && again.unknown(); ++i)
+    again = w.retryPending();
+  ASSERT_TRUE(again.appended()) << again.describe();
+  EXPECT_EQ(again.appended()->seq, 3u);
+  auto entries = log.read(3, 10);
+  ASSERT_TRUE(entries.ok()) << entries.status().message();
+  ASSERT_EQ(entries.value().size(), 1u);  // once, whether the paused publish landed or not
+  EXPECT_EQ(entries.value()[0].records, std::vector<std::string>{"while paused"});
+}
+
 // Why the epoch is in the Msg-Id (H2, measured in scaleout.md §2): deduplication runs
 // before the sequence check, so two owners whose ids collide would both "succeed".
 TEST_F(SingleServer, CollidingMsgIdsWouldHideTheFenceButEpochsKeepThemApart) {
