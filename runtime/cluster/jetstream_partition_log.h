@@ -15,6 +15,10 @@
 //     stream's leader: ours (same Msg-Id and bytes: an earlier try landed) → Appended;
 //     another → Fenced by it; none, and the stream ends below expected → Regressed (H3).
 //
+// Reads: read() through an ordered consumer; the single-message reads that decide an
+// append's outcome through the stream leader (STREAM.MSG.GET), never a direct get, which
+// any replica may answer, a lagging one with "no such message".
+//
 // Why a genesis entry: nats-server 2.9.10 ignores Nats-Expected-Last-Sequence 0
 // (stream.go: `seq > 0 && seq != mset.lseq`), so an append to an empty stream could not be
 // fenced. open() writes the genesis entry at 1 (fixed Msg-Id "<p>/0/1", deduplicated
