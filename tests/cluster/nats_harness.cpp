@@ -139,8 +139,23 @@ void NatsServers::kill9(int i) {
   sv.pid = 0;
 }
 
+// The state letter of /proc/PID/stat ('T' when stopped), '?' when it cannot be read.
+static char processState(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  std::getline(in, stat);
+  const size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+}
+
 void NatsServers::pause(int i) {
-  if (servers_[i].pid > 0) ::kill(servers_[i].pid, SIGSTOP);
+  if (servers_[i].pid <= 0) return;
+  ::kill(servers_[i].pid, SIGSTOP);
+  // kill() returns before every thread has stopped: a request sent at once could still be
+  // answered. Wait until the kernel reports the process stopped.
+  for (int tries = 0; tries < 200 && processState(servers_[i].pid) != 'T'; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 void NatsServers::resume(int i) {
