@@ -25,6 +25,7 @@ packages=(
   python3                                              # scripts/make_triage_data.py (run.sh's store texts)
   dpkg-dev                                             # the .deb: dpkg-shlibdeps finds its Depends
   systemd                                              # tests/package: systemd-analyze verify on the unit
+  nats-server libnats-dev                              # runtime/cluster: JetStream 2.9.10 + the C client 3.4.1
 )
 # Node.js for the npm step. A machine may already have a node that did not come from
 # Debian (with its own npm); installing Debian's npm beside it would fight over the

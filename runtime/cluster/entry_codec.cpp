@@ -1,0 +1,122 @@
+// The entry body's encoder and its strict decoder (format in entry_codec.h).
+#include "cluster/entry_codec.h"
+
+#include <fmt/format.h>
+
+namespace rflow::cluster {
+namespace {
+
+void putVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// Reads from `in` (advancing it); false when the bytes end inside the varint or it does
+// not fit in 64 bits.
+bool getVarint(std::string_view& in, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in.empty()) return false;
+    const auto byte = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    if (shift == 63 && byte > 1) return false;
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+bool getBytes(std::string_view& in, std::string& out) {
+  uint64_t n = 0;
+  if (!getVarint(in, n) || n > in.size()) return false;
+  out.assign(in.substr(0, n));
+  in.remove_prefix(n);
+  return true;
+}
+
+std::string header(EntryKind kind, Epoch epoch) {
+  std::string out;
+  out.push_back(static_cast<char>(kEntryFormat));
+  out.push_back(static_cast<char>(kind));
+  putVarint(out, epoch);
+  return out;
+}
+
+Status corrupt(std::string_view what) {
+  return Status::failure(ErrorKind::kCorrupt, fmt::format("log entry body: {}", what));
+}
+
+}  // namespace
+
+std::string encodeRecords(Epoch epoch, std::span<const std::string_view> records) {
+  std::string out = header(EntryKind::kRecords, epoch);
+  size_t total = out.size() + 10;
+  for (auto r : records)
+    total += r.size() + 10;
+  out.reserve(total);
+  putVarint(out, records.size());
+  for (auto r : records) {
+    putVarint(out, r.size());
+    out.append(r);
+  }
+  return out;
+}
+
+std::string encodeClaim(const Claim& claim) {
+  std::string out = header(EntryKind::kClaim, claim.epoch);
+  putVarint(out, claim.node.size());
+  out.append(claim.node);
+  return out;
+}
+
+std::string encodeGenesis() {
+  return header(EntryKind::kGenesis, 0);
+}
+
+Status decodeEntry(std::string_view body, LogEntry& entry) {
+  if (body.size() < 2) return corrupt("shorter than its 2-byte header");
+  const auto format = static_cast<uint8_t>(body[0]);
+  if (format != kEntryFormat) {
+    return corrupt(fmt::format(
+        "format {} is not one this rflow reads (it reads format {}): was the stream written "
+        "by a newer rflow? Upgrade this node before it joins the cluster",
+        format, kEntryFormat));
+  }
+  const auto kind = static_cast<uint8_t>(body[1]);
+  body.remove_prefix(2);
+  if (!getVarint(body, entry.epoch)) return corrupt("the epoch is cut off");
+  entry.records.clear();
+  entry.node.clear();
+  switch (kind) {
+    case static_cast<uint8_t>(EntryKind::kGenesis):
+      entry.kind = EntryKind::kGenesis;
+      if (entry.epoch != 0) return corrupt("a genesis entry with an epoch other than 0");
+      break;
+    case static_cast<uint8_t>(EntryKind::kRecords): {
+      entry.kind = EntryKind::kRecords;
+      uint64_t count = 0;
+      if (!getVarint(body, count)) return corrupt("the record count is cut off");
+      // Each record takes at least one byte (its length), which bounds a lying count.
+      if (count > body.size()) return corrupt("more records than bytes");
+      entry.records.resize(count);
+      for (auto& r : entry.records) {
+        if (!getBytes(body, r)) return corrupt("a record is cut off");
+      }
+      break;
+    }
+    case static_cast<uint8_t>(EntryKind::kClaim):
+      entry.kind = EntryKind::kClaim;
+      if (!getBytes(body, entry.node)) return corrupt("the claiming node's name is cut off");
+      if (entry.epoch == 0) return corrupt("a claim at epoch 0");
+      break;
+    default:
+      return corrupt(fmt::format("unknown entry kind {}", kind));
+  }
+  if (!body.empty()) return corrupt(fmt::format("{} bytes after the entry", body.size()));
+  return {};
+}
+
+}  // namespace rflow::cluster

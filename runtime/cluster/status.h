@@ -1,0 +1,72 @@
+// The cluster layer's error type: every call that talks to NATS (or could) answers a
+// Result the caller cannot drop ([[nodiscard]] on the types, -Werror), never an
+// exception. The kind says what the caller may do next; the message is for an operator:
+// which server, which stream, what happened, what to do.
+//
+// Invariants: an ok Status has no message; a failed one has a kind other than kNone and
+// a message ready for a person to read.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace rflow::cluster {
+
+enum class ErrorKind {
+  kNone,
+  // No answer in time, no responders (a stream without a leader), connection lost: the
+  // outcome is not known and the same request may be repeated.
+  kUnavailable,
+  // The server answered that the thing asked for is not there (stream, message).
+  kNotFound,
+  // JetStream error 10071: the stream's last sequence is not the one the publish expected.
+  kWrongLastSequence,
+  // The server refused, and repeating the request will not change that (too large, stream
+  // full, configuration conflict, permission).
+  kRefused,
+  // What was read does not verify (a checksum, a format, a Msg-Id that is not ours).
+  kCorrupt,
+};
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  static Status failure(ErrorKind kind, std::string message) {
+    return Status(kind, std::move(message));
+  }
+  bool ok() const { return kind_ == ErrorKind::kNone; }
+  ErrorKind kind() const { return kind_; }
+  const std::string& message() const { return message_; }
+  // JetStream's error code when the server gave one (10071 …), else 0.
+  int code() const { return code_; }
+  Status withCode(int code) && {
+    code_ = code;
+    return std::move(*this);
+  }
+
+ private:
+  Status(ErrorKind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
+  ErrorKind kind_ = ErrorKind::kNone;
+  std::string message_;
+  int code_ = 0;
+};
+
+// A value, or the Status of the operation that could not produce it.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: a value converts implicitly
+  Result(Status failed) : v_(std::move(failed)) {}
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  // The failure; an ok Status when there is a value.
+  Status status() const { return ok() ? Status() : std::get<Status>(v_); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace rflow::cluster
