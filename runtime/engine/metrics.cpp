@@ -491,6 +491,7 @@ store::Status Metrics::load(const store::Store& store) {
     pending_.clear();
   }
   values_.clear();
+  per_value_index_.clear();
   per_value_.clear();
   dimension_values_.clear();
   for (auto& [name, value] : values) {
@@ -643,8 +644,10 @@ void Metrics::addLocked(std::string_view name, int64_t amount) const {
 }
 
 ValueCounts& Metrics::valueCounts(std::string_view key) const {
-  auto it = per_value_.find(key);
-  if (it == per_value_.end()) it = per_value_.emplace(std::string(key), ValueCounts{}).first;
+  if (auto found = per_value_index_.find(key); found != per_value_index_.end())
+    return *found->second;
+  auto it = per_value_.emplace(std::string(key), ValueCounts{}).first;
+  per_value_index_.emplace(it->first, &it->second);
   return it->second;
 }
 
