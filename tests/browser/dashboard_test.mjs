@@ -206,7 +206,10 @@ try {
   step = 'the approval shows its age in head-office open time';
   // ThreeWayMatch's approval is `due 32h in rc.HeadOffice`: the API answers its age in the
   // calendar's open time, and the card says so ("0m of HeadOffice open time" at night).
-  const approvalId = waiting.waiting_for.find((w) => w.task).task;
+  const nowWaiting = (await api(base, 'GET', '/v1/instances/' + id, undefined, ADMIN)).body;
+  const approvalWait = nowWaiting.waiting_for.find((w) => w.task);
+  check(approvalWait, `the instance waits for no approval: ${JSON.stringify(nowWaiting.waiting_for)}`);
+  const approvalId = approvalWait.task;
   const approval = (await api(base, 'GET', '/v1/tasks/' + approvalId, undefined, ADMIN)).body;
   check(approval.calendar === 'HeadOffice' && Number.isInteger(approval.age_business_seconds) &&
     approval.age_business_seconds <= approval.age_seconds,
