@@ -375,7 +375,8 @@ int main(int argc, char** argv) {
     }
     auto after = eng.instance(view->id);
     if (!after) return std::nullopt;
-    return service::instanceJson(*after);
+    service::Ages ages{eng.clock().now()};
+    return service::instanceJson(*after, ages);
   };
   struct OrderResultRow {
     std::string what;

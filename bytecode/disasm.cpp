@@ -365,11 +365,13 @@ class Lister {
       std::string live;
       for (const LiveLocal& l : p.live)
         live += fmt::format("{}{} {}: {}{}", live.empty() ? "" : ", ", l.slot, str(l.name),
-                            type(l.type), l.default_value ? fmt::format(" = #{}", *l.default_value) : "");
-      line("  {} {:04} {} {:?} #{}{}{} ({})", workflowName(m_, p.workflow), p.pc,
+                            type(l.type),
+                            l.default_value ? fmt::format(" = #{}", *l.default_value) : "");
+      line("  {} {:04} {} {:?} #{}{}{}{} ({})", workflowName(m_, p.workflow), p.pc,
            waitPlaceKindName(p.kind), str(p.stage), p.ordinal,
            (p.flags & kWaitInParallel) != 0 ? " in parallel" : "",
-           (p.flags & kWaitInTry) != 0 ? " in try" : "", live);
+           (p.flags & kWaitInTry) != 0 ? " in try" : "",
+           p.calendar ? fmt::format(" in calendar {:?}", str(*p.calendar)) : "", live);
     }
   }
 

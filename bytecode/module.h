@@ -53,10 +53,12 @@ namespace rflow::bytecode {
 // calendar (`sla 2d in StoreHours`, bit 16 of a workflow's present parts); older modules
 // load as modules whose slas count plain time. Version 5 added the wait places (18), what
 // migrating a waiting instance to another version needs (intelligence.md §4); older
-// modules have none, so none of their instances can be migrated.
-inline constexpr uint16_t kFormatVersion = 5;
+// modules have none, so none of their instances can be migrated. Version 6 added a wait
+// place's calendar (`due 4h in StoreHours`), so the engine can show the wait's age in
+// business time; older modules' places have none and their waits count plain time.
+inline constexpr uint16_t kFormatVersion = 6;
 inline constexpr uint16_t kMinFormatVersion = 1;
-inline constexpr uint16_t kMaxFormatVersion = 5;
+inline constexpr uint16_t kMaxFormatVersion = 6;
 inline constexpr std::array<uint8_t, 8> kMagic = {'R', 'F', 'L', 'O', 'W', 'B', 'C', 0};
 // Bytes before the first section: magic, version, flags, content hash.
 inline constexpr size_t kHeaderBytes = 8 + 2 + 2 + 32;
@@ -410,6 +412,11 @@ struct WaitPlace {
   uint32_t ordinal;
   uint32_t flags;               // kWaitIn… bits
   std::vector<LiveLocal> live;  // by increasing slot
+  // The calendar the wait was declared in, in calendar::encode's text form: the `in C` of
+  // a task's or approval's `due` (else of its first `escalate after` in one), of a
+  // `sleep`'s duration or of an `await`'s timeout. The engine keeps it with the wait and
+  // shows the wait's age in C's open time. None for a wait in plain time. Format 6.
+  std::optional<StringId> calendar;
 
   friend bool operator==(const WaitPlace&, const WaitPlace&) = default;
 };
@@ -481,6 +488,23 @@ inline const std::string* stageOf(const Module& m, TypeId data_type) {
   return nullptr;
 }
 
+// The wait place of workflow `w` at `pc` of its body, or null (a module before format 5,
+// or a pc that is no wait). Places are sorted by workflow, then pc (verify.h).
+inline const WaitPlace* waitPlaceAt(const Module& m, uint32_t w, uint32_t pc) {
+  size_t lo = 0, hi = m.waits.size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    const WaitPlace& p = m.waits[mid];
+    if (p.workflow < w || (p.workflow == w && p.pc < pc)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo < m.waits.size() && m.waits[lo].workflow == w && m.waits[lo].pc == pc) return &m.waits[lo];
+  return nullptr;
+}
+
 // Section kinds, in file order.
 enum class SectionKind : uint32_t {
   kStrings = 1,
@@ -500,7 +524,7 @@ enum class SectionKind : uint32_t {
   kClassifiers = 15,  // format version 2
   kFigures = 16,      // format version 3
   kStages = 17,       // format version 3
-  kWaits = 18,        // format version 5
+  kWaits = 18,        // format version 5 (a place's calendar: 6)
 };
 // Kinds from here up may be skipped by a loader that does not know them.
 inline constexpr uint64_t kFirstOptionalSection = 1000;

@@ -476,6 +476,13 @@ struct SectionReader {
             if (present > 1) c.fail(at, fmt::format("present {} is neither 0 nor 1", present));
             if (present == 1) l.default_value = c.ref("live default");
           }
+          // A place's calendar came with format version 6.
+          if (version >= 6) {
+            const size_t at = c.offset();
+            const uint8_t present = c.u8("calendar present");
+            if (present > 1) c.fail(at, fmt::format("present {} is neither 0 nor 1", present));
+            if (present == 1) p.calendar = c.ref("calendar");
+          }
           return p;
         });
         break;

@@ -645,14 +645,16 @@ class Verifier {
       at(SectionKind::kWaits, i);
       const WaitPlace& p = m_.waits[i];
       if (!inRange(p.workflow, m_.workflows.size(), "the workflow", "workflows") ||
-          !stringRef(p.stage, "the stage"))
+          !stringRef(p.stage, "the stage") ||
+          (p.calendar && !stringRef(*p.calendar, "the calendar")))
         return false;
       if (i > 0) {
         const WaitPlace& before = m_.waits[i - 1];
         if (before.workflow > p.workflow || (before.workflow == p.workflow && before.pc >= p.pc))
           return fail("entries must be in workflow order, then pc order, one per pc");
       }
-      if (static_cast<uint8_t>(p.kind) >= kWaitPlaceKinds) return fail("the wait kind is not known");
+      if (static_cast<uint8_t>(p.kind) >= kWaitPlaceKinds)
+        return fail("the wait kind is not known");
       if ((p.flags & ~kWaitFlagsMask) != 0)
         return fail(fmt::format("flags {:#x} has bits that mean nothing", p.flags));
       const Function& body = m_.functions[m_.workflows[p.workflow].body];
@@ -669,10 +671,12 @@ class Verifier {
         if (k > 0 && p.live[k - 1].slot >= l.slot)
           return fail("live variables must be in slot order, one per slot");
         if (l.slot >= slots)
-          return fail(fmt::format("live slot {} is not a slot of the body ({} slots)", l.slot, slots));
+          return fail(
+              fmt::format("live slot {} is not a slot of the body ({} slots)", l.slot, slots));
         if (!stringRef(l.name, "a live variable's name")) return false;
-        const TypeId slot_type =
-            l.slot < body.params.size() ? body.params[l.slot] : body.locals[l.slot - body.params.size()];
+        const TypeId slot_type = l.slot < body.params.size()
+                                     ? body.params[l.slot]
+                                     : body.locals[l.slot - body.params.size()];
         if (l.type != slot_type)
           return fail(fmt::format("live slot {} has type {}, but the body declares {}", l.slot,
                                   typeName(m_, l.type), typeName(m_, slot_type)));

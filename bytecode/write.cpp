@@ -46,7 +46,8 @@
 //  18 waits       workflow: ref workflows, pc: varint, kind: u8 WaitPlaceKind, stage: ref
 //                 strings, ordinal: varint, flags: varint, varint live count, per live
 //                 variable `slot: varint, name: ref strings, type: ref types, default:
-//                 opt<ref constants>`                          [format version 5]
+//                 opt<ref constants>`                          [format version 5],
+//                 calendar: opt<ref strings>                    [format version 6]
 //
 // This writer emits all eighteen sections, even empty ones, in kind order; a loader
 // takes a missing section as empty.
@@ -331,6 +332,8 @@ std::vector<uint8_t> writeModule(Module& m) {
       w.u8(l.default_value ? 1 : 0);
       if (l.default_value) w.varint(*l.default_value);
     }
+    w.u8(p.calendar ? 1 : 0);
+    if (p.calendar) w.varint(*p.calendar);
   });
 
   m.content_hash = sha256(body.out());

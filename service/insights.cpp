@@ -97,8 +97,11 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
     for (const auto& [status, n] : w.by_status)
       by_status[status] = n;
     json ages = json::object();
-    for (size_t i = 0; i < kAgeNames.size(); ++i)
+    json business_ages = json::object();
+    for (size_t i = 0; i < kAgeNames.size(); ++i) {
       ages[std::string(kAgeNames[i])] = w.open_tasks_by_age[i];
+      business_ages[std::string(kAgeNames[i])] = w.open_tasks_by_business_age[i];
+    }
     json failed = json::object();
     for (const auto& [kind, n] : w.failed_by_kind) {
       failed[kind] = n;
@@ -115,7 +118,9 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
                           {{"created", w.tasks_created},
                            {"decided", w.tasks_decided},
                            {"expired", w.tasks_expired},
-                           {"open_by_age", std::move(ages)}}},
+                           {"open_by_age", std::move(ages)},
+                           {"open_by_business_age", std::move(business_ages)},
+                           {"open_in_calendar", w.open_tasks_in_calendar}}},
                          {"time_to_decision_ms", quantilesJson(w.decision)},
                          {"escalations", w.escalations},
                          {"escalation_rate", rate(w.escalations, w.tasks_created)},
@@ -160,17 +165,17 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
   for (const engine::ClassifierQuality& q : engine_.classifierQuality())
     classifiers.push_back(classifierQualityJson(q));
   json out{{"since", base::formatTime(in.since)},
-              {"now", base::formatTime(in.now)},
-              {"workflows", std::move(workflows)},
-              {"connectors", std::move(connectors)},
-              {"circuit_breakers", std::move(breakers)},
-              {"cycle_time_series", std::move(series)},
-              {"failed_backlog", std::move(backlog)},
-              {"classifiers", std::move(classifiers)},
-              // Whether the store takes writes: while it does not, new work is answered
-              // 503 and steps that could not be committed wait (stalled) to be retried.
-              {"storage",
-               {{"writable", !engine_.storageFailing()}, {"stalled_work", engine_.stalledWork()}}}};
+           {"now", base::formatTime(in.now)},
+           {"workflows", std::move(workflows)},
+           {"connectors", std::move(connectors)},
+           {"circuit_breakers", std::move(breakers)},
+           {"cycle_time_series", std::move(series)},
+           {"failed_backlog", std::move(backlog)},
+           {"classifiers", std::move(classifiers)},
+           // Whether the store takes writes: while it does not, new work is answered
+           // 503 and steps that could not be committed wait (stalled) to be retried.
+           {"storage",
+            {{"writable", !engine_.storageFailing()}, {"stalled_work", engine_.stalledWork()}}}};
   if (by_dimension) out["by"] = std::move(*by_dimension);
   return out;
 }

@@ -65,8 +65,9 @@ json instanceSchema() {
   return {
       {"type", "object"},
       {"required",
-       {"id", "workflow", "version", "status", "key", "parent", "spawned_by", "created_at", "updated_at",
-        "ended_at", "breached", "arguments", "result", "waiting_for", "error", "error_kind"}},
+       {"id", "workflow", "version", "status", "key", "parent", "spawned_by", "created_at",
+        "updated_at", "ended_at", "breached", "arguments", "result", "waiting_for", "error",
+        "error_kind"}},
       {"properties",
        {{"id", text},
         {"workflow", text},
@@ -92,7 +93,7 @@ json instanceSchema() {
          {{"description",
            "The workflow's result once it completed (wire-encoded by its declared type), null "
            "before; a workflow's own path (`Instance.<workflow>`) gives its schema"}}},
-        {"waiting_for", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+        {"waiting_for", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Wait"}}}}},
         {"error", nullableText},
         {"error_kind", nullableText},
         {"tracked",
@@ -114,6 +115,85 @@ json instanceSchema() {
            "null in a start's or decision's answer when they could not be read"}}}}}};
 }
 
+// Ages in business time (docs/insights.md "Business time"): the calendar a wait was
+// declared in, and the age counted in its open time; both null for a wait in plain time.
+json calendarProperty() {
+  return {{"type", "string"},
+          {"nullable", true},
+          {"description",
+           "The calendar the wait was declared in (`due 4h in StoreHours`): its ages below "
+           "count that calendar's open time; null for a wait in plain time"}};
+}
+
+json secondsProperty(const char* description, bool nullable) {
+  json out = {{"type", "integer"}, {"description", description}};
+  if (nullable) out["nullable"] = true;
+  return out;
+}
+
+// One thing an instance waits for (views.h).
+json waitSchema() {
+  const json time = {{"type", "string"}, {"format", "date-time"}};
+  return {{"type", "object"},
+          {"required",
+           {"kind", "detail", "since", "until", "age_seconds", "calendar", "age_business_seconds"}},
+          {"properties",
+           {{"kind",
+             {{"type", "string"},
+              {"enum", {"connector", "approval", "task", "signal", "timer", "child"}}}},
+            {"detail", {{"type", "string"}}},
+            {"since", time},
+            {"until", {{"type", "string"}, {"format", "date-time"}, {"nullable", true}}},
+            {"task", {{"type", "string"}, {"description", "An approval's or task's id"}}},
+            {"age_seconds", secondsProperty("Seconds since the wait began", false)},
+            {"calendar", calendarProperty()},
+            {"age_business_seconds",
+             secondsProperty("Seconds of the calendar's open time since the wait began", true)}}}};
+}
+
+// An approval or task as GET /v1/tasks/{id} answers it (views.h).
+json taskSchema() {
+  const json text = {{"type", "string"}};
+  const json nullableText = {{"type", "string"}, {"nullable", true}};
+  const json nullableTime = {{"type", "string"}, {"format", "date-time"}, {"nullable", true}};
+  return {
+      {"type", "object"},
+      {"required",
+       {"id", "instance", "workflow", "kind", "title", "assignee", "status", "created_at", "due",
+        "age_seconds", "due_in_seconds", "calendar", "age_business_seconds",
+        "due_in_business_seconds"}},
+      {"properties",
+       {{"id", text},
+        {"instance", text},
+        {"workflow", text},
+        {"kind", {{"type", "string"}, {"enum", {"approval", "task"}}}},
+        {"title", text},
+        {"assignee", {{"type", "object"}, {"description", "{\"role\": name} or {\"user\": id}"}}},
+        {"status",
+         {{"type", "string"},
+          {"enum", {"open", "approved", "rejected", "expired", "completed", "cancelled"}}}},
+        {"requested_by", nullableText},
+        {"approvers", {{"type", "integer"}}},
+        {"approved_by", {{"type", "array"}, {"items", text}}},
+        {"overdue", {{"type", "boolean"}}},
+        {"escalated", {{"type", "integer"}}},
+        {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+        {"due", nullableTime},
+        {"decided_at", nullableTime},
+        {"decided_by", nullableText},
+        {"comment", text},
+        {"age_seconds",
+         secondsProperty("Seconds from its creation to its decision (now while it is open)",
+                         false)},
+        {"due_in_seconds",
+         secondsProperty("Open with a due time: seconds until it, negative once past", true)},
+        {"calendar", calendarProperty()},
+        {"age_business_seconds",
+         secondsProperty("age_seconds counted in the calendar's open time", true)},
+        {"due_in_business_seconds",
+         secondsProperty("due_in_seconds counted in the calendar's open time", true)}}}};
+}
+
 json measureSchema() {
   return {{"type", "object"},
           {"required", {"kind", "amount", "currency", "text"}},
@@ -126,8 +206,11 @@ json measureSchema() {
                "(milliseconds) are whole numbers"}}},
             {"currency",
              {{"type", "string"}, {"nullable", true}, {"description", "Money only: \"EUR\""}}},
-            {"text", {{"type", "string"}, {"description", "As people read it: \"12.50 EUR\", "
-                                                          "\"2h\""}}}}}};
+            {"text",
+             {{"type", "string"},
+              {"description",
+               "As people read it: \"12.50 EUR\", "
+               "\"2h\""}}}}}};
 }
 
 // The schema of a route's answer, where one is written down; a plain object otherwise.
@@ -139,6 +222,13 @@ json answerSchema(const Route& r) {
     return {{"type", "object"},
             {"properties",
              {{"items", {{"type", "array"}, {"items", instance}}},
+              {"next", {{"type", "string"}, {"nullable", true}}}}}};
+  const json task = {{"$ref", "#/components/schemas/Task"}};
+  if (r.pattern == "/v1/tasks/{id}") return task;
+  if (r.pattern == "/v1/tasks")
+    return {{"type", "object"},
+            {"properties",
+             {{"items", {{"type", "array"}, {"items", task}}},
               {"next", {{"type", "string"}, {"nullable", true}}}}}};
   return {{"type", "object"}};
 }
@@ -270,6 +360,8 @@ json openApiDocument(std::span<const Route> table, const DeployedContract& deplo
         {"schemas",
          {{"Instance", instanceSchema()},
           {"Measure", measureSchema()},
+          {"Wait", waitSchema()},
+          {"Task", taskSchema()},
           {"Error",
            {{"type", "object"},
             {"required", {"error"}},

@@ -93,9 +93,10 @@ Outcome Service::start(const Caller& caller, std::string_view workflow, const js
 }
 
 json Service::instanceAfterStep(const engine::InstanceView& view) const {
+  Ages ages{engine_.clock().now()};
   auto figures = engine_.figures(view.id);
-  if (figures) return instanceJson(view, &*figures);
-  json out = instanceJson(view);
+  if (figures) return instanceJson(view, ages, &*figures);
+  json out = instanceJson(view, ages);
   out["tracked"] = nullptr;
   out["measures"] = nullptr;
   return out;
@@ -136,8 +137,9 @@ Outcome Service::instances(const InstanceQuery& query) const {
   // dimension (`region=EU`) is answered from the dimension index, and
   // GET /v1/instances/{id} carries them.
   json items = json::array();
+  Ages ages{engine_.clock().now()};
   for (const engine::InstanceView& v : found)
-    items.push_back(instanceJson(v));
+    items.push_back(instanceJson(v, ages));
   return json{{"items", std::move(items)}, {"next", std::move(next)}};
 }
 
@@ -146,7 +148,8 @@ Outcome Service::instance(std::string_view id) const {
   if (!v) return fromEngine(v.error());
   auto figures = engine_.figures(id);
   if (!figures) return fromEngine(figures.error());
-  return instanceJson(*v, &*figures);
+  Ages ages{engine_.clock().now()};
+  return instanceJson(*v, ages, &*figures);
 }
 
 Outcome Service::history(std::string_view id, const Page& page) const {
@@ -265,15 +268,17 @@ Outcome Service::tasks(const TaskQuery& query) const {
     next = found.back().record.id;
   }
   json items = json::array();
+  Ages ages{engine_.clock().now()};
   for (const engine::TaskView& t : found)
-    items.push_back(taskJson(t));
+    items.push_back(taskJson(t, ages));
   return json{{"items", std::move(items)}, {"next", std::move(next)}};
 }
 
 Outcome Service::task(std::string_view id) const {
   auto t = engine_.task(id);
   if (!t) return fromEngine(t.error());
-  return taskJson(*t);
+  Ages ages{engine_.clock().now()};
+  return taskJson(*t, ages);
 }
 
 Outcome Service::decide(const Caller& caller, std::string_view id, const DecisionBody& body,
@@ -318,7 +323,8 @@ Outcome Service::decide(const Caller& caller, std::string_view id, const Decisio
   }
   if (auto error = engine_.decide(decision)) return fromEngine(*error);
   json out = json::object();
-  if (auto after = engine_.task(id)) out["task"] = taskJson(*after);
+  Ages ages{engine_.clock().now()};
+  if (auto after = engine_.task(id)) out["task"] = taskJson(*after, ages);
   if (auto v = engine_.instance(t->record.instance)) out["instance"] = instanceAfterStep(*v);
   return out;
 }

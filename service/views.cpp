@@ -36,18 +36,21 @@ json trackedJson(const engine::InstanceFigures& figures) {
   return out;
 }
 
-
 // The amount is text in every kind, as money's is on the wire: a decimal keeps its
 // digits, an int and a duration (milliseconds) are whole numbers.
 json measuresJson(const engine::InstanceFigures& figures) {
   json out = json::object();
   for (const engine::MeasureValue& m : figures.measures)
-    out[m.name] = {{"kind", measureKind(m.kind)},
-                   {"amount", m.amount},
-                   {"currency", m.kind == bytecode::TypeTag::kMoney ? json(m.currency)
-                                                                     : json(nullptr)},
-                   {"text", m.text()}};
+    out[m.name] = {
+        {"kind", measureKind(m.kind)},
+        {"amount", m.amount},
+        {"currency", m.kind == bytecode::TypeTag::kMoney ? json(m.currency) : json(nullptr)},
+        {"text", m.text()}};
   return out;
+}
+
+json secondsOrNull(std::optional<int64_t> ms) {
+  return ms ? json(*ms / 1000) : json(nullptr);
 }
 
 }  // namespace
@@ -79,7 +82,8 @@ std::optional<engine::Status> parseStatus(std::string_view text) {
   return std::nullopt;
 }
 
-json instanceJson(const engine::InstanceView& v, const engine::InstanceFigures* figures) {
+json instanceJson(const engine::InstanceView& v, Ages& ages,
+                  const engine::InstanceFigures* figures) {
   json out = json::object();
   out["id"] = v.id;
   out["workflow"] = v.workflow;
@@ -106,7 +110,11 @@ json instanceJson(const engine::InstanceView& v, const engine::InstanceFigures* 
     json item = {{"kind", engine::waitKindName(w.kind)},
                  {"detail", w.detail},
                  {"since", base::formatTime(w.since)},
-                 {"until", timeOrNull(w.until)}};
+                 {"until", timeOrNull(w.until)},
+                 {"age_seconds", std::max<int64_t>(0, ages.now - w.since) / 1000}};
+    const std::optional<int64_t> business = ages.clock.between(w.calendar, w.since, ages.now);
+    item["calendar"] = business ? json(engine::calendarName(w.calendar)) : json(nullptr);
+    item["age_business_seconds"] = secondsOrNull(business);
     if (w.kind == engine::WaitKind::kApproval || w.kind == engine::WaitKind::kTask)
       item["task"] = w.detail;
     waits.push_back(std::move(item));
@@ -121,7 +129,7 @@ json instanceJson(const engine::InstanceView& v, const engine::InstanceFigures* 
   return out;
 }
 
-json taskJson(const engine::TaskView& view) {
+json taskJson(const engine::TaskView& view, Ages& ages) {
   const engine::TaskRecord& t = view.record;
   json out = json::object();
   out["id"] = t.id;
@@ -162,6 +170,16 @@ json taskJson(const engine::TaskView& view) {
   out["decided_at"] = timeOrNull(t.decided_at);
   out["decided_by"] = t.decided_by ? json(*t.decided_by) : json(nullptr);
   out["comment"] = t.comment;
+  const bool open = t.status == engine::TaskStatus::kOpen;
+  const int64_t until = open ? ages.now : t.decided_at.value_or(ages.now);
+  out["age_seconds"] = std::max<int64_t>(0, until - t.created_at) / 1000;
+  out["due_in_seconds"] = open && t.due ? json((*t.due - ages.now) / 1000) : json(nullptr);
+  const std::optional<int64_t> business = ages.clock.between(t.calendar, t.created_at, until);
+  out["calendar"] = business ? json(engine::calendarName(t.calendar)) : json(nullptr);
+  out["age_business_seconds"] = secondsOrNull(business);
+  out["due_in_business_seconds"] =
+      business && open && t.due ? secondsOrNull(ages.clock.between(t.calendar, ages.now, *t.due))
+                                : json(nullptr);
   return out;
 }
 

@@ -9,18 +9,33 @@
 #include <string_view>
 
 #include "bytecode/module.h"
+#include "engine/business_ages.h"
 #include "engine/engine.h"
 #include "engine/figures.h"
 
 namespace rflow::service {
 
+// What the ages in a view are counted against: `now`, and for a wait or task declared in
+// a calendar that calendar's open time (engine/business_ages.h). One per answer.
+struct Ages {
+  explicit Ages(int64_t at) : now(at) {}
+  int64_t now;
+  engine::BusinessClock clock;
+};
+
+// Each wait has its age (`age_seconds`) and, when it was declared in a calendar, the
+// calendar's name (`calendar`) and its age in that calendar's open time
+// (`age_business_seconds`); both null otherwise.
 // With `figures`, also "tracked" ({"region": "EU"}: each tracked value as printed) and
 // "measures" ({"value": {"kind", "amount", "currency", "text"}}: the latest value of each
 // measure set so far), both objects (keys in name order), empty when there are none.
 // Without (list items), neither key is there: the list does not read them.
-nlohmann::json instanceJson(const engine::InstanceView& view,
+nlohmann::json instanceJson(const engine::InstanceView& view, Ages& ages,
                             const engine::InstanceFigures* figures = nullptr);
-nlohmann::json taskJson(const engine::TaskView& view);
+// A task's ages: `age_seconds` (to its decision, or now while open) and, open with a due
+// time, `due_in_seconds` (negative once past); in a calendar also its name and both in the
+// calendar's open time (`age_business_seconds`, `due_in_business_seconds`), else null.
+nlohmann::json taskJson(const engine::TaskView& view, Ages& ages);
 nlohmann::json auditJson(const engine::AuditEntry& entry);
 // One deployed workflow: names, parameters and their types, result type, owner, and the
 // events and schedules that start it.

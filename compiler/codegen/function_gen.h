@@ -47,6 +47,10 @@ class FunctionGen {
     std::map<uint32_t, std::pair<int64_t, check::TypeId>> slot_int_defaults;
     std::vector<std::pair<uint32_t, uint32_t>> try_ranges;
     std::vector<std::pair<uint32_t, uint32_t>> parallel_ranges;
+    // The calendar (calendar::encode text) a wait instruction's duration was declared in,
+    // by the instruction's pc: `due d in C` (else the first `escalate after d in C`),
+    // `sleep d in C`, `await … timeout d in C`.
+    std::map<uint32_t, std::string> wait_calendars;
   };
   const CodeFacts& codeFacts() const { return facts_out_; }
 
@@ -96,6 +100,9 @@ class FunctionGen {
   void inCalendar(const syntax::Expr& e, const syntax::InCalendarExpr& in);
   // A calendar as a value: the constant string of its calendar::encode text.
   void calendarValue(uint32_t calendar);
+  // Notes the calendar of the wait instruction emitted next when `duration` is written
+  // `d in C` (wait_calendars); nothing for a null or plain duration.
+  void waitCalendar(const syntax::Expr* duration);
   void start(const syntax::Expr& e, const syntax::StartExpr& s);
   void connectorCall(const syntax::CallExpr& c, uint32_t op);
   // The body of `mock classify C(text) => member confidence d` (function_gen.cpp).

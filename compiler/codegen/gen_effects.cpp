@@ -87,6 +87,20 @@ void FunctionGen::approval(const syntax::Expr& e, const std::vector<syntax::Clau
     }
   }
   w_.emit(Opcode::kMakeRecord, tables_.recordType(request));
+  // The age of the task is shown in the calendar its due date was declared in, else in the
+  // one its first escalation in a calendar was.
+  const syntax::Clause* due = first(ClauseKind::kDue);
+  if (due != nullptr && due->value && due->value->as<syntax::InCalendarExpr>() != nullptr) {
+    waitCalendar(due->value.get());
+  } else {
+    for (const syntax::Clause& clause : clauses) {
+      if (clause.kind != ClauseKind::kEscalate || !clause.value ||
+          clause.value->as<syntax::InCalendarExpr>() == nullptr)
+        continue;
+      waitCalendar(clause.value.get());
+      break;
+    }
+  }
   if (is_task) {
     w_.emit(Opcode::kTask, tables_.recordType(fact(e).a), tables_.recordType(data));
   } else {
@@ -97,6 +111,7 @@ void FunctionGen::approval(const syntax::Expr& e, const std::vector<syntax::Clau
 void FunctionGen::await(const syntax::Expr& e, const syntax::AwaitExpr& a) {
   line(e.span);
   if (a.timeout) expr(*a.timeout);
+  waitCalendar(a.timeout.get());
   w_.emit(Opcode::kAwait, tables_.recordType(fact(e).a), a.timeout ? 1 : 0);
 }
 

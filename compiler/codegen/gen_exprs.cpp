@@ -229,6 +229,12 @@ void FunctionGen::calendarValue(uint32_t calendar) {
                             program_.types.stringType()));
 }
 
+void FunctionGen::waitCalendar(const syntax::Expr* duration) {
+  if (duration == nullptr || duration->as<syntax::InCalendarExpr>() == nullptr) return;
+  facts_out_.wait_calendars[w_.offset()] =
+      calendar::encode(program_.calendars[fact(*duration).a].value);
+}
+
 void FunctionGen::inCalendar(const syntax::Expr& e, const syntax::InCalendarExpr& in) {
   line(e.span);
   w_.emit(Opcode::kNow);

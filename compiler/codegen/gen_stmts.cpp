@@ -56,6 +56,7 @@ void FunctionGen::stmt(const syntax::Stmt& s) {
           [&](const syntax::ParallelStmt& p) { parallelStmt(p); },
           [&](const syntax::SleepStmt& sleep) {
             expr(*sleep.value);
+            if (!sleep.until) waitCalendar(sleep.value.get());
             w_.emit(sleep.until ? Opcode::kSleepUntil : Opcode::kSleep);
           },
           [&](const syntax::RequireStmt& r) {

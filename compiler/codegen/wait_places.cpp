@@ -126,8 +126,8 @@ void addWaitPlaces(Module& m, const std::vector<FunctionGen::CodeFacts>& facts) 
       for (uint32_t slot : liveness.liveAfter(in->offset)) {
         bytecode::LiveLocal live;
         live.slot = slot;
-        live.type = slot < body.params.size() ? body.params[slot]
-                                              : body.locals[slot - body.params.size()];
+        live.type =
+            slot < body.params.size() ? body.params[slot] : body.locals[slot - body.params.size()];
         std::string name;
         if (slot < m.workflows[w].params.size()) {
           name = m.strings[m.workflows[w].params[slot].name];
@@ -141,6 +141,8 @@ void addWaitPlaces(Module& m, const std::vector<FunctionGen::CodeFacts>& facts) 
           live.default_value = it->second;
         place.live.push_back(live);
       }
+      if (const auto it = f.wait_calendars.find(in->offset); it != f.wait_calendars.end())
+        place.calendar = stringId(m, ids, it->second);
       m.waits.push_back(std::move(place));
     }
   }

@@ -48,6 +48,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "engine/business_ages.h"
 #include "engine/keys.h"
 #include "engine/records.h"
 #include "store/counters.h"
@@ -285,14 +286,21 @@ void MetricsDelta::statusChanged(std::string_view workflow, Status from, Status 
   }
 }
 
-void MetricsDelta::taskOpened(std::string_view workflow, int64_t created_at, int64_t now) {
-  add(join({"g", workflow, "open", std::to_string(floorDiv(created_at, kMinuteMs))}), 1);
+// Open tasks are gauges by the minute they opened ("open"); those declared in a calendar
+// also by minute and calendar ("open-cal"), which reading turns into business ages.
+void MetricsDelta::taskOpened(std::string_view workflow, int64_t created_at, int64_t now,
+                              std::string_view calendar) {
+  const std::string minute = std::to_string(floorDiv(created_at, kMinuteMs));
+  add(join({"g", workflow, "open", minute}), 1);
+  if (!calendar.empty()) add(join({"g", workflow, "open-cal", minute, calendar}), 1);
   add(hourly(now, workflow, "tasks"), 1);
 }
 
-void MetricsDelta::taskClosed(std::string_view workflow, int64_t created_at, int64_t now,
-                              bool decided, bool expired) {
-  add(join({"g", workflow, "open", std::to_string(floorDiv(created_at, kMinuteMs))}), -1);
+void MetricsDelta::taskClosed(std::string_view workflow, int64_t created_at,
+                              std::string_view calendar, int64_t now, bool decided, bool expired) {
+  const std::string minute = std::to_string(floorDiv(created_at, kMinuteMs));
+  add(join({"g", workflow, "open", minute}), -1);
+  if (!calendar.empty()) add(join({"g", workflow, "open-cal", minute, calendar}), -1);
   if (expired) add(hourly(now, workflow, "expired"), 1);
   if (!decided) return;
   const int64_t waited = std::max<int64_t>(0, now - created_at);
@@ -820,7 +828,7 @@ class InsightsBuilder {
 
   void add(std::string_view key, int64_t value) {
     const std::vector<std::string_view> f = split(key);
-    if (f.size() == 4 && f[0] == "g") {
+    if ((f.size() == 4 || (f.size() == 5 && f[2] == "open-cal")) && f[0] == "g") {
       if (!query_.workflow || nameMatches(f[1], *query_.workflow)) gauge(f, value);
       return;
     }
@@ -873,13 +881,28 @@ class InsightsBuilder {
       if (value != 0) w.failed_by_kind[std::string(f[3])] += value;
     } else if (f[2] == "open") {
       if (auto minute = number(f[3])) {
-        const int64_t age = query_.now - *minute * kMinuteMs;
-        size_t bucket = 0;
-        while (bucket < kTaskAgeBoundsMs.size() && age >= kTaskAgeBoundsMs[bucket])
-          ++bucket;
+        const size_t bucket = ageBucket(query_.now - *minute * kMinuteMs);
         w.open_tasks_by_age[bucket] += value;
+        w.open_tasks_by_business_age[bucket] += value;
       }
+    } else if (f[2] == "open-cal" && value != 0) {
+      // Counted by wall age under "open" too: moved to the bucket of its business age.
+      const auto minute = number(f[3]);
+      if (!minute) return;
+      const int64_t opened = *minute * kMinuteMs;
+      const std::optional<int64_t> open_time = clock_.between(f[4], opened, query_.now);
+      if (!open_time) return;
+      w.open_tasks_by_business_age[ageBucket(query_.now - opened)] -= value;
+      w.open_tasks_by_business_age[ageBucket(*open_time)] += value;
+      w.open_tasks_in_calendar += value;
     }
+  }
+
+  static size_t ageBucket(int64_t age) {
+    size_t bucket = 0;
+    while (bucket < kTaskAgeBoundsMs.size() && age >= kTaskAgeBoundsMs[bucket])
+      ++bucket;
+    return bucket;
   }
 
   void connector(std::string_view name, std::string_view op, int64_t value) {
@@ -922,6 +945,7 @@ class InsightsBuilder {
   }
 
   const InsightsQuery& query_;
+  BusinessClock clock_;
   const int64_t first_hour_;
   std::map<std::string, WorkflowInsights, std::less<>> workflows_;
   std::map<std::string, ConnectorInsights, std::less<>> connectors_;

@@ -102,11 +102,14 @@ class MetricsDelta {
   // An instance's status moved from `from` to `to` (to != from).
   void statusChanged(std::string_view workflow, Status from, Status to, int64_t now,
                      int64_t created_at, std::string_view error_kind);
-  void taskOpened(std::string_view workflow, int64_t created_at, int64_t now);
+  // `calendar`: the calendar the task was declared in ("" for none), whose open time its
+  // business age counts (business_ages.h).
+  void taskOpened(std::string_view workflow, int64_t created_at, int64_t now,
+                  std::string_view calendar);
   // A task left the inbox: `decided` (approved, rejected, completed) or not (expired,
   // cancelled with its instance); `expired` for an approval past its due time.
-  void taskClosed(std::string_view workflow, int64_t created_at, int64_t now, bool decided,
-                  bool expired);
+  void taskClosed(std::string_view workflow, int64_t created_at, std::string_view calendar,
+                  int64_t now, bool decided, bool expired);
   void escalated(std::string_view workflow, int64_t now);
   void slaBreached(std::string_view workflow, int64_t now);
   void refused(std::string_view workflow, int64_t now);
@@ -165,6 +168,10 @@ struct WorkflowInsights {
   // Now.
   std::map<std::string, int64_t> by_status;  // status name -> instances
   std::array<int64_t, 4> open_tasks_by_age{};
+  // The same tasks by the age that counts: for those declared in a calendar, the open time
+  // of the calendar since they were opened; for the others, their age.
+  std::array<int64_t, 4> open_tasks_by_business_age{};
+  int64_t open_tasks_in_calendar = 0;  // open tasks declared in a calendar
   std::map<std::string, int64_t> failed_by_kind;
   // In the window.
   int64_t started = 0, completed = 0, failed = 0, cancelled = 0;

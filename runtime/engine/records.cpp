@@ -130,6 +130,9 @@ std::string InstanceRecord::encode() const {
   w.text(audit_chain);
   w.text(figures);
   w.optionalText(spawned_by);
+  w.varint(waits.size());
+  for (const Wait& wait : waits)
+    w.text(wait.calendar);
   return w.take();
 }
 
@@ -177,6 +180,11 @@ std::optional<InstanceRecord> InstanceRecord::decode(std::string_view bytes) {
   if (r.ok() && !r.atEnd()) i.audit_chain = r.text();
   if (r.ok() && !r.atEnd()) i.figures = r.text();
   if (r.ok() && !r.atEnd()) i.spawned_by = r.optionalText();
+  if (r.ok() && !r.atEnd()) {
+    if (r.varint() != i.waits.size()) r.fail();
+    for (size_t n = 0; r.ok() && n < i.waits.size(); ++n)
+      i.waits[n].calendar = r.text();
+  }
   return finished(r, std::move(i));
 }
 
@@ -220,6 +228,7 @@ std::string TaskRecord::encode() const {
   w.varint(data_type);
   w.text(data);
   w.text(form);
+  w.text(calendar);
   return w.take();
 }
 
@@ -266,6 +275,7 @@ std::optional<TaskRecord> TaskRecord::decode(std::string_view bytes) {
   t.data_type = static_cast<uint32_t>(r.varint());
   t.data = r.text();
   if (r.ok() && !r.atEnd()) t.form = r.text();
+  if (r.ok() && !r.atEnd()) t.calendar = r.text();
   return finished(r, std::move(t));
 }
 

@@ -55,6 +55,10 @@ struct Wait {
   uint32_t signal_type = 0;      // kSignal: the signal's type id in the module
   int64_t since = 0;             // when the wait began (UTC ms)
   std::optional<int64_t> until;  // when a timer ends it (sleep, await timeout)
+  // The calendar the wait was declared in (calendar::encode text, business_ages.h), ""
+  // for a wait in plain time. Encoded after the instance record's last field, one per
+  // wait: records written before it decode with none.
+  std::string calendar;
 };
 
 struct InstanceRecord {
@@ -95,6 +99,8 @@ struct InstanceRecord {
   // to: a spawned instance answers nobody. Encoded after figures: older records decode
   // with it empty.
   std::optional<std::string> spawned_by;
+  // After spawned_by: each wait's calendar (Wait::calendar), as a count equal to the
+  // number of waits and one text each.
 
   std::string encode() const;
   static std::optional<InstanceRecord> decode(std::string_view bytes);
@@ -154,6 +160,10 @@ struct TaskRecord {
   // whatif` can give a replay the same answer. Encoded last: records written before it
   // decode with it empty.
   std::string form;
+  // The calendar the task's due date (else its first escalation) was declared in
+  // (calendar::encode text, business_ages.h): its ages are shown in that calendar's open
+  // time. "" for none. Encoded after form: older records decode with none.
+  std::string calendar;
 
   std::string encode() const;
   static std::optional<TaskRecord> decode(std::string_view bytes);

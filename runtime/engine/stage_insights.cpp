@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/business_ages.h"
 #include "engine/keys.h"
 #include "engine/stages.h"
 
@@ -17,20 +18,23 @@ bool counted(const OpenEntryValue& value, const StageFilter& filter) {
   });
 }
 
-// The time of the oldest open entry of one stage: the first key of its index range (of
-// one tracked value: the first whose value says it is counted under it).
-store::Result<std::optional<int64_t>> oldestOpen(const store::Store& store,
-                                                 std::string_view workflow, std::string_view stage,
-                                                 const std::optional<StageFilter>& filter) {
+struct Oldest {
+  std::optional<int64_t> since;
+  std::string calendar;  // the wait's, "" for none
+};
+
+// The oldest open entry of one stage: the first key of its index range (of one tracked
+// value: the first whose value says it is counted under it).
+store::Result<Oldest> oldestOpen(const store::Store& store, std::string_view workflow,
+                                 std::string_view stage, const std::optional<StageFilter>& filter) {
   const std::string prefix = keys::stageSincePrefix(workflow, stage);
-  std::optional<int64_t> oldest;
+  Oldest oldest;
   store::Status scanned =
       store.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view value) {
-        if (filter) {
-          const auto entry = OpenEntryValue::decode(value);
-          if (!entry || !counted(*entry, *filter)) return true;
-        }
-        oldest = keys::readTime(key.substr(prefix.size()));
+        const auto entry = OpenEntryValue::decode(value);
+        if (filter && (!entry || !counted(*entry, *filter))) return true;
+        oldest.since = keys::readTime(key.substr(prefix.size()));
+        if (entry) oldest.calendar = entry->calendar;
         return false;
       });
   if (!scanned.ok()) return scanned;
@@ -62,6 +66,7 @@ store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store
                                                        const std::optional<StageFilter>& filter) {
   std::vector<StageInsight> out;
   std::map<std::string, int64_t> workflow_total;
+  BusinessClock clock;
   const std::vector<StageFigures> figures =
       filter && workflow ? metrics.stages(*workflow, *filter) : metrics.stages(workflow);
   for (const StageFigures& f : figures) {
@@ -83,7 +88,11 @@ store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store
     if (s.open > 0) {
       auto oldest = oldestOpen(store, f.workflow, f.stage, filter);
       if (!oldest.ok()) return oldest.status();
-      s.oldest_open_since = oldest.value();
+      s.oldest_open_since = oldest.value().since;
+      const std::string& calendar = oldest.value().calendar;
+      if (s.oldest_open_since)
+        s.oldest_open_business_age = clock.between(calendar, *s.oldest_open_since, now);
+      if (s.oldest_open_business_age) s.oldest_open_calendar = calendarName(calendar);
     }
     workflow_total[s.workflow] += s.total;
     out.push_back(std::move(s));
@@ -107,6 +116,7 @@ store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, con
     if (auto q = f.remaining.quantile(0.8)) p80[f.workflow][f.stage] = {*q, f.remaining.count};
   }
   std::map<std::string, AtRiskInstance> by_instance;
+  BusinessClock clock;
   for (const auto& entry_of_p80 : p80) {
     // Named, not structured bindings: clang (the sanitizer build) refuses to capture
     // those in the lambda below.
@@ -124,7 +134,10 @@ store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, con
           const int64_t* created = &open->created;
           const std::optional<int64_t>& sla_end = open->sla_end;
           if (now >= *sla_end) return true;  // breached: no forecast
-          const int64_t predicted = now + it->second.first;
+          // In a calendar the p80 is open time, so it ends where that much open time ends.
+          const std::optional<int64_t> in_calendar =
+              clock.add(open->sla_calendar, now, it->second.first);
+          const int64_t predicted = in_calendar.value_or(now + it->second.first);
           if (predicted <= *sla_end) return true;
           AtRiskInstance& r = by_instance[std::string(entry->instance)];
           if (!r.instance.empty() && r.predicted_end >= predicted) return true;
@@ -135,7 +148,13 @@ store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, con
                now - *created,
                predicted,
                *sla_end,
-               it->second.second};
+               it->second.second,
+               {},
+               std::nullopt};
+          if (in_calendar) {
+            r.calendar = calendarName(open->sla_calendar);
+            r.elapsed_business = clock.between(open->sla_calendar, *created, now);
+          }
           return true;
         });
     if (!scanned.ok()) return scanned;

@@ -20,9 +20,13 @@ struct StageInsight {
   int64_t entered = 0;
   int64_t open = 0;
   std::optional<int64_t> oldest_open_since;  // UTC ms of the oldest open entry
-  std::optional<int64_t> p50, p95;           // ms, of the waits that ended
-  int64_t max = 0;                           // ms, the longest wait that ended
-  int64_t ended = 0;                         // waits that ended
+  // When the oldest open wait was declared in a calendar (business_ages.h): its name and
+  // the calendar's open time since the wait began (ms).
+  std::string oldest_open_calendar;
+  std::optional<int64_t> oldest_open_business_age;
+  std::optional<int64_t> p50, p95;  // ms, of the waits that ended
+  int64_t max = 0;                  // ms, the longest wait that ended
+  int64_t ended = 0;                // waits that ended
   // ms in stage: of the waits that ended, plus of the open ones until now.
   int64_t total = 0;
   double share = 0;  // of all waiting time of its workflow, 0..1
@@ -43,11 +47,18 @@ struct AtRiskInstance {
   std::string stage;     // the open stage that predicts the latest end
   int64_t started = 0, elapsed = 0, predicted_end = 0, sla_end = 0;  // ms
   int64_t history = 0;  // completed instances the prediction rests on
+  // An `sla d in C`: C's name and the open time since the start (ms); `elapsed` stays
+  // wall-clock.
+  std::string calendar;
+  std::optional<int64_t> elapsed_business;
 };
 
 // Waiting instances with an SLA not yet breached whose predicted end (now plus the p80 of
 // the time completed instances took from entering the stage they are in to completion)
-// is after their SLA end; the soonest SLA end first.
+// is after their SLA end; the soonest SLA end first. For an SLA in a calendar, the p80 is
+// of open time (recordStages) and is added in open time: the predicted end is the instant
+// when that much of the calendar's open time has passed after now.
+//
 store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, const Metrics& metrics,
                                                   const std::optional<std::string>& workflow,
                                                   int64_t now);

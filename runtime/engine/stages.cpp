@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "engine/business_ages.h"
 #include "engine/keys.h"
 #include "engine/parts.h"
 #include "engine/record_values.h"
@@ -95,11 +96,22 @@ bool hasRequest(const std::vector<Wait>& waits, uint64_t request) {
 
 constexpr uint64_t kNoSla = ~uint64_t{0};
 
-std::string openValue(const Step& step) {
+// The calendar the instance's `sla d in C` counts, or "".
+std::string slaCalendar(const Step& step) {
+  if (!step.program) return {};
+  const bytecode::Module& m = step.program->module();
+  if (step.rec.workflow >= m.workflows.size()) return {};
+  const auto& calendar = m.workflows[step.rec.workflow].sla_calendar;
+  return calendar ? m.strings[*calendar] : std::string();
+}
+
+std::string openValue(const Step& step, const Wait& wait, const std::string& sla_calendar) {
   OpenEntryValue value;
   value.created = step.rec.created_at;
   value.sla_end = step.rec.sla_due;
   value.labels = step.metrics.dimensions();
+  value.calendar = wait.calendar;
+  if (step.rec.sla_due) value.sla_calendar = sla_calendar;
   return value.encode();
 }
 
@@ -119,6 +131,13 @@ std::string OpenEntryValue::encode() const {
     out += label;
     out.push_back('\0');
   }
+  if (!calendar.empty() || !sla_calendar.empty()) {
+    out.push_back('\x01');
+    out += calendar;
+    out.push_back('\0');
+    out += sla_calendar;
+    out.push_back('\0');
+  }
   return out;
 }
 
@@ -128,9 +147,20 @@ std::optional<OpenEntryValue> OpenEntryValue::decode(std::string_view bytes) {
   if (!created) return std::nullopt;
   out.created = *created;
   if (bytes.size() < 16) return bytes.size() == 8 ? std::optional(out) : std::nullopt;
-  if (store::readU64(bytes.substr(8, 8)) != kNoSla) out.sla_end = keys::readTime(bytes.substr(8, 8));
+  if (store::readU64(bytes.substr(8, 8)) != kNoSla)
+    out.sla_end = keys::readTime(bytes.substr(8, 8));
   std::string_view rest = bytes.substr(16);
   while (!rest.empty()) {
+    if (rest.front() == '\x01') {
+      rest.remove_prefix(1);
+      const size_t calendar_end = rest.find('\0');
+      if (calendar_end == std::string_view::npos) return std::nullopt;
+      const size_t sla_end = rest.find('\0', calendar_end + 1);
+      if (sla_end == std::string_view::npos || sla_end + 1 != rest.size()) return std::nullopt;
+      out.calendar = std::string(rest.substr(0, calendar_end));
+      out.sla_calendar = std::string(rest.substr(calendar_end + 1, sla_end - calendar_end - 1));
+      break;
+    }
     const size_t name_end = rest.find('\0');
     if (name_end == std::string_view::npos) return std::nullopt;
     const size_t label_end = rest.find('\0', name_end + 1);
@@ -164,6 +194,7 @@ store::Status recordStages(EngineParts& parts, Step& step) {
     step.metrics.stageLeft(workflow, *name, wait.since, ms);
     if (ms > parts.metrics.stageMax(workflow, *name)) step.metrics.stageMax(workflow, *name, ms);
   }
+  const std::string sla_calendar = slaCalendar(step);
   for (const Wait& wait : rec.waits) {
     if (hasRequest(step.loaded_waits, wait.request)) continue;
     const auto named = step.stages.find(wait.request);
@@ -174,7 +205,7 @@ store::Status recordStages(EngineParts& parts, Step& step) {
       step.batch.put(store::Column::kMeta, keys::stageOpen(rec.id, wait.request), name);
     step.batch.put(store::Column::kMeta,
                    keys::stageSince(workflow, name, wait.since, rec.id, wait.request),
-                   openValue(step));
+                   openValue(step, wait, sla_calendar));
     std::string since;
     keys::appendTime(since, wait.since);
     step.batch.put(store::Column::kMeta, keys::stageEntry(rec.id, name), since);
@@ -182,14 +213,19 @@ store::Status recordStages(EngineParts& parts, Step& step) {
   }
   if (isLive(rec.status) || (step.loaded_status && !isLive(*step.loaded_status))) return {};
   // The instance ended in this step: its entry times become, for a completed one, the
-  // remaining time from each stage to the end; the keys go with it.
+  // remaining time from each stage to the end (open time of its SLA's calendar, if any);
+  // the keys go with it.
   const std::string prefix = keys::stageEntryPrefix(rec.id);
+  const int64_t ended = rec.ended_at.value_or(step.now);
+  BusinessClock clock;
   return parts.store.scan(
       store::Column::kMeta, prefix, [&](std::string_view key, std::string_view value) {
         const std::string_view name = key.substr(prefix.size());
         const auto entered = keys::readTime(value);
-        if (entered && rec.status == Status::kCompleted)
-          step.metrics.stageRemaining(workflow, name, rec.ended_at.value_or(step.now) - *entered);
+        if (entered && rec.status == Status::kCompleted) {
+          const std::optional<int64_t> open = clock.between(sla_calendar, *entered, ended);
+          step.metrics.stageRemaining(workflow, name, open.value_or(ended - *entered));
+        }
         step.batch.remove(store::Column::kMeta, key);
         return true;
       });

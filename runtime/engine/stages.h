@@ -44,12 +44,17 @@ std::string stageOfTask(const bytecode::Module& module, const TaskRecord& task);
 // What an open entry's index value ("stage-since", keys.h) holds, so the at-risk forecast
 // and the stages of one tracked value read no instance. PERSISTED: the instance's start
 // (8 bytes), then its SLA end (8 bytes; all ones for none), then the labels it is counted
-// under per tracked dimension ("name\0label\0" each). Entries written before tracked
-// dimensions are 8 (no SLA) or 16 bytes long.
+// under per tracked dimension ("name\0label\0" each), then, when the wait or the SLA was
+// declared in a calendar, '\x01', the wait's calendar, '\0', the SLA's calendar, '\0'
+// (calendar::encode texts, either may be empty; a dimension's name never starts with
+// '\x01'). Entries written before tracked dimensions are 8 (no SLA) or 16 bytes long;
+// those written before calendars have none.
 struct OpenEntryValue {
   int64_t created = 0;
   std::optional<int64_t> sla_end;
   std::vector<std::pair<std::string, std::string>> labels;
+  std::string calendar;      // the wait's (business_ages.h)
+  std::string sla_calendar;  // the instance's `sla d in C`
 
   std::string encode() const;
   static std::optional<OpenEntryValue> decode(std::string_view bytes);
@@ -57,7 +62,9 @@ struct OpenEntryValue {
 
 // Puts the stage entries and exits of `step` (loaded waits against rec.waits) into its
 // batch and its metrics delta; the instance's entry times become remaining-time figures
-// when it completed. Reads the open entries it closes: a failed read is the Status.
+// when it completed (in the open time of its SLA's calendar when its `sla` is in one, so
+// the at-risk forecast compares open time with open time). Reads the open entries it closes: a
+// failed read is the Status.
 store::Status recordStages(EngineParts& parts, Step& step);
 
 }  // namespace rflow::engine

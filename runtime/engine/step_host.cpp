@@ -3,6 +3,7 @@
 // an approval or task, an await, a sleep, a child) — and running the VM for a step.
 #include <fmt/format.h>
 
+#include "engine/business_ages.h"
 #include "engine/classify.h"
 #include "engine/figures.h"
 #include "engine/host_loop.h"
@@ -60,6 +61,7 @@ class StepHost final : public Host {
         std::visit([&](const auto& r) { return effect(pending, r, wait); }, pending.request);
     if (std::holds_alternative<Waits>(out)) {
       step_.stages[wait.request] = stageOf(*step_.program, pending.request, wait);
+      wait.calendar = declaredCalendar(step_.program->module(), step_.rec.workflow, pending);
       made.push_back(std::move(wait));
     }
     return out;

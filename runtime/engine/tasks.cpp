@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/business_ages.h"
 #include "engine/keys.h"
 #include "engine/parts.h"
 #include "engine/record_values.h"
@@ -72,6 +73,7 @@ std::string Tasks::create(Step& step, const vm::PendingRequest& pending, bool ap
   task.approval = approval;
   task.created_at = step.now;
   readRequest(*step.program, *request, step.now, task);
+  task.calendar = declaredCalendar(step.program->module(), step.rec.workflow, pending);
   step.batch.put(store::Column::kTasks, task.id, task.encode());
   step.batch.put(store::Column::kTaskIndex, indexKey(task), "");
   // Escalations first: one due at the same instant as the approval fires before it.
@@ -80,7 +82,7 @@ std::string Tasks::create(Step& step, const vm::PendingRequest& pending, bool ap
                       {TimerKind::kEscalation, step.rec.id, pending.id, task.id, i});
   if (task.due)
     parts_.timers.add(step, *task.due, {TimerKind::kTaskDue, step.rec.id, pending.id, task.id, 0});
-  step.metrics.taskOpened(task.workflow_name, task.created_at, step.now);
+  step.metrics.taskOpened(task.workflow_name, task.created_at, step.now, task.calendar);
   step.audit(approval ? AuditKind::kApprovalRequested : AuditKind::kTaskCreated,
              fmt::format("{} for {} {}", task.title, task.assignee.is_role ? "role" : "user",
                          task.assignee.name),
@@ -92,7 +94,7 @@ void Tasks::close(Step& step, const TaskRecord& task) {
   const bool decided = task.status == TaskStatus::kApproved ||
                        task.status == TaskStatus::kRejected ||
                        task.status == TaskStatus::kCompleted;
-  step.metrics.taskClosed(task.workflow_name, task.created_at, step.now, decided,
+  step.metrics.taskClosed(task.workflow_name, task.created_at, task.calendar, step.now, decided,
                           task.status == TaskStatus::kExpired);
   step.batch.put(store::Column::kTasks, task.id, task.encode());
   step.batch.remove(store::Column::kTaskIndex, indexKey(task));

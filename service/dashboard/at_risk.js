@@ -16,7 +16,8 @@ const AtRiskPage = (() => {
         h('td', {}, h('a', { href: '#/instances/' + encodeURIComponent(r.id), class: 'mono', text: r.id })),
         h('td', { text: Charts.shortName(r.workflow) }),
         h('td', { text: r.stage }),
-        h('td', { text: Charts.duration(r.elapsed_ms) }),
+        h('td', {}, Charts.duration(r.elapsed_ms),
+          r.calendar ? h('div', { class: 'faint business-age', text: Pages.openTime(r.elapsed_business_ms / 1000, r.calendar) }) : null),
         h('td', { text: when(r.predicted_end) }),
         h('td', { text: when(r.sla_end) }),
         h('td', { text: Charts.duration(Date.parse(r.sla_end) - now) })))));

@@ -37,6 +37,14 @@ const Pages = (() => {
   function when(iso) {
     return h('span', { title: iso ? new Date(iso).toLocaleString() : '' }, ago(iso));
   }
+  // An amount of a calendar's open time, as a person reads it: "3h 10m of StoreHours open
+  // time" (docs/insights.md "Business time").
+  function openTime(seconds, calendar) {
+    const minutes = Math.floor(Math.abs(seconds) / 60);
+    const hours = Math.floor(minutes / 60);
+    const text = hours ? `${hours}h ${minutes % 60}m` : `${minutes}m`;
+    return `${text} of ${calendar} open time`;
+  }
   function money(m) {
     if (!m || typeof m !== 'object' || !('amount' in m)) return null;
     const n = Number(m.amount);
@@ -55,7 +63,7 @@ const Pages = (() => {
   const instanceLink = (id) => h('a', { href: '#/instances/' + encodeURIComponent(id), class: 'mono' }, id);
   function panel(title, sub, ...body) {
     return h('section', { class: 'card panel' },
-      h('div', { class: 'panel-head' }, h('h2', { text: title }), sub ? h('span', { class: 'faint', text: sub }) : null),
+      h('div', { class: 'panel-head' }, h('h2', { text: title }), sub instanceof Node ? sub : sub ? h('span', { class: 'faint', text: sub }) : null),
       ...body);
   }
   function chartBox(id) {
@@ -154,7 +162,17 @@ const Pages = (() => {
     if (task.data && typeof task.data === 'object') {
       for (const [k, v] of Object.entries(task.data)) facts.append(h('dt', { text: k }), h('dd', { text: valueText(v) }));
     }
-    const due = task.due ? h('span', {}, 'due ', when(task.due)) : null;
+    // A task declared in a calendar shows its ages in the calendar's open time as well.
+    const inCalendar = task.calendar && task.age_business_seconds !== null;
+    const businessAge = inCalendar && task.status === 'open'
+      ? h('span', { class: 'business-age', 'data-field': 'business-age' }, openTime(task.age_business_seconds, task.calendar))
+      : null;
+    let due = task.due ? h('span', {}, 'due ', when(task.due)) : null;
+    if (due && inCalendar && task.due_in_business_seconds !== null) {
+      due = task.due_in_business_seconds >= 0
+        ? h('span', { title: new Date(task.due).toLocaleString() }, 'due in ' + openTime(task.due_in_business_seconds, task.calendar))
+        : h('span', { title: new Date(task.due).toLocaleString() }, 'due ' + openTime(task.due_in_business_seconds, task.calendar) + ' ago');
+    }
     card.append(
       h('div', { class: 'task-head' },
         h('div', {},
@@ -163,6 +181,7 @@ const Pages = (() => {
             h('span', {}, short(task.workflow)),
             h('span', {}, 'for ', h('b', { text: assigneeText(task.assignee) })),
             h('span', {}, 'opened ', when(task.created_at)),
+            businessAge,
             due,
             task.requested_by ? h('span', {}, 'requested by ' + task.requested_by) : null)),
         amount ? h('div', { class: 'amount', text: amount }) : badge('open plain', task.kind)),
@@ -253,7 +272,7 @@ const Pages = (() => {
           h('div', { class: 'grid grid-2' },
             panel('Instances by status', 'per workflow, now', chartBox('c-status')),
             panel('Cycle time', 'p50 and p95 of completed instances, by hour', chartBox('c-cycle')),
-            panel('Open tasks by age', 'approvals and tasks waiting for people', chartBox('c-ages')),
+            panel('Open tasks by age', h('span', { class: 'faint', id: 'ages-sub' }, 'approvals and tasks waiting for people'), chartBox('c-ages')),
             panel('SLA breaches and escalations', 'in the window', chartBox('c-breaches')),
             panel('Connector failure rate', 'failed attempts, retries included', chartBox('c-connectors')),
             panel('Failed-instance backlog', 'by error kind', chartBox('c-backlog'))),
@@ -320,6 +339,12 @@ const Pages = (() => {
         showEmpty(document.getElementById('c-status').parentNode, ws.length === 0, 'No instances yet');
         Charts.cycleSeries('c-cycle', data.cycle_time_series);
         showEmpty(document.getElementById('c-cycle').parentNode, data.cycle_time_series.length === 0, 'Nothing completed in the window');
+        // Tasks declared in a calendar are aged in its open time (open_by_business_age).
+        const inCalendar = sum(ws.map((x) => x.tasks.open_in_calendar || 0));
+        const agesSub = document.getElementById('ages-sub');
+        if (agesSub) agesSub.textContent = inCalendar
+          ? `approvals and tasks waiting for people; ${fmtInt(inCalendar)} aged in their calendar's open time`
+          : 'approvals and tasks waiting for people';
         const withTasks = Charts.tasksByAge('c-ages', ws);
         showEmpty(document.getElementById('c-ages').parentNode, withTasks === 0, 'No open tasks: the inbox is clear');
         Charts.breaches('c-breaches', ws.filter((x) => x.sla || x.sla_breaches || x.escalations || x.policy_refusals || x.tasks.created));
@@ -547,7 +572,9 @@ const Pages = (() => {
         }
         if (waits.length) {
           sections.push(h('div', { class: 'section' }, panel('Waiting for', null,
-            h('ul', {}, waits.map((w) => h('li', {}, h('b', { text: w.kind }), ` ${w.detail} · since `, when(w.since), w.until ? h('span', {}, ' · until ', when(w.until)) : null))))));
+            h('ul', {}, waits.map((w) => h('li', {}, h('b', { text: w.kind }), ` ${w.detail} · since `, when(w.since),
+              w.calendar && w.age_business_seconds !== null ? h('span', { class: 'business-age' }, ' · ' + openTime(w.age_business_seconds, w.calendar)) : null,
+              w.until ? h('span', {}, ' · until ', when(w.until)) : null))))));
         }
         const timeline = h('ol', { class: 'timeline' }, entries.map((e) => h('li', { class: 't-' + (TONES[e.kind] || 'info') },
           h('div', { class: 'when' }, new Date(e.at).toLocaleString(), ' · ', ago(e.at)),
@@ -625,5 +652,5 @@ const Pages = (() => {
   }
   const stamp = (t) => [t.status, t.assignee.role || t.assignee.user, t.overdue, t.escalated, t.approved_by.length].join('|');
 
-  return { overview, failedPage, instancesPage, instancePage, inboxPage, setMe, h, clear };
+  return { overview, failedPage, instancesPage, instancePage, inboxPage, setMe, h, clear, openTime };
 })();

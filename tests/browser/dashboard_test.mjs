@@ -6,7 +6,9 @@
 // with the committed tiny model, have a clerk decide and teach it through the API, and
 // see the Triage quality page show what GET /v1/insights counted (and its empty state on
 // the first service, where nothing was classified), and one of its instances' page show
-// the store it tracks and its measures. Screenshots go to the artifact directory.
+// the store it tracks and its measures. The approval, declared in the head office's
+// calendar, shows its age in that calendar's open time. Screenshots go to the artifact
+// directory.
 //
 //   node dashboard_test.mjs RFLOW_BINARY EXAMPLES_DIR ARTIFACT_DIR
 //
@@ -200,6 +202,21 @@ try {
   const card = page.locator('article.task', { hasText: number });
   await card.waitFor({ timeout: 15000 });
   await page.screenshot({ path: join(artifacts, 'dashboard-inbox.png'), fullPage: true });
+
+  step = 'the approval shows its age in head-office open time';
+  // ThreeWayMatch's approval is `due 32h in rc.HeadOffice`: the API answers its age in the
+  // calendar's open time, and the card says so ("0m of HeadOffice open time" at night).
+  const nowWaiting = (await api(base, 'GET', '/v1/instances/' + id, undefined, ADMIN)).body;
+  const approvalWait = nowWaiting.waiting_for.find((w) => w.task);
+  check(approvalWait, `the instance waits for no approval: ${JSON.stringify(nowWaiting.waiting_for)}`);
+  const approvalId = approvalWait.task;
+  const approval = (await api(base, 'GET', '/v1/tasks/' + approvalId, undefined, ADMIN)).body;
+  check(approval.calendar === 'HeadOffice' && Number.isInteger(approval.age_business_seconds) &&
+    approval.age_business_seconds <= approval.age_seconds,
+  `the API answers no business age: ${JSON.stringify(approval)}`);
+  const businessAge = (await card.locator('[data-field=business-age]').innerText()).trim();
+  check(/^\d+(h \d+)?m of HeadOffice open time$/.test(businessAge), 'the card shows no business age: ' + businessAge);
+  await card.screenshot({ path: join(artifacts, 'dashboard-business-age.png') });
 
   step = 'approve it';
   await card.locator('input[name=comment]').fill('Matches the PO; approved in the browser test');

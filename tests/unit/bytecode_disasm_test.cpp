@@ -17,7 +17,7 @@ using testing::sampleModule;
 
 // After a deliberate change to the listing or to sampleModule(), replace this with the
 // new output (the failure message prints it) and review the difference.
-constexpr std::string_view kSampleListing = R"listing(rflow module, format 5
+constexpr std::string_view kSampleListing = R"listing(rflow module, format 6
 strings 57, types 22, records 5, enums 1, roles 1, constants 25, functions 12, workflows 1, connectors 1, ops 2, policies 1, triggers 1, tests 1, files 1, figures 1, stages 1
 
 files
@@ -115,7 +115,7 @@ stages
 
 waits
   retail.replenishment.Reorder 0019 call "wms.availability" #0 (1 sku: string, 3 qty: int)
-  retail.replenishment.Reorder 0081 approval "big reorder review" #0 in try (3 qty: int)
+  retail.replenishment.Reorder 0081 approval "big reorder review" #0 in try in calendar "StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24" (3 qty: int)
   retail.replenishment.Reorder 0108 await "Delivered" #0 (3 qty: int)
 
 functions
@@ -352,7 +352,7 @@ TEST(BytecodeDisasm, HeaderShowsTheShortHash) {
   (void)writeModule(m);
   const std::string listing = disassemble(m);
   EXPECT_EQ(listing.substr(0, listing.find('\n')),
-            "rflow module, format 5, hash " + hashHex(m.content_hash).substr(0, 12));
+            "rflow module, format 6, hash " + hashHex(m.content_hash).substr(0, 12));
 }
 
 TEST(BytecodeDisasm, IsDeterministic) {
@@ -408,8 +408,7 @@ TEST(BytecodeDisasm, MeasureNamesItsMeasure) {
                                          static_cast<uint8_t>(Opcode::kMeasure), 1, 0, 0, 0};
   Module m = sampleModule();
   const FunctionId body = m.workflows[0].body;
-  m.functions[body].code.insert(m.functions[body].code.begin(), measures.begin(),
-                                measures.end());
+  m.functions[body].code.insert(m.functions[body].code.begin(), measures.begin(), measures.end());
   std::string listing = disassemble(m);
   EXPECT_TRUE(contains(listing, "0000  Measure #0 (units)\n")) << listing;
   EXPECT_TRUE(contains(listing, "0005  Measure #1 (?)\n")) << listing;

@@ -173,12 +173,12 @@ TEST(BytecodeLoad, HeaderMessages) {
   std::vector<uint8_t> newer = good;
   newer[8] = 7;
   EXPECT_EQ(loadError(newer),
-            "the module was built by a newer rflow (format version 7; this rflow reads 1 to 5)");
+            "the module was built by a newer rflow (format version 7; this rflow reads 1 to 6)");
   EXPECT_EQ(loadModule(newer).error().offset, 8u);
   std::vector<uint8_t> older = good;
   older[8] = 0;
   EXPECT_EQ(loadError(older),
-            "the module was built by an older rflow (format version 0; this rflow reads 1 to 5)");
+            "the module was built by an older rflow (format version 0; this rflow reads 1 to 6)");
   std::vector<uint8_t> flagged = good;
   flagged[10] = 1;
   EXPECT_EQ(loadError(flagged),
@@ -193,6 +193,32 @@ TEST(BytecodeLoad, SlaCalendarIsPartOfFormatFourOnly) {
   bytes[8] = 3;
   EXPECT_NE(loadError(bytes).find("present parts 0x1f has unknown bits"), std::string::npos)
       << loadError(bytes);
+}
+
+TEST(BytecodeLoad, WaitCalendarIsPartOfFormatSixOnly) {
+  // The sample's approval place has a calendar: format 6 writes a presence byte after each
+  // place's live variables, which a module claiming format 5 does not have room for.
+  const Module sample = testing::sampleModule();
+  std::vector<uint8_t> bytes = write(sample);
+  const LoadResult six = loadModule(bytes);
+  ASSERT_TRUE(six.ok()) << six.error().message;
+  ASSERT_TRUE(six.module().waits[1].calendar);
+  EXPECT_EQ(six.module().strings[*six.module().waits[1].calendar],
+            sample.strings[*sample.waits[1].calendar]);
+  bytes[8] = 5;
+  EXPECT_FALSE(loadModule(bytes).ok());
+  // A presence byte other than 0 or 1 is refused with where it is.
+  Module no_calendars = sample;
+  for (WaitPlace& p : no_calendars.waits)
+    p.calendar.reset();
+  std::vector<uint8_t> plain = write(no_calendars);
+  ASSERT_EQ(loadError(plain), "(loaded)");
+  // The last byte of the waits section (the last section) is the last place's presence byte.
+  ASSERT_EQ(plain.back(), 0);
+  plain.back() = 2;
+  rehash(plain);
+  EXPECT_NE(loadError(plain).find("present 2 is neither 0 nor 1"), std::string::npos)
+      << loadError(plain);
 }
 
 // ---- sections --------------------------------------------------------------------------

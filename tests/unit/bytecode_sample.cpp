@@ -429,13 +429,16 @@ Module sampleModule() {
       b.str("StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24");
   // Format 5: the body's wait places, each with what is live after it (with the `try`,
   // every instruction may flow into the handler, which reads slot 3).
+  // Format 6: the approval's due date was declared in the calendar (`due 4h in StoreHours`).
   m.waits.push_back({0, pc_call, WaitPlaceKind::kCall, b.str("wms.availability"), 0, 0,
                      {{1, b.str("sku"), t_string, std::nullopt},
-                      {3, b.str("qty"), t_int, std::nullopt}}});
+                      {3, b.str("qty"), t_int, std::nullopt}},
+                     std::nullopt});
   m.waits.push_back({0, pc_approval, WaitPlaceKind::kApproval, b.str("big reorder review"), 0,
-                     kWaitInTry, {{3, b.str("qty"), t_int, std::nullopt}}});
+                     kWaitInTry, {{3, b.str("qty"), t_int, std::nullopt}},
+                     b.str("StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24")});
   m.waits.push_back({0, pc_await, WaitPlaceKind::kAwait, b.str("Delivered"), 0, 0,
-                     {{3, b.str("qty"), t_int, std::nullopt}}});
+                     {{3, b.str("qty"), t_int, std::nullopt}}, std::nullopt});
   return std::move(b.module());
 }
 

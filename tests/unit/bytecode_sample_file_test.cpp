@@ -117,6 +117,17 @@ TEST(BytecodeSampleFile, EveryReadableVersionDecodes) {
       // Wait places came with format 5: each at its wait instruction, with what the body's
       // liveness says is live after it.
       ASSERT_EQ(m.waits.size(), 3u);
+      // A place's calendar came with format 6.
+      if (v < 6) {
+        for (const WaitPlace& p : m.waits)
+          EXPECT_FALSE(p.calendar);
+      } else {
+        EXPECT_FALSE(m.waits[0].calendar);
+        ASSERT_TRUE(m.waits[1].calendar);
+        EXPECT_EQ(m.strings[*m.waits[1].calendar],
+                  "StoreHours;Europe/Berlin;1 08:00-20:00,6 09:00-18:00;2026-12-24");
+        EXPECT_FALSE(m.waits[2].calendar);
+      }
       EXPECT_EQ(m.waits[1].kind, WaitPlaceKind::kApproval);
       EXPECT_EQ(m.strings[m.waits[1].stage], "big reorder review");
       EXPECT_EQ(m.waits[1].flags, kWaitInTry);
@@ -147,8 +158,7 @@ TEST(BytecodeSampleFile, EveryReadableVersionDecodes) {
     ASSERT_NE(stage, nullptr);
     EXPECT_EQ(*stage, "big reorder review");
   }
-  EXPECT_GE(found, 5u) << "the samples of formats 1 to 5 belong below "
-                       << RFLOW_BYTECODE_SAMPLES;
+  EXPECT_GE(found, 6u) << "the samples of formats 1 to 6 belong below " << RFLOW_BYTECODE_SAMPLES;
 }
 
 TEST(BytecodeSampleFile, CurrentVersionIsWhatTheWriterWrites) {

@@ -133,5 +133,58 @@ TEST(Codegen, WarningsDoNotStopABuildUnlessDenied) {
   EXPECT_EQ(denied.check.diagnostics[0].code(), "W0001");
 }
 
+TEST(Codegen, AWaitPlaceKeepsTheCalendarItsDurationWasDeclaredIn) {
+  const compiler::BuildResult r = buildText(R"(module t
+role Clerk "Clerk"
+signal Go { n: int }
+calendar Store {
+  zone "Europe/Berlin"
+  open mon-fri 08:00-20:00
+}
+calendar Office {
+  open mon-fri 09:00-17:00
+}
+workflow W(at: time) {
+  owner "ops"
+  let a = approval "due in a calendar" {
+    assign Clerk
+    due 4h in Store
+    escalate after 2h in Office to Clerk
+  }
+  let b = approval "only an escalation in one" {
+    assign Clerk
+    due 4h
+    escalate after 1h to Clerk
+    escalate after 2h in Office to Clerk
+  }
+  let c = approval "plain" {
+    assign Clerk
+    due 4h
+  }
+  sleep 8h in Store
+  sleep until at
+  let g = await Go timeout 1d in Office
+  let h = await Go timeout 1d
+  let later = business_add(now(), 4h, Store) - now()
+  sleep later
+}
+)");
+  ASSERT_TRUE(r.ok()) << describe(r);
+  const bytecode::Module& m = *r.module;
+  std::vector<std::string> calendars;
+  for (const bytecode::WaitPlace& p : m.waits)
+    calendars.push_back(
+        p.calendar ? m.strings[*p.calendar].substr(0, m.strings[*p.calendar].find(';')) : "-");
+  // A task's `due` first, else its first escalation in a calendar; `sleep until` and a
+  // duration computed with business_add before the wait name none.
+  EXPECT_EQ(calendars,
+            (std::vector<std::string>{"Store", "Office", "-", "Store", "-", "Office", "-", "-"}));
+  // It round-trips through the file.
+  bytecode::Module copy = m;
+  const bytecode::LoadResult loaded = bytecode::loadModule(bytecode::writeModule(copy));
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.module().waits, m.waits);
+}
+
 }  // namespace
 }  // namespace rflow
