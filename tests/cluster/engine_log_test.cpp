@@ -2,7 +2,8 @@
 // before RocksDB. Against the harness's single nats-server: a store replayed from the log
 // into an empty directory ends with the owner's records; a second owner's claim fences the
 // first, whose next step then stores and sends nothing; and the local log (a single node)
-// runs the workflows as before, its store's applied_seq following the log's tail.
+// runs the workflows as before, its store's applied_seq following the log's tail; an
+// Unknown append is repeated, and a regressed log freezes the partition.
 // Skipped, saying why, when nats-server is not on PATH.
 #include <gtest/gtest.h>
 
@@ -270,6 +271,86 @@ TEST(EngineOnLocalLog, RunsAsTodayAndAppliedSeqFollowsTheLog) {
   EXPECT_EQ(calls.calls.size(), 2u);  // reserve and post, once each
   EXPECT_EQ(appliedSeq(*s), writer.tail());
   EXPECT_GT(writer.tail(), 3u);
+}
+
+// A local log whose appends answer as a test says first: Unknown (nothing appended: the
+// acknowledgement was lost before the server had it) or Regressed.
+class ScriptedLog final : public cluster::PartitionLog {
+ public:
+  explicit ScriptedLog(uint32_t partition) : log_(partition) {}
+  std::vector<cluster::AppendResult> next;  // answered, in order, before the real appends
+  size_t appends = 0;                       // append() calls, answered or not
+
+  uint32_t partition() const override { return log_.partition(); }
+  cluster::AppendResult append(std::span<const std::string_view> records, cluster::Seq expected,
+                               cluster::Epoch epoch) override {
+    ++appends;
+    if (!next.empty()) {
+      cluster::AppendResult r = next.front();
+      next.erase(next.begin());
+      return r;
+    }
+    return log_.append(records, expected, epoch);
+  }
+  cluster::AppendResult claim(const cluster::Claim& c, cluster::Seq expected) override {
+    return log_.claim(c, expected);
+  }
+  cluster::Result<std::vector<cluster::LogEntry>> read(cluster::Seq from, size_t max) override {
+    return log_.read(from, max);
+  }
+  cluster::Status trim(cluster::Seq up_to) override { return log_.trim(up_to); }
+  cluster::Result<cluster::LogBounds> bounds() override { return log_.bounds(); }
+
+ private:
+  cluster::LocalPartitionLog log_;
+};
+
+TEST(EngineOnScriptedLog, AnUnknownAppendIsRepeatedAndARegressedLogFreezesThePartition) {
+  ManualClock clock{kEpoch};
+  ScriptedCalls calls;
+  calls.handler = [](const std::string&, const std::vector<vm::Value>&, uint32_t) {
+    return ok(vm::Value::string("R-1"));
+  };
+  auto s = memoryStore("/scripted");
+  ASSERT_TRUE(s);
+  ScriptedLog log(3);
+  cluster::LogWriter writer(log, 1, 0);
+  ASSERT_TRUE(writer.claim("single").appended());
+  EngineOptions options;
+  options.log = &writer;
+  Engine engine(*s, clock, calls, options);
+  ASSERT_TRUE(std::holds_alternative<std::string>(engine.deploy(compile(kPurchase))));
+  const auto program = engine.currentProgram();
+
+  // Two lost acknowledgements: the start's group is appended on the third try, once.
+  log.next = {cluster::Unknown{"no answer"}, cluster::Unknown{"no answer"}};
+  auto started =
+      engine.start("Purchase", {order(*program, "S1", "1.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<InstanceView>(started))
+      << std::get<EngineError>(started).message;
+  EXPECT_EQ(log.appends, 3u);
+  EXPECT_EQ(writer.tail(), 3u);  // genesis, claim, the start's group: once
+  engine.runUntilIdle();
+  EXPECT_EQ(appliedSeq(*s), writer.tail());
+  EXPECT_EQ(calls.calls.size(), 1u);  // erp.reserve, sent once
+
+  // The log lost entries: the next step fails saying so, and so does every later one.
+  log.next = {cluster::Regressed{2, writer.tail(), "stream last_seq 2"}};
+  const uint64_t applied = appliedSeq(*s);
+  auto refused =
+      engine.start("Purchase", {order(*program, "S2", "1.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<EngineError>(refused));
+  EXPECT_NE(std::get<EngineError>(refused).message.find("lost acknowledged entries"),
+            std::string::npos)
+      << std::get<EngineError>(refused).message;
+  const size_t appends = log.appends;
+  auto again = engine.start("Purchase", {order(*program, "S3", "1.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<EngineError>(again));
+  EXPECT_NE(std::get<EngineError>(again).message.find("lost acknowledged entries"),
+            std::string::npos);
+  EXPECT_EQ(log.appends, appends);  // a frozen partition does not even try the log
+  EXPECT_EQ(appliedSeq(*s), applied);
+  EXPECT_EQ(calls.calls.size(), 1u);
 }
 
 }  // namespace
