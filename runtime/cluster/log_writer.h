@@ -37,6 +37,7 @@ class LogWriter {
   // Fenced or Regressed: nothing more goes through this writer.
   bool stopped() const { return stop_.has_value(); }
   Seq tail() const { return tail_; }
+  uint32_t partition() const { return log_.partition(); }
   Epoch epoch() const { return epoch_; }
 
  private:

@@ -1,17 +1,24 @@
 #include "engine/commit_pipeline.h"
 
+#include <fmt/format.h>
 #include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
+#include "cluster/log_writer.h"
+#include "store/group_codec.h"
+
 namespace rflow::engine {
 
-CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options)
-    : store_(store), options_(options) {
+CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options,
+                               cluster::LogWriter* log)
+    : store_(store), options_(options), log_(log) {
   if (!options_.threaded) return;
-  for (size_t i = 0; i < std::max<size_t>(1, options_.committers); ++i) {
+  // With a log, one committer: appends and applies in the log's one order (the header).
+  const size_t committers = log_ ? 1 : std::max<size_t>(1, options_.committers);
+  for (size_t i = 0; i < committers; ++i) {
     threads_.emplace_back([this] { run(); });
     pthread_setname_np(threads_.back().native_handle(), "rflow-commit");  // top, gdb, perf
   }
@@ -92,7 +99,8 @@ void CommitPipeline::writeGroup(std::deque<std::unique_ptr<Commit>>& group,
   batches.reserve(group.size());
   for (const auto& commit : group)
     batches.push_back(&commit->batch);
-  const store::Status status = store_.commitGroup(batches, buffer);
+  const store::Status status =
+      log_ == nullptr ? store_.commitGroup(batches, buffer) : appendAndApply(batches);
   if (status.ok()) {
     groups_.fetch_add(1, std::memory_order_relaxed);
     steps_.fetch_add(group.size(), std::memory_order_relaxed);
@@ -104,6 +112,75 @@ void CommitPipeline::writeGroup(std::deque<std::unique_ptr<Commit>>& group,
     in_flight_.fetch_sub(1);
   }
   if (after_reports_) after_reports_();
+}
+
+namespace {
+
+// Why this node must stop writing the partition, for the operator.
+store::Status stopStatus(const cluster::AppendResult& result, uint32_t partition) {
+  if (const cluster::Fenced* f = result.fenced())
+    return store::Status::failure(fmt::format(
+        "partition {} has a new owner: {} claimed it at epoch {} (log sequence {}); this node "
+        "is fenced and stored or sent nothing of this step. Stop this engine (it refuses "
+        "every step from now on); requests for the partition go to the new owner",
+        partition, f->by_node.empty() ? std::string("another node") : f->by_node, f->by_epoch,
+        f->at_seq));
+  const cluster::Regressed* r = result.regressed();
+  return store::Status::failure(fmt::format(
+      "partition {}'s log ends at sequence {}, below the {} this node appended: the NATS "
+      "servers lost acknowledged entries ({}). The partition is frozen and stored or sent "
+      "nothing of this step; check the NATS servers and their disks before anything else",
+      partition, r->log_last, r->expected_last, r->what));
+}
+
+}  // namespace
+
+bool CommitPipeline::stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+store::Status CommitPipeline::appendAndApply(std::span<const store::Batch* const> batches) {
+  // Without a committer thread, steps commit on their own threads: the writer takes one
+  // append at a time, in one order.
+  std::lock_guard log_lock(log_mutex_);
+  if (stopped_) return *stopped_;
+  const std::string payload = store::encodeGroup(batches);
+  const std::string_view records[] = {payload};
+  cluster::AppendResult result = log_->append(records);
+  // Unknown: the entry may be in the log; nothing may be released or appended before its
+  // fate is known, and only the same append can find out (partition_log.h).
+  while (result.unknown()) {
+    if (stopping()) {
+      // Shutting down with the log out of reach: the group's fate is for the next owner's
+      // (or this node's next) replay to find; nothing of it is released here.
+      stopped_ = store::Status::failure(fmt::format(
+          "the engine stopped while the partition log did not answer ({}); this group may or "
+          "may not be in the log: the next start replays whatever it holds",
+          result.unknown()->why));
+      return *stopped_;
+    }
+    result = log_->retryPending();
+  }
+  if (result.fenced() || result.regressed()) {
+    stopped_ = stopStatus(result, log_->partition());
+    return *stopped_;
+  }
+  if (const cluster::Rejected* r = result.rejected())
+    return store::Status::failure(fmt::format(
+        "the partition log refused this group ({}); nothing of it was stored or sent, and "
+        "the partition carries on",
+        r->why));
+  const cluster::Seq seq = result.appended()->seq;
+  store::Status applied = store_.applyGroup(payload, seq);
+  if (!applied.ok()) {
+    stopped_ = store::Status::failure(fmt::format(
+        "log sequence {} holds this group, but the data directory did not take it ({}); this "
+        "engine stops writing. Restart it: opening replays the log into the store",
+        seq, applied.message()));
+    return *stopped_;
+  }
+  return applied;
 }
 
 }  // namespace rflow::engine

@@ -23,6 +23,27 @@
 //   - committed() runs on the committer thread, or, without a thread, on the thread
 //     that submitted it, inside submit(): it must not wait for another Commit.
 //   - The destructor writes and reports what is still queued, then stops the thread.
+//
+// With a partition log (EngineOptions::log, issue 19 Design A) a group is committed when
+// it is in the log, not when RocksDB has it: writeGroup encodes the group once
+// (store/group_codec.h), appends it through the cluster::LogWriter, then applies the same
+// bytes to the store with applied_seq = the entry's sequence (one synced write), and only
+// then reports (so effects are released, as always, only from committed() with an ok
+// status). An Unknown append is repeated unchanged until it is known. Fenced or Regressed:
+// this node no longer owns the partition (or the log lost entries): the group fails with
+// a status that says so and what to do, and so does every later group; nothing of them
+// is stored, so no timer fires and no call is sent from them. An entry appended but not
+// applied (the disk failed) also stops the pipeline: the store is behind the log, and
+// only a restart's replay (cluster/replay.h) brings it level; running on would commit
+// steps computed from a state the log has left behind.
+//
+// Order with a log: ONE committer, whatever GroupCommitOptions::committers says. The log
+// has one order; the store must apply groups in that order and applied_seq must only go
+// up, or a crash after applying seq 6 but before seq 5 would leave applied_seq = 6 with
+// 5 missing, and replay would skip it (and merged aggregates applied twice or never). The
+// writer also allows one append in flight (partition_log.h). The price is the overlap
+// of reporting one group with writing the next, which the log's round trip dwarfs.
+// Without a log nothing of this runs: no encoding, no allocation, one branch.
 #pragma once
 
 #include <atomic>
@@ -32,6 +53,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -51,7 +74,10 @@ class Commit {
 
 class CommitPipeline {
  public:
-  CommitPipeline(store::Store& store, GroupCommitOptions options);
+  // `log`: null for a single node; else the partition log's writer (not owned), used only
+  // by the pipeline's one committer from then on.
+  CommitPipeline(store::Store& store, GroupCommitOptions options,
+                 cluster::LogWriter* log = nullptr);
   ~CommitPipeline();
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
@@ -72,11 +98,19 @@ class CommitPipeline {
  private:
   void run();
   void writeGroup(std::deque<std::unique_ptr<Commit>>& group, store::Store::WriteBuffer& buffer);
+  // With a log: append the group, then apply it to the store (the class comment).
+  store::Status appendAndApply(std::span<const store::Batch* const> batches);
   // Takes the next group from queue_ (caller holds mutex_ through `lock`).
   std::deque<std::unique_ptr<Commit>> takeGroup(std::unique_lock<std::mutex>& lock);
 
   store::Store& store_;
   const GroupCommitOptions options_;
+  cluster::LogWriter* const log_;
+  // Set once the log said this node must stop (fenced, regressed, or a group in the log
+  // that the store could not take): every later group fails with it. Committer only.
+  std::optional<store::Status> stopped_;
+  std::mutex log_mutex_;  // one append and apply at a time (threaded = false)
+  bool stopping();
   std::mutex mutex_;
   std::condition_variable arrived_;
   std::deque<std::unique_ptr<Commit>> queue_;

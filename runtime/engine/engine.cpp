@@ -61,7 +61,7 @@ EngineParts::EngineParts(store::Store& store_, const Clock& clock_, CallDispatch
       tasks(*this),
       timers(*this),
       calls(*this),
-      pipeline(store_, options_.commits) {
+      pipeline(store_, options_.commits, options_.log) {
   (void)metrics.load(store);  // a failed read starts from zero; retryStalled() reloads
   write_recoveries_seen = store.writeRecoveries();
   pipeline.onReports([this] { queue.holdWakeups(); }, [this] { queue.releaseWakeups(); });

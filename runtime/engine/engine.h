@@ -56,6 +56,10 @@
 #include "vm/interpreter.h"
 #include "vm/program.h"
 
+namespace rflow::cluster {
+class LogWriter;
+}  // namespace rflow::cluster
+
 namespace rflow::engine {
 
 // ---- Time ------------------------------------------------------------------------------
@@ -177,6 +181,12 @@ struct EngineOptions {
   size_t instance_cache = 10'000;
   // Answers `classify` (not owned; outlives the engine). Null: no classifier has a model.
   ClassifierModels* classifiers = nullptr;
+  // The partition log every commit group goes through before the store (issue 19, Design A;
+  // commit_pipeline.h says in what order). Not owned; outlives the engine; its owner has
+  // claimed the partition and brought the store up to the log's tail (cluster/replay.h)
+  // before the engine opens. Null (the default, a single node): the synced store write is
+  // the commit, as it always was.
+  cluster::LogWriter* log = nullptr;
 };
 
 struct EngineError {

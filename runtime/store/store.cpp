@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "store/counters.h"
+#include "store/group_codec.h"
 
 namespace rflow::store {
 
@@ -218,13 +219,12 @@ std::variant<std::unique_ptr<Store>, std::string> Store::openReadOnly(
   auto schema = store->get(Column::kMeta, kSchemaKey);
   if (!schema.ok()) return schema.status().message();
   if (!schema.value())
-    return fmt::format("`{}` is not an rflow data directory (it has no rflow schema)",
-                       directory);
+    return fmt::format("`{}` is not an rflow data directory (it has no rflow schema)", directory);
   store->opened_schema_ = *schema.value();
   if (store->opened_schema_ != kSchemaVersion && store->opened_schema_ != kOldSchemaVersion)
     return fmt::format(
-        "the data directory `{}` was written by another version of rflow (schema {})",
-        directory, store->opened_schema_);
+        "the data directory `{}` was written by another version of rflow (schema {})", directory,
+        store->opened_schema_);
   return store;
 }
 
@@ -433,18 +433,62 @@ Status Store::commitGroup(std::span<const Batch* const> group, WriteBuffer& buff
   return written;
 }
 
+Status Store::applyGroup(std::string_view payload, uint64_t applied_seq) {
+  auto decoded = decodeGroup(payload);
+  if (!decoded.ok()) return decoded.status();
+  const std::vector<GroupWrite>& writes = decoded.value();
+  std::string seq;
+  appendU64(seq, applied_seq);
+  size_t bytes = seq.size() + kAppliedSeqKey.size();
+  for (const GroupWrite& w : writes)
+    bytes += w.key.size() + w.value.size();
+  rocksdb::WriteBatch batch;
+  return write(
+      batch,
+      [&](rocksdb::WriteBatch& out) {
+        rocksdb::Status status;
+        for (const GroupWrite& w : writes) {
+          rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(w.column)];
+          status = w.kind == Batch::Kind::kPut ? out.Put(cf, sliceOf(w.key), sliceOf(w.value))
+                   : w.kind == Batch::Kind::kRemove
+                       ? out.Delete(cf, sliceOf(w.key))
+                       : out.Merge(cf, sliceOf(w.key), sliceOf(w.value));
+          if (!status.ok()) break;
+        }
+        if (status.ok())
+          status = out.Put(columns_[static_cast<size_t>(Column::kMeta)], sliceOf(kAppliedSeqKey),
+                           sliceOf(seq));
+        return status.ok() ? Status() : Status::failure(explain(status, directory_));
+      },
+      /*batches=*/1, writes.size() + 1, bytes, /*force_sync=*/true);
+}
+
+Result<uint64_t> Store::appliedSeq() const {
+  auto got = get(Column::kMeta, kAppliedSeqKey);
+  if (!got.ok()) return got.status();
+  if (!got.value()) return uint64_t{0};
+  const std::optional<uint64_t> seq =
+      got.value()->size() == 8 ? readU64(*got.value()) : std::nullopt;
+  if (!seq)
+    return Status::failure(fmt::format(
+        "the data directory `{}` has an unreadable applied log sequence ({} bytes, not 8); "
+        "rebuild it from the partition log into an empty directory",
+        directory_, got.value()->size()));
+  return *seq;
+}
+
 Status Store::write(rocksdb::WriteBatch& write,
                     const std::function<Status(rocksdb::WriteBatch&)>& fill, size_t batches,
-                    size_t ops, size_t bytes) {
+                    size_t ops, size_t bytes, bool force_sync) {
   // After a failed write RocksDB refuses every write until it resumes; the disk may be
   // back (space freed, a transient error over), so the first commit after a failure
   // asks it to, and when it cannot (a failed log write is not resumable) reopens the
   // database, which recovers everything the log holds. If the disk is still failing,
   // the write below fails and says why.
   if (opened_read_only_)
-    return Status::failure(fmt::format(
-        "the data directory `{}` was opened for reading only; nothing is written to it",
-        directory_));
+    return Status::failure(
+        fmt::format("the data directory `{}` was opened for reading only; nothing is written to it",
+                    directory_));
   if (write_failed_.load()) {
     if (Status recovered = recoverWrites(); !recovered.ok()) return recovered;
   }
@@ -452,7 +496,7 @@ Status Store::write(rocksdb::WriteBatch& write,
   if (!db_) return Status::failure(notOpen());
   if (Status filled = fill(write); !filled.ok()) return filled;
   rocksdb::WriteOptions options;
-  options.sync = durability_ == Durability::kSync;
+  options.sync = force_sync || durability_ == Durability::kSync;
   const rocksdb::Status status = db_->Write(options, &write);
   if (!status.ok()) {
     write_failed_.store(true);

@@ -47,21 +47,22 @@ class WriteBatch;
 namespace rflow::store {
 
 // Column families. PERSISTED by name (columnName): never rename one; a retired one stays
-// listed so that opening an old database still finds it.
+// listed so that opening an old database still finds it. PERSISTED by number too, in
+// commit-group payloads on the partition log (group_codec.h): never renumber one.
 enum class Column : uint8_t {
-  kMeta,       // schema version, counters, deployment pointers
-  kModules,    // module version (hash hex) -> module bytes
-  kInstances,  // instance id -> instance record (header + continuation)
-  kKeys,       // workflow \0 business key -> instance id (live instances)
-  kTimers,     // due time (be64) instance id \0 timer id -> timer record
-  kTasks,      // task id -> task record
-  kTaskIndex,  // "r" role \0 task id / "u" user \0 task id -> "" (open tasks)
-  kAudit,      // instance id \0 sequence (be64) -> audit entry
-  kCalls,      // instance id \0 request id (be64) -> pending connector call
-  kSignals,    // instance id \0 sequence (be64) -> queued signal
-  kMetrics,    // aggregates: schema 1, shard + name -> be64; schema 2, merged counters
-               // (counters.h; Batch::addCounters)
-  kInbox,      // instance id \0 request id (be64) -> a result waiting to be handed over
+  kMeta = 0,       // schema version, counters, deployment pointers
+  kModules = 1,    // module version (hash hex) -> module bytes
+  kInstances = 2,  // instance id -> instance record (header + continuation)
+  kKeys = 3,       // workflow \0 business key -> instance id (live instances)
+  kTimers = 4,     // due time (be64) instance id \0 timer id -> timer record
+  kTasks = 5,      // task id -> task record
+  kTaskIndex = 6,  // "r" role \0 task id / "u" user \0 task id -> "" (open tasks)
+  kAudit = 7,      // instance id \0 sequence (be64) -> audit entry
+  kCalls = 8,      // instance id \0 request id (be64) -> pending connector call
+  kSignals = 9,    // instance id \0 sequence (be64) -> queued signal
+  kMetrics = 10,   // aggregates: schema 1, shard + name -> be64; schema 2, merged counters
+                   // (counters.h; Batch::addCounters)
+  kInbox = 11,     // instance id \0 request id (be64) -> a result waiting to be handed over
 };
 inline constexpr size_t kColumnCount = 12;
 std::string_view columnName(Column column);
@@ -171,6 +172,15 @@ class Store {
   // them land or none does. Later batches' writes to a key win over earlier ones'.
   Status commitGroup(std::span<const Batch* const> group);
   Status commitGroup(std::span<const Batch* const> group, WriteBuffer& buffer);
+  // Applies a commit-group payload (group_codec.h) that is in the partition log at
+  // `applied_seq`: its writes and kMeta kAppliedSeqKey = be64(applied_seq), as ONE synced
+  // write (with either durability: the log may trim what the store says it holds). A
+  // payload that does not decode is refused whole, saying why; nothing is written.
+  // Callers apply entries in log order, each once (appliedSeq() says where they are).
+  Status applyGroup(std::string_view payload, uint64_t applied_seq);
+  // The log sequence of the last group applied; 0 when none was (a single node, or a
+  // store that has not yet followed a log).
+  Result<uint64_t> appliedSeq() const;
   // After a failed write, how long commits wait before trying the disk again (each try
   // reopens the database). Default 500 ms; tests set 0.
   void retryWritesAfter(int64_t ms) { retry_writes_after_ms_.store(ms); }
@@ -221,7 +231,7 @@ class Store {
   // After a failed write: RocksDB's Resume, else a reopen. Ok when writes may go on.
   Status recoverWrites();
   Status write(rocksdb::WriteBatch& write, const std::function<Status(rocksdb::WriteBatch&)>& fill,
-               size_t batches, size_t ops, size_t bytes);
+               size_t batches, size_t ops, size_t bytes, bool force_sync = false);
 
   std::string directory_;
   bool in_memory_ = false;
@@ -247,6 +257,10 @@ class Store {
   std::atomic<uint64_t> committed_ops_{0};
   std::atomic<uint64_t> committed_bytes_{0};
 };
+
+// kMeta key of the last applied log sequence. PERSISTED: value be64 (8 bytes, nothing
+// else).
+inline constexpr std::string_view kAppliedSeqKey = "applied_seq";
 
 // ---- Key encoding ------------------------------------------------------------------
 // Big-endian fixed-width integers sort like the numbers; `\0` separates text parts (ids
