@@ -11,6 +11,8 @@
 #include <utility>
 #include <variant>
 
+#include "base/value_or_status.h"
+
 namespace rflow::store {
 
 class [[nodiscard]] Status {
@@ -28,19 +30,6 @@ class [[nodiscard]] Status {
 
 // A value, or the Status of the operation that could not produce it.
 template <typename T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: a value converts implicitly
-  Result(Status failed) : v_(std::move(failed)) {}
-  bool ok() const { return std::holds_alternative<T>(v_); }
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
-  // The failure; an ok Status when there is a value.
-  Status status() const { return ok() ? Status() : std::get<Status>(v_); }
-
- private:
-  std::variant<T, Status> v_;
-};
+using Result = base::ValueOr<T, Status>;
 
 }  // namespace rflow::store
