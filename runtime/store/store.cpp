@@ -17,6 +17,7 @@
 
 #include "store/counters.h"
 #include "store/group_codec.h"
+#include "store/group_merges.h"
 
 namespace rflow::store {
 
@@ -413,16 +414,31 @@ Status Store::commitGroup(std::span<const Batch* const> group, WriteBuffer& buff
       *buffer.write_,
       [&](rocksdb::WriteBatch& write) {
         rocksdb::Status status;
+        // The aggregates' merges, one operand per key for the whole group.
+        GroupMerges merges;
+        rocksdb::ColumnFamilyHandle* metrics = columns_[static_cast<size_t>(Column::kMetrics)];
+        const GroupMerges::Write merge = [&](std::string_view key, std::string_view operand) {
+          status = write.Merge(metrics, sliceOf(key), sliceOf(operand));
+          return status.ok();
+        };
         for (const Batch* batch : group) {
           batch->forEach([&](Batch::Kind kind, Column column, std::string_view key,
                              std::string_view value) {
             if (!status.ok()) return;
             rocksdb::ColumnFamilyHandle* cf = columns_[static_cast<size_t>(column)];
+            if (column == Column::kMetrics) {
+              if (kind == Batch::Kind::kMerge) {
+                merges.add(key, value, merge);
+                return;
+              }
+              if (!merges.flush(key, merge)) return;
+            }
             status = kind == Batch::Kind::kPut      ? write.Put(cf, sliceOf(key), sliceOf(value))
                      : kind == Batch::Kind::kRemove ? write.Delete(cf, sliceOf(key))
                                                     : write.Merge(cf, sliceOf(key), sliceOf(value));
           });
         }
+        if (status.ok()) merges.flushAll(merge);
         return status.ok() ? Status() : Status::failure(explain(status, directory_));
       },
       group.size(), ops, bytes);
