@@ -56,6 +56,7 @@
 #include <span>
 #include <string_view>
 
+#include "base/varint.h"
 #include "bytecode/hash.h"
 
 namespace rflow::bytecode {
@@ -93,17 +94,8 @@ class ByteWriter {
     out_.push_back(static_cast<uint8_t>(v));
     out_.push_back(static_cast<uint8_t>(v >> 8));
   }
-  void varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<uint8_t>(v | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<uint8_t>(v));
-  }
-  void svarint(int64_t v) {
-    const auto u = static_cast<uint64_t>(v);
-    varint((u << 1) ^ (v < 0 ? ~uint64_t{0} : 0));
-  }
+  void varint(uint64_t v) { base::appendVarint(out_, v); }
+  void svarint(int64_t v) { varint(base::zigzag(v)); }
   void bytes(std::span<const uint8_t> b) {
     varint(b.size());
     out_.insert(out_.end(), b.begin(), b.end());

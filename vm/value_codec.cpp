@@ -4,17 +4,14 @@
 #include <fmt/format.h>
 
 #include "base/decimal_codec.h"
+#include "base/varint.h"
 #include "bytecode/names.h"
 #include "vm/limits.h"
 
 namespace rflow::vm::detail {
 
 void ByteWriter::varint(uint64_t v) {
-  while (v >= 0x80) {
-    out_.push_back(static_cast<uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out_.push_back(static_cast<uint8_t>(v));
+  base::appendVarint(out_, v);
 }
 
 void ByteWriter::text(std::string_view s) {

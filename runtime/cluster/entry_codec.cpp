@@ -3,30 +3,20 @@
 
 #include <fmt/format.h>
 
+#include "base/varint.h"
+
 namespace rflow::cluster {
 namespace {
-
-void putVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
 
 // Reads from `in` (advancing it); false when the bytes end inside the varint or it does
 // not fit in 64 bits.
 bool getVarint(std::string_view& in, uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in.empty()) return false;
-    const auto byte = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    if (shift == 63 && byte > 1) return false;
-    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
+  size_t at = 0;
+  const std::optional<uint64_t> read = base::readVarint(in, at);
+  if (!read) return false;
+  in.remove_prefix(at);
+  v = *read;
+  return true;
 }
 
 bool getBytes(std::string_view& in, std::string& out) {
@@ -41,7 +31,7 @@ std::string header(EntryKind kind, Epoch epoch) {
   std::string out;
   out.push_back(static_cast<char>(kEntryFormat));
   out.push_back(static_cast<char>(kind));
-  putVarint(out, epoch);
+  base::appendVarint(out, epoch);
   return out;
 }
 
@@ -57,9 +47,9 @@ std::string encodeRecords(Epoch epoch, std::span<const std::string_view> records
   for (auto r : records)
     total += r.size() + 10;
   out.reserve(total);
-  putVarint(out, records.size());
+  base::appendVarint(out, records.size());
   for (auto r : records) {
-    putVarint(out, r.size());
+    base::appendVarint(out, r.size());
     out.append(r);
   }
   return out;
@@ -67,7 +57,7 @@ std::string encodeRecords(Epoch epoch, std::span<const std::string_view> records
 
 std::string encodeClaim(const Claim& claim) {
   std::string out = header(EntryKind::kClaim, claim.epoch);
-  putVarint(out, claim.node.size());
+  base::appendVarint(out, claim.node.size());
   out.append(claim.node);
   return out;
 }

@@ -1,15 +1,12 @@
 #include "engine/record_codec.h"
 
+#include "base/varint.h"
 #include "vm/value_codec.h"
 
 namespace rflow::engine {
 
 void RecordWriter::varint(uint64_t v) {
-  while (v >= 0x80) {
-    out_.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out_.push_back(static_cast<char>(v));
+  base::appendVarint(out_, v);
 }
 
 void RecordWriter::text(std::string_view s) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/varint.h"
 #include "store/counters.h"
 
 namespace rflow::store {
@@ -13,14 +14,6 @@ namespace {
 constexpr uint8_t kPutCode = 1;
 constexpr uint8_t kRemoveCode = 2;
 constexpr uint8_t kMergeCode = 3;
-
-void appendVarint(std::string& out, uint64_t n) {
-  while (n >= 0x80) {
-    out.push_back(static_cast<char>((n & 0x7F) | 0x80));
-    n >>= 7;
-  }
-  out.push_back(static_cast<char>(n));
-}
 
 uint8_t kindCode(Batch::Kind kind) {
   switch (kind) {
@@ -90,15 +83,15 @@ std::string encodeGroup(std::span<const Batch* const> group) {
   std::string out;
   out.reserve(1 + 10 + bytes + count * 8);
   out.push_back(static_cast<char>(kGroupFormat));
-  appendVarint(out, count);
+  base::appendVarint(out, count);
   for (const Batch* batch : group) {
     batch->visit(
         [&](Batch::Kind kind, Column column, std::string_view key, std::string_view value) {
           out.push_back(static_cast<char>(kindCode(kind)));
           out.push_back(static_cast<char>(column));
-          appendVarint(out, key.size());
+          base::appendVarint(out, key.size());
           out.append(key);
-          appendVarint(out, value.size());
+          base::appendVarint(out, value.size());
           out.append(value);
         });
   }

@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "base/varint.h"
 #include "store/counters.h"
 #include "store/group_codec.h"
 #include "store/group_merges.h"
@@ -102,14 +103,6 @@ Batch& Batch::operator=(Batch&&) noexcept = default;
 
 namespace {
 
-void appendLength(std::string& out, size_t n) {
-  while (n >= 0x80) {
-    out.push_back(static_cast<char>((n & 0x7F) | 0x80));
-    n >>= 7;
-  }
-  out.push_back(static_cast<char>(n));
-}
-
 size_t readLength(std::string_view bytes, size_t& at) {
   size_t n = 0;
   for (int shift = 0;; shift += 7) {
@@ -126,9 +119,9 @@ void Batch::append(Kind kind, Column column, std::string_view key, std::string_v
   if (writes_.capacity() < 1024) writes_.reserve(1024);
   writes_.push_back(static_cast<char>(kind));
   writes_.push_back(static_cast<char>(column));
-  appendLength(writes_, key.size());
+  base::appendVarint(writes_, key.size());
   writes_.append(key);
-  appendLength(writes_, value.size());
+  base::appendVarint(writes_, value.size());
   writes_.append(value);
   ++count_;
   bytes_ += key.size() + value.size();
