@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <vector>
 
 #include "cluster/log_writer.h"
@@ -53,6 +54,29 @@ void CommitPipeline::submit(std::unique_ptr<Commit> commit) {
     wake = idle_ > 0 || (options_.linger_us > 0 && queue_.size() >= options_.max_steps);
   }
   if (wake) arrived_.notify_one();
+}
+
+namespace {
+
+// A commit whose report a caller waits for.
+class WaitedCommit final : public Commit {
+ public:
+  std::future<store::Status> reported() { return reported_.get_future(); }
+  void committed(const store::Status& status) override { reported_.set_value(status); }
+
+ private:
+  std::promise<store::Status> reported_;
+};
+
+}  // namespace
+
+store::Status CommitPipeline::commitAndWait(store::Batch batch) {
+  if (batch.empty()) return {};
+  auto commit = std::make_unique<WaitedCommit>();
+  commit->batch = std::move(batch);
+  std::future<store::Status> reported = commit->reported();
+  submit(std::move(commit));
+  return reported.get();
 }
 
 std::deque<std::unique_ptr<Commit>> CommitPipeline::takeGroup(std::unique_lock<std::mutex>& lock) {

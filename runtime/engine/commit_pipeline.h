@@ -83,6 +83,12 @@ class CommitPipeline {
   CommitPipeline& operator=(const CommitPipeline&) = delete;
 
   void submit(std::unique_ptr<Commit> commit);
+  // Writes `batch` as a step's batch is written (with a log, appended first: a follower
+  // replaying the log sees it) and waits for its report. For the engine's few writes
+  // that belong to no instance's step: an unreadable timer dropped, a schedule's slot
+  // marker. Never from a committer thread or from inside a report, which would wait for
+  // itself.
+  store::Status commitAndWait(store::Batch batch);
   // Called before a group's reports and after them, once inFlight() has gone down (work
   // the reports queue is woken for once per group; whoever waits for the engine to be
   // idle looks again). Set before the first submit().

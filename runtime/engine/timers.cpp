@@ -50,11 +50,12 @@ size_t Timers::fire(int64_t up_to, size_t limit) {
         });
   }
   if (!corrupt.empty()) {
-    // An unreadable timer cannot be acted on; it is dropped rather than looped on.
+    // An unreadable timer cannot be acted on; it is dropped rather than looped on (through
+    // the pipeline, so that with a partition log the drop is in the log too).
     store::Batch batch;
     for (const std::string& key : corrupt)
       batch.remove(store::Column::kTimers, key);
-    (void)parts_.store.commit(batch);
+    (void)parts_.pipeline.commitAndWait(std::move(batch));
     for (const std::string& key : corrupt)
       landed(key);
   }

@@ -152,7 +152,9 @@ void Engine::noteScheduleStart(uint32_t index, int64_t at) {
   store::Batch batch;
   batch.put(store::Column::kMeta, scheduleKey(program->module(), program->module().triggers[index]),
             bytes);
-  (void)parts_->store.commit(batch);  // not recorded: the next start begins counting from then
+  // Through the pipeline (into the partition log, with one). A failure is not recorded:
+  // the next start begins counting from then.
+  (void)parts_->pipeline.commitAndWait(std::move(batch));
 }
 
 std::variant<std::vector<std::string>, EngineError> Engine::fireSchedule(uint32_t index,
@@ -184,7 +186,7 @@ std::variant<std::vector<std::string>, EngineError> Engine::fireSchedule(uint32_
     // the slot is still spent, so a restart does not try it again and again.
     store::Batch batch;
     batch.put(store::Column::kMeta, marker, slot_bytes);
-    if (store::Status written = parts_->store.commit(batch); !written.ok())
+    if (store::Status written = parts_->pipeline.commitAndWait(std::move(batch)); !written.ok())
       return storageError(written);
   }
   return std::move(run.started);

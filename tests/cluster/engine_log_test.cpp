@@ -12,6 +12,7 @@
 #include "cluster/jetstream_partition_log.h"
 #include "cluster/local_partition_log.h"
 #include "cluster/log_writer.h"
+#include "engine/keys.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
 #include "replay/replay.h"
@@ -351,6 +352,53 @@ TEST(EngineOnScriptedLog, AnUnknownAppendIsRepeatedAndARegressedLogFreezesThePar
   EXPECT_EQ(log.appends, appends);  // a frozen partition does not even try the log
   EXPECT_EQ(appliedSeq(*s), applied);
   EXPECT_EQ(calls.calls.size(), 1u);
+}
+
+}  // namespace
+}  // namespace rflow::engine::testing
+
+namespace rflow::engine::testing {
+namespace {
+
+// The engine's writes that are no instance's step go through the pipeline too, so a
+// follower replaying the log has them: an unreadable timer dropped, a schedule's first
+// start noted, a slot spent with nothing started. Each is one entry on the local log.
+TEST(EngineOnLocalLog, WritesOutsideStepsAreInTheLog) {
+  ManualClock clock{kEpoch};
+  ScriptedCalls calls;
+  auto s = memoryStore("/outside-steps");
+  ASSERT_TRUE(s);
+  cluster::LocalPartitionLog log(0, 1);
+  cluster::LogWriter writer(log, log.lastSeq().value(), 0);
+  ASSERT_TRUE(writer.claim("single").appended());
+  EngineOptions options;
+  options.log = &writer;
+  Engine engine(*s, clock, calls, options);
+  ASSERT_TRUE(std::holds_alternative<std::string>(engine.deploy(compile(R"(module ops
+workflow Tick(n: int) {
+  owner "ops"
+  note "tick"
+}
+on schedule "0 * * * *" start Tick(1)
+)"))));
+
+  // An unreadable timer, as a damaged disk might leave one.
+  store::Batch damaged;
+  damaged.put(store::Column::kTimers, keys::timer(kEpoch, 1, "in-0000000001"), "not a timer");
+  ASSERT_TRUE(s->commit(damaged).ok());
+  uint64_t tail = writer.tail();
+  EXPECT_EQ(engine.fireTimers(kEpoch + kHour), 0u);
+  EXPECT_EQ(writer.tail(), tail + 1);
+  EXPECT_EQ(appliedSeq(*s), writer.tail());
+  auto left = s->get(store::Column::kTimers, keys::timer(kEpoch, 1, "in-0000000001"));
+  ASSERT_TRUE(left.ok());
+  EXPECT_FALSE(left.value().has_value());
+
+  tail = writer.tail();
+  engine.noteScheduleStart(0, kEpoch);
+  EXPECT_EQ(writer.tail(), tail + 1);
+  EXPECT_EQ(engine.lastScheduleSlot(0), kEpoch);
+  EXPECT_EQ(appliedSeq(*s), writer.tail());
 }
 
 }  // namespace
