@@ -111,6 +111,13 @@ struct Type {
   friend bool operator==(const Type&, const Type&) = default;
 };
 
+// The tags whose types have an element type (Type::element): the writer stores it, the
+// verifier checks it.
+inline bool hasElement(TypeTag tag) {
+  return tag == TypeTag::kList || tag == TypeTag::kMap || tag == TypeTag::kOptional ||
+         tag == TypeTag::kRun;
+}
+
 enum class RecordKind : uint8_t {
   kRecord = 0,          // declared with `record`
   kSignal = 1,          // declared with `signal`

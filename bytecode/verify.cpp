@@ -26,11 +26,6 @@ constexpr int64_t kMaxRunField = 6;             // RunField: status … notifica
 constexpr int64_t kMaxDecideKind = 2;           // approve, reject, complete
 constexpr int64_t kConnectorOptionBits = 0xF;   // retry, every, backoff, timeout
 
-bool hasElement(TypeTag tag) {
-  return tag == TypeTag::kList || tag == TypeTag::kMap || tag == TypeTag::kOptional ||
-         tag == TypeTag::kRun;
-}
-
 // `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, not negative zero, at most 34 significant digits (the
 // digits after any leading zeros, across the point) and a scale decimal128 can hold.
 bool isCanonicalDecimal(std::string_view s) {

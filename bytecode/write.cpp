@@ -129,11 +129,6 @@ class ByteWriter {
   std::vector<uint8_t> out_;
 };
 
-bool hasElement(TypeTag tag) {
-  return tag == TypeTag::kList || tag == TypeTag::kMap || tag == TypeTag::kOptional ||
-         tag == TypeTag::kRun;
-}
-
 void writeType(ByteWriter& w, const Type& t) {
   w.u8(static_cast<uint8_t>(t.tag));
   if (hasElement(t.tag)) w.varint(t.element);

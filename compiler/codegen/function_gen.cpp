@@ -13,7 +13,6 @@ FunctionGen::FunctionGen(ModuleTables& tables, const source::SourceSet& sources,
                          uint32_t unit_index)
     : tables_(tables),
       program_(tables.program()),
-      sources_(sources),
       unit_(program_.units[unit_index]),
       facts_(program_.facts[unit_.file]),
       file_(sources.file(unit_.file)) {

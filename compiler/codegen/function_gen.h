@@ -128,7 +128,6 @@ class FunctionGen {
 
   ModuleTables& tables_;
   const check::Program& program_;
-  const source::SourceSet& sources_;
   const check::CodeUnit& unit_;
   const check::FileFacts& facts_;
   const source::SourceFile& file_;

@@ -6,8 +6,6 @@ namespace rflow::parse {
 
 using P = rflow::grammar::RFlowParser;
 
-namespace {
-
 size_t closerOf(size_t type) {
   switch (type) {
     case P::LPAREN:
@@ -22,6 +20,16 @@ size_t closerOf(size_t type) {
       return 0;
   }
 }
+
+bool isOpeningBracket(size_t type) {
+  return closerOf(type) != 0;
+}
+
+bool isClosingBracket(size_t type) {
+  return type == P::RPAREN || type == P::RBRACK || type == P::RBRACE;
+}
+
+namespace {
 
 // The brackets opened by `ctx` itself and not closed within it, innermost last.
 std::vector<antlr4::Token*> openIn(antlr4::ParserRuleContext* ctx) {

@@ -1,4 +1,5 @@
-// Finding the brackets a parse is inside of, from ANTLR's rule context chain.
+// Brackets: which token types open and close one, and finding the brackets a parse is
+// inside of, from ANTLR's rule context chain.
 //
 // The token stream's own bracket matching (ParseSession::match) says how the text pairs
 // up; this says what the parser has opened and not yet closed, which is what matters
@@ -11,6 +12,13 @@
 #include "antlr4-runtime.h"
 
 namespace rflow::parse {
+
+// Token types (the lexer's and the parser's vocabularies are one): `(`, `[`, `{`, a
+// header's `{` and a string's `{` open a bracket; `)`, `]` and `}` close one.
+bool isOpeningBracket(size_t type);
+bool isClosingBracket(size_t type);
+// The token type that closes `opener`; 0 for a token that opens no bracket.
+size_t closerOf(size_t opener);
 
 struct OpenBracket {
   antlr4::ParserRuleContext* owner = nullptr;  // the rule whose bracket it is

@@ -13,21 +13,6 @@ using P = rflow::grammar::RFlowParser;
 
 namespace {
 
-bool isOpener(size_t type) {
-  return type == P::LPAREN || type == P::LBRACK || type == P::LBRACE || type == P::HEAD_LBRACE ||
-         type == P::INTERP_OPEN;
-}
-
-bool isCloser(size_t type) {
-  return type == P::RPAREN || type == P::RBRACK || type == P::RBRACE;
-}
-
-bool closes(size_t opener, size_t closer) {
-  if (opener == P::LPAREN) return closer == P::RPAREN;
-  if (opener == P::LBRACK) return closer == P::RBRACK;
-  return closer == P::RBRACE;
-}
-
 // Rules whose loops are lists of items (statements, fields, arguments …). Junk in such
 // a list is skipped item by item; in any other loop (a line break after an operator, a
 // chain of `.field`) the construct itself reports what it expected.
@@ -187,7 +172,7 @@ bool SyntaxErrorStrategy::atHardStop(antlr4::Parser* parser) {
   const size_t type = token->getType();
   if (type == antlr4::Token::EOF || type == P::NEWLINE || type == P::SEMI) return true;
   if (isTopLevelKeyword(type) && session_.startsLine(token->getTokenIndex())) return true;
-  if (isCloser(type)) {
+  if (isClosingBracket(type)) {
     const auto closers = enclosingClosers(parser->getContext());
     return std::find(closers.begin(), closers.end(), type) != closers.end();
   }
@@ -219,7 +204,7 @@ void SyntaxErrorStrategy::recover(antlr4::Parser* parser, std::exception_ptr) {
   skipToSyncPoint(parser, nullptr);
   // A rule that failed inside its own brackets (`W(workflow: int)`) takes its closing
   // bracket along, so that what follows it (the body) is parsed rather than skipped.
-  if (isCloser(parser->getCurrentToken()->getType()) &&
+  if (isClosingBracket(parser->getCurrentToken()->getType()) &&
       closesOwnBracket(parser->getContext(), parser->getCurrentToken()->getType())) {
     parser->consume();
   }
@@ -250,7 +235,7 @@ void SyntaxErrorStrategy::sync(antlr4::Parser* parser) {
   if (la == antlr4::Token::EOF) return;
   if (!at_file_level && isTopLevelKeyword(la) && session_.startsLine(token->getTokenIndex()))
     return;
-  if (!at_file_level && isCloser(la)) {
+  if (!at_file_level && isClosingBracket(la)) {
     const auto closers = enclosingClosers(parser->getContext());
     if (std::find(closers.begin(), closers.end(), la) != closers.end()) return;
   }
@@ -281,7 +266,7 @@ bool SyntaxErrorStrategy::syncAfterSeparators(antlr4::Parser* parser, size_t rul
   if (isTopLevelKeyword(type) && session_.startsLine(next->getTokenIndex())) return true;
   const antlr4::atn::ATN& atn = parser->getATN();
   if (atn.nextTokens(atn.ruleToStartState[item_rule]).contains(type)) return true;
-  if (isCloser(type)) {
+  if (isClosingBracket(type)) {
     const auto closers = enclosingClosers(parser->getContext());
     if (std::find(closers.begin(), closers.end(), type) != closers.end()) return true;
   }
@@ -314,15 +299,16 @@ void SyntaxErrorStrategy::skipToSyncPoint(antlr4::Parser* parser,
       if (acceptable != nullptr && acceptable->contains(type)) return;
       if (type == P::NEWLINE || type == P::SEMI) return;
       if (type == P::COMMA && in_parens) return;
-      if (isCloser(type) && std::find(closers.begin(), closers.end(), type) != closers.end())
+      if (isClosingBracket(type) &&
+          std::find(closers.begin(), closers.end(), type) != closers.end())
         return;
     }
-    if (isOpener(type)) {
+    if (isOpeningBracket(type)) {
       opened.push_back(type);
-    } else if (isCloser(type) && !opened.empty()) {
+    } else if (isClosingBracket(type) && !opened.empty()) {
       // Close the innermost matching bracket and anything left open inside it.
       for (size_t i = opened.size(); i-- > 0;) {
-        if (closes(opened[i], type)) {
+        if (closerOf(opened[i]) == type) {
           opened.resize(i);
           break;
         }

@@ -3,25 +3,11 @@
 #include <algorithm>
 
 #include "RFlowLexer.h"
+#include "parse/brackets.h"
 
 namespace rflow::parse {
 
 using rflow::grammar::RFlowLexer;
-
-namespace {
-
-bool isOpener(size_t type) {
-  return type == RFlowLexer::LPAREN || type == RFlowLexer::LBRACK || type == RFlowLexer::LBRACE ||
-         type == RFlowLexer::HEAD_LBRACE || type == RFlowLexer::INTERP_OPEN;
-}
-
-size_t closerFor(size_t opener) {
-  if (opener == RFlowLexer::LPAREN) return RFlowLexer::RPAREN;
-  if (opener == RFlowLexer::LBRACK) return RFlowLexer::RBRACK;
-  return RFlowLexer::RBRACE;
-}
-
-}  // namespace
 
 void ParseSession::setTokens(std::vector<antlr4::Token*> tokens) {
   tokens_ = std::move(tokens);
@@ -46,20 +32,20 @@ void ParseSession::setTokens(std::vector<antlr4::Token*> tokens) {
     }
     starts_line_[i] = line_start;
     line_start = false;
-    if (isOpener(type)) {
+    if (isOpeningBracket(type)) {
       open.push_back(i);
     } else if (type == RFlowLexer::RPAREN || type == RFlowLexer::RBRACK ||
                type == RFlowLexer::RBRACE) {
       for (size_t k = open.size(); k-- > 0;) {
         const size_t opener_type = tokens_[open[k]]->getType();
-        if (closerFor(opener_type) == type) {
+        if (closerOf(opener_type) == type) {
           match_[i] = static_cast<int32_t>(open[k]);
           match_[open[k]] = static_cast<int32_t>(i);
           open.resize(k);
           break;
         }
         // `)` and `]` never close across a brace.
-        if (type != RFlowLexer::RBRACE && closerFor(opener_type) == RFlowLexer::RBRACE) break;
+        if (type != RFlowLexer::RBRACE && closerOf(opener_type) == RFlowLexer::RBRACE) break;
       }
     }
   }

@@ -13,7 +13,7 @@ namespace rflow::engine {
 
 namespace {
 
-constexpr uint8_t kFormat = 1;  // of both records below
+constexpr uint8_t kClassifiedFormat = 1;  // of both records below
 
 std::string classifiedKey(std::string_view instance, std::string_view classifier) {
   return store::joinKey("classified", store::joinKey(instance, classifier));
@@ -31,7 +31,7 @@ struct LastClassification {
 
 std::string encode(const LastClassification& c) {
   RecordWriter w;
-  w.u8(kFormat);
+  w.u8(kClassifiedFormat);
   w.text(c.best);
   w.text(c.model);
   return w.take();
@@ -39,7 +39,7 @@ std::string encode(const LastClassification& c) {
 
 std::optional<LastClassification> decodeLast(std::string_view bytes) {
   RecordReader r(bytes, nullptr);
-  if (r.u8() != kFormat) return std::nullopt;
+  if (r.u8() != kClassifiedFormat) return std::nullopt;
   LastClassification c{r.text(), r.text()};
   if (!r.ok() || !r.atEnd()) return std::nullopt;
   return c;
@@ -47,7 +47,7 @@ std::optional<LastClassification> decodeLast(std::string_view bytes) {
 
 std::string encode(const LearnedExample& e) {
   RecordWriter w;
-  w.u8(kFormat);
+  w.u8(kClassifiedFormat);
   w.text(e.text);
   w.text(e.label);
   w.text(e.user);
@@ -60,7 +60,7 @@ std::string encode(const LearnedExample& e) {
 std::optional<LearnedExample> decodeExample(std::string_view key, std::string_view bytes,
                                             std::string_view classifier) {
   RecordReader r(bytes, nullptr);
-  if (r.u8() != kFormat) return std::nullopt;
+  if (r.u8() != kClassifiedFormat) return std::nullopt;
   LearnedExample e;
   e.classifier = std::string(classifier);
   e.text = r.text();
@@ -95,7 +95,7 @@ base::Decimal confidenceDecimal(double confidence) {
 }
 
 Answer classify(EngineParts& parts, Step& step, uint64_t request_id,
-               const vm::effect::Classify& request) {
+                const vm::effect::Classify& request) {
   const bytecode::Module& m = step.program->module();
   const bytecode::Classifier& c = m.classifiers[request.classifier];
   const std::string& name = m.strings[c.name];

@@ -9,14 +9,14 @@ namespace rflow::engine {
 
 namespace {
 
-constexpr uint8_t kFormat = 1;
+constexpr uint8_t kEffectResultFormat = 1;
 constexpr size_t kDigestBytes = 16;
 
 }  // namespace
 
 std::string EffectResult::encode() const {
   RecordWriter w;
-  w.u8(kFormat);
+  w.u8(kEffectResultFormat);
   w.u8(static_cast<uint8_t>(kind));
   w.text(name);
   w.text(digest);
@@ -27,7 +27,7 @@ std::string EffectResult::encode() const {
 
 std::optional<EffectResult> EffectResult::decode(std::string_view bytes) {
   RecordReader r(bytes, nullptr);
-  if (r.u8() != kFormat) return std::nullopt;
+  if (r.u8() != kEffectResultFormat) return std::nullopt;
   EffectResult e;
   const uint8_t kind = r.u8();
   if (kind != static_cast<uint8_t>(EffectKind::kCall) &&
