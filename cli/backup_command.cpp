@@ -25,6 +25,7 @@
 
 #include "base/time_text.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "runtime/config.h"
 #include "store/backup.h"
 #include "store/store.h"
@@ -61,11 +62,6 @@ std::string absolute(const std::string& path) {
   return ec ? path : p.lexically_normal().string();
 }
 
-int fail(std::string_view command, const std::string& message) {
-  std::cerr << "rflow " << command << ": " << message << "\n";
-  return 1;
-}
-
 // The service's address: --url, else the [service] listen of --config; empty when
 // neither was given. `problem` says why --config cannot be read.
 std::string serviceUrl(const BackupArgs& args, std::string& problem) {
@@ -92,14 +88,14 @@ std::string adminToken(const BackupArgs& args, std::string& problem) {
     std::ifstream in(args.token_file);
     std::string token;
     if (!in || !std::getline(in, token) || token.empty())
-      problem = fmt::format("--token-file {}: cannot read a token from its first line",
-                            args.token_file);
+      problem =
+          fmt::format("--token-file {}: cannot read a token from its first line", args.token_file);
     return token;
   }
-  if (const char* env = std::getenv("RFLOW_TOKEN"); env != nullptr && *env != '\0')
-    return env;
-  problem = "no admin token: put one in the RFLOW_TOKEN environment variable or give "
-            "--token-file FILE";
+  if (const char* env = std::getenv("RFLOW_TOKEN"); env != nullptr && *env != '\0') return env;
+  problem =
+      "no admin token: put one in the RFLOW_TOKEN environment variable or give "
+      "--token-file FILE";
   return {};
 }
 
@@ -107,24 +103,26 @@ std::string adminToken(const BackupArgs& args, std::string& problem) {
 int backupThroughService(const BackupArgs& args, const std::string& in_use) {
   std::string problem;
   const std::string base = serviceUrl(args, problem);
-  if (!problem.empty()) return fail("backup", problem);
+  if (!problem.empty()) return commandFailed("backup", problem);
   if (base.empty())
-    return fail("backup",
-                fmt::format("{}.\nTo back it up while it serves, ask the running service: give its "
-                            "address with --url http://HOST:PORT (or its rflow.toml with "
-                            "--config) and an admin token in RFLOW_TOKEN",
-                            in_use));
+    return commandFailed(
+        "backup",
+        fmt::format("{}.\nTo back it up while it serves, ask the running service: give its "
+                    "address with --url http://HOST:PORT (or its rflow.toml with "
+                    "--config) and an admin token in RFLOW_TOKEN",
+                    in_use));
   if (args.keep > 0)
-    return fail("backup",
-                "--keep: the running service keeps as many backups as its [backup] keep says; "
-                "leave --keep out");
+    return commandFailed(
+        "backup",
+        "--keep: the running service keeps as many backups as its [backup] keep says; "
+        "leave --keep out");
   const std::string token = adminToken(args, problem);
-  if (!problem.empty()) return fail("backup", problem);
+  if (!problem.empty()) return commandFailed("backup", problem);
 
   httplib::Client client(base);
   if (!client.is_valid())
-    return fail("backup", fmt::format("--url {}: expected http://HOST:PORT or https://HOST:PORT",
-                                      base));
+    return commandFailed(
+        "backup", fmt::format("--url {}: expected http://HOST:PORT or https://HOST:PORT", base));
   if (!args.cacert.empty()) client.set_ca_cert_path(args.cacert.c_str());
   client.set_connection_timeout(10, 0);
   // A large store takes a while to copy; the service answers when the backup is made.
@@ -134,16 +132,17 @@ int backupThroughService(const BackupArgs& args, const std::string& in_use) {
   if (!args.label.empty()) body["label"] = args.label;
   auto reply = client.Post("/v1/admin/backups", body.dump(), "application/json");
   if (!reply)
-    return fail("backup", fmt::format("the data directory is in use, and the service at {} "
-                                      "cannot be reached ({}); is it the one serving `{}`?",
-                                      base, httplib::to_string(reply.error()), args.data));
+    return commandFailed("backup",
+                         fmt::format("the data directory is in use, and the service at {} "
+                                     "cannot be reached ({}); is it the one serving `{}`?",
+                                     base, httplib::to_string(reply.error()), args.data));
   const json answer = json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
   if (reply->status != 201) {
     std::string message = reply->body;
     if (answer.is_object() && answer.contains("error") && answer["error"].contains("message"))
       message = answer["error"]["message"].get<std::string>();
-    return fail("backup", fmt::format("the service at {} answered {}: {}", base, reply->status,
-                                      message));
+    return commandFailed(
+        "backup", fmt::format("the service at {} answered {}: {}", base, reply->status, message));
   }
   std::cout << fmt::format(
       "rflow backup: backup {} of {} made in {} by the service at {}: {} files, {}, {}\n",
@@ -161,19 +160,20 @@ int runBackup(const BackupArgs& args) {
   }
   std::error_code ec;
   if (!fs::exists(fs::path(args.data) / "CURRENT", ec))
-    return fail("backup", fmt::format("there is no data directory at `{}` (no database in it); "
-                                      "give the --data directory of rflow serve or rflow run",
-                                      args.data));
+    return commandFailed("backup",
+                         fmt::format("there is no data directory at `{}` (no database in it); "
+                                     "give the --data directory of rflow serve or rflow run",
+                                     args.data));
   auto opened = store::Store::open(args.data);
   if (auto* problem = std::get_if<std::string>(&opened)) {
     // The store's words for RocksDB's lock held by another process (store.cpp explain()).
     if (problem->find("in use by another rflow process") != std::string::npos)
       return backupThroughService(args, *problem);
-    return fail("backup", *problem);
+    return commandFailed("backup", *problem);
   }
   auto& store = *std::get<std::unique_ptr<store::Store>>(opened);
   auto made = store::createBackup(store, args.to, {args.label, args.keep});
-  if (!made.ok()) return fail("backup", made.status().message());
+  if (!made.ok()) return commandFailed("backup", made.status().message());
   const store::BackupInfo& info = made.value();
   std::cout << fmt::format("rflow backup: backup {} of {} made in {}: {} files, {}, {}\n", info.id,
                            args.data, args.to, info.files, sizeText(info.bytes),
@@ -183,7 +183,7 @@ int runBackup(const BackupArgs& args) {
 
 int runList(const std::string& dir) {
   auto listed = store::listBackups(dir);
-  if (!listed.ok()) return fail("backup list", listed.status().message());
+  if (!listed.ok()) return commandFailed("backup list", listed.status().message());
   if (listed.value().empty()) {
     std::cout << fmt::format("no backups in {}\n", dir);
     return 0;
@@ -203,10 +203,11 @@ int runVerify(const std::string& dir, std::optional<uint32_t> id) {
     ids.push_back(*id);
   } else {
     auto listed = store::listBackups(dir);
-    if (!listed.ok()) return fail("backup verify", listed.status().message());
+    if (!listed.ok()) return commandFailed("backup verify", listed.status().message());
     for (const store::BackupInfo& info : listed.value())
       ids.push_back(info.id);
-    if (ids.empty()) return fail("backup verify", fmt::format("there are no backups in {}", dir));
+    if (ids.empty())
+      return commandFailed("backup verify", fmt::format("there are no backups in {}", dir));
   }
   int damaged = 0;
   for (uint32_t n : ids) {
@@ -223,7 +224,7 @@ int runVerify(const std::string& dir, std::optional<uint32_t> id) {
 
 int runRestore(const std::string& from, std::optional<uint32_t> id, const std::string& data) {
   auto restored = store::restoreBackup(from, id, data);
-  if (!restored.ok()) return fail("restore", restored.status().message());
+  if (!restored.ok()) return commandFailed("restore", restored.status().message());
   const store::BackupInfo& info = restored.value();
   std::cout << fmt::format(
       "rflow restore: backup {} of {}{} restored into {} (every file matched its checksum).\n"
@@ -239,10 +240,12 @@ int runRestore(const std::string& from, std::optional<uint32_t> id, const std::s
 void addBackupCommand(CLI::App& app, std::function<int()>& run) {
   auto args = std::make_shared<BackupArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "backup", "Back up a data directory, also while rflow serve runs on it (through the service)");
+      "backup",
+      "Back up a data directory, also while rflow serve runs on it (through the service)");
   cmd->add_option("--data", args->data, "The data directory to back up");
-  cmd->add_option("--to", args->to, "The backup directory (made if need be; backups are "
-                                    "incremental, so use the same one each time)");
+  cmd->add_option("--to", args->to,
+                  "The backup directory (made if need be; backups are "
+                  "incremental, so use the same one each time)");
   cmd->add_option("--label", args->label, "A note kept with the backup (at most 200 bytes)");
   cmd->add_option("--keep", args->keep, "Afterwards delete all but the newest N backups")
       ->check(CLI::Range(1u, 1000u));
@@ -280,14 +283,14 @@ void addRestoreCommand(CLI::App& app, std::function<int()>& run) {
   auto data = std::make_shared<std::string>();
   auto id = std::make_shared<std::optional<uint32_t>>();
   CLI::App* cmd = app.add_subcommand(
-      "restore", "Restore a backup into a new data directory (checked against its checksums first)");
+      "restore",
+      "Restore a backup into a new data directory (checked against its checksums first)");
   cmd->add_option("--from", *from, "The backup directory")->required();
   cmd->add_option("--id", *id, "The backup to restore (default: the newest)");
   cmd->add_option("--data", *data, "The new data directory: must not exist or be empty")
       ->required();
-  cmd->callback([from, data, id, &run] {
-    run = [from, data, id] { return runRestore(*from, *id, *data); };
-  });
+  cmd->callback(
+      [from, data, id, &run] { run = [from, data, id] { return runRestore(*from, *id, *data); }; });
 }
 
 }  // namespace rflow::cli

@@ -14,6 +14,7 @@
 
 #include "cli/classifier_target.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "runtime/classifier/evaluate.h"
 #include "runtime/classifier/examples_file.h"
 #include "runtime/model_registry.h"
@@ -30,11 +31,6 @@ struct ClassifyOptions {
   std::string model;
   std::string data;
 };
-
-int fail(const std::string& message) {
-  std::cerr << "rflow classify: " << message << "\n";
-  return 1;
-}
 
 bool isProject(const std::string& word) {
   std::error_code ec;
@@ -67,7 +63,8 @@ int runClassify(const ClassifyOptions& o) {
     path = texts.front();
     texts.erase(texts.begin());
   }
-  if (!texts.empty() && !o.data.empty()) return fail("give texts or --data FILE, not both");
+  if (!texts.empty() && !o.data.empty())
+    return commandFailed("classify", "give texts or --data FILE, not both");
 
   auto found = findClassifier(path, o.name, "classify");
   if (auto* code = std::get_if<int>(&found)) return *code;
@@ -75,15 +72,16 @@ int runClassify(const ClassifyOptions& o) {
 
   std::string warning;
   auto loaded = runtime::loadModelFor(o.model, target.name, target.members, &warning);
-  if (auto* problem = std::get_if<std::string>(&loaded)) return fail(*problem);
+  if (auto* problem = std::get_if<std::string>(&loaded)) return commandFailed("classify", *problem);
   if (!warning.empty()) std::cerr << "rflow classify: warning: " << warning << "\n";
   const classifier::Model& model = *std::get<std::shared_ptr<const classifier::Model>>(loaded);
 
   if (!o.data.empty()) {
     auto read = classifier::readExamples(o.data, std::span<const std::string>(target.members));
-    if (auto* problem = std::get_if<std::string>(&read)) return fail(*problem);
+    if (auto* problem = std::get_if<std::string>(&read)) return commandFailed("classify", *problem);
     const auto& examples = std::get<std::vector<classifier::Example>>(read);
-    if (examples.empty()) return fail(o.data + ": there are no examples in it, only a header");
+    if (examples.empty())
+      return commandFailed("classify", o.data + ": there are no examples in it, only a header");
     const classifier::Evaluation ev = classifier::evaluate(model, examples);
     const AtThreshold at = scoreAt(model, examples, target.threshold);
     std::cout << fmt::format("accuracy: {:.4f} on {} examples\n", ev.accuracy, ev.examples);

@@ -22,4 +22,9 @@ int reportDiagnostics(const compiler::CheckResult& result, std::string_view form
   return result.ok() ? 0 : 1;
 }
 
+int commandFailed(std::string_view command, std::string_view message) {
+  std::cerr << "rflow " << command << ": " << message << "\n";
+  return 1;
+}
+
 }  // namespace rflow::cli

@@ -1,5 +1,6 @@
-// How check, build and disasm report a project's diagnostics: text on stderr with a
-// summary line, or one JSON document on stdout for tools.
+// How commands report: check, build and disasm a project's diagnostics (text on stderr
+// with a summary line, or one JSON document on stdout for tools), and any command the
+// problem that stops it.
 #pragma once
 
 #include <string_view>
@@ -12,5 +13,8 @@ namespace rflow::cli {
 // document (json). Returns the exit code: 0 without errors, 1 with.
 int reportDiagnostics(const compiler::CheckResult& result, std::string_view format,
                       std::string_view verb);
+
+// Prints "rflow <command>: <message>" on stderr; returns the exit code 1.
+int commandFailed(std::string_view command, std::string_view message);
 
 }  // namespace rflow::cli

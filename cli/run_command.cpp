@@ -51,11 +51,6 @@ struct RunOptions {
   bool history = false;
 };
 
-int fail(const std::string& message) {
-  std::cerr << "rflow run: " << message << "\n";
-  return 1;
-}
-
 // The printed state (runtime.md §2), with the waits and, on --history, the audit trail
 // and the instance's tasks; a string when the store cannot be read.
 std::variant<ordered, std::string> describe(engine::Engine& engine, const engine::InstanceView& v,
@@ -128,16 +123,17 @@ void runUntilSettled(engine::Engine& engine, const engine::Clock& clock, const s
 
 int runRunCommand(const RunOptions& options) {
   if (options.instance.empty() && options.workflow.empty())
-    return fail(
-        "say which workflow to start with --workflow NAME (or continue one with "
-        "--instance ID and --data DIR)");
+    return commandFailed("run",
+                         "say which workflow to start with --workflow NAME (or continue one with "
+                         "--instance ID and --data DIR)");
   if (!options.instance.empty() && options.data.empty())
-    return fail(
+    return commandFailed(
+        "run",
         "--instance needs --data DIR: without a data directory nothing is kept between "
         "runs");
   const auto max_wait = runtime::parseDurationText(options.wait);
   if (const auto* problem = std::get_if<std::string>(&max_wait))
-    return fail(fmt::format("--wait {}: {}", options.wait, *problem));
+    return commandFailed("run", fmt::format("--wait {}: {}", options.wait, *problem));
 
   // The project.
   const std::vector<std::string> paths{options.path};
@@ -150,14 +146,14 @@ int runRunCommand(const RunOptions& options) {
 
   // rflow.toml: --config, else the project's own, else defaults (no connectors).
   auto settings = runtime::loadProjectConfig(options.path, options.config, *built.module);
-  if (auto* problem = std::get_if<std::string>(&settings)) return fail(*problem);
+  if (auto* problem = std::get_if<std::string>(&settings)) return commandFailed("run", *problem);
   const runtime::Config& config = std::get<runtime::ProjectConfig>(settings).config;
   const runtime::ConnectorSet& connectors = std::get<runtime::ProjectConfig>(settings).connectors;
 
   // The classifier models [classifiers.NAME] configures; refused now, not at `classify`.
   runtime::ModelRegistry models;
   const runtime::ModelLoadReport loaded = models.load(*built.module, config);
-  if (auto failure = loaded.failure()) return fail(*failure);
+  if (auto failure = loaded.failure()) return commandFailed("run", *failure);
   for (const std::string& warning : loaded.warnings)
     std::cerr << "rflow run: warning: " << warning << "\n";
 
@@ -170,7 +166,7 @@ int runRunCommand(const RunOptions& options) {
                                             : store::Durability::kAsync,
                           .in_memory = in_memory,
                           .env = {}});
-  if (auto* problem = std::get_if<std::string>(&opened)) return fail(*problem);
+  if (auto* problem = std::get_if<std::string>(&opened)) return commandFailed("run", *problem);
   std::unique_ptr<store::Store> store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
 
   engine::SystemClock clock;
@@ -179,55 +175,66 @@ int runRunCommand(const RunOptions& options) {
   engine_options.classifiers = &models;
   engine::Engine engine(*store, clock, calls, engine_options);
   auto deployed = engine.deploy(bytes);
-  if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fail(error->message);
+  if (auto* error = std::get_if<engine::EngineError>(&deployed))
+    return commandFailed("run", error->message);
   // Work the last process left behind: instances not begun, calls to send again, results
   // not handed over. Its timers fire below when due.
-  if (auto recovered = engine.recover(); !recovered) return fail(recovered.error().message);
+  if (auto recovered = engine.recover(); !recovered)
+    return commandFailed("run", recovered.error().message);
 
   std::string id = options.instance;
   if (id.empty()) {
     const bytecode::Module& m = *built.module;
     const auto found = engine::findWorkflow(m, options.workflow);
-    if (const auto* error = std::get_if<engine::EngineError>(&found)) return fail(error->message);
+    if (const auto* error = std::get_if<engine::EngineError>(&found))
+      return commandFailed("run", error->message);
     const uint32_t w = std::get<uint32_t>(found);
     auto input = runtime::parseJson(options.input);
-    if (auto* problem = std::get_if<std::string>(&input)) return fail("--input: " + *problem);
+    if (auto* problem = std::get_if<std::string>(&input))
+      return commandFailed("run", "--input: " + *problem);
     auto args = runtime::decodeArguments(std::get<json>(input), m.workflows[w].params, m);
     if (auto* error = std::get_if<runtime::WireError>(&args))
-      return fail(fmt::format("--input for `{}`: {}",
-                              vm::declaredName(m.strings[m.workflows[w].name]), error->text()));
+      return commandFailed(
+          "run", fmt::format("--input for `{}`: {}",
+                             vm::declaredName(m.strings[m.workflows[w].name]), error->text()));
     auto started = engine.start(options.workflow, std::move(std::get<std::vector<vm::Value>>(args)),
                                 {.spawn = false, .request_id = options.request_id});
-    if (auto* error = std::get_if<engine::EngineError>(&started)) return fail(error->message);
+    if (auto* error = std::get_if<engine::EngineError>(&started))
+      return commandFailed("run", error->message);
     id = std::get<engine::InstanceView>(started).id;
   } else if (auto found = engine.instance(id); !found) {
-    return fail(found.notFound() ? fmt::format("there is no instance {} in {}", id, options.data)
-                                 : found.error().message);
+    return commandFailed("run", found.notFound()
+                                    ? fmt::format("there is no instance {} in {}", id, options.data)
+                                    : found.error().message);
   }
 
   if (!options.signal.empty()) {
     const auto v = engine.instance(id);
-    if (!v) return fail(v.error().message);
+    if (!v) return commandFailed("run", v.error().message);
     const bytecode::Module& m = v->program->module();
     const auto record = engine::signalRecord(m, options.signal);
     const auto type = record ? v->program->recordType(*record) : std::nullopt;
     if (!type)
-      return fail(
-          fmt::format("there is no signal `{}` in the version {} runs on", options.signal, id));
+      return commandFailed("run", fmt::format("there is no signal `{}` in the version {} runs on",
+                                              options.signal, id));
     auto text = runtime::parseJson(options.signal_value);
-    if (auto* problem = std::get_if<std::string>(&text)) return fail("--value: " + *problem);
+    if (auto* problem = std::get_if<std::string>(&text))
+      return commandFailed("run", "--value: " + *problem);
     auto value = runtime::decode(std::get<json>(text), *type, m);
     if (auto* error = std::get_if<runtime::WireError>(&value))
-      return fail(fmt::format("--value for `{}`: {}", options.signal, error->text()));
+      return commandFailed("run",
+                           fmt::format("--value for `{}`: {}", options.signal, error->text()));
     if (auto error = engine.signal(id, options.signal, std::get<vm::Value>(std::move(value))))
-      return fail(error->message);
+      return commandFailed("run", error->message);
   }
 
   runUntilSettled(engine, clock, id, std::get<int64_t>(max_wait));
   const auto v = engine.instance(id);
-  if (!v) return fail(fmt::format("instance {} cannot be read back: {}", id, v.error().message));
+  if (!v)
+    return commandFailed("run",
+                         fmt::format("instance {} cannot be read back: {}", id, v.error().message));
   auto described = describe(engine, *v, options.history);
-  if (auto* problem = std::get_if<std::string>(&described)) return fail(*problem);
+  if (auto* problem = std::get_if<std::string>(&described)) return commandFailed("run", *problem);
   std::cout << std::get<ordered>(described).dump() << "\n";
   return v->status == engine::Status::kCompleted || v->status == engine::Status::kWaiting ||
                  v->status == engine::Status::kRunning

@@ -27,11 +27,6 @@ struct TestOptions {
   std::string config;
 };
 
-int fail(const std::string& message) {
-  std::cerr << "rflow test: " << message << "\n";
-  return 1;
-}
-
 int runTestCommand(const TestOptions& options) {
   std::vector<std::string> paths = options.paths;
   if (paths.empty()) paths.push_back(".");
@@ -64,13 +59,13 @@ int runTestCommand(const TestOptions& options) {
   };
   auto loaded = runtime::Config::load(config_path, /*required=*/!options.config.empty(), env);
   if (auto* errors = std::get_if<runtime::ConfigErrors>(&loaded))
-    return fail(runtime::describe(*errors));
+    return commandFailed("test", runtime::describe(*errors));
   // A configured model that cannot answer is refused before any test runs, as `rflow
   // run` and `rflow serve` refuse it, rather than showing up as a test's failure.
   runtime::ModelRegistry models;
   const runtime::ModelLoadReport report =
       models.load(*built.module, std::get<runtime::Config>(loaded));
-  if (auto failure = report.failure()) return fail(*failure);
+  if (auto failure = report.failure()) return commandFailed("test", *failure);
   for (const std::string& warning : report.warnings)
     std::cerr << "rflow test: warning: " << warning << "\n";
 

@@ -20,6 +20,7 @@
 
 #include "cli/classifier_target.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "engine/classify.h"
 #include "runtime/classifier/evaluate.h"
 #include "runtime/classifier/examples_file.h"
@@ -45,11 +46,6 @@ struct TrainCommandOptions {
   bool no_quantize = false;
   uint64_t seed = 0;
 };
-
-int fail(const std::string& message) {
-  std::cerr << "rflow train: " << message << "\n";
-  return 1;
-}
 
 // The examples `learn` stored in `data_dir`, checked like a file's: a label that is not a
 // member is refused (the enum changed since), a text with nothing to learn from skipped.
@@ -125,15 +121,18 @@ void printEvaluation(const classifier::Model& model, const std::vector<Example>&
 
 int runTrain(const TrainCommandOptions& o) {
   if (o.data.empty() && o.from.empty())
-    return fail(
+    return commandFailed(
+        "train",
         "nothing to train on: give labelled files with --data FILE… and/or --from DATA_DIR");
   if (!(o.validate >= 0 && o.validate < 1))
-    return fail(
+    return commandFailed(
+        "train",
         fmt::format("--validate {}: expected a share from 0 to below 1, like 0.1", o.validate));
   if (!(o.target_precision > 0 && o.target_precision <= 1))
-    return fail(fmt::format("--target-precision {}: expected a share above 0 up to 1, like 0.9",
-                            o.target_precision));
-  if (auto problem = checkOutputPath(o.output)) return fail(*problem);
+    return commandFailed(
+        "train", fmt::format("--target-precision {}: expected a share above 0 up to 1, like 0.9",
+                             o.target_precision));
+  if (auto problem = checkOutputPath(o.output)) return commandFailed("train", *problem);
 
   auto found = findClassifier(o.path, o.name, "train");
   if (auto* code = std::get_if<int>(&found)) return *code;
@@ -143,27 +142,29 @@ int runTrain(const TrainCommandOptions& o) {
   for (const std::string& file : o.data) {
     auto read = classifier::readExamples(file, std::span<const std::string>(target.members));
     if (auto* problem = std::get_if<std::string>(&read))
-      return fail(fmt::format("{} (the labels of {} are the members of {}: {})", *problem,
-                              target.name, target.enum_name, fmt::join(target.members, ", ")));
+      return commandFailed(
+          "train", fmt::format("{} (the labels of {} are the members of {}: {})", *problem,
+                               target.name, target.enum_name, fmt::join(target.members, ", ")));
     auto& got = std::get<std::vector<Example>>(read);
     examples.insert(examples.end(), std::make_move_iterator(got.begin()),
                     std::make_move_iterator(got.end()));
   }
   if (!o.from.empty()) {
     auto learned = learnedExamples(o.from, target);
-    if (auto* problem = std::get_if<std::string>(&learned)) return fail(*problem);
+    if (auto* problem = std::get_if<std::string>(&learned)) return commandFailed("train", *problem);
     auto& got = std::get<std::vector<Example>>(learned);
     std::cerr << fmt::format("rflow train: {} examples learned in {}\n", got.size(), o.from);
     examples.insert(examples.end(), std::make_move_iterator(got.begin()),
                     std::make_move_iterator(got.end()));
   }
   if (examples.empty())
-    return fail(o.from.empty()
-                    ? "there are no examples to train on: the files have a header but no rows; "
-                      "add rows `text,label`"
-                    : "there are no examples to train on: the files have no rows and nothing "
-                      "was learned in " +
-                          o.from + "; add rows `text,label`");
+    return commandFailed(
+        "train", o.from.empty()
+                     ? "there are no examples to train on: the files have a header but no rows; "
+                       "add rows `text,label`"
+                     : "there are no examples to train on: the files have no rows and nothing "
+                       "was learned in " +
+                           o.from + "; add rows `text,label`");
 
   const classifier::Split split = classifier::stratifiedSplit(examples, o.validate, o.seed);
   printCounts(split.train, split.validate, target);
@@ -187,7 +188,7 @@ int runTrain(const TrainCommandOptions& o) {
   auto trained = classifier::train(split.train, options);
   if (terminal) std::cerr << "\n";
   if (auto* problem = std::get_if<std::string>(&trained))
-    return fail("training failed: " + *problem);
+    return commandFailed("train", "training failed: " + *problem);
   const classifier::Model& model = std::get<classifier::Model>(trained);
 
   if (!split.validate.empty())
@@ -195,7 +196,8 @@ int runTrain(const TrainCommandOptions& o) {
   else
     std::cout << "no validation share (--validate 0): accuracy not measured\n";
 
-  if (auto problem = writeFileAtomically(o.output, model.bytes())) return fail(*problem);
+  if (auto problem = writeFileAtomically(o.output, model.bytes()))
+    return commandFailed("train", *problem);
   std::cout << fmt::format("wrote {} ({}, {:.2f} MB, labels {}, model {})\n", o.output,
                            model.quantized() ? "quantized" : "not quantized",
                            double(model.bytes().size()) / 1e6, fmt::join(model.labels(), ", "),

@@ -5,16 +5,13 @@
 
 #include "base/time_text.h"
 #include "service/service.h"
+#include "service/views.h"
 
 namespace rflow::service {
 
 using nlohmann::json;
 
 namespace {
-
-json timeOrNull(const std::optional<int64_t>& t) {
-  return t ? json(base::formatTime(*t)) : json(nullptr);
-}
 
 json msOrNull(const std::optional<int64_t>& ms) {
   return ms ? json(*ms) : json(nullptr);

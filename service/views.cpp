@@ -12,11 +12,11 @@ namespace rflow::service {
 
 using nlohmann::json;
 
-namespace {
-
 json timeOrNull(std::optional<int64_t> t) {
   return t ? json(base::formatTime(*t)) : json(nullptr);
 }
+
+namespace {
 
 std::optional<bytecode::TypeId> findType(const bytecode::Module& m, bytecode::TypeTag tag) {
   for (bytecode::TypeId i = 0; i < m.types.size(); ++i) {

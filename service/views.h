@@ -37,6 +37,8 @@ nlohmann::json instanceJson(const engine::InstanceView& view, Ages& ages,
 // calendar's open time (`age_business_seconds`, `due_in_business_seconds`), else null.
 nlohmann::json taskJson(const engine::TaskView& view, Ages& ages);
 nlohmann::json auditJson(const engine::AuditEntry& entry);
+// A time as RFC 3339 UTC text, or null when absent.
+nlohmann::json timeOrNull(std::optional<int64_t> t);
 // One deployed workflow: names, parameters and their types, result type, owner, and the
 // events and schedules that start it.
 nlohmann::json workflowJson(const bytecode::Module& module, uint32_t workflow,
