@@ -7,6 +7,8 @@
 #include <fstream>
 #include <random>
 
+#include "../common/files.h"
+#include "../common/temp_dir.h"
 #include "cluster/entry_codec.h"
 #include "cluster/local_partition_log.h"
 #include "cluster/log_writer.h"
@@ -16,10 +18,8 @@ namespace rflow::cluster {
 namespace {
 namespace fs = std::filesystem;
 
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using rflow::test_support::readFile;
+using rflow::test_support::writeFile;
 
 const fs::path kSamples = fs::path(RFLOW_CLUSTER_SAMPLES) / "entry_format_1";
 
@@ -188,23 +188,7 @@ TEST(LogWriter, StopsForGoodOnceFenced) {
   EXPECT_EQ(log.calls.size(), 1u);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "rflow-cluster-XXXXXX").string();
-    path = mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
-};
-
-void writeFile(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
+using rflow::test_support::TempDir;
 
 // Every file under `a` is in `b` with the same bytes, and the other way round.
 void expectSameTree(const fs::path& a, const fs::path& b) {
@@ -225,7 +209,7 @@ void expectSameTree(const fs::path& a, const fs::path& b) {
 
 TEST(SnapshotArchive, RoundTripInAnyPieceSize) {
   TempDir tmp;
-  const fs::path src = tmp.path / "src";
+  const fs::path src = tmp.path() / "src";
   std::string big(300000, '\0');
   std::mt19937 rng(1);
   for (auto& c : big)
@@ -240,7 +224,7 @@ TEST(SnapshotArchive, RoundTripInAnyPieceSize) {
                 return Status();
               }).ok());
   for (size_t piece : {size_t{1}, size_t{7}, size_t{65536}, archive.size()}) {
-    const fs::path dst = tmp.path / ("dst" + std::to_string(piece));
+    const fs::path dst = tmp.path() / ("dst" + std::to_string(piece));
     ArchiveReader reader(dst);
     for (size_t off = 0; off < archive.size(); off += piece) {
       ASSERT_TRUE(reader.feed(std::string_view(archive).substr(off, piece)).ok());
@@ -252,7 +236,7 @@ TEST(SnapshotArchive, RoundTripInAnyPieceSize) {
 
 TEST(SnapshotArchive, ACutOrHostileArchiveRestoresNothing) {
   TempDir tmp;
-  const fs::path src = tmp.path / "src";
+  const fs::path src = tmp.path() / "src";
   writeFile(src / "a", "hello");
   std::string archive;
   ASSERT_TRUE(writeArchive(src, [&](std::string_view p) {
@@ -260,22 +244,22 @@ TEST(SnapshotArchive, ACutOrHostileArchiveRestoresNothing) {
                 return Status();
               }).ok());
   {
-    ArchiveReader cut(tmp.path / "cut");
+    ArchiveReader cut(tmp.path() / "cut");
     ASSERT_TRUE(cut.feed(std::string_view(archive).substr(0, archive.size() - 1)).ok());
     EXPECT_EQ(cut.finish().kind(), ErrorKind::kCorrupt);
   }
-  EXPECT_FALSE(fs::exists(tmp.path / "cut"));
-  EXPECT_FALSE(fs::exists(tmp.path / "cut.partial"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "cut"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "cut.partial"));
   // A path that climbs out of the target.
   std::string hostile = "RFSNAP1\n";
   hostile += '\2';
   const std::string path = "../escape";
   hostile += std::string{static_cast<char>(path.size()), 0, 0, 0} + path;
   hostile += std::string(8, '\0');
-  ArchiveReader reader(tmp.path / "h");
+  ArchiveReader reader(tmp.path() / "h");
   EXPECT_EQ(reader.feed(hostile).kind(), ErrorKind::kCorrupt);
-  EXPECT_FALSE(fs::exists(tmp.path / "escape"));
-  EXPECT_FALSE(fs::exists(tmp.path / "h"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "escape"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "h"));
 }
 
 TEST(Sha256, KnownDigest) {

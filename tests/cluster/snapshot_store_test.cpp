@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "../common/files.h"
 #include "cluster/snapshot_archive.h"
 #include "nats_harness.h"
 
@@ -18,15 +19,8 @@ using testing::NatsServers;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void writeFile(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
+using rflow::test_support::readFile;
+using rflow::test_support::writeFile;
 
 class SnapshotStoreTest : public ::testing::Test {
  protected:

@@ -12,7 +12,6 @@
 namespace rflow::engine::testing {
 namespace {
 
-inline constexpr int64_t kMinute = 60'000;
 // kEpoch is Friday 2027-01-15 08:00 UTC. Berlin is UTC+1 in January.
 inline constexpr int64_t kSaturday19 = kEpoch + 34 * kHour;  // Sat 19:00 Berlin
 inline constexpr int64_t kMonday08 = kEpoch + 71 * kHour;    // Mon 08:00 Berlin: opening

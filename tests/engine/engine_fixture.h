@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 
 inline constexpr int64_t kEpoch = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
 inline constexpr int64_t kHour = 3'600'000;
+inline constexpr int64_t kMinute = 60'000;
 
 // Answers connector calls from a test's script, synchronously.
 class ScriptedCalls final : public CallDispatcher {

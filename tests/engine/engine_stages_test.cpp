@@ -6,8 +6,6 @@
 namespace rflow::engine::testing {
 namespace {
 
-inline constexpr int64_t kMinute = 60'000;
-
 constexpr const char* kStages = R"(module st
 signal Go { n: int }
 role Clerk "Clerk"

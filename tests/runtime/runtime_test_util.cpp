@@ -144,25 +144,4 @@ uint32_t opIndex(const bytecode::Module& m, std::string_view connector, std::str
   return 0;
 }
 
-TempDir::TempDir() {
-  static std::atomic<uint64_t> counter{0};
-  std::random_device random;
-  path_ = std::filesystem::temp_directory_path() /
-          ("rflow-runtime-test-" + std::to_string(random()) + "-" + std::to_string(counter++));
-  std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::filesystem::path TempDir::write(std::string_view name, std::string_view text) const {
-  const std::filesystem::path p = path_ / name;
-  std::filesystem::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  return p;
-}
-
 }  // namespace rflow::runtime::testing

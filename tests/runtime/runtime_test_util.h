@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "../common/temp_dir.h"
 #include "bytecode/module.h"
 
 namespace rflow::runtime::testing {
@@ -27,21 +28,6 @@ bytecode::TypeId typeNamed(const bytecode::Module& m, std::string_view name);
 // Index of op `op` of connector `connector` (declared names).
 uint32_t opIndex(const bytecode::Module& m, std::string_view connector, std::string_view op);
 
-// A fresh directory under the system's temporary directory, removed with its contents
-// when this object goes away.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  // Writes `text` to path()/name (creating directories) and returns the full path.
-  std::filesystem::path write(std::string_view name, std::string_view text) const;
-
- private:
-  std::filesystem::path path_;
-};
+using rflow::test_support::TempDir;
 
 }  // namespace rflow::runtime::testing

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <set>
 
+#include "../common/temp_dir.h"
 #include "engine/audit_verify.h"
 #include "service_test_util.h"
 #include "store/backup.h"
@@ -125,21 +126,7 @@ class Erp {
   std::map<std::string, std::set<std::string>> keys_;
 };
 
-class TempDir {
- public:
-  TempDir() {
-    char templ[] = "/tmp/rflow-backups-test-XXXXXX";
-    path_ = ::mkdtemp(templ);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using rflow::test_support::TempDir;
 
 std::string depotConfig(int erp_port, const fs::path& backups, const std::string& more = {}) {
   return "[connectors.erp]\nurl = \"http://127.0.0.1:" + std::to_string(erp_port) +
@@ -263,7 +250,8 @@ TEST(ServiceBackup, ARestoredBackupHasEveryInstanceCommittedBeforeItAndCarriesTh
         for (const json& w : now.body["waiting_for"])
           if (w.contains("task")) task = w["task"].get<std::string>();
         return !task.empty();
-      })) << i.id << ": " << s.get("/v1/instances/" + i.id).text;
+      })) << i.id
+          << ": " << s.get("/v1/instances/" + i.id).text;
       const Reply decided =
           s.post("/v1/tasks/" + task + "/decision", {{"form", {{"boxes", 3}}}}, kCy);
       ASSERT_EQ(decided.status, 200) << decided.text;
@@ -337,8 +325,7 @@ TEST(ServiceBackup, TheRequestIsCheckedAndNeedsABackupDir) {
   EXPECT_EQ(other_data.status, 409);
   EXPECT_NE(other_data.text.find("this service serves the data directory"), std::string::npos)
       << other_data.text;
-  EXPECT_TRUE(fs::is_empty(backups.path()) ||
-              !fs::exists(backups.path() / "meta"))
+  EXPECT_TRUE(fs::is_empty(backups.path()) || !fs::exists(backups.path() / "meta"))
       << "nothing was written for a refused request";
   // No body at all, then the configured dir named by another path to it.
   const Reply first = s.postText("/v1/admin/backups", "");
@@ -356,9 +343,8 @@ TEST(ServiceBackup, TheScheduleBacksUpAtStartWhenThereIsNoneAndKeepsTheNewest) {
   TestServer s(kShopProject, true,
                "[backup]\ndir = \"" + backups.path().string() + "\"\nevery = \"1h\"\nkeep = 2\n");
   ASSERT_TRUE(s.ok()) << s.problem();
-  ASSERT_TRUE(eventually([&] {
-    return s.get("/v1/admin/backups").body["items"].size() == 1;
-  })) << s.get("/v1/admin/backups").text;
+  ASSERT_TRUE(eventually([&] { return s.get("/v1/admin/backups").body["items"].size() == 1; }))
+      << s.get("/v1/admin/backups").text;
   const Reply listed = s.get("/v1/admin/backups");
   EXPECT_EQ(listed.body["items"][0]["label"], "scheduled");
   EXPECT_EQ(listed.body["every"], "1h");

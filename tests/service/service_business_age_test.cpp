@@ -15,8 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kStart = 1'800'000'000'000;  // Friday 2027-01-15T08:00:00Z
-constexpr int64_t kHourMs = 3'600'000;
 constexpr int64_t kSaturday19 = kStart + 34 * kHourMs;  // Saturday 19:00 in Berlin
 constexpr int64_t kMonday08 = kStart + 71 * kHourMs;    // Monday 08:00 in Berlin
 

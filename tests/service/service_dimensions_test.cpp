@@ -104,10 +104,6 @@ TEST(ServiceDimensions, InstancesAreListedByTheirTrackedDimensions) {
   refused("region=EU", "add `workflow=");
 }
 
-
-constexpr int64_t kStart = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
-constexpr int64_t kDayMs = 24 * 3'600'000;
-
 json order(const std::string& id, const char* region, const char* store) {
   return {{"id", id}, {"region", region}, {"store", store}};
 }

@@ -12,9 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kStart = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
-constexpr int64_t kHourMs = 3'600'000;
-
 std::string taskOf(TestServer& s, const std::string& instance) {
   const Reply r = s.get("/v1/instances/" + instance);
   for (const json& w : r.body["waiting_for"]) {

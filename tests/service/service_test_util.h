@@ -23,6 +23,11 @@ namespace rflow::service::testing {
 extern const std::string kShopProject;
 
 // Tokens of the configured users: ann and bob (Buyer), cy (Clerk), root (admin).
+// The clock the time-driven tests start at: Friday 2027-01-15T08:00:00Z.
+inline constexpr int64_t kStart = 1'800'000'000'000;
+inline constexpr int64_t kHourMs = 3'600'000;
+inline constexpr int64_t kDayMs = 24 * kHourMs;
+
 inline constexpr const char* kAnn = "ann-token";
 inline constexpr const char* kBob = "bob-token";
 inline constexpr const char* kCy = "cy-token";

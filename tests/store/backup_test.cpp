@@ -12,38 +12,16 @@
 #include <fstream>
 #include <thread>
 
+#include "../common/temp_dir.h"
 #include "store/store.h"
+#include "store_test_util.h"
 
 namespace rflow::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("rflow-backup-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
-
-std::unique_ptr<Store> openOrFail(const std::string& dir,
-                                  Durability durability = Durability::kSync) {
-  auto opened = Store::open(dir, {.durability = durability, .in_memory = false, .env = {}});
-  if (auto* error = std::get_if<std::string>(&opened)) {
-    ADD_FAILURE() << *error;
-    return nullptr;
-  }
-  return std::move(std::get<std::unique_ptr<Store>>(opened));
-}
+using rflow::test_support::TempDir;
 
 std::string keyOf(uint64_t n) {
   std::string key;
@@ -61,10 +39,13 @@ Status commitPair(Store& store, uint64_t n) {
 
 size_t countKeys(const Store& store, Column column) {
   size_t n = 0;
-  EXPECT_TRUE(store.scan(column, "", [&](std::string_view, std::string_view) {
-                     ++n;
-                     return true;
-                   }).ok());
+  EXPECT_TRUE(store
+                  .scan(column, "",
+                        [&](std::string_view, std::string_view) {
+                          ++n;
+                          return true;
+                        })
+                  .ok());
   return n;
 }
 
@@ -241,7 +222,8 @@ TEST(Backup, ADamagedFileIsNamedAndNothingIsRestored) {
   EXPECT_FALSE(fs::exists(tmp.sub("restored"))) << "the directory it made is gone again";
   // A file that is missing altogether is named too.
   fs::remove(victim);
-  for (std::optional<uint32_t> which : {std::optional<uint32_t>(made.id), std::optional<uint32_t>()}) {
+  for (std::optional<uint32_t> which :
+       {std::optional<uint32_t>(made.id), std::optional<uint32_t>()}) {
     auto gone = restoreBackup(dir, which, tmp.sub("restored"));
     ASSERT_FALSE(gone.ok());
     EXPECT_NE(gone.status().message().find(victim.string()), std::string::npos)
@@ -258,8 +240,7 @@ TEST(Backup, DirectoryMistakesAreRefusedClearly) {
   ASSERT_TRUE(store);
   auto into_itself = createBackup(*store, tmp.sub("data"));
   ASSERT_FALSE(into_itself.ok());
-  EXPECT_NE(into_itself.status().message().find("is the data directory itself"),
-            std::string::npos);
+  EXPECT_NE(into_itself.status().message().find("is the data directory itself"), std::string::npos);
   auto other = openOrFail(tmp.sub("other"));
   ASSERT_TRUE(other);
   auto into_data = createBackup(*store, tmp.sub("other"));
@@ -278,7 +259,8 @@ TEST(Backup, DirectoryMistakesAreRefusedClearly) {
   EXPECT_FALSE(restoreBackup(tmp.sub("data"), std::nullopt, tmp.sub("r")).ok());
   EXPECT_FALSE(fs::exists(tmp.sub("r")));
 
-  auto in_memory = Store::open("/mem", {.durability = Durability::kAsync, .in_memory = true, .env = {}});
+  auto in_memory =
+      Store::open("/mem", {.durability = Durability::kAsync, .in_memory = true, .env = {}});
   ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Store>>(in_memory));
   auto refused = createBackup(*std::get<std::unique_ptr<Store>>(in_memory), tmp.sub("m"));
   ASSERT_FALSE(refused.ok());

@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../common/temp_dir.h"
 #include "store/counters.h"
 #include "store/fault_injection.h"
+#include "store_test_util.h"
 
 namespace rflow::store {
 namespace {
@@ -23,29 +25,7 @@ std::optional<std::string> read(const Store& store, Column column, std::string_v
   return got.ok() ? got.value() : std::nullopt;
 }
 
-std::unique_ptr<Store> openOrFail(const std::string& dir, StoreOptions options = {}) {
-  auto opened = Store::open(dir, options);
-  if (auto* error = std::get_if<std::string>(&opened)) {
-    ADD_FAILURE() << *error;
-    return nullptr;
-  }
-  return std::move(std::get<std::unique_ptr<Store>>(opened));
-}
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("rflow-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::remove_all(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string path() const { return path_.string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using rflow::test_support::TempDir;
 
 // Counters values are PERSISTED: both formats, as stored, still decode and add up.
 TEST(Counters, BothStoredFormatsDecode) {
@@ -187,22 +167,22 @@ TEST(Store, KeysSortLikeTheirNumbers) {
 TEST(Store, WhatIsCommittedSurvivesReopening) {
   TempDir dir;
   {
-    auto store = openOrFail(dir.path());
+    auto store = openOrFail(dir.sub("db"));
     ASSERT_TRUE(store);
     Batch batch;
     batch.put(Column::kModules, "v1", "bytes");
     ASSERT_TRUE(store->commit(batch).ok());
   }
-  auto store = openOrFail(dir.path());
+  auto store = openOrFail(dir.sub("db"));
   ASSERT_TRUE(store);
   EXPECT_EQ(read(*store, Column::kModules, "v1").value_or(""), "bytes");
 }
 
 TEST(Store, ADirectoryInUseIsRefusedClearly) {
   TempDir dir;
-  auto first = openOrFail(dir.path());
+  auto first = openOrFail(dir.sub("db"));
   ASSERT_TRUE(first);
-  auto second = Store::open(dir.path());
+  auto second = Store::open(dir.sub("db"));
   ASSERT_TRUE(std::holds_alternative<std::string>(second));
   EXPECT_NE(std::get<std::string>(second).find("in use by another rflow process"),
             std::string::npos)
@@ -212,13 +192,13 @@ TEST(Store, ADirectoryInUseIsRefusedClearly) {
 TEST(Store, ANewerSchemaIsRefused) {
   TempDir dir;
   {
-    auto store = openOrFail(dir.path());
+    auto store = openOrFail(dir.sub("db"));
     ASSERT_TRUE(store);
     Batch batch;
     batch.put(Column::kMeta, "schema", "99");
     ASSERT_TRUE(store->commit(batch).ok());
   }
-  auto reopened = Store::open(dir.path());
+  auto reopened = Store::open(dir.sub("db"));
   ASSERT_TRUE(std::holds_alternative<std::string>(reopened));
   EXPECT_NE(std::get<std::string>(reopened).find("written by another version of rflow"),
             std::string::npos);
@@ -226,13 +206,13 @@ TEST(Store, ANewerSchemaIsRefused) {
 
 TEST(Store, AnUnusableDirectoryIsRefused) {
   TempDir dir;
-  fs::create_directories(fs::path(dir.path()).parent_path());
+  fs::create_directories(fs::path(dir.sub("db")).parent_path());
   // A file where the directory should be.
-  { std::ofstream(dir.path()) << "x"; }
-  auto opened = Store::open(dir.path() + "/sub");
+  { std::ofstream(dir.sub("db")) << "x"; }
+  auto opened = Store::open(dir.sub("db") + "/sub");
   ASSERT_TRUE(std::holds_alternative<std::string>(opened));
-  EXPECT_NE(std::get<std::string>(opened).find(dir.path()), std::string::npos);
-  fs::remove(dir.path());
+  EXPECT_NE(std::get<std::string>(opened).find(dir.sub("db")), std::string::npos);
+  fs::remove(dir.sub("db"));
 }
 
 // Storage faults (issue 8): a failing or full disk refuses commits with a clear message,
@@ -245,7 +225,7 @@ TEST_P(StoreFaults, ARefusedCommitStoresNothingAndWritesCarryOnAfterwards) {
   auto faults = std::make_shared<FaultSwitch>();
   {
     auto opened = Store::open(
-        dir.path(),
+        dir.sub("db"),
         {.durability = durability, .in_memory = false, .env = faultInjectingEnv(faults)});
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Store>>(opened))
         << std::get<std::string>(opened);
@@ -268,7 +248,7 @@ TEST_P(StoreFaults, ARefusedCommitStoresNothingAndWritesCarryOnAfterwards) {
       return;
     }
     ASSERT_FALSE(refusal.ok()) << "a commit the disk refused must not report success";
-    EXPECT_NE(problem.find(dir.path()), std::string::npos) << problem;
+    EXPECT_NE(problem.find(dir.sub("db")), std::string::npos) << problem;
     if (fault == Fault::kDiskFull) {
       EXPECT_NE(problem.find("is full"), std::string::npos) << problem;
     }
@@ -288,7 +268,7 @@ TEST_P(StoreFaults, ARefusedCommitStoresNothingAndWritesCarryOnAfterwards) {
     EXPECT_EQ(read(store, Column::kInstances, "in-4"), "four");
   }
   // After a restart: every commit that reported success is there.
-  auto reopened = Store::open(dir.path());
+  auto reopened = Store::open(dir.sub("db"));
   ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Store>>(reopened))
       << std::get<std::string>(reopened);
   auto& store = *std::get<std::unique_ptr<Store>>(reopened);

@@ -2,6 +2,7 @@
 // it shows for text that needs escaping and for modules that did not verify.
 #include <gtest/gtest.h>
 
+#include "../common/files.h"
 #include "bytecode/disasm.h"
 #include "bytecode/hash.h"
 #include "bytecode/names.h"
@@ -337,9 +338,7 @@ functions
     0101  Return
 )listing";
 
-bool contains(const std::string& s, std::string_view part) {
-  return s.find(part) != std::string::npos;
-}
+using rflow::test_support::contains;
 
 TEST(BytecodeDisasm, SampleSnapshot) {
   const std::string listing =

@@ -43,9 +43,7 @@ std::string rawCodeError(std::vector<uint8_t> code, uint32_t max_stack = 4) {
 }
 
 // Some messages are checked by their tail where the head is obvious.
-bool contains(const std::string& s, std::string_view part) {
-  return s.find(part) != std::string::npos;
-}
+using rflow::test_support::contains;
 
 TEST(BytecodeVerify, SampleModulesAreValid) {
   EXPECT_EQ(verifyMessage(sampleModule()), "");
@@ -416,6 +414,7 @@ TEST(BytecodeVerify, EveryOpcodeHasAStackEffect) {
       EXPECT_EQ(e->pushes, (table_pushes)) << #Name;                                      \
     }                                                                                     \
   }
+#include "../common/files.h"
 #include "bytecode/opcodes.def"
 #undef RFLOW_OPCODE
 }

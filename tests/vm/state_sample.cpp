@@ -13,9 +13,9 @@ using bytecode::InstructionWriter;
 using bytecode::RecordKind;
 using bytecode::TypeId;
 using bytecode::TypeTag;
-using O = bytecode::Opcode;
-
 namespace {
+
+using O = bytecode::Opcode;
 
 template <typename Body>
 FunctionId addFunction(bytecode::Module& m, bytecode::StringId name, bytecode::FunctionKind kind,
