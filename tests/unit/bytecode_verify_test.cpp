@@ -2,6 +2,7 @@
 // (indices, types, constants, cross references), and stackEffect() for every opcode.
 #include <gtest/gtest.h>
 
+#include "../common/files.h"
 #include "bytecode/emit.h"
 #include "bytecode/verify.h"
 #include "bytecode_sample.h"
@@ -414,7 +415,6 @@ TEST(BytecodeVerify, EveryOpcodeHasAStackEffect) {
       EXPECT_EQ(e->pushes, (table_pushes)) << #Name;                                      \
     }                                                                                     \
   }
-#include "../common/files.h"
 #include "bytecode/opcodes.def"
 #undef RFLOW_OPCODE
 }
