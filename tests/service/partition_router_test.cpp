@@ -5,6 +5,7 @@
 // and 3. Requests go through real sockets, and every forward is counted.
 #include "service/partition_router.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -285,6 +286,32 @@ TEST_F(PartitionRouterTest, ListsThroughEitherNodeShowEveryPartitionPagedWithout
   EXPECT_EQ(tasks.size(), 12u);
   // A bad page size is the partitions' 400, as on one node.
   EXPECT_EQ(get(0, "/v1/instances?limit=0").status, 400);
+}
+
+// The owner decodes what the first node decoded: the path is encoded again segment by
+// segment and the query rebuilt (forward_client.h).
+TEST_F(PartitionRouterTest, KeysAndQueriesWithReservedCharactersSurviveTheHop) {
+  const std::string order_id = orderOn(3, "O \xc3\xa9&?+%=#");
+  const std::string id = startPurchase(0, order_id);
+  ASSERT_EQ(engine::partitionOfId(id), 3u);
+  Reply listed = get(0, "/v1/instances?key=" + httplib::detail::encode_query_param(order_id), kBob);
+  ASSERT_EQ(listed.status, 200) << listed.text;
+  ASSERT_EQ(listed.body["items"].size(), 1u) << listed.text;
+  EXPECT_EQ(listed.body["items"][0]["key"], order_id);
+  std::string encoded;
+  for (const unsigned char c : order_id)
+    encoded += fmt::format("%{:02X}", c);
+  const int before = nodes_[0].forwards;
+  Reply task = get(0, "/v1/instances/" + id, kBob);
+  Reply decided =
+      post(0, "/v1/tasks/" + task.body["waiting_for"][0]["task"].get<std::string>() + "/decision",
+           {{"approve", true}}, kBob);
+  ASSERT_EQ(decided.status, 200) << decided.text;
+  Reply signalled =
+      post(0, "/v1/keys/Purchase/" + encoded + "/signals/Paid", {{"reference", "P&1"}}, kAnn);
+  ASSERT_EQ(signalled.status, 200) << signalled.text;
+  EXPECT_GE(nodes_[0].forwards - before, 3);
+  EXPECT_TRUE(eventually([&] { return get(1, "/v1/instances/" + id).body["result"] == "P&1"; }));
 }
 
 TEST_F(PartitionRouterTest, AForwardedRequestForAPartitionNotOwnedIsMisdirectedAndNotForwarded) {
