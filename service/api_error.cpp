@@ -26,6 +26,10 @@ int httpStatus(ApiError::Code code) {
       return 431;
     case ApiError::Code::kUnavailable:
       return 503;
+    case ApiError::Code::kMisdirected:
+      return 421;
+    case ApiError::Code::kNotImplemented:
+      return 501;
   }
   return 500;
 }
@@ -54,6 +58,10 @@ std::string_view codeName(ApiError::Code code) {
       return "headers_too_large";
     case ApiError::Code::kUnavailable:
       return "unavailable";
+    case ApiError::Code::kMisdirected:
+      return "misdirected";
+    case ApiError::Code::kNotImplemented:
+      return "not_implemented";
   }
   return "internal";
 }

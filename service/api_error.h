@@ -26,7 +26,10 @@ struct ApiError {
     kTooLarge,          // 413: the body is over the limit
     kTooManyRequests,   // 429: the engine's backlog is full; send it again after Retry-After
     kHeadersTooLarge,   // 431: the headers are over the limit
-    kUnavailable,       // 503: the store cannot write; the request was not confirmed
+    kUnavailable,       // 503: the store cannot write, or (a cluster) the partition's owner
+                        // is unknown or unreachable; the request was not confirmed
+    kMisdirected,       // 421: a forwarded request for a partition this node does not own
+    kNotImplemented,    // 501: not yet available in a cluster (docs/cluster.md "Routing")
   };
   Code code;
   std::string message;

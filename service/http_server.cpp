@@ -72,6 +72,10 @@ HttpRequest requestOf(const httplib::Request& req) {
   out.idempotency_key = req.get_header_value("Idempotency-Key");
   out.if_none_match = req.get_header_value("If-None-Match");
   out.body = req.body;
+  out.content_type = req.get_header_value("Content-Type");
+  out.request_id = req.get_header_value("X-Request-Id");
+  out.forwarded = req.has_header("Rflow-Forwarded");
+  out.forwarded_partition = req.get_header_value("Rflow-Partition");
   return out;
 }
 
@@ -105,14 +109,14 @@ void write(const HttpReply& reply, httplib::Response& res) {
 
 }  // namespace
 
-HttpServer::HttpServer(const Router& router, RequestLimits limits, const Log& log)
+HttpServer::HttpServer(const RequestHandler& router, RequestLimits limits, const Log& log)
     : router_(router), limits_(limits), log_(log) {
   std::random_device random;
   id_prefix_ = fmt::format("{:08x}{:08x}-", random(), random());
 }
 
 std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::create(
-    const Router& router, RequestLimits limits, const Log& log,
+    const RequestHandler& router, RequestLimits limits, const Log& log,
     const std::optional<TlsFiles>& tls) {
   // Private constructor: the server is only handed out configured.
   std::unique_ptr<HttpServer> server(new HttpServer(router, limits, log));

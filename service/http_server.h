@@ -58,7 +58,7 @@ class HttpServer {
   // Plain HTTP, or HTTPS when `tls` is given: its files are read and checked now, and the
   // error names the file and what to do.
   static std::variant<std::unique_ptr<HttpServer>, std::string> create(
-      const Router& router, RequestLimits limits, const Log& log,
+      const RequestHandler& router, RequestLimits limits, const Log& log,
       const std::optional<TlsFiles>& tls = std::nullopt);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -79,14 +79,14 @@ class HttpServer {
     std::optional<std::string> caller;
   };
 
-  HttpServer(const Router& router, RequestLimits limits, const Log& log);
+  HttpServer(const RequestHandler& router, RequestLimits limits, const Log& log);
   void configure();
   std::string requestId(const httplib::Request& req);
   void traceStart(const httplib::Request& req);
   void traceReply(const httplib::Request& req, const HttpReply& reply);
   void logRequest(const httplib::Request& req, const httplib::Response& res);
 
-  const Router& router_;
+  const RequestHandler& router_;
   RequestLimits limits_;
   const Log& log_;
   std::unique_ptr<httplib::Server> server_;

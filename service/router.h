@@ -32,6 +32,13 @@ struct HttpRequest {
   std::string idempotency_key;
   std::string if_none_match;  // for the dashboard's assets (ETag revalidation)
   std::string body;
+  // What a cluster's front door (partition_router.h) forwards besides the above: the
+  // Content-Type and X-Request-Id headers, and whether another node already forwarded
+  // it (the `Rflow-Forwarded` header: such a request is never forwarded again).
+  std::string content_type;
+  std::string request_id;
+  bool forwarded = false;
+  std::string forwarded_partition;  // its `Rflow-Partition` header: "7", or "all-local"
 };
 
 struct HttpReply {
@@ -61,16 +68,26 @@ struct RequestLimits {
   size_t max_param_bytes = 256;  // one path segment
 };
 
-class Router {
+// What the transport (http_server.h) hands requests to: a Router (one engine), or a
+// cluster's front door (partition_router.h), which routes to Routers. Thread-safe.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // The reply, with its `route` and `caller` filled in when known.
+  virtual HttpReply handle(const HttpRequest& request) const = 0;
+  // The most body bytes a request for `method` `path` may carry: the transport refuses a
+  // larger Content-Length before reading the body.
+  virtual size_t bodyLimit(std::string_view method, std::string_view path) const = 0;
+};
+
+class Router final : public RequestHandler {
  public:
   Router(Service& service, const Authenticator& auth, bool metrics_open, RequestLimits limits)
       : service_(service), auth_(auth), metrics_open_(metrics_open), limits_(limits) {}
 
-  // The reply, with its `route` and `caller` filled in.
-  HttpReply handle(const HttpRequest& request) const;
-  // The most body bytes a request for `method` `path` may carry: the transport refuses a
-  // larger Content-Length before reading the body.
-  size_t bodyLimit(std::string_view method, std::string_view path) const;
+  HttpReply handle(const HttpRequest& request) const override;
+  size_t bodyLimit(std::string_view method, std::string_view path) const override;
+  Service& service() const { return service_; }
 
  private:
   HttpReply answer(const HttpRequest& request, const Route*& route,

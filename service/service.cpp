@@ -92,6 +92,30 @@ Outcome Service::start(const Caller& caller, std::string_view workflow, const js
   return instanceAfterStep(std::get<engine::InstanceView>(started));
 }
 
+std::optional<std::string> Service::qualifiedWorkflow(std::string_view workflow) const {
+  const auto program = engine_.currentProgram();
+  if (!program) return std::nullopt;
+  auto found = engine::findWorkflow(program->module(), workflow);
+  if (!std::holds_alternative<uint32_t>(found)) return std::nullopt;
+  const bytecode::Module& m = program->module();
+  return std::string(m.strings[m.workflows[std::get<uint32_t>(found)].name]);
+}
+
+std::variant<engine::Engine::Placement, ApiError> Service::placement(std::string_view workflow,
+                                                                     const json& args) const {
+  const auto program = engine_.currentProgram();
+  if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
+  const bytecode::Module& m = program->module();
+  auto found = engine::findWorkflow(m, workflow);
+  if (auto* error = std::get_if<engine::EngineError>(&found)) return fromEngine(*error);
+  const bytecode::Workflow& w = m.workflows[std::get<uint32_t>(found)];
+  auto decoded = runtime::decodeArguments(objectOrEmpty(args), w.params, m);
+  if (auto* error = std::get_if<runtime::WireError>(&decoded)) return badRequest(error->text());
+  auto placed = engine_.businessKey(m.strings[w.name], std::get<std::vector<vm::Value>>(decoded));
+  if (auto* error = std::get_if<engine::EngineError>(&placed)) return fromEngine(*error);
+  return std::get<engine::Engine::Placement>(std::move(placed));
+}
+
 json Service::instanceAfterStep(const engine::InstanceView& view) const {
   Ages ages{engine_.clock().now()};
   auto figures = engine_.figures(view.id);

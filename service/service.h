@@ -81,6 +81,13 @@ class Service {
   Outcome workflows() const;
   Outcome start(const Caller& caller, std::string_view workflow, const nlohmann::json& args,
                 const std::string& request_id);
+  // Where a start of `workflow` with `args` belongs in a cluster (partition_router.h):
+  // the body decoded as start() decodes it, then Engine::businessKey. Nothing is stored.
+  // The qualified name of `workflow` (qualified or declared) on the current version;
+  // nullopt when nothing is deployed or there is no such workflow.
+  std::optional<std::string> qualifiedWorkflow(std::string_view workflow) const;
+  std::variant<engine::Engine::Placement, ApiError> placement(std::string_view workflow,
+                                                              const nlohmann::json& args) const;
   Outcome instances(const InstanceQuery& query) const;
   Outcome instance(std::string_view id) const;
   Outcome history(std::string_view id, const Page& page) const;

@@ -141,6 +141,26 @@ std::variant<InstanceView, EngineError> Engine::start(std::string_view workflow,
   return parts_->instances.start(workflow, std::move(args), options);
 }
 
+std::variant<Engine::Placement, EngineError> Engine::businessKey(
+    std::string_view workflow, const std::vector<vm::Value>& args) const {
+  const auto program = parts_->programs.current();
+  if (!program) return EngineError{EngineError::Code::kNotFound, "nothing is deployed yet"};
+  const bytecode::Module& m = program->module();
+  auto found = findWorkflow(m, workflow);
+  if (auto* error = std::get_if<EngineError>(&found)) return std::move(*error);
+  const bytecode::Workflow& w = m.workflows[std::get<uint32_t>(found)];
+  Placement placement{std::string(m.strings[w.name]), std::nullopt};
+  if (!w.key) return placement;
+  if (args.size() != w.params.size())
+    return EngineError{EngineError::Code::kBadInput,
+                       fmt::format("`{}` takes {} arguments, not {}", placement.workflow,
+                                   w.params.size(), args.size())};
+  auto key = runPure(program, *w.key, args, parts_->options.vm, "key");
+  if (auto* error = std::get_if<EngineError>(&key)) return std::move(*error);
+  placement.key = std::string(std::get<vm::Value>(key).asString());
+  return placement;
+}
+
 std::optional<EngineError> Engine::signal(std::string_view instance, std::string_view signal,
                                           vm::Value value, std::string_view request_id) {
   return parts_->instances.signal(instance, signal, std::move(value), request_id);

@@ -187,6 +187,11 @@ struct EngineOptions {
   // before the engine opens. Null (the default, a single node): the synced store write is
   // the commit, as it always was.
   cluster::LogWriter* log = nullptr;
+  // The partition this engine runs (issue 19; partition.h): its new instance and task ids
+  // carry it (`in-0000000042-p07`) so that any node can route by id. Nullopt (a single
+  // node): ids are as they always were (`in-0000000042`). Fixed for a store's life: a
+  // store's ids must all have the same form (IdSource reads the last one).
+  std::optional<uint32_t> partition;
 };
 
 struct EngineError {
@@ -354,6 +359,19 @@ class Engine {
   std::optional<std::string> currentVersion() const;
   std::shared_ptr<const vm::Program> program(const std::string& version) const;
   std::shared_ptr<const vm::Program> currentProgram() const;
+
+  // Where a start of `workflow` (qualified or declared name) with `args` belongs, before
+  // any instance exists (issue 19: a front door places it on partitionFor(workflow, key),
+  // partition.h): the workflow's qualified name on the current version and its business
+  // key, computed by the same pure call a start makes (nullopt: the workflow has none).
+  // Nothing is stored and nothing runs but that call. Errors as a start's: nothing
+  // deployed or no such workflow (kNotFound), a key that fails or tries to act (kBadInput).
+  struct Placement {
+    std::string workflow;
+    std::optional<std::string> key;
+  };
+  std::variant<Placement, EngineError> businessKey(std::string_view workflow,
+                                                   const std::vector<vm::Value>& args) const;
 
   // Starts an instance of `workflow` (its qualified or declared name) on the current
   // version and runs its first step, in one commit. Refused when a live instance of the

@@ -64,7 +64,8 @@ Found<InstanceRecord> Instances::create(Step& step,
     return EngineError{EngineError::Code::kNotFound, "no such workflow"};
   const bytecode::Workflow& w = m.workflows[workflow];
   InstanceRecord rec;
-  rec.id = id.empty() ? keys::instanceId(parts_.ids.instance()) : std::move(id);
+  rec.id = id.empty() ? keys::instanceId(parts_.ids.instance(), parts_.options.partition)
+                      : std::move(id);
   rec.version = versionOf(*program);
   rec.workflow = workflow;
   rec.workflow_name = m.strings[w.name];
@@ -139,7 +140,7 @@ Found<InstanceRecord> Instances::startOwn(const std::shared_ptr<const vm::Progra
                                           uint32_t workflow, std::vector<vm::Value> args,
                                           bool spawn, const std::function<void(Step&)>& also) {
   if (store::Status ids = parts_.ids.ready(); !ids.ok()) return storageError(ids);
-  const std::string id = keys::instanceId(parts_.ids.instance());
+  const std::string id = keys::instanceId(parts_.ids.instance(), parts_.options.partition);
   auto step = std::make_unique<Step>(parts_, parts_.instance_gate.lock(id));
   step->now = parts_.clock.now();
   step->program = program;

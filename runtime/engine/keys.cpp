@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/partition.h"
+
 namespace rflow::engine::keys {
 
 using store::appendU64;
@@ -15,10 +17,20 @@ std::string taskId(uint64_t n) {
   return fmt::format("tk-{:010}", n);
 }
 
+std::string instanceId(uint64_t n, std::optional<uint32_t> partition) {
+  return partition ? instanceId(n) + partitionSuffix(*partition) : instanceId(n);
+}
+
+std::string taskId(uint64_t n, std::optional<uint32_t> partition) {
+  return partition ? taskId(n) + partitionSuffix(*partition) : taskId(n);
+}
+
 std::optional<uint64_t> idNumber(std::string_view id) {
   if (id.size() < 4 || id[2] != '-') return std::nullopt;
+  std::string_view digits = id.substr(3);
+  if (partitionOfId(id)) digits = digits.substr(0, digits.find('-'));
   uint64_t n = 0;
-  for (char c : id.substr(3)) {
+  for (char c : digits) {
     if (c < '0' || c > '9' || n > UINT64_MAX / 10) return std::nullopt;
     n = n * 10 + static_cast<uint64_t>(c - '0');
   }

@@ -4,6 +4,7 @@
 // so keys sort like the numbers.
 //
 //   kInstances  in-0000000042                                 instance record
+//               (an engine running partition 7: in-0000000042-p07, partition.h)
 //   kKeys       workflow \0 business key                      live instance id
 //   kTimers     due (be64, offset) seq (be64) instance         timer record
 //   kTasks      tk-0000000042                                 task record
@@ -44,7 +45,11 @@ namespace rflow::engine::keys {
 
 std::string instanceId(uint64_t n);  // "in-0000000042"
 std::string taskId(uint64_t n);      // "tk-0000000042"
-// The number of an instance or task id; nullopt for anything else.
+// The ids of an engine that runs a partition (partition.h): "in-0000000042-p07"; without
+// one, the single-node ids above, unchanged.
+std::string instanceId(uint64_t n, std::optional<uint32_t> partition);
+std::string taskId(uint64_t n, std::optional<uint32_t> partition);
+// The number of an instance or task id (either form); nullopt for anything else.
 std::optional<uint64_t> idNumber(std::string_view id);
 
 std::string business(std::string_view workflow, std::string_view key);

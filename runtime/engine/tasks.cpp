@@ -65,7 +65,7 @@ std::string Tasks::create(Step& step, const vm::PendingRequest& pending, bool ap
     task.data_type = r.data_type;
     task.form_type = r.form_type;
   }
-  task.id = keys::taskId(parts_.ids.task());
+  task.id = keys::taskId(parts_.ids.task(), parts_.options.partition);
   task.instance = step.rec.id;
   task.version = step.rec.version;
   task.workflow_name = step.rec.workflow_name;

@@ -79,13 +79,14 @@ inline std::vector<uint8_t> compile(const std::string& text) {
 
 class EngineTest : public Test {
  protected:
-  void open(const std::string& source, const std::string& dir = "/mem") {
+  void open(const std::string& source, const std::string& dir = "/mem",
+            EngineOptions options = {}) {
     auto opened = store::Store::open(
         dir, {.durability = store::Durability::kAsync, .in_memory = dir == "/mem", .env = {}});
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened))
         << std::get<std::string>(opened);
     store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
-    engine_ = std::make_unique<Engine>(*store_, clock_, calls_);
+    engine_ = std::make_unique<Engine>(*store_, clock_, calls_, std::move(options));
     if (!source.empty()) {
       auto deployed = engine_->deploy(compile(source));
       ASSERT_TRUE(std::holds_alternative<std::string>(deployed))

@@ -1,0 +1,357 @@
+// A cluster node's front door: where each request goes, forwarding, and lists merged
+// across partitions (partition_router.h).
+#include "service/partition_router.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "engine/partition.h"
+#include "runtime/wire.h"
+#include "service/forward_client.h"
+
+namespace rflow::service {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+
+std::optional<uint32_t> parsePartition(std::string_view text) {
+  uint32_t p = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return p;
+}
+
+std::string describe(const PartitionTarget& target) {
+  if (std::holds_alternative<LocalTarget>(target)) return "this node";
+  if (const auto* remote = std::get_if<RemoteTarget>(&target))
+    return fmt::format("node {} at {} (epoch {})", remote->node.empty() ? "?" : remote->node,
+                       remote->base_url, remote->epoch);
+  return fmt::format("no known owner ({})", std::get<UnknownTarget>(target).why);
+}
+
+HttpReply withRoute(HttpReply reply, std::string_view route) {
+  if (reply.route.empty()) reply.route = route;
+  return reply;
+}
+
+}  // namespace
+
+PartitionRouter::PartitionRouter(const PartitionDirectory& directory, RequestLimits limits,
+                                 Forwarder forward)
+    : directory_(directory), limits_(limits), forward_(std::move(forward)) {
+  if (!forward_) forward_ = httpForwarder();
+}
+
+size_t PartitionRouter::bodyLimit(std::string_view method, std::string_view path) const {
+  for (uint32_t p = 0; p < directory_.count(); ++p) {
+    const PartitionTarget target = directory_.target(p);
+    if (const auto* local = std::get_if<LocalTarget>(&target))
+      return local->router->bodyLimit(method, path);
+  }
+  // No local route table to ask: the owner holds the body to its route's own limit.
+  return std::max(limits_.max_body_bytes, limits_.max_file_bytes);
+}
+
+std::shared_ptr<Service> PartitionRouter::anyLocalService() const {
+  for (uint32_t p = 0; p < directory_.count(); ++p) {
+    PartitionTarget target = directory_.target(p);
+    if (auto* local = std::get_if<LocalTarget>(&target)) return std::move(local->service);
+  }
+  return nullptr;
+}
+
+namespace {
+
+ApiError servesNone(std::string_view what) {
+  return {ApiError::Code::kUnavailable,
+          fmt::format("this node serves no partition yet, so it cannot read the deployed "
+                      "workflows to place {}; send it to another node of the cluster",
+                      what)};
+}
+
+}  // namespace
+
+Destination PartitionRouter::routeKey(std::string_view workflow, std::string_view key) const {
+  const std::shared_ptr<Service> service = anyLocalService();
+  if (!service) return servesNone("a request by key");
+  // An unknown workflow is hashed as written: its owner answers the 404, after checking
+  // the token as for any other request.
+  const std::string qualified =
+      service->qualifiedWorkflow(workflow).value_or(std::string(workflow));
+  return ToPartition{engine::partitionFor(qualified, key, directory_.count())};
+}
+
+Destination PartitionRouter::routeStart(std::string_view workflow,
+                                        const HttpRequest& request) const {
+  const std::shared_ptr<Service> service = anyLocalService();
+  if (!service) return servesNone("a start");
+  json body = nullptr;
+  if (!request.body.empty()) {
+    auto parsed = runtime::parseJson(request.body, limits_.max_body_bytes);
+    // Not JSON: any partition answers the 400 as a single node would (token first).
+    if (!std::holds_alternative<json>(parsed)) return ToAnyLocal{};
+    body = std::get<json>(std::move(parsed));
+  }
+  auto placed = service->placement(workflow, body);
+  // The arguments or the key are wrong, or nothing is deployed: a local partition answers
+  // the same error (after the token check); nothing is started anywhere.
+  if (std::holds_alternative<ApiError>(placed)) return ToAnyLocal{};
+  const auto& placement = std::get<engine::Engine::Placement>(placed);
+  const uint32_t n = directory_.count();
+  if (placement.key)
+    return ToPartition{engine::partitionFor(placement.workflow, *placement.key, n)};
+  if (!request.idempotency_key.empty())
+    return ToPartition{engine::partitionFor(placement.workflow, request.idempotency_key, n)};
+  return ToPartition{next_keyless_.fetch_add(1) % n, /*any=*/true};
+}
+
+Destination PartitionRouter::route(const HttpRequest& request) const {
+  const uint32_t n = directory_.count();
+  if (n <= 1) return ToPartition{0};
+  const std::vector<std::string_view> seg = segments(request.path);
+  const auto is = [&](size_t i, std::string_view text) { return seg.size() > i && seg[i] == text; };
+  if (!is(0, "v1")) return ToAnyLocal{};
+  if ((is(1, "instances") || is(1, "tasks")) && seg.size() >= 3) {
+    const auto partition = engine::partitionOfId(seg[2]);
+    if (!partition || *partition >= n)
+      return ApiError{ApiError::Code::kNotFound,
+                      fmt::format("there is no {} {} in this cluster: its ids end in their "
+                                  "partition, 0 to {} (like in-0000000042-p07)",
+                                  is(1, "tasks") ? "task" : "instance", seg[2], n - 1)};
+    return ToPartition{*partition};
+  }
+  if ((is(1, "instances") || is(1, "tasks")) && seg.size() == 2 && request.method == "GET")
+    return GatherList{is(1, "tasks")};
+  if (is(1, "keys") && seg.size() >= 4) return routeKey(seg[2], seg[3]);
+  if (is(1, "workflows") && seg.size() == 4 && is(3, "instances") && request.method == "POST")
+    return routeStart(seg[2], request);
+  if (is(1, "deployments") && seg.size() == 2 && request.method == "POST")
+    return ToEveryPartition{};
+  const bool not_yet = is(1, "events") || is(1, "migrations") || is(1, "insights") ||
+                       (is(1, "admin") && is(2, "backups")) ||
+                       (is(1, "classifiers") && request.method == "PUT");
+  if (not_yet)
+    return ApiError{ApiError::Code::kNotImplemented,
+                    fmt::format("{} {} is not available in a cluster of {} partitions yet "
+                                "(docs/cluster.md, \"Routing\"): events, migrations, backups, "
+                                "models and insights need every partition at once",
+                                request.method, request.path, n)};
+  return ToAnyLocal{};
+}
+
+HttpReply PartitionRouter::handle(const HttpRequest& request) const {
+  if (request.forwarded) return forwarded(request);
+  const Destination d = route(request);
+  if (const auto* to = std::get_if<ToPartition>(&d)) return toPartition(to->partition, request);
+  if (const auto* list = std::get_if<GatherList>(&d)) return gather(*list, request);
+  if (std::holds_alternative<ToEveryPartition>(d)) return toEveryPartition(request);
+  if (std::holds_alternative<ToAnyLocal>(d)) return toAnyLocal(request);
+  return withRoute(errorReply(std::get<ApiError>(d)), "(cluster)");
+}
+
+HttpReply PartitionRouter::misdirected(uint32_t partition, const PartitionTarget& target) const {
+  return withRoute(
+      errorReply({ApiError::Code::kMisdirected,
+                  fmt::format("partition {} is not served by this node (it knows of {}); the "
+                              "node that forwarded the request has a stale owner map: send the "
+                              "request again",
+                              partition, describe(target))}),
+      "(misdirected)");
+}
+
+HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
+  // Served here or refused, never forwarded again: two nodes with stale owner maps must
+  // not send a request back and forth.
+  const Destination d = route(request);
+  const std::optional<uint32_t> header = parsePartition(request.forwarded_partition);
+  std::optional<uint32_t> partition;
+  if (const auto* to = std::get_if<ToPartition>(&d)) {
+    partition = to->any && header && *header < directory_.count() ? *header : to->partition;
+  } else if (std::holds_alternative<GatherList>(d)) {
+    if (!header || *header >= directory_.count())
+      return withRoute(errorReply({ApiError::Code::kBadRequest,
+                                   fmt::format("a forwarded list names no partition: `{}: {}`",
+                                               kPartitionHeader, request.forwarded_partition)}),
+                       "(misdirected)");
+    partition = header;
+  } else if (std::holds_alternative<ToEveryPartition>(d)) {
+    if (request.forwarded_partition != kAllLocal)
+      return withRoute(errorReply({ApiError::Code::kBadRequest,
+                                   fmt::format("a forwarded deployment carries `{}: {}`",
+                                               kPartitionHeader, kAllLocal)}),
+                       "(misdirected)");
+    return toEveryPartition(request);
+  } else if (std::holds_alternative<ToAnyLocal>(d)) {
+    return toAnyLocal(request);
+  } else {
+    return withRoute(errorReply(std::get<ApiError>(d)), "(cluster)");
+  }
+  const PartitionTarget target = directory_.target(*partition);
+  if (const auto* local = std::get_if<LocalTarget>(&target)) return local->router->handle(request);
+  return misdirected(*partition, target);
+}
+
+HttpReply PartitionRouter::toPartition(uint32_t partition, const HttpRequest& request) const {
+  const PartitionTarget target = directory_.target(partition);
+  if (const auto* local = std::get_if<LocalTarget>(&target)) return local->router->handle(request);
+  if (const auto* unknown = std::get_if<UnknownTarget>(&target))
+    return withRoute(
+        errorReply({ApiError::Code::kUnavailable,
+                    fmt::format("partition {} has no known owner ({}); nothing was done: send "
+                                "the request again in a few seconds, once a node has claimed it",
+                                partition, unknown->why)}),
+        "(forward)");
+  const auto& remote = std::get<RemoteTarget>(target);
+  HttpRequest hop = request;
+  hop.forwarded_partition = std::to_string(partition);
+  auto forwarded = forward_(remote.base_url, hop);
+  if (auto* reply = std::get_if<HttpReply>(&forwarded))
+    return withRoute(std::move(*reply), "(forward)");
+  return withRoute(
+      errorReply({ApiError::Code::kUnavailable,
+                  fmt::format("partition {} is owned by {}, which cannot be reached: {}. The "
+                              "request may or may not have been carried out: send it again "
+                              "(with the same Idempotency-Key, if it had one) once the node is "
+                              "back or another has taken the partition over",
+                              partition, describe(target), std::get<std::string>(forwarded))}),
+      "(forward)");
+}
+
+HttpReply PartitionRouter::gather(const GatherList& list, const HttpRequest& request) const {
+  size_t limit = Page{}.limit;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    // A bad limit: every partition answers the same 400, the first one is passed on.
+    const std::string& text = it->second;
+    std::from_chars(text.data(), text.data() + text.size(), limit);
+  }
+  json items = json::array();
+  bool more = false;
+  for (uint32_t p = 0; p < directory_.count(); ++p) {
+    HttpReply reply = toPartition(p, request);
+    if (reply.status != 200) return reply;
+    json page = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+    if (!page.is_object() || !page["items"].is_array())
+      return withRoute(errorReply({ApiError::Code::kUnavailable,
+                                   fmt::format("partition {} answered the list with something "
+                                               "that is not a page of items",
+                                               p)}),
+                       "(gather)");
+    more = more || !page["next"].is_null();
+    for (json& item : page["items"])
+      items.push_back(std::move(item));
+  }
+  std::stable_sort(items.begin(), items.end(), [](const json& a, const json& b) {
+    return a.value("id", "") < b.value("id", "");
+  });
+  json next = nullptr;
+  if (items.size() > limit) {
+    items.erase(items.begin() + static_cast<std::ptrdiff_t>(limit), items.end());
+    more = true;
+  }
+  if (more && !items.empty()) next = items.back()["id"];
+  HttpReply reply;
+  reply.body = json{{"items", std::move(items)}, {"next", std::move(next)}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+  reply.route = list.tasks ? "/v1/tasks" : "/v1/instances";
+  return reply;
+}
+
+HttpReply PartitionRouter::toEveryPartition(const HttpRequest& request) const {
+  // Each local partition (distinct Routers), then each other owner node once; a forwarded
+  // deployment goes to the local ones only.
+  std::vector<std::shared_ptr<const Router>> locals;
+  std::vector<std::string> nodes;
+  std::vector<std::string> unknown;
+  for (uint32_t p = 0; p < directory_.count(); ++p) {
+    PartitionTarget target = directory_.target(p);
+    if (auto* local = std::get_if<LocalTarget>(&target)) {
+      if (std::find(locals.begin(), locals.end(), local->router) == locals.end())
+        locals.push_back(std::move(local->router));
+    } else if (auto* remote = std::get_if<RemoteTarget>(&target)) {
+      if (!request.forwarded &&
+          std::find(nodes.begin(), nodes.end(), remote->base_url) == nodes.end())
+        nodes.push_back(remote->base_url);
+    } else if (!request.forwarded) {
+      unknown.push_back(std::to_string(p));
+    }
+  }
+  std::optional<HttpReply> first;
+  std::vector<std::string> reached;
+  std::vector<std::string> failed;
+  const auto take = [&](HttpReply reply, std::string where) -> std::optional<HttpReply> {
+    const bool ok = reply.status / 100 == 2;
+    // Refused before anything was stored anywhere (a bad token, a project with errors):
+    // that answer is the answer, as on one node.
+    if (!ok && reached.empty()) return reply;
+    if (ok) {
+      reached.push_back(std::move(where));
+      if (!first) first = std::move(reply);
+    } else {
+      failed.push_back(fmt::format("{} ({})", where, reply.status));
+    }
+    return std::nullopt;
+  };
+  for (size_t i = 0; i < locals.size(); ++i) {
+    if (auto done = take(locals[i]->handle(request), fmt::format("local partition set {}", i)))
+      return *done;
+  }
+  for (const std::string& url : nodes) {
+    HttpRequest hop = request;
+    hop.forwarded_partition = std::string(kAllLocal);
+    auto forwarded = forward_(url, hop);
+    if (auto* reply = std::get_if<HttpReply>(&forwarded)) {
+      if (auto done = take(std::move(*reply), url)) return withRoute(std::move(*done), "(deploy)");
+    } else {
+      failed.push_back(fmt::format("{} ({})", url, std::get<std::string>(forwarded)));
+    }
+  }
+  if (!unknown.empty())
+    failed.push_back(fmt::format("partitions {} (no known owner)", fmt::join(unknown, ", ")));
+  if (!first)
+    return withRoute(errorReply({ApiError::Code::kUnavailable,
+                                 fmt::format("the deployment reached no partition: {}",
+                                             fmt::join(failed, "; "))}),
+                     "/v1/deployments");
+  if (!failed.empty())
+    return withRoute(
+        errorReply({ApiError::Code::kUnavailable,
+                    fmt::format("the deployment reached {} but not {}: partitions now run "
+                                "different versions; send it again (the same project is the "
+                                "same version) once they can be reached",
+                                fmt::join(reached, ", "), fmt::join(failed, "; "))}),
+        "/v1/deployments");
+  return withRoute(std::move(*first), "/v1/deployments");
+}
+
+HttpReply PartitionRouter::toAnyLocal(const HttpRequest& request) const {
+  for (uint32_t p = 0; p < directory_.count(); ++p) {
+    const PartitionTarget target = directory_.target(p);
+    if (const auto* local = std::get_if<LocalTarget>(&target))
+      return local->router->handle(request);
+  }
+  return withRoute(errorReply({ApiError::Code::kUnavailable,
+                               "this node serves no partition yet; send the request to another "
+                               "node of the cluster"}),
+                   "(cluster)");
+}
+
+}  // namespace rflow::service

@@ -1,0 +1,114 @@
+// PartitionRouter: a cluster node's front door (issue 19, docs/cluster.md "Routing"). Any
+// node accepts any request and sends it to the one partition it concerns, in-process when
+// this node serves that partition, else over HTTP to the owner, one hop.
+//
+// Where a request goes (route(), protocol-neutral; handle() carries it out):
+//   /v1/instances/{id}…, /v1/tasks/{id}…   the partition in the id (engine/partition.h)
+//   /v1/keys/{workflow}/{key}/…            partitionFor(qualified workflow, key)
+//   POST /v1/workflows/{name}/instances    partitionFor(qualified workflow, business key),
+//                                          the key computed from the body by a local
+//                                          engine (Engine::businessKey); a workflow with no
+//                                          key: partitionFor(workflow, Idempotency-Key), so
+//                                          a repeat lands where the first did; with neither,
+//                                          round-robin over the partitions
+//   GET /v1/instances, GET /v1/tasks       every partition, merged in id order (below)
+//   POST /v1/deployments                   every local partition, and each other owner
+//                                          node once (forwarded, so it does not fan out)
+//   events, migrations, backups, a model   501 with more than one partition (not yet)
+//   PUT, insights
+//   anything else (workflows, openapi,     the first local partition (every partition has
+//   me, versions, health, metrics)         the same deployments)
+//
+// Forwarding: the same method, path, query, body, Authorization, Idempotency-Key,
+// Content-Type and X-Request-Id, plus `Rflow-Forwarded: 1` and `Rflow-Partition: <p>`
+// (or `all-local` for a deployment). A node that receives a forwarded request serves it
+// only from a partition it owns: for one it does not own it answers 421 Misdirected
+// Request and never forwards again (so two nodes with stale maps cannot loop). The
+// receiver places the request again itself and uses `Rflow-Partition` only where the
+// request does not name its partition (a page of a list, a start placed round-robin), so
+// a client that sends these headers itself can reach nothing a plain request could not:
+// a start cannot be put on a partition its key does not hash to. The
+// sender passes the 421 on: the client may send the request again, by then to a
+// refreshed map. An owner that is unknown or cannot be reached: 503 naming the partition.
+// Nothing is retried here: a request whose answer was lost may have been carried out, and
+// only the client knows whether it sent an Idempotency-Key.
+//
+// Lists across partitions: ids sort (partition.h: number first, then partition), and each
+// partition lists in id order after the cursor. The front door asks every partition for
+// `limit` items after the client's cursor, merges them in id order and keeps the first
+// `limit`; the last one kept is the next cursor, null when no partition has more. Every
+// item after the cursor is in some partition's first `limit`, so a page has no gap and
+// no item twice, whatever partition the cursor came from. A partition that cannot answer
+// fails the whole list (503 naming it): a list silently missing a partition would look
+// complete.
+//
+// Thread-safe: handle() may run on any HTTP worker at once; the only state is the
+// round-robin counter.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <variant>
+
+#include "service/partition_directory.h"
+#include "service/router.h"
+
+namespace rflow::service {
+
+// Sends `request` to the node at `base_url`, one hop: the reply, or why the node could
+// not be reached (then nothing is known about whether it acted).
+using Forwarder = std::function<std::variant<HttpReply, std::string>(const std::string& base_url,
+                                                                     const HttpRequest& request)>;
+
+// The headers a forwarded request carries (besides the client's).
+inline constexpr std::string_view kForwardedHeader = "Rflow-Forwarded";
+inline constexpr std::string_view kPartitionHeader = "Rflow-Partition";
+inline constexpr std::string_view kAllLocal = "all-local";
+
+// Where a request goes (see the table above).
+struct ToPartition {
+  uint32_t partition;
+  // Any partition would do (a start with neither a key nor an Idempotency-Key): a
+  // forwarded one is served where the sender placed it.
+  bool any = false;
+};
+struct GatherList {
+  bool tasks = false;  // GET /v1/tasks; else GET /v1/instances
+};
+struct ToEveryPartition {};  // a deployment
+struct ToAnyLocal {};
+using Destination = std::variant<ToPartition, GatherList, ToEveryPartition, ToAnyLocal, ApiError>;
+
+class PartitionRouter final : public RequestHandler {
+ public:
+  // `directory` outlives the front door; `forward` defaults to the HTTP client
+  // (forward_client.h).
+  PartitionRouter(const PartitionDirectory& directory, RequestLimits limits,
+                  Forwarder forward = {});
+
+  HttpReply handle(const HttpRequest& request) const override;
+  size_t bodyLimit(std::string_view method, std::string_view path) const override;
+
+  Destination route(const HttpRequest& request) const;
+
+ private:
+  HttpReply toPartition(uint32_t partition, const HttpRequest& request) const;
+  HttpReply gather(const GatherList& list, const HttpRequest& request) const;
+  HttpReply toEveryPartition(const HttpRequest& request) const;
+  HttpReply toAnyLocal(const HttpRequest& request) const;
+  HttpReply forwarded(const HttpRequest& request) const;
+  HttpReply misdirected(uint32_t partition, const PartitionTarget& target) const;
+  // The first local partition's Service (every partition has the same deployments), or
+  // null when this node serves none.
+  std::shared_ptr<Service> anyLocalService() const;
+  Destination routeStart(std::string_view workflow, const HttpRequest& request) const;
+  Destination routeKey(std::string_view workflow, std::string_view key) const;
+
+  const PartitionDirectory& directory_;
+  RequestLimits limits_;
+  Forwarder forward_;
+  mutable std::atomic<uint32_t> next_keyless_{0};
+};
+
+}  // namespace rflow::service

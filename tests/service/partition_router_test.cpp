@@ -1,0 +1,458 @@
+// A cluster's front door (service/partition_router.h) without NATS: two "nodes" on
+// loopback, each serving two partitions (4 engines on in-memory stores with the default
+// local log), each behind its own PartitionRouter and HTTP server with a directory that
+// says which node owns which partition. Node 0 owns partitions 0 and 1, node 1 owns 2
+// and 3. Requests go through real sockets, and every forward is counted.
+#include "service/partition_router.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "engine/partition.h"
+#include "service/forward_client.h"
+#include "service/http_server.h"
+#include "service_test_util.h"
+#include "shop_project.h"
+
+namespace rflow::service::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint32_t kPartitions = 4;
+
+// A directory the test can change while nodes serve (an owner moving, dying).
+class TestDirectory final : public PartitionDirectory {
+ public:
+  uint32_t count() const override { return kPartitions; }
+  PartitionTarget target(uint32_t partition) const override {
+    std::lock_guard lock(mutex_);
+    return targets_.at(partition);
+  }
+  void set(uint32_t partition, PartitionTarget target) {
+    std::lock_guard lock(mutex_);
+    targets_.at(partition) = std::move(target);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<PartitionTarget> targets_{kPartitions, UnknownTarget{"not set"}};
+};
+
+// Connector calls: the shop project has none.
+class NoCalls final : public engine::CallDispatcher {
+ public:
+  void dispatch(engine::CallRequest request,
+                std::function<void(engine::CallResult)> done) override {
+    done({request.instance,
+          request.request,
+          request.attempt,
+          engine::CallResult::Kind::kPermanent,
+          {},
+          "no connectors in this test"});
+  }
+};
+
+Authenticator::User user(std::string name, std::vector<std::string> roles, const char* token) {
+  return {std::move(name), std::move(roles), sha256(token)};
+}
+
+struct Partition {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<engine::Engine> engine;
+  std::shared_ptr<Service> service;
+  std::shared_ptr<Router> router;
+};
+
+struct Node {
+  TestDirectory directory;
+  std::atomic<int> forwards{0};
+  std::unique_ptr<PartitionRouter> front;
+  std::unique_ptr<HttpServer> http;
+  std::string url;
+};
+
+class PartitionRouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (uint32_t p = 0; p < kPartitions; ++p) {
+      Partition& part = parts_[p];
+      auto opened = store::Store::open(
+          "/mem-p" + std::to_string(p),
+          {.durability = store::Durability::kAsync, .in_memory = true, .env = {}});
+      ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
+      part.store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+      engine::EngineOptions options;
+      options.partition = p;
+      part.engine = std::make_unique<engine::Engine>(*part.store, clock_, calls_, options);
+      part.service = std::make_shared<Service>(*part.engine, connectors_, config_);
+      part.router = std::make_shared<Router>(*part.service, auth_, false, RequestLimits{});
+      part.engine->startWorkers(1);
+    }
+    for (int n = 0; n < 2; ++n) {
+      Node& node = nodes_[n];
+      const Forwarder http = httpForwarder();
+      node.front = std::make_unique<PartitionRouter>(
+          node.directory, RequestLimits{},
+          [&node, http](const std::string& url, const HttpRequest& request) {
+            ++node.forwards;
+            return http(url, request);
+          });
+      auto created = HttpServer::create(*node.front, RequestLimits{}, log_);
+      ASSERT_TRUE(std::holds_alternative<std::unique_ptr<HttpServer>>(created));
+      node.http = std::move(std::get<std::unique_ptr<HttpServer>>(created));
+      auto bound = node.http->bind("127.0.0.1", 0);
+      ASSERT_TRUE(std::holds_alternative<int>(bound));
+      node.url = "http://127.0.0.1:" + std::to_string(std::get<int>(bound));
+      node.http->start();
+    }
+    for (uint32_t p = 0; p < kPartitions; ++p) {
+      const int owner = static_cast<int>(p / 2);
+      for (int n = 0; n < 2; ++n) {
+        if (n == owner) {
+          nodes_[n].directory.set(p, LocalTarget{parts_[p].router, parts_[p].service});
+        } else {
+          nodes_[n].directory.set(
+              p, RemoteTarget{nodes_[owner].url, "node" + std::to_string(owner), 1});
+        }
+      }
+    }
+    // One deployment through node 0 reaches all four partitions.
+    Reply deployed = post(0, "/v1/deployments", {{"files", {{"shop.rflow", kShopModule}}}}, kRoot);
+    ASSERT_EQ(deployed.status, 201) << deployed.text;
+    for (const Partition& part : parts_)
+      ASSERT_TRUE(part.engine->currentVersion());
+  }
+
+  void TearDown() override {
+    for (Node& node : nodes_) {
+      if (node.http) node.http->stop();
+    }
+    for (Partition& part : parts_) {
+      if (part.engine) part.engine->stopWorkers();
+    }
+  }
+
+  Reply send(int node, const std::string& method, const std::string& path, const json& body,
+             const char* token, httplib::Headers headers = {}) {
+    httplib::Client client(nodes_[node].url);
+    client.set_read_timeout(30, 0);
+    if (token != nullptr) headers.emplace("Authorization", std::string("Bearer ") + token);
+    if (method == "GET") return replyOf(client.Get(path, headers));
+    return replyOf(
+        client.Post(path, headers, body.is_null() ? "" : body.dump(), "application/json"));
+  }
+  Reply get(int node, const std::string& path, const char* token = kRoot,
+            httplib::Headers headers = {}) {
+    return send(node, "GET", path, nullptr, token, std::move(headers));
+  }
+  Reply post(int node, const std::string& path, const json& body, const char* token = kRoot,
+             httplib::Headers headers = {}) {
+    return send(node, "POST", path, body, token, std::move(headers));
+  }
+
+  // An order id whose Purchase lands on `partition`.
+  std::string orderOn(uint32_t partition, const std::string& prefix = "O-") {
+    for (int i = 0;; ++i) {
+      std::string id = prefix + std::to_string(i);
+      if (engine::partitionFor("shop.Purchase", id, kPartitions) == partition &&
+          used_.insert(id).second)
+        return id;
+    }
+  }
+  std::string startPurchase(int node, const std::string& order_id, httplib::Headers headers = {}) {
+    Reply r = post(node, "/v1/workflows/Purchase/instances",
+                   {{"o", order(order_id)}, {"by", "ann"}}, kAnn, std::move(headers));
+    EXPECT_EQ(r.status, 201) << r.text;
+    return r.body.value("id", "");
+  }
+
+  engine::SystemClock clock_;
+  NoCalls calls_;
+  runtime::Config config_;
+  runtime::ConnectorSet connectors_ =
+      std::get<runtime::ConnectorSet>(runtime::ConnectorSet::fromConfig(runtime::Config{}));
+  Authenticator auth_{
+      {user("ann", {"Buyer"}, kAnn), user("bob", {"Buyer"}, kBob), user("root", {"admin"}, kRoot)}};
+  Log log_{LogFormat::kText, [](const std::string&) {}, [](const std::string&) {}};
+  std::array<Partition, kPartitions> parts_;
+  std::array<Node, 2> nodes_;
+  std::set<std::string> used_;
+};
+
+TEST_F(PartitionRouterTest, AStartThroughOneNodeLandsOnThePartitionOfItsKey) {
+  const std::string order_id = orderOn(3);
+  const int before = nodes_[0].forwards;
+  const std::string id = startPurchase(0, order_id);
+  EXPECT_EQ(engine::partitionOfId(id), 3u) << id;
+  EXPECT_EQ(nodes_[0].forwards - before, 1);  // one hop
+  // It is in partition 3's engine, and nowhere else.
+  EXPECT_TRUE(parts_[3].engine->instance(id).ok());
+  EXPECT_FALSE(parts_[2].engine->instance(id).ok());
+  // Either node finds it by id.
+  for (int n = 0; n < 2; ++n) {
+    Reply r = get(n, "/v1/instances/" + id, kBob);
+    EXPECT_EQ(r.status, 200) << r.text;
+    EXPECT_EQ(r.body["key"], order_id);
+  }
+  // A start on the node's own partition is not forwarded.
+  const int local_before = nodes_[0].forwards;
+  EXPECT_EQ(engine::partitionOfId(startPurchase(0, orderOn(1))), 1u);
+  EXPECT_EQ(nodes_[0].forwards, local_before);
+}
+
+TEST_F(PartitionRouterTest, ADecisionAndASignalByKeyThroughTheWrongNodeReachTheOwner) {
+  const std::string order_id = orderOn(2);
+  const std::string id = startPurchase(1, order_id);
+  ASSERT_EQ(engine::partitionOfId(id), 2u);
+  Reply v = get(0, "/v1/instances/" + id, kBob);
+  ASSERT_EQ(v.status, 200) << v.text;
+  const std::string task = v.body["waiting_for"][0]["task"];
+  EXPECT_EQ(engine::partitionOfId(task), 2u) << task;
+
+  int before = nodes_[0].forwards;
+  Reply decided = post(0, "/v1/tasks/" + task + "/decision", {{"approve", true}}, kBob);
+  ASSERT_EQ(decided.status, 200) << decided.text;
+  EXPECT_EQ(decided.body["task"]["decided_by"], "bob");
+  EXPECT_EQ(nodes_[0].forwards - before, 1);
+
+  before = nodes_[0].forwards;
+  Reply signalled =
+      post(0, "/v1/keys/Purchase/" + order_id + "/signals/Paid", {{"reference", "PAY-2"}}, kAnn);
+  ASSERT_EQ(signalled.status, 200) << signalled.text;
+  EXPECT_EQ(nodes_[0].forwards - before, 1);
+  EXPECT_TRUE(eventually([&] {
+    Reply done = get(1, "/v1/instances/" + id);
+    return done.body["status"] == "Completed" && done.body["result"] == "PAY-2";
+  }));
+  // The access checks are the owner's, as on one node: a 401 comes back through the hop.
+  EXPECT_EQ(post(0, "/v1/keys/Purchase/" + order_id + "/signals/Paid", {{"reference", "x"}},
+                 "wrong-token")
+                .status,
+            401);
+}
+
+TEST_F(PartitionRouterTest, ListsThroughEitherNodeShowEveryPartitionPagedWithoutGapOrRepeat) {
+  std::set<std::string> started;
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    for (int i = 0; i < 3; ++i)
+      started.insert(startPurchase(static_cast<int>(i % 2), orderOn(p)));
+  }
+  ASSERT_EQ(started.size(), 12u);
+  std::set<uint32_t> partitions;
+  for (const std::string& id : started)
+    partitions.insert(*engine::partitionOfId(id));
+  EXPECT_EQ(partitions.size(), kPartitions);
+
+  for (int n = 0; n < 2; ++n) {
+    for (const int limit : {1, 5, 12, 50}) {
+      std::vector<std::string> seen;
+      std::string after;
+      for (int page = 0; page < 20; ++page) {
+        std::string path = "/v1/instances?limit=" + std::to_string(limit);
+        if (!after.empty()) path += "&after=" + after;
+        Reply r = get(n, path, kBob);
+        ASSERT_EQ(r.status, 200) << r.text;
+        EXPECT_LE(r.body["items"].size(), static_cast<size_t>(limit));
+        for (const json& item : r.body["items"])
+          seen.push_back(item["id"]);
+        if (r.body["next"].is_null()) break;
+        after = r.body["next"];
+      }
+      EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end())) << "node " << n << " limit " << limit;
+      EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), seen.size())
+          << "a repeat, node " << n << " limit " << limit;
+      EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), started)
+          << "node " << n << " limit " << limit;
+    }
+  }
+  // The task inbox too: one open approval per instance, for the role Buyer.
+  std::set<std::string> tasks;
+  std::string after;
+  for (int page = 0; page < 20; ++page) {
+    Reply r =
+        get(1, "/v1/tasks?role=Buyer&limit=5" + (after.empty() ? "" : "&after=" + after), kBob);
+    ASSERT_EQ(r.status, 200) << r.text;
+    for (const json& item : r.body["items"])
+      EXPECT_TRUE(tasks.insert(item["id"]).second);
+    if (r.body["next"].is_null()) break;
+    after = r.body["next"];
+  }
+  EXPECT_EQ(tasks.size(), 12u);
+  // A bad page size is the partitions' 400, as on one node.
+  EXPECT_EQ(get(0, "/v1/instances?limit=0").status, 400);
+}
+
+// The owner decodes what the first node decoded: the path is encoded again segment by
+// segment and the query rebuilt (forward_client.h).
+TEST_F(PartitionRouterTest, KeysAndQueriesWithReservedCharactersSurviveTheHop) {
+  const std::string order_id = orderOn(3, "O \xc3\xa9&?+%=#");
+  const std::string id = startPurchase(0, order_id);
+  ASSERT_EQ(engine::partitionOfId(id), 3u);
+  Reply listed = get(0, "/v1/instances?key=" + httplib::detail::encode_query_param(order_id), kBob);
+  ASSERT_EQ(listed.status, 200) << listed.text;
+  ASSERT_EQ(listed.body["items"].size(), 1u) << listed.text;
+  EXPECT_EQ(listed.body["items"][0]["key"], order_id);
+  std::string encoded;
+  for (const unsigned char c : order_id)
+    encoded += fmt::format("%{:02X}", c);
+  const int before = nodes_[0].forwards;
+  Reply task = get(0, "/v1/instances/" + id, kBob);
+  Reply decided =
+      post(0, "/v1/tasks/" + task.body["waiting_for"][0]["task"].get<std::string>() + "/decision",
+           {{"approve", true}}, kBob);
+  ASSERT_EQ(decided.status, 200) << decided.text;
+  Reply signalled =
+      post(0, "/v1/keys/Purchase/" + encoded + "/signals/Paid", {{"reference", "P&1"}}, kAnn);
+  ASSERT_EQ(signalled.status, 200) << signalled.text;
+  EXPECT_GE(nodes_[0].forwards - before, 3);
+  EXPECT_TRUE(eventually([&] { return get(1, "/v1/instances/" + id).body["result"] == "P&1"; }));
+}
+
+TEST_F(PartitionRouterTest, AForwardedRequestForAPartitionNotOwnedIsMisdirectedAndNotForwarded) {
+  const std::string id = startPurchase(0, orderOn(0));
+  const int before = nodes_[1].forwards;
+  // As if node 0 believed node 1 owned partition 0.
+  Reply r =
+      get(1, "/v1/instances/" + id, kBob, {{"Rflow-Forwarded", "1"}, {"Rflow-Partition", "0"}});
+  EXPECT_EQ(r.status, 421) << r.text;
+  EXPECT_EQ(r.body["error"]["code"], "misdirected");
+  EXPECT_NE(r.text.find("partition 0"), std::string::npos) << r.text;
+  // Without the partition header the id says it.
+  EXPECT_EQ(get(1, "/v1/instances/" + id, kBob, {{"Rflow-Forwarded", "1"}}).status, 421);
+  EXPECT_EQ(nodes_[1].forwards, before);
+  // A client cannot use the headers to put a start on a partition its key does not hash
+  // to: the receiver places it again itself.
+  Reply spoofed =
+      post(0, "/v1/workflows/Purchase/instances", {{"o", order(orderOn(3))}, {"by", "ann"}}, kAnn,
+           {{"Rflow-Forwarded", "1"}, {"Rflow-Partition", "0"}});
+  EXPECT_EQ(spoofed.status, 421) << spoofed.text;
+  EXPECT_NE(spoofed.text.find("partition 3"), std::string::npos) << spoofed.text;
+  // Forwarded to its owner it is served.
+  EXPECT_EQ(get(0, "/v1/instances/" + id, kBob, {{"Rflow-Forwarded", "1"}}).status, 200);
+  // Two nodes that each believe the other owns partition 0: one hop, then 421, no loop.
+  nodes_[0].directory.set(0, RemoteTarget{nodes_[1].url, "node1", 2});
+  const int both = nodes_[0].forwards + nodes_[1].forwards;
+  EXPECT_EQ(get(0, "/v1/instances/" + id, kBob).status, 421);
+  EXPECT_EQ(nodes_[0].forwards + nodes_[1].forwards - both, 1);
+}
+
+TEST_F(PartitionRouterTest, AnOwnerThatCannotBeReachedOrIsUnknownIs503NamingThePartition) {
+  // Port 1 on loopback: nothing listens there.
+  nodes_[0].directory.set(2, RemoteTarget{"http://127.0.0.1:1", "node1", 1});
+  Reply r =
+      post(0, "/v1/workflows/Purchase/instances", {{"o", order(orderOn(2))}, {"by", "ann"}}, kAnn);
+  EXPECT_EQ(r.status, 503) << r.text;
+  EXPECT_NE(r.text.find("partition 2"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("cannot be reached"), std::string::npos) << r.text;
+  nodes_[0].directory.set(3, UnknownTarget{"its owner's membership expired"});
+  Reply unknown = get(0, "/v1/instances/in-0000000001-p03");
+  EXPECT_EQ(unknown.status, 503) << unknown.text;
+  EXPECT_NE(unknown.text.find("partition 3 has no known owner (its owner's membership expired)"),
+            std::string::npos)
+      << unknown.text;
+  // A list cannot be complete: 503 as well, never a page missing a partition.
+  EXPECT_EQ(get(0, "/v1/instances").status, 503);
+  // The partitions it can reach are served as before.
+  EXPECT_EQ(engine::partitionOfId(startPurchase(0, orderOn(0))), 0u);
+}
+
+TEST_F(PartitionRouterTest, AnIdempotencyKeyRepeatedThroughTwoNodesAnswersLikeTheFirst) {
+  // A keyed start: placed by its key.
+  const json body = {{"o", order(orderOn(1))}, {"by", "ann"}};
+  Reply first =
+      post(1, "/v1/workflows/Purchase/instances", body, kAnn, {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(first.status, 201) << first.text;
+  Reply second =
+      post(0, "/v1/workflows/Purchase/instances", body, kAnn, {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(second.status, 201) << second.text;
+  EXPECT_EQ(first.body["id"], second.body["id"]);
+  // A workflow without a key: placed by the Idempotency-Key, so the repeat finds it.
+  std::set<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    Reply r = post(i % 2, "/v1/workflows/Count/instances", {{"aisle", 7}}, kAnn,
+                   {{"Idempotency-Key", "count-7"}});
+    ASSERT_EQ(r.status, 201) << r.text;
+    ids.insert(r.body["id"]);
+  }
+  EXPECT_EQ(ids.size(), 1u);
+  // Without a key, starts are spread over the partitions.
+  std::set<uint32_t> spread;
+  for (int i = 0; i < 4; ++i) {
+    Reply r = post(0, "/v1/workflows/Count/instances", {{"aisle", i}}, kAnn);
+    ASSERT_EQ(r.status, 201) << r.text;
+    spread.insert(*engine::partitionOfId(r.body["id"].get<std::string>()));
+  }
+  EXPECT_EQ(spread.size(), kPartitions);
+  // A decision sent again through the other node answers as the first.
+  const std::string id = startPurchase(0, orderOn(3));
+  const std::string task = get(0, "/v1/instances/" + id).body["waiting_for"][0]["task"];
+  Reply d1 = post(0, "/v1/tasks/" + task + "/decision", {{"approve", true}}, kBob,
+                  {{"Idempotency-Key", "d-1"}});
+  Reply d2 = post(1, "/v1/tasks/" + task + "/decision", {{"approve", true}}, kBob,
+                  {{"Idempotency-Key", "d-1"}});
+  ASSERT_EQ(d1.status, 200) << d1.text;
+  EXPECT_EQ(d2.status, 200) << d2.text;
+  EXPECT_EQ(d1.body["task"]["id"], d2.body["task"]["id"]);
+  EXPECT_EQ(d2.body["task"]["status"], "approved");
+  EXPECT_EQ(d2.body["task"]["decided_by"], "bob");
+}
+
+TEST_F(PartitionRouterTest, IdsThatNameNoPartitionAndWorkNotYetPartitionedAreRefused) {
+  Reply single = get(0, "/v1/instances/in-0000000001");
+  EXPECT_EQ(single.status, 404) << single.text;
+  EXPECT_NE(single.text.find("end in their partition"), std::string::npos) << single.text;
+  EXPECT_EQ(get(1, "/v1/tasks/tk-0000000001-p09").status, 404);  // only 0..3
+  Reply event = post(0, "/v1/events/OrderPlaced", {{"o", order("E-1")}, {"by", "ann"}}, kAnn);
+  EXPECT_EQ(event.status, 501) << event.text;
+  EXPECT_EQ(get(0, "/v1/insights").status, 501);
+  // Node-wide reads come from a local partition.
+  Reply workflows = get(1, "/v1/workflows", kBob);
+  EXPECT_EQ(workflows.status, 200) << workflows.text;
+  // A start with a bad body is answered as on one node, nothing started anywhere.
+  Reply bad = post(0, "/v1/workflows/Purchase/instances", {{"o", 5}}, kAnn);
+  EXPECT_EQ(bad.status, 400) << bad.text;
+  Reply anonymous = post(0, "/v1/workflows/Purchase/instances", {{"o", 5}}, nullptr);
+  EXPECT_EQ(anonymous.status, 401) << anonymous.text;
+}
+
+// The decision alone, protocol-neutral, on a static directory.
+TEST(PartitionRoute, RequestsAreRoutedByIdKeyOrToEveryPartition) {
+  StaticDirectory directory({UnknownTarget{"x"}, UnknownTarget{"x"}, UnknownTarget{"x"}});
+  PartitionRouter front(directory, RequestLimits{});
+  const auto route = [&](std::string method, std::string path) {
+    HttpRequest request;
+    request.method = std::move(method);
+    request.path = std::move(path);
+    return front.route(request);
+  };
+  const auto partition = [](const Destination& d) {
+    return std::holds_alternative<ToPartition>(d) ? std::get<ToPartition>(d).partition : 99u;
+  };
+  EXPECT_EQ(partition(route("GET", "/v1/instances/in-0000000005-p02")), 2u);
+  EXPECT_EQ(partition(route("POST", "/v1/instances/in-0000000005-p01/cancel")), 1u);
+  EXPECT_EQ(partition(route("GET", "/v1/tasks/tk-0000000005-p00")), 0u);
+  EXPECT_TRUE(std::holds_alternative<ApiError>(route("GET", "/v1/tasks/tk-0000000005-p03")));
+  EXPECT_TRUE(std::holds_alternative<GatherList>(route("GET", "/v1/instances")));
+  EXPECT_TRUE(std::get<GatherList>(route("GET", "/v1/tasks")).tasks);
+  EXPECT_TRUE(std::holds_alternative<ToEveryPartition>(route("POST", "/v1/deployments")));
+  // No local partition: a key cannot be resolved to its workflow's qualified name here.
+  const Destination by_key = route("POST", "/v1/keys/Purchase/O-1/signals/Paid");
+  ASSERT_TRUE(std::holds_alternative<ApiError>(by_key));
+  EXPECT_EQ(std::get<ApiError>(by_key).code, ApiError::Code::kUnavailable);
+  // One partition: everything goes to it.
+  StaticDirectory one({UnknownTarget{"x"}});
+  PartitionRouter single(one, RequestLimits{});
+  HttpRequest events;
+  events.method = "POST";
+  events.path = "/v1/events/OrderPlaced";
+  EXPECT_EQ(partition(single.route(events)), 0u);
+}
+
+}  // namespace
+}  // namespace rflow::service::testing
