@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cluster/jetstream_partition_log.h"
 #include "node/placement.h"
 
@@ -60,6 +62,7 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
           o.node, m->url, node->nats_->where(), o.member_ttl.count());
   }
   if (auto s = node->members_->beat(); !s.ok()) return s.message();
+  node->joined_ = true;  // from now on the entry is ours to delete
 
   cluster::JetStreamLogOptions lo;
   lo.replicas = o.replicas;
@@ -116,8 +119,8 @@ void Node::stop() {
   hosts_.clear();
   // A clean stop leaves at once, so that the standbys need not wait for the TTL; a paused
   // node (a drill of a hung one) leaves its entry to expire.
-  if (members_ && !paused_ && !left_) (void)members_->leave();
-  left_ = true;
+  if (members_ && joined_ && !paused_) (void)members_->leave();
+  joined_ = false;
 }
 
 void Node::pauseMembership() {
@@ -163,8 +166,12 @@ void Node::tick() {
   std::lock_guard guard(tick_mutex_);
   // First, at once: engines the log stopped.
   for (auto& host : hosts_) {
-    if (host->role() == Role::kOwner && host->stoppedByLog())
+    if (host->role() == Role::kOwner && host->stoppedByLog()) {
       host->release("the partition log stopped its engine (fenced or regressed)");
+      // Read the log now: its latest claim names the new owner, which placement keeps.
+      if (auto problem = host->follow())
+        say(fmt::format("partition {}: cannot follow: {}", host->partition(), *problem));
+    }
   }
   auto members = members_->live();
   if (!members.ok()) {
@@ -199,7 +206,9 @@ void Node::placePartition(PartitionHost& host, const std::vector<std::string>& l
     // Another node at a higher epoch in the owner map: look in the log (the authority).
     if (hint != hints.end() && hint->second.node != options_.node &&
         hint->second.epoch > host.epoch() && host.supersededInLog()) {
-      host.release(fmt::format("{} claimed it at epoch {}", host.owner(), host.epoch()));
+      host.release(fmt::format("a later claim (epoch {}) is in its log", host.epoch()));
+      if (auto problem = host.follow())  // learns the new owner from its claim
+        say(fmt::format("partition {}: cannot follow: {}", p, *problem));
     } else {
       if (hint == hints.end() || hint->second.node != options_.node ||
           hint->second.epoch != host.epoch())
@@ -210,11 +219,16 @@ void Node::placePartition(PartitionHost& host, const std::vector<std::string>& l
   // The current owner: the latest claim this host has read, or the owner map's, whichever
   // has the higher epoch.
   std::string current = host.owner();
-  if (hint != hints.end() && hint->second.epoch > host.epoch()) current = hint->second.node;
+  if (hint != hints.end() && hint->second.node != options_.node &&
+      hint->second.epoch >= host.epoch())
+    current = hint->second.node;
   if (current == options_.node) current.clear();  // not us any more: we are not owner
   const Placement want = place(p, live, current);
   if (want.owner == options_.node) {
-    if (auto problem = host.becomeOwner()) {
+    auto dead = [&live](const std::string& owner) {
+      return std::find(live.begin(), live.end(), owner) == live.end();
+    };
+    if (auto problem = host.becomeOwner(dead)) {
       say(*problem);
       return;
     }
@@ -273,8 +287,11 @@ OwnerEntry Node::ownerOf(uint32_t partition) const {
 
 std::vector<PartitionStatus> Node::status() const {
   std::vector<PartitionStatus> out;
-  for (const auto& host : hosts_)
-    out.push_back({host->partition(), host->role(), host->epoch(), host->owner()});
+  for (const auto& host : hosts_) {
+    auto applied = host->store().appliedSeq();
+    out.push_back({host->partition(), host->role(), host->epoch(), host->owner(),
+                   applied.ok() ? applied.value() : 0});
+  }
   return out;
 }
 

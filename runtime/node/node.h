@@ -92,7 +92,8 @@ struct PartitionStatus {
   uint32_t partition = 0;
   Role role = Role::kIdle;
   cluster::Epoch epoch = 0;
-  std::string owner;  // the latest claim this node has seen
+  std::string owner;         // the latest claim this node has seen
+  cluster::Seq applied = 0;  // the last log entry the partition's store has applied here
 };
 
 class Node {
@@ -147,7 +148,9 @@ class Node {
   bool stopping_ = false;
   bool paused_ = false;
   bool woken_ = false;
-  bool left_ = false;  // tick_mutex_
+  // Our rf-members entry was written (and not yet deleted): stop() deletes it. Not set by
+  // a start refused for a live twin, whose entry is not ours. Under tick_mutex_.
+  bool joined_ = false;
   std::thread heartbeat_;
   std::thread control_;
 };

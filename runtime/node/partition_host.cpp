@@ -102,7 +102,8 @@ PartitionHost::~PartitionHost() {
 }
 
 void PartitionHost::say(const std::string& line) const {
-  if (options_.log) options_.log(fmt::format("partition {}: {}", options_.partition, line));
+  if (options_.log)
+    options_.log(fmt::format("node {}: partition {}: {}", options_.node, options_.partition, line));
 }
 
 Role PartitionHost::role() const {
@@ -153,7 +154,8 @@ void PartitionHost::idle() {
   role_ = Role::kIdle;
 }
 
-std::optional<std::string> PartitionHost::becomeOwner() {
+std::optional<std::string> PartitionHost::becomeOwner(
+    const std::function<bool(const std::string& owner)>& may_take_from) {
   if (role() == Role::kOwner) return std::nullopt;
   {
     std::lock_guard lock(mutex_);
@@ -161,6 +163,10 @@ std::optional<std::string> PartitionHost::becomeOwner() {
   }
   auto tail = catchUp();
   if (auto* problem = std::get_if<std::string>(&tail)) return *problem;
+  if (const std::string last = owner();
+      !last.empty() && last != options_.node && may_take_from && !may_take_from(last))
+    return fmt::format("partition {} was not claimed: {} claimed it, and it is alive",
+                       options_.partition, last);
   auto tenure =
       std::make_shared<Tenure>(*log_, std::get<cluster::Seq>(tail), epoch(), *options_.calls);
   // The claim: after the tail just replayed, at epoch + 1. Unknown is repeated unchanged

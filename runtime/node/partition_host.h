@@ -82,7 +82,10 @@ class PartitionHost {
   // Owner: replays to the tail, claims at epoch + 1, opens the engine, deploys, recovers
   // and starts it. nullopt, or why not (another node's claim got in first: Fenced; the log
   // did not answer; the module did not deploy), and the host is a standby.
-  std::optional<std::string> becomeOwner();
+  // `may_take_from`: asked, after the replay, about the node of the latest claim when it
+  // is another node; false (it is alive after all) leaves the partition to it.
+  std::optional<std::string> becomeOwner(
+      const std::function<bool(const std::string& owner)>& may_take_from = {});
   // Stops the engine at once, if there is one (workers, timer thread, connector answers),
   // and becomes a standby. `why` goes to the log.
   void release(const std::string& why);
@@ -99,7 +102,7 @@ class PartitionHost {
   cluster::Epoch epoch() const;  // the highest epoch this host has seen in the log
   std::string owner() const;     // the node of the latest claim seen; empty when unknown
   std::shared_ptr<engine::Engine> engine() const;  // null unless kOwner
-  store::Store& store() { return *store_; }
+  store::Store& store() const { return *store_; }
   cluster::PartitionLog& log() { return *log_; }
 
  private:

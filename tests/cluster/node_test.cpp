@@ -190,6 +190,11 @@ TEST_F(NodeTest, ANodeWithOtherSettingsThanTheClustersRefusesToStart) {
   ASSERT_TRUE(std::holds_alternative<std::string>(twin));
   EXPECT_NE(std::get<std::string>(twin).find("already a live member"), std::string::npos)
       << std::get<std::string>(twin);
+  // The refused twin did not delete the live node's entry.
+  auto members = cluster::NatsClient::connect({nats_->clientUrls(), "check", 1000ms, 100ms});
+  ASSERT_TRUE(members.ok());
+  ASSERT_TRUE(members.value()->ensureKv({"rf-members", 1, 2000ms}).ok());
+  EXPECT_TRUE(members.value()->kvGet("rf-members", "node-a").ok());
 }
 
 TEST_F(NodeTest, TwoNodesShareThePartitionsAndTheSurvivorCarriesOnTheOthersWork) {
@@ -244,6 +249,16 @@ TEST_F(NodeTest, TwoNodesShareThePartitionsAndTheSurvivorCarriesOnTheOthersWork)
     return true;
   }));
   ASSERT_EQ(calls_a.calls().size(), 1u);  // erp.reserve
+
+  // B, the standby, follows A's log: its store reaches the log's tail without an engine.
+  ASSERT_TRUE(waitFor(5s,
+                      [&] {
+                        return b->status()[p].applied > 0 &&
+                               b->status()[p].applied == a->status()[p].applied;
+                      }))
+      << "standby applied " << b->status()[p].applied << ", owner " << a->status()[p].applied;
+  EXPECT_EQ(b->status()[p].role, Role::kStandby);
+  EXPECT_EQ(b->status()[p].owner, "node-a");
 
   // A hangs: no heartbeat, no control pass, its member entry left to expire.
   const auto hung = std::chrono::steady_clock::now();
@@ -325,6 +340,64 @@ TEST_F(NodeTest, TwoNodesShareThePartitionsAndTheSurvivorCarriesOnTheOthersWork)
     EXPECT_EQ(claimed, q == p ? 2u : b->status()[q].epoch) << "partition " << q;
   }
   engine_b.reset();
+}
+
+TEST_F(NodeTest, AFencedEngineIsDroppedAtOnceAndTheNodeClaimsAgainAboveTheFence) {
+  CountingCalls calls;
+  auto a = startNode(options("node-a", calls));
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(waitFor(10s, [&] { return a->owned().size() == kPartitions; }));
+  const uint32_t p = 2;
+  std::shared_ptr<engine::Engine> first = a->engineFor(p);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(a->status()[p].epoch, 1u);
+
+  // A claim behind the node's back (a node that is no member: it will not keep it).
+  auto client = cluster::NatsClient::connect({nats_->clientUrls(), "rogue", 1000ms, 100ms});
+  ASSERT_TRUE(client.ok());
+  std::shared_ptr<cluster::NatsClient> shared = std::move(client).value();
+  cluster::JetStreamLogOptions lo;
+  lo.replicas = 1;
+  auto log = cluster::JetStreamPartitionLog::open(shared, p, lo);
+  ASSERT_TRUE(log.ok());
+  cluster::LogWriter rogue(*log.value(), log.value()->lastSeq().value(), 1);
+  ASSERT_TRUE(rogue.claim("node-x").appended());
+
+  // The node's next step is fenced; the engine is dropped without waiting for a pass.
+  const auto program = first->currentProgram();
+  auto refused =
+      first->start("Purchase", {et::order(*program, "F1", "1.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<engine::EngineError>(refused));
+  EXPECT_NE(std::get<engine::EngineError>(refused).message.find("node-x claimed it at epoch 2"),
+            std::string::npos);
+  EXPECT_TRUE(calls.calls().empty());
+  // node-x is no member, so the node claims the partition again, above the fence.
+  ASSERT_TRUE(waitFor(5s, [&] {
+    auto e = a->engineFor(p);
+    return e && e != first && a->status()[p].epoch == 3u;
+  }));
+  EXPECT_EQ(a->ownerOf(p).epoch, 3u);
+  auto again = a->engineFor(p)->start(
+      "Purchase", {et::order(*program, "F2", "1.00"), vm::Value::string("ana")});
+  EXPECT_TRUE(std::holds_alternative<engine::InstanceView>(again));
+  first.reset();
+}
+
+TEST_F(NodeTest, ACleanStopHandsThePartitionsOverWithoutWaitingForTheTtl) {
+  CountingCalls calls_a, calls_b;
+  NodeOptions oa = options("node-a", calls_a), ob = options("node-b", calls_b);
+  oa.member_ttl = ob.member_ttl = 8000ms;  // far longer than the wait below
+  oa.settle = ob.settle = 1500ms;
+  auto a = startNode(std::move(oa));
+  ASSERT_TRUE(a);
+  auto b = startNode(std::move(ob));
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() + b->owned().size() == kPartitions; }));
+  ASSERT_FALSE(a->owned().empty());
+  const auto stopped = std::chrono::steady_clock::now();
+  a->stop();
+  ASSERT_TRUE(waitFor(5s, [&] { return b->owned().size() == kPartitions; }));
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, 5s);
 }
 
 }  // namespace
