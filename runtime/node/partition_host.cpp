@@ -188,6 +188,7 @@ std::optional<std::string> PartitionHost::becomeOwner(
   stopped_by_log_ = false;
   engine::EngineOptions eo = options_.engine;
   eo.log = &tenure->writer;
+  eo.partition = options_.partition;  // ids carry it, so any node can route by id
   eo.on_log_stopped = [this](const std::string& why) {
     stopped_by_log_ = true;
     if (options_.on_stopped) options_.on_stopped(options_.partition, why);

@@ -17,6 +17,7 @@
 
 #include "cluster/jetstream_partition_log.h"
 #include "cluster/log_writer.h"
+#include "engine/partition.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
 #include "node/membership.h"
@@ -239,6 +240,7 @@ TEST_F(NodeTest, TwoNodesShareThePartitionsAndTheSurvivorCarriesOnTheOthersWork)
   ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(started))
       << std::get<engine::EngineError>(started).message;
   const std::string id = std::get<engine::InstanceView>(started).id;
+  EXPECT_EQ(id.substr(id.size() - 4), engine::partitionSuffix(p)) << id;  // routable by id
   engine::TaskFilter filter;
   filter.instance = id;
   std::string task;
