@@ -376,9 +376,10 @@ TEST_F(NodeTest, AFencedEngineIsDroppedAtOnceAndTheNodeClaimsAgainAboveTheFence)
   // node-x is no member, so the node claims the partition again, above the fence.
   ASSERT_TRUE(waitFor(5s, [&] {
     auto e = a->engineFor(p);
-    return e && e != first && a->status()[p].epoch == 3u;
+    // The owner map is written just after the claim: wait for both.
+    return e && e != first && a->status()[p].epoch == 3u && a->ownerOf(p).epoch == 3u;
   }));
-  EXPECT_EQ(a->ownerOf(p).epoch, 3u);
+  EXPECT_EQ(a->ownerOf(p).node, "node-a");
   auto again = a->engineFor(p)->start(
       "Purchase", {et::order(*program, "F2", "1.00"), vm::Value::string("ana")});
   EXPECT_TRUE(std::holds_alternative<engine::InstanceView>(again));
