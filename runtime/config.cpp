@@ -106,8 +106,8 @@ class Reader {
       : file_(std::move(file)), dir_(std::move(dir)), env_(env) {}
 
   void read(const toml::table& root, Config& config) {
-    static constexpr std::string_view kSections[] = {"connectors", "auth",        "engine",
-                                                     "service",    "classifiers", "backup"};
+    static constexpr std::string_view kSections[] = {"connectors",  "auth",   "engine", "service",
+                                                     "classifiers", "backup", "cluster"};
     for (auto&& [k, v] : root) {
       const std::string name(k.str());
       if (name == "connectors") {
@@ -122,10 +122,13 @@ class Reader {
         if (const auto* t = expectTable(v, k, name)) readClassifiers(*t, config);
       } else if (name == "backup") {
         if (const auto* t = expectTable(v, k, name)) readBackup(*t, config.backup);
+      } else if (name == "cluster") {
+        if (const auto* t = expectTable(v, k, name))
+          readCluster(*t, posOf(k.source()), config.cluster);
       } else {
         unknownKey(k, "", kSections,
                    "the sections are [connectors.NAME], [[auth.users]], [engine], [service], "
-                   "[classifiers.NAME] and [backup]");
+                   "[classifiers.NAME], [backup] and [cluster]");
       }
     }
   }
@@ -824,6 +827,125 @@ class Reader {
       error(every_pos ? *every_pos : *keep_pos, "backup.dir",
             "backups need a directory: add dir = \"/var/lib/rflow/backups\" (the service writes "
             "its backups there)");
+  }
+
+  // ---- [cluster] ----
+
+  static bool isNodeName(std::string_view n) {
+    return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_';
+    });
+  }
+
+  void readClusterNats(const toml::node& v, const toml::key& k, ClusterConfig& cluster) {
+    const auto* list = v.as_array();
+    if (!list || list->empty()) {
+      error(posOf(k.source()), "cluster.nats",
+            fmt::format("expected the NATS servers' client URLs, like [\"nats://10.0.0.1:4222\", "
+                        "\"nats://10.0.0.2:4222\", \"nats://10.0.0.3:4222\"], found {}",
+                        list ? "an empty list" : found(v)));
+      return;
+    }
+    for (size_t i = 0; i < list->size(); ++i) {
+      const toml::node& item = *list->get(i);
+      const std::string path = fmt::format("cluster.nats[{}]", i);
+      const auto* s = item.as_string();
+      const std::string_view text = s ? std::string_view(s->get()) : std::string_view();
+      const size_t scheme = text.find("://");
+      const std::string_view name = scheme == std::string_view::npos ? "" : text.substr(0, scheme);
+      if (!s || (name != "nats" && name != "tls") || text.size() <= scheme + 3) {
+        error(posOf(item.source()), path,
+              fmt::format("expected a NATS client URL like \"nats://10.0.0.1:4222\", found {}",
+                          found(item)));
+        continue;
+      }
+      cluster.nats.push_back(s->get());
+    }
+  }
+
+  void readCluster(const toml::table& t, SourcePos section, ClusterConfig& cluster) {
+    static constexpr std::string_view kKeys[] = {"node",       "nats",     "advertise",
+                                                 "partitions", "replicas", "member_ttl"};
+    cluster.enabled = true;
+    bool has_node = false, has_nats = false, has_advertise = false;
+    for (auto&& [k, v] : t) {
+      const std::string key(k.str());
+      const std::string key_path = joinKey("cluster", key);
+      if (key == "node") {
+        has_node = true;
+        if (const auto* s = expectString(v, k, key_path, "\"rflow-1\"")) {
+          if (!isNodeName(*s))
+            error(posOf(k.source()), key_path,
+                  fmt::format("a node name is 1 to 64 letters, digits, '-' or '_', unique in the "
+                              "cluster, like \"rflow-1\"; found {}",
+                              found(v)));
+          else
+            cluster.node = *s;
+        }
+      } else if (key == "nats") {
+        has_nats = true;
+        readClusterNats(v, k, cluster);
+      } else if (key == "advertise") {
+        has_advertise = true;
+        if (const auto* s = expectString(v, k, key_path, "\"http://10.0.0.5:8080\"")) {
+          auto url = parseHttpUrl(*s);
+          if (auto* why = std::get_if<std::string>(&url))
+            error(posOf(k.source()), key_path,
+                  fmt::format("expected the URL the other nodes reach this one's API at, like "
+                              "\"http://10.0.0.5:8080\": {}",
+                              *why));
+          else
+            cluster.advertise = *s;
+        }
+      } else if (key == "partitions") {
+        const auto* i = v.as_integer();
+        if (!i || i->get() < 1 || i->get() > kMaxPartitions)
+          error(posOf(k.source()), key_path,
+                fmt::format("expected the number of partitions, from 1 to {} (fixed when the "
+                            "cluster is created; every node must say the same), found {}",
+                            kMaxPartitions, found(v)));
+        else
+          cluster.partitions = static_cast<uint32_t>(i->get());
+      } else if (key == "replicas") {
+        const auto* i = v.as_integer();
+        if (!i || (i->get() != 1 && i->get() != 3))
+          error(posOf(k.source()), key_path,
+                fmt::format("expected 3 (each partition log on three NATS servers: a cluster "
+                            "that survives losing one) or 1 (a single NATS server), found {}",
+                            found(v)));
+        else
+          cluster.replicas = static_cast<int>(i->get());
+      } else if (key == "member_ttl") {
+        const auto* s = v.as_string();
+        const auto parsed = s ? parseDurationText(s->get())
+                              : std::variant<int64_t, std::string>(std::string("not a string"));
+        const int64_t* ms = std::get_if<int64_t>(&parsed);
+        if (ms == nullptr || *ms < kMinMemberTtlMs || *ms > kMaxMemberTtlMs)
+          error(posOf(k.source()), key_path,
+                fmt::format("expected a duration from \"1s\" to \"5m\" like \"10s\" (a node "
+                            "silent this long is taken for dead and its partitions move), "
+                            "found {}",
+                            found(v)));
+        else
+          cluster.member_ttl_ms = *ms;
+      } else {
+        unknownKey(k, "cluster", kKeys,
+                   "the cluster settings are node, nats, advertise, partitions, replicas and "
+                   "member_ttl");
+      }
+    }
+    if (!has_node)
+      error(section, "cluster.node",
+            "a cluster node needs a name: add node = \"rflow-1\" (unique in the cluster)");
+    if (!has_nats)
+      error(section, "cluster.nats",
+            "a cluster node needs its NATS servers: add nats = [\"nats://10.0.0.1:4222\", …]");
+    if (!has_advertise)
+      error(section, "cluster.advertise",
+            "a cluster node needs the URL the other nodes forward requests to: add "
+            "advertise = \"http://10.0.0.5:8080\" (its [service] listen address as reachable "
+            "from them)");
   }
 
   static bool parseListen(const std::string& text, ServiceConfig& service) {

@@ -30,6 +30,14 @@
 //   [classifiers.IssueKind]              # or [classifiers."retail.triage.IssueKind"]
 //   model = "models/issue_kind.ftz"      # relative to this file's directory
 //
+//   [cluster]                            # one node of a cluster (docs/cluster.md)
+//   node = "rflow-1"                     # unique in the cluster: letters, digits, - and _
+//   nats = ["nats://10.0.0.1:4222", …]   # the NATS servers' client URLs
+//   advertise = "http://10.0.0.5:8080"   # where the other nodes forward requests to
+//   partitions = 16                      # fixed when the cluster is created
+//   replicas = 3                         # each partition log's copies: 1 or 3
+//   member_ttl = "10s"                   # a silent node is taken for dead after this
+//
 //   [backup]                             # the service's backups (runtime/store/backup.h)
 //   dir = "/var/lib/rflow/backups"       # relative to this file's directory
 //   every = "6h"                         # default: only when POST /v1/admin/backups asks
@@ -43,8 +51,8 @@
 // unique, hashes are 64 lower-case hex digits; workers is in [1, kMaxWorkers], max_queued
 // in [1, kMaxQueuedLimit]; the listen address has a host and a port; tls_cert and tls_key
 // are both set (absolute, lexically normal) or both empty (whether the files exist and
-// fit is checked when the service starts: service/tls.h); classifier names are unique and sorted, and every
-// model path is absolute (whether the file exists and fits is the model registry's
+// fit is checked when the service starts: service/tls.h); classifier names are unique and sorted,
+// and every model path is absolute (whether the file exists and fits is the model registry's
 // business: runtime/model_registry.h).
 //
 // Errors are values: every problem the file has (not only the first), each with the
@@ -188,6 +196,27 @@ inline constexpr int64_t kMinBackupEveryMs = 60'000;
 inline constexpr int64_t kMaxBackupEveryMs = 30LL * 24 * 3'600'000;
 inline constexpr uint32_t kMaxBackupKeep = 1000;
 
+// [cluster]: this process is one node of an rflow cluster (issue 19, Design A of
+// ../shared/design/scaleout.md; runtime/node/ uses it). Invariant when `enabled`: node is
+// 1–64 of [A-Za-z0-9_-]; nats has at least one nats:// or tls:// URL; advertise is an
+// http(s) URL with a host; partitions in [1, kMaxPartitions]; replicas is 1 or 3;
+// member_ttl_ms in [kMinMemberTtlMs, kMaxMemberTtlMs].
+struct ClusterConfig {
+  bool enabled = false;  // the file has a [cluster] section
+  std::string node;
+  std::vector<std::string> nats;
+  std::string advertise;
+  // Fixed when the cluster is created (its first node records it in NATS); a node
+  // configured with another count refuses to start. 16 serves up to about 8 nodes with
+  // one owner and one standby each; more partitions cost a RocksDB and a stream each.
+  uint32_t partitions = 16;
+  int replicas = 3;
+  int64_t member_ttl_ms = 10'000;
+};
+inline constexpr uint32_t kMaxPartitions = 1024;
+inline constexpr int64_t kMinMemberTtlMs = 1'000;
+inline constexpr int64_t kMaxMemberTtlMs = 300'000;
+
 // Looks up an environment variable: nullopt when it is not set.
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;
 
@@ -204,6 +233,7 @@ struct Config {
   ServiceConfig service;
   std::vector<ClassifierConfig> classifiers;  // sorted by name, unique
   BackupConfig backup;
+  ClusterConfig cluster;
 
   // Every setting at its default, no connectors, no users.
   static Config defaults();

@@ -23,6 +23,8 @@ using PubAckPtr = std::unique_ptr<jsPubAck, Deleter<jsPubAck, jsPubAck_Destroy>>
 using StreamInfoPtr = std::unique_ptr<jsStreamInfo, Deleter<jsStreamInfo, jsStreamInfo_Destroy>>;
 using SubPtr =
     std::unique_ptr<natsSubscription, Deleter<natsSubscription, natsSubscription_Destroy>>;
+using KvEntryPtr = std::unique_ptr<kvEntry, Deleter<kvEntry, kvEntry_Destroy>>;
+using KvStatusPtr = std::unique_ptr<kvStatus, Deleter<kvStatus, kvStatus_Destroy>>;
 using MetaPtr = std::unique_ptr<jsMsgMetaData, Deleter<jsMsgMetaData, jsMsgMetaData_Destroy>>;
 
 int64_t ms(std::chrono::milliseconds d) {
@@ -129,6 +131,8 @@ NatsClient::NatsClient(NatsOptions options, natsConnection* conn, jsCtx* js)
       js_(js) {}
 
 NatsClient::~NatsClient() {
+  for (auto& [name, kv] : kv_)
+    kvStore_Destroy(kv);
   jsCtx_Destroy(js_);
   natsConnection_Destroy(conn_);
 }
@@ -409,6 +413,136 @@ Result<std::vector<StoredMsg>> NatsClient::readRange(const std::string& stream,
 
 size_t NatsClient::maxPayload() const {
   return static_cast<size_t>(natsConnection_GetMaxPayload(conn_));
+}
+
+}  // namespace rflow::cluster
+
+namespace rflow::cluster {
+
+Status NatsClient::ensureKv(const KvSpec& spec) {
+  std::lock_guard lock(kv_mutex_);
+  if (kv_.count(spec.bucket)) return {};
+  kvConfig cfg;
+  kvConfig_Init(&cfg);
+  cfg.Bucket = spec.bucket.c_str();
+  cfg.History = 1;
+  // libnats passes TTL through as the stream's MaxAge: nanoseconds.
+  cfg.TTL = std::chrono::duration_cast<std::chrono::nanoseconds>(spec.ttl).count();
+  cfg.Replicas = spec.replicas;
+  cfg.StorageType = js_FileStorage;
+  kvStore* raw = nullptr;
+  natsStatus s = js_CreateKeyValue(&raw, js_, &cfg);
+  if (s != NATS_OK) {
+    // There with other settings (creating a stream is idempotent only for the same ones):
+    // bind to it and say what differs.
+    if (js_KeyValue(&raw, js_, spec.bucket.c_str()) != NATS_OK)
+      return failure(s, 0, fmt::format("create key-value bucket {}", spec.bucket));
+    kvStatus* st_raw = nullptr;
+    natsStatus si = kvStore_Status(&st_raw, raw);
+    KvStatusPtr st(st_raw);
+    std::string diff;
+    if (si == NATS_OK) {
+      if (kvStatus_TTL(st.get()) != cfg.TTL)
+        diff += fmt::format(" a TTL of {} ms (want {} ms);", kvStatus_TTL(st.get()) / 1'000'000,
+                            spec.ttl.count());
+      if (kvStatus_Replicas(st.get()) != spec.replicas)
+        diff += fmt::format(" {} replicas (want {});", kvStatus_Replicas(st.get()), spec.replicas);
+    }
+    kvStore_Destroy(raw);
+    if (diff.empty()) return failure(s, 0, fmt::format("create key-value bucket {}", spec.bucket));
+    diff.pop_back();
+    return Status::failure(
+        ErrorKind::kRefused,
+        fmt::format("{}: key-value bucket {} exists with{}: every node of a cluster must be "
+                    "configured alike (or delete the bucket: `nats kv del {}`; it holds "
+                    "only hints)",
+                    where_, spec.bucket, diff, spec.bucket));
+  }
+  kv_.emplace(spec.bucket, raw);
+  return {};
+}
+
+Result<__kvStore*> NatsClient::kv(const std::string& bucket) {
+  std::lock_guard lock(kv_mutex_);
+  auto it = kv_.find(bucket);
+  if (it == kv_.end())
+    return Status::failure(ErrorKind::kNotFound,
+                           fmt::format("key-value bucket {} was not opened (ensureKv)", bucket));
+  return it->second;
+}
+
+Result<KvEntry> NatsClient::kvGet(const std::string& bucket, const std::string& key) {
+  auto store = kv(bucket);
+  if (!store.ok()) return store.status();
+  kvEntry* raw = nullptr;
+  natsStatus s = kvStore_Get(&raw, store.value(), key.c_str());
+  KvEntryPtr e(raw);
+  if (s == NATS_NOT_FOUND) {
+    return Status::failure(ErrorKind::kNotFound,
+                           fmt::format("{}: {} has no key {}", where_, bucket, key));
+  }
+  if (s != NATS_OK) return failure(s, 0, fmt::format("read {} from bucket {}", key, bucket));
+  KvEntry out;
+  out.key = key;
+  if (const void* v = kvEntry_Value(e.get()))
+    out.value.assign(static_cast<const char*>(v), static_cast<size_t>(kvEntry_ValueLen(e.get())));
+  out.revision = kvEntry_Revision(e.get());
+  return out;
+}
+
+Result<uint64_t> NatsClient::kvPut(const std::string& bucket, const std::string& key,
+                                   std::string_view value) {
+  auto store = kv(bucket);
+  if (!store.ok()) return store.status();
+  uint64_t rev = 0;
+  natsStatus s =
+      kvStore_Put(&rev, store.value(), key.c_str(), value.data(), static_cast<int>(value.size()));
+  if (s != NATS_OK) return failure(s, 0, fmt::format("write {} in bucket {}", key, bucket));
+  return rev;
+}
+
+Result<uint64_t> NatsClient::kvCreate(const std::string& bucket, const std::string& key,
+                                      std::string_view value) {
+  auto store = kv(bucket);
+  if (!store.ok()) return store.status();
+  uint64_t rev = 0;
+  natsStatus s = kvStore_Create(&rev, store.value(), key.c_str(), value.data(),
+                                static_cast<int>(value.size()));
+  if (s != NATS_OK) {
+    Status f = failure(s, 0, fmt::format("create {} in bucket {}", key, bucket));
+    if (f.kind() == ErrorKind::kUnavailable) return f;
+    return Status::failure(ErrorKind::kRefused, f.message());
+  }
+  return rev;
+}
+
+Status NatsClient::kvDelete(const std::string& bucket, const std::string& key) {
+  auto store = kv(bucket);
+  if (!store.ok()) return store.status();
+  natsStatus s = kvStore_Delete(store.value(), key.c_str());
+  if (s != NATS_OK) return failure(s, 0, fmt::format("delete {} from bucket {}", key, bucket));
+  return {};
+}
+
+Result<std::vector<std::string>> NatsClient::kvKeys(const std::string& bucket) {
+  auto store = kv(bucket);
+  if (!store.ok()) return store.status();
+  kvWatchOptions o;
+  kvWatchOptions_Init(&o);
+  o.Timeout = ms(options_.request_timeout);
+  kvKeysList list{};
+  natsStatus s = kvStore_Keys(&list, store.value(), &o);
+  std::vector<std::string> keys;
+  if (s == NATS_OK) {
+    for (int i = 0; i < list.Count; ++i)
+      keys.emplace_back(list.Keys[i]);
+  }
+  kvKeysList_Destroy(&list);
+  if (s == NATS_NOT_FOUND) {
+    return keys;
+  }
+  if (s != NATS_OK) return failure(s, 0, fmt::format("list the keys of bucket {}", bucket));
+  return keys;
 }
 
 }  // namespace rflow::cluster

@@ -11,7 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +25,7 @@
 // libnats' opaque types, declared here so that its header stays out of ours.
 struct __natsConnection;
 struct __jsCtx;
+struct __kvStore;
 
 namespace rflow::cluster {
 
@@ -86,6 +89,22 @@ struct StreamState {
   std::vector<ReplicaState> followers;  // the other replicas, as the leader sees them
 };
 
+// A key-value bucket (stream KV_<bucket>). Only hints live in KV (membership, the owner
+// map for routing, the cluster's settings): no safety decision reads it (H1, nats-server
+// #4320: its compare-and-set is not serializable when clustered).
+struct KvSpec {
+  std::string bucket;  // A-Z a-z 0-9 _ -
+  int replicas = 1;
+  // Each value is dropped this long after it was written; 0: kept.
+  std::chrono::milliseconds ttl{0};
+};
+
+struct KvEntry {
+  std::string key;
+  std::string value;
+  uint64_t revision = 0;
+};
+
 class NatsClient {
  public:
   static Result<std::unique_ptr<NatsClient>> connect(const NatsOptions& options);
@@ -111,6 +130,21 @@ class NatsClient {
   Result<std::vector<StoredMsg>> readRange(const std::string& stream, const std::string& subject,
                                            uint64_t start_seq, uint64_t stop_seq, size_t max,
                                            std::chrono::milliseconds timeout);
+  // Creates the bucket, or binds to the one there; one there with another TTL or replica
+  // count is kRefused, saying what differs. Then the kv*() calls below may name it.
+  Status ensureKv(const KvSpec& spec);
+  // The key's current value; kNotFound when it has none (never written, deleted, expired).
+  Result<KvEntry> kvGet(const std::string& bucket, const std::string& key);
+  // Writes the value; its revision.
+  Result<uint64_t> kvPut(const std::string& bucket, const std::string& key, std::string_view value);
+  // Writes the value only if the key has none; kRefused when it has one. Not serializable
+  // under R3 (#4320): callers read the value back and decide on what they read.
+  Result<uint64_t> kvCreate(const std::string& bucket, const std::string& key,
+                            std::string_view value);
+  Status kvDelete(const std::string& bucket, const std::string& key);
+  // The keys that have a value now (none: an empty list).
+  Result<std::vector<std::string>> kvKeys(const std::string& bucket);
+
   // The largest message the servers accept (their max_payload, 1 MiB by default).
   size_t maxPayload() const;
   // "NATS at nats://a:4222,nats://b:4222": the start of every error message.
@@ -122,8 +156,13 @@ class NatsClient {
   // The Status for a failed libnats call (its status, the JetStream code, the last error).
   Status failure(int status, int js_code, std::string_view doing) const;
 
+  // The bound bucket, or a kNotFound Status saying ensureKv() was not called for it.
+  Result<__kvStore*> kv(const std::string& bucket);
+
   NatsOptions options_;
   std::string where_;
+  std::mutex kv_mutex_;
+  std::map<std::string, __kvStore*> kv_;  // owned: destroyed with the client
   __natsConnection* conn_;
   __jsCtx* js_;
 };

@@ -14,8 +14,9 @@
 namespace rflow::engine {
 
 CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options,
-                               cluster::LogWriter* log)
-    : store_(store), options_(options), log_(log) {
+                               cluster::LogWriter* log,
+                               std::function<void(const std::string&)> on_stopped)
+    : store_(store), options_(options), log_(log), on_stopped_(std::move(on_stopped)) {
   if (!options_.threaded) return;
   // With a log, one committer: appends and applies in the log's one order (the header).
   const size_t committers = log_ ? 1 : std::max<size_t>(1, options_.committers);
@@ -159,6 +160,14 @@ store::Status stopStatus(const cluster::AppendResult& result, uint32_t partition
 
 }  // namespace
 
+store::Status CommitPipeline::stop(store::Status status) {
+  if (!stopped_) {
+    stopped_ = std::move(status);
+    if (on_stopped_) on_stopped_(stopped_->message());
+  }
+  return *stopped_;
+}
+
 bool CommitPipeline::stopping() {
   std::lock_guard lock(mutex_);
   return stopping_;
@@ -178,17 +187,15 @@ store::Status CommitPipeline::appendAndApply(std::span<const store::Batch* const
     if (stopping()) {
       // Shutting down with the log out of reach: the group's fate is for the next owner's
       // (or this node's next) replay to find; nothing of it is released here.
-      stopped_ = store::Status::failure(fmt::format(
+      return stop(store::Status::failure(fmt::format(
           "the engine stopped while the partition log did not answer ({}); this group may or "
           "may not be in the log: the next start replays whatever it holds",
-          result.unknown()->why));
-      return *stopped_;
+          result.unknown()->why)));
     }
     result = log_->retryPending();
   }
   if (result.fenced() || result.regressed()) {
-    stopped_ = stopStatus(result, log_->partition());
-    return *stopped_;
+    return stop(stopStatus(result, log_->partition()));
   }
   if (const cluster::Rejected* r = result.rejected())
     return store::Status::failure(fmt::format(
@@ -198,11 +205,10 @@ store::Status CommitPipeline::appendAndApply(std::span<const store::Batch* const
   const cluster::Seq seq = result.appended()->seq;
   store::Status applied = store_.applyGroup(payload, seq);
   if (!applied.ok()) {
-    stopped_ = store::Status::failure(fmt::format(
+    return stop(store::Status::failure(fmt::format(
         "log sequence {} holds this group, but the data directory did not take it ({}); this "
         "engine stops writing. Restart it: opening replays the log into the store",
-        seq, applied.message()));
-    return *stopped_;
+        seq, applied.message())));
   }
   return applied;
 }

@@ -76,8 +76,9 @@ class CommitPipeline {
  public:
   // `log`: null for a single node; else the partition log's writer (not owned), used only
   // by the pipeline's one committer from then on.
-  CommitPipeline(store::Store& store, GroupCommitOptions options,
-                 cluster::LogWriter* log = nullptr);
+  // `on_stopped`: told once when the log stops the pipeline (EngineOptions::on_log_stopped).
+  CommitPipeline(store::Store& store, GroupCommitOptions options, cluster::LogWriter* log = nullptr,
+                 std::function<void(const std::string&)> on_stopped = {});
   ~CommitPipeline();
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
@@ -115,6 +116,9 @@ class CommitPipeline {
   // Set once the log said this node must stop (fenced, regressed, or a group in the log
   // that the store could not take): every later group fails with it. Committer only.
   std::optional<store::Status> stopped_;
+  std::function<void(const std::string&)> on_stopped_;
+  // Sets stopped_ (the first time) and tells on_stopped_; returns the status.
+  store::Status stop(store::Status status);
   std::mutex log_mutex_;  // one append and apply at a time (threaded = false)
   bool stopping();
   std::mutex mutex_;

@@ -61,7 +61,7 @@ EngineParts::EngineParts(store::Store& store_, const Clock& clock_, CallDispatch
       tasks(*this),
       timers(*this),
       calls(*this),
-      pipeline(store_, options_.commits, options_.log) {
+      pipeline(store_, options_.commits, options_.log, options_.on_log_stopped) {
   (void)metrics.load(store);  // a failed read starts from zero; retryStalled() reloads
   write_recoveries_seen = store.writeRecoveries();
   pipeline.onReports([this] { queue.holdWakeups(); }, [this] { queue.releaseWakeups(); });

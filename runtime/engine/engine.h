@@ -192,6 +192,12 @@ struct EngineOptions {
   // node): ids are as they always were (`in-0000000042`). Fixed for a store's life: a
   // store's ids must all have the same form (IdSource reads the last one).
   std::optional<uint32_t> partition;
+  // Called once, with the reason, when the log says this engine must stop (fenced by a new
+  // owner, the log regressed, or a group in the log the store could not take): from then
+  // on every step fails and nothing is stored or sent. Runs on the committer thread (or a
+  // step's thread, without one), under the pipeline's log lock: it must only note the
+  // fact and wake its owner (runtime/node/partition_host.h), never wait for the engine.
+  std::function<void(const std::string& why)> on_log_stopped;
 };
 
 struct EngineError {

@@ -20,6 +20,7 @@ std::string applyEntry(const cluster::LogEntry& entry, store::Store& store, uint
   report.tail = entry.seq;
   report.epoch = std::max(report.epoch, entry.epoch);
   if (entry.kind != cluster::EntryKind::kRecords) {
+    if (entry.kind == cluster::EntryKind::kClaim) report.owner = entry.node;
     ++report.skipped;
     return {};
   }
@@ -77,6 +78,7 @@ std::variant<ReplayReport, std::string> replay(cluster::PartitionLog& log, store
       if (entry.seq < first_to_apply) {
         report.tail = entry.seq;
         report.epoch = std::max(report.epoch, entry.epoch);
+        if (entry.kind == cluster::EntryKind::kClaim) report.owner = entry.node;
         continue;
       }
       if (std::string problem = applyEntry(entry, store, partition, report); !problem.empty())

@@ -31,8 +31,11 @@ struct ReplayReport {
                              // claim/genesis after it
   cluster::Epoch epoch = 0;  // the highest epoch seen from `from` on: a new owner claims
                              // at epoch + 1 (cluster::LogWriter(log, tail, epoch))
-  uint64_t groups = 0;       // commit groups applied
-  uint64_t skipped = 0;      // genesis and claim entries
+  // The node of the latest claim read from `from` on; empty when none was (a claim before
+  // `from` is not read again: whoever replays keeps what it learnt before).
+  std::string owner;
+  uint64_t groups = 0;   // commit groups applied
+  uint64_t skipped = 0;  // genesis and claim entries
   std::chrono::milliseconds took{0};
 };
 

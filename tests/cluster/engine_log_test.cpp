@@ -164,6 +164,7 @@ TEST_F(EngineOnLog, AnEmptyDirectoryReplayedFromTheLogHasTheOwnersRecords) {
   EXPECT_EQ(report.from, 1u);
   EXPECT_EQ(report.tail, tail);
   EXPECT_EQ(report.epoch, 1u);
+  EXPECT_EQ(report.owner, "node-a");
   EXPECT_EQ(report.skipped, 2u);  // genesis and the claim
   EXPECT_EQ(report.groups, tail - 2);
   EXPECT_EQ(appliedSeq(*copy), tail);
@@ -319,6 +320,9 @@ TEST(EngineOnScriptedLog, AnUnknownAppendIsRepeatedAndARegressedLogFreezesThePar
   ASSERT_TRUE(writer.claim("single").appended());
   EngineOptions options;
   options.log = &writer;
+  // The partition's host learns of the stop once, with the reason (to stop its workers).
+  std::vector<std::string> stops;
+  options.on_log_stopped = [&stops](const std::string& why) { stops.push_back(why); };
   Engine engine(*s, clock, calls, options);
   ASSERT_TRUE(std::holds_alternative<std::string>(engine.deploy(compile(kPurchase))));
   const auto program = engine.currentProgram();
@@ -334,6 +338,7 @@ TEST(EngineOnScriptedLog, AnUnknownAppendIsRepeatedAndARegressedLogFreezesThePar
   engine.runUntilIdle();
   EXPECT_EQ(appliedSeq(*s), writer.tail());
   EXPECT_EQ(calls.calls.size(), 1u);  // erp.reserve, sent once
+  EXPECT_TRUE(stops.empty());         // Unknown is not a stop
 
   // The log lost entries: the next step fails saying so, and so does every later one.
   log.next = {cluster::Regressed{2, writer.tail(), "stream last_seq 2"}};
@@ -350,6 +355,8 @@ TEST(EngineOnScriptedLog, AnUnknownAppendIsRepeatedAndARegressedLogFreezesThePar
   EXPECT_NE(std::get<EngineError>(again).message.find("lost acknowledged entries"),
             std::string::npos);
   EXPECT_EQ(log.appends, appends);  // a frozen partition does not even try the log
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_NE(stops[0].find("lost acknowledged entries"), std::string::npos) << stops[0];
   EXPECT_EQ(appliedSeq(*s), applied);
   EXPECT_EQ(calls.calls.size(), 1u);
 }

@@ -243,7 +243,7 @@ TEST_F(ConfigTest, UnknownSectionSuggestsTheClosest) {
   EXPECT_EQ(
       far.message,
       "unknown setting `colour`: the sections are [connectors.NAME], [[auth.users]], [engine], "
-      "[service], [classifiers.NAME] and [backup]");
+      "[service], [classifiers.NAME], [backup] and [cluster]");
   EXPECT_EQ(far.line, 1u);
   EXPECT_EQ(far.column, 1u);
 }

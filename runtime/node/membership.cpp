@@ -1,0 +1,132 @@
+// Membership, the owner map and the cluster's settings, in KV buckets (hints only).
+#include "node/membership.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace rflow::node {
+
+using cluster::ErrorKind;
+using cluster::Status;
+using nlohmann::json;
+
+namespace {
+
+std::optional<json> parseObject(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return j;
+}
+
+}  // namespace
+
+cluster::Result<std::optional<std::string>> checkClusterSettings(cluster::NatsClient& nats,
+                                                                 const ClusterSettings& wanted) {
+  const std::string bucket(kClusterBucket);
+  if (Status s = nats.ensureKv({bucket, wanted.replicas, {}}); !s.ok()) return s;
+  const json mine = {{"format", 1},
+                     {"partitions", wanted.partitions},
+                     {"replicas", wanted.replicas},
+                     {"member_ttl_ms", wanted.member_ttl_ms}};
+  auto created = nats.kvCreate(bucket, "settings", mine.dump());
+  if (!created.ok() && created.status().kind() == ErrorKind::kUnavailable) return created.status();
+  auto stored = nats.kvGet(bucket, "settings");
+  if (!stored.ok()) return stored.status();
+  auto have = parseObject(stored.value().value);
+  if (!have || !have->contains("partitions") || !(*have)["partitions"].is_number_unsigned())
+    return Status::failure(
+        ErrorKind::kCorrupt,
+        fmt::format("{}: the cluster's settings in bucket {} cannot be read ({}): was it written "
+                    "by a newer rflow?",
+                    nats.where(), bucket, stored.value().value));
+  const ClusterSettings recorded{have->value("partitions", 0u), have->value("replicas", 0),
+                                 have->value("member_ttl_ms", int64_t{0})};
+  std::string diff;
+  if (recorded.partitions != wanted.partitions)
+    diff += fmt::format(
+        "\n  - the cluster has {} partitions; this node's rflow.toml says cluster.partitions = "
+        "{}. The count is fixed when a cluster is created: set cluster.partitions = {}",
+        recorded.partitions, wanted.partitions, recorded.partitions);
+  if (recorded.replicas != wanted.replicas)
+    diff += fmt::format(
+        "\n  - its partition logs have {} replicas; this node says cluster.replicas = {}: set "
+        "cluster.replicas = {}",
+        recorded.replicas, wanted.replicas, recorded.replicas);
+  if (recorded.member_ttl_ms != wanted.member_ttl_ms)
+    diff += fmt::format(
+        "\n  - its member TTL is {} ms; this node says cluster.member_ttl = {} ms: every node "
+        "must use the same",
+        recorded.member_ttl_ms, wanted.member_ttl_ms);
+  if (diff.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(fmt::format(
+      "this node's [cluster] settings do not match the cluster at {}:{}", nats.where(), diff));
+}
+
+std::string encodeMember(const MemberInfo& m) {
+  return json{{"node", m.node}, {"url", m.url}, {"started_ms", m.started_ms}}.dump();
+}
+
+std::optional<MemberInfo> decodeMember(std::string_view text) {
+  auto j = parseObject(text);
+  if (!j || !j->contains("node") || !(*j)["node"].is_string()) return std::nullopt;
+  MemberInfo m;
+  m.node = (*j)["node"].get<std::string>();
+  m.url = j->value("url", "");
+  m.started_ms = j->value("started_ms", int64_t{0});
+  return m;
+}
+
+std::string encodeOwner(const OwnerInfo& o) {
+  return json{{"node", o.node}, {"url", o.url}, {"epoch", o.epoch}}.dump();
+}
+
+std::optional<OwnerInfo> decodeOwner(std::string_view text) {
+  auto j = parseObject(text);
+  if (!j || !j->contains("node") || !(*j)["node"].is_string()) return std::nullopt;
+  OwnerInfo o;
+  o.node = (*j)["node"].get<std::string>();
+  o.url = j->value("url", "");
+  o.epoch = j->value("epoch", cluster::Epoch{0});
+  return o;
+}
+
+std::string ownerKey(uint32_t partition) {
+  return fmt::format("p{:02}", partition);
+}
+
+Status Membership::open() {
+  if (Status s = nats_->ensureKv({std::string(kMembersBucket), replicas_, ttl_}); !s.ok()) return s;
+  return nats_->ensureKv({std::string(kOwnersBucket), replicas_, {}});
+}
+
+Status Membership::beat() {
+  auto put = nats_->kvPut(std::string(kMembersBucket), self_.node, encodeMember(self_));
+  return put.ok() ? Status() : put.status();
+}
+
+Status Membership::leave() {
+  return nats_->kvDelete(std::string(kMembersBucket), self_.node);
+}
+
+cluster::Result<std::vector<MemberInfo>> Membership::live() {
+  const std::string bucket(kMembersBucket);
+  auto keys = nats_->kvKeys(bucket);
+  if (!keys.ok()) return keys.status();
+  std::vector<MemberInfo> out;
+  for (const std::string& key : keys.value()) {
+    auto entry = nats_->kvGet(bucket, key);
+    if (!entry.ok()) {
+      if (entry.status().kind() == ErrorKind::kNotFound) continue;  // expired meanwhile
+      return entry.status();
+    }
+    if (auto m = decodeMember(entry.value().value); m && m->node == key)
+      out.push_back(std::move(*m));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const MemberInfo& a, const MemberInfo& b) { return a.node < b.node; });
+  return out;
+}
+
+}  // namespace rflow::node

@@ -1,0 +1,298 @@
+// A cluster node: settings check, heartbeat, placement and the partition hosts.
+#include "node/node.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cluster/jetstream_partition_log.h"
+#include "node/placement.h"
+
+namespace rflow::node {
+
+NodeOptions nodeOptions(const runtime::ClusterConfig& cluster) {
+  NodeOptions o;
+  o.node = cluster.node;
+  o.advertise = cluster.advertise;
+  o.nats = cluster.nats;
+  o.partitions = cluster.partitions;
+  o.replicas = cluster.replicas;
+  o.member_ttl = std::chrono::milliseconds(cluster.member_ttl_ms);
+  return o;
+}
+
+Node::Node(NodeOptions options)
+    : options_(std::move(options)), started_(std::chrono::steady_clock::now()) {}
+
+void Node::say(const std::string& line) const {
+  if (options_.log) options_.log(fmt::format("node {}: {}", options_.node, line));
+}
+
+std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options) {
+  if (options.node.empty() || options.partitions == 0 || !options.clock || !options.calls)
+    return std::string(
+        "a cluster node needs a name, a partition count, a clock and a connector dispatcher");
+  if (options.settle.count() == 0) options.settle = options.member_ttl / 2;
+  auto node = std::unique_ptr<Node>(new Node(std::move(options)));
+  const NodeOptions& o = node->options_;
+
+  cluster::NatsOptions no;
+  no.servers = o.nats;
+  no.name = "rflow-" + o.node;
+  no.request_timeout = o.nats_timeout;
+  auto client = cluster::NatsClient::connect(no);
+  if (!client.ok()) return client.status().message();
+  node->nats_ = std::move(client).value();
+
+  auto settings = checkClusterSettings(
+      *node->nats_, {o.partitions, o.replicas, static_cast<int64_t>(o.member_ttl.count())});
+  if (!settings.ok()) return settings.status().message();
+  if (settings.value()) return *settings.value();
+
+  const int64_t now = o.clock->now();
+  node->members_ = std::make_unique<Membership>(node->nats_, MemberInfo{o.node, o.advertise, now},
+                                                o.member_ttl, o.replicas);
+  if (auto s = node->members_->open(); !s.ok()) return s.message();
+  // Another live process with this name would take this one's partitions for its own.
+  if (auto existing = node->nats_->kvGet(std::string(kMembersBucket), o.node); existing.ok()) {
+    if (auto m = decodeMember(existing.value().value); m && m->started_ms != now)
+      return fmt::format(
+          "a node named {} ({}) is already a live member of the cluster at {}: give each node "
+          "its own cluster.node, or wait {} ms for a stopped one's entry to expire",
+          o.node, m->url, node->nats_->where(), o.member_ttl.count());
+  }
+  if (auto s = node->members_->beat(); !s.ok()) return s.message();
+  node->joined_ = true;  // from now on the entry is ours to delete
+
+  cluster::JetStreamLogOptions lo;
+  lo.replicas = o.replicas;
+  lo.append_deadline = o.append_deadline;
+  for (uint32_t p = 0; p < o.partitions; ++p) {
+    auto log = cluster::JetStreamPartitionLog::open(node->nats_, p, lo);
+    if (!log.ok()) return log.status().message();
+    HostOptions ho;
+    ho.partition = p;
+    ho.node = o.node;
+    ho.dir = o.data_dir / fmt::format("p{:02}", p);
+    ho.durability = o.durability;
+    ho.in_memory = o.in_memory;
+    ho.clock = o.clock;
+    ho.calls = o.calls;
+    ho.module = o.module;
+    ho.engine = o.engine;
+    ho.workers = o.workers_per_partition;
+    ho.timer_poll = o.timer_poll;
+    ho.claim_deadline = o.append_deadline;
+    ho.log = o.log;
+    ho.on_stopped = [n = node.get()](uint32_t partition, const std::string& why) {
+      n->say(fmt::format("partition {}: the log stopped its engine: {}", partition, why));
+      std::lock_guard lock(n->wake_mutex_);
+      n->woken_ = true;
+      n->wake_.notify_all();
+    };
+    auto host = PartitionHost::open(std::move(ho), std::move(log).value());
+    if (auto* problem = std::get_if<std::string>(&host)) return *problem;
+    node->hosts_.push_back(std::move(std::get<std::unique_ptr<PartitionHost>>(host)));
+  }
+  node->heartbeat_ = std::thread([n = node.get()] { n->heartbeatLoop(); });
+  node->control_ = std::thread([n = node.get()] { n->controlLoop(); });
+  node->say(
+      fmt::format("joined the cluster at {} ({} partitions)", node->nats_->where(), o.partitions));
+  return node;
+}
+
+Node::~Node() {
+  stop();
+}
+
+void Node::stop() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+  if (control_.joinable()) control_.join();
+  std::lock_guard tick(tick_mutex_);
+  for (auto& host : hosts_)
+    host->release("the node is stopping");
+  hosts_.clear();
+  // A clean stop leaves at once, so that the standbys need not wait for the TTL; a paused
+  // node (a drill of a hung one) leaves its entry to expire.
+  if (members_ && joined_ && !paused_) (void)members_->leave();
+  joined_ = false;
+}
+
+void Node::pauseMembership() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    paused_ = true;
+  }
+  wake_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+  if (control_.joinable()) control_.join();
+}
+
+void Node::heartbeatLoop() {
+  const auto every =
+      std::max<std::chrono::milliseconds>(options_.member_ttl / 5, std::chrono::milliseconds(50));
+  std::unique_lock lock(wake_mutex_);
+  while (!stopping_ && !paused_) {
+    lock.unlock();
+    if (auto s = members_->beat(); !s.ok()) say("heartbeat failed: " + s.message());
+    lock.lock();
+    wake_.wait_for(lock, every, [this] { return stopping_ || paused_; });
+  }
+}
+
+void Node::controlLoop() {
+  const auto every =
+      std::max<std::chrono::milliseconds>(options_.member_ttl / 5, std::chrono::milliseconds(50));
+  {
+    std::unique_lock lock(wake_mutex_);
+    wake_.wait_for(lock, options_.settle, [this] { return stopping_ || paused_; });
+  }
+  std::unique_lock lock(wake_mutex_);
+  while (!stopping_ && !paused_) {
+    woken_ = false;
+    lock.unlock();
+    tick();
+    lock.lock();
+    wake_.wait_for(lock, every, [this] { return stopping_ || paused_ || woken_; });
+  }
+}
+
+void Node::tick() {
+  std::lock_guard guard(tick_mutex_);
+  // First, at once: engines the log stopped.
+  for (auto& host : hosts_) {
+    if (host->role() == Role::kOwner && host->stoppedByLog()) {
+      host->release("the partition log stopped its engine (fenced or regressed)");
+      // Read the log now: its latest claim names the new owner, which placement keeps.
+      if (auto problem = host->follow())
+        say(fmt::format("partition {}: cannot follow: {}", host->partition(), *problem));
+    }
+  }
+  auto members = members_->live();
+  if (!members.ok()) {
+    say("cannot read the members (placement waits): " + members.status().message());
+    return;
+  }
+  std::vector<std::string> live;
+  for (const MemberInfo& m : members.value())
+    live.push_back(m.node);
+  if (std::find(live.begin(), live.end(), options_.node) == live.end())
+    live.push_back(options_.node);  // our own entry is being written again
+  std::map<uint32_t, OwnerInfo> hints;
+  for (auto& host : hosts_) {
+    auto entry = nats_->kvGet(std::string(kOwnersBucket), ownerKey(host->partition()));
+    if (!entry.ok()) continue;
+    if (auto o = decodeOwner(entry.value().value)) hints[host->partition()] = *o;
+  }
+  for (auto& host : hosts_)
+    placePartition(*host, live, hints);
+  std::lock_guard lock(owners_mutex_);
+  for (auto& [p, o] : hints) {
+    auto& known = owners_[p];
+    if (o.epoch >= known.epoch) known = o;
+  }
+}
+
+void Node::placePartition(PartitionHost& host, const std::vector<std::string>& live,
+                          const std::map<uint32_t, OwnerInfo>& hints) {
+  const uint32_t p = host.partition();
+  auto hint = hints.find(p);
+  if (host.role() == Role::kOwner) {
+    // Another node at a higher epoch in the owner map: look in the log (the authority).
+    if (hint != hints.end() && hint->second.node != options_.node &&
+        hint->second.epoch > host.epoch() && host.supersededInLog()) {
+      host.release(fmt::format("a later claim (epoch {}) is in its log", host.epoch()));
+      if (auto problem = host.follow())  // learns the new owner from its claim
+        say(fmt::format("partition {}: cannot follow: {}", p, *problem));
+    } else {
+      if (hint == hints.end() || hint->second.node != options_.node ||
+          hint->second.epoch != host.epoch())
+        publishOwner(host);
+      return;  // sticky
+    }
+  }
+  // The current owner: the latest claim this host has read, or the owner map's, whichever
+  // has the higher epoch.
+  std::string current = host.owner();
+  if (hint != hints.end() && hint->second.node != options_.node &&
+      hint->second.epoch >= host.epoch())
+    current = hint->second.node;
+  if (current == options_.node) current.clear();  // not us any more: we are not owner
+  const Placement want = place(p, live, current);
+  if (want.owner == options_.node) {
+    auto dead = [&live](const std::string& owner) {
+      return std::find(live.begin(), live.end(), owner) == live.end();
+    };
+    if (auto problem = host.becomeOwner(dead)) {
+      say(*problem);
+      return;
+    }
+    publishOwner(host);
+  } else if (want.standby == options_.node) {
+    if (auto problem = host.follow())
+      say(fmt::format("partition {}: cannot follow: {}", p, *problem));
+  } else {
+    host.idle();
+  }
+}
+
+void Node::publishOwner(PartitionHost& host) {
+  const OwnerInfo me{options_.node, options_.advertise, host.epoch()};
+  auto put = nats_->kvPut(std::string(kOwnersBucket), ownerKey(host.partition()), encodeOwner(me));
+  if (!put.ok()) {
+    say(fmt::format("partition {}: cannot record its owner: {}", host.partition(),
+                    put.status().message()));
+    return;
+  }
+  std::lock_guard lock(owners_mutex_);
+  owners_[host.partition()] = me;
+}
+
+std::vector<OwnedPartition> Node::owned() const {
+  std::vector<OwnedPartition> out;
+  for (const auto& host : hosts_) {
+    if (auto e = host->engine()) out.push_back({host->partition(), host->epoch(), std::move(e)});
+  }
+  return out;
+}
+
+std::shared_ptr<engine::Engine> Node::engineFor(uint32_t partition) const {
+  if (partition >= hosts_.size()) return nullptr;
+  return hosts_[partition]->engine();
+}
+
+std::vector<OwnerEntry> Node::owners() const {
+  std::vector<OwnerEntry> out;
+  for (uint32_t p = 0; p < options_.partitions; ++p)
+    out.push_back(ownerOf(p));
+  return out;
+}
+
+OwnerEntry Node::ownerOf(uint32_t partition) const {
+  std::lock_guard lock(owners_mutex_);
+  OwnerEntry e;
+  e.partition = partition;
+  if (auto it = owners_.find(partition); it != owners_.end()) {
+    e.node = it->second.node;
+    e.url = it->second.url;
+    e.epoch = it->second.epoch;
+  }
+  return e;
+}
+
+std::vector<PartitionStatus> Node::status() const {
+  std::vector<PartitionStatus> out;
+  for (const auto& host : hosts_) {
+    auto applied = host->store().appliedSeq();
+    out.push_back({host->partition(), host->role(), host->epoch(), host->owner(),
+                   applied.ok() ? applied.value() : 0});
+  }
+  return out;
+}
+
+}  // namespace rflow::node

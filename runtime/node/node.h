@@ -1,0 +1,158 @@
+// Node: one rflow process in a cluster (issue 19, Design A; docs/cluster.md). It checks
+// the cluster's settings, keeps its member entry alive, and runs one PartitionHost per
+// partition, deciding each host's role every member_ttl/5 from the live members:
+//   - it OWNS a partition whose placement (placement.h: sticky rendezvous hashing) names
+//     it and whose current owner is not a live member (dead, or none yet): it replays,
+//     claims in the log and opens the engine;
+//   - it is the STANDBY of a partition placement gives it as the standby, and follows
+//     the log;
+//   - an owner whose engine the log stopped (fenced) releases it at once (woken, not at
+//     the next tick); an owner that sees in rf-owners another node at a higher epoch
+//     checks its log and releases when a later claim is there.
+// After it claims it writes rf-owners (partition -> node, URL, epoch) for routing.
+//
+// The interface for the service (protocol-neutral): owned() / engineFor() — the engines
+// of the partitions this node owns now; owners() / ownerOf() — the owner map, as the last
+// tick read it (a hint: a request forwarded on a stale entry reaches a node that no
+// longer owns the partition, which answers so, and the caller reads the map again).
+//
+// Invariants: every safety decision is the log's (a claim lands only after the tail its
+// claimant replayed; a fenced engine stores and sends nothing); KV (members, owners,
+// settings) is a hint. The first placement waits `settle` after start, so that nodes
+// started together share the partitions instead of the first one taking all (placement
+// is sticky: there is no rebalancing onto a node that joins later yet). Thread-safe: the
+// accessors may be called from any thread; engines handed out must be dropped before the
+// Node is destroyed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "cluster/nats_client.h"
+#include "engine/engine.h"
+#include "node/membership.h"
+#include "node/partition_host.h"
+#include "runtime/config.h"
+
+namespace rflow::node {
+
+struct NodeOptions {
+  std::string node;
+  std::string advertise;          // this node's HTTP base URL
+  std::vector<std::string> nats;  // client URLs
+  uint32_t partitions = 16;
+  int replicas = 3;
+  std::chrono::milliseconds member_ttl{10'000};
+  // How long after start the first placement waits for the other members to appear;
+  // default (0): member_ttl / 2.
+  std::chrono::milliseconds settle{0};
+  std::filesystem::path data_dir;  // partition p's store is <data_dir>/p<pp>
+  bool in_memory = false;          // tests: memory stores (data_dir only names them)
+  store::Durability durability = store::Durability::kSync;
+  const engine::Clock* clock = nullptr;     // not owned
+  engine::CallDispatcher* calls = nullptr;  // not owned; shared by the partitions
+  std::vector<uint8_t> module;              // the project, deployed on every claim
+  engine::EngineOptions engine;
+  size_t workers_per_partition = 1;
+  std::chrono::milliseconds timer_poll{200};
+  std::chrono::milliseconds nats_timeout{2000};
+  std::chrono::milliseconds append_deadline{10'000};
+  std::function<void(const std::string&)> log;
+};
+
+// rflow.toml's [cluster] in NodeOptions (the engine's parts are the caller's to add).
+NodeOptions nodeOptions(const runtime::ClusterConfig& cluster);
+
+struct OwnedPartition {
+  uint32_t partition = 0;
+  cluster::Epoch epoch = 0;
+  std::shared_ptr<engine::Engine> engine;
+};
+
+struct OwnerEntry {
+  uint32_t partition = 0;
+  std::string node;  // empty: no owner known
+  std::string url;
+  cluster::Epoch epoch = 0;
+};
+
+struct PartitionStatus {
+  uint32_t partition = 0;
+  Role role = Role::kIdle;
+  cluster::Epoch epoch = 0;
+  std::string owner;         // the latest claim this node has seen
+  cluster::Seq applied = 0;  // the last log entry the partition's store has applied here
+};
+
+class Node {
+ public:
+  // Connects, checks the settings, joins, opens every partition's log and store, and
+  // starts the heartbeat and control threads. The error says what is wrong and what to
+  // do (NATS unreachable, settings that differ from the cluster's, a data directory).
+  static std::variant<std::unique_ptr<Node>, std::string> start(NodeOptions options);
+  // stop(): engines released, member entry deleted.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  void stop();
+
+  const std::string& name() const { return options_.node; }
+  uint32_t partitions() const { return options_.partitions; }
+
+  std::vector<OwnedPartition> owned() const;
+  std::shared_ptr<engine::Engine> engineFor(uint32_t partition) const;
+  std::vector<OwnerEntry> owners() const;
+  OwnerEntry ownerOf(uint32_t partition) const;
+  std::vector<PartitionStatus> status() const;
+
+  // Runs one control pass now, on the calling thread (the control thread's work; tests).
+  void tick();
+  // Stops the heartbeat and the control thread WITHOUT leaving and without touching the
+  // engines: the node looks to the others like one that hangs (a long pause, SIGSTOP),
+  // and its member entry expires. For fault drills and tests.
+  void pauseMembership();
+
+ private:
+  explicit Node(NodeOptions options);
+  void heartbeatLoop();
+  void controlLoop();
+  void placePartition(PartitionHost& host, const std::vector<std::string>& live,
+                      const std::map<uint32_t, OwnerInfo>& hints);
+  void publishOwner(PartitionHost& host);
+  void say(const std::string& line) const;
+
+  NodeOptions options_;
+  std::shared_ptr<cluster::NatsClient> nats_;
+  std::unique_ptr<Membership> members_;
+  std::vector<std::unique_ptr<PartitionHost>> hosts_;
+  std::chrono::steady_clock::time_point started_;
+
+  std::mutex tick_mutex_;  // one control pass at a time
+  mutable std::mutex owners_mutex_;
+  std::map<uint32_t, OwnerInfo> owners_;  // the last rf-owners read, with our own claims
+
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool paused_ = false;
+  bool woken_ = false;
+  // Our rf-members entry was written (and not yet deleted): stop() deletes it. Not set by
+  // a start refused for a live twin, whose entry is not ours. Under tick_mutex_.
+  bool joined_ = false;
+  std::thread heartbeat_;
+  std::thread control_;
+};
+
+}  // namespace rflow::node

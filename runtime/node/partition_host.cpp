@@ -1,0 +1,272 @@
+// A partition on a node: its store, its log, and the engine while it owns the partition.
+#include "node/partition_host.h"
+
+#include <fmt/format.h>
+
+#include "cluster/log_writer.h"
+#include "replay/replay.h"
+
+namespace rflow::node {
+namespace {
+
+// Connector calls of one tenure: sent through the node's dispatcher while the tenure is
+// open; once it is closed nothing more is sent, and answers that come back later are
+// dropped (the engine they were for is stopping; the partition's next owner re-sends the
+// pending calls). close() waits for an answer being delivered.
+class GatedCalls final : public engine::CallDispatcher {
+ public:
+  explicit GatedCalls(engine::CallDispatcher& inner) : inner_(inner) {}
+  void dispatch(engine::CallRequest request,
+                std::function<void(engine::CallResult)> done) override {
+    {
+      std::lock_guard lock(gate_->mutex);
+      if (!gate_->open) return;
+    }
+    inner_.dispatch(std::move(request),
+                    [gate = gate_, done = std::move(done)](engine::CallResult result) {
+                      std::lock_guard lock(gate->mutex);
+                      if (gate->open) done(std::move(result));
+                    });
+  }
+  void close() {
+    std::lock_guard lock(gate_->mutex);
+    gate_->open = false;
+  }
+
+ private:
+  struct Gate {
+    // Recursive: a dispatcher that answers inside dispatch() delivers on the same thread.
+    std::recursive_mutex mutex;
+    bool open = true;
+  };
+  engine::CallDispatcher& inner_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+};
+
+}  // namespace
+
+// What one claim of the partition holds, destroyed in reverse order: the timer thread is
+// joined (release()) before, the engine first, then the calls' gate and the writer it uses.
+struct PartitionHost::Tenure {
+  Tenure(cluster::PartitionLog& log, cluster::Seq tail, cluster::Epoch epoch,
+         engine::CallDispatcher& calls)
+      : writer(log, tail, epoch), gated(calls) {}
+  cluster::LogWriter writer;
+  GatedCalls gated;
+  cluster::Epoch claimed_epoch = 0;  // the writer's, once claimed (read from any thread)
+  std::unique_ptr<engine::Engine> engine;
+  std::mutex timer_mutex;
+  std::condition_variable timer_wake;
+  bool timer_stop = false;
+  std::thread timer;
+};
+
+std::string_view roleName(Role role) {
+  switch (role) {
+    case Role::kIdle:
+      return "idle";
+    case Role::kStandby:
+      return "standby";
+    case Role::kOwner:
+      return "owner";
+  }
+  return "?";
+}
+
+std::variant<std::unique_ptr<PartitionHost>, std::string> PartitionHost::open(
+    HostOptions options, std::unique_ptr<cluster::PartitionLog> log) {
+  if (!options.clock || !options.calls || !log)
+    return std::string("a partition host needs a clock, a connector dispatcher and a log");
+  std::error_code ec;
+  if (!options.in_memory) {
+    std::filesystem::create_directories(options.dir, ec);
+    if (ec)
+      return fmt::format("cannot create partition {}'s data directory {}: {}", options.partition,
+                         options.dir.string(), ec.message());
+  }
+  auto opened = store::Store::open(
+      options.dir.string(),
+      {.durability = options.durability, .in_memory = options.in_memory, .env = {}});
+  if (auto* problem = std::get_if<std::string>(&opened)) return *problem;
+  return std::unique_ptr<PartitionHost>(
+      new PartitionHost(std::move(options), std::move(log),
+                        std::move(std::get<std::unique_ptr<store::Store>>(opened))));
+}
+
+PartitionHost::PartitionHost(HostOptions options, std::unique_ptr<cluster::PartitionLog> log,
+                             std::unique_ptr<store::Store> store)
+    : options_(std::move(options)), log_(std::move(log)), store_(std::move(store)) {}
+
+PartitionHost::~PartitionHost() {
+  release("the node is stopping");
+}
+
+void PartitionHost::say(const std::string& line) const {
+  if (options_.log)
+    options_.log(fmt::format("node {}: partition {}: {}", options_.node, options_.partition, line));
+}
+
+Role PartitionHost::role() const {
+  std::lock_guard lock(mutex_);
+  return role_;
+}
+
+cluster::Epoch PartitionHost::epoch() const {
+  std::lock_guard lock(mutex_);
+  return epoch_;
+}
+
+std::string PartitionHost::owner() const {
+  std::lock_guard lock(mutex_);
+  return owner_;
+}
+
+std::shared_ptr<engine::Engine> PartitionHost::engine() const {
+  std::lock_guard lock(mutex_);
+  if (role_ != Role::kOwner || !tenure_) return nullptr;
+  return std::shared_ptr<engine::Engine>(tenure_, tenure_->engine.get());
+}
+
+std::variant<cluster::Seq, std::string> PartitionHost::catchUp() {
+  auto replayed = replay::replay(*log_, *store_);
+  if (auto* problem = std::get_if<std::string>(&replayed)) return *problem;
+  const auto& report = std::get<replay::ReplayReport>(replayed);
+  std::lock_guard lock(mutex_);
+  epoch_ = std::max(epoch_, report.epoch);
+  if (!report.owner.empty()) owner_ = report.owner;
+  return report.tail;
+}
+
+std::optional<std::string> PartitionHost::follow() {
+  if (role() == Role::kOwner) release("it follows the log as a standby now");
+  {
+    std::lock_guard lock(mutex_);
+    role_ = Role::kStandby;
+  }
+  auto tail = catchUp();
+  if (auto* problem = std::get_if<std::string>(&tail)) return *problem;
+  return std::nullopt;
+}
+
+void PartitionHost::idle() {
+  if (role() == Role::kOwner) release("it is no longer placed on this node");
+  std::lock_guard lock(mutex_);
+  role_ = Role::kIdle;
+}
+
+std::optional<std::string> PartitionHost::becomeOwner(
+    const std::function<bool(const std::string& owner)>& may_take_from) {
+  if (role() == Role::kOwner) return std::nullopt;
+  {
+    std::lock_guard lock(mutex_);
+    role_ = Role::kStandby;
+  }
+  auto tail = catchUp();
+  if (auto* problem = std::get_if<std::string>(&tail)) return *problem;
+  if (const std::string last = owner();
+      !last.empty() && last != options_.node && may_take_from && !may_take_from(last))
+    return fmt::format("partition {} was not claimed: {} claimed it, and it is alive",
+                       options_.partition, last);
+  auto tenure =
+      std::make_shared<Tenure>(*log_, std::get<cluster::Seq>(tail), epoch(), *options_.calls);
+  // The claim: after the tail just replayed, at epoch + 1. Unknown is repeated unchanged
+  // (the log's rule) until the deadline; given up, it may still have landed: the next
+  // attempt replays it and claims above it, which is safe.
+  cluster::AppendResult claimed = tenure->writer.claim(options_.node);
+  const auto deadline = std::chrono::steady_clock::now() + options_.claim_deadline;
+  while (claimed.unknown() && std::chrono::steady_clock::now() < deadline)
+    claimed = tenure->writer.retryPending();
+  if (!claimed.appended()) {
+    if (const cluster::Fenced* f = claimed.fenced()) {
+      std::lock_guard lock(mutex_);
+      epoch_ = std::max(epoch_, f->by_epoch);
+      if (!f->by_node.empty()) owner_ = f->by_node;
+    }
+    return fmt::format("partition {} was not claimed: {}", options_.partition, claimed.describe());
+  }
+  tenure->claimed_epoch = tenure->writer.epoch();
+  stopped_by_log_ = false;
+  engine::EngineOptions eo = options_.engine;
+  eo.log = &tenure->writer;
+  eo.partition = options_.partition;  // ids carry it, so any node can route by id
+  eo.on_log_stopped = [this](const std::string& why) {
+    stopped_by_log_ = true;
+    if (options_.on_stopped) options_.on_stopped(options_.partition, why);
+  };
+  tenure->engine =
+      std::make_unique<engine::Engine>(*store_, *options_.clock, tenure->gated, std::move(eo));
+  auto deployed = tenure->engine->deploy(options_.module);
+  std::optional<std::string> problem;
+  if (auto* error = std::get_if<engine::EngineError>(&deployed))
+    problem = "the project cannot be deployed: " + error->message;
+  else if (auto recovered = tenure->engine->recover(); !recovered)
+    problem = "its data cannot be read to carry on its work: " + recovered.error().message;
+  if (problem) {
+    tenure->gated.close();
+    tenure->engine.reset();
+    return fmt::format("partition {} was claimed at epoch {}, but {}", options_.partition,
+                       tenure->claimed_epoch, *problem);
+  }
+  tenure->engine->startWorkers(std::max<size_t>(1, options_.workers));
+  tenure->timer = std::thread([this, tenure] { timerLoop(tenure); });
+  {
+    std::lock_guard lock(mutex_);
+    epoch_ = std::max(epoch_, tenure->claimed_epoch);
+    owner_ = options_.node;
+    tenure_ = tenure;
+    role_ = Role::kOwner;
+  }
+  say(fmt::format("owned at epoch {}", tenure->claimed_epoch));
+  return std::nullopt;
+}
+
+void PartitionHost::timerLoop(std::shared_ptr<Tenure> tenure) {
+  std::unique_lock lock(tenure->timer_mutex);
+  while (!tenure->timer_stop) {
+    tenure->timer_wake.wait_for(lock, options_.timer_poll);
+    if (tenure->timer_stop || stopped_by_log_) break;
+    lock.unlock();
+    tenure->engine->fireTimers(options_.clock->now());
+    lock.lock();
+  }
+}
+
+void PartitionHost::release(const std::string& why) {
+  std::shared_ptr<Tenure> tenure;
+  {
+    std::lock_guard lock(mutex_);
+    tenure = std::move(tenure_);
+    if (role_ == Role::kOwner) role_ = Role::kStandby;
+  }
+  if (!tenure) return;
+  {
+    std::lock_guard lock(tenure->timer_mutex);
+    tenure->timer_stop = true;
+  }
+  tenure->timer_wake.notify_all();
+  if (tenure->timer.joinable()) tenure->timer.join();
+  tenure->gated.close();
+  tenure->engine->stopWorkers();
+  say(fmt::format("released at epoch {}: {}", tenure->claimed_epoch, why));
+}
+
+bool PartitionHost::supersededInLog() {
+  cluster::Epoch mine = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (role_ != Role::kOwner || !tenure_) return false;
+    mine = tenure_->claimed_epoch;
+  }
+  auto last = log_->lastSeq();
+  if (!last.ok()) return false;
+  auto entries = log_->read(last.value(), 1);
+  if (!entries.ok() || entries.value().empty()) return false;
+  const cluster::LogEntry& e = entries.value().back();
+  if (e.epoch <= mine) return false;
+  std::lock_guard lock(mutex_);
+  epoch_ = std::max(epoch_, e.epoch);
+  if (e.kind == cluster::EntryKind::kClaim) owner_ = e.node;
+  return true;
+}
+
+}  // namespace rflow::node

@@ -1,0 +1,129 @@
+// PartitionHost: one partition on one node (issue 19, Design A). It holds the partition's
+// RocksDB (its own directory, e.g. <data>/p07) and its log, and plays one of three roles:
+//   - OWNER: it has replayed the log to the tail, appended a claim at epoch+1 after it,
+//     and runs an Engine whose every commit group goes through the log (EngineOptions::log),
+//     with the project's module deployed, recover()ed, its workers and a timer thread.
+//   - STANDBY: no engine and no VM; follow() replays the log into the store, so that a
+//     takeover only has the last few entries to apply before it claims.
+//   - IDLE: neither; the store stays as it was.
+// When the engine's pipeline reports that the log stopped it (fenced by another owner's
+// claim, a regressed log, a group the store could not take), the host is told at once
+// (EngineOptions::on_log_stopped): the timer thread fires nothing more, and the next
+// release() (the node's control thread, woken by `on_stopped`) stops the workers and
+// drops the engine. Nothing more is stored or sent from the moment the pipeline stopped:
+// every later group fails before it reaches the store, effects are released only from
+// committed groups, and connector answers arriving afterwards are dropped (the new owner
+// re-sends pending calls with the same Idempotency-Key).
+//
+// Invariants:
+//   - At most one engine per host, and only while role() is kOwner; its epoch is the one
+//     of the claim this host appended. epoch() never goes down.
+//   - Role changes (follow, becomeOwner, release, idle) come from one thread at a time
+//     (the node's control thread); role(), epoch(), owner(), engine() from any thread.
+//   - An engine handed out by engine() keeps what it needs alive (its log writer and its
+//     connector gate) but not the store and the log: whoever holds one drops it before the
+//     host is destroyed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "cluster/partition_log.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace rflow::node {
+
+enum class Role : uint8_t { kIdle, kStandby, kOwner };
+std::string_view roleName(Role role);
+
+struct HostOptions {
+  uint32_t partition = 0;
+  std::string node;           // this node's name: the claims it appends carry it
+  std::filesystem::path dir;  // the partition's RocksDB directory
+  store::Durability durability = store::Durability::kSync;
+  bool in_memory = false;                   // tests: a memory store
+  const engine::Clock* clock = nullptr;     // not owned; outlives the host
+  engine::CallDispatcher* calls = nullptr;  // not owned; outlives the host
+  std::vector<uint8_t> module;              // the project (.rfc bytes), deployed on each claim
+  engine::EngineOptions engine;             // log and on_log_stopped are the host's
+  size_t workers = 1;
+  std::chrono::milliseconds timer_poll{200};
+  // A claim whose outcome stays Unknown is repeated for this long, then given up.
+  std::chrono::milliseconds claim_deadline{10000};
+  // Told (on the committer thread: only note and wake) that the engine was stopped by the
+  // log, with why.
+  std::function<void(uint32_t partition, const std::string& why)> on_stopped;
+  std::function<void(const std::string&)> log;
+};
+
+class PartitionHost {
+ public:
+  static std::variant<std::unique_ptr<PartitionHost>, std::string> open(
+      HostOptions options, std::unique_ptr<cluster::PartitionLog> log);
+  ~PartitionHost();
+  PartitionHost(const PartitionHost&) = delete;
+  PartitionHost& operator=(const PartitionHost&) = delete;
+
+  // Standby: brings the store up to the log's tail (an owner is released first: see
+  // release()). nullopt, or what went wrong.
+  std::optional<std::string> follow();
+  // Owner: replays to the tail, claims at epoch + 1, opens the engine, deploys, recovers
+  // and starts it. nullopt, or why not (another node's claim got in first: Fenced; the log
+  // did not answer; the module did not deploy), and the host is a standby.
+  // `may_take_from`: asked, after the replay, about the node of the latest claim when it
+  // is another node; false (it is alive after all) leaves the partition to it.
+  std::optional<std::string> becomeOwner(
+      const std::function<bool(const std::string& owner)>& may_take_from = {});
+  // Stops the engine at once, if there is one (workers, timer thread, connector answers),
+  // and becomes a standby. `why` goes to the log.
+  void release(const std::string& why);
+  // Idle: no engine, no following.
+  void idle();
+  // The engine's pipeline said it must stop (not yet released).
+  bool stoppedByLog() const { return stopped_by_log_.load(); }
+  // An owner's check, without appending: the log's last entry has a higher epoch than
+  // this owner's claim (another node claimed). Reads the log; false when it cannot.
+  bool supersededInLog();
+
+  uint32_t partition() const { return options_.partition; }
+  Role role() const;
+  cluster::Epoch epoch() const;  // the highest epoch this host has seen in the log
+  std::string owner() const;     // the node of the latest claim seen; empty when unknown
+  std::shared_ptr<engine::Engine> engine() const;  // null unless kOwner
+  store::Store& store() const { return *store_; }
+  cluster::PartitionLog& log() { return *log_; }
+
+ private:
+  struct Tenure;
+  PartitionHost(HostOptions options, std::unique_ptr<cluster::PartitionLog> log,
+                std::unique_ptr<store::Store> store);
+  // Replays into the store; updates epoch_ and owner_. The report's tail, or why not.
+  std::variant<cluster::Seq, std::string> catchUp();
+  void say(const std::string& line) const;
+  void timerLoop(std::shared_ptr<Tenure> tenure);
+
+  HostOptions options_;
+  std::unique_ptr<cluster::PartitionLog> log_;
+  std::unique_ptr<store::Store> store_;
+  std::atomic<bool> stopped_by_log_{false};
+
+  mutable std::mutex mutex_;  // role_, epoch_, owner_, tenure_
+  Role role_ = Role::kIdle;
+  cluster::Epoch epoch_ = 0;
+  std::string owner_;
+  std::shared_ptr<Tenure> tenure_;
+};
+
+}  // namespace rflow::node

@@ -1,0 +1,407 @@
+// Cluster nodes (runtime/node/): placement by rendezvous hashing (pure), the cluster's
+// settings recorded once, and two nodes in this process against the harness's single
+// nats-server, each with its own data directory: they share the partitions with an owner
+// and a standby each; when one stops heartbeating without leaving (as a hung process
+// looks), the other claims its partitions within about the member TTL and carries on an
+// instance the first started; the first's next step is fenced, sends nothing, and its
+// engine is released; epochs only increase along each log. Skipped, saying why, when
+// nats-server is not on PATH. Bounded: every wait has a deadline.
+#include "node/node.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "cluster/jetstream_partition_log.h"
+#include "cluster/log_writer.h"
+#include "engine/partition.h"
+#include "engine_fixture.h"
+#include "nats_harness.h"
+#include "node/membership.h"
+#include "node/placement.h"
+
+namespace rflow::node {
+namespace {
+
+using cluster::testing::NatsServers;
+using namespace std::chrono_literals;
+namespace et = engine::testing;
+
+#define REQUIRE_NATS_SERVER()                                                   \
+  if (!NatsServers::available()) {                                              \
+    GTEST_SKIP() << "nats-server is not on PATH: install Debian's nats-server " \
+                    "(scripts/setup.sh) to run the cluster tests";              \
+  }
+
+// ---- Placement (no NATS) -------------------------------------------------------------
+
+TEST(Placement, RankingIsStableAndEveryMemberIsRanked) {
+  const std::vector<std::string> nodes{"c", "a", "b", "a"};
+  for (uint32_t p = 0; p < 8; ++p) {
+    auto r = rankFor(p, nodes);
+    ASSERT_EQ(r.size(), 3u);                                            // unique
+    EXPECT_EQ(r, rankFor(p, std::vector<std::string>{"b", "c", "a"}));  // order-free
+    EXPECT_GE(placementScore(p, r[0]), placementScore(p, r[1]));
+  }
+  // Fixed forever (a change would move partitions on upgrade).
+  EXPECT_EQ(placementScore(0, "node-a"), placementScore(0, "node-a"));
+  EXPECT_NE(placementScore(0, "node-a"), placementScore(1, "node-a"));
+}
+
+TEST(Placement, ALiveOwnerKeepsItsPartitionAndTheStandbyIsAnother) {
+  const std::vector<std::string> live{"n1", "n2", "n3"};
+  for (uint32_t p = 0; p < 16; ++p) {
+    const auto ranked = rankFor(p, live);
+    Placement fresh = place(p, live, "");
+    EXPECT_EQ(fresh.owner, ranked[0]);
+    EXPECT_EQ(fresh.standby, ranked[1]);
+    // Sticky: the lowest-ranked node keeps the partition while it is alive.
+    Placement sticky = place(p, live, ranked[2]);
+    EXPECT_EQ(sticky.owner, ranked[2]);
+    EXPECT_EQ(sticky.standby, ranked[0]);
+    // A dead owner: the top live node takes over.
+    Placement moved = place(p, live, "gone");
+    EXPECT_EQ(moved.owner, ranked[0]);
+    EXPECT_NE(moved.standby, moved.owner);
+  }
+  EXPECT_EQ(place(3, std::vector<std::string>{"solo"}, "").standby, "");
+  EXPECT_EQ(place(3, std::vector<std::string>{}, "x").owner, "");
+}
+
+TEST(Placement, PartitionsSpreadOverTheMembers) {
+  std::map<std::string, int> owners;
+  const std::vector<std::string> live{"rflow-1", "rflow-2", "rflow-3"};
+  for (uint32_t p = 0; p < 64; ++p)
+    ++owners[place(p, live, "").owner];
+  for (const auto& n : live)
+    EXPECT_GT(owners[n], 10) << n;
+}
+
+// ---- Nodes on NATS -------------------------------------------------------------------
+
+// A connector that answers kPurchase's ERP at once and counts what it was sent, from any
+// thread (the engines' workers).
+class CountingCalls final : public engine::CallDispatcher {
+ public:
+  CountingCalls() {
+    inner_.handler = [](const std::string& op, const std::vector<vm::Value>&, uint32_t) {
+      return op == "erp.reserve" ? et::ok(vm::Value::string("R-1"))
+                                 : et::ok(vm::Value::boolean(true));
+    };
+  }
+  void dispatch(engine::CallRequest request,
+                std::function<void(engine::CallResult)> done) override {
+    std::lock_guard lock(mutex_);
+    inner_.dispatch(std::move(request), std::move(done));
+  }
+  std::vector<std::string> calls() {
+    std::lock_guard lock(mutex_);
+    return inner_.calls;
+  }
+
+ private:
+  std::recursive_mutex mutex_;  // the stub answers inside dispatch()
+  et::ScriptedCalls inner_;
+};
+
+template <typename Pred>
+bool waitFor(std::chrono::milliseconds limit, Pred pred) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_NATS_SERVER();
+    std::string error;
+    nats_ = NatsServers::start(1, &error);
+    ASSERT_TRUE(nats_) << error;
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rflow-node-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    module_ = et::compile(et::kPurchase);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  NodeOptions options(const std::string& name, CountingCalls& calls) {
+    NodeOptions o;
+    o.node = name;
+    o.advertise = "http://127.0.0.1:1/" + name;
+    o.nats = nats_->clientUrls();
+    o.partitions = kPartitions;
+    o.replicas = 1;
+    o.member_ttl = 2000ms;
+    o.settle = 1500ms;
+    o.data_dir = dir_ / name;
+    o.durability = store::Durability::kAsync;
+    o.clock = &clock_;
+    o.calls = &calls;
+    o.module = module_;
+    o.nats_timeout = 1000ms;
+    o.append_deadline = 3000ms;
+    o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    return o;
+  }
+  std::unique_ptr<Node> startNode(NodeOptions o) {
+    auto started = Node::start(std::move(o));
+    if (auto* problem = std::get_if<std::string>(&started)) {
+      ADD_FAILURE() << *problem;
+      return nullptr;
+    }
+    return std::move(std::get<std::unique_ptr<Node>>(started));
+  }
+
+  static constexpr uint32_t kPartitions = 4;
+  std::unique_ptr<NatsServers> nats_;
+  std::filesystem::path dir_;
+  std::vector<uint8_t> module_;
+  engine::SystemClock clock_;
+};
+
+TEST_F(NodeTest, ANodeWithOtherSettingsThanTheClustersRefusesToStart) {
+  CountingCalls calls;
+  auto a = startNode(options("node-a", calls));
+  ASSERT_TRUE(a);
+  CountingCalls other_calls;
+  NodeOptions o = options("node-b", other_calls);
+  o.partitions = 8;
+  auto refused = Node::start(std::move(o));
+  ASSERT_TRUE(std::holds_alternative<std::string>(refused));
+  const std::string& why = std::get<std::string>(refused);
+  EXPECT_NE(why.find("the cluster has 4 partitions; this node's rflow.toml says "
+                     "cluster.partitions = 8"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("set cluster.partitions = 4"), std::string::npos) << why;
+  // And a second live node with the first's name.
+  CountingCalls twin_calls;
+  auto twin = Node::start(options("node-a", twin_calls));
+  ASSERT_TRUE(std::holds_alternative<std::string>(twin));
+  EXPECT_NE(std::get<std::string>(twin).find("already a live member"), std::string::npos)
+      << std::get<std::string>(twin);
+  // The refused twin did not delete the live node's entry.
+  auto members = cluster::NatsClient::connect({nats_->clientUrls(), "check", 1000ms, 100ms});
+  ASSERT_TRUE(members.ok());
+  ASSERT_TRUE(members.value()->ensureKv({"rf-members", 1, 2000ms}).ok());
+  EXPECT_TRUE(members.value()->kvGet("rf-members", "node-a").ok());
+}
+
+TEST_F(NodeTest, TwoNodesShareThePartitionsAndTheSurvivorCarriesOnTheOthersWork) {
+  CountingCalls calls_a, calls_b;
+  auto a = startNode(options("node-a", calls_a));
+  ASSERT_TRUE(a);
+  auto b = startNode(options("node-b", calls_b));
+  ASSERT_TRUE(b);
+
+  // Each partition: one owner and the other node its standby, as placement says.
+  const std::vector<std::string> both{"node-a", "node-b"};
+  auto settled = [&] {
+    auto sa = a->status(), sb = b->status();
+    for (uint32_t p = 0; p < kPartitions; ++p) {
+      const Placement want = place(p, both, "");
+      const Role ra = sa[p].role, rb = sb[p].role;
+      const Role want_a = want.owner == "node-a" ? Role::kOwner : Role::kStandby;
+      const Role want_b = want.owner == "node-b" ? Role::kOwner : Role::kStandby;
+      if (ra != want_a || rb != want_b) return false;
+      if (a->ownerOf(p).node != want.owner || b->ownerOf(p).node != want.owner) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(waitFor(15s, settled));
+  // Both own some (with these names and 4 partitions).
+  ASSERT_FALSE(a->owned().empty());
+  ASSERT_FALSE(b->owned().empty());
+  EXPECT_EQ(a->owned().size() + b->owned().size(), kPartitions);
+  for (const OwnedPartition& o : a->owned()) {
+    EXPECT_EQ(o.epoch, 1u);
+    EXPECT_EQ(a->ownerOf(o.partition).url, "http://127.0.0.1:1/node-a");
+    EXPECT_EQ(b->engineFor(o.partition), nullptr);
+  }
+
+  // On A: an order waiting for its approval.
+  const uint32_t p = a->owned().front().partition;
+  std::shared_ptr<engine::Engine> engine_a = a->engineFor(p);
+  ASSERT_TRUE(engine_a);
+  const auto program = engine_a->currentProgram();
+  auto started =
+      engine_a->start("Purchase", {et::order(*program, "O1", "10.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(started))
+      << std::get<engine::EngineError>(started).message;
+  const std::string id = std::get<engine::InstanceView>(started).id;
+  EXPECT_EQ(id.substr(id.size() - 4), engine::partitionSuffix(p)) << id;  // routable by id
+  engine::TaskFilter filter;
+  filter.instance = id;
+  std::string task;
+  ASSERT_TRUE(waitFor(5s, [&] {
+    auto tasks = engine_a->tasks(filter);
+    if (!tasks.ok() || tasks->empty()) return false;
+    task = (*tasks)[0].record.id;
+    return true;
+  }));
+  ASSERT_EQ(calls_a.calls().size(), 1u);  // erp.reserve
+
+  // B, the standby, follows A's log: its store reaches the log's tail without an engine.
+  ASSERT_TRUE(waitFor(5s,
+                      [&] {
+                        return b->status()[p].applied > 0 &&
+                               b->status()[p].applied == a->status()[p].applied;
+                      }))
+      << "standby applied " << b->status()[p].applied << ", owner " << a->status()[p].applied;
+  EXPECT_EQ(b->status()[p].role, Role::kStandby);
+  EXPECT_EQ(b->status()[p].owner, "node-a");
+
+  // A hangs: no heartbeat, no control pass, its member entry left to expire.
+  const auto hung = std::chrono::steady_clock::now();
+  a->pauseMembership();
+  ASSERT_TRUE(waitFor(10s, [&] { return b->engineFor(p) != nullptr; }))
+      << "node-b did not take partition " << p << " over";
+  const auto took = std::chrono::steady_clock::now() - hung;
+  EXPECT_LT(took, 6s);  // the TTL (2 s), a control pass (0.4 s), replay and claim
+  std::fprintf(
+      stderr, "takeover of partition %u after %lld ms\n", p,
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  auto status_b = b->status();
+  EXPECT_EQ(status_b[p].epoch, 2u);
+  EXPECT_EQ(status_b[p].role, Role::kOwner);
+  // B took all of A's partitions.
+  EXPECT_TRUE(waitFor(5s, [&] { return b->owned().size() == kPartitions; }));
+
+  // B carries on the order: the task is there, decided on B, and B posts it.
+  std::shared_ptr<engine::Engine> engine_b = b->engineFor(p);
+  ASSERT_TRUE(engine_b);
+  auto tasks_b = engine_b->tasks(filter);
+  ASSERT_TRUE(tasks_b.ok());
+  ASSERT_EQ(tasks_b->size(), 1u);
+  EXPECT_EQ((*tasks_b)[0].record.id, task);
+  engine::Decision d;
+  d.task = task;
+  d.kind = engine::Decision::Kind::kApprove;
+  d.user = "bob";
+  auto decided = engine_b->decide(d);
+  ASSERT_FALSE(decided) << decided->message;
+  ASSERT_TRUE(waitFor(5s, [&] {
+    auto v = engine_b->instance(id);
+    return v.ok() && v->status == engine::Status::kCompleted;
+  }));
+  auto calls_on_b = calls_b.calls();
+  ASSERT_EQ(calls_on_b.size(), 1u);
+  EXPECT_EQ(calls_on_b[0].rfind("erp.post#1 ", 0), 0u) << calls_on_b[0];
+
+  // A wakes up and acts on what it still believes: its step is fenced and sends nothing.
+  const size_t sent_by_a = calls_a.calls().size();
+  auto refused = engine_a->decide(d);
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->message.find("has a new owner: node-b claimed it at epoch 2"),
+            std::string::npos)
+      << refused->message;
+  auto later =
+      engine_a->start("Purchase", {et::order(*program, "O2", "10.00"), vm::Value::string("ana")});
+  EXPECT_TRUE(std::holds_alternative<engine::EngineError>(later));
+  engine_a->fireTimers(clock_.now() + 3 * 24 * 3'600'000LL);  // escalation and due: fenced
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(calls_a.calls().size(), sent_by_a);
+  // Its next control pass releases the engine: no partition is A's any more.
+  engine_a.reset();
+  a->tick();
+  EXPECT_EQ(a->engineFor(p), nullptr);
+  EXPECT_TRUE(a->owned().empty());
+  EXPECT_EQ(a->status()[p].role, Role::kStandby);
+
+  // Epochs only increase along every partition's log, and every claim is above the last.
+  auto client = cluster::NatsClient::connect({nats_->clientUrls(), "epochs", 1000ms, 100ms});
+  ASSERT_TRUE(client.ok());
+  std::shared_ptr<cluster::NatsClient> shared = std::move(client).value();
+  for (uint32_t q = 0; q < kPartitions; ++q) {
+    cluster::JetStreamLogOptions lo;
+    lo.replicas = 1;
+    auto log = cluster::JetStreamPartitionLog::open(shared, q, lo);
+    ASSERT_TRUE(log.ok());
+    auto entries = log.value()->read(1, 100000);
+    ASSERT_TRUE(entries.ok());
+    cluster::Epoch epoch = 0, claimed = 0;
+    for (const cluster::LogEntry& e : entries.value()) {
+      EXPECT_GE(e.epoch, epoch) << "partition " << q << " seq " << e.seq;
+      epoch = std::max(epoch, e.epoch);
+      if (e.kind == cluster::EntryKind::kClaim) {
+        EXPECT_GT(e.epoch, claimed) << "partition " << q << " seq " << e.seq;
+        claimed = e.epoch;
+      }
+    }
+    EXPECT_EQ(claimed, q == p ? 2u : b->status()[q].epoch) << "partition " << q;
+  }
+  engine_b.reset();
+}
+
+TEST_F(NodeTest, AFencedEngineIsDroppedAtOnceAndTheNodeClaimsAgainAboveTheFence) {
+  CountingCalls calls;
+  auto a = startNode(options("node-a", calls));
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(waitFor(10s, [&] { return a->owned().size() == kPartitions; }));
+  const uint32_t p = 2;
+  std::shared_ptr<engine::Engine> first = a->engineFor(p);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(a->status()[p].epoch, 1u);
+
+  // A claim behind the node's back (a node that is no member: it will not keep it).
+  auto client = cluster::NatsClient::connect({nats_->clientUrls(), "rogue", 1000ms, 100ms});
+  ASSERT_TRUE(client.ok());
+  std::shared_ptr<cluster::NatsClient> shared = std::move(client).value();
+  cluster::JetStreamLogOptions lo;
+  lo.replicas = 1;
+  auto log = cluster::JetStreamPartitionLog::open(shared, p, lo);
+  ASSERT_TRUE(log.ok());
+  cluster::LogWriter rogue(*log.value(), log.value()->lastSeq().value(), 1);
+  ASSERT_TRUE(rogue.claim("node-x").appended());
+
+  // The node's next step is fenced; the engine is dropped without waiting for a pass.
+  const auto program = first->currentProgram();
+  auto refused =
+      first->start("Purchase", {et::order(*program, "F1", "1.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<engine::EngineError>(refused));
+  EXPECT_NE(std::get<engine::EngineError>(refused).message.find("node-x claimed it at epoch 2"),
+            std::string::npos);
+  EXPECT_TRUE(calls.calls().empty());
+  // node-x is no member, so the node claims the partition again, above the fence.
+  ASSERT_TRUE(waitFor(5s, [&] {
+    auto e = a->engineFor(p);
+    // The owner map is written just after the claim: wait for both.
+    return e && e != first && a->status()[p].epoch == 3u && a->ownerOf(p).epoch == 3u;
+  }));
+  EXPECT_EQ(a->ownerOf(p).node, "node-a");
+  auto again = a->engineFor(p)->start(
+      "Purchase", {et::order(*program, "F2", "1.00"), vm::Value::string("ana")});
+  EXPECT_TRUE(std::holds_alternative<engine::InstanceView>(again));
+  first.reset();
+}
+
+TEST_F(NodeTest, ACleanStopHandsThePartitionsOverWithoutWaitingForTheTtl) {
+  CountingCalls calls_a, calls_b;
+  NodeOptions oa = options("node-a", calls_a), ob = options("node-b", calls_b);
+  oa.member_ttl = ob.member_ttl = 8000ms;  // far longer than the wait below
+  oa.settle = ob.settle = 1500ms;
+  auto a = startNode(std::move(oa));
+  ASSERT_TRUE(a);
+  auto b = startNode(std::move(ob));
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() + b->owned().size() == kPartitions; }));
+  ASSERT_FALSE(a->owned().empty());
+  const auto stopped = std::chrono::steady_clock::now();
+  a->stop();
+  ASSERT_TRUE(waitFor(5s, [&] { return b->owned().size() == kPartitions; }));
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, 5s);
+}
+
+}  // namespace
+}  // namespace rflow::node

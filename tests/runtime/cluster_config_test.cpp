@@ -1,0 +1,126 @@
+// rflow.toml's [cluster] table: node, nats, advertise, partitions, replicas, member_ttl,
+// their defaults, and every mistake refused with its line, its key and what to do before
+// a node starts.
+#include <gtest/gtest.h>
+
+#include "runtime/config.h"
+
+namespace rflow::runtime {
+namespace {
+
+const std::filesystem::path kFile = "/etc/rflow/rflow.toml";
+
+std::variant<Config, ConfigErrors> parse(std::string_view text) {
+  return Config::fromString(text, kFile,
+                            [](std::string_view) { return std::optional<std::string>(); });
+}
+
+Config ok(std::string_view text) {
+  auto result = parse(text);
+  if (auto* errors = std::get_if<ConfigErrors>(&result)) {
+    ADD_FAILURE() << describe(*errors);
+    return Config::defaults();
+  }
+  return std::get<Config>(std::move(result));
+}
+
+ConfigError error(std::string_view text) {
+  auto result = parse(text);
+  auto* errors = std::get_if<ConfigErrors>(&result);
+  if (!errors) {
+    ADD_FAILURE() << "expected an error for:\n" << text;
+    return {};
+  }
+  EXPECT_EQ(errors->size(), 1u) << describe(*errors);
+  return errors->front();
+}
+
+constexpr std::string_view kGood =
+    "[cluster]\n"
+    "node = \"rflow-1\"\n"
+    "nats = [\"nats://10.0.0.1:4222\", \"tls://10.0.0.2:4222\"]\n"
+    "advertise = \"http://10.0.0.5:8080\"\n";
+
+TEST(ClusterConfig, NoSectionIsASingleNode) {
+  EXPECT_FALSE(ok("").cluster.enabled);
+}
+
+TEST(ClusterConfig, TheRequiredKeysAndTheDefaults) {
+  const Config c = ok(kGood);
+  EXPECT_TRUE(c.cluster.enabled);
+  EXPECT_EQ(c.cluster.node, "rflow-1");
+  EXPECT_EQ(c.cluster.nats,
+            (std::vector<std::string>{"nats://10.0.0.1:4222", "tls://10.0.0.2:4222"}));
+  EXPECT_EQ(c.cluster.advertise, "http://10.0.0.5:8080");
+  EXPECT_EQ(c.cluster.partitions, 16u);
+  EXPECT_EQ(c.cluster.replicas, 3);
+  EXPECT_EQ(c.cluster.member_ttl_ms, 10'000);
+}
+
+TEST(ClusterConfig, EverySetting) {
+  const Config c = ok(std::string(kGood) + "partitions = 64\nreplicas = 1\nmember_ttl = \"3s\"\n");
+  EXPECT_EQ(c.cluster.partitions, 64u);
+  EXPECT_EQ(c.cluster.replicas, 1);
+  EXPECT_EQ(c.cluster.member_ttl_ms, 3'000);
+}
+
+TEST(ClusterConfig, AMissingKeyIsNamedWithWhatToAdd) {
+  ConfigError e = error("[cluster]\nnats = [\"nats://a:4222\"]\nadvertise = \"http://a:8080\"\n");
+  EXPECT_EQ(e.key, "cluster.node");
+  EXPECT_EQ(e.line, 1u);
+  EXPECT_NE(e.message.find("node = \"rflow-1\""), std::string::npos) << e.message;
+  e = error("[cluster]\nnode = \"a\"\nadvertise = \"http://a:8080\"\n");
+  EXPECT_EQ(e.key, "cluster.nats");
+  e = error("[cluster]\nnode = \"a\"\nnats = [\"nats://a:4222\"]\n");
+  EXPECT_EQ(e.key, "cluster.advertise");
+  EXPECT_NE(e.message.find("forward"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfig, BadValuesAreRefusedWithTheirKeyAndLine) {
+  const std::string base(kGood);
+  struct Case {
+    std::string line;
+    std::string key;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"partitions = 0", "cluster.partitions", "from 1 to 1024"},
+      {"partitions = 5000", "cluster.partitions", "every node must say the same"},
+      {"partitions = \"16\"", "cluster.partitions", "found \"16\""},
+      {"replicas = 2", "cluster.replicas", "expected 3"},
+      {"member_ttl = \"100ms\"", "cluster.member_ttl", "from \"1s\" to \"5m\""},
+      {"member_ttl = 10", "cluster.member_ttl", "found 10"},
+      {"member_ttl = \"10 parsecs\"", "cluster.member_ttl", "like \"10s\""},
+      {"colour = 1", "cluster.colour", "the cluster settings are"},
+      {"partition = 16", "cluster.partition", "did you mean `partitions`"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    const ConfigError e = error(base + c.line + "\n");
+    EXPECT_EQ(e.key, c.key);
+    EXPECT_EQ(e.line, 5u);
+    EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
+  }
+}
+
+TEST(ClusterConfig, BadNamesAndUrlsAreRefused) {
+  ConfigError e = error(
+      "[cluster]\nnode = \"rflow 1\"\nnats = [\"nats://a:4222\"]\nadvertise = \"http://a:8080\"\n");
+  EXPECT_EQ(e.key, "cluster.node");
+  EXPECT_NE(e.message.find("letters, digits"), std::string::npos) << e.message;
+  e = error("[cluster]\nnode = \"a\"\nnats = []\nadvertise = \"http://a:8080\"\n");
+  EXPECT_EQ(e.key, "cluster.nats");
+  EXPECT_NE(e.message.find("an empty list"), std::string::npos) << e.message;
+  e = error(
+      "[cluster]\nnode = \"a\"\nnats = [\"nats://a:4222\", \"http://b:4222\"]\n"
+      "advertise = \"http://a:8080\"\n");
+  EXPECT_EQ(e.key, "cluster.nats[1]");
+  EXPECT_NE(e.message.find("found \"http://b:4222\""), std::string::npos) << e.message;
+  e = error("[cluster]\nnode = \"a\"\nnats = [\"nats://a:4222\"]\nadvertise = \"a:8080\"\n");
+  EXPECT_EQ(e.key, "cluster.advertise");
+  e = error("[cluster]\nnode = \"a\"\nnats = \"nats://a:4222\"\nadvertise = \"http://a:8080\"\n");
+  EXPECT_EQ(e.key, "cluster.nats");
+}
+
+}  // namespace
+}  // namespace rflow::runtime
