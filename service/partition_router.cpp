@@ -18,21 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    const size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash);
-  }
-  return out;
-}
-
 std::optional<uint32_t> parsePartition(std::string_view text) {
   uint32_t p = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
@@ -127,7 +112,7 @@ Destination PartitionRouter::routeStart(std::string_view workflow,
 Destination PartitionRouter::route(const HttpRequest& request) const {
   const uint32_t n = directory_.count();
   if (n <= 1) return ToPartition{0};
-  const std::vector<std::string_view> seg = segments(request.path);
+  const std::vector<std::string_view> seg = pathSegments(request.path);
   const auto is = [&](size_t i, std::string_view text) { return seg.size() > i && seg[i] == text; };
   if (!is(0, "v1")) return ToAnyLocal{};
   if ((is(1, "instances") || is(1, "tasks")) && seg.size() >= 3) {

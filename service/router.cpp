@@ -10,9 +10,7 @@ namespace rflow::service {
 
 using nlohmann::json;
 
-namespace {
-
-std::vector<std::string_view> segments(std::string_view path) {
+std::vector<std::string_view> pathSegments(std::string_view path) {
   std::vector<std::string_view> out;
   while (!path.empty()) {
     if (path.front() == '/') {
@@ -27,9 +25,11 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
+namespace {
+
 // The path parameters when `path` fits `pattern`.
 std::optional<Params> match(std::string_view pattern, const std::vector<std::string_view>& path) {
-  const std::vector<std::string_view> parts = segments(pattern);
+  const std::vector<std::string_view> parts = pathSegments(pattern);
   if (parts.size() != path.size()) return std::nullopt;
   Params params;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -71,7 +71,7 @@ HttpReply errorReply(const ApiError& error) {
 }
 
 size_t Router::bodyLimit(std::string_view method, std::string_view path) const {
-  const std::vector<std::string_view> parts = segments(path);
+  const std::vector<std::string_view> parts = pathSegments(path);
   for (const Route& r : routes()) {
     if (r.method == method && r.binary_body && match(r.pattern, parts))
       return limits_.max_file_bytes;
@@ -97,7 +97,7 @@ HttpReply Router::handle(const HttpRequest& request) const {
 
 HttpReply Router::answer(const HttpRequest& request, const Route*& route,
                          std::optional<Caller>& caller) const {
-  const std::vector<std::string_view> path = segments(request.path);
+  const std::vector<std::string_view> path = pathSegments(request.path);
   Params params;
   std::string allowed;
   for (const Route& r : routes()) {

@@ -56,6 +56,10 @@ struct HttpReply {
 
 HttpReply errorReply(const ApiError& error);
 
+// The non-empty segments of a decoded path ("/v1/instances/x" is v1, instances, x): what
+// routes and the cluster's front door match on. Views into `path`.
+std::vector<std::string_view> pathSegments(std::string_view path);
+
 // Limits on what a request may carry; the transport enforces the sizes, the router the
 // JSON nesting (runtime::kMaxWireDepth).
 struct RequestLimits {

@@ -3,37 +3,11 @@
 // a node starts.
 #include <gtest/gtest.h>
 
+#include "config_test_util.h"
 #include "runtime/config.h"
 
 namespace rflow::runtime {
 namespace {
-
-const std::filesystem::path kFile = "/etc/rflow/rflow.toml";
-
-std::variant<Config, ConfigErrors> parse(std::string_view text) {
-  return Config::fromString(text, kFile,
-                            [](std::string_view) { return std::optional<std::string>(); });
-}
-
-Config ok(std::string_view text) {
-  auto result = parse(text);
-  if (auto* errors = std::get_if<ConfigErrors>(&result)) {
-    ADD_FAILURE() << describe(*errors);
-    return Config::defaults();
-  }
-  return std::get<Config>(std::move(result));
-}
-
-ConfigError error(std::string_view text) {
-  auto result = parse(text);
-  auto* errors = std::get_if<ConfigErrors>(&result);
-  if (!errors) {
-    ADD_FAILURE() << "expected an error for:\n" << text;
-    return {};
-  }
-  EXPECT_EQ(errors->size(), 1u) << describe(*errors);
-  return errors->front();
-}
 
 constexpr std::string_view kGood =
     "[cluster]\n"
@@ -42,11 +16,11 @@ constexpr std::string_view kGood =
     "advertise = \"http://10.0.0.5:8080\"\n";
 
 TEST(ClusterConfig, NoSectionIsASingleNode) {
-  EXPECT_FALSE(ok("").cluster.enabled);
+  EXPECT_FALSE(configOk("").cluster.enabled);
 }
 
 TEST(ClusterConfig, TheRequiredKeysAndTheDefaults) {
-  const Config c = ok(kGood);
+  const Config c = configOk(kGood);
   EXPECT_TRUE(c.cluster.enabled);
   EXPECT_EQ(c.cluster.node, "rflow-1");
   EXPECT_EQ(c.cluster.nats,
@@ -58,20 +32,22 @@ TEST(ClusterConfig, TheRequiredKeysAndTheDefaults) {
 }
 
 TEST(ClusterConfig, EverySetting) {
-  const Config c = ok(std::string(kGood) + "partitions = 64\nreplicas = 1\nmember_ttl = \"3s\"\n");
+  const Config c =
+      configOk(std::string(kGood) + "partitions = 64\nreplicas = 1\nmember_ttl = \"3s\"\n");
   EXPECT_EQ(c.cluster.partitions, 64u);
   EXPECT_EQ(c.cluster.replicas, 1);
   EXPECT_EQ(c.cluster.member_ttl_ms, 3'000);
 }
 
 TEST(ClusterConfig, AMissingKeyIsNamedWithWhatToAdd) {
-  ConfigError e = error("[cluster]\nnats = [\"nats://a:4222\"]\nadvertise = \"http://a:8080\"\n");
+  ConfigError e =
+      configError("[cluster]\nnats = [\"nats://a:4222\"]\nadvertise = \"http://a:8080\"\n");
   EXPECT_EQ(e.key, "cluster.node");
   EXPECT_EQ(e.line, 1u);
   EXPECT_NE(e.message.find("node = \"rflow-1\""), std::string::npos) << e.message;
-  e = error("[cluster]\nnode = \"a\"\nadvertise = \"http://a:8080\"\n");
+  e = configError("[cluster]\nnode = \"a\"\nadvertise = \"http://a:8080\"\n");
   EXPECT_EQ(e.key, "cluster.nats");
-  e = error("[cluster]\nnode = \"a\"\nnats = [\"nats://a:4222\"]\n");
+  e = configError("[cluster]\nnode = \"a\"\nnats = [\"nats://a:4222\"]\n");
   EXPECT_EQ(e.key, "cluster.advertise");
   EXPECT_NE(e.message.find("forward"), std::string::npos) << e.message;
 }
@@ -96,7 +72,7 @@ TEST(ClusterConfig, BadValuesAreRefusedWithTheirKeyAndLine) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.line);
-    const ConfigError e = error(base + c.line + "\n");
+    const ConfigError e = configError(base + c.line + "\n");
     EXPECT_EQ(e.key, c.key);
     EXPECT_EQ(e.line, 5u);
     EXPECT_NE(e.message.find(c.says), std::string::npos) << e.message;
@@ -104,21 +80,22 @@ TEST(ClusterConfig, BadValuesAreRefusedWithTheirKeyAndLine) {
 }
 
 TEST(ClusterConfig, BadNamesAndUrlsAreRefused) {
-  ConfigError e = error(
+  ConfigError e = configError(
       "[cluster]\nnode = \"rflow 1\"\nnats = [\"nats://a:4222\"]\nadvertise = \"http://a:8080\"\n");
   EXPECT_EQ(e.key, "cluster.node");
   EXPECT_NE(e.message.find("letters, digits"), std::string::npos) << e.message;
-  e = error("[cluster]\nnode = \"a\"\nnats = []\nadvertise = \"http://a:8080\"\n");
+  e = configError("[cluster]\nnode = \"a\"\nnats = []\nadvertise = \"http://a:8080\"\n");
   EXPECT_EQ(e.key, "cluster.nats");
   EXPECT_NE(e.message.find("an empty list"), std::string::npos) << e.message;
-  e = error(
+  e = configError(
       "[cluster]\nnode = \"a\"\nnats = [\"nats://a:4222\", \"http://b:4222\"]\n"
       "advertise = \"http://a:8080\"\n");
   EXPECT_EQ(e.key, "cluster.nats[1]");
   EXPECT_NE(e.message.find("found \"http://b:4222\""), std::string::npos) << e.message;
-  e = error("[cluster]\nnode = \"a\"\nnats = [\"nats://a:4222\"]\nadvertise = \"a:8080\"\n");
+  e = configError("[cluster]\nnode = \"a\"\nnats = [\"nats://a:4222\"]\nadvertise = \"a:8080\"\n");
   EXPECT_EQ(e.key, "cluster.advertise");
-  e = error("[cluster]\nnode = \"a\"\nnats = \"nats://a:4222\"\nadvertise = \"http://a:8080\"\n");
+  e = configError(
+      "[cluster]\nnode = \"a\"\nnats = \"nats://a:4222\"\nadvertise = \"http://a:8080\"\n");
   EXPECT_EQ(e.key, "cluster.nats");
 }
 
