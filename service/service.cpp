@@ -74,9 +74,8 @@ std::variant<DecisionBody, ApiError> parseDecision(const json& body) {
   return out;
 }
 
-Outcome Service::start(const Caller& caller, std::string_view workflow, const json& args,
-                       const std::string& request_id) {
-  (void)caller;
+std::variant<Service::DecodedStart, ApiError> Service::decodeStart(std::string_view workflow,
+                                                                   const json& args) const {
   const auto program = engine_.currentProgram();
   if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
   const bytecode::Module& m = program->module();
@@ -85,9 +84,18 @@ Outcome Service::start(const Caller& caller, std::string_view workflow, const js
   const bytecode::Workflow& w = m.workflows[std::get<uint32_t>(found)];
   auto decoded = runtime::decodeArguments(objectOrEmpty(args), w.params, m);
   if (auto* error = std::get_if<runtime::WireError>(&decoded)) return badRequest(error->text());
+  return DecodedStart{std::string(m.strings[w.name]),
+                      std::get<std::vector<vm::Value>>(std::move(decoded))};
+}
+
+Outcome Service::start(const Caller& caller, std::string_view workflow, const json& args,
+                       const std::string& request_id) {
+  (void)caller;
+  auto decoded = decodeStart(workflow, args);
+  if (auto* error = std::get_if<ApiError>(&decoded)) return *error;
+  DecodedStart& d = std::get<DecodedStart>(decoded);
   auto started =
-      engine_.start(m.strings[w.name], std::get<std::vector<vm::Value>>(std::move(decoded)),
-                    {.spawn = false, .request_id = request_id});
+      engine_.start(d.workflow, std::move(d.args), {.spawn = false, .request_id = request_id});
   if (auto* error = std::get_if<engine::EngineError>(&started)) return fromEngine(*error);
   return instanceAfterStep(std::get<engine::InstanceView>(started));
 }
@@ -103,15 +111,10 @@ std::optional<std::string> Service::qualifiedWorkflow(std::string_view workflow)
 
 std::variant<engine::Engine::Placement, ApiError> Service::placement(std::string_view workflow,
                                                                      const json& args) const {
-  const auto program = engine_.currentProgram();
-  if (!program) return notFound("nothing is deployed yet; POST /v1/deployments first");
-  const bytecode::Module& m = program->module();
-  auto found = engine::findWorkflow(m, workflow);
-  if (auto* error = std::get_if<engine::EngineError>(&found)) return fromEngine(*error);
-  const bytecode::Workflow& w = m.workflows[std::get<uint32_t>(found)];
-  auto decoded = runtime::decodeArguments(objectOrEmpty(args), w.params, m);
-  if (auto* error = std::get_if<runtime::WireError>(&decoded)) return badRequest(error->text());
-  auto placed = engine_.businessKey(m.strings[w.name], std::get<std::vector<vm::Value>>(decoded));
+  auto decoded = decodeStart(workflow, args);
+  if (auto* error = std::get_if<ApiError>(&decoded)) return *error;
+  const DecodedStart& d = std::get<DecodedStart>(decoded);
+  auto placed = engine_.businessKey(d.workflow, d.args);
   if (auto* error = std::get_if<engine::EngineError>(&placed)) return fromEngine(*error);
   return std::get<engine::Engine::Placement>(std::move(placed));
 }

@@ -196,6 +196,14 @@ class Service {
                                                     int64_t now) const;
   // What a deployment of `module` means for the current classifier models.
   nlohmann::json modelWarnings(const bytecode::Module& module) const;
+  // A start's workflow (qualified) and its arguments decoded against the current
+  // version's declared types; 404 no version or workflow, 400 naming the field.
+  struct DecodedStart {
+    std::string workflow;
+    std::vector<vm::Value> args;
+  };
+  std::variant<DecodedStart, ApiError> decodeStart(std::string_view workflow,
+                                                   const nlohmann::json& args) const;
   // An instance that was just started or decided on, with its figures. The step is
   // committed, so a failed read of them must not answer as a failure: both keys are
   // null then, and GET /v1/instances/{id} reads them again.
