@@ -23,12 +23,6 @@ namespace {
 using cluster::testing::NatsServers;
 using namespace std::chrono_literals;
 
-#define REQUIRE_NATS_SERVER()                                                   \
-  if (!NatsServers::available()) {                                              \
-    GTEST_SKIP() << "nats-server is not on PATH: install Debian's nats-server " \
-                    "(scripts/setup.sh) to run the cluster tests";              \
-  }
-
 std::unique_ptr<store::Store> memoryStore(const std::string& name) {
   auto opened = store::Store::open(
       name, {.durability = store::Durability::kAsync, .in_memory = true, .env = {}});

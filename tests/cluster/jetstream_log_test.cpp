@@ -15,12 +15,6 @@ namespace {
 using testing::NatsServers;
 using namespace std::chrono_literals;
 
-#define REQUIRE_NATS_SERVER()                                                   \
-  if (!NatsServers::available()) {                                              \
-    GTEST_SKIP() << "nats-server is not on PATH: install Debian's nats-server " \
-                    "(scripts/setup.sh) to run the cluster tests";              \
-  }
-
 std::shared_ptr<NatsClient> connect(const NatsServers& nats, std::string name = "test") {
   NatsOptions o;
   o.servers = nats.clientUrls();

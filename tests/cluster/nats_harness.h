@@ -72,3 +72,10 @@ class NatsServers {
 };
 
 }  // namespace rflow::cluster::testing
+
+// In a test's body or SetUp: skips the test, saying why, when nats-server is not on PATH.
+#define REQUIRE_NATS_SERVER()                                                   \
+  if (!::rflow::cluster::testing::NatsServers::available()) {                   \
+    GTEST_SKIP() << "nats-server is not on PATH: install Debian's nats-server " \
+                    "(scripts/setup.sh) to run the cluster tests";              \
+  }

@@ -30,12 +30,6 @@ using cluster::testing::NatsServers;
 using namespace std::chrono_literals;
 namespace et = engine::testing;
 
-#define REQUIRE_NATS_SERVER()                                                   \
-  if (!NatsServers::available()) {                                              \
-    GTEST_SKIP() << "nats-server is not on PATH: install Debian's nats-server " \
-                    "(scripts/setup.sh) to run the cluster tests";              \
-  }
-
 // ---- Placement (no NATS) -------------------------------------------------------------
 
 TEST(Placement, RankingIsStableAndEveryMemberIsRanked) {

@@ -25,10 +25,7 @@ using rflow::test_support::writeFile;
 class SnapshotStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!NatsServers::available()) {
-      GTEST_SKIP() << "nats-server is not on PATH: install Debian's nats-server "
-                      "(scripts/setup.sh) to run the cluster tests";
-    }
+    REQUIRE_NATS_SERVER();
     std::string error;
     nats_ = NatsServers::start(1, &error);
     ASSERT_TRUE(nats_) << error;
