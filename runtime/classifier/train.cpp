@@ -1,6 +1,7 @@
 // Training through fastText, and the defaults for short texts (train.h).
 #include "runtime/classifier/train.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -118,6 +119,22 @@ class Progress {
 
 }  // namespace
 
+double meanLabelLoss(const Model& model, std::span<const Example> examples) {
+  if (examples.empty()) return std::numeric_limits<double>::quiet_NaN();
+  // Below the smallest confidence fastText reports, so a label it never predicts
+  // costs a large but finite amount.
+  constexpr double kFloor = 1e-5;
+  double total = 0;
+  const size_t k = model.labels().size();
+  for (const Example& e : examples) {
+    double p = 0;
+    for (const Prediction& prediction : model.predict(e.text, k))
+      if (prediction.label == e.label) p = prediction.confidence;
+    total -= std::log(std::max(p, kFloor));
+  }
+  return total / static_cast<double>(examples.size());
+}
+
 std::variant<Model, std::string> train(std::span<const Example> examples,
                                        const TrainOptions& options) {
   if (auto error = checkOptions(options)) return *error;
@@ -151,6 +168,7 @@ std::variant<Model, std::string> train(std::span<const Example> examples,
   args.verbose = 0;
 
   Progress progress(options.on_progress);
+  double loss = std::numeric_limits<double>::quiet_NaN();
   try {
     detail::Engine engine;
     engine.train(args, [&](float p, float, double, double, int64_t) { progress.update(p); });
@@ -164,7 +182,7 @@ std::variant<Model, std::string> train(std::span<const Example> examples,
       engine.quantize(qargs);
     }
     engine.saveModel(model_file.path().string());
-    progress.finish(engine.lastLoss());
+    loss = engine.lastLoss();
   } catch (const std::exception& e) {
     return std::string("fastText could not train the model: ") + e.what();
   }
@@ -173,6 +191,10 @@ std::variant<Model, std::string> train(std::span<const Example> examples,
   auto model = Model::load(*bytes);
   if (auto* error = std::get_if<std::string>(&model))
     return "the trained model does not load: " + *error;
+  // fastText keeps the loss of its first thread only, and that thread may see no example
+  // at all when the data is small and another thread takes every token: then 0/0.
+  if (!std::isfinite(loss)) loss = meanLabelLoss(std::get<Model>(model), examples);
+  progress.finish(loss);
   return model;
 }
 

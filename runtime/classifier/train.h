@@ -69,12 +69,17 @@ struct TrainOptions {
   int dsub = 2;
   // Called from fastText's training threads, one call at a time, with progress rising
   // from 0 to 1. fastText only publishes its loss when training ends: calls before the
-  // last carry NaN.
+  // last carry NaN. The last call carries fastText's running loss, or, when fastText has
+  // none (its first thread saw no example), meanLabelLoss over the examples.
   std::function<void(double progress, double loss)> on_progress;
 };
 
 // TrainOptions{}: the defaults measured above.
 TrainOptions defaultTrainOptions();
+
+// The mean over `examples` of -ln(the confidence `model` gives the example's label), a
+// confidence below 1e-5 counted as 1e-5; NaN for no examples.
+double meanLabelLoss(const Model& model, std::span<const Example> examples);
 
 // A model trained on `examples`. Errors: no examples, fewer than two labels, a label that
 // is empty or holds whitespace, a text that is empty after normalization, options out of

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -114,6 +115,28 @@ TEST(Train, ReportsRisingProgressAndAFinalLoss) {
   EXPECT_EQ(calls.back().first, 1.0);
   EXPECT_TRUE(std::isfinite(calls.back().second));
   EXPECT_GE(calls.back().second, 0.0);
+}
+
+// fastText's own loss is its first thread's, and that thread may see no example; the
+// final loss then comes from the model (the CI run at stop 27 reported NaN).
+TEST(Train, MeanLabelLossIsLowOnTheTrainingDataAndHighOnWrongLabels) {
+  const auto examples = testing::generatedExamples(30);
+  auto trained = train(examples, testing::tinyOptions(false));
+  ASSERT_TRUE(std::holds_alternative<Model>(trained));
+  const Model& model = std::get<Model>(trained);
+  const double right = meanLabelLoss(model, examples);
+  ASSERT_TRUE(std::isfinite(right));
+  EXPECT_GE(right, 0.0);
+  // Each example relabelled with the model's next label after its own.
+  const auto& labels = model.labels();
+  auto wrong = examples;
+  for (auto& e : wrong) {
+    const auto at = std::find(labels.begin(), labels.end(), e.label) - labels.begin();
+    e.label = labels[(static_cast<size_t>(at) + 1) % labels.size()];
+  }
+  EXPECT_GT(meanLabelLoss(model, wrong), right);
+  EXPECT_LE(meanLabelLoss(model, wrong), -std::log(1e-5) + 1e-9);
+  EXPECT_TRUE(std::isnan(meanLabelLoss(model, {})));
 }
 
 TEST(Train, AThrowingProgressCallbackDoesNotStopTraining) {
