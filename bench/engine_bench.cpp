@@ -110,6 +110,13 @@ std::string freshDir(const std::string& name) {
   return dir.string();
 }
 
+uint64_t directoryBytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) bytes += entry.file_size();
+  return bytes;
+}
+
 std::unique_ptr<store::Store> openStore(const std::string& dir, store::Durability d) {
   auto opened = store::Store::open(dir, {.durability = d, .in_memory = false, .env = {}});
   if (auto* e = std::get_if<std::string>(&opened)) {
@@ -320,6 +327,97 @@ double rawStepsPerSecond(bool sync, size_t steps, size_t per_batch, size_t threa
   return static_cast<double>(steps) / seconds;
 }
 
+// Starts `waiting` instances that all stop at their approval, then prints the bytes on
+// disk per waiting instance and where they go.
+void measureWaiting(const std::string& dir, size_t waiting, size_t threads) {
+  auto store = openStore(dir, store::Durability::kAsync);
+  engine::SystemClock clock;
+  InstantCalls calls;
+  engine::Engine eng(*store, clock, calls);
+  if (std::holds_alternative<engine::EngineError>(eng.deploy(module()))) std::exit(1);
+  const auto program = eng.currentProgram();
+  eng.startWorkers(threads);
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> drivers;
+  for (size_t t = 0; t < threads; ++t) {
+    drivers.emplace_back([&] {
+      for (size_t i = next++; i < waiting; i = next++)
+        (void)eng.start("Six", {order(*program, i)});
+    });
+  }
+  for (auto& c : drivers)
+    c.join();
+  eng.runUntilIdle();
+  eng.stopWorkers();
+  // Right after the last step the files still hold the versions the steps overwrote
+  // (each step rewrites its instance); RocksDB drops them as it compacts, so how many are
+  // left depends on timing. Both figures: as flushed, and settled after a full compaction.
+  (void)store->flush();
+  const uint64_t flushed = directoryBytes(dir);
+  (void)store->compact();
+  const uint64_t settled = directoryBytes(dir);
+  const auto per = [&](uint64_t bytes) {
+    return static_cast<double>(bytes) / static_cast<double>(waiting);
+  };
+  std::printf("\n| %zu waiting instances | bytes on disk | bytes per waiting instance |\n",
+              waiting);
+  std::printf("|---|---|---|\n");
+  std::printf("| flushed | %llu | %.0f |\n", static_cast<unsigned long long>(flushed),
+              per(flushed));
+  std::printf("| after a full compaction | %llu | %.0f |\n",
+              static_cast<unsigned long long>(settled), per(settled));
+  // Where the settled bytes go: SST files per column family (the rest is the log, the
+  // manifest and RocksDB's own files).
+  std::printf("\n| column family | SST bytes per waiting instance | keys per waiting instance |\n");
+  std::printf("|---------------|--------------------------------|---------------------------|\n");
+  for (const auto& size : store->columnSizes()) {
+    if (size.sst_bytes == 0) continue;
+    std::printf("| %-13s | %30.0f | %25.2f |\n",
+                std::string(store::columnName(size.column)).c_str(),
+                static_cast<double>(size.sst_bytes) / static_cast<double>(waiting),
+                static_cast<double>(size.estimated_keys) / static_cast<double>(waiting));
+  }
+}
+
+// Reopens the store of measureWaiting, recovers, then decides every approval.
+void measureRestart(const std::string& dir, size_t waiting, size_t threads) {
+  const auto start = Clock::now();
+  auto store = openStore(dir, store::Durability::kAsync);
+  engine::SystemClock clock;
+  InstantCalls calls;
+  engine::Engine eng(*store, clock, calls);
+  const size_t queued = *eng.recover();
+  eng.runUntilIdle();
+  const double reopen = std::chrono::duration<double>(Clock::now() - start).count();
+  // Deciding every waiting approval resumes every instance to completion.
+  engine::TaskFilter filter;
+  filter.limit = SIZE_MAX;
+  auto tasks = *eng.tasks(filter);
+  eng.startWorkers(threads);
+  const auto decide_start = Clock::now();
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> drivers;
+  for (size_t t = 0; t < threads; ++t) {
+    drivers.emplace_back([&] {
+      for (size_t i = next++; i < tasks.size(); i = next++) {
+        engine::Decision d;
+        d.task = tasks[i].record.id;
+        d.user = "bench";
+        (void)eng.decide(d);
+      }
+    });
+  }
+  for (auto& c : drivers)
+    c.join();
+  eng.runUntilIdle();
+  eng.stopWorkers();
+  const double decide = std::chrono::duration<double>(Clock::now() - decide_start).count();
+  std::printf("\n| after a restart with %zu waiting | seconds |\n", waiting);
+  std::printf("|----------------------------------------|---------|\n");
+  std::printf("| reopen + recover (%zu items queued)     | %7.3f |\n", queued, reopen);
+  std::printf("| resume all of them (decide, run, commit) | %7.3f |\n", decide);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -333,8 +431,19 @@ int main(int argc, char** argv) {
       "bench/engine: %zu instances of a six-step workflow (x3 with async), %zu client threads, "
       "%zu workers\n\n",
       instances, clients, threads);
-  // RFLOW_BENCH_ONLY=sync|async runs that engine row alone (for profiling).
+  // RFLOW_BENCH_ONLY=sync|async runs that engine row alone (for profiling); =waiting the
+  // storage per waiting instance alone (RFLOW_BENCH_KEEP: its store is left to inspect).
   const char* only = std::getenv("RFLOW_BENCH_ONLY");
+  if (only != nullptr && std::string_view(only) == "waiting") {
+    const std::string dir = freshDir("waiting");
+    measureWaiting(dir, waiting, threads);
+    if (std::getenv("RFLOW_BENCH_KEEP") != nullptr) {
+      std::printf("\nthe store is kept in %s\n", dir.c_str());
+    } else {
+      fs::remove_all(dir);
+    }
+    return 0;
+  }
   if (only != nullptr) {
     const bool sync_only = std::string_view(only) == "sync";
     const EngineRun run =
@@ -392,73 +501,8 @@ int main(int argc, char** argv) {
 
   // Storage per waiting instance and recovery.
   const std::string dir = freshDir("waiting");
-  {
-    auto store = openStore(dir, store::Durability::kAsync);
-    engine::SystemClock clock;
-    InstantCalls calls;
-    engine::Engine eng(*store, clock, calls);
-    if (std::holds_alternative<engine::EngineError>(eng.deploy(module()))) return 1;
-    const auto program = eng.currentProgram();
-    eng.startWorkers(threads);
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> drivers;
-    for (size_t t = 0; t < threads; ++t) {
-      drivers.emplace_back([&] {
-        for (size_t i = next++; i < waiting; i = next++)
-          (void)eng.start("Six", {order(*program, i)});
-      });
-    }
-    for (auto& c : drivers)
-      c.join();
-    eng.runUntilIdle();
-    eng.stopWorkers();
-    (void)store->flush();
-    uint64_t bytes = 0;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-      if (entry.is_regular_file()) bytes += entry.file_size();
-    }
-    std::printf("\n| waiting instances | bytes on disk | bytes per waiting instance |\n");
-    std::printf("|-------------------|---------------|----------------------------|\n");
-    std::printf("| %17zu | %13llu | %26.0f |\n", waiting, static_cast<unsigned long long>(bytes),
-                static_cast<double>(bytes) / static_cast<double>(waiting));
-  }
-  {
-    const auto start = Clock::now();
-    auto store = openStore(dir, store::Durability::kAsync);
-    engine::SystemClock clock;
-    InstantCalls calls;
-    engine::Engine eng(*store, clock, calls);
-    const size_t queued = *eng.recover();
-    eng.runUntilIdle();
-    const double reopen = std::chrono::duration<double>(Clock::now() - start).count();
-    // Deciding every waiting approval resumes every instance to completion.
-    engine::TaskFilter filter;
-    filter.limit = SIZE_MAX;
-    auto tasks = *eng.tasks(filter);
-    eng.startWorkers(threads);
-    const auto decide_start = Clock::now();
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> drivers;
-    for (size_t t = 0; t < threads; ++t) {
-      drivers.emplace_back([&] {
-        for (size_t i = next++; i < tasks.size(); i = next++) {
-          engine::Decision d;
-          d.task = tasks[i].record.id;
-          d.user = "bench";
-          (void)eng.decide(d);
-        }
-      });
-    }
-    for (auto& c : drivers)
-      c.join();
-    eng.runUntilIdle();
-    eng.stopWorkers();
-    const double decide = std::chrono::duration<double>(Clock::now() - decide_start).count();
-    std::printf("\n| after a restart with %zu waiting | seconds |\n", waiting);
-    std::printf("|----------------------------------------|---------|\n");
-    std::printf("| reopen + recover (%zu items queued)     | %7.3f |\n", queued, reopen);
-    std::printf("| resume all of them (decide, run, commit) | %7.3f |\n", decide);
-  }
+  measureWaiting(dir, waiting, threads);
+  measureRestart(dir, waiting, threads);
   fs::remove_all(dir);
   return 0;
 }

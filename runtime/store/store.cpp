@@ -549,16 +549,25 @@ Status Store::recoverWrites() {
 }
 
 uint64_t Store::diskBytes() const {
-  std::shared_lock lock(mutex_);
-  if (!db_) return 0;
   uint64_t total = 0;
-  for (rocksdb::ColumnFamilyHandle* cf : columns_) {
-    uint64_t size = 0;
-    if (db_->GetIntProperty(cf, rocksdb::DB::Properties::kTotalSstFilesSize, &size)) total += size;
-  }
-  uint64_t wal = 0;
-  if (db_->GetIntProperty(rocksdb::DB::Properties::kLiveSstFilesSize, &wal)) (void)wal;
+  for (const ColumnSize& size : columnSizes())
+    total += size.sst_bytes;
   return total;
+}
+
+std::vector<Store::ColumnSize> Store::columnSizes() const {
+  std::shared_lock lock(mutex_);
+  std::vector<ColumnSize> sizes;
+  if (!db_) return sizes;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    ColumnSize size{.column = static_cast<Column>(i)};
+    (void)db_->GetIntProperty(columns_[i], rocksdb::DB::Properties::kTotalSstFilesSize,
+                              &size.sst_bytes);
+    (void)db_->GetIntProperty(columns_[i], rocksdb::DB::Properties::kEstimateNumKeys,
+                              &size.estimated_keys);
+    sizes.push_back(size);
+  }
+  return sizes;
 }
 
 Status Store::flush() {
@@ -566,6 +575,18 @@ Status Store::flush() {
   if (!db_) return Status::failure(notOpen());
   const rocksdb::Status status = db_->Flush(rocksdb::FlushOptions(), columns_);
   return status.ok() ? Status() : Status::failure(explain(status, directory_));
+}
+
+Status Store::compact() {
+  std::shared_lock lock(mutex_);
+  if (!db_) return Status::failure(notOpen());
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* cf : columns_) {
+    const rocksdb::Status status = db_->CompactRange(options, cf, nullptr, nullptr);
+    if (!status.ok()) return Status::failure(explain(status, directory_));
+  }
+  return {};
 }
 
 // ---- Keys -----------------------------------------------------------------------------

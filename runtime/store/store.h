@@ -210,11 +210,22 @@ class Store {
 
   const std::string& directory() const { return directory_; }
   Durability durability() const { return durability_; }
-  // Bytes the database takes on disk (SST files and logs), for benchmarks and insights.
+  // Bytes the database's SST files take on disk, for benchmarks and insights.
   uint64_t diskBytes() const;
+  // Per column family: its SST files' bytes and RocksDB's estimate of its live keys
+  // (benchmarks show where the bytes go).
+  struct ColumnSize {
+    Column column;
+    uint64_t sst_bytes = 0;
+    uint64_t estimated_keys = 0;
+  };
+  std::vector<ColumnSize> columnSizes() const;
   // Flushes memtables to SST files (benchmarks measure settled sizes; tests make reads
   // reach the files).
   Status flush();
+  // Compacts every column family down to its last level, dropping overwritten and
+  // deleted versions: the size the data settles at (benchmarks).
+  Status compact();
 
  private:
   // Backups (backup.h) hand the open database to RocksDB's BackupEngine under mutex_.
