@@ -35,6 +35,8 @@ void addWhatIfCommand(CLI::App& app, std::function<int()>& run);
 void addFmtCommand(CLI::App& app, std::function<int()>& run);
 // `rflow lsp`.
 void addLspCommand(CLI::App& app, std::function<int()>& run);
+// `rflow cluster status`.
+void addClusterCommand(CLI::App& app, std::function<int()>& run);
 // `rflow migrate check`.
 void addMigrateCommand(CLI::App& app, std::function<int()>& run);
 

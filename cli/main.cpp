@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   rflow::cli::addFmtCommand(app, run);
   rflow::cli::addLspCommand(app, run);
   rflow::cli::addMigrateCommand(app, run);
+  rflow::cli::addClusterCommand(app, run);
 
   // An unknown command gets a suggestion rather than CLI11's generic complaint.
   if (argc > 1 && argv[1][0] != '-') {

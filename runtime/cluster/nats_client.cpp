@@ -462,6 +462,19 @@ Status NatsClient::ensureKv(const KvSpec& spec) {
   return {};
 }
 
+Status NatsClient::bindKv(const std::string& bucket) {
+  std::lock_guard lock(kv_mutex_);
+  if (kv_.count(bucket)) return {};
+  kvStore* raw = nullptr;
+  const natsStatus s = js_KeyValue(&raw, js_, bucket.c_str());
+  if (s == NATS_NOT_FOUND)
+    return Status::failure(ErrorKind::kNotFound,
+                           fmt::format("{}: there is no key-value bucket {}", where_, bucket));
+  if (s != NATS_OK) return failure(s, 0, fmt::format("open key-value bucket {}", bucket));
+  kv_.emplace(bucket, raw);
+  return {};
+}
+
 Result<__kvStore*> NatsClient::kv(const std::string& bucket) {
   std::lock_guard lock(kv_mutex_);
   auto it = kv_.find(bucket);

@@ -133,6 +133,9 @@ class NatsClient {
   // Creates the bucket, or binds to the one there; one there with another TTL or replica
   // count is kRefused, saying what differs. Then the kv*() calls below may name it.
   Status ensureKv(const KvSpec& spec);
+  // Binds to the bucket if it exists, creating nothing (readers such as `rflow cluster
+  // status`): kNotFound when there is none.
+  Status bindKv(const std::string& bucket);
   // The key's current value; kNotFound when it has none (never written, deleted, expired).
   Result<KvEntry> kvGet(const std::string& bucket, const std::string& key);
   // Writes the value; its revision.

@@ -32,17 +32,14 @@ cluster::Result<std::optional<std::string>> checkClusterSettings(cluster::NatsCl
                      {"member_ttl_ms", wanted.member_ttl_ms}};
   auto created = nats.kvCreate(bucket, "settings", mine.dump());
   if (!created.ok() && created.status().kind() == ErrorKind::kUnavailable) return created.status();
-  auto stored = nats.kvGet(bucket, "settings");
-  if (!stored.ok()) return stored.status();
-  auto have = parseObject(stored.value().value);
-  if (!have || !have->contains("partitions") || !(*have)["partitions"].is_number_unsigned())
-    return Status::failure(
-        ErrorKind::kCorrupt,
-        fmt::format("{}: the cluster's settings in bucket {} cannot be read ({}): was it written "
-                    "by a newer rflow?",
-                    nats.where(), bucket, stored.value().value));
-  const ClusterSettings recorded{have->value("partitions", 0u), have->value("replicas", 0),
-                                 have->value("member_ttl_ms", int64_t{0})};
+  auto read = readClusterSettings(nats);
+  if (!read.ok()) return read.status();
+  if (!read.value())
+    return Status::failure(ErrorKind::kUnavailable,
+                           fmt::format("{}: the cluster's settings were not recorded in bucket {}; "
+                                       "start the node again",
+                                       nats.where(), bucket));
+  const ClusterSettings recorded = *read.value();
   std::string diff;
   if (recorded.partitions != wanted.partitions)
     diff += fmt::format(
@@ -65,7 +62,15 @@ cluster::Result<std::optional<std::string>> checkClusterSettings(cluster::NatsCl
 }
 
 std::string encodeMember(const MemberInfo& m) {
-  return json{{"node", m.node}, {"url", m.url}, {"started_ms", m.started_ms}}.dump();
+  json partitions = json::array();
+  for (const MemberPartition& p : m.partitions)
+    partitions.push_back(
+        {{"p", p.partition}, {"role", p.role}, {"epoch", p.epoch}, {"applied", p.applied}});
+  return json{{"node", m.node},
+              {"url", m.url},
+              {"started_ms", m.started_ms},
+              {"partitions", std::move(partitions)}}
+      .dump();
 }
 
 std::optional<MemberInfo> decodeMember(std::string_view text) {
@@ -75,6 +80,15 @@ std::optional<MemberInfo> decodeMember(std::string_view text) {
   m.node = (*j)["node"].get<std::string>();
   m.url = j->value("url", "");
   m.started_ms = j->value("started_ms", int64_t{0});
+  // A hint for status only: entries that do not read are left out, not the member.
+  if (auto it = j->find("partitions"); it != j->end() && it->is_array()) {
+    for (const json& p : *it) {
+      if (!p.is_object() || !p.contains("p") || !p["p"].is_number_unsigned()) continue;
+      m.partitions.push_back({p["p"].get<uint32_t>(), p.value("role", ""),
+                              p.value("epoch", cluster::Epoch{0}),
+                              p.value("applied", cluster::Seq{0})});
+    }
+  }
   return m;
 }
 
@@ -92,6 +106,29 @@ std::optional<OwnerInfo> decodeOwner(std::string_view text) {
   return o;
 }
 
+cluster::Result<std::optional<ClusterSettings>> readClusterSettings(cluster::NatsClient& nats) {
+  const std::string bucket(kClusterBucket);
+  if (Status bound = nats.bindKv(bucket); !bound.ok()) {
+    if (bound.kind() == ErrorKind::kNotFound) return std::optional<ClusterSettings>();
+    return bound;
+  }
+  auto stored = nats.kvGet(bucket, "settings");
+  if (!stored.ok()) {
+    if (stored.status().kind() == ErrorKind::kNotFound) return std::optional<ClusterSettings>();
+    return stored.status();
+  }
+  auto have = parseObject(stored.value().value);
+  if (!have || !have->contains("partitions") || !(*have)["partitions"].is_number_unsigned())
+    return Status::failure(
+        ErrorKind::kCorrupt,
+        fmt::format("{}: the cluster's settings in bucket {} cannot be read ({}): was it written "
+                    "by a newer rflow?",
+                    nats.where(), bucket, stored.value().value));
+  return std::optional<ClusterSettings>(ClusterSettings{have->value("partitions", 0u),
+                                                        have->value("replicas", 0),
+                                                        have->value("member_ttl_ms", int64_t{0})});
+}
+
 std::string ownerKey(uint32_t partition) {
   return fmt::format("p{:02}", partition);
 }
@@ -101,7 +138,8 @@ Status Membership::open() {
   return nats_->ensureKv({std::string(kOwnersBucket), replicas_, {}});
 }
 
-Status Membership::beat() {
+Status Membership::beat(std::vector<MemberPartition> partitions) {
+  self_.partitions = std::move(partitions);
   auto put = nats_->kvPut(std::string(kMembersBucket), self_.node, encodeMember(self_));
   return put.ok() ? Status() : put.status();
 }
@@ -111,12 +149,17 @@ Status Membership::leave() {
 }
 
 cluster::Result<std::vector<MemberInfo>> Membership::live() {
+  return readMembers(*nats_);
+}
+
+cluster::Result<std::vector<MemberInfo>> readMembers(cluster::NatsClient& nats) {
   const std::string bucket(kMembersBucket);
-  auto keys = nats_->kvKeys(bucket);
+  if (Status bound = nats.bindKv(bucket); !bound.ok()) return bound;
+  auto keys = nats.kvKeys(bucket);
   if (!keys.ok()) return keys.status();
   std::vector<MemberInfo> out;
   for (const std::string& key : keys.value()) {
-    auto entry = nats_->kvGet(bucket, key);
+    auto entry = nats.kvGet(bucket, key);
     if (!entry.ok()) {
       if (entry.status().kind() == ErrorKind::kNotFound) continue;  // expired meanwhile
       return entry.status();

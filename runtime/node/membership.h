@@ -2,8 +2,10 @@
 //   rf-cluster  the settings fixed when the cluster was created (partitions, replicas,
 //               member TTL), written create-only by the first node; a node configured
 //               otherwise refuses to start.
-//   rf-members  one key per live node: {node, url, started_ms}, the bucket's TTL the
-//               member TTL, written every TTL/5 (a heartbeat). A node whose key expired
+//   rf-members  one key per live node: {node, url, started_ms, partitions}, the bucket's
+//               TTL the member TTL, written every TTL/5 (a heartbeat); `partitions` is
+//               what the node holds (role, epoch, the last log entry applied), for
+//               `rflow cluster status`. A node whose key expired
 //               is taken for dead, and its partitions are claimed by their standbys.
 //   rf-owners   partition ("p07") -> {node, url, epoch}: who owns it, for routing. Written
 //               with a plain Put by the owner after its claim is in the log.
@@ -43,11 +45,24 @@ struct ClusterSettings {
 // one value that stuck, and the one whose value lost refuses.)
 cluster::Result<std::optional<std::string>> checkClusterSettings(cluster::NatsClient& nats,
                                                                  const ClusterSettings& wanted);
+// The settings recorded in rf-cluster; nullopt when no node has recorded any (or the
+// bucket does not exist). Does not create anything.
+cluster::Result<std::optional<ClusterSettings>> readClusterSettings(cluster::NatsClient& nats);
+
+// A partition a member owns or follows, as its last heartbeat said.
+struct MemberPartition {
+  uint32_t partition = 0;
+  std::string role;  // "owner" or "standby" (roleName)
+  cluster::Epoch epoch = 0;
+  cluster::Seq applied = 0;
+  bool operator==(const MemberPartition&) const = default;
+};
 
 struct MemberInfo {
   std::string node;
   std::string url;  // the node's advertised HTTP base URL
   int64_t started_ms = 0;
+  std::vector<MemberPartition> partitions;  // entries written before carry none
 };
 
 std::string encodeMember(const MemberInfo& m);
@@ -64,6 +79,10 @@ std::optional<OwnerInfo> decodeOwner(std::string_view text);
 // "p07": the rf-owners key of a partition.
 std::string ownerKey(uint32_t partition);
 
+// The members whose entries have not expired, by name (entries that do not decode are
+// skipped: a newer node's format). kNotFound when rf-members does not exist.
+cluster::Result<std::vector<MemberInfo>> readMembers(cluster::NatsClient& nats);
+
 // This node's entry in rf-members, and the members' list.
 class Membership {
  public:
@@ -72,8 +91,8 @@ class Membership {
       : nats_(std::move(nats)), self_(std::move(self)), ttl_(ttl), replicas_(replicas) {}
   // Creates (or binds) rf-members with the TTL, and rf-owners.
   cluster::Status open();
-  // Writes this node's entry again (its TTL starts over).
-  cluster::Status beat();
+  // Writes this node's entry again (its TTL starts over), saying it holds `partitions`.
+  cluster::Status beat(std::vector<MemberPartition> partitions = {});
   // Removes this node's entry (a clean stop: the others need not wait for the TTL).
   cluster::Status leave();
   // The members whose entries have not expired, by name (entries that do not decode are

@@ -50,8 +50,8 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
   if (settings.value()) return *settings.value();
 
   const int64_t now = o.clock->now();
-  node->members_ = std::make_unique<Membership>(node->nats_, MemberInfo{o.node, o.advertise, now},
-                                                o.member_ttl, o.replicas);
+  node->members_ = std::make_unique<Membership>(
+      node->nats_, MemberInfo{o.node, o.advertise, now, {}}, o.member_ttl, o.replicas);
   if (auto s = node->members_->open(); !s.ok()) return s.message();
   // Another live process with this name would take this one's partitions for its own.
   if (auto existing = node->nats_->kvGet(std::string(kMembersBucket), o.node); existing.ok()) {
@@ -139,7 +139,7 @@ void Node::heartbeatLoop() {
   std::unique_lock lock(wake_mutex_);
   while (!stopping_ && !paused_) {
     lock.unlock();
-    if (auto s = members_->beat(); !s.ok()) say("heartbeat failed: " + s.message());
+    if (auto s = members_->beat(held()); !s.ok()) say("heartbeat failed: " + s.message());
     lock.lock();
     wake_.wait_for(lock, every, [this] { return stopping_ || paused_; });
   }
@@ -285,13 +285,19 @@ OwnerEntry Node::ownerOf(uint32_t partition) const {
   return e;
 }
 
+std::vector<MemberPartition> Node::held() const {
+  std::vector<MemberPartition> out;
+  for (const PartitionStatus& p : status())
+    if (p.role != Role::kIdle)
+      out.push_back({p.partition, std::string(roleName(p.role)), p.epoch, p.applied});
+  return out;
+}
+
 std::vector<PartitionStatus> Node::status() const {
   std::vector<PartitionStatus> out;
-  for (const auto& host : hosts_) {
-    auto applied = host->store().appliedSeq();
-    out.push_back({host->partition(), host->role(), host->epoch(), host->owner(),
-                   applied.ok() ? applied.value() : 0});
-  }
+  for (const auto& host : hosts_)
+    out.push_back(
+        {host->partition(), host->role(), host->epoch(), host->owner(), host->position()});
   return out;
 }
 

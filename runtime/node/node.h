@@ -93,7 +93,7 @@ struct PartitionStatus {
   Role role = Role::kIdle;
   cluster::Epoch epoch = 0;
   std::string owner;         // the latest claim this node has seen
-  cluster::Seq applied = 0;  // the last log entry the partition's store has applied here
+  cluster::Seq applied = 0;  // the last log entry read or written here (PartitionHost::position)
 };
 
 class Node {
@@ -127,6 +127,8 @@ class Node {
  private:
   explicit Node(NodeOptions options);
   void heartbeatLoop();
+  // The partitions this node owns or follows, as its heartbeat publishes them.
+  std::vector<MemberPartition> held() const;
   void controlLoop();
   void placePartition(PartitionHost& host, const std::vector<std::string>& live,
                       const std::map<uint32_t, OwnerInfo>& hints);

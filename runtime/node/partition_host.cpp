@@ -134,7 +134,13 @@ std::variant<cluster::Seq, std::string> PartitionHost::catchUp() {
   std::lock_guard lock(mutex_);
   epoch_ = std::max(epoch_, report.epoch);
   if (!report.owner.empty()) owner_ = report.owner;
+  seen_ = std::max(seen_.load(), report.tail);
   return report.tail;
+}
+
+cluster::Seq PartitionHost::position() const {
+  auto applied = store_->appliedSeq();
+  return std::max(seen_.load(), applied.ok() ? applied.value() : cluster::Seq{0});
 }
 
 std::optional<std::string> PartitionHost::follow() {
@@ -185,6 +191,7 @@ std::optional<std::string> PartitionHost::becomeOwner(
     return fmt::format("partition {} was not claimed: {}", options_.partition, claimed.describe());
   }
   tenure->claimed_epoch = tenure->writer.epoch();
+  seen_ = std::max(seen_.load(), tenure->writer.tail());
   stopped_by_log_ = false;
   engine::EngineOptions eo = options_.engine;
   eo.log = &tenure->writer;

@@ -101,6 +101,9 @@ class PartitionHost {
   Role role() const;
   cluster::Epoch epoch() const;  // the highest epoch this host has seen in the log
   std::string owner() const;     // the node of the latest claim seen; empty when unknown
+  // The last log entry this host has read or written: its store's applied sequence, or a
+  // claim or genesis after it (those change no state, so the store does not mark them).
+  cluster::Seq position() const;
   std::shared_ptr<engine::Engine> engine() const;  // null unless kOwner
   store::Store& store() const { return *store_; }
   cluster::PartitionLog& log() { return *log_; }
@@ -118,6 +121,7 @@ class PartitionHost {
   std::unique_ptr<cluster::PartitionLog> log_;
   std::unique_ptr<store::Store> store_;
   std::atomic<bool> stopped_by_log_{false};
+  std::atomic<cluster::Seq> seen_{0};  // the last replay's tail, or this host's claim
 
   mutable std::mutex mutex_;  // role_, epoch_, owner_, tenure_
   Role role_ = Role::kIdle;

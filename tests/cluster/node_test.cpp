@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cluster/jetstream_partition_log.h"
@@ -20,6 +21,7 @@
 #include "engine/partition.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
+#include "node/cluster_report.h"
 #include "node/membership.h"
 #include "node/placement.h"
 
@@ -395,6 +397,86 @@ TEST_F(NodeTest, ACleanStopHandsThePartitionsOverWithoutWaitingForTheTtl) {
   a->stop();
   ASSERT_TRUE(waitFor(5s, [&] { return b->owned().size() == kPartitions; }));
   EXPECT_LT(std::chrono::steady_clock::now() - stopped, 5s);
+}
+
+// `rflow cluster status` reads NATS alone: nothing there yet is "no cluster" (and reading
+// creates nothing); with two nodes, every partition has a live owner at its epoch and the
+// other node as a standby that has applied the log; a node gone is a warning.
+TEST_F(NodeTest, TheStatusReadFromNatsShowsOwnersStandbysEpochsAndLag) {
+  auto reader = cluster::NatsClient::connect({nats_->clientUrls(), "status", 1000ms, 100ms});
+  ASSERT_TRUE(reader.ok());
+  for (int i = 0; i < 2; ++i) {
+    auto none = readClusterReport(*reader.value());
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.status().kind(), cluster::ErrorKind::kNotFound);
+    EXPECT_NE(none.status().message().find("no rflow cluster was created"), std::string::npos)
+        << none.status().message();
+  }
+
+  CountingCalls calls_a, calls_b;
+  auto a = startNode(options("node-a", calls_a));
+  ASSERT_TRUE(a);
+  auto b = startNode(options("node-b", calls_b));
+  ASSERT_TRUE(b);
+  // An instance on one of A's partitions, so that its log has more than the claims.
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() + b->owned().size() == kPartitions; }));
+  ASSERT_FALSE(a->owned().empty());
+  const uint32_t busy = a->owned().front().partition;
+  auto engine_a = a->engineFor(busy);
+  ASSERT_TRUE(engine_a);
+  auto started = engine_a->start("Purchase", {et::order(*engine_a->currentProgram(), "O1", "10.00"),
+                                              vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(started));
+
+  // Heartbeats carry what each node holds; wait until both standbys say they caught up.
+  ClusterReport report;
+  ASSERT_TRUE(waitFor(10s, [&] {
+    auto read = readClusterReport(*reader.value());
+    if (!read.ok()) return false;
+    report = read.value();
+    for (const PartitionReport& r : report.partitions)
+      if (!r.owner_live || !r.owner_said || r.standbys.size() != 1 ||
+          r.standbys[0].applied != r.last_seq || r.owner_said->applied != r.last_seq)
+        return false;
+    return true;
+  })) << formatReport(report);
+  EXPECT_EQ(report.settings.partitions, kPartitions);
+  ASSERT_EQ(report.members.size(), 2u);
+  EXPECT_EQ(report.members[0].node, "node-a");
+  EXPECT_EQ(report.members[0].url, "http://127.0.0.1:1/node-a");
+  ASSERT_EQ(report.partitions.size(), size_t{kPartitions});
+  for (const PartitionReport& r : report.partitions) {
+    EXPECT_TRUE(r.has_log);
+    EXPECT_EQ(r.owner.epoch, 1u);
+    EXPECT_EQ(r.owner.node, a->ownerOf(r.partition).node);
+    EXPECT_NE(r.standbys[0].node, r.owner.node);
+    EXPECT_GE(r.last_seq, 2u);  // genesis and the claim
+  }
+  EXPECT_GT(report.partitions[busy].last_seq, report.partitions[(busy + 1) % kPartitions].last_seq);
+  EXPECT_TRUE(report.warnings.empty()) << formatReport(report);
+  const std::string table = formatReport(report);
+  EXPECT_NE(table.find("4 partitions, 1 log replica, member TTL 2000 ms"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("no warnings"), std::string::npos) << table;
+  const auto json = nlohmann::json::parse(reportJson(report));
+  EXPECT_EQ(json["partitions"][busy]["owner"]["node"], "node-a");
+  EXPECT_EQ(json["partitions"][busy]["log"]["last_seq"], report.partitions[busy].last_seq);
+
+  // B leaves: A takes everything over, and the report says A has no standby now.
+  b->stop();
+  ASSERT_TRUE(waitFor(10s, [&] {
+    auto read = readClusterReport(*reader.value());
+    if (!read.ok()) return false;
+    report = read.value();
+    return report.members.size() == 1 &&
+           std::all_of(report.partitions.begin(), report.partitions.end(),
+                       [](const PartitionReport& r) { return r.owner.node == "node-a"; });
+  })) << formatReport(report);
+  ASSERT_FALSE(report.warnings.empty());
+  EXPECT_NE(report.warnings.back().find("node-a is the only live member"), std::string::npos)
+      << formatReport(report);
+  for (const PartitionReport& r : report.partitions)
+    EXPECT_GE(r.owner.epoch, 1u);
 }
 
 }  // namespace
