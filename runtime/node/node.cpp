@@ -64,6 +64,12 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
   if (auto s = node->members_->beat(); !s.ok()) return s.message();
   node->joined_ = true;  // from now on the entry is ours to delete
 
+  std::shared_ptr<cluster::SnapshotStore> snapshots;
+  if (o.snapshot_every > 0 && !o.in_memory) {
+    auto opened = cluster::SnapshotStore::open(node->nats_, {.replicas = o.replicas});
+    if (!opened.ok()) return opened.status().message();
+    snapshots = std::move(opened).value();
+  }
   cluster::JetStreamLogOptions lo;
   lo.replicas = o.replicas;
   lo.append_deadline = o.append_deadline;
@@ -82,6 +88,8 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
     ho.engine = o.engine;
     ho.workers = o.workers_per_partition;
     ho.timer_poll = o.timer_poll;
+    ho.snapshots = snapshots;
+    ho.snapshot_every = o.snapshot_every;
     ho.claim_deadline = o.append_deadline;
     ho.log = o.log;
     ho.on_stopped = [n = node.get()](uint32_t partition, const std::string& why) {
@@ -191,10 +199,25 @@ void Node::tick() {
   }
   for (auto& host : hosts_)
     placePartition(*host, live, hints);
+  snapshotOwned(members.value());
   std::lock_guard lock(owners_mutex_);
   for (auto& [p, o] : hints) {
     auto& known = owners_[p];
     if (o.epoch >= known.epoch) known = o;
+  }
+}
+
+void Node::snapshotOwned(const std::vector<MemberInfo>& members) {
+  for (auto& host : hosts_) {
+    if (host->role() != Role::kOwner) continue;
+    std::optional<cluster::Seq> standby_applied;
+    for (const MemberInfo& m : members)
+      for (const MemberPartition& held : m.partitions)
+        if (m.node != options_.node && held.partition == host->partition() &&
+            held.role == roleName(Role::kStandby))
+          standby_applied = std::min(standby_applied.value_or(held.applied), held.applied);
+    if (auto problem = host->snapshotIfDue(standby_applied))
+      say(fmt::format("partition {}: {}", host->partition(), *problem));
   }
 }
 

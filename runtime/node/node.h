@@ -69,6 +69,10 @@ struct NodeOptions {
   std::chrono::milliseconds timer_poll{200};
   std::chrono::milliseconds nats_timeout{2000};
   std::chrono::milliseconds append_deadline{10'000};
+  // An owner stores a snapshot of its partition in stream RF_SNAP, and trims the log
+  // behind it, each time the log has grown this many entries; 0: never (nor with
+  // in_memory stores).
+  cluster::Seq snapshot_every = 10'000;
   std::function<void(const std::string&)> log;
 };
 
@@ -130,6 +134,9 @@ class Node {
   // The partitions this node owns or follows, as its heartbeat publishes them.
   std::vector<MemberPartition> held() const;
   void controlLoop();
+  // Snapshots of the owned partitions that are due, trimming behind what each one's
+  // standby said it applied.
+  void snapshotOwned(const std::vector<MemberInfo>& members);
   void placePartition(PartitionHost& host, const std::vector<std::string>& live,
                       const std::map<uint32_t, OwnerInfo>& hints);
   void publishOwner(PartitionHost& host);

@@ -128,6 +128,7 @@ std::shared_ptr<engine::Engine> PartitionHost::engine() const {
 }
 
 std::variant<cluster::Seq, std::string> PartitionHost::catchUp() {
+  if (auto problem = restoreIfTrimmed()) return *problem;
   auto replayed = replay::replay(*log_, *store_);
   if (auto* problem = std::get_if<std::string>(&replayed)) return *problem;
   const auto& report = std::get<replay::ReplayReport>(replayed);
@@ -138,7 +139,111 @@ std::variant<cluster::Seq, std::string> PartitionHost::catchUp() {
   return report.tail;
 }
 
+std::optional<std::string> PartitionHost::restoreIfTrimmed() {
+  auto bounds = log_->bounds();
+  if (!bounds.ok()) return bounds.status().message();
+  auto applied = store_->appliedSeq();
+  if (!applied.ok()) return applied.status().message();
+  // Every entry after applied_seq is still in the log (or the log is behind the store,
+  // which replay refuses and explains).
+  if (applied.value() + 1 >= bounds.value().first || !options_.snapshots) return std::nullopt;
+  auto latest = options_.snapshots->latest(options_.partition);
+  if (!latest.ok()) return latest.status().message();
+  if (!latest.value() || latest.value()->seq + 1 < bounds.value().first)
+    return fmt::format(
+        "partition {}'s log starts at sequence {}, this store has applied up to {}, and no "
+        "snapshot reaches the gap ({}): the partition cannot be caught up with here. Check "
+        "stream {}",
+        options_.partition, bounds.value().first, applied.value(),
+        latest.value() ? fmt::format("the newest is at {}", latest.value()->seq) : "none stored",
+        cluster::SnapshotStore::kStream);
+  return restoreSnapshot(*latest.value());
+}
+
+std::optional<std::string> PartitionHost::restoreSnapshot(
+    const cluster::SnapshotManifest& manifest) {
+  namespace fs = std::filesystem;
+  const fs::path incoming = options_.dir.string() + ".incoming";
+  const fs::path replaced = options_.dir.string() + ".replaced";
+  std::error_code ec;
+  fs::remove_all(incoming, ec);
+  fs::remove_all(replaced, ec);
+  if (cluster::Status s = options_.snapshots->restore(manifest, incoming); !s.ok())
+    return fmt::format("cannot restore snapshot {} of partition {}: {}", manifest.id,
+                       options_.partition, s.message());
+  const store::StoreOptions store_options{
+      .durability = options_.durability, .in_memory = false, .env = {}};
+  std::unique_lock lock(store_mutex_);
+  store_.reset();  // closes the database, so that its directory can move
+  fs::rename(options_.dir, replaced, ec);
+  if (!ec) fs::rename(incoming, options_.dir, ec);
+  auto opened = ec ? std::variant<std::unique_ptr<store::Store>, std::string>(ec.message())
+                   : store::Store::open(options_.dir.string(), store_options);
+  if (auto* problem = std::get_if<std::string>(&opened)) {
+    // Put the old store back as it was: a standby that cannot restore still serves status.
+    std::error_code ignored;
+    if (fs::exists(replaced)) {
+      fs::remove_all(options_.dir, ignored);
+      fs::rename(replaced, options_.dir, ignored);
+    }
+    fs::remove_all(incoming, ignored);
+    auto old = store::Store::open(options_.dir.string(), store_options);
+    if (auto* again = std::get_if<std::unique_ptr<store::Store>>(&old)) store_ = std::move(*again);
+    return fmt::format("snapshot {} of partition {} was fetched but does not open: {}", manifest.id,
+                       options_.partition, *problem);
+  }
+  store_ = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+  fs::remove_all(replaced, ec);
+  last_snapshot_ = manifest.seq;
+  say(fmt::format("restored snapshot {} (the log up to sequence {})", manifest.id, manifest.seq));
+  return std::nullopt;
+}
+
+std::optional<std::string> PartitionHost::snapshotIfDue(
+    std::optional<cluster::Seq> standby_applied) {
+  namespace fs = std::filesystem;
+  if (!options_.snapshots || options_.in_memory || options_.snapshot_every == 0 ||
+      role() != Role::kOwner)
+    return std::nullopt;
+  const cluster::Seq at = position();
+  if (at < last_snapshot_ + options_.snapshot_every) return std::nullopt;
+  const fs::path copy = options_.dir.string() + ".snapshot";
+  std::error_code ec;
+  fs::remove_all(copy, ec);
+  {
+    std::shared_lock lock(store_mutex_);
+    if (store::Status s = store_->checkpoint(copy.string()); !s.ok())
+      return "cannot take a snapshot: " + s.message();
+  }
+  // The copy's own applied_seq: writes went on while it was taken.
+  cluster::Seq seq = 0;
+  {
+    auto opened = store::Store::openReadOnly(copy.string());
+    if (auto* problem = std::get_if<std::string>(&opened))
+      return "the snapshot does not open: " + *problem;
+    auto applied = std::get<std::unique_ptr<store::Store>>(opened)->appliedSeq();
+    if (!applied.ok()) return "the snapshot's applied sequence: " + applied.status().message();
+    seq = applied.value();
+  }
+  auto stored = options_.snapshots->store(options_.partition, seq, epoch(), copy);
+  fs::remove_all(copy, ec);
+  if (!stored.ok()) return "cannot store the snapshot: " + stored.status().message();
+  last_snapshot_ = seq;
+  // Keep the entry at the trim point: a replay from the snapshot reads it for its epoch.
+  const cluster::Seq keep_from = std::min(seq, standby_applied.value_or(seq));
+  if (keep_from > 1)
+    if (cluster::Status s = log_->trim(keep_from - 1); !s.ok())
+      return fmt::format("snapshot {} stored, but the log was not trimmed: {}", stored.value().id,
+                         s.message());
+  say(fmt::format(
+      "snapshot {} stored ({} bytes, the log up to sequence {}); the log now starts "
+      "at {}",
+      stored.value().id, stored.value().bytes, seq, std::max<cluster::Seq>(keep_from, 1)));
+  return std::nullopt;
+}
+
 cluster::Seq PartitionHost::position() const {
+  std::shared_lock lock(store_mutex_);
   auto applied = store_->appliedSeq();
   return std::max(seen_.load(), applied.ok() ? applied.value() : cluster::Seq{0});
 }

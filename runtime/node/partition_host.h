@@ -34,12 +34,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <variant>
 #include <vector>
 
 #include "cluster/partition_log.h"
+#include "cluster/snapshot_store.h"
 #include "engine/engine.h"
 #include "store/store.h"
 
@@ -66,6 +68,11 @@ struct HostOptions {
   // log, with why.
   std::function<void(uint32_t partition, const std::string& why)> on_stopped;
   std::function<void(const std::string&)> log;
+  // Where snapshots go and come from (shared by the node's hosts); null: none are taken,
+  // and a log trimmed past this host's store cannot be caught up with.
+  std::shared_ptr<cluster::SnapshotStore> snapshots;
+  // An owner takes a snapshot once its log has grown this many entries past the last one.
+  cluster::Seq snapshot_every = 10'000;
 };
 
 class PartitionHost {
@@ -93,6 +100,13 @@ class PartitionHost {
   void idle();
   // The engine's pipeline said it must stop (not yet released).
   bool stoppedByLog() const { return stopped_by_log_.load(); }
+  // Owner: when the log has grown snapshot_every entries past the last snapshot, stores
+  // a checkpoint of the store as a snapshot, then trims the log behind it, but never past
+  // what `standby_applied` (the standby's last heartbeat) has read: a standby that is
+  // behind replays from the log, not from a snapshot. The entry at the trim point stays
+  // (its epoch is what a replay from the snapshot learns). nullopt, or what went wrong
+  // (nothing is trimmed then).
+  std::optional<std::string> snapshotIfDue(std::optional<cluster::Seq> standby_applied);
   // An owner's check, without appending: the log's last entry has a higher epoch than
   // this owner's claim (another node claimed). Reads the log; false when it cannot.
   bool supersededInLog();
@@ -105,7 +119,6 @@ class PartitionHost {
   // claim or genesis after it (those change no state, so the store does not mark them).
   cluster::Seq position() const;
   std::shared_ptr<engine::Engine> engine() const;  // null unless kOwner
-  store::Store& store() const { return *store_; }
   cluster::PartitionLog& log() { return *log_; }
 
  private:
@@ -114,12 +127,21 @@ class PartitionHost {
                 std::unique_ptr<store::Store> store);
   // Replays into the store; updates epoch_ and owner_. The report's tail, or why not.
   std::variant<cluster::Seq, std::string> catchUp();
+  // When the log no longer holds the entries after the store's applied_seq: replaces the
+  // store with the newest snapshot that covers them. Only without an engine (the engine
+  // holds the store). nullopt, or why not (the old store is kept then).
+  std::optional<std::string> restoreIfTrimmed();
+  std::optional<std::string> restoreSnapshot(const cluster::SnapshotManifest& manifest);
   void say(const std::string& line) const;
   void timerLoop(std::shared_ptr<Tenure> tenure);
 
   HostOptions options_;
   std::unique_ptr<cluster::PartitionLog> log_;
+  // Replaced only by restoreSnapshot (no engine then), under store_mutex_; read by
+  // position() from other threads.
   std::unique_ptr<store::Store> store_;
+  mutable std::shared_mutex store_mutex_;
+  cluster::Seq last_snapshot_ = 0;  // control thread only
   std::atomic<bool> stopped_by_log_{false};
   std::atomic<cluster::Seq> seen_{0};  // the last replay's tail, or this host's claim
 

@@ -6,6 +6,7 @@
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
@@ -575,6 +576,17 @@ Status Store::flush() {
   if (!db_) return Status::failure(notOpen());
   const rocksdb::Status status = db_->Flush(rocksdb::FlushOptions(), columns_);
   return status.ok() ? Status() : Status::failure(explain(status, directory_));
+}
+
+Status Store::checkpoint(const std::string& directory) {
+  std::shared_lock lock(mutex_);
+  if (!db_) return Status::failure(notOpen());
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status status = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // Memtables are flushed first (a log size of 0), so the copy needs no WAL replay.
+  if (status.ok()) status = checkpoint->CreateCheckpoint(directory, /*log_size_for_flush=*/0);
+  return status.ok() ? Status() : Status::failure(explain(status, directory));
 }
 
 Status Store::compact() {

@@ -223,6 +223,10 @@ class Store {
   // Flushes memtables to SST files (benchmarks measure settled sizes; tests make reads
   // reach the files).
   Status flush();
+  // A consistent copy of the database in `directory`, which must not exist (RocksDB's
+  // checkpoint: hard links to the SST files where it can, the rest copied). Writes may go
+  // on meanwhile; the copy holds a point between them, its applied_seq included.
+  Status checkpoint(const std::string& directory);
   // Compacts every column family down to its last level, dropping overwritten and
   // deleted versions: the size the data settles at (benchmarks).
   Status compact();

@@ -18,6 +18,7 @@
 
 #include "cluster/jetstream_partition_log.h"
 #include "cluster/log_writer.h"
+#include "cluster/snapshot_store.h"
 #include "engine/partition.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
@@ -477,6 +478,74 @@ TEST_F(NodeTest, TheStatusReadFromNatsShowsOwnersStandbysEpochsAndLag) {
       << formatReport(report);
   for (const PartitionReport& r : report.partitions)
     EXPECT_GE(r.owner.epoch, 1u);
+}
+
+// Snapshots in use: an owner alone (no standby) stores a snapshot every few entries and
+// trims its log behind it; a node that joins later with an empty data directory cannot
+// replay the trimmed entries, restores the snapshot, replays the tail, and, when the
+// owner stops, carries on its instances.
+TEST_F(NodeTest, AnOwnerSnapshotsAndTrimsAndANewNodeStartsFromTheSnapshot) {
+  CountingCalls calls_a, calls_b;
+  NodeOptions oa = options("node-a", calls_a);
+  oa.snapshot_every = 4;
+  auto a = startNode(std::move(oa));
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
+  const uint32_t p = 0;
+  auto engine_a = a->engineFor(p);
+  ASSERT_TRUE(engine_a);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto started = engine_a->start(
+        "Purchase", {et::order(*engine_a->currentProgram(), "O" + std::to_string(i), "10.00"),
+                     vm::Value::string("ana")});
+    ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(started));
+    ids.push_back(std::get<engine::InstanceView>(started).id);
+  }
+  engine_a.reset();
+
+  auto connected = cluster::NatsClient::connect({nats_->clientUrls(), "reader", 1000ms, 100ms});
+  ASSERT_TRUE(connected.ok());
+  std::shared_ptr<cluster::NatsClient> reader = std::move(connected).value();
+  auto snapshots = cluster::SnapshotStore::open(reader, {.replicas = 1});
+  ASSERT_TRUE(snapshots.ok()) << snapshots.status().message();
+  const std::string stream = cluster::JetStreamPartitionLog::streamName(p);
+  std::optional<cluster::SnapshotManifest> snapshot;
+  ASSERT_TRUE(waitFor(10s, [&] {
+    auto latest = snapshots.value()->latest(p);
+    auto info = reader->streamInfo(stream);
+    if (!latest.ok() || !latest.value() || !info.ok()) return false;
+    snapshot = latest.value();
+    return info.value().first_seq > 1;  // trimmed
+  }));
+  auto info = reader->streamInfo(stream);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info.value().first_seq, snapshot->seq);  // the entry at the snapshot stays
+  EXPECT_EQ(snapshot->epoch, 1u);
+
+  // B joins with nothing: as the standby it restores the snapshot and replays the tail.
+  NodeOptions ob = options("node-b", calls_b);
+  ob.snapshot_every = 4;
+  auto b = startNode(std::move(ob));
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(waitFor(15s,
+                      [&] {
+                        return b->status()[p].role == Role::kStandby &&
+                               b->status()[p].applied > 0 &&
+                               b->status()[p].applied == a->status()[p].applied;
+                      }))
+      << "standby at " << b->status()[p].applied << ", owner at " << a->status()[p].applied;
+
+  // A leaves: B owns the partition, at a higher epoch, with A's instances.
+  a->stop();
+  ASSERT_TRUE(waitFor(10s, [&] { return b->engineFor(p) != nullptr; }));
+  auto engine_b = b->engineFor(p);
+  for (const std::string& id : ids) {
+    auto found = engine_b->instance(id);
+    ASSERT_TRUE(found.ok()) << id << ": " << found.error().message;
+    EXPECT_EQ(found->id, id);
+  }
+  EXPECT_EQ(b->status()[p].epoch, 2u);
 }
 
 }  // namespace
