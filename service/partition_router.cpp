@@ -195,8 +195,33 @@ HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
   return misdirected(*partition, target);
 }
 
+namespace {
+
+bool sameTarget(const PartitionTarget& a, const PartitionTarget& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* ra = std::get_if<RemoteTarget>(&a))
+    return ra->base_url == std::get<RemoteTarget>(b).base_url;
+  if (const auto* la = std::get_if<LocalTarget>(&a))
+    return la->router == std::get<LocalTarget>(b).router;
+  return true;
+}
+
+}  // namespace
+
 HttpReply PartitionRouter::toPartition(uint32_t partition, const HttpRequest& request) const {
   const PartitionTarget target = directory_.target(partition);
+  HttpReply reply = toTarget(partition, target, request);
+  // 421: the node forwarded to does not own the partition (this node's map was stale). It
+  // refused before doing anything, so asking the owner the node knows now is safe; once.
+  if (reply.status != 421 || !std::holds_alternative<RemoteTarget>(target)) return reply;
+  directory_.refresh(partition);
+  const PartitionTarget fresh = directory_.target(partition);
+  if (sameTarget(fresh, target)) return reply;
+  return toTarget(partition, fresh, request);
+}
+
+HttpReply PartitionRouter::toTarget(uint32_t partition, const PartitionTarget& target,
+                                    const HttpRequest& request) const {
   if (const auto* local = std::get_if<LocalTarget>(&target)) return local->router->handle(request);
   if (const auto* unknown = std::get_if<UnknownTarget>(&target))
     return withRoute(

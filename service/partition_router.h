@@ -24,14 +24,16 @@
 // (or `all-local` for a deployment). A node that receives a forwarded request serves it
 // only from a partition it owns: for one it does not own it answers 421 Misdirected
 // Request and never forwards again (so two nodes with stale maps cannot loop). The
-// receiver places the request again itself and uses `Rflow-Partition` only where the
+// sender, given a 421, asks its directory to refresh the partition's owner and, when the
+// owner it knows then is another, sends the request there once (a 421 means nothing was
+// done). The receiver places the request again itself and uses `Rflow-Partition` only where the
 // request does not name its partition (a page of a list, a start placed round-robin), so
 // a client that sends these headers itself can reach nothing a plain request could not:
-// a start cannot be put on a partition its key does not hash to. The
-// sender passes the 421 on: the client may send the request again, by then to a
-// refreshed map. An owner that is unknown or cannot be reached: 503 naming the partition.
-// Nothing is retried here: a request whose answer was lost may have been carried out, and
-// only the client knows whether it sent an Idempotency-Key.
+// a start cannot be put on a partition its key does not hash to. When the refreshed
+// map names the same node, the sender passes the 421 on: the client may send the request
+// again. An owner that is unknown or cannot be reached: 503 naming the partition.
+// Nothing else is retried here: a request whose answer was lost may have been carried
+// out, and only the client knows whether it sent an Idempotency-Key.
 //
 // Lists across partitions: ids sort (partition.h: number first, then partition), and each
 // partition lists in id order after the cursor. The front door asks every partition for
@@ -94,6 +96,8 @@ class PartitionRouter final : public RequestHandler {
 
  private:
   HttpReply toPartition(uint32_t partition, const HttpRequest& request) const;
+  HttpReply toTarget(uint32_t partition, const PartitionTarget& target,
+                     const HttpRequest& request) const;
   HttpReply gather(const GatherList& list, const HttpRequest& request) const;
   HttpReply toEveryPartition(const HttpRequest& request) const;
   HttpReply toAnyLocal(const HttpRequest& request) const;
