@@ -39,6 +39,12 @@ ConfigErrors otherSections(const std::filesystem::path& path) {
 }  // namespace
 
 std::variant<ClusterConfig, std::string> loadClusterFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    return fmt::format(
+        "--cluster {}: there is no such file: give the path of this node's cluster file, a "
+        "TOML file with a [cluster] section (docs/cluster.md, \"Running a cluster\")",
+        path.string());
   auto loaded = Config::load(path, /*required=*/true);
   if (auto* errors = std::get_if<ConfigErrors>(&loaded))
     return fmt::format("--cluster {}:\n{}", path.string(), describe(*errors));
