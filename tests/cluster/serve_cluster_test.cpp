@@ -152,7 +152,7 @@ class ServeClusterTest : public ::testing::Test {
       node.log = dir_ / (std::string(name) + ".log");
       std::ofstream(dir_ / (std::string(name) + ".toml")) << fmt::format(
           "[cluster]\nnode = \"{}\"\nnats = [\"{}\"]\nadvertise = \"{}\"\npartitions = {}\n"
-          "replicas = 1\nmember_ttl = \"4s\"\n",
+          "replicas = 1\nmember_ttl = \"8s\"\n",
           name, nats_->clientUrl(0), node.url(), kPartitions);
       nodes_.push_back(node);
     }
@@ -245,7 +245,8 @@ class ServeClusterTest : public ::testing::Test {
 TEST_F(ServeClusterTest, TwoNodesServeOneClusterAndTheSurvivorCompletesTheOthersInstance) {
   RflowNode& a = nodes_[0];
   RflowNode& b = nodes_[1];
-  // Together, within the first placement's settle time (member_ttl / 2), so that they share.
+  // Together, within the first placement's settle time (member_ttl / 2: 4 s, generous on a
+  // loaded machine), so that they share the partitions.
   launch(a);
   launch(b);
   const auto both_up = [&] {
