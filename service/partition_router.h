@@ -16,8 +16,10 @@
 //                                          node once (forwarded, so it does not fan out)
 //   events, migrations, backups, a model   501 with more than one partition (not yet)
 //   PUT, insights
+//   GET /healthz, GET /readyz              this node: every local partition asked; alive
+//                                          and ready with none (it forwards)
 //   anything else (workflows, openapi,     the first local partition (every partition has
-//   me, versions, health, metrics)         the same deployments)
+//   me, versions, metrics)                 the same deployments)
 //
 // Forwarding: the same method, path, query, body, Authorization, Idempotency-Key,
 // Content-Type and X-Request-Id, plus `Rflow-Forwarded: 1` and `Rflow-Partition: <p>`
@@ -80,7 +82,13 @@ struct GatherList {
 };
 struct ToEveryPartition {};  // a deployment
 struct ToAnyLocal {};
-using Destination = std::variant<ToPartition, GatherList, ToEveryPartition, ToAnyLocal, ApiError>;
+// GET /healthz, GET /readyz: this node's, from every partition it owns (none is fine: a
+// node that only forwards, or is a standby, is alive and ready).
+struct NodeHealth {
+  bool readiness = false;
+};
+using Destination =
+    std::variant<ToPartition, GatherList, ToEveryPartition, ToAnyLocal, NodeHealth, ApiError>;
 
 class PartitionRouter final : public RequestHandler {
  public:
@@ -101,6 +109,7 @@ class PartitionRouter final : public RequestHandler {
   HttpReply gather(const GatherList& list, const HttpRequest& request) const;
   HttpReply toEveryPartition(const HttpRequest& request) const;
   HttpReply toAnyLocal(const HttpRequest& request) const;
+  HttpReply nodeHealth(const NodeHealth& health, const HttpRequest& request) const;
   HttpReply forwarded(const HttpRequest& request) const;
   HttpReply misdirected(uint32_t partition, const PartitionTarget& target) const;
   // The first local partition's Service (every partition has the same deployments), or

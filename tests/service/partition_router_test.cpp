@@ -389,6 +389,31 @@ TEST_F(PartitionRouterTest, AfterA421TheSenderRefreshesTheOwnerAndRetriesOnce) {
   EXPECT_EQ(nodes_[0].directory.refreshes(), 2);
 }
 
+// A node's health is its own: every partition it serves asked, and alive and ready with
+// none (a node that only forwards, or a standby, must not be restarted by its
+// orchestrator for owning nothing).
+TEST_F(PartitionRouterTest, HealthAndReadinessAreTheNodesOwnEvenWithNoPartition) {
+  Reply alive = get(0, "/healthz", nullptr);
+  ASSERT_EQ(alive.status, 200) << alive.text;
+  EXPECT_EQ(alive.body["status"], "alive");
+  EXPECT_TRUE(alive.body["now"].is_string()) << alive.text;
+  EXPECT_EQ(alive.body["partitions"], json::array({0, 1}));
+  Reply ready = get(1, "/readyz", nullptr);
+  ASSERT_EQ(ready.status, 200) << ready.text;
+  EXPECT_EQ(ready.body["ready"], true);
+  EXPECT_EQ(ready.body["partitions"], json::array({2, 3}));
+  // Node 1 gives its partitions up (to node 0): it serves none, and is still alive and
+  // ready, with no request forwarded.
+  for (uint32_t p = 2; p < kPartitions; ++p)
+    nodes_[1].directory.set(p, RemoteTarget{nodes_[0].url, "node0", 2});
+  const int before = nodes_[1].forwards;
+  Reply none = get(1, "/healthz", nullptr);
+  ASSERT_EQ(none.status, 200) << none.text;
+  EXPECT_EQ(none.body["partitions"], json::array());
+  EXPECT_EQ(get(1, "/readyz", nullptr).status, 200);
+  EXPECT_EQ(nodes_[1].forwards, before);
+}
+
 TEST_F(PartitionRouterTest, AnOwnerThatCannotBeReachedOrIsUnknownIs503NamingThePartition) {
   // Port 1 on loopback: nothing listens there.
   nodes_[0].directory.set(2, RemoteTarget{"http://127.0.0.1:1", "node1", 1});
