@@ -1,5 +1,5 @@
-// `rflow serve [PATH] [--data DIR] [--listen ADDR] [--config FILE] [--log-format text|json]`
-// (runtime.md §2, §7):
+// `rflow serve [PATH] [--data DIR] [--listen ADDR] [--config FILE] [--cluster FILE]
+// [--log-format text|json]` (runtime.md §2, §7; a cluster node: docs/cluster.md):
 // the project built and deployed, served over HTTP until SIGINT or SIGTERM. The service
 // itself is in service/ (serve.h); this file is the command line and the signal wait.
 #include <fmt/format.h>
@@ -102,6 +102,10 @@ void addServeCommand(CLI::App& app, std::function<int()>& run) {
                   "else 127.0.0.1:8080)");
   cmd->add_option("--config", options->config,
                   "rflow.toml to use (default: the project's, if it has one)");
+  cmd->add_option("--cluster", options->cluster,
+                  "Run as one node of a cluster with the [cluster] settings of this TOML file "
+                  "(node, nats, advertise, ...), in place of rflow.toml's [cluster] "
+                  "(docs/cluster.md)");
   cmd->add_option("--time-scale", options->time_scale,
                   "Demos: the engine's time runs N times faster than the wall clock (default 1)");
   auto log_format = std::make_shared<std::string>("text");

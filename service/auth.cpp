@@ -103,6 +103,14 @@ std::optional<Caller> Authenticator::authenticate(std::string_view authorization
   return Caller{found->name, found->roles};
 }
 
+std::optional<std::string> newAdminToken() {
+  std::array<unsigned char, 32> random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) return std::nullopt;
+  Digest raw{};
+  std::copy(random.begin(), random.end(), raw.begin());
+  return "rflow_" + hexOf(raw);
+}
+
 std::variant<AdminBootstrap, std::string> ensureAdminToken(const fs::path& data_dir) {
   AdminBootstrap out;
   out.file = data_dir / std::string(kAdminTokenFile);
@@ -126,13 +134,9 @@ std::variant<AdminBootstrap, std::string> ensureAdminToken(const fs::path& data_
   }
   fs::create_directories(data_dir, ec);
   if (ec) return "cannot create the data directory " + data_dir.string() + ": " + ec.message();
-  std::array<unsigned char, 32> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1)
-    return "the system could not provide random bytes for an admin token";
-  Digest raw{};
-  std::copy(random.begin(), random.end(), raw.begin());
-  const std::string token = "rflow_" + hexOf(raw);
-  out.user.digest = sha256(token);
+  std::optional<std::string> token = newAdminToken();
+  if (!token) return "the system could not provide random bytes for an admin token";
+  out.user.digest = sha256(*token);
   // Written to a temporary file, then renamed: a crash never leaves half a hash.
   const fs::path temp = out.file.string() + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);

@@ -74,6 +74,10 @@ struct AdminBootstrap {
   std::filesystem::path file;
 };
 
+// A new admin token: "rflow_" and 64 hex digits of 32 random bytes; nullopt when the
+// system cannot provide random bytes.
+std::optional<std::string> newAdminToken();
+
 // Reads the admin token's hash from `data_dir`, or creates a token (32 random bytes),
 // writes its hash there (mode 0600, atomically) and returns the token to print once.
 std::variant<AdminBootstrap, std::string> ensureAdminToken(const std::filesystem::path& data_dir);

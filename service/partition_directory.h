@@ -11,6 +11,7 @@
 //     partition's Router and Service alive for as long as a request holds them, even if
 //     the node gives the partition up meanwhile (that request then fails in the engine,
 //     fenced, and says who owns it).
+//   - refresh(p) is thread-safe too; target(p) after it answers the refreshed owner.
 //   - A partition is LOCAL only on the node whose engine has claimed it (its log writer is
 //     not fenced); anything else is REMOTE (the owner's base URL) or UNKNOWN.
 #pragma once
@@ -49,6 +50,10 @@ class PartitionDirectory {
   virtual ~PartitionDirectory() = default;
   virtual uint32_t count() const = 0;
   virtual PartitionTarget target(uint32_t partition) const = 0;
+  // Reads who owns `partition` again from the source of truth's hints (not a cache), after
+  // a forwarded request met a node that no longer owns it (421). Default: nothing to
+  // refresh (a fixed map).
+  virtual void refresh(uint32_t /*partition*/) const {}
 };
 
 // A fixed placement: one target per partition, given at construction.

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <set>
 
+#include "base/time_text.h"
 #include "engine/partition.h"
 #include "runtime/wire.h"
 #include "service/forward_client.h"
@@ -114,6 +116,8 @@ Destination PartitionRouter::route(const HttpRequest& request) const {
   if (n <= 1) return ToPartition{0};
   const std::vector<std::string_view> seg = pathSegments(request.path);
   const auto is = [&](size_t i, std::string_view text) { return seg.size() > i && seg[i] == text; };
+  if (request.method == "GET" && seg.size() == 1 && (is(0, "healthz") || is(0, "readyz")))
+    return NodeHealth{is(0, "readyz")};
   if (!is(0, "v1")) return ToAnyLocal{};
   if ((is(1, "instances") || is(1, "tasks")) && seg.size() >= 3) {
     const auto partition = engine::partitionOfId(seg[2]);
@@ -150,6 +154,7 @@ HttpReply PartitionRouter::handle(const HttpRequest& request) const {
   if (const auto* list = std::get_if<GatherList>(&d)) return gather(*list, request);
   if (std::holds_alternative<ToEveryPartition>(d)) return toEveryPartition(request);
   if (std::holds_alternative<ToAnyLocal>(d)) return toAnyLocal(request);
+  if (const auto* health = std::get_if<NodeHealth>(&d)) return nodeHealth(*health, request);
   return withRoute(errorReply(std::get<ApiError>(d)), "(cluster)");
 }
 
@@ -187,6 +192,8 @@ HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
     return toEveryPartition(request);
   } else if (std::holds_alternative<ToAnyLocal>(d)) {
     return toAnyLocal(request);
+  } else if (const auto* health = std::get_if<NodeHealth>(&d)) {
+    return nodeHealth(*health, request);
   } else {
     return withRoute(errorReply(std::get<ApiError>(d)), "(cluster)");
   }
@@ -195,8 +202,33 @@ HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
   return misdirected(*partition, target);
 }
 
+namespace {
+
+bool sameTarget(const PartitionTarget& a, const PartitionTarget& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* ra = std::get_if<RemoteTarget>(&a))
+    return ra->base_url == std::get<RemoteTarget>(b).base_url;
+  if (const auto* la = std::get_if<LocalTarget>(&a))
+    return la->router == std::get<LocalTarget>(b).router;
+  return true;
+}
+
+}  // namespace
+
 HttpReply PartitionRouter::toPartition(uint32_t partition, const HttpRequest& request) const {
   const PartitionTarget target = directory_.target(partition);
+  HttpReply reply = toTarget(partition, target, request);
+  // 421: the node forwarded to does not own the partition (this node's map was stale). It
+  // refused before doing anything, so asking the owner the node knows now is safe; once.
+  if (reply.status != 421 || !std::holds_alternative<RemoteTarget>(target)) return reply;
+  directory_.refresh(partition);
+  const PartitionTarget fresh = directory_.target(partition);
+  if (sameTarget(fresh, target)) return reply;
+  return toTarget(partition, fresh, request);
+}
+
+HttpReply PartitionRouter::toTarget(uint32_t partition, const PartitionTarget& target,
+                                    const HttpRequest& request) const {
   if (const auto* local = std::get_if<LocalTarget>(&target)) return local->router->handle(request);
   if (const auto* unknown = std::get_if<UnknownTarget>(&target))
     return withRoute(
@@ -337,6 +369,56 @@ HttpReply PartitionRouter::toAnyLocal(const HttpRequest& request) const {
                                "this node serves no partition yet; send the request to another "
                                "node of the cluster"}),
                    "(cluster)");
+}
+
+namespace {
+
+// A local partition's non-200 health answer, its message naming the partition.
+HttpReply namingPartition(HttpReply reply, uint32_t partition) {
+  json body = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_object() && body.contains("error") && body["error"].is_object())
+    body["error"]["message"] =
+        fmt::format("partition {}: {}", partition, body["error"].value("message", std::string()));
+  reply.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return reply;
+}
+
+std::string wallClockNow() {
+  return base::formatTime(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+}
+
+}  // namespace
+
+HttpReply PartitionRouter::nodeHealth(const NodeHealth& health, const HttpRequest& request) const {
+  // Each local partition answers as one node would; the first that is not ready (or not
+  // alive) is the node's answer, naming it. No local partition: the process answers.
+  std::vector<uint32_t> local;
+  size_t queued = 0;
+  std::string now;
+  for (uint32_t p = 0; p < directory_.count(); ++p) {
+    const PartitionTarget target = directory_.target(p);
+    const auto* l = std::get_if<LocalTarget>(&target);
+    if (l == nullptr) continue;
+    HttpReply reply = l->router->handle(request);
+    if (reply.status != 200) return namingPartition(std::move(reply), p);
+    local.push_back(p);
+    const json body = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object()) continue;
+    if (body.contains("queued") && body["queued"].is_number_unsigned())
+      queued += body["queued"].get<size_t>();
+    if (now.empty() && body.contains("now") && body["now"].is_string())
+      now = body["now"];  // the engines' clock (--time-scale)
+  }
+  json body = health.readiness
+                  ? json{{"ready", true}, {"queued", queued}}
+                  : json{{"status", "alive"}, {"now", now.empty() ? wallClockNow() : now}};
+  body["partitions"] = local;
+  HttpReply reply;
+  reply.body = body.dump();
+  reply.route = health.readiness ? "/readyz" : "/healthz";
+  return reply;
 }
 
 }  // namespace rflow::service

@@ -16,22 +16,26 @@
 //                                          node once (forwarded, so it does not fan out)
 //   events, migrations, backups, a model   501 with more than one partition (not yet)
 //   PUT, insights
+//   GET /healthz, GET /readyz              this node: every local partition asked; alive
+//                                          and ready with none (it forwards)
 //   anything else (workflows, openapi,     the first local partition (every partition has
-//   me, versions, health, metrics)         the same deployments)
+//   me, versions, metrics)                 the same deployments)
 //
 // Forwarding: the same method, path, query, body, Authorization, Idempotency-Key,
 // Content-Type and X-Request-Id, plus `Rflow-Forwarded: 1` and `Rflow-Partition: <p>`
 // (or `all-local` for a deployment). A node that receives a forwarded request serves it
 // only from a partition it owns: for one it does not own it answers 421 Misdirected
 // Request and never forwards again (so two nodes with stale maps cannot loop). The
-// receiver places the request again itself and uses `Rflow-Partition` only where the
+// sender, given a 421, asks its directory to refresh the partition's owner and, when the
+// owner it knows then is another, sends the request there once (a 421 means nothing was
+// done). The receiver places the request again itself and uses `Rflow-Partition` only where the
 // request does not name its partition (a page of a list, a start placed round-robin), so
 // a client that sends these headers itself can reach nothing a plain request could not:
-// a start cannot be put on a partition its key does not hash to. The
-// sender passes the 421 on: the client may send the request again, by then to a
-// refreshed map. An owner that is unknown or cannot be reached: 503 naming the partition.
-// Nothing is retried here: a request whose answer was lost may have been carried out, and
-// only the client knows whether it sent an Idempotency-Key.
+// a start cannot be put on a partition its key does not hash to. When the refreshed
+// map names the same node, the sender passes the 421 on: the client may send the request
+// again. An owner that is unknown or cannot be reached: 503 naming the partition.
+// Nothing else is retried here: a request whose answer was lost may have been carried
+// out, and only the client knows whether it sent an Idempotency-Key.
 //
 // Lists across partitions: ids sort (partition.h: number first, then partition), and each
 // partition lists in id order after the cursor. The front door asks every partition for
@@ -78,7 +82,13 @@ struct GatherList {
 };
 struct ToEveryPartition {};  // a deployment
 struct ToAnyLocal {};
-using Destination = std::variant<ToPartition, GatherList, ToEveryPartition, ToAnyLocal, ApiError>;
+// GET /healthz, GET /readyz: this node's, from every partition it owns (none is fine: a
+// node that only forwards, or is a standby, is alive and ready).
+struct NodeHealth {
+  bool readiness = false;
+};
+using Destination =
+    std::variant<ToPartition, GatherList, ToEveryPartition, ToAnyLocal, NodeHealth, ApiError>;
 
 class PartitionRouter final : public RequestHandler {
  public:
@@ -94,9 +104,12 @@ class PartitionRouter final : public RequestHandler {
 
  private:
   HttpReply toPartition(uint32_t partition, const HttpRequest& request) const;
+  HttpReply toTarget(uint32_t partition, const PartitionTarget& target,
+                     const HttpRequest& request) const;
   HttpReply gather(const GatherList& list, const HttpRequest& request) const;
   HttpReply toEveryPartition(const HttpRequest& request) const;
   HttpReply toAnyLocal(const HttpRequest& request) const;
+  HttpReply nodeHealth(const NodeHealth& health, const HttpRequest& request) const;
   HttpReply forwarded(const HttpRequest& request) const;
   HttpReply misdirected(uint32_t partition, const PartitionTarget& target) const;
   // The first local partition's Service (every partition has the same deployments), or

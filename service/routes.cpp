@@ -258,10 +258,13 @@ const Route kRoutes[] = {
      "forms with their declared types",
      openApi},
     {"GET", "/healthz", Access::kOpen, 200, false, nullptr, false, "",
-     "The process is alive (no token needed): {\"status\": \"alive\", \"now\"}", health},
+     "The process is alive (no token needed): {\"status\": \"alive\", \"now\"}; a cluster "
+     "node adds \"partitions\", those it serves (docs/cluster.md)",
+     health},
     {"GET", "/readyz", Access::kOpen, 200, false, nullptr, false, "",
      "Ready for traffic (no token needed): the store takes writes and the work found at start "
-     "has been carried on; 503 with the reasons otherwise",
+     "has been carried on; 503 with the reasons otherwise. A cluster node: every partition it "
+     "serves is ready (none is fine: it forwards), and \"partitions\" lists them",
      ready},
     {"GET", "/metrics", Access::kMetrics, 200, false, nullptr, true, "",
      "Prometheus metrics (text format 0.0.4)", metrics},

@@ -37,6 +37,7 @@ void Scheduler::loadCrons(int64_t now) {
   for (uint32_t i = 0; i < m.triggers.size(); ++i) {
     const bytecode::Trigger& t = m.triggers[i];
     if (t.kind != bytecode::TriggerKind::kSchedule) continue;
+    if (options_.fires && !options_.fires(m.strings[m.workflows[t.workflow].name])) continue;
     const std::string& text = m.strings[t.source];
     auto schedule = base::CronSchedule::parse(text);
     const std::string name = fmt::format(
@@ -62,7 +63,7 @@ std::optional<int64_t> Scheduler::tick() {
     version_ = *version;
     loadCrons(now);
   }
-  engine_.fireTimers(now);
+  if (options_.timers) engine_.fireTimers(now);
   for (Cron& cron : crons_) {
     if (!cron.next || *cron.next > now) continue;
     int64_t slot = *cron.next;
@@ -80,7 +81,7 @@ std::optional<int64_t> Scheduler::tick() {
       say(fmt::format("{} at {}: {}", cron.name, base::formatTime(slot), error->message));
     cron.next = cron.schedule.nextAfter(slot);
   }
-  std::optional<int64_t> next = engine_.nextTimer();
+  std::optional<int64_t> next = options_.timers ? engine_.nextTimer() : std::nullopt;
   for (const Cron& cron : crons_) {
     if (cron.next && (!next || *cron.next < *next)) next = cron.next;
   }

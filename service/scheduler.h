@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -27,6 +28,13 @@ namespace rflow::service {
 
 struct SchedulerOptions {
   int64_t poll_ms = 200;
+  // Whether to fire the engine's timers. A cluster partition's owner fires its own (the
+  // partition host's timer thread), so its scheduler fires only cron triggers.
+  bool timers = true;
+  // Which cron triggers to fire, by the qualified name of the workflow they start; unset:
+  // every one. In a cluster each partition's scheduler fires the triggers placed on that
+  // partition only (serve_cluster.cpp), so that a trigger fires once, not once per partition.
+  std::function<bool(std::string_view workflow)> fires;
   // Where to say what happened (a missed slot fired, a trigger that failed).
   std::function<void(const std::string&)> log;
 };

@@ -10,45 +10,14 @@
 #include "base/time_text.h"
 #include "bytecode/write.h"
 #include "diagnostics/render.h"
-#include "driver/build.h"
 #include "driver/docs.h"
-#include "runtime/config.h"
-#include "runtime/connector.h"
-#include "runtime/connector_calls.h"
-#include "runtime/model_registry.h"
+#include "runtime/cluster_file.h"
 #include "runtime/project_config.h"
-#include "service/backups.h"
-#include "service/http_server.h"
-#include "service/scaled_clock.h"
-#include "service/scheduler.h"
-#include "service/service.h"
-#include "service/tls.h"
+#include "service/serve_parts.h"
 
 namespace rflow::service {
 
 namespace fs = std::filesystem;
-
-struct Server::Parts {
-  // First: the server's threads log until they are joined, so it goes last.
-  std::unique_ptr<Log> own_log;
-  runtime::Config config;
-  std::unique_ptr<runtime::ConnectorSet> connectors;
-  std::unique_ptr<store::Store> store;
-  engine::SystemClock system_clock;
-  std::optional<ScaledClock> scaled_clock;
-  std::unique_ptr<runtime::ConnectorCalls> calls;
-  // Before the engine, which asks it from its workers: destroyed after it.
-  runtime::ModelRegistry models;
-  std::unique_ptr<runtime::ModelStore> model_store;
-  // After the store (it backs it up), before the service (which asks it).
-  std::unique_ptr<Backups> backups;
-  std::unique_ptr<engine::Engine> engine;
-  std::unique_ptr<Authenticator> auth;
-  std::unique_ptr<Service> service;
-  std::unique_ptr<Router> router;
-  std::unique_ptr<HttpServer> http;
-  std::unique_ptr<Scheduler> scheduler;
-};
 
 Server::Server() : parts_(std::make_unique<Parts>()) {}
 
@@ -56,8 +25,13 @@ Server::~Server() {
   stop();
 }
 
+node::Node* Server::node() {
+  return parts_ ? parts_->node.get() : nullptr;
+}
+
 void Server::stop() {
   if (!parts_) return;
+  if (parts_->node) return stopCluster();
   if (parts_->http) parts_->http->stop();
   if (parts_->scheduler) parts_->scheduler->stop();
   // A backup being made is finished (its files are copied while the store is open).
@@ -107,7 +81,31 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
     };
     p.own_log = std::make_unique<Log>(LogFormat::kText, print, print);
   }
-  const Log& log = options.log != nullptr ? *options.log : *p.own_log;
+  Opening o;
+  o.log = options.log != nullptr ? options.log : p.own_log.get();
+  if (auto problem = server->prepare(options, o)) return *problem;
+  auto problem =
+      p.config.cluster.enabled ? server->openCluster(options, o) : server->openSingle(options, o);
+  if (problem) return *problem;
+  return server;
+}
+
+namespace {
+
+std::string buildFailure(const std::string& path, const compiler::BuildResult& built) {
+  std::string text = fmt::format("{} does not build, so nothing was served:", path);
+  for (const auto& d : built.check.diagnostics) {
+    if (d.severity == diagnostics::Severity::kError)
+      text += "\n" + diagnostics::renderText(d, built.check.sources);
+  }
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> Server::prepare(const ServeOptions& options, Opening& o) {
+  Parts& p = *parts_;
+  const Log& log = *o.log;
   if (!(options.time_scale >= 1 && options.time_scale <= kMaxTimeScale))
     return fmt::format("--time-scale {}: expected a number from 1 (real time) to {}",
                        options.time_scale, kMaxTimeScale);
@@ -119,72 +117,43 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
 
   // The project.
   const std::vector<std::string> paths{options.path};
-  compiler::BuildResult built = compiler::buildPaths(paths);
-  if (!built.module) {
-    std::string text = fmt::format("{} does not build, so nothing was served:", options.path);
-    for (const auto& d : built.check.diagnostics) {
-      if (d.severity == diagnostics::Severity::kError)
-        text += "\n" + diagnostics::renderText(d, built.check.sources);
-    }
-    return text;
-  }
+  o.built = compiler::buildPaths(paths);
+  if (!o.built.module) return buildFailure(options.path, o.built);
   const fs::path project(options.path);
   std::error_code ec;
-  const fs::path project_dir = fs::is_directory(project, ec) ? project : project.parent_path();
+  o.project_dir = fs::is_directory(project, ec) ? project : project.parent_path();
 
-  // rflow.toml and the connectors.
-  auto settings = runtime::loadProjectConfig(options.path, options.config, *built.module);
+  // rflow.toml and the connectors; a --cluster file's [cluster] in place of its own.
+  auto settings = runtime::loadProjectConfig(options.path, options.config, *o.built.module);
   if (auto* problem = std::get_if<std::string>(&settings)) return *problem;
   p.config = std::move(std::get<runtime::ProjectConfig>(settings).config);
-  server->grace_ms_ = p.config.service.shutdown_grace_ms;
+  if (!options.cluster.empty()) {
+    auto cluster = runtime::loadClusterFile(options.cluster);
+    if (auto* problem = std::get_if<std::string>(&cluster)) return *problem;
+    p.config.cluster = std::get<runtime::ClusterConfig>(std::move(cluster));
+  }
+  grace_ms_ = p.config.service.shutdown_grace_ms;
   p.connectors = std::make_unique<runtime::ConnectorSet>(
       std::move(std::get<runtime::ProjectConfig>(settings).connectors));
-  if (auto errors = runtime::checkUserRoles(p.config, *built.module); !errors.empty())
+  if (auto errors = runtime::checkUserRoles(p.config, *o.built.module); !errors.empty())
     return runtime::describe(errors);
-  std::optional<TlsFiles> tls;
   if (!p.config.service.tls_cert.empty()) {
-    tls = TlsFiles{p.config.service.tls_cert, p.config.service.tls_key};
-    if (auto problem = checkTls(*tls)) return "HTTPS cannot be served: " + *problem;
+    o.tls = TlsFiles{p.config.service.tls_cert, p.config.service.tls_key};
+    if (auto problem = checkTls(*o.tls)) return "HTTPS cannot be served: " + *problem;
   }
 
   // The classifier models: a configured model that cannot serve is refused now rather
   // than discovered at the first `classify`.
-  const runtime::ModelLoadReport models = p.models.load(*built.module, p.config);
+  const runtime::ModelLoadReport models = p.models.load(*o.built.module, p.config);
   if (auto failure = models.failure()) return *failure;
   for (const std::string& warning : models.warnings)
     log.warning(warning);
 
-  // The store.
-  server->data_ = options.data.empty() ? (project_dir / ".rflow-data").string() : options.data;
-  fs::create_directories(server->data_, ec);
-  if (ec)
-    return fmt::format("cannot create the data directory {}: {}", server->data_, ec.message());
-  auto opened = store::Store::open(
-      server->data_, {.durability = p.config.engine.durability == runtime::Durability::kSync
-                                        ? store::Durability::kSync
-                                        : store::Durability::kAsync,
-                      .in_memory = false,
-                      .env = options.store_env});
-  if (auto* problem = std::get_if<std::string>(&opened)) return *problem;
-  p.store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
-  if (auto problem = checkBackupDirectory(p.config, server->data_)) return *problem;
-  p.backups = std::make_unique<Backups>(*p.store, p.config.backup,
-                                        [&log](const std::string& line) { log.info(line); });
-
-  // The engine: deploy the project, then carry on what the last process left.
   if (!options.clock && (options.time_scale != 1 || options.clock_start))
     p.scaled_clock.emplace(options.time_scale, options.clock_start);
-  const engine::Clock& clock = options.clock    ? *options.clock
-                               : p.scaled_clock ? static_cast<const engine::Clock&>(*p.scaled_clock)
-                                                : p.system_clock;
-  // The models the store keeps (uploads, and rflow.toml's as last seen) before the engine
-  // recovers: recovered steps classify with the model that was current when it stopped.
-  p.model_store = std::make_unique<runtime::ModelStore>(*p.store, p.models);
-  const runtime::ModelLoadReport kept = p.model_store->restore(*built.module, clock.now());
-  if (!kept.errors.empty())
-    return "the classifier models kept in the data directory cannot be read: " + kept.errors[0];
-  for (const std::string& warning : kept.warnings)
-    log.warning(warning);
+  o.clock = options.clock    ? options.clock
+            : p.scaled_clock ? static_cast<const engine::Clock*>(&*p.scaled_clock)
+                             : &p.system_clock;
   // Under --time-scale the circuit breakers cool down on the engine's clock, as the
   // retries' backoff does: on the wall clock, a 30 s cooldown at 60x kept a connector's
   // circuit open for half a simulated hour after one outage. (The scaled clock never goes
@@ -194,11 +163,44 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   p.calls = std::make_unique<runtime::ConnectorCalls>(
       *p.connectors, std::max<size_t>(4, p.config.engine.workers), runtime::BreakerOptions{},
       std::move(breaker_clock));
+  return std::nullopt;
+}
+
+std::optional<std::string> Server::openSingle(const ServeOptions& options, Opening& o) {
+  Parts& p = *parts_;
+  const Log& log = *o.log;
+  // The store.
+  data_ = options.data.empty() ? (o.project_dir / ".rflow-data").string() : options.data;
+  std::error_code ec;
+  fs::create_directories(data_, ec);
+  if (ec) return fmt::format("cannot create the data directory {}: {}", data_, ec.message());
+  auto opened = store::Store::open(
+      data_, {.durability = p.config.engine.durability == runtime::Durability::kSync
+                                ? store::Durability::kSync
+                                : store::Durability::kAsync,
+              .in_memory = false,
+              .env = options.store_env});
+  if (auto* problem = std::get_if<std::string>(&opened)) return *problem;
+  p.store = std::move(std::get<std::unique_ptr<store::Store>>(opened));
+  if (auto problem = checkBackupDirectory(p.config, data_)) return *problem;
+  p.backups = std::make_unique<Backups>(*p.store, p.config.backup,
+                                        [&log](const std::string& line) { log.info(line); });
+
+  // The engine: deploy the project, then carry on what the last process left.
+  const engine::Clock& clock = *o.clock;
+  // The models the store keeps (uploads, and rflow.toml's as last seen) before the engine
+  // recovers: recovered steps classify with the model that was current when it stopped.
+  p.model_store = std::make_unique<runtime::ModelStore>(*p.store, p.models);
+  const runtime::ModelLoadReport kept = p.model_store->restore(*o.built.module, clock.now());
+  if (!kept.errors.empty())
+    return "the classifier models kept in the data directory cannot be read: " + kept.errors[0];
+  for (const std::string& warning : kept.warnings)
+    log.warning(warning);
   engine::EngineOptions engine_options;
   engine_options.classifiers = &p.models;
   p.engine = std::make_unique<engine::Engine>(*p.store, clock, *p.calls, engine_options);
-  server->engine_ = p.engine.get();
-  auto deployed = p.engine->deploy(bytecode::writeModule(*built.module));
+  engine_ = p.engine.get();
+  auto deployed = p.engine->deploy(bytecode::writeModule(*o.built.module));
   if (auto* error = std::get_if<engine::EngineError>(&deployed))
     return "the project cannot be deployed: " + error->message;
   if (auto recovered = p.engine->recover(); !recovered)
@@ -207,7 +209,7 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   // Who may call.
   p.auth = std::make_unique<Authenticator>(Authenticator::fromConfig(p.config));
   if (p.auth->empty()) {
-    auto admin = ensureAdminToken(server->data_);
+    auto admin = ensureAdminToken(data_);
     if (auto* problem = std::get_if<std::string>(&admin)) return *problem;
     AdminBootstrap& boot = std::get<AdminBootstrap>(admin);
     if (boot.new_token) {
@@ -220,47 +222,55 @@ std::variant<std::unique_ptr<Server>, std::string> Server::open(const ServeOptio
   }
 
   // The API.
-  std::string listen = options.listen.empty() ? p.config.service.listen : options.listen;
-  auto address = parseListen(listen);
-  if (auto* problem = std::get_if<std::string>(&address)) return *problem;
-  const auto& [host, port] = std::get<std::pair<std::string, uint16_t>>(address);
   p.service = std::make_unique<Service>(*p.engine, *p.connectors, p.config);
-  p.service->setDocs(std::get<std::string>(deployed), compiler::collectDocs(built.check.program));
+  p.service->setDocs(std::get<std::string>(deployed), compiler::collectDocs(o.built.check.program));
   p.service->setBreakers([calls = p.calls.get()] { return calls->breakers(); });
   p.service->setModels(&p.models, p.model_store.get());
   p.service->setBackups(p.backups.get());
   p.router =
       std::make_unique<Router>(*p.service, *p.auth, p.config.service.metrics_open, options.limits);
-  auto http = HttpServer::create(*p.router, options.limits, log, tls);
-  if (auto* problem = std::get_if<std::string>(&http)) return *problem;
-  p.http = std::move(std::get<std::unique_ptr<HttpServer>>(http));
-  auto bound = p.http->bind(host, port);
-  if (auto* problem = std::get_if<std::string>(&bound)) return *problem;
-  server->port_ = std::get<int>(bound);
-  const bool v6 = host.find(':') != std::string::npos;
-  server->url_ = fmt::format("{}://{}{}{}:{}", tls ? "https" : "http", v6 ? "[" : "", host,
-                             v6 ? "]" : "", server->port_);
-  if (!tls && !isLoopback(host))
-    log.warning(fmt::format(
-        "{} is reachable from other machines over plain HTTP: bearer tokens and workflow data "
-        "cross the network in clear text. Set tls_cert and tls_key in rflow.toml's [service] "
-        "(docs/operations.md, HTTPS), or listen on 127.0.0.1 behind a TLS-terminating proxy",
-        server->url_));
+  if (auto problem = bindHttp(options, o, *p.router)) return *problem;
 
   p.engine->startWorkers(std::max<uint32_t>(1, p.config.engine.workers));
   p.scheduler = std::make_unique<Scheduler>(
-      *p.engine,
-      SchedulerOptions{options.poll_ms, [&log](const std::string& line) { log.info(line); }});
+      *p.engine, SchedulerOptions{options.poll_ms, true, {}, [&log](const std::string& line) {
+                                    log.info(line);
+                                  }});
   p.scheduler->start();
   p.backups->start();
   p.http->start();
   log.info(fmt::format("{} workflows of version {} at {}/v1 (data in {})",
-                       built.module->workflows.size(),
-                       std::get<std::string>(deployed).substr(0, 12), server->url_, server->data_));
+                       o.built.module->workflows.size(),
+                       std::get<std::string>(deployed).substr(0, 12), url_, data_));
   if (p.scaled_clock)
     log.info(fmt::format("time runs {}x faster than the wall clock (--time-scale), from {}",
                          options.time_scale, base::formatTime(clock.now())));
-  return server;
+  return std::nullopt;
+}
+
+std::optional<std::string> Server::bindHttp(const ServeOptions& options, const Opening& o,
+                                            const RequestHandler& handler) {
+  Parts& p = *parts_;
+  const std::string listen = options.listen.empty() ? p.config.service.listen : options.listen;
+  auto address = parseListen(listen);
+  if (auto* problem = std::get_if<std::string>(&address)) return *problem;
+  const auto& [host, port] = std::get<std::pair<std::string, uint16_t>>(address);
+  auto http = HttpServer::create(handler, options.limits, *o.log, o.tls);
+  if (auto* problem = std::get_if<std::string>(&http)) return *problem;
+  p.http = std::move(std::get<std::unique_ptr<HttpServer>>(http));
+  auto bound = p.http->bind(host, port);
+  if (auto* problem = std::get_if<std::string>(&bound)) return *problem;
+  port_ = std::get<int>(bound);
+  const bool v6 = host.find(':') != std::string::npos;
+  url_ = fmt::format("{}://{}{}{}:{}", o.tls ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "",
+                     port_);
+  if (!o.tls && !isLoopback(host))
+    o.log->warning(fmt::format(
+        "{} is reachable from other machines over plain HTTP: bearer tokens and workflow data "
+        "cross the network in clear text. Set tls_cert and tls_key in rflow.toml's [service] "
+        "(docs/operations.md, HTTPS), or listen on 127.0.0.1 behind a TLS-terminating proxy",
+        url_));
+  return std::nullopt;
 }
 
 std::string Server::serveRaw(std::string_view raw) {

@@ -13,6 +13,19 @@
 // Shutdown order matters and is fixed in stop(): stop taking requests, stop the
 // scheduler, stop the engine's workers, drain the connector pool (its answers go to the
 // engine, which must still exist), then close the engine and the store.
+//
+// A cluster node (docs/cluster.md, "Running a cluster") when the configuration has a
+// [cluster] section (rflow.toml's, or the one of ServeOptions::cluster, which replaces
+// it): a node::Node instead of one engine (each partition it owns is a store in
+// <data>/p07 with its own engine, the project deployed on each claim), a NodeDirectory
+// over it (each owned partition's Service, Router and cron Scheduler) and a
+// PartitionRouter as the front door. Data directory default: <project>/.rflow-cluster/
+// <node>, so that two nodes started by hand from one project do not share one. With no
+// [[auth.users]], the admin token is the cluster's: made and printed by the first node,
+// its hash recorded in NATS (rf-cluster), accepted by every node. Its stop: no new
+// requests, the directory's schedulers and services dropped, the node stopped (engines
+// released, its member entry deleted so the others take its partitions at once), then
+// the connector pool drained.
 #pragma once
 
 #include <functional>
@@ -30,6 +43,10 @@ namespace rocksdb {
 class Env;
 }
 
+namespace rflow::node {
+class Node;
+}
+
 namespace rflow::service {
 
 struct ServeOptions {
@@ -37,6 +54,10 @@ struct ServeOptions {
   std::string data;        // default: <project>/.rflow-data
   std::string listen;      // "host:port"; default: [service] listen of rflow.toml
   std::string config;      // default: <project>/rflow.toml if it exists
+  // A TOML file holding only a [cluster] section: this process is a cluster node with
+  // those settings, whatever [cluster] the project's rflow.toml has. Empty: the
+  // project's [cluster], if it has one.
+  std::string cluster;
   // Tests: a clock to use instead of the system's, and a shorter scheduler poll.
   const engine::Clock* clock = nullptr;
   // Demos: the engine's time runs this many times faster than the wall clock
@@ -73,7 +94,10 @@ class Server {
   int port() const { return port_; }
   const std::string& url() const { return url_; }
   const std::string& dataDirectory() const { return data_; }
+  // One node's engine; a cluster node has one per owned partition (node()), not this.
   engine::Engine& engine() { return *engine_; }
+  // The cluster node, or null when this is a single node.
+  node::Node* node();
   // rflow.toml's [service] shutdown_grace: how long stop() may take after SIGTERM.
   int64_t shutdownGraceMs() const { return grace_ms_; }
   // Serves one HTTP request read from `raw` exactly as if it had arrived on a socket
@@ -84,7 +108,20 @@ class Server {
 
  private:
   struct Parts;
+  struct Opening;
   Server();
+  // The steps of open(): what both kinds of node need (the project built, rflow.toml and
+  // the connectors, HTTPS, the models, the clock and the connector pool), then one of
+  // them. Each answers why it failed, or nullopt.
+  std::optional<std::string> prepare(const ServeOptions& options, Opening& o);
+  std::optional<std::string> openSingle(const ServeOptions& options, Opening& o);
+  std::optional<std::string> openCluster(const ServeOptions& options, Opening& o);
+  std::optional<std::string> clusterAdmin(const Log& log);
+  // Binds the HTTP server for `handler` on --listen (else [service] listen) and sets
+  // port_ and url_ (not started yet).
+  std::optional<std::string> bindHttp(const ServeOptions& options, const Opening& o,
+                                      const RequestHandler& handler);
+  void stopCluster();
   std::unique_ptr<Parts> parts_;
   engine::Engine* engine_ = nullptr;
   int port_ = 0;

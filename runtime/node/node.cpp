@@ -316,6 +316,28 @@ std::vector<MemberPartition> Node::held() const {
   return out;
 }
 
+OwnerEntry Node::refreshOwner(uint32_t partition) {
+  auto entry = nats_->kvGet(std::string(kOwnersBucket), ownerKey(partition));
+  if (entry.ok()) {
+    if (auto o = decodeOwner(entry.value().value)) {
+      std::lock_guard lock(owners_mutex_);
+      auto& known = owners_[partition];
+      if (o->epoch >= known.epoch) known = *o;
+    }
+  }
+  return ownerOf(partition);
+}
+
+cluster::Result<std::string> Node::recordOnce(const std::string& key, const std::string& value) {
+  const std::string bucket(kClusterBucket);
+  auto created = nats_->kvCreate(bucket, key, value);
+  if (!created.ok() && created.status().kind() == cluster::ErrorKind::kUnavailable)
+    return created.status();
+  auto stored = nats_->kvGet(bucket, key);
+  if (!stored.ok()) return stored.status();
+  return stored.value().value;
+}
+
 std::vector<PartitionStatus> Node::status() const {
   std::vector<PartitionStatus> out;
   for (const auto& host : hosts_)

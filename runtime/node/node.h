@@ -119,7 +119,18 @@ class Node {
   std::shared_ptr<engine::Engine> engineFor(uint32_t partition) const;
   std::vector<OwnerEntry> owners() const;
   OwnerEntry ownerOf(uint32_t partition) const;
+  // Reads the partition's rf-owners entry now (not at the next tick) and keeps it when its
+  // epoch is not below the one known: for a front door whose forward met a node that no
+  // longer owns the partition (421). The owner known afterwards.
+  OwnerEntry refreshOwner(uint32_t partition);
   std::vector<PartitionStatus> status() const;
+
+  // A value recorded once for the whole cluster in rf-cluster under `key` (create-only:
+  // the first node's value sticks), read back: `value` when this call recorded it, else
+  // the value another node recorded first. For settings every node must share that no
+  // rflow.toml holds (the admin token's hash when no users are configured). A hint like
+  // every KV value: never a safety decision.
+  cluster::Result<std::string> recordOnce(const std::string& key, const std::string& value);
 
   // Runs one control pass now, on the calling thread (the control thread's work; tests).
   void tick();

@@ -1,9 +1,14 @@
 // rflow.toml's [cluster] table: node, nats, advertise, partitions, replicas, member_ttl,
 // their defaults, and every mistake refused with its line, its key and what to do before
-// a node starts.
+// a node starts. And a --cluster file (cluster_file.h): only [cluster], checked the same.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "config_test_util.h"
+#include "runtime/cluster_file.h"
 #include "runtime/config.h"
 
 namespace rflow::runtime {
@@ -97,6 +102,57 @@ TEST(ClusterConfig, BadNamesAndUrlsAreRefused) {
   e = configError(
       "[cluster]\nnode = \"a\"\nnats = \"nats://a:4222\"\nadvertise = \"http://a:8080\"\n");
   EXPECT_EQ(e.key, "cluster.nats");
+}
+
+// A --cluster file, written to a temporary path.
+class ClusterFile : public ::testing::Test {
+ protected:
+  std::filesystem::path write(std::string_view text) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("rflow-cluster-file-" + std::to_string(::getpid()) + ".toml");
+    std::ofstream(path_) << text;
+    return path_;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  std::filesystem::path path_;
+};
+
+TEST_F(ClusterFile, ItsClusterSectionIsRead) {
+  auto loaded = loadClusterFile(write(std::string(kGood) + "partitions = 4\n"));
+  ASSERT_TRUE(std::holds_alternative<ClusterConfig>(loaded)) << std::get<std::string>(loaded);
+  const ClusterConfig& c = std::get<ClusterConfig>(loaded);
+  EXPECT_TRUE(c.enabled);
+  EXPECT_EQ(c.node, "rflow-1");
+  EXPECT_EQ(c.partitions, 4u);
+}
+
+TEST_F(ClusterFile, AnyOtherSectionIsRefusedRatherThanIgnored) {
+  auto loaded = loadClusterFile(write(std::string(kGood) + "[engine]\nworkers = 4\n"));
+  ASSERT_TRUE(std::holds_alternative<std::string>(loaded));
+  const std::string& why = std::get<std::string>(loaded);
+  EXPECT_NE(why.find(":5:2: `engine`: a --cluster file holds only [cluster]"), std::string::npos)
+      << why;
+  EXPECT_NE(why.find("put `engine` in the project's rflow.toml"), std::string::npos) << why;
+}
+
+TEST_F(ClusterFile, NoClusterSectionBadSettingsAndNoFileAreRefused) {
+  auto empty = loadClusterFile(write("# nothing\n"));
+  ASSERT_TRUE(std::holds_alternative<std::string>(empty));
+  EXPECT_NE(std::get<std::string>(empty).find("has no [cluster] section"), std::string::npos)
+      << std::get<std::string>(empty);
+  auto bad = loadClusterFile(write(std::string(kGood) + "replicas = 2\n"));
+  ASSERT_TRUE(std::holds_alternative<std::string>(bad));
+  EXPECT_NE(std::get<std::string>(bad).find("cluster.replicas"), std::string::npos)
+      << std::get<std::string>(bad);
+  auto missing = loadClusterFile("/nonexistent/node.toml");
+  ASSERT_TRUE(std::holds_alternative<std::string>(missing));
+  EXPECT_NE(std::get<std::string>(missing).find("--cluster /nonexistent/node.toml: there is no "
+                                                "such file"),
+            std::string::npos)
+      << std::get<std::string>(missing);
 }
 
 }  // namespace

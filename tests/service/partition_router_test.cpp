@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -38,10 +39,27 @@ class TestDirectory final : public PartitionDirectory {
     std::lock_guard lock(mutex_);
     targets_.at(partition) = std::move(target);
   }
+  // What refresh(partition) will learn: the owner as the node's KV would say it now.
+  void setOnRefresh(uint32_t partition, PartitionTarget target) {
+    std::lock_guard lock(mutex_);
+    on_refresh_.insert_or_assign(partition, std::move(target));
+  }
+  void refresh(uint32_t partition) const override {
+    std::lock_guard lock(mutex_);
+    ++refreshes_;
+    if (auto it = on_refresh_.find(partition); it != on_refresh_.end())
+      targets_.at(partition) = it->second;
+  }
+  int refreshes() const {
+    std::lock_guard lock(mutex_);
+    return refreshes_;
+  }
 
  private:
   mutable std::mutex mutex_;
-  std::vector<PartitionTarget> targets_{kPartitions, UnknownTarget{"not set"}};
+  mutable std::vector<PartitionTarget> targets_{kPartitions, UnknownTarget{"not set"}};
+  std::map<uint32_t, PartitionTarget> on_refresh_;
+  mutable int refreshes_ = 0;
 };
 
 // Connector calls: the shop project has none.
@@ -340,6 +358,60 @@ TEST_F(PartitionRouterTest, AForwardedRequestForAPartitionNotOwnedIsMisdirectedA
   const int both = nodes_[0].forwards + nodes_[1].forwards;
   EXPECT_EQ(get(0, "/v1/instances/" + id, kBob).status, 421);
   EXPECT_EQ(nodes_[0].forwards + nodes_[1].forwards - both, 1);
+}
+
+// The node side's "refresh the routing and retry once": a 421 means the receiver did
+// nothing, so the sender reads the owner again and, when it changed, sends it there.
+TEST_F(PartitionRouterTest, AfterA421TheSenderRefreshesTheOwnerAndRetriesOnce) {
+  const std::string id = startPurchase(0, orderOn(0));
+  // Node 0's map is stale: it says node 1 owns partition 0; node 1 knows it does not (it
+  // points back at node 0), and the owner node 0 reads on a refresh is itself.
+  nodes_[0].directory.set(0, RemoteTarget{nodes_[1].url, "node1", 1});
+  nodes_[1].directory.set(0, RemoteTarget{nodes_[0].url, "node0", 2});
+  nodes_[0].directory.setOnRefresh(0, LocalTarget{parts_[0].router, parts_[0].service});
+  const int before = nodes_[0].forwards;
+  Reply r = get(0, "/v1/instances/" + id, kBob);
+  EXPECT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(r.body["id"], id);
+  EXPECT_EQ(nodes_[0].forwards - before, 1);  // the 421, then served here
+  EXPECT_EQ(nodes_[0].directory.refreshes(), 1);
+  // A refresh that names the same node again: the 421 is passed on, not retried.
+  nodes_[0].directory.set(0, RemoteTarget{nodes_[1].url, "node1", 1});
+  nodes_[0].directory.setOnRefresh(0, RemoteTarget{nodes_[1].url, "node1", 1});
+  const int again = nodes_[0].forwards;
+  EXPECT_EQ(get(0, "/v1/instances/" + id, kBob).status, 421);
+  EXPECT_EQ(nodes_[0].forwards - again, 1);
+  EXPECT_EQ(nodes_[0].directory.refreshes(), 2);
+  // An owner that cannot be reached is not a 421: it may have acted, so no retry.
+  nodes_[0].directory.set(0, RemoteTarget{"http://127.0.0.1:1", "gone", 1});
+  Reply gone = get(0, "/v1/instances/" + id, kBob);
+  EXPECT_EQ(gone.status, 503) << gone.text;
+  EXPECT_EQ(nodes_[0].directory.refreshes(), 2);
+}
+
+// A node's health is its own: every partition it serves asked, and alive and ready with
+// none (a node that only forwards, or a standby, must not be restarted by its
+// orchestrator for owning nothing).
+TEST_F(PartitionRouterTest, HealthAndReadinessAreTheNodesOwnEvenWithNoPartition) {
+  Reply alive = get(0, "/healthz", nullptr);
+  ASSERT_EQ(alive.status, 200) << alive.text;
+  EXPECT_EQ(alive.body["status"], "alive");
+  EXPECT_TRUE(alive.body["now"].is_string()) << alive.text;
+  EXPECT_EQ(alive.body["partitions"], json::array({0, 1}));
+  Reply ready = get(1, "/readyz", nullptr);
+  ASSERT_EQ(ready.status, 200) << ready.text;
+  EXPECT_EQ(ready.body["ready"], true);
+  EXPECT_EQ(ready.body["partitions"], json::array({2, 3}));
+  // Node 1 gives its partitions up (to node 0): it serves none, and is still alive and
+  // ready, with no request forwarded.
+  for (uint32_t p = 2; p < kPartitions; ++p)
+    nodes_[1].directory.set(p, RemoteTarget{nodes_[0].url, "node0", 2});
+  const int before = nodes_[1].forwards;
+  Reply none = get(1, "/healthz", nullptr);
+  ASSERT_EQ(none.status, 200) << none.text;
+  EXPECT_EQ(none.body["partitions"], json::array());
+  EXPECT_EQ(get(1, "/readyz", nullptr).status, 200);
+  EXPECT_EQ(nodes_[1].forwards, before);
 }
 
 TEST_F(PartitionRouterTest, AnOwnerThatCannotBeReachedOrIsUnknownIs503NamingThePartition) {
