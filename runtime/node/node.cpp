@@ -65,7 +65,8 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
   node->joined_ = true;  // from now on the entry is ours to delete
 
   std::shared_ptr<cluster::SnapshotStore> snapshots;
-  if (o.snapshot_every > 0 && !o.in_memory) {
+  // Opened even when this node takes none: a store behind a trimmed log restores one.
+  if (!o.in_memory) {
     auto opened = cluster::SnapshotStore::open(node->nats_, {.replicas = o.replicas});
     if (!opened.ok()) return opened.status().message();
     snapshots = std::move(opened).value();

@@ -71,7 +71,7 @@ struct NodeOptions {
   std::chrono::milliseconds append_deadline{10'000};
   // An owner stores a snapshot of its partition in stream RF_SNAP, and trims the log
   // behind it, each time the log has grown this many entries; 0: never (nor with
-  // in_memory stores).
+  // in_memory stores). Restoring one does not depend on it.
   cluster::Seq snapshot_every = 10'000;
   std::function<void(const std::string&)> log;
 };

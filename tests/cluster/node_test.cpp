@@ -548,5 +548,57 @@ TEST_F(NodeTest, AnOwnerSnapshotsAndTrimsAndANewNodeStartsFromTheSnapshot) {
   EXPECT_EQ(b->status()[p].epoch, 2u);
 }
 
+// A store behind a trimmed log with no snapshot that reaches the gap is not served from:
+// the host says so (naming the log's start, the store's position and the snapshot
+// stream) and stays where it was, rather than replaying with a hole.
+TEST_F(NodeTest, AStoreBehindATrimmedLogWithoutASnapshotIsNotCaughtUp) {
+  CountingCalls calls_a, calls_b;
+  NodeOptions oa = options("node-a", calls_a);
+  oa.snapshot_every = 4;
+  auto a = startNode(std::move(oa));
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
+  const uint32_t p = 0;
+  auto engine_a = a->engineFor(p);
+  ASSERT_TRUE(engine_a);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(engine_a->start(
+        "Purchase", {et::order(*engine_a->currentProgram(), "O" + std::to_string(i), "10.00"),
+                     vm::Value::string("ana")})));
+  engine_a.reset();
+  auto connected = cluster::NatsClient::connect({nats_->clientUrls(), "reader", 1000ms, 100ms});
+  ASSERT_TRUE(connected.ok());
+  std::shared_ptr<cluster::NatsClient> reader = std::move(connected).value();
+  const std::string stream = cluster::JetStreamPartitionLog::streamName(p);
+  ASSERT_TRUE(waitFor(10s, [&] {
+    auto info = reader->streamInfo(stream);
+    return info.ok() && info.value().first_seq > 1;
+  }));
+  // The snapshots are lost (an operator purged RF_SNAP).
+  ASSERT_TRUE(reader->purge(cluster::SnapshotStore::kStream, "", 0).ok());
+
+  std::mutex said_mutex;
+  std::vector<std::string> said;
+  NodeOptions ob = options("node-b", calls_b);
+  ob.snapshot_every = 0;
+  ob.log = [&](const std::string& line) {
+    std::lock_guard lock(said_mutex);
+    said.push_back(line);
+  };
+  auto b = startNode(std::move(ob));
+  ASSERT_TRUE(b);
+  const auto told = [&] {
+    std::lock_guard lock(said_mutex);
+    for (const std::string& line : said)
+      if (line.find("no snapshot reaches the gap (none stored)") != std::string::npos) return line;
+    return std::string();
+  };
+  ASSERT_TRUE(waitFor(15s, [&] { return !told().empty(); }));
+  EXPECT_NE(told().find("partition 0's log starts at sequence"), std::string::npos) << told();
+  EXPECT_NE(told().find("RF_SNAP"), std::string::npos) << told();
+  EXPECT_EQ(b->status()[p].applied, 0u);  // nothing replayed past the hole
+  EXPECT_EQ(b->engineFor(p), nullptr);
+}
+
 }  // namespace
 }  // namespace rflow::node
