@@ -105,6 +105,8 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
   }
   node->heartbeat_ = std::thread([n = node.get()] { n->heartbeatLoop(); });
   node->control_ = std::thread([n = node.get()] { n->controlLoop(); });
+  if (o.follow_every.count() > 0)
+    node->follower_ = std::thread([n = node.get()] { n->followLoop(); });
   node->say(
       fmt::format("joined the cluster at {} ({} partitions)", node->nats_->where(), o.partitions));
   return node;
@@ -122,6 +124,7 @@ void Node::stop() {
   wake_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
   if (control_.joinable()) control_.join();
+  if (follower_.joinable()) follower_.join();
   std::lock_guard tick(tick_mutex_);
   for (auto& host : hosts_)
     host->release("the node is stopping");
@@ -140,6 +143,7 @@ void Node::pauseMembership() {
   wake_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
   if (control_.joinable()) control_.join();
+  if (follower_.joinable()) follower_.join();
 }
 
 void Node::heartbeatLoop() {
@@ -168,6 +172,30 @@ void Node::controlLoop() {
     tick();
     lock.lock();
     wake_.wait_for(lock, every, [this] { return stopping_ || paused_ || woken_; });
+  }
+}
+
+void Node::followLoop() {
+  std::map<uint32_t, std::string> last_problem;  // said once until it changes
+  std::unique_lock lock(wake_mutex_);
+  while (!stopping_ && !paused_) {
+    lock.unlock();
+    {
+      // A control pass changes roles: never follow at the same time; skip a turn instead.
+      std::unique_lock pass(tick_mutex_, std::try_to_lock);
+      if (pass.owns_lock()) {
+        for (auto& host : hosts_) {
+          if (host->role() != Role::kStandby) continue;
+          auto problem = host->follow();
+          std::string& said = last_problem[host->partition()];
+          if (problem && *problem != said)
+            say(fmt::format("partition {}: cannot follow: {}", host->partition(), *problem));
+          said = problem.value_or("");
+        }
+      }
+    }
+    lock.lock();
+    wake_.wait_for(lock, options_.follow_every, [this] { return stopping_ || paused_; });
   }
 }
 

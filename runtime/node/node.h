@@ -73,6 +73,9 @@ struct NodeOptions {
   // behind it, each time the log has grown this many entries; 0: never (nor with
   // in_memory stores). Restoring one does not depend on it.
   cluster::Seq snapshot_every = 10'000;
+  // How often a standby reads its partitions' logs between control passes; 0: only at the
+  // control passes (every member_ttl / 5).
+  std::chrono::milliseconds follow_every{200};
   std::function<void(const std::string&)> log;
 };
 
@@ -134,7 +137,7 @@ class Node {
 
   // Runs one control pass now, on the calling thread (the control thread's work; tests).
   void tick();
-  // Stops the heartbeat and the control thread WITHOUT leaving and without touching the
+  // Stops the heartbeat, control and follower threads WITHOUT leaving and without touching the
   // engines: the node looks to the others like one that hangs (a long pause, SIGSTOP),
   // and its member entry expires. For fault drills and tests.
   void pauseMembership();
@@ -142,6 +145,9 @@ class Node {
  private:
   explicit Node(NodeOptions options);
   void heartbeatLoop();
+  // A standby replays what its owner appended every follow_every, so that it is caught up
+  // when it must take over, and its lag (the heartbeat's `applied`) stays small.
+  void followLoop();
   // The partitions this node owns or follows, as its heartbeat publishes them.
   std::vector<MemberPartition> held() const;
   void controlLoop();
@@ -173,6 +179,7 @@ class Node {
   bool joined_ = false;
   std::thread heartbeat_;
   std::thread control_;
+  std::thread follower_;
 };
 
 }  // namespace rflow::node

@@ -600,5 +600,36 @@ TEST_F(NodeTest, AStoreBehindATrimmedLogWithoutASnapshotIsNotCaughtUp) {
   EXPECT_EQ(b->engineFor(p), nullptr);
 }
 
+// A standby reads its owner's appends between control passes: with passes a minute apart,
+// it has applied an instance's start within a few seconds of it.
+TEST_F(NodeTest, AStandbyFollowsBetweenControlPasses) {
+  CountingCalls calls_a, calls_b;
+  NodeOptions oa = options("node-a", calls_a), ob = options("node-b", calls_b);
+  oa.member_ttl = ob.member_ttl = 60s;  // a control pass every 12 s
+  oa.follow_every = ob.follow_every = 100ms;
+  auto a = startNode(std::move(oa));
+  ASSERT_TRUE(a);
+  auto b = startNode(std::move(ob));
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() + b->owned().size() == kPartitions; }));
+  ASSERT_FALSE(a->owned().empty());
+  const uint32_t p = a->owned().front().partition;
+  ASSERT_TRUE(waitFor(5s, [&] { return b->status()[p].role == Role::kStandby; }));
+  const auto before = a->status()[p].applied;
+  auto engine_a = a->engineFor(p);
+  ASSERT_TRUE(engine_a);
+  const auto started_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(engine_a->start(
+      "Purchase",
+      {et::order(*engine_a->currentProgram(), "O1", "10.00"), vm::Value::string("ana")})));
+  ASSERT_TRUE(waitFor(3s,
+                      [&] {
+                        const auto owner = a->status()[p].applied;
+                        return owner > before && b->status()[p].applied == owner;
+                      }))
+      << "standby at " << b->status()[p].applied << ", owner at " << a->status()[p].applied;
+  EXPECT_LT(std::chrono::steady_clock::now() - started_at, 5s);
+}
+
 }  // namespace
 }  // namespace rflow::node
