@@ -139,8 +139,13 @@ Status Membership::open() {
 }
 
 Status Membership::beat(std::vector<MemberPartition> partitions) {
-  self_.partitions = std::move(partitions);
-  auto put = nats_->kvPut(std::string(kMembersBucket), self_.node, encodeMember(self_));
+  std::string entry;
+  {
+    std::lock_guard lock(mutex_);
+    self_.partitions = std::move(partitions);
+    entry = encodeMember(self_);
+  }
+  auto put = nats_->kvPut(std::string(kMembersBucket), self_.node, entry);
   return put.ok() ? Status() : put.status();
 }
 

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,6 +93,7 @@ class Membership {
   // Creates (or binds) rf-members with the TTL, and rf-owners.
   cluster::Status open();
   // Writes this node's entry again (its TTL starts over), saying it holds `partitions`.
+  // From any thread (the heartbeat, and a control pass that just handed partitions over).
   cluster::Status beat(std::vector<MemberPartition> partitions = {});
   // Removes this node's entry (a clean stop: the others need not wait for the TTL).
   cluster::Status leave();
@@ -103,6 +105,7 @@ class Membership {
 
  private:
   std::shared_ptr<cluster::NatsClient> nats_;
+  std::mutex mutex_;  // self_.partitions
   MemberInfo self_;
   std::chrono::milliseconds ttl_;
   int replicas_;

@@ -227,7 +227,8 @@ void Node::tick() {
     if (auto o = decodeOwner(entry.value().value)) hints[host->partition()] = *o;
   }
   for (auto& host : hosts_)
-    placePartition(*host, live, hints);
+    placePartition(*host, live, hints, members.value());
+  if (options_.rebalance) handOver(live, members.value());
   snapshotOwned(members.value());
   std::lock_guard lock(owners_mutex_);
   for (auto& [p, o] : hints) {
@@ -235,6 +236,20 @@ void Node::tick() {
     if (o.epoch >= known.epoch) known = o;
   }
 }
+
+namespace {
+
+// What `node`'s last heartbeat said about `partition`; null when it said nothing.
+const MemberPartition* heldBy(const std::vector<MemberInfo>& members, std::string_view node,
+                              uint32_t partition) {
+  for (const MemberInfo& m : members)
+    if (m.node == node)
+      for (const MemberPartition& held : m.partitions)
+        if (held.partition == partition) return &held;
+  return nullptr;
+}
+
+}  // namespace
 
 void Node::snapshotOwned(const std::vector<MemberInfo>& members) {
   for (auto& host : hosts_) {
@@ -250,8 +265,39 @@ void Node::snapshotOwned(const std::vector<MemberInfo>& members) {
   }
 }
 
+void Node::handOver(const std::vector<std::string>& live, const std::vector<MemberInfo>& members) {
+  const auto now = std::chrono::steady_clock::now();
+  // A move is done when another node's claim is in the log; one that never lands is
+  // forgotten after a while (the partition is then placed as usual, on us again).
+  std::erase_if(moving_, [&](const auto& m) {
+    return hosts_[m.first]->owner() != options_.node || now > m.second;
+  });
+  bool moved = false;
+  for (auto& host : hosts_) {
+    if (moving_.size() >= kMaxMoves) break;
+    const uint32_t p = host->partition();
+    if (host->role() != Role::kOwner || moving_.count(p)) continue;
+    const std::vector<std::string> ranked = rankFor(p, live);
+    if (ranked.empty() || ranked[0] == options_.node) continue;
+    // Only to a standby that has caught up: it claims after replaying what is left.
+    const MemberPartition* theirs = heldBy(members, ranked[0], p);
+    if (!theirs || theirs->role != roleName(Role::kStandby) ||
+        theirs->applied + kHandoverLag < host->position())
+      continue;
+    host->release(fmt::format("handed over to {}, which placement prefers", ranked[0]));
+    if (auto problem = host->follow())
+      say(fmt::format("partition {}: cannot follow: {}", p, *problem));
+    moving_[p] = now + 3 * options_.member_ttl;
+    moved = true;
+  }
+  // Say so at once rather than at the next heartbeat: the new owner claims when it reads it.
+  if (moved)
+    if (auto s = members_->beat(held()); !s.ok()) say("heartbeat failed: " + s.message());
+}
+
 void Node::placePartition(PartitionHost& host, const std::vector<std::string>& live,
-                          const std::map<uint32_t, OwnerInfo>& hints) {
+                          const std::map<uint32_t, OwnerInfo>& hints,
+                          const std::vector<MemberInfo>& members) {
   const uint32_t p = host.partition();
   auto hint = hints.find(p);
   if (host.role() == Role::kOwner) {
@@ -275,12 +321,21 @@ void Node::placePartition(PartitionHost& host, const std::vector<std::string>& l
       hint->second.epoch >= host.epoch())
     current = hint->second.node;
   if (current == options_.node) current.clear();  // not us any more: we are not owner
+  // An owner that handed the partition over says so in its heartbeat: a standby now, at
+  // the epoch of its own claim or later (an older "standby" is from before it claimed).
+  bool handed_over = false;
+  if (!current.empty() && options_.rebalance) {
+    const MemberPartition* theirs = heldBy(members, current, p);
+    handed_over =
+        theirs && theirs->role == roleName(Role::kStandby) && theirs->epoch >= host.epoch();
+    if (handed_over) current.clear();
+  }
   const Placement want = place(p, live, current);
   if (want.owner == options_.node) {
-    auto dead = [&live](const std::string& owner) {
-      return std::find(live.begin(), live.end(), owner) == live.end();
+    auto may_take = [&live, handed_over](const std::string& owner) {
+      return handed_over || std::find(live.begin(), live.end(), owner) == live.end();
     };
-    if (auto problem = host.becomeOwner(dead)) {
+    if (auto problem = host.becomeOwner(may_take)) {
       say(*problem);
       return;
     }

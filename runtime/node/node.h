@@ -19,8 +19,12 @@
 // Invariants: every safety decision is the log's (a claim lands only after the tail its
 // claimant replayed; a fenced engine stores and sends nothing); KV (members, owners,
 // settings) is a hint. The first placement waits `settle` after start, so that nodes
-// started together share the partitions instead of the first one taking all (placement
-// is sticky: there is no rebalancing onto a node that joins later yet). Thread-safe: the
+// started together share the partitions instead of the first one taking all. Placement
+// is sticky (a live owner keeps a partition), but an owner hands over, at most kMaxMoves
+// at a time, a partition whose preferred node follows it and has caught up, so a node
+// that joins later gets its share: the owner releases its engine, says so in its
+// heartbeat, and the preferred node claims (the log fences anything the old owner would
+// still try). Thread-safe: the
 // accessors may be called from any thread; engines handed out must be dropped before the
 // Node is destroyed.
 #pragma once
@@ -47,6 +51,10 @@
 #include "runtime/config.h"
 
 namespace rflow::node {
+
+// Partitions moving off one node at once, and how far behind a standby may be to take one.
+inline constexpr size_t kMaxMoves = 2;
+inline constexpr cluster::Seq kHandoverLag = 1000;
 
 struct NodeOptions {
   std::string node;
@@ -76,6 +84,9 @@ struct NodeOptions {
   // How often a standby reads its partitions' logs between control passes; 0: only at the
   // control passes (every member_ttl / 5).
   std::chrono::milliseconds follow_every{200};
+  // A node that joins takes over, by handover, the partitions placement prefers it for
+  // (scaleout.md §3 "Rebalancing"); false: placement is sticky (a live owner keeps all).
+  bool rebalance = true;
   std::function<void(const std::string&)> log;
 };
 
@@ -155,7 +166,12 @@ class Node {
   // standby said it applied.
   void snapshotOwned(const std::vector<MemberInfo>& members);
   void placePartition(PartitionHost& host, const std::vector<std::string>& live,
-                      const std::map<uint32_t, OwnerInfo>& hints);
+                      const std::map<uint32_t, OwnerInfo>& hints,
+                      const std::vector<MemberInfo>& members);
+  // Rebalancing: releases, at most kMaxMoves at a time, partitions this node owns whose
+  // preferred owner (the first by rankFor) is another live node that follows them and has
+  // caught up; that node claims them when its heartbeat read says we let go.
+  void handOver(const std::vector<std::string>& live, const std::vector<MemberInfo>& members);
   void publishOwner(PartitionHost& host);
   void say(const std::string& line) const;
 
@@ -180,6 +196,9 @@ class Node {
   std::thread heartbeat_;
   std::thread control_;
   std::thread follower_;
+  // Partitions handed over whose new owner's claim is not seen yet, with when to give up
+  // waiting. Control thread only.
+  std::map<uint32_t, std::chrono::steady_clock::time_point> moving_;
 };
 
 }  // namespace rflow::node

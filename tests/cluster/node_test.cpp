@@ -631,5 +631,47 @@ TEST_F(NodeTest, AStandbyFollowsBetweenControlPasses) {
   EXPECT_LT(std::chrono::steady_clock::now() - started_at, 5s);
 }
 
+// Rebalancing: a node that joins a running cluster gets, by handover, the partitions
+// placement prefers it for; an instance on a moved partition carries on there, and the
+// partitions it does not prefer stay where they were.
+TEST_F(NodeTest, ANodeThatJoinsLaterTakesItsShareByHandover) {
+  CountingCalls calls_a, calls_b;
+  auto a = startNode(options("node-a", calls_a));
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
+  const std::vector<std::string> both{"node-a", "node-b"};
+  std::vector<uint32_t> for_b;
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    if (rankFor(p, both)[0] == "node-b") for_b.push_back(p);
+  ASSERT_FALSE(for_b.empty());  // with these names and 4 partitions
+  ASSERT_LT(for_b.size(), size_t{kPartitions});
+  const uint32_t q = for_b.front();
+  auto engine_a = a->engineFor(q);
+  ASSERT_TRUE(engine_a);
+  auto started = engine_a->start("Purchase", {et::order(*engine_a->currentProgram(), "O1", "10.00"),
+                                              vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(started));
+  const std::string id = std::get<engine::InstanceView>(started).id;
+  engine_a.reset();
+
+  auto b = startNode(options("node-b", calls_b));
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(waitFor(20s, [&] { return b->owned().size() == for_b.size(); }))
+      << "b owns " << b->owned().size() << " of " << for_b.size();
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    const bool to_b = std::find(for_b.begin(), for_b.end(), p) != for_b.end();
+    EXPECT_EQ(b->engineFor(p) != nullptr, to_b) << p;
+    EXPECT_EQ(a->engineFor(p) != nullptr, !to_b) << p;
+    EXPECT_EQ(b->status()[p].epoch, to_b ? 2u : 1u) << p;
+  }
+  auto found = b->engineFor(q)->instance(id);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  // A stays the standby of what it gave away, and it all settles: nothing moves again.
+  ASSERT_TRUE(waitFor(5s, [&] { return a->status()[q].role == Role::kStandby; }));
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(b->owned().size(), for_b.size());
+  EXPECT_EQ(b->status()[q].epoch, 2u);
+}
+
 }  // namespace
 }  // namespace rflow::node
