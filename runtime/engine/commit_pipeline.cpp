@@ -168,6 +168,11 @@ store::Status CommitPipeline::stop(store::Status status) {
   return *stopped_;
 }
 
+void CommitPipeline::closeLog(store::Status status) {
+  std::lock_guard log_lock(log_mutex_);
+  (void)stop(std::move(status));
+}
+
 bool CommitPipeline::stopping() {
   std::lock_guard lock(mutex_);
   return stopping_;

@@ -97,6 +97,10 @@ class CommitPipeline {
     before_reports_ = std::move(before);
     after_reports_ = std::move(after);
   }
+  // With a log: this node lets the partition go (it hands it over). Waits for a group
+  // being appended and applied to finish; every later group fails with `status`, as after
+  // a fence, so nothing more reaches the log or the store from here.
+  void closeLog(store::Status status);
   // Submitted and not yet reported.
   size_t inFlight() const { return in_flight_.load(); }
   uint64_t groups() const { return groups_.load(std::memory_order_relaxed); }

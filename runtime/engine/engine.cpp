@@ -242,6 +242,11 @@ void Engine::stopWorkers() {
   parts_->queue.stopWorkers();
 }
 
+void Engine::closeLog(const std::string& why) {
+  parts_->pipeline.closeLog(store::Status::failure(
+      "this node no longer serves the partition (" + why + "); send the request again"));
+}
+
 Found<InstanceView> Engine::instance(std::string_view id) const {
   return parts_->queries.instance(id);
 }

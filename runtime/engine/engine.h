@@ -433,6 +433,10 @@ class Engine {
   // Worker threads that run queued work (the service); stopWorkers() joins them.
   void startWorkers(size_t count);
   void stopWorkers();
+  // On a partition log (EngineOptions::log): this node gives the partition up. Returns once
+  // no step is being written; every later step fails (503 over HTTP), so whoever still
+  // holds this engine stores and sends nothing. EngineOptions::on_log_stopped is told.
+  void closeLog(const std::string& why);
 
   // After opening the store: begins instances created but not begun, re-sends pending
   // connector calls, hands over inbox results. Returns what it queued, or kStorage when

@@ -359,6 +359,9 @@ void PartitionHost::release(const std::string& why) {
   if (tenure->timer.joinable()) tenure->timer.join();
   tenure->gated.close();
   tenure->engine->stopWorkers();
+  // Requests may still hold the engine: nothing more of theirs reaches the log or this
+  // store, which a standby's replay writes from now on.
+  tenure->engine->closeLog(why);
   say(fmt::format("released at epoch {}: {}", tenure->claimed_epoch, why));
 }
 

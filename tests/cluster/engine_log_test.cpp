@@ -232,6 +232,43 @@ TEST_F(EngineOnLog, AFencedOwnerStoresAndSendsNothing) {
   EXPECT_EQ(log->lastSeq().value(), second->tail());  // nothing of the fenced owner landed
 }
 
+// An owner that lets the partition go (a handover) while a request still holds its
+// engine: the engine's later steps fail, saying why, and nothing reaches the log, the
+// store or a connector.
+TEST_F(EngineOnLog, AnEngineWhoseLogWasClosedStoresAndSendsNothing) {
+  auto log = openLog(3);
+  ASSERT_TRUE(log);
+  store_ = memoryStore("/closed");
+  ASSERT_TRUE(store_);
+  auto writer = becomeOwner(*log, *store_, "node-a");
+  ASSERT_TRUE(writer);
+  openEngine(*writer);
+  answerErpAtOnce();
+  const auto program = engine_->currentProgram();
+  InstanceView v = start("Purchase", {order(*program, "O9", "10.00"), vm::Value::string("ana")});
+  auto tasks = openTasks(v.id);
+  ASSERT_EQ(tasks.size(), 1u);
+
+  engine_->closeLog("handed over to node-b");
+  const Records before = recordsOf(*store_);
+  const uint64_t applied_before = appliedSeq(*store_);
+  const auto last_before = log->lastSeq().value();
+  const size_t calls_before = calls_.calls.size();
+  auto refused = decide(tasks[0].record.id, Decision::Kind::kApprove, "bob");
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->message.find("this node no longer serves the partition (handed over to "
+                                  "node-b)"),
+            std::string::npos)
+      << refused->message;
+  auto later =
+      engine_->start("Purchase", {order(*program, "O10", "10.00"), vm::Value::string("ana")});
+  ASSERT_TRUE(std::holds_alternative<EngineError>(later));
+  EXPECT_EQ(calls_.calls.size(), calls_before);
+  EXPECT_EQ(appliedSeq(*store_), applied_before);
+  EXPECT_TRUE(recordsOf(*store_) == before);
+  EXPECT_EQ(log->lastSeq().value(), last_before);
+}
+
 TEST(EngineOnLocalLog, RunsAsTodayAndAppliedSeqFollowsTheLog) {
   ManualClock clock{kEpoch};
   ScriptedCalls calls;
