@@ -105,6 +105,25 @@ class EngineOnLog : public EngineTest {
     ASSERT_TRUE(std::holds_alternative<std::string>(deployed))
         << std::get<EngineError>(deployed).message;
   }
+  // Makes store_ (a memory store named `name`) the owner's on partition p of a new log,
+  // with an engine on it and one order waiting for its approval: that task's id ("" and a
+  // failure when something did not work). `log` and `writer` are kept by the caller.
+  std::string ownerWithAWaitingOrder(uint32_t p, const std::string& name,
+                                     std::unique_ptr<cluster::JetStreamPartitionLog>& log,
+                                     std::unique_ptr<cluster::LogWriter>& writer) {
+    log = openLog(p);
+    store_ = memoryStore(name);
+    if (!log || !store_) return {};
+    writer = becomeOwner(*log, *store_, "node-a");
+    if (!writer) return {};
+    openEngine(*writer);
+    answerErpAtOnce();
+    const auto program = engine_->currentProgram();
+    InstanceView v = start("Purchase", {order(*program, "O9", "10.00"), vm::Value::string("ana")});
+    auto tasks = openTasks(v.id);
+    EXPECT_EQ(tasks.size(), 1u);
+    return tasks.empty() ? std::string() : tasks[0].record.id;
+  }
   // Runs two purchases: one approved and posted to completion, one left waiting past its
   // escalation timer; the first's id.
   std::string runPurchases() {
@@ -183,18 +202,11 @@ TEST_F(EngineOnLog, AnEmptyDirectoryReplayedFromTheLogHasTheOwnersRecords) {
 }
 
 TEST_F(EngineOnLog, AFencedOwnerStoresAndSendsNothing) {
-  auto log = openLog(2);
-  ASSERT_TRUE(log);
-  store_ = memoryStore("/first");
-  ASSERT_TRUE(store_);
-  auto writer = becomeOwner(*log, *store_, "node-a");
-  ASSERT_TRUE(writer);
-  openEngine(*writer);
-  answerErpAtOnce();
+  std::unique_ptr<cluster::JetStreamPartitionLog> log;
+  std::unique_ptr<cluster::LogWriter> writer;
+  const std::string task = ownerWithAWaitingOrder(2, "/first", log, writer);
+  ASSERT_FALSE(task.empty());
   const auto program = engine_->currentProgram();
-  InstanceView v = start("Purchase", {order(*program, "O9", "10.00"), vm::Value::string("ana")});
-  auto tasks = openTasks(v.id);
-  ASSERT_EQ(tasks.size(), 1u);
 
   // A second node takes the partition over.
   auto second_store = memoryStore("/second");
@@ -209,7 +221,7 @@ TEST_F(EngineOnLog, AFencedOwnerStoresAndSendsNothing) {
   const uint64_t applied_before = appliedSeq(*store_);
   const size_t calls_before = calls_.calls.size();
   // The approval's step would send erp.post: fenced, it stores and sends nothing.
-  auto refused = decide(tasks[0].record.id, Decision::Kind::kApprove, "bob");
+  auto refused = decide(task, Decision::Kind::kApprove, "bob");
   ASSERT_TRUE(refused);
   EXPECT_NE(refused->message.find("partition 2 has a new owner: node-b claimed it at epoch 2"),
             std::string::npos)
@@ -236,25 +248,18 @@ TEST_F(EngineOnLog, AFencedOwnerStoresAndSendsNothing) {
 // engine: the engine's later steps fail, saying why, and nothing reaches the log, the
 // store or a connector.
 TEST_F(EngineOnLog, AnEngineWhoseLogWasClosedStoresAndSendsNothing) {
-  auto log = openLog(3);
-  ASSERT_TRUE(log);
-  store_ = memoryStore("/closed");
-  ASSERT_TRUE(store_);
-  auto writer = becomeOwner(*log, *store_, "node-a");
-  ASSERT_TRUE(writer);
-  openEngine(*writer);
-  answerErpAtOnce();
+  std::unique_ptr<cluster::JetStreamPartitionLog> log;
+  std::unique_ptr<cluster::LogWriter> writer;
+  const std::string task = ownerWithAWaitingOrder(3, "/closed", log, writer);
+  ASSERT_FALSE(task.empty());
   const auto program = engine_->currentProgram();
-  InstanceView v = start("Purchase", {order(*program, "O9", "10.00"), vm::Value::string("ana")});
-  auto tasks = openTasks(v.id);
-  ASSERT_EQ(tasks.size(), 1u);
 
   engine_->closeLog("handed over to node-b");
   const Records before = recordsOf(*store_);
   const uint64_t applied_before = appliedSeq(*store_);
   const auto last_before = log->lastSeq().value();
   const size_t calls_before = calls_.calls.size();
-  auto refused = decide(tasks[0].record.id, Decision::Kind::kApprove, "bob");
+  auto refused = decide(task, Decision::Kind::kApprove, "bob");
   ASSERT_TRUE(refused);
   EXPECT_NE(refused->message.find("this node no longer serves the partition (handed over to "
                                   "node-b)"),

@@ -160,6 +160,50 @@ class NodeTest : public ::testing::Test {
     return std::move(std::get<std::unique_ptr<Node>>(started));
   }
 
+  // `name` started alone: once it owns every partition (null and a failure when it does
+  // not within 15 s), with snapshots every `snapshot_every` log entries.
+  std::unique_ptr<Node> startAlone(const std::string& name, CountingCalls& calls,
+                                   cluster::Seq snapshot_every = 10'000) {
+    NodeOptions o = options(name, calls);
+    o.snapshot_every = snapshot_every;
+    auto node = startNode(std::move(o));
+    if (node && !waitFor(15s, [&] { return node->owned().size() == kPartitions; })) {
+      ADD_FAILURE() << name << " owns " << node->owned().size() << " partitions alone";
+      return nullptr;
+    }
+    return node;
+  }
+  // Starts `count` orders, each waiting for its approval, on partition `p` of `node` (its
+  // owner); their ids (fewer, with a failure added, when one does not start).
+  std::vector<std::string> startOrders(Node& node, uint32_t p, int count) {
+    std::vector<std::string> ids;
+    auto engine = node.engineFor(p);
+    if (!engine) {
+      ADD_FAILURE() << node.name() << " does not own partition " << p;
+      return ids;
+    }
+    for (int i = 0; i < count; ++i) {
+      auto started = engine->start(
+          "Purchase", {et::order(*engine->currentProgram(), "O" + std::to_string(i), "10.00"),
+                       vm::Value::string("ana")});
+      if (auto* error = std::get_if<engine::EngineError>(&started)) {
+        ADD_FAILURE() << error->message;
+        return ids;
+      }
+      ids.push_back(std::get<engine::InstanceView>(started).id);
+    }
+    return ids;
+  }
+  // A client of the test's NATS server, to look at what the nodes wrote.
+  std::shared_ptr<cluster::NatsClient> reader() {
+    auto connected = cluster::NatsClient::connect({nats_->clientUrls(), "reader", 1000ms, 100ms});
+    if (!connected.ok()) {
+      ADD_FAILURE() << connected.status().message();
+      return nullptr;
+    }
+    return std::move(connected).value();
+  }
+
   static constexpr uint32_t kPartitions = 4;
   std::unique_ptr<NatsServers> nats_;
   std::filesystem::path dir_;
@@ -486,27 +530,13 @@ TEST_F(NodeTest, TheStatusReadFromNatsShowsOwnersStandbysEpochsAndLag) {
 // owner stops, carries on its instances.
 TEST_F(NodeTest, AnOwnerSnapshotsAndTrimsAndANewNodeStartsFromTheSnapshot) {
   CountingCalls calls_a, calls_b;
-  NodeOptions oa = options("node-a", calls_a);
-  oa.snapshot_every = 4;
-  auto a = startNode(std::move(oa));
+  auto a = startAlone("node-a", calls_a, /*snapshot_every=*/4);
   ASSERT_TRUE(a);
-  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
   const uint32_t p = 0;
-  auto engine_a = a->engineFor(p);
-  ASSERT_TRUE(engine_a);
-  std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i) {
-    auto started = engine_a->start(
-        "Purchase", {et::order(*engine_a->currentProgram(), "O" + std::to_string(i), "10.00"),
-                     vm::Value::string("ana")});
-    ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(started));
-    ids.push_back(std::get<engine::InstanceView>(started).id);
-  }
-  engine_a.reset();
-
-  auto connected = cluster::NatsClient::connect({nats_->clientUrls(), "reader", 1000ms, 100ms});
-  ASSERT_TRUE(connected.ok());
-  std::shared_ptr<cluster::NatsClient> reader = std::move(connected).value();
+  const std::vector<std::string> ids = startOrders(*a, p, 3);
+  ASSERT_EQ(ids.size(), 3u);
+  std::shared_ptr<cluster::NatsClient> reader = this->reader();
+  ASSERT_TRUE(reader);
   auto snapshots = cluster::SnapshotStore::open(reader, {.replicas = 1});
   ASSERT_TRUE(snapshots.ok()) << snapshots.status().message();
   const std::string stream = cluster::JetStreamPartitionLog::streamName(p);
@@ -553,22 +583,12 @@ TEST_F(NodeTest, AnOwnerSnapshotsAndTrimsAndANewNodeStartsFromTheSnapshot) {
 // stream) and stays where it was, rather than replaying with a hole.
 TEST_F(NodeTest, AStoreBehindATrimmedLogWithoutASnapshotIsNotCaughtUp) {
   CountingCalls calls_a, calls_b;
-  NodeOptions oa = options("node-a", calls_a);
-  oa.snapshot_every = 4;
-  auto a = startNode(std::move(oa));
+  auto a = startAlone("node-a", calls_a, /*snapshot_every=*/4);
   ASSERT_TRUE(a);
-  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
   const uint32_t p = 0;
-  auto engine_a = a->engineFor(p);
-  ASSERT_TRUE(engine_a);
-  for (int i = 0; i < 3; ++i)
-    ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(engine_a->start(
-        "Purchase", {et::order(*engine_a->currentProgram(), "O" + std::to_string(i), "10.00"),
-                     vm::Value::string("ana")})));
-  engine_a.reset();
-  auto connected = cluster::NatsClient::connect({nats_->clientUrls(), "reader", 1000ms, 100ms});
-  ASSERT_TRUE(connected.ok());
-  std::shared_ptr<cluster::NatsClient> reader = std::move(connected).value();
+  ASSERT_EQ(startOrders(*a, p, 3).size(), 3u);
+  std::shared_ptr<cluster::NatsClient> reader = this->reader();
+  ASSERT_TRUE(reader);
   const std::string stream = cluster::JetStreamPartitionLog::streamName(p);
   ASSERT_TRUE(waitFor(10s, [&] {
     auto info = reader->streamInfo(stream);
@@ -636,9 +656,8 @@ TEST_F(NodeTest, AStandbyFollowsBetweenControlPasses) {
 // partitions it does not prefer stay where they were.
 TEST_F(NodeTest, ANodeThatJoinsLaterTakesItsShareByHandover) {
   CountingCalls calls_a, calls_b;
-  auto a = startNode(options("node-a", calls_a));
+  auto a = startAlone("node-a", calls_a);
   ASSERT_TRUE(a);
-  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
   const std::vector<std::string> both{"node-a", "node-b"};
   std::vector<uint32_t> for_b;
   for (uint32_t p = 0; p < kPartitions; ++p)
