@@ -123,38 +123,47 @@ replicas = 3
 member_ttl = "6s"
 TOML
 done
+declare -A node_pid
 serve() {  # N
   "$rflow" serve examples/ --config examples/simulator/rflow.toml --cluster "$dir/rflow-$1.toml" \
     --data "$dir/rflow-$1" --listen "127.0.0.1:$((8080 + off + $1))" --time-scale "$scale" \
-    > "$dir/rflow-$1.log" 2>&1 &
+    >> "$dir/rflow-$1.log" 2>&1 &
+  node_pid[$1]=$!
   pids+=($!)
   names+=("rflow-$1($!)")
 }
+# Node N answers /healthz; 1 when it exited or did not answer within 30 s.
 up() {  # N
   for _ in $(seq 1 150); do
     curl -fsS -o /dev/null "http://127.0.0.1:$((8080 + off + $1))/healthz" 2> /dev/null && return 0
-    kill -0 "${pids[-1]}" 2> /dev/null || break
+    kill -0 "${node_pid[$1]}" 2> /dev/null || return 1
     sleep 0.2
   done
-  curl -fsS -o /dev/null "http://127.0.0.1:$((8080 + off + $1))/healthz" 2> /dev/null
+  return 1
 }
-# rflow-1 first: it creates the cluster's buckets. A node that starts while another is
-# creating them on a fresh 3-server cluster can meet the new bucket before its leader is
-# elected ("no responders") and gives up joining (docs/cluster.md, "What is still to
-# build"). The other two follow at once, within rflow-1's settle time (member_ttl / 2),
-# so that the first placement shares the partitions among all three.
+# A node that starts while another creates the cluster's buckets and streams on a fresh
+# 3-server cluster can meet one whose leader is not elected yet ("No responders") and
+# exit before it joined (docs/cluster.md, "What is still to build"): it is started again,
+# at most twice. rflow-1 goes first and creates them; the other two follow at once, within
+# rflow-1's settle time (member_ttl / 2), so that the first placement shares the
+# partitions among all three.
+start_up() {  # N...
+  local n tries
+  for n in "$@"; do
+    for tries in 1 2 3; do
+      up "$n" && break
+      kill -0 "${node_pid[$n]}" 2> /dev/null && fail "rflow-$n does not answer: see $dir/rflow-$n.log"
+      ((tries < 3)) || fail "rflow-$n could not join: see $dir/rflow-$n.log"
+      echo "cluster-demo.sh: rflow-$n exited before it joined ($(tail -1 "$dir/rflow-$n.log" | cut -c1-160)); starting it again" >&2
+      serve "$n"
+    done
+  done
+}
 serve 1
-up 1 || fail "rflow-1 did not come up: see $dir/rflow-1.log"
+start_up 1
 serve 2
 serve 3
-for i in 2 3; do
-  for _ in $(seq 1 150); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$((8080 + off + i))/healthz" 2> /dev/null && break
-    sleep 0.2
-  done
-  curl -fsS -o /dev/null "http://127.0.0.1:$((8080 + off + i))/healthz" ||
-    fail "rflow-$i did not come up: see $dir/rflow-$i.log"
-done
+start_up 2 3
 # Every partition owned: `rflow cluster status` warns about none.
 status() { "$rflow" cluster status --nats "nats://127.0.0.1:$((14222 + off))" "$@"; }
 owned=0

@@ -39,7 +39,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 RFLOW_BUILD_DIR=$build_dir RFLOW_DEMO_NO_BUILD=1 RFLOW_DEMO_SMOKE=1 RFLOW_PARTITIONS=16 \
   RFLOW_DEMO_PORT_OFFSET=$offset RFLOW_DEMO_DIR=$work/demo \
   "$root/scripts/cluster-demo.sh" > "$work/demo.out" 2>&1 ||
-  fail "the demo's smoke run failed: $(tail -30 "$work/demo.out")"
+  fail "the demo's smoke run failed: $(tail -30 "$work/demo.out")
+$(for f in "$work"/demo/*.log; do echo "---- $f"; tail -5 "$f"; done)"
 grep -q "smoke test passed" "$work/demo.out" || fail "no smoke result: $(tail -30 "$work/demo.out")"
 grep -q "no warnings" "$work/demo.out" || fail "the cluster status warns: $(tail -30 "$work/demo.out")"
 # Everything it started is gone: no process still runs from its directory.
