@@ -10,33 +10,25 @@
 //
 // The test records the PIDs it starts and signals only those; every node dies with the test
 // (PR_SET_PDEATHSIG). Every wait has a deadline. Skipped, saying why, without nats-server.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
-#include <sstream>
-#include <thread>
 
 #include "engine/partition.h"
 #include "nats_harness.h"
+#include "rflow_process.h"
 
 namespace rflow::service {
 namespace {
 
 using cluster::testing::NatsServers;
+using cluster::testing::readFile;
+using cluster::testing::Reply;
+using cluster::testing::RflowNode;
+using cluster::testing::waitFor;
 using nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -68,71 +60,6 @@ workflow Tick() {
 on schedule "* * * * *" start Tick()
 )";
 
-int freePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-template <typename Pred>
-bool waitFor(std::chrono::milliseconds limit, Pred pred) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
-
-struct Reply {
-  int status = 0;
-  json body;
-  std::string text;
-};
-
-// One `rflow serve --cluster` process.
-struct RflowNode {
-  std::string name;
-  int port = 0;
-  fs::path log;
-  pid_t pid = 0;
-
-  std::string url() const { return fmt::format("http://127.0.0.1:{}", port); }
-
-  Reply send(const std::string& method, const std::string& path, const json& body,
-             const std::string& token, httplib::Headers headers = {}) const {
-    httplib::Client client("127.0.0.1", port);
-    client.set_connection_timeout(2s);
-    client.set_read_timeout(30s);
-    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    httplib::Result r = method == "GET"
-                            ? client.Get(path, headers)
-                            : client.Post(path, headers, body.dump(), "application/json");
-    Reply out;
-    if (!r) return out;
-    out.status = r->status;
-    out.text = r->body;
-    out.body = json::parse(r->body, nullptr, false);
-    return out;
-  }
-};
-
 class ServeClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -148,7 +75,7 @@ class ServeClusterTest : public ::testing::Test {
     for (const char* name : {"node-a", "node-b"}) {
       RflowNode node;
       node.name = name;
-      node.port = freePort();
+      node.port = cluster::testing::freePort();
       node.log = dir_ / (std::string(name) + ".log");
       std::ofstream(dir_ / (std::string(name) + ".toml")) << fmt::format(
           "[cluster]\nnode = \"{}\"\nnats = [\"{}\"]\nadvertise = \"{}\"\npartitions = {}\n"
@@ -170,70 +97,21 @@ class ServeClusterTest : public ::testing::Test {
   }
 
   void launch(RflowNode& node) {
-    const std::string project = (dir_ / "project").string();
-    const std::string cluster = (dir_ / (node.name + ".toml")).string();
-    const std::string data = (dir_ / ("data-" + node.name)).string();
-    const std::string listen = fmt::format("127.0.0.1:{}", node.port);
-    const std::string log = node.log.string();
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0) << "fork failed";
-    if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-      }
-      execl(RFLOW_BINARY, RFLOW_BINARY, "serve", project.c_str(), "--cluster", cluster.c_str(),
-            "--data", data.c_str(), "--listen", listen.c_str(), "--time-scale", "60",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    node.pid = pid;
+    cluster::testing::launchNode(node, (dir_ / "project").string(),
+                                 (dir_ / (node.name + ".toml")).string(),
+                                 (dir_ / ("data-" + node.name)).string(), {"--time-scale", "60"});
+    ASSERT_GT(node.pid, 0) << "fork failed";
   }
 
-  static void kill9(RflowNode& node) {
-    if (node.pid <= 0) return;
-    ::kill(node.pid, SIGKILL);
-    int status = 0;
-    waitpid(node.pid, &status, 0);
-    node.pid = 0;
-  }
-
-  // SIGTERM, then the exit status (-1 when it did not exit within `limit`).
+  static void kill9(RflowNode& node) { cluster::testing::kill9(node); }
   static int stop(RflowNode& node, std::chrono::milliseconds limit) {
-    ::kill(node.pid, SIGTERM);
-    int status = 0;
-    const bool exited = waitFor(limit, [&] { return waitpid(node.pid, &status, WNOHANG) > 0; });
-    if (!exited) return -1;
-    node.pid = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return cluster::testing::stopNode(node, limit);
   }
 
-  // 404 for a forwarded request naming an id on `p`: the node owns p; 421: it does not.
-  bool owns(const RflowNode& node, uint32_t p) const {
-    const std::string id = fmt::format("in-0999999999{}", engine::partitionSuffix(p));
-    return node.send("GET", "/v1/instances/" + id, nullptr, token_, {{"Rflow-Forwarded", "1"}})
-               .status == 404;
-  }
+  bool owns(const RflowNode& node, uint32_t p) const { return node.owns(p, token_); }
 
-  // The token the one node that made it printed.
   std::string tokenFromLogs(int* printed_by) const {
-    static const std::regex kToken("rflow_[0-9a-f]{64}");
-    std::string token;
-    *printed_by = 0;
-    for (const RflowNode& node : nodes_) {
-      std::smatch m;
-      const std::string log = readFile(node.log);
-      if (std::regex_search(log, m, kToken)) {
-        token = m.str();
-        ++*printed_by;
-      }
-    }
-    return token;
+    return cluster::testing::tokenFromLogs(nodes_, printed_by);
   }
 
   std::unique_ptr<NatsServers> nats_;

@@ -1,0 +1,184 @@
+// Helpers for the tests that run `rflow serve --cluster` as processes
+// (serve_cluster_test.cpp, scenario_test.cpp): a free loopback port, bounded waits, and
+// one node's process. A node is started with fork/exec of the built rflow (RFLOW_BINARY),
+// its output appended to its own log file; it dies with the test (PR_SET_PDEATHSIG), and
+// it is signalled only through the PID recorded when it was started.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "engine/partition.h"
+
+namespace rflow::cluster::testing {
+
+// A port free on 127.0.0.1 now (0 when none could be had).
+inline int freePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+inline std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Polls `pred` every 100 ms until it holds or `limit` has passed; its last answer.
+template <typename Pred>
+bool waitFor(std::chrono::milliseconds limit, Pred pred) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return pred();
+}
+
+struct Reply {
+  int status = 0;  // 0: no answer (refused, reset, timed out)
+  nlohmann::json body;
+  std::string text;
+};
+
+// One `rflow serve --cluster` process.
+struct RflowNode {
+  std::string name;
+  int port = 0;
+  std::filesystem::path log;
+  pid_t pid = 0;
+
+  std::string url() const { return fmt::format("http://127.0.0.1:{}", port); }
+
+  Reply send(const std::string& method, const std::string& path, const nlohmann::json& body,
+             const std::string& token, httplib::Headers headers = {},
+             std::chrono::seconds read_timeout = std::chrono::seconds(30)) const {
+    httplib::Client client("127.0.0.1", port);
+    client.set_connection_timeout(std::chrono::seconds(2));
+    client.set_read_timeout(read_timeout);
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    httplib::Result r = method == "GET"
+                            ? client.Get(path, headers)
+                            : client.Post(path, headers, body.dump(), "application/json");
+    Reply out;
+    if (!r) return out;
+    out.status = r->status;
+    out.text = r->body;
+    out.body = nlohmann::json::parse(r->body, nullptr, false);
+    return out;
+  }
+
+  // 404 for a forwarded request naming an id on `p`: the node owns p; 421: it does not.
+  bool owns(uint32_t p, const std::string& token) const {
+    const std::string id = fmt::format("in-0999999999{}", engine::partitionSuffix(p));
+    return send("GET", "/v1/instances/" + id, nullptr, token, {{"Rflow-Forwarded", "1"}},
+                std::chrono::seconds(5))
+               .status == 404;
+  }
+};
+
+// Starts `rflow serve PROJECT --cluster CLUSTER_FILE --data DATA --listen 127.0.0.1:PORT`
+// with `extra` arguments after, and `env` (NAME=value) added to its environment. The PID is
+// recorded in node.pid; 0 when fork failed.
+inline void launchNode(RflowNode& node, const std::string& project, const std::string& cluster,
+                       const std::string& data, const std::vector<std::string>& extra,
+                       const std::vector<std::string>& env = {}) {
+  std::vector<std::string> args = {
+      RFLOW_BINARY, "serve",    project,
+      "--cluster",  cluster,    "--data",
+      data,         "--listen", fmt::format("127.0.0.1:{}", node.port)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (std::string& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log = node.log.string();
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    node.pid = 0;
+    return;
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    for (const std::string& e : env)
+      putenv(const_cast<char*>(e.c_str()));
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    execv(RFLOW_BINARY, argv.data());
+    _exit(127);
+  }
+  node.pid = pid;
+}
+
+inline void kill9(RflowNode& node) {
+  if (node.pid <= 0) return;
+  ::kill(node.pid, SIGCONT);  // a stopped process dies on SIGKILL too; this is for clarity
+  ::kill(node.pid, SIGKILL);
+  int status = 0;
+  waitpid(node.pid, &status, 0);
+  node.pid = 0;
+}
+
+// SIGTERM, then the exit status (-1 when it did not exit within `limit`).
+inline int stopNode(RflowNode& node, std::chrono::milliseconds limit) {
+  ::kill(node.pid, SIGTERM);
+  int status = 0;
+  const bool exited = waitFor(limit, [&] { return waitpid(node.pid, &status, WNOHANG) > 0; });
+  if (!exited) return -1;
+  node.pid = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The admin token the one node that made it printed, and how many nodes printed one.
+inline std::string tokenFromLogs(const std::vector<RflowNode>& nodes, int* printed_by) {
+  static const std::regex kToken("rflow_[0-9a-f]{64}");
+  std::string token;
+  *printed_by = 0;
+  for (const RflowNode& node : nodes) {
+    std::smatch m;
+    const std::string log = readFile(node.log);
+    if (std::regex_search(log, m, kToken)) {
+      token = m.str();
+      ++*printed_by;
+    }
+  }
+  return token;
+}
+
+}  // namespace rflow::cluster::testing
