@@ -435,8 +435,14 @@ Status NatsClient::ensureKv(const KvSpec& spec) {
   if (s != NATS_OK) {
     // There with other settings (creating a stream is idempotent only for the same ones):
     // bind to it and say what differs.
-    if (js_KeyValue(&raw, js_, spec.bucket.c_str()) != NATS_OK)
-      return failure(s, 0, fmt::format("create key-value bucket {}", spec.bucket));
+    if (js_KeyValue(&raw, js_, spec.bucket.c_str()) != NATS_OK) {
+      Status why = failure(s, 0, fmt::format("create key-value bucket {}", spec.bucket));
+      // libnats' key-value calls give no JetStream error code: JetStream's "temporarily
+      // unavailable" (10008, no meta leader or peers not current) is known by its text.
+      if (why.message().find("temporarily unavailable") != std::string::npos)
+        return Status::failure(ErrorKind::kUnavailable, why.message());
+      return why;
+    }
     kvStatus* st_raw = nullptr;
     natsStatus si = kvStore_Status(&st_raw, raw);
     KvStatusPtr st(st_raw);

@@ -7,7 +7,9 @@
 // a message ready for a person to read.
 #pragma once
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 #include <variant>
 
@@ -57,5 +59,29 @@ class [[nodiscard]] Status {
 // A value, or the Status of the operation that could not produce it.
 template <typename T>
 using Result = base::ValueOr<T, Status>;
+
+inline ErrorKind kindOf(const Status& s) {
+  return s.kind();
+}
+template <typename T>
+ErrorKind kindOf(const Result<T>& r) {
+  return r.ok() ? ErrorKind::kNone : r.status().kind();
+}
+
+// Calls `attempt` until its answer is not kUnavailable or `patience` has passed; the last
+// answer. For setting up (a node joining): right after NATS servers form a cluster, or a
+// stream or bucket is created, its leader is still being elected and requests get "no
+// responders" for a few seconds, which is not a reason to give up. Never for a write whose
+// repeat could do it twice: only for idempotent requests (create-if-absent, reads).
+template <typename F>
+auto patiently(std::chrono::milliseconds patience, F&& attempt) {
+  const auto until = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    auto answer = attempt();
+    if (kindOf(answer) != ErrorKind::kUnavailable || std::chrono::steady_clock::now() >= until)
+      return answer;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
 
 }  // namespace rflow::cluster

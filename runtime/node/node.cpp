@@ -28,6 +28,14 @@ void Node::say(const std::string& line) const {
   if (options_.log) options_.log(fmt::format("node {}: {}", options_.node, line));
 }
 
+namespace {
+
+// How long a joining node waits out "no responders" (NATS servers that just formed a
+// cluster, buckets and streams just created, electing their leaders) before it gives up.
+constexpr std::chrono::milliseconds kJoinPatience{20'000};
+
+}  // namespace
+
 std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options) {
   if (options.node.empty() || options.partitions == 0 || !options.clock || !options.calls)
     return std::string(
@@ -44,30 +52,38 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
   if (!client.ok()) return client.status().message();
   node->nats_ = std::move(client).value();
 
-  auto settings = checkClusterSettings(
-      *node->nats_, {o.partitions, o.replicas, static_cast<int64_t>(o.member_ttl.count())});
+  auto settings = cluster::patiently(kJoinPatience, [&] {
+    return checkClusterSettings(
+        *node->nats_, {o.partitions, o.replicas, static_cast<int64_t>(o.member_ttl.count())});
+  });
   if (!settings.ok()) return settings.status().message();
   if (settings.value()) return *settings.value();
 
   const int64_t now = o.clock->now();
   node->members_ = std::make_unique<Membership>(
       node->nats_, MemberInfo{o.node, o.advertise, now, {}}, o.member_ttl, o.replicas);
-  if (auto s = node->members_->open(); !s.ok()) return s.message();
+  if (auto s = cluster::patiently(kJoinPatience, [&] { return node->members_->open(); }); !s.ok())
+    return s.message();
   // Another live process with this name would take this one's partitions for its own.
-  if (auto existing = node->nats_->kvGet(std::string(kMembersBucket), o.node); existing.ok()) {
+  if (auto existing = cluster::patiently(
+          kJoinPatience, [&] { return node->nats_->kvGet(std::string(kMembersBucket), o.node); });
+      existing.ok()) {
     if (auto m = decodeMember(existing.value().value); m && m->started_ms != now)
       return fmt::format(
           "a node named {} ({}) is already a live member of the cluster at {}: give each node "
           "its own cluster.node, or wait {} ms for a stopped one's entry to expire",
           o.node, m->url, node->nats_->where(), o.member_ttl.count());
   }
-  if (auto s = node->members_->beat(); !s.ok()) return s.message();
+  if (auto s = cluster::patiently(kJoinPatience, [&] { return node->members_->beat(); }); !s.ok())
+    return s.message();
   node->joined_ = true;  // from now on the entry is ours to delete
 
   std::shared_ptr<cluster::SnapshotStore> snapshots;
   // Opened even when this node takes none: a store behind a trimmed log restores one.
   if (!o.in_memory) {
-    auto opened = cluster::SnapshotStore::open(node->nats_, {.replicas = o.replicas});
+    auto opened = cluster::patiently(kJoinPatience, [&] {
+      return cluster::SnapshotStore::open(node->nats_, {.replicas = o.replicas});
+    });
     if (!opened.ok()) return opened.status().message();
     snapshots = std::move(opened).value();
   }
@@ -75,7 +91,8 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
   lo.replicas = o.replicas;
   lo.append_deadline = o.append_deadline;
   for (uint32_t p = 0; p < o.partitions; ++p) {
-    auto log = cluster::JetStreamPartitionLog::open(node->nats_, p, lo);
+    auto log = cluster::patiently(
+        kJoinPatience, [&] { return cluster::JetStreamPartitionLog::open(node->nats_, p, lo); });
     if (!log.ok()) return log.status().message();
     HostOptions ho;
     ho.partition = p;
