@@ -181,4 +181,34 @@ inline std::string tokenFromLogs(const std::vector<RflowNode>& nodes, int* print
   return token;
 }
 
+// "node-a" and "node-b" on free ports, each with its log and its cluster file
+// (<dir>/<name>.toml: 1 replica, `partitions`, `member_ttl` as rflow.toml writes it) for
+// the NATS server at `nats_url`. Not started.
+inline std::vector<RflowNode> twoNodes(const std::filesystem::path& dir,
+                                       const std::string& nats_url, uint32_t partitions,
+                                       std::string_view member_ttl) {
+  std::vector<RflowNode> nodes;
+  for (const char* name : {"node-a", "node-b"}) {
+    RflowNode node;
+    node.name = name;
+    node.port = freePort();
+    node.log = dir / (std::string(name) + ".log");
+    std::ofstream(dir / (std::string(name) + ".toml")) << fmt::format(
+        "[cluster]\nnode = \"{}\"\nnats = [\"{}\"]\nadvertise = \"{}\"\npartitions = {}\n"
+        "replicas = 1\nmember_ttl = \"{}\"\n",
+        name, nats_url, node.url(), partitions, member_ttl);
+    nodes.push_back(node);
+  }
+  return nodes;
+}
+
+// Kills every node this test started; when it failed, prints their logs first.
+inline void killAll(std::vector<RflowNode>& nodes, bool failed) {
+  for (RflowNode& node : nodes)
+    kill9(node);
+  if (failed)
+    for (const RflowNode& node : nodes)
+      std::fprintf(stderr, "---- %s's log:\n%s\n", node.name.c_str(), readFile(node.log).c_str());
+}
+
 }  // namespace rflow::cluster::testing

@@ -148,26 +148,11 @@ class ClusterScenarioTest : public ::testing::Test {
         "[engine]\nworkers = 2\n\n[connectors.desk]\nurl = \"http://127.0.0.1:{}/desk\"\n"
         "headers = {{ Rflow-Test-Node = \"${{RFLOW_TEST_NODE}}\" }}\n",
         desk_.port());
-    for (const char* name : {"node-a", "node-b"}) {
-      RflowNode node;
-      node.name = name;
-      node.port = freePort();
-      node.log = dir_ / (std::string(name) + ".log");
-      std::ofstream(dir_ / (std::string(name) + ".toml")) << fmt::format(
-          "[cluster]\nnode = \"{}\"\nnats = [\"{}\"]\nadvertise = \"{}\"\npartitions = {}\n"
-          "replicas = 1\nmember_ttl = \"5s\"\n",
-          name, nats_->clientUrl(0), node.url(), kPartitions);
-      nodes_.push_back(node);
-    }
+    nodes_ = twoNodes(dir_, nats_->clientUrl(0), kPartitions, "5s");
   }
 
   void TearDown() override {
-    for (RflowNode& node : nodes_)
-      kill9(node);
-    if (HasFailure()) {
-      for (const RflowNode& node : nodes_)
-        std::fprintf(stderr, "---- %s's log:\n%s\n", node.name.c_str(), readFile(node.log).c_str());
-    }
+    killAll(nodes_, HasFailure());
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }

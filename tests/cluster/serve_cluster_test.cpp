@@ -72,26 +72,11 @@ class ServeClusterTest : public ::testing::Test {
     fs::create_directories(dir_ / "project");
     std::ofstream(dir_ / "project" / "shop.rflow") << kProject;
     std::ofstream(dir_ / "project" / "rflow.toml") << "[engine]\nworkers = 2\n";
-    for (const char* name : {"node-a", "node-b"}) {
-      RflowNode node;
-      node.name = name;
-      node.port = cluster::testing::freePort();
-      node.log = dir_ / (std::string(name) + ".log");
-      std::ofstream(dir_ / (std::string(name) + ".toml")) << fmt::format(
-          "[cluster]\nnode = \"{}\"\nnats = [\"{}\"]\nadvertise = \"{}\"\npartitions = {}\n"
-          "replicas = 1\nmember_ttl = \"8s\"\n",
-          name, nats_->clientUrl(0), node.url(), kPartitions);
-      nodes_.push_back(node);
-    }
+    nodes_ = cluster::testing::twoNodes(dir_, nats_->clientUrl(0), kPartitions, "8s");
   }
 
   void TearDown() override {
-    for (RflowNode& node : nodes_)
-      kill9(node);
-    if (HasFailure()) {
-      for (const RflowNode& node : nodes_)
-        std::fprintf(stderr, "---- %s's log:\n%s\n", node.name.c_str(), readFile(node.log).c_str());
-    }
+    cluster::testing::killAll(nodes_, HasFailure());
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
