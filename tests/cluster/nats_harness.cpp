@@ -21,9 +21,7 @@
 
 namespace rflow::cluster::testing {
 namespace fs = std::filesystem;
-namespace {
 
-// A port the kernel says is free on 127.0.0.1 now (it is released for the server to take).
 int freePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return 0;
@@ -40,8 +38,6 @@ int freePort() {
   close(fd);
   return port;
 }
-
-}  // namespace
 
 bool NatsServers::available() {
   const char* path = std::getenv("PATH");

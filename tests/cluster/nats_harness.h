@@ -17,6 +17,10 @@
 
 namespace rflow::cluster::testing {
 
+// A port the kernel says is free on 127.0.0.1 now (released for a server to take; 0 when
+// none could be had).
+int freePort();
+
 class NatsServers {
  public:
   // nats-server is on PATH (the cluster tests skip themselves, saying so, when it is not).

@@ -28,24 +28,9 @@
 #include <vector>
 
 #include "engine/partition.h"
+#include "nats_harness.h"
 
 namespace rflow::cluster::testing {
-
-// A port free on 127.0.0.1 now (0 when none could be had).
-inline int freePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
 
 inline std::string readFile(const std::filesystem::path& path) {
   std::ifstream in(path);
