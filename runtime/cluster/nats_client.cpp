@@ -315,6 +315,12 @@ Status NatsClient::ensureStream(const StreamSpec& spec) {
   natsStatus s = js_AddStream(&raw, js_, &cfg, nullptr, &jerr);
   StreamInfoPtr si(raw);
   if (s == NATS_OK) return {};
+  if (jerr == JSStreamSubjectOverlapErr) {
+    // Another node is creating the same stream at this moment; asking again finds it.
+    return Status::failure(
+        ErrorKind::kUnavailable,
+        failure(s, static_cast<int>(jerr), fmt::format("create stream {}", spec.name)).message());
+  }
   if (jerr != JSStreamNameExistErr) {
     return failure(s, static_cast<int>(jerr), fmt::format("create stream {}", spec.name));
   }
@@ -439,7 +445,10 @@ Status NatsClient::ensureKv(const KvSpec& spec) {
       Status why = failure(s, 0, fmt::format("create key-value bucket {}", spec.bucket));
       // libnats' key-value calls give no JetStream error code: JetStream's "temporarily
       // unavailable" (10008, no meta leader or peers not current) is known by its text.
-      if (why.message().find("temporarily unavailable") != std::string::npos)
+      // "subjects overlap": another node is creating the same bucket at this moment (its
+      // stream is not there by name yet); asking again finds it.
+      if (why.message().find("temporarily unavailable") != std::string::npos ||
+          why.message().find("subjects overlap") != std::string::npos)
         return Status::failure(ErrorKind::kUnavailable, why.message());
       return why;
     }
