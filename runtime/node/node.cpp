@@ -266,6 +266,14 @@ const MemberPartition* heldBy(const std::vector<MemberInfo>& members, std::strin
   return nullptr;
 }
 
+// Whether `node` has a heartbeat that lists partitions (a node's first entry, written before
+// it holds anything, lists none and must not read as "it let everything go").
+bool memberSaidAnything(const std::vector<MemberInfo>& members, std::string_view node) {
+  for (const MemberInfo& m : members)
+    if (m.node == node) return !m.partitions.empty();
+  return false;
+}
+
 }  // namespace
 
 void Node::snapshotOwned(const std::vector<MemberInfo>& members) {
@@ -342,9 +350,13 @@ void Node::placePartition(PartitionHost& host, const std::vector<std::string>& l
   // the epoch of its own claim or later (an older "standby" is from before it claimed).
   bool handed_over = false;
   if (!current.empty() && options_.rebalance) {
+    // A live owner that no longer lists the partition let it go too: with three nodes the
+    // one that handed it over may be neither its owner nor its standby any more (idle).
+    const bool live_owner = std::find(live.begin(), live.end(), current) != live.end();
     const MemberPartition* theirs = heldBy(members, current, p);
-    handed_over =
-        theirs && theirs->role == roleName(Role::kStandby) && theirs->epoch >= host.epoch();
+    handed_over = live_owner && (theirs ? theirs->role == roleName(Role::kStandby) &&
+                                              theirs->epoch >= host.epoch()
+                                        : memberSaidAnything(members, current));
     if (handed_over) current.clear();
   }
   const Placement want = place(p, live, current);
