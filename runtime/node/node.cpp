@@ -292,16 +292,13 @@ void Node::snapshotOwned(const std::vector<MemberInfo>& members) {
 
 void Node::handOver(const std::vector<std::string>& live, const std::vector<MemberInfo>& members) {
   const auto now = std::chrono::steady_clock::now();
-  // A move is done when another node's claim is in the log; one that never lands is
-  // forgotten after a while (the partition is then placed as usual, on us again).
-  std::erase_if(moving_, [&](const auto& m) {
-    return hosts_[m.first]->owner() != options_.node || now > m.second;
-  });
+  reclaimMoves(now);
+  std::erase_if(not_before_, [&](const auto& m) { return now > m.second; });
   bool moved = false;
   for (auto& host : hosts_) {
     if (moving_.size() >= kMaxMoves) break;
     const uint32_t p = host->partition();
-    if (host->role() != Role::kOwner || moving_.count(p)) continue;
+    if (host->role() != Role::kOwner || moving_.count(p) || not_before_.count(p)) continue;
     const std::vector<std::string> ranked = rankFor(p, live);
     if (ranked.empty() || ranked[0] == options_.node) continue;
     // Only to a standby that has caught up: it claims after replaying what is left.
@@ -318,6 +315,34 @@ void Node::handOver(const std::vector<std::string>& live, const std::vector<Memb
   // Say so at once rather than at the next heartbeat: the new owner claims when it reads it.
   if (moved)
     if (auto s = members_->beat(held()); !s.ok()) say("heartbeat failed: " + s.message());
+}
+
+void Node::reclaimMoves(std::chrono::steady_clock::time_point now) {
+  for (auto it = moving_.begin(); it != moving_.end();) {
+    PartitionHost& host = *hosts_[it->first];
+    // Done: another node's claim is in the log (follow() reads it while we stand by).
+    if (host.role() == Role::kOwner || host.owner() != options_.node) {
+      it = moving_.erase(it);
+      continue;
+    }
+    if (now <= it->second) {
+      ++it;
+      continue;
+    }
+    const uint32_t p = it->first;
+    it = moving_.erase(it);
+    not_before_[p] = now + 10 * options_.member_ttl;
+    // Only above our own claim: becomeOwner replays the log first, and a claim by anyone
+    // else that landed meanwhile keeps it theirs.
+    const std::string me = options_.node;
+    if (auto problem = host.becomeOwner([&me](const std::string& owner) { return owner == me; })) {
+      say(fmt::format("partition {}: the handover did not land, and taking it back failed: {}", p,
+                      *problem));
+      continue;
+    }
+    say(fmt::format("partition {}: the handover did not land; claimed it again", p));
+    publishOwner(host);
+  }
 }
 
 void Node::placePartition(PartitionHost& host, const std::vector<std::string>& live,
@@ -360,7 +385,7 @@ void Node::placePartition(PartitionHost& host, const std::vector<std::string>& l
     if (handed_over) current.clear();
   }
   const Placement want = place(p, live, current);
-  if (want.owner == options_.node) {
+  if (want.owner == options_.node && !options_.drill_never_claim) {
     auto may_take = [&live, handed_over](const std::string& owner) {
       return handed_over || std::find(live.begin(), live.end(), owner) == live.end();
     };
@@ -369,7 +394,7 @@ void Node::placePartition(PartitionHost& host, const std::vector<std::string>& l
       return;
     }
     publishOwner(host);
-  } else if (want.standby == options_.node) {
+  } else if (want.standby == options_.node || want.owner == options_.node) {
     if (auto problem = host.follow())
       say(fmt::format("partition {}: cannot follow: {}", p, *problem));
   } else {

@@ -87,6 +87,9 @@ struct NodeOptions {
   // A node that joins takes over, by handover, the partitions placement prefers it for
   // (scaleout.md §3 "Rebalancing"); false: placement is sticky (a live owner keeps all).
   bool rebalance = true;
+  // Fault drills and tests: the node follows as a standby but never claims, like a node
+  // whose claims never land (a control thread stuck, a log it cannot append to).
+  bool drill_never_claim = false;
   std::function<void(const std::string&)> log;
 };
 
@@ -170,8 +173,12 @@ class Node {
                       const std::vector<MemberInfo>& members);
   // Rebalancing: releases, at most kMaxMoves at a time, partitions this node owns whose
   // preferred owner (the first by rankFor) is another live node that follows them and has
-  // caught up; that node claims them when its heartbeat read says we let go.
+  // caught up; that node claims them when its heartbeat read says we let go. A handover
+  // whose claim is not in the log after 3 member TTLs is taken back (reclaimMoves).
   void handOver(const std::vector<std::string>& live, const std::vector<MemberInfo>& members);
+  // Claims again the partitions handed over whose new owner never claimed: our claim is
+  // still the latest in the log, and no one else would claim them while we are alive.
+  void reclaimMoves(std::chrono::steady_clock::time_point now);
   void publishOwner(PartitionHost& host);
   void say(const std::string& line) const;
 
@@ -199,6 +206,10 @@ class Node {
   // Partitions handed over whose new owner's claim is not seen yet, with when to give up
   // waiting. Control thread only.
   std::map<uint32_t, std::chrono::steady_clock::time_point> moving_;
+  // Partitions whose handover did not land, and until when none is tried again (so that a
+  // preferred node that cannot claim does not make the partition change hands every
+  // few seconds). Control thread only.
+  std::map<uint32_t, std::chrono::steady_clock::time_point> not_before_;
 };
 
 }  // namespace rflow::node

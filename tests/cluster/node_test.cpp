@@ -194,6 +194,14 @@ class NodeTest : public ::testing::Test {
     }
     return ids;
   }
+  // The partitions placement prefers "node-b" for over "node-a".
+  static std::vector<uint32_t> preferredByBOverA() {
+    const std::vector<std::string> both{"node-a", "node-b"};
+    std::vector<uint32_t> for_b;
+    for (uint32_t p = 0; p < kPartitions; ++p)
+      if (rankFor(p, both)[0] == "node-b") for_b.push_back(p);
+    return for_b;
+  }
   // A client of the test's NATS server, to look at what the nodes wrote.
   std::shared_ptr<cluster::NatsClient> reader() {
     auto connected = cluster::NatsClient::connect({nats_->clientUrls(), "reader", 1000ms, 100ms});
@@ -658,10 +666,7 @@ TEST_F(NodeTest, ANodeThatJoinsLaterTakesItsShareByHandover) {
   CountingCalls calls_a, calls_b;
   auto a = startAlone("node-a", calls_a);
   ASSERT_TRUE(a);
-  const std::vector<std::string> both{"node-a", "node-b"};
-  std::vector<uint32_t> for_b;
-  for (uint32_t p = 0; p < kPartitions; ++p)
-    if (rankFor(p, both)[0] == "node-b") for_b.push_back(p);
+  const std::vector<uint32_t> for_b = preferredByBOverA();
   ASSERT_FALSE(for_b.empty());  // with these names and 4 partitions
   ASSERT_LT(for_b.size(), size_t{kPartitions});
   const uint32_t q = for_b.front();
@@ -690,6 +695,40 @@ TEST_F(NodeTest, ANodeThatJoinsLaterTakesItsShareByHandover) {
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(b->owned().size(), for_b.size());
   EXPECT_EQ(b->status()[q].epoch, 2u);
+}
+
+// A handover whose new owner never claims (here a node that follows but never claims, as
+// one whose claims cannot land) is taken back by the old owner after 3 member TTLs, and is
+// not tried again at once: the partition is never left without an owner.
+TEST_F(NodeTest, AHandoverThatNeverLandsIsTakenBackByTheOldOwner) {
+  CountingCalls calls_a, calls_b;
+  auto a = startAlone("node-a", calls_a);
+  ASSERT_TRUE(a);
+  const std::vector<uint32_t> for_b = preferredByBOverA();
+  ASSERT_FALSE(for_b.empty());
+  const uint32_t q = for_b.front();
+  const std::vector<std::string> ids = startOrders(*a, q, 1);
+  ASSERT_EQ(ids.size(), 1u);
+
+  NodeOptions ob = options("node-b", calls_b);
+  ob.drill_never_claim = true;
+  auto b = startNode(std::move(ob));
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->status()[q].role == Role::kStandby; }))
+      << "a never handed partition " << q << " over";
+  const auto released_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(waitFor(15s, [&] { return a->engineFor(q) != nullptr; }))
+      << "partition " << q << " was left without an owner";
+  // Not before the wait of 3 member TTLs (6 s): a claim could still have been on its way.
+  EXPECT_GE(std::chrono::steady_clock::now() - released_at, 5s);
+  EXPECT_EQ(a->status()[q].epoch, 2u);
+  EXPECT_TRUE(b->owned().empty());
+  auto found = a->engineFor(q)->instance(ids[0]);
+  EXPECT_TRUE(found.ok()) << found.error().message;
+  // The same handover is not tried again at once.
+  std::this_thread::sleep_for(3s);
+  EXPECT_NE(a->engineFor(q), nullptr);
+  EXPECT_EQ(a->status()[q].epoch, 2u);
 }
 
 }  // namespace
