@@ -200,7 +200,9 @@ inline constexpr uint32_t kMaxBackupKeep = 1000;
 // ../shared/design/scaleout.md; runtime/node/ uses it). Invariant when `enabled`: node is
 // 1–64 of [A-Za-z0-9_-]; nats has at least one nats:// or tls:// URL; advertise is an
 // http(s) URL with a host; partitions in [1, kMaxPartitions]; replicas is 1 or 3;
-// member_ttl_ms in [kMinMemberTtlMs, kMaxMemberTtlMs].
+// member_ttl_ms in [kMinMemberTtlMs, kMaxMemberTtlMs]; follow_every_ms 0 or in
+// [kMinFollowEveryMs, kMaxFollowEveryMs]; snapshot_every 0 or in [kMinSnapshotEvery,
+// kMaxSnapshotEvery].
 struct ClusterConfig {
   bool enabled = false;  // the file has a [cluster] section
   std::string node;
@@ -212,10 +214,21 @@ struct ClusterConfig {
   uint32_t partitions = 16;
   int replicas = 3;
   int64_t member_ttl_ms = 10'000;
+  // How often a standby reads its owner's log between control passes; 0: only at them.
+  int64_t follow_every_ms = 200;
+  // An owner snapshots its partition (and trims the log behind it) each time the log has
+  // grown this many entries; 0: never.
+  uint64_t snapshot_every = 10'000;
+  // An owner hands a node that joins later its share of the partitions.
+  bool rebalance = true;
 };
 inline constexpr uint32_t kMaxPartitions = 1024;
 inline constexpr int64_t kMinMemberTtlMs = 1'000;
 inline constexpr int64_t kMaxMemberTtlMs = 300'000;
+inline constexpr int64_t kMinFollowEveryMs = 50;
+inline constexpr int64_t kMaxFollowEveryMs = 10'000;
+inline constexpr int64_t kMinSnapshotEvery = 100;
+inline constexpr int64_t kMaxSnapshotEvery = 100'000'000;
 
 // Looks up an environment variable: nullopt when it is not set.
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;

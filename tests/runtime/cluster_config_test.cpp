@@ -34,14 +34,27 @@ TEST(ClusterConfig, TheRequiredKeysAndTheDefaults) {
   EXPECT_EQ(c.cluster.partitions, 16u);
   EXPECT_EQ(c.cluster.replicas, 3);
   EXPECT_EQ(c.cluster.member_ttl_ms, 10'000);
+  EXPECT_EQ(c.cluster.follow_every_ms, 200);
+  EXPECT_EQ(c.cluster.snapshot_every, 10'000u);
+  EXPECT_TRUE(c.cluster.rebalance);
 }
 
 TEST(ClusterConfig, EverySetting) {
   const Config c =
-      configOk(std::string(kGood) + "partitions = 64\nreplicas = 1\nmember_ttl = \"3s\"\n");
+      configOk(std::string(kGood) +
+               "partitions = 64\nreplicas = 1\nmember_ttl = \"3s\"\nfollow_every = \"1s\"\n"
+               "snapshot_every = 500\nrebalance = false\n");
   EXPECT_EQ(c.cluster.partitions, 64u);
   EXPECT_EQ(c.cluster.replicas, 1);
   EXPECT_EQ(c.cluster.member_ttl_ms, 3'000);
+  EXPECT_EQ(c.cluster.follow_every_ms, 1'000);
+  EXPECT_EQ(c.cluster.snapshot_every, 500u);
+  EXPECT_FALSE(c.cluster.rebalance);
+  // 0 turns the standby's own reading and the snapshots off.
+  const Config off =
+      configOk(std::string(kGood) + "follow_every = \"0s\"\nsnapshot_every = 0\n");
+  EXPECT_EQ(off.cluster.follow_every_ms, 0);
+  EXPECT_EQ(off.cluster.snapshot_every, 0u);
 }
 
 TEST(ClusterConfig, AMissingKeyIsNamedWithWhatToAdd) {
@@ -72,7 +85,14 @@ TEST(ClusterConfig, BadValuesAreRefusedWithTheirKeyAndLine) {
       {"member_ttl = \"100ms\"", "cluster.member_ttl", "from \"1s\" to \"5m\""},
       {"member_ttl = 10", "cluster.member_ttl", "found 10"},
       {"member_ttl = \"10 parsecs\"", "cluster.member_ttl", "like \"10s\""},
+      {"follow_every = \"10ms\"", "cluster.follow_every", "from \"50ms\" to \"10s\""},
+      {"follow_every = 200", "cluster.follow_every", "found 200"},
+      {"snapshot_every = 10", "cluster.snapshot_every", "from 100 to 100000000"},
+      {"snapshot_every = -1", "cluster.snapshot_every", "or 0 for never"},
+      {"snapshot_every = \"10000\"", "cluster.snapshot_every", "found \"10000\""},
+      {"rebalance = \"yes\"", "cluster.rebalance", "expected true"},
       {"colour = 1", "cluster.colour", "the cluster settings are"},
+      {"snapshot_evry = 100", "cluster.snapshot_evry", "did you mean `snapshot_every`"},
       {"partition = 16", "cluster.partition", "did you mean `partitions`"},
   };
   for (const Case& c : cases) {
