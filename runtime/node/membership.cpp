@@ -169,8 +169,10 @@ cluster::Result<std::vector<MemberInfo>> readMembers(cluster::NatsClient& nats) 
       if (entry.status().kind() == ErrorKind::kNotFound) continue;  // expired meanwhile
       return entry.status();
     }
-    if (auto m = decodeMember(entry.value().value); m && m->node == key)
+    if (auto m = decodeMember(entry.value().value); m && m->node == key) {
+      m->revision = entry.value().revision;
       out.push_back(std::move(*m));
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const MemberInfo& a, const MemberInfo& b) { return a.node < b.node; });

@@ -64,6 +64,8 @@ struct MemberInfo {
   std::string url;  // the node's advertised HTTP base URL
   int64_t started_ms = 0;
   std::vector<MemberPartition> partitions;  // entries written before carry none
+  // The KV revision the entry was read at (not encoded: each heartbeat has a higher one).
+  uint64_t revision = 0;
 };
 
 std::string encodeMember(const MemberInfo& m);

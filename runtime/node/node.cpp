@@ -18,6 +18,9 @@ NodeOptions nodeOptions(const runtime::ClusterConfig& cluster) {
   o.partitions = cluster.partitions;
   o.replicas = cluster.replicas;
   o.member_ttl = std::chrono::milliseconds(cluster.member_ttl_ms);
+  o.follow_every = std::chrono::milliseconds(cluster.follow_every_ms);
+  o.snapshot_every = cluster.snapshot_every;
+  o.rebalance = cluster.rebalance;
   return o;
 }
 
@@ -266,12 +269,11 @@ const MemberPartition* heldBy(const std::vector<MemberInfo>& members, std::strin
   return nullptr;
 }
 
-// Whether `node` has a heartbeat that lists partitions (a node's first entry, written before
-// it holds anything, lists none and must not read as "it let everything go").
-bool memberSaidAnything(const std::vector<MemberInfo>& members, std::string_view node) {
+// `node`'s member entry as last read; null when it has none.
+const MemberInfo* memberNamed(const std::vector<MemberInfo>& members, std::string_view node) {
   for (const MemberInfo& m : members)
-    if (m.node == node) return !m.partitions.empty();
-  return false;
+    if (m.node == node) return &m;
+  return nullptr;
 }
 
 }  // namespace
@@ -373,17 +375,10 @@ void Node::placePartition(PartitionHost& host, const std::vector<std::string>& l
   if (current == options_.node) current.clear();  // not us any more: we are not owner
   // An owner that handed the partition over says so in its heartbeat: a standby now, at
   // the epoch of its own claim or later (an older "standby" is from before it claimed).
-  bool handed_over = false;
-  if (!current.empty() && options_.rebalance) {
-    // A live owner that no longer lists the partition let it go too: with three nodes the
-    // one that handed it over may be neither its owner nor its standby any more (idle).
-    const bool live_owner = std::find(live.begin(), live.end(), current) != live.end();
-    const MemberPartition* theirs = heldBy(members, current, p);
-    handed_over = live_owner && (theirs ? theirs->role == roleName(Role::kStandby) &&
-                                              theirs->epoch >= host.epoch()
-                                        : memberSaidAnything(members, current));
-    if (handed_over) current.clear();
-  }
+  const bool handed_over = options_.rebalance && !current.empty() &&
+                           std::find(live.begin(), live.end(), current) != live.end() &&
+                           letGo(p, current, host.epoch(), members);
+  if (handed_over) current.clear();
   const Placement want = place(p, live, current);
   if (want.owner == options_.node && !options_.drill_never_claim) {
     auto may_take = [&live, handed_over](const std::string& owner) {
@@ -400,6 +395,26 @@ void Node::placePartition(PartitionHost& host, const std::vector<std::string>& l
   } else {
     host.idle();
   }
+}
+
+bool Node::letGo(uint32_t p, const std::string& owner, cluster::Epoch epoch,
+                 const std::vector<MemberInfo>& members) {
+  const MemberInfo* member = memberNamed(members, owner);
+  if (!member) return false;
+  if (const MemberPartition* theirs = heldBy(members, owner, p))
+    return theirs->role == roleName(Role::kStandby) && theirs->epoch >= epoch;
+  // Not listed at all: with three nodes the one that handed it over may be neither its
+  // owner nor its standby any more (idle). But an entry written before its claim does not
+  // list the partition either: only one written after we learned of the claim counts. A
+  // heartbeat may be composed before the claim and land after it, so the second newer
+  // entry is the first that surely is.
+  ClaimSeen& seen = claims_seen_[p];
+  if (seen.owner != owner || seen.epoch != epoch) seen = {owner, epoch, member->revision, 0};
+  if (member->revision > seen.revision) {
+    seen.revision = member->revision;
+    ++seen.newer;
+  }
+  return seen.newer >= 2;
 }
 
 void Node::publishOwner(PartitionHost& host) {

@@ -179,6 +179,11 @@ class Node {
   // Claims again the partitions handed over whose new owner never claimed: our claim is
   // still the latest in the log, and no one else would claim them while we are alive.
   void reclaimMoves(std::chrono::steady_clock::time_point now);
+  // Whether `owner`, live, has let partition p (its claim at `epoch`) go: its heartbeat
+  // says it is a standby at that epoch or later, or no longer lists p in an entry written
+  // after this node learned of the claim.
+  bool letGo(uint32_t p, const std::string& owner, cluster::Epoch epoch,
+             const std::vector<MemberInfo>& members);
   void publishOwner(PartitionHost& host);
   void say(const std::string& line) const;
 
@@ -210,6 +215,15 @@ class Node {
   // preferred node that cannot claim does not make the partition change hands every
   // few seconds). Control thread only.
   std::map<uint32_t, std::chrono::steady_clock::time_point> not_before_;
+  // Per partition, the latest owner's claim this node learned of and the revision of that
+  // owner's member entry at the time (letGo). Control thread only.
+  struct ClaimSeen {
+    std::string owner;
+    cluster::Epoch epoch = 0;
+    uint64_t revision = 0;  // the latest revision of its entry seen since
+    int newer = 0;          // how many newer entries were seen since
+  };
+  std::map<uint32_t, ClaimSeen> claims_seen_;
 };
 
 }  // namespace rflow::node
