@@ -234,6 +234,17 @@ std::optional<uint64_t> NatsServers::storedLastSeq(int i, const std::string& str
   return std::nullopt;
 }
 
+int NatsServers::streamsLed(int i) const {
+  auto j = nlohmann::json::parse(monitor(i, "/jsz?accounts=true&streams=true"), nullptr, false);
+  if (j.is_discarded() || !j.contains("account_details")) return 0;
+  int led = 0;
+  for (const auto& account : j["account_details"])
+    if (account.contains("stream_detail"))
+      for (const auto& s : account["stream_detail"])
+        if (s.contains("cluster") && s["cluster"].value("leader", std::string()) == name(i)) ++led;
+  return led;
+}
+
 std::string NatsServers::logTail(int i) const {
   std::ifstream in(servers_[i].log);
   std::vector<std::string> lines;

@@ -54,6 +54,8 @@ class NatsServers {
   std::string monitor(int i, const std::string& path) const;
   // last_seq of `stream` as server i stores it (/jsz?accounts=true&streams=true).
   std::optional<uint64_t> storedLastSeq(int i, const std::string& stream) const;
+  // How many streams (partition logs, buckets, snapshots) server i leads, as it reports.
+  int streamsLed(int i) const;
   // The last lines of server i's log, for failure messages.
   std::string logTail(int i) const;
 

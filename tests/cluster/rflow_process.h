@@ -167,11 +167,13 @@ inline std::string tokenFromLogs(const std::vector<RflowNode>& nodes, int* print
 }
 
 // "node-a" and "node-b" on free ports, each with its log and its cluster file
-// (<dir>/<name>.toml: 1 replica, `partitions`, `member_ttl` as rflow.toml writes it) for
-// the NATS server at `nats_url`. Not started.
-inline std::vector<RflowNode> twoNodes(const std::filesystem::path& dir,
-                                       const std::string& nats_url, uint32_t partitions,
-                                       std::string_view member_ttl) {
+// (<dir>/<name>.toml: every server of `nats`, as many replicas as servers, `partitions`,
+// `member_ttl` as rflow.toml writes it). Not started.
+inline std::vector<RflowNode> twoNodes(const std::filesystem::path& dir, const NatsServers& nats,
+                                       uint32_t partitions, std::string_view member_ttl) {
+  std::string urls;
+  for (const std::string& url : nats.clientUrls())
+    urls += fmt::format("{}\"{}\"", urls.empty() ? "" : ", ", url);
   std::vector<RflowNode> nodes;
   for (const char* name : {"node-a", "node-b"}) {
     RflowNode node;
@@ -179,9 +181,9 @@ inline std::vector<RflowNode> twoNodes(const std::filesystem::path& dir,
     node.port = freePort();
     node.log = dir / (std::string(name) + ".log");
     std::ofstream(dir / (std::string(name) + ".toml")) << fmt::format(
-        "[cluster]\nnode = \"{}\"\nnats = [\"{}\"]\nadvertise = \"{}\"\npartitions = {}\n"
-        "replicas = 1\nmember_ttl = \"{}\"\n",
-        name, nats_url, node.url(), partitions, member_ttl);
+        "[cluster]\nnode = \"{}\"\nnats = [{}]\nadvertise = \"{}\"\npartitions = {}\n"
+        "replicas = {}\nmember_ttl = \"{}\"\n",
+        name, urls, node.url(), partitions, nats.size(), member_ttl);
     nodes.push_back(node);
   }
   return nodes;

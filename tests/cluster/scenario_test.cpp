@@ -1,5 +1,5 @@
 // The cluster's fault scenarios of ../shared/design/scaleout.md §8, bounded for the suite:
-// two `rflow serve --cluster` processes on the harness's nats-server (127.0.0.1), 4
+// two `rflow serve --cluster` processes on the harness's nats-server(s) (127.0.0.1), 4
 // partitions, member TTL 5 s, one project whose workflow waits for an approval, sleeps
 // (2 s at --time-scale 60) and then calls a connector: a stub endpoint in this process that
 // records every call with the Idempotency-Key, the body and the node that sent it (each node
@@ -12,6 +12,8 @@
 // S1: clients start instances and decide their approvals through both nodes, with
 //     Idempotency-Keys, retrying on any error; the node owning the most partitions is
 //     killed (kill -9) under that load and started again.
+// S2: on three NATS servers (R3), the NATS meta leader is killed (kill -9) under the same
+//     load and started again 5 s later.
 //
 // The oracle, once the cluster is quiet: every 2xx answer is in the final state (each
 // acknowledged start is the one instance of its key, each acknowledged decision is in its
@@ -26,6 +28,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -137,7 +140,7 @@ class ClusterScenarioTest : public ::testing::Test {
   void SetUp() override {
     REQUIRE_NATS_SERVER();
     std::string error;
-    nats_ = NatsServers::start(1, &error);
+    nats_ = NatsServers::start(natsServers(), &error);
     ASSERT_TRUE(nats_) << error;
     ASSERT_TRUE(desk_.start()) << "the stub connector endpoint did not start";
     dir_ = fs::temp_directory_path() / fmt::format("rflow-scenario-{}", ::getpid());
@@ -148,8 +151,11 @@ class ClusterScenarioTest : public ::testing::Test {
         "[engine]\nworkers = 2\n\n[connectors.desk]\nurl = \"http://127.0.0.1:{}/desk\"\n"
         "headers = {{ Rflow-Test-Node = \"${{RFLOW_TEST_NODE}}\" }}\n",
         desk_.port());
-    nodes_ = twoNodes(dir_, nats_->clientUrl(0), kPartitions, "5s");
+    nodes_ = twoNodes(dir_, *nats_, kPartitions, "5s");
   }
+
+  // 1 server (R1), or 3 in one JetStream cluster (R3).
+  virtual int natsServers() const { return 1; }
 
   void TearDown() override {
     killAll(nodes_, HasFailure());
@@ -325,6 +331,30 @@ class ClusterScenarioTest : public ::testing::Test {
       EXPECT_TRUE(called.count(id)) << id << " completed without its call reaching the stub";
   }
 
+  // Two clients, each starting and deciding orders through its own node first, for 4 s
+  // before `fault` and 4 s after it returns; the number of orders a client gave up on.
+  int underLoad(const std::string& prefix, const std::function<void()>& fault) {
+    std::atomic<bool> stop{false};
+    std::atomic<int> next{0};
+    std::atomic<int> failures{0};
+    const auto client = [&](size_t via) {
+      while (!stop) {
+        const std::string key = fmt::format("{}-{}", prefix, next++);
+        const std::string id = startOrder(key, via, 40s);
+        if (id.empty() || !decide(id, via, 40s)) ++failures;
+        std::this_thread::sleep_for(50ms);  // a steady load the suite's 2 cores can carry
+      }
+    };
+    std::thread c0(client, 0), c1(client, 1);
+    std::this_thread::sleep_for(4s);
+    fault();
+    std::this_thread::sleep_for(4s);
+    stop = true;
+    c0.join();
+    c1.join();
+    return failures;
+  }
+
   std::string summary() {
     std::string errors;
     for (const auto& [status, n] : ledger_.errors)
@@ -431,53 +461,79 @@ TEST_F(ClusterScenarioTest, S4AStoppedOwnerIsFencedAndSendsNothingWhenItGoesOn) 
 
 TEST_F(ClusterScenarioTest, S1TheBusiestNodeKilledUnderLoadAndRestartedLosesNothing) {
   ASSERT_NO_FATAL_FAILURE(startCluster());
-  // Two clients, each starting and deciding through its own node first.
-  std::atomic<bool> stop{false};
-  std::atomic<int> next{0};
-  std::atomic<int> failures{0};
-  const auto client = [&](size_t via) {
-    while (!stop) {
-      const std::string key = fmt::format("S1-{}", next++);
-      const std::string id = startOrder(key, via, 40s);
-      if (id.empty() || !decide(id, via, 40s)) ++failures;
-      std::this_thread::sleep_for(50ms);  // a steady load the suite's 2 cores can carry
-    }
-  };
-  std::thread c0(client, 0), c1(client, 1);
-  std::this_thread::sleep_for(4s);
-
-  const size_t victim = partitionsOf(nodes_[0]).size() >= partitionsOf(nodes_[1]).size() ? 0 : 1;
-  RflowNode& dead = nodes_[victim];
-  RflowNode& live = nodes_[1 - victim];
-  const std::vector<uint32_t> lost = partitionsOf(dead);
-  kill9(dead);
-  const auto killed_at = Clock::now();
-  const bool taken = waitFor(30s, [&] {
-    for (uint32_t p : lost)
-      if (!owned(live, p)) return false;
-    return true;
-  });
-  const double takeover = secondsSince(killed_at);
-  bool back = false;
-  if (taken) {
+  std::string dead_name, live_name;
+  std::vector<uint32_t> lost;
+  bool taken = false, back = false;
+  double takeover = 0;
+  const int failures = underLoad("S1", [&] {
+    const size_t victim = partitionsOf(nodes_[0]).size() >= partitionsOf(nodes_[1]).size() ? 0 : 1;
+    RflowNode& dead = nodes_[victim];
+    RflowNode& live = nodes_[1 - victim];
+    dead_name = dead.name;
+    live_name = live.name;
+    lost = partitionsOf(dead);
+    kill9(dead);
+    const auto killed_at = Clock::now();
+    taken = waitFor(30s, [&] {
+      for (uint32_t p : lost)
+        if (!owned(live, p)) return false;
+      return true;
+    });
+    takeover = secondsSince(killed_at);
+    if (!taken) return;
     launch(dead);  // same port, same data directory
     back = waitFor(30s,
                    [&] { return dead.send("GET", "/healthz", nullptr, "", {}, 2s).status == 200; });
-  }
-  std::this_thread::sleep_for(4s);
-  stop = true;
-  c0.join();
-  c1.join();
+  });
   ASSERT_TRUE(taken) << "the survivor did not take the killed node's partitions";
-  ASSERT_TRUE(back) << dead.name << " did not come back";
+  ASSERT_TRUE(back) << dead_name << " did not come back";
   EXPECT_EQ(failures, 0) << "a client gave up: " << summary();
   ASSERT_TRUE(waitFor(40s, [&] { return allCompleted(); })) << summary();
   checkOracle();
+  const RflowNode& dead = nodes_[dead_name == nodes_[0].name ? 0 : 1];
   std::printf(
       "S1: %s (%zu partitions) killed; %s owned them %.1f s later (member TTL 5 s); restarted, "
       "%s owns %zu by handover at the end; %s\n",
-      dead.name.c_str(), lost.size(), live.name.c_str(), takeover, dead.name.c_str(),
+      dead_name.c_str(), lost.size(), live_name.c_str(), takeover, dead_name.c_str(),
       partitionsOf(dead).size(), summary().c_str());
+}
+
+// S2 runs on three NATS servers (every partition log, bucket and the snapshot stream
+// replicated three times).
+class ClusterScenarioR3Test : public ClusterScenarioTest {
+ protected:
+  int natsServers() const override { return 3; }
+};
+
+// S2: the NATS meta leader (the server that places streams and consumers) is killed with
+// kill -9 under load, and started again on its ports and store 5 s later. Streams led by it
+// elect new leaders; appends wait through the election (or come back Unknown and are
+// repeated), and clients retry what failed. The oracle must hold, and both nodes must
+// still be serving at the end.
+TEST_F(ClusterScenarioR3Test, S2TheNatsMetaLeaderKilledUnderLoadLosesNothing) {
+  ASSERT_NO_FATAL_FAILURE(startCluster());
+  int leader = -1, led = 0;
+  bool restarted = false;
+  std::string restart_error;
+  const int failures = underLoad("S2", [&] {
+    const json jsz = json::parse(nats_->monitor(0, "/jsz"), nullptr, false);
+    if (jsz.is_object() && jsz.contains("meta_cluster"))
+      leader = nats_->indexOf(jsz["meta_cluster"].value("leader", std::string()));
+    if (leader < 0) return;
+    led = nats_->streamsLed(leader);
+    nats_->kill9(leader);
+    std::this_thread::sleep_for(5s);
+    restarted = nats_->restart(leader, &restart_error);
+  });
+  ASSERT_GE(leader, 0) << "no meta leader was named by " << nats_->name(0);
+  ASSERT_TRUE(restarted) << restart_error << "\n" << nats_->logTail(leader);
+  EXPECT_EQ(failures, 0) << "a client gave up: " << summary();
+  ASSERT_TRUE(waitFor(60s, [&] { return allCompleted(); })) << summary();
+  checkOracle();
+  for (const RflowNode& node : nodes_)
+    EXPECT_EQ(node.send("GET", "/readyz", nullptr, "", {}, 5s).status, 200) << node.name;
+  std::printf("S2: NATS meta leader %s (leading %d streams) killed and restarted 5 s later; %s\n",
+              nats_->name(leader).c_str(), led, summary().c_str());
 }
 
 }  // namespace

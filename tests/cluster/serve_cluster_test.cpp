@@ -72,7 +72,7 @@ class ServeClusterTest : public ::testing::Test {
     fs::create_directories(dir_ / "project");
     std::ofstream(dir_ / "project" / "shop.rflow") << kProject;
     std::ofstream(dir_ / "project" / "rflow.toml") << "[engine]\nworkers = 2\n";
-    nodes_ = cluster::testing::twoNodes(dir_, nats_->clientUrl(0), kPartitions, "8s");
+    nodes_ = cluster::testing::twoNodes(dir_, *nats_, kPartitions, "8s");
   }
 
   void TearDown() override {
