@@ -36,10 +36,20 @@ await_service() {
   return 1
 }
 
-# stop_server: SIGTERM to the service, and wait for it; its exit status is the return.
+# stop_server: SIGTERM to the service, and wait for it; its exit status is the return. A
+# service still running 60 s later is a failure (named, with its pid), then killed: a
+# shutdown that hangs must not hang the suite until ctest's timeout, which says nothing.
 stop_server() {
   local code=0
   kill -TERM "$server_pid"
+  for _ in $(seq 1 600); do
+    kill -0 "$server_pid" 2> /dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$server_pid" 2> /dev/null; then
+    fail "the service (pid $server_pid) did not stop within 60 s of SIGTERM: $(grep -h '' /proc/"$server_pid"/task/*/comm 2> /dev/null | sort | uniq -c | tr '\n' ' ')"
+    kill -9 "$server_pid" 2> /dev/null
+  fi
   wait "$server_pid" || code=$?
   server_pid=""
   return "$code"
