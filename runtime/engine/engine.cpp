@@ -119,7 +119,9 @@ Engine::~Engine() {
 }
 
 std::variant<std::string, EngineError> Engine::deploy(std::vector<uint8_t> module_bytes) {
-  return parts_->programs.deploy(std::move(module_bytes));
+  return parts_->programs.deploy(std::move(module_bytes), [this](store::Batch batch) {
+    return parts_->pipeline.commitAndWait(std::move(batch));
+  });
 }
 
 std::optional<std::string> Engine::currentVersion() const {
@@ -243,8 +245,8 @@ void Engine::stopWorkers() {
 }
 
 void Engine::closeLog(const std::string& why) {
-  parts_->pipeline.closeLog(store::Status::failure(
-      "this node no longer serves the partition (" + why + "); send the request again"));
+  parts_->pipeline.closeLog(store::Status::failure("this node no longer serves the partition (" +
+                                                   why + "); send the request again"));
 }
 
 Found<InstanceView> Engine::instance(std::string_view id) const {

@@ -23,11 +23,25 @@ std::variant<std::shared_ptr<const vm::Program>, std::string> loadProgram(
 
 }  // namespace
 
-std::string versionOf(const vm::Program& program) {
+namespace {
+
+std::string versionOfHash(std::span<const uint8_t> hash) {
   std::string out;
-  for (uint8_t b : program.module().content_hash)
+  for (uint8_t b : hash)
     out += fmt::format("{:02x}", b);
   return out;
+}
+
+}  // namespace
+
+std::string versionOf(const vm::Program& program) {
+  return versionOfHash(program.module().content_hash);
+}
+
+std::optional<std::string> versionOfModule(std::span<const uint8_t> bytes) {
+  bytecode::LoadResult loaded = bytecode::loadModule(bytes);
+  if (!loaded.ok()) return std::nullopt;
+  return versionOfHash(std::move(loaded).module().content_hash);
 }
 
 ProgramCache::ProgramCache(store::Store& store) : store_(store) {
@@ -37,7 +51,8 @@ ProgramCache::ProgramCache(store::Store& store) : store_(store) {
   if (current.ok()) current_ = std::move(current).value();
 }
 
-std::variant<std::string, EngineError> ProgramCache::deploy(std::vector<uint8_t> bytes) {
+std::variant<std::string, EngineError> ProgramCache::deploy(
+    std::vector<uint8_t> bytes, const std::function<store::Status(store::Batch)>& commit) {
   auto loaded = loadProgram(bytes);
   if (auto* problem = std::get_if<std::string>(&loaded))
     return EngineError{EngineError::Code::kBadInput, *problem};
@@ -47,7 +62,7 @@ std::variant<std::string, EngineError> ProgramCache::deploy(std::vector<uint8_t>
   batch.put(store::Column::kModules, version,
             std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   batch.put(store::Column::kMeta, keys::kCurrentVersion, version);
-  if (store::Status written = store_.commit(batch); !written.ok())
+  if (store::Status written = commit(std::move(batch)); !written.ok())
     return EngineError{EngineError::Code::kStorage, written.message()};
   std::lock_guard lock(mutex_);
   programs_[version] = std::move(program);

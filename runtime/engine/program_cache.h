@@ -4,15 +4,17 @@
 //
 // Invariants: a version, once stored, never changes (it is its bytes' hash); the current
 // version is read from the store once, at construction, and then changed only by
-// deploy(), after its commit; programs are never evicted (a deployment is small and
-// instances on old versions keep needing theirs).
+// deploy(), after its commit (which is in the partition log when there is one); programs are never
+// evicted (a deployment is small and instances on old versions keep needing theirs).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -25,7 +27,11 @@ class ProgramCache {
  public:
   explicit ProgramCache(store::Store& store);
 
-  std::variant<std::string, EngineError> deploy(std::vector<uint8_t> module_bytes);
+  // Stores the version and makes it current through `commit` (the engine's pipeline, so
+  // that with a partition log the deployment is in the log, and a node that replays it
+  // has the module its instances need).
+  std::variant<std::string, EngineError> deploy(
+      std::vector<uint8_t> module_bytes, const std::function<store::Status(store::Batch)>& commit);
   std::optional<std::string> currentVersion() const;
   std::shared_ptr<const vm::Program> current() const;
   // The program of `version`: from memory, else loaded from the store. A version that is
@@ -41,5 +47,7 @@ class ProgramCache {
 
 // The version (content hash, hex) of a loaded module.
 std::string versionOf(const vm::Program& program);
+// The version a module's bytes would be deployed as; nullopt when they do not load.
+std::optional<std::string> versionOfModule(std::span<const uint8_t> bytes);
 
 }  // namespace rflow::engine

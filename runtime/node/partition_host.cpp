@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cluster/log_writer.h"
+#include "engine/program_cache.h"
 #include "replay/replay.h"
 
 namespace rflow::node {
@@ -307,12 +308,11 @@ std::optional<std::string> PartitionHost::becomeOwner(
   };
   tenure->engine =
       std::make_unique<engine::Engine>(*store_, *options_.clock, tenure->gated, std::move(eo));
-  auto deployed = tenure->engine->deploy(options_.module);
-  std::optional<std::string> problem;
-  if (auto* error = std::get_if<engine::EngineError>(&deployed))
-    problem = "the project cannot be deployed: " + error->message;
-  else if (auto recovered = tenure->engine->recover(); !recovered)
-    problem = "its data cannot be read to carry on its work: " + recovered.error().message;
+  std::optional<std::string> problem = deployOnClaim(*tenure->engine);
+  if (!problem) {
+    if (auto recovered = tenure->engine->recover(); !recovered)
+      problem = "its data cannot be read to carry on its work: " + recovered.error().message;
+  }
   if (problem) {
     tenure->gated.close();
     tenure->engine.reset();
@@ -329,6 +329,24 @@ std::optional<std::string> PartitionHost::becomeOwner(
     role_ = Role::kOwner;
   }
   say(fmt::format("owned at epoch {}", tenure->claimed_epoch));
+  return std::nullopt;
+}
+
+std::optional<std::string> PartitionHost::deployOnClaim(engine::Engine& engine) {
+  // A partition that runs a version already (replayed from the log: deployed by an earlier
+  // owner, or through the API) keeps it: deploying this node's project again would make it
+  // current and undo a later deployment on this partition only.
+  if (const auto running = engine.currentVersion()) {
+    if (const auto v = engine::versionOfModule(options_.module); v && *v != *running)
+      say(
+          fmt::format("runs version {} (deployed earlier), not this node's project ({}); "
+                      "deploy it with POST /v1/deployments to run it",
+                      running->substr(0, 12), v->substr(0, 12)));
+    return std::nullopt;
+  }
+  auto deployed = engine.deploy(options_.module);
+  if (auto* error = std::get_if<engine::EngineError>(&deployed))
+    return "the project cannot be deployed: " + error->message;
   return std::nullopt;
 }
 

@@ -134,6 +134,9 @@ class PartitionHost {
   std::optional<std::string> restoreSnapshot(const cluster::SnapshotManifest& manifest);
   void say(const std::string& line) const;
   void timerLoop(std::shared_ptr<Tenure> tenure);
+  // Deploys this node's project into a claimed partition's new engine, unless the
+  // partition runs a version already; why it could not, or nothing.
+  std::optional<std::string> deployOnClaim(engine::Engine& engine);
 
   HostOptions options_;
   std::unique_ptr<cluster::PartitionLog> log_;

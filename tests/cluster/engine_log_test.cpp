@@ -369,8 +369,8 @@ TEST(EngineOnScriptedLog, AnUnknownAppendIsRepeatedAndARegressedLogFreezesThePar
       engine.start("Purchase", {order(*program, "S1", "1.00"), vm::Value::string("ana")});
   ASSERT_TRUE(std::holds_alternative<InstanceView>(started))
       << std::get<EngineError>(started).message;
-  EXPECT_EQ(log.appends, 3u);
-  EXPECT_EQ(writer.tail(), 3u);  // genesis, claim, the start's group: once
+  EXPECT_EQ(log.appends, 4u);    // the deployment's, then three tries of the start's
+  EXPECT_EQ(writer.tail(), 4u);  // genesis, claim, the deployment, the start's group: once
   engine.runUntilIdle();
   EXPECT_EQ(appliedSeq(*s), writer.tail());
   EXPECT_EQ(calls.calls.size(), 1u);  // erp.reserve, sent once
