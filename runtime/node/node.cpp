@@ -483,12 +483,23 @@ OwnerEntry Node::refreshOwner(uint32_t partition) {
 
 cluster::Result<std::string> Node::recordOnce(const std::string& key, const std::string& value) {
   const std::string bucket(kClusterBucket);
-  auto created = nats_->kvCreate(bucket, key, value);
-  if (!created.ok() && created.status().kind() == cluster::ErrorKind::kUnavailable)
-    return created.status();
-  auto stored = nats_->kvGet(bucket, key);
-  if (!stored.ok()) return stored.status();
-  return stored.value().value;
+  // Create-if-absent, then read whatever is there (ours or another node's): idempotent, so
+  // repeated while it cannot be read yet. Two nodes starting together on a fresh cluster
+  // saw the create fail and the key absent at once (a bucket just made, its leader being
+  // elected).
+  return cluster::patiently(kJoinPatience, [&]() -> cluster::Result<std::string> {
+    auto created = nats_->kvCreate(bucket, key, value);
+    if (!created.ok() && created.status().kind() == cluster::ErrorKind::kUnavailable)
+      return created.status();
+    auto stored = nats_->kvGet(bucket, key);
+    if (!stored.ok() && stored.status().kind() == cluster::ErrorKind::kNotFound)
+      return cluster::Status::failure(
+          cluster::ErrorKind::kUnavailable,
+          fmt::format("{}: {} has no key {} yet ({})", nats_->where(), bucket, key,
+                      created.ok() ? "written, not readable" : created.status().message()));
+    if (!stored.ok()) return stored.status();
+    return stored.value().value;
+  });
 }
 
 std::vector<PartitionStatus> Node::status() const {

@@ -702,8 +702,13 @@ TEST_F(NodeTest, ANodeThatJoinsLaterTakesItsShareByHandover) {
 // not tried again at once: the partition is never left without an owner.
 TEST_F(NodeTest, AHandoverThatNeverLandsIsTakenBackByTheOldOwner) {
   CountingCalls calls_a, calls_b;
-  auto a = startAlone("node-a", calls_a);
+  // A TTL of 3 s rather than 2: on a loaded machine a late heartbeat made node-b look
+  // dead for a moment, and node-a took the partition back by placement, not by this rule.
+  NodeOptions oa = options("node-a", calls_a);
+  oa.member_ttl = 3000ms;
+  auto a = startNode(std::move(oa));
   ASSERT_TRUE(a);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
   const std::vector<uint32_t> for_b = preferredByBOverA();
   ASSERT_FALSE(for_b.empty());
   const uint32_t q = for_b.front();
@@ -711,16 +716,17 @@ TEST_F(NodeTest, AHandoverThatNeverLandsIsTakenBackByTheOldOwner) {
   ASSERT_EQ(ids.size(), 1u);
 
   NodeOptions ob = options("node-b", calls_b);
+  ob.member_ttl = 3000ms;
   ob.drill_never_claim = true;
   auto b = startNode(std::move(ob));
   ASSERT_TRUE(b);
   ASSERT_TRUE(waitFor(15s, [&] { return a->status()[q].role == Role::kStandby; }))
       << "a never handed partition " << q << " over";
   const auto released_at = std::chrono::steady_clock::now();
-  ASSERT_TRUE(waitFor(15s, [&] { return a->engineFor(q) != nullptr; }))
+  ASSERT_TRUE(waitFor(20s, [&] { return a->engineFor(q) != nullptr; }))
       << "partition " << q << " was left without an owner";
-  // Not before the wait of 3 member TTLs (6 s): a claim could still have been on its way.
-  EXPECT_GE(std::chrono::steady_clock::now() - released_at, 5s);
+  // Not before the wait of 3 member TTLs (9 s): a claim could still have been on its way.
+  EXPECT_GE(std::chrono::steady_clock::now() - released_at, 8s);
   EXPECT_EQ(a->status()[q].epoch, 2u);
   EXPECT_TRUE(b->owned().empty());
   auto found = a->engineFor(q)->instance(ids[0]);
@@ -729,6 +735,38 @@ TEST_F(NodeTest, AHandoverThatNeverLandsIsTakenBackByTheOldOwner) {
   std::this_thread::sleep_for(3s);
   EXPECT_NE(a->engineFor(q), nullptr);
   EXPECT_EQ(a->status()[q].epoch, 2u);
+}
+
+// A deployment made on a partition after its owner claimed it (through the API) travels
+// with the partition: the node that claims it next, started with the older project, keeps
+// the partition on the deployed version instead of deploying its own over it.
+TEST_F(NodeTest, ADeploymentOnAPartitionSurvivesItsNextClaim) {
+  CountingCalls calls_a, calls_b;
+  auto a = startAlone("node-a", calls_a);
+  ASSERT_TRUE(a);
+  const uint32_t p = 0;
+  auto engine_a = a->engineFor(p);
+  ASSERT_TRUE(engine_a);
+  const std::string first = engine_a->currentVersion().value_or("");
+  auto later = engine_a->deploy(et::compile(std::string(et::kPurchase) +
+                                            "\nworkflow Later() -> int {\n  owner \"ops\"\n"
+                                            "  return 2\n}\n"));
+  ASSERT_TRUE(std::holds_alternative<std::string>(later));
+  const std::string deployed = std::get<std::string>(later);
+  ASSERT_NE(deployed, first);
+  engine_a.reset();
+
+  auto b = startNode(options("node-b", calls_b));  // started with the first project
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(waitFor(10s, [&] { return b->status()[p].role == Role::kStandby; }));
+  a->stop();
+  ASSERT_TRUE(waitFor(15s, [&] { return b->engineFor(p) != nullptr; }));
+  EXPECT_EQ(b->engineFor(p)->currentVersion().value_or(""), deployed);
+  // A partition nobody had deployed to before gets the node's project.
+  for (uint32_t q = 1; q < kPartitions; ++q)
+    if (auto e = b->engineFor(q)) {
+      EXPECT_EQ(e->currentVersion().value_or(""), first) << q;
+    }
 }
 
 }  // namespace
