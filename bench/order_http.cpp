@@ -77,7 +77,7 @@ std::optional<json> orderOverHttp(httplib::Client& client, const httplib::Header
     *why = "read after 409: " + describe(res);
     return std::nullopt;
   }
-  ++times.steps;
+  ++times.steps;  // the decision whose answer was lost
   return json::parse(res->body, nullptr, false);
 }
 
