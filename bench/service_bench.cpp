@@ -36,7 +36,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "base/decimal.h"
+#include "order_http.h"
 #include "order_process.h"
 #include "runtime/wire.h"
 #include "service/auth.h"
@@ -132,14 +132,7 @@ OrderRow runOrders(size_t n, size_t clients, size_t first, const OrderStep& step
         const size_t i = first + k;
         const std::optional<json> done = step(t, i, starts[t], decides[t]);
         const bench::OrderExpected want = bench::orderExpected(i);
-        bool ok = done && done->value("status", "") == "Completed";
-        if (ok) {
-          const json& result = (*done)["result"];
-          const auto got = base::Decimal::parse(result.value("amount", ""));
-          const auto expected = base::Decimal::parse(want.amount);
-          ok = got && expected && *got == *expected &&
-               result.value("path", "") == (want.approval ? "approved" : "auto");
-        }
+        const bool ok = bench::orderResultOk(i, done);
         if (ok) {
           completed++;
           if (want.approval) approvals++;
@@ -309,13 +302,6 @@ int main(int argc, char** argv) {
   // Pay rows' clients close their connections first: each kept-alive connection holds
   // one of the server's threads (kHttpThreads) until it closes.
   http.clear();
-  const std::string order_path = "/v1/workflows/PlaceOrder/instances";
-  const auto post = [&](httplib::Client& client, const std::string& path,
-                        const httplib::Headers& headers, const std::string& body) {
-    auto res = client.Post(path, headers, body, "application/json");
-    if (!res) res = client.Post(path, headers, body, "application/json");  // see above
-    return res;
-  };
   const auto overHttp = [&](size_t count) -> OrderStep {
     auto pool = std::make_shared<std::vector<std::unique_ptr<httplib::Client>>>();
     for (size_t t = 0; t < count; ++t) {
@@ -326,28 +312,12 @@ int main(int argc, char** argv) {
     }
     return [&, pool](size_t t, size_t i, std::vector<double>& start_ms,
                      std::vector<double>& decide_ms) -> std::optional<json> {
-      httplib::Client& client = *(*pool)[t];
-      httplib::Headers headers = auth;
-      headers.emplace("Idempotency-Key", "O" + std::to_string(i));
-      auto begin = Clock::now();
-      auto res = post(client, order_path, headers, bench::orderInput(i).dump());
-      start_ms.push_back(millisSince(begin));
-      if (!res || res->status != 201) return std::nullopt;
-      json instance = json::parse(res->body, nullptr, false);
-      if (instance.value("status", "") != "Waiting") return instance;
-      const std::string task = instance["waiting_for"][0].value("task", "");
-      begin = Clock::now();
-      res = post(client, "/v1/tasks/" + task + "/decision", auth, R"({"approve": true})");
-      decide_ms.push_back(millisSince(begin));
-      if (res && res->status == 200) {
-        json decided = json::parse(res->body, nullptr, false);  // the task and its instance
-        if (decided.is_object() && decided.contains("instance")) return decided["instance"];
-      }
-      if (!res || res->status != 409) return std::nullopt;
-      // Sent again after a lost answer: the first decision was taken; read the instance.
-      res = client.Get("/v1/instances/" + instance.value("id", ""), auth);
-      if (!res || res->status != 200) return std::nullopt;
-      return json::parse(res->body, nullptr, false);
+      bench::OrderTimes times;
+      std::string why;
+      auto done = bench::orderOverHttp(*(*pool)[t], auth, i, times, &why);
+      start_ms.insert(start_ms.end(), times.start_ms.begin(), times.start_ms.end());
+      decide_ms.insert(decide_ms.end(), times.decide_ms.begin(), times.decide_ms.end());
+      return done;
     };
   };
   const bytecode::Workflow* place = nullptr;

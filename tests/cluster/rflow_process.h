@@ -1,8 +1,8 @@
 // Helpers for the tests that run `rflow serve --cluster` as processes
-// (serve_cluster_test.cpp, scenario_test.cpp): a free loopback port, bounded waits, and
-// one node's process. A node is started with fork/exec of the built rflow (RFLOW_BINARY),
-// its output appended to its own log file; it dies with the test (PR_SET_PDEATHSIG), and
-// it is signalled only through the PID recorded when it was started.
+// (serve_cluster_test.cpp, scenario_test.cpp; and bench/cluster): a free loopback port, bounded
+// waits, and one node's process. A node is started with fork/exec of the built rflow
+// (RFLOW_BINARY), its output appended to its own log file; it dies with the test
+// (PR_SET_PDEATHSIG), and it is signalled only through the PID recorded when it was started.
 #pragma once
 
 #include <arpa/inet.h>
@@ -92,17 +92,12 @@ struct RflowNode {
   }
 };
 
-// Starts `rflow serve PROJECT --cluster CLUSTER_FILE --data DATA --listen 127.0.0.1:PORT`
-// with `extra` arguments after, and `env` (NAME=value) added to its environment. The PID is
+// Starts the built rflow (RFLOW_BINARY) with `args` after the program name, and `env`
+// (NAME=value) added to its environment, its output appended to node.log. The PID is
 // recorded in node.pid; 0 when fork failed.
-inline void launchNode(RflowNode& node, const std::string& project, const std::string& cluster,
-                       const std::string& data, const std::vector<std::string>& extra,
-                       const std::vector<std::string>& env = {}) {
-  std::vector<std::string> args = {
-      RFLOW_BINARY, "serve",    project,
-      "--cluster",  cluster,    "--data",
-      data,         "--listen", fmt::format("127.0.0.1:{}", node.port)};
-  args.insert(args.end(), extra.begin(), extra.end());
+inline void launchRflow(RflowNode& node, std::vector<std::string> args,
+                        const std::vector<std::string>& env = {}) {
+  args.insert(args.begin(), RFLOW_BINARY);
   std::vector<char*> argv;
   for (std::string& a : args)
     argv.push_back(a.data());
@@ -129,6 +124,19 @@ inline void launchNode(RflowNode& node, const std::string& project, const std::s
     _exit(127);
   }
   node.pid = pid;
+}
+
+// Starts `rflow serve PROJECT --cluster CLUSTER_FILE --data DATA --listen 127.0.0.1:PORT`
+// with `extra` arguments after, and `env` (NAME=value) added to its environment. The PID is
+// recorded in node.pid; 0 when fork failed.
+inline void launchNode(RflowNode& node, const std::string& project, const std::string& cluster,
+                       const std::string& data, const std::vector<std::string>& extra,
+                       const std::vector<std::string>& env = {}) {
+  std::vector<std::string> args = {
+      "serve",  project, "--cluster", cluster,
+      "--data", data,    "--listen",  fmt::format("127.0.0.1:{}", node.port)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  launchRflow(node, std::move(args), env);
 }
 
 inline void kill9(RflowNode& node) {
@@ -166,27 +174,39 @@ inline std::string tokenFromLogs(const std::vector<RflowNode>& nodes, int* print
   return token;
 }
 
+// Nodes named `names` on free ports, each with its log and its cluster file
+// (<dir>/<name>.toml: every URL of `nats_urls`, `replicas`, `partitions`, `member_ttl` as
+// rflow.toml writes it). Not started.
+inline std::vector<RflowNode> clusterNodes(const std::filesystem::path& dir,
+                                           const std::vector<std::string>& names,
+                                           const std::vector<std::string>& nats_urls,
+                                           uint32_t partitions, int replicas,
+                                           std::string_view member_ttl) {
+  std::string nats;
+  for (const std::string& url : nats_urls)
+    nats += fmt::format("{}\"{}\"", nats.empty() ? "" : ", ", url);
+  std::vector<RflowNode> nodes;
+  for (const std::string& name : names) {
+    RflowNode node;
+    node.name = name;
+    node.port = freePort();
+    node.log = dir / (name + ".log");
+    std::ofstream(dir / (name + ".toml")) << fmt::format(
+        "[cluster]\nnode = \"{}\"\nnats = [{}]\nadvertise = \"{}\"\npartitions = {}\n"
+        "replicas = {}\nmember_ttl = \"{}\"\n",
+        name, nats, node.url(), partitions, replicas, member_ttl);
+    nodes.push_back(node);
+  }
+  return nodes;
+}
+
 // "node-a" and "node-b" on free ports, each with its log and its cluster file
 // (<dir>/<name>.toml: every server of `nats`, as many replicas as servers, `partitions`,
 // `member_ttl` as rflow.toml writes it). Not started.
 inline std::vector<RflowNode> twoNodes(const std::filesystem::path& dir, const NatsServers& nats,
                                        uint32_t partitions, std::string_view member_ttl) {
-  std::string urls;
-  for (const std::string& url : nats.clientUrls())
-    urls += fmt::format("{}\"{}\"", urls.empty() ? "" : ", ", url);
-  std::vector<RflowNode> nodes;
-  for (const char* name : {"node-a", "node-b"}) {
-    RflowNode node;
-    node.name = name;
-    node.port = freePort();
-    node.log = dir / (std::string(name) + ".log");
-    std::ofstream(dir / (std::string(name) + ".toml")) << fmt::format(
-        "[cluster]\nnode = \"{}\"\nnats = [{}]\nadvertise = \"{}\"\npartitions = {}\n"
-        "replicas = {}\nmember_ttl = \"{}\"\n",
-        name, urls, node.url(), partitions, nats.size(), member_ttl);
-    nodes.push_back(node);
-  }
-  return nodes;
+  return clusterNodes(dir, {"node-a", "node-b"}, nats.clientUrls(), partitions, nats.size(),
+                      member_ttl);
 }
 
 // Kills every node this test started; when it failed, prints their logs first.
