@@ -85,6 +85,8 @@ Forwarder httpForwarder(ForwardOptions options) {
                      request.content_type.empty() ? "application/json" : request.content_type);
     req.set_header(std::string(kForwardedHeader), "1");
     req.set_header(std::string(kPartitionHeader), request.forwarded_partition);
+    if (!request.insights_form.empty())
+      req.set_header(std::string(kInsightsFormHeader), request.insights_form);
 
     httplib::Result result = client.send(req);
     if (!result)

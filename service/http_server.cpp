@@ -76,6 +76,7 @@ HttpRequest requestOf(const httplib::Request& req) {
   out.request_id = req.get_header_value("X-Request-Id");
   out.forwarded = req.has_header("Rflow-Forwarded");
   out.forwarded_partition = req.get_header_value("Rflow-Partition");
+  out.insights_form = req.get_header_value("Rflow-Insights-Form");
   return out;
 }
 

@@ -20,10 +20,6 @@ namespace {
 constexpr int64_t kDefaultWindowMs = 7 * 24 * engine::kHourMs;
 constexpr std::array<std::string_view, 4> kAgeNames = {"<1h", "1-4h", "4-24h", ">24h"};
 
-json rate(int64_t part, int64_t whole) {
-  return whole > 0 ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);
-}
-
 std::string label(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -56,10 +52,9 @@ void histogramText(std::string& out, std::string_view name, std::string_view lab
 
 }  // namespace
 
-Outcome Service::insights(const std::optional<std::string>& workflow,
-                          const std::optional<std::string>& since,
-                          const std::optional<std::string>& by,
-                          const std::optional<std::string>& period) const {
+std::variant<InsightsParts, ApiError> Service::insightsParts(
+    const std::optional<std::string>& workflow, const std::optional<std::string>& since,
+    const std::optional<std::string>& by, const std::optional<std::string>& period) const {
   engine::InsightsQuery query;
   query.now = engine_.clock().now();
   query.workflow = workflow;
@@ -82,102 +77,28 @@ Outcome Service::insights(const std::optional<std::string>& workflow,
       query.since = query.now - std::get<int64_t>(d);
     }
   }
-  std::optional<json> by_dimension;
+  InsightsParts parts;
   if (by) {
     auto found = insightsBy(workflow, *by, since ? std::optional(query.since) : std::nullopt,
                             period, query.now);
     if (auto* error = std::get_if<ApiError>(&found)) return std::move(*error);
-    by_dimension = std::move(std::get<json>(found));
+    parts.by = std::move(std::get<InsightsParts::By>(found));
   }
-  const engine::Insights in = engine_.insights(query);
-  json workflows = json::array();
-  json backlog = json::object();
-  for (const engine::WorkflowInsights& w : in.workflows) {
-    json by_status = json::object();
-    for (const auto& [status, n] : w.by_status)
-      by_status[status] = n;
-    json ages = json::object();
-    json business_ages = json::object();
-    for (size_t i = 0; i < kAgeNames.size(); ++i) {
-      ages[std::string(kAgeNames[i])] = w.open_tasks_by_age[i];
-      business_ages[std::string(kAgeNames[i])] = w.open_tasks_by_business_age[i];
-    }
-    json failed = json::object();
-    for (const auto& [kind, n] : w.failed_by_kind) {
-      failed[kind] = n;
-      backlog[kind] = backlog.value(kind, int64_t{0}) + n;
-    }
-    workflows.push_back({{"workflow", w.workflow},
-                         {"instances", std::move(by_status)},
-                         {"started", w.started},
-                         {"completed", w.completed},
-                         {"failed", w.failed},
-                         {"cancelled", w.cancelled},
-                         {"cycle_time_ms", quantilesJson(w.cycle)},
-                         {"tasks",
-                          {{"created", w.tasks_created},
-                           {"decided", w.tasks_decided},
-                           {"expired", w.tasks_expired},
-                           {"open_by_age", std::move(ages)},
-                           {"open_by_business_age", std::move(business_ages)},
-                           {"open_in_calendar", w.open_tasks_in_calendar}}},
-                         {"time_to_decision_ms", quantilesJson(w.decision)},
-                         {"escalations", w.escalations},
-                         {"escalation_rate", rate(w.escalations, w.tasks_created)},
-                         {"sla_breaches", w.sla_breaches},
-                         {"policy_refusals", w.refusals},
-                         {"failed_backlog", std::move(failed)}});
-  }
-  json connectors = json::array();
-  for (const engine::ConnectorInsights& c : in.connectors) {
-    const int64_t attempts = c.answered + c.retried + c.failed;
-    connectors.push_back({{"op", c.op},
-                          {"calls", attempts},
-                          {"failures", c.retried + c.failed},
-                          {"failed_calls", c.failed},
-                          {"failure_rate", rate(c.retried + c.failed, attempts)},
-                          {"latency_ms", quantilesJson(c.latency)}});
-  }
-  json breakers = json::array();
-  if (breakers_) {
-    for (const runtime::BreakerView& b : breakers_()) {
-      breakers.push_back({{"connector", b.connector},
-                          {"state", runtime::breakerStateName(b.state)},
-                          {"consecutive_failures", b.consecutive_failures},
-                          {"retry_in_ms", b.retry_in_ms},
-                          {"attempts", b.attempts},
-                          {"failures", b.failures},
-                          {"rejected", b.rejected},
-                          {"opened", b.opened}});
-    }
-  }
-  json series = json::array();
-  for (const engine::CyclePoint& p : in.cycle_series) {
-    series.push_back({{"hour", base::formatTime(p.hour_start)},
-                      {"completed", p.completed},
-                      {"p50_ms", p.p50 ? json(*p.p50) : json(nullptr)},
-                      {"p95_ms", p.p95 ? json(*p.p95) : json(nullptr)}});
-  }
-  // Triage quality per classifier and model. Not narrowed by `workflow` (a classifier
-  // belongs to a module, not to the workflows that call it) nor by `since` (the engine
-  // counts it since the store began): the same figures whatever the filters.
-  json classifiers = json::array();
-  for (const engine::ClassifierQuality& q : engine_.classifierQuality())
-    classifiers.push_back(classifierQualityJson(q));
-  json out{{"since", base::formatTime(in.since)},
-           {"now", base::formatTime(in.now)},
-           {"workflows", std::move(workflows)},
-           {"connectors", std::move(connectors)},
-           {"circuit_breakers", std::move(breakers)},
-           {"cycle_time_series", std::move(series)},
-           {"failed_backlog", std::move(backlog)},
-           {"classifiers", std::move(classifiers)},
-           // Whether the store takes writes: while it does not, new work is answered
-           // 503 and steps that could not be committed wait (stalled) to be retried.
-           {"storage",
-            {{"writable", !engine_.storageFailing()}, {"stalled_work", engine_.stalledWork()}}}};
-  if (by_dimension) out["by"] = std::move(*by_dimension);
-  return out;
+  parts.insights = engine_.insights(query);
+  if (breakers_) parts.breakers = breakers_();
+  parts.classifiers = engine_.classifierQuality();
+  parts.writable = !engine_.storageFailing();
+  parts.stalled_work = static_cast<int64_t>(engine_.stalledWork());
+  return parts;
+}
+
+Outcome Service::insights(const std::optional<std::string>& workflow,
+                          const std::optional<std::string>& since,
+                          const std::optional<std::string>& by,
+                          const std::optional<std::string>& period) const {
+  auto parts = insightsParts(workflow, since, by, period);
+  if (auto* error = std::get_if<ApiError>(&parts)) return std::move(*error);
+  return insightsJson(std::get<InsightsParts>(parts));
 }
 
 std::string Service::metricsText() const {

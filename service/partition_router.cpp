@@ -135,14 +135,20 @@ Destination PartitionRouter::route(const HttpRequest& request) const {
     return routeStart(seg[2], request);
   if (is(1, "deployments") && seg.size() == 2 && request.method == "POST")
     return ToEveryPartition{};
-  const bool not_yet = is(1, "events") || is(1, "migrations") || is(1, "insights") ||
+  if (is(1, "insights") && request.method == "GET") {
+    using Kind = GatherInsights::Kind;
+    if (seg.size() == 2) return GatherInsights{Kind::kSummary};
+    if (seg.size() == 3 && is(2, "stages")) return GatherInsights{Kind::kStages};
+    if (seg.size() == 3 && is(2, "at-risk")) return GatherInsights{Kind::kAtRisk};
+  }
+  const bool not_yet = is(1, "events") || is(1, "migrations") ||
                        (is(1, "admin") && is(2, "backups")) ||
                        (is(1, "classifiers") && request.method == "PUT");
   if (not_yet)
     return ApiError{ApiError::Code::kNotImplemented,
                     fmt::format("{} {} is not available in a cluster of {} partitions yet "
-                                "(docs/cluster.md, \"Routing\"): events, migrations, backups, "
-                                "models and insights need every partition at once",
+                                "(docs/cluster.md, \"Routing\"): events, migrations, backups "
+                                "and models need every partition at once",
                                 request.method, request.path, n)};
   return ToAnyLocal{};
 }
@@ -152,6 +158,8 @@ HttpReply PartitionRouter::handle(const HttpRequest& request) const {
   const Destination d = route(request);
   if (const auto* to = std::get_if<ToPartition>(&d)) return toPartition(to->partition, request);
   if (const auto* list = std::get_if<GatherList>(&d)) return gather(*list, request);
+  if (const auto* insights = std::get_if<GatherInsights>(&d))
+    return gatherInsights(*insights, request);
   if (std::holds_alternative<ToEveryPartition>(d)) return toEveryPartition(request);
   if (std::holds_alternative<ToAnyLocal>(d)) return toAnyLocal(request);
   if (const auto* health = std::get_if<NodeHealth>(&d)) return nodeHealth(*health, request);
@@ -176,7 +184,14 @@ HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
   std::optional<uint32_t> partition;
   if (const auto* to = std::get_if<ToPartition>(&d)) {
     partition = to->any && header && *header < directory_.count() ? *header : to->partition;
-  } else if (std::holds_alternative<GatherList>(d)) {
+  } else if (std::holds_alternative<GatherList>(d) || std::holds_alternative<GatherInsights>(d)) {
+    // A partition's insights are only ever asked in their internal form: its public
+    // answer alone would look like the cluster's.
+    if (std::holds_alternative<GatherInsights>(d) && request.insights_form.empty())
+      return withRoute(errorReply({ApiError::Code::kBadRequest,
+                                   fmt::format("a forwarded insights request carries `{}`",
+                                               kInsightsFormHeader)}),
+                       "(misdirected)");
     if (!header || *header >= directory_.count())
       return withRoute(errorReply({ApiError::Code::kBadRequest,
                                    fmt::format("a forwarded list names no partition: `{}: {}`",

@@ -14,8 +14,10 @@
 //   GET /v1/instances, GET /v1/tasks       every partition, merged in id order (below)
 //   POST /v1/deployments                   every local partition, and each other owner
 //                                          node once (forwarded, so it does not fan out)
+//   GET /v1/insights, …/stages, …/at-risk  every partition's mergeable parts, added and
+//                                          rendered as one node would (partition_insights.cpp)
 //   events, migrations, backups, a model   501 with more than one partition (not yet)
-//   PUT, insights
+//   PUT
 //   GET /healthz, GET /readyz              this node: every local partition asked; alive
 //                                          and ready with none (it forwards)
 //   anything else (workflows, openapi,     the first local partition (every partition has
@@ -80,6 +82,10 @@ struct ToPartition {
 struct GatherList {
   bool tasks = false;  // GET /v1/tasks; else GET /v1/instances
 };
+// GET /v1/insights (kSummary), /v1/insights/stages, /v1/insights/at-risk.
+struct GatherInsights {
+  enum class Kind : uint8_t { kSummary, kStages, kAtRisk } kind = Kind::kSummary;
+};
 struct ToEveryPartition {};  // a deployment
 struct ToAnyLocal {};
 // GET /healthz, GET /readyz: this node's, from every partition it owns (none is fine: a
@@ -87,8 +93,8 @@ struct ToAnyLocal {};
 struct NodeHealth {
   bool readiness = false;
 };
-using Destination =
-    std::variant<ToPartition, GatherList, ToEveryPartition, ToAnyLocal, NodeHealth, ApiError>;
+using Destination = std::variant<ToPartition, GatherList, GatherInsights, ToEveryPartition,
+                                 ToAnyLocal, NodeHealth, ApiError>;
 
 class PartitionRouter final : public RequestHandler {
  public:
@@ -107,6 +113,15 @@ class PartitionRouter final : public RequestHandler {
   HttpReply toTarget(uint32_t partition, const PartitionTarget& target,
                      const HttpRequest& request) const;
   HttpReply gather(const GatherList& list, const HttpRequest& request) const;
+  // partition_insights.cpp: every partition's parts of an insights answer, merged.
+  HttpReply gatherInsights(const GatherInsights& insights, const HttpRequest& request) const;
+  // Each partition's reply to `request` in the internal form `form` (with `body`), parsed;
+  // or the reply that is the answer (a 400 as one node gives it, a 503 naming the
+  // partition that could not answer). `nodes[p]`: who answered for partition p (a base
+  // URL; "" for this node).
+  std::variant<std::vector<nlohmann::json>, HttpReply> askEveryPartition(
+      const HttpRequest& request, std::string_view form, std::string body,
+      std::vector<std::string>* nodes = nullptr) const;
   HttpReply toEveryPartition(const HttpRequest& request) const;
   HttpReply toAnyLocal(const HttpRequest& request) const;
   HttpReply nodeHealth(const NodeHealth& health, const HttpRequest& request) const;

@@ -176,7 +176,9 @@ HttpReply Router::answer(const HttpRequest& request, const Route*& route,
             request.query,
             body,
             request.idempotency_key,
-            route->binary_body ? std::string_view(request.body) : ""};
+            route->binary_body ? std::string_view(request.body) : "",
+            request.insights_form,
+            request.insights_form.empty() ? std::string_view() : std::string_view(request.body)};
   Outcome outcome = route->handler(service_, call);
   if (auto* error = std::get_if<ApiError>(&outcome)) return errorReply(*error);
   HttpReply reply;

@@ -39,6 +39,9 @@ struct HttpRequest {
   std::string request_id;
   bool forwarded = false;
   std::string forwarded_partition;  // its `Rflow-Partition` header: "7", or "all-local"
+  // Its `Rflow-Insights-Form` header: the internal form of an insights route a cluster
+  // asks each partition for (insights_parts.h); empty for the public answer.
+  std::string insights_form;
 };
 
 struct HttpReply {

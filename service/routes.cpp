@@ -116,15 +116,46 @@ Outcome decide(Service& s, const Call& c) {
   return s.decide(*c.caller, param(c, "id"), std::get<DecisionBody>(decision),
                   std::string(c.idempotency_key));
 }
+// The internal forms of the insights routes (insights_parts.h): what a cluster's front
+// door asks each partition for.
+ApiError unknownForm(const Call& c, std::string_view expected) {
+  return {ApiError::Code::kBadRequest,
+          fmt::format("`{}: {}`: expected {} (the internal form a cluster's nodes ask each "
+                      "other for) or no such header",
+                      kInsightsFormHeader, c.form, expected)};
+}
 Outcome insights(Service& s, const Call& c) {
-  return s.insights(queryValue(c, "workflow"), queryValue(c, "since"), queryValue(c, "by"),
-                    queryValue(c, "period"));
+  if (c.form.empty())
+    return s.insights(queryValue(c, "workflow"), queryValue(c, "since"), queryValue(c, "by"),
+                      queryValue(c, "period"));
+  if (c.form != kPartsForm) return unknownForm(c, fmt::format("`{}`", kPartsForm));
+  auto parts = s.insightsParts(queryValue(c, "workflow"), queryValue(c, "since"),
+                               queryValue(c, "by"), queryValue(c, "period"));
+  if (auto* error = std::get_if<ApiError>(&parts)) return std::move(*error);
+  return partsJson(std::get<InsightsParts>(parts));
 }
 Outcome stages(Service& s, const Call& c) {
-  return s.stages(queryValue(c, "workflow"), queryValue(c, "by"), queryValue(c, "value"));
+  if (c.form.empty())
+    return s.stages(queryValue(c, "workflow"), queryValue(c, "by"), queryValue(c, "value"));
+  if (c.form != kPartsForm) return unknownForm(c, fmt::format("`{}`", kPartsForm));
+  auto parts =
+      s.stagesParts(queryValue(c, "workflow"), queryValue(c, "by"), queryValue(c, "value"));
+  if (auto* error = std::get_if<ApiError>(&parts)) return std::move(*error);
+  return partsJson(std::get<StagesParts>(parts));
 }
 Outcome atRisk(Service& s, const Call& c) {
-  return s.atRisk(queryValue(c, "workflow"));
+  if (c.form.empty()) return s.atRisk(queryValue(c, "workflow"));
+  if (c.form == kPartsForm) return partsJson(s.forecastParts(queryValue(c, "workflow")));
+  if (c.form != kForecastForm)
+    return unknownForm(c, fmt::format("`{}` or `{}`", kPartsForm, kForecastForm));
+  // The forecast every partition's history gives, computed by the node that asks.
+  const json doc = json::parse(c.form_body, nullptr, /*allow_exceptions=*/false);
+  auto forecast = forecastOf(doc);
+  if (auto* problem = std::get_if<std::string>(&forecast))
+    return ApiError{ApiError::Code::kBadRequest, "the body: " + *problem};
+  auto parts = s.atRiskUnder(std::get<engine::Forecast>(forecast));
+  if (auto* error = std::get_if<ApiError>(&parts)) return std::move(*error);
+  return partsJson(std::get<AtRiskParts>(parts));
 }
 Outcome metrics(Service& s, const Call&) {
   return json(s.metricsText());
@@ -176,13 +207,15 @@ constexpr Access kAdmin = Access::kAdmin;
 const Route kRoutes[] = {
     {"POST", "/v1/deployments", kAdmin, 201, true, nullptr, false, "",
      "Compile and deploy a project: {\"files\": {\"path\": \"source\"}}. Answers {\"version\", "
-     "\"workflows\", \"diagnostics\", \"warnings\", \"breaking\"}: `breaking` lists the changes that "
+     "\"workflows\", \"diagnostics\", \"warnings\", \"breaking\"}: `breaking` lists the changes "
+     "that "
      "break callers of the version deployed before ({\"where\", \"what\"}; docs/integration.md)",
      deploy},
     {"GET", "/v1/workflows", kToken, 200, false, nullptr, false, "",
      "The deployed workflows with their versions and parameter types", workflows},
     {"POST", "/v1/workflows/{name}/instances", kToken, 201, true, nullptr, false, "",
-     "Start an instance; the body is the argument object. Honours Idempotency-Key", start, /*binary_body=*/false, /*new_work=*/true},
+     "Start an instance; the body is the argument object. Honours Idempotency-Key", start,
+     /*binary_body=*/false, /*new_work=*/true},
     {"GET", "/v1/instances", kToken, 200, false, nullptr, false, "workflow,status,key,limit,after",
      "List instances, paged; with `workflow`, any other parameter filters by one of its tracked "
      "dimensions (`region=EU`)",
@@ -192,14 +225,16 @@ const Route kRoutes[] = {
     {"GET", "/v1/instances/{id}/history", kToken, 200, false, nullptr, false, "limit,after",
      "An instance's audit trail, paged by seq", history},
     {"POST", "/v1/instances/{id}/signals/{name}", kToken, 200, true, nullptr, false, "",
-     "Deliver a signal; the body is the signal's fields. Honours Idempotency-Key", signal, /*binary_body=*/false, /*new_work=*/true},
+     "Deliver a signal; the body is the signal's fields. Honours Idempotency-Key", signal,
+     /*binary_body=*/false, /*new_work=*/true},
     {"POST", "/v1/instances/{id}/cancel", kAdmin, 200, false, nullptr, false, "",
      "Cancel a live instance", cancel},
     {"POST", "/v1/keys/{workflow}/{key}/signals/{name}", kToken, 200, true, nullptr, false, "",
      "Deliver a signal to the live instance with a business key. Honours Idempotency-Key",
      signalByKey, /*binary_body=*/false, /*new_work=*/true},
     {"POST", "/v1/events/{name}", kToken, 201, true, nullptr, false, "",
-     "Post an event: starts the workflows bound by `on event`", event, /*binary_body=*/false, /*new_work=*/true},
+     "Post an event: starts the workflows bound by `on event`", event, /*binary_body=*/false,
+     /*new_work=*/true},
     {"GET", "/v1/tasks", kToken, 200, false, nullptr, false, "role,assignee,status,limit,after",
      "The task inbox, paged", listTasks},
     {"GET", "/v1/tasks/{id}", kToken, 200, false, nullptr, false, "", "One approval or task",
@@ -234,7 +269,8 @@ const Route kRoutes[] = {
     {"POST", "/v1/admin/backups", kAdmin, 201, true, nullptr, false, "",
      "Back up the store now, while it serves, into rflow.toml's [backup] dir (incremental, "
      "checksummed); the body is optional: {\"label\": \"…\", \"dir\": \"…\", \"data\": \"…\"} "
-     "(dir must be the configured one, data the served data directory). Answers {\"id\", \"time\", \"bytes\", \"files\", \"label\", \"dir\"}; 409 "
+     "(dir must be the configured one, data the served data directory). Answers {\"id\", \"time\", "
+     "\"bytes\", \"files\", \"label\", \"dir\"}; 409 "
      "without a [backup] dir",
      makeBackup},
     {"GET", "/v1/admin/backups", kAdmin, 200, false, nullptr, false, "",

@@ -40,6 +40,10 @@ struct Call {
   const nlohmann::json& body;
   std::string_view idempotency_key;
   std::string_view raw_body;  // the bytes, for a route with a binary body
+  // The internal form of an insights route (insights_parts.h; empty: the public answer)
+  // and the request's body, which the `forecast` form carries.
+  std::string_view form;
+  std::string_view form_body;
 };
 
 using Handler = Outcome (*)(Service& service, const Call& call);
@@ -79,7 +83,6 @@ struct DeployedContract {
 
 // The OpenAPI 3 document for `table` (openapi.cpp), with the paths, bodies and schemas
 // of `deployed`'s workflows, signals, events and task forms when it has a module.
-nlohmann::json openApiDocument(std::span<const Route> table,
-                               const DeployedContract& deployed = {});
+nlohmann::json openApiDocument(std::span<const Route> table, const DeployedContract& deployed = {});
 
 }  // namespace rflow::service

@@ -34,6 +34,7 @@
 #include "runtime/wire_schema.h"
 #include "service/api_error.h"
 #include "service/auth.h"
+#include "service/insights_parts.h"
 
 namespace rflow::service {
 
@@ -119,6 +120,20 @@ class Service {
                  const std::optional<std::string>& by = std::nullopt,
                  const std::optional<std::string>& value = std::nullopt) const;
   Outcome atRisk(const std::optional<std::string>& workflow) const;
+  // The same three as mergeable parts (insights_parts.h), the same 400s for the same
+  // parameters: what a cluster adds up across partitions before rendering. At-risk takes
+  // two rounds: the history its forecast rests on, then the waits at risk under the
+  // forecast computed from every partition's history.
+  std::variant<InsightsParts, ApiError> insightsParts(
+      const std::optional<std::string>& workflow, const std::optional<std::string>& since,
+      const std::optional<std::string>& by = std::nullopt,
+      const std::optional<std::string>& period = std::nullopt) const;
+  std::variant<StagesParts, ApiError> stagesParts(
+      const std::optional<std::string>& workflow,
+      const std::optional<std::string>& by = std::nullopt,
+      const std::optional<std::string>& value = std::nullopt) const;
+  ForecastParts forecastParts(const std::optional<std::string>& workflow) const;
+  std::variant<AtRiskParts, ApiError> atRiskUnder(const engine::Forecast& forecast) const;
   // The current deployment's classifiers with their current models, labels, examples
   // learned and quality (intelligence.md §1).
   Outcome classifiers() const;
@@ -189,11 +204,11 @@ class Service {
                                                        std::string_view dimension,
                                                        std::string_view param) const;
   // The `by` section of GET /v1/insights.
-  std::variant<nlohmann::json, ApiError> insightsBy(const std::optional<std::string>& workflow,
-                                                    const std::string& by,
-                                                    const std::optional<int64_t>& since,
-                                                    const std::optional<std::string>& period,
-                                                    int64_t now) const;
+  std::variant<InsightsParts::By, ApiError> insightsBy(const std::optional<std::string>& workflow,
+                                                       const std::string& by,
+                                                       const std::optional<int64_t>& since,
+                                                       const std::optional<std::string>& period,
+                                                       int64_t now) const;
   // What a deployment of `module` means for the current classifier models.
   nlohmann::json modelWarnings(const bytecode::Module& module) const;
   // A start's workflow (qualified) and its arguments decoded against the current

@@ -25,53 +25,6 @@ int64_t floorDiv(int64_t a, int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
 
-// 1234500 (1/10,000) -> "123.45".
-std::string scaledText(int64_t scaled) {
-  const bool negative = scaled < 0;
-  const uint64_t magnitude =
-      negative ? uint64_t{0} - static_cast<uint64_t>(scaled) : static_cast<uint64_t>(scaled);
-  const uint64_t scale = static_cast<uint64_t>(engine::kMeasureScale);
-  std::string fraction = fmt::format("{:04}", magnitude % scale);
-  while (!fraction.empty() && fraction.back() == '0')
-    fraction.pop_back();
-  std::string out = fmt::format("{}{}", negative ? "-" : "", magnitude / scale);
-  if (!fraction.empty()) out += "." + fraction;
-  return out;
-}
-
-json figuresJson(const engine::DimensionFigures& d, const bytecode::Module& m,
-                 const bytecode::WorkflowFigures* declared) {
-  json outcomes = json::object();
-  for (const auto& [member, n] : d.outcomes)
-    outcomes[member] = n;
-  json measures = json::object();
-  for (const auto& [key, sum] : d.measures) {
-    const auto& [name, currency] = key;
-    json entry = {{"count", sum.count},
-                  {"sum", scaledText(sum.sum)},
-                  {"mean", sum.count > 0 ? json(scaledText(sum.sum / sum.count)) : json(nullptr)}};
-    if (!currency.empty()) entry["currency"] = currency;
-    if (declared) {
-      for (const bytecode::Figure& f : declared->measures) {
-        if (m.strings[f.name] == name) entry["kind"] = measureKind(m.types[f.type].tag);
-      }
-    }
-    // A measure kept in two currencies over time (a deployment changed it) is listed once
-    // per currency.
-    const std::string shown = measures.contains(name) ? name + " " + currency : name;
-    measures[shown] = std::move(entry);
-  }
-  return {{"started", d.started},
-          {"completed", d.completed},
-          {"failed", d.failed},
-          {"cancelled", d.cancelled},
-          {"sla_breaches", d.sla_breaches},
-          {"escalations", d.escalations},
-          {"cycle_time_ms", quantilesJson(d.cycle)},
-          {"outcomes", std::move(outcomes)},
-          {"measures", std::move(measures)}};
-}
-
 }  // namespace
 
 std::variant<std::string, ApiError> Service::trackedDimension(std::string_view workflow,
@@ -103,11 +56,10 @@ std::variant<std::string, ApiError> Service::trackedDimension(std::string_view w
   return ApiError{ApiError::Code::kBadRequest, std::move(message)};
 }
 
-std::variant<json, ApiError> Service::insightsBy(const std::optional<std::string>& workflow,
-                                                 const std::string& by,
-                                                 const std::optional<int64_t>& since,
-                                                 const std::optional<std::string>& period,
-                                                 int64_t now) const {
+std::variant<InsightsParts::By, ApiError> Service::insightsBy(
+    const std::optional<std::string>& workflow, const std::string& by,
+    const std::optional<int64_t>& since, const std::optional<std::string>& period,
+    int64_t now) const {
   if (!workflow || workflow->empty())
     return ApiError{ApiError::Code::kBadRequest,
                     "`by`: figures by a tracked dimension are of one workflow; add `workflow=…`"};
@@ -141,33 +93,17 @@ std::variant<json, ApiError> Service::insightsBy(const std::optional<std::string
     query.to_day = today + 1;
   }
   query.compare = days.has_value();
-  const engine::DimensionInsights found = engine_.byDimension(query);
+  InsightsParts::By out;
   const auto program = engine_.currentProgram();
   const bytecode::Module& m = program->module();
-  const bytecode::WorkflowFigures* declared = nullptr;
-  if (auto w = engine::findWorkflow(m, query.workflow); std::holds_alternative<uint32_t>(w))
-    declared = bytecode::figuresOf(m, std::get<uint32_t>(w));
-  json values = json::array();
-  for (const engine::DimensionValueInsights& v : found.values) {
-    json entry = figuresJson(v.figures, m, declared);
-    entry["value"] = v.figures.value;
-    if (v.before) {
-      entry["previous"] = figuresJson(*v.before, m, declared);
-      entry["trend"] = engine::trendName(v.trend);
-    }
-    values.push_back(std::move(entry));
+  if (auto w = engine::findWorkflow(m, query.workflow); std::holds_alternative<uint32_t>(w)) {
+    if (const bytecode::WorkflowFigures* declared = bytecode::figuresOf(m, std::get<uint32_t>(w)))
+      for (const bytecode::Figure& f : declared->measures)
+        out.measure_kinds[std::string(m.strings[f.name])] = measureKind(m.types[f.type].tag);
   }
-  json out = {{"workflow", query.workflow},
-              {"dimension", by},
-              {"from", base::formatTime(query.from_day * engine::kDayMs)},
-              {"to", base::formatTime(query.to_day * engine::kDayMs)},
-              {"values", std::move(values)},
-              {"values_folded", found.folded},
-              {"max_values", engine::kTopDimensionValues}};
-  if (days) {
-    out["period"] = *period;
-    out["previous_from"] = base::formatTime((query.from_day - *days) * engine::kDayMs);
-  }
+  out.parts = engine_.dimensionParts(query);
+  out.query = std::move(query);
+  out.period = period;
   return out;
 }
 

@@ -14,7 +14,8 @@ void addInto(DimensionFigures& to, const DimensionFigures& from) {
   to.cancelled += from.cancelled;
   to.sla_breaches += from.sla_breaches;
   to.escalations += from.escalations;
-  if (to.cycle.counts.empty()) to.cycle = from.cycle;
+  if (to.cycle.counts.empty())
+    to.cycle = from.cycle;
   else {
     to.cycle.count += from.cycle.count;
     to.cycle.sum += from.cycle.sum;
@@ -61,14 +62,25 @@ Trend trendOf(int64_t before, int64_t now) {
   return Trend::kSteady;
 }
 
-DimensionInsights dimensionInsights(const Metrics& metrics, const DimensionQuery& query) {
-  std::map<std::string, DimensionFigures> now =
-      metrics.byDimension(query.workflow, query.dimension, query.from_day, query.to_day);
-  std::map<std::string, DimensionFigures> before;
+DimensionParts dimensionParts(const Metrics& metrics, const DimensionQuery& query) {
+  DimensionParts parts;
+  parts.now = metrics.byDimension(query.workflow, query.dimension, query.from_day, query.to_day);
   if (query.compare) {
     const int64_t span = query.to_day - query.from_day;
-    before = metrics.byDimension(query.workflow, query.dimension, query.from_day - span,
-                                 query.from_day);
+    parts.before =
+        metrics.byDimension(query.workflow, query.dimension, query.from_day - span, query.from_day);
+  }
+  return parts;
+}
+
+DimensionInsights dimensionInsights(const Metrics& metrics, const DimensionQuery& query) {
+  return dimensionInsightsFrom(dimensionParts(metrics, query), query);
+}
+
+DimensionInsights dimensionInsightsFrom(DimensionParts parts, const DimensionQuery& query) {
+  std::map<std::string, DimensionFigures>& now = parts.now;
+  const std::map<std::string, DimensionFigures>& before = parts.before;
+  if (query.compare) {
     // A value seen only before the span is listed too: it fell to nothing.
     for (const auto& [value, figures] : before) {
       if (!now.contains(value)) now.emplace(value, emptyLike(value, figures));
@@ -78,10 +90,9 @@ DimensionInsights dimensionInsights(const Metrics& metrics, const DimensionQuery
   for (auto& [value, figures] : now) {
     if (value != kOtherValue) ranked.push_back(&figures);
   }
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [](const DimensionFigures* a, const DimensionFigures* b) {
-                     return a->started > b->started;
-                   });
+  std::stable_sort(
+      ranked.begin(), ranked.end(),
+      [](const DimensionFigures* a, const DimensionFigures* b) { return a->started > b->started; });
   DimensionInsights out;
   std::optional<DimensionValueInsights> other;
   const auto into_other = [&](const DimensionFigures& figures, const DimensionFigures* earlier) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,18 @@ struct DimensionInsights {
   std::vector<DimensionValueInsights> values;
   int64_t folded = 0;  // values added into kOtherValue here (beyond the top ones)
 };
+
+// What the answer is computed from, in a form that merges exactly across partitions
+// (insights_merge.h): each value's figures over the span and, with compare, the span
+// before, as the daily counters hold them (before ranking and folding).
+struct DimensionParts {
+  std::map<std::string, DimensionFigures> now;
+  std::map<std::string, DimensionFigures> before;
+};
+DimensionParts dimensionParts(const Metrics& metrics, const DimensionQuery& query);
+// The top values, the rest folded, and trends, from `parts`: the one place they are
+// decided, for one node and for a cluster (after the parts of every partition are added).
+DimensionInsights dimensionInsightsFrom(DimensionParts parts, const DimensionQuery& query);
 
 DimensionInsights dimensionInsights(const Metrics& metrics, const DimensionQuery& query);
 

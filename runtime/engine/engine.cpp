@@ -309,8 +309,21 @@ store::Result<std::vector<AtRiskInstance>> Engine::atRisk(
   return engine::atRisk(parts_->store, parts_->metrics, workflow, parts_->clock.now());
 }
 
-std::vector<StageFigures> Engine::stageFigures() const {
-  return parts_->metrics.stages(std::nullopt);
+std::vector<StageFigures> Engine::stageFigures(const std::optional<std::string>& workflow) const {
+  return parts_->metrics.stages(workflow);
+}
+
+store::Result<StageParts> Engine::stageParts(const std::optional<std::string>& workflow,
+                                             const std::optional<StageFilter>& filter) const {
+  return engine::stageParts(parts_->store, parts_->metrics, workflow, filter);
+}
+
+DimensionParts Engine::dimensionParts(const DimensionQuery& query) const {
+  return engine::dimensionParts(parts_->metrics, query);
+}
+
+store::Result<std::vector<AtRiskInstance>> Engine::atRisk(const Forecast& forecast) const {
+  return atRiskWith(parts_->store, forecast, parts_->clock.now());
 }
 
 std::vector<ClassifierQuality> Engine::classifierQuality() const {

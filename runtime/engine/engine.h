@@ -48,9 +48,9 @@
 #include <vector>
 
 #include "engine/audit.h"
+#include "engine/dimension_insights.h"
 #include "engine/metrics.h"
 #include "engine/records.h"
-#include "engine/dimension_insights.h"
 #include "engine/stage_insights.h"
 #include "store/store.h"
 #include "vm/interpreter.h"
@@ -475,8 +475,19 @@ class Engine {
   DimensionInsights byDimension(const DimensionQuery& query) const;
   store::Result<std::vector<AtRiskInstance>> atRisk(
       const std::optional<std::string>& workflow) const;
-  // Every stage's counters and histograms, from memory (for /metrics).
-  std::vector<StageFigures> stageFigures() const;
+  // Every stage's counters and histograms, from memory (for /metrics); of `workflow`
+  // (qualified or declared) when set.
+  std::vector<StageFigures> stageFigures(
+      const std::optional<std::string>& workflow = std::nullopt) const;
+  // The mergeable parts of the answers above (insights_merge.h), for a cluster that adds
+  // every partition's before computing its answer with stageInsightsFrom,
+  // dimensionInsightsFrom and forecastOf.
+  store::Result<StageParts> stageParts(const std::optional<std::string>& workflow,
+                                       const std::optional<StageFilter>& filter) const;
+  DimensionParts dimensionParts(const DimensionQuery& query) const;
+  // The waits open here at risk under a forecast computed elsewhere (from every
+  // partition's history), at the engine's clock.
+  store::Result<std::vector<AtRiskInstance>> atRisk(const Forecast& forecast) const;
   // The labelled examples `learn` stored for `classifier` (qualified name), oldest first.
   Found<std::vector<LearnedExample>> examples(std::string_view classifier) const;
 

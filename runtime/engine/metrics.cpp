@@ -854,7 +854,7 @@ class InsightsBuilder {
       out.connectors.push_back(std::move(c));
     for (const auto& [hour, h] : series_) {
       if (h.count <= 0) continue;
-      out.cycle_series.push_back({hour * kHourMs, h.count, h.quantile(0.5), h.quantile(0.95)});
+      out.cycle_series.push_back(cyclePoint(hour * kHourMs, h));
     }
     return out;
   }
@@ -953,6 +953,12 @@ class InsightsBuilder {
 };
 
 }  // namespace
+
+CyclePoint cyclePoint(int64_t hour_start, Histogram cycle) {
+  CyclePoint point{hour_start, cycle.count, cycle.quantile(0.5), cycle.quantile(0.95), {}};
+  point.cycle = std::move(cycle);
+  return point;
+}
 
 Insights Metrics::insights(const InsightsQuery& query) const {
   InsightsBuilder builder(query);

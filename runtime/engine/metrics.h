@@ -213,7 +213,10 @@ struct CyclePoint {
   int64_t hour_start = 0;  // UTC ms
   int64_t completed = 0;
   std::optional<int64_t> p50, p95;
+  Histogram cycle;  // what the three above are computed from (cyclePoint), for merging
 };
+// The point of the hour beginning at `hour_start` whose completions are `cycle`.
+CyclePoint cyclePoint(int64_t hour_start, Histogram cycle);
 
 // One stage of one workflow (intelligence.md §2; docs/insights.md says what each means).
 struct StageFigures {

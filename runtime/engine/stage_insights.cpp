@@ -59,17 +59,28 @@ std::optional<OpenEntry> openEntry(std::string_view rest) {
 
 }  // namespace
 
-store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store,
-                                                       const Metrics& metrics,
-                                                       const std::optional<std::string>& workflow,
-                                                       int64_t now,
-                                                       const std::optional<StageFilter>& filter) {
+store::Result<StageParts> stageParts(const store::Store& store, const Metrics& metrics,
+                                     const std::optional<std::string>& workflow,
+                                     const std::optional<StageFilter>& filter) {
+  StageParts parts;
+  parts.figures =
+      filter && workflow ? metrics.stages(*workflow, *filter) : metrics.stages(workflow);
+  for (const StageFigures& f : parts.figures) {
+    if (f.entered <= 0 || f.open <= 0) continue;
+    auto oldest = oldestOpen(store, f.workflow, f.stage, filter);
+    if (!oldest.ok()) return oldest.status();
+    if (oldest.value().since)
+      parts.oldest[f.workflow + '\0' + f.stage] = {*oldest.value().since,
+                                                   std::move(oldest.value().calendar)};
+  }
+  return parts;
+}
+
+std::vector<StageInsight> stageInsightsFrom(const StageParts& parts, int64_t now) {
   std::vector<StageInsight> out;
   std::map<std::string, int64_t> workflow_total;
   BusinessClock clock;
-  const std::vector<StageFigures> figures =
-      filter && workflow ? metrics.stages(*workflow, *filter) : metrics.stages(workflow);
-  for (const StageFigures& f : figures) {
+  for (const StageFigures& f : parts.figures) {
     if (f.entered <= 0) continue;
     StageInsight s;
     s.workflow = f.workflow;
@@ -85,13 +96,11 @@ store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store
     s.p50 = capped(f.time.quantile(0.5));
     s.p95 = capped(f.time.quantile(0.95));
     s.total = f.time.sum + std::max<int64_t>(0, f.open * now - f.open_since_sum);
-    if (s.open > 0) {
-      auto oldest = oldestOpen(store, f.workflow, f.stage, filter);
-      if (!oldest.ok()) return oldest.status();
-      s.oldest_open_since = oldest.value().since;
-      const std::string& calendar = oldest.value().calendar;
-      if (s.oldest_open_since)
-        s.oldest_open_business_age = clock.between(calendar, *s.oldest_open_since, now);
+    const auto oldest = parts.oldest.find(f.workflow + '\0' + f.stage);
+    if (s.open > 0 && oldest != parts.oldest.end()) {
+      s.oldest_open_since = oldest->second.since;
+      const std::string& calendar = oldest->second.calendar;
+      s.oldest_open_business_age = clock.between(calendar, *s.oldest_open_since, now);
       if (s.oldest_open_business_age) s.oldest_open_calendar = calendarName(calendar);
     }
     workflow_total[s.workflow] += s.total;
@@ -106,22 +115,47 @@ store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store
   return out;
 }
 
+store::Result<std::vector<StageInsight>> stageInsights(const store::Store& store,
+                                                       const Metrics& metrics,
+                                                       const std::optional<std::string>& workflow,
+                                                       int64_t now,
+                                                       const std::optional<StageFilter>& filter) {
+  auto parts = stageParts(store, metrics, workflow, filter);
+  if (!parts.ok()) return parts.status();
+  return stageInsightsFrom(parts.value(), now);
+}
+
+Forecast forecastOf(const std::vector<StageFigures>& figures) {
+  Forecast out;
+  for (const StageFigures& f : figures) {
+    if (f.remaining.count < kAtRiskMinHistory) continue;
+    if (auto q = f.remaining.quantile(0.8)) out[f.workflow][f.stage] = {*q, f.remaining.count};
+  }
+  return out;
+}
+
+void orderAtRisk(std::vector<AtRiskInstance>& instances) {
+  std::sort(instances.begin(), instances.end(),
+            [](const AtRiskInstance& a, const AtRiskInstance& b) {
+              return a.sla_end != b.sla_end ? a.sla_end < b.sla_end : a.instance < b.instance;
+            });
+}
+
 store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, const Metrics& metrics,
                                                   const std::optional<std::string>& workflow,
                                                   int64_t now) {
-  // The p80 remaining time and its history, per workflow and stage with enough history.
-  std::map<std::string, std::map<std::string, std::pair<int64_t, int64_t>, std::less<>>> p80;
-  for (const StageFigures& f : metrics.stages(workflow)) {
-    if (f.remaining.count < kAtRiskMinHistory) continue;
-    if (auto q = f.remaining.quantile(0.8)) p80[f.workflow][f.stage] = {*q, f.remaining.count};
-  }
+  return atRiskWith(store, forecastOf(metrics.stages(workflow)), now);
+}
+
+store::Result<std::vector<AtRiskInstance>> atRiskWith(const store::Store& store,
+                                                      const Forecast& forecast, int64_t now) {
   std::map<std::string, AtRiskInstance> by_instance;
   BusinessClock clock;
-  for (const auto& entry_of_p80 : p80) {
+  for (const auto& entry_of_forecast : forecast) {
     // Named, not structured bindings: clang (the sanitizer build) refuses to capture
     // those in the lambda below.
-    const std::string& name = entry_of_p80.first;
-    const auto& stages = entry_of_p80.second;
+    const std::string& name = entry_of_forecast.first;
+    const auto& stages = entry_of_forecast.second;
     const std::string prefix = keys::stageSincePrefix(name);
     store::Status scanned =
         store.scan(store::Column::kMeta, prefix, [&](std::string_view key, std::string_view value) {
@@ -136,8 +170,8 @@ store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, con
           if (now >= *sla_end) return true;  // breached: no forecast
           // In a calendar the p80 is open time, so it ends where that much open time ends.
           const std::optional<int64_t> in_calendar =
-              clock.add(open->sla_calendar, now, it->second.first);
-          const int64_t predicted = in_calendar.value_or(now + it->second.first);
+              clock.add(open->sla_calendar, now, it->second.p80);
+          const int64_t predicted = in_calendar.value_or(now + it->second.p80);
           if (predicted <= *sla_end) return true;
           AtRiskInstance& r = by_instance[std::string(entry->instance)];
           if (!r.instance.empty() && r.predicted_end >= predicted) return true;
@@ -148,7 +182,7 @@ store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, con
                now - *created,
                predicted,
                *sla_end,
-               it->second.second,
+               it->second.history,
                {},
                std::nullopt};
           if (in_calendar) {
@@ -162,9 +196,7 @@ store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, con
   std::vector<AtRiskInstance> out;
   for (auto& [id, r] : by_instance)
     out.push_back(std::move(r));
-  std::stable_sort(out.begin(), out.end(), [](const AtRiskInstance& a, const AtRiskInstance& b) {
-    return a.sla_end < b.sla_end;
-  });
+  orderAtRisk(out);
   return out;
 }
 

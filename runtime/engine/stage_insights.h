@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,30 @@ struct StageInsight {
   int64_t total = 0;
   double share = 0;  // of all waiting time of its workflow, 0..1
 };
+
+// The oldest open wait of one stage: when it began and its calendar ("" for none).
+struct OldestOpen {
+  int64_t since = 0;
+  std::string calendar;
+};
+
+// What the stage answer is computed from, in a form that merges exactly across the
+// partitions of a cluster (insights_merge.h): counts and sums add, histograms add bucket
+// by bucket, maxima and oldest entries take the larger and the older.
+struct StageParts {
+  std::vector<StageFigures> figures;  // by workflow, then stage
+  // workflow \0 stage -> the oldest open wait, for the stages with waits open now.
+  std::map<std::string, OldestOpen> oldest;
+};
+
+// The parts of the stages of `workflow` (qualified or declared; all when unset); with
+// `filter` (and a qualified `workflow`), of its instances with one tracked value.
+store::Result<StageParts> stageParts(const store::Store& store, const Metrics& metrics,
+                                     const std::optional<std::string>& workflow,
+                                     const std::optional<StageFilter>& filter = std::nullopt);
+// The stages computed from `parts` at `now`, the most total time first: the one place
+// their quantiles, totals and shares are computed, for one node and for a cluster.
+std::vector<StageInsight> stageInsightsFrom(const StageParts& parts, int64_t now);
 
 // Stages of `workflow` (qualified or declared; all when unset), the most total time first;
 // with `filter` (and a qualified `workflow`), of its instances with one tracked value.
@@ -62,5 +87,22 @@ struct AtRiskInstance {
 store::Result<std::vector<AtRiskInstance>> atRisk(const store::Store& store, const Metrics& metrics,
                                                   const std::optional<std::string>& workflow,
                                                   int64_t now);
+
+// What the forecast rests on, per workflow and stage with at least kAtRiskMinHistory
+// completed instances: the p80 of their remaining time (ms) and how many they are. In a
+// cluster it is computed once from every partition's merged stage figures, then each
+// partition lists its own waits with it, so it rests on the whole history.
+struct ForecastBasis {
+  int64_t p80 = 0;
+  int64_t history = 0;
+};
+using Forecast = std::map<std::string, std::map<std::string, ForecastBasis, std::less<>>>;
+Forecast forecastOf(const std::vector<StageFigures>& figures);
+// The waits open in `store` at risk under `forecast`, in the answer's order (orderAtRisk).
+store::Result<std::vector<AtRiskInstance>> atRiskWith(const store::Store& store,
+                                                      const Forecast& forecast, int64_t now);
+// The soonest SLA end first; equal ends by instance id (ids are unique across partitions,
+// so lists of several partitions concatenated and ordered are ordered as one node's).
+void orderAtRisk(std::vector<AtRiskInstance>& instances);
 
 }  // namespace rflow::engine

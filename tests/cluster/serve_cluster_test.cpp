@@ -7,6 +7,7 @@
 // instance is still there and completes through A. The `on schedule` trigger fires on one
 // partition only. Ownership is read from outside through the protocol itself: a forwarded
 // request for a partition a node does not own is answered 421, one it owns 404 (no such id).
+// Insights through either node are merged from every partition's.
 //
 // The test records the PIDs it starts and signals only those; every node dies with the test
 // (PR_SET_PDEATHSIG). Every wait has a deadline. Skipped, saying why, without nats-server.
@@ -165,6 +166,41 @@ TEST_F(ServeClusterTest, TwoNodesServeOneClusterAndTheSurvivorCompletesTheOthers
   EXPECT_EQ(b.send("GET", "/v1/instances/" + id, nullptr, "").status, 401);
   EXPECT_EQ(a.send("GET", "/v1/instances/" + id, nullptr, "wrong").status, 401);
 
+  // Insights through either node are of every partition: one more Ship on each, the
+  // figures merged from both nodes' partitions (docs/cluster.md "Insights across
+  // partitions"), the same through A and B.
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    std::string k;
+    for (int i = 0; k.empty(); ++i) {
+      const std::string candidate = fmt::format("I-{}", i);
+      if (engine::partitionFor("shop.Ship", candidate, kPartitions) == p) k = candidate;
+    }
+    Reply more =
+        b.send("POST", "/v1/workflows/Ship/instances", {{"id", k}, {"approver", "admin"}}, token_);
+    ASSERT_EQ(more.status, 201) << more.text;
+  }
+  json merged;
+  ASSERT_TRUE(waitFor(10s, [&] {
+    Reply r = a.send("GET", "/v1/insights/stages?workflow=Ship", nullptr, token_);
+    int64_t open = 0;
+    for (const json& stage : r.body.value("stages", json::array()))
+      open += stage.value("open", int64_t{0});
+    return r.status == 200 && open == kPartitions + 1;
+  })) << a.send("GET", "/v1/insights/stages?workflow=Ship", nullptr, token_).text;
+  for (const RflowNode* node : {&a, &b}) {
+    Reply r = node->send("GET", "/v1/insights?workflow=Ship", nullptr, token_);
+    ASSERT_EQ(r.status, 200) << node->name << ": " << r.text;
+    ASSERT_EQ(r.body["workflows"].size(), 1u) << r.text;
+    EXPECT_EQ(r.body["workflows"][0]["started"], kPartitions + 1) << r.text;
+    EXPECT_EQ(r.body["workflows"][0]["tasks"]["created"], kPartitions + 1) << r.text;
+    if (merged.is_null()) merged = r.body["workflows"];
+    EXPECT_EQ(r.body["workflows"][0]["instances"], merged[0]["instances"]) << node->name;
+    EXPECT_EQ(node->send("GET", "/v1/insights/at-risk", nullptr, token_).status, 200);
+    Reply bad = node->send("GET", "/v1/insights?workflow=Ship&period=7d", nullptr, token_);
+    EXPECT_EQ(bad.status, 400) << bad.text;
+    EXPECT_NE(bad.text.find("`period`"), std::string::npos) << bad.text;
+  }
+
   // The approval decided through A.
   Reply view = a.send("GET", "/v1/instances/" + id, nullptr, token_);
   ASSERT_TRUE(view.body["waiting_for"].is_array() && !view.body["waiting_for"].empty())
@@ -181,6 +217,11 @@ TEST_F(ServeClusterTest, TwoNodesServeOneClusterAndTheSurvivorCompletesTheOthers
     }
     return true;
   })) << "node-a did not take every partition";
+
+  // Every partition is A's now: its insights are still of all of them.
+  Reply alone = a.send("GET", "/v1/insights?workflow=Ship", nullptr, token_);
+  ASSERT_EQ(alone.status, 200) << alone.text;
+  EXPECT_EQ(alone.body["workflows"][0]["started"], kPartitions + 1) << alone.text;
 
   // The instance is there, waiting for its signal, and completes through A.
   Reply kept = a.send("GET", "/v1/instances/" + id, nullptr, token_);

@@ -428,10 +428,51 @@ TEST_F(PartitionRouterTest, AnOwnerThatCannotBeReachedOrIsUnknownIs503NamingTheP
   EXPECT_NE(unknown.text.find("partition 3 has no known owner (its owner's membership expired)"),
             std::string::npos)
       << unknown.text;
-  // A list cannot be complete: 503 as well, never a page missing a partition.
+  // A list cannot be complete: 503 as well, never a page missing a partition; nor can
+  // insights, never figures missing one.
   EXPECT_EQ(get(0, "/v1/instances").status, 503);
+  Reply insights = get(0, "/v1/insights");
+  EXPECT_EQ(insights.status, 503) << insights.text;
+  EXPECT_NE(insights.text.find("partition 2"), std::string::npos) << insights.text;
+  EXPECT_EQ(get(0, "/v1/insights/at-risk").status, 503);
   // The partitions it can reach are served as before.
   EXPECT_EQ(engine::partitionOfId(startPurchase(0, orderOn(0))), 0u);
+}
+
+TEST_F(PartitionRouterTest, InsightsThroughEitherNodeAreOfEveryPartition) {
+  // One Purchase on each partition, each waiting for its approval: two partitions are
+  // each node's own, two are asked over one hop each.
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    startPurchase(p % 2, orderOn(p));
+  ASSERT_TRUE(eventually([&] {
+    Reply r = get(0, "/v1/insights/stages?workflow=Purchase");
+    return r.status == 200 && r.body["stages"].size() == 1 &&
+           r.body["stages"][0]["open"] == kPartitions;
+  }));
+  for (int n = 0; n < 2; ++n) {
+    const int before = nodes_[n].forwards;
+    Reply r = get(n, "/v1/insights?workflow=Purchase", kBob);
+    ASSERT_EQ(r.status, 200) << r.text;
+    ASSERT_EQ(r.body["workflows"].size(), 1u) << r.text;
+    EXPECT_EQ(r.body["workflows"][0]["started"], kPartitions);
+    EXPECT_EQ(r.body["workflows"][0]["instances"]["Waiting"], kPartitions);
+    EXPECT_EQ(r.body["workflows"][0]["tasks"]["created"], kPartitions);
+    EXPECT_EQ(nodes_[n].forwards - before, 2);  // the other node's two partitions
+    Reply stages = get(n, "/v1/insights/stages?workflow=Purchase", kBob);
+    ASSERT_EQ(stages.status, 200) << stages.text;
+    EXPECT_EQ(stages.body["stages"][0]["entered"], kPartitions);
+    Reply risky = get(n, "/v1/insights/at-risk", kBob);
+    ASSERT_EQ(risky.status, 200) << risky.text;
+    EXPECT_EQ(risky.body["min_history"], 20);
+    // Bad parameters are the request's: 400 naming them, as on one node.
+    Reply bad = get(n, "/v1/insights?since=soon", kBob);
+    EXPECT_EQ(bad.status, 400) << bad.text;
+    EXPECT_NE(bad.text.find("`since`"), std::string::npos) << bad.text;
+    EXPECT_EQ(get(n, "/v1/insights", "wrong-token").status, 401);
+  }
+  // A forwarded insights request is only ever answered in its internal form.
+  Reply plain = get(1, "/v1/insights", kBob, {{"Rflow-Forwarded", "1"}, {"Rflow-Partition", "2"}});
+  EXPECT_EQ(plain.status, 400) << plain.text;
 }
 
 TEST_F(PartitionRouterTest, AnIdempotencyKeyRepeatedThroughTwoNodesAnswersLikeTheFirst) {
@@ -482,7 +523,6 @@ TEST_F(PartitionRouterTest, IdsThatNameNoPartitionAndWorkNotYetPartitionedAreRef
   EXPECT_EQ(get(1, "/v1/tasks/tk-0000000001-p09").status, 404);  // only 0..3
   Reply event = post(0, "/v1/events/OrderPlaced", {{"o", order("E-1")}, {"by", "ann"}}, kAnn);
   EXPECT_EQ(event.status, 501) << event.text;
-  EXPECT_EQ(get(0, "/v1/insights").status, 501);
   // Node-wide reads come from a local partition.
   Reply workflows = get(1, "/v1/workflows", kBob);
   EXPECT_EQ(workflows.status, 200) << workflows.text;
@@ -513,6 +553,9 @@ TEST(PartitionRoute, RequestsAreRoutedByIdKeyOrToEveryPartition) {
   EXPECT_TRUE(std::holds_alternative<GatherList>(route("GET", "/v1/instances")));
   EXPECT_TRUE(std::get<GatherList>(route("GET", "/v1/tasks")).tasks);
   EXPECT_TRUE(std::holds_alternative<ToEveryPartition>(route("POST", "/v1/deployments")));
+  EXPECT_EQ(std::get<GatherInsights>(route("GET", "/v1/insights/at-risk")).kind,
+            GatherInsights::Kind::kAtRisk);
+  EXPECT_TRUE(std::holds_alternative<GatherInsights>(route("GET", "/v1/insights")));
   // No local partition: a key cannot be resolved to its workflow's qualified name here.
   const Destination by_key = route("POST", "/v1/keys/Purchase/O-1/signals/Paid");
   ASSERT_TRUE(std::holds_alternative<ApiError>(by_key));
