@@ -81,9 +81,11 @@ std::variant<std::vector<json>, HttpReply> PartitionRouter::askEveryPartition(
     // The request's own fault (a parameter, the token): every partition says the same.
     if (reply.status / 100 == 4 && reply.status != 421) return routed(std::move(reply), "(gather)");
     if (reply.status != 200) {
-      // Those of the hop (no owner, not reachable) name the partition already.
-      if (reply.route == "(forward)") return reply;
-      return unavailable(p, fmt::format("it answered {}: {}", reply.status, messageOf(reply)));
+      // Those of the hop (no owner, not reachable, a 421 passed on) name the partition
+      // already.
+      const std::string message = messageOf(reply);
+      if (message.find(fmt::format("partition {} ", p)) != std::string::npos) return reply;
+      return unavailable(p, fmt::format("it answered {}: {}", reply.status, message));
     }
     json doc = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_object()) return unavailable(p, "it answered with something that is not JSON");

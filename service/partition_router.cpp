@@ -177,6 +177,12 @@ HttpReply PartitionRouter::misdirected(uint32_t partition, const PartitionTarget
 }
 
 HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
+  // At-risk's forecast round travels as a POST (forward_client.cpp): a GET here.
+  if (request.method == "POST" && request.insights_form == kForecastForm) {
+    HttpRequest get = request;
+    get.method = "GET";
+    return forwarded(get);
+  }
   // Served here or refused, never forwarded again: two nodes with stale owner maps must
   // not send a request back and forth.
   const Destination d = route(request);

@@ -39,6 +39,13 @@
 // Nothing else is retried here: a request whose answer was lost may have been carried
 // out, and only the client knows whether it sent an Idempotency-Key.
 //
+// Insights (partition_insights.cpp, docs/cluster.md "Insights across partitions"): every
+// partition is asked for the internal form of the answer (`Rflow-Insights-Form: parts`,
+// and for at-risk's second round `forecast` with the forecast as the body, sent as a POST
+// over a hop and turned back into the GET by the receiver); the parts are added and
+// rendered by the code one node uses. A forwarded insights request without a form is
+// refused: one partition's public answer would look like the cluster's.
+//
 // Lists across partitions: ids sort (partition.h: number first, then partition), and each
 // partition lists in id order after the cursor. The front door asks every partition for
 // `limit` items after the client's cursor, merges them in id order and keeps the first

@@ -3,33 +3,11 @@
 
 #include <algorithm>
 
+#include "engine/insights_merge.h"
+
 namespace rflow::engine {
 
 namespace {
-
-void addInto(DimensionFigures& to, const DimensionFigures& from) {
-  to.started += from.started;
-  to.completed += from.completed;
-  to.failed += from.failed;
-  to.cancelled += from.cancelled;
-  to.sla_breaches += from.sla_breaches;
-  to.escalations += from.escalations;
-  if (to.cycle.counts.empty())
-    to.cycle = from.cycle;
-  else {
-    to.cycle.count += from.cycle.count;
-    to.cycle.sum += from.cycle.sum;
-    for (size_t i = 0; i < to.cycle.counts.size() && i < from.cycle.counts.size(); ++i)
-      to.cycle.counts[i] += from.cycle.counts[i];
-  }
-  for (const auto& [member, n] : from.outcomes)
-    to.outcomes[member] += n;
-  for (const auto& [key, m] : from.measures) {
-    auto& slot = to.measures[key];
-    slot.count += m.count;
-    slot.sum += m.sum;
-  }
-}
 
 DimensionFigures emptyLike(const std::string& value, const DimensionFigures& shape) {
   DimensionFigures out;
@@ -101,8 +79,8 @@ DimensionInsights dimensionInsightsFrom(DimensionParts parts, const DimensionQue
       other->figures = emptyLike(std::string(kOtherValue), figures);
       if (query.compare) other->before = emptyLike(std::string(kOtherValue), figures);
     }
-    addInto(other->figures, figures);
-    if (earlier && other->before) addInto(*other->before, *earlier);
+    addDimensionFigures(other->figures, figures);
+    if (earlier && other->before) addDimensionFigures(*other->before, *earlier);
   };
   const auto earlier_of = [&](const std::string& value) -> const DimensionFigures* {
     const auto it = before.find(value);

@@ -82,22 +82,6 @@ void addStage(StageFigures& to, const StageFigures& from) {
   addHistogram(to.remaining, from.remaining);
 }
 
-void addDimension(DimensionFigures& to, const DimensionFigures& from) {
-  to.started += from.started;
-  to.completed += from.completed;
-  to.failed += from.failed;
-  to.cancelled += from.cancelled;
-  to.sla_breaches += from.sla_breaches;
-  to.escalations += from.escalations;
-  addHistogram(to.cycle, from.cycle);
-  addCounts(to.outcomes, from.outcomes);
-  for (const auto& [key, m] : from.measures) {
-    DimensionFigures::Measure& into = to.measures[key];
-    into.count += m.count;
-    into.sum += m.sum;
-  }
-}
-
 void addDimensions(std::map<std::string, DimensionFigures>& to,
                    const std::map<std::string, DimensionFigures>& from) {
   for (const auto& [value, figures] : from) {
@@ -105,7 +89,7 @@ void addDimensions(std::map<std::string, DimensionFigures>& to,
     if (it == to.end()) {
       to.emplace(value, figures);
     } else {
-      addDimension(it->second, figures);
+      addDimensionFigures(it->second, figures);
     }
   }
 }
@@ -121,6 +105,22 @@ void addHistogram(Histogram& to, const Histogram& from) {
     to.counts[i] += from.counts[i];
   to.count += from.count;
   to.sum += from.sum;
+}
+
+void addDimensionFigures(DimensionFigures& to, const DimensionFigures& from) {
+  to.started += from.started;
+  to.completed += from.completed;
+  to.failed += from.failed;
+  to.cancelled += from.cancelled;
+  to.sla_breaches += from.sla_breaches;
+  to.escalations += from.escalations;
+  addHistogram(to.cycle, from.cycle);
+  addCounts(to.outcomes, from.outcomes);
+  for (const auto& [key, m] : from.measures) {
+    DimensionFigures::Measure& into = to.measures[key];
+    into.count += m.count;
+    into.sum += m.sum;
+  }
 }
 
 void mergeInsights(Insights& to, const Insights& from) {

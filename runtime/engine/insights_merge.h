@@ -27,6 +27,8 @@ void addHistogram(Histogram& to, const Histogram& from);
 // hour (each point's quantiles computed again from its merged histogram). `to`'s window
 // (since, now) is kept.
 void mergeInsights(Insights& to, const Insights& from);
+// One value's figures (of one partition, or folded into kOtherValue) added into another's.
+void addDimensionFigures(DimensionFigures& to, const DimensionFigures& from);
 void mergeClassifiers(std::vector<ClassifierQuality>& to,
                       const std::vector<ClassifierQuality>& from);
 void mergeStageFigures(std::vector<StageFigures>& to, const std::vector<StageFigures>& from);

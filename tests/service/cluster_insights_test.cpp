@@ -3,13 +3,15 @@
 // two partitions' parts, equal the one store's exactly, for GET /v1/insights (with `by`
 // and `period`), /v1/insights/stages and /v1/insights/at-risk, whose forecast rests on
 // the history of both partitions (neither has the 20 completed instances it needs alone).
-// In-process: the partitions are LocalTargets of a static directory (the hop over HTTP is
-// partition_router_test's and serve_cluster_test's).
+// Asked in-process (both partitions local) and through a front door that has partition 1
+// one HTTP hop away (a second front door on loopback serving it), both rounds of at-risk
+// included.
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "engine/partition.h"
+#include "service/http_server.h"
 #include "service/partition_router.h"
 #include "service_test_util.h"
 
@@ -39,24 +41,7 @@ workflow Buy(o: Order) -> bool {
 }
 )rflow";
 
-class NoCalls final : public engine::CallDispatcher {
- public:
-  void dispatch(engine::CallRequest request,
-                std::function<void(engine::CallResult)> done) override {
-    done({request.instance,
-          request.request,
-          request.attempt,
-          engine::CallResult::Kind::kPermanent,
-          {},
-          "no connectors in this test"});
-  }
-};
-
-Authenticator::User user(std::string name, std::vector<std::string> roles, const char* token) {
-  return {std::move(name), std::move(roles), sha256(token)};
-}
-
-struct Store {
+struct InsightsStore {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<engine::Engine> engine;
   std::shared_ptr<Service> service;
@@ -69,17 +54,33 @@ class ClusterInsightsTest : public ::testing::Test {
     open(one_, "/mem-one", 0);
     for (uint32_t p = 0; p < 2; ++p)
       open(parts_[p], "/mem-part" + std::to_string(p), p);
-    directory_ = std::make_unique<StaticDirectory>(
+    local_ = std::make_unique<StaticDirectory>(
         std::vector<PartitionTarget>{LocalTarget{parts_[0].router, parts_[0].service},
                                      LocalTarget{parts_[1].router, parts_[1].service}});
+    local_front_ = std::make_unique<PartitionRouter>(*local_, RequestLimits{});
+    // Node B serves partition 1 over HTTP; node A (front_) serves partition 0 and
+    // forwards to B.
+    b_directory_ = std::make_unique<StaticDirectory>(std::vector<PartitionTarget>{
+        UnknownTarget{"node A's"}, LocalTarget{parts_[1].router, parts_[1].service}});
+    b_front_ = std::make_unique<PartitionRouter>(*b_directory_, RequestLimits{});
+    auto created = HttpServer::create(*b_front_, RequestLimits{}, log_);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<HttpServer>>(created));
+    b_http_ = std::move(std::get<std::unique_ptr<HttpServer>>(created));
+    auto bound = b_http_->bind("127.0.0.1", 0);
+    ASSERT_TRUE(std::holds_alternative<int>(bound));
+    b_http_->start();
+    directory_ = std::make_unique<StaticDirectory>(std::vector<PartitionTarget>{
+        LocalTarget{parts_[0].router, parts_[0].service},
+        RemoteTarget{"http://127.0.0.1:" + std::to_string(std::get<int>(bound)), "node-b", 1}});
     front_ = std::make_unique<PartitionRouter>(*directory_, RequestLimits{});
   }
   void TearDown() override {
-    for (Store* s : all())
+    if (b_http_) b_http_->stop();
+    for (InsightsStore* s : all())
       if (s->engine) s->engine->stopWorkers();
   }
 
-  void open(Store& s, const std::string& name, uint32_t partition) {
+  void open(InsightsStore& s, const std::string& name, uint32_t partition) {
     auto opened = store::Store::open(
         name, {.durability = store::Durability::kAsync, .in_memory = true, .env = {}});
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
@@ -94,7 +95,7 @@ class ClusterInsightsTest : public ::testing::Test {
                                     json{{"files", {{"ins.rflow", kModule}}}}.dump());
     ASSERT_EQ(deployed.status, 201) << deployed.body;
   }
-  std::array<Store*, 3> all() { return {&one_, &parts_[0], &parts_[1]}; }
+  std::array<InsightsStore*, 3> all() { return {&one_, &parts_[0], &parts_[1]}; }
 
   static HttpReply call(const RequestHandler& handler, std::string method, std::string path,
                         std::string body = {}, Params query = {}, std::string form = {}) {
@@ -153,21 +154,27 @@ class ClusterInsightsTest : public ::testing::Test {
   }
   void settle() {
     ASSERT_TRUE(eventually([&] {
-      for (Store* s : all())
+      for (InsightsStore* s : all())
         if (s->engine->queuedWork() != 0) return false;
       return true;
     }));
   }
 
   engine::ManualClock clock_{kStart};
-  NoCalls calls_;
+  NoConnectorCalls calls_;
   runtime::Config config_;
   runtime::ConnectorSet connectors_ =
       std::get<runtime::ConnectorSet>(runtime::ConnectorSet::fromConfig(runtime::Config{}));
-  Authenticator auth_{{user("root", {"admin", "Clerk"}, kRoot)}};
-  Store one_;
-  std::array<Store, 2> parts_;
-  std::unique_ptr<StaticDirectory> directory_;
+  Authenticator auth_{{testUser("root", {"admin", "Clerk"}, kRoot)}};
+  InsightsStore one_;
+  std::array<InsightsStore, 2> parts_;
+  Log log_{LogFormat::kText, [](const std::string&) {}, [](const std::string&) {}};
+  std::unique_ptr<StaticDirectory> local_;  // both partitions in-process
+  std::unique_ptr<PartitionRouter> local_front_;
+  std::unique_ptr<StaticDirectory> b_directory_;
+  std::unique_ptr<PartitionRouter> b_front_;
+  std::unique_ptr<HttpServer> b_http_;
+  std::unique_ptr<StaticDirectory> directory_;  // partition 0 here, 1 one hop away
   std::unique_ptr<PartitionRouter> front_;
   std::map<std::string, std::string> same_;  // a partition's instance id -> the one store's
 };
@@ -201,12 +208,15 @@ TEST_F(ClusterInsightsTest, TwoPartitionsMergedAnswerAsOneStoreHoldingBoth) {
 
   const auto same = [&](const std::string& path, Params query = {}) {
     const json one = get(*one_.router, path, query);
-    json merged = get(*front_, path, query);
-    // Ids carry their partition: the one store's for the same order.
-    if (merged.contains("instances") && merged["instances"].is_array())
-      for (json& r : merged["instances"])
-        r["id"] = same_[r["id"].get<std::string>()];
-    EXPECT_EQ(merged, one) << path;
+    json merged;
+    for (const PartitionRouter* front : {local_front_.get(), front_.get()}) {
+      merged = get(*front, path, query);
+      // Ids carry their partition: the one store's for the same order.
+      if (merged.contains("instances") && merged["instances"].is_array())
+        for (json& r : merged["instances"])
+          r["id"] = same_[r["id"].get<std::string>()];
+      EXPECT_EQ(merged, one) << path << (front == front_.get() ? " (one hop)" : " (in-process)");
+    }
     return merged;
   };
   const json insights = same("/v1/insights");
@@ -223,11 +233,13 @@ TEST_F(ClusterInsightsTest, TwoPartitionsMergedAnswerAsOneStoreHoldingBoth) {
   same("/v1/insights/stages", {{"workflow", "Buy"}, {"by", "region"}, {"value", "EU"}});
   const json risky = same("/v1/insights/at-risk");
   EXPECT_EQ(risky["instances"].size(), 6u);
-  if (!risky["instances"].empty()) EXPECT_EQ(risky["instances"][0]["history"], 24);
+  if (!risky["instances"].empty()) {
+    EXPECT_EQ(risky["instances"][0]["history"], 24);
+  }
   same("/v1/insights/at-risk", {{"workflow", "Buy"}});
 
   // One partition's parts, rendered by the code the cluster uses, are its own answer.
-  for (const Store& part : parts_) {
+  for (const InsightsStore& part : parts_) {
     for (const char* path : {"/v1/insights", "/v1/insights/stages"}) {
       const Params query = {{"workflow", "Buy"}};
       const HttpReply parts = call(*part.router, "GET", path, {}, query, std::string(kPartsForm));

@@ -62,24 +62,6 @@ class TestDirectory final : public PartitionDirectory {
   mutable int refreshes_ = 0;
 };
 
-// Connector calls: the shop project has none.
-class NoCalls final : public engine::CallDispatcher {
- public:
-  void dispatch(engine::CallRequest request,
-                std::function<void(engine::CallResult)> done) override {
-    done({request.instance,
-          request.request,
-          request.attempt,
-          engine::CallResult::Kind::kPermanent,
-          {},
-          "no connectors in this test"});
-  }
-};
-
-Authenticator::User user(std::string name, std::vector<std::string> roles, const char* token) {
-  return {std::move(name), std::move(roles), sha256(token)};
-}
-
 struct Partition {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<engine::Engine> engine;
@@ -191,12 +173,12 @@ class PartitionRouterTest : public ::testing::Test {
   }
 
   engine::SystemClock clock_;
-  NoCalls calls_;
+  NoConnectorCalls calls_;
   runtime::Config config_;
   runtime::ConnectorSet connectors_ =
       std::get<runtime::ConnectorSet>(runtime::ConnectorSet::fromConfig(runtime::Config{}));
-  Authenticator auth_{
-      {user("ann", {"Buyer"}, kAnn), user("bob", {"Buyer"}, kBob), user("root", {"admin"}, kRoot)}};
+  Authenticator auth_{{testUser("ann", {"Buyer"}, kAnn), testUser("bob", {"Buyer"}, kBob),
+                       testUser("root", {"admin"}, kRoot)}};
   Log log_{LogFormat::kText, [](const std::string&) {}, [](const std::string&) {}};
   std::array<Partition, kPartitions> parts_;
   std::array<Node, 2> nodes_;

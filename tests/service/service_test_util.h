@@ -104,6 +104,27 @@ bool eventually(F done, int tries = 500) {
   return false;
 }
 
+// Connector calls for the engines a test opens itself (no Server): every call fails for
+// good, as the projects they serve call no connector.
+class NoConnectorCalls final : public engine::CallDispatcher {
+ public:
+  void dispatch(engine::CallRequest request,
+                std::function<void(engine::CallResult)> done) override {
+    done({request.instance,
+          request.request,
+          request.attempt,
+          engine::CallResult::Kind::kPermanent,
+          {},
+          "no connectors in this test"});
+  }
+};
+
+// A configured user whose token is `token`.
+inline Authenticator::User testUser(std::string name, std::vector<std::string> roles,
+                                    const char* token) {
+  return {std::move(name), std::move(roles), sha256(token)};
+}
+
 // `o` for Purchase: {"id": id, "total": {"amount": amount, "currency": "USD"}}.
 nlohmann::json order(const std::string& id, const std::string& amount = "120.00");
 
