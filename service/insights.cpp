@@ -18,7 +18,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int64_t kDefaultWindowMs = 7 * 24 * engine::kHourMs;
-constexpr std::array<std::string_view, 4> kAgeNames = {"<1h", "1-4h", "4-24h", ">24h"};
 
 std::string label(std::string_view text) {
   std::string out;
@@ -134,9 +133,9 @@ std::string Service::metricsText() const {
                   fmt::format("workflow=\"{}\"", label(w.workflow)), w.cycle);
   header("rflow_open_tasks", "gauge", "Open approvals and tasks by age.");
   for (const auto& w : in.workflows)
-    for (size_t i = 0; i < kAgeNames.size(); ++i)
+    for (size_t i = 0; i < kTaskAgeNames.size(); ++i)
       out += fmt::format("rflow_open_tasks{{workflow=\"{}\",age=\"{}\"}} {}\n", label(w.workflow),
-                         kAgeNames[i], w.open_tasks_by_age[i]);
+                         kTaskAgeNames[i], w.open_tasks_by_age[i]);
   header("rflow_tasks_created_total", "counter", "Approvals and tasks created.");
   for (const auto& w : in.workflows)
     out += fmt::format("rflow_tasks_created_total{{workflow=\"{}\"}} {}\n", label(w.workflow),

@@ -15,8 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> kAgeNames = {"<1h", "1-4h", "4-24h", ">24h"};
-
 json rate(int64_t part, int64_t whole) {
   return whole > 0 ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);
 }
@@ -41,15 +39,15 @@ std::string scaledText(int64_t scaled) {
 
 // ---- The public answers ----
 
-json workflowJson(const engine::WorkflowInsights& w, json& backlog) {
+json workflowInsightsJson(const engine::WorkflowInsights& w, json& backlog) {
   json by_status = json::object();
   for (const auto& [status, n] : w.by_status)
     by_status[status] = n;
   json ages = json::object();
   json business_ages = json::object();
-  for (size_t i = 0; i < kAgeNames.size(); ++i) {
-    ages[std::string(kAgeNames[i])] = w.open_tasks_by_age[i];
-    business_ages[std::string(kAgeNames[i])] = w.open_tasks_by_business_age[i];
+  for (size_t i = 0; i < kTaskAgeNames.size(); ++i) {
+    ages[std::string(kTaskAgeNames[i])] = w.open_tasks_by_age[i];
+    business_ages[std::string(kTaskAgeNames[i])] = w.open_tasks_by_business_age[i];
   }
   json failed = json::object();
   for (const auto& [kind, n] : w.failed_by_kind) {
@@ -359,7 +357,7 @@ json insightsJson(const InsightsParts& parts) {
   json workflows = json::array();
   json backlog = json::object();
   for (const engine::WorkflowInsights& w : in.workflows)
-    workflows.push_back(workflowJson(w, backlog));
+    workflows.push_back(workflowInsightsJson(w, backlog));
   json connectors = json::array();
   for (const engine::ConnectorInsights& c : in.connectors) {
     const int64_t attempts = c.answered + c.retried + c.failed;

@@ -16,6 +16,7 @@
 //     node's once (PartitionRouter) and adds different nodes' by connector.
 #pragma once
 
+#include <array>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -35,6 +36,9 @@ namespace rflow::service {
 inline constexpr std::string_view kInsightsFormHeader = "Rflow-Insights-Form";
 inline constexpr std::string_view kPartsForm = "parts";        // the route's mergeable parts
 inline constexpr std::string_view kForecastForm = "forecast";  // at-risk under a given forecast
+
+// Open tasks by age, as the answers and /metrics name the buckets (metrics.h).
+inline constexpr std::array<std::string_view, 4> kTaskAgeNames = {"<1h", "1-4h", "4-24h", ">24h"};
 
 // GET /v1/insights.
 struct InsightsParts {

@@ -73,7 +73,7 @@ void addClassifier(ClassifierQuality& to, const ClassifierQuality& from) {
   }
 }
 
-void addStage(StageFigures& to, const StageFigures& from) {
+void addStageFigures(StageFigures& to, const StageFigures& from) {
   to.entered += from.entered;
   to.open += from.open;
   to.open_since_sum += from.open_since_sum;
@@ -148,7 +148,8 @@ void mergeClassifiers(std::vector<ClassifierQuality>& to,
 
 void mergeStageFigures(std::vector<StageFigures>& to, const std::vector<StageFigures>& from) {
   mergeSorted(
-      to, from, [](const StageFigures& f) { return std::pair(f.workflow, f.stage); }, addStage);
+      to, from, [](const StageFigures& f) { return std::pair(f.workflow, f.stage); },
+      addStageFigures);
 }
 
 void mergeStageParts(StageParts& to, const StageParts& from) {
