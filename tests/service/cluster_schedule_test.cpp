@@ -9,6 +9,7 @@
 #include "service/node_directory.h"
 #include "service/scheduler.h"
 #include "service/service.h"
+#include "service_test_util.h"
 #include "shop_project.h"
 
 namespace rflow::service::testing {
@@ -16,23 +17,10 @@ namespace {
 
 constexpr uint32_t kCount = 4;
 
-class SilentCalls final : public engine::CallDispatcher {
- public:
-  void dispatch(engine::CallRequest request,
-                std::function<void(engine::CallResult)> done) override {
-    done({request.instance,
-          request.request,
-          request.attempt,
-          engine::CallResult::Kind::kPermanent,
-          {},
-          "no connectors in this test"});
-  }
-};
-
 struct Partitions {
   // 2027-01-15T08:00:30Z: "* * * * *" next fires at 08:01:00.
   engine::ManualClock clock{1'800'000'030'000};
-  SilentCalls calls;
+  NoConnectorCalls calls;
   runtime::Config config;
   runtime::ConnectorSet connectors =
       std::get<runtime::ConnectorSet>(runtime::ConnectorSet::fromConfig(runtime::Config{}));
