@@ -8,8 +8,9 @@
 // applied_seq and the records agree: Store::applyGroup writes a group and its applied_seq
 // in one atomic write, so no group is ever seen half applied. What is left out, because a
 // node writes it straight into its own store and never through the log (isNodeLocal):
-//   - kModules (the deployed modules) and kMeta `current` (the current version): each node
-//     deploys the project it was started with when it claims;
+//   - kModules (the deployed modules) and kMeta `current` (the current version): a
+//     deployment is committed through the log now, but stores written before that hold
+//     deployments no log entry has;
 //   - kMeta `schema` (written when a directory is created) and `applied_seq` (the position
 //     itself, compared on its own);
 //   - kMeta `model\0…`, `model-current\0…`, `model-config\0…` (classifier models,

@@ -20,7 +20,6 @@
 #include "cluster/jetstream_partition_log.h"
 #include "cluster/log_writer.h"
 #include "cluster/snapshot_store.h"
-#include "store/group_codec.h"
 #include "engine/partition.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
@@ -28,6 +27,7 @@
 #include "node/cluster_verify.h"
 #include "node/membership.h"
 #include "node/placement.h"
+#include "store/group_codec.h"
 
 namespace rflow::node {
 namespace {
@@ -531,14 +531,12 @@ TEST_F(NodeTest, VerifyReportsALogWhoseEpochGoesDown) {
 
   const std::vector<std::string> problems = checkLog(*log.value());
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].find(fmt::format("entry {} (written by epoch 0) comes after epoch 1",
-                                         last + 1)),
-            std::string::npos)
+  EXPECT_NE(
+      problems[0].find(fmt::format("entry {} (written by epoch 0) comes after epoch 1", last + 1)),
+      std::string::npos)
       << problems[0];
-  auto report = verifyCluster(reader, {.partition = 3u,
-                                       .work_dir = dir_ / "verify",
-                                       .ask = askNode(*a),
-                                       .page_keys = 500});
+  auto report = verifyCluster(
+      reader, {.partition = 3u, .work_dir = dir_ / "verify", .ask = askNode(*a), .page_keys = 500});
   ASSERT_TRUE(report.ok()) << report.status().message();
   ASSERT_EQ(report.value().verdicts.size(), 1u);
   const PartitionVerdict& v = report.value().verdicts[0];
