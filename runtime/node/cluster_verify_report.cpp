@@ -52,7 +52,7 @@ json optionalHex(const std::optional<std::string>& value) {
 }  // namespace
 
 std::string formatVerify(const VerifyReport& report) {
-  std::string out = fmt::format("cluster at {}: {} partitions\n", report.where, report.partitions);
+  std::string out = fmt::format("{}: {} partitions\n", report.where, report.partitions);
   size_t bad = 0;
   for (const PartitionVerdict& v : report.verdicts) {
     out += verdictLine(v);

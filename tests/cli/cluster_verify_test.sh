@@ -46,7 +46,7 @@ RFLOW_TOKEN=x "$rflow" cluster verify --nats "$nats" > /dev/null 2> "$work/empty
 grep -q "no rflow cluster was created" "$work/empty.err" || fail "no cluster: $(cat "$work/empty.err")"
 
 count_project verify
-printf '[[auth.users]]\nname = "clerk"\nroles = ["clerk"]\ntoken_sha256 = "%s"\n' \
+printf '[[auth.users]]\nname = "clerk"\nroles = []\ntoken_sha256 = "%s"\n' \
   "$(printf %s clerk-token | sha256sum | cut -d' ' -f1)" >> "$work/proj/rflow.toml"
 http_port=$(free_port)
 printf '[cluster]\nnode = "n1"\nnats = ["%s"]\nadvertise = "http://127.0.0.1:%s"\npartitions = 2\nreplicas = 1\nmember_ttl = "4s"\n' \
@@ -64,7 +64,7 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.2
 done
-((owned)) || fail "n1 does not own both partitions: $(tail -20 "$work/n1.log")"
+((owned)) || { fail "n1 does not own both partitions: $(tail -20 "$work/n1.log")"; exit 1; }
 for i in 1 2 3 4; do
   curl -fsS -o /dev/null -H "Authorization: Bearer $root_token" -H "Idempotency-Key: c-$i" \
     -H 'Content-Type: application/json' -d "{\"n\": $i}" "$url/v1/workflows/Count/instances" ||
