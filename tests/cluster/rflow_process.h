@@ -215,13 +215,15 @@ struct CommandRun {
   std::string output;  // stdout and stderr
 };
 
-// `rflow cluster verify --nats URL` with `token` in RFLOW_TOKEN (never an argument),
+// `rflow cluster verify --nats URL…` with `token` in RFLOW_TOKEN (never an argument),
 // bounded by `timeout` seconds.
-inline CommandRun clusterVerify(const std::string& nats_url, const std::string& token,
+inline CommandRun clusterVerify(const std::vector<std::string>& nats_urls, const std::string& token,
                                 int timeout = 120) {
-  const std::string command =
-      fmt::format("RFLOW_TOKEN='{}' timeout {} '{}' cluster verify --nats '{}' 2>&1", token,
-                  timeout, RFLOW_BINARY, nats_url);
+  std::string command =
+      fmt::format("RFLOW_TOKEN='{}' timeout {} '{}' cluster verify", token, timeout, RFLOW_BINARY);
+  for (const std::string& url : nats_urls)
+    command += fmt::format(" --nats '{}'", url);
+  command += " 2>&1";
   CommandRun run;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return run;
@@ -236,10 +238,12 @@ inline CommandRun clusterVerify(const std::string& nats_url, const std::string& 
 
 // The oracle's last check: `rflow cluster verify` clean. Partitions still changing hands
 // (a handover just after the load) are not a finding: it is asked again, up to 3 times.
-inline CommandRun verifiedClean(const std::string& nats_url, const std::string& token) {
+// A store that differs is reported at once.
+inline CommandRun verifiedClean(const std::vector<std::string>& nats_urls,
+                                const std::string& token) {
   CommandRun run;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    run = clusterVerify(nats_url, token);
+    run = clusterVerify(nats_urls, token);
     if (run.exit_code == 0 || run.output.find("differs") != std::string::npos) return run;
     std::this_thread::sleep_for(std::chrono::seconds(2));
   }

@@ -333,7 +333,7 @@ class ClusterScenarioTest : public ::testing::Test {
       EXPECT_TRUE(called.count(id)) << id << " completed without its call reaching the stub";
     // Every partition rebuilt from snapshot + log equals its owner's store; epochs only
     // increase along every log.
-    const CommandRun verified = verifiedClean(nats_->clientUrl(0), token_);
+    const CommandRun verified = verifiedClean(nats_->clientUrls(), token_);
     EXPECT_EQ(verified.exit_code, 0) << verified.output;
     EXPECT_NE(verified.output.find("clean: 4 partitions verified"), std::string::npos)
         << verified.output;
