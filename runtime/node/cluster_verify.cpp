@@ -112,7 +112,9 @@ struct Rebuild {
   }
 };
 
-// The newest snapshot at or below `position`; none when the log still starts at 1.
+// The newest snapshot at or below `position` (none when none is stored and the log still
+// starts at 1). One is taken whenever there is one, even with the log whole: an owner may
+// trim the log while the verifier reads it.
 cluster::Result<std::optional<cluster::SnapshotManifest>> snapshotFor(
     cluster::SnapshotStore* snapshots, uint32_t p, Seq position, Seq log_first) {
   std::optional<cluster::SnapshotManifest> chosen;
@@ -133,11 +135,13 @@ cluster::Result<std::optional<cluster::SnapshotManifest>> snapshotFor(
   return chosen;
 }
 
-std::optional<std::string> openRebuild(Rebuild& r, cluster::SnapshotStore* snapshots,
-                                       PartitionVerdict& v) {
+std::optional<std::string> openRebuild(Rebuild& r, cluster::PartitionLog& log,
+                                       cluster::SnapshotStore* snapshots, PartitionVerdict& v) {
   std::error_code ec;
   fs::remove_all(r.dir, ec);
-  auto chosen = snapshotFor(snapshots, v.partition, v.position, v.log.first);
+  auto bounds = log.bounds();  // again: the owner may have trimmed since the log was checked
+  if (!bounds.ok()) return bounds.status().message();
+  auto chosen = snapshotFor(snapshots, v.partition, v.position, bounds.value().first);
   if (!chosen.ok()) return chosen.status().message();
   if (chosen.value()) {
     if (cluster::Status s = snapshots->restore(*chosen.value(), r.dir); !s.ok())
@@ -246,8 +250,18 @@ void compareWithOwner(cluster::PartitionLog& log, cluster::SnapshotStore* snapsh
   }
   v.position = owners.value().applied;
   Rebuild r{nullptr, options.work_dir / fmt::format("p{:02}", v.partition)};
-  if (auto problem = openRebuild(r, snapshots, v)) return v.problems.push_back(*problem);
-  if (auto problem = replayTo(r, log, v.position, v)) return v.problems.push_back(*problem);
+  // Twice at most: the owner may snapshot and trim the log behind the rebuild's replay,
+  // which then starts again from that snapshot.
+  std::optional<std::string> rebuilt;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    r.store.reset();
+    v.replayed = 0;
+    v.snapshot.reset();
+    rebuilt = openRebuild(r, log, snapshots, v);
+    if (!rebuilt) rebuilt = replayTo(r, log, v.position, v);
+    if (!rebuilt) break;
+  }
+  if (rebuilt) return v.problems.push_back(*rebuilt);
   auto mine = replay::digestState(*r.store);
   if (!mine.ok()) return v.problems.push_back(mine.status().message());
   v.compared = true;

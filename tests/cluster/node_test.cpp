@@ -469,7 +469,8 @@ TEST_F(NodeTest, VerifyRebuildsEachPartitionFromSnapshotAndLogAndFindsItClean) {
   EXPECT_TRUE(p0.compared);
   ASSERT_TRUE(p0.snapshot) << "partition 0 was trimmed: its rebuild starts from the snapshot";
   EXPECT_GT(p0.replayed, 0u);
-  EXPECT_EQ(p0.position, a->status()[0].applied);
+  EXPECT_GT(p0.position, *p0.snapshot);
+  EXPECT_LE(p0.position, a->status()[0].applied);  // the owner may have gone on since
   EXPECT_NE(formatVerify(report.value()).find("clean: 4 partitions verified"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "verify" / "p00"));
 }
