@@ -81,24 +81,6 @@ std::string serviceUrl(const BackupArgs& args, std::string& problem) {
   return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", service.port);
 }
 
-// The admin token: the first line of --token-file, else $RFLOW_TOKEN (never an argument,
-// which every user of the machine could read in the process list). Empty with `problem`.
-std::string adminToken(const BackupArgs& args, std::string& problem) {
-  if (!args.token_file.empty()) {
-    std::ifstream in(args.token_file);
-    std::string token;
-    if (!in || !std::getline(in, token) || token.empty())
-      problem =
-          fmt::format("--token-file {}: cannot read a token from its first line", args.token_file);
-    return token;
-  }
-  if (const char* env = std::getenv("RFLOW_TOKEN"); env != nullptr && *env != '\0') return env;
-  problem =
-      "no admin token: put one in the RFLOW_TOKEN environment variable or give "
-      "--token-file FILE";
-  return {};
-}
-
 // POST /v1/admin/backups on the service that holds the data directory.
 int backupThroughService(const BackupArgs& args, const std::string& in_use) {
   std::string problem;
@@ -116,7 +98,7 @@ int backupThroughService(const BackupArgs& args, const std::string& in_use) {
         "backup",
         "--keep: the running service keeps as many backups as its [backup] keep says; "
         "leave --keep out");
-  const std::string token = adminToken(args, problem);
+  const std::string token = adminToken(args.token_file, problem);
   if (!problem.empty()) return commandFailed("backup", problem);
 
   httplib::Client client(base);

@@ -1,5 +1,9 @@
 #include "cli/report.h"
 
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "diagnostics/render.h"
@@ -25,6 +29,21 @@ int reportDiagnostics(const compiler::CheckResult& result, std::string_view form
 int commandFailed(std::string_view command, std::string_view message) {
   std::cerr << "rflow " << command << ": " << message << "\n";
   return 1;
+}
+
+std::string adminToken(const std::string& token_file, std::string& problem) {
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::string token;
+    if (!in || !std::getline(in, token) || token.empty())
+      problem = fmt::format("--token-file {}: cannot read a token from its first line", token_file);
+    return token;
+  }
+  if (const char* env = std::getenv("RFLOW_TOKEN"); env != nullptr && *env != '\0') return env;
+  problem =
+      "no admin token: put one in the RFLOW_TOKEN environment variable or give "
+      "--token-file FILE";
+  return {};
 }
 
 }  // namespace rflow::cli

@@ -3,6 +3,7 @@
 // problem that stops it.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "driver/check.h"
@@ -16,5 +17,10 @@ int reportDiagnostics(const compiler::CheckResult& result, std::string_view form
 
 // Prints "rflow <command>: <message>" on stderr; returns the exit code 1.
 int commandFailed(std::string_view command, std::string_view message);
+
+// The admin token for a command that talks to a running service: the first line of
+// `token_file` (--token-file), else $RFLOW_TOKEN (never an argument, which every user of
+// the machine could read in the process list). Empty with `problem` saying what to do.
+std::string adminToken(const std::string& token_file, std::string& problem);
 
 }  // namespace rflow::cli

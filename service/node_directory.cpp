@@ -37,6 +37,7 @@ std::shared_ptr<NodeDirectory::Served> NodeDirectory::build(
   s->engine = std::move(engine);
   s->service = std::make_shared<Service>(*s->engine, *serving_.connectors, *serving_.config);
   s->service->setDocs(s->engine->currentVersion().value_or(""), serving_.docs);
+  s->service->setPartition(partition);
   if (serving_.breakers) s->service->setBreakers(serving_.breakers);
   // Model uploads are kept per store and are not served in a cluster yet (501): no store.
   s->service->setModels(serving_.models, nullptr);

@@ -130,6 +130,15 @@ Destination PartitionRouter::route(const HttpRequest& request) const {
   }
   if ((is(1, "instances") || is(1, "tasks")) && seg.size() == 2 && request.method == "GET")
     return GatherList{is(1, "tasks")};
+  if (is(1, "cluster") && is(2, "partitions") && seg.size() >= 4) {
+    // An owner's state for `rflow cluster verify`: answered by the partition's owner.
+    const auto partition = parsePartition(seg[3]);
+    if (!partition || *partition >= n)
+      return ApiError{ApiError::Code::kNotFound,
+                      fmt::format("there is no partition {} in this cluster (0 to {})", seg[3],
+                                  n - 1)};
+    return ToPartition{*partition};
+  }
   if (is(1, "keys") && seg.size() >= 4) return routeKey(seg[2], seg[3]);
   if (is(1, "workflows") && seg.size() == 4 && is(3, "instances") && request.method == "POST")
     return routeStart(seg[2], request);

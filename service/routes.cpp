@@ -190,6 +190,11 @@ Outcome versions(Service& s, const Call&) {
 Outcome listBackups(Service& s, const Call&) {
   return s.backups();
 }
+Outcome partitionState(Service& s, const Call& c) {
+  auto page = pageOf(c);
+  if (auto* error = std::get_if<ApiError>(&page)) return *error;
+  return s.partitionState(param(c, "p"), queryValue(c, "column"), std::get<Page>(page));
+}
 Outcome openApi(Service& s, const Call&) {
   const auto contract = s.contract();
   DeployedContract deployed;
@@ -277,6 +282,14 @@ const Route kRoutes[] = {
      "The backups in rflow.toml's [backup] dir, oldest first, with the schedule: {\"dir\", "
      "\"every\", \"keep\", \"items\": [{\"id\", \"time\", \"bytes\", \"files\", \"label\"}]}",
      listBackups},
+    {"GET", "/v1/cluster/partitions/{p}/digest", kAdmin, 200, false, nullptr, false,
+     "column,limit,after",
+     "A cluster partition's replicated state, for `rflow cluster verify` (docs/cluster.md): "
+     "{\"partition\", \"applied_seq\", \"sha256\", \"columns\": [{\"name\", \"keys\", "
+     "\"sha256\"}]} taken at one applied log position; with `column`, a page of that column "
+     "family's keys and values in hex after the key `after`: {\"partition\", \"applied_seq\", "
+     "\"column\", \"entries\": [{\"key\", \"value\"}], \"more\"}",
+     partitionState},
     {"POST", "/v1/migrations", kAdmin, 200, true, nullptr, false, "",
      "Move the waiting instances of a workflow from one version to another where their wait "
      "maps (intelligence.md §4): {\"from\", \"to\", \"workflow\", \"dry_run\"} (dry_run is "

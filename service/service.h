@@ -166,6 +166,14 @@ class Service {
   // their live instances. service_migrations.cpp.
   Outcome migrate(const Caller& caller, const nlohmann::json& body);
   Outcome versions() const;
+  // GET /v1/cluster/partitions/{p}/digest: the digest of this partition's replicated state
+  // at one point (replay/state_digest.h), or with `column` a page of its keys and values
+  // after `page.after` (hex). 404 for another partition than this service's.
+  // service_cluster_state.cpp.
+  Outcome partitionState(std::string_view partition, const std::optional<std::string>& column,
+                         const Page& page) const;
+  // The partition this service's engine runs (a cluster node's; a single node is 0).
+  void setPartition(uint32_t partition) { partition_ = partition; }
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
@@ -231,6 +239,7 @@ class Service {
   runtime::ModelRegistry* models_ = nullptr;
   runtime::ModelStore* model_store_ = nullptr;
   Backups* backups_ = nullptr;
+  uint32_t partition_ = 0;
   // Once the queue has been seen empty after start, recovery has caught up; later queues
   // are load, not recovery, and do not make the service unready.
   std::atomic<bool> caught_up_ = false;

@@ -45,13 +45,14 @@ std::variant<ReplayReport, std::string> replay(cluster::PartitionLog& log, store
   if (!applied.ok()) return applied.status().message();
   auto bounds = log.bounds();
   if (!bounds.ok()) return bounds.status().message();
-  const cluster::Seq last = bounds.value().last;
-  if (applied.value() > last)
+  if (applied.value() > bounds.value().last)
     return fmt::format(
         "the data directory `{}` has applied partition {}'s log up to sequence {}, but the log "
         "ends at {}: the log lost acknowledged entries. Do not serve the partition from either; "
         "check the NATS servers and their disks",
-        store.directory(), partition, applied.value(), last);
+        store.directory(), partition, applied.value(), bounds.value().last);
+  const cluster::Seq last = std::min(options.up_to.value_or(bounds.value().last),
+                                     bounds.value().last);
   // The entry at applied_seq itself is read again (not applied), when the log still has
   // it, for its epoch: an owner that replays up to date still learns the epoch to claim
   // above.
@@ -62,7 +63,9 @@ std::variant<ReplayReport, std::string> replay(cluster::PartitionLog& log, store
   report.tail = report.from - 1;
   const cluster::Seq first_to_apply = applied.value() + 1;
   while (report.tail < last) {
-    auto read = log.read(report.tail + 1, std::max<size_t>(1, options.read_batch));
+    const size_t wanted = std::min<cluster::Seq>(std::max<size_t>(1, options.read_batch),
+                                                 last - report.tail);
+    auto read = log.read(report.tail + 1, wanted);
     if (!read.ok()) {
       if (read.status().kind() == cluster::ErrorKind::kNotFound)
         return fmt::format(

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -41,9 +42,13 @@ struct ReplayReport {
 
 struct ReplayOptions {
   size_t read_batch = 256;  // entries per log read
+  // Stop after this sequence instead of at the log's tail (`rflow cluster verify` rebuilds
+  // up to the position the owner's digest was taken at). None: the tail.
+  std::optional<cluster::Seq> up_to;
 };
 
-// Applies every group after store.appliedSeq() up to the log's last entry. On a problem:
+// Applies every group after store.appliedSeq() up to the log's last entry (or
+// options.up_to, when it is below that). On a problem:
 // what went wrong, at which sequence, and what to do. For a log that keeps its entries
 // (the JetStream log); the local log keeps none (the store is its only copy) and is opened
 // at the store's applied_seq instead.

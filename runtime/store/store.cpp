@@ -352,6 +352,25 @@ Status Store::scanFrom(Column column, std::string_view from, const Visitor& visi
   return it->status().ok() ? Status() : Status::failure(explain(it->status(), directory_));
 }
 
+Status Store::scanAtOnePoint(std::span<const ScanRange> ranges, const RangeVisitor& visit) const {
+  std::shared_lock lock(mutex_);
+  if (!db_) return Status::failure(notOpen());
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  for (const ScanRange& range : ranges) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(read, columns_[static_cast<size_t>(range.column)]));
+    for (it->Seek(sliceOf(range.from)); it->Valid(); it->Next()) {
+      const rocksdb::Slice key = it->key();
+      const rocksdb::Slice value = it->value();
+      if (!visit(range.column, {key.data(), key.size()}, {value.data(), value.size()})) break;
+    }
+    if (!it->status().ok()) return Status::failure(explain(it->status(), directory_));
+  }
+  return Status();
+}
+
 Result<std::optional<std::string>> Store::lastKey(Column column, std::string_view prefix) const {
   std::shared_lock lock(mutex_);
   if (!db_) return Status::failure(notOpen());

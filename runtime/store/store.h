@@ -148,6 +148,19 @@ class Store {
   // The same from the first key >= `from` (to the end of the column).
   Status scanFrom(Column column, std::string_view from, const Visitor& visit) const;
 
+  // Ranges read at ONE point in time (a RocksDB snapshot): a write landing meanwhile is
+  // seen whole or not at all by every range. Each range is its column from key `from` on,
+  // in key order; the visitor's false ends that range, and the next one begins. Used where
+  // kMeta's applied_seq and the records must agree (a partition's digest,
+  // replay/state_digest.h).
+  struct ScanRange {
+    Column column = Column::kMeta;
+    std::string from;
+  };
+  using RangeVisitor =
+      std::function<bool(Column column, std::string_view key, std::string_view value)>;
+  Status scanAtOnePoint(std::span<const ScanRange> ranges, const RangeVisitor& visit) const;
+
   // The greatest key of `column` that starts with `prefix`, or an empty optional.
   Result<std::optional<std::string>> lastKey(Column column, std::string_view prefix = {}) const;
 

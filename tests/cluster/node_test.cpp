@@ -8,6 +8,7 @@
 // nats-server is not on PATH. Bounded: every wait has a deadline.
 #include "node/node.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -23,8 +24,10 @@
 #include "engine_fixture.h"
 #include "nats_harness.h"
 #include "node/cluster_report.h"
+#include "node/cluster_verify.h"
 #include "node/membership.h"
 #include "node/placement.h"
+#include "store/group_codec.h"
 
 namespace rflow::node {
 namespace {
@@ -391,6 +394,157 @@ TEST_F(NodeTest, TwoNodesShareThePartitionsAndTheSurvivorCarriesOnTheOthersWork)
     EXPECT_EQ(claimed, q == p ? 2u : b->status()[q].epoch) << "partition " << q;
   }
   engine_b.reset();
+}
+
+// ---- rflow cluster verify (cluster_verify.h) -----------------------------------------
+
+// The owner's side of `cluster verify` in-process: what GET /v1/cluster/partitions/{p}/
+// digest answers (service_cluster_state.cpp), read from the node's engine's store.
+OwnerAsk askNode(Node& node) {
+  const auto fail = [](std::string why) {
+    return cluster::Status::failure(cluster::ErrorKind::kUnavailable, std::move(why));
+  };
+  OwnerAsk ask;
+  ask.digest = [&node, fail](const OwnerInfo&, uint32_t p) -> cluster::Result<replay::StateDigest> {
+    auto engine = node.engineFor(p);
+    if (!engine) return fail("not the owner");
+    auto digest = replay::digestState(engine->store());
+    if (!digest.ok()) return fail(digest.status().message());
+    return digest.value();
+  };
+  ask.page = [&node, fail](const OwnerInfo&, uint32_t p, store::Column column,
+                           const std::optional<std::string>& after,
+                           size_t limit) -> cluster::Result<replay::StatePage> {
+    auto engine = node.engineFor(p);
+    if (!engine) return fail("not the owner");
+    auto page = replay::readStatePage(engine->store(), column, after, limit);
+    if (!page.ok()) return fail(page.status().message());
+    return page.value();
+  };
+  return ask;
+}
+
+// Every partition's rf-owners entry names `node` (it is put just after the claim).
+bool ownersWritten(cluster::NatsClient& nats, uint32_t partitions, const std::string& node) {
+  return waitFor(5s, [&] {
+    if (!nats.bindKv(std::string(kOwnersBucket)).ok()) return false;
+    for (uint32_t p = 0; p < partitions; ++p) {
+      auto entry = nats.kvGet(std::string(kOwnersBucket), ownerKey(p));
+      auto owner = entry.ok() ? decodeOwner(entry.value().value) : std::nullopt;
+      if (!owner || owner->node != node) return false;
+    }
+    return true;
+  });
+}
+
+TEST_F(NodeTest, VerifyRebuildsEachPartitionFromSnapshotAndLogAndFindsItClean) {
+  CountingCalls calls;
+  auto a = startAlone("node-a", calls, /*snapshot_every=*/4);
+  ASSERT_TRUE(a);
+  ASSERT_EQ(startOrders(*a, 0, 3).size(), 3u);
+  ASSERT_EQ(startOrders(*a, 1, 2).size(), 2u);
+  std::shared_ptr<cluster::NatsClient> reader = this->reader();
+  ASSERT_TRUE(reader);
+  auto snapshots = cluster::SnapshotStore::open(reader, {.replicas = 1});
+  ASSERT_TRUE(snapshots.ok()) << snapshots.status().message();
+  ASSERT_TRUE(waitFor(10s, [&] {
+    auto latest = snapshots.value()->latest(0);
+    auto info = reader->streamInfo(cluster::JetStreamPartitionLog::streamName(0));
+    return latest.ok() && latest.value() && info.ok() && info.value().first_seq > 1;
+  }));
+  auto owner0 = a->engineFor(0);  // a tail after the snapshot
+  ASSERT_TRUE(owner0);
+  ASSERT_TRUE(std::holds_alternative<engine::InstanceView>(owner0->start(
+      "Purchase", {et::order(*owner0->currentProgram(), "T1", "3.00"), vm::Value::string("ana")})));
+  ASSERT_TRUE(ownersWritten(*reader, kPartitions, "node-a"));
+
+  auto report = verifyCluster(reader, {.partition = std::nullopt,
+                                       .work_dir = dir_ / "verify",
+                                       .ask = askNode(*a),
+                                       .page_keys = 500});
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_TRUE(report.value().ok()) << formatVerify(report.value());
+  ASSERT_EQ(report.value().verdicts.size(), kPartitions);
+  const PartitionVerdict& p0 = report.value().verdicts[0];
+  EXPECT_TRUE(p0.compared);
+  ASSERT_TRUE(p0.snapshot) << "partition 0 was trimmed: its rebuild starts from the snapshot";
+  EXPECT_GT(p0.replayed, 0u);
+  EXPECT_GT(p0.position, *p0.snapshot);
+  EXPECT_LE(p0.position, a->status()[0].applied);  // the owner may have gone on since
+  EXPECT_NE(formatVerify(report.value()).find("clean: 4 partitions verified"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "verify" / "p00"));
+}
+
+TEST_F(NodeTest, VerifyNamesTheColumnAndKeyWhereTheOwnersStoreWasChangedBehindItsBack) {
+  CountingCalls calls;
+  auto a = startAlone("node-a", calls);
+  ASSERT_TRUE(a);
+  const std::vector<std::string> ids = startOrders(*a, 2, 2);
+  ASSERT_EQ(ids.size(), 2u);
+  // Test-only: a write into the owner's RocksDB that no log entry holds.
+  store::Batch forged;
+  forged.put(store::Column::kTasks, "tk-0000000999-p02", "forged");
+  ASSERT_TRUE(a->engineFor(2)->store().commit(forged).ok());
+
+  std::shared_ptr<cluster::NatsClient> reader = this->reader();
+  ASSERT_TRUE(reader);
+  ASSERT_TRUE(ownersWritten(*reader, kPartitions, "node-a"));
+  auto report = verifyCluster(reader, {.partition = 2u,
+                                       .work_dir = dir_ / "verify",
+                                       .ask = askNode(*a),
+                                       .page_keys = 1});  // pages of one key: paging is used
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  ASSERT_EQ(report.value().verdicts.size(), 1u);
+  const PartitionVerdict& v = report.value().verdicts[0];
+  EXPECT_FALSE(report.value().ok());
+  ASSERT_TRUE(v.mismatch) << formatVerify(report.value());
+  EXPECT_EQ(v.mismatch->column, store::Column::kTasks);
+  EXPECT_EQ(v.mismatch->key, "tk-0000000999-p02");
+  EXPECT_EQ(v.mismatch->owner_value, "forged");
+  EXPECT_FALSE(v.mismatch->rebuilt_value);
+  const std::string text = formatVerify(report.value());
+  EXPECT_NE(text.find("column family tasks, key \"tk-0000000999-p02\""), std::string::npos) << text;
+  EXPECT_NE(text.find("stop node node-a"), std::string::npos) << text;
+  EXPECT_NE(text.find("NOT clean"), std::string::npos);
+  const auto json = nlohmann::json::parse(verifyJson(report.value()));
+  EXPECT_FALSE(json["ok"].get<bool>());
+  EXPECT_EQ(json["verdicts"][0]["mismatch"]["column"], "tasks");
+}
+
+TEST_F(NodeTest, VerifyReportsALogWhoseEpochGoesDown) {
+  CountingCalls calls;
+  auto a = startAlone("node-a", calls);
+  ASSERT_TRUE(a);
+  std::shared_ptr<cluster::NatsClient> reader = this->reader();
+  ASSERT_TRUE(reader);
+  ASSERT_TRUE(ownersWritten(*reader, kPartitions, "node-a"));
+  auto log = cluster::JetStreamPartitionLog::open(reader, 3, {.replicas = 1});
+  ASSERT_TRUE(log.ok()) << log.status().message();
+  EXPECT_TRUE(checkLog(*log.value()).empty());
+  // By hand through the log API: an entry at epoch 0 after node-a's claim at epoch 1.
+  const cluster::Seq last = log.value()->lastSeq().value();
+  store::Batch batch;
+  batch.put(store::Column::kMeta, "by-hand", "x");
+  const store::Batch* group[] = {&batch};
+  const std::string payload = store::encodeGroup(group);
+  const std::string_view records[] = {payload};
+  ASSERT_TRUE(log.value()->append(records, last, /*epoch=*/0).appended());
+
+  const std::vector<std::string> problems = checkLog(*log.value());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(
+      problems[0].find(fmt::format("entry {} (written by epoch 0) comes after epoch 1", last + 1)),
+      std::string::npos)
+      << problems[0];
+  auto report = verifyCluster(
+      reader, {.partition = 3u, .work_dir = dir_ / "verify", .ask = askNode(*a), .page_keys = 500});
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  ASSERT_EQ(report.value().verdicts.size(), 1u);
+  const PartitionVerdict& v = report.value().verdicts[0];
+  EXPECT_TRUE(v.compared) << "the owner's state still matches its rebuild";
+  EXPECT_FALSE(v.mismatch);
+  ASSERT_EQ(v.problems.size(), 1u) << formatVerify(report.value());
+  EXPECT_NE(v.problems[0].find("epochs must only increase"), std::string::npos);
 }
 
 TEST_F(NodeTest, AFencedEngineIsDroppedAtOnceAndTheNodeClaimsAgainAboveTheFence) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -207,6 +208,46 @@ inline std::vector<RflowNode> twoNodes(const std::filesystem::path& dir, const N
                                        uint32_t partitions, std::string_view member_ttl) {
   return clusterNodes(dir, {"node-a", "node-b"}, nats.clientUrls(), partitions, nats.size(),
                       member_ttl);
+}
+
+struct CommandRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// `rflow cluster verify --nats URL…` with `token` in RFLOW_TOKEN (never an argument),
+// bounded by `timeout` seconds.
+inline CommandRun clusterVerify(const std::vector<std::string>& nats_urls, const std::string& token,
+                                int timeout = 120) {
+  std::string command =
+      fmt::format("RFLOW_TOKEN='{}' timeout {} '{}' cluster verify", token, timeout, RFLOW_BINARY);
+  for (const std::string& url : nats_urls)
+    command += fmt::format(" --nats '{}'", url);
+  command += " 2>&1";
+  CommandRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return run;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    run.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// The oracle's last check: `rflow cluster verify` clean. Partitions still changing hands
+// (a handover just after the load) are not a finding: it is asked again, up to 3 times.
+// A store that differs is reported at once.
+inline CommandRun verifiedClean(const std::vector<std::string>& nats_urls,
+                                const std::string& token) {
+  CommandRun run;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    run = clusterVerify(nats_urls, token);
+    if (run.exit_code == 0 || run.output.find("differs") != std::string::npos) return run;
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+  return run;
 }
 
 // Kills every node this test started; when it failed, prints their logs first.

@@ -19,7 +19,9 @@
 // acknowledged start is the one instance of its key, each acknowledged decision is in its
 // instance's history), every instance completed with its connector's answer, its history
 // runs seq 1..k with no gap and no doubled step (one start, one approval, one timer, one
-// completion), and at the stub each Idempotency-Key always carried the same body.
+// completion), at the stub each Idempotency-Key always carried the same body, and
+// `rflow cluster verify` is clean (each partition rebuilt from snapshot + log equals its
+// owner's store; epochs only increase along each log).
 //
 // The test signals only the PIDs it started; every wait has a deadline.
 #include <gtest/gtest.h>
@@ -329,6 +331,12 @@ class ClusterScenarioTest : public ::testing::Test {
     }
     for (const auto& [key, id] : ledger_.started)
       EXPECT_TRUE(called.count(id)) << id << " completed without its call reaching the stub";
+    // Every partition rebuilt from snapshot + log equals its owner's store; epochs only
+    // increase along every log.
+    const CommandRun verified = verifiedClean(nats_->clientUrls(), token_);
+    EXPECT_EQ(verified.exit_code, 0) << verified.output;
+    EXPECT_NE(verified.output.find("clean: 4 partitions verified"), std::string::npos)
+        << verified.output;
   }
 
   // Two clients, each starting and deciding orders through its own node first, for 4 s
