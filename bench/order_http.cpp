@@ -23,9 +23,13 @@ httplib::Result post(httplib::Client& client, const std::string& path,
     ++times.retried;
     res = client.Post(path, headers, body, "application/json");
   }
-  for (int tries = 0; res && res->status == 503 && tries < patience_503; ++tries) {
+  // 503 (no owner known yet, or one that just let go) and 421 (a forward that reached a
+  // node that no longer owns the partition) both mean nothing was done: send it again,
+  // as a client would, while a partition moves (a handover takes a control pass or two).
+  for (int tries = 0; res && (res->status == 503 || res->status == 421) && tries < patience_503;
+       ++tries) {
     ++times.retried;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     res = client.Post(path, headers, body, "application/json");
   }
   return res;

@@ -24,8 +24,8 @@ struct OrderTimes {
 // Order i on `client`: POST /v1/workflows/PlaceOrder/instances with Idempotency-Key
 // "O<i>", then POST /v1/tasks/{task}/decision when it waits. A request without an answer
 // (a kept-alive connection the server had closed) is sent once more, and one answered 503
-// (a cluster partition whose owner is not known yet, or moving) again after 50 ms, up to
-// `patience_503` times: the Idempotency-Key makes a start safe to repeat, and a repeated
+// (a cluster partition whose owner is not known yet, or moving) or 421 (forwarded to a
+// node that just let it go) again after 100 ms, up to `patience_503` times: the Idempotency-Key makes a start safe to repeat, and a repeated
 // decision answered 409 means the first was taken. The instance JSON after the last
 // request; nullopt, with *why, when a request failed.
 std::optional<nlohmann::json> orderOverHttp(httplib::Client& client, const httplib::Headers& auth,

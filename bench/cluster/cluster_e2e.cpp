@@ -285,7 +285,7 @@ E2eRow runRow(const Layout& layout, const E2eOptions& options) {
       auto client = clientFor(nodes[via[t % via.size()]], 30s);
       for (size_t i = next++; i < options.orders; i = next++) {
         std::string why;
-        const auto done = orderOverHttp(*client, auth(), i, times[t], &why, 40);
+        const auto done = orderOverHttp(*client, auth(), i, times[t], &why, 100);
         if (orderResultOk(i, done)) {
           completed++;
           if (orderExpected(i).approval) approvals++;
