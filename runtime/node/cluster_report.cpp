@@ -16,12 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-const MemberInfo* memberNamed(const std::vector<MemberInfo>& members, std::string_view name) {
-  for (const MemberInfo& m : members)
-    if (m.node == name) return &m;
-  return nullptr;
-}
-
 // What the live members' heartbeats say about partition `p`.
 void addHolders(PartitionReport& r, const std::vector<MemberInfo>& members) {
   for (const MemberInfo& m : members) {

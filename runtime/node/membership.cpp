@@ -179,4 +179,10 @@ cluster::Result<std::vector<MemberInfo>> readMembers(cluster::NatsClient& nats) 
   return out;
 }
 
+const MemberInfo* memberNamed(const std::vector<MemberInfo>& members, std::string_view node) {
+  for (const MemberInfo& m : members)
+    if (m.node == node) return &m;
+  return nullptr;
+}
+
 }  // namespace rflow::node

@@ -86,6 +86,9 @@ std::string ownerKey(uint32_t partition);
 // skipped: a newer node's format). kNotFound when rf-members does not exist.
 cluster::Result<std::vector<MemberInfo>> readMembers(cluster::NatsClient& nats);
 
+// `node`'s entry among `members`; null when it has none.
+const MemberInfo* memberNamed(const std::vector<MemberInfo>& members, std::string_view node);
+
 // This node's entry in rf-members, and the members' list.
 class Membership {
  public:

@@ -269,13 +269,6 @@ const MemberPartition* heldBy(const std::vector<MemberInfo>& members, std::strin
   return nullptr;
 }
 
-// `node`'s member entry as last read; null when it has none.
-const MemberInfo* memberNamed(const std::vector<MemberInfo>& members, std::string_view node) {
-  for (const MemberInfo& m : members)
-    if (m.node == node) return &m;
-  return nullptr;
-}
-
 }  // namespace
 
 void Node::snapshotOwned(const std::vector<MemberInfo>& members) {
