@@ -13,6 +13,7 @@
 #include "engine/partition.h"
 #include "runtime/wire.h"
 #include "service/forward_client.h"
+#include "service/metrics_merge.h"
 
 namespace rflow::service {
 
@@ -118,6 +119,7 @@ Destination PartitionRouter::route(const HttpRequest& request) const {
   const auto is = [&](size_t i, std::string_view text) { return seg.size() > i && seg[i] == text; };
   if (request.method == "GET" && seg.size() == 1 && (is(0, "healthz") || is(0, "readyz")))
     return NodeHealth{is(0, "readyz")};
+  if (request.method == "GET" && seg.size() == 1 && is(0, "metrics")) return NodeMetrics{};
   if (!is(0, "v1")) return ToAnyLocal{};
   if ((is(1, "instances") || is(1, "tasks")) && seg.size() >= 3) {
     const auto partition = engine::partitionOfId(seg[2]);
@@ -134,9 +136,9 @@ Destination PartitionRouter::route(const HttpRequest& request) const {
     // An owner's state for `rflow cluster verify`: answered by the partition's owner.
     const auto partition = parsePartition(seg[3]);
     if (!partition || *partition >= n)
-      return ApiError{ApiError::Code::kNotFound,
-                      fmt::format("there is no partition {} in this cluster (0 to {})", seg[3],
-                                  n - 1)};
+      return ApiError{
+          ApiError::Code::kNotFound,
+          fmt::format("there is no partition {} in this cluster (0 to {})", seg[3], n - 1)};
     return ToPartition{*partition};
   }
   if (is(1, "keys") && seg.size() >= 4) return routeKey(seg[2], seg[3]);
@@ -172,6 +174,7 @@ HttpReply PartitionRouter::handle(const HttpRequest& request) const {
   if (std::holds_alternative<ToEveryPartition>(d)) return toEveryPartition(request);
   if (std::holds_alternative<ToAnyLocal>(d)) return toAnyLocal(request);
   if (const auto* health = std::get_if<NodeHealth>(&d)) return nodeHealth(*health, request);
+  if (std::holds_alternative<NodeMetrics>(d)) return nodeMetrics(request);
   return withRoute(errorReply(std::get<ApiError>(d)), "(cluster)");
 }
 
@@ -224,6 +227,8 @@ HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
     return toAnyLocal(request);
   } else if (const auto* health = std::get_if<NodeHealth>(&d)) {
     return nodeHealth(*health, request);
+  } else if (std::holds_alternative<NodeMetrics>(d)) {
+    return nodeMetrics(request);
   } else {
     return withRoute(errorReply(std::get<ApiError>(d)), "(cluster)");
   }
@@ -449,6 +454,34 @@ HttpReply PartitionRouter::nodeHealth(const NodeHealth& health, const HttpReques
   reply.body = body.dump();
   reply.route = health.readiness ? "/readyz" : "/healthz";
   return reply;
+}
+
+HttpReply PartitionRouter::nodeMetrics(const HttpRequest& request) const {
+  // Each local partition renders its figures as one node would (and checks the token);
+  // the first refusal is the answer.
+  std::vector<PartitionMetrics> parts;
+  std::optional<HttpReply> first;
+  for (uint32_t p = 0; p < directory_.count(); ++p) {
+    const PartitionTarget target = directory_.target(p);
+    const auto* local = std::get_if<LocalTarget>(&target);
+    if (local == nullptr) continue;
+    HttpReply reply = local->router->handle(request);
+    if (reply.status != 200) return reply;
+    parts.push_back({p, std::move(reply.body)});
+    if (!first) first = std::move(reply);
+  }
+  if (!first)
+    return withRoute(errorReply({ApiError::Code::kUnavailable,
+                                 "this node serves no partition now, so it has no figures: "
+                                 "each node reports the partitions it owns; read the others"}),
+                     "/metrics");
+  std::string text = mergeMetricsText(parts);
+  text += fmt::format(
+      "# HELP rflow_partitions_served Partitions this node owns and serves now.\n"
+      "# TYPE rflow_partitions_served gauge\nrflow_partitions_served {}\n",
+      parts.size());
+  first->body = std::move(text);
+  return std::move(*first);
 }
 
 }  // namespace rflow::service

@@ -20,8 +20,10 @@
 //   PUT
 //   GET /healthz, GET /readyz              this node: every local partition asked; alive
 //                                          and ready with none (it forwards)
+//   GET /metrics                           this node: every local partition's, each sample
+//                                          labelled with its partition (503 with none)
 //   anything else (workflows, openapi,     the first local partition (every partition has
-//   me, versions, metrics)                 the same deployments)
+//   me, versions)                          the same deployments)
 //
 // Forwarding: the same method, path, query, body, Authorization, Idempotency-Key,
 // Content-Type and X-Request-Id, plus `Rflow-Forwarded: 1` and `Rflow-Partition: <p>`
@@ -100,8 +102,11 @@ struct ToAnyLocal {};
 struct NodeHealth {
   bool readiness = false;
 };
+// GET /metrics: this node's, every partition it owns labelled `partition="p"`
+// (metrics_merge.h); a scraper reads every node.
+struct NodeMetrics {};
 using Destination = std::variant<ToPartition, GatherList, GatherInsights, ToEveryPartition,
-                                 ToAnyLocal, NodeHealth, ApiError>;
+                                 ToAnyLocal, NodeHealth, NodeMetrics, ApiError>;
 
 class PartitionRouter final : public RequestHandler {
  public:
@@ -132,6 +137,7 @@ class PartitionRouter final : public RequestHandler {
   HttpReply toEveryPartition(const HttpRequest& request) const;
   HttpReply toAnyLocal(const HttpRequest& request) const;
   HttpReply nodeHealth(const NodeHealth& health, const HttpRequest& request) const;
+  HttpReply nodeMetrics(const HttpRequest& request) const;
   HttpReply forwarded(const HttpRequest& request) const;
   HttpReply misdirected(uint32_t partition, const PartitionTarget& target) const;
   // The first local partition's Service (every partition has the same deployments), or

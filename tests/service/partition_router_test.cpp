@@ -17,6 +17,7 @@
 #include "engine/partition.h"
 #include "service/forward_client.h"
 #include "service/http_server.h"
+#include "service/metrics_merge.h"
 #include "service_test_util.h"
 #include "shop_project.h"
 
@@ -396,6 +397,63 @@ TEST_F(PartitionRouterTest, HealthAndReadinessAreTheNodesOwnEvenWithNoPartition)
   EXPECT_EQ(nodes_[1].forwards, before);
 }
 
+// Counts the lines of `text` that start with `prefix`.
+size_t linesStartingWith(const std::string& text, const std::string& prefix) {
+  size_t n = 0;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = std::min(text.find('\n', at), text.size());
+    if (std::string_view(text).substr(at, end - at).starts_with(prefix)) ++n;
+    at = end + 1;
+  }
+  return n;
+}
+
+TEST_F(PartitionRouterTest, MetricsAreTheNodesOwnPartitionsEachLabelledWithItsPartition) {
+  startPurchase(0, orderOn(0));
+  startPurchase(0, orderOn(1));
+  startPurchase(0, orderOn(1));
+  startPurchase(1, orderOn(2));
+  const int before = nodes_[0].forwards;
+  Reply r = get(0, "/metrics");
+  ASSERT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(nodes_[0].forwards, before);  // a node reports its own partitions, no hop
+  EXPECT_EQ(linesStartingWith(r.text, "rflow_instances_started_total{partition=\"0\",workflow="),
+            1u)
+      << r.text;
+  EXPECT_NE(
+      r.text.find("rflow_instances_started_total{partition=\"1\",workflow=\"shop.Purchase\"} 2\n"),
+      std::string::npos)
+      << r.text;
+  EXPECT_EQ(r.text.find("partition=\"2\""), std::string::npos) << r.text;  // node 1's
+  // One header per family, however many partitions: the text format requires it.
+  EXPECT_EQ(linesStartingWith(r.text, "# TYPE rflow_instances_started_total "), 1u);
+  EXPECT_EQ(linesStartingWith(r.text, "# TYPE rflow_backlog "), 1u);
+  EXPECT_EQ(linesStartingWith(r.text, "rflow_backlog{partition="), 2u) << r.text;
+  EXPECT_NE(r.text.find("rflow_partitions_served 2\n"), std::string::npos) << r.text;
+  // The token is checked as on one node.
+  EXPECT_EQ(get(0, "/metrics", nullptr).status, 401);
+  // A node that owns nothing has no figures to give: 503, not an empty page.
+  for (uint32_t p = 2; p < kPartitions; ++p)
+    nodes_[1].directory.set(p, RemoteTarget{nodes_[0].url, "node0", 2});
+  EXPECT_EQ(get(1, "/metrics").status, 503);
+}
+
+TEST(MetricsMerge, EachSampleIsLabelledAndEachFamilyWrittenOnce) {
+  const std::vector<PartitionMetrics> parts = {
+      {3,
+       "# HELP a_total A.\n# TYPE a_total counter\na_total{w=\"x y\"} 1\n"
+       "# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 2\n"},
+      {7,
+       "# HELP a_total A.\n# TYPE a_total counter\na_total{w=\"z\"} 4\n"
+       "# HELP h H.\n# TYPE h histogram\nh_count{} 0\n"}};
+  EXPECT_EQ(mergeMetricsText(parts),
+            "# HELP a_total A.\n# TYPE a_total counter\n"
+            "a_total{partition=\"3\",w=\"x y\"} 1\na_total{partition=\"7\",w=\"z\"} 4\n"
+            "# HELP h H.\n# TYPE h histogram\n"
+            "h_bucket{partition=\"3\",le=\"+Inf\"} 2\nh_sum{partition=\"3\"} 0.5\n"
+            "h_count{partition=\"3\"} 2\nh_count{partition=\"7\"} 0\n");
+}
+
 TEST_F(PartitionRouterTest, AnOwnerThatCannotBeReachedOrIsUnknownIs503NamingThePartition) {
   // Port 1 on loopback: nothing listens there.
   nodes_[0].directory.set(2, RemoteTarget{"http://127.0.0.1:1", "node1", 1});
@@ -538,6 +596,7 @@ TEST(PartitionRoute, RequestsAreRoutedByIdKeyOrToEveryPartition) {
   EXPECT_EQ(std::get<GatherInsights>(route("GET", "/v1/insights/at-risk")).kind,
             GatherInsights::Kind::kAtRisk);
   EXPECT_TRUE(std::holds_alternative<GatherInsights>(route("GET", "/v1/insights")));
+  EXPECT_TRUE(std::holds_alternative<NodeMetrics>(route("GET", "/metrics")));
   // No local partition: a key cannot be resolved to its workflow's qualified name here.
   const Destination by_key = route("POST", "/v1/keys/Purchase/O-1/signals/Paid");
   ASSERT_TRUE(std::holds_alternative<ApiError>(by_key));
