@@ -5,19 +5,6 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <map>
-#include <set>
-#include <sstream>
-#include <thread>
-
-#include "base/suggest.h"
-#include "bytecode/module.h"
-#include "runtime/duration_text.h"
-#include "vm/print.h"
 
 namespace rflow::runtime::config_read {
 
