@@ -179,15 +179,17 @@ int e2ePart(const E2eOptions& options) {
   for (const auto& layout : layouts)
     rows.push_back(rflow::bench::cluster::runRow(layout, options));
   fmt::print(
-      "| {:<24} | {:>9} | {:>11} | {:>7} | {:>9} | {:>9} | {:>10} | {:>10} | {:>11} | {:>9} |\n",
+      "| {:<24} | {:>9} | {:>11} | {:>7} | {:>9} | {:>9} | {:>10} | {:>10} | {:>11} | {:>9} | "
+      "{:>11} |\n",
       "row", "completed", "instances/s", "steps/s", "start p50", "start p99", "decide p50",
-      "decide p99", "standby lag", "replay");
+      "decide p99", "standby lag", "replay", "apply");
   fmt::print(
-      "| {:<24} | {:>9} | {:>11} | {:>7} | {:>9} | {:>9} | {:>10} | {:>10} | {:>11} | {:>9} |\n",
-      "", "", "", "", "ms", "ms", "ms", "ms", "p50/p99", "entries/s");
+      "| {:<24} | {:>9} | {:>11} | {:>7} | {:>9} | {:>9} | {:>10} | {:>10} | {:>11} | {:>9} | "
+      "{:>11} |\n",
+      "", "", "", "", "ms", "ms", "ms", "ms", "p50/p99", "entries/s", "p50/p99 µs");
   fmt::print(
       "|--------------------------|-----------|-------------|---------|-----------|-----------"
-      "|------------|------------|-------------|-----------|\n");
+      "|------------|------------|-------------|-----------|-------------|\n");
   int status = 0;
   for (const E2eRow& r : rows) {
     if (!r.error.empty()) {
@@ -201,12 +203,16 @@ int e2ePart(const E2eOptions& options) {
                                               quantile(r.standby_lag, 0.99));
     const std::string replay =
         r.replay_seconds > 0 ? fmt::format("{:.0f}", r.replayed_groups / r.replay_seconds) : "-";
+    const std::string apply =
+        r.apply_us.empty()
+            ? "-"
+            : fmt::format("{:.0f}/{:.0f}", quantile(r.apply_us, 0.5), quantile(r.apply_us, 0.99));
     fmt::print(
         "| {:<24} | {:>9} | {:>11.0f} | {:>7.0f} | {:>9.2f} | {:>9.2f} | {:>10.2f} | {:>10.2f} | "
-        "{:>11} | {:>9} |\n",
+        "{:>11} | {:>9} | {:>11} |\n",
         r.name, r.completed, r.completed / r.seconds, r.steps / r.seconds,
         quantile(r.start_ms, 0.5), quantile(r.start_ms, 0.99), quantile(r.decide_ms, 0.5),
-        quantile(r.decide_ms, 0.99), lag, replay);
+        quantile(r.decide_ms, 0.99), lag, replay, apply);
     if (r.mismatches > 0 || r.completed != options.orders) status = 1;
   }
   fmt::print(
@@ -215,7 +221,8 @@ int e2ePart(const E2eOptions& options) {
       "said it applied, sampled once a second under the load (as `rflow cluster status` "
       "reads it; heartbeats every member_ttl/5, so it includes up to that much staleness). "
       "replay: every partition's log applied in this process into an empty store after the "
-      "load, as a standby applies it (commit groups per second).\n");
+      "load, as a standby applies it (commit groups per second); apply: the time of each "
+      "group's synced write into that store (Store::applyGroup), p50/p99.\n");
   for (const E2eRow& r : rows) {
     if (r.retried > 0)
       fmt::print("{}: {} requests sent again (no answer, or 503)\n", r.name, r.retried);

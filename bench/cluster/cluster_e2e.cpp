@@ -231,7 +231,11 @@ void replayAll(const NatsServers& nats, const E2eOptions& options, int replicas,
     auto opened = store::Store::open((dir / fmt::format("replay-p{}", p)).string());
     auto* store = std::get_if<std::unique_ptr<store::Store>>(&opened);
     if (!log.ok() || store == nullptr) continue;
-    auto report = replay::replay(*log.value(), **store);
+    replay::ReplayOptions replay_options;
+    replay_options.on_group_applied = [&row](std::chrono::nanoseconds took) {
+      row.apply_us.push_back(std::chrono::duration<double, std::micro>(took).count());
+    };
+    auto report = replay::replay(*log.value(), **store, replay_options);
     if (auto* r = std::get_if<replay::ReplayReport>(&report)) {
       row.replayed_groups += r->groups;
       row.replay_seconds += std::chrono::duration<double>(r->took).count();
@@ -317,6 +321,7 @@ E2eRow runRow(const Layout& layout, const E2eOptions& options) {
   std::sort(row.standby_lag.begin(), row.standby_lag.end());
   if (processes.nats() != nullptr)
     replayAll(*processes.nats(), options, layout.nats_servers == 3 ? 3 : 1, dir, row);
+  std::sort(row.apply_us.begin(), row.apply_us.end());
   return row;
 }
 

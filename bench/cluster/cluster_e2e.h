@@ -53,6 +53,7 @@ struct E2eRow {
   // empty store, as a standby applies it (replay::replay: read, Store::applyGroup synced).
   uint64_t replayed_groups = 0;
   double replay_seconds = 0;
+  std::vector<double> apply_us;  // each group's synced Store::applyGroup in that replay
 };
 
 struct FailoverRun {

@@ -164,7 +164,8 @@ std::optional<std::string> replayTo(Rebuild& r, cluster::PartitionLog& log, Seq 
   auto applied = r.store->appliedSeq();
   if (!applied.ok()) return applied.status().message();
   if (applied.value() >= position) return std::nullopt;
-  auto replayed = replay::replay(log, *r.store, {.read_batch = kReadBatch, .up_to = position});
+  auto replayed = replay::replay(
+      log, *r.store, {.read_batch = kReadBatch, .up_to = position, .on_group_applied = {}});
   if (auto* problem = std::get_if<std::string>(&replayed)) return *problem;
   v.replayed += std::get<replay::ReplayReport>(replayed).groups;
   applied = r.store->appliedSeq();

@@ -11,7 +11,7 @@ namespace {
 
 // Applies one entry (or skips it), in order after `report.tail`.
 std::string applyEntry(const cluster::LogEntry& entry, store::Store& store, uint32_t partition,
-                       ReplayReport& report) {
+                       const ReplayOptions& options, ReplayReport& report) {
   if (entry.seq != report.tail + 1)
     return fmt::format(
         "partition {}'s log gave sequence {} after {}: a gap; nothing after {} was applied. "
@@ -29,8 +29,11 @@ std::string applyEntry(const cluster::LogEntry& entry, store::Store& store, uint
         "partition {}'s log entry {} holds {} records, and a commit group is one; nothing of "
         "it was applied. Check that every node runs the same rflow",
         partition, entry.seq, entry.records.size());
+  const auto started = std::chrono::steady_clock::now();
   if (store::Status applied = store.applyGroup(entry.records[0], entry.seq); !applied.ok())
     return fmt::format("partition {}'s log entry {}: {}", partition, entry.seq, applied.message());
+  if (options.on_group_applied)
+    options.on_group_applied(std::chrono::steady_clock::now() - started);
   ++report.groups;
   return {};
 }
@@ -51,8 +54,8 @@ std::variant<ReplayReport, std::string> replay(cluster::PartitionLog& log, store
         "ends at {}: the log lost acknowledged entries. Do not serve the partition from either; "
         "check the NATS servers and their disks",
         store.directory(), partition, applied.value(), bounds.value().last);
-  const cluster::Seq last = std::min(options.up_to.value_or(bounds.value().last),
-                                     bounds.value().last);
+  const cluster::Seq last =
+      std::min(options.up_to.value_or(bounds.value().last), bounds.value().last);
   // The entry at applied_seq itself is read again (not applied), when the log still has
   // it, for its epoch: an owner that replays up to date still learns the epoch to claim
   // above.
@@ -63,8 +66,8 @@ std::variant<ReplayReport, std::string> replay(cluster::PartitionLog& log, store
   report.tail = report.from - 1;
   const cluster::Seq first_to_apply = applied.value() + 1;
   while (report.tail < last) {
-    const size_t wanted = std::min<cluster::Seq>(std::max<size_t>(1, options.read_batch),
-                                                 last - report.tail);
+    const size_t wanted =
+        std::min<cluster::Seq>(std::max<size_t>(1, options.read_batch), last - report.tail);
     auto read = log.read(report.tail + 1, wanted);
     if (!read.ok()) {
       if (read.status().kind() == cluster::ErrorKind::kNotFound)
@@ -84,7 +87,8 @@ std::variant<ReplayReport, std::string> replay(cluster::PartitionLog& log, store
         if (entry.kind == cluster::EntryKind::kClaim) report.owner = entry.node;
         continue;
       }
-      if (std::string problem = applyEntry(entry, store, partition, report); !problem.empty())
+      if (std::string problem = applyEntry(entry, store, partition, options, report);
+          !problem.empty())
         return problem;
     }
   }

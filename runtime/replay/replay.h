@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -45,6 +46,9 @@ struct ReplayOptions {
   // Stop after this sequence instead of at the log's tail (`rflow cluster verify` rebuilds
   // up to the position the owner's digest was taken at). None: the tail.
   std::optional<cluster::Seq> up_to;
+  // Told how long each commit group's synced apply took (bench_cluster's apply p50/p99).
+  // Unset: nothing is timed.
+  std::function<void(std::chrono::nanoseconds)> on_group_applied;
 };
 
 // Applies every group after store.appliedSeq() up to the log's last entry (or
