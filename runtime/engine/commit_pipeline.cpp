@@ -8,15 +8,21 @@
 #include <future>
 #include <vector>
 
+#include "cluster/entry_codec.h"
 #include "cluster/log_writer.h"
+#include "cluster/redo_codec.h"
 #include "store/group_codec.h"
 
 namespace rflow::engine {
 
 CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options,
                                cluster::LogWriter* log,
-                               std::function<void(const std::string&)> on_stopped)
-    : store_(store), options_(options), log_(log), on_stopped_(std::move(on_stopped)) {
+                               std::function<void(const std::string&)> on_stopped, bool keep_redo)
+    : store_(store),
+      options_(options),
+      log_(log),
+      on_stopped_(std::move(on_stopped)),
+      keep_redo_(keep_redo) {
   if (!options_.threaded) return;
   // With a log, one committer: appends and applies in the log's one order (the header).
   const size_t committers = log_ ? 1 : std::max<size_t>(1, options_.committers);
@@ -208,7 +214,13 @@ store::Status CommitPipeline::appendAndApply(std::span<const store::Batch* const
         "the partition carries on",
         r->why));
   const cluster::Seq seq = result.appended()->seq;
-  store::Status applied = store_.applyGroup(payload, seq);
+  // The redo copy (H3): what the log holds at seq, byte for byte, so that a log that loses
+  // it (acknowledged before NATS synced it) can be given it again (replay/redo.h).
+  const std::string redo = keep_redo_
+                               ? cluster::encodeRedo(cluster::redoClockMs(),
+                                                     cluster::encodeRecords(log_->epoch(), records))
+                               : std::string();
+  store::Status applied = store_.applyGroup(payload, seq, redo);
   if (!applied.ok()) {
     return stop(store::Status::failure(fmt::format(
         "log sequence {} holds this group, but the data directory did not take it ({}); this "

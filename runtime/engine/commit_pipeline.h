@@ -77,8 +77,10 @@ class CommitPipeline {
   // `log`: null for a single node; else the partition log's writer (not owned), used only
   // by the pipeline's one committer from then on.
   // `on_stopped`: told once when the log stops the pipeline (EngineOptions::on_log_stopped).
+  // `keep_redo`: with a log, each appended group is also kept in the store's redo copy, in
+  // the write that applies it (EngineOptions::keep_redo).
   CommitPipeline(store::Store& store, GroupCommitOptions options, cluster::LogWriter* log = nullptr,
-                 std::function<void(const std::string&)> on_stopped = {});
+                 std::function<void(const std::string&)> on_stopped = {}, bool keep_redo = false);
   ~CommitPipeline();
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
@@ -121,6 +123,7 @@ class CommitPipeline {
   // that the store could not take): every later group fails with it. Committer only.
   std::optional<store::Status> stopped_;
   std::function<void(const std::string&)> on_stopped_;
+  const bool keep_redo_;
   // Sets stopped_ (the first time) and tells on_stopped_; returns the status.
   store::Status stop(store::Status status);
   std::mutex log_mutex_;  // one append and apply at a time (threaded = false)

@@ -61,7 +61,8 @@ EngineParts::EngineParts(store::Store& store_, const Clock& clock_, CallDispatch
       tasks(*this),
       timers(*this),
       calls(*this),
-      pipeline(store_, options_.commits, options_.log, options_.on_log_stopped) {
+      pipeline(store_, options_.commits, options_.log, options_.on_log_stopped,
+               options_.keep_redo) {
   (void)metrics.load(store);  // a failed read starts from zero; retryStalled() reloads
   write_recoveries_seen = store.writeRecoveries();
   pipeline.onReports([this] { queue.holdWakeups(); }, [this] { queue.releaseWakeups(); });

@@ -187,6 +187,10 @@ struct EngineOptions {
   // before the engine opens. Null (the default, a single node): the synced store write is
   // the commit, as it always was.
   cluster::LogWriter* log = nullptr;
+  // With a log: keep each appended group in the store's redo copy too (H3,
+  // replay/redo.h), so that a log that loses acknowledged entries can be repaired from
+  // this node. A cluster node's partition host sets it.
+  bool keep_redo = false;
   // The partition this engine runs (issue 19; partition.h): its new instance and task ids
   // carry it (`in-0000000042-p07`) so that any node can route by id. Nullopt (a single
   // node): ids are as they always were (`in-0000000042`). Fixed for a store's life: a

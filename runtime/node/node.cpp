@@ -282,6 +282,8 @@ void Node::snapshotOwned(const std::vector<MemberInfo>& members) {
           standby_applied = std::min(standby_applied.value_or(held.applied), held.applied);
     if (auto problem = host->snapshotIfDue(standby_applied))
       say(fmt::format("partition {}: {}", host->partition(), *problem));
+    if (auto problem = host->trimRedo())
+      say(fmt::format("partition {}: {}", host->partition(), *problem));
   }
 }
 

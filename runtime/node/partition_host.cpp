@@ -5,6 +5,7 @@
 
 #include "cluster/log_writer.h"
 #include "engine/program_cache.h"
+#include "replay/redo.h"
 #include "replay/replay.h"
 
 namespace rflow::node {
@@ -130,9 +131,26 @@ std::shared_ptr<engine::Engine> PartitionHost::engine() const {
 
 std::variant<cluster::Seq, std::string> PartitionHost::catchUp() {
   if (auto problem = restoreIfTrimmed()) return *problem;
-  auto replayed = replay::replay(*log_, *store_);
-  if (auto* problem = std::get_if<std::string>(&replayed)) return *problem;
+  replay::ReplayOptions replaying;
+  replaying.keep_redo = true;
+  auto replayed = replay::replay(*log_, *store_, replaying);
+  if (auto* problem = std::get_if<std::string>(&replayed)) {
+    // A log that ends below this store lost acknowledged entries (H3): append them again
+    // from the redo copy, then replay (nothing is left to apply then).
+    auto repaired = replay::repairFromRedo(*log_, *store_, options_.claim_deadline);
+    if (auto* why = std::get_if<std::string>(&repaired))
+      return fmt::format("{}; {}", *problem, *why);
+    const auto& repair = std::get<replay::RepairReport>(repaired);
+    if (repair.held <= repair.log_last) return *problem;
+    say(fmt::format(
+        "the log had lost entries {} to {} (acknowledged before the NATS servers wrote them to "
+        "disk); this node appended {} of them again from its redo copy, as they were",
+        repair.log_last + 1, repair.held, repair.reappended));
+    replayed = replay::replay(*log_, *store_, replaying);
+    if (auto* again = std::get_if<std::string>(&replayed)) return *again;
+  }
   const auto& report = std::get<replay::ReplayReport>(replayed);
+  if (auto problem = trimRedo()) say(*problem);
   std::lock_guard lock(mutex_);
   epoch_ = std::max(epoch_, report.epoch);
   if (!report.owner.empty()) owner_ = report.owner;
@@ -197,6 +215,14 @@ std::optional<std::string> PartitionHost::restoreSnapshot(
   fs::remove_all(replaced, ec);
   last_snapshot_ = manifest.seq;
   say(fmt::format("restored snapshot {} (the log up to sequence {})", manifest.id, manifest.seq));
+  return std::nullopt;
+}
+
+std::optional<std::string> PartitionHost::trimRedo() {
+  std::shared_lock lock(store_mutex_);
+  auto trimmed = replay::trimRedo(*store_, options_.partition,
+                                  cluster::redoClockMs() - options_.redo_keep.count(), position());
+  if (!trimmed.ok()) return "its redo copy cannot be trimmed: " + trimmed.status().message();
   return std::nullopt;
 }
 
@@ -298,9 +324,15 @@ std::optional<std::string> PartitionHost::becomeOwner(
   }
   tenure->claimed_epoch = tenure->writer.epoch();
   seen_ = std::max(seen_.load(), tenure->writer.tail());
+  if (store::Status kept =
+          replay::keepClaim(*store_, options_.partition, tenure->writer.tail(),
+                            {tenure->claimed_epoch, options_.node}, cluster::redoClockMs());
+      !kept.ok())
+    say("the claim is not in this node's redo copy: " + kept.message());
   stopped_by_log_ = false;
   engine::EngineOptions eo = options_.engine;
   eo.log = &tenure->writer;
+  eo.keep_redo = true;
   eo.partition = options_.partition;  // ids carry it, so any node can route by id
   eo.on_log_stopped = [this](const std::string& why) {
     stopped_by_log_ = true;

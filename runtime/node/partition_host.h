@@ -73,6 +73,9 @@ struct HostOptions {
   std::shared_ptr<cluster::SnapshotStore> snapshots;
   // An owner takes a snapshot once its log has grown this many entries past the last one.
   cluster::Seq snapshot_every = 10'000;
+  // How long the redo copy keeps an entry (H3, replay/redo.h): a loss of the log's tail
+  // older than this cannot be repaired from this node (beyond replay::kRedoKeptEntries).
+  std::chrono::milliseconds redo_keep{std::chrono::minutes(10)};
 };
 
 class PartitionHost {
@@ -107,6 +110,10 @@ class PartitionHost {
   // (its epoch is what a replay from the snapshot learns). nullopt, or what went wrong
   // (nothing is trimmed then).
   std::optional<std::string> snapshotIfDue(std::optional<cluster::Seq> standby_applied);
+  // Drops redo entries older than redo_keep (and far enough behind position()). nullopt,
+  // or what went wrong. The node's control pass calls it for owners; a standby trims as it
+  // follows.
+  std::optional<std::string> trimRedo();
   // An owner's check, without appending: the log's last entry has a higher epoch than
   // this owner's claim (another node claimed). Reads the log; false when it cannot.
   bool supersededInLog();

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "cluster/entry_codec.h"
+#include "cluster/redo_codec.h"
+
 namespace rflow::replay {
 
 namespace {
@@ -22,6 +25,17 @@ std::string applyEntry(const cluster::LogEntry& entry, store::Store& store, uint
   if (entry.kind != cluster::EntryKind::kRecords) {
     if (entry.kind == cluster::EntryKind::kClaim) report.owner = entry.node;
     ++report.skipped;
+    if (options.keep_redo) {
+      const std::string body = entry.kind == cluster::EntryKind::kClaim
+                                   ? cluster::encodeClaim({entry.epoch, entry.node})
+                                   : cluster::encodeGenesis();
+      store::Batch batch;
+      std::string key;
+      store::appendU64(key, entry.seq);
+      batch.put(store::Column::kRedo, key, cluster::encodeRedo(cluster::redoClockMs(), body));
+      if (store::Status kept = store.commit(batch); !kept.ok())
+        return fmt::format("partition {}'s log entry {}: {}", partition, entry.seq, kept.message());
+    }
     return {};
   }
   if (entry.records.size() != 1)
@@ -30,7 +44,12 @@ std::string applyEntry(const cluster::LogEntry& entry, store::Store& store, uint
         "it was applied. Check that every node runs the same rflow",
         partition, entry.seq, entry.records.size());
   const auto started = std::chrono::steady_clock::now();
-  if (store::Status applied = store.applyGroup(entry.records[0], entry.seq); !applied.ok())
+  const std::string_view group[] = {entry.records[0]};
+  const std::string redo =
+      options.keep_redo
+          ? cluster::encodeRedo(cluster::redoClockMs(), cluster::encodeRecords(entry.epoch, group))
+          : std::string();
+  if (store::Status applied = store.applyGroup(entry.records[0], entry.seq, redo); !applied.ok())
     return fmt::format("partition {}'s log entry {}: {}", partition, entry.seq, applied.message());
   if (options.on_group_applied)
     options.on_group_applied(std::chrono::steady_clock::now() - started);

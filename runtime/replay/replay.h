@@ -49,6 +49,9 @@ struct ReplayOptions {
   // Told how long each commit group's synced apply took (bench_cluster's apply p50/p99).
   // Unset: nothing is timed.
   std::function<void(std::chrono::nanoseconds)> on_group_applied;
+  // A cluster node's standby: every entry applied (or skipped: claims, genesis) is kept in
+  // the store's redo copy too (redo.h, H3), a group in the same write as its apply.
+  bool keep_redo = false;
 };
 
 // Applies every group after store.appliedSeq() up to the log's last entry (or

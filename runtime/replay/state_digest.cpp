@@ -38,15 +38,17 @@ std::string startAfter(const std::optional<std::string>& after) {
 }  // namespace
 
 bool isNodeLocal(Column column, std::string_view key) {
-  if (column == Column::kModules) return true;
+  if (column == Column::kModules || column == Column::kRedo) return true;
   if (column != Column::kMeta) return false;
   return key == kSchemaKey || key == kCurrentKey || key == store::kAppliedSeqKey || isModelKey(key);
 }
 
 std::vector<Column> replicatedColumns() {
   std::vector<Column> out;
+  // kRedo is each node's own copy of the log (H3), kept at its own times.
   for (size_t c = 0; c < store::kColumnCount; ++c)
-    if (static_cast<Column>(c) != Column::kModules) out.push_back(static_cast<Column>(c));
+    if (static_cast<Column>(c) != Column::kModules && static_cast<Column>(c) != Column::kRedo)
+      out.push_back(static_cast<Column>(c));
   return out;
 }
 

@@ -14,7 +14,9 @@
 //   - kMeta `schema` (written when a directory is created) and `applied_seq` (the position
 //     itself, compared on its own);
 //   - kMeta `model\0…`, `model-current\0…`, `model-config\0…` (classifier models,
-//     runtime/model_store.h, kept per store).
+//     runtime/model_store.h, kept per store);
+//   - kRedo, each node's own copy of recent log entries (replay/redo.h), stamped with
+//     that node's clock.
 //
 // The digest is PERSISTED in no store, but it is a wire format between rflow versions of
 // one cluster: per column, SHA-256 over each replicated key's be64(key size), key,
@@ -37,7 +39,7 @@ namespace rflow::replay {
 
 // Written by a node into its own store, not through the log (above).
 bool isNodeLocal(store::Column column, std::string_view key);
-// The columns the digest covers: every one but kModules, in Column order.
+// The columns the digest covers: every one but kModules and kRedo, in Column order.
 std::vector<store::Column> replicatedColumns();
 std::optional<store::Column> columnNamed(std::string_view name);
 

@@ -129,6 +129,8 @@ Result<std::vector<GroupWrite>> decodeGroup(std::string_view bytes) {
     }
     if (column >= kColumnCount) {
       in.fail(fmt::format("write {} names the unknown column {}", i, column));
+    } else if (static_cast<Column>(column) == Column::kRedo) {
+      in.fail(fmt::format("write {} names column {} (redo), which is each node's own", i, column));
     } else if (w.kind == Batch::Kind::kRemove && !w.value.empty()) {
       in.fail(fmt::format("write {} is a remove with a value", i));
     } else if (w.kind == Batch::Kind::kMerge && static_cast<Column>(column) != Column::kMetrics) {

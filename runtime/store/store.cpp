@@ -27,7 +27,8 @@ namespace {
 
 constexpr std::string_view kColumnNames[kColumnCount] = {
     "meta",       "modules", "instances", "keys",    "timers",  "tasks",
-    "task_index", "audit",   "calls",     "signals", "metrics", "inbox"};
+    "task_index", "audit",   "calls",     "signals", "metrics", "inbox",
+    "redo"};
 
 // The schema of the records in the column families; the engine refuses a database
 // written by a newer rflow rather than misreading it. Schema 1 (kMetrics values are
@@ -462,7 +463,7 @@ Status Store::commitGroup(std::span<const Batch* const> group, WriteBuffer& buff
   return written;
 }
 
-Status Store::applyGroup(std::string_view payload, uint64_t applied_seq) {
+Status Store::applyGroup(std::string_view payload, uint64_t applied_seq, std::string_view redo) {
   auto decoded = decodeGroup(payload);
   if (!decoded.ok()) return decoded.status();
   const std::vector<GroupWrite>& writes = decoded.value();
@@ -487,6 +488,9 @@ Status Store::applyGroup(std::string_view payload, uint64_t applied_seq) {
         if (status.ok())
           status = out.Put(columns_[static_cast<size_t>(Column::kMeta)], sliceOf(kAppliedSeqKey),
                            sliceOf(seq));
+        if (status.ok() && !redo.empty())
+          status = out.Put(columns_[static_cast<size_t>(Column::kRedo)], sliceOf(seq),
+                           sliceOf(redo));
         return status.ok() ? Status() : Status::failure(explain(status, directory_));
       },
       /*batches=*/1, writes.size() + 1, bytes, /*force_sync=*/true);

@@ -63,8 +63,12 @@ enum class Column : uint8_t {
   kMetrics = 10,   // aggregates: schema 1, shard + name -> be64; schema 2, merged counters
                    // (counters.h; Batch::addCounters)
   kInbox = 11,     // instance id \0 request id (be64) -> a result waiting to be handed over
+  // A cluster node's own copy of the partition log's recent entries (H3,
+  // cluster/redo_codec.h): log sequence (be64) -> redo entry. Node-local: never in a
+  // commit group, never compared between nodes; empty on a single node.
+  kRedo = 12,
 };
-inline constexpr size_t kColumnCount = 12;
+inline constexpr size_t kColumnCount = 13;
 std::string_view columnName(Column column);
 
 enum class Durability : uint8_t {
@@ -190,7 +194,9 @@ class Store {
   // write (with either durability: the log may trim what the store says it holds). A
   // payload that does not decode is refused whole, saying why; nothing is written.
   // Callers apply entries in log order, each once (appliedSeq() says where they are).
-  Status applyGroup(std::string_view payload, uint64_t applied_seq);
+  // `redo`, when not empty, is kept in kRedo under be64(applied_seq) in the same write
+  // (a cluster node's copy of the entry, for repairing a log that lost it: H3).
+  Status applyGroup(std::string_view payload, uint64_t applied_seq, std::string_view redo = {});
   // The log sequence of the last group applied; 0 when none was (a single node, or a
   // store that has not yet followed a log).
   Result<uint64_t> appliedSeq() const;

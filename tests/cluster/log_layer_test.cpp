@@ -12,6 +12,7 @@
 #include "cluster/entry_codec.h"
 #include "cluster/local_partition_log.h"
 #include "cluster/log_writer.h"
+#include "cluster/redo_codec.h"
 #include "cluster/snapshot_archive.h"
 
 namespace rflow::cluster {
@@ -22,6 +23,28 @@ using rflow::test_support::readFile;
 using rflow::test_support::writeFile;
 
 const fs::path kSamples = fs::path(RFLOW_CLUSTER_SAMPLES) / "entry_format_1";
+
+TEST(RedoCodec, Format1SampleDecodesAndEncodesTheSame) {
+  const std::string kept =
+      readFile(fs::path(RFLOW_CLUSTER_SAMPLES) / "redo_format_1" / "claim.bin");
+  ASSERT_FALSE(kept.empty());
+  auto redo = decodeRedo(kept, 7, 42);
+  ASSERT_TRUE(redo.ok()) << redo.status().message();
+  EXPECT_EQ(redo.value().kept_at_ms, 1'800'000'000'000);
+  EXPECT_EQ(redo.value().entry.kind, EntryKind::kClaim);
+  EXPECT_EQ(redo.value().entry.epoch, 4u);
+  EXPECT_EQ(redo.value().entry.node, "node-b");
+  EXPECT_EQ(redo.value().entry.seq, 42u);
+  EXPECT_EQ(redo.value().entry.msg_id, msgId(7, 4, 42));
+  EXPECT_EQ(encodeRedo(1'800'000'000'000, encodeClaim({4, "node-b"})), kept);
+  // A newer format is refused by name, and so is a short value.
+  std::string newer = kept;
+  newer[0] = 2;
+  auto refused = decodeRedo(newer, 7, 42);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("format 2"), std::string::npos);
+  EXPECT_FALSE(decodeRedo(kept.substr(0, 5), 7, 42).ok());
+}
 
 TEST(EntryCodec, Format1SamplesDecodeAndEncodeTheSame) {
   const std::string records = readFile(kSamples / "records.bin");

@@ -86,8 +86,11 @@ TEST(GroupCodec, EveryTruncationAndBadByteIsRefused) {
   bad_kind[2] = 9;
   expectRefused(bad_kind, "unknown kind 9");
   std::string bad_column = bytes;
+  bad_column[3] = 13;
+  expectRefused(bad_column, "unknown column 13");
+  // The redo column is each node's own: a group naming it is refused too.
   bad_column[3] = 12;
-  expectRefused(bad_column, "unknown column 12");
+  expectRefused(bad_column, "names column 12 (redo)");
   expectRefused(bytes + "x", "follow the last write");
   std::string huge_count = bytes;
   huge_count[1] = 0x7F;
