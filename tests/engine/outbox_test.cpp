@@ -15,7 +15,7 @@
 namespace rflow::engine::testing {
 namespace {
 
-constexpr const char* kKeyed = R"(module k
+constexpr const char* kOutboxKeyed = R"(module k
 signal Paid { reference: string }
 workflow Settle(order: string) -> string {
   owner "finance"
@@ -37,26 +37,26 @@ on event Batch(a: string, b: string) start Settle(a)
 on event Batch(a: string, b: string) start Settle(b)
 )";
 
-constexpr uint32_t kCount = 2;
+constexpr uint32_t kTwoPartitions = 2;
 
 // A key of k.Settle that the placement puts on `partition`.
 std::string keyOn(uint32_t partition, std::string_view prefix = "o") {
   for (int i = 0;; ++i) {
     std::string key = fmt::format("{}{}", prefix, i);
-    if (partitionFor("k.Settle", key, kCount) == partition) return key;
+    if (partitionFor("k.Settle", key, kTwoPartitions) == partition) return key;
   }
 }
 
 class OutboxTest : public Test {
  protected:
   void SetUp() override {
-    for (uint32_t p = 0; p < kCount; ++p) {
+    for (uint32_t p = 0; p < kTwoPartitions; ++p) {
       auto opened = store::Store::open(
           "/mem", {.durability = store::Durability::kAsync, .in_memory = true, .env = {}});
       ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(opened));
       stores_[p] = std::move(std::get<std::unique_ptr<store::Store>>(opened));
       openEngine(p);
-      auto deployed = engines_[p]->deploy(compile(kKeyed));
+      auto deployed = engines_[p]->deploy(compile(kOutboxKeyed));
       ASSERT_TRUE(std::holds_alternative<std::string>(deployed));
     }
   }
@@ -66,7 +66,7 @@ class OutboxTest : public Test {
     EngineOptions options;
     options.partition = p;
     options.partition_of = [](std::string_view workflow, std::string_view key) {
-      return partitionFor(workflow, key, kCount);
+      return partitionFor(workflow, key, kTwoPartitions);
     };
     engines_[p] = std::make_unique<Engine>(*stores_[p], clock_, calls_, std::move(options));
   }
@@ -84,7 +84,7 @@ class OutboxTest : public Test {
   // One relay pass over every partition: deliver, then forget what was acknowledged.
   size_t relay() {
     size_t moved = 0;
-    for (uint32_t p = 0; p < kCount; ++p) {
+    for (uint32_t p = 0; p < kTwoPartitions; ++p) {
       std::vector<uint64_t> acked;
       for (const PendingMessage& m : pending(p)) {
         deliver(m);
@@ -134,8 +134,8 @@ class OutboxTest : public Test {
 
   ManualClock clock_{kEpoch};
   ScriptedCalls calls_;
-  std::array<std::unique_ptr<store::Store>, kCount> stores_;
-  std::array<std::unique_ptr<Engine>, kCount> engines_;
+  std::array<std::unique_ptr<store::Store>, kTwoPartitions> stores_;
+  std::array<std::unique_ptr<Engine>, kTwoPartitions> engines_;
 };
 
 TEST(OutboxMessage, EncodesAndDecodesEveryField) {
