@@ -152,14 +152,16 @@ Destination PartitionRouter::route(const HttpRequest& request) const {
     if (seg.size() == 3 && is(2, "stages")) return GatherInsights{Kind::kStages};
     if (seg.size() == 3 && is(2, "at-risk")) return GatherInsights{Kind::kAtRisk};
   }
-  const bool not_yet = is(1, "events") || is(1, "migrations") ||
-                       (is(1, "admin") && is(2, "backups")) ||
+  // An event runs its triggers on a partition of this node; their keyed starts reach
+  // their keys' partitions through its outbox (engine/outbox.h).
+  if (is(1, "events")) return ToAnyLocal{};
+  const bool not_yet = is(1, "migrations") || (is(1, "admin") && is(2, "backups")) ||
                        (is(1, "classifiers") && request.method == "PUT");
   if (not_yet)
     return ApiError{ApiError::Code::kNotImplemented,
                     fmt::format("{} {} is not available in a cluster of {} partitions yet "
-                                "(docs/cluster.md, \"Routing\"): events, migrations, backups "
-                                "and models need every partition at once",
+                                "(docs/cluster.md, \"Routing\"): migrations, backups and "
+                                "models need every partition at once",
                                 request.method, request.path, n)};
   return ToAnyLocal{};
 }

@@ -16,8 +16,11 @@
 //                                          node once (forwarded, so it does not fan out)
 //   GET /v1/insights, …/stages, …/at-risk  every partition's mergeable parts, added and
 //                                          rendered as one node would (partition_insights.cpp)
-//   events, migrations, backups, a model   501 with more than one partition (not yet)
-//   PUT
+//   POST /v1/events/{name}                 the first local partition: its triggers run
+//                                          there, their keyed starts reach their keys'
+//                                          partitions through its outbox (engine/outbox.h)
+//   POST /v1/cluster/partitions/{p}/…      partition p's owner (a digest, an outbox message)
+//   migrations, backups, a model PUT       501 with more than one partition (not yet)
 //   GET /healthz, GET /readyz              this node: every local partition asked; alive
 //                                          and ready with none (it forwards)
 //   GET /metrics                           this node: every local partition's, each sample

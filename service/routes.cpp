@@ -195,6 +195,9 @@ Outcome partitionState(Service& s, const Call& c) {
   if (auto* error = std::get_if<ApiError>(&page)) return *error;
   return s.partitionState(param(c, "p"), queryValue(c, "column"), std::get<Page>(page));
 }
+Outcome inbound(Service& s, const Call& c) {
+  return s.inbound(param(c, "p"), c.raw_body);
+}
 Outcome openApi(Service& s, const Call&) {
   const auto contract = s.contract();
   DeployedContract deployed;
@@ -290,6 +293,12 @@ const Route kRoutes[] = {
      "family's keys and values in hex after the key `after`: {\"partition\", \"applied_seq\", "
      "\"column\", \"entries\": [{\"key\", \"value\"}], \"more\"}",
      partitionState},
+    {"POST", "/v1/cluster/partitions/{p}/inbound", kAdmin, 200, true, nullptr, false, "",
+     "Between the nodes of a cluster: another partition's outbox message (the body, bytes), "
+     "applied on this partition exactly once (docs/cluster.md \"Outbox\"): {\"partition\", "
+     "\"applied\"}, applied false when it was applied before; 400 for a message that is not "
+     "for this partition, 503 when it could not be committed (send it again)",
+     inbound, /*binary_body=*/true},
     {"POST", "/v1/migrations", kAdmin, 200, true, nullptr, false, "",
      "Move the waiting instances of a workflow from one version to another where their wait "
      "maps (intelligence.md §4): {\"from\", \"to\", \"workflow\", \"dry_run\"} (dry_run is "

@@ -117,6 +117,8 @@ class Server {
   std::optional<std::string> openSingle(const ServeOptions& options, Opening& o);
   std::optional<std::string> openCluster(const ServeOptions& options, Opening& o);
   std::optional<std::string> clusterAdmin(const Log& log);
+  // The token the nodes' outbox relays send to each other's inbound route with (admin).
+  std::optional<std::string> clusterRelay();
   // Binds the HTTP server for `handler` on --listen (else [service] listen) and sets
   // port_ and url_ (not started yet).
   std::optional<std::string> bindHttp(const ServeOptions& options, const Opening& o,

@@ -16,6 +16,8 @@ namespace {
 
 // The rf-cluster key of the admin token's hash, when rflow.toml configures no users.
 constexpr std::string_view kAdminTokenKey = "admin_token_sha256";
+// The rf-cluster key of the token the outbox relays present to each other (admin).
+constexpr std::string_view kRelayTokenKey = "relay_token";
 
 node::NodeOptions nodeOptionsFor(const runtime::Config& config, const std::string& data,
                                  const engine::Clock& clock, engine::CallDispatcher& calls,
@@ -77,6 +79,25 @@ std::optional<std::string> Server::clusterAdmin(const Log& log) {
   return std::nullopt;
 }
 
+std::optional<std::string> Server::clusterRelay() {
+  Parts& p = *parts_;
+  std::optional<std::string> token = newAdminToken();
+  if (!token) return "the system could not provide random bytes for the outbox relay's token";
+  // One token for the whole cluster, kept in NATS (bucket rf-cluster) like the settings:
+  // whoever can read the cluster's NATS can rewrite its logs anyway.
+  auto recorded = p.node->recordOnce(std::string(kRelayTokenKey), *token);
+  if (!recorded.ok())
+    return "the cluster's relay token cannot be read from NATS: " + recorded.status().message();
+  if (recorded.value().size() < 32)
+    return fmt::format(
+        "the cluster's relay token in NATS (bucket {}, key {}) is too short; delete the key "
+        "and restart the nodes",
+        node::kClusterBucket, kRelayTokenKey);
+  p.relay_token = recorded.value();
+  p.auth->add({"cluster-relay", {std::string(kAdminRole)}, sha256(p.relay_token)});
+  return std::nullopt;
+}
+
 std::optional<std::string> Server::openCluster(const ServeOptions& options, Opening& o) {
   Parts& p = *parts_;
   const Log& log = *o.log;
@@ -91,8 +112,24 @@ std::optional<std::string> Server::openCluster(const ServeOptions& options, Open
         "[backup] is not used by a cluster node: backups of a partitioned store are not built "
         "yet (docs/cluster.md); the partition logs in NATS hold every committed step");
 
-  auto started = node::Node::start(
-      nodeOptionsFor(p.config, data_, *o.clock, *p.calls, *o.built.module, p.models, log));
+  node::NodeOptions no =
+      nodeOptionsFor(p.config, data_, *o.clock, *p.calls, *o.built.module, p.models, log);
+  // Outbox messages for partitions owned elsewhere go through this node's front door: one
+  // hop to the owner's inbound route, a 421 refreshed and retried once, like any request.
+  no.send_inbound = [&p](uint32_t target, const std::string& message) -> node::Delivery {
+    const PartitionRouter* front = p.relay_front.load();
+    if (!front) return {false, "this node's front door is not serving yet"};
+    HttpRequest request;
+    request.method = "POST";
+    request.path = fmt::format("/v1/cluster/partitions/{}/inbound", target);
+    request.authorization = "Bearer " + p.relay_token;
+    request.content_type = "application/octet-stream";
+    request.body = message;
+    const HttpReply reply = front->handle(request);
+    if (reply.status == 200) return {true, {}};
+    return {false, fmt::format("HTTP {}: {}", reply.status, reply.body.substr(0, 300))};
+  };
+  auto started = node::Node::start(std::move(no));
   if (auto* problem = std::get_if<std::string>(&started))
     return "this node cannot join the cluster: " + *problem;
   p.node = std::move(std::get<std::unique_ptr<node::Node>>(started));
@@ -101,6 +138,7 @@ std::optional<std::string> Server::openCluster(const ServeOptions& options, Open
   if (p.auth->empty()) {
     if (auto problem = clusterAdmin(log)) return *problem;
   }
+  if (auto problem = clusterRelay()) return *problem;
 
   PartitionServing serving;
   serving.connectors = p.connectors.get();
@@ -117,6 +155,7 @@ std::optional<std::string> Server::openCluster(const ServeOptions& options, Open
   if (auto problem = bindHttp(options, o, *p.front)) return *problem;
   checkAdvertise(cluster.advertise, port_, log);
 
+  p.relay_front = p.front.get();
   p.directory->start();
   p.http->start();
   log.info(fmt::format(
@@ -129,6 +168,7 @@ std::optional<std::string> Server::openCluster(const ServeOptions& options, Open
 
 void Server::stopCluster() {
   Parts& p = *parts_;
+  p.relay_front = nullptr;
   if (p.http) p.http->stop();
   // The services and schedulers first: they hold the node's engines.
   if (p.directory) p.directory->stop();

@@ -4,6 +4,7 @@
 // before it (stop() also resets them explicitly, in the order serve.h gives).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,11 @@ struct Server::Parts {
   // A cluster node instead of engine/service/router: the node (its partitions' engines),
   // the directory over it (each owned partition's Service, Router and cron Scheduler) and
   // the front door.
+  // The outbox relay's way out (NodeOptions::send_inbound): the front door once it serves
+  // (null before and while stopping), and the cluster's relay token. Declared before the
+  // node, whose relay threads read them until it stops.
+  std::atomic<const PartitionRouter*> relay_front{nullptr};
+  std::string relay_token;
   std::unique_ptr<node::Node> node;
   std::unique_ptr<NodeDirectory> directory;
   std::unique_ptr<PartitionRouter> front;

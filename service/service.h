@@ -172,6 +172,9 @@ class Service {
   // service_cluster_state.cpp.
   Outcome partitionState(std::string_view partition, const std::optional<std::string>& column,
                          const Page& page) const;
+  // POST /v1/cluster/partitions/{p}/inbound: another partition's outbox message
+  // (engine/outbox.h), applied once: {"partition", "applied"} (false: applied before).
+  Outcome inbound(std::string_view partition, std::string_view message);
   // The partition this service's engine runs (a cluster node's; a single node is 0).
   void setPartition(uint32_t partition) { partition_ = partition; }
   // Prometheus text exposition format 0.0.4.

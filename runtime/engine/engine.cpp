@@ -61,6 +61,7 @@ EngineParts::EngineParts(store::Store& store_, const Clock& clock_, CallDispatch
       tasks(*this),
       timers(*this),
       calls(*this),
+      outbox(*this),
       pipeline(store_, options_.commits, options_.log, options_.on_log_stopped,
                options_.keep_redo) {
   (void)metrics.load(store);  // a failed read starts from zero; retryStalled() reloads
@@ -349,6 +350,22 @@ const Clock& Engine::clock() const {
 
 store::Store& Engine::store() const {
   return parts_->store;
+}
+
+}  // namespace rflow::engine
+
+namespace rflow::engine {
+
+store::Result<std::vector<PendingMessage>> Engine::pendingOutbox(size_t limit) const {
+  return parts_->outbox.pending(limit);
+}
+
+store::Status Engine::forgetOutbox(const std::vector<uint64_t>& seqs) {
+  return parts_->outbox.forget(seqs);
+}
+
+Found<bool> Engine::applyInbound(std::string_view message) {
+  return parts_->outbox.apply(message);
 }
 
 }  // namespace rflow::engine

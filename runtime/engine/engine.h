@@ -202,6 +202,22 @@ struct EngineOptions {
   // step's thread, without one), under the pipeline's log lock: it must only note the
   // fact and wake its owner (runtime/node/partition_host.h), never wait for the engine.
   std::function<void(const std::string& why)> on_log_stopped;
+  // Cluster placement (issue 19, outbox.h): the partition a keyed instance of `workflow`
+  // (qualified) with `key` belongs on. With it and `partition`, a keyed child, spawn or
+  // trigger start placed on another partition is sent there through the outbox, and a
+  // child's result to a parent elsewhere too. Unset (one node, one partition): every
+  // instance is created where it is asked for, exactly as without a cluster.
+  std::function<uint32_t(std::string_view workflow, std::string_view key)> partition_of;
+  // Told (on the thread that reported a step; only note and wake) that outbox messages
+  // may be ready for the relay.
+  std::function<void()> on_outbox;
+};
+
+// An outbox message waiting for its target's acknowledgement (outbox.h).
+struct PendingMessage {
+  uint64_t seq = 0;
+  uint32_t target = 0;
+  std::string bytes;  // what the target's applyInbound takes
 };
 
 struct EngineError {
@@ -446,6 +462,17 @@ class Engine {
   // connector calls, hands over inbox results. Returns what it queued, or kStorage when
   // the store could not be read (then try again).
   Found<size_t> recover();
+
+  // ---- The outbox (issue 19, outbox.h), for the host's relay ----
+  // Up to `limit` messages in sequence order, only those no unreported step can precede.
+  store::Result<std::vector<PendingMessage>> pendingOutbox(size_t limit = 256) const;
+  // The targets acknowledged these: deleted in one committed write (into the log).
+  store::Status forgetOutbox(const std::vector<uint64_t>& seqs);
+  // A message from another partition's outbox, applied in one committed step with its
+  // producer's high-water mark: true applied, false already applied before (acknowledge
+  // it either way); kBadInput for a message that is not for this partition; kStorage when
+  // it could not be committed (send it again).
+  Found<bool> applyInbound(std::string_view message);
 
   // Queries: what is committed, never a step in progress.
   Found<InstanceView> instance(std::string_view id) const;

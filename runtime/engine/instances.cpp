@@ -35,8 +35,6 @@ std::variant<vm::Value, EngineError> runPure(const std::shared_ptr<const vm::Pro
   return bad(fmt::format("its {} waits for something, which it cannot", what));
 }
 
-namespace {
-
 std::optional<EngineError> checkArguments(const bytecode::Module& m, const bytecode::Workflow& w,
                                           const std::string& name,
                                           const std::vector<vm::Value>& args) {
@@ -52,8 +50,6 @@ std::optional<EngineError> checkArguments(const bytecode::Module& m, const bytec
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 Found<InstanceRecord> Instances::create(Step& step,
                                         const std::shared_ptr<const vm::Program>& program,
@@ -302,6 +298,26 @@ std::optional<EngineError> Instances::cancel(std::string_view id, std::string_vi
   if (store::Status finished = parts_.steps.finish(*step); !finished.ok())
     return storageError(finished);
   return parts_.steps.commit(std::move(step));
+}
+
+}  // namespace rflow::engine
+
+namespace rflow::engine {
+
+std::variant<std::monostate, RemotePlace, EngineError> remotePlace(
+    EngineParts& parts, const std::shared_ptr<const vm::Program>& program, uint32_t workflow,
+    const std::vector<vm::Value>& args) {
+  if (!parts.options.partition || !parts.options.partition_of) return std::monostate{};
+  const bytecode::Module& m = program->module();
+  if (workflow >= m.workflows.size() || !m.workflows[workflow].key) return std::monostate{};
+  const bytecode::Workflow& w = m.workflows[workflow];
+  const std::string name = m.strings[w.name];
+  if (auto problem = checkArguments(m, w, name, args)) return std::move(*problem);
+  auto key = runPure(program, *w.key, args, parts.options.vm, "key");
+  if (auto* error = std::get_if<EngineError>(&key)) return std::move(*error);
+  auto target = parts.outbox.remoteTarget(name, std::get<vm::Value>(key).asString());
+  if (!target) return std::monostate{};
+  return RemotePlace{name, *target};
 }
 
 }  // namespace rflow::engine

@@ -55,6 +55,23 @@ class Instances {
   EngineParts& parts_;
 };
 
+// kBadInput when `args` do not fit workflow `w` (named `name`).
+std::optional<EngineError> checkArguments(const bytecode::Module& m, const bytecode::Workflow& w,
+                                          const std::string& name,
+                                          const std::vector<vm::Value>& args);
+
+// Where a keyed instance of `workflow` with `args` is placed when that is another
+// partition (outbox.h): the qualified name and the target; nothing when it is created
+// here (no cluster placement, no key, this partition); kBadInput when the arguments do not
+// fit or the key cannot be computed (what create() would have answered).
+struct RemotePlace {
+  std::string workflow;
+  uint32_t target = 0;
+};
+std::variant<std::monostate, RemotePlace, EngineError> remotePlace(
+    EngineParts& parts, const std::shared_ptr<const vm::Program>& program, uint32_t workflow,
+    const std::vector<vm::Value>& args);
+
 // Runs a workflow's pure function (its key, sla, a tracked value or a header measure) on
 // its arguments: kBadInput naming `what` when it fails or tries to act.
 std::variant<vm::Value, EngineError> runPure(const std::shared_ptr<const vm::Program>& program,

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace rflow::engine {
 
 uint64_t fnv1a64(std::string_view bytes, uint64_t hash) {
@@ -32,7 +34,20 @@ std::optional<uint32_t> partitionOfId(std::string_view id) {
     if (id[i] < '0' || id[i] > '9') return std::nullopt;
   }
   if (id.substr(dash, 2) != "-p") return std::nullopt;
-  const std::string_view digits = id.substr(dash + 2);
+  std::string_view digits = id.substr(dash + 2);
+  // An instance begun by another partition's outbox message: "-p07-s03" (outbox.h). The
+  // instance lives on 7; the source partition must be canonical too.
+  if (const size_t source = digits.find('-'); source != std::string_view::npos) {
+    const std::string_view from = digits.substr(source);
+    digits = digits.substr(0, source);
+    if (from.size() < 2 || from[1] != 's' || id.substr(0, 3) != "in-") return std::nullopt;
+    const std::string_view n = from.substr(2);
+    if (n.empty() || n.size() > 4 ||
+        !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    const auto value = static_cast<uint32_t>(std::stoul(std::string(n)));
+    if (value >= kMaxPartitions || fmt::format("{:02}", value) != n) return std::nullopt;
+  }
   if (digits.empty() || digits.size() > 4) return std::nullopt;
   uint32_t partition = 0;
   for (const char c : digits) {

@@ -16,7 +16,9 @@
 //
 // Invariants: partitionFor is a pure function of its bytes and n (golden values in
 // tests/engine/partition_test.cpp must never change); partitionOfId accepts exactly the
-// ids partitionedId produces (one canonical spelling, so an id names one partition).
+// ids partitionedId produces (one canonical spelling, so an id names one partition), and
+// the ids of instances begun through another partition's outbox, `in-0000000042-p07-s03`
+// (numbered by source partition 3's outbox sequence, living on 7: outbox.h).
 #pragma once
 
 #include <cstdint>

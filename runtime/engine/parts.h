@@ -20,6 +20,7 @@
 #include "engine/instance_gate.h"
 #include "engine/instances.h"
 #include "engine/metrics.h"
+#include "engine/outbox.h"
 #include "engine/program_cache.h"
 #include "engine/queries.h"
 #include "engine/step.h"
@@ -56,6 +57,7 @@ class EngineParts {
   Tasks tasks;
   Timers timers;
   Calls calls;
+  Outbox outbox;
   std::atomic<uint64_t> write_recoveries_seen{0};
   std::mutex schedule_mutex;  // one fireSchedule at a time: slots are read, then written
   CommitPipeline pipeline;    // last: destroyed first, reporting into everything above

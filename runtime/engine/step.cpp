@@ -40,6 +40,11 @@ void Step::seal() {
   Metrics::write(batch, metrics);
 }
 
+Step::~Step() {
+  // Committed or not, its outbox sequences no longer hold the relay back.
+  parts_.outbox.released(outbox);
+}
+
 void Step::committed(const store::Status& status) {
   // What the store now holds, for the instance's next step (not a detached step's).
   const bool keep = status.ok() && loaded_status && isLive(rec.status);
@@ -185,11 +190,7 @@ store::Status Steps::finish(Step& step) {
     if (holder.value() == step.rec.id) step.batch.remove(store::Column::kKeys, key);
   }
   if (!step.rec.parent) return {};
-  step.batch.put(store::Column::kInbox,
-                 keys::perInstance(*step.rec.parent, step.rec.parent_request),
-                 inboxFor(step.rec).encode());
-  step.inboxes.push_back(*step.rec.parent);
-  return {};
+  return tellParent(parts_, step, *step.rec.parent, inboxFor(step.rec));
 }
 
 store::Status Steps::runFirst(Step& step) {

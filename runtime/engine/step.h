@@ -36,6 +36,9 @@ class Step final : public Commit {
   Step(EngineParts& parts, KeyedGate::Lease lease) : parts_(parts) {
     leases.push_back(std::move(lease));
   }
+  ~Step() override;
+  Step(const Step&) = delete;
+  Step& operator=(const Step&) = delete;
 
   InstanceRecord rec;
   std::shared_ptr<const vm::Program> program;
@@ -45,6 +48,8 @@ class Step final : public Commit {
   std::vector<CallRecord> send;
   std::vector<std::string> begin;    // child instances to run
   std::vector<std::string> inboxes;  // parents with a result in their inbox
+  // Outbox sequences this step handed out (outbox.h): in flight until the step is gone.
+  std::vector<uint64_t> outbox;
   // Write rec back with the batch (false: the step only recorded something beside it).
   bool instance_changed = true;
   // The status the instance had when the step loaded it (unset: a new instance, or a

@@ -111,6 +111,11 @@ class StepHost final : public Host {
 
   Answer child(uint32_t workflow, const std::vector<vm::Value>& args, bool spawn, uint64_t request,
                Wait* wait) {
+    auto place = remotePlace(parts_, step_.program, workflow, args);
+    if (auto* error = std::get_if<EngineError>(&place))
+      return vm::HostError{"child", error->message};
+    if (auto* remote = std::get_if<RemotePlace>(&place))
+      return remoteChild(*remote, args, spawn, request, wait);
     auto created = parts_.instances.create(step_, step_.program, workflow, args, spawn);
     if (!created) {
       if (created.error().code == EngineError::Code::kStorage)
@@ -132,6 +137,32 @@ class StepHost final : public Host {
     if (spawn) return vm::Value::string(c.id);
     wait->kind = WaitKind::kChild;
     wait->detail = c.id;
+    return Waits{};
+  }
+
+  // A keyed child that belongs on another partition: begun there through the outbox, with
+  // the id its message mints (outbox.h). Its parent waits for it as for a local one.
+  Answer remoteChild(const RemotePlace& place, const std::vector<vm::Value>& args, bool spawn,
+                     uint64_t request, Wait* wait) {
+    OutboxMessage m;
+    m.kind = OutboxMessage::Kind::kStart;
+    m.target = place.target;
+    m.version = step_.rec.version;
+    m.workflow = place.workflow;
+    m.args = detail::encodeList(args);
+    m.spawn = spawn;
+    if (spawn) {
+      m.spawned_by = step_.rec.id;
+    } else {
+      m.parent = step_.rec.id;
+      m.parent_request = request;
+    }
+    if (store::Status added = parts_.outbox.add(step_, m); !added.ok()) return added;
+    step_.audit(spawn ? AuditKind::kSpawned : AuditKind::kChildStarted,
+                fmt::format("{} {}", m.workflow, m.instance), {}, m.instance);
+    if (spawn) return vm::Value::string(m.instance);
+    wait->kind = WaitKind::kChild;
+    wait->detail = m.instance;
     return Waits{};
   }
 

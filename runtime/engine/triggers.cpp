@@ -7,7 +7,9 @@
 
 #include "engine/host_loop.h"
 #include "engine/keys.h"
+#include "engine/outbox.h"
 #include "engine/parts.h"
+#include "engine/record_values.h"
 #include "vm/print.h"
 #include "vm/value_check.h"
 
@@ -32,6 +34,13 @@ class TriggerHost final : public Host {
   Answer answer(const vm::PendingRequest& pending) override {
     const auto& spawn = std::get<vm::effect::Spawn>(pending.request);
     const bool is_first = run_.started.empty();
+    auto place = remotePlace(parts_, program_, spawn.workflow, spawn.args);
+    if (auto* error = std::get_if<EngineError>(&place)) {
+      run_.refused.push_back(error->message);
+      return vm::HostError{"child", error->message};
+    }
+    if (auto* remote = std::get_if<RemotePlace>(&place))
+      return startRemote(*remote, spawn.args, is_first);
     auto started =
         parts_.instances.startOwn(program_, spawn.workflow, spawn.args, false, [&](Step& step) {
           if (is_first && first_) first_(step);
@@ -50,6 +59,31 @@ class TriggerHost final : public Host {
   }
 
  private:
+  // A keyed start that belongs on another partition: a commit of its own holding the
+  // outbox message (and the schedule's slot when it is the first start), answered with
+  // the id the message mints. Its target begins it, or refuses it when a live instance
+  // holds the key there (docs/cluster.md "Outbox").
+  Answer startRemote(const RemotePlace& place, const std::vector<vm::Value>& args, bool is_first) {
+    auto step = parts_.steps.detached({}, parts_.claims.lock("outbox-start"));
+    OutboxMessage m;
+    m.kind = OutboxMessage::Kind::kStart;
+    m.target = place.target;
+    m.version = versionOf(*program_);
+    m.workflow = place.workflow;
+    m.args = detail::encodeList(args);
+    if (is_first && first_) first_(*step);
+    store::Status added = parts_.outbox.add(*step, m);
+    std::optional<EngineError> failed;
+    if (!added.ok()) failed = storageError(added);
+    if (!failed) failed = parts_.steps.commit(std::move(step));
+    if (failed) {
+      run_.failed = *failed;
+      return store::Status::failure(failed->message);
+    }
+    run_.started.push_back(m.instance);
+    return vm::Value::string(m.instance);
+  }
+
   EngineParts& parts_;
   const std::shared_ptr<const vm::Program>& program_;
   const std::function<void(Step&)>& first_;

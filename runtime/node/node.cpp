@@ -113,6 +113,10 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
     ho.snapshot_every = o.snapshot_every;
     ho.claim_deadline = o.append_deadline;
     ho.log = o.log;
+    ho.partitions = o.partitions;
+    ho.deliver = [n = node.get()](uint32_t target, const std::string& message) {
+      return n->deliverInbound(target, message);
+    };
     ho.on_stopped = [n = node.get()](uint32_t partition, const std::string& why) {
       n->say(fmt::format("partition {}: the log stopped its engine: {}", partition, why));
       std::lock_guard lock(n->wake_mutex_);
@@ -503,6 +507,20 @@ std::vector<PartitionStatus> Node::status() const {
     out.push_back(
         {host->partition(), host->role(), host->epoch(), host->owner(), host->position()});
   return out;
+}
+
+Delivery Node::deliverInbound(uint32_t target, const std::string& message) const {
+  if (target >= options_.partitions)
+    return {false, fmt::format("there is no partition {} in this cluster", target)};
+  if (auto engine = engineFor(target)) {
+    auto applied = engine->applyInbound(message);
+    if (applied.ok()) return {true, {}};
+    return {false, applied.error().message};
+  }
+  if (options_.send_inbound) return options_.send_inbound(target, message);
+  return {false, fmt::format("partition {} is not owned by this node, and this node cannot "
+                             "send to another",
+                             target)};
 }
 
 }  // namespace rflow::node

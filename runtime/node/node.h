@@ -91,6 +91,10 @@ struct NodeOptions {
   // whose claims never land (a control thread stuck, a log it cannot append to).
   bool drill_never_claim = false;
   std::function<void(const std::string&)> log;
+  // How an outbox message reaches a partition this node does not own (engine/outbox.h;
+  // the service: one hop to its owner's POST /v1/cluster/partitions/{p}/inbound). Unset:
+  // only partitions owned here are reached, the others wait (a node in a test alone).
+  Deliver send_inbound;
 };
 
 // rflow.toml's [cluster] in NodeOptions (the engine's parts are the caller's to add).
@@ -134,6 +138,9 @@ class Node {
 
   std::vector<OwnedPartition> owned() const;
   std::shared_ptr<engine::Engine> engineFor(uint32_t partition) const;
+  // An outbox message for `target`: applied by its engine when this node owns it, else
+  // sent with NodeOptions::send_inbound. Acknowledged, or why not (the relay retries).
+  Delivery deliverInbound(uint32_t target, const std::string& message) const;
   std::vector<OwnerEntry> owners() const;
   OwnerEntry ownerOf(uint32_t partition) const;
   // Reads the partition's rf-owners entry now (not at the next tick) and keeps it when its

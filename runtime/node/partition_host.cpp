@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cluster/log_writer.h"
+#include "engine/partition.h"
 #include "engine/program_cache.h"
 #include "replay/redo.h"
 #include "replay/replay.h"
@@ -56,6 +57,12 @@ struct PartitionHost::Tenure {
   cluster::LogWriter writer;
   GatedCalls gated;
   cluster::Epoch claimed_epoch = 0;  // the writer's, once claimed (read from any thread)
+  // The outbox relay's: declared before the engine, whose last reports may still poke it.
+  std::mutex relay_mutex;
+  std::condition_variable relay_wake;
+  bool relay_poked = false;
+  std::atomic<bool> relay_stop{false};
+  std::thread relay;
   std::unique_ptr<engine::Engine> engine;
   std::mutex timer_mutex;
   std::condition_variable timer_wake;
@@ -338,6 +345,19 @@ std::optional<std::string> PartitionHost::becomeOwner(
     stopped_by_log_ = true;
     if (options_.on_stopped) options_.on_stopped(options_.partition, why);
   };
+  const bool relays = options_.deliver && options_.partitions > 1;
+  if (relays) {
+    eo.partition_of = [n = options_.partitions](std::string_view workflow, std::string_view key) {
+      return engine::partitionFor(workflow, key, n);
+    };
+    eo.on_outbox = [t = tenure.get()] {
+      {
+        std::lock_guard lock(t->relay_mutex);
+        t->relay_poked = true;
+      }
+      t->relay_wake.notify_all();
+    };
+  }
   tenure->engine =
       std::make_unique<engine::Engine>(*store_, *options_.clock, tenure->gated, std::move(eo));
   std::optional<std::string> problem = deployOnClaim(*tenure->engine);
@@ -353,6 +373,7 @@ std::optional<std::string> PartitionHost::becomeOwner(
   }
   tenure->engine->startWorkers(std::max<size_t>(1, options_.workers));
   tenure->timer = std::thread([this, tenure] { timerLoop(tenure); });
+  if (relays) tenure->relay = std::thread([this, tenure] { relayLoop(tenure); });
   {
     std::lock_guard lock(mutex_);
     epoch_ = std::max(epoch_, tenure->claimed_epoch);
@@ -393,6 +414,25 @@ void PartitionHost::timerLoop(std::shared_ptr<Tenure> tenure) {
   }
 }
 
+void PartitionHost::relayLoop(std::shared_ptr<Tenure> tenure) {
+  OutboxRelay relay(options_.partition, options_.deliver,
+                    [this](const std::string& line) { say(line); });
+  const auto stop = [&] { return tenure->relay_stop.load() || stopped_by_log_.load(); };
+  std::unique_lock lock(tenure->relay_mutex);
+  while (!stop()) {
+    // Woken by a step that wrote a message; else every timer_poll, or when a target's
+    // backoff ends (a message may have been held back by an unreported step, too).
+    auto until = std::chrono::steady_clock::now() + options_.timer_poll;
+    if (auto retry = relay.nextRetry(); retry && *retry < until) until = *retry;
+    tenure->relay_wake.wait_until(lock, until, [&] { return tenure->relay_poked || stop(); });
+    tenure->relay_poked = false;
+    if (stop()) break;
+    lock.unlock();
+    relay.pass(*tenure->engine, stop);
+    lock.lock();
+  }
+}
+
 void PartitionHost::release(const std::string& why) {
   std::shared_ptr<Tenure> tenure;
   {
@@ -407,6 +447,12 @@ void PartitionHost::release(const std::string& why) {
   }
   tenure->timer_wake.notify_all();
   if (tenure->timer.joinable()) tenure->timer.join();
+  {
+    std::lock_guard lock(tenure->relay_mutex);
+    tenure->relay_stop = true;
+  }
+  tenure->relay_wake.notify_all();
+  if (tenure->relay.joinable()) tenure->relay.join();
   tenure->gated.close();
   tenure->engine->stopWorkers();
   // Requests may still hold the engine: nothing more of theirs reaches the log or this

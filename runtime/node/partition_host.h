@@ -43,6 +43,7 @@
 #include "cluster/partition_log.h"
 #include "cluster/snapshot_store.h"
 #include "engine/engine.h"
+#include "node/outbox_relay.h"
 #include "store/store.h"
 
 namespace rflow::node {
@@ -76,6 +77,12 @@ struct HostOptions {
   // How long the redo copy keeps an entry (H3, replay/redo.h): a loss of the log's tail
   // older than this cannot be repaired from this node (beyond replay::kRedoKeptEntries).
   std::chrono::milliseconds redo_keep{std::chrono::minutes(10)};
+  // The cluster's partition count, and how an outbox message reaches another partition
+  // (engine/outbox.h). With both (and more than one partition) the owner's engine places
+  // keyed children and trigger starts by key, and a relay thread delivers its outbox while
+  // it owns the partition. Unset: every instance is created where it is asked for.
+  uint32_t partitions = 0;
+  Deliver deliver;
 };
 
 class PartitionHost {
@@ -141,6 +148,7 @@ class PartitionHost {
   std::optional<std::string> restoreSnapshot(const cluster::SnapshotManifest& manifest);
   void say(const std::string& line) const;
   void timerLoop(std::shared_ptr<Tenure> tenure);
+  void relayLoop(std::shared_ptr<Tenure> tenure);
   // Deploys this node's project into a claimed partition's new engine, unless the
   // partition runs a version already; why it could not, or nothing.
   std::optional<std::string> deployOnClaim(engine::Engine& engine);
