@@ -353,6 +353,7 @@ std::optional<std::string> PartitionHost::becomeOwner(
   if (auto recovered = tenure->engine->recover(); !recovered)
     problem = "its data cannot be read to carry on its work: " + recovered.error().message;
   if (problem) {
+    deployed_ = 0;
     tenure->gated.close();
     tenure->engine.reset();
     return fmt::format("partition {} was claimed at epoch {}, but {}", options_.partition,
