@@ -421,7 +421,10 @@ HttpReply PartitionRouter::toDeploymentLog(const HttpRequest& request) const {
   }
   return withRoute(
       errorReply({ApiError::Code::kUnavailable,
-                  tried.empty()
+                  request.forwarded
+                      ? std::string("this node serves no partition now (the deployment was "
+                                    "forwarded here); send it again")
+                  : tried.empty()
                       ? std::string("no node of the cluster serves a partition yet; send the "
                                     "deployment again once one does")
                       : fmt::format("this node serves no partition and {} could not be reached; "

@@ -563,8 +563,12 @@ void Node::applyDeployments() {
   for (auto& host : hosts_) {
     if (host->role() != Role::kOwner || host->deployed() >= tail.value()) continue;
     const cluster::Seq before = host->deployed();
-    if (auto problem = host->applyDeployments(tail.value()))
+    // Said once until it changes: an entry that cannot be applied is tried every pass.
+    auto problem = host->applyDeployments(tail.value());
+    std::string& said = deploy_problems_[host->partition()];
+    if (problem && *problem != said)
       say(fmt::format("partition {}: {}", host->partition(), *problem));
+    said = problem.value_or("");
     moved = moved || host->deployed() != before;
   }
   if (moved)

@@ -257,6 +257,8 @@ class Node {
     int newer = 0;          // how many newer entries were seen since
   };
   std::map<uint32_t, ClaimSeen> claims_seen_;
+  // Per partition, the last problem applying deployments that was said. Under tick_mutex_.
+  std::map<uint32_t, std::string> deploy_problems_;
 };
 
 }  // namespace rflow::node
