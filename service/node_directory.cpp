@@ -16,6 +16,39 @@ struct NodeDirectory::Served {
   std::unique_ptr<Scheduler> scheduler;
 };
 
+Service::DeploymentPublisher deploymentPublisher(node::Node& node, std::chrono::milliseconds wait) {
+  return [&node, wait](std::vector<uint8_t> module, const std::string& version,
+                       const std::string& by) -> Outcome {
+    auto published =
+        node.publishDeployment(std::move(module), version, by.empty() ? "(unnamed)" : by);
+    if (!published.ok())
+      return ApiError{published.status().kind() == cluster::ErrorKind::kRefused
+                          ? ApiError::Code::kTooLarge
+                          : ApiError::Code::kUnavailable,
+                      "the deployment could not be added to the cluster's deployment log, so "
+                      "nothing was deployed: " +
+                          published.status().message()};
+    const cluster::Seq seq = published.value().seq;
+    nlohmann::json applied = nlohmann::json::array();
+    nlohmann::json pending = nlohmann::json::array();
+    for (const node::DeploymentProgress& d : node.awaitDeployment(seq, wait)) {
+      if (d.deployed >= seq) {
+        applied.push_back(d.partition);
+        continue;
+      }
+      pending.push_back({{"partition", d.partition},
+                         {"owner", d.owner.empty() ? nlohmann::json() : nlohmann::json(d.owner)},
+                         {"deployed", d.deployed}});
+    }
+    const bool complete = pending.empty();
+    return nlohmann::json{{"sequence", seq},
+                          {"appended", published.value().appended},
+                          {"complete", complete},
+                          {"applied", std::move(applied)},
+                          {"pending", std::move(pending)}};
+  };
+}
+
 uint32_t schedulePartition(std::string_view qualified_workflow, uint32_t partitions) {
   return engine::partitionFor(qualified_workflow, "", partitions);
 }
@@ -38,6 +71,7 @@ std::shared_ptr<NodeDirectory::Served> NodeDirectory::build(
   s->service = std::make_shared<Service>(*s->engine, *serving_.connectors, *serving_.config);
   s->service->setDocs(s->engine->currentVersion().value_or(""), serving_.docs);
   s->service->setPartition(partition);
+  s->service->setDeploymentPublisher(deploymentPublisher(node_, serving_.deployment_wait));
   if (serving_.breakers) s->service->setBreakers(serving_.breakers);
   // Model uploads are kept per store and are not served in a cluster yet (501): no store.
   s->service->setModels(serving_.models, nullptr);

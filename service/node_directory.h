@@ -22,6 +22,7 @@
 // must come before the Node stops (the engines are the node's to release).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -36,6 +37,7 @@
 #include "service/partition_directory.h"
 #include "service/router.h"
 #include "service/scheduler.h"
+#include "service/service.h"
 
 namespace rflow::runtime {
 class ModelRegistry;
@@ -54,8 +56,17 @@ struct PartitionServing {
   std::function<std::vector<runtime::BreakerView>()> breakers;
   runtime::ModelRegistry* models = nullptr;
   int64_t poll_ms = 200;  // the schedulers' and sync()'s period
+  // How long POST /v1/deployments waits for every partition to apply a deployment.
+  std::chrono::milliseconds deployment_wait{5000};
   std::function<void(const std::string&)> log;
 };
+
+// A cluster node's deployment publisher (Service::setDeploymentPublisher): appends the
+// module to the cluster's deployment log and waits up to `wait` for every partition's
+// owner to apply it. Answers {"sequence", "appended" (false: the log's latest entry was
+// this version already), "complete", "applied": [p…], "pending":
+// [{"partition", "owner", "deployed"}]}; a log that cannot be written is 503.
+Service::DeploymentPublisher deploymentPublisher(node::Node& node, std::chrono::milliseconds wait);
 
 // The partition a workflow's `on schedule` triggers fire on.
 uint32_t schedulePartition(std::string_view qualified_workflow, uint32_t partitions);
@@ -70,6 +81,7 @@ class NodeDirectory final : public PartitionDirectory {
   uint32_t count() const override { return node_.partitions(); }
   PartitionTarget target(uint32_t partition) const override;
   void refresh(uint32_t partition) const override;
+  bool sharedDeployments() const override { return true; }
 
   // Builds what the partitions the node took need, and drops what those it lost had:
   // every poll_ms on its own thread once started (and for a partition on each target()).

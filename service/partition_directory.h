@@ -54,6 +54,10 @@ class PartitionDirectory {
   // a forwarded request met a node that no longer owns it (421). Default: nothing to
   // refresh (a fixed map).
   virtual void refresh(uint32_t /*partition*/) const {}
+  // The partitions share one deployment log (a cluster node, docs/cluster.md
+  // "Deployments"): a deployment is handed to ONE partition's Service, which appends it to
+  // the log, instead of to each partition. False: each partition is sent it.
+  virtual bool sharedDeployments() const { return false; }
 };
 
 // A fixed placement: one target per partition, given at construction.

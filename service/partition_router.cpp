@@ -330,6 +330,7 @@ HttpReply PartitionRouter::gather(const GatherList& list, const HttpRequest& req
 }
 
 HttpReply PartitionRouter::toEveryPartition(const HttpRequest& request) const {
+  if (directory_.sharedDeployments()) return toDeploymentLog(request);
   // Each local partition (distinct Routers), then each other owner node once; a forwarded
   // deployment goes to the local ones only.
   std::vector<std::shared_ptr<const Router>> locals;
@@ -394,6 +395,44 @@ HttpReply PartitionRouter::toEveryPartition(const HttpRequest& request) const {
                                 fmt::join(reached, ", "), fmt::join(failed, "; "))}),
         "/v1/deployments");
   return withRoute(std::move(*first), "/v1/deployments");
+}
+
+HttpReply PartitionRouter::toDeploymentLog(const HttpRequest& request) const {
+  // Any local partition's Service compiles, checks and appends it to the log; a node that
+  // serves none forwards it once to a node that does (which does not forward it again).
+  std::vector<std::string> tried;
+  for (uint32_t p = 0; p < directory_.count(); ++p) {
+    if (const auto target = directory_.target(p);
+        const auto* local = std::get_if<LocalTarget>(&target))
+      return local->router->handle(request);
+  }
+  if (!request.forwarded) {
+    for (uint32_t p = 0; p < directory_.count(); ++p) {
+      const PartitionTarget target = directory_.target(p);
+      const auto* remote = std::get_if<RemoteTarget>(&target);
+      if (!remote || std::find(tried.begin(), tried.end(), remote->base_url) != tried.end())
+        continue;
+      HttpRequest hop = request;
+      hop.forwarded_partition = std::string(kAllLocal);
+      auto forwarded = forward_(remote->base_url, hop);
+      if (auto* reply = std::get_if<HttpReply>(&forwarded))
+        return withRoute(std::move(*reply), "(deploy)");
+      // Not reached: nothing was appended there; another node may take it.
+      tried.push_back(remote->base_url);
+    }
+  }
+  return withRoute(
+      errorReply({ApiError::Code::kUnavailable,
+                  request.forwarded
+                      ? std::string("this node serves no partition now (the deployment was "
+                                    "forwarded here); send it again")
+                  : tried.empty()
+                      ? std::string("no node of the cluster serves a partition yet; send the "
+                                    "deployment again once one does")
+                      : fmt::format("this node serves no partition and {} could not be reached; "
+                                    "send the deployment again",
+                                    fmt::join(tried, ", "))}),
+      "/v1/deployments");
 }
 
 HttpReply PartitionRouter::toAnyLocal(const HttpRequest& request) const {

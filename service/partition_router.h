@@ -12,8 +12,11 @@
 //                                          a repeat lands where the first did; with neither,
 //                                          round-robin over the partitions
 //   GET /v1/instances, GET /v1/tasks       every partition, merged in id order (below)
-//   POST /v1/deployments                   every local partition, and each other owner
-//                                          node once (forwarded, so it does not fan out)
+//   POST /v1/deployments                   a cluster node (sharedDeployments()): one local
+//                                          partition, whose Service appends it to the
+//                                          deployment log, or, serving none, one other
+//                                          node (forwarded once); else every local
+//                                          partition and each other owner node once
 //   GET /v1/insights, …/stages, …/at-risk  every partition's mergeable parts, added and
 //                                          rendered as one node would (partition_insights.cpp)
 //   POST /v1/events/{name}                 the first local partition: its triggers run
@@ -138,6 +141,8 @@ class PartitionRouter final : public RequestHandler {
       const HttpRequest& request, std::string_view form, std::string body,
       std::vector<std::string>* nodes = nullptr) const;
   HttpReply toEveryPartition(const HttpRequest& request) const;
+  // A directory with shared deployments: one local partition, or one other node.
+  HttpReply toDeploymentLog(const HttpRequest& request) const;
   HttpReply toAnyLocal(const HttpRequest& request) const;
   HttpReply nodeHealth(const NodeHealth& health, const HttpRequest& request) const;
   HttpReply nodeMetrics(const HttpRequest& request) const;

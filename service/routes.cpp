@@ -40,7 +40,7 @@ const std::string& param(const Call& call, std::string_view name) {
 }
 
 Outcome deploy(Service& s, const Call& c) {
-  return s.deploy(c.body);
+  return s.deploy(c.body, c.caller ? c.caller->name : std::string());
 }
 Outcome workflows(Service& s, const Call&) {
   return s.workflows();
@@ -217,7 +217,11 @@ const Route kRoutes[] = {
      "Compile and deploy a project: {\"files\": {\"path\": \"source\"}}. Answers {\"version\", "
      "\"workflows\", \"diagnostics\", \"warnings\", \"breaking\"}: `breaking` lists the changes "
      "that "
-     "break callers of the version deployed before ({\"where\", \"what\"}; docs/integration.md)",
+     "break callers of the version deployed before ({\"where\", \"what\"}; docs/integration.md). "
+     "On a cluster node the project is appended to the cluster's deployment log and the answer "
+     "waits up to 5 s for every partition to apply it; it adds {\"sequence\", \"complete\", "
+     "\"applied\": [partition …], \"pending\": [{\"partition\", \"owner\", \"deployed\"}]}: "
+     "`complete` false names in `pending` the partitions that apply it later (docs/cluster.md)",
      deploy},
     {"GET", "/v1/workflows", kToken, 200, false, nullptr, false, "",
      "The deployed workflows with their versions and parameter types", workflows},

@@ -160,7 +160,7 @@ std::optional<std::string> Server::openCluster(const ServeOptions& options, Open
   p.http->start();
   log.info(fmt::format(
       "node {} of a cluster of {} partitions at {}/v1 (advertised as {}; NATS {}; data in {}): "
-      "{} workflows, deployed into each partition this node owns",
+      "{} workflows in its project (the cluster runs its deployment log's latest)",
       cluster.node, cluster.partitions, url_, cluster.advertise, fmt::join(cluster.nats, ", "),
       data_, o.built.module->workflows.size()));
   return std::nullopt;

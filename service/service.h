@@ -78,7 +78,8 @@ class Service {
   Service(engine::Engine& engine, const runtime::ConnectorSet& connectors,
           const runtime::Config& config);
 
-  Outcome deploy(const nlohmann::json& body);
+  // `by`: who deploys (the caller's name), recorded in a cluster's deployment log.
+  Outcome deploy(const nlohmann::json& body, const std::string& by = {});
   Outcome workflows() const;
   Outcome start(const Caller& caller, std::string_view workflow, const nlohmann::json& args,
                 const std::string& request_id);
@@ -177,6 +178,13 @@ class Service {
   Outcome inbound(std::string_view partition, std::string_view message);
   // The partition this service's engine runs (a cluster node's; a single node is 0).
   void setPartition(uint32_t partition) { partition_ = partition; }
+  // A cluster node's deployments (docs/cluster.md "Deployments"): a checked project's
+  // module is handed to `publish` (append to the cluster's deployment log, wait for the
+  // partitions) instead of being deployed into this engine; its answer's members join the
+  // deployment's answer. Unset: deployed here, as on a single node.
+  using DeploymentPublisher = std::function<Outcome(
+      std::vector<uint8_t> module, const std::string& version, const std::string& by)>;
+  void setDeploymentPublisher(DeploymentPublisher publish) { publish_ = std::move(publish); }
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
   // The engine's clock (UTC ms): the dashboard shows times relative to it, which matters
@@ -243,6 +251,7 @@ class Service {
   runtime::ModelStore* model_store_ = nullptr;
   Backups* backups_ = nullptr;
   uint32_t partition_ = 0;
+  DeploymentPublisher publish_;
   // Once the queue has been seen empty after start, recovery has caught up; later queues
   // are load, not recovery, and do not make the service unready.
   std::atomic<bool> caught_up_ = false;

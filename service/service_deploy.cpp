@@ -56,7 +56,7 @@ json Service::modelWarnings(const bytecode::Module& module) const {
   return out;
 }
 
-Outcome Service::deploy(const json& body) {
+Outcome Service::deploy(const json& body, const std::string& by) {
   if (!body.is_object() || !body.contains("files") || !body["files"].is_object())
     return ApiError{ApiError::Code::kBadRequest,
                     "the body must be {\"files\": {\"path.rflow\": \"source text\", …}}"};
@@ -114,18 +114,34 @@ Outcome Service::deploy(const json& body) {
         breaking.push_back(json{{"where", change.where}, {"what", change.what}});
     }
   }
-  auto deployed = engine_.deploy(bytecode::writeModule(*built.module));
-  if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fromEngine(*error);
-  const std::string& version = std::get<std::string>(deployed);
+  json cluster;  // what the cluster's deployment log added, when there is one
+  std::string version;
+  if (publish_) {
+    std::vector<uint8_t> bytes = bytecode::writeModule(*built.module);
+    const auto v = engine::versionOfModule(bytes);
+    if (!v)
+      return ApiError{ApiError::Code::kBadRequest,
+                      "the compiled project does not load as a module; nothing was deployed"};
+    version = *v;
+    Outcome published = publish_(std::move(bytes), version, by);
+    if (auto* error = std::get_if<ApiError>(&published)) return *error;
+    cluster = std::get<json>(std::move(published));
+  } else {
+    auto deployed = engine_.deploy(bytecode::writeModule(*built.module));
+    if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fromEngine(*error);
+    version = std::get<std::string>(deployed);
+  }
   setDocs(version, compiler::collectDocs(built.check.program));
   json names = json::array();
   for (const bytecode::Workflow& w : built.module->workflows)
     names.push_back(built.module->strings[w.name]);
-  return json{{"version", version},
+  json answer{{"version", version},
               {"workflows", std::move(names)},
               {"diagnostics", std::move(diagnostics)},
               {"warnings", modelWarnings(*built.module)},
               {"breaking", std::move(breaking)}};
+  if (cluster.is_object()) answer.update(cluster);
+  return answer;
 }
 
 void Service::setDocs(std::string version, runtime::DocTable docs) {

@@ -9,6 +9,7 @@
 #include "base/time_text.h"
 #include "engine/classify.h"
 #include "engine/figures.h"
+#include "engine/keys.h"
 #include "engine/parts.h"
 #include "vm/print.h"
 
@@ -124,6 +125,25 @@ std::variant<std::string, EngineError> Engine::deploy(std::vector<uint8_t> modul
   return parts_->programs.deploy(std::move(module_bytes), [this](store::Batch batch) {
     return parts_->pipeline.commitAndWait(std::move(batch));
   });
+}
+
+std::variant<std::string, EngineError> Engine::deployFromLog(std::vector<uint8_t> module_bytes,
+                                                             uint64_t log_seq) {
+  return parts_->programs.deploy(
+      std::move(module_bytes),
+      [this](store::Batch batch) { return parts_->pipeline.commitAndWait(std::move(batch)); },
+      log_seq);
+}
+
+std::variant<uint64_t, EngineError> Engine::deploymentSeq() const {
+  auto stored = parts_->store.get(store::Column::kMeta, keys::kDeploymentSeq);
+  if (!stored.ok()) return EngineError{EngineError::Code::kStorage, stored.status().message()};
+  if (!stored.value()) return uint64_t{0};
+  const auto seq = store::readU64(*stored.value());
+  if (!seq)
+    return EngineError{EngineError::Code::kStorage,
+                       "kMeta deployment-seq is not 8 bytes: the store is damaged"};
+  return *seq;
 }
 
 std::optional<std::string> Engine::currentVersion() const {

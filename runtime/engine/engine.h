@@ -382,6 +382,14 @@ class Engine {
   // Stores a module (bytes of a .rfc) and makes it the version new instances start on.
   // Returns the version (content hash, hex). Instances already running stay on theirs.
   std::variant<std::string, EngineError> deploy(std::vector<uint8_t> module_bytes);
+  // A cluster's deployment: entry `log_seq` of the global deployment log, deployed as
+  // deploy() does and recorded in the same commit (so in the partition log) as the entry
+  // this partition applied last.
+  std::variant<std::string, EngineError> deployFromLog(std::vector<uint8_t> module_bytes,
+                                                       uint64_t log_seq);
+  // The global deployment log's entry this store applied last; 0 when none (a single
+  // node, or a partition no entry reached yet). kStorage when it cannot be read.
+  std::variant<uint64_t, EngineError> deploymentSeq() const;
   std::optional<std::string> currentVersion() const;
   std::shared_ptr<const vm::Program> program(const std::string& version) const;
   std::shared_ptr<const vm::Program> currentProgram() const;

@@ -15,6 +15,8 @@
 //   kInbox      instance \0 request (be64)                    a child's result
 //   kMetrics    (see metrics.h)
 //   kMeta       "current"                                     deployed version
+//               "deployment-seq"                              the global deployment log's
+//                                                            entry applied last (be64)
 //               "begin" \0 instance                           created, first step not run
 //               "start" \0 request id                         the instance it started
 //               "signal" \0 instance \0 request id            the signal it delivered
@@ -69,6 +71,7 @@ std::string roleIndex(std::string_view role, std::string_view task);
 std::string userIndex(std::string_view user, std::string_view task);
 
 inline constexpr std::string_view kCurrentVersion = "current";
+inline constexpr std::string_view kDeploymentSeq = "deployment-seq";
 std::string beginMarker(std::string_view instance);
 inline constexpr std::string_view kBeginMarkerPrefix{"begin\0", 6};
 std::string startRequest(std::string_view request);

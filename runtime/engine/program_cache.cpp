@@ -52,7 +52,8 @@ ProgramCache::ProgramCache(store::Store& store) : store_(store) {
 }
 
 std::variant<std::string, EngineError> ProgramCache::deploy(
-    std::vector<uint8_t> bytes, const std::function<store::Status(store::Batch)>& commit) {
+    std::vector<uint8_t> bytes, const std::function<store::Status(store::Batch)>& commit,
+    std::optional<uint64_t> log_seq) {
   auto loaded = loadProgram(bytes);
   if (auto* problem = std::get_if<std::string>(&loaded))
     return EngineError{EngineError::Code::kBadInput, *problem};
@@ -62,6 +63,11 @@ std::variant<std::string, EngineError> ProgramCache::deploy(
   batch.put(store::Column::kModules, version,
             std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   batch.put(store::Column::kMeta, keys::kCurrentVersion, version);
+  if (log_seq) {
+    std::string seq;
+    store::appendU64(seq, *log_seq);
+    batch.put(store::Column::kMeta, keys::kDeploymentSeq, seq);
+  }
   if (store::Status written = commit(std::move(batch)); !written.ok())
     return EngineError{EngineError::Code::kStorage, written.message()};
   std::lock_guard lock(mutex_);

@@ -30,8 +30,11 @@ class ProgramCache {
   // Stores the version and makes it current through `commit` (the engine's pipeline, so
   // that with a partition log the deployment is in the log, and a node that replays it
   // has the module its instances need).
+  // With `log_seq` (a cluster's global deployment log, runtime/cluster/deployment_log.h),
+  // the same batch records it as kMeta "deployment-seq": the entry this partition applied.
   std::variant<std::string, EngineError> deploy(
-      std::vector<uint8_t> module_bytes, const std::function<store::Status(store::Batch)>& commit);
+      std::vector<uint8_t> module_bytes, const std::function<store::Status(store::Batch)>& commit,
+      std::optional<uint64_t> log_seq = std::nullopt);
   std::optional<std::string> currentVersion() const;
   std::shared_ptr<const vm::Program> current() const;
   // The program of `version`: from memory, else loaded from the store. A version that is

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "cluster/deployment_log.h"
 #include "cluster/jetstream_partition_log.h"
 
 namespace rflow::node {
@@ -21,7 +22,7 @@ void addHolders(PartitionReport& r, const std::vector<MemberInfo>& members) {
   for (const MemberInfo& m : members) {
     for (const MemberPartition& held : m.partitions) {
       if (held.partition != r.partition) continue;
-      const HolderReport holder{m.node, held.epoch, held.applied};
+      const HolderReport holder{m.node, held.epoch, held.applied, held.deployed};
       if (held.role == "owner" && m.node == r.owner.node) r.owner_said = holder;
       if (held.role == "standby") r.standbys.push_back(holder);
     }
@@ -43,6 +44,31 @@ Status readOwner(cluster::NatsClient& nats, PartitionReport& r) {
   if (!entry.ok()) return entry.status().kind() == ErrorKind::kNotFound ? Status() : entry.status();
   if (auto owner = decodeOwner(entry.value().value)) r.owner = std::move(*owner);
   return {};
+}
+
+// The deployment log's tail and its last entry's version and sender. Reads, creates nothing.
+Status readDeployments(cluster::NatsClient& nats, ClusterReport& report) {
+  const std::string stream(cluster::DeploymentLog::kStream);
+  auto info = nats.streamInfo(stream);
+  if (!info.ok()) return info.status().kind() == ErrorKind::kNotFound ? Status() : info.status();
+  report.deployments_tail = info.value().last_seq;
+  if (info.value().last_seq == 0) return {};
+  auto msg = nats.getMsg(stream, info.value().last_seq);
+  if (!msg.ok()) return msg.status();
+  cluster::DeploymentEntry entry;
+  if (Status s = cluster::decodeDeployment(msg.value().data, entry); !s.ok()) return s;
+  report.deployed_version = entry.version;
+  report.deployed_by = entry.by;
+  return {};
+}
+
+void warnAboutDeployment(const PartitionReport& r, std::optional<cluster::Seq> tail,
+                         std::vector<std::string>& warnings) {
+  if (!tail || !r.owner_said || r.owner_said->deployed >= *tail) return;
+  warnings.push_back(fmt::format(
+      "{}'s owner {} has applied deployment {} of {}: it applies the rest at its next pass "
+      "(within a second); if this stays, its log says why",
+      ownerKey(r.partition), r.owner_said->node, r.owner_said->deployed, *tail));
 }
 
 void warnAbout(const PartitionReport& r, size_t members, std::vector<std::string>& warnings) {
@@ -105,6 +131,7 @@ cluster::Result<ClusterReport> readClusterReport(cluster::NatsClient& nats) {
   if (!members.ok() && members.status().kind() != ErrorKind::kNotFound) return members.status();
   if (members.ok()) report.members = std::move(members.value());
   const bool owners_bucket = nats.bindKv(std::string(kOwnersBucket)).ok();
+  if (Status s = readDeployments(nats, report); !s.ok()) return s;
   for (uint32_t p = 0; p < report.settings.partitions; ++p) {
     PartitionReport r;
     r.partition = p;
@@ -114,6 +141,7 @@ cluster::Result<ClusterReport> readClusterReport(cluster::NatsClient& nats) {
     r.owner_live = !r.owner.node.empty() && memberNamed(report.members, r.owner.node) != nullptr;
     addHolders(r, report.members);
     warnAbout(r, report.members.size(), report.warnings);
+    warnAboutDeployment(r, report.deployments_tail, report.warnings);
     report.partitions.push_back(std::move(r));
   }
   if (report.members.empty())
@@ -129,14 +157,21 @@ std::string formatReport(const ClusterReport& report) {
       fmt::format("cluster at {}: {} partitions, {} log replica{}, member TTL {} ms\n",
                   report.where, report.settings.partitions, report.settings.replicas,
                   report.settings.replicas == 1 ? "" : "s", report.settings.member_ttl_ms);
+  if (!report.deployments_tail)
+    out += "deployments: no deployment log yet\n";
+  else if (*report.deployments_tail == 0)
+    out += "deployments: none\n";
+  else
+    out += fmt::format("deployments: {}, the latest version {} by {}\n", *report.deployments_tail,
+                       report.deployed_version.substr(0, 12), report.deployed_by);
   out += "members:";
   if (report.members.empty()) out += " none";
   for (const MemberInfo& m : report.members)
     out += fmt::format("\n  {} {} ({} partitions)", m.node, m.url.empty() ? "-" : m.url,
                        m.partitions.size());
-  out +=
-      fmt::format("\n\n{:<9}  {:<12} {:>5}  {:<12} {:>8} {:>9} {:>9}  {}\n", "partition", "owner",
-                  "epoch", "standby", "log last", "applied", "stby lag", "log replicas");
+  out += fmt::format("\n\n{:<9}  {:<12} {:>5}  {:<12} {:>8} {:>9} {:>9} {:>9}  {}\n", "partition",
+                     "owner", "epoch", "standby", "log last", "applied", "stby lag", "deployed",
+                     "log replicas");
   for (const PartitionReport& r : report.partitions) {
     std::string owner = r.owner.node.empty() ? "-" : r.owner.node;
     if (!r.owner.node.empty() && !r.owner_live) owner += " (gone)";
@@ -146,9 +181,15 @@ std::string formatReport(const ClusterReport& report) {
         r.standbys.empty()
             ? "-"
             : std::to_string(r.last_seq - std::min(r.last_seq, r.standbys[0].applied));
-    out += fmt::format("{:<9}  {:<12} {:>5}  {:<12} {:>8} {:>9} {:>9}  {}\n", ownerKey(r.partition),
-                       owner, r.owner.epoch, standby, r.has_log ? std::to_string(r.last_seq) : "-",
-                       applied, lag, replicasText(r));
+    // The owner's deployment against the log's: "3/3", or "2/3" while it catches up.
+    const std::string deployed =
+        r.owner_said && report.deployments_tail
+            ? fmt::format("{}/{}", r.owner_said->deployed, *report.deployments_tail)
+            : "-";
+    out += fmt::format("{:<9}  {:<12} {:>5}  {:<12} {:>8} {:>9} {:>9} {:>9}  {}\n",
+                       ownerKey(r.partition), owner, r.owner.epoch, standby,
+                       r.has_log ? std::to_string(r.last_seq) : "-", applied, lag, deployed,
+                       replicasText(r));
   }
   if (report.warnings.empty()) {
     out += "\nno warnings\n";
@@ -190,7 +231,8 @@ std::string reportJson(const ClusterReport& report) {
                      {"url", r.owner.url},
                      {"epoch", r.owner.epoch},
                      {"live", r.owner_live},
-                     {"applied", r.owner_said ? json(r.owner_said->applied) : json(nullptr)}}},
+                     {"applied", r.owner_said ? json(r.owner_said->applied) : json(nullptr)},
+                     {"deployed", r.owner_said ? json(r.owner_said->deployed) : json(nullptr)}}},
          {"standbys", std::move(standbys)}});
   }
   return json{{"nats", report.where},
@@ -199,6 +241,10 @@ std::string reportJson(const ClusterReport& report) {
                 {"replicas", report.settings.replicas},
                 {"member_ttl_ms", report.settings.member_ttl_ms}}},
               {"members", std::move(members)},
+              {"deployments", report.deployments_tail ? json{{"last_seq", *report.deployments_tail},
+                                                             {"version", report.deployed_version},
+                                                             {"by", report.deployed_by}}
+                                                      : json(nullptr)},
               {"partitions", std::move(partitions)},
               {"warnings", report.warnings}}
       .dump(2);

@@ -1,6 +1,7 @@
 // What a cluster looks like, read from NATS alone (`rflow cluster status`, issue 19): the
 // settings recorded in rf-cluster, the live members and what their heartbeats say they
-// hold, the owner map, and each partition's log as its stream's leader sees it.
+// hold, the owner map, each partition's log as its stream's leader sees it, and the
+// deployment log's tail against the deployment each partition's owner says it applied.
 //
 // Invariants: reading creates nothing (no bucket, no stream) and joins nothing, so it is
 // safe against a running cluster and says "no cluster" when there is none. Everything
@@ -26,7 +27,8 @@ inline constexpr uint64_t kLaggingEntries = 1000;
 struct HolderReport {
   std::string node;
   cluster::Epoch epoch = 0;
-  cluster::Seq applied = 0;  // as its last heartbeat said
+  cluster::Seq applied = 0;   // as its last heartbeat said
+  cluster::Seq deployed = 0;  // an owner's: the deployment log entry it applied last
 };
 
 struct PartitionReport {
@@ -46,6 +48,11 @@ struct ClusterReport {
   ClusterSettings settings;
   std::vector<MemberInfo> members;
   std::vector<PartitionReport> partitions;
+  // The deployment log (stream RF_DEPLOY): its last entry, and that entry's version and
+  // sender; nullopt when the stream does not exist (a cluster from before it).
+  std::optional<cluster::Seq> deployments_tail;
+  std::string deployed_version;
+  std::string deployed_by;
   std::vector<std::string> warnings;
 };
 

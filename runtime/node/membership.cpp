@@ -64,8 +64,11 @@ cluster::Result<std::optional<std::string>> checkClusterSettings(cluster::NatsCl
 std::string encodeMember(const MemberInfo& m) {
   json partitions = json::array();
   for (const MemberPartition& p : m.partitions)
-    partitions.push_back(
-        {{"p", p.partition}, {"role", p.role}, {"epoch", p.epoch}, {"applied", p.applied}});
+    partitions.push_back({{"p", p.partition},
+                          {"role", p.role},
+                          {"epoch", p.epoch},
+                          {"applied", p.applied},
+                          {"deployed", p.deployed}});
   return json{{"node", m.node},
               {"url", m.url},
               {"started_ms", m.started_ms},
@@ -84,9 +87,9 @@ std::optional<MemberInfo> decodeMember(std::string_view text) {
   if (auto it = j->find("partitions"); it != j->end() && it->is_array()) {
     for (const json& p : *it) {
       if (!p.is_object() || !p.contains("p") || !p["p"].is_number_unsigned()) continue;
-      m.partitions.push_back({p["p"].get<uint32_t>(), p.value("role", ""),
-                              p.value("epoch", cluster::Epoch{0}),
-                              p.value("applied", cluster::Seq{0})});
+      m.partitions.push_back(
+          {p["p"].get<uint32_t>(), p.value("role", ""), p.value("epoch", cluster::Epoch{0}),
+           p.value("applied", cluster::Seq{0}), p.value("deployed", cluster::Seq{0})});
     }
   }
   return m;

@@ -4,7 +4,8 @@
 //               otherwise refuses to start.
 //   rf-members  one key per live node: {node, url, started_ms, partitions}, the bucket's
 //               TTL the member TTL, written every TTL/5 (a heartbeat); `partitions` is
-//               what the node holds (role, epoch, the last log entry applied), for
+//               what the node holds (role, epoch, the last log entry applied, and an
+//               owner's last deployment applied), for
 //               `rflow cluster status`. A node whose key expired
 //               is taken for dead, and its partitions are claimed by their standbys.
 //   rf-owners   partition ("p07") -> {node, url, epoch}: who owns it, for routing. Written
@@ -56,6 +57,9 @@ struct MemberPartition {
   std::string role;  // "owner" or "standby" (roleName)
   cluster::Epoch epoch = 0;
   cluster::Seq applied = 0;
+  // An owner's: the global deployment log's entry the partition applied last (0: none, or
+  // a node from before the deployment log).
+  cluster::Seq deployed = 0;
   bool operator==(const MemberPartition&) const = default;
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "cluster/jetstream_partition_log.h"
+#include "engine/program_cache.h"
 #include "node/placement.h"
 
 namespace rflow::node {
@@ -90,6 +91,7 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
     if (!opened.ok()) return opened.status().message();
     snapshots = std::move(opened).value();
   }
+  if (auto problem = node->seedDeployments()) return *problem;
   cluster::JetStreamLogOptions lo;
   lo.replicas = o.replicas;
   lo.append_deadline = o.append_deadline;
@@ -105,7 +107,7 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
     ho.in_memory = o.in_memory;
     ho.clock = o.clock;
     ho.calls = o.calls;
-    ho.module = o.module;
+    ho.deployments = node->deployments_;
     ho.engine = o.engine;
     ho.workers = o.workers_per_partition;
     ho.timer_poll = o.timer_poll;
@@ -216,10 +218,13 @@ void Node::followLoop() {
             say(fmt::format("partition {}: cannot follow: {}", host->partition(), *problem));
           said = problem.value_or("");
         }
+        applyDeployments();
       }
     }
     lock.lock();
-    wake_.wait_for(lock, options_.follow_every, [this] { return stopping_ || paused_; });
+    wake_.wait_for(lock, options_.follow_every,
+                   [this] { return stopping_ || paused_ || deployment_due_; });
+    deployment_due_ = false;
   }
 }
 
@@ -254,6 +259,7 @@ void Node::tick() {
     placePartition(*host, live, hints, members.value());
   if (options_.rebalance) handOver(live, members.value());
   snapshotOwned(members.value());
+  applyDeployments();
   std::lock_guard lock(owners_mutex_);
   for (auto& [p, o] : hints) {
     auto& known = owners_[p];
@@ -464,7 +470,7 @@ std::vector<MemberPartition> Node::held() const {
   std::vector<MemberPartition> out;
   for (const PartitionStatus& p : status())
     if (p.role != Role::kIdle)
-      out.push_back({p.partition, std::string(roleName(p.role)), p.epoch, p.applied});
+      out.push_back({p.partition, std::string(roleName(p.role)), p.epoch, p.applied, p.deployed});
   return out;
 }
 
@@ -504,8 +510,8 @@ cluster::Result<std::string> Node::recordOnce(const std::string& key, const std:
 std::vector<PartitionStatus> Node::status() const {
   std::vector<PartitionStatus> out;
   for (const auto& host : hosts_)
-    out.push_back(
-        {host->partition(), host->role(), host->epoch(), host->owner(), host->position()});
+    out.push_back({host->partition(), host->role(), host->epoch(), host->owner(), host->position(),
+                   host->deployed()});
   return out;
 }
 
@@ -521,6 +527,129 @@ Delivery Node::deliverInbound(uint32_t target, const std::string& message) const
   return {false, fmt::format("partition {} is not owned by this node, and this node cannot "
                              "send to another",
                              target)};
+}
+
+}  // namespace rflow::node
+
+namespace rflow::node {
+
+std::optional<std::string> Node::seedDeployments() {
+  const NodeOptions& o = options_;
+  cluster::DeploymentLogOptions dlo;
+  dlo.replicas = o.replicas;
+  dlo.append_deadline = o.append_deadline;
+  auto opened =
+      cluster::patiently(kJoinPatience, [&] { return cluster::DeploymentLog::open(nats_, dlo); });
+  if (!opened.ok()) return opened.status().message();
+  deployments_ = std::move(opened).value();
+  const std::optional<std::string> ours = engine::versionOfModule(o.module);
+  if (!ours) return std::string("this node's project does not load as a module");
+  cluster::DeploymentEntry seed;
+  seed.version = *ours;
+  seed.by = "node " + o.node;
+  seed.at_ms = o.clock->now();
+  seed.module.assign(o.module.begin(), o.module.end());
+  // Idempotent (only onto an empty log), so repeated while the stream elects its leader.
+  auto seeded = cluster::patiently(kJoinPatience, [&] { return deployments_->seed(seed); });
+  if (!seeded.ok()) return "the deployment log cannot be read: " + seeded.status().message();
+  if (seeded.value().appended) {
+    say(
+        fmt::format("the deployment log was empty: this node's project (version {}) is its "
+                    "first deployment",
+                    ours->substr(0, 12)));
+    return std::nullopt;
+  }
+  auto latest = deployments_->at(seeded.value().seq);
+  if (!latest.ok()) return "the deployment log cannot be read: " + latest.status().message();
+  if (latest.value().version != *ours)
+    say(fmt::format(
+        "the cluster runs version {} (deployment {} by {}), not this node's project ({}); "
+        "deploy it with POST /v1/deployments to run it",
+        latest.value().version.substr(0, 12), latest.value().seq, latest.value().by,
+        ours->substr(0, 12)));
+  return std::nullopt;
+}
+
+void Node::applyDeployments() {
+  bool any_owner = false;
+  for (auto& host : hosts_)
+    any_owner = any_owner || host->role() == Role::kOwner;
+  if (!any_owner || !deployments_) return;
+  auto tail = deployments_->tail();
+  if (!tail.ok()) return;  // read again at the next pass
+  bool moved = false;
+  for (auto& host : hosts_) {
+    if (host->role() != Role::kOwner || host->deployed() >= tail.value()) continue;
+    const cluster::Seq before = host->deployed();
+    // Said once until it changes: an entry that cannot be applied is tried every pass.
+    auto problem = host->applyDeployments(tail.value());
+    std::string& said = deploy_problems_[host->partition()];
+    if (problem && *problem != said)
+      say(fmt::format("partition {}: {}", host->partition(), *problem));
+    said = problem.value_or("");
+    moved = moved || host->deployed() != before;
+  }
+  if (moved)
+    if (auto s = members_->beat(held()); !s.ok()) say("heartbeat failed: " + s.message());
+}
+
+cluster::Result<cluster::Published> Node::publishDeployment(std::vector<uint8_t> module,
+                                                            std::string version, std::string by) {
+  cluster::DeploymentEntry entry;
+  entry.version = std::move(version);
+  entry.by = std::move(by);
+  entry.at_ms = options_.clock->now();
+  entry.module.assign(module.begin(), module.end());
+  auto published = deployments_->publish(entry);
+  if (published.ok()) {
+    std::lock_guard lock(wake_mutex_);
+    deployment_due_ = true;
+    wake_.notify_all();
+  }
+  return published;
+}
+
+cluster::Result<cluster::Seq> Node::deploymentTail() {
+  return deployments_->tail();
+}
+
+std::vector<DeploymentProgress> Node::deploymentProgress() {
+  std::vector<DeploymentProgress> out(options_.partitions);
+  for (uint32_t p = 0; p < options_.partitions; ++p)
+    out[p].partition = p;
+  // The others' heartbeats: the owner at the highest epoch each names.
+  std::vector<cluster::Epoch> epochs(options_.partitions, 0);
+  if (auto members = members_->live(); members.ok()) {
+    for (const MemberInfo& m : members.value()) {
+      if (m.node == options_.node) continue;
+      for (const MemberPartition& held : m.partitions) {
+        if (held.partition >= options_.partitions || held.role != roleName(Role::kOwner) ||
+            held.epoch < epochs[held.partition])
+          continue;
+        epochs[held.partition] = held.epoch;
+        out[held.partition].owner = m.node;
+        out[held.partition].deployed = held.deployed;
+      }
+    }
+  }
+  for (const auto& host : hosts_) {
+    if (host->role() != Role::kOwner || host->epoch() < epochs[host->partition()]) continue;
+    out[host->partition()].owner = options_.node;
+    out[host->partition()].deployed = host->deployed();
+  }
+  return out;
+}
+
+std::vector<DeploymentProgress> Node::awaitDeployment(cluster::Seq seq,
+                                                      std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    std::vector<DeploymentProgress> progress = deploymentProgress();
+    const bool done = std::all_of(progress.begin(), progress.end(),
+                                  [seq](const DeploymentProgress& d) { return d.deployed >= seq; });
+    if (done || std::chrono::steady_clock::now() >= until) return progress;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace rflow::node

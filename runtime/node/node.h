@@ -71,7 +71,9 @@ struct NodeOptions {
   store::Durability durability = store::Durability::kSync;
   const engine::Clock* clock = nullptr;     // not owned
   engine::CallDispatcher* calls = nullptr;  // not owned; shared by the partitions
-  std::vector<uint8_t> module;              // the project, deployed on every claim
+  // The project: the deployment log's first entry when the log is empty (a node started
+  // with another project than the log's latest says so and does not deploy it).
+  std::vector<uint8_t> module;
   engine::EngineOptions engine;
   size_t workers_per_partition = 1;
   std::chrono::milliseconds timer_poll{200};
@@ -117,8 +119,16 @@ struct PartitionStatus {
   uint32_t partition = 0;
   Role role = Role::kIdle;
   cluster::Epoch epoch = 0;
-  std::string owner;         // the latest claim this node has seen
-  cluster::Seq applied = 0;  // the last log entry read or written here (PartitionHost::position)
+  std::string owner;          // the latest claim this node has seen
+  cluster::Seq applied = 0;   // the last log entry read or written here (PartitionHost::position)
+  cluster::Seq deployed = 0;  // an owner's last deployment log entry applied
+};
+
+// Where one partition is with a deployment (Node::deploymentProgress).
+struct DeploymentProgress {
+  uint32_t partition = 0;
+  std::string owner;          // empty: no live owner known
+  cluster::Seq deployed = 0;  // the entry its owner last said it applied
 };
 
 class Node {
@@ -156,6 +166,21 @@ class Node {
   // every KV value: never a safety decision.
   cluster::Result<std::string> recordOnce(const std::string& key, const std::string& value);
 
+  // Appends a deployment to the cluster's deployment log (deployment_log.h: the same
+  // version as the log's latest is not appended again) and has this node's partitions
+  // apply it at once; the others' owners apply it at their next follow pass.
+  cluster::Result<cluster::Published> publishDeployment(std::vector<uint8_t> module,
+                                                        std::string version, std::string by);
+  // The deployment log's last sequence (0: empty).
+  cluster::Result<cluster::Seq> deploymentTail();
+  // For every partition, the deployment its owner applied last: this node's own owners
+  // from their engines, the others from their last heartbeat (rf-members).
+  std::vector<DeploymentProgress> deploymentProgress();
+  // Waits until every partition's owner has applied `seq`, or `limit` passes: the last
+  // progress read.
+  std::vector<DeploymentProgress> awaitDeployment(cluster::Seq seq,
+                                                  std::chrono::milliseconds limit);
+
   // Runs one control pass now, on the calling thread (the control thread's work; tests).
   void tick();
   // Stops the heartbeat, control and follower threads WITHOUT leaving and without touching the
@@ -192,11 +217,18 @@ class Node {
   bool letGo(uint32_t p, const std::string& owner, cluster::Epoch epoch,
              const std::vector<MemberInfo>& members);
   void publishOwner(PartitionHost& host);
+  // Owners behind the deployment log's tail apply what is new; a heartbeat says so at
+  // once when one did. Under tick_mutex_.
+  void applyDeployments();
+  // Opens the deployment log and, when it is empty, makes this node's project its first
+  // entry. nullopt, or why the node cannot start.
+  std::optional<std::string> seedDeployments();
   void say(const std::string& line) const;
 
   NodeOptions options_;
   std::shared_ptr<cluster::NatsClient> nats_;
   std::unique_ptr<Membership> members_;
+  std::shared_ptr<cluster::DeploymentLog> deployments_;
   std::vector<std::unique_ptr<PartitionHost>> hosts_;
   std::chrono::steady_clock::time_point started_;
 
@@ -209,6 +241,7 @@ class Node {
   bool stopping_ = false;
   bool paused_ = false;
   bool woken_ = false;
+  bool deployment_due_ = false;  // a deployment was published here: the follower applies it
   // Our rf-members entry was written (and not yet deleted): stop() deletes it. Not set by
   // a start refused for a live twin, whose entry is not ours. Under tick_mutex_.
   bool joined_ = false;
@@ -231,6 +264,8 @@ class Node {
     int newer = 0;          // how many newer entries were seen since
   };
   std::map<uint32_t, ClaimSeen> claims_seen_;
+  // Per partition, the last problem applying deployments that was said. Under tick_mutex_.
+  std::map<uint32_t, std::string> deploy_problems_;
 };
 
 }  // namespace rflow::node

@@ -360,12 +360,20 @@ std::optional<std::string> PartitionHost::becomeOwner(
   }
   tenure->engine =
       std::make_unique<engine::Engine>(*store_, *options_.clock, tenure->gated, std::move(eo));
-  std::optional<std::string> problem = deployOnClaim(*tenure->engine);
-  if (!problem) {
-    if (auto recovered = tenure->engine->recover(); !recovered)
-      problem = "its data cannot be read to carry on its work: " + recovered.error().message;
+  // Deployments appended while nobody owned the partition, or while its owner was down:
+  // applied before any work, so that nothing starts on a version the cluster replaced. A
+  // log that cannot be read now is read again at the next control pass.
+  if (options_.deployments) {
+    auto last = options_.deployments->tail();
+    const auto applied = last.ok() ? applyDeploymentsTo(*tenure->engine, last.value())
+                                   : std::optional<std::string>(last.status().message());
+    if (applied) say("deployments not applied yet: " + *applied);
   }
+  std::optional<std::string> problem;
+  if (auto recovered = tenure->engine->recover(); !recovered)
+    problem = "its data cannot be read to carry on its work: " + recovered.error().message;
   if (problem) {
+    deployed_ = 0;
     tenure->gated.close();
     tenure->engine.reset();
     return fmt::format("partition {} was claimed at epoch {}, but {}", options_.partition,
@@ -385,21 +393,42 @@ std::optional<std::string> PartitionHost::becomeOwner(
   return std::nullopt;
 }
 
-std::optional<std::string> PartitionHost::deployOnClaim(engine::Engine& engine) {
-  // A partition that runs a version already (replayed from the log: deployed by an earlier
-  // owner, or through the API) keeps it: deploying this node's project again would make it
-  // current and undo a later deployment on this partition only.
-  if (const auto running = engine.currentVersion()) {
-    if (const auto v = engine::versionOfModule(options_.module); v && *v != *running)
-      say(
-          fmt::format("runs version {} (deployed earlier), not this node's project ({}); "
-                      "deploy it with POST /v1/deployments to run it",
-                      running->substr(0, 12), v->substr(0, 12)));
-    return std::nullopt;
+std::optional<std::string> PartitionHost::applyDeployments(cluster::Seq tail) {
+  std::shared_ptr<engine::Engine> owned = engine();
+  if (!owned || stopped_by_log_) return std::nullopt;
+  return applyDeploymentsTo(*owned, tail);
+}
+
+std::optional<std::string> PartitionHost::applyDeploymentsTo(engine::Engine& engine,
+                                                             cluster::Seq tail) {
+  if (!options_.deployments) return std::nullopt;
+  auto applied = engine.deploymentSeq();
+  if (auto* error = std::get_if<engine::EngineError>(&applied))
+    return "its applied deployment cannot be read: " + error->message;
+  cluster::Seq at = std::get<uint64_t>(applied);
+  deployed_ = at;
+  while (at < tail) {
+    auto entry = options_.deployments->at(at + 1);
+    if (!entry.ok())
+      return fmt::format("deployment {} cannot be read from the deployment log: {}", at + 1,
+                         entry.status().message());
+    cluster::DeploymentEntry& e = entry.value();
+    std::vector<uint8_t> bytes(e.module.begin(), e.module.end());
+    // The version is the module's content hash: an entry whose bytes hash otherwise was
+    // not written by rflow, and deploying it would run something else than it names.
+    if (const auto v = engine::versionOfModule(bytes); v && *v != e.version)
+      return fmt::format(
+          "deployment {} names version {} but its module is version {}: stream {} was "
+          "written by something other than rflow",
+          e.seq, e.version, *v, cluster::DeploymentLog::kStream);
+    auto deployed = engine.deployFromLog(std::move(bytes), e.seq);
+    if (auto* error = std::get_if<engine::EngineError>(&deployed))
+      return fmt::format("deployment {} (version {}, by {}) cannot be applied: {}", e.seq,
+                         e.version.substr(0, 12), e.by, error->message);
+    at = e.seq;
+    deployed_ = at;
+    say(fmt::format("runs version {} (deployment {} by {})", e.version.substr(0, 12), e.seq, e.by));
   }
-  auto deployed = engine.deploy(options_.module);
-  if (auto* error = std::get_if<engine::EngineError>(&deployed))
-    return "the project cannot be deployed: " + error->message;
   return std::nullopt;
 }
 
@@ -440,6 +469,7 @@ void PartitionHost::release(const std::string& why) {
     tenure = std::move(tenure_);
     if (role_ == Role::kOwner) role_ = Role::kStandby;
   }
+  deployed_ = 0;
   if (!tenure) return;
   {
     std::lock_guard lock(tenure->timer_mutex);

@@ -2,7 +2,11 @@
 // RocksDB (its own directory, e.g. <data>/p07) and its log, and plays one of three roles:
 //   - OWNER: it has replayed the log to the tail, appended a claim at epoch+1 after it,
 //     and runs an Engine whose every commit group goes through the log (EngineOptions::log),
-//     with the project's module deployed, recover()ed, its workers and a timer thread.
+//     with the global deployment log's entries applied, recover()ed, its workers and a
+//     timer thread. While it owns the partition, applyDeployments() applies entries
+//     appended since, in order, each through the engine's commit pipeline with the
+//     entry's sequence (kMeta deployment-seq), so the partition log, a standby and a
+//     rebuilt store know which deployment the partition runs.
 //   - STANDBY: no engine and no VM; follow() replays the log into the store, so that a
 //     takeover only has the last few entries to apply before it claims.
 //   - IDLE: neither; the store stays as it was.
@@ -40,6 +44,7 @@
 #include <variant>
 #include <vector>
 
+#include "cluster/deployment_log.h"
 #include "cluster/partition_log.h"
 #include "cluster/snapshot_store.h"
 #include "engine/engine.h"
@@ -59,8 +64,9 @@ struct HostOptions {
   bool in_memory = false;                   // tests: a memory store
   const engine::Clock* clock = nullptr;     // not owned; outlives the host
   engine::CallDispatcher* calls = nullptr;  // not owned; outlives the host
-  std::vector<uint8_t> module;              // the project (.rfc bytes), deployed on each claim
-  engine::EngineOptions engine;             // log and on_log_stopped are the host's
+  // The cluster's deployment log (shared by the node's hosts): what an owner applies.
+  std::shared_ptr<cluster::DeploymentLog> deployments;
+  engine::EngineOptions engine;  // log and on_log_stopped are the host's
   size_t workers = 1;
   std::chrono::milliseconds timer_poll{200};
   // A claim whose outcome stays Unknown is repeated for this long, then given up.
@@ -121,6 +127,13 @@ class PartitionHost {
   // or what went wrong. The node's control pass calls it for owners; a standby trims as it
   // follows.
   std::optional<std::string> trimRedo();
+  // Owner: applies the deployment log's entries after the one this partition applied
+  // last, in order, up to `tail` (the log's, read by the caller). nullopt, or what stopped
+  // it (the entries before stay applied; the next call goes on from there).
+  std::optional<std::string> applyDeployments(cluster::Seq tail);
+  // The deployment log's entry this partition applied last, as the owner here knows it
+  // (0: none, or not the owner).
+  cluster::Seq deployed() const { return deployed_.load(); }
   // An owner's check, without appending: the log's last entry has a higher epoch than
   // this owner's claim (another node claimed). Reads the log; false when it cannot.
   bool supersededInLog();
@@ -149,9 +162,8 @@ class PartitionHost {
   void say(const std::string& line) const;
   void timerLoop(std::shared_ptr<Tenure> tenure);
   void relayLoop(std::shared_ptr<Tenure> tenure);
-  // Deploys this node's project into a claimed partition's new engine, unless the
-  // partition runs a version already; why it could not, or nothing.
-  std::optional<std::string> deployOnClaim(engine::Engine& engine);
+  // Applies the deployment log's entries after the engine's deploymentSeq() up to `tail`.
+  std::optional<std::string> applyDeploymentsTo(engine::Engine& engine, cluster::Seq tail);
 
   HostOptions options_;
   std::unique_ptr<cluster::PartitionLog> log_;
@@ -161,7 +173,8 @@ class PartitionHost {
   mutable std::shared_mutex store_mutex_;
   cluster::Seq last_snapshot_ = 0;  // control thread only
   std::atomic<bool> stopped_by_log_{false};
-  std::atomic<cluster::Seq> seen_{0};  // the last replay's tail, or this host's claim
+  std::atomic<cluster::Seq> seen_{0};      // the last replay's tail, or this host's claim
+  std::atomic<cluster::Seq> deployed_{0};  // the owner's engine's deploymentSeq()
 
   mutable std::mutex mutex_;  // role_, epoch_, owner_, tenure_
   Role role_ = Role::kIdle;

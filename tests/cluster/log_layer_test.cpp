@@ -9,6 +9,7 @@
 
 #include "../common/files.h"
 #include "../common/temp_dir.h"
+#include "cluster/deployment_log.h"
 #include "cluster/entry_codec.h"
 #include "cluster/local_partition_log.h"
 #include "cluster/log_writer.h"
@@ -87,6 +88,31 @@ TEST(EntryCodec, RefusesEveryTruncationAndTrailingBytes) {
   std::string kind = records;
   kind[1] = 9;
   EXPECT_EQ(decodeEntry(kind, e).kind(), ErrorKind::kCorrupt);
+}
+
+TEST(DeploymentCodec, Format1SampleDecodesAndEncodesTheSame) {
+  const std::string sample =
+      readFile(fs::path(RFLOW_CLUSTER_SAMPLES) / "deployment_format_1" / "deployment.bin");
+  ASSERT_FALSE(sample.empty());
+  DeploymentEntry e;
+  ASSERT_TRUE(decodeDeployment(sample, e).ok());
+  EXPECT_EQ(e.version, "5f0c2a");
+  EXPECT_EQ(e.by, "ana");
+  EXPECT_EQ(e.at_ms, 1796000000123);
+  EXPECT_EQ(e.module, std::string("RFC\0module bytes", 16));
+  EXPECT_EQ(encodeDeployment(e), sample);
+  for (size_t n = 0; n < sample.size(); ++n) {
+    DeploymentEntry cut;
+    EXPECT_EQ(decodeDeployment(std::string_view(sample).substr(0, n), cut).kind(),
+              ErrorKind::kCorrupt)
+        << "prefix of " << n << " bytes";
+  }
+  EXPECT_EQ(decodeDeployment(sample + "x", e).kind(), ErrorKind::kCorrupt);
+  std::string future = sample;
+  future[0] = 2;
+  const Status s = decodeDeployment(future, e);
+  EXPECT_EQ(s.kind(), ErrorKind::kCorrupt);
+  EXPECT_NE(s.message().find("format 2"), std::string::npos) << s.message();
 }
 
 TEST(EntryCodec, RandomBytesNeverCrash) {

@@ -11,12 +11,15 @@
 
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cluster/deployment_log.h"
 #include "cluster/jetstream_partition_log.h"
 #include "cluster/log_writer.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
+#include "service/partition_router.h"
 
 namespace rflow::service {
 namespace {
@@ -134,6 +137,89 @@ TEST(NodeDirectoryTest, AFencedPartitionIsDroppedAndServedAgainOnTheNodesNextCla
   a->stop();
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
+}
+
+// POST /v1/deployments through a cluster node's front door: compiled and checked as on
+// one node, appended once to the deployment log, and answered when every partition has
+// applied it; the same project again is no new entry; a project with errors appends
+// nothing.
+TEST(NodeDirectoryTest, ADeploymentThroughTheFrontDoorIsAppendedOnceAndAppliedEverywhere) {
+  REQUIRE_NATS_SERVER();
+  std::string error;
+  auto nats = NatsServers::start(1, &error);
+  ASSERT_TRUE(nats) << error;
+  engine::SystemClock clock;
+  et::ScriptedCalls calls;
+  node::NodeOptions o;
+  o.node = "node-a";
+  o.advertise = "http://127.0.0.1:1";
+  o.nats = nats->clientUrls();
+  o.partitions = kParts;
+  o.replicas = 1;
+  o.member_ttl = 2000ms;
+  o.settle = 200ms;
+  o.in_memory = true;
+  o.data_dir = "/deploy-test";
+  o.durability = store::Durability::kAsync;
+  o.clock = &clock;
+  o.calls = &calls;
+  o.module = et::compile(et::kPurchase);
+  o.nats_timeout = 1000ms;
+  o.append_deadline = 3000ms;
+  auto started = node::Node::start(o);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<node::Node>>(started))
+      << std::get<std::string>(started);
+  auto& a = std::get<std::unique_ptr<node::Node>>(started);
+  runtime::Config config;
+  runtime::ConnectorSet connectors =
+      std::get<runtime::ConnectorSet>(runtime::ConnectorSet::fromConfig(config));
+  Authenticator auth({{"root", {"admin"}, sha256("token")}});
+  PartitionServing serving;
+  serving.connectors = &connectors;
+  serving.config = &config;
+  serving.auth = &auth;
+  NodeDirectory directory(*a, std::move(serving));
+  directory.start();
+  ASSERT_TRUE(eventuallyTrue(10s, [&] { return directory.served().size() == kParts; }));
+  PartitionRouter front(directory, RequestLimits{});
+
+  const auto deploy = [&](const std::string& source) {
+    HttpRequest r;
+    r.method = "POST";
+    r.path = "/v1/deployments";
+    r.authorization = "Bearer token";
+    r.content_type = "application/json";
+    r.body = nlohmann::json{{"files", {{"ops.rflow", source}}}}.dump();
+    return front.handle(r);
+  };
+  const std::string ops =
+      "module ops\n\nworkflow Later() -> int {\n  owner \"ops\"\n  return 2\n}\n";
+  const HttpReply first = deploy(ops);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto body = nlohmann::json::parse(first.body);
+  EXPECT_EQ(body["sequence"], 2);
+  EXPECT_EQ(body["appended"], true);
+  EXPECT_EQ(body["complete"], true);
+  EXPECT_EQ(body["applied"], nlohmann::json::array({0, 1, 2, 3}));
+  EXPECT_EQ(body["pending"], nlohmann::json::array());
+  EXPECT_EQ(body["workflows"], nlohmann::json::array({"ops.Later"}));
+  for (uint32_t p = 0; p < kParts; ++p) {
+    auto e = a->engineFor(p);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->currentVersion().value_or(""), body["version"].get<std::string>()) << p;
+  }
+  const HttpReply again = deploy(ops);
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(nlohmann::json::parse(again.body)["sequence"], 2);
+  EXPECT_EQ(nlohmann::json::parse(again.body)["appended"], false);
+  const HttpReply broken = deploy("module ops\n\nworkflow Later( {\n");
+  EXPECT_EQ(broken.status, 400) << broken.body;
+  auto tail = a->deploymentTail();
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail.value(), 2u);
+
+  directory.stop();
+  a->stop();
 }
 
 }  // namespace

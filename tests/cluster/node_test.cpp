@@ -17,16 +17,19 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cluster/deployment_log.h"
 #include "cluster/jetstream_partition_log.h"
 #include "cluster/log_writer.h"
 #include "cluster/snapshot_store.h"
 #include "engine/partition.h"
+#include "engine/program_cache.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
 #include "node/cluster_report.h"
 #include "node/cluster_verify.h"
 #include "node/membership.h"
 #include "node/placement.h"
+#include "replay/replay.h"
 #include "store/group_codec.h"
 
 namespace rflow::node {
@@ -921,6 +924,225 @@ TEST_F(NodeTest, ADeploymentOnAPartitionSurvivesItsNextClaim) {
     if (auto e = b->engineFor(q)) {
       EXPECT_EQ(e->currentVersion().value_or(""), first) << q;
     }
+}
+
+// ---- The global deployment log -------------------------------------------------------
+
+// The purchase project with one more workflow: another version.
+std::vector<uint8_t> laterProject(int n = 2) {
+  return et::compile(std::string(et::kPurchase) +
+                     fmt::format("\nworkflow Later() -> int {{\n  owner "
+                                 "\"ops\"\n  return {}\n}}\n",
+                                 n));
+}
+
+std::string versionOf(const std::vector<uint8_t>& module) {
+  return engine::versionOfModule(module).value_or("?");
+}
+
+// Every partition `node` owns runs `version` and has applied deployment `seq`.
+bool ownedRun(Node& node, const std::string& version, cluster::Seq seq) {
+  for (const OwnedPartition& o : node.owned()) {
+    const auto applied = o.engine->deploymentSeq();
+    if (o.engine->currentVersion().value_or("") != version ||
+        !std::holds_alternative<uint64_t>(applied) || std::get<uint64_t>(applied) != seq)
+      return false;
+  }
+  return true;
+}
+
+// A deployment reaches every partition: at once those whose owner is up, and, when an
+// owner was hung during it, the partition once its new owner claims it (after the
+// deployment: it replays a partition log without it and applies it from the deployment
+// log). Meanwhile the answer's progress names the partitions not caught up.
+TEST_F(NodeTest, ADeploymentReachesEveryPartitionIncludingOneClaimedAfterIt) {
+  CountingCalls calls_a, calls_b;
+  auto a = startNode(options("node-a", calls_a));
+  ASSERT_TRUE(a);
+  auto b = startNode(options("node-b", calls_b));
+  ASSERT_TRUE(b);
+  // Placement (or a handover, when A claimed everything first) gives each some.
+  ASSERT_TRUE(waitFor(20s, [&] {
+    return a->owned().size() + b->owned().size() == kPartitions && !a->owned().empty() &&
+           !b->owned().empty();
+  }));
+  const std::string first = versionOf(module_);
+  ASSERT_TRUE(ownedRun(*a, first, 1));
+  ASSERT_TRUE(ownedRun(*b, first, 1));
+  std::vector<uint32_t> b_owns;
+  for (const OwnedPartition& o : b->owned())
+    b_owns.push_back(o.partition);
+
+  // Both heartbeats say what they own and the deployment each partition runs.
+  ASSERT_TRUE(waitFor(5s, [&] {
+    auto read = readClusterReport(*reader());
+    return read.ok() && std::all_of(read.value().partitions.begin(), read.value().partitions.end(),
+                                    [](const PartitionReport& r) {
+                                      return r.owner_said && r.owner_said->deployed == 1;
+                                    });
+  }));
+  // B hangs: its engines stay, but it applies nothing more and its entry expires.
+  b->pauseMembership();
+  const std::vector<uint8_t> later = laterProject();
+  auto published = a->publishDeployment(later, versionOf(later), "ana");
+  ASSERT_TRUE(published.ok()) << published.status().message();
+  EXPECT_EQ(published.value().seq, 2u);
+  EXPECT_TRUE(published.value().appended);
+  // The status shows B's partitions behind the log (B's entry is still live: it lasts a
+  // TTL, 2 s, after its last heartbeat).
+  auto report = readClusterReport(*reader());
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  ASSERT_TRUE(report.value().deployments_tail);
+  EXPECT_EQ(*report.value().deployments_tail, 2u);
+  for (uint32_t p : b_owns) {
+    const PartitionReport& r = report.value().partitions[p];
+    ASSERT_TRUE(r.owner_said) << formatReport(report.value());
+    EXPECT_EQ(r.owner_said->deployed, 1u);
+    const std::string warning =
+        fmt::format("{}'s owner node-b has applied deployment 1 of 2", ownerKey(p));
+    EXPECT_TRUE(std::any_of(report.value().warnings.begin(), report.value().warnings.end(),
+                            [&](const std::string& w) { return w.find(warning) == 0; }))
+        << formatReport(report.value());
+    EXPECT_NE(formatReport(report.value()).find(" 1/2 "), std::string::npos);
+  }
+  // A's partitions apply it at once; B's are pending (its heartbeat is gone or old).
+  const auto progress = a->awaitDeployment(2, 1500ms);
+  ASSERT_EQ(progress.size(), size_t{kPartitions});
+  for (const DeploymentProgress& d : progress) {
+    const bool on_b = std::find(b_owns.begin(), b_owns.end(), d.partition) != b_owns.end();
+    EXPECT_EQ(d.deployed >= 2, !on_b) << "partition " << d.partition << " owner " << d.owner;
+  }
+  EXPECT_TRUE(ownedRun(*a, versionOf(later), 2));
+
+  // A takes B's partitions over and brings them to the log's tail.
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
+  ASSERT_TRUE(waitFor(5s, [&] { return ownedRun(*a, versionOf(later), 2); }));
+  const auto done = a->awaitDeployment(2, 5s);
+  for (const DeploymentProgress& d : done) {
+    EXPECT_EQ(d.deployed, 2u) << d.partition;
+    EXPECT_EQ(d.owner, "node-a") << d.partition;
+  }
+  // The applied deployment is in each partition log: a store rebuilt from it has it.
+  for (uint32_t p : b_owns) {
+    auto log = cluster::JetStreamPartitionLog::open(reader(), p, {.replicas = 1});
+    ASSERT_TRUE(log.ok());
+    auto rebuilt =
+        store::Store::open(fmt::format("/rebuilt-{}", p),
+                           {.durability = store::Durability::kAsync, .in_memory = true, .env = {}});
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<store::Store>>(rebuilt));
+    auto& store = std::get<std::unique_ptr<store::Store>>(rebuilt);
+    auto replayed = replay::replay(*log.value(), *store);
+    ASSERT_TRUE(std::holds_alternative<replay::ReplayReport>(replayed));
+    auto seq = store->get(store::Column::kMeta, "deployment-seq");
+    ASSERT_TRUE(seq.ok() && seq.value()) << p;
+    EXPECT_EQ(store::readU64(*seq.value()), std::optional<uint64_t>(2)) << p;
+    auto current = store->get(store::Column::kMeta, "current");
+    ASSERT_TRUE(current.ok() && current.value());
+    EXPECT_EQ(*current.value(), versionOf(later)) << p;
+  }
+  b.reset();
+}
+
+// A node started again with the project it had before a deployment runs the deployment,
+// says that its project is not the cluster's, and appends nothing.
+TEST_F(NodeTest, ANodeRestartedWithAnOldProjectDoesNotUndoADeployment) {
+  CountingCalls calls_a;
+  auto a = startAlone("node-a", calls_a);
+  ASSERT_TRUE(a);
+  const std::vector<uint8_t> later = laterProject();
+  auto published = a->publishDeployment(later, versionOf(later), "ana");
+  ASSERT_TRUE(published.ok()) << published.status().message();
+  ASSERT_TRUE(waitFor(5s, [&] { return ownedRun(*a, versionOf(later), 2); }));
+  a.reset();
+
+  auto said = std::make_shared<std::vector<std::string>>();
+  auto said_mutex = std::make_shared<std::mutex>();
+  NodeOptions o = options("node-a", calls_a);  // the old project
+  o.log = [said, said_mutex](const std::string& line) {
+    std::lock_guard lock(*said_mutex);
+    said->push_back(line);
+  };
+  a = startNode(std::move(o));
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() == kPartitions; }));
+  EXPECT_TRUE(ownedRun(*a, versionOf(later), 2));
+  auto tail = a->deploymentTail();
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail.value(), 2u);
+  std::lock_guard lock(*said_mutex);
+  EXPECT_TRUE(std::any_of(said->begin(), said->end(), [&](const std::string& line) {
+    return line.find(fmt::format("the cluster runs version {} (deployment 2 by ana), not this "
+                                 "node's project ({})",
+                                 versionOf(later).substr(0, 12),
+                                 versionOf(module_).substr(0, 12))) != std::string::npos;
+  })) << fmt::format("{}", fmt::join(*said, "\n"));
+}
+
+// Two nodes started at the same moment on an empty cluster, with different projects: the
+// deployment log gets one first entry, and every partition runs it.
+TEST_F(NodeTest, TwoNodesStartingTogetherSeedExactlyOneEntry) {
+  CountingCalls calls_a, calls_b;
+  NodeOptions oa = options("node-a", calls_a), ob = options("node-b", calls_b);
+  ob.module = laterProject();
+  std::unique_ptr<Node> a, b;
+  std::thread start_b([&] { b = startNode(std::move(ob)); });
+  a = startNode(std::move(oa));
+  start_b.join();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  auto tail = a->deploymentTail();
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail.value(), 1u);
+  ASSERT_TRUE(waitFor(15s, [&] { return a->owned().size() + b->owned().size() == kPartitions; }));
+  auto log = cluster::DeploymentLog::open(reader(), {.replicas = 1});
+  ASSERT_TRUE(log.ok());
+  auto seed = log.value()->at(1);
+  ASSERT_TRUE(seed.ok()) << seed.status().message();
+  EXPECT_TRUE(seed.value().by == "node node-a" || seed.value().by == "node node-b")
+      << seed.value().by;
+  EXPECT_TRUE(ownedRun(*a, seed.value().version, 1));
+  EXPECT_TRUE(ownedRun(*b, seed.value().version, 1));
+}
+
+// The same project sent twice is one entry; a return to an earlier version is a new one.
+TEST_F(NodeTest, TheSameProjectPostedTwiceIsOneEntry) {
+  CountingCalls calls_a;
+  auto a = startAlone("node-a", calls_a);
+  ASSERT_TRUE(a);
+  const std::vector<uint8_t> later = laterProject();
+  auto once = a->publishDeployment(later, versionOf(later), "ana");
+  ASSERT_TRUE(once.ok()) << once.status().message();
+  auto twice = a->publishDeployment(later, versionOf(later), "bob");
+  ASSERT_TRUE(twice.ok()) << twice.status().message();
+  EXPECT_EQ(once.value().seq, 2u);
+  EXPECT_TRUE(once.value().appended);
+  EXPECT_EQ(twice.value().seq, 2u);
+  EXPECT_FALSE(twice.value().appended);
+  // At the same moment from two threads: still one entry.
+  const std::vector<uint8_t> third = laterProject(3);
+  cluster::Result<cluster::Published> x = cluster::Status(), y = cluster::Status();
+  std::thread other([&] { y = a->publishDeployment(third, versionOf(third), "bob"); });
+  x = a->publishDeployment(third, versionOf(third), "ana");
+  other.join();
+  ASSERT_TRUE(x.ok() && y.ok());
+  EXPECT_EQ(x.value().seq, 3u);
+  EXPECT_EQ(y.value().seq, 3u);
+  EXPECT_NE(x.value().appended, y.value().appended);
+  // Back to the first: a new entry, and the partitions run it again.
+  auto back = a->publishDeployment(module_, versionOf(module_), "ana");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back.value().seq, 4u);
+  EXPECT_TRUE(back.value().appended);
+  auto tail = a->deploymentTail();
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail.value(), 4u);
+  ASSERT_TRUE(waitFor(5s, [&] { return ownedRun(*a, versionOf(module_), 4); }));
+  // The status shows each partition's deployment against the log's tail.
+  auto report = readClusterReport(*reader());
+  ASSERT_TRUE(report.ok());
+  ASSERT_TRUE(report.value().deployments_tail);
+  EXPECT_EQ(*report.value().deployments_tail, 4u);
+  EXPECT_EQ(report.value().deployed_version, versionOf(module_));
 }
 
 }  // namespace

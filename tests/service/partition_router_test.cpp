@@ -579,6 +579,53 @@ TEST_F(PartitionRouterTest, IdsThatNameNoPartitionAndWorkNotYetPartitionedAreRef
 }
 
 // The decision alone, protocol-neutral, on a static directory.
+// A cluster node's directory with no local partition: its partitions share one
+// deployment log.
+class SharedDeploymentsDirectory final : public PartitionDirectory {
+ public:
+  explicit SharedDeploymentsDirectory(std::vector<PartitionTarget> targets)
+      : targets_(std::move(targets)) {}
+  uint32_t count() const override { return static_cast<uint32_t>(targets_.size()); }
+  PartitionTarget target(uint32_t partition) const override { return targets_.at(partition); }
+  bool sharedDeployments() const override { return true; }
+
+ private:
+  std::vector<PartitionTarget> targets_;
+};
+
+// With a shared deployment log, a node that serves no partition sends a deployment to ONE
+// other node (the next when one cannot be reached), marked so that it goes no further;
+// such a forwarded deployment on a node serving none is 503, sent nowhere.
+TEST(PartitionRoute, ADeploymentWithASharedLogGoesToOneNodeOnly) {
+  SharedDeploymentsDirectory directory(
+      {RemoteTarget{"http://a", "a", 1}, RemoteTarget{"http://b", "b", 1},
+       RemoteTarget{"http://a", "a", 1}, RemoteTarget{"http://c", "c", 1}});
+  std::vector<std::string> sent;
+  PartitionRouter front(
+      directory, RequestLimits{},
+      [&](const std::string& url, const HttpRequest& hop) -> std::variant<HttpReply, std::string> {
+        sent.push_back(url + " " + hop.forwarded_partition);
+        if (url == "http://a") return std::string("connection refused");
+        HttpReply reply;
+        reply.status = 201;
+        reply.body = "{}";
+        return reply;
+      });
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/v1/deployments";
+  request.body = "{}";
+  EXPECT_EQ(front.handle(request).status, 201);
+  EXPECT_EQ(sent, (std::vector<std::string>{"http://a all-local", "http://b all-local"}));
+  sent.clear();
+  request.forwarded = true;
+  request.forwarded_partition = std::string(kAllLocal);
+  const HttpReply refused = front.handle(request);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("forwarded here"), std::string::npos) << refused.body;
+  EXPECT_TRUE(sent.empty());
+}
+
 TEST(PartitionRoute, RequestsAreRoutedByIdKeyOrToEveryPartition) {
   StaticDirectory directory({UnknownTarget{"x"}, UnknownTarget{"x"}, UnknownTarget{"x"}});
   PartitionRouter front(directory, RequestLimits{});
