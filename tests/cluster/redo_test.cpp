@@ -107,7 +107,6 @@ class RedoTest : public ::testing::Test {
     o.in_memory = true;
     o.clock = &clock_;
     o.calls = &calls_;
-    o.module = module_;
     o.claim_deadline = std::chrono::milliseconds(2000);
     o.log = [this](const std::string& line) {
       std::lock_guard lock(said_mutex_);
@@ -137,6 +136,13 @@ class RedoTest : public ::testing::Test {
     EXPECT_EQ(a.becomeOwner(), std::nullopt);
     auto engine = a.engine();
     if (!engine) return {};
+    // Deployed through the partition's log (no deployment log here), so a standby and a
+    // later claim have it.
+    auto deployed = engine->deploy(module_);
+    if (auto* error = std::get_if<engine::EngineError>(&deployed)) {
+      ADD_FAILURE() << error->message;
+      return {};
+    }
     auto started = engine->start("Wait", {});
     if (!std::holds_alternative<engine::InstanceView>(started)) {
       ADD_FAILURE() << std::get<engine::EngineError>(started).message;
