@@ -87,7 +87,8 @@ class StubDesk {
     Clock::time_point at;
   };
 
-  bool start() {
+  // Listens on `host` (127.0.0.1; 0.0.0.0 when a node in a network namespace calls it).
+  bool start(const std::string& host) {
     server_.Post("/desk/ship", [this](const httplib::Request& req, httplib::Response& res) {
       const json body = json::parse(req.body, nullptr, false);
       const std::string id = body.is_object() ? text(body["args"], "id") : "";
@@ -98,7 +99,7 @@ class StubDesk {
       }
       res.set_content(json("TRK-" + id).dump(), "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = server_.bind_to_any_port(host);
     if (port_ <= 0) return false;
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     return waitFor(5s, [this] { return server_.is_running(); });
@@ -151,15 +152,15 @@ class ScenarioFixture : public ::testing::Test {
     std::string error;
     nats_ = NatsServers::start(natsServers(), &error, natsListenHost());
     ASSERT_TRUE(nats_) << error;
-    ASSERT_TRUE(desk_.start()) << "the stub connector endpoint did not start";
+    ASSERT_TRUE(desk_.start(natsListenHost())) << "the stub connector endpoint did not start";
     dir_ = fs::temp_directory_path() / fmt::format("rflow-scenario-{}", ::getpid());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "project");
     std::ofstream(dir_ / "project" / "shop.rflow") << kProject;
     std::ofstream(dir_ / "project" / "rflow.toml") << fmt::format(
-        "[engine]\nworkers = 2\n\n[connectors.desk]\nurl = \"http://127.0.0.1:{}/desk\"\n"
+        "[engine]\nworkers = 2\n\n[connectors.desk]\nurl = \"http://{}:{}/desk\"\n"
         "headers = {{ Rflow-Test-Node = \"${{RFLOW_TEST_NODE}}\" }}\n",
-        desk_.port());
+        deskHost(), desk_.port());
     nodes_ =
         clusterNodes(dir_, nodeNames(), nats_->clientUrls(), partitions(), nats_->size(), "5s");
     clients_ = nodes_.size();
@@ -167,7 +168,10 @@ class ScenarioFixture : public ::testing::Test {
 
   // 1 server (R1), or 3 in one JetStream cluster (R3).
   virtual int natsServers() const { return 1; }
+  // Where the NATS servers' client ports and the stub connector listen, and the address
+  // the nodes reach the stub at.
   virtual std::string natsListenHost() const { return "127.0.0.1"; }
+  virtual std::string deskHost() const { return "127.0.0.1"; }
   virtual std::vector<std::string> nodeNames() const { return {"node-a", "node-b"}; }
   virtual uint32_t partitions() const { return 4; }
 

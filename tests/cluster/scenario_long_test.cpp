@@ -462,6 +462,8 @@ TEST_F(LongScenarioR3Test, S8ALogThatLostAcknowledgedEntriesIsDetectedAndNotServ
 class LongScenarioNetnsTest : public LongScenarioTest {
  protected:
   std::string natsListenHost() const override { return "0.0.0.0"; }
+  // The client link's host side: node-a reaches the stub there, node-b as a local address.
+  std::string deskHost() const override { return "10.213.2.1"; }
 
   void SetUp() override {
     ScenarioFixture::SetUp();
