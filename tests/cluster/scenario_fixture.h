@@ -133,11 +133,17 @@ struct Ledger {
   std::map<uint32_t, std::vector<Clock::time_point>> acked_at;
   // Which node gave each 2xx, and when (a node cut off from NATS must not acknowledge
   // what it cannot append).
-  std::vector<std::pair<std::string, Clock::time_point>> acked_by;
+  struct Ack {
+    std::string node;  // the node the client sent it to (it may have forwarded it)
+    Clock::time_point at;
+    std::optional<uint32_t> partition;
+  };
+  std::vector<Ack> acked_by;
   void acked(const std::string& id, const std::string& node) {  // with mutex held
     const auto now = Clock::now();
-    if (auto p = engine::partitionOfId(id)) acked_at[*p].push_back(now);
-    acked_by.emplace_back(node, now);
+    const std::optional<uint32_t> p = engine::partitionOfId(id);
+    if (p) acked_at[*p].push_back(now);
+    acked_by.push_back({node, now, p});
   }
   void error(int status) {
     std::lock_guard lock(mutex);
@@ -295,14 +301,22 @@ class ScenarioFixture : public ::testing::Test {
     return nodes_[only_ < nodes_.size() ? only_ : attempt % clients_];
   }
 
-  Reply get(const std::string& path) const {
-    for (size_t i = 0; i < clients_; ++i) {
-      const RflowNode& node = nodeFor(i);
-      if (node.pid <= 0) continue;
-      Reply r = node.send("GET", path, nullptr, token_, {}, 10s);
-      if (r.status == 200) return r;
-    }
-    return {};
+  // A read through the clients' nodes, the first 200. None: asked again for up to
+  // `patience`, since a partition changing hands (a handover after the fault) answers 503
+  // for a moment; the last answer then.
+  Reply get(const std::string& path, std::chrono::milliseconds patience = 20s) const {
+    const auto until = Clock::now() + patience;
+    Reply last;
+    do {
+      for (size_t i = 0; i < clients_; ++i) {
+        const RflowNode& node = nodeFor(i);
+        if (node.pid <= 0) continue;
+        last = node.send("GET", path, nullptr, token_, {}, 10s);
+        if (last.status == 200) return last;
+      }
+      if (Clock::now() < until) std::this_thread::sleep_for(200ms);
+    } while (Clock::now() < until);
+    return last;
   }
 
   // Every acknowledged start completed (each instance is decided first).
@@ -320,7 +334,7 @@ class ScenarioFixture : public ::testing::Test {
     std::string out;
     int shown = 0;
     for (const auto& [key, id] : ledger_.started) {
-      Reply r = get("/v1/instances/" + id);
+      Reply r = get("/v1/instances/" + id, 2s);
       if (text(r.body, "status") == "Completed") continue;
       if (++shown > 10) {
         out += "…\n";
