@@ -397,6 +397,7 @@ TEST_F(LongScenarioR3Test, S8ALogThatLostAcknowledgedEntriesIsDetectedAndNotServ
   // ahead of it).
   std::map<uint32_t, std::map<int, int>> probes;  // partition -> status -> count
   std::set<uint32_t> served;
+  std::string refusal;  // what a client was told first
   int n = 0;
   const auto until = Clock::now() + 20s;
   while (Clock::now() < until) {
@@ -407,6 +408,7 @@ TEST_F(LongScenarioR3Test, S8ALogThatLostAcknowledgedEntriesIsDetectedAndNotServ
                                    {{"Idempotency-Key", "start-" + key}}, 12s);
       ++probes[p][r.status];
       if (r.status == 200 || r.status == 201) served.insert(p);
+      if (r.status >= 400 && refusal.empty()) refusal = fmt::format("{} {}", r.status, r.text);
     }
     std::this_thread::sleep_for(500ms);
   }
@@ -442,8 +444,8 @@ TEST_F(LongScenarioR3Test, S8ALogThatLostAcknowledgedEntriesIsDetectedAndNotServ
   const CommandRun verified = clusterVerify(nats_->clientUrls(), token_);
   EXPECT_NE(verified.exit_code, 0) << "verify called a cluster clean whose logs lost entries:\n"
                                    << verified.output;
-  std::printf("S8 nodes said:\n%sS8 verify (exit %d):\n%s\n", said.c_str(), verified.exit_code,
-              verified.output.c_str());
+  std::printf("S8 nodes said:\n%sS8 a client was told: %s\nS8 verify (exit %d):\n%s\n",
+              said.c_str(), refusal.c_str(), verified.exit_code, verified.output.c_str());
   std::string regressed_text;
   for (uint32_t p : regressed)
     regressed_text += fmt::format("{}P{}", regressed_text.empty() ? "" : ",", p);
