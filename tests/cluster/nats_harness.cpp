@@ -50,7 +50,8 @@ bool NatsServers::available() {
   return false;
 }
 
-std::unique_ptr<NatsServers> NatsServers::start(int count, std::string* error) {
+std::unique_ptr<NatsServers> NatsServers::start(int count, std::string* error,
+                                                const std::string& listen_host) {
   std::unique_ptr<NatsServers> s(new NatsServers());
   std::string tmpl = (fs::temp_directory_path() / "rflow-nats-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) {
@@ -71,11 +72,11 @@ std::unique_ptr<NatsServers> NatsServers::start(int count, std::string* error) {
   for (int i = 0; i < count; ++i) {
     const Server& sv = s->servers_[i];
     std::ofstream conf(sv.config);
-    conf << fmt::format("server_name: {}\nlisten: 127.0.0.1:{}\nhttp: 127.0.0.1:{}\n", sv.name,
-                        sv.client_port, sv.http_port);
+    conf << fmt::format("server_name: {}\nlisten: {}:{}\nhttp: 127.0.0.1:{}\n", sv.name,
+                        listen_host, sv.client_port, sv.http_port);
     conf << fmt::format(
         "jetstream {{ store_dir: \"{}\", max_memory_store: 32MB, max_file_store: 512MB }}\n",
-        (s->dir_ / (sv.name + "-store")).string());
+        s->storeDir(i).string());
     if (count > 1) {
       conf << fmt::format("cluster {{ name: rf, listen: 127.0.0.1:{}, routes: [", sv.cluster_port);
       for (int j = 0; j < count; ++j) {
@@ -133,6 +134,25 @@ void NatsServers::kill9(int i) {
   int status = 0;
   waitpid(sv.pid, &status, 0);
   sv.pid = 0;
+}
+
+void NatsServers::stop(int i) {
+  Server& sv = servers_[i];
+  if (sv.pid <= 0) return;
+  ::kill(sv.pid, SIGTERM);
+  int status = 0;
+  for (int tries = 0; tries < 200; ++tries) {
+    if (waitpid(sv.pid, &status, WNOHANG) == sv.pid) {
+      sv.pid = 0;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill9(i);
+}
+
+fs::path NatsServers::storeDir(int i) const {
+  return dir_ / (servers_[i].name + "-store");
 }
 
 // The state letter of /proc/PID/stat ('T' when stopped), '?' when it cannot be read.

@@ -28,7 +28,10 @@ class NatsServers {
   // Starts `count` (1 or 3) servers and waits until JetStream is ready on each (a meta
   // leader elected when clustered). nullptr, with *error saying why, when they did not
   // come up in time.
-  static std::unique_ptr<NatsServers> start(int count, std::string* error);
+  // `listen_host`: the address the client ports bind (0.0.0.0 for a node in a network
+  // namespace that reaches them over a veth link); clientUrl() still names 127.0.0.1.
+  static std::unique_ptr<NatsServers> start(int count, std::string* error,
+                                            const std::string& listen_host = "127.0.0.1");
   ~NatsServers();
   NatsServers(const NatsServers&) = delete;
   NatsServers& operator=(const NatsServers&) = delete;
@@ -36,6 +39,10 @@ class NatsServers {
   int size() const { return static_cast<int>(servers_.size()); }
   std::vector<std::string> clientUrls() const;
   std::string clientUrl(int i) const;
+  int clientPort(int i) const { return servers_[i].client_port; }
+  // Server i's JetStream store directory (copied and restored by the log-regression
+  // scenario while the server is down).
+  std::filesystem::path storeDir(int i) const;
   std::string name(int i) const { return servers_[i].name; }
   // The index of the server with this server_name, -1 if none.
   int indexOf(const std::string& name) const;
@@ -43,6 +50,10 @@ class NatsServers {
   bool running(int i) const { return servers_[i].pid > 0; }
 
   void kill9(int i);
+  // SIGTERM (nats-server flushes its store and exits), kill -9 after 10 s.
+  void stop(int i);
+  // Starts a stopped server again (same ports, same store) without waiting for it.
+  bool launchAgain(int i, std::string* error) { return launch(i, error); }
   void pause(int i);   // SIGSTOP
   void resume(int i);  // SIGCONT
   // Starts server i again with its ports and its store, and waits until it is ready.

@@ -63,13 +63,18 @@ struct RflowNode {
   int port = 0;
   std::filesystem::path log;
   pid_t pid = 0;
+  // Where it listens and is reached (another address for a node in a network namespace).
+  std::string host = "127.0.0.1";
+  // Run before the binary, e.g. {"ip", "netns", "exec", NS}: it execs rflow in place, so
+  // the PID recorded is still rflow's.
+  std::vector<std::string> prefix;
 
-  std::string url() const { return fmt::format("http://127.0.0.1:{}", port); }
+  std::string url() const { return fmt::format("http://{}:{}", host, port); }
 
   Reply send(const std::string& method, const std::string& path, const nlohmann::json& body,
              const std::string& token, httplib::Headers headers = {},
              std::chrono::seconds read_timeout = std::chrono::seconds(30)) const {
-    httplib::Client client("127.0.0.1", port);
+    httplib::Client client(host, port);
     client.set_connection_timeout(std::chrono::seconds(2));
     client.set_read_timeout(read_timeout);
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
@@ -99,6 +104,8 @@ struct RflowNode {
 inline void launchRflow(RflowNode& node, std::vector<std::string> args,
                         const std::vector<std::string>& env = {}) {
   args.insert(args.begin(), RFLOW_BINARY);
+  args.insert(args.begin(), node.prefix.begin(), node.prefix.end());
+  const std::string program = args.front();
   std::vector<char*> argv;
   for (std::string& a : args)
     argv.push_back(a.data());
@@ -121,7 +128,7 @@ inline void launchRflow(RflowNode& node, std::vector<std::string> args,
       dup2(fd, 2);
       close(fd);
     }
-    execv(RFLOW_BINARY, argv.data());
+    execvp(program.c_str(), argv.data());
     _exit(127);
   }
   node.pid = pid;
@@ -135,7 +142,7 @@ inline void launchNode(RflowNode& node, const std::string& project, const std::s
                        const std::vector<std::string>& env = {}) {
   std::vector<std::string> args = {
       "serve",  project, "--cluster", cluster,
-      "--data", data,    "--listen",  fmt::format("127.0.0.1:{}", node.port)};
+      "--data", data,    "--listen",  fmt::format("{}:{}", node.host, node.port)};
   args.insert(args.end(), extra.begin(), extra.end());
   launchRflow(node, std::move(args), env);
 }
@@ -175,27 +182,34 @@ inline std::string tokenFromLogs(const std::vector<RflowNode>& nodes, int* print
   return token;
 }
 
+// Writes node's cluster file, <dir>/<name>.toml: every URL of `nats_urls`, its url() as
+// the address it advertises, `replicas`, `partitions`, `member_ttl` as rflow.toml writes it.
+inline void writeClusterFile(const std::filesystem::path& dir, const RflowNode& node,
+                             const std::vector<std::string>& nats_urls, uint32_t partitions,
+                             int replicas, std::string_view member_ttl) {
+  std::string nats;
+  for (const std::string& url : nats_urls)
+    nats += fmt::format("{}\"{}\"", nats.empty() ? "" : ", ", url);
+  std::ofstream(dir / (node.name + ".toml")) << fmt::format(
+      "[cluster]\nnode = \"{}\"\nnats = [{}]\nadvertise = \"{}\"\npartitions = {}\n"
+      "replicas = {}\nmember_ttl = \"{}\"\n",
+      node.name, nats, node.url(), partitions, replicas, member_ttl);
+}
+
 // Nodes named `names` on free ports, each with its log and its cluster file
-// (<dir>/<name>.toml: every URL of `nats_urls`, `replicas`, `partitions`, `member_ttl` as
-// rflow.toml writes it). Not started.
+// (writeClusterFile). Not started.
 inline std::vector<RflowNode> clusterNodes(const std::filesystem::path& dir,
                                            const std::vector<std::string>& names,
                                            const std::vector<std::string>& nats_urls,
                                            uint32_t partitions, int replicas,
                                            std::string_view member_ttl) {
-  std::string nats;
-  for (const std::string& url : nats_urls)
-    nats += fmt::format("{}\"{}\"", nats.empty() ? "" : ", ", url);
   std::vector<RflowNode> nodes;
   for (const std::string& name : names) {
     RflowNode node;
     node.name = name;
     node.port = freePort();
     node.log = dir / (name + ".log");
-    std::ofstream(dir / (name + ".toml")) << fmt::format(
-        "[cluster]\nnode = \"{}\"\nnats = [{}]\nadvertise = \"{}\"\npartitions = {}\n"
-        "replicas = {}\nmember_ttl = \"{}\"\n",
-        name, nats, node.url(), partitions, replicas, member_ttl);
+    writeClusterFile(dir, node, nats_urls, partitions, replicas, member_ttl);
     nodes.push_back(node);
   }
   return nodes;
