@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace rflow::base {
 
@@ -51,6 +53,28 @@ std::optional<uint64_t> readVarint(const Bytes& bytes, size_t& at) {
     if ((byte & 0x80) == 0) return v;
   }
   return std::nullopt;
+}
+
+// Reads the varint at the front of `in` and moves `in` past it; false (and `in` as it was)
+// when the bytes end inside it or it does not fit 64 bits.
+inline bool takeVarint(std::string_view& in, uint64_t& v) {
+  size_t at = 0;
+  const std::optional<uint64_t> read = readVarint(in, at);
+  if (!read) return false;
+  in.remove_prefix(at);
+  v = *read;
+  return true;
+}
+
+// Reads a varint length and that many bytes from the front of `in`, moving past them.
+inline bool takeBytes(std::string_view& in, std::string& out) {
+  uint64_t n = 0;
+  std::string_view rest = in;
+  if (!takeVarint(rest, n) || n > rest.size()) return false;
+  out.assign(rest.substr(0, n));
+  rest.remove_prefix(n);
+  in = rest;
+  return true;
 }
 
 }  // namespace rflow::base

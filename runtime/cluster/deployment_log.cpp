@@ -7,44 +7,22 @@
 #include <thread>
 
 #include "base/varint.h"
+#include "cluster/publish_pacing.h"
 
 namespace rflow::cluster {
 namespace {
 
 constexpr std::string_view kVersionHeader = "Rflow-Version";
-// Room left in a message for its headers when checking an entry against max_payload.
-constexpr size_t kHeaderRoom = 512;
 
 using Clock = std::chrono::steady_clock;
 
-Status corrupt(std::string_view what) {
+Status corruptDeployment(std::string_view what) {
   return Status::failure(ErrorKind::kCorrupt, fmt::format("deployment log entry: {}", what));
-}
-
-bool getVarint(std::string_view& in, uint64_t& v) {
-  size_t at = 0;
-  const std::optional<uint64_t> read = base::readVarint(in, at);
-  if (!read) return false;
-  in.remove_prefix(at);
-  v = *read;
-  return true;
-}
-
-bool getBytes(std::string_view& in, std::string& out) {
-  uint64_t n = 0;
-  if (!getVarint(in, n) || n > in.size()) return false;
-  out.assign(in.substr(0, n));
-  in.remove_prefix(n);
-  return true;
 }
 
 void putBytes(std::string& out, std::string_view bytes) {
   base::appendVarint(out, bytes.size());
   out.append(bytes);
-}
-
-std::chrono::milliseconds backoff(int attempt) {
-  return std::chrono::milliseconds(std::min(25 << std::min(attempt, 5), 500));
 }
 
 }  // namespace
@@ -61,23 +39,23 @@ std::string encodeDeployment(const DeploymentEntry& entry) {
 }
 
 Status decodeDeployment(std::string_view body, DeploymentEntry& entry) {
-  if (body.empty()) return corrupt("empty");
+  if (body.empty()) return corruptDeployment("empty");
   const auto format = static_cast<uint8_t>(body[0]);
   if (format != kDeploymentFormat)
-    return corrupt(fmt::format(
+    return corruptDeployment(fmt::format(
         "format {} is not one this rflow reads (it reads format {}): was it written by a newer "
         "rflow? Upgrade this node before it joins the cluster",
         format, kDeploymentFormat));
   body.remove_prefix(1);
   uint64_t at = 0;
-  if (!getBytes(body, entry.version)) return corrupt("the version is cut off");
-  if (entry.version.empty()) return corrupt("no version");
-  if (!getBytes(body, entry.by)) return corrupt("who deployed it is cut off");
-  if (!getVarint(body, at) || at > static_cast<uint64_t>(INT64_MAX))
-    return corrupt("the time is cut off");
+  if (!base::takeBytes(body, entry.version)) return corruptDeployment("the version is cut off");
+  if (entry.version.empty()) return corruptDeployment("no version");
+  if (!base::takeBytes(body, entry.by)) return corruptDeployment("who deployed it is cut off");
+  if (!base::takeVarint(body, at) || at > static_cast<uint64_t>(INT64_MAX))
+    return corruptDeployment("the time is cut off");
   entry.at_ms = static_cast<int64_t>(at);
-  if (!getBytes(body, entry.module)) return corrupt("the module is cut off");
-  if (!body.empty()) return corrupt(fmt::format("{} bytes after the entry", body.size()));
+  if (!base::takeBytes(body, entry.module)) return corruptDeployment("the module is cut off");
+  if (!body.empty()) return corruptDeployment(fmt::format("{} bytes after the entry", body.size()));
   return {};
 }
 
@@ -175,7 +153,7 @@ Result<Published> DeploymentLog::append(const DeploymentEntry& entry, bool only_
                       "send it again: the same project is one entry",
                       client_->where(), kStream, options_.append_deadline.count(),
                       last_problem.message()));
-    std::this_thread::sleep_for(backoff(attempt));
+    std::this_thread::sleep_for(publishBackoff(attempt));
   }
 }
 

@@ -8,25 +8,6 @@
 namespace rflow::cluster {
 namespace {
 
-// Reads from `in` (advancing it); false when the bytes end inside the varint or it does
-// not fit in 64 bits.
-bool getVarint(std::string_view& in, uint64_t& v) {
-  size_t at = 0;
-  const std::optional<uint64_t> read = base::readVarint(in, at);
-  if (!read) return false;
-  in.remove_prefix(at);
-  v = *read;
-  return true;
-}
-
-bool getBytes(std::string_view& in, std::string& out) {
-  uint64_t n = 0;
-  if (!getVarint(in, n) || n > in.size()) return false;
-  out.assign(in.substr(0, n));
-  in.remove_prefix(n);
-  return true;
-}
-
 std::string header(EntryKind kind, Epoch epoch) {
   std::string out;
   out.push_back(static_cast<char>(kEntryFormat));
@@ -35,7 +16,7 @@ std::string header(EntryKind kind, Epoch epoch) {
   return out;
 }
 
-Status corrupt(std::string_view what) {
+Status corruptBody(std::string_view what) {
   return Status::failure(ErrorKind::kCorrupt, fmt::format("log entry body: {}", what));
 }
 
@@ -67,45 +48,46 @@ std::string encodeGenesis() {
 }
 
 Status decodeEntry(std::string_view body, LogEntry& entry) {
-  if (body.size() < 2) return corrupt("shorter than its 2-byte header");
+  if (body.size() < 2) return corruptBody("shorter than its 2-byte header");
   const auto format = static_cast<uint8_t>(body[0]);
   if (format != kEntryFormat) {
-    return corrupt(fmt::format(
+    return corruptBody(fmt::format(
         "format {} is not one this rflow reads (it reads format {}): was the stream written "
         "by a newer rflow? Upgrade this node before it joins the cluster",
         format, kEntryFormat));
   }
   const auto kind = static_cast<uint8_t>(body[1]);
   body.remove_prefix(2);
-  if (!getVarint(body, entry.epoch)) return corrupt("the epoch is cut off");
+  if (!base::takeVarint(body, entry.epoch)) return corruptBody("the epoch is cut off");
   entry.records.clear();
   entry.node.clear();
   switch (kind) {
     case static_cast<uint8_t>(EntryKind::kGenesis):
       entry.kind = EntryKind::kGenesis;
-      if (entry.epoch != 0) return corrupt("a genesis entry with an epoch other than 0");
+      if (entry.epoch != 0) return corruptBody("a genesis entry with an epoch other than 0");
       break;
     case static_cast<uint8_t>(EntryKind::kRecords): {
       entry.kind = EntryKind::kRecords;
       uint64_t count = 0;
-      if (!getVarint(body, count)) return corrupt("the record count is cut off");
+      if (!base::takeVarint(body, count)) return corruptBody("the record count is cut off");
       // Each record takes at least one byte (its length), which bounds a lying count.
-      if (count > body.size()) return corrupt("more records than bytes");
+      if (count > body.size()) return corruptBody("more records than bytes");
       entry.records.resize(count);
       for (auto& r : entry.records) {
-        if (!getBytes(body, r)) return corrupt("a record is cut off");
+        if (!base::takeBytes(body, r)) return corruptBody("a record is cut off");
       }
       break;
     }
     case static_cast<uint8_t>(EntryKind::kClaim):
       entry.kind = EntryKind::kClaim;
-      if (!getBytes(body, entry.node)) return corrupt("the claiming node's name is cut off");
-      if (entry.epoch == 0) return corrupt("a claim at epoch 0");
+      if (!base::takeBytes(body, entry.node))
+        return corruptBody("the claiming node's name is cut off");
+      if (entry.epoch == 0) return corruptBody("a claim at epoch 0");
       break;
     default:
-      return corrupt(fmt::format("unknown entry kind {}", kind));
+      return corruptBody(fmt::format("unknown entry kind {}", kind));
   }
-  if (!body.empty()) return corrupt(fmt::format("{} bytes after the entry", body.size()));
+  if (!body.empty()) return corruptBody(fmt::format("{} bytes after the entry", body.size()));
   return {};
 }
 

@@ -8,20 +8,15 @@
 #include <thread>
 
 #include "cluster/entry_codec.h"
+#include "cluster/publish_pacing.h"
 
 namespace rflow::cluster {
 namespace {
 
 constexpr std::string_view kEpochHeader = "Rflow-Epoch";
 constexpr std::string_view kMsgIdHeader = "Nats-Msg-Id";
-// Room left in a message for its headers when checking an entry against max_payload.
-constexpr size_t kHeaderRoom = 512;
 
 using Clock = std::chrono::steady_clock;
-
-std::chrono::milliseconds backoff(int attempt) {
-  return std::chrono::milliseconds(std::min(25 << std::min(attempt, 5), 500));
-}
 
 }  // namespace
 
@@ -91,7 +86,7 @@ Status JetStreamPartitionLog::writeGenesis() {
                       "the stream has a leader (/jsz?streams=true)",
                       client_->where(), stream_, options_.append_deadline.count()));
     }
-    std::this_thread::sleep_for(backoff(attempt));
+    std::this_thread::sleep_for(publishBackoff(attempt));
   }
 }
 
@@ -167,7 +162,7 @@ AppendResult JetStreamPartitionLog::appendEntry(Epoch epoch, const std::string& 
       return Unknown{fmt::format("{} (gave up after {} tries over {} ms; repeat the same append)",
                                  why, attempt + 1, options_.append_deadline.count())};
     }
-    std::this_thread::sleep_for(backoff(attempt));
+    std::this_thread::sleep_for(publishBackoff(attempt));
   }
 }
 
@@ -260,7 +255,7 @@ Result<std::vector<LogEntry>> JetStreamPartitionLog::read(Seq from_seq, size_t m
     if (r.ok() || r.status().kind() != ErrorKind::kUnavailable || Clock::now() >= deadline) {
       return r;
     }
-    std::this_thread::sleep_for(backoff(attempt));
+    std::this_thread::sleep_for(publishBackoff(attempt));
   }
 }
 
