@@ -463,6 +463,12 @@ Status NatsClient::ensureKv(const KvSpec& spec) {
       if (kvStatus_Replicas(st.get()) != spec.replicas)
         diff += fmt::format(" {} replicas (want {});", kvStatus_Replicas(st.get()), spec.replicas);
     }
+    if (si == NATS_OK && diff.empty()) {
+      // Another node created it with the same settings while this one asked (the create
+      // failed on "subjects overlap", the bind found it): it is the bucket wanted.
+      kv_.emplace(spec.bucket, raw);
+      return {};
+    }
     kvStore_Destroy(raw);
     if (diff.empty()) return failure(s, 0, fmt::format("create key-value bucket {}", spec.bucket));
     diff.pop_back();
