@@ -25,6 +25,14 @@ std::string encodeRedo(int64_t kept_at_ms, std::string_view entry_body) {
   return out;
 }
 
+std::optional<int64_t> redoKeptAt(std::string_view value) {
+  if (value.size() < 9) return std::nullopt;
+  uint64_t at = 0;
+  for (size_t i = 1; i < 9; ++i)
+    at = (at << 8) | static_cast<uint8_t>(value[i]);
+  return static_cast<int64_t>(at);
+}
+
 Result<RedoEntry> decodeRedo(std::string_view value, uint32_t partition, Seq seq) {
   if (value.size() < 9)
     return Status::failure(
@@ -38,11 +46,8 @@ Result<RedoEntry> decodeRedo(std::string_view value, uint32_t partition, Seq seq
                     "format {}: run the rflow that wrote it, or a newer one",
                     seq, partition, static_cast<unsigned>(static_cast<uint8_t>(value[0])),
                     kRedoFormat));
-  uint64_t at = 0;
-  for (size_t i = 1; i < 9; ++i)
-    at = (at << 8) | static_cast<uint8_t>(value[i]);
   RedoEntry redo;
-  redo.kept_at_ms = static_cast<int64_t>(at);
+  redo.kept_at_ms = *redoKeptAt(value);
   if (Status decoded = decodeEntry(value.substr(9), redo.entry); !decoded.ok())
     return Status::failure(decoded.kind(), fmt::format("redo entry {} of partition {}: {}", seq,
                                                        partition, decoded.message()));

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,10 @@ struct RedoEntry {
   int64_t kept_at_ms = 0;
   LogEntry entry;  // seq and msg_id filled from `seq` and `partition`
 };
+
+// When a redo entry was kept (its header's wall time), or nullopt when `value` is shorter
+// than the header; the format byte is not checked (decodeRedo does).
+std::optional<int64_t> redoKeptAt(std::string_view value);
 
 // kCorrupt with what is wrong when `value` is not a redo entry this rflow reads.
 Result<RedoEntry> decodeRedo(std::string_view value, uint32_t partition, Seq seq);

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "cluster/entry_codec.h"
 #include "cluster/log_writer.h"
 #include "engine/partition.h"
 #include "engine/program_cache.h"
@@ -157,7 +158,6 @@ std::variant<cluster::Seq, std::string> PartitionHost::catchUp() {
     if (auto* again = std::get_if<std::string>(&replayed)) return *again;
   }
   const auto& report = std::get<replay::ReplayReport>(replayed);
-  if (auto problem = trimRedo()) say(*problem);
   std::lock_guard lock(mutex_);
   epoch_ = std::max(epoch_, report.epoch);
   if (!report.owner.empty()) owner_ = report.owner;
@@ -227,8 +227,8 @@ std::optional<std::string> PartitionHost::restoreSnapshot(
 
 std::optional<std::string> PartitionHost::trimRedo() {
   std::shared_lock lock(store_mutex_);
-  auto trimmed = replay::trimRedo(*store_, options_.partition,
-                                  cluster::redoClockMs() - options_.redo_keep.count(), position());
+  auto trimmed =
+      replay::trimRedo(*store_, cluster::redoClockMs() - options_.redo_keep.count(), position());
   if (!trimmed.ok()) return "its redo copy cannot be trimmed: " + trimmed.status().message();
   return std::nullopt;
 }
@@ -332,8 +332,9 @@ std::optional<std::string> PartitionHost::becomeOwner(
   tenure->claimed_epoch = tenure->writer.epoch();
   seen_ = std::max(seen_.load(), tenure->writer.tail());
   if (store::Status kept =
-          replay::keepClaim(*store_, options_.partition, tenure->writer.tail(),
-                            {tenure->claimed_epoch, options_.node}, cluster::redoClockMs());
+          replay::keepEntry(*store_, tenure->writer.tail(),
+                            cluster::encodeClaim({tenure->claimed_epoch, options_.node}),
+                            cluster::redoClockMs());
       !kept.ok())
     say("the claim is not in this node's redo copy: " + kept.message());
   stopped_by_log_ = false;

@@ -72,12 +72,10 @@ std::optional<std::string> appendAgain(cluster::PartitionLog& log, const cluster
 
 }  // namespace
 
-store::Status keepClaim(store::Store& store, uint32_t partition, cluster::Seq seq,
-                        const cluster::Claim& claim, int64_t now_ms) {
-  (void)partition;
+store::Status keepEntry(store::Store& store, cluster::Seq seq, std::string_view entry_body,
+                        int64_t now_ms) {
   store::Batch batch;
-  batch.put(store::Column::kRedo, seqKey(seq),
-            cluster::encodeRedo(now_ms, cluster::encodeClaim(claim)));
+  batch.put(store::Column::kRedo, seqKey(seq), cluster::encodeRedo(now_ms, entry_body));
   return store.commit(batch);
 }
 
@@ -103,18 +101,15 @@ store::Result<std::vector<cluster::RedoEntry>> readRedo(const store::Store& stor
   return out;
 }
 
-store::Result<size_t> trimRedo(store::Store& store, uint32_t partition, int64_t older_than_ms,
+store::Result<size_t> trimRedo(store::Store& store, int64_t older_than_ms,
                                cluster::Seq position) {
-  (void)partition;
   store::Batch batch;
   store::Status read =
       store.scan(store::Column::kRedo, "", [&](std::string_view k, std::string_view v) {
         const std::optional<uint64_t> seq = store::readU64(k);
-        if (!seq || *seq + kRedoKeptEntries >= position || v.size() < 9) return false;
-        uint64_t at = 0;
-        for (size_t i = 1; i < 9; ++i)
-          at = (at << 8) | static_cast<uint8_t>(v[i]);
-        if (static_cast<int64_t>(at) >= older_than_ms) return false;
+        if (!seq || *seq + kRedoKeptEntries >= position) return false;
+        const std::optional<int64_t> at = cluster::redoKeptAt(v);
+        if (!at || *at >= older_than_ms) return false;
         batch.remove(store::Column::kRedo, k);
         return true;
       });

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -37,10 +38,11 @@ namespace rflow::replay {
 // end of a shortened log can be checked before anything is appended after it.
 inline constexpr cluster::Seq kRedoKeptEntries = 1000;
 
-// The redo copy of a claim this node appended at `seq` (the owner's: groups are kept with
-// their apply).
-store::Status keepClaim(store::Store& store, uint32_t partition, cluster::Seq seq,
-                        const cluster::Claim& claim, int64_t now_ms);
+// Keeps `entry_body` (entry_codec.h) as the redo copy of the log entry at `seq`, in a
+// write of its own: for claims and the genesis entry (a group is kept in the write that
+// applies it, Store::applyGroup).
+store::Status keepEntry(store::Store& store, cluster::Seq seq, std::string_view entry_body,
+                        int64_t now_ms);
 
 // Every redo entry from `from` on, in sequence order.
 store::Result<std::vector<cluster::RedoEntry>> readRedo(const store::Store& store,
@@ -48,7 +50,7 @@ store::Result<std::vector<cluster::RedoEntry>> readRedo(const store::Store& stor
 
 // Drops the entries kept before `older_than_ms` that are also more than kRedoKeptEntries
 // behind `position`. How many were dropped.
-store::Result<size_t> trimRedo(store::Store& store, uint32_t partition, int64_t older_than_ms,
+store::Result<size_t> trimRedo(store::Store& store, int64_t older_than_ms,
                                cluster::Seq position);
 
 struct RepairReport {

@@ -7,6 +7,7 @@
 
 #include "cluster/entry_codec.h"
 #include "cluster/redo_codec.h"
+#include "replay/redo.h"
 
 namespace rflow::replay {
 
@@ -29,11 +30,8 @@ std::string applyEntry(const cluster::LogEntry& entry, store::Store& store, uint
       const std::string body = entry.kind == cluster::EntryKind::kClaim
                                    ? cluster::encodeClaim({entry.epoch, entry.node})
                                    : cluster::encodeGenesis();
-      store::Batch batch;
-      std::string key;
-      store::appendU64(key, entry.seq);
-      batch.put(store::Column::kRedo, key, cluster::encodeRedo(cluster::redoClockMs(), body));
-      if (store::Status kept = store.commit(batch); !kept.ok())
+      if (store::Status kept = keepEntry(store, entry.seq, body, cluster::redoClockMs());
+          !kept.ok())
         return fmt::format("partition {}'s log entry {}: {}", partition, entry.seq, kept.message());
     }
     return {};
