@@ -15,6 +15,7 @@
 #include "engine/keys.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
+#include "test_client.h"
 #include "replay/replay.h"
 
 namespace rflow::engine::testing {
@@ -66,13 +67,8 @@ class EngineOnLog : public EngineTest {
     std::string error;
     nats_ = NatsServers::start(1, &error);
     ASSERT_TRUE(nats_) << error;
-    cluster::NatsOptions o;
-    o.servers = nats_->clientUrls();
-    o.name = "engine-log-test";
-    o.request_timeout = 1000ms;
-    auto c = cluster::NatsClient::connect(o);
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    client_ = std::move(c).value();
+    client_ = cluster::testing::connectClient(*nats_, "engine-log-test");
+    ASSERT_TRUE(client_);
   }
   std::unique_ptr<cluster::JetStreamPartitionLog> openLog(uint32_t partition) {
     cluster::JetStreamLogOptions o;

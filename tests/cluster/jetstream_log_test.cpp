@@ -9,20 +9,15 @@
 #include "cluster/jetstream_partition_log.h"
 #include "cluster/log_writer.h"
 #include "nats_harness.h"
+#include "test_client.h"
 
 namespace rflow::cluster {
 namespace {
 using testing::NatsServers;
 using namespace std::chrono_literals;
 
-std::shared_ptr<NatsClient> connect(const NatsServers& nats, std::string name = "test") {
-  NatsOptions o;
-  o.servers = nats.clientUrls();
-  o.name = std::move(name);
-  o.request_timeout = 1000ms;
-  auto c = NatsClient::connect(o);
-  EXPECT_TRUE(c.ok()) << c.status().message();
-  return c.ok() ? std::shared_ptr<NatsClient>(std::move(c).value()) : nullptr;
+std::shared_ptr<NatsClient> connect(const NatsServers& nats, const std::string& name = "test") {
+  return testing::connectClient(nats, name);
 }
 
 std::unique_ptr<JetStreamPartitionLog> openLog(std::shared_ptr<NatsClient> client, uint32_t p,

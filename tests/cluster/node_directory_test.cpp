@@ -19,6 +19,7 @@
 #include "cluster/log_writer.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
+#include "test_client.h"
 #include "service/partition_router.h"
 
 namespace rflow::service {
@@ -100,9 +101,8 @@ TEST(NodeDirectoryTest, AFencedPartitionIsDroppedAndServedAgainOnTheNodesNextCla
   std::shared_ptr<engine::Engine> first = a->engineFor(p);
 
   // A claim behind the node's back (by a node that is no member).
-  auto client = cluster::NatsClient::connect({nats->clientUrls(), "rogue", 1000ms, 100ms});
-  ASSERT_TRUE(client.ok());
-  std::shared_ptr<cluster::NatsClient> shared = std::move(client).value();
+  std::shared_ptr<cluster::NatsClient> shared = cluster::testing::connectClient(*nats, "rogue");
+  ASSERT_TRUE(shared);
   cluster::JetStreamLogOptions lo;
   lo.replicas = 1;
   auto log = cluster::JetStreamPartitionLog::open(shared, p, lo);

@@ -12,6 +12,7 @@
 #include "engine/partition.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
+#include "test_client.h"
 #include "node/cluster_verify.h"
 #include "node/membership.h"
 #include "node/node.h"
@@ -195,10 +196,10 @@ TEST_F(NodeOutboxTest, TheRelayCarriesAChildToItsKeysPartitionAndItsResultBack) 
       if (!node_->engineFor(p)->pendingOutbox().value().empty()) return false;
     return true;
   }));
-  auto reader = cluster::NatsClient::connect({nats_->clientUrls(), "reader", 1000ms, 100ms});
-  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto reader = cluster::testing::connectClient(*nats_, "reader");
+  ASSERT_TRUE(reader);
   auto report = verifyCluster(
-      std::move(reader).value(),
+      reader,
       {.partition = std::nullopt, .work_dir = dir_ / "verify", .ask = askHere(), .page_keys = 500});
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_TRUE(report.value().ok()) << formatVerify(report.value());

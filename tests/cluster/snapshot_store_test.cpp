@@ -12,6 +12,7 @@
 #include "../common/files.h"
 #include "cluster/snapshot_archive.h"
 #include "nats_harness.h"
+#include "test_client.h"
 
 namespace rflow::cluster {
 namespace {
@@ -31,11 +32,8 @@ class SnapshotStoreTest : public ::testing::Test {
     ASSERT_TRUE(nats_) << error;
     std::string t = (fs::temp_directory_path() / "rflow-snap-XXXXXX").string();
     dir_ = mkdtemp(t.data());
-    NatsOptions o;
-    o.servers = nats_->clientUrls();
-    auto c = NatsClient::connect(o);
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    client_ = std::move(c).value();
+    client_ = testing::connectClient(*nats_, "snapshot-test");
+    ASSERT_TRUE(client_);
     SnapshotStoreOptions so;
     so.replicas = 1;
     auto s = SnapshotStore::open(client_, so);
