@@ -175,6 +175,10 @@ store::Status CommitPipeline::stop(store::Status status) {
 }
 
 void CommitPipeline::closeLog(store::Status status) {
+  // An append whose outcome is unknown is retried under log_mutex_ for as long as the log
+  // is out of reach: told first, it gives up (appendAndApply), so a node cut off from
+  // NATS can let its partitions go.
+  closing_ = true;
   std::lock_guard log_lock(log_mutex_);
   (void)stop(std::move(status));
 }
@@ -195,13 +199,14 @@ store::Status CommitPipeline::appendAndApply(std::span<const store::Batch* const
   // Unknown: the entry may be in the log; nothing may be released or appended before its
   // fate is known, and only the same append can find out (partition_log.h).
   while (result.unknown()) {
-    if (stopping()) {
-      // Shutting down with the log out of reach: the group's fate is for the next owner's
-      // (or this node's next) replay to find; nothing of it is released here.
+    if (stopping() || closing_) {
+      // Shutting down, or letting the partition go, with the log out of reach: the group's
+      // fate is for the next owner's (or this node's next) replay to find; nothing of it
+      // is released here.
       return stop(store::Status::failure(fmt::format(
-          "the engine stopped while the partition log did not answer ({}); this group may or "
-          "may not be in the log: the next start replays whatever it holds",
-          result.unknown()->why)));
+          "the engine {} while the partition log did not answer ({}); this group may or "
+          "may not be in the log: the next owner's replay applies whatever it holds",
+          closing_ ? "let the partition go" : "stopped", result.unknown()->why)));
     }
     result = log_->retryPending();
   }

@@ -127,6 +127,7 @@ class CommitPipeline {
   // Sets stopped_ (the first time) and tells on_stopped_; returns the status.
   store::Status stop(store::Status status);
   std::mutex log_mutex_;  // one append and apply at a time (threaded = false)
+  std::atomic<bool> closing_{false};  // closeLog() was called: an unknown append gives up
   bool stopping();
   std::mutex mutex_;
   std::condition_variable arrived_;

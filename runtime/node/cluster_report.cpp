@@ -88,6 +88,20 @@ void warnAbout(const PartitionReport& r, size_t members, std::vector<std::string
     warnings.push_back(fmt::format(
         "{} has no standby: if {} is lost, the partition waits for a node to replay its log", p,
         r.owner.node.empty() ? "its owner" : r.owner.node));
+  // The stream is read after the heartbeats, and nothing is applied before the log holds
+  // it: a holder ahead of the log means the log lost acknowledged entries (H3).
+  std::vector<const HolderReport*> holders;
+  if (r.owner_said) holders.push_back(&*r.owner_said);
+  for (const HolderReport& s : r.standbys)
+    holders.push_back(&s);
+  for (const HolderReport* h : holders)
+    if (h->applied > r.last_seq)
+      warnings.push_back(fmt::format(
+          "{}'s log ends at entry {}, but {} has applied up to {}: the log lost acknowledged "
+          "entries, and the partition is not served until a node appends them again from its "
+          "redo copy; if this stays, that node's log says why (docs/cluster.md, \"A log that "
+          "lost its tail\")",
+          p, r.last_seq, h->node, h->applied));
   for (const HolderReport& s : r.standbys)
     if (r.last_seq > s.applied && r.last_seq - s.applied >= kLaggingEntries)
       warnings.push_back(fmt::format("{}'s standby {} is {} log entries behind", p, s.node,

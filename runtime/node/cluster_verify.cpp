@@ -76,6 +76,16 @@ std::vector<std::string> checkLog(cluster::PartitionLog& log) {
   Seq next = bounds.value().first;
   while (next <= bounds.value().last) {
     auto read = log.read(next, kReadBatch);
+    if (!read.ok() && read.status().kind() == cluster::ErrorKind::kNotFound) {
+      // The owner stored a snapshot and trimmed the log while it was read: what went is in
+      // that snapshot (the rebuild starts from it); the check goes on from the new start.
+      auto now = log.bounds();
+      if (now.ok() && now.value().first > next) {
+        next = now.value().first;
+        bounds = std::move(now);
+        continue;
+      }
+    }
     if (!read.ok()) {
       problems.push_back(fmt::format(
           "partition {}'s log cannot be read from entry {}: {}. Nothing after it was checked", p,
@@ -164,6 +174,15 @@ std::optional<std::string> replayTo(Rebuild& r, cluster::PartitionLog& log, Seq 
   auto applied = r.store->appliedSeq();
   if (!applied.ok()) return applied.status().message();
   if (applied.value() >= position) return std::nullopt;
+  // A log that ends below what the owner applied lost acknowledged entries (H3): say so
+  // rather than suspect the owner's store.
+  if (auto bounds = log.bounds(); bounds.ok() && bounds.value().last < position)
+    return fmt::format(
+        "partition {}'s log ends at entry {}, but its owner (node {}) has applied up to {}: "
+        "the log lost acknowledged entries (its NATS servers lost writes they had "
+        "acknowledged). A node whose redo copy holds them appends them again when it next "
+        "catches up; if this stays, see docs/cluster.md, \"A log that lost its tail\"",
+        v.partition, bounds.value().last, v.owner.node, position);
   auto replayed = replay::replay(
       log, *r.store, {.read_batch = kReadBatch, .up_to = position, .on_group_applied = {}});
   if (auto* problem = std::get_if<std::string>(&replayed)) return *problem;

@@ -38,6 +38,12 @@ namespace {
 // cluster, buckets and streams just created, electing their leaders) before it gives up.
 constexpr std::chrono::milliseconds kJoinPatience{20'000};
 
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options) {
@@ -81,6 +87,7 @@ std::variant<std::unique_ptr<Node>, std::string> Node::start(NodeOptions options
   if (auto s = cluster::patiently(kJoinPatience, [&] { return node->members_->beat(); }); !s.ok())
     return s.message();
   node->joined_ = true;  // from now on the entry is ours to delete
+  node->last_beat_ms_ = steadyMs();
 
   std::shared_ptr<cluster::SnapshotStore> snapshots;
   // Opened even when this node takes none: a store behind a trimmed log restores one.
@@ -178,10 +185,22 @@ void Node::heartbeatLoop() {
   std::unique_lock lock(wake_mutex_);
   while (!stopping_ && !paused_) {
     lock.unlock();
-    if (auto s = members_->beat(held()); !s.ok()) say("heartbeat failed: " + s.message());
+    if (auto s = members_->beat(held()); !s.ok()) {
+      if (!beat_failing_.exchange(true)) say("heartbeat failed: " + s.message());
+    } else {
+      last_beat_ms_ = steadyMs();
+      if (beat_failing_.exchange(false)) say("heartbeats reach NATS again");
+    }
     lock.lock();
     wake_.wait_for(lock, every, [this] { return stopping_ || paused_; });
   }
+}
+
+std::optional<std::chrono::milliseconds> Node::cutOffFromNats() const {
+  if (!beat_failing_) return std::nullopt;
+  const std::chrono::milliseconds since(steadyMs() - last_beat_ms_.load());
+  if (since < options_.member_ttl) return std::nullopt;
+  return since;
 }
 
 void Node::controlLoop() {
@@ -239,6 +258,19 @@ void Node::tick() {
         say(fmt::format("partition {}: cannot follow: {}", host->partition(), *problem));
     }
   }
+  // Cut off from NATS past the TTL (S5): this node's member entry has expired and another
+  // node may own its partitions by now. Serving them on would answer from stale state (the
+  // log would refuse any append, but reads and the task inbox would go on), so they are let
+  // go; placement claims them again once beats reach NATS.
+  if (auto since = cutOffFromNats()) {
+    for (auto& host : hosts_)
+      if (host->role() == Role::kOwner)
+        host->release(fmt::format(
+            "this node has not reached NATS for {} ms, longer than the member TTL ({} ms): "
+            "another node may own the partition now",
+            since->count(), options_.member_ttl.count()));
+    return;
+  }
   auto members = members_->live();
   if (!members.ok()) {
     say("cannot read the members (placement waits): " + members.status().message());
@@ -258,7 +290,7 @@ void Node::tick() {
   for (auto& host : hosts_)
     placePartition(*host, live, hints, members.value());
   if (options_.rebalance) handOver(live, members.value());
-  snapshotOwned(members.value());
+  maintainHeld(members.value());
   applyDeployments();
   std::lock_guard lock(owners_mutex_);
   for (auto& [p, o] : hints) {
@@ -281,8 +313,13 @@ const MemberPartition* heldBy(const std::vector<MemberInfo>& members, std::strin
 
 }  // namespace
 
-void Node::snapshotOwned(const std::vector<MemberInfo>& members) {
+void Node::maintainHeld(const std::vector<MemberInfo>& members) {
   for (auto& host : hosts_) {
+    // Trimmed here, at the control pass, rather than at every follow: a scan of the redo
+    // column five times a second per partition would be work for nothing.
+    if (host->role() == Role::kStandby)
+      if (auto problem = host->trimRedo())
+        say(fmt::format("partition {}: {}", host->partition(), *problem));
     if (host->role() != Role::kOwner) continue;
     std::optional<cluster::Seq> standby_applied;
     for (const MemberInfo& m : members)

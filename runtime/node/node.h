@@ -191,6 +191,9 @@ class Node {
  private:
   explicit Node(NodeOptions options);
   void heartbeatLoop();
+  // How long ago the last beat reached NATS, when beats have failed since for longer than
+  // the member TTL; nullopt otherwise.
+  std::optional<std::chrono::milliseconds> cutOffFromNats() const;
   // A standby replays what its owner appended every follow_every, so that it is caught up
   // when it must take over, and its lag (the heartbeat's `applied`) stays small.
   void followLoop();
@@ -198,8 +201,8 @@ class Node {
   std::vector<MemberPartition> held() const;
   void controlLoop();
   // Snapshots of the owned partitions that are due, trimming behind what each one's
-  // standby said it applied.
-  void snapshotOwned(const std::vector<MemberInfo>& members);
+  // standby said it applied; and the redo copies of owned and followed partitions trimmed.
+  void maintainHeld(const std::vector<MemberInfo>& members);
   void placePartition(PartitionHost& host, const std::vector<std::string>& live,
                       const std::map<uint32_t, OwnerInfo>& hints,
                       const std::vector<MemberInfo>& members);
@@ -245,6 +248,13 @@ class Node {
   // Our rf-members entry was written (and not yet deleted): stop() deletes it. Not set by
   // a start refused for a live twin, whose entry is not ours. Under tick_mutex_.
   bool joined_ = false;
+  // Set by the heartbeat thread, read by the control pass: when the last beat reached
+  // NATS (steady clock), and whether a beat failed since. A node whose beats fail for
+  // longer than the TTL has lost its member entry, and another node may claim its
+  // partitions: it lets them go (cutOffFromNats). Beats that were not tried (a stopped
+  // process) do not count: the log fences such an owner's first append (S4).
+  std::atomic<int64_t> last_beat_ms_{0};
+  std::atomic<bool> beat_failing_{false};
   std::thread heartbeat_;
   std::thread control_;
   std::thread follower_;
