@@ -32,6 +32,8 @@
 //               "stage-entry" \0 instance \0 stage           last entry into it (be64, offset)
 //               "effect" \0 instance \0 request (be64)          a call's or classification's
 //                                                            result (effect_results.h)
+//               "refused-start" \0 instance                  why an outbox start with this
+//                                                            id was not begun (outbox.h)
 //   kMetrics    "stage-max" \0 workflow \0 stage \0 ~ms (be64) a longest time in stage so far
 //               (the complement sorts the longest first; the rest is metrics.h's)
 #pragma once

@@ -82,7 +82,36 @@ std::string outbox(uint64_t seq) {
 std::string inbound(uint32_t producer) {
   return std::string("inbound\0", 8) + be32(producer);
 }
+std::string refusedStart(std::string_view instance) {
+  return store::joinKey("refused-start", instance);
+}
 }  // namespace keys
+
+namespace {
+constexpr uint8_t kRefusalFormat = 1;
+
+std::string encodeRefusal(int64_t at, std::string_view workflow, std::string_view reason) {
+  RecordWriter w;
+  w.u8(kRefusalFormat);
+  w.varint(static_cast<uint64_t>(at));
+  w.text(workflow);
+  w.text(reason);
+  return w.take();
+}
+}  // namespace
+
+std::optional<std::string> describeRefusedStart(std::string_view id, std::string_view bytes) {
+  RecordReader r(bytes, nullptr);
+  if (r.u8() != kRefusalFormat || !r.ok()) return std::nullopt;
+  const auto at = static_cast<int64_t>(r.varint());
+  const std::string workflow = r.text();
+  const std::string reason = r.text();
+  if (!r.ok() || !r.atEnd()) return std::nullopt;
+  return fmt::format(
+      "instance {} was never begun: its start of `{}` reached its key's partition at {} ms "
+      "and was refused there: {}",
+      id, workflow, at, reason);
+}
 
 std::string remoteInstanceId(uint64_t seq, uint32_t target, uint32_t producer) {
   return keys::instanceId(seq, target) + fmt::format("-s{:02}", producer);
@@ -253,8 +282,13 @@ store::Status Outbox::applyStart(Step& step, const OutboxMessage& m) {
     }
   }
   // Not begun: a child's parent hears why, as it would have at once on one partition. A
-  // refused spawn has nobody to tell (docs/cluster.md "Outbox").
-  if (!m.parent) return {};
+  // refused spawn or event start has nobody waiting: its id, already answered, keeps why
+  // (Queries::missing), so a lookup of it says so rather than "no instance".
+  if (!m.parent) {
+    step.batch.put(store::Column::kMeta, keys::refusedStart(m.instance),
+                   encodeRefusal(step.now, m.workflow, refused));
+    return {};
+  }
   InboxRecord inbox;
   inbox.request = m.parent_request;
   inbox.ok = false;

@@ -13,6 +13,10 @@
 //   "outbox" \0 seq (be64)          a message not yet acknowledged by its target
 //   "outbox-acked"                   the greatest seq ever acknowledged (be64)
 //   "inbound" \0 producer (be32)     the greatest seq of that producer applied here (be64)
+//   "refused-start" \0 instance      a start refused here that nobody waits for (a
+//                                    `spawn`, an event's or schedule's start): why, so
+//                                    that the id already answered says so (format 1:
+//                                    u8 1, varint ms, text workflow, text reason)
 //
 // Invariants:
 //   - Sequences are handed out once per partition, ever: the counter starts above every
@@ -69,7 +73,12 @@ std::string outbox(uint64_t seq);
 inline constexpr std::string_view kOutboxPrefix{"outbox\0", 7};
 inline constexpr std::string_view kOutboxAcked = "outbox-acked";
 std::string inbound(uint32_t producer);
+std::string refusedStart(std::string_view instance);
 }  // namespace keys
+
+// Why the start of `id` was refused, for a lookup of that id that found no instance:
+// "instance … was never begun: …"; nullopt when `bytes` is not a refusal this rflow reads.
+std::optional<std::string> describeRefusedStart(std::string_view id, std::string_view bytes);
 
 // The id of an instance begun on partition `target` by partition `producer`'s message
 // `seq`: "in-<seq>-p<target>-s<producer>" (partition.h: partitionOfId reads the target).

@@ -7,6 +7,7 @@
 
 #include "engine/figures.h"
 #include "engine/keys.h"
+#include "engine/outbox.h"
 #include "engine/record_values.h"
 #include "engine/step.h"
 #include "vm/print.h"
@@ -63,9 +64,20 @@ Found<InstanceView> Queries::instance(std::string_view id) const {
   if (auto cached = cache_.peek(id)) return viewOf(std::move(*cached));
   auto rec = loadInstance(id);
   if (!rec.ok()) return storageError(rec.status());
-  if (!rec.value())
-    return EngineError{EngineError::Code::kNotFound, fmt::format("there is no instance {}", id)};
+  if (!rec.value()) return missing(id);
   return viewOf(std::move(*rec.value()));
+}
+
+EngineError Queries::missing(std::string_view id) const {
+  // Only an engine that runs a partition receives outbox starts.
+  if (options_.partition) {
+    auto refusal = store_.get(store::Column::kMeta, keys::refusedStart(id));
+    if (!refusal.ok()) return storageError(refusal.status());
+    if (refusal.value())
+      if (auto why = describeRefusedStart(id, *refusal.value()))
+        return EngineError{EngineError::Code::kNotFound, std::move(*why)};
+  }
+  return EngineError{EngineError::Code::kNotFound, fmt::format("there is no instance {}", id)};
 }
 
 Found<std::vector<InstanceView>> Queries::byDimensions(const InstanceFilter& filter) const {

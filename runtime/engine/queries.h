@@ -25,6 +25,9 @@ class Queries {
   store::Result<std::optional<TaskRecord>> loadTask(std::string_view id) const;
 
   Found<InstanceView> instance(std::string_view id) const;
+  // The kNotFound error for an id with no instance: why it was never begun when the
+  // outbox refused its start here (outbox.h), else "there is no instance …".
+  EngineError missing(std::string_view id) const;
   // The view of a record at hand (one a step just committed).
   InstanceView view(InstanceRecord rec) const { return viewOf(std::move(rec)); }
   Found<std::vector<InstanceView>> instances(const InstanceFilter& filter) const;

@@ -75,8 +75,7 @@ Found<std::unique_ptr<Step>> Steps::open(std::string_view id, KeyedGate::Lease& 
   if (!cached) {
     auto loaded = parts_.queries.loadInstance(id);
     if (!loaded.ok()) return storageError(loaded.status());
-    if (!loaded.value())
-      return EngineError{EngineError::Code::kNotFound, fmt::format("there is no instance {}", id)};
+    if (!loaded.value()) return parts_.queries.missing(id);
     cached.emplace(CachedInstance{std::move(*loaded.value()), std::nullopt, {}});
   }
   auto program = parts_.programs.get(cached->rec.version);

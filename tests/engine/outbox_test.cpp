@@ -337,6 +337,56 @@ TEST_F(OutboxTest, AnEventStartsEachKeyedWorkflowOnItsKeysPartition) {
   EXPECT_EQ(instancesOf(0, "Settle") + instancesOf(1, "Settle"), 2u);
 }
 
+// An event's keyed start refused on its key's partition (the key is live there) has
+// nobody waiting: the id the event answered says why it was never begun, on its
+// partition, after a restart too. (A `spawn` is never refused for its key: it takes it.)
+TEST_F(OutboxTest, ARefusedEventStartsIdSaysWhyItWasNeverBegun) {
+  const std::string here = keyOn(0), there = keyOn(1);
+  const auto post = [&](const std::string& a) {
+    auto started = engines_[0]->event("Batch", {vm::Value::string(a), vm::Value::string(there)});
+    EXPECT_TRUE(std::holds_alternative<std::vector<std::string>>(started));
+    settle();
+    return std::holds_alternative<std::vector<std::string>>(started)
+               ? std::get<std::vector<std::string>>(started)
+               : std::vector<std::string>{};
+  };
+  post(here);
+  auto live = engines_[1]->instanceForKey("k.Settle", there);
+  ASSERT_TRUE(live.ok());
+  const std::vector<std::string> again = post(keyOn(0, "again"));
+  std::string refused_id;
+  for (const std::string& id : again)
+    if (partitionOfId(id) == 1u) refused_id = id;
+  ASSERT_FALSE(refused_id.empty()) << "the event answered no id on partition 1";
+  EXPECT_EQ(instancesOf(1, "Settle"), 1u);
+  EXPECT_EQ(*engines_[1]->instanceForKey("k.Settle", there), *live);
+
+  const auto lookup = [&] {
+    auto found = engines_[1]->instance(refused_id);
+    EXPECT_FALSE(found.ok());
+    return found.ok() ? std::string() : found.error().message;
+  };
+  const std::string why = lookup();
+  EXPECT_NE(why.find(fmt::format("instance {} was never begun: its start of `k.Settle` reached "
+                                 "its key's partition",
+                                 refused_id)),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find(fmt::format("with key \"{}\" is already running as {}", there, *live)),
+            std::string::npos)
+      << why;
+  // A signal to it says the same; so does the lookup after a restart.
+  auto signalled = engines_[1]->signal(refused_id, "Paid", paid("x"));
+  ASSERT_TRUE(signalled);
+  EXPECT_EQ(signalled->message, why);
+  openEngine(1);
+  EXPECT_EQ(lookup(), why);
+  // An id nobody minted is still plainly absent.
+  auto none = engines_[1]->instance("in-0000000999-p01-s00");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().message, "there is no instance in-0000000999-p01-s00");
+}
+
 TEST_F(OutboxTest, AMessageForAnotherPartitionIsRefused) {
   startOn(0, "Fan", keyOn(1));
   engines_[0]->runUntilIdle();
