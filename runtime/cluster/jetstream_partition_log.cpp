@@ -133,6 +133,7 @@ AppendResult JetStreamPartitionLog::appendEntry(Epoch epoch, const std::string& 
   po.expect_last_seq = expected_last_seq;
   po.timeout = options_.publish_timeout;
   const auto deadline = Clock::now() + options_.append_deadline;
+  const uint64_t interrupts = interrupts_.load();
   std::string why;
   for (int attempt = 0;; ++attempt) {
     auto ack = client_->publish(subject_, headers, body, po);
@@ -162,6 +163,9 @@ AppendResult JetStreamPartitionLog::appendEntry(Epoch epoch, const std::string& 
       return Unknown{fmt::format("{} (gave up after {} tries over {} ms; repeat the same append)",
                                  why, attempt + 1, options_.append_deadline.count())};
     }
+    if (interrupts_.load() != interrupts)
+      return Unknown{fmt::format("{} (interrupted after {} tries: the partition is being let go)",
+                                 why, attempt + 1)};
     std::this_thread::sleep_for(publishBackoff(attempt));
   }
 }

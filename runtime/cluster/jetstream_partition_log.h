@@ -26,6 +26,8 @@
 // every append names an expected sequence >= 1.
 #pragma once
 
+#include <atomic>
+
 #include <chrono>
 #include <memory>
 
@@ -66,6 +68,7 @@ class JetStreamPartitionLog final : public PartitionLog {
   Result<std::vector<LogEntry>> read(Seq from_seq, size_t max) override;
   Status trim(Seq up_to) override;
   Result<LogBounds> bounds() override;
+  void interrupt() override { ++interrupts_; }
 
   // The stream as its leader reports it (leader, replicas' lag): for status pages.
   Result<StreamState> streamState() { return client_->streamInfo(stream_); }
@@ -85,6 +88,8 @@ class JetStreamPartitionLog final : public PartitionLog {
   std::shared_ptr<NatsClient> client_;
   const uint32_t partition_;
   const JetStreamLogOptions options_;
+  // interrupt() counts here; an append gives up when the count moved since it began.
+  std::atomic<uint64_t> interrupts_{0};
   const std::string stream_;
   const std::string subject_;
   const std::string genesis_subject_;

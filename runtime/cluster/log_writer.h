@@ -39,6 +39,9 @@ class LogWriter {
   Seq tail() const { return tail_; }
   uint32_t partition() const { return log_.partition(); }
   Epoch epoch() const { return epoch_; }
+  // From any thread: an append in progress gives up after its current try
+  // (PartitionLog::interrupt).
+  void interrupt() { log_.interrupt(); }
 
  private:
   struct Pending {

@@ -146,6 +146,12 @@ class PartitionLog {
   virtual Status trim(Seq up_to) = 0;
   virtual Result<LogBounds> bounds() = 0;
   Result<Seq> lastSeq();
+
+  // From any thread: an append or claim in progress now gives up after its current try,
+  // Unknown (its owner lets the partition go while the log is out of reach, and must not
+  // wait out a whole append deadline). Calls begun later are not affected. A log whose
+  // calls do not wait does nothing.
+  virtual void interrupt() {}
 };
 
 // The entry id: "<partition>/<epoch>/<seq>" (the stream's Nats-Msg-Id).

@@ -174,11 +174,16 @@ store::Status CommitPipeline::stop(store::Status status) {
   return *stopped_;
 }
 
+void CommitPipeline::interruptLog() {
+  closing_ = true;
+  if (log_) log_->interrupt();
+}
+
 void CommitPipeline::closeLog(store::Status status) {
   // An append whose outcome is unknown is retried under log_mutex_ for as long as the log
   // is out of reach: told first, it gives up (appendAndApply), so a node cut off from
   // NATS can let its partitions go.
-  closing_ = true;
+  interruptLog();
   std::lock_guard log_lock(log_mutex_);
   (void)stop(std::move(status));
 }

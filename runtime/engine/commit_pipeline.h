@@ -103,6 +103,10 @@ class CommitPipeline {
   // being appended and applied to finish; every later group fails with `status`, as after
   // a fence, so nothing more reaches the log or the store from here.
   void closeLog(store::Status status);
+  // The first half of closeLog, without waiting: an append whose outcome is unknown gives
+  // up after its current try instead of being repeated. For a node letting several
+  // partitions go at once while the log is out of reach (each would wait otherwise).
+  void interruptLog();
   // Submitted and not yet reported.
   size_t inFlight() const { return in_flight_.load(); }
   uint64_t groups() const { return groups_.load(std::memory_order_relaxed); }

@@ -266,6 +266,10 @@ void Engine::stopWorkers() {
   parts_->queue.stopWorkers();
 }
 
+void Engine::interruptLog() {
+  parts_->pipeline.interruptLog();
+}
+
 void Engine::closeLog(const std::string& why) {
   parts_->pipeline.closeLog(store::Status::failure("this node no longer serves the partition (" +
                                                    why + "); send the request again"));

@@ -465,6 +465,9 @@ class Engine {
   // no step is being written; every later step fails (503 over HTTP), so whoever still
   // holds this engine stores and sends nothing. EngineOptions::on_log_stopped is told.
   void closeLog(const std::string& why);
+  // Without waiting: an append in progress gives up after its current try (the node is
+  // about to let the partition go: CommitPipeline::interruptLog).
+  void interruptLog();
 
   // After opening the store: begins instances created but not begun, re-sends pending
   // connector calls, hands over inbox results. Returns what it queued, or kStorage when

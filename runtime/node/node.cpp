@@ -264,6 +264,8 @@ void Node::tick() {
   // go; placement claims them again once beats reach NATS.
   if (auto since = cutOffFromNats()) {
     for (auto& host : hosts_)
+      if (host->role() == Role::kOwner) host->interruptLog();
+    for (auto& host : hosts_)
       if (host->role() == Role::kOwner)
         host->release(fmt::format(
             "this node has not reached NATS for {} ms, longer than the member TTL ({} ms): "

@@ -463,6 +463,15 @@ void PartitionHost::relayLoop(std::shared_ptr<Tenure> tenure) {
   }
 }
 
+void PartitionHost::interruptLog() {
+  std::shared_ptr<Tenure> tenure;
+  {
+    std::lock_guard lock(mutex_);
+    tenure = tenure_;
+  }
+  if (tenure) tenure->engine->interruptLog();
+}
+
 void PartitionHost::release(const std::string& why) {
   std::shared_ptr<Tenure> tenure;
   {

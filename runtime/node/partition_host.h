@@ -112,6 +112,10 @@ class PartitionHost {
   // Stops the engine at once, if there is one (workers, timer thread, connector answers),
   // and becomes a standby. `why` goes to the log.
   void release(const std::string& why);
+  // Before releasing several partitions whose log is out of reach: an append in progress
+  // gives up after its current try instead of waiting out the append deadline (so the
+  // releases that follow take about one try each, not a deadline each).
+  void interruptLog();
   // Idle: no engine, no following.
   void idle();
   // The engine's pipeline said it must stop (not yet released).

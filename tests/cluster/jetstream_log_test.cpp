@@ -206,6 +206,38 @@ TEST_F(SingleServer, AnUnansweredAppendIsUnknownThenRepeated) {
   EXPECT_EQ(entries.value()[0].records, std::vector<std::string>{"while paused"});
 }
 
+// A node letting its partitions go while NATS is out of reach interrupts the append in
+// flight: it comes back Unknown after its current try, not after the whole deadline; an
+// append begun after the interrupt is not affected.
+TEST_F(SingleServer, AnInterruptedAppendGivesUpAfterItsCurrentTry) {
+  JetStreamLogOptions o;
+  o.replicas = 1;
+  o.append_deadline = 20'000ms;
+  o.publish_timeout = 300ms;
+  auto opened = JetStreamPartitionLog::open(client_, 5, o);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  auto& log = *opened.value();
+  LogWriter w(log, 1, 0);
+  ASSERT_TRUE(w.claim("n").appended());
+  nats_->pause(0);
+  const auto began = std::chrono::steady_clock::now();
+  std::thread interrupter([&] {
+    std::this_thread::sleep_for(500ms);
+    w.interrupt();
+  });
+  auto r = w.append(one("while paused"));
+  const auto took = std::chrono::steady_clock::now() - began;
+  interrupter.join();
+  nats_->resume(0);
+  ASSERT_TRUE(r.unknown()) << r.describe();
+  EXPECT_NE(r.unknown()->why.find("interrupted after"), std::string::npos) << r.describe();
+  EXPECT_LT(took, 5s) << "the interrupted append waited for its deadline";
+  // The next try (a repeat, as the protocol asks) runs to its outcome.
+  AppendResult again = w.retryPending();
+  ASSERT_TRUE(again.appended()) << again.describe();
+  EXPECT_EQ(again.appended()->seq, 3u);
+}
+
 // Why the epoch is in the Msg-Id (H2, measured in scaleout.md §2): deduplication runs
 // before the sequence check, so two owners whose ids collide would both "succeed".
 TEST_F(SingleServer, CollidingMsgIdsWouldHideTheFenceButEpochsKeepThemApart) {

@@ -536,7 +536,7 @@ TEST_F(LongScenarioNetnsTest, S5ANodeCutOffFromNatsLosesNoAcknowledgedRequest) {
   std::vector<uint32_t> cut;
   Clock::time_point cut_at;
   bool taken = false;
-  double takeover = 0;
+  double takeover = 0, let_go = -1;
   size_t still_claimed = 0;
   const int failures = underLoad(
       "S5",
@@ -549,6 +549,13 @@ TEST_F(LongScenarioNetnsTest, S5ANodeCutOffFromNatsLosesNoAcknowledgedRequest) {
         // node-a cannot hear node-b's claims: does it still answer as the owner?
         for (uint32_t p : cut)
           still_claimed += owned(a, p) ? 1 : 0;
+        // Its heartbeats fail: past the member TTL it lets them go on its own.
+        if (waitFor(20s, [&] {
+              for (uint32_t p : cut)
+                if (owned(a, p)) return false;
+              return true;
+            }))
+          let_go = secondsSince(cut_at);
       },
       faultAt(), 6s);
   ASSERT_FALSE(cut.empty()) << "node-a owned no partition";
@@ -588,14 +595,19 @@ TEST_F(LongScenarioNetnsTest, S5ANodeCutOffFromNatsLosesNoAcknowledgedRequest) {
   checkOracle();
   const std::string log_a = readFile(a.log);
   const bool fenced_said = log_a.find("has a new owner") != std::string::npos;
+  const bool cut_off_said = log_a.find("has not reached NATS for") != std::string::npos;
+  EXPECT_GE(let_go, 0) << "node-a still served its partitions 20 s after node-b owned them";
+  EXPECT_TRUE(cut_off_said) << log_a;
   result("S5", fmt::format("node-a ({} partitions) cut off from NATS, HTTP reachable; node-b "
                            "owned them after {:.1f} s; node-a still answered as owner of {} of "
-                           "them then; after the cut, writes acknowledged through node-a: {} on "
+                           "them then, and let them go {:.1f} s after the cut (its log says it "
+                           "has not reached NATS: {}); after the cut, writes acknowledged through node-a: {} on "
                            "its partitions (the last {:.2f} s after the cut), {} forwarded to "
                            "node-b; through node-b: {}; link back: no partition served by both "
                            "after {:.1f} s (node-a logged fenced: {}); {} instances; client "
                            "errors retried: {}; gave up: {}; oracle {}",
-                           cut.size(), takeover, still_claimed, a_own_after, a_own_last,
+                           cut.size(), takeover, still_claimed, let_go,
+                           cut_off_said ? "yes" : "no", a_own_after, a_own_last,
                            a_forwarded_after, b_acks_after, release_time,
                            fenced_said ? "yes" : "no", ledger_.started.size(), errorsText(ledger_),
                            failures, HasFailure() ? "FAILED" : "held"));
