@@ -65,7 +65,9 @@ Forwarder httpForwarder(ForwardOptions options) {
       return std::pair<time_t, time_t>(ms.count() / 1000, (ms.count() % 1000) * 1000);
     };
     const auto [cs, cus] = seconds(options.connect_timeout);
-    const auto [rs, rus] = seconds(options.read_timeout);
+    const auto [rs, rus] = seconds(request.forward_timeout.count() > 0
+                                       ? std::min(request.forward_timeout, options.read_timeout)
+                                       : options.read_timeout);
     client.set_connection_timeout(cs, cus);
     client.set_read_timeout(rs, rus);
     client.set_write_timeout(rs, rus);

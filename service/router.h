@@ -12,6 +12,8 @@
 // decision route the body is checked first (400 before 401), as §7 asks.
 #pragma once
 
+#include <chrono>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +39,10 @@ struct HttpRequest {
   // it (the `Rflow-Forwarded` header: such a request is never forwarded again).
   std::string content_type;
   std::string request_id;
+  // How long a forwarded hop waits for the owner's answer, when shorter than the front
+  // door's own (ForwardOptions::read_timeout); zero: that one. The outbox relay asks for
+  // less, so that a hung owner cannot hold the relay (and its partition's release) long.
+  std::chrono::milliseconds forward_timeout{0};
   bool forwarded = false;
   std::string forwarded_partition;  // its `Rflow-Partition` header: "7", or "all-local"
   // Its `Rflow-Insights-Form` header: the internal form of an insights route a cluster

@@ -18,6 +18,8 @@ namespace {
 constexpr std::string_view kAdminTokenKey = "admin_token_sha256";
 // The rf-cluster key of the token the outbox relays present to each other (admin).
 constexpr std::string_view kRelayTokenKey = "relay_token";
+// How long the outbox relay's hop waits for the owner (HttpRequest::forward_timeout).
+constexpr std::chrono::milliseconds kRelayHopTimeout{5000};
 
 node::NodeOptions nodeOptionsFor(const runtime::Config& config, const std::string& data,
                                  const engine::Clock& clock, engine::CallDispatcher& calls,
@@ -125,6 +127,9 @@ std::optional<std::string> Server::openCluster(const ServeOptions& options, Open
     request.authorization = "Bearer " + p.relay_token;
     request.content_type = "application/octet-stream";
     request.body = message;
+    // Applying a message is one step: a healthy owner answers in milliseconds. A hung one
+    // is retried after the relay's backoff; meanwhile the relay stays free to stop.
+    request.forward_timeout = kRelayHopTimeout;
     const HttpReply reply = front->handle(request);
     if (reply.status == 200) return {true, {}};
     return {false, fmt::format("HTTP {}: {}", reply.status, reply.body.substr(0, 300))};
