@@ -34,7 +34,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -43,6 +42,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "bench_util.h"
 #include "order_http.h"
 #include "order_process.h"
 #include "runtime/wire.h"
@@ -114,12 +114,6 @@ void print(const char* what, const Row& row, size_t n) {
               quantile(row.latencies_ms, 0.99));
 }
 
-double processCpuSeconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
 // One order-process row: `n` instances from `clients` threads, each started and, when it
 // waits for its approval, decided at once; every result checked against orderExpected.
 struct OrderRow {
@@ -142,7 +136,7 @@ OrderRow runOrders(size_t n, size_t clients, size_t first, const OrderStep& step
   std::vector<std::vector<double>> starts(clients), decides(clients);
   std::vector<std::thread> threads;
   const auto begin = Clock::now();
-  const double cpu_begin = processCpuSeconds();
+  const double cpu_begin = bench::processCpuSeconds();
   for (size_t t = 0; t < clients; ++t) {
     threads.emplace_back([&, t] {
       for (size_t k = next++; k < n; k = next++) {
@@ -164,7 +158,7 @@ OrderRow runOrders(size_t n, size_t clients, size_t first, const OrderStep& step
     th.join();
   OrderRow row;
   row.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
-  row.cpu_seconds = processCpuSeconds() - cpu_begin;
+  row.cpu_seconds = bench::processCpuSeconds() - cpu_begin;
   row.completed = completed;
   row.approvals = approvals;
   row.mismatches = mismatches;
