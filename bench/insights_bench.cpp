@@ -24,7 +24,6 @@
 //    alternating rounds (a noisy machine slows every variant alike). Goal: the tracked
 //    variant loses < 10 % of the untracked one's throughput.
 #include <fmt/format.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +38,7 @@
 #include <string_view>
 #include <thread>
 
+#include "bench_util.h"
 #include "bytecode/write.h"
 #include "driver/build.h"
 #include "engine/engine.h"
@@ -370,17 +370,6 @@ struct VariantRun {
   size_t next = 0;              // instances started so far (their numbers)
 };
 
-// User and system CPU time of the whole process: on a shared machine, what a step costs
-// is steadier in CPU than in wall time (other processes take cores, not CPU time).
-double processCpuSeconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 // One round: `count` instances started, then both approvals decided, from client threads.
 void round(VariantRun& v, size_t count) {
   auto& eng = *v.engine;
@@ -390,7 +379,7 @@ void round(VariantRun& v, size_t count) {
   const uint64_t ops_before = v.store->committedOps();
   const uint64_t bytes_before = v.store->committedBytes();
   const auto began = Clock::now();
-  const double cpu_began = processCpuSeconds();
+  const double cpu_began = bench::processCpuSeconds();
   inParallel(count, kClients, [&](size_t i) {
     const size_t n = v.next + i;
     auto started = eng.start("Refund", {claim(*program, n, n % kStores, 1'000 + n % 9'000)});
@@ -413,7 +402,7 @@ void round(VariantRun& v, size_t count) {
              [&](size_t i) { decide(eng, tasks[i], engine::Decision::Kind::kApprove); });
   eng.runUntilIdle();
   v.seconds += std::chrono::duration<double>(Clock::now() - began).count();
-  v.cpu_seconds += processCpuSeconds() - cpu_began;
+  v.cpu_seconds += bench::processCpuSeconds() - cpu_began;
   v.steps += eng.committedSteps() - steps_before;
   v.ops += v.store->committedOps() - ops_before;
   v.bytes += v.store->committedBytes() - bytes_before;

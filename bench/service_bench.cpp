@@ -15,6 +15,11 @@
 //   bench_service [N] [CLIENTS] [ORDERS]   (default 4000 instances, 32 clients, 4000 orders
 //                                           per order row)
 //
+// Each order row also prints the process's CPU time per completed instance (every thread:
+// server, engine and the bench's clients), steadier than instances/s on a shared machine.
+// RFLOW_BENCH_ONLY=http (or =engine) runs only those order rows, to profile one side
+// (`perf record`, `perf stat`).
+//
 // Clients keep connections alive and set TCP_NODELAY, as HTTP client libraries do; a
 // request on a connection the server had closed is sent once more (starts carry an
 // Idempotency-Key, so that is safe). Failures are counted in `ok` and described.
@@ -28,6 +33,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -36,6 +42,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "bench_util.h"
 #include "order_http.h"
 #include "order_process.h"
 #include "runtime/wire.h"
@@ -111,6 +118,9 @@ void print(const char* what, const Row& row, size_t n) {
 // waits for its approval, decided at once; every result checked against orderExpected.
 struct OrderRow {
   double seconds = 0;
+  // The process's CPU time over the row (every thread: server, engine, clients), steadier
+  // than instances/s on a shared machine.
+  double cpu_seconds = 0;
   size_t completed = 0;   // with the expected amount and path
   size_t approvals = 0;   // of those, how many took the approval
   size_t mismatches = 0;  // completed with another result, or not completed
@@ -126,6 +136,7 @@ OrderRow runOrders(size_t n, size_t clients, size_t first, const OrderStep& step
   std::vector<std::vector<double>> starts(clients), decides(clients);
   std::vector<std::thread> threads;
   const auto begin = Clock::now();
+  const double cpu_begin = bench::processCpuSeconds();
   for (size_t t = 0; t < clients; ++t) {
     threads.emplace_back([&, t] {
       for (size_t k = next++; k < n; k = next++) {
@@ -147,6 +158,7 @@ OrderRow runOrders(size_t n, size_t clients, size_t first, const OrderStep& step
     th.join();
   OrderRow row;
   row.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  row.cpu_seconds = bench::processCpuSeconds() - cpu_begin;
   row.completed = completed;
   row.approvals = approvals;
   row.mismatches = mismatches;
@@ -355,11 +367,16 @@ int main(int argc, char** argv) {
   };
   std::vector<OrderResultRow> order_rows;
   size_t first = 0;
+  // RFLOW_BENCH_ONLY=http or =engine runs only those order rows (to profile one side).
+  const char* only_env = std::getenv("RFLOW_BENCH_ONLY");
+  const std::string only = only_env != nullptr ? only_env : "";
   for (const size_t c : {size_t{16}, size_t{64}}) {
-    order_rows.push_back({"order process, HTTP", c, runOrders(orders, c, first, overHttp(c))});
+    if (only != "engine")
+      order_rows.push_back({"order process, HTTP", c, runOrders(orders, c, first, overHttp(c))});
     first += orders;
-    order_rows.push_back(
-        {"order process, engine in-process", c, runOrders(orders, c, first, inProcess)});
+    if (only != "http")
+      order_rows.push_back(
+          {"order process, engine in-process", c, runOrders(orders, c, first, inProcess)});
     first += orders;
   }
   (void)eng.store().flush();
@@ -376,19 +393,21 @@ int main(int argc, char** argv) {
       "\nOrder process (validate, price, tax, discount, total; amount > 1000 takes an "
       "approval), %zu instances per row, durability %s:\n\n",
       orders, eng.store().durability() == store::Durability::kSync ? "sync" : "async");
-  std::printf("| %-32s | %7s | %9s | %11s | %9s | %9s | %10s | %10s | %10s |\n", "row", "clients",
-              "completed", "instances/s", "approvals", "start p50", "start p99", "decide p50",
-              "decide p99");
+  std::printf("| %-32s | %7s | %9s | %11s | %9s | %9s | %10s | %10s | %10s | %12s |\n", "row",
+              "clients", "completed", "instances/s", "approvals", "start p50", "start p99",
+              "decide p50", "decide p99", "CPU us/inst");
   std::printf(
       "|----------------------------------|---------|-----------|-------------|-----------"
-      "|-----------|------------|------------|------------|\n");
+      "|-----------|------------|------------|------------|--------------|\n");
   bool orders_ok = true;
   for (const OrderResultRow& r : order_rows) {
-    std::printf("| %-32s | %7zu | %9zu | %11.0f | %9zu | %9.2f | %10.2f | %10.2f | %10.2f |\n",
-                r.what.c_str(), r.clients, r.row.completed,
-                static_cast<double>(r.row.completed) / r.row.seconds, r.row.approvals,
-                quantile(r.row.start_ms, 0.5), quantile(r.row.start_ms, 0.99),
-                quantile(r.row.decide_ms, 0.5), quantile(r.row.decide_ms, 0.99));
+    std::printf(
+        "| %-32s | %7zu | %9zu | %11.0f | %9zu | %9.2f | %10.2f | %10.2f | %10.2f | %12.0f |\n",
+        r.what.c_str(), r.clients, r.row.completed,
+        static_cast<double>(r.row.completed) / r.row.seconds, r.row.approvals,
+        quantile(r.row.start_ms, 0.5), quantile(r.row.start_ms, 0.99),
+        quantile(r.row.decide_ms, 0.5), quantile(r.row.decide_ms, 0.99),
+        r.row.cpu_seconds * 1e6 / static_cast<double>(std::max<size_t>(r.row.completed, 1)));
     orders_ok = orders_ok && r.row.mismatches == 0 && r.row.completed == orders;
   }
   std::printf(

@@ -27,9 +27,22 @@ std::vector<std::string_view> pathSegments(std::string_view path) {
 
 namespace {
 
-// The path parameters when `path` fits `pattern`.
-std::optional<Params> match(std::string_view pattern, const std::vector<std::string_view>& path) {
-  const std::vector<std::string_view> parts = pathSegments(pattern);
+// The segments of every route's pattern, in the order of routes(), split once: every
+// request is matched against the table (and its Content-Length against bodyLimit), and
+// splitting each pattern per request was an allocation per route per request.
+const std::vector<std::vector<std::string_view>>& routeSegments() {
+  static const std::vector<std::vector<std::string_view>> segments = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const Route& r : routes())
+      out.push_back(pathSegments(r.pattern));
+    return out;
+  }();
+  return segments;
+}
+
+// The path parameters when `path` fits the pattern split into `parts`.
+std::optional<Params> match(const std::vector<std::string_view>& parts,
+                            const std::vector<std::string_view>& path) {
   if (parts.size() != path.size()) return std::nullopt;
   Params params;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -72,8 +85,10 @@ HttpReply errorReply(const ApiError& error) {
 
 size_t Router::bodyLimit(std::string_view method, std::string_view path) const {
   const std::vector<std::string_view> parts = pathSegments(path);
-  for (const Route& r : routes()) {
-    if (r.method == method && r.binary_body && match(r.pattern, parts))
+  const std::span<const Route> table = routes();
+  for (size_t i = 0; i < table.size(); ++i) {
+    const Route& r = table[i];
+    if (r.method == method && r.binary_body && match(routeSegments()[i], parts))
       return limits_.max_file_bytes;
   }
   return limits_.max_body_bytes;
@@ -100,8 +115,10 @@ HttpReply Router::answer(const HttpRequest& request, const Route*& route,
   const std::vector<std::string_view> path = pathSegments(request.path);
   Params params;
   std::string allowed;
-  for (const Route& r : routes()) {
-    auto found = match(r.pattern, path);
+  const std::span<const Route> table = routes();
+  for (size_t i = 0; i < table.size(); ++i) {
+    const Route& r = table[i];
+    auto found = match(routeSegments()[i], path);
     if (!found) continue;
     if (r.method != request.method) {
       allowed += (allowed.empty() ? "" : ", ") + std::string(r.method);
