@@ -372,7 +372,17 @@ struct VariantRun {
   uint64_t steps = 0;
   uint64_t ops = 0, bytes = 0;  // store puts/merges/deletes and their key + value bytes
   size_t next = 0;              // instances started so far (their numbers)
+  // Each round's steps/s and CPU per step: rounds of the variants that ran one after the
+  // other met about the same load, so their ratios are steadier than the totals'.
+  std::vector<double> round_rates{}, round_cpus{};
 };
+
+// The median of `ratios` (not empty).
+double median(std::vector<double> ratios) {
+  std::sort(ratios.begin(), ratios.end());
+  const size_t n = ratios.size();
+  return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+}
 
 // User and system CPU time of the whole process: on a shared machine, what a step costs
 // is steadier in CPU than in wall time (other processes take cores, not CPU time).
@@ -416,8 +426,13 @@ void round(VariantRun& v, size_t count) {
   inParallel(count, kClients,
              [&](size_t i) { decide(eng, tasks[i], engine::Decision::Kind::kApprove); });
   eng.runUntilIdle();
-  v.seconds += std::chrono::duration<double>(Clock::now() - began).count();
-  v.cpu_seconds += processCpuSeconds() - cpu_began;
+  const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
+  const double cpu_seconds = processCpuSeconds() - cpu_began;
+  const auto steps = static_cast<double>(eng.committedSteps() - steps_before);
+  v.round_rates.push_back(steps / seconds);
+  v.round_cpus.push_back(cpu_seconds / steps);
+  v.seconds += seconds;
+  v.cpu_seconds += cpu_seconds;
   v.steps += eng.committedSteps() - steps_before;
   v.ops += v.store->committedOps() - ops_before;
   v.bytes += v.store->committedBytes() - bytes_before;
@@ -498,6 +513,17 @@ int throughput(std::optional<size_t> only, size_t rounds, size_t per_round, bool
   // The same in CPU per step: what the machine's other load does not blur.
   fmt::print("aggregates cost {:.1f} % more CPU per step\n",
              (cpuOf(variants[0]) / cpuOf(variants[1]) - 1) * 100);
+  // Round by round: the tracked variant's round against the untracked one's of the same
+  // round (they ran within seconds of each other), the median over the rounds.
+  std::vector<double> rate_ratios, cpu_ratios;
+  for (size_t r = 0; r < rounds; ++r) {
+    rate_ratios.push_back(variants[0].round_rates[r] / variants[1].round_rates[r]);
+    cpu_ratios.push_back(variants[0].round_cpus[r] / variants[1].round_cpus[r]);
+  }
+  fmt::print(
+      "median over the {} rounds, each against the untracked round beside it: cost {:.1f} % "
+      "of throughput, {:.1f} % more CPU per step\n",
+      rounds, (1 - median(rate_ratios)) * 100, (median(cpu_ratios) - 1) * 100);
   return finish(variants);
 }
 
