@@ -24,8 +24,9 @@
 //    which answers the JSON the HTTP routes send, without HTTP). Goal: p99 < 50 ms.
 // 3. The aggregates' cost: steps/s of the same workflow with `track` and `measure`,
 //    without them, and without `stage` clauses either, each in its own store, run in
-//    alternating rounds (a noisy machine slows every variant alike). Goal: the tracked
-//    variant loses < 10 % of the untracked one's throughput.
+//    alternating rounds (a noisy machine slows every variant alike), the ratios of the
+//    totals and the median of the ratios round by round. Goal: the tracked variant loses
+//    < 10 % of the untracked one's throughput.
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
