@@ -2,8 +2,11 @@
 // and what the aggregates cost a step.
 //
 //   bench_insights [--instances N] [--rounds R] [--per-round M] [--reps K] [--variant V]
+//                  [--split 1]
 //   (defaults: 100000 instances, 4 rounds of 5000 instances per variant, 200 repetitions;
-//   --variant 0, 1 or 2 runs only that variant of part 3, to profile it alone)
+//   --variant 0 to 4 runs only that variant of part 3, to profile it alone; --split 1
+//   adds variants 3 and 4, `track` without `measure` and `measure` without `track`, to
+//   part 3's rounds, to tell what each costs)
 //
 // 1. Generation: N instances of a refund workflow (`track region, store`, a `measure`
 //    header clause and statement, two approvals with `stage`, an `sla`) started and
@@ -21,8 +24,9 @@
 //    which answers the JSON the HTTP routes send, without HTTP). Goal: p99 < 50 ms.
 // 3. The aggregates' cost: steps/s of the same workflow with `track` and `measure`,
 //    without them, and without `stage` clauses either, each in its own store, run in
-//    alternating rounds (a noisy machine slows every variant alike). Goal: the tracked
-//    variant loses < 10 % of the untracked one's throughput.
+//    alternating rounds (a noisy machine slows every variant alike), the ratios of the
+//    totals and the median of the ratios round by round. Goal: the tracked variant loses
+//    < 10 % of the untracked one's throughput.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -93,8 +97,9 @@ workflow Refund(c: Claim) -> Result {
 
 struct Variant {
   const char* name;
-  bool track;  // track + measure
+  bool track;
   bool stage;
+  bool measure;
 };
 
 void replace(std::string& text, std::string_view what, std::string_view with) {
@@ -105,9 +110,9 @@ void replace(std::string& text, std::string_view what, std::string_view with) {
 
 std::vector<uint8_t> module(const Variant& v) {
   std::string text(kTemplate);
-  replace(text, "MEASURE_COST", v.track ? "measure paid = c.amount" : "");
+  replace(text, "MEASURE_COST", v.measure ? "measure paid = c.amount" : "");
   replace(text, "TRACK", v.track ? "track region = c.shop.region, store = c.shop.id" : "");
-  replace(text, "MEASURE", v.track ? "measure value = c.amount" : "");
+  replace(text, "MEASURE", v.measure ? "measure value = c.amount" : "");
   replace(text, "STAGE1", v.stage ? "stage \"store check\";" : "");
   replace(text, "STAGE2", v.stage ? "stage \"regional approval\";" : "");
   source::SourceSet sources;
@@ -368,7 +373,17 @@ struct VariantRun {
   uint64_t steps = 0;
   uint64_t ops = 0, bytes = 0;  // store puts/merges/deletes and their key + value bytes
   size_t next = 0;              // instances started so far (their numbers)
+  // Each round's steps/s and CPU per step: rounds of the variants that ran one after the
+  // other met about the same load, so their ratios are steadier than the totals'.
+  std::vector<double> round_rates{}, round_cpus{};
 };
+
+// The median of `ratios` (not empty).
+double median(std::vector<double> ratios) {
+  std::sort(ratios.begin(), ratios.end());
+  const size_t n = ratios.size();
+  return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+}
 
 // One round: `count` instances started, then both approvals decided, from client threads.
 void round(VariantRun& v, size_t count) {
@@ -401,8 +416,13 @@ void round(VariantRun& v, size_t count) {
   inParallel(count, kClients,
              [&](size_t i) { decide(eng, tasks[i], engine::Decision::Kind::kApprove); });
   eng.runUntilIdle();
-  v.seconds += std::chrono::duration<double>(Clock::now() - began).count();
-  v.cpu_seconds += bench::processCpuSeconds() - cpu_began;
+  const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
+  const double cpu_seconds = bench::processCpuSeconds() - cpu_began;
+  const auto steps = static_cast<double>(eng.committedSteps() - steps_before);
+  v.round_rates.push_back(steps / seconds);
+  v.round_cpus.push_back(cpu_seconds / steps);
+  v.seconds += seconds;
+  v.cpu_seconds += cpu_seconds;
   v.steps += eng.committedSteps() - steps_before;
   v.ops += v.store->committedOps() - ops_before;
   v.bytes += v.store->committedBytes() - bytes_before;
@@ -416,23 +436,25 @@ size_t flag(int argc, char** argv, const char* name, size_t fallback) {
 }
 
 // 3. Throughput of the variants (all, or `only` the one numbered), in alternating rounds.
-int throughput(std::optional<size_t> only, size_t rounds, size_t per_round) {
+int throughput(std::optional<size_t> only, size_t rounds, size_t per_round, bool split) {
   const size_t workers = std::max(1u, std::thread::hardware_concurrency());
   NoCalls calls;
   const auto finish = [](std::vector<VariantRun>& runs) {
     for (auto& v : runs)
       v.engine->stopWorkers();
     runs.clear();
-    for (size_t k = 0; k < 3; ++k)
+    for (size_t k = 0; k < 5; ++k)
       fs::remove_all(freshDir(std::string("variant-") + std::to_string(k)));
     return 0;
   };
   std::vector<VariantRun> variants;
-  const std::vector<Variant> all{Variant{"track + measure + stage", true, true},
-                                 Variant{"no track/measure (stage kept)", false, true},
-                                 Variant{"no track/measure, no stage", false, false}};
+  const std::vector<Variant> all{Variant{"track + measure + stage", true, true, true},
+                                 Variant{"no track/measure (stage kept)", false, true, false},
+                                 Variant{"no track/measure, no stage", false, false, false},
+                                 Variant{"track + stage, no measure", true, true, false},
+                                 Variant{"measure + stage, no track", false, true, true}};
   for (size_t k = 0; k < all.size(); ++k) {
-    if (only && *only != k) continue;
+    if (only ? *only != k : (k >= 3 && !split)) continue;
     const Variant& v = all[k];
     VariantRun run{v, openStore(freshDir(std::string("variant-") + std::to_string(k))),
                    std::make_unique<engine::ManualClock>(kEpoch), nullptr};
@@ -481,6 +503,17 @@ int throughput(std::optional<size_t> only, size_t rounds, size_t per_round) {
   // The same in CPU per step: what the machine's other load does not blur.
   fmt::print("aggregates cost {:.1f} % more CPU per step\n",
              (cpuOf(variants[0]) / cpuOf(variants[1]) - 1) * 100);
+  // Round by round: the tracked variant's round against the untracked one's of the same
+  // round (they ran within seconds of each other), the median over the rounds.
+  std::vector<double> rate_ratios, cpu_ratios;
+  for (size_t r = 0; r < rounds; ++r) {
+    rate_ratios.push_back(variants[0].round_rates[r] / variants[1].round_rates[r]);
+    cpu_ratios.push_back(variants[0].round_cpus[r] / variants[1].round_cpus[r]);
+  }
+  fmt::print(
+      "median over the {} rounds, each against the untracked round beside it: cost {:.1f} % "
+      "of throughput, {:.1f} % more CPU per step\n",
+      rounds, (1 - median(rate_ratios)) * 100, (median(cpu_ratios) - 1) * 100);
   return finish(variants);
 }
 
@@ -491,13 +524,13 @@ int main(int argc, char** argv) {
     const std::string_view a = argv[i];
     const bool variant = a == "--variant" && i + 1 < argc &&
                          std::string_view(argv[i + 1]).size() == 1 && argv[i + 1][0] >= '0' &&
-                         argv[i + 1][0] <= '2';
-    if (!variant &&
-        ((a != "--instances" && a != "--rounds" && a != "--per-round" && a != "--reps") ||
-         i + 1 >= argc || std::strtoull(argv[i + 1], nullptr, 10) == 0)) {
+                         argv[i + 1][0] <= '4';
+    if (!variant && ((a != "--instances" && a != "--rounds" && a != "--per-round" &&
+                      a != "--reps" && a != "--split") ||
+                     i + 1 >= argc || std::strtoull(argv[i + 1], nullptr, 10) == 0)) {
       std::fprintf(stderr,
                    "usage: bench_insights [--instances N] [--rounds R] [--per-round M] "
-                   "[--reps K] (all positive numbers) [--variant 0|1|2]; got '%s'\n",
+                   "[--reps K] [--split 1] (all positive numbers) [--variant 0..4]; got '%s'\n",
                    argv[i]);
       return 2;
     }
@@ -507,7 +540,7 @@ int main(int argc, char** argv) {
     if (std::string_view(argv[i]) == "--variant") only = static_cast<size_t>(argv[i + 1][0] - '0');
   if (only)
     return throughput(*only, flag(argc, argv, "--rounds", 4),
-                      flag(argc, argv, "--per-round", 5'000));
+                      flag(argc, argv, "--per-round", 5'000), false);
   const size_t n = flag(argc, argv, "--instances", 100'000);
   const size_t rounds = flag(argc, argv, "--rounds", 4);
   const size_t per_round = flag(argc, argv, "--per-round", 5'000);
@@ -515,7 +548,7 @@ int main(int argc, char** argv) {
   const size_t workers = std::max(1u, std::thread::hardware_concurrency());
 
   // 1. Generation.
-  const Variant tracked{"track + measure + stage", true, true};
+  const Variant tracked{"track + measure + stage", true, true, true};
   const std::string dir = freshDir("history");
   auto store = openStore(dir);
   engine::ManualClock clock(kEpoch);
@@ -621,5 +654,5 @@ int main(int argc, char** argv) {
   eng.stopWorkers();
 
   fs::remove_all(dir);
-  return throughput(std::nullopt, rounds, per_round);
+  return throughput(std::nullopt, rounds, per_round, flag(argc, argv, "--split", 0) != 0);
 }
