@@ -19,6 +19,7 @@
 #include "engine/partition.h"
 #include "nats_harness.h"
 #include "rflow_process.h"
+#include "serve_nodes_fixture.h"
 
 namespace rflow::service {
 namespace {
@@ -53,31 +54,10 @@ on event Batch(a: string, b: string) start Settle(a)
 on event Batch(a: string, b: string) start Settle(b)
 )";
 
-class ServeClusterOutboxTest : public ::testing::Test {
+class ServeClusterOutboxTest : public cluster::testing::ServeNodesFixture {
  protected:
-  void SetUp() override {
-    REQUIRE_NATS_SERVER();
-    std::string error;
-    nats_ = NatsServers::start(1, &error);
-    ASSERT_TRUE(nats_) << error;
-    dir_ = fs::temp_directory_path() / fmt::format("rflow-serve-outbox-{}", ::getpid());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "project");
-    std::ofstream(dir_ / "project" / "shop.rflow") << kOutboxProject;
-    std::ofstream(dir_ / "project" / "rflow.toml") << "[engine]\nworkers = 2\n";
-    nodes_ = cluster::testing::twoNodes(dir_, *nats_, kOutboxPartitionCount, "8s");
-  }
-  void TearDown() override {
-    cluster::testing::killAll(nodes_, HasFailure());
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  void launch(RflowNode& node) {
-    cluster::testing::launchNode(node, (dir_ / "project").string(),
-                                 (dir_ / (node.name + ".toml")).string(),
-                                 (dir_ / ("data-" + node.name)).string(), {});
-    ASSERT_GT(node.pid, 0) << "fork failed";
-  }
+  void SetUp() override { startServers("serve-outbox", kOutboxProject, kOutboxPartitionCount); }
+  void launch(RflowNode& node) { launchWith(node, {}); }
   // A key of shop.Settle placed on one of `partitions`.
   static std::string keyOn(const std::vector<uint32_t>& partitions, std::string_view prefix) {
     for (int i = 0;; ++i) {
@@ -89,11 +69,6 @@ class ServeClusterOutboxTest : public ::testing::Test {
   json instance(const RflowNode& via, const std::string& id) const {
     return via.send("GET", "/v1/instances/" + id, nullptr, token_).body;
   }
-
-  std::unique_ptr<NatsServers> nats_;
-  fs::path dir_;
-  std::vector<RflowNode> nodes_;
-  std::string token_;
 };
 
 TEST_F(ServeClusterOutboxTest, EventsAndKeyedChildrenReachTheirKeysPartitionsOnAnotherNode) {

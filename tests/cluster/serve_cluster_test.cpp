@@ -21,6 +21,7 @@
 #include "engine/partition.h"
 #include "nats_harness.h"
 #include "rflow_process.h"
+#include "serve_nodes_fixture.h"
 
 namespace rflow::service {
 namespace {
@@ -61,33 +62,10 @@ workflow Tick() {
 on schedule "* * * * *" start Tick()
 )";
 
-class ServeClusterTest : public ::testing::Test {
+class ServeClusterTest : public cluster::testing::ServeNodesFixture {
  protected:
-  void SetUp() override {
-    REQUIRE_NATS_SERVER();
-    std::string error;
-    nats_ = NatsServers::start(1, &error);
-    ASSERT_TRUE(nats_) << error;
-    dir_ = fs::temp_directory_path() / fmt::format("rflow-serve-cluster-{}", ::getpid());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "project");
-    std::ofstream(dir_ / "project" / "shop.rflow") << kProject;
-    std::ofstream(dir_ / "project" / "rflow.toml") << "[engine]\nworkers = 2\n";
-    nodes_ = cluster::testing::twoNodes(dir_, *nats_, kPartitions, "8s");
-  }
-
-  void TearDown() override {
-    cluster::testing::killAll(nodes_, HasFailure());
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  void launch(RflowNode& node) {
-    cluster::testing::launchNode(node, (dir_ / "project").string(),
-                                 (dir_ / (node.name + ".toml")).string(),
-                                 (dir_ / ("data-" + node.name)).string(), {"--time-scale", "60"});
-    ASSERT_GT(node.pid, 0) << "fork failed";
-  }
+  void SetUp() override { startServers("serve-cluster", kProject, kPartitions); }
+  void launch(RflowNode& node) { launchWith(node, {"--time-scale", "60"}); }
 
   static void kill9(RflowNode& node) { cluster::testing::kill9(node); }
   static int stop(RflowNode& node, std::chrono::milliseconds limit) {
@@ -99,11 +77,6 @@ class ServeClusterTest : public ::testing::Test {
   std::string tokenFromLogs(int* printed_by) const {
     return cluster::testing::tokenFromLogs(nodes_, printed_by);
   }
-
-  std::unique_ptr<NatsServers> nats_;
-  fs::path dir_;
-  std::vector<RflowNode> nodes_;
-  std::string token_;
 };
 
 TEST_F(ServeClusterTest, TwoNodesServeOneClusterAndTheSurvivorCompletesTheOthersInstance) {
