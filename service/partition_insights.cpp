@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/insights_merge.h"
+#include "service/gather_replies.h"
 #include "service/insights_parts.h"
 #include "service/partition_router.h"
 
@@ -19,27 +20,15 @@ using nlohmann::json;
 
 namespace {
 
-HttpReply routed(HttpReply reply, std::string_view route) {
-  if (reply.route.empty()) reply.route = route;
-  return reply;
-}
-
-HttpReply unavailable(uint32_t partition, std::string_view why) {
-  return routed(errorReply({ApiError::Code::kUnavailable,
-                            fmt::format("partition {} cannot give its insights: {}; the figures "
-                                        "of a cluster are of every partition or none. Ask again "
-                                        "once it answers",
-                                        partition, why)}),
-                "(gather)");
-}
-
-// The message of an error reply, or its body.
-std::string messageOf(const HttpReply& reply) {
-  const json body = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_object() && body.contains("error") && body["error"].is_object() &&
-      body["error"].contains("message") && body["error"]["message"].is_string())
-    return body["error"]["message"];
-  return reply.body.substr(0, 200);
+HttpReply unavailable(uint32_t partition, std::string_view why,
+                      std::string_view what = "give its insights",
+                      std::string_view then =
+                          "the figures of a cluster are of every partition "
+                          "or none. Ask again once it answers") {
+  return routed(
+      errorReply({ApiError::Code::kUnavailable,
+                  fmt::format("partition {} cannot {}: {}; {}", partition, what, why, then)}),
+      "(gather)");
 }
 
 template <typename Parts, typename Decode>
@@ -55,21 +44,13 @@ std::variant<std::vector<Parts>, HttpReply> decodeAll(const std::vector<json>& d
   return out;
 }
 
-HttpReply answer(const json& doc, std::string_view route) {
-  HttpReply reply;
-  reply.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
-  reply.route = route;
-  return reply;
-}
-
 }  // namespace
 
 std::variant<std::vector<json>, HttpReply> PartitionRouter::askEveryPartition(
-    const HttpRequest& request, std::string_view form, std::string body,
-    std::vector<std::string>* nodes) const {
+    const HttpRequest& request, const Asking& asking, std::vector<std::string>* nodes) const {
   HttpRequest hop = request;
-  hop.insights_form = std::string(form);
-  hop.body = std::move(body);
+  hop.insights_form = std::string(asking.form);
+  hop.body = asking.body;
   std::vector<json> out;
   for (uint32_t p = 0; p < directory_.count(); ++p) {
     if (nodes) {
@@ -78,17 +59,28 @@ std::variant<std::vector<json>, HttpReply> PartitionRouter::askEveryPartition(
       nodes->push_back(remote ? remote->base_url : std::string());
     }
     HttpReply reply = toPartition(p, hop);
-    // The request's own fault (a parameter, the token): every partition says the same.
-    if (reply.status / 100 == 4 && reply.status != 421) return routed(std::move(reply), "(gather)");
+    // The request's own fault (a parameter, the token): every partition says the same, so
+    // the first partition's 4xx is the answer. A 4xx after others answered 200 is this
+    // partition's alone (a deployment that has not reached it yet): named below.
+    if (reply.status / 100 == 4 && reply.status != 421 && out.empty())
+      return routed(std::move(reply), "(gather)");
     if (reply.status != 200) {
       // Those of the hop (no owner, not reachable, a 421 passed on) name the partition
       // already.
       const std::string message = messageOf(reply);
       if (message.find(fmt::format("partition {} ", p)) != std::string::npos) return reply;
-      return unavailable(p, fmt::format("it answered {}: {}", reply.status, message));
+      const bool alone = reply.status / 100 == 4 && reply.status != 421;
+      return unavailable(p,
+                         fmt::format("it answered {}: {}{}", reply.status, message,
+                                     alone ? " (the partitions before it did not: a deployment "
+                                             "may not have reached it yet)"
+                                           : ""),
+                         asking.what, asking.then);
     }
     json doc = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_object()) return unavailable(p, "it answered with something that is not JSON");
+    if (!doc.is_object())
+      return unavailable(p, "it answered with something that is not JSON", asking.what,
+                         asking.then);
     out.push_back(std::move(doc));
   }
   return out;
@@ -98,7 +90,7 @@ HttpReply PartitionRouter::gatherInsights(const GatherInsights& insights,
                                           const HttpRequest& request) const {
   using Kind = GatherInsights::Kind;
   std::vector<std::string> nodes;
-  auto asked = askEveryPartition(request, kPartsForm, {}, &nodes);
+  auto asked = askEveryPartition(request, {.form = kPartsForm, .body = {}}, &nodes);
   if (auto* reply = std::get_if<HttpReply>(&asked)) return std::move(*reply);
   const std::vector<json>& docs = std::get<std::vector<json>>(asked);
 
@@ -114,7 +106,7 @@ HttpReply PartitionRouter::gatherInsights(const GatherInsights& insights,
         all[p].breakers.clear();
       mergeParts(all[0], all[p]);
     }
-    return answer(insightsJson(all[0]), "/v1/insights");
+    return jsonAnswer(insightsJson(all[0]), "/v1/insights");
   }
   if (insights.kind == Kind::kStages) {
     auto decoded = decodeAll<StagesParts>(docs, stagesPartsOf);
@@ -122,7 +114,7 @@ HttpReply PartitionRouter::gatherInsights(const GatherInsights& insights,
     auto& all = std::get<std::vector<StagesParts>>(decoded);
     for (size_t p = 1; p < all.size(); ++p)
       mergeParts(all[0], all[p]);
-    return answer(stagesJson(all[0]), "/v1/insights/stages");
+    return jsonAnswer(stagesJson(all[0]), "/v1/insights/stages");
   }
   // At-risk: the forecast rests on every partition's history, merged.
   auto history = decodeAll<ForecastParts>(docs, forecastPartsOf);
@@ -131,14 +123,15 @@ HttpReply PartitionRouter::gatherInsights(const GatherInsights& insights,
   for (size_t p = 1; p < figures.size(); ++p)
     engine::mergeStageFigures(figures[0].figures, figures[p].figures);
   const engine::Forecast forecast = engine::forecastOf(figures[0].figures);
-  auto listed = askEveryPartition(request, kForecastForm, forecastJson(forecast).dump());
+  auto listed =
+      askEveryPartition(request, {.form = kForecastForm, .body = forecastJson(forecast).dump()});
   if (auto* reply = std::get_if<HttpReply>(&listed)) return std::move(*reply);
   auto decoded = decodeAll<AtRiskParts>(std::get<std::vector<json>>(listed), atRiskPartsOf);
   if (auto* reply = std::get_if<HttpReply>(&decoded)) return std::move(*reply);
   auto& all = std::get<std::vector<AtRiskParts>>(decoded);
   for (size_t p = 1; p < all.size(); ++p)
     mergeParts(all[0], all[p]);
-  return answer(atRiskJson(all[0]), "/v1/insights/at-risk");
+  return jsonAnswer(atRiskJson(all[0]), "/v1/insights/at-risk");
 }
 
 }  // namespace rflow::service

@@ -13,6 +13,7 @@
 #include "engine/partition.h"
 #include "runtime/wire.h"
 #include "service/forward_client.h"
+#include "service/gather_replies.h"
 #include "service/metrics_merge.h"
 
 namespace rflow::service {
@@ -34,11 +35,6 @@ std::string describe(const PartitionTarget& target) {
     return fmt::format("node {} at {} (epoch {})", remote->node.empty() ? "?" : remote->node,
                        remote->base_url, remote->epoch);
   return fmt::format("no known owner ({})", std::get<UnknownTarget>(target).why);
-}
-
-HttpReply withRoute(HttpReply reply, std::string_view route) {
-  if (reply.route.empty()) reply.route = route;
-  return reply;
 }
 
 }  // namespace
@@ -155,13 +151,17 @@ Destination PartitionRouter::route(const HttpRequest& request) const {
   // An event runs its triggers on a partition of this node; their keyed starts reach
   // their keys' partitions through its outbox (engine/outbox.h).
   if (is(1, "events")) return ToAnyLocal{};
-  const bool not_yet = is(1, "migrations") || (is(1, "admin") && is(2, "backups")) ||
-                       (is(1, "classifiers") && request.method == "PUT");
+  if (is(1, "migrations") && seg.size() == 2 && request.method == "POST")
+    return GatherAdmin{GatherAdmin::Kind::kMigration};
+  if (is(1, "versions") && seg.size() == 2 && request.method == "GET")
+    return GatherAdmin{GatherAdmin::Kind::kVersions};
+  const bool not_yet =
+      (is(1, "admin") && is(2, "backups")) || (is(1, "classifiers") && request.method == "PUT");
   if (not_yet)
     return ApiError{ApiError::Code::kNotImplemented,
                     fmt::format("{} {} is not available in a cluster of {} partitions yet "
-                                "(docs/cluster.md, \"Routing\"): migrations, backups and "
-                                "models need every partition at once",
+                                "(docs/cluster.md, \"Routing\"): backups and models need every "
+                                "partition at once",
                                 request.method, request.path, n)};
   return ToAnyLocal{};
 }
@@ -173,15 +173,18 @@ HttpReply PartitionRouter::handle(const HttpRequest& request) const {
   if (const auto* list = std::get_if<GatherList>(&d)) return gather(*list, request);
   if (const auto* insights = std::get_if<GatherInsights>(&d))
     return gatherInsights(*insights, request);
+  if (const auto* admin = std::get_if<GatherAdmin>(&d))
+    return admin->kind == GatherAdmin::Kind::kMigration ? migrateEveryPartition(request)
+                                                        : gatherVersions(request);
   if (std::holds_alternative<ToEveryPartition>(d)) return toEveryPartition(request);
   if (std::holds_alternative<ToAnyLocal>(d)) return toAnyLocal(request);
   if (const auto* health = std::get_if<NodeHealth>(&d)) return nodeHealth(*health, request);
   if (std::holds_alternative<NodeMetrics>(d)) return nodeMetrics(request);
-  return withRoute(errorReply(std::get<ApiError>(d)), "(cluster)");
+  return routed(errorReply(std::get<ApiError>(d)), "(cluster)");
 }
 
 HttpReply PartitionRouter::misdirected(uint32_t partition, const PartitionTarget& target) const {
-  return withRoute(
+  return routed(
       errorReply({ApiError::Code::kMisdirected,
                   fmt::format("partition {} is not served by this node (it knows of {}); the "
                               "node that forwarded the request has a stale owner map: send the "
@@ -204,26 +207,28 @@ HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
   std::optional<uint32_t> partition;
   if (const auto* to = std::get_if<ToPartition>(&d)) {
     partition = to->any && header && *header < directory_.count() ? *header : to->partition;
-  } else if (std::holds_alternative<GatherList>(d) || std::holds_alternative<GatherInsights>(d)) {
+  } else if (std::holds_alternative<GatherList>(d) || std::holds_alternative<GatherInsights>(d) ||
+             std::holds_alternative<GatherAdmin>(d)) {
     // A partition's insights are only ever asked in their internal form: its public
     // answer alone would look like the cluster's.
     if (std::holds_alternative<GatherInsights>(d) && request.insights_form.empty())
-      return withRoute(errorReply({ApiError::Code::kBadRequest,
-                                   fmt::format("a forwarded insights request carries `{}`",
-                                               kInsightsFormHeader)}),
-                       "(misdirected)");
+      return routed(errorReply({ApiError::Code::kBadRequest,
+                                fmt::format("a forwarded insights request carries `{}`",
+                                            kInsightsFormHeader)}),
+                    "(misdirected)");
     if (!header || *header >= directory_.count())
-      return withRoute(errorReply({ApiError::Code::kBadRequest,
-                                   fmt::format("a forwarded list names no partition: `{}: {}`",
-                                               kPartitionHeader, request.forwarded_partition)}),
-                       "(misdirected)");
+      return routed(errorReply({ApiError::Code::kBadRequest,
+                                fmt::format("a forwarded request for every partition names "
+                                            "none: `{}: {}`",
+                                            kPartitionHeader, request.forwarded_partition)}),
+                    "(misdirected)");
     partition = header;
   } else if (std::holds_alternative<ToEveryPartition>(d)) {
     if (request.forwarded_partition != kAllLocal)
-      return withRoute(errorReply({ApiError::Code::kBadRequest,
-                                   fmt::format("a forwarded deployment carries `{}: {}`",
-                                               kPartitionHeader, kAllLocal)}),
-                       "(misdirected)");
+      return routed(errorReply({ApiError::Code::kBadRequest,
+                                fmt::format("a forwarded deployment carries `{}: {}`",
+                                            kPartitionHeader, kAllLocal)}),
+                    "(misdirected)");
     return toEveryPartition(request);
   } else if (std::holds_alternative<ToAnyLocal>(d)) {
     return toAnyLocal(request);
@@ -232,7 +237,7 @@ HttpReply PartitionRouter::forwarded(const HttpRequest& request) const {
   } else if (std::holds_alternative<NodeMetrics>(d)) {
     return nodeMetrics(request);
   } else {
-    return withRoute(errorReply(std::get<ApiError>(d)), "(cluster)");
+    return routed(errorReply(std::get<ApiError>(d)), "(cluster)");
   }
   const PartitionTarget target = directory_.target(*partition);
   if (const auto* local = std::get_if<LocalTarget>(&target)) return local->router->handle(request);
@@ -268,7 +273,7 @@ HttpReply PartitionRouter::toTarget(uint32_t partition, const PartitionTarget& t
                                     const HttpRequest& request) const {
   if (const auto* local = std::get_if<LocalTarget>(&target)) return local->router->handle(request);
   if (const auto* unknown = std::get_if<UnknownTarget>(&target))
-    return withRoute(
+    return routed(
         errorReply({ApiError::Code::kUnavailable,
                     fmt::format("partition {} has no known owner ({}); nothing was done: send "
                                 "the request again in a few seconds, once a node has claimed it",
@@ -279,8 +284,8 @@ HttpReply PartitionRouter::toTarget(uint32_t partition, const PartitionTarget& t
   hop.forwarded_partition = std::to_string(partition);
   auto forwarded = forward_(remote.base_url, hop);
   if (auto* reply = std::get_if<HttpReply>(&forwarded))
-    return withRoute(std::move(*reply), "(forward)");
-  return withRoute(
+    return routed(std::move(*reply), "(forward)");
+  return routed(
       errorReply({ApiError::Code::kUnavailable,
                   fmt::format("partition {} is owned by {}, which cannot be reached: {}. The "
                               "request may or may not have been carried out: send it again "
@@ -304,11 +309,11 @@ HttpReply PartitionRouter::gather(const GatherList& list, const HttpRequest& req
     if (reply.status != 200) return reply;
     json page = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
     if (!page.is_object() || !page["items"].is_array())
-      return withRoute(errorReply({ApiError::Code::kUnavailable,
-                                   fmt::format("partition {} answered the list with something "
-                                               "that is not a page of items",
-                                               p)}),
-                       "(gather)");
+      return routed(errorReply({ApiError::Code::kUnavailable,
+                                fmt::format("partition {} answered the list with something "
+                                            "that is not a page of items",
+                                            p)}),
+                    "(gather)");
     more = more || !page["next"].is_null();
     for (json& item : page["items"])
       items.push_back(std::move(item));
@@ -374,7 +379,7 @@ HttpReply PartitionRouter::toEveryPartition(const HttpRequest& request) const {
     hop.forwarded_partition = std::string(kAllLocal);
     auto forwarded = forward_(url, hop);
     if (auto* reply = std::get_if<HttpReply>(&forwarded)) {
-      if (auto done = take(std::move(*reply), url)) return withRoute(std::move(*done), "(deploy)");
+      if (auto done = take(std::move(*reply), url)) return routed(std::move(*done), "(deploy)");
     } else {
       failed.push_back(fmt::format("{} ({})", url, std::get<std::string>(forwarded)));
     }
@@ -382,19 +387,19 @@ HttpReply PartitionRouter::toEveryPartition(const HttpRequest& request) const {
   if (!unknown.empty())
     failed.push_back(fmt::format("partitions {} (no known owner)", fmt::join(unknown, ", ")));
   if (!first)
-    return withRoute(errorReply({ApiError::Code::kUnavailable,
-                                 fmt::format("the deployment reached no partition: {}",
-                                             fmt::join(failed, "; "))}),
-                     "/v1/deployments");
+    return routed(errorReply({ApiError::Code::kUnavailable,
+                              fmt::format("the deployment reached no partition: {}",
+                                          fmt::join(failed, "; "))}),
+                  "/v1/deployments");
   if (!failed.empty())
-    return withRoute(
+    return routed(
         errorReply({ApiError::Code::kUnavailable,
                     fmt::format("the deployment reached {} but not {}: partitions now run "
                                 "different versions; send it again (the same project is the "
                                 "same version) once they can be reached",
                                 fmt::join(reached, ", "), fmt::join(failed, "; "))}),
         "/v1/deployments");
-  return withRoute(std::move(*first), "/v1/deployments");
+  return routed(std::move(*first), "/v1/deployments");
 }
 
 HttpReply PartitionRouter::toDeploymentLog(const HttpRequest& request) const {
@@ -416,12 +421,12 @@ HttpReply PartitionRouter::toDeploymentLog(const HttpRequest& request) const {
       hop.forwarded_partition = std::string(kAllLocal);
       auto forwarded = forward_(remote->base_url, hop);
       if (auto* reply = std::get_if<HttpReply>(&forwarded))
-        return withRoute(std::move(*reply), "(deploy)");
+        return routed(std::move(*reply), "(deploy)");
       // Not reached: nothing was appended there; another node may take it.
       tried.push_back(remote->base_url);
     }
   }
-  return withRoute(
+  return routed(
       errorReply({ApiError::Code::kUnavailable,
                   request.forwarded
                       ? std::string("this node serves no partition now (the deployment was "
@@ -441,10 +446,10 @@ HttpReply PartitionRouter::toAnyLocal(const HttpRequest& request) const {
     if (const auto* local = std::get_if<LocalTarget>(&target))
       return local->router->handle(request);
   }
-  return withRoute(errorReply({ApiError::Code::kUnavailable,
-                               "this node serves no partition yet; send the request to another "
-                               "node of the cluster"}),
-                   "(cluster)");
+  return routed(errorReply({ApiError::Code::kUnavailable,
+                            "this node serves no partition yet; send the request to another "
+                            "node of the cluster"}),
+                "(cluster)");
 }
 
 namespace {
@@ -512,10 +517,10 @@ HttpReply PartitionRouter::nodeMetrics(const HttpRequest& request) const {
     if (!first) first = std::move(reply);
   }
   if (!first)
-    return withRoute(errorReply({ApiError::Code::kUnavailable,
-                                 "this node serves no partition now, so it has no figures: "
-                                 "each node reports the partitions it owns; read the others"}),
-                     "/metrics");
+    return routed(errorReply({ApiError::Code::kUnavailable,
+                              "this node serves no partition now, so it has no figures: "
+                              "each node reports the partitions it owns; read the others"}),
+                  "/metrics");
   std::string text = mergeMetricsText(parts);
   text += fmt::format(
       "# HELP rflow_partitions_served Partitions this node owns and serves now.\n"

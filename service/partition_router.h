@@ -23,13 +23,19 @@
 //                                          there, their keyed starts reach their keys'
 //                                          partitions through its outbox (engine/outbox.h)
 //   POST /v1/cluster/partitions/{p}/…      partition p's owner (a digest, an outbox message)
-//   migrations, backups, a model PUT       501 with more than one partition (not yet)
+//   POST /v1/migrations                    every partition (partition_migrations.cpp):
+//                                          a dry run on all of them first, then, when
+//                                          every one answered and it is not a dry run,
+//                                          the migration on each; the reports added up
+//   GET /v1/versions                       every partition, merged: a version is live
+//                                          where any partition runs it
+//   backups, a model PUT                   501 with more than one partition (not yet)
 //   GET /healthz, GET /readyz              this node: every local partition asked; alive
 //                                          and ready with none (it forwards)
 //   GET /metrics                           this node: every local partition's, each sample
 //                                          labelled with its partition (503 with none)
 //   anything else (workflows, openapi,     the first local partition (every partition has
-//   me, versions)                          the same deployments)
+//   me)                                    the same deployments)
 //
 // Forwarding: the same method, path, query, body, Authorization, Idempotency-Key,
 // Content-Type and X-Request-Id, plus `Rflow-Forwarded: 1` and `Rflow-Partition: <p>`
@@ -102,6 +108,11 @@ struct GatherInsights {
   enum class Kind : uint8_t { kSummary, kStages, kAtRisk } kind = Kind::kSummary;
 };
 struct ToEveryPartition {};  // a deployment
+// POST /v1/migrations (kMigration), GET /v1/versions (kVersions): every partition asked,
+// the answers merged (partition_migrations.cpp).
+struct GatherAdmin {
+  enum class Kind : uint8_t { kMigration, kVersions } kind = Kind::kMigration;
+};
 struct ToAnyLocal {};
 // GET /healthz, GET /readyz: this node's, from every partition it owns (none is fine: a
 // node that only forwards, or is a standby, is alive and ready).
@@ -111,8 +122,8 @@ struct NodeHealth {
 // GET /metrics: this node's, every partition it owns labelled `partition="p"`
 // (metrics_merge.h); a scraper reads every node.
 struct NodeMetrics {};
-using Destination = std::variant<ToPartition, GatherList, GatherInsights, ToEveryPartition,
-                                 ToAnyLocal, NodeHealth, NodeMetrics, ApiError>;
+using Destination = std::variant<ToPartition, GatherList, GatherInsights, GatherAdmin,
+                                 ToEveryPartition, ToAnyLocal, NodeHealth, NodeMetrics, ApiError>;
 
 class PartitionRouter final : public RequestHandler {
  public:
@@ -133,13 +144,24 @@ class PartitionRouter final : public RequestHandler {
   HttpReply gather(const GatherList& list, const HttpRequest& request) const;
   // partition_insights.cpp: every partition's parts of an insights answer, merged.
   HttpReply gatherInsights(const GatherInsights& insights, const HttpRequest& request) const;
-  // Each partition's reply to `request` in the internal form `form` (with `body`), parsed;
-  // or the reply that is the answer (a 400 as one node gives it, a 503 naming the
-  // partition that could not answer). `nodes[p]`: who answered for partition p (a base
-  // URL; "" for this node).
+  // How askEveryPartition asks, and what its 503 says: "partition P cannot <what>: <why>;
+  // <then>".
+  struct Asking {
+    std::string_view form;  // the internal form (Rflow-Insights-Form); "" for none
+    std::string body;
+    std::string_view what = "give its insights";
+    std::string_view then =
+        "the figures of a cluster are of every partition or none. Ask again once it answers";
+  };
+  // Each partition's reply to `request` asked as `asking` says, parsed; or the reply that
+  // is the answer (a 4xx as one node gives it, a 503 naming the partition that could not
+  // answer). `nodes[p]`: who answered for partition p (a base URL; "" for this node).
   std::variant<std::vector<nlohmann::json>, HttpReply> askEveryPartition(
-      const HttpRequest& request, std::string_view form, std::string body,
+      const HttpRequest& request, const Asking& asking,
       std::vector<std::string>* nodes = nullptr) const;
+  // partition_migrations.cpp: POST /v1/migrations and GET /v1/versions on every partition.
+  HttpReply migrateEveryPartition(const HttpRequest& request) const;
+  HttpReply gatherVersions(const HttpRequest& request) const;
   HttpReply toEveryPartition(const HttpRequest& request) const;
   // A directory with shared deployments: one local partition, or one other node.
   HttpReply toDeploymentLog(const HttpRequest& request) const;

@@ -309,11 +309,14 @@ const Route kRoutes[] = {
      "true unless false). Answers {\"workflow\", \"from\", \"to\", \"dry_run\", \"moved\", "
      "\"places\": [{\"place\", \"kind\", \"stage\", \"ordinal\", \"maps\", \"reason\", "
      "\"waiting\"}], \"left\": [{\"instance\", \"reason\"}]}; 404 for an unknown version or "
-     "workflow",
+     "workflow. In a cluster every partition is asked, a dry run on all of them first; the "
+     "reports are added up and carry \"partitions\", and a 503 names a partition that could "
+     "not take part (docs/cluster.md)",
      migrate},
     {"GET", "/v1/versions", kToken, 200, false, nullptr, false, "",
      "The versions stored, with their live instances: {\"current\", \"items\": [{\"version\", "
-     "\"live\", \"current\"}]}",
+     "\"live\", \"current\"}]}; in a cluster `live` counts every partition's, and `current` "
+     "is null while a deployment is still reaching the partitions",
      versions},
     {"GET", "/v1/openapi.json", kToken, 200, false, nullptr, false, "",
      "This document: the API, and the current version's workflows, signals, events and task "

@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -73,6 +74,9 @@ struct Partition {
 struct Node {
   TestDirectory directory;
   std::atomic<int> forwards{0};
+  // Forwards this says yes to fail as a node that cannot be reached (set before the
+  // requests it concerns, cleared after).
+  std::function<bool(const HttpRequest&)> lose;
   std::unique_ptr<PartitionRouter> front;
   std::unique_ptr<HttpServer> http;
   std::string url;
@@ -100,8 +104,10 @@ class PartitionRouterTest : public ::testing::Test {
       const Forwarder http = httpForwarder();
       node.front = std::make_unique<PartitionRouter>(
           node.directory, RequestLimits{},
-          [&node, http](const std::string& url, const HttpRequest& request) {
+          [&node, http](const std::string& url,
+                        const HttpRequest& request) -> std::variant<HttpReply, std::string> {
             ++node.forwards;
+            if (node.lose && node.lose(request)) return std::string("lost by the test");
             return http(url, request);
           });
       auto created = HttpServer::create(*node.front, RequestLimits{}, log_);
@@ -562,12 +568,22 @@ TEST_F(PartitionRouterTest, IdsThatNameNoPartitionAndWorkNotYetPartitionedAreRef
   EXPECT_NE(single.text.find("end in their partition"), std::string::npos) << single.text;
   EXPECT_EQ(get(1, "/v1/tasks/tk-0000000001-p09").status, 404);  // only 0..3
   // An event runs on a local partition (its keyed starts are placed by the engine's
-  // outbox, engine/outbox_test.cpp); a migration is not partitioned yet.
+  // outbox, engine/outbox_test.cpp); a backup is not partitioned yet.
   Reply event = post(0, "/v1/events/OrderPlaced", {{"o", order("E-1")}, {"by", "ann"}}, kAnn);
   EXPECT_EQ(event.status, 201) << event.text;
-  Reply migration =
-      post(0, "/v1/migrations", {{"from", "a"}, {"to", "b"}, {"workflow", "w"}}, kRoot);
-  EXPECT_EQ(migration.status, 501) << migration.text;
+  Reply backup = post(0, "/v1/admin/backups", nullptr, kRoot);
+  EXPECT_EQ(backup.status, 501) << backup.text;
+  // A migration between versions no partition has is refused as one node refuses it.
+  const json unknown = {{"from", "a"}, {"to", "b"}, {"workflow", "Purchase"}};
+  Reply migration = post(0, "/v1/migrations", unknown, kRoot);
+  HttpRequest direct;
+  direct.method = "POST";
+  direct.path = "/v1/migrations";
+  direct.body = unknown.dump();
+  direct.authorization = std::string("Bearer ") + kRoot;
+  const HttpReply one_node = parts_[0].router->handle(direct);
+  EXPECT_EQ(migration.status, one_node.status) << migration.text;
+  EXPECT_EQ(json::parse(migration.text), json::parse(one_node.body));
   // Node-wide reads come from a local partition.
   Reply workflows = get(1, "/v1/workflows", kBob);
   EXPECT_EQ(workflows.status, 200) << workflows.text;
@@ -576,6 +592,145 @@ TEST_F(PartitionRouterTest, IdsThatNameNoPartitionAndWorkNotYetPartitionedAreRef
   EXPECT_EQ(bad.status, 400) << bad.text;
   Reply anonymous = post(0, "/v1/workflows/Purchase/instances", {{"o", 5}}, nullptr);
   EXPECT_EQ(anonymous.status, 401) << anonymous.text;
+}
+
+// POST /v1/migrations and GET /v1/versions through either node are of every partition: a
+// dry run, then the migration, add up each partition's report; a partition with no known
+// owner stops a migration before anything moved (docs/cluster.md "Migrations across
+// partitions").
+TEST_F(PartitionRouterTest, AMigrationMovesTheWaitingInstancesOfEveryPartition) {
+  std::vector<std::string> ids;
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    ids.push_back(startPurchase(static_cast<int>(p % 2), orderOn(p, "MIG-")));
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    ASSERT_TRUE(eventually([&] {
+      return get(0, "/v1/instances/" + ids[p]).body["status"] == "Waiting";
+    })) << ids[p];
+  const std::string v1 = get(0, "/v1/workflows").body["version"];
+  std::string source = kShopModule;
+  source += "\nworkflow Extra() -> int {\n  owner \"ops\"\n  return 7\n}\n";
+  Reply deployed = post(1, "/v1/deployments", {{"files", {{"shop.rflow", source}}}}, kRoot);
+  ASSERT_EQ(deployed.status, 201) << deployed.text;
+  const std::string v2 = deployed.body["version"];
+
+  // The live instances of each version, counted on every partition, through either node.
+  const auto live = [&](int node) {
+    Reply versions = get(node, "/v1/versions", kAnn);
+    EXPECT_EQ(versions.status, 200) << versions.text;
+    EXPECT_EQ(versions.body["current"], v2) << versions.text;
+    std::map<std::string, int> out;
+    for (const json& v : versions.body["items"])
+      out[v["version"]] = v["live"];
+    return out;
+  };
+  for (int n = 0; n < 2; ++n) {
+    EXPECT_EQ(live(n), (std::map<std::string, int>{{v1, 4}, {v2, 0}})) << "node " << n;
+  }
+
+  const json request = {{"from", v1}, {"to", v2}, {"workflow", "Purchase"}};
+  Reply dry = post(1, "/v1/migrations", request, kRoot);
+  ASSERT_EQ(dry.status, 200) << dry.text;
+  EXPECT_EQ(dry.body["dry_run"], true);
+  EXPECT_EQ(dry.body["moved"], 4) << dry.text;
+  EXPECT_EQ(dry.body["partitions"], kPartitions);
+  ASSERT_FALSE(dry.body["places"].empty()) << dry.text;
+  EXPECT_EQ(dry.body["places"][0]["waiting"], 4) << dry.text;
+  EXPECT_EQ(dry.body["left"], json::array());
+  // Not an admin: 403 from every partition, as on one node.
+  EXPECT_EQ(post(0, "/v1/migrations", request, kAnn).status, 403);
+
+  // Partition 3 with no known owner on node 0: node 0 moves nothing, anywhere.
+  json real = request;
+  real["dry_run"] = false;
+  nodes_[0].directory.set(3, UnknownTarget{"the test took it away"});
+  Reply refused = post(0, "/v1/migrations", real, kRoot);
+  EXPECT_EQ(refused.status, 503) << refused.text;
+  EXPECT_NE(refused.text.find("partition 3"), std::string::npos) << refused.text;
+  EXPECT_NE(refused.text.find("nothing was done"), std::string::npos) << refused.text;
+  EXPECT_EQ(live(1), (std::map<std::string, int>{{v1, 4}, {v2, 0}}));
+  nodes_[0].directory.set(3, RemoteTarget{nodes_[1].url, "node1", 1});
+
+  Reply moved = post(0, "/v1/migrations", real, kRoot);
+  ASSERT_EQ(moved.status, 200) << moved.text;
+  EXPECT_EQ(moved.body["moved"], 4) << moved.text;
+  EXPECT_EQ(moved.body["dry_run"], false);
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    EXPECT_EQ(parts_[p].engine->instance(ids[p])->version, v2) << ids[p];
+  // A version no instance runs any more and that is not current is not listed.
+  EXPECT_EQ(live(0), (std::map<std::string, int>{{v2, 4}}));
+  // Asked again, there is nothing left to move.
+  Reply again = post(1, "/v1/migrations", real, kRoot);
+  ASSERT_EQ(again.status, 200) << again.text;
+  EXPECT_EQ(again.body["moved"], 0) << again.text;
+}
+
+// A migration whose second round cannot reach a node moves the partitions it reached and
+// says which did not move; the same request sent again moves the rest.
+TEST_F(PartitionRouterTest, AMigrationCutShortSaysWhatMovedAndFinishesWhenSentAgain) {
+  std::vector<std::string> ids;
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    ids.push_back(startPurchase(0, orderOn(p, "CUT-")));
+  for (const std::string& id : ids)
+    ASSERT_TRUE(eventually([&] {
+      return get(0, "/v1/instances/" + id).body["status"] == "Waiting";
+    })) << id;
+  const std::string v1 = get(0, "/v1/workflows").body["version"];
+  std::string source = kShopModule;
+  source += "\nworkflow Extra() -> int {\n  owner \"ops\"\n  return 8\n}\n";
+  Reply deployed = post(0, "/v1/deployments", {{"files", {{"shop.rflow", source}}}}, kRoot);
+  ASSERT_EQ(deployed.status, 201) << deployed.text;
+  const std::string v2 = deployed.body["version"];
+  const json real = {{"from", v1}, {"to", v2}, {"workflow", "Purchase"}, {"dry_run", false}};
+
+  // Node 0 reaches node 1 for the dry run, not for the migration itself.
+  nodes_[0].lose = [](const HttpRequest& r) {
+    return r.path == "/v1/migrations" && r.body.find("\"dry_run\":false") != std::string::npos;
+  };
+  Reply cut = post(0, "/v1/migrations", real, kRoot);
+  nodes_[0].lose = nullptr;
+  EXPECT_EQ(cut.status, 503) << cut.text;
+  EXPECT_NE(cut.text.find("ran on partitions 0 (1 moved), 1 (1 moved) but not on 2"),
+            std::string::npos)
+      << cut.text;
+  EXPECT_EQ(parts_[0].engine->instance(ids[0])->version, v2);
+  EXPECT_EQ(parts_[2].engine->instance(ids[2])->version, v1);
+
+  Reply rest = post(0, "/v1/migrations", real, kRoot);
+  ASSERT_EQ(rest.status, 200) << rest.text;
+  EXPECT_EQ(rest.body["moved"], 2) << rest.text;
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    EXPECT_EQ(parts_[p].engine->instance(ids[p])->version, v2) << ids[p];
+}
+
+// A version that has reached some partitions only (a deployment under way): the dry run
+// finds the partition without it, and nothing moves.
+TEST_F(PartitionRouterTest, AMigrationToAVersionSomePartitionsLackMovesNothing) {
+  const std::string id = startPurchase(0, orderOn(0, "LAG-"));
+  ASSERT_TRUE(
+      eventually([&] { return get(0, "/v1/instances/" + id).body["status"] == "Waiting"; }));
+  const std::string v1 = get(0, "/v1/workflows").body["version"];
+  std::string source = kShopModule;
+  source += "\nworkflow Extra() -> int {\n  owner \"ops\"\n  return 9\n}\n";
+  HttpRequest deploy;
+  deploy.method = "POST";
+  deploy.path = "/v1/deployments";
+  deploy.body = json{{"files", {{"shop.rflow", source}}}}.dump();
+  deploy.authorization = std::string("Bearer ") + kRoot;
+  std::string v2;
+  for (uint32_t p = 0; p < 2; ++p) {
+    const HttpReply r = parts_[p].router->handle(deploy);
+    ASSERT_EQ(r.status, 201) << r.body;
+    v2 = json::parse(r.body)["version"];
+  }
+  Reply refused =
+      post(0, "/v1/migrations",
+           {{"from", v1}, {"to", v2}, {"workflow", "Purchase"}, {"dry_run", false}}, kRoot);
+  EXPECT_EQ(refused.status, 503) << refused.text;
+  EXPECT_NE(refused.text.find("partition 2 cannot take part in the migration"), std::string::npos)
+      << refused.text;
+  EXPECT_NE(refused.text.find("a deployment may not have reached it yet"), std::string::npos)
+      << refused.text;
+  EXPECT_EQ(parts_[0].engine->instance(id)->version, v1);
 }
 
 // The decision alone, protocol-neutral, on a static directory.
