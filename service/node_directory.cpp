@@ -18,9 +18,9 @@ struct NodeDirectory::Served {
 
 Service::DeploymentPublisher deploymentPublisher(node::Node& node, std::chrono::milliseconds wait) {
   return [&node, wait](std::vector<uint8_t> module, const std::string& version,
-                       const std::string& by) -> Outcome {
+                       const std::string& by, const runtime::DocTable& docs) -> Outcome {
     auto published =
-        node.publishDeployment(std::move(module), version, by.empty() ? "(unnamed)" : by);
+        node.publishDeployment(std::move(module), version, by.empty() ? "(unnamed)" : by, docs);
     if (!published.ok())
       return ApiError{published.status().kind() == cluster::ErrorKind::kRefused
                           ? ApiError::Code::kTooLarge
@@ -69,7 +69,10 @@ std::shared_ptr<NodeDirectory::Served> NodeDirectory::build(
   auto s = std::make_shared<Served>();
   s->engine = std::move(engine);
   s->service = std::make_shared<Service>(*s->engine, *serving_.connectors, *serving_.config);
-  s->service->setDocs(s->engine->currentVersion().value_or(""), serving_.docs);
+  // Whichever version the partition runs, its doc comments are those its deployment log
+  // entry keeps: the project this node was started with may be another version.
+  s->service->setDocsSource(
+      [&node = node_](std::string_view version) { return node.docsOf(version); });
   s->service->setPartition(partition);
   s->service->setDeploymentPublisher(deploymentPublisher(node_, serving_.deployment_wait));
   if (serving_.breakers) s->service->setBreakers(serving_.breakers);

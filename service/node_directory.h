@@ -52,7 +52,6 @@ struct PartitionServing {
   const runtime::Config* config = nullptr;
   const Authenticator* auth = nullptr;
   RequestLimits limits;
-  runtime::DocTable docs;  // the project's doc comments, for the version deployed on claim
   std::function<std::vector<runtime::BreakerView>()> breakers;
   runtime::ModelRegistry* models = nullptr;
   int64_t poll_ms = 200;  // the schedulers' and sync()'s period

@@ -116,6 +116,7 @@ std::optional<std::string> Server::openCluster(const ServeOptions& options, Open
 
   node::NodeOptions no =
       nodeOptionsFor(p.config, data_, *o.clock, *p.calls, *o.built.module, p.models, log);
+  no.docs = compiler::collectDocs(o.built.check.program);
   // Outbox messages for partitions owned elsewhere go through this node's front door: one
   // hop to the owner's inbound route, a 421 refreshed and retried once, like any request.
   no.send_inbound = [&p](uint32_t target, const std::string& message) -> node::Delivery {
@@ -150,7 +151,6 @@ std::optional<std::string> Server::openCluster(const ServeOptions& options, Open
   serving.config = &p.config;
   serving.auth = p.auth.get();
   serving.limits = options.limits;
-  serving.docs = compiler::collectDocs(o.built.check.program);
   serving.breakers = [calls = p.calls.get()] { return calls->breakers(); };
   serving.models = &p.models;
   serving.poll_ms = options.poll_ms;

@@ -182,8 +182,9 @@ class Service {
   // module is handed to `publish` (append to the cluster's deployment log, wait for the
   // partitions) instead of being deployed into this engine; its answer's members join the
   // deployment's answer. Unset: deployed here, as on a single node.
-  using DeploymentPublisher = std::function<Outcome(
-      std::vector<uint8_t> module, const std::string& version, const std::string& by)>;
+  using DeploymentPublisher =
+      std::function<Outcome(std::vector<uint8_t> module, const std::string& version,
+                            const std::string& by, const runtime::DocTable& docs)>;
   void setDeploymentPublisher(DeploymentPublisher publish) { publish_ = std::move(publish); }
   // Prometheus text exposition format 0.0.4.
   std::string metricsText() const;
@@ -191,8 +192,8 @@ class Service {
   // when `rflow serve --time-scale` makes it run faster than the wall clock.
   int64_t now() const { return engine_.clock().now(); }
   // The current version as its contract: the module, its version and the doc comments
-  // when this process compiled it (at start or by a deployment; a module only loaded from
-  // the store has none). nullopt when nothing is deployed.
+  // when this process compiled it (at start or by a deployment) or the docs source has
+  // them (a module only loaded from the store has none). nullopt when nothing is deployed.
   struct Contract {
     std::shared_ptr<const vm::Program> program;
     std::string version;
@@ -201,6 +202,12 @@ class Service {
   std::optional<Contract> contract() const;
   // The doc comments of `version`, compiled from sources (serve.cpp at start).
   void setDocs(std::string version, runtime::DocTable docs);
+  // Where the doc comments of a version this process did not compile are found (a
+  // cluster node: its deployment log entry, node.h docsOf); asked when the current
+  // version is not the one setDocs named, and what it gives is kept. May give null.
+  using DocsSource =
+      std::function<std::shared_ptr<const runtime::DocTable>(std::string_view version)>;
+  void setDocsSource(DocsSource source) { docs_source_ = std::move(source); }
 
   // Where insights and metrics read the connectors' circuit breakers from (the running
   // ConnectorCalls); without it they show none.
@@ -256,9 +263,12 @@ class Service {
   // are load, not recovery, and do not make the service unready.
   std::atomic<bool> caught_up_ = false;
   std::atomic<uint64_t> overload_refusals_ = 0;
+  // The doc comments of one version: set by setDocs, or kept by contract() from the docs
+  // source (hence mutable).
   mutable std::mutex docs_mutex_;
-  std::string docs_version_;
-  std::shared_ptr<const runtime::DocTable> docs_;
+  mutable std::string docs_version_;
+  mutable std::shared_ptr<const runtime::DocTable> docs_;
+  DocsSource docs_source_;
 };
 
 }  // namespace rflow::service

@@ -116,6 +116,7 @@ Outcome Service::deploy(const json& body, const std::string& by) {
   }
   json cluster;  // what the cluster's deployment log added, when there is one
   std::string version;
+  runtime::DocTable docs = compiler::collectDocs(built.check.program);
   if (publish_) {
     std::vector<uint8_t> bytes = bytecode::writeModule(*built.module);
     const auto v = engine::versionOfModule(bytes);
@@ -123,7 +124,7 @@ Outcome Service::deploy(const json& body, const std::string& by) {
       return ApiError{ApiError::Code::kBadRequest,
                       "the compiled project does not load as a module; nothing was deployed"};
     version = *v;
-    Outcome published = publish_(std::move(bytes), version, by);
+    Outcome published = publish_(std::move(bytes), version, by, docs);
     if (auto* error = std::get_if<ApiError>(&published)) return *error;
     cluster = std::get<json>(std::move(published));
   } else {
@@ -131,7 +132,7 @@ Outcome Service::deploy(const json& body, const std::string& by) {
     if (auto* error = std::get_if<engine::EngineError>(&deployed)) return fromEngine(*error);
     version = std::get<std::string>(deployed);
   }
-  setDocs(version, compiler::collectDocs(built.check.program));
+  setDocs(version, std::move(docs));
   json names = json::array();
   for (const bytecode::Workflow& w : built.module->workflows)
     names.push_back(built.module->strings[w.name]);
@@ -155,8 +156,18 @@ std::optional<Service::Contract> Service::contract() const {
   auto program = engine_.currentProgram();
   if (!program) return std::nullopt;
   Contract out{program, engine::versionOf(*program), nullptr};
-  std::lock_guard lock(docs_mutex_);
-  if (docs_version_ == out.version) out.docs = docs_;
+  {
+    std::lock_guard lock(docs_mutex_);
+    if (docs_version_ == out.version) out.docs = docs_;
+  }
+  if (out.docs || !docs_source_) return out;
+  // Asked outside the lock: a cluster node may read its deployment log.
+  out.docs = docs_source_(out.version);
+  if (out.docs) {
+    std::lock_guard lock(docs_mutex_);
+    docs_version_ = out.version;
+    docs_ = out.docs;
+  }
   return out;
 }
 

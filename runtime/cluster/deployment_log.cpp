@@ -35,16 +35,21 @@ std::string encodeDeployment(const DeploymentEntry& entry) {
   putBytes(out, entry.by);
   base::appendVarint(out, static_cast<uint64_t>(std::max<int64_t>(entry.at_ms, 0)));
   putBytes(out, entry.module);
+  base::appendVarint(out, entry.docs.size());
+  for (const auto& [name, text] : entry.docs) {
+    putBytes(out, name);
+    putBytes(out, text);
+  }
   return out;
 }
 
 Status decodeDeployment(std::string_view body, DeploymentEntry& entry) {
   if (body.empty()) return corruptDeployment("empty");
   const auto format = static_cast<uint8_t>(body[0]);
-  if (format != kDeploymentFormat)
+  if (format != 1 && format != kDeploymentFormat)
     return corruptDeployment(fmt::format(
-        "format {} is not one this rflow reads (it reads format {}): was it written by a newer "
-        "rflow? Upgrade this node before it joins the cluster",
+        "format {} is not one this rflow reads (it reads formats 1 to {}): was it written by a "
+        "newer rflow? Upgrade this node before it joins the cluster",
         format, kDeploymentFormat));
   body.remove_prefix(1);
   uint64_t at = 0;
@@ -55,6 +60,23 @@ Status decodeDeployment(std::string_view body, DeploymentEntry& entry) {
     return corruptDeployment("the time is cut off");
   entry.at_ms = static_cast<int64_t>(at);
   if (!base::takeBytes(body, entry.module)) return corruptDeployment("the module is cut off");
+  entry.docs.clear();
+  if (format >= 2) {
+    uint64_t count = 0;
+    if (!base::takeVarint(body, count)) return corruptDeployment("the doc comments are cut off");
+    // Each takes at least two bytes: a count beyond that is no count this writer made.
+    if (count > body.size() / 2)
+      return corruptDeployment(fmt::format("{} doc comments in {} bytes", count, body.size()));
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string name, text;
+      if (!base::takeBytes(body, name) || !base::takeBytes(body, text))
+        return corruptDeployment(fmt::format("doc comment {} of {} is cut off", i + 1, count));
+      if (!entry.docs.empty() && name <= entry.docs.rbegin()->first)
+        return corruptDeployment(
+            fmt::format("doc comment {} (`{}`) is out of order or repeated", i + 1, name));
+      entry.docs.emplace_hint(entry.docs.end(), std::move(name), std::move(text));
+    }
+  }
   if (!body.empty()) return corruptDeployment(fmt::format("{} bytes after the entry", body.size()));
   return {};
 }

@@ -4,14 +4,21 @@
 // subject rf.deploy.log. Every partition applies its entries in order, through its own
 // commit pipeline, and records the sequence it applied (runtime/node/partition_host.h).
 //
-// Entry body, format 1 (PERSISTED; samples in tests/cluster/samples/deployment_format_1/),
+// Entry body, format 2 (PERSISTED; samples in tests/cluster/samples/deployment_format_N/),
 // integers unsigned LEB128 varints:
-//   byte   format (1)
+//   byte   format (2)
 //   varint length, version bytes   the module's content hash (hex), its deployed version
 //   varint length, "by" bytes      who deployed it: a user, or "node <name>" for a seed
 //   varint at                      when, in Unix milliseconds
 //   varint length, module bytes    the .rfc module
-// Nothing may follow. The version is also in the Rflow-Version header, for people and tools.
+//   varint count, then count × (varint length, name bytes, varint length, text bytes)
+//                                  the project's doc comments by qualified name, names
+//                                  strictly ascending (the module keeps none, and every
+//                                  node serves the version's OpenAPI document with them,
+//                                  not only the node that compiled it)
+// Nothing may follow. Format 1 (written before) is the same without the doc comments; it
+// is read as a deployment with none. The version is also in the Rflow-Version header, for
+// people and tools.
 //
 // Appends: each one names Nats-Expected-Last-Sequence = the tail it read (the first one,
 // on an empty stream, Nats-Expected-Last-Subject-Sequence 0: nats-server 2.9.10 ignores an
@@ -29,6 +36,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,7 +49,10 @@
 
 namespace rflow::cluster {
 
-inline constexpr uint8_t kDeploymentFormat = 1;
+inline constexpr uint8_t kDeploymentFormat = 2;
+// Doc comments by qualified declaration name (runtime::DocTable's shape; this layer does
+// not see the runtime).
+using DocComments = std::map<std::string, std::string, std::less<>>;
 
 struct DeploymentEntry {
   Seq seq = 0;  // its place in the log (not in the body)
@@ -48,10 +60,12 @@ struct DeploymentEntry {
   std::string by;
   int64_t at_ms = 0;
   std::string module;  // .rfc bytes
+  DocComments docs;    // format 2; none in a format-1 entry
 };
 
 std::string encodeDeployment(const DeploymentEntry& entry);
-// Fills version, by, at_ms and module from `body`; kCorrupt with what is wrong.
+// Fills version, by, at_ms, module and docs from `body` (format 1 or 2); kCorrupt with
+// what is wrong.
 Status decodeDeployment(std::string_view body, DeploymentEntry& entry);
 
 struct DeploymentLogOptions {

@@ -588,10 +588,12 @@ std::optional<std::string> Node::seedDeployments() {
   seed.by = "node " + o.node;
   seed.at_ms = o.clock->now();
   seed.module.assign(o.module.begin(), o.module.end());
+  seed.docs = o.docs;
   // Idempotent (only onto an empty log), so repeated while the stream elects its leader.
   auto seeded = cluster::patiently(kJoinPatience, [&] { return deployments_->seed(seed); });
   if (!seeded.ok()) return "the deployment log cannot be read: " + seeded.status().message();
   if (seeded.value().appended) {
+    keepDocs(seed.version, std::move(seed.docs));
     say(
         fmt::format("the deployment log was empty: this node's project (version {}) is its "
                     "first deployment",
@@ -633,13 +635,18 @@ void Node::applyDeployments() {
 }
 
 cluster::Result<cluster::Published> Node::publishDeployment(std::vector<uint8_t> module,
-                                                            std::string version, std::string by) {
+                                                            std::string version, std::string by,
+                                                            cluster::DocComments docs) {
   cluster::DeploymentEntry entry;
   entry.version = std::move(version);
   entry.by = std::move(by);
   entry.at_ms = options_.clock->now();
   entry.module.assign(module.begin(), module.end());
+  entry.docs = std::move(docs);
   auto published = deployments_->publish(entry);
+  // Appended now or before (the same version as the latest): these are its doc comments
+  // either way, as the same source gives the same version.
+  if (published.ok()) keepDocs(entry.version, std::move(entry.docs));
   if (published.ok()) {
     std::lock_guard lock(wake_mutex_);
     deployment_due_ = true;
@@ -689,6 +696,26 @@ std::vector<DeploymentProgress> Node::awaitDeployment(cluster::Seq seq,
     if (done || std::chrono::steady_clock::now() >= until) return progress;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+std::shared_ptr<const cluster::DocComments> Node::keepDocs(const std::string& version,
+                                                           cluster::DocComments docs) {
+  auto kept = std::make_shared<const cluster::DocComments>(std::move(docs));
+  std::lock_guard lock(docs_mutex_);
+  docs_[version] = kept;
+  return kept;
+}
+
+std::shared_ptr<const cluster::DocComments> Node::docsOf(std::string_view version) {
+  {
+    std::lock_guard lock(docs_mutex_);
+    if (auto it = docs_.find(version); it != docs_.end()) return it->second;
+  }
+  if (!deployments_) return nullptr;
+  // Written by another node: its entry is the log's latest while the partitions run it.
+  auto latest = deployments_->latest();
+  if (!latest.ok() || !latest.value() || latest.value()->version != version) return nullptr;
+  return keepDocs(latest.value()->version, std::move(latest.value()->docs));
 }
 
 }  // namespace rflow::node

@@ -74,6 +74,9 @@ struct NodeOptions {
   // The project: the deployment log's first entry when the log is empty (a node started
   // with another project than the log's latest says so and does not deploy it).
   std::vector<uint8_t> module;
+  // The project's doc comments (the module keeps none), kept with its entry when it seeds
+  // the log.
+  cluster::DocComments docs;
   engine::EngineOptions engine;
   size_t workers_per_partition = 1;
   std::chrono::milliseconds timer_poll{200};
@@ -170,7 +173,13 @@ class Node {
   // version as the log's latest is not appended again) and has this node's partitions
   // apply it at once; the others' owners apply it at their next follow pass.
   cluster::Result<cluster::Published> publishDeployment(std::vector<uint8_t> module,
-                                                        std::string version, std::string by);
+                                                        std::string version, std::string by,
+                                                        cluster::DocComments docs = {});
+  // The doc comments of deployed version `version`, as its deployment log entry keeps
+  // them: the entries this node wrote, else the log's latest entry when it is that
+  // version (read from NATS once, then kept). Null when neither is: an older version, or
+  // an entry of format 1 (no doc comments), or a log that cannot be read now.
+  std::shared_ptr<const cluster::DocComments> docsOf(std::string_view version);
   // The deployment log's last sequence (0: empty).
   cluster::Result<cluster::Seq> deploymentTail();
   // For every partition, the deployment its owner applied last: this node's own owners
@@ -226,6 +235,9 @@ class Node {
   // Opens the deployment log and, when it is empty, makes this node's project its first
   // entry. nullopt, or why the node cannot start.
   std::optional<std::string> seedDeployments();
+  // Keeps `docs` as version's doc comments (docsOf) and returns them.
+  std::shared_ptr<const cluster::DocComments> keepDocs(const std::string& version,
+                                                       cluster::DocComments docs);
   void say(const std::string& line) const;
 
   NodeOptions options_;
@@ -237,6 +249,8 @@ class Node {
 
   std::mutex tick_mutex_;  // one control pass at a time
   mutable std::mutex owners_mutex_;
+  std::mutex docs_mutex_;
+  std::map<std::string, std::shared_ptr<const cluster::DocComments>, std::less<>> docs_;
   std::map<uint32_t, OwnerInfo> owners_;  // the last rf-owners read, with our own claims
 
   std::mutex wake_mutex_;

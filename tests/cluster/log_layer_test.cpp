@@ -90,9 +90,35 @@ TEST(EntryCodec, RefusesEveryTruncationAndTrailingBytes) {
   EXPECT_EQ(decodeEntry(kind, e).kind(), ErrorKind::kCorrupt);
 }
 
-TEST(DeploymentCodec, Format1SampleDecodesAndEncodesTheSame) {
+// Format 1 (before the doc comments) still decodes, as a deployment with none; it is
+// written as format 2 now.
+TEST(DeploymentCodec, Format1SampleDecodesAsADeploymentWithoutDocComments) {
   const std::string sample =
       readFile(fs::path(RFLOW_CLUSTER_SAMPLES) / "deployment_format_1" / "deployment.bin");
+  ASSERT_FALSE(sample.empty());
+  DeploymentEntry e;
+  e.docs["stale"] = "from an earlier decode";
+  ASSERT_TRUE(decodeDeployment(sample, e).ok());
+  EXPECT_EQ(e.version, "5f0c2a");
+  EXPECT_EQ(e.by, "ana");
+  EXPECT_EQ(e.at_ms, 1796000000123);
+  EXPECT_EQ(e.module, std::string("RFC\0module bytes", 16));
+  EXPECT_TRUE(e.docs.empty());
+  const std::string rewritten = encodeDeployment(e);
+  EXPECT_EQ(rewritten[0], 2);
+  EXPECT_EQ(rewritten.substr(1), sample.substr(1) + std::string(1, '\0'));  // no doc comments
+  for (size_t n = 0; n < sample.size(); ++n) {
+    DeploymentEntry cut;
+    EXPECT_EQ(decodeDeployment(std::string_view(sample).substr(0, n), cut).kind(),
+              ErrorKind::kCorrupt)
+        << "prefix of " << n << " bytes";
+  }
+  EXPECT_EQ(decodeDeployment(sample + "x", e).kind(), ErrorKind::kCorrupt);
+}
+
+TEST(DeploymentCodec, Format2SampleDecodesWithItsDocCommentsAndEncodesTheSame) {
+  const std::string sample =
+      readFile(fs::path(RFLOW_CLUSTER_SAMPLES) / "deployment_format_2" / "deployment.bin");
   ASSERT_FALSE(sample.empty());
   DeploymentEntry e;
   ASSERT_TRUE(decodeDeployment(sample, e).ok());
@@ -100,6 +126,8 @@ TEST(DeploymentCodec, Format1SampleDecodesAndEncodesTheSame) {
   EXPECT_EQ(e.by, "ana");
   EXPECT_EQ(e.at_ms, 1796000000123);
   EXPECT_EQ(e.module, std::string("RFC\0module bytes", 16));
+  EXPECT_EQ(e.docs, (DocComments{{"shop.Order", "An order a store places."},
+                                 {"shop.Order.total", "Including tax, in the store's currency."}}));
   EXPECT_EQ(encodeDeployment(e), sample);
   for (size_t n = 0; n < sample.size(); ++n) {
     DeploymentEntry cut;
@@ -109,10 +137,20 @@ TEST(DeploymentCodec, Format1SampleDecodesAndEncodesTheSame) {
   }
   EXPECT_EQ(decodeDeployment(sample + "x", e).kind(), ErrorKind::kCorrupt);
   std::string future = sample;
-  future[0] = 2;
+  future[0] = 3;
   const Status s = decodeDeployment(future, e);
   EXPECT_EQ(s.kind(), ErrorKind::kCorrupt);
-  EXPECT_NE(s.message().find("format 2"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("format 3"), std::string::npos) << s.message();
+  // Names out of order (the second before the first) are no list this writer made.
+  DeploymentEntry swapped = e;
+  std::string bytes = encodeDeployment(swapped);
+  const size_t second = bytes.find("shop.Order.total");
+  ASSERT_NE(second, std::string::npos);
+  bytes.replace(second, 16, "shop.Order.aaaaa");
+  bytes.replace(bytes.find("shop.Order"), 10, "shop.Zzzzz");
+  const Status unordered = decodeDeployment(bytes, e);
+  EXPECT_EQ(unordered.kind(), ErrorKind::kCorrupt);
+  EXPECT_NE(unordered.message().find("out of order"), std::string::npos) << unordered.message();
 }
 
 TEST(EntryCodec, RandomBytesNeverCrash) {

@@ -25,13 +25,13 @@
 #include "engine/program_cache.h"
 #include "engine_fixture.h"
 #include "nats_harness.h"
-#include "test_client.h"
 #include "node/cluster_report.h"
 #include "node/cluster_verify.h"
 #include "node/membership.h"
 #include "node/placement.h"
 #include "replay/replay.h"
 #include "store/group_codec.h"
+#include "test_client.h"
 
 namespace rflow::node {
 namespace {
@@ -542,8 +542,8 @@ TEST_F(NodeTest, StatusAndVerifyNameALogThatEndsBelowWhatANodeApplied) {
 
   // The owner's digest taken beyond the log's end.
   OwnerAsk ask = askNode(*a);
-  ask.digest = [inner = ask.digest, last](const OwnerInfo& owner, uint32_t p)
-      -> cluster::Result<replay::StateDigest> {
+  ask.digest = [inner = ask.digest, last](const OwnerInfo& owner,
+                                          uint32_t p) -> cluster::Result<replay::StateDigest> {
     auto digest = inner(owner, p);
     if (digest.ok()) digest.value().applied = last + 3;
     return digest;
@@ -576,8 +576,7 @@ class TrimmedAtFirstRead final : public cluster::PartitionLog {
                               cluster::Seq expected_last_seq) override {
     return inner_.claim(claim, expected_last_seq);
   }
-  cluster::Result<std::vector<cluster::LogEntry>> read(cluster::Seq from_seq,
-                                                       size_t max) override {
+  cluster::Result<std::vector<cluster::LogEntry>> read(cluster::Seq from_seq, size_t max) override {
     if (!trimmed_) {
       trimmed_ = true;
       EXPECT_TRUE(inner_.trim(trim_to_).ok());
@@ -1256,6 +1255,40 @@ TEST_F(NodeTest, TwoNodesStartingTogetherSeedExactlyOneEntry) {
       << seed.value().by;
   EXPECT_TRUE(ownedRun(*a, seed.value().version, 1));
   EXPECT_TRUE(ownedRun(*b, seed.value().version, 1));
+}
+
+// A deployment's doc comments travel in its log entry: a node that did not compile the
+// version (started with another project, or restarted) finds them in the log, so every
+// node serves the same OpenAPI descriptions (service.h setDocsSource).
+TEST_F(NodeTest, ADeploymentsDocCommentsReachANodeThatDidNotCompileIt) {
+  CountingCalls calls_a, calls_b;
+  NodeOptions oa = options("node-a", calls_a);
+  oa.docs = {{"shop.Order", "An order as a store places it."}};
+  auto a = startNode(std::move(oa));
+  ASSERT_TRUE(a);
+  // The seed's, kept by the node that seeded.
+  auto seeded = a->docsOf(versionOf(module_));
+  ASSERT_TRUE(seeded);
+  EXPECT_EQ(seeded->at("shop.Order"), "An order as a store places it.");
+
+  NodeOptions ob = options("node-b", calls_b);
+  ob.module = laterProject();  // another project than the log's
+  auto b = startNode(std::move(ob));
+  ASSERT_TRUE(b);
+  // B compiled none of the log's versions: it reads the latest entry's.
+  auto read = b->docsOf(versionOf(module_));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, *seeded);
+  const std::vector<uint8_t> later = laterProject(3);
+  auto published =
+      a->publishDeployment(later, versionOf(later), "ana", {{"shop.Order.total", "With tax."}});
+  ASSERT_TRUE(published.ok()) << published.status().message();
+  auto latest = b->docsOf(versionOf(later));
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(*latest, (cluster::DocComments{{"shop.Order.total", "With tax."}}));
+  // A version that is neither kept nor the log's latest has none known.
+  EXPECT_FALSE(b->docsOf(versionOf(laterProject())));
+  EXPECT_FALSE(b->docsOf("no-such-version"));
 }
 
 // The same project sent twice is one entry; a return to an earlier version is a new one.

@@ -733,6 +733,33 @@ TEST_F(PartitionRouterTest, AMigrationToAVersionSomePartitionsLackMovesNothing) 
   EXPECT_EQ(parts_[0].engine->instance(id)->version, v1);
 }
 
+// A partition's Service that did not compile the version it runs (a cluster node started
+// with another project) asks its docs source (the deployment log's entry, node.h docsOf)
+// once, and its OpenAPI document carries the descriptions.
+TEST_F(PartitionRouterTest, AServiceFindsTheDocCommentsOfAVersionItDidNotCompile) {
+  Service fresh(*parts_[2].engine, connectors_, config_);
+  const std::string current = *parts_[2].engine->currentVersion();
+  int asked = 0;
+  fresh.setDocsSource([&](std::string_view version) -> std::shared_ptr<const runtime::DocTable> {
+    ++asked;
+    if (version != current) return nullptr;
+    return std::make_shared<const runtime::DocTable>(
+        runtime::DocTable{{"shop.Order", "An order as a store places it."}});
+  });
+  const auto contract = fresh.contract();
+  ASSERT_TRUE(contract && contract->docs);
+  EXPECT_EQ(contract->docs->at("shop.Order"), "An order as a store places it.");
+  Router router(fresh, auth_, false, RequestLimits{});
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/v1/openapi.json";
+  request.authorization = std::string("Bearer ") + kRoot;
+  const HttpReply doc = router.handle(request);
+  ASSERT_EQ(doc.status, 200) << doc.body;
+  EXPECT_NE(doc.body.find("An order as a store places it."), std::string::npos);
+  EXPECT_EQ(asked, 1) << "kept once found";
+}
+
 // The decision alone, protocol-neutral, on a static directory.
 // A cluster node's directory with no local partition: its partitions share one
 // deployment log.
