@@ -40,8 +40,8 @@ class DirectoryLock {
   // backup directory on a read-only disk works.
   Status take(const fs::path& dir, bool exclusive) {
     const std::string path = (dir / kLockFile).string();
-    fd_ = ::open(path.c_str(), exclusive ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC,
-                 0600);
+    fd_ =
+        ::open(path.c_str(), exclusive ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0600);
     if (fd_ < 0) {
       if (!exclusive) return {};
       return Status::failure(fmt::format("cannot write to the backup directory `{}`: {}",
@@ -66,9 +66,10 @@ std::string reasonOf(const rocksdb::Status& status) {
 
 std::string cannotWrite(const rocksdb::Status& status, const std::string& dir) {
   if (status.IsNoSpace() || reasonOf(status).find("No space") != std::string::npos)
-    return fmt::format("the disk of the backup directory `{}` is full ({}); free space or back "
-                       "up into another directory",
-                       dir, reasonOf(status));
+    return fmt::format(
+        "the disk of the backup directory `{}` is full ({}); free space or back "
+        "up into another directory",
+        dir, reasonOf(status));
   return fmt::format("cannot back up into `{}`: {}", dir, reasonOf(status));
 }
 
@@ -159,8 +160,7 @@ class BackupAccess {
                                          request.label.size(), kMaxBackupLabelBytes));
     if (sameDirectory(dir, store.directory_))
       return Status::failure(fmt::format(
-          "the backup directory `{}` is the data directory itself; back up into another one",
-          dir));
+          "the backup directory `{}` is the data directory itself; back up into another one", dir));
     std::error_code ec;
     if (fs::exists(fs::path(dir) / "CURRENT", ec))
       return Status::failure(fmt::format(

@@ -45,6 +45,14 @@ std::string encodeCounters(const Counters& counters) {
   return writer.take();
 }
 
+bool joinableCounters(std::string_view bytes) {
+  return !bytes.empty() && static_cast<uint8_t>(bytes[0]) == kCountersFormat;
+}
+
+void joinCounters(std::string& into, std::string_view more) {
+  into.append(more.substr(1));
+}
+
 bool addEncodedCounters(std::string_view bytes, Counters& into) {
   if (bytes.empty()) return false;
   const auto format = static_cast<uint8_t>(bytes[0]);

@@ -36,7 +36,16 @@ class CountersWriter {
   std::string previous_;  // the last name added
 };
 // Adds the counters encoded in `bytes` to `into`; false (and `into` partly changed) when
-// the bytes are not a counters value.
+// the bytes are not a counters value. A name that comes more than once is added up.
 bool addEncodedCounters(std::string_view bytes, Counters& into);
+
+// Joining: two format-2 values joined (the second's counters after the first's, without
+// its format byte) are one format-2 value that reads as their sum, since each value's
+// first name shares nothing with the name before it and readers add up repeated names.
+// How a commit group makes one merge operand of many without decoding them
+// (group_merges.h); folding the repeats is left to the merge operator.
+bool joinableCounters(std::string_view bytes);
+// Appends joinable `more` to joinable `into`.
+void joinCounters(std::string& into, std::string_view more);
 
 }  // namespace rflow::store

@@ -1,23 +1,32 @@
 // GroupMerges: the counters merges of one commit group, combined per key, so that a group
 // of 64 steps that each add to the same hour's counters writes one merge operand to that
 // key rather than 64. RocksDB keeps every operand in the memtable until a read or a
-// compaction folds them; fewer operands mean fewer memtable inserts per step and less to
-// fold on each read of the aggregates (issue 15's cost of the aggregates per step).
+// compaction folds them; fewer operands mean fewer memtable inserts per step (issue 15's
+// cost of the aggregates per step).
+//
+// Combined by joining, not adding (store/counters.h joinCounters): the operands' bytes
+// are appended into one value that reads as their sum. Adding them up here decoded every
+// operand into a map of names and encoded the sum again on the commit thread, which every
+// step waits for; the names of tracked values differ from instance to instance, so that
+// work grew with `track` and saved little (measured in bench/README.md). The merge
+// operator folds the repeats at flush and compaction, off the commit path.
 //
 // Invariants:
-//   - What the group writes is unchanged: counters add up (store/counters.h), so adding
-//     the operands first and then merging the sum is the same as merging each. A key's
-//     combined operand is written BEFORE any put or remove of that key in the group
-//     (flush(key)), so a later put still wins as it did.
-//   - A key with one operand passes it on as it came (nothing decoded); an operand that
-//     does not decode as counters is passed on as it came too, after what was held for
-//     its key, so the merge operator meets it exactly as before.
+//   - What the group writes is unchanged in meaning: counters add up, so a joined or
+//     added operand merged once is the same as each merged. A key's combined operand is
+//     written BEFORE any put or remove of that key in the group (flush(key)), so a later
+//     put still wins as it did.
+//   - A key with one operand passes it on as it came. Operands that cannot be joined
+//     (format 1, never written by this build) are added up instead; one that does not
+//     decode as counters is passed on as it came too, after what was held for its key, so
+//     the merge operator meets it exactly as before.
 //   - Keys and operands are views into the group's batches: a GroupMerges lives within
 //     one commitGroup call.
 #pragma once
 
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -44,7 +53,8 @@ class GroupMerges {
  private:
   struct Held {
     std::string_view first;       // the only operand so far
-    std::optional<Counters> sum;  // two or more, added up
+    std::string joined;           // two or more, joined (all joinable)
+    std::optional<Counters> sum;  // two or more, added up (one was not joinable)
     bool flushed = false;
   };
   bool writeHeld(std::string_view key, Held& held, const Write& write);

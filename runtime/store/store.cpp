@@ -26,9 +26,8 @@ namespace rflow::store {
 namespace {
 
 constexpr std::string_view kColumnNames[kColumnCount] = {
-    "meta",       "modules", "instances", "keys",    "timers",  "tasks",
-    "task_index", "audit",   "calls",     "signals", "metrics", "inbox",
-    "redo"};
+    "meta",  "modules", "instances", "keys",    "timers", "tasks", "task_index",
+    "audit", "calls",   "signals",   "metrics", "inbox",  "redo"};
 
 // The schema of the records in the column families; the engine refuses a database
 // written by a newer rflow rather than misreading it. Schema 1 (kMetrics values are
@@ -489,8 +488,8 @@ Status Store::applyGroup(std::string_view payload, uint64_t applied_seq, std::st
           status = out.Put(columns_[static_cast<size_t>(Column::kMeta)], sliceOf(kAppliedSeqKey),
                            sliceOf(seq));
         if (status.ok() && !redo.empty())
-          status = out.Put(columns_[static_cast<size_t>(Column::kRedo)], sliceOf(seq),
-                           sliceOf(redo));
+          status =
+              out.Put(columns_[static_cast<size_t>(Column::kRedo)], sliceOf(seq), sliceOf(redo));
         return status.ok() ? Status() : Status::failure(explain(status, directory_));
       },
       /*batches=*/1, writes.size() + 1, bytes, /*force_sync=*/true);

@@ -1,5 +1,6 @@
 // A commit group's counters merges are combined per key (store/group_merges.h): fewer
-// operands, the same sums, and a put in the group still wins over the merges before it.
+// operands, joined rather than added, the same sums, and a put in the group still wins over
+// the merges before it.
 #include "store/group_merges.h"
 
 #include <gtest/gtest.h>
@@ -23,9 +24,12 @@ GroupMerges::Write recorder(Written& out) {
   };
 }
 
+// What a reader sees: the counters added up, those at zero left out (as the merge
+// operator's folded value leaves them out).
 Counters decoded(std::string_view bytes) {
   Counters c;
   EXPECT_TRUE(addEncodedCounters(bytes, c));
+  std::erase_if(c, [](const auto& counter) { return counter.second == 0; });
   return c;
 }
 
@@ -50,6 +54,26 @@ TEST(GroupMerges, OperandsToOneKeyBecomeOneSum) {
   EXPECT_EQ(out[1].second, other);  // one operand passes as it came
   EXPECT_EQ(merges.received(), 4u);
   EXPECT_EQ(merges.written(), 2u);
+  // Joined, not decoded: the three operands' bytes, one format byte.
+  EXPECT_EQ(out[0].second, a + b.substr(1) + c.substr(1));
+}
+
+// Operands written before format 2 (whole names) are not joined but added up, with what
+// was joined before them.
+TEST(GroupMerges, Format1OperandsAreAddedUp) {
+  const std::string two = encodeCounters({{"n", 1}});
+  const std::string one = std::string("\x01\x01n\x04", 4);  // format 1: n += 2
+  ASSERT_EQ(decoded(one), (Counters{{"n", 2}}));
+  Written out;
+  GroupMerges merges;
+  const auto write = recorder(out);
+  ASSERT_TRUE(merges.add("k", two, write));
+  ASSERT_TRUE(merges.add("k", two, write));
+  ASSERT_TRUE(merges.add("k", one, write));
+  ASSERT_TRUE(merges.add("k", two, write));
+  ASSERT_TRUE(merges.flushAll(write));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(decoded(out[0].second), (Counters{{"n", 5}}));
 }
 
 TEST(GroupMerges, WhatWasHeldIsWrittenBeforeAPutOfTheKey) {
