@@ -25,10 +25,15 @@ std::variant<std::shared_ptr<const vm::Program>, std::string> loadProgram(
 
 namespace {
 
+// Every start names its version (InstanceRecord::version): hex without a format call per
+// byte.
 std::string versionOfHash(std::span<const uint8_t> hash) {
-  std::string out;
-  for (uint8_t b : hash)
-    out += fmt::format("{:02x}", b);
+  constexpr std::string_view kHex = "0123456789abcdef";
+  std::string out(hash.size() * 2, '0');
+  for (size_t i = 0; i < hash.size(); ++i) {
+    out[2 * i] = kHex[hash[i] >> 4];
+    out[2 * i + 1] = kHex[hash[i] & 0xf];
+  }
   return out;
 }
 
