@@ -90,6 +90,18 @@ TEST(EntryCodec, RefusesEveryTruncationAndTrailingBytes) {
   EXPECT_EQ(decodeEntry(kind, e).kind(), ErrorKind::kCorrupt);
 }
 
+// Every prefix of a deployment sample, and the sample with a byte after it, is refused.
+void expectOnlyTheWholeDecodes(const std::string& sample) {
+  for (size_t n = 0; n < sample.size(); ++n) {
+    DeploymentEntry cut;
+    EXPECT_EQ(decodeDeployment(std::string_view(sample).substr(0, n), cut).kind(),
+              ErrorKind::kCorrupt)
+        << "prefix of " << n << " bytes";
+  }
+  DeploymentEntry longer;
+  EXPECT_EQ(decodeDeployment(sample + "x", longer).kind(), ErrorKind::kCorrupt);
+}
+
 // Format 1 (before the doc comments) still decodes, as a deployment with none; it is
 // written as format 2 now.
 TEST(DeploymentCodec, Format1SampleDecodesAsADeploymentWithoutDocComments) {
@@ -107,13 +119,7 @@ TEST(DeploymentCodec, Format1SampleDecodesAsADeploymentWithoutDocComments) {
   const std::string rewritten = encodeDeployment(e);
   EXPECT_EQ(rewritten[0], 2);
   EXPECT_EQ(rewritten.substr(1), sample.substr(1) + std::string(1, '\0'));  // no doc comments
-  for (size_t n = 0; n < sample.size(); ++n) {
-    DeploymentEntry cut;
-    EXPECT_EQ(decodeDeployment(std::string_view(sample).substr(0, n), cut).kind(),
-              ErrorKind::kCorrupt)
-        << "prefix of " << n << " bytes";
-  }
-  EXPECT_EQ(decodeDeployment(sample + "x", e).kind(), ErrorKind::kCorrupt);
+  expectOnlyTheWholeDecodes(sample);
 }
 
 TEST(DeploymentCodec, Format2SampleDecodesWithItsDocCommentsAndEncodesTheSame) {
@@ -129,13 +135,7 @@ TEST(DeploymentCodec, Format2SampleDecodesWithItsDocCommentsAndEncodesTheSame) {
   EXPECT_EQ(e.docs, (DocComments{{"shop.Order", "An order a store places."},
                                  {"shop.Order.total", "Including tax, in the store's currency."}}));
   EXPECT_EQ(encodeDeployment(e), sample);
-  for (size_t n = 0; n < sample.size(); ++n) {
-    DeploymentEntry cut;
-    EXPECT_EQ(decodeDeployment(std::string_view(sample).substr(0, n), cut).kind(),
-              ErrorKind::kCorrupt)
-        << "prefix of " << n << " bytes";
-  }
-  EXPECT_EQ(decodeDeployment(sample + "x", e).kind(), ErrorKind::kCorrupt);
+  expectOnlyTheWholeDecodes(sample);
   std::string future = sample;
   future[0] = 3;
   const Status s = decodeDeployment(future, e);
