@@ -68,19 +68,21 @@ std::variant<json, std::string> mergeReports(const std::vector<json>& docs) {
   return merged;
 }
 
-// The body with "dry_run": true; a body that is not a JSON object as it came (every
-// partition refuses it the same way).
-std::string dryRunOf(const std::string& body) {
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return body;
-  doc["dry_run"] = true;
-  return doc.dump();
-}
+// The request's body as the first round sends it ("dry_run": true; a body that is not a
+// JSON object as it came, which every partition refuses the same way), and whether the
+// request is itself a dry run (dry_run is true unless false).
+struct FirstRound {
+  std::string body;
+  bool only = true;  // a dry run: the first round is the answer
+};
 
-bool isDryRun(const std::string& body) {
-  const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  const auto it = doc.is_object() ? doc.find("dry_run") : doc.end();
-  return !doc.is_object() || it == doc.end() || !it->is_boolean() || it->get<bool>();
+FirstRound firstRoundOf(const std::string& body) {
+  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return {body, true};
+  const auto it = doc.find("dry_run");
+  const bool dry = it == doc.end() || !it->is_boolean() || it->get<bool>();
+  doc["dry_run"] = true;
+  return {doc.dump(), dry};
 }
 
 }  // namespace
@@ -89,13 +91,14 @@ HttpReply PartitionRouter::migrateEveryPartition(const HttpRequest& request) con
   constexpr std::string_view kNothingMoved =
       "a migration in a cluster runs on every partition or on none, and nothing was moved. "
       "Send it again once the partition answers";
+  FirstRound first = firstRoundOf(request.body);
   auto checked = askEveryPartition(request, {.form = "",
-                                             .body = dryRunOf(request.body),
+                                             .body = std::move(first.body),
                                              .what = "take part in the migration",
                                              .then = kNothingMoved});
   if (auto* reply = std::get_if<HttpReply>(&checked))
     return routed(std::move(*reply), kMigrationsRoute);
-  if (isDryRun(request.body)) {
+  if (first.only) {
     auto merged = mergeReports(std::get<std::vector<json>>(checked));
     if (auto* problem = std::get_if<std::string>(&merged))
       return unavailable(fmt::format("{}: its deployments differ; {}", *problem, kNothingMoved),

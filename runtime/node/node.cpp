@@ -644,10 +644,10 @@ cluster::Result<cluster::Published> Node::publishDeployment(std::vector<uint8_t>
   entry.module.assign(module.begin(), module.end());
   entry.docs = std::move(docs);
   auto published = deployments_->publish(entry);
-  // Appended now or before (the same version as the latest): these are its doc comments
-  // either way, as the same source gives the same version.
-  if (published.ok()) keepDocs(entry.version, std::move(entry.docs));
   if (published.ok()) {
+    // Appended now or before (the same version as the latest): these are its doc comments
+    // either way, as the same source gives the same version.
+    keepDocs(entry.version, std::move(entry.docs));
     std::lock_guard lock(wake_mutex_);
     deployment_due_ = true;
     wake_.notify_all();
