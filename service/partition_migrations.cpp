@@ -80,7 +80,9 @@ FirstRound firstRoundOf(const std::string& body) {
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) return {body, true};
   const auto it = doc.find("dry_run");
-  const bool dry = it == doc.end() || !it->is_boolean() || it->get<bool>();
+  // A dry_run that is no boolean is sent as it came, for the 400 one node gives.
+  if (it != doc.end() && !it->is_boolean()) return {body, true};
+  const bool dry = it == doc.end() || it->get<bool>();
   doc["dry_run"] = true;
   return {doc.dump(), dry};
 }

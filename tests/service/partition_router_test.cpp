@@ -636,8 +636,14 @@ TEST_F(PartitionRouterTest, AMigrationMovesTheWaitingInstancesOfEveryPartition) 
   ASSERT_FALSE(dry.body["places"].empty()) << dry.text;
   EXPECT_EQ(dry.body["places"][0]["waiting"], 4) << dry.text;
   EXPECT_EQ(dry.body["left"], json::array());
-  // Not an admin: 403 from every partition, as on one node.
+  // Not an admin: 403 from every partition, as on one node; a dry_run that is no boolean:
+  // 400, as on one node (the first round must not replace it).
   EXPECT_EQ(post(0, "/v1/migrations", request, kAnn).status, 403);
+  json odd = request;
+  odd["dry_run"] = "no";
+  Reply bad = post(0, "/v1/migrations", odd, kRoot);
+  EXPECT_EQ(bad.status, 400) << bad.text;
+  EXPECT_NE(bad.text.find("`dry_run`"), std::string::npos) << bad.text;
 
   // Partition 3 with no known owner on node 0: node 0 moves nothing, anywhere.
   json real = request;
