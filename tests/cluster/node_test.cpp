@@ -521,20 +521,23 @@ TEST_F(NodeTest, StatusAndVerifyNameALogThatEndsBelowWhatANodeApplied) {
   ASSERT_TRUE(ownersWritten(*reader, kPartitions, "node-a"));
   auto info = reader->streamInfo(cluster::JetStreamPartitionLog::streamName(2));
   ASSERT_TRUE(info.ok()) << info.status().message();
-  const cluster::Seq last = info.value().last_seq;
+  // Far beyond the log's end: while the test runs, node-a may hand partition 2 to node-z
+  // (placement prefers it) and take it back, which appends to the log, so the log's end
+  // is named as the checks read it, not as read here (seen under load).
+  const cluster::Seq applied = info.value().last_seq + 1000;
 
   // A standby's heartbeat says it applied beyond the log's end (as one does after the NATS
   // servers lost the tail it had replayed).
   Membership z(reader, MemberInfo{"node-z", "http://127.0.0.1:1/node-z", 1, {}}, 2000ms, 1);
   ASSERT_TRUE(z.open().ok());
-  ASSERT_TRUE(z.beat({{2, "standby", 1, last + 3, 0}}).ok());
+  ASSERT_TRUE(z.beat({{2, "standby", 1, applied, 0}}).ok());
   auto report = readClusterReport(*reader);
   ASSERT_TRUE(report.ok()) << report.status().message();
   const auto& warnings = report.value().warnings;
   EXPECT_TRUE(std::any_of(warnings.begin(), warnings.end(), [&](const std::string& w) {
-    return w.find(fmt::format("p02's log ends at entry {}, but node-z has applied up to {}: the "
-                              "log lost acknowledged entries",
-                              last, last + 3)) != std::string::npos;
+    return w.find("p02's log ends at entry ") != std::string::npos &&
+           w.find(fmt::format(", but node-z has applied up to {}: the log lost acknowledged entries",
+                              applied)) != std::string::npos;
   })) << formatReport(report.value());
   // The others are not named.
   for (const std::string& w : warnings)
@@ -542,10 +545,10 @@ TEST_F(NodeTest, StatusAndVerifyNameALogThatEndsBelowWhatANodeApplied) {
 
   // The owner's digest taken beyond the log's end.
   OwnerAsk ask = askNode(*a);
-  ask.digest = [inner = ask.digest, last](const OwnerInfo& owner,
-                                          uint32_t p) -> cluster::Result<replay::StateDigest> {
+  ask.digest = [inner = ask.digest, applied](const OwnerInfo& owner,
+                                             uint32_t p) -> cluster::Result<replay::StateDigest> {
     auto digest = inner(owner, p);
-    if (digest.ok()) digest.value().applied = last + 3;
+    if (digest.ok()) digest.value().applied = applied;
     return digest;
   };
   auto verified = verifyCluster(
@@ -553,9 +556,10 @@ TEST_F(NodeTest, StatusAndVerifyNameALogThatEndsBelowWhatANodeApplied) {
   ASSERT_TRUE(verified.ok()) << verified.status().message();
   const std::string text = formatVerify(verified.value());
   EXPECT_FALSE(verified.value().ok()) << text;
-  EXPECT_NE(text.find(fmt::format("partition 2's log ends at entry {}, but its owner (node node-a) "
-                                  "has applied up to {}: the log lost acknowledged entries",
-                                  last, last + 3)),
+  EXPECT_NE(text.find("partition 2's log ends at entry "), std::string::npos) << text;
+  EXPECT_NE(text.find(fmt::format(", but its owner (node node-a) has applied up to {}: the log lost "
+                                  "acknowledged entries",
+                                  applied)),
             std::string::npos)
       << text;
 }
