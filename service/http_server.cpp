@@ -1,5 +1,6 @@
-// The httplib edge: limits, request conversion, replies, and JSON bodies for the errors
-// httplib produces itself (413 from the payload limit, 414, 400 on a bad request line).
+// The transport's facade, and the httplib edge of HTTPS: limits, request conversion,
+// replies, and JSON bodies for the errors httplib produces itself (413 from the payload
+// limit, 414, 400 on a bad request line).
 #include "service/http_server.h"
 
 #include <fmt/format.h>
@@ -80,9 +81,6 @@ HttpRequest requestOf(const httplib::Request& req) {
   return out;
 }
 
-// httplib's CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH, fixed when Debian built it.
-constexpr size_t kMaxFormBytes = 8192;
-
 // The declared Content-Length; nullopt when there is none or it is not a number (httplib
 // then answers 400 itself).
 std::optional<size_t> contentLength(const httplib::Request& req) {
@@ -94,27 +92,18 @@ std::optional<size_t> contentLength(const httplib::Request& req) {
   return length;
 }
 
-void write(const HttpReply& reply, httplib::Response& res) {
+void write(HttpReply reply, httplib::Response& res) {
+  addStandardHeaders(reply);
   res.status = reply.status;
-  bool cache_control = false;
-  for (const auto& [name, value] : reply.headers) {
+  for (const auto& [name, value] : reply.headers)
     res.set_header(name, value);
-    cache_control = cache_control || name == "Cache-Control";
-  }
-  // API answers are per caller and change all the time; only the dashboard's assets
-  // (dashboard.h) say how they may be cached.
-  if (!cache_control) res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Content-Type-Options", "nosniff");
   res.set_content(reply.body, reply.content_type);
 }
 
 }  // namespace
 
 HttpServer::HttpServer(const RequestHandler& router, RequestLimits limits, const Log& log)
-    : router_(router), limits_(limits), log_(log) {
-  std::random_device random;
-  id_prefix_ = fmt::format("{:08x}{:08x}-", random(), random());
-}
+    : router_(router), limits_(limits), log_(log) {}
 
 std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::create(
     const RequestHandler& router, RequestLimits limits, const Log& log,
@@ -133,24 +122,12 @@ std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::create(
       return raw->serveBuffer(bytes);
     };
     server->server_ = std::move(https);
+    server->configure();
   } else {
-    auto http = std::make_unique<RawServer<httplib::Server>>();
-    server->serve_raw_ = [raw = http.get()](std::string_view bytes) {
-      return raw->serveBuffer(bytes);
-    };
-    server->server_ = std::move(http);
+    server->plain_ =
+        std::make_unique<PlainHttpServer>(router, limits, log, server->ids_);
   }
-  server->configure();
   return server;
-}
-
-std::string HttpServer::requestId(const httplib::Request& req) {
-  const std::string given = req.get_header_value("X-Request-Id");
-  const bool usable =
-      !given.empty() && given.size() <= kMaxRequestIdBytes &&
-      std::all_of(given.begin(), given.end(), [](char c) { return c > ' ' && c < 127; });
-  if (usable) return given;
-  return id_prefix_ + fmt::format("{:06x}", next_id_.fetch_add(1));
 }
 
 void HttpServer::traceStart(const httplib::Request& req) {
@@ -229,48 +206,15 @@ void HttpServer::configure() {
   // every method the API does not use (so only GET, POST and PUT reach pattern matching).
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     traceStart(req);
-    res.set_header("X-Request-Id", requestId(req));
+    res.set_header("X-Request-Id", ids_.of(req.get_header_value("X-Request-Id")));
     size_t header_bytes = 0;
     for (const auto& [name, value] : req.headers)
       header_bytes += name.size() + value.size() + 4;
-    if (req.headers.size() > limits_.max_headers || header_bytes > limits_.max_header_bytes) {
-      write(errorReply({ApiError::Code::kHeadersTooLarge,
-                        fmt::format("the request has {} headers of {} bytes; at most {} headers "
-                                    "of {} bytes are accepted",
-                                    req.headers.size(), header_bytes, limits_.max_headers,
-                                    limits_.max_header_bytes)}),
-            res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.path.size() > kMaxPathBytes) {
-      HttpReply reply = errorReply({ApiError::Code::kNotFound, "the path is too long"});
-      reply.status = 414;
-      write(reply, res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    const std::optional<size_t> length = contentLength(req);
-    if (length && *length > router_.bodyLimit(req.method, req.path)) {
-      HttpReply reply = errorReply(
-          {ApiError::Code::kTooLarge,
-           fmt::format("the body is {} bytes; {} {} accepts at most {}; send less, or split a "
-                       "deployment",
-                       *length, req.method, req.path, router_.bodyLimit(req.method, req.path))});
-      // The body stays unread: close the connection rather than read it as a request.
-      reply.headers.emplace_back("Connection", "close");
-      write(reply, res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // httplib (a compiled library) parses a form-encoded body into parameters and answers
-    // a bare 413 above 8 KiB. curl sends --data-binary as a form unless told otherwise, so
-    // a model or a deployment sent that way gets told what to send instead.
-    if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
-        length.value_or(0) > kMaxFormBytes) {
-      write(errorReply({ApiError::Code::kBadRequest,
-                        "the body is sent as a form (Content-Type: "
-                        "application/x-www-form-urlencoded, curl's default for --data-binary); "
-                        "send a model as `Content-Type: application/octet-stream` and JSON as "
-                        "`Content-Type: application/json`"}),
-            res);
+    const std::string content_type = req.get_header_value("Content-Type");
+    const HeadFacts facts{req.method,      req.path,     content_type, req.headers.size(),
+                          header_bytes, contentLength(req)};
+    if (auto refusal = refuseHead(facts, router_, limits_)) {
+      write(std::move(*refusal), res);
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.method != "GET" && req.method != "POST" && req.method != "PUT") {
@@ -282,17 +226,9 @@ void HttpServer::configure() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   const auto handle = [this](const httplib::Request& req, httplib::Response& res) {
-    try {
-      const HttpReply reply = router_.handle(requestOf(req));
-      traceReply(req, reply);
-      write(reply, res);
-    } catch (const std::exception&) {
-      // Nothing below throws for bad input; this is a bug, reported without details.
-      HttpReply reply = errorReply({ApiError::Code::kUnavailable, "internal error"});
-      reply.status = 500;
-      reply.headers.clear();  // no Retry-After: sending it again would not help
-      write(reply, res);
-    }
+    const HttpReply reply = handleRequest(router_, requestOf(req));
+    traceReply(req, reply);
+    write(reply, res);
   };
   s.Get(".*", handle);
   s.Post(".*", handle);
@@ -302,15 +238,13 @@ void HttpServer::configure() {
   s.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
         // Refused before the pre-routing handler ran (a malformed request line).
-        if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", requestId(req));
+        if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", ids_.of(req.get_header_value("X-Request-Id")));
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        ApiError error{ApiError::Code::kBadRequest, "the request is malformed"};
+        HttpReply reply = malformedReply();
         if (res.status == 413)
-          error = {ApiError::Code::kTooLarge,
-                   "the body is larger than the service accepts; send less, or split a deployment"};
+          reply = bodyTooLargeReply();
         else if (res.status == 404)
-          error = {ApiError::Code::kNotFound, "no such endpoint"};
-        HttpReply reply = errorReply(error);
+          reply = errorReply({ApiError::Code::kNotFound, "no such endpoint"});
         reply.status = res.status;
         write(reply, res);
         return httplib::Server::HandlerResponse::Handled;
@@ -326,6 +260,7 @@ HttpServer::~HttpServer() {
 }
 
 std::variant<int, std::string> HttpServer::bind(const std::string& host, uint16_t port) {
+  if (plain_) return plain_->bind(host, port);
   int bound = port;
   if (port == 0) {
     bound = server_->bind_to_any_port(host);
@@ -339,6 +274,7 @@ std::variant<int, std::string> HttpServer::bind(const std::string& host, uint16_
 }
 
 void HttpServer::start() {
+  if (plain_) return plain_->start();
   thread_ = std::thread([this] {
     server_->listen_after_bind();
     listen_ended_ = true;
@@ -351,10 +287,12 @@ void HttpServer::start() {
 }
 
 std::string HttpServer::serveRaw(std::string_view raw) {
+  if (plain_) return plain_->serveRaw(raw);
   return serve_raw_(raw);
 }
 
 void HttpServer::stop() {
+  if (plain_) plain_->stop();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
 }

@@ -1,22 +1,24 @@
-// HttpServer: the transport of `rflow serve`, the only code that sees cpp-httplib. It
-// enforces the size limits (body, headers, URI), turns each request into an HttpRequest
-// for the Router, and writes the reply. No request is ever mapped to a file: there is no
+// HttpServer: the transport of `rflow serve`. Plain HTTP is served by our own HTTP/1.1
+// server (plain_http_server.h); HTTPS by cpp-httplib's SSLServer, and this file's .cpp is
+// the only code of the service that sees httplib's server. Both enforce the size limits
+// (body, headers, URI) the same way (http_gate.h), turn each request into an HttpRequest
+// for the Router, and write the reply. No request is ever mapped to a file: there is no
 // mount point and no static file handler (the dashboard's files are compiled in and
 // looked up by exact path, dashboard.h), so no path from a request reaches the file
 // system.
 //
 // HTTPS: with TlsFiles the server is httplib's SSLServer over a context tls.h set up
 // (TLS 1.2+); a plain-HTTP request to it fails in the handshake and the connection is
-// closed. Without, plain HTTP.
+// closed. Without, plain HTTP (PlainHttpServer).
 //
 // Request ids and the request log: every reply carries `X-Request-Id`, the request's own
 // (1 to kMaxRequestIdBytes visible ASCII characters) or one made here, unique per
 // process. With a JSON Log each request, whoever answered it (the router, a limit, httplib
 // itself), is one log line once its reply is written (log.h).
 //
-// Threads: httplib serves requests on its own pool; start() runs the accept loop on a
-// thread of ours and returns once it runs; stop() ends it and joins. The Router and the
-// Log must outlive the server.
+// Threads: each transport serves connections on a pool of kHttpThreads; start() returns
+// once the accept loop runs; stop() ends it and joins. The Router and the Log must
+// outlive the server.
 #pragma once
 
 #include <atomic>
@@ -31,7 +33,9 @@
 #include <unordered_map>
 #include <variant>
 
+#include "service/http_gate.h"
 #include "service/log.h"
+#include "service/plain_http_server.h"
 #include "service/router.h"
 #include "service/tls.h"
 
@@ -42,16 +46,6 @@ struct Response;
 }  // namespace httplib
 
 namespace rflow::service {
-
-// Longer paths are refused with 414 before any pattern matching.
-inline constexpr size_t kMaxPathBytes = 2048;
-// Connections served at once (each kept-alive connection holds one thread while open).
-inline constexpr size_t kHttpThreads = 64;
-// Connections the kernel queues for accept() (httplib's own is 5).
-inline constexpr int kListenBacklog = 512;
-// A longer X-Request-Id (or one with spaces or control characters) is replaced by a made
-// one rather than logged or echoed.
-inline constexpr size_t kMaxRequestIdBytes = 128;
 
 class HttpServer {
  public:
@@ -80,8 +74,8 @@ class HttpServer {
   };
 
   HttpServer(const RequestHandler& router, RequestLimits limits, const Log& log);
+  // HTTPS only: httplib's handlers, limits and logger.
   void configure();
-  std::string requestId(const httplib::Request& req);
   void traceStart(const httplib::Request& req);
   void traceReply(const httplib::Request& req, const HttpReply& reply);
   void logRequest(const httplib::Request& req, const httplib::Response& res);
@@ -89,14 +83,15 @@ class HttpServer {
   const RequestHandler& router_;
   RequestLimits limits_;
   const Log& log_;
+  RequestIds ids_;
+  // Plain HTTP.
+  std::unique_ptr<PlainHttpServer> plain_;
+  // HTTPS.
   std::unique_ptr<httplib::Server> server_;
   std::function<std::string(std::string_view)> serve_raw_;
   std::thread thread_;
   std::atomic<int> listen_socket_{-1};  // set by httplib's socket-options hook
   std::atomic<bool> listen_ended_{false};
-  // Made request ids: a random prefix per process and a counter.
-  std::string id_prefix_;
-  std::atomic<uint64_t> next_id_{0};
   // Requests being served, by the address of httplib's Request (alive from its headers
   // being read until its reply is logged). Only with a JSON log.
   std::mutex traces_mutex_;

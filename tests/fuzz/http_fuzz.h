@@ -1,7 +1,7 @@
 // The HTTP fuzz target's fixture, shared by its libFuzzer entry point (http_fuzzer.cpp)
 // and the bounded mutation test (http_mutation_driver.cpp): one `rflow serve` opened
 // lazily on a small project in a temporary data directory, fed raw request bytes
-// through Server::serveRaw (httplib's own per-connection processing, so the size limits,
+// through Server::serveRaw (the plain-HTTP transport's own connection loop, so the limits,
 // pre-routing checks, request conversion, router and error shapes are the real ones).
 //
 // The project (module shop) is primed when the server opens, so the ids the seeds in
@@ -18,8 +18,8 @@
 
 namespace rflow::service::fuzzing {
 
-// Serves `request` and checks the reply: empty (httplib dropped a request it could not
-// read) or `HTTP/1.1 ddd …`, and never a 5xx other than 503 (500 means a handler threw).
+// Serves `request` and checks the reply: empty (a head cut short: nothing to answer)
+// or `HTTP/1.1 ddd …`, and never a 5xx other than 503 (500 means a handler threw).
 // A failure prints the request and the reply and aborts, so libFuzzer keeps the input.
 // A deployment that replaced the project is undone before returning, so every run sees
 // the same workflows. Returns the reply's bytes.

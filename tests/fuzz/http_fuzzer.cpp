@@ -1,7 +1,8 @@
 // Fuzz target for `rflow serve`'s request decoding: any bytes, read as one HTTP request
-// from a connection, must give a well-formed reply (or none, when httplib drops a request
-// line it cannot read), never a crash, a hang, a leak or a 500. The bytes go through
-// Server::serveRaw, so they meet httplib's parsing, the service's size limits and
+// from a connection, must give a well-formed reply (or none, when the head is cut short
+// before its blank line), never a crash, a hang, a leak or a 500. The bytes go through
+// Server::serveRaw, so they meet the plain-HTTP transport's parsing (service/http1.h and
+// http1_connection.h, exactly what a socket's bytes meet), the service's size limits and
 // pre-routing checks, the router, the access checks, body parsing and the handlers — the
 // engine really starts instances and decides tasks (http_fuzz.h describes the fixture).
 //

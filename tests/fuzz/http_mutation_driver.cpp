@@ -3,7 +3,7 @@
 // plus bad methods, chunked bodies, huge lengths, bad and deep JSON …), mutated with a
 // fixed random seed for a fixed number of runs. Most mutations understand the request:
 // they change the method, a path segment, the query, a header or a value inside the JSON
-// body and then usually fix Content-Length, so the mutant still gets past httplib and the
+// body and then usually fix Content-Length, so the mutant still gets past the parser and the
 // access checks into the handlers and the engine; the rest mutate raw bytes. Hand-made
 // pathological requests (huge lines, many headers, 4 MiB bodies, deep JSON) run too. A
 // crash, hang, malformed reply or 5xx other than 503 fails the test; an input that ever
@@ -555,7 +555,7 @@ TEST(HttpFuzz, PathologicalInputs) {
   EXPECT_EQ(statusOf(run(many + "\r\n")), 431);
   EXPECT_EQ(statusOf(run("GET /v1/me HTTP/1.1\r\n" + auth + "X: " + std::string(20'000, 'v') +
                          "\r\n\r\n")),
-            400);  // httplib reads header lines of at most 8 KiB
+            431);  // over RequestLimits::max_header_bytes
   std::string query = "GET /v1/tasks?";
   for (int i = 1; i <= 400; ++i)
     query += "limit=" + std::to_string(i) + "&";

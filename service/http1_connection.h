@@ -1,0 +1,51 @@
+// One HTTP/1.1 connection served: requests read from a ByteStream one after another
+// (kept alive, pipelined ones included), each checked (http_gate.h), answered by the
+// RequestHandler and written back as one write of head and body; each logged. The
+// plain-HTTP server (plain_http_server.h) runs it over a socket, serveRaw() over a
+// buffer, so the fuzz targets meet exactly what a client meets.
+//
+// When the connection closes: the client asks (Connection: close, HTTP/1.0 without
+// keep-alive), a reply says so (a refused body that stays unread), the head or body
+// cannot be read (malformed: a 4xx first; cut short: nothing more to say), after
+// kMaxRequestsPerConnection requests, or when the server stops.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "service/http_gate.h"
+#include "service/log.h"
+#include "service/router.h"
+
+namespace rflow::service {
+
+inline constexpr size_t kMaxRequestsPerConnection = 1000;
+// Replies at least this large, of a textual type, are sent gzip-compressed to a client
+// that accepts it (the dashboard's scripts; smaller ones gain nothing).
+inline constexpr size_t kMinCompressedBytes = 1024;
+
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  // Appends what arrives next to `into`; false when the stream ended, failed, or nothing
+  // came in time (`between_requests`: the keep-alive wait, which is shorter).
+  virtual bool readSome(std::string& into, bool between_requests) = 0;
+  // Writes `head` then `body`, all of them; false when the peer is gone.
+  virtual bool write(std::string_view head, std::string_view body) = 0;
+};
+
+struct ConnectionContext {
+  const RequestHandler& handler;
+  RequestLimits limits;
+  const Log& log;
+  RequestIds& ids;
+  // Set when the server stops: the connection ends after the reply in progress.
+  const std::atomic<bool>* stopping = nullptr;
+};
+
+void serveConnection(ByteStream& stream, const ConnectionContext& context,
+                     size_t max_requests = kMaxRequestsPerConnection);
+
+}  // namespace rflow::service
