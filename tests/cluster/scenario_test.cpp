@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "scenario_fixture.h"
+#include "../common/sanitizers.h"
 
 namespace rflow::cluster::testing {
 namespace {
@@ -120,6 +121,8 @@ TEST_F(ClusterScenarioTest, S4AStoppedOwnerIsFencedAndSendsNothingWhenItGoesOn) 
 }
 
 TEST_F(ClusterScenarioTest, S1TheBusiestNodeKilledUnderLoadAndRestartedLosesNothing) {
+  if (::rflow::testing_support::kUnderSanitizers)
+    GTEST_SKIP() << ::rflow::testing_support::kSanitizerSkip;
   ASSERT_NO_FATAL_FAILURE(startCluster());
   std::string dead_name, live_name;
   std::vector<uint32_t> lost;
@@ -171,6 +174,8 @@ class ClusterScenarioR3Test : public ScenarioFixture {
 // repeated), and clients retry what failed. The oracle must hold, and both nodes must
 // still be serving at the end.
 TEST_F(ClusterScenarioR3Test, S2TheNatsMetaLeaderKilledUnderLoadLosesNothing) {
+  if (::rflow::testing_support::kUnderSanitizers)
+    GTEST_SKIP() << ::rflow::testing_support::kSanitizerSkip;
   ASSERT_NO_FATAL_FAILURE(startCluster());
   int leader = -1, led = 0;
   bool restarted = false;

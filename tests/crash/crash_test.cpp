@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "engine/metrics.h"
+#include "../common/sanitizers.h"
 #include "ledger.h"
 #include "store/store.h"
 
@@ -111,6 +112,8 @@ std::vector<std::string> kindsWithoutRetries(const json& audit) {
 }
 
 TEST(Crash, KilledAtRandomMomentsNothingIsLostOrDoubled) {
+  if (::rflow::testing_support::kUnderSanitizers)
+    GTEST_SKIP() << ::rflow::testing_support::kSanitizerSkip;
   unsigned seed = 20261127;
   if (const char* s = std::getenv("RFLOW_CRASH_SEED")) seed = static_cast<unsigned>(std::stoul(s));
   std::printf("crash test seed %u (RFLOW_CRASH_SEED to replay)\n", seed);

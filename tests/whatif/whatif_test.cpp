@@ -12,6 +12,7 @@
 #include <fstream>
 #include <memory>
 
+#include "../common/sanitizers.h"
 #include "bytecode/write.h"
 #include "driver/const_override.h"
 #include "engine/effect_results.h"
@@ -161,6 +162,8 @@ class WhatIf : public ::testing::Test {
 };
 
 TEST_F(WhatIf, RaisingTheAutoPostLimitCountsAsComputedDirectly) {
+  if (::rflow::testing_support::kUnderSanitizers)
+    GTEST_SKIP() << ::rflow::testing_support::kSanitizerSkip;
   constexpr int kInvoices = 10'000;
   record(kInvoices);
   compiler::OverrideBuild b = build({{"AUTO_POST_LIMIT", "10_000.00 USD"}}, root_ / "project");
