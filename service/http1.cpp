@@ -149,8 +149,8 @@ std::variant<Head, HeadProblem> parseHead(std::string_view bytes) {
 std::variant<Framing, FramingProblem> framingOf(const Head& head) {
   if (const std::string* encoding = head.find("Content-Encoding");
       encoding != nullptr && !equalsIgnoringCase(trimmed(*encoding), "identity"))
-    return FramingProblem{415, "the body is sent with Content-Encoding `" + *encoding +
-                                   "`; send it uncompressed"};
+    return FramingProblem{
+        415, "the body is sent with Content-Encoding `" + *encoding + "`; send it uncompressed"};
   const std::string* transfer = head.find("Transfer-Encoding");
   const std::string* length_text = nullptr;
   for (const auto& [name, value] : head.headers) {
@@ -162,8 +162,9 @@ std::variant<Framing, FramingProblem> framingOf(const Head& head) {
   }
   if (transfer != nullptr) {
     if (length_text != nullptr)
-      return FramingProblem{400, "the request has both Content-Length and Transfer-Encoding; "
-                                 "send one"};
+      return FramingProblem{400,
+                            "the request has both Content-Length and Transfer-Encoding; "
+                            "send one"};
     if (!equalsIgnoringCase(trimmed(*transfer), "chunked"))
       return FramingProblem{400, "Transfer-Encoding `" + *transfer +
                                      "` is not served; send the body with a Content-Length "
@@ -267,27 +268,48 @@ Params parseQuery(std::string_view query) {
 
 std::string_view reasonPhrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 421: return "Misdirected Request";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 421:
+      return "Misdirected Request";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
     default:
       break;
   }

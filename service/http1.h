@@ -52,9 +52,9 @@ struct Head {
 };
 
 enum class HeadProblem {
-  kMalformed,        // 400
-  kLineTooLong,      // 414
-  kTooManyHeaders,   // 431
+  kMalformed,       // 400
+  kLineTooLong,     // 414
+  kTooManyHeaders,  // 431
 };
 
 // The end of the head in `bytes` (the index after its blank line), or nullopt when the

@@ -55,8 +55,7 @@ bool compressible(std::string_view content_type) {
 std::optional<std::string> gzipped(std::string_view body) {
   z_stream z{};
   // 15 + 16: a window of 2^15 and a gzip header and trailer, which every browser reads.
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK)
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
     return std::nullopt;
   std::string out(deflateBound(&z, static_cast<uLong>(body.size())), '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
@@ -71,9 +70,9 @@ std::optional<std::string> gzipped(std::string_view body) {
 }
 
 HttpReply lineTooLongReply() {
-  HttpReply reply = errorReply({ApiError::Code::kNotFound,
-                                fmt::format("the request line is over {} bytes",
-                                            http1::kMaxRequestLineBytes)});
+  HttpReply reply =
+      errorReply({ApiError::Code::kNotFound,
+                  fmt::format("the request line is over {} bytes", http1::kMaxRequestLineBytes)});
   reply.status = 414;
   return reply;
 }
@@ -114,9 +113,9 @@ std::optional<bool> Exchange::run(bool last_allowed) {
     }
     if (buffer_.size() > http1::kMaxHeadBytes) {
       id_ = context_.ids.of("");
-      HttpReply reply = errorReply({ApiError::Code::kHeadersTooLarge,
-                                    fmt::format("the request's head is over {} bytes",
-                                                http1::kMaxHeadBytes)});
+      HttpReply reply =
+          errorReply({ApiError::Code::kHeadersTooLarge,
+                      fmt::format("the request's head is over {} bytes", http1::kMaxHeadBytes)});
       return refuse(std::move(reply), false);
     }
     // A head cut short (or a connection closed between requests) gets no answer.
@@ -203,9 +202,9 @@ bool Exchange::readBody(const http1::Framing& framing, std::string& body) {
     case http1::Framing::Kind::kLength:
       while (buffer_.size() < framing.length) {
         if (!stream_.readSome(buffer_, false)) {
-          body_problem_ = malformedReply(fmt::format(
-              "the body ends after {} of its {} bytes (Content-Length)", buffer_.size(),
-              framing.length));
+          body_problem_ =
+              malformedReply(fmt::format("the body ends after {} of its {} bytes (Content-Length)",
+                                         buffer_.size(), framing.length));
           return false;
         }
       }
@@ -244,7 +243,8 @@ std::optional<bool> Exchange::refuse(HttpReply reply, bool timed) {
 
 bool Exchange::send(HttpReply& reply, bool keep_alive) {
   addStandardHeaders(reply);
-  std::string head = fmt::format("HTTP/1.1 {} {}\r\n", reply.status, http1::reasonPhrase(reply.status));
+  std::string head =
+      fmt::format("HTTP/1.1 {} {}\r\n", reply.status, http1::reasonPhrase(reply.status));
   const bool bodiless = reply.status == 204 || reply.status == 304;
   std::string_view body = reply.body;
   std::optional<std::string> compressed;
@@ -257,8 +257,8 @@ bool Exchange::send(HttpReply& reply, bool keep_alive) {
     }
   }
   if (!bodiless) {
-    head += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n", reply.content_type,
-                        body.size());
+    head +=
+        fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n", reply.content_type, body.size());
   }
   head += fmt::format("X-Request-Id: {}\r\n", id_);
   for (const auto& [name, value] : reply.headers) {
@@ -289,8 +289,7 @@ void Exchange::log(const HttpReply& reply, bool timed) {
   if (head_) record.method = std::string_view(head_->method).substr(0, 16);
   record.status = reply.status;
   if (timed)
-    record.duration_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+    record.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
   if (!reply.route.empty()) record.route = reply.route;
   if (reply.caller) record.caller = *reply.caller;
   context_.log.request(record);

@@ -63,9 +63,9 @@ HttpReply malformedReply(std::string message) {
 }
 
 HttpReply bodyTooLargeReply() {
-  HttpReply reply = errorReply(
-      {ApiError::Code::kTooLarge,
-       "the body is larger than the service accepts; send less, or split a deployment"});
+  HttpReply reply =
+      errorReply({ApiError::Code::kTooLarge,
+                  "the body is larger than the service accepts; send less, or split a deployment"});
   reply.headers.emplace_back("Connection", "close");
   return reply;
 }

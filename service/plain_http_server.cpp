@@ -28,8 +28,8 @@ class SocketStream final : public ByteStream {
   bool readSome(std::string& into, bool between_requests) override {
     // SO_RCVTIMEO is the keep-alive wait; within a request, the read timeout is that many
     // waits in a row.
-    const int waits = between_requests ? 1 : static_cast<int>(kRequestReadTimeout /
-                                                              kKeepAliveTimeout);
+    const int waits =
+        between_requests ? 1 : static_cast<int>(kRequestReadTimeout / kKeepAliveTimeout);
     for (int waited = 0;;) {
       const ssize_t n = ::recv(fd_, chunk_, sizeof chunk_, 0);
       if (n > 0) {
@@ -111,9 +111,10 @@ PlainHttpServer::~PlainHttpServer() {
 std::variant<int, std::string> PlainHttpServer::bind(const std::string& host, uint16_t port) {
   const auto cannot = [&] {
     return port == 0 ? fmt::format("cannot listen on {}: no free port", host)
-                     : fmt::format("cannot listen on {}:{} (in use, or not an address of this "
-                                   "machine)",
-                                   host, port);
+                     : fmt::format(
+                           "cannot listen on {}:{} (in use, or not an address of this "
+                           "machine)",
+                           host, port);
   };
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -135,8 +136,8 @@ std::variant<int, std::string> PlainHttpServer::bind(const std::string& host, ui
     sockaddr_storage bound{};
     socklen_t length = sizeof bound;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-    const uint16_t bound_port =
-        bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+    const uint16_t bound_port = bound.ss_family == AF_INET6
+                                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
                                     : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     if (listen_fd_ >= 0) ::close(listen_fd_);
     listen_fd_ = fd;

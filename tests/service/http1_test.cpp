@@ -2,13 +2,14 @@
 // (service/http1_connection.h), driven through a scripted byte stream and a handler that
 // records what reached it: framing, keep-alive, pipelining, limits and the error shapes.
 // Over real sockets the same server is exercised by every other service test.
+#include "service/http1.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "service/http1.h"
 #include "service/http1_connection.h"
 
 namespace rflow::service {
@@ -78,8 +79,8 @@ class Http1Test : public ::testing::Test {
 
 TEST(Http1Head, ARequestLineAndHeadersAreReadWithEitherLineEnd) {
   for (const std::string eol : {"\r\n", "\n"}) {
-    const std::string bytes = "POST /v1/x?a=1 HTTP/1.1" + eol + "Host: h" + eol +
-                              "content-length:  12 " + eol + eol;
+    const std::string bytes =
+        "POST /v1/x?a=1 HTTP/1.1" + eol + "Host: h" + eol + "content-length:  12 " + eol + eol;
     ASSERT_EQ(http1::headEnd(bytes), bytes.size());
     auto parsed = http1::parseHead(bytes);
     ASSERT_TRUE(std::holds_alternative<Head>(parsed));
@@ -107,8 +108,8 @@ TEST(Http1Head, MalformedHeadsAreSaidToBe) {
     ASSERT_TRUE(std::holds_alternative<HeadProblem>(parsed)) << bytes;
     EXPECT_EQ(std::get<HeadProblem>(parsed), HeadProblem::kMalformed) << bytes;
   }
-  const std::string long_line = "GET /" + std::string(http1::kMaxRequestLineBytes, 'a') +
-                                " HTTP/1.1\r\n\r\n";
+  const std::string long_line =
+      "GET /" + std::string(http1::kMaxRequestLineBytes, 'a') + " HTTP/1.1\r\n\r\n";
   EXPECT_EQ(std::get<HeadProblem>(http1::parseHead(long_line)), HeadProblem::kLineTooLong);
   std::string many = "GET / HTTP/1.1\r\n";
   for (size_t i = 0; i <= http1::kMaxHeaderLines; ++i)
@@ -131,11 +132,12 @@ TEST(Http1Framing, LengthChunksAndTheirConflictsAreTold) {
   const auto framing = [](const char* bytes) {
     return http1::framingOf(std::get<Head>(http1::parseHead(bytes)));
   };
-  EXPECT_EQ(std::get<http1::Framing>(framing("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n")).length,
-            5u);
-  EXPECT_EQ(std::get<http1::Framing>(framing("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"))
-                .kind,
-            http1::Framing::Kind::kChunked);
+  EXPECT_EQ(
+      std::get<http1::Framing>(framing("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n")).length, 5u);
+  EXPECT_EQ(
+      std::get<http1::Framing>(framing("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"))
+          .kind,
+      http1::Framing::Kind::kChunked);
   EXPECT_EQ(std::get<http1::Framing>(framing("GET / HTTP/1.1\r\n\r\n")).kind,
             http1::Framing::Kind::kNone);
   for (const char* bad :
@@ -153,7 +155,8 @@ TEST(Http1Framing, LengthChunksAndTheirConflictsAreTold) {
 }
 
 TEST(Http1Framing, AChunkedBodyIsReadInAnyPieces) {
-  const std::string wire = "4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nT: x\r\n\r\nNEXT";
+  const std::string wire =
+      "4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nT: x\r\n\r\nNEXT";
   for (size_t piece : {1u, 2u, 3u, 7u, 100u}) {
     http1::ChunkedReader reader;
     std::string body, buffer;
@@ -229,9 +232,8 @@ TEST_F(Http1Test, ABodyOverTheRoutesLimitIsRefusedUnreadAndTheConnectionCloses) 
   // In chunks, the transport's own limit (the larger of the two) holds.
   limits.max_body_bytes = 10;
   limits.max_file_bytes = 20;
-  const std::string chunked =
-      serve("POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n15\r\n" +
-            std::string(21, 'x') + "\r\n0\r\n\r\n");
+  const std::string chunked = serve("POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n15\r\n" +
+                                    std::string(21, 'x') + "\r\n0\r\n\r\n");
   EXPECT_TRUE(chunked.starts_with("HTTP/1.1 413 ")) << chunked;
   EXPECT_TRUE(handler.seen.empty());
 }
@@ -241,8 +243,9 @@ TEST_F(Http1Test, WhatCannotBeReadGetsTheAPIsErrorShape) {
     const std::string out = serve(input);
     const size_t body = out.find("\r\n\r\n");
     const auto json = nlohmann::json::parse(out.substr(body + 4), nullptr, false);
-    return std::pair{out.substr(0, out.find("\r\n")),
-                     json.is_discarded() ? std::string("?") : json["error"]["code"].get<std::string>()};
+    return std::pair{
+        out.substr(0, out.find("\r\n")),
+        json.is_discarded() ? std::string("?") : json["error"]["code"].get<std::string>()};
   };
   EXPECT_EQ(first_line_and_code("BAD REQUEST LINE HERE\r\n\r\n"),
             std::pair(std::string("HTTP/1.1 400 Bad Request"), std::string("bad_request")));
@@ -258,11 +261,13 @@ TEST_F(Http1Test, WhatCannotBeReadGetsTheAPIsErrorShape) {
                       std::string("headers_too_large")));
   EXPECT_EQ(first_line_and_code("POST /b HTTP/1.1\r\nContent-Length: 9\r\n\r\nshort").first,
             "HTTP/1.1 400 Bad Request");
-  EXPECT_EQ(first_line_and_code("POST /b HTTP/1.1\r\nContent-Encoding: br\r\nContent-Length: 1\r\n\r\nx")
-                .first,
-            "HTTP/1.1 415 Unsupported Media Type");
-  EXPECT_EQ(first_line_and_code("POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").first,
-            "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(
+      first_line_and_code("POST /b HTTP/1.1\r\nContent-Encoding: br\r\nContent-Length: 1\r\n\r\nx")
+          .first,
+      "HTTP/1.1 415 Unsupported Media Type");
+  EXPECT_EQ(
+      first_line_and_code("POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").first,
+      "HTTP/1.1 400 Bad Request");
   EXPECT_TRUE(handler.seen.empty());
   // A head cut short, or nothing at all, gets no answer.
   EXPECT_EQ(serve("GET / HTTP/1.1\r\nHost:"), "");

@@ -104,7 +104,7 @@ TEST(ServiceDimensions, InstancesAreListedByTheirTrackedDimensions) {
   refused("region=EU", "add `workflow=");
 }
 
-json order(const std::string& id, const char* region, const char* store) {
+json orderFrom(const std::string& id, const char* region, const char* store) {
   return {{"id", id}, {"region", region}, {"store", store}};
 }
 
@@ -122,7 +122,7 @@ TEST(ServiceDimensions, InsightsByATrackedDimensionComparePeriodsAndStages) {
   const auto ship = [&](const char* region, const char* store, int count) {
     for (int i = 0; i < count; ++i) {
       Reply r = s.post("/v1/workflows/Ship/instances",
-                       {{"o", order("o-" + std::to_string(n++), region, store)}}, kAnn);
+                       {{"o", orderFrom("o-" + std::to_string(n++), region, store)}}, kAnn);
       ASSERT_EQ(r.status, 201) << r.text;
     }
   };
@@ -158,7 +158,7 @@ TEST(ServiceDimensions, InsightsByATrackedDimensionComparePeriodsAndStages) {
 
   // Stages of one value.
   for (const char* region : {"EU", "EU", "US"}) {
-    Reply r = s.post("/v1/workflows/Check/instances", {{"o", order("c", region, "S-1")}}, kAnn);
+    Reply r = s.post("/v1/workflows/Check/instances", {{"o", orderFrom("c", region, "S-1")}}, kAnn);
     ASSERT_EQ(r.status, 201) << r.text;
   }
   Reply eu = s.get("/v1/insights/stages?workflow=Check&by=region&value=EU", kCy);
