@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -296,6 +297,20 @@ void Exchange::log(const HttpReply& reply, bool timed) {
 }
 
 }  // namespace
+
+bool BufferStream::readSome(std::string& into, bool) {
+  if (input_.empty()) return false;
+  const size_t n = std::min(input_.size(), piece_);
+  into.append(input_.substr(0, n));
+  input_.remove_prefix(n);
+  return true;
+}
+
+bool BufferStream::write(std::string_view head, std::string_view body) {
+  written.append(head);
+  written.append(body);
+  return true;
+}
 
 void serveConnection(ByteStream& stream, const ConnectionContext& context, size_t max_requests) {
   std::string buffer;

@@ -36,6 +36,22 @@ class ByteStream {
   virtual bool write(std::string_view head, std::string_view body) = 0;
 };
 
+// A connection over bytes in memory: `input` read `piece` bytes at a time (so the
+// incremental paths are the ones a socket's reads take), the replies collected in
+// `written`. serveRaw's, and the tests'.
+class BufferStream final : public ByteStream {
+ public:
+  explicit BufferStream(std::string_view input, size_t piece = 4096)
+      : input_(input), piece_(piece == 0 ? 1 : piece) {}
+  bool readSome(std::string& into, bool between_requests) override;
+  bool write(std::string_view head, std::string_view body) override;
+  std::string written;
+
+ private:
+  std::string_view input_;
+  size_t piece_;
+};
+
 struct ConnectionContext {
   const RequestHandler& handler;
   RequestLimits limits;

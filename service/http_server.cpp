@@ -23,7 +23,7 @@ class RawServer : public Base {
   using Base::Base;
 
   std::string serveBuffer(std::string_view raw) {
-    BufferStream stream(raw);
+    RawStream stream(raw);
     bool closed = false;
     this->process_request(stream, /*close_connection=*/true, closed, nullptr);
     return std::move(stream.written);
@@ -31,8 +31,8 @@ class RawServer : public Base {
 
  private:
   // Reads from the request's bytes, collects the reply's.
-  struct BufferStream final : httplib::Stream {
-    explicit BufferStream(std::string_view in) : input(in) {}
+  struct RawStream final : httplib::Stream {
+    explicit RawStream(std::string_view in) : input(in) {}
     bool is_readable() const override { return true; }
     bool is_writable() const override { return true; }
     ssize_t read(char* ptr, size_t size) override {

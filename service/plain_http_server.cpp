@@ -75,28 +75,6 @@ class SocketStream final : public ByteStream {
   char chunk_[16 << 10];
 };
 
-// serveRaw's connection: the request's bytes in pieces, the replies collected.
-class BufferStream final : public ByteStream {
- public:
-  explicit BufferStream(std::string_view input) : input_(input) {}
-  bool readSome(std::string& into, bool) override {
-    if (input_.empty()) return false;
-    const size_t n = std::min<size_t>(input_.size(), 4096);
-    into.append(input_.substr(0, n));
-    input_.remove_prefix(n);
-    return true;
-  }
-  bool write(std::string_view head, std::string_view body) override {
-    written.append(head);
-    written.append(body);
-    return true;
-  }
-  std::string written;
-
- private:
-  std::string_view input_;
-};
-
 }  // namespace
 
 PlainHttpServer::PlainHttpServer(const RequestHandler& handler, RequestLimits limits,

@@ -32,35 +32,11 @@ class RecordingHandler final : public RequestHandler {
   std::string reply_body;
 };
 
-// The request's bytes in pieces of `piece` bytes; what was written, collected.
-class ScriptedStream final : public ByteStream {
- public:
-  ScriptedStream(std::string input, size_t piece) : input_(std::move(input)), piece_(piece) {}
-  bool readSome(std::string& into, bool) override {
-    if (at_ >= input_.size()) return false;
-    const size_t n = std::min(piece_, input_.size() - at_);
-    into.append(input_, at_, n);
-    at_ += n;
-    return true;
-  }
-  bool write(std::string_view head, std::string_view body) override {
-    written.append(head);
-    written.append(body);
-    return true;
-  }
-  std::string written;
-
- private:
-  std::string input_;
-  size_t piece_;
-  size_t at_ = 0;
-};
-
 class Http1Test : public ::testing::Test {
  protected:
   // Serves `input` (read `piece` bytes at a time) and returns the bytes written back.
   std::string serve(const std::string& input, size_t piece = 7) {
-    ScriptedStream stream(input, piece);
+    BufferStream stream(input, piece);
     serveConnection(stream, ConnectionContext{handler, limits, log, ids});
     return stream.written;
   }
