@@ -2,7 +2,8 @@
 # Runs the longer cluster fault scenarios of ../shared/design/scaleout.md §8 (S3, S5, S6,
 # S7, S8: tests/cluster/scenario_long_test.cpp), which the README's test command does not
 # run, each several times with different seeds, and prints a table of their results.
-# S1, S2 and S4 are in the README's test command (ctest label `normal`; S1 and S2 in the normal build only).
+# S1, S2 and S4 are in the README's test command (ctest label `normal`; S1 and S2 in the
+# normal build only).
 #
 #   scripts/cluster-scenarios.sh [--repeat N] [--seed S] [--only S3,S7] [--build DIR]
 #

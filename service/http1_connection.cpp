@@ -89,14 +89,17 @@ class Exchange {
   std::optional<bool> run(bool last_allowed);
 
  private:
-  std::optional<bool> refuse(HttpReply reply, bool timed = true);
+  // Answers `reply` and ends the connection.
+  std::optional<bool> refuse(HttpReply reply);
   bool readBody(const http1::Framing& framing, std::string& body);
   bool send(HttpReply& reply, bool keep_alive);
-  void log(const HttpReply& reply, bool timed);
+  void log(const HttpReply& reply);
 
   ByteStream& stream_;
   const ConnectionContext& context_;
   std::string& buffer_;
+  // Set once the head is read whole and well formed; a request refused before has no
+  // duration in the log.
   Clock::time_point start_;
   std::optional<http1::Head> head_;
   std::string id_;
@@ -110,35 +113,34 @@ std::optional<bool> Exchange::run(bool last_allowed) {
     if (buffer_.size() > http1::kMaxRequestLineBytes &&
         buffer_.find('\n') > http1::kMaxRequestLineBytes) {
       id_ = context_.ids.of("");
-      return refuse(lineTooLongReply(), false);
+      return refuse(lineTooLongReply());
     }
     if (buffer_.size() > http1::kMaxHeadBytes) {
       id_ = context_.ids.of("");
       HttpReply reply =
           errorReply({ApiError::Code::kHeadersTooLarge,
                       fmt::format("the request's head is over {} bytes", http1::kMaxHeadBytes)});
-      return refuse(std::move(reply), false);
+      return refuse(std::move(reply));
     }
     // A head cut short (or a connection closed between requests) gets no answer.
     if (!stream_.readSome(buffer_, buffer_.empty())) return std::nullopt;
   }
-  start_ = Clock::now();
   auto parsed = http1::parseHead(std::string_view(buffer_).substr(0, *end));
   buffer_.erase(0, *end);
   if (auto* problem = std::get_if<http1::HeadProblem>(&parsed)) {
     id_ = context_.ids.of("");
     switch (*problem) {
       case http1::HeadProblem::kLineTooLong:
-        return refuse(lineTooLongReply(), false);
+        return refuse(lineTooLongReply());
       case http1::HeadProblem::kTooManyHeaders:
-        return refuse(errorReply({ApiError::Code::kHeadersTooLarge,
-                                  fmt::format("the request has more than {} headers",
-                                              http1::kMaxHeaderLines)}),
-                      false);
+        return refuse(errorReply(
+            {ApiError::Code::kHeadersTooLarge,
+             fmt::format("the request has more than {} headers", http1::kMaxHeaderLines)}));
       case http1::HeadProblem::kMalformed:
-        return refuse(malformedReply(), false);
+        return refuse(malformedReply());
     }
   }
+  start_ = Clock::now();
   head_ = std::get<http1::Head>(std::move(parsed));
   const http1::Head& head = *head_;
   const std::string* given_id = head.find("X-Request-Id");
@@ -188,7 +190,7 @@ std::optional<bool> Exchange::run(bool last_allowed) {
   request.authorization = header("Authorization");
   request.idempotency_key = header("Idempotency-Key");
   request.if_none_match = header("If-None-Match");
-  request.request_id = header("X-Request-Id");
+  if (given_id != nullptr) request.request_id = *given_id;
   request.forwarded = head.find("Rflow-Forwarded") != nullptr;
   request.forwarded_partition = header("Rflow-Partition");
   request.insights_form = header("Rflow-Insights-Form");
@@ -236,8 +238,7 @@ bool Exchange::readBody(const http1::Framing& framing, std::string& body) {
   return false;
 }
 
-std::optional<bool> Exchange::refuse(HttpReply reply, bool timed) {
-  if (!timed) start_ = {};
+std::optional<bool> Exchange::refuse(HttpReply reply) {
   send(reply, false);
   return false;
 }
@@ -278,18 +279,18 @@ bool Exchange::send(HttpReply& reply, bool keep_alive) {
   head += "\r\n";
   const bool is_head = head_ && head_->method == "HEAD";
   const bool written = stream_.write(head, is_head || bodiless ? std::string_view() : body);
-  log(reply, start_ != Clock::time_point{});
+  log(reply);
   return written && keep_alive;
 }
 
-void Exchange::log(const HttpReply& reply, bool timed) {
+void Exchange::log(const HttpReply& reply) {
   if (context_.log.format() != LogFormat::kJson) return;
   RequestRecord record;
   record.request_id = id_;
   // A malformed request line may hold anything; a method is a short word.
   if (head_) record.method = std::string_view(head_->method).substr(0, 16);
   record.status = reply.status;
-  if (timed)
+  if (start_ != Clock::time_point{})
     record.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
   if (!reply.route.empty()) record.route = reply.route;
   if (reply.caller) record.caller = *reply.caller;

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <random>
 
 namespace rflow::service {
 
@@ -238,7 +237,8 @@ void HttpServer::configure() {
   s.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
         // Refused before the pre-routing handler ran (a malformed request line).
-        if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", ids_.of(req.get_header_value("X-Request-Id")));
+        if (!res.has_header("X-Request-Id"))
+          res.set_header("X-Request-Id", ids_.of(req.get_header_value("X-Request-Id")));
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         HttpReply reply = malformedReply();
         if (res.status == 413)
