@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -127,9 +128,12 @@ std::variant<int, std::string> PlainHttpServer::bind(const std::string& host, ui
 void PlainHttpServer::start() {
   if (listen_fd_ < 0 || acceptor_.joinable()) return;
   workers_.reserve(kHttpThreads);
-  for (size_t i = 0; i < kHttpThreads; ++i)
+  for (size_t i = 0; i < kHttpThreads; ++i) {
     workers_.emplace_back([this] { work(); });
+    pthread_setname_np(workers_.back().native_handle(), "rflow-http");  // top, gdb, perf
+  }
   acceptor_ = std::thread([this] { acceptLoop(); });
+  pthread_setname_np(acceptor_.native_handle(), "rflow-accept");
 }
 
 void PlainHttpServer::acceptLoop() {
