@@ -121,7 +121,7 @@ std::variant<engine::Engine::Placement, ApiError> Service::placement(std::string
 
 json Service::instanceAfterStep(const engine::InstanceView& view) const {
   Ages ages{engine_.clock().now()};
-  auto figures = engine_.figures(view.id);
+  auto figures = engine_.figures(view);
   if (figures) return instanceJson(view, ages, &*figures);
   json out = instanceJson(view, ages);
   out["tracked"] = nullptr;
@@ -173,7 +173,7 @@ Outcome Service::instances(const InstanceQuery& query) const {
 Outcome Service::instance(std::string_view id) const {
   auto v = engine_.instance(id);
   if (!v) return fromEngine(v.error());
-  auto figures = engine_.figures(id);
+  auto figures = engine_.figures(*v);
   if (!figures) return fromEngine(figures.error());
   Ages ages{engine_.clock().now()};
   return instanceJson(*v, ages, &*figures);
@@ -348,11 +348,17 @@ Outcome Service::decide(const Caller& caller, std::string_view id, const Decisio
       decision.form.emplace_back(name, std::get<vm::Value>(std::move(decoded)));
     }
   }
-  if (auto error = engine_.decide(decision)) return fromEngine(*error);
+  engine::Decided decided;
+  if (auto error = engine_.decide(decision, &decided)) return fromEngine(*error);
   json out = json::object();
   Ages ages{engine_.clock().now()};
-  if (auto after = engine_.task(id)) out["task"] = taskJson(*after, ages);
-  if (auto v = engine_.instance(t->record.instance)) out["instance"] = instanceAfterStep(*v);
+  // A repeated decision (its request id seen before) committed nothing: read both.
+  if (!decided.task)
+    if (auto after = engine_.task(id)) decided.task = std::move(*after);
+  if (!decided.instance)
+    if (auto v = engine_.instance(t->record.instance)) decided.instance = std::move(*v);
+  if (decided.task) out["task"] = taskJson(*decided.task, ages);
+  if (decided.instance) out["instance"] = instanceAfterStep(*decided.instance);
   return out;
 }
 

@@ -156,7 +156,7 @@ std::variant<vm::Value, EngineError> Tasks::form(const TaskRecord& task, const D
   return vm::Value::record(t.decl, std::move(fields));
 }
 
-std::optional<EngineError> Tasks::decide(const Decision& decision) {
+std::optional<EngineError> Tasks::decide(const Decision& decision, Decided* after) {
   const auto first = parts_.queries.loadTask(decision.task);
   if (!first.ok()) return storageError(first.status());
   if (!first.value())
@@ -192,7 +192,7 @@ std::optional<EngineError> Tasks::decide(const Decision& decision) {
   }
   if (auto refusal = checkPolicies(task, decision, shared))
     return refuse(task, decision, std::move(lease), *refusal);
-  return apply(std::move(task), decision, std::move(lease), std::move(filled), *shared);
+  return apply(std::move(task), decision, std::move(lease), std::move(filled), *shared, after);
 }
 
 Found<std::unique_ptr<Step>> Tasks::openInstanceOf(const TaskRecord& task, KeyedGate::Lease lease) {
@@ -220,7 +220,7 @@ std::optional<EngineError> Tasks::refuse(const TaskRecord& task, const Decision&
 
 std::optional<EngineError> Tasks::apply(TaskRecord task, const Decision& decision,
                                         KeyedGate::Lease lease, std::optional<vm::Value> form,
-                                        const vm::Program& program) {
+                                        const vm::Program& program, Decided* after) {
   auto opened = openInstanceOf(task, std::move(lease));
   if (!opened) return std::move(opened).error();
   auto step = std::move(*opened);
@@ -248,7 +248,7 @@ std::optional<EngineError> Tasks::apply(TaskRecord task, const Decision& decisio
                     verb);
   if (task.status == TaskStatus::kOpen) {
     step->batch.put(store::Column::kTasks, task.id, task.encode());
-    return parts_.steps.commit(std::move(step));
+    return commitDecision(std::move(step), task, after);
   }
   task.decided_at = step->now;
   task.decided_by = decision.user;
@@ -260,7 +260,18 @@ std::optional<EngineError> Tasks::apply(TaskRecord task, const Decision& decisio
   if (store::Status resumed = parts_.steps.resume(*step, task.request, std::move(result));
       !resumed.ok())
     return storageError(resumed);
-  return parts_.steps.commit(std::move(step));
+  return commitDecision(std::move(step), task, after);
+}
+
+std::optional<EngineError> Tasks::commitDecision(std::unique_ptr<Step> step, const TaskRecord& task,
+                                                 Decided* after) {
+  if (after == nullptr) return parts_.steps.commit(std::move(step));
+  InstanceRecord committed = step->rec;  // as startOwn: the commit only stamps updated_at
+  committed.updated_at = step->now;
+  if (auto error = parts_.steps.commit(std::move(step))) return error;
+  after->task = parts_.queries.view(task);
+  after->instance = parts_.queries.view(std::move(committed));
+  return std::nullopt;
 }
 
 }  // namespace rflow::engine

@@ -198,8 +198,8 @@ std::optional<EngineError> Engine::signalByKey(std::string_view workflow, std::s
   return this->signal(*id, signal, std::move(value), request_id);
 }
 
-std::optional<EngineError> Engine::decide(const Decision& decision) {
-  return parts_->tasks.decide(decision);
+std::optional<EngineError> Engine::decide(const Decision& decision, Decided* after) {
+  return parts_->tasks.decide(decision, after);
 }
 
 std::optional<EngineError> Engine::cancel(std::string_view instance, std::string_view by) {
@@ -288,6 +288,10 @@ Found<InstanceFigures> Engine::figures(std::string_view id) const {
   if (!rec.ok()) return storageError(rec.status());
   if (!rec.value()) return InstanceFigures{};
   return loadFigures(parts_->store, *rec.value());
+}
+
+Found<InstanceFigures> Engine::figures(const InstanceView& view) const {
+  return loadFigures(parts_->store, view.id, view.figures);
 }
 
 Found<std::vector<AuditEntry>> Engine::history(std::string_view id) const {

@@ -275,6 +275,8 @@ struct InstanceView {
   std::optional<std::string> error;
   std::optional<std::string> error_kind;
   std::vector<vm::Value> args;
+  // The record's figures (InstanceRecord::figures): for Engine::figures(view).
+  std::string figures;
 };
 
 struct TaskView {
@@ -282,6 +284,13 @@ struct TaskView {
   std::shared_ptr<const vm::Program> program;
   std::optional<vm::Value> amount;
   vm::Value data;
+};
+
+// A decision's task and instance as its step committed them (Engine::decide's `after`),
+// so that an answer need not read them back.
+struct Decided {
+  std::optional<TaskView> task;
+  std::optional<InstanceView> instance;
 };
 
 // A decision on an approval or task, as a person submits it.
@@ -425,7 +434,9 @@ class Engine {
   std::optional<EngineError> signalByKey(std::string_view workflow, std::string_view key,
                                          std::string_view signal, vm::Value value,
                                          std::string_view request_id = {});
-  std::optional<EngineError> decide(const Decision& decision);
+  // With `after`, a decision this call commits also answers the task and its instance as
+  // committed (a repeated one, answered from its request id, leaves `after` empty).
+  std::optional<EngineError> decide(const Decision& decision, Decided* after = nullptr);
   std::optional<EngineError> cancel(std::string_view instance, std::string_view by);
   // Starts the workflows bound by `on event name` (current version); their ids.
   std::variant<std::vector<std::string>, EngineError> event(std::string_view name,
@@ -495,6 +506,8 @@ class Engine {
   // (or, for an instance started before records kept them, their own key). Empty for an
   // instance whose workflow declares none, started before figures, or unknown.
   Found<InstanceFigures> figures(std::string_view id) const;
+  // The same for a view in hand (a step's answer, say), without reading its record again.
+  Found<InstanceFigures> figures(const InstanceView& view) const;
 
   // The live instance of `workflow` (qualified or declared name) with business key `key`;
   // failing that, with `signal_request`, the instance a signal with that request id was

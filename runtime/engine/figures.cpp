@@ -225,9 +225,13 @@ std::optional<int64_t> scaledAmount(std::string_view text) {
 }
 
 Found<InstanceFigures> loadFigures(const store::Store& store, const InstanceRecord& rec) {
-  const std::string_view instance = rec.id;
-  if (!rec.figures.empty()) {
-    auto decoded = InstanceFigures::decode(rec.figures);
+  return loadFigures(store, rec.id, rec.figures);
+}
+
+Found<InstanceFigures> loadFigures(const store::Store& store, std::string_view instance,
+                                   std::string_view kept) {
+  if (!kept.empty()) {
+    auto decoded = InstanceFigures::decode(kept);
     if (!decoded)
       return EngineError{EngineError::Code::kStorage,
                          fmt::format("the figures of {} are not readable", instance)};

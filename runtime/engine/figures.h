@@ -84,6 +84,9 @@ std::optional<std::string> setMeasure(EngineParts& parts, Step& step,
 
 // The figures of `rec` (empty for one that has none, or started before them).
 Found<InstanceFigures> loadFigures(const store::Store& store, const InstanceRecord& rec);
+// The same from the record's `figures` field in hand (`kept`) and the instance's id.
+Found<InstanceFigures> loadFigures(const store::Store& store, std::string_view instance,
+                                   std::string_view kept);
 
 // Per tracked dimension (metrics.h): the labels an instance of `workflow` with
 // `figures` is counted under.

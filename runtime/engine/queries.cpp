@@ -50,6 +50,7 @@ InstanceView Queries::viewOf(InstanceRecord rec) const {
   v.workflow_index = rec.workflow;
   v.error = std::move(rec.error);
   v.error_kind = std::move(rec.error_kind);
+  v.figures = std::move(rec.figures);
   auto program = programs_.get(rec.version);
   if (program) {
     const bytecode::Module& m = (*program)->module();
@@ -163,15 +164,19 @@ Found<TaskView> Queries::task(std::string_view id) const {
   if (!rec.ok()) return storageError(rec.status());
   if (!rec.value())
     return EngineError{EngineError::Code::kNotFound, fmt::format("there is no task {}", id)};
+  return view(std::move(*rec.value()));
+}
+
+TaskView Queries::view(TaskRecord rec) const {
   TaskView view;
-  auto program = programs_.get(rec.value()->version);
+  auto program = programs_.get(rec.version);
   if (program) {
     view.program = *program;
     const bytecode::Module& m = view.program->module();
-    if (!rec.value()->amount.empty()) view.amount = decodeValue(rec.value()->amount, m);
-    view.data = decodeValue(rec.value()->data, m).value_or(vm::Value());
+    if (!rec.amount.empty()) view.amount = decodeValue(rec.amount, m);
+    view.data = decodeValue(rec.data, m).value_or(vm::Value());
   }
-  view.record = std::move(*rec.value());
+  view.record = std::move(rec);
   return view;
 }
 

@@ -35,6 +35,8 @@ class Queries {
   Found<std::vector<InstanceView>> byDimensions(const InstanceFilter& filter) const;
   Found<std::vector<AuditEntry>> history(std::string_view id) const;
   Found<TaskView> task(std::string_view id) const;
+  // The view of a task record at hand (one a step just committed).
+  TaskView view(TaskRecord rec) const;
   Found<std::vector<TaskView>> tasks(const TaskFilter& filter) const;
   Found<std::string> instanceForKey(std::string_view qualified_workflow, std::string_view key,
                                     std::string_view signal_request) const;

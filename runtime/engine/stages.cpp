@@ -212,6 +212,9 @@ store::Status recordStages(EngineParts& parts, Step& step) {
     step.metrics.stageEntered(workflow, name, wait.since);
   }
   if (isLive(rec.status) || (step.loaded_status && !isLive(*step.loaded_status))) return {};
+  // An instance that ends in the step that created it has no entry stored: it entered no
+  // stage (its waits would still be open), and a scan would cost an iterator per instance.
+  if (step.creates_instance) return {};
   // The instance ended in this step: its entry times become, for a completed one, the
   // remaining time from each stage to the end (open time of its SLA's calendar, if any);
   // the keys go with it.

@@ -55,6 +55,9 @@ class Step final : public Commit {
   // The status the instance had when the step loaded it (unset: a new instance, or a
   // step that loaded none). commit counts the move to rec.status in `metrics`.
   std::optional<Status> loaded_status;
+  // The step creates the instance: nothing under its id is in the store yet, so reads of
+  // its other keys (its stage entries, say) can be skipped.
+  bool creates_instance = false;
   // The waits the instance had when the step loaded it, and the stage of each wait this
   // step made (by request): recordStages (stages.h) compares them with rec.waits.
   std::vector<Wait> loaded_waits;

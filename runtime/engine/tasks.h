@@ -22,7 +22,7 @@ class Tasks {
   std::string create(Step& step, const vm::PendingRequest& pending, bool approval);
   // Writes a task that is no longer open and takes it out of the inbox indexes.
   void close(Step& step, const TaskRecord& task);
-  std::optional<EngineError> decide(const Decision& decision);
+  std::optional<EngineError> decide(const Decision& decision, Decided* after);
   // The timers of a task: an escalation, and the due time (an approval expires, a task
   // is marked overdue).
   store::Status escalate(Step& step, const TimerRecord& timer);
@@ -41,7 +41,11 @@ class Tasks {
                                     KeyedGate::Lease lease, const std::string& refusal);
   std::optional<EngineError> apply(TaskRecord task, const Decision& decision,
                                    KeyedGate::Lease lease, std::optional<vm::Value> form,
-                                   const vm::Program& program);
+                                   const vm::Program& program, Decided* after);
+  // Commits a decision's step; on success, fills `after` (when given) with `task` and the
+  // step's instance as committed.
+  std::optional<EngineError> commitDecision(std::unique_ptr<Step> step, const TaskRecord& task,
+                                            Decided* after);
 
   EngineParts& parts_;
 };

@@ -343,8 +343,29 @@ TEST_F(EngineTest, ADecisionRequestIdDecidesAtMostOnce) {
   EXPECT_EQ(again->message, refused->message);
   EXPECT_EQ(audit(id, "refused").size(), 1u);
 
-  EXPECT_FALSE(decideWith("bo", Decision::Kind::kApprove, "d-1"));
-  EXPECT_FALSE(decideWith("bo", Decision::Kind::kApprove, "d-1")) << "a repeat succeeds";
+  // The decision that commits answers its task and instance as committed; a repeat,
+  // which commits nothing, answers neither (the caller reads them).
+  Decision first;
+  first.task = task;
+  first.user = "bo";
+  first.request_id = "d-1";
+  Decided after;
+  EXPECT_FALSE(engine_->decide(first, &after));
+  engine_->runUntilIdle();
+  ASSERT_TRUE(after.task && after.instance);
+  EXPECT_EQ(after.task->record.status, TaskStatus::kApproved);
+  EXPECT_EQ(after.task->record.approved_by, (std::vector<std::string>{"bo"}));
+  EXPECT_EQ(after.instance->id, id);
+  // As the decision's step left it: waiting for the ERP call the approval leads to (its
+  // answer comes in a step of its own).
+  EXPECT_EQ(after.instance->status, Status::kWaiting);
+  ASSERT_EQ(after.instance->waits.size(), 1u);
+  EXPECT_EQ(after.instance->waits[0].kind, WaitKind::kConnector);
+  EXPECT_LE(after.instance->updated_at, get(id).updated_at);
+  EXPECT_EQ(after.instance->args.size(), get(id).args.size());
+  Decided repeated;
+  EXPECT_FALSE(engine_->decide(first, &repeated)) << "a repeat succeeds";
+  EXPECT_FALSE(repeated.task || repeated.instance);
   EXPECT_EQ(audit(id, "approved").size(), 1u);
   EXPECT_EQ(get(id).status, Status::kCompleted);
   auto other = decideWith("bo", Decision::Kind::kReject, "d-1");
@@ -577,6 +598,12 @@ workflow Claim(region: string, store: string, amount: money, other: money) {
   ASSERT_TRUE(figures);
   EXPECT_EQ(figures->tracked,
             (std::vector<std::pair<std::string, std::string>>{{"region", "EU"}, {"store", "S-7"}}));
+  // From the start's answer, without reading the record again: the same.
+  auto from_view = engine_->figures(v);
+  ASSERT_TRUE(from_view);
+  EXPECT_EQ(from_view->tracked, figures->tracked);
+  ASSERT_EQ(from_view->measures.size(), 1u);
+  EXPECT_EQ(from_view->measures[0].text(), "10.00 EUR");
   ASSERT_EQ(figures->measures.size(), 1u);
   EXPECT_EQ(figures->measures[0].text(), "10.00 EUR");
   auto indexed =
@@ -649,6 +676,10 @@ workflow Claim(region: string, amount: int) {
   ASSERT_TRUE(figures);
   ASSERT_EQ(figures->measures.size(), 1u);
   EXPECT_EQ(figures->measures[0].text(), "5");
+  auto from_view = engine_->figures(get(id));
+  ASSERT_TRUE(from_view);
+  ASSERT_EQ(from_view->measures.size(), 1u) << "a view's empty figures still find the key";
+  EXPECT_EQ(from_view->measures[0].text(), "5");
   EXPECT_EQ(figures->tracked, (std::vector<std::pair<std::string, std::string>>{{"region", "EU"}}));
 
   advance(3'600'000);
