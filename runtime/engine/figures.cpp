@@ -132,15 +132,13 @@ std::optional<EngineError> startFigures(Step& step,
   InstanceFigures figures;
   for (const bytecode::Figure& t : declared->tracks) {
     const std::string& name = m.strings[t.name];
-    auto value = runPure(program, *t.function, args, options,
-                         fmt::format("tracked value `{}`", name).c_str());
+    auto value = runPure(program, *t.function, args, options, "tracked value", name);
     if (auto* error = std::get_if<EngineError>(&value)) return std::move(*error);
     figures.tracked.emplace_back(name, vm::printed(std::get<vm::Value>(value), m, t.type));
   }
   for (const bytecode::Figure& f : declared->measures) {
     if (!f.function) continue;
-    auto value = runPure(program, *f.function, args, options,
-                         fmt::format("measure `{}`", m.strings[f.name]).c_str());
+    auto value = runPure(program, *f.function, args, options, "measure", m.strings[f.name]);
     if (auto* error = std::get_if<EngineError>(&value)) return std::move(*error);
     figures.measures.push_back(measureOf(m, f, std::get<vm::Value>(value)));
   }

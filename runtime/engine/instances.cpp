@@ -20,19 +20,21 @@ namespace rflow::engine {
 std::variant<vm::Value, EngineError> runPure(const std::shared_ptr<const vm::Program>& program,
                                              bytecode::FunctionId function,
                                              const std::vector<vm::Value>& args,
-                                             const vm::Options& options, const char* what) {
-  const auto bad = [](std::string message) {
-    return EngineError{EngineError::Code::kBadInput, std::move(message)};
+                                             const vm::Options& options, std::string_view what,
+                                             std::string_view name) {
+  // The words are put together only for an error: tracked values run on every start.
+  const auto bad = [&](std::string_view tail) {
+    const std::string subject =
+        name.empty() ? std::string(what) : fmt::format("{} `{}`", what, name);
+    return EngineError{EngineError::Code::kBadInput, fmt::format("its {}{}", subject, tail)};
   };
   auto started = vm::Instance::start(program, function, args, options);
-  if (auto* problem = std::get_if<std::string>(&started))
-    return bad(fmt::format("its {}: {}", what, *problem));
+  if (auto* problem = std::get_if<std::string>(&started)) return bad(": " + *problem);
   NoEffects none;
   HostOutcome o = runHosted(std::get<vm::Instance>(started), HostRole::kPureCall, none);
   if (auto* done = std::get_if<vm::Completed>(&o)) return std::move(done->result);
-  if (auto* failed = std::get_if<vm::Failure>(&o))
-    return bad(fmt::format("its {} failed: {}", what, failed->text()));
-  return bad(fmt::format("its {} waits for something, which it cannot", what));
+  if (auto* failed = std::get_if<vm::Failure>(&o)) return bad(" failed: " + failed->text());
+  return bad(" waits for something, which it cannot");
 }
 
 std::optional<EngineError> checkArguments(const bytecode::Module& m, const bytecode::Workflow& w,
@@ -148,6 +150,7 @@ Found<InstanceRecord> Instances::startOwn(const std::shared_ptr<const vm::Progra
                               step->rec.workflow_name, step->now);
   step->figures = std::move(figures);
   step->loaded_status = Status::kRunning;
+  step->creates_instance = true;
   if (also) also(*step);
   if (store::Status ran = parts_.steps.runFirst(*step); !ran.ok()) return storageError(ran);
   InstanceRecord committed = step->rec;  // the caller's answer: no need to read it back

@@ -73,10 +73,12 @@ std::variant<std::monostate, RemotePlace, EngineError> remotePlace(
     const std::vector<vm::Value>& args);
 
 // Runs a workflow's pure function (its key, sla, a tracked value or a header measure) on
-// its arguments: kBadInput naming `what` when it fails or tries to act.
+// its arguments: kBadInput naming `what` ("key", "tracked value") and `name`, if any,
+// when it fails or tries to act.
 std::variant<vm::Value, EngineError> runPure(const std::shared_ptr<const vm::Program>& program,
                                              bytecode::FunctionId function,
                                              const std::vector<vm::Value>& args,
-                                             const vm::Options& options, const char* what);
+                                             const vm::Options& options, std::string_view what,
+                                             std::string_view name = {});
 
 }  // namespace rflow::engine
