@@ -4,13 +4,13 @@
 // result against orderExpected.
 #pragma once
 
-#include <httplib.h>
-
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "http_client.h"
 
 namespace rflow::bench {
 
@@ -25,11 +25,11 @@ struct OrderTimes {
 // "O<i>", then POST /v1/tasks/{task}/decision when it waits. A request without an answer
 // (a kept-alive connection the server had closed) is sent once more, and one answered 503
 // (a cluster partition whose owner is not known yet, or moving) or 421 (forwarded to a
-// node that just let it go) again after 100 ms, up to `patience_503` times: the Idempotency-Key makes a start safe to repeat, and a repeated
-// decision answered 409 means the first was taken. The instance JSON after the last
-// request; nullopt, with *why, when a request failed.
-std::optional<nlohmann::json> orderOverHttp(httplib::Client& client, const httplib::Headers& auth,
-                                            uint64_t i, OrderTimes& times, std::string* why,
+// node that just let it go) again after 100 ms, up to `patience_503` times: the Idempotency-Key
+// makes a start safe to repeat, and a repeated decision answered 409 means the first was taken. The
+// instance JSON after the last request; nullopt, with *why, when a request failed.
+std::optional<nlohmann::json> orderOverHttp(HttpClient& client, const HttpHeaders& auth, uint64_t i,
+                                            OrderTimes& times, std::string* why,
                                             int patience_503 = 0);
 
 // `done` is order i completed with the expected amount and path.

@@ -6,7 +6,7 @@
 // completed instance.
 //
 // One Server (service/serve.h) on 127.0.0.1 with an ephemeral port serves a one-approval
-// workflow. The HTTP rows: C threads, each with its own keep-alive httplib client, POST
+// workflow. The HTTP rows: C threads, each with its own keep-alive client, POST
 // /v1/workflows/Pay/instances N times in all, then POST /v1/tasks/{id}/decision for
 // every approval those starts opened. The in-process rows: C threads call
 // Engine::start and Engine::decide on the same engine, for N more instances. The
@@ -20,13 +20,13 @@
 // RFLOW_BENCH_ONLY=http (or =engine) runs only those order rows, to profile one side
 // (`perf record`, `perf stat`).
 //
-// Clients keep connections alive and set TCP_NODELAY, as HTTP client libraries do; a
-// request on a connection the server had closed is sent once more (starts carry an
-// Idempotency-Key, so that is safe). Failures are counted in `ok` and described.
+// Clients (http_client.h) keep connections alive and set TCP_NODELAY, as HTTP client
+// libraries do, and cost the shared cores one send and one recv per request; a request on
+// a connection the server had closed is sent once more (starts carry an Idempotency-Key,
+// so that is safe). Failures are counted in `ok` and described.
 //
 // Compare rows of one run: the machines are shared and noisy.
 #include <fmt/format.h>
-#include <httplib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -223,14 +223,10 @@ int main(int argc, char** argv) {
   auto& server = *std::get<std::unique_ptr<service::Server>>(opened);
   engine::Engine& eng = server.engine();
 
-  std::vector<std::unique_ptr<httplib::Client>> http;
-  for (size_t t = 0; t < clients; ++t) {
-    http.push_back(std::make_unique<httplib::Client>("127.0.0.1", server.port()));
-    http.back()->set_keep_alive(true);
-    http.back()->set_tcp_nodelay(true);  // as a client library should; see http_server.cpp
-    http.back()->set_read_timeout(30, 0);
-  }
-  const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  std::vector<std::unique_ptr<bench::HttpClient>> http;
+  for (size_t t = 0; t < clients; ++t)
+    http.push_back(std::make_unique<bench::HttpClient>("127.0.0.1", server.port()));
+  const bench::HttpHeaders auth = {{"Authorization", std::string("Bearer ") + kToken}};
   // The first failure of each kind, to say why a row is short.
   std::mutex failures_mutex;
   std::map<std::string, int> failures;
@@ -253,27 +249,25 @@ int main(int argc, char** argv) {
   const Row http_start = inParallel(n, clients, [&](size_t t, size_t i) {
     // A kept-alive connection the server closed fails on its next request without an
     // answer; clients send again, and the Idempotency-Key makes that safe.
-    httplib::Headers headers = auth;
-    headers.emplace("Idempotency-Key", "H" + std::to_string(i));
+    bench::HttpHeaders headers = auth;
+    headers.emplace_back("Idempotency-Key", "H" + std::to_string(i));
     const std::string body = orderJson("H" + std::to_string(i)).dump();
-    auto res = http[t]->Post("/v1/workflows/Pay/instances", headers, body, "application/json");
-    if (!res) res = http[t]->Post("/v1/workflows/Pay/instances", headers, body, "application/json");
-    if (res && res->status == 201) return true;
-    noteFailure(res ? fmt::format("HTTP {}: {}", res->status, res->body)
-                    : "no answer: " + httplib::to_string(res.error()));
+    auto res = http[t]->post("/v1/workflows/Pay/instances", headers, body);
+    if (!res) res = http[t]->post("/v1/workflows/Pay/instances", headers, body);
+    if (res && res.status == 201) return true;
+    noteFailure(res ? fmt::format("HTTP {}: {}", res.status, res.body) : "no answer: " + res.error);
     return false;
   });
   const std::vector<std::string> http_tasks = openTasks(eng, n);
   const Row http_decide = inParallel(http_tasks.size(), clients, [&](size_t t, size_t i) {
     const std::string path = "/v1/tasks/" + http_tasks[i] + "/decision";
-    auto res = http[t]->Post(path, auth, R"({"approve": true})", "application/json");
-    if (res && res->status == 200) return true;
+    auto res = http[t]->post(path, auth, R"({"approve": true})");
+    if (res && res.status == 200) return true;
     if (!res) {  // sent again: a 409 then means the first one was decided
-      res = http[t]->Post(path, auth, R"({"approve": true})", "application/json");
-      if (res && (res->status == 200 || res->status == 409)) return true;
+      res = http[t]->post(path, auth, R"({"approve": true})");
+      if (res && (res.status == 200 || res.status == 409)) return true;
     }
-    noteFailure(res ? fmt::format("HTTP {}: {}", res->status, res->body)
-                    : "no answer: " + httplib::to_string(res.error()));
+    noteFailure(res ? fmt::format("HTTP {}: {}", res.status, res.body) : "no answer: " + res.error);
     return false;
   });
 
@@ -315,13 +309,9 @@ int main(int argc, char** argv) {
   // one of the server's threads (kHttpThreads) until it closes.
   http.clear();
   const auto overHttp = [&](size_t count) -> OrderStep {
-    auto pool = std::make_shared<std::vector<std::unique_ptr<httplib::Client>>>();
-    for (size_t t = 0; t < count; ++t) {
-      pool->push_back(std::make_unique<httplib::Client>("127.0.0.1", server.port()));
-      pool->back()->set_keep_alive(true);
-      pool->back()->set_tcp_nodelay(true);
-      pool->back()->set_read_timeout(30, 0);
-    }
+    auto pool = std::make_shared<std::vector<std::unique_ptr<bench::HttpClient>>>();
+    for (size_t t = 0; t < count; ++t)
+      pool->push_back(std::make_unique<bench::HttpClient>("127.0.0.1", server.port()));
     return [&, pool](size_t t, size_t i, std::vector<double>& start_ms,
                      std::vector<double>& decide_ms) -> std::optional<json> {
       bench::OrderTimes times;

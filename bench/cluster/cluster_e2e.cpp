@@ -1,7 +1,6 @@
 #include "cluster_e2e.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -179,18 +178,12 @@ class Processes {
   std::vector<RflowNode> nodes_;
 };
 
-std::unique_ptr<httplib::Client> clientFor(const RflowNode& node,
-                                           std::chrono::seconds read_timeout) {
-  auto client = std::make_unique<httplib::Client>("127.0.0.1", node.port);
-  client->set_keep_alive(true);
-  client->set_tcp_nodelay(true);
-  client->set_connection_timeout(2, 0);
-  client->set_read_timeout(static_cast<time_t>(read_timeout.count()), 0);
-  return client;
+std::unique_ptr<HttpClient> clientFor(const RflowNode& node, std::chrono::seconds timeout) {
+  return std::make_unique<HttpClient>("127.0.0.1", node.port, timeout);
 }
 
-const httplib::Headers& auth() {
-  static const httplib::Headers headers = {{"Authorization", std::string("Bearer ") + kToken}};
+const HttpHeaders& auth() {
+  static const HttpHeaders headers = {{"Authorization", std::string("Bearer ") + kToken}};
   return headers;
 }
 
@@ -363,12 +356,12 @@ std::optional<FailoverRun> failOnce(Processes& processes, const E2eOptions& opti
       key = fmt::format("F{}-{}", repeat, key_counter++);
     } while (engine::partitionFor(kWorkflow, key, options.partitions) != p);
     auto client = clientFor(nodes[via], 5s);
-    httplib::Headers headers = auth();
-    headers.emplace("Idempotency-Key", key);
-    auto res = client->Post("/v1/workflows/PlaceOrder/instances", headers,
-                            orderInput(key_counter).dump(), "application/json");
-    if (!res || res->status != 201) return false;
-    const json body = json::parse(res->body, nullptr, false);
+    HttpHeaders headers = auth();
+    headers.emplace_back("Idempotency-Key", key);
+    auto res =
+        client->post("/v1/workflows/PlaceOrder/instances", headers, orderInput(key_counter).dump());
+    if (!res || res.status != 201) return false;
+    const json body = json::parse(res.body, nullptr, false);
     if (!body.value("id", "").ends_with(engine::partitionSuffix(p))) {
       *error = fmt::format("a probe meant for partition {} started {}", p, body.value("id", ""));
       stop = true;
