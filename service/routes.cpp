@@ -252,7 +252,10 @@ const Route kRoutes[] = {
     {"GET", "/v1/tasks/{id}", kToken, 200, false, nullptr, false, "", "One approval or task",
      getTask},
     {"POST", "/v1/tasks/{id}/decision", kToken, 200, true, checkDecision, false, "",
-     "Decide: {\"approve\": true, \"comment\": \"…\"} or {\"form\": {…}}", decide},
+     "Decide: {\"approve\": true, \"comment\": \"…\"} or {\"form\": {…}}; answers the task and "
+     "its instance as the decision's step committed them (a decision repeated with its "
+     "Idempotency-Key: as they are now)",
+     decide},
     {"GET", "/v1/insights", kToken, 200, false, nullptr, false, "workflow,since,by,period",
      "Process intelligence from the engine's aggregates, and each classifier's triage quality; "
      "with `workflow` and `by` (a dimension it tracks), the figures per value (the top 50 by "
