@@ -11,30 +11,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <optional>
+#include <variant>
+
+#include "service/http1.h"
 
 namespace rflow::bench {
-
-namespace {
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 HttpClient::HttpClient(std::string host, uint16_t port, std::chrono::milliseconds timeout)
     : host_(std::move(host)), port_(port), timeout_(timeout) {}
@@ -117,26 +98,18 @@ size_t HttpClient::fillHead(std::string* why) {
 }
 
 bool HttpClient::readChunked(size_t at, std::string* body, size_t* end, std::string* why) {
+  service::http1::ChunkedReader chunks;
   while (true) {
-    size_t line_end;
-    while ((line_end = buffer_.find("\r\n", at)) == std::string::npos)
-      if (!fill(buffer_.size() + 1, why)) return false;
-    size_t size = 0;
-    const char* first = buffer_.data() + at;
-    const auto parsed = std::from_chars(first, buffer_.data() + line_end, size, 16);
-    if (parsed.ec != std::errc{} || parsed.ptr == first) {
-      *why = "a chunk size that is not hexadecimal";
-      return false;
-    }
-    at = line_end + 2;
-    if (size == 0) {  // no trailers from the servers measured: the blank line ends it
-      if (!fill(at + 2, why)) return false;
-      *end = at + 2;
+    at += chunks.feed(std::string_view(buffer_).substr(at), *body);
+    if (chunks.done()) {
+      *end = at;
       return true;
     }
-    if (!fill(at + size + 2, why)) return false;
-    body->append(buffer_, at, size);
-    at += size + 2;
+    if (chunks.failed()) {
+      *why = "a malformed chunked body";
+      return false;
+    }
+    if (!fill(buffer_.size() + 1, why)) return false;
   }
 }
 
@@ -170,36 +143,36 @@ HttpAnswer HttpClient::exchange(std::string_view method, std::string_view path,
   if (head.size() < 12 || !head.starts_with("HTTP/1.") ||
       std::from_chars(head.data() + 9, head.data() + 12, answer.status).ec != std::errc{})
     return fail(fmt::format("not an HTTP reply: `{}`", head.substr(0, 40)));
-  std::optional<size_t> length;
-  bool chunked = false, close = false;
+  // The header fields, looked up as a request's are (http1::Head: any case).
+  service::http1::Head fields;
   for (size_t line = head.find("\r\n") + 2; line + 2 < head.size();) {
     const size_t next = head.find("\r\n", line);
     const std::string_view field = head.substr(line, next - line);
     line = next + 2;
     const size_t colon = field.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string_view name = field.substr(0, colon);
-    const std::string_view value = trimmed(field.substr(colon + 1));
-    if (equalsIgnoringCase(name, "Content-Length")) {
-      size_t n = 0;
-      if (std::from_chars(value.data(), value.data() + value.size(), n).ec != std::errc{})
-        return fail(fmt::format("Content-Length `{}`", value));
-      length = n;
-    } else if (equalsIgnoringCase(name, "Transfer-Encoding")) {
-      chunked = equalsIgnoringCase(value, "chunked");
-    } else if (equalsIgnoringCase(name, "Connection")) {
-      close = equalsIgnoringCase(value, "close");
-    }
+    std::string_view value = field.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+      value.remove_suffix(1);
+    fields.headers.emplace_back(field.substr(0, colon), value);
   }
+  // Framed as a request's body is (a compressed reply is one this client did not ask for).
+  auto framing = service::http1::framingOf(fields);
+  if (auto* problem = std::get_if<service::http1::FramingProblem>(&framing))
+    return fail("the reply's framing: " + problem->message);
+  const service::http1::Framing& frame = std::get<service::http1::Framing>(framing);
+  const bool close = !fields.keepAlive();
   size_t end = head_end;
   if (method == "HEAD" || answer.status == 204 || answer.status == 304) {
-  } else if (chunked) {
+  } else if (frame.kind == service::http1::Framing::Kind::kChunked) {
     if (!readChunked(head_end, &answer.body, &end, &why)) return fail(why);
-  } else if (length) {
-    if (!fill(head_end + *length, &why)) return fail(why);
-    answer.body.assign(buffer_, head_end, *length);
-    end = head_end + *length;
-  } else {
+  } else if (frame.kind == service::http1::Framing::Kind::kLength) {
+    if (!fill(head_end + frame.length, &why)) return fail(why);
+    answer.body.assign(buffer_, head_end, frame.length);
+    end = head_end + frame.length;
+  } else if (fields.find("Content-Length") == nullptr) {  // kNone: empty, if it says so
     return fail("a reply with neither Content-Length nor chunked framing");
   }
   buffer_.erase(0, end);

@@ -49,8 +49,10 @@ class HttpClient {
   HttpAnswer fail(std::string why);
   // Reads until `buffer_` holds at least `bytes` bytes; false on error or end of stream.
   bool fill(size_t bytes, std::string* why);
-  // Reads until "\r\n\r\n" is in `buffer_` (from `from`); its end offset, or npos.
+  // Reads until "\r\n\r\n" is in `buffer_`; its end offset, or npos.
   size_t fillHead(std::string* why);
+  // Reads a chunked body that starts at `at` in `buffer_` (http1::ChunkedReader) into
+  // `body`; *end is where it ends.
   bool readChunked(size_t at, std::string* body, size_t* end, std::string* why);
 
   std::string host_;
