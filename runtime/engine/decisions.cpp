@@ -266,11 +266,10 @@ std::optional<EngineError> Tasks::apply(TaskRecord task, const Decision& decisio
 std::optional<EngineError> Tasks::commitDecision(std::unique_ptr<Step> step, const TaskRecord& task,
                                                  Decided* after) {
   if (after == nullptr) return parts_.steps.commit(std::move(step));
-  InstanceRecord committed = step->rec;  // as startOwn: the commit only stamps updated_at
-  committed.updated_at = step->now;
-  if (auto error = parts_.steps.commit(std::move(step))) return error;
+  auto committed = parts_.steps.commitAnswering(std::move(step));
+  if (!committed) return std::move(committed).error();
   after->task = parts_.queries.view(task);
-  after->instance = parts_.queries.view(std::move(committed));
+  after->instance = parts_.queries.view(std::move(*committed));
   return std::nullopt;
 }
 

@@ -153,10 +153,7 @@ Found<InstanceRecord> Instances::startOwn(const std::shared_ptr<const vm::Progra
   step->creates_instance = true;
   if (also) also(*step);
   if (store::Status ran = parts_.steps.runFirst(*step); !ran.ok()) return storageError(ran);
-  InstanceRecord committed = step->rec;  // the caller's answer: no need to read it back
-  committed.updated_at = step->now;
-  if (auto error = parts_.steps.commit(std::move(step))) return std::move(*error);
-  return committed;
+  return parts_.steps.commitAnswering(std::move(step));
 }
 
 std::variant<InstanceView, EngineError> Instances::start(std::string_view workflow,

@@ -135,6 +135,13 @@ std::optional<EngineError> Steps::commit(std::unique_ptr<Step> step) {
                      "the step could not be committed: " + status.message()};
 }
 
+Found<InstanceRecord> Steps::commitAnswering(std::unique_ptr<Step> step) {
+  InstanceRecord committed = step->rec;
+  committed.updated_at = step->now;  // what Step::seal stamps on the stored record
+  if (auto error = commit(std::move(step))) return std::move(*error);
+  return committed;
+}
+
 store::Status Steps::fail(Step& step, std::string_view kind, std::string_view message) {
   step.rec.status = Status::kFailed;
   step.rec.error_kind = std::string(kind);

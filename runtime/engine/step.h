@@ -107,6 +107,9 @@ class Steps {
   void submit(std::unique_ptr<Step> step, std::function<void(const store::Status&)> then = {});
   // The same, waiting for the report: kStorage when the commit failed.
   std::optional<EngineError> commit(std::unique_ptr<Step> step);
+  // commit(), answering the instance's record as committed: a caller's answer needs no
+  // second read of what its own step wrote.
+  Found<InstanceRecord> commitAnswering(std::unique_ptr<Step> step);
 
   // The instance fails with "{kind}: {message}", and ends.
   store::Status fail(Step& step, std::string_view kind, std::string_view message);
