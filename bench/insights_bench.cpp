@@ -22,6 +22,8 @@
 //    byDimension for region and store with and without the 7-day comparison, stages of
 //    the workflow and of region EU, atRisk) and at the service layer (service::Service,
 //    which answers the JSON the HTTP routes send, without HTTP). Goal: p99 < 50 ms.
+//    Then, with no goal, a page of instances listed by a tracked value (a common one, a
+//    rare one, and one that no instance has, which reads every record).
 // 3. The aggregates' cost: steps/s of the same workflow with `track` and `measure`,
 //    without them, and without `stage` clauses either, each in its own store, run in
 //    alternating rounds (a noisy machine slows every variant alike), the ratios of the
@@ -326,6 +328,7 @@ Generated generate(engine::Engine& eng, engine::ManualClock& clock, std::vector<
 struct Latency {
   std::string query;
   double p50 = 0, p99 = 0;  // ms
+  bool goal = true;          // an insights query, held to p99 < 50 ms (listings are not)
 };
 
 template <typename F>
@@ -643,14 +646,33 @@ int main(int argc, char** argv) {
   }));
   rows.push_back(
       measure("service at-risk", reps, [&] { requireJson(svc.atRisk(wf), "service at-risk"); }));
+  // Listing by tracked values (GET /v1/instances?workflow=W&region=EU), read from the
+  // records a scan meets: a common value fills a page of 50 soon, a rare one later, and one
+  // that no instance has reads every record (fewer repetitions for those).
+  const auto listing = [&](std::vector<std::pair<std::string, std::string>> dimensions) {
+    service::InstanceQuery q;
+    q.workflow = std::string(kWorkflow);
+    q.dimensions = std::move(dimensions);
+    requireJson(svc.instances(q), "service instances by dimension");
+  };
+  const int scan_reps = std::max(5, reps / 10);
+  const auto listed = [&](std::string query, int times, std::string dimension,
+                          std::string value) {
+    Latency row = measure(std::move(query), times, [&] { listing({{dimension, value}}); });
+    row.goal = false;
+    rows.push_back(std::move(row));
+  };
+  listed("service instances region=EU (a page)", reps, "region", "EU");
+  listed("service instances store=S042 (a page)", scan_reps, "store", "S042");
+  listed("service instances store=none (all read)", scan_reps, "store", "none");
 
   fmt::print("{} instances stored, {} repetitions each; goal p99 < 50 ms\n", n, reps);
   fmt::print("| {:<42} | {:>8} | {:>8} | {:>9} | {:<4} |\n", "query", "p50 ms", "p99 ms",
              "goal (ms)", "");
   fmt::print("|{:-<44}|{:->10}|{:->10}|{:->11}|{:-<6}|\n", "", "", "", "", "");
   for (const auto& r : rows)
-    fmt::print("| {:<42} | {:>8.3f} | {:>8.3f} | {:>9} | {:<4} |\n", r.query, r.p50, r.p99, "< 50",
-               r.p99 < 50 ? "pass" : "FAIL");
+    fmt::print("| {:<42} | {:>8.3f} | {:>8.3f} | {:>9} | {:<4} |\n", r.query, r.p50, r.p99,
+               r.goal ? "< 50" : "none", !r.goal ? "" : r.p99 < 50 ? "pass" : "FAIL");
   eng.stopWorkers();
 
   fs::remove_all(dir);

@@ -161,7 +161,7 @@ Outcome Service::instances(const InstanceQuery& query) const {
   }
   // List items carry no "tracked" and "measures": an InstanceView holds neither (the
   // record does; Engine::figures decodes them), and no list view shows them. A filter by a
-  // dimension (`region=EU`) is answered from the dimension index, and
+  // dimension (`region=EU`) is answered from the records the scan meets, and
   // GET /v1/instances/{id} carries them.
   json items = json::array();
   Ages ages{engine_.clock().now()};

@@ -323,8 +323,7 @@ struct InstanceFilter {
   std::optional<Status> status;
   std::optional<std::string> key;
   // Tracked dimensions (intelligence.md §2): name and value as printed ("EU"), all of
-  // which an instance must have. Needs `workflow`, qualified: read from the dimension
-  // index, not by a scan of instances.
+  // which an instance must have (read from each record the scan meets).
   std::vector<std::pair<std::string, std::string>> dimensions;
   size_t limit = 100;
   std::string after;

@@ -19,17 +19,6 @@ std::string figures(std::string_view instance) {
   return store::joinKey("figures", instance);
 }
 
-std::string dimensionPrefix(std::string_view workflow, std::string_view name,
-                            std::string_view value) {
-  return store::joinKey(
-      store::joinKey(store::joinKey(store::joinKey("dim", workflow), name), value), "");
-}
-
-std::string dimension(std::string_view workflow, std::string_view name, std::string_view value,
-                      std::string_view instance) {
-  return dimensionPrefix(workflow, name, value) + std::string(instance);
-}
-
 }  // namespace keys
 
 std::string MeasureValue::text() const {
@@ -120,11 +109,8 @@ MeasureValue measureOf(const bytecode::Module& m, const bytecode::Figure& figure
 
 }  // namespace
 
-std::optional<EngineError> startFigures(Step& step,
-                                        const std::shared_ptr<const vm::Program>& program,
-                                        uint32_t workflow, std::string_view instance,
-                                        std::string_view workflow_name,
-                                        const std::vector<vm::Value>& args,
+std::optional<EngineError> startFigures(const std::shared_ptr<const vm::Program>& program,
+                                        uint32_t workflow, const std::vector<vm::Value>& args,
                                         const vm::Options& options, InstanceFigures& out) {
   const bytecode::Module& m = program->module();
   const bytecode::WorkflowFigures* declared = bytecode::figuresOf(m, workflow);
@@ -141,9 +127,6 @@ std::optional<EngineError> startFigures(Step& step,
     auto value = runPure(program, *f.function, args, options, "measure", m.strings[f.name]);
     if (auto* error = std::get_if<EngineError>(&value)) return std::move(*error);
     figures.measures.push_back(measureOf(m, f, std::get<vm::Value>(value)));
-  }
-  for (const auto& [name, value] : figures.tracked) {
-    step.batch.put(store::Column::kMeta, keys::dimension(workflow_name, name, value, instance), "");
   }
   out = std::move(figures);
   return std::nullopt;

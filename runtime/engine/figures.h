@@ -58,23 +58,16 @@ struct InstanceFigures {
 inline constexpr uint8_t kFiguresFormat = 1;
 
 namespace keys {
+// Where an instance started before records kept its figures has them (read, never written).
 std::string figures(std::string_view instance);
-// The dimension index: every instance of `workflow` whose `name` is `value`.
-std::string dimension(std::string_view workflow, std::string_view name, std::string_view value,
-                      std::string_view instance);
-std::string dimensionPrefix(std::string_view workflow, std::string_view name,
-                            std::string_view value);
+// Stores written before stop 36 also hold a "dim" index in kMeta (workflow, dimension,
+// value, instance -> ""); nothing reads or writes it now, and the keys do no harm.
 }  // namespace keys
 
 // Computes a new instance's tracked values and header measures from its arguments into
-// `out` (its record keeps them) and puts the dimension index into `step`'s batch (the
-// instance's own first step, or its parent's step; kBadInput when one of them fails, as
-// a failing key does).
-std::optional<EngineError> startFigures(Step& step,
-                                        const std::shared_ptr<const vm::Program>& program,
-                                        uint32_t workflow, std::string_view instance,
-                                        std::string_view workflow_name,
-                                        const std::vector<vm::Value>& args,
+// `out`, which its record keeps (kBadInput when one of them fails, as a failing key does).
+std::optional<EngineError> startFigures(const std::shared_ptr<const vm::Program>& program,
+                                        uint32_t workflow, const std::vector<vm::Value>& args,
                                         const vm::Options& options, InstanceFigures& out);
 
 // `measure name = value`: the step's instance keeps it; an error when it is money in

@@ -96,8 +96,7 @@ Found<InstanceRecord> Instances::create(Step& step,
     parts_.timers.add(step, *rec.sla_due, {TimerKind::kSlaBreach, rec.id, 0, {}, 0});
   }
   InstanceFigures started;
-  if (auto problem = startFigures(step, program, workflow, rec.id, rec.workflow_name, args,
-                                  parts_.options.vm, started))
+  if (auto problem = startFigures(program, workflow, args, parts_.options.vm, started))
     return std::move(*problem);
   if (bytecode::figuresOf(m, workflow) != nullptr) rec.figures = started.encode();
   rec.args = detail::encodeList(args);

@@ -31,8 +31,6 @@ class Queries {
   // The view of a record at hand (one a step just committed).
   InstanceView view(InstanceRecord rec) const { return viewOf(std::move(rec)); }
   Found<std::vector<InstanceView>> instances(const InstanceFilter& filter) const;
-  // instances() for a filter with tracked dimensions: from the dimension index.
-  Found<std::vector<InstanceView>> byDimensions(const InstanceFilter& filter) const;
   Found<std::vector<AuditEntry>> history(std::string_view id) const;
   Found<TaskView> task(std::string_view id) const;
   // The view of a task record at hand (one a step just committed).
@@ -43,6 +41,9 @@ class Queries {
 
  private:
   InstanceView viewOf(InstanceRecord rec) const;
+  // Whether `rec`'s tracked values include every (dimension, value) of `wanted`.
+  Found<bool> tracks(const InstanceRecord& rec,
+                     const std::vector<std::pair<std::string, std::string>>& wanted) const;
   Found<std::vector<std::string>> taskIds(const TaskFilter& filter) const;
 
   const store::Store& store_;

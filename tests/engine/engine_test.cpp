@@ -573,7 +573,7 @@ TEST_F(EngineTest, RunningInstancesStayOnTheVersionTheyStartedWith) {
 }
 
 // intelligence.md §2: tracked values and header measures are computed at start and kept
-// with the instance (listable by the dimension index); the `measure` statement replaces
+// with the instance (listable by them); the `measure` statement replaces
 // a measure, audited; a second currency for one measure fails the instance.
 TEST_F(EngineTest, TrackedValuesAndMeasuresAreKeptWithTheInstance) {
   open(R"(module shop
@@ -606,10 +606,36 @@ workflow Claim(region: string, store: string, amount: money, other: money) {
   EXPECT_EQ(from_view->measures[0].text(), "10.00 EUR");
   ASSERT_EQ(figures->measures.size(), 1u);
   EXPECT_EQ(figures->measures[0].text(), "10.00 EUR");
-  auto indexed =
-      store_->get(store::Column::kMeta, keys::dimension("shop.Claim", "region", "EU", v.id));
-  ASSERT_TRUE(indexed.ok());
-  EXPECT_TRUE(indexed.value().has_value());
+  // Listable by its tracked values, all of a filter's together; another value finds none.
+  InstanceView other = start("Claim", {vm::Value::string("EU"), vm::Value::string("S-9"),
+                                       money("1.00", "EUR"), money("1.00", "USD")});
+  const auto listed = [&](std::vector<std::pair<std::string, std::string>> dimensions) {
+    InstanceFilter filter;
+    filter.workflow = "shop.Claim";
+    filter.dimensions = std::move(dimensions);
+    auto found = engine_->instances(filter);
+    EXPECT_TRUE(found) << (found ? "" : found.error().message);
+    std::vector<std::string> ids;
+    if (found)
+      for (const InstanceView& i : *found)
+        ids.push_back(i.id);
+    return ids;
+  };
+  EXPECT_EQ(listed({{"region", "EU"}}), (std::vector<std::string>{v.id, other.id}));
+  EXPECT_EQ(listed({{"region", "EU"}, {"store", "S-7"}}), (std::vector<std::string>{v.id}));
+  EXPECT_EQ(listed({{"store", "S-9"}}), (std::vector<std::string>{other.id}));
+  EXPECT_TRUE(listed({{"region", "US"}}).empty());
+  EXPECT_TRUE(listed({{"region", "EU"}, {"store", "S-8"}}).empty());
+  // Old stores hold a "dim" index in kMeta; nothing writes it now.
+  std::vector<std::string> index_keys;
+  ASSERT_TRUE(store_
+                  ->scan(store::Column::kMeta, "dim",
+                         [&](std::string_view key, std::string_view) {
+                           index_keys.emplace_back(key);
+                           return true;
+                         })
+                  .ok());
+  EXPECT_TRUE(index_keys.empty());
 
   advance(3'600'000);
   v = get(v.id);
@@ -681,6 +707,18 @@ workflow Claim(region: string, amount: int) {
   ASSERT_EQ(from_view->measures.size(), 1u) << "a view's empty figures still find the key";
   EXPECT_EQ(from_view->measures[0].text(), "5");
   EXPECT_EQ(figures->tracked, (std::vector<std::pair<std::string, std::string>>{{"region", "EU"}}));
+  // Listed by its tracked value, read from the key beside the record.
+  InstanceFilter by_region;
+  by_region.workflow = "shop.Claim";
+  by_region.dimensions = {{"region", "EU"}};
+  auto listed = engine_->instances(by_region);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().id, id);
+  by_region.dimensions = {{"region", "US"}};
+  listed = engine_->instances(by_region);
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
 
   advance(3'600'000);
   EXPECT_EQ(get(id).status, Status::kCompleted);

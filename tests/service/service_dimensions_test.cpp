@@ -1,5 +1,5 @@
 // GET /v1/instances?workflow=W&NAME=VALUE (intelligence.md §2): instances listed by a
-// tracked dimension from the dimension index, several dimensions together, with the
+// tracked dimension (read from the records), several dimensions together, with the
 // other filters and paging; a parameter that is not a tracked dimension is a 400 that
 // names it.
 #include <gtest/gtest.h>
