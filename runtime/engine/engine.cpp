@@ -291,6 +291,11 @@ Found<InstanceFigures> Engine::figures(std::string_view id) const {
 }
 
 Found<InstanceFigures> Engine::figures(const InstanceView& view) const {
+  // Only a workflow that declares figures ever kept them under a key of their own: for the
+  // others, every start's and decision's answer would read a key that cannot exist.
+  if (view.figures.empty() && view.program &&
+      bytecode::figuresOf(view.program->module(), view.workflow_index) == nullptr)
+    return InstanceFigures{};
   return loadFigures(parts_->store, view.id, view.figures);
 }
 
