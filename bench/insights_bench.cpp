@@ -329,7 +329,7 @@ Generated generate(engine::Engine& eng, engine::ManualClock& clock, std::vector<
 struct Latency {
   std::string query;
   double p50 = 0, p99 = 0;  // ms
-  bool goal = true;          // an insights query, held to p99 < 50 ms (listings are not)
+  bool goal = true;         // an insights query, held to p99 < 50 ms (listings are not)
 };
 
 template <typename F>
@@ -657,8 +657,7 @@ int main(int argc, char** argv) {
     requireJson(svc.instances(q), "service instances by dimension");
   };
   const int scan_reps = std::max(5, reps / 10);
-  const auto listed = [&](std::string query, int times, std::string dimension,
-                          std::string value) {
+  const auto listed = [&](std::string query, int times, std::string dimension, std::string value) {
     Latency row = measure(std::move(query), times, [&] { listing({{dimension, value}}); });
     row.goal = false;
     rows.push_back(std::move(row));
@@ -671,9 +670,12 @@ int main(int argc, char** argv) {
   fmt::print("| {:<42} | {:>8} | {:>8} | {:>9} | {:<4} |\n", "query", "p50 ms", "p99 ms",
              "goal (ms)", "");
   fmt::print("|{:-<44}|{:->10}|{:->10}|{:->11}|{:-<6}|\n", "", "", "", "", "");
-  for (const auto& r : rows)
+  for (const auto& r : rows) {
+    const char* verdict = "";
+    if (r.goal) verdict = r.p99 < 50 ? "pass" : "FAIL";
     fmt::print("| {:<42} | {:>8.3f} | {:>8.3f} | {:>9} | {:<4} |\n", r.query, r.p50, r.p99,
-               r.goal ? "< 50" : "none", !r.goal ? "" : r.p99 < 50 ? "pass" : "FAIL");
+               r.goal ? "< 50" : "none", verdict);
+  }
   eng.stopWorkers();
 
   fs::remove_all(dir);
