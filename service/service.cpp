@@ -310,24 +310,29 @@ Outcome Service::task(std::string_view id) const {
 
 Outcome Service::decide(const Caller& caller, std::string_view id, const DecisionBody& body,
                         const std::string& request_id) {
-  auto t = engine_.task(id);
+  // The record only: who may decide needs no decoding of the task's data.
+  auto t = engine_.taskRecord(id);
   if (!t) return fromEngine(t.error());
-  const engine::Assignee& a = t->record.assignee;
+  const engine::Assignee& a = t->assignee;
   const bool allowed = a.is_role ? caller.holdsRole(a.name) : caller.name == a.name;
   if (!allowed)
-    return ApiError{ApiError::Code::kForbidden,
-                    fmt::format("{} is assigned to {} {}; {} is not {}", t->record.id,
-                                a.is_role ? "role" : "user", a.name, caller.name,
-                                a.is_role ? "in that role" : "that user")};
+    return ApiError{
+        ApiError::Code::kForbidden,
+        fmt::format("{} is assigned to {} {}; {} is not {}", t->id, a.is_role ? "role" : "user",
+                    a.name, caller.name, a.is_role ? "in that role" : "that user")};
   engine::Decision decision;
-  decision.task = t->record.id;
+  decision.task = t->id;
+  decision.instance = t->instance;
   decision.kind = body.kind;
   decision.user = caller.name;
   decision.comment = body.comment;
   decision.request_id = request_id;
-  if (body.kind == engine::Decision::Kind::kComplete && t->program && !t->record.approval) {
-    const bytecode::Module& m = t->program->module();
-    const bytecode::Type& form_type = m.types[t->record.form_type];
+  const auto program = body.kind == engine::Decision::Kind::kComplete && !t->approval
+                           ? engine_.program(t->version)
+                           : nullptr;
+  if (program) {
+    const bytecode::Module& m = program->module();
+    const bytecode::Type& form_type = m.types[t->form_type];
     const bytecode::Record& record = m.records[form_type.decl];
     for (const auto& item : body.form.items()) {
       // Not a structured binding: clang 14 cannot capture one in the lambda below.
@@ -356,7 +361,7 @@ Outcome Service::decide(const Caller& caller, std::string_view id, const Decisio
   if (!decided.task)
     if (auto after = engine_.task(id)) decided.task = std::move(*after);
   if (!decided.instance)
-    if (auto v = engine_.instance(t->record.instance)) decided.instance = std::move(*v);
+    if (auto v = engine_.instance(t->instance)) decided.instance = std::move(*v);
   if (decided.task) out["task"] = taskJson(*decided.task, ages);
   if (decided.instance) out["instance"] = instanceAfterStep(*decided.instance);
   return out;

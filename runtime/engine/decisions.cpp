@@ -156,23 +156,44 @@ std::variant<vm::Value, EngineError> Tasks::form(const TaskRecord& task, const D
   return vm::Value::record(t.decl, std::move(fields));
 }
 
+Found<std::pair<TaskRecord, KeyedGate::Lease>> Tasks::lockTask(const Decision& decision) {
+  std::string instance = decision.instance;
+  if (instance.empty()) {
+    const auto first = parts_.queries.loadTask(decision.task);
+    if (!first.ok()) return storageError(first.status());
+    if (!first.value())
+      return EngineError{EngineError::Code::kNotFound,
+                         fmt::format("there is no task {}", decision.task)};
+    instance = first.value()->instance;
+  }
+  // A task's instance never changes, so one read under the instance's lease that names
+  // the same instance is the task as it is; a caller's wrong guess costs one more try.
+  for (int tries = 0; tries < 2; ++tries) {
+    KeyedGate::Lease lease = parts_.instance_gate.lock(instance);
+    auto loaded = parts_.queries.loadTask(decision.task);
+    if (!loaded.ok()) return storageError(loaded.status());
+    if (!loaded.value())
+      return EngineError{EngineError::Code::kNotFound,
+                         fmt::format("there is no task {}", decision.task)};
+    if (loaded.value()->instance == instance)
+      return std::pair{std::move(*loaded.value()), std::move(lease)};
+    instance = loaded.value()->instance;
+  }
+  return EngineError{EngineError::Code::kStorage,
+                     fmt::format("task {} names another instance at every read", decision.task)};
+}
+
 std::optional<EngineError> Tasks::decide(const Decision& decision, Decided* after) {
-  const auto first = parts_.queries.loadTask(decision.task);
-  if (!first.ok()) return storageError(first.status());
-  if (!first.value())
-    return EngineError{EngineError::Code::kNotFound,
-                       fmt::format("there is no task {}", decision.task)};
   if (decision.request_id.size() > kMaxStartRequestIdBytes)
     return EngineError{EngineError::Code::kBadInput,
                        fmt::format("the request id is {} bytes long; at most {} are allowed",
                                    decision.request_id.size(), kMaxStartRequestIdBytes)};
   // The instance's lease is held from the request id's lookup to the commit that records
   // it, so two deliveries with one id make one decision.
-  KeyedGate::Lease lease = parts_.instance_gate.lock(first.value()->instance);
-  auto loaded = parts_.queries.loadTask(decision.task);
-  if (!loaded.ok()) return storageError(loaded.status());
-  if (!loaded.value()) return EngineError{EngineError::Code::kNotFound, "the task is gone"};
-  TaskRecord task = std::move(*loaded.value());
+  auto locked = lockTask(decision);
+  if (!locked) return std::move(locked).error();
+  TaskRecord task = std::move(locked->first);
+  KeyedGate::Lease lease = std::move(locked->second);
   if (!decision.request_id.empty()) {
     const std::string key = keys::decisionRequest(task.id, decision.request_id);
     if (auto repeated = repeatedDecision(parts_.store, key, verbOf(decision.kind), decision))

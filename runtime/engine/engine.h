@@ -307,6 +307,10 @@ struct Decision {
   // or the same policy refusal), also once the task is closed; the same id for another
   // kind of decision is a conflict.
   std::string request_id;
+  // The task's instance, when the caller has read the task already (Engine::taskRecord):
+  // the engine locks it first instead of reading the task once more to learn it. Checked
+  // against the task under the lock; a wrong one costs a second try, nothing else.
+  std::string instance;
 };
 
 struct TaskFilter {
@@ -500,6 +504,8 @@ class Engine {
   Found<std::vector<InstanceView>> instances(const InstanceFilter& filter) const;
   Found<std::vector<AuditEntry>> history(std::string_view id) const;
   Found<TaskView> task(std::string_view id) const;
+  // The task as stored, its data not decoded: enough to check who may decide it.
+  Found<TaskRecord> taskRecord(std::string_view id) const;
   Found<std::vector<TaskView>> tasks(const TaskFilter& filter) const;
   // What an instance tracks and its latest measures (intelligence.md §2), from its record
   // (or, for an instance started before records kept them, their own key). Empty for an

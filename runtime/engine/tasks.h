@@ -29,6 +29,9 @@ class Tasks {
   store::Status due(Step& step, const TimerRecord& timer);
 
  private:
+  // The decided task, read under its instance's lease (the decision's `instance` when it
+  // names the right one, else found by a read first).
+  Found<std::pair<TaskRecord, KeyedGate::Lease>> lockTask(const Decision& decision);
   // The policy's refusal, if one refuses (or cannot run).
   std::optional<std::string> checkPolicies(const TaskRecord& task, const Decision& decision,
                                            const std::shared_ptr<const vm::Program>& program);

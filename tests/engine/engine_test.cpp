@@ -383,6 +383,53 @@ TEST_F(EngineTest, ADecisionRequestIdDecidesAtMostOnce) {
   EXPECT_EQ(audit(id, "approved").size(), 1u);
 }
 
+// A decision may name its task's instance (the service read the task to check who may
+// decide it), so the engine locks it without reading the task first; a wrong name, or one
+// of no instance, still decides the task of the right instance and no other.
+TEST_F(EngineTest, ADecisionThatNamesAnotherInstanceDecidesItsOwnTask) {
+  open(kPurchase);
+  answerErpAtOnce();
+  const auto program = engine_->currentProgram();
+  const std::string a =
+      start("Purchase", {order(*program, "A1", "5.00"), vm::Value::string("ana")}).id;
+  const std::string b =
+      start("Purchase", {order(*program, "B1", "5.00"), vm::Value::string("ana")}).id;
+  const std::string c =
+      start("Purchase", {order(*program, "C1", "5.00"), vm::Value::string("ana")}).id;
+  const auto approve = [&](const std::string& task, std::string instance) {
+    Decision d;
+    d.task = task;
+    d.user = "bo";
+    d.instance = std::move(instance);
+    Decided after;
+    auto error = engine_->decide(d, &after);
+    engine_->runUntilIdle();
+    EXPECT_FALSE(error) << (error ? error->message : "");
+    return after;
+  };
+  Decided right = approve(openTasks(a)[0].record.id, a);
+  ASSERT_TRUE(right.instance);
+  EXPECT_EQ(right.instance->id, a);
+  Decided wrong = approve(openTasks(b)[0].record.id, c);
+  ASSERT_TRUE(wrong.instance);
+  EXPECT_EQ(wrong.instance->id, b);
+  EXPECT_EQ(get(b).status, Status::kCompleted);
+  EXPECT_EQ(get(c).status, Status::kWaiting) << "the instance named wrongly is untouched";
+  Decided none = approve(openTasks(c)[0].record.id, "in-none");
+  ASSERT_TRUE(none.instance);
+  EXPECT_EQ(none.instance->id, c);
+  EXPECT_EQ(get(a).status, Status::kCompleted);
+  EXPECT_EQ(get(c).status, Status::kCompleted);
+
+  Decision missing;
+  missing.task = "tk-none";
+  missing.user = "bo";
+  missing.instance = a;
+  auto error = engine_->decide(missing);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, EngineError::Code::kNotFound);
+}
+
 constexpr const char* kKeyedPayment = R"(module k
 signal Paid { reference: string }
 workflow Settle(order: string) -> string {

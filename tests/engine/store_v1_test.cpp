@@ -182,7 +182,7 @@ TEST_F(StoreV1Test, WaitingInstancesCarryOnToTheirEnd) {
   EXPECT_EQ(calls_.keys, (std::vector<std::string>{"in-0000000003/0"}));
   EXPECT_EQ(result("in-0000000003"), "H-in-0000000003");
   EXPECT_FALSE(
-      engine_->decide({openTask("in-0000000001"), Decision::Kind::kApprove, "bo", "", {}, ""}));
+      engine_->decide({openTask("in-0000000001"), Decision::Kind::kApprove, "bo", "", {}, "", ""}));
   engine_->runUntilIdle();
   EXPECT_EQ(result("in-0000000001"), "R-in-0000000001");
   clock_.set(kSampleTime + 2 * 3'600'000);
@@ -193,7 +193,7 @@ TEST_F(StoreV1Test, WaitingInstancesCarryOnToTheirEnd) {
   }
   EXPECT_EQ(result("in-0000000004"), "at the door");
   EXPECT_FALSE(
-      engine_->decide({openTask("in-0000000007"), Decision::Kind::kApprove, "bo", "", {}, ""}));
+      engine_->decide({openTask("in-0000000007"), Decision::Kind::kApprove, "bo", "", {}, "", ""}));
   engine_->runUntilIdle();
   EXPECT_EQ(result("in-0000000007"), "R-in-0000000007");
   EXPECT_EQ(result("in-0000000006"), "R-in-0000000007");
