@@ -159,25 +159,18 @@ std::variant<vm::Value, EngineError> Tasks::form(const TaskRecord& task, const D
 Found<std::pair<TaskRecord, KeyedGate::Lease>> Tasks::lockTask(const Decision& decision) {
   std::string instance = decision.instance;
   if (instance.empty()) {
-    const auto first = parts_.queries.loadTask(decision.task);
-    if (!first.ok()) return storageError(first.status());
-    if (!first.value())
-      return EngineError{EngineError::Code::kNotFound,
-                         fmt::format("there is no task {}", decision.task)};
-    instance = first.value()->instance;
+    auto first = parts_.queries.taskRecord(decision.task);
+    if (!first) return std::move(first).error();
+    instance = std::move(first->instance);
   }
   // A task's instance never changes, so one read under the instance's lease that names
   // the same instance is the task as it is; a caller's wrong guess costs one more try.
   for (int tries = 0; tries < 2; ++tries) {
     KeyedGate::Lease lease = parts_.instance_gate.lock(instance);
-    auto loaded = parts_.queries.loadTask(decision.task);
-    if (!loaded.ok()) return storageError(loaded.status());
-    if (!loaded.value())
-      return EngineError{EngineError::Code::kNotFound,
-                         fmt::format("there is no task {}", decision.task)};
-    if (loaded.value()->instance == instance)
-      return std::pair{std::move(*loaded.value()), std::move(lease)};
-    instance = loaded.value()->instance;
+    auto loaded = parts_.queries.taskRecord(decision.task);
+    if (!loaded) return std::move(loaded).error();
+    if (loaded->instance == instance) return std::pair{std::move(*loaded), std::move(lease)};
+    instance = loaded->instance;
   }
   return EngineError{EngineError::Code::kStorage,
                      fmt::format("task {} names another instance at every read", decision.task)};

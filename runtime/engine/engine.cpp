@@ -308,11 +308,7 @@ Found<TaskView> Engine::task(std::string_view id) const {
 }
 
 Found<TaskRecord> Engine::taskRecord(std::string_view id) const {
-  auto rec = parts_->queries.loadTask(id);
-  if (!rec.ok()) return storageError(rec.status());
-  if (!rec.value())
-    return EngineError{EngineError::Code::kNotFound, fmt::format("there is no task {}", id)};
-  return std::move(*rec.value());
+  return parts_->queries.taskRecord(id);
 }
 
 Found<std::vector<TaskView>> Engine::tasks(const TaskFilter& filter) const {

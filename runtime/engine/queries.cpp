@@ -140,12 +140,18 @@ Found<std::vector<AuditEntry>> Queries::history(std::string_view id) const {
   return out;
 }
 
-Found<TaskView> Queries::task(std::string_view id) const {
+Found<TaskRecord> Queries::taskRecord(std::string_view id) const {
   auto rec = loadTask(id);
   if (!rec.ok()) return storageError(rec.status());
   if (!rec.value())
     return EngineError{EngineError::Code::kNotFound, fmt::format("there is no task {}", id)};
-  return view(std::move(*rec.value()));
+  return std::move(*rec.value());
+}
+
+Found<TaskView> Queries::task(std::string_view id) const {
+  auto rec = taskRecord(id);
+  if (!rec) return std::move(rec).error();
+  return view(std::move(*rec));
 }
 
 TaskView Queries::view(TaskRecord rec) const {

@@ -33,6 +33,8 @@ class Queries {
   Found<std::vector<InstanceView>> instances(const InstanceFilter& filter) const;
   Found<std::vector<AuditEntry>> history(std::string_view id) const;
   Found<TaskView> task(std::string_view id) const;
+  // The task as stored, its data not decoded (kNotFound when there is none).
+  Found<TaskRecord> taskRecord(std::string_view id) const;
   // The view of a task record at hand (one a step just committed).
   TaskView view(TaskRecord rec) const;
   Found<std::vector<TaskView>> tasks(const TaskFilter& filter) const;
