@@ -1,7 +1,6 @@
-// decode, encode and parseJson. The decoder walks the JSON and the type together and
-// stops at the first problem, keeping the path to it; its recursion is bounded by
-// kMaxWireDepth (counted on every array and object it enters). The encoder walks the
-// value, whose depth the VM bounds (vm::kMaxValueDepth).
+// decode and parseJson (encode is in wire_encode.cpp). The decoder walks the JSON and
+// the type together and stops at the first problem, keeping the path to it; its recursion
+// is bounded by kMaxWireDepth (counted on every array and object it enters).
 #include "runtime/wire.h"
 
 #include <fmt/format.h>
@@ -91,14 +90,6 @@ class RoleNames {
     }
   }
 
-  std::string wireName(uint32_t role) const {
-    const std::string& qualified = m_.strings[m_.roles[role].name];
-    const std::string_view short_name = vm::declaredName(qualified);
-    auto it = by_short_.find(short_name);
-    if (it != by_short_.end() && it->second.size() == 1) return std::string(short_name);
-    return qualified;
-  }
-
   // The role named `name` (short or qualified), or nullopt; `ambiguous` is set when a
   // short name belongs to several roles.
   std::optional<uint32_t> find(std::string_view name, bool& ambiguous) const {
@@ -137,7 +128,7 @@ class RoleNames {
 
 class Decoder {
  public:
-  explicit Decoder(const Module& m) : m_(m), roles_(m) {}
+  explicit Decoder(const Module& m) : m_(m) {}
 
   // Appends to path_ while it descends and restores it on the way back, so on failure
   // error_ holds the path at the problem.
@@ -385,17 +376,17 @@ class Decoder {
   }
 
   std::string exampleRole() const {
-    const auto names = roles_.shortNames();
+    const auto names = roles().shortNames();
     return names.empty() ? std::string("StoreManager") : std::string(names.front());
   }
 
   std::optional<Value> role(const std::string& name) {
     bool ambiguous = false;
-    if (auto r = roles_.find(name, ambiguous)) return Value::role(*r);
+    if (auto r = roles().find(name, ambiguous)) return Value::role(*r);
     if (ambiguous)
       return fail(fmt::format("`{}` names several roles ({}): write the qualified name", name,
-                              roles_.qualifiedNames(name)));
-    const auto names = roles_.shortNames();
+                              roles().qualifiedNames(name)));
+    const auto names = roles().shortNames();
     if (names.empty())
       return fail(fmt::format("the module declares no roles, found {}", describe(json(name))));
     return fail(fmt::format("expected a role, one of {}; found {}{}", nameList(names),
@@ -407,11 +398,11 @@ class Decoder {
       // A bare string: a declared role's name wins, anything else is a user's id.
       const std::string& s = j.get_ref<const std::string&>();
       bool ambiguous = false;
-      if (auto r = roles_.find(s, ambiguous)) return Value::role(*r);
+      if (auto r = roles().find(s, ambiguous)) return Value::role(*r);
       if (ambiguous)
         return fail(
             fmt::format("`{}` names several roles ({}): write {{\"role\": \"<qualified name>\"}}",
-                        s, roles_.qualifiedNames(s)));
+                        s, roles().qualifiedNames(s)));
       return user(s);
     }
     if (!j.is_object() || j.size() != 1 || (!j.contains("role") && !j.contains("user")))
@@ -546,122 +537,16 @@ class Decoder {
   void leave() { --depth_; }
 
   const Module& m_;
-  RoleNames roles_;
+  // Built at the first role met: most values have none, and every request's body is
+  // decoded.
+  const RoleNames& roles() const {
+    if (!roles_) roles_.emplace(m_);
+    return *roles_;
+  }
+  mutable std::optional<RoleNames> roles_;
   std::string path_;
   uint32_t depth_ = 0;
   WireError error_;
-};
-
-// ---- encoding ----------------------------------------------------------------------
-
-class Encoder {
- public:
-  explicit Encoder(const Module& m) : m_(m), roles_(m) {}
-
-  json value(const Value& v, TypeId type) {
-    if (type >= m_.types.size()) return byTag(v);
-    const Type& t = m_.types[type];
-    switch (t.tag) {
-      case TypeTag::kVoid:
-      case TypeTag::kNone:
-        return nullptr;
-      case TypeTag::kOptional:
-        if (v.isNone()) return nullptr;
-        return value(v, t.element);
-      case TypeTag::kTime:
-        if (v.tag() != Tag::kInt) break;
-        return base::formatTime(v.asInt());
-      case TypeTag::kAssignee:
-        if (v.tag() == Tag::kRole && v.asRole() < m_.roles.size())
-          return json{{"role", roles_.wireName(v.asRole())}};
-        if (v.tag() == Tag::kString) return json{{"user", std::string(v.asString())}};
-        break;
-      case TypeTag::kList:
-        if (v.tag() != Tag::kList) break;
-        return list(v, t.element);
-      case TypeTag::kMap:
-        if (v.tag() != Tag::kMap) break;
-        return map(v, t.element);
-      case TypeTag::kRecord:
-        if (v.tag() != Tag::kRecord || v.recordIndex() != t.decl) break;
-        return record(v, true);
-      default:
-        break;
-    }
-    return byTag(v);
-  }
-
-  // What the tag alone says: for ints, decimals, money, strings, roles and enums this is
-  // exactly the typed form; it is also the fallback for a part that does not fit its type.
-  json byTag(const Value& v) {
-    switch (v.tag()) {
-      case Tag::kNone:
-        return nullptr;
-      case Tag::kBool:
-        return v.asBool();
-      case Tag::kInt:
-        return v.asInt();
-      case Tag::kDecimal:
-        return v.asDecimal().toString();
-      case Tag::kMoney: {
-        const base::Money m = v.asMoney();
-        return json{{"amount", m.amount().toString()},
-                    {"currency", std::string(m.currency().text())}};
-      }
-      case Tag::kRole:
-        if (v.asRole() < m_.roles.size()) return roles_.wireName(v.asRole());
-        return nullptr;
-      case Tag::kEnum:
-        if (v.enumIndex() < m_.enums.size() &&
-            v.enumMember() < m_.enums[v.enumIndex()].members.size())
-          return m_.strings[m_.enums[v.enumIndex()].members[v.enumMember()]];
-        return nullptr;
-      case Tag::kString:
-      case Tag::kRun:
-        return std::string(v.asString());
-      case Tag::kList:
-        return list(v, std::nullopt);
-      case Tag::kMap:
-        return map(v, std::nullopt);
-      case Tag::kRecord:
-        return record(v, false);
-    }
-    return nullptr;
-  }
-
- private:
-  json element(const Value& v, std::optional<TypeId> type) {
-    return type ? value(v, *type) : byTag(v);
-  }
-
-  json list(const Value& v, std::optional<TypeId> element_type) {
-    json out = json::array();
-    for (const Value& item : v.listItems())
-      out.push_back(element(item, element_type));
-    return out;
-  }
-
-  json map(const Value& v, std::optional<TypeId> element_type) {
-    json out = json::object();
-    for (const vm::MapEntry& e : v.mapEntries())
-      out[std::string(e.key.asString())] = element(e.value, element_type);
-    return out;
-  }
-
-  json record(const Value& v, bool typed) {
-    if (v.recordIndex() >= m_.records.size()) return nullptr;
-    const bytecode::Record& r = m_.records[v.recordIndex()];
-    const auto fields = v.recordFields();
-    json out = json::object();
-    for (size_t i = 0; i < fields.size() && i < r.fields.size(); ++i) {
-      out[m_.strings[r.fields[i].name]] =
-          typed ? value(fields[i], r.fields[i].type) : byTag(fields[i]);
-    }
-    return out;
-  }
-
-  const Module& m_;
-  RoleNames roles_;
 };
 
 }  // namespace
@@ -680,14 +565,6 @@ std::variant<Value, WireError> decode(const json& j, TypeId type, const Module& 
   if (auto problem = vm::checkValue(*v, module, type))
     return WireError{"", fmt::format("the decoded value does not fit its type: {}", *problem)};
   return std::move(*v);
-}
-
-std::string roleWireName(const Module& module, uint32_t role) {
-  return RoleNames(module).wireName(role);
-}
-
-json encode(const Value& value, TypeId type, const Module& module) {
-  return Encoder(module).value(value, type);
 }
 
 std::variant<std::vector<Value>, WireError> decodeArguments(const json& j,
@@ -728,15 +605,6 @@ std::variant<std::vector<Value>, WireError> decodeArguments(const json& j,
       return WireError{name, fmt::format("the decoded value does not fit its type: {}", *problem)};
     out.push_back(std::move(*v));
   }
-  return out;
-}
-
-json encodeArguments(std::span<const Value> values, std::span<const bytecode::Param> params,
-                     const Module& module) {
-  json out = json::object();
-  Encoder e(module);
-  for (size_t i = 0; i < params.size() && i < values.size(); ++i)
-    out[module.strings[params[i].name]] = e.value(values[i], params[i].type);
   return out;
 }
 

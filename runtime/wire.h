@@ -97,6 +97,14 @@ nlohmann::json encodeArguments(std::span<const vm::Value> values,
                                std::span<const bytecode::Param> params,
                                const bytecode::Module& module);
 
+class JsonWriter;
+// encode and encodeArguments written as text, exactly as their documents would be dumped
+// (json_writer.h): for answers that are only written out.
+void writeValue(JsonWriter& writer, const vm::Value& value, bytecode::TypeId type,
+                const bytecode::Module& module);
+void writeArguments(JsonWriter& writer, std::span<const vm::Value> values,
+                    std::span<const bytecode::Param> params, const bytecode::Module& module);
+
 // Role #`role`'s name on the wire: its declared (last) segment, or its qualified name
 // when another role shares that segment (what encode writes; decode accepts both).
 std::string roleWireName(const bytecode::Module& module, uint32_t role);

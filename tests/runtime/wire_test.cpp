@@ -7,6 +7,7 @@
 #include "base/time_text.h"
 #include "bytecode/names.h"
 #include "runtime/connector.h"
+#include "runtime/json_writer.h"
 #include "runtime_test_util.h"
 #include "vm/limits.h"
 #include "vm/print.h"
@@ -28,6 +29,15 @@ const bytecode::Module& M() {
 
 bytecode::TypeId everything(std::string_view field) {
   return fieldType(M(), "Everything", field);
+}
+
+// encode, checked against its text twin: writeValue writes what the document dumps to.
+json encodeBoth(const Value& v, bytecode::TypeId type, const bytecode::Module& m) {
+  json doc = encode(v, type, m);
+  JsonWriter w;
+  writeValue(w, v, type, m);
+  EXPECT_EQ(w.text(), doc.dump(-1, ' ', false, json::error_handler_t::replace));
+  return doc;
 }
 
 Value decodeOk(const json& j, bytecode::TypeId type, const bytecode::Module& m = M()) {
@@ -53,9 +63,9 @@ WireError decodeError(const json& j, bytecode::TypeId type, const bytecode::Modu
 void roundTrip(const json& j, bytecode::TypeId type, const bytecode::Module& m = M()) {
   const Value v = decodeOk(j, type, m);
   EXPECT_EQ(vm::checkValue(v, m, type), std::nullopt);
-  EXPECT_EQ(encode(v, type, m), j) << "type " << bytecode::typeName(m, type);
+  EXPECT_EQ(encodeBoth(v, type, m), j) << "type " << bytecode::typeName(m, type);
   // And the value survives encode/decode.
-  EXPECT_TRUE(vm::valueEquals(decodeOk(encode(v, type, m), type, m), v));
+  EXPECT_TRUE(vm::valueEquals(decodeOk(encodeBoth(v, type, m), type, m), v));
 }
 
 json sampleOrder() {
@@ -133,31 +143,31 @@ TEST(Wire, RoundTripEveryType) {
 }
 
 TEST(Wire, ValuesBuiltByHandEncodeExactly) {
-  EXPECT_EQ(encode(Value::integer(5000), everything("wait"), M()), json(5000));
-  EXPECT_EQ(encode(Value::integer(1'764'223'200'250), everything("at"), M()),
+  EXPECT_EQ(encodeBoth(Value::integer(5000), everything("wait"), M()), json(5000));
+  EXPECT_EQ(encodeBoth(Value::integer(1'764'223'200'250), everything("at"), M()),
             json("2025-11-27T06:00:00.250Z"));
-  EXPECT_EQ(encode(Value::decimal(*base::Decimal::parse("20.0000")), everything("ratio"), M()),
+  EXPECT_EQ(encodeBoth(Value::decimal(*base::Decimal::parse("20.0000")), everything("ratio"), M()),
             json("20.0000"));
-  EXPECT_EQ(encode(Value::money(base::Money(*base::Decimal::parse("20.0000"),
-                                            *base::CurrencyCode::parse("USD"))),
-                   everything("price"), M()),
+  EXPECT_EQ(encodeBoth(Value::money(base::Money(*base::Decimal::parse("20.0000"),
+                                                *base::CurrencyCode::parse("USD"))),
+                       everything("price"), M()),
             json::parse(R"({"amount": "20.0000", "currency": "USD"})"));
-  EXPECT_EQ(encode(Value::role(1), everything("role"), M()), json("Buyer"));
-  EXPECT_EQ(encode(Value::role(0), everything("assignee"), M()),
+  EXPECT_EQ(encodeBoth(Value::role(1), everything("role"), M()), json("Buyer"));
+  EXPECT_EQ(encodeBoth(Value::role(0), everything("assignee"), M()),
             json::parse(R"({"role": "StoreManager"})"));
-  EXPECT_EQ(encode(Value::string("ann"), everything("assignee"), M()),
+  EXPECT_EQ(encodeBoth(Value::string("ann"), everything("assignee"), M()),
             json::parse(R"({"user": "ann"})"));
-  EXPECT_EQ(encode(Value(), everything("maybe"), M()), json(nullptr));
-  EXPECT_EQ(encode(Value::integer(3), everything("maybe"), M()), json(3));
+  EXPECT_EQ(encodeBoth(Value(), everything("maybe"), M()), json(nullptr));
+  EXPECT_EQ(encodeBoth(Value::integer(3), everything("maybe"), M()), json(3));
   // Maps come out in key order whatever order they went in.
   const Value m = Value::map(
       {{Value::string("b"), Value::integer(2)}, {Value::string("a"), Value::integer(1)}});
-  EXPECT_EQ(encode(m, fieldType(M(), "Order", "tags"), M()).dump(), R"({"a":1,"b":2})");
+  EXPECT_EQ(encodeBoth(m, fieldType(M(), "Order", "tags"), M()).dump(), R"({"a":1,"b":2})");
 }
 
 TEST(Wire, TimeAcceptsOffsetsAndWritesUtc) {
   const Value v = decodeOk("2026-11-27T07:30:00+01:30", everything("at"));
-  EXPECT_EQ(encode(v, everything("at"), M()), json("2026-11-27T06:00:00Z"));
+  EXPECT_EQ(encodeBoth(v, everything("at"), M()), json("2026-11-27T06:00:00Z"));
   EXPECT_EQ(v.asInt(), *base::parseTime("2026-11-27T06:00:00Z"));
 }
 
@@ -168,7 +178,7 @@ TEST(Wire, RecordDefaultsAndOptionals) {
   order.erase("labels");
   order.erase("note");
   const Value v = decodeOk(order, recordType(M(), "Order"));
-  const json back = encode(v, recordType(M(), "Order"), M());
+  const json back = encodeBoth(v, recordType(M(), "Order"), M());
   EXPECT_EQ(back["priority"], "Medium");
   EXPECT_EQ(back["express"], false);
   EXPECT_EQ(back["labels"], json::array({"new"}));
@@ -176,7 +186,7 @@ TEST(Wire, RecordDefaultsAndOptionals) {
 
   order["note"] = "call first";
   EXPECT_EQ(
-      encode(decodeOk(order, recordType(M(), "Order")), recordType(M(), "Order"), M())["note"],
+      encodeBoth(decodeOk(order, recordType(M(), "Order")), recordType(M(), "Order"), M())["note"],
       "call first");
 }
 
@@ -195,7 +205,7 @@ TEST(Wire, AssigneeForms) {
   EXPECT_EQ(decodeOk(json{{"role", "Buyer"}}, type).tag(), vm::Tag::kRole);
   const Value user_named_like_a_role = decodeOk(json{{"user", "Buyer"}}, type);
   ASSERT_EQ(user_named_like_a_role.tag(), vm::Tag::kString);
-  EXPECT_EQ(encode(user_named_like_a_role, type, M()), (json{{"user", "Buyer"}}));
+  EXPECT_EQ(encodeBoth(user_named_like_a_role, type, M()), (json{{"user", "Buyer"}}));
 }
 
 TEST(Wire, AssigneeErrors) {
@@ -234,9 +244,9 @@ TEST(Wire, RoleNames) {
             "`Buyer` names several roles (`shop.orders.Buyer`, `shop.other.Buyer`): write the "
             "qualified name");
   EXPECT_EQ(decodeOk("shop.other.Buyer", type, m).asRole(), 2u);
-  EXPECT_EQ(encode(Value::role(2), type, m), json("shop.other.Buyer"));
-  EXPECT_EQ(encode(Value::role(1), type, m), json("shop.orders.Buyer"));
-  EXPECT_EQ(encode(Value::role(0), type, m), json("StoreManager"));
+  EXPECT_EQ(encodeBoth(Value::role(2), type, m), json("shop.other.Buyer"));
+  EXPECT_EQ(encodeBoth(Value::role(1), type, m), json("shop.orders.Buyer"));
+  EXPECT_EQ(encodeBoth(Value::role(0), type, m), json("StoreManager"));
   EXPECT_EQ(decodeError("Buyer", everything("assignee"), m).text(),
             "`Buyer` names several roles (`shop.orders.Buyer`, `shop.other.Buyer`): write "
             "{\"role\": \"<qualified "
@@ -414,7 +424,7 @@ TEST(Wire, VoidNoneAndRun) {
   // An op without a result may answer anything; it is none.
   EXPECT_TRUE(decodeOk(json{{"ok", true}}, ping).isNone());
   EXPECT_TRUE(decodeOk(nullptr, ping).isNone());
-  EXPECT_EQ(encode(Value(), ping, m), json(nullptr));
+  EXPECT_EQ(encodeBoth(Value(), ping, m), json(nullptr));
 
   bytecode::Module with_run = m;
   with_run.types.push_back({bytecode::TypeTag::kRun, everything("count"), 0});
@@ -423,7 +433,7 @@ TEST(Wire, VoidNoneAndRun) {
   const auto none = static_cast<bytecode::TypeId>(with_run.types.size() - 1);
   EXPECT_EQ(decodeError("i-1", run, with_run).text(),
             "a Run (a test's handle on an instance) cannot be sent over the wire");
-  EXPECT_EQ(encode(Value::run("i-1"), run, with_run), json("i-1"));
+  EXPECT_EQ(encodeBoth(Value::run("i-1"), run, with_run), json("i-1"));
   EXPECT_TRUE(decodeOk(nullptr, none, with_run).isNone());
   EXPECT_EQ(decodeError(0, none, with_run).text(), "expected null (none), found 0");
   EXPECT_EQ(decodeError(0, 99999, with_run).text(),
@@ -462,13 +472,13 @@ TEST(Wire, Limits) {
 
 TEST(Wire, EncodeNeverCrashesOnAValueOfAnotherType) {
   // A precondition violation encodes the mismatched part from its tag.
-  EXPECT_EQ(encode(Value::integer(5), everything("text"), M()), json(5));
-  EXPECT_EQ(encode(Value::string("x"), everything("tree"), M()), json("x"));
-  EXPECT_EQ(encode(Value::list({Value::string("a")}), everything("counts"), M()),
+  EXPECT_EQ(encodeBoth(Value::integer(5), everything("text"), M()), json(5));
+  EXPECT_EQ(encodeBoth(Value::string("x"), everything("tree"), M()), json("x"));
+  EXPECT_EQ(encodeBoth(Value::list({Value::string("a")}), everything("counts"), M()),
             json::array({"a"}));
-  EXPECT_EQ(encode(Value::role(77), everything("role"), M()), json(nullptr));
-  EXPECT_EQ(encode(Value::enumMember(99, 0), everything("level"), M()), json(nullptr));
-  EXPECT_EQ(encode(Value::integer(1), 99999, M()), json(1));
+  EXPECT_EQ(encodeBoth(Value::role(77), everything("role"), M()), json(nullptr));
+  EXPECT_EQ(encodeBoth(Value::enumMember(99, 0), everything("level"), M()), json(nullptr));
+  EXPECT_EQ(encodeBoth(Value::integer(1), 99999, M()), json(1));
 }
 
 TEST(Wire, Arguments) {
@@ -482,6 +492,9 @@ TEST(Wire, Arguments) {
     ASSERT_EQ(values.size(), 2u);
     EXPECT_TRUE(values[1].isNone());  // `rush: bool?` may be left out
     const json back = encodeArguments(values, place.params, m);
+    JsonWriter w;
+    writeArguments(w, values, place.params, m);
+    EXPECT_EQ(w.text(), back.dump());
     EXPECT_EQ(back["order"], sampleOrder());
     EXPECT_EQ(back["rush"], nullptr);
   }
