@@ -44,7 +44,12 @@ nlohmann::json errorBody(const ApiError& error);
 
 ApiError fromEngine(const engine::EngineError& error);
 
-// A service operation's answer: a JSON document, or why not.
-using Outcome = std::variant<nlohmann::json, ApiError>;
+// A JSON answer already written as text (runtime::JsonWriter), sent as it is.
+struct JsonText {
+  std::string text;
+};
+
+// A service operation's answer: a JSON document or its text, or why not.
+using Outcome = std::variant<nlohmann::json, JsonText, ApiError>;
 
 }  // namespace rflow::service

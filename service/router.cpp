@@ -200,6 +200,10 @@ HttpReply Router::answer(const HttpRequest& request, const Route*& route,
   if (auto* error = std::get_if<ApiError>(&outcome)) return errorReply(*error);
   HttpReply reply;
   reply.status = route->status;
+  if (auto* text = std::get_if<JsonText>(&outcome)) {
+    reply.body = std::move(text->text);
+    return reply;
+  }
   const json& doc = std::get<json>(outcome);
   if (route->text) {
     reply.content_type = "text/plain; version=0.0.4; charset=utf-8";

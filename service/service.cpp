@@ -97,7 +97,9 @@ Outcome Service::start(const Caller& caller, std::string_view workflow, const js
   auto started =
       engine_.start(d.workflow, std::move(d.args), {.spawn = false, .request_id = request_id});
   if (auto* error = std::get_if<engine::EngineError>(&started)) return fromEngine(*error);
-  return instanceAfterStep(std::get<engine::InstanceView>(started));
+  runtime::JsonWriter out;
+  writeAfterStep(out, std::get<engine::InstanceView>(started));
+  return JsonText{out.take()};
 }
 
 std::optional<std::string> Service::qualifiedWorkflow(std::string_view workflow) const {
@@ -119,15 +121,32 @@ std::variant<engine::Engine::Placement, ApiError> Service::placement(std::string
   return std::get<engine::Engine::Placement>(std::move(placed));
 }
 
-json Service::instanceAfterStep(const engine::InstanceView& view) const {
+void Service::writeAfterStep(runtime::JsonWriter& out, const engine::InstanceView& view) const {
   Ages ages{engine_.clock().now()};
   auto figures = engine_.figures(view);
-  if (figures) return instanceJson(view, ages, &*figures);
-  json out = instanceJson(view, ages);
-  out["tracked"] = nullptr;
-  out["measures"] = nullptr;
-  return out;
+  writeInstance(out, view, ages, {FiguresPart::Keys::kWritten, figures ? &*figures : nullptr});
 }
+
+namespace {
+
+// {"items": [...], "next": cursor or null}: a page of a list.
+template <class Item, class Write>
+JsonText pageText(const std::vector<Item>& items, const std::optional<std::string>& next,
+                  Write write) {
+  runtime::JsonWriter out;
+  out.beginObject();
+  out.key("items");
+  out.beginArray();
+  for (const Item& item : items)
+    write(out, item);
+  out.endArray();
+  out.key("next");
+  out.stringOrNull(next);
+  out.endObject();
+  return JsonText{out.take()};
+}
+
+}  // namespace
 
 Outcome Service::instances(const InstanceQuery& query) const {
   engine::InstanceFilter filter;
@@ -154,7 +173,7 @@ Outcome Service::instances(const InstanceQuery& query) const {
   auto listed = engine_.instances(filter);
   if (!listed) return fromEngine(listed.error());
   std::vector<engine::InstanceView>& found = *listed;
-  json next = nullptr;
+  std::optional<std::string> next;
   if (found.size() > query.page.limit) {
     found.resize(query.page.limit);
     next = found.back().id;
@@ -163,11 +182,10 @@ Outcome Service::instances(const InstanceQuery& query) const {
   // record does; Engine::figures decodes them), and no list view shows them. A filter by a
   // dimension (`region=EU`) is answered from the records the scan meets, and
   // GET /v1/instances/{id} carries them.
-  json items = json::array();
   Ages ages{engine_.clock().now()};
-  for (const engine::InstanceView& v : found)
-    items.push_back(instanceJson(v, ages));
-  return json{{"items", std::move(items)}, {"next", std::move(next)}};
+  return pageText(found, next, [&](runtime::JsonWriter& out, const engine::InstanceView& v) {
+    writeInstance(out, v, ages);
+  });
 }
 
 Outcome Service::instance(std::string_view id) const {
@@ -176,7 +194,9 @@ Outcome Service::instance(std::string_view id) const {
   auto figures = engine_.figures(*v);
   if (!figures) return fromEngine(figures.error());
   Ages ages{engine_.clock().now()};
-  return instanceJson(*v, ages, &*figures);
+  runtime::JsonWriter out;
+  writeInstance(out, *v, ages, {FiguresPart::Keys::kWritten, &*figures});
+  return JsonText{out.take()};
 }
 
 Outcome Service::history(std::string_view id, const Page& page) const {
@@ -289,23 +309,24 @@ Outcome Service::tasks(const TaskQuery& query) const {
     if (last || found.size() > query.page.limit || batch.empty()) break;
     filter.after = batch.back().record.id;
   }
-  json next = nullptr;
+  std::optional<std::string> next;
   if (found.size() > query.page.limit) {
     found.resize(query.page.limit);
     next = found.back().record.id;
   }
-  json items = json::array();
   Ages ages{engine_.clock().now()};
-  for (const engine::TaskView& t : found)
-    items.push_back(taskJson(t, ages));
-  return json{{"items", std::move(items)}, {"next", std::move(next)}};
+  return pageText(found, next, [&](runtime::JsonWriter& out, const engine::TaskView& t) {
+    writeTask(out, t, ages);
+  });
 }
 
 Outcome Service::task(std::string_view id) const {
   auto t = engine_.task(id);
   if (!t) return fromEngine(t.error());
   Ages ages{engine_.clock().now()};
-  return taskJson(*t, ages);
+  runtime::JsonWriter out;
+  writeTask(out, *t, ages);
+  return JsonText{out.take()};
 }
 
 Outcome Service::decide(const Caller& caller, std::string_view id, const DecisionBody& body,
@@ -355,16 +376,24 @@ Outcome Service::decide(const Caller& caller, std::string_view id, const Decisio
   }
   engine::Decided decided;
   if (auto error = engine_.decide(decision, &decided)) return fromEngine(*error);
-  json out = json::object();
   Ages ages{engine_.clock().now()};
   // A repeated decision (its request id seen before) committed nothing: read both.
   if (!decided.task)
     if (auto after = engine_.task(id)) decided.task = std::move(*after);
   if (!decided.instance)
     if (auto v = engine_.instance(t->instance)) decided.instance = std::move(*v);
-  if (decided.task) out["task"] = taskJson(*decided.task, ages);
-  if (decided.instance) out["instance"] = instanceAfterStep(*decided.instance);
-  return out;
+  runtime::JsonWriter out;
+  out.beginObject();
+  if (decided.instance) {
+    out.key("instance");
+    writeAfterStep(out, *decided.instance);
+  }
+  if (decided.task) {
+    out.key("task");
+    writeTask(out, *decided.task, ages);
+  }
+  out.endObject();
+  return JsonText{out.take()};
 }
 
 Outcome Service::health() const {

@@ -30,6 +30,7 @@
 #include "runtime/circuit_breaker.h"
 #include "runtime/config.h"
 #include "runtime/connector.h"
+#include "runtime/json_writer.h"
 #include "runtime/model_store.h"
 #include "runtime/wire_schema.h"
 #include "service/api_error.h"
@@ -248,7 +249,7 @@ class Service {
   // An instance that was just started or decided on, with its figures. The step is
   // committed, so a failed read of them must not answer as a failure: both keys are
   // null then, and GET /v1/instances/{id} reads them again.
-  nlohmann::json instanceAfterStep(const engine::InstanceView& view) const;
+  void writeAfterStep(runtime::JsonWriter& out, const engine::InstanceView& view) const;
 
   engine::Engine& engine_;
   const runtime::ConnectorSet& connectors_;

@@ -5,6 +5,7 @@
 
 #include "base/time_text.h"
 #include "bytecode/names.h"
+#include "runtime/json_writer.h"
 #include "runtime/wire.h"
 #include "vm/print.h"
 
@@ -25,32 +26,99 @@ std::optional<bytecode::TypeId> findType(const bytecode::Module& m, bytecode::Ty
   return std::nullopt;
 }
 
-json assigneeJson(const engine::Assignee& a) {
-  return a.is_role ? json{{"role", a.name}} : json{{"user", a.name}};
+void writeTimeOrNull(runtime::JsonWriter& out, std::optional<int64_t> t) {
+  if (t)
+    out.string(base::formatTime(*t));
+  else
+    out.null();
 }
 
-json trackedJson(const engine::InstanceFigures& figures) {
-  json out = json::object();
-  for (const auto& [name, value] : figures.tracked)
-    out[name] = value;
+void writeSecondsOrNull(runtime::JsonWriter& out, std::optional<int64_t> ms) {
+  if (ms)
+    out.integer(*ms / 1000);
+  else
+    out.null();
+}
+
+void writeAssignee(runtime::JsonWriter& out, const engine::Assignee& a) {
+  out.beginObject();
+  out.key(a.is_role ? "role" : "user");
+  out.string(a.name);
+  out.endObject();
+}
+
+// Pointers to `items` in the order of their names: the order an object's members are
+// written in (json_writer.h).
+template <class T, class Name>
+std::vector<const T*> byName(const std::vector<T>& items, Name name) {
+  std::vector<const T*> out;
+  out.reserve(items.size());
+  for (const T& item : items)
+    out.push_back(&item);
+  std::sort(out.begin(), out.end(), [&](const T* a, const T* b) { return name(*a) < name(*b); });
   return out;
+}
+
+void writeTracked(runtime::JsonWriter& out, const engine::InstanceFigures& figures) {
+  using Tracked = std::pair<std::string, std::string>;
+  out.beginObject();
+  for (const Tracked* t : byName(figures.tracked, [](const Tracked& t) { return t.first; })) {
+    out.key(t->first);
+    out.string(t->second);
+  }
+  out.endObject();
 }
 
 // The amount is text in every kind, as money's is on the wire: a decimal keeps its
 // digits, an int and a duration (milliseconds) are whole numbers.
-json measuresJson(const engine::InstanceFigures& figures) {
-  json out = json::object();
-  for (const engine::MeasureValue& m : figures.measures)
-    out[m.name] = {
-        {"kind", measureKind(m.kind)},
-        {"amount", m.amount},
-        {"currency", m.kind == bytecode::TypeTag::kMoney ? json(m.currency) : json(nullptr)},
-        {"text", m.text()}};
-  return out;
+void writeMeasures(runtime::JsonWriter& out, const engine::InstanceFigures& figures) {
+  using engine::MeasureValue;
+  out.beginObject();
+  for (const MeasureValue* m :
+       byName(figures.measures, [](const MeasureValue& m) { return m.name; })) {
+    out.key(m->name);
+    out.beginObject();
+    out.key("amount");
+    out.string(m->amount);
+    out.key("currency");
+    if (m->kind == bytecode::TypeTag::kMoney)
+      out.string(m->currency);
+    else
+      out.null();
+    out.key("kind");
+    out.string(measureKind(m->kind));
+    out.key("text");
+    out.string(m->text());
+    out.endObject();
+  }
+  out.endObject();
 }
 
-json secondsOrNull(std::optional<int64_t> ms) {
-  return ms ? json(*ms / 1000) : json(nullptr);
+void writeWait(runtime::JsonWriter& out, const engine::Wait& w, Ages& ages) {
+  const std::optional<int64_t> business = ages.clock.between(w.calendar, w.since, ages.now);
+  out.beginObject();
+  out.key("age_business_seconds");
+  writeSecondsOrNull(out, business);
+  out.key("age_seconds");
+  out.integer(std::max<int64_t>(0, ages.now - w.since) / 1000);
+  out.key("calendar");
+  if (business)
+    out.string(engine::calendarName(w.calendar));
+  else
+    out.null();
+  out.key("detail");
+  out.string(w.detail);
+  out.key("kind");
+  out.string(engine::waitKindName(w.kind));
+  out.key("since");
+  out.string(base::formatTime(w.since));
+  if (w.kind == engine::WaitKind::kApproval || w.kind == engine::WaitKind::kTask) {
+    out.key("task");
+    out.string(w.detail);
+  }
+  out.key("until");
+  writeTimeOrNull(out, w.until);
+  out.endObject();
 }
 
 }  // namespace
@@ -82,105 +150,175 @@ std::optional<engine::Status> parseStatus(std::string_view text) {
   return std::nullopt;
 }
 
-json instanceJson(const engine::InstanceView& v, Ages& ages,
-                  const engine::InstanceFigures* figures) {
-  json out = json::object();
-  out["id"] = v.id;
-  out["workflow"] = v.workflow;
-  out["version"] = v.version;
-  out["status"] = engine::statusName(v.status);
-  out["key"] = v.key ? json(*v.key) : json(nullptr);
-  out["parent"] = v.parent ? json(*v.parent) : json(nullptr);
-  out["spawned_by"] = v.spawned_by ? json(*v.spawned_by) : json(nullptr);
-  out["created_at"] = base::formatTime(v.created_at);
-  out["updated_at"] = base::formatTime(v.updated_at);
-  out["ended_at"] = timeOrNull(v.ended_at);
-  out["breached"] = v.breached;
-  out["arguments"] = nullptr;
-  out["result"] = nullptr;
+void writeInstance(runtime::JsonWriter& out, const engine::InstanceView& v, Ages& ages,
+                   FiguresPart figures) {
+  const bytecode::Module* m = nullptr;
+  const bytecode::Workflow* w = nullptr;
   if (v.program && v.workflow_index < v.program->module().workflows.size()) {
-    const bytecode::Module& m = v.program->module();
-    const bytecode::Workflow& w = m.workflows[v.workflow_index];
-    if (v.args.size() == w.params.size())
-      out["arguments"] = runtime::encodeArguments(v.args, w.params, m);
-    if (v.result) out["result"] = runtime::encode(*v.result, w.result, m);
+    m = &v.program->module();
+    w = &m->workflows[v.workflow_index];
   }
-  json waits = json::array();
-  for (const engine::Wait& w : v.waits) {
-    json item = {{"kind", engine::waitKindName(w.kind)},
-                 {"detail", w.detail},
-                 {"since", base::formatTime(w.since)},
-                 {"until", timeOrNull(w.until)},
-                 {"age_seconds", std::max<int64_t>(0, ages.now - w.since) / 1000}};
-    const std::optional<int64_t> business = ages.clock.between(w.calendar, w.since, ages.now);
-    item["calendar"] = business ? json(engine::calendarName(w.calendar)) : json(nullptr);
-    item["age_business_seconds"] = secondsOrNull(business);
-    if (w.kind == engine::WaitKind::kApproval || w.kind == engine::WaitKind::kTask)
-      item["task"] = w.detail;
-    waits.push_back(std::move(item));
-  }
-  out["waiting_for"] = std::move(waits);
-  out["error"] = v.error ? json(*v.error) : json(nullptr);
-  out["error_kind"] = v.error_kind ? json(*v.error_kind) : json(nullptr);
-  if (figures != nullptr) {
-    out["tracked"] = trackedJson(*figures);
-    out["measures"] = measuresJson(*figures);
-  }
-  return out;
+  const auto figure = [&](std::string_view name, auto write) {
+    if (figures.keys == FiguresPart::Keys::kOmitted) return;
+    out.key(name);
+    if (figures.figures != nullptr)
+      write(out, *figures.figures);
+    else
+      out.null();
+  };
+  // Members in name order (json_writer.h).
+  out.beginObject();
+  out.key("arguments");
+  if (w != nullptr && v.args.size() == w->params.size())
+    runtime::writeArguments(out, v.args, w->params, *m);
+  else
+    out.null();
+  out.key("breached");
+  out.boolean(v.breached);
+  out.key("created_at");
+  out.string(base::formatTime(v.created_at));
+  out.key("ended_at");
+  writeTimeOrNull(out, v.ended_at);
+  out.key("error");
+  out.stringOrNull(v.error);
+  out.key("error_kind");
+  out.stringOrNull(v.error_kind);
+  out.key("id");
+  out.string(v.id);
+  out.key("key");
+  out.stringOrNull(v.key);
+  figure("measures", writeMeasures);
+  out.key("parent");
+  out.stringOrNull(v.parent);
+  out.key("result");
+  if (w != nullptr && v.result)
+    runtime::writeValue(out, *v.result, w->result, *m);
+  else
+    out.null();
+  out.key("spawned_by");
+  out.stringOrNull(v.spawned_by);
+  out.key("status");
+  out.string(engine::statusName(v.status));
+  figure("tracked", writeTracked);
+  out.key("updated_at");
+  out.string(base::formatTime(v.updated_at));
+  out.key("version");
+  out.string(v.version);
+  out.key("waiting_for");
+  out.beginArray();
+  for (const engine::Wait& wait : v.waits)
+    writeWait(out, wait, ages);
+  out.endArray();
+  out.key("workflow");
+  out.string(v.workflow);
+  out.endObject();
 }
 
-json taskJson(const engine::TaskView& view, Ages& ages) {
-  const engine::TaskRecord& t = view.record;
-  json out = json::object();
-  out["id"] = t.id;
-  out["instance"] = t.instance;
-  out["workflow"] = t.workflow_name;
-  out["kind"] = t.approval ? "approval" : "task";
-  out["title"] = t.title;
-  out["assignee"] = assigneeJson(t.assignee);
-  out["status"] = engine::taskStatusName(t.status);
-  out["requested_by"] = t.requested_by ? json(*t.requested_by) : json(nullptr);
-  out["amount"] = nullptr;
-  out["data"] = nullptr;
-  out["form"] = nullptr;
-  if (view.program) {
-    const bytecode::Module& m = view.program->module();
-    if (view.amount) {
-      if (auto money = findType(m, bytecode::TypeTag::kMoney))
-        out["amount"] = runtime::encode(*view.amount, *money, m);
-    }
-    if (t.data_type < m.types.size() && !view.data.isNone())
-      out["data"] = runtime::encode(view.data, t.data_type, m);
-    if (!t.approval && t.form_type < m.types.size() &&
-        m.types[t.form_type].tag == bytecode::TypeTag::kRecord) {
-      json fields = json::array();
-      for (const bytecode::Field& f : m.records[m.types[t.form_type].decl].fields) {
-        if (m.strings[f.name] == "completed_by") continue;
-        fields.push_back({{"name", m.strings[f.name]}, {"type", bytecode::typeName(m, f.type)}});
-      }
-      out["form"] = std::move(fields);
-    }
+namespace {
+
+// The fields of a task's form a person fills in, or null for an approval.
+void writeForm(runtime::JsonWriter& out, const engine::TaskRecord& t, const bytecode::Module* m) {
+  if (m == nullptr || t.approval || t.form_type >= m->types.size() ||
+      m->types[t.form_type].tag != bytecode::TypeTag::kRecord)
+    return out.null();
+  out.beginArray();
+  for (const bytecode::Field& f : m->records[m->types[t.form_type].decl].fields) {
+    if (m->strings[f.name] == "completed_by") continue;
+    out.beginObject();
+    out.key("name");
+    out.string(m->strings[f.name]);
+    out.key("type");
+    out.string(bytecode::typeName(*m, f.type));
+    out.endObject();
   }
-  out["approvers"] = t.approvers;
-  out["approved_by"] = t.approved_by;
-  out["overdue"] = t.overdue;
-  out["escalated"] = t.escalated;
-  out["created_at"] = base::formatTime(t.created_at);
-  out["due"] = timeOrNull(t.due);
-  out["decided_at"] = timeOrNull(t.decided_at);
-  out["decided_by"] = t.decided_by ? json(*t.decided_by) : json(nullptr);
-  out["comment"] = t.comment;
+  out.endArray();
+}
+
+void writeStrings(runtime::JsonWriter& out, const std::vector<std::string>& items) {
+  out.beginArray();
+  for (const std::string& item : items)
+    out.string(item);
+  out.endArray();
+}
+
+}  // namespace
+
+void writeTask(runtime::JsonWriter& out, const engine::TaskView& view, Ages& ages) {
+  const engine::TaskRecord& t = view.record;
+  const bytecode::Module* m = view.program ? &view.program->module() : nullptr;
   const bool open = t.status == engine::TaskStatus::kOpen;
   const int64_t until = open ? ages.now : t.decided_at.value_or(ages.now);
-  out["age_seconds"] = std::max<int64_t>(0, until - t.created_at) / 1000;
-  out["due_in_seconds"] = open && t.due ? json((*t.due - ages.now) / 1000) : json(nullptr);
   const std::optional<int64_t> business = ages.clock.between(t.calendar, t.created_at, until);
-  out["calendar"] = business ? json(engine::calendarName(t.calendar)) : json(nullptr);
-  out["age_business_seconds"] = secondsOrNull(business);
-  out["due_in_business_seconds"] =
-      business && open && t.due ? secondsOrNull(ages.clock.between(t.calendar, ages.now, *t.due))
-                                : json(nullptr);
-  return out;
+  // Members in name order (json_writer.h).
+  out.beginObject();
+  out.key("age_business_seconds");
+  writeSecondsOrNull(out, business);
+  out.key("age_seconds");
+  out.integer(std::max<int64_t>(0, until - t.created_at) / 1000);
+  out.key("amount");
+  const auto money =
+      m != nullptr && view.amount ? findType(*m, bytecode::TypeTag::kMoney) : std::nullopt;
+  if (money)
+    runtime::writeValue(out, *view.amount, *money, *m);
+  else
+    out.null();
+  out.key("approved_by");
+  writeStrings(out, t.approved_by);
+  out.key("approvers");
+  out.integer(t.approvers);
+  out.key("assignee");
+  writeAssignee(out, t.assignee);
+  out.key("calendar");
+  if (business)
+    out.string(engine::calendarName(t.calendar));
+  else
+    out.null();
+  out.key("comment");
+  out.string(t.comment);
+  out.key("created_at");
+  out.string(base::formatTime(t.created_at));
+  out.key("data");
+  if (m != nullptr && t.data_type < m->types.size() && !view.data.isNone())
+    runtime::writeValue(out, view.data, t.data_type, *m);
+  else
+    out.null();
+  out.key("decided_at");
+  writeTimeOrNull(out, t.decided_at);
+  out.key("decided_by");
+  out.stringOrNull(t.decided_by);
+  out.key("due");
+  writeTimeOrNull(out, t.due);
+  out.key("due_in_business_seconds");
+  if (business && open && t.due)
+    writeSecondsOrNull(out, ages.clock.between(t.calendar, ages.now, *t.due));
+  else
+    out.null();
+  out.key("due_in_seconds");
+  if (open && t.due)
+    out.integer((*t.due - ages.now) / 1000);
+  else
+    out.null();
+  out.key("escalated");
+  out.integer(t.escalated);
+  out.key("form");
+  writeForm(out, t, m);
+  out.key("id");
+  out.string(t.id);
+  out.key("instance");
+  out.string(t.instance);
+  out.key("kind");
+  out.string(t.approval ? "approval" : "task");
+  out.key("overdue");
+  out.boolean(t.overdue);
+  out.key("requested_by");
+  out.stringOrNull(t.requested_by);
+  out.key("status");
+  out.string(engine::taskStatusName(t.status));
+  out.key("title");
+  out.string(t.title);
+  out.key("workflow");
+  out.string(t.workflow_name);
+  out.endObject();
 }
 
 json auditJson(const engine::AuditEntry& e) {

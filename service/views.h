@@ -1,7 +1,8 @@
 // JSON views of the engine's state for API responses: instances, tasks, audit entries,
-// deployed workflows. Values are wire-encoded by their declared types (runtime.md §6);
-// times are RFC 3339 in UTC; absent optional facts are null, never missing, so clients
-// can rely on a fixed shape.
+// deployed workflows. Instances and tasks, the busiest answers, are written as text
+// (runtime::JsonWriter), the rest built as documents; both read the same. Values are
+// wire-encoded by their declared types (runtime.md §6); times are RFC 3339 in UTC;
+// absent optional facts are null, never missing, so clients can rely on a fixed shape.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "engine/business_ages.h"
 #include "engine/engine.h"
 #include "engine/figures.h"
+#include "runtime/json_writer.h"
 
 namespace rflow::service {
 
@@ -23,19 +25,28 @@ struct Ages {
   engine::BusinessClock clock;
 };
 
-// Each wait has its age (`age_seconds`) and, when it was declared in a calendar, the
-// calendar's name (`calendar`) and its age in that calendar's open time
-// (`age_business_seconds`); both null otherwise.
-// With `figures`, also "tracked" ({"region": "EU"}: each tracked value as printed) and
+// What an instance view says of the instance's figures: nothing (list items: the list
+// does not read them), or "tracked" ({"region": "EU"}: each tracked value as printed) and
 // "measures" ({"value": {"kind", "amount", "currency", "text"}}: the latest value of each
-// measure set so far), both objects (keys in name order), empty when there are none.
-// Without (list items), neither key is there: the list does not read them.
-nlohmann::json instanceJson(const engine::InstanceView& view, Ages& ages,
-                            const engine::InstanceFigures* figures = nullptr);
-// A task's ages: `age_seconds` (to its decision, or now while open) and, open with a due
-// time, `due_in_seconds` (negative once past); in a calendar also its name and both in the
-// calendar's open time (`age_business_seconds`, `due_in_business_seconds`), else null.
-nlohmann::json taskJson(const engine::TaskView& view, Ages& ages);
+// measure set so far), both objects (keys in name order), empty when there are none, or
+// both null when `figures` is (they could not be read).
+struct FiguresPart {
+  enum class Keys : uint8_t { kOmitted, kWritten };
+  Keys keys = Keys::kOmitted;
+  const engine::InstanceFigures* figures = nullptr;
+};
+
+// An instance as one JSON object, written into `out`. Each wait has its age
+// (`age_seconds`) and, when it was declared in a calendar, the calendar's name
+// (`calendar`) and its age in that calendar's open time (`age_business_seconds`); both
+// null otherwise.
+void writeInstance(runtime::JsonWriter& out, const engine::InstanceView& view, Ages& ages,
+                   FiguresPart figures = {});
+// A task as one JSON object. Its ages: `age_seconds` (to its decision, or now while open)
+// and, open with a due time, `due_in_seconds` (negative once past); in a calendar also its
+// name and both in the calendar's open time (`age_business_seconds`,
+// `due_in_business_seconds`), else null.
+void writeTask(runtime::JsonWriter& out, const engine::TaskView& view, Ages& ages);
 nlohmann::json auditJson(const engine::AuditEntry& entry);
 // A time as RFC 3339 UTC text, or null when absent.
 nlohmann::json timeOrNull(std::optional<int64_t> t);
