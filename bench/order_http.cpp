@@ -13,7 +13,6 @@ namespace rflow::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using nlohmann::json;
 
 HttpAnswer post(HttpClient& client, const std::string& path, const HttpHeaders& headers,
                 const std::string& body, OrderTimes& times, int patience_503) {
@@ -34,74 +33,6 @@ HttpAnswer post(HttpClient& client, const std::string& path, const HttpHeaders& 
   return res;
 }
 
-// The fields of an instance reply (or of a decision's, under "instance") the order steps
-// read: id, status, each wait's task, and the result's amount and path. A SAX pass keeps
-// only those: the client shares the cores with the server it measures, and a whole
-// document (the order's arguments echoed, the task, the waits) costs it more than the
-// server's reply costs to write. The same shape json::parse would give, less the rest;
-// discarded (is_discarded()) when the body is not JSON.
-class OrderFields : public nlohmann::json_sax<json> {
- public:
-  json out = json::object();
-
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool string(string_t& value) override {
-    const size_t n = path_.size();
-    const size_t base = n > 0 && path_[0] == "instance" ? 1 : 0;
-    json* into = base == 1 ? &out["instance"] : &out;
-    const auto at = [&](size_t i) -> const std::string& { return path_[base + i]; };
-    const size_t depth = n - base;
-    if (depth == 1 && (at(0) == "id" || at(0) == "status")) {
-      (*into)[at(0)] = std::move(value);
-    } else if (depth == 2 && at(0) == "result" && (at(1) == "amount" || at(1) == "path")) {
-      (*into)["result"][at(1)] = std::move(value);
-    } else if (depth == 3 && at(0) == "waiting_for" && at(2) == "task") {
-      (*into)["waiting_for"].push_back(json{{"task", std::move(value)}});
-    }
-    return true;
-  }
-  bool start_object(std::size_t) override {
-    path_.emplace_back();  // replaced by each key
-    return true;
-  }
-  bool key(string_t& value) override {
-    path_.back() = std::move(value);
-    return true;
-  }
-  bool end_object() override {
-    path_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    path_.emplace_back();
-    return true;
-  }
-  bool end_array() override {
-    path_.pop_back();
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    out = json(json::value_t::discarded);
-    return false;
-  }
-
- private:
-  // One slot per open object or array, outermost first: an object's current key, "" for
-  // an array. {"result": {"amount": …}} reads as ["result", "amount"] at the amount.
-  std::vector<std::string> path_;
-};
-
-json orderFields(std::string_view body) {
-  OrderFields fields;
-  json::sax_parse(body, &fields, json::input_format_t::json, false);
-  return std::move(fields.out);
-}
-
 double millisSince(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
@@ -113,53 +44,57 @@ std::string describe(const HttpAnswer& res) {
 
 }  // namespace
 
-std::optional<json> orderOverHttp(HttpClient& client, const HttpHeaders& auth, uint64_t i,
-                                  OrderTimes& times, std::string* why, int patience_503) {
+std::optional<OrderReply> orderOverHttp(HttpClient& client, const HttpHeaders& auth, uint64_t i,
+                                        OrderTimes& times, std::string* why, int patience_503) {
   HttpHeaders headers = auth;
   headers.emplace_back("Idempotency-Key", "O" + std::to_string(i));
   auto begin = Clock::now();
-  auto res = post(client, "/v1/workflows/PlaceOrder/instances", headers, orderInput(i).dump(),
-                  times, patience_503);
+  auto res = post(client, "/v1/workflows/PlaceOrder/instances", headers, orderInputText(i), times,
+                  patience_503);
   times.start_ms.push_back(millisSince(begin));
   if (!res || res.status != 201) {
     *why = "start: " + describe(res);
     return std::nullopt;
   }
   ++times.steps;
-  json instance = orderFields(res.body);
-  if (instance.value("status", "") != "Waiting") return instance;
-  const std::string task = instance["waiting_for"][0].value("task", "");
+  std::optional<OrderReply> instance = readOrderReply(res.body);
+  if (!instance) {
+    *why = "start: not an instance: " + describe(res);
+    return std::nullopt;
+  }
+  if (instance->status != "Waiting") return instance;
+  const std::string& task = instance->task;
   begin = Clock::now();
   res = post(client, "/v1/tasks/" + task + "/decision", auth, R"({"approve": true})", times,
              patience_503);
   times.decide_ms.push_back(millisSince(begin));
   if (res && res.status == 200) {
     ++times.steps;
-    json decided = orderFields(res.body);  // the task and its instance
-    if (decided.is_object() && decided.contains("instance")) return decided["instance"];
+    // The task and its instance.
+    std::optional<OrderReply> decided = readOrderReply(res.body, "instance");
+    if (decided && !decided->id.empty()) return decided;
   }
   if (!res || res.status != 409) {
     *why = "decision: " + describe(res);
     return std::nullopt;
   }
   // Sent again after a lost answer: the first decision was taken; read the instance.
-  res = client.get("/v1/instances/" + instance.value("id", ""), auth);
+  res = client.get("/v1/instances/" + instance->id, auth);
   if (!res || res.status != 200) {
     *why = "read after 409: " + describe(res);
     return std::nullopt;
   }
   ++times.steps;  // the decision whose answer was lost
-  return orderFields(res.body);
+  return readOrderReply(res.body);
 }
 
-bool orderResultOk(uint64_t i, const std::optional<json>& done) {
-  if (!done || done->value("status", "") != "Completed") return false;
+bool orderResultOk(uint64_t i, const std::optional<OrderReply>& done) {
+  if (!done || done->status != "Completed") return false;
   const OrderExpected want = orderExpected(i);
-  const json& result = (*done)["result"];
-  const auto got = base::Decimal::parse(result.value("amount", ""));
+  const auto got = base::Decimal::parse(done->amount);
   const auto expected = base::Decimal::parse(want.amount);
   return got && expected && *got == *expected &&
-         result.value("path", "") == (want.approval ? "approved" : "auto");
+         done->path == (want.approval ? "approved" : "auto");
 }
 
 }  // namespace rflow::bench

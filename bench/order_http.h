@@ -5,12 +5,12 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "http_client.h"
+#include "order_reply.h"
 
 namespace rflow::bench {
 
@@ -27,12 +27,12 @@ struct OrderTimes {
 // (a cluster partition whose owner is not known yet, or moving) or 421 (forwarded to a
 // node that just let it go) again after 100 ms, up to `patience_503` times: the Idempotency-Key
 // makes a start safe to repeat, and a repeated decision answered 409 means the first was taken. The
-// instance JSON after the last request; nullopt, with *why, when a request failed.
-std::optional<nlohmann::json> orderOverHttp(HttpClient& client, const HttpHeaders& auth, uint64_t i,
-                                            OrderTimes& times, std::string* why,
-                                            int patience_503 = 0);
+// instance after the last request (order_reply.h); nullopt, with *why, when a request
+// failed.
+std::optional<OrderReply> orderOverHttp(HttpClient& client, const HttpHeaders& auth, uint64_t i,
+                                        OrderTimes& times, std::string* why, int patience_503 = 0);
 
 // `done` is order i completed with the expected amount and path.
-bool orderResultOk(uint64_t i, const std::optional<nlohmann::json>& done);
+bool orderResultOk(uint64_t i, const std::optional<OrderReply>& done);
 
 }  // namespace rflow::bench

@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "runtime/json_writer.h"
+
 namespace rflow::bench {
 
 const char* const kOrderSource = R"(module orders
@@ -121,6 +123,36 @@ nlohmann::json orderInput(uint64_t i) {
   for (const Item& item : in.items)
     items.push_back({{"sku", item.sku}, {"qty", item.qty}, {"price", centsText(item.cents)}});
   return {{"o", {{"id", in.id}, {"region", in.region}, {"tier", in.tier}, {"items", items}}}};
+}
+
+std::string orderInputText(uint64_t i) {
+  const Input in = makeInput(i);
+  runtime::JsonWriter w;  // members in name order, as orderInput(i).dump() writes them
+  w.beginObject();
+  w.key("o");
+  w.beginObject();
+  w.key("id");
+  w.string(in.id);
+  w.key("items");
+  w.beginArray();
+  for (const Item& item : in.items) {
+    w.beginObject();
+    w.key("price");
+    w.string(centsText(item.cents));
+    w.key("qty");
+    w.integer(item.qty);
+    w.key("sku");
+    w.string(item.sku);
+    w.endObject();
+  }
+  w.endArray();
+  w.key("region");
+  w.string(in.region);
+  w.key("tier");
+  w.string(in.tier);
+  w.endObject();
+  w.endObject();
+  return w.take();
 }
 
 OrderExpected orderExpected(uint64_t i) {

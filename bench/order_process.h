@@ -25,6 +25,9 @@ extern const char* const kOrderSource;
 
 // The workflow's input for instance i, as the JSON body of a start request ({"o": …}).
 nlohmann::json orderInput(uint64_t i);
+// The same as text, written without a document in between (the load generator shares
+// the cores with the service it measures).
+std::string orderInputText(uint64_t i);
 
 struct OrderExpected {
   std::string amount;  // decimal text, two places

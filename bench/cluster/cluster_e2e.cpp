@@ -290,7 +290,7 @@ E2eRow runRow(const Layout& layout, const E2eOptions& options) {
         }
         mismatches++;
         std::lock_guard lock(failures_mutex);
-        row.failures[why.empty() ? "another result: " + done->dump().substr(0, 100)
+        row.failures[why.empty() ? "another result: " + done->text().substr(0, 100)
                                  : why.substr(0, 160)]++;
       }
     });
