@@ -3,6 +3,8 @@
 #include <deque>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace rflow::bench {
 
 namespace {
@@ -149,24 +151,6 @@ class Scanner {
     return true;
   }
 
-  static void appendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   // The string at s_[i_] (its opening quote): a view of the text when it has no escapes,
   // else of its decoded copy.
   bool string(std::string_view& out) {
@@ -220,7 +204,7 @@ class Scanner {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             return false;
           }
-          appendUtf8(copy, cp);
+          base::appendUtf8(copy, cp);
           break;
         }
         default:

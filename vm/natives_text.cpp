@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/utf8.h"
 #include "vm/limits.h"
 #include "vm/natives_impl.h"
 
@@ -40,24 +41,6 @@ char32_t decodeAt(std::string_view s, size_t at, size_t length) {
   }
 }
 
-void encode(char32_t c, std::string& out) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
 template <size_t N>
 char32_t mapCase(const CaseRun (&runs)[N], char32_t c) {
   // The last run starting at or before c.
@@ -78,7 +61,7 @@ Status changeCase(std::string_view native, const CaseRun (&runs)[N], std::span<V
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     const size_t n = sequenceLength(static_cast<unsigned char>(s[i]));
-    encode(mapCase(runs, decodeAt(s, i, n)), out);
+    base::appendUtf8(out, mapCase(runs, decodeAt(s, i, n)));
     i += n;
   }
   return stringResult(native, std::move(out), result);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace rflow::source {
 
 // Decodes one UTF-8 sequence at `text[pos]`. On success returns the code point and sets
@@ -18,7 +20,7 @@ int32_t decodeUtf8(std::string_view text, size_t pos, size_t& length);
 size_t countCodePoints(std::string_view text);
 size_t countUtf16Units(std::string_view text);
 
-void appendUtf8(std::string& out, uint32_t code_point);
+using base::appendUtf8;
 
 // The result of checking a whole file: the code points, the byte offset where each one
 // starts (plus one entry for the end), a copy of the text that is valid UTF-8 (each
