@@ -108,7 +108,16 @@ Row runNats(int servers, int appends, int per_append, int bytes) {
   }
   JetStreamLogOptions lo;
   lo.replicas = servers == 1 ? 1 : 3;
-  auto log = JetStreamPartitionLog::open(std::move(client).value(), 0, lo);
+  const std::shared_ptr<NatsClient> shared = std::move(client).value();
+  auto log = JetStreamPartitionLog::open(shared, 0, lo);
+  // Three servers that just elected their meta leader may still time out the first
+  // replicated stream when the machine is busy (the smoke run shares it with other
+  // tests): asked again, as a node asks again, for up to 20 s.
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (!log.ok() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    log = JetStreamPartitionLog::open(shared, 0, lo);
+  }
   if (!log.ok()) {
     failed.error = log.status().message();
     return failed;
