@@ -16,7 +16,11 @@ jobs=$(nproc)
 
 ./scripts/setup.sh
 
-RFLOW_BUILD_TARGET=normal_suite ./scripts/build.sh build
+# As a unity build, as the sanitizer tree below is (the same sources grouped the same
+# way): the normal tree's compile was over half of a run, near the budget of 45 minutes.
+# What ships (scripts/run.sh, the package) is built file by file; this tree tests the
+# same code.
+RFLOW_BUILD_TARGET=normal_suite ./scripts/build.sh build -DCMAKE_UNITY_BUILD=ON
 (cd build && ctest --output-on-failure -j"$jobs" -L normal)
 ./build/cli/rflow check examples/
 ./build/cli/rflow test examples/
