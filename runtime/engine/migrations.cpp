@@ -132,11 +132,10 @@ std::optional<std::string> moveOne(EngineParts& parts, Step& step, Plan& plan,
   return std::nullopt;
 }
 
-}  // namespace
-
-std::variant<MigrationReport, EngineError> Engine::migrate(const MigrationRequest& request) {
-  EngineParts& p = *parts_;
-  Plan plan;
+// The plan of a migration (both versions, the wait map) and the report's places, or why
+// there is none.
+std::optional<EngineError> planMigration(EngineParts& p, const MigrationRequest& request,
+                                         Plan& plan, MigrationReport& report) {
   for (const auto& [version, field, out] :
        {std::tuple{request.from, "from", &plan.from}, std::tuple{request.to, "to", &plan.to}}) {
     auto program = p.programs.get(version);
@@ -157,8 +156,6 @@ std::variant<MigrationReport, EngineError> Engine::migrate(const MigrationReques
   }
   plan.map = std::move(std::get<bytecode::WorkflowMap>(mapped));
   const bytecode::Module& fm = plan.from->module();
-
-  MigrationReport report;
   report.workflow = plan.map.workflow;
   report.from = request.from;
   report.to = request.to;
@@ -171,18 +168,37 @@ std::variant<MigrationReport, EngineError> Engine::migrate(const MigrationReques
                              fm.strings[wp.stage], wp.ordinal, pm.to_place.has_value(), pm.reason,
                              0});
   }
+  return std::nullopt;
+}
 
-  // The instances to look at: waiting, of the workflow, on the old version.
+// The instances to look at: waiting, of the workflow, on the old version.
+std::variant<std::vector<std::string>, EngineError> waitingOn(EngineParts& p,
+                                                              const std::string& version,
+                                                              const std::string& workflow) {
   std::vector<std::string> ids;
   store::Status scanned =
       p.store.scan(store::Column::kInstances, {}, [&](std::string_view, std::string_view bytes) {
         auto rec = InstanceRecord::decode(bytes);
-        if (rec && rec->status == Status::kWaiting && rec->version == request.from &&
-            rec->workflow_name == plan.map.workflow)
+        if (rec && rec->status == Status::kWaiting && rec->version == version &&
+            rec->workflow_name == workflow)
           ids.push_back(rec->id);
         return true;
       });
   if (!scanned.ok()) return storageError(scanned);
+  return ids;
+}
+
+}  // namespace
+
+std::variant<MigrationReport, EngineError> Engine::migrate(const MigrationRequest& request) {
+  EngineParts& p = *parts_;
+  Plan plan;
+  MigrationReport report;
+  if (std::optional<EngineError> refused = planMigration(p, request, plan, report))
+    return std::move(*refused);
+  auto waiting = waitingOn(p, request.from, plan.map.workflow);
+  if (auto* error = std::get_if<EngineError>(&waiting)) return std::move(*error);
+  const std::vector<std::string>& ids = std::get<std::vector<std::string>>(waiting);
 
   // Several instances at a time, so that their steps share the commit pipeline's groups:
   // one after another, each waited for its own sync (about 850 instances/s with sync
