@@ -272,7 +272,7 @@ E2eRow runRow(const Layout& layout, const E2eOptions& options) {
     sampler =
         std::thread(sampleLag, std::cref(*processes.nats()), std::cref(stop), &row.standby_lag);
 
-  std::atomic<size_t> next{0}, completed{0}, approvals{0}, mismatches{0};
+  std::atomic<size_t> next{0}, completed{0}, approvals{0}, mismatches{0}, moved_clients{0};
   std::vector<OrderTimes> times(options.clients);
   std::mutex failures_mutex;
   std::vector<std::thread> threads;
@@ -282,7 +282,21 @@ E2eRow runRow(const Layout& layout, const E2eOptions& options) {
       auto client = clientFor(nodes[via[t % via.size()]], 30s);
       for (size_t i = next++; i < options.orders; i = next++) {
         std::string why;
-        const auto done = orderOverHttp(*client, auth(), i, times[t], &why, 100);
+        auto done = orderOverHttp(*client, auth(), i, times[t], &why, 100);
+        // A node can hand its last partition to a node that came up after it (sticky
+        // placement moves a partition to its preferred owner); it then cannot place a
+        // start and answers 503 for good. A client does what a load balancer would: it
+        // goes to a node that owns one and sends the order again (its Idempotency-Key
+        // makes that safe).
+        if (!done && why.find("HTTP 503") != std::string::npos) {
+          const std::vector<size_t> owning = processes.owningNodes();
+          if (!owning.empty()) {
+            client = clientFor(nodes[owning[t % owning.size()]], 30s);
+            moved_clients++;
+            why.clear();
+            done = orderOverHttp(*client, auth(), i, times[t], &why, 100);
+          }
+        }
         if (orderResultOk(i, done)) {
           completed++;
           if (orderExpected(i).approval) approvals++;
@@ -298,6 +312,11 @@ E2eRow runRow(const Layout& layout, const E2eOptions& options) {
   for (auto& th : threads)
     th.join();
   row.seconds = secondsSince(begin);
+  if (moved_clients > 0)
+    row.notes.push_back(fmt::format(
+        "{} times a client's node answered 503 (it had handed its partitions on) and the "
+        "client went to a node that owned one",
+        moved_clients.load()));
   stop = true;
   if (sampler.joinable()) sampler.join();
   row.completed = completed;
