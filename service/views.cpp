@@ -40,6 +40,15 @@ void writeSecondsOrNull(runtime::JsonWriter& out, std::optional<int64_t> ms) {
     out.null();
 }
 
+// The calendar whose open time an age was counted in, or null when it was plain time.
+void writeCalendarOrNull(runtime::JsonWriter& out, bool in_business_time,
+                         std::string_view calendar) {
+  if (in_business_time)
+    out.string(engine::calendarName(calendar));
+  else
+    out.null();
+}
+
 void writeAssignee(runtime::JsonWriter& out, const engine::Assignee& a) {
   out.beginObject();
   out.key(a.is_role ? "role" : "user");
@@ -62,7 +71,8 @@ std::vector<const T*> byName(const std::vector<T>& items, Name name) {
 void writeTracked(runtime::JsonWriter& out, const engine::InstanceFigures& figures) {
   using Tracked = std::pair<std::string, std::string>;
   out.beginObject();
-  for (const Tracked* t : byName(figures.tracked, [](const Tracked& t) { return t.first; })) {
+  for (const Tracked* t :
+       byName(figures.tracked, [](const Tracked& t) -> const std::string& { return t.first; })) {
     out.key(t->first);
     out.string(t->second);
   }
@@ -74,8 +84,8 @@ void writeTracked(runtime::JsonWriter& out, const engine::InstanceFigures& figur
 void writeMeasures(runtime::JsonWriter& out, const engine::InstanceFigures& figures) {
   using engine::MeasureValue;
   out.beginObject();
-  for (const MeasureValue* m :
-       byName(figures.measures, [](const MeasureValue& m) { return m.name; })) {
+  for (const MeasureValue* m : byName(
+           figures.measures, [](const MeasureValue& m) -> const std::string& { return m.name; })) {
     out.key(m->name);
     out.beginObject();
     out.key("amount");
@@ -102,10 +112,7 @@ void writeWait(runtime::JsonWriter& out, const engine::Wait& w, Ages& ages) {
   out.key("age_seconds");
   out.integer(std::max<int64_t>(0, ages.now - w.since) / 1000);
   out.key("calendar");
-  if (business)
-    out.string(engine::calendarName(w.calendar));
-  else
-    out.null();
+  writeCalendarOrNull(out, business.has_value(), w.calendar);
   out.key("detail");
   out.string(w.detail);
   out.key("kind");
@@ -269,10 +276,7 @@ void writeTask(runtime::JsonWriter& out, const engine::TaskView& view, Ages& age
   out.key("assignee");
   writeAssignee(out, t.assignee);
   out.key("calendar");
-  if (business)
-    out.string(engine::calendarName(t.calendar));
-  else
-    out.null();
+  writeCalendarOrNull(out, business.has_value(), t.calendar);
   out.key("comment");
   out.string(t.comment);
   out.key("created_at");
