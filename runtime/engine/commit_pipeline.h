@@ -7,9 +7,9 @@
 // blocked in Write() at the same moment, so a sync is shared by at most as many steps as
 // there are threads waiting; the engine's workers hand a step over and go on, so a sync
 // is shared by every step made meanwhile, whatever the number of threads. Several
-// committers (GroupCommitOptions::committers) take groups in turn, so that reporting one
-// group (waking its callers, queueing its work) overlaps writing the next; RocksDB joins
-// their writes when they meet.
+// committers (GroupCommitOptions::committers; one by default) may take groups in turn, so
+// that reporting one group (answering its callers, queueing its work) overlaps writing
+// the next; RocksDB joins their writes when they meet.
 //
 // Invariants:
 //   - Each Commit is reported exactly once (committed()), after the group holding its

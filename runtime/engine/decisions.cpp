@@ -280,7 +280,7 @@ std::optional<EngineError> Tasks::apply(TaskRecord task, const Decision& decisio
 std::optional<EngineError> Tasks::commitDecision(std::unique_ptr<Step> step, const TaskRecord& task,
                                                  Decided* after) {
   if (after == nullptr) return parts_.steps.commit(std::move(step));
-  auto committed = parts_.steps.commitAnswering(std::move(step));
+  auto committed = parts_.steps.commitAnswering(std::move(step), after->ticket);
   if (!committed) return std::move(committed).error();
   after->task = parts_.queries.view(task);
   after->instance = parts_.queries.view(std::move(*committed));

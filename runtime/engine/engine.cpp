@@ -161,8 +161,9 @@ std::shared_ptr<const vm::Program> Engine::currentProgram() const {
 
 std::variant<InstanceView, EngineError> Engine::start(std::string_view workflow,
                                                       std::vector<vm::Value> args,
-                                                      const StartOptions& options) {
-  return parts_->instances.start(workflow, std::move(args), options);
+                                                      const StartOptions& options,
+                                                      const std::shared_ptr<CommitTicket>& ticket) {
+  return parts_->instances.start(workflow, std::move(args), options, ticket);
 }
 
 std::variant<Engine::Placement, EngineError> Engine::businessKey(

@@ -25,9 +25,10 @@
 // one at a time and in order: an instance is held from the start of a step until its
 // batch is committed. Steps of different instances run in parallel and share syncs.
 // Callers of start(), signal(), decide(), cancel() and event() wait for their step's
-// commit; work that follows a step (begin a child, hand a result to a parent, process a
-// connector's answer, fire a timer) is queued, and runOne()/runUntilIdle() process it on
-// the calling thread, startWorkers() on a pool, without waiting for commits.
+// commit (start() and decide() may instead take a CommitTicket, commit_ticket.h); work that follows
+// a step (begin a child, hand a result to a parent, process a connector's answer, fire a timer) is
+// queued, and runOne()/runUntilIdle() process it on the calling thread, startWorkers() on a pool,
+// without waiting for commits.
 //
 // Time comes from a Clock, so tests run on a virtual one (`rflow test`): timers fire
 // only when fireTimers() is called with their due time reached.
@@ -48,6 +49,7 @@
 #include <vector>
 
 #include "engine/audit.h"
+#include "engine/commit_ticket.h"
 #include "engine/dimension_insights.h"
 #include "engine/metrics.h"
 #include "engine/records.h"
@@ -164,8 +166,10 @@ struct GroupCommitOptions {
   int64_t linger_us = 0;           // how long a group waits for more steps, at most
   // Groups written at once: while one committer reports a written group (answers its
   // callers, hands on its work), another writes the next; the store joins writes that
-  // meet into one sync.
-  size_t committers = 2;
+  // meet into one sync. One by default: measured over HTTP, where the committer also
+  // sends the replies (bench/README.md, issue 13), one committer makes fewer, larger
+  // groups, fewer syncs and less CPU per request than two, and no less throughput.
+  size_t committers = 1;
   // False: every step commits on the thread that made it, at once, alone (`rflow test`,
   // and single-threaded tools). True: a committer thread gathers groups.
   bool threaded = true;
@@ -232,6 +236,8 @@ struct EngineError {
   Code code;
   std::string message;
 };
+// What the caller of a step whose group could not be committed is told (kStorage).
+EngineError committedError(const store::Status& status);
 
 // A value, or why there is none: kNotFound when it does not exist, kStorage when the
 // store could not be read (a failing disk is never reported as an absence). Test it
@@ -291,6 +297,9 @@ struct TaskView {
 struct Decided {
   std::optional<TaskView> task;
   std::optional<InstanceView> instance;
+  // Set by the caller: decide() does not wait for the commit of the step that fills the
+  // two above; the ticket reports it (commit_ticket.h).
+  std::shared_ptr<CommitTicket> ticket;
 };
 
 // A decision on an approval or task, as a person submits it.
@@ -424,9 +433,11 @@ class Engine {
   // workflow has the same business key (unless `spawn`). With a request id, a start is
   // done at most once: a second start with the same id returns the instance the first
   // one created (whatever its state), so a client that lost the answer can ask again.
-  std::variant<InstanceView, EngineError> start(std::string_view workflow,
-                                                std::vector<vm::Value> args,
-                                                const StartOptions& options = {});
+  // With a `ticket` it does not wait for the commit; the ticket reports it
+  // (commit_ticket.h).
+  std::variant<InstanceView, EngineError> start(
+      std::string_view workflow, std::vector<vm::Value> args, const StartOptions& options = {},
+      const std::shared_ptr<CommitTicket>& ticket = nullptr);
   // Delivers a signal (its declared name) to an instance, or queues it until an `await`.
   // With a request id, a signal is delivered at most once per instance: a second one with
   // the same id succeeds and changes nothing (also once the instance has ended), so a

@@ -135,7 +135,8 @@ std::optional<EngineError> Instances::claimKey(Step& step, const InstanceRecord&
 
 Found<InstanceRecord> Instances::startOwn(const std::shared_ptr<const vm::Program>& program,
                                           uint32_t workflow, std::vector<vm::Value> args,
-                                          bool spawn, const std::function<void(Step&)>& also) {
+                                          bool spawn, const std::function<void(Step&)>& also,
+                                          const std::shared_ptr<CommitTicket>& ticket) {
   if (store::Status ids = parts_.ids.ready(); !ids.ok()) return storageError(ids);
   const std::string id = keys::instanceId(parts_.ids.instance(), parts_.options.partition);
   auto step = std::make_unique<Step>(parts_, parts_.instance_gate.lock(id));
@@ -152,12 +153,12 @@ Found<InstanceRecord> Instances::startOwn(const std::shared_ptr<const vm::Progra
   step->creates_instance = true;
   if (also) also(*step);
   if (store::Status ran = parts_.steps.runFirst(*step); !ran.ok()) return storageError(ran);
-  return parts_.steps.commitAnswering(std::move(step));
+  return parts_.steps.commitAnswering(std::move(step), ticket);
 }
 
-std::variant<InstanceView, EngineError> Instances::start(std::string_view workflow,
-                                                         std::vector<vm::Value> args,
-                                                         const StartOptions& options) {
+std::variant<InstanceView, EngineError> Instances::start(
+    std::string_view workflow, std::vector<vm::Value> args, const StartOptions& options,
+    const std::shared_ptr<CommitTicket>& ticket) {
   const auto program = parts_.programs.current();
   if (!program)
     return EngineError{EngineError::Code::kNotFound,
@@ -180,11 +181,14 @@ std::variant<InstanceView, EngineError> Instances::start(std::string_view workfl
     std::variant<InstanceView, EngineError> earlier = EngineError{};
     if (repeatedStart(request_key, name, options.request_id, earlier)) return earlier;
   }
-  auto started = startOwn(program, index, std::move(args), options.spawn, [&](Step& step) {
-    if (request_key.empty()) return;
-    step.batch.put(store::Column::kMeta, request_key, step.rec.id);
-    step.leases.push_back(std::move(*claim));
-  });
+  auto started = startOwn(
+      program, index, std::move(args), options.spawn,
+      [&](Step& step) {
+        if (request_key.empty()) return;
+        step.batch.put(store::Column::kMeta, request_key, step.rec.id);
+        step.leases.push_back(std::move(*claim));
+      },
+      ticket);
   if (!started) {
     // A start refused because its business key is taken may be this very request's
     // instance: a batch whose sync failed comes back from the log when the store reopens,

@@ -27,14 +27,17 @@ class Instances {
   Found<InstanceRecord> create(Step& step, const std::shared_ptr<const vm::Program>& program,
                                uint32_t workflow, std::vector<vm::Value> args, bool spawn,
                                std::string id = {}, InstanceFigures* figures = nullptr);
-  // Creates an instance and runs its first step in one batch, and waits for the commit:
-  // the record as committed. `also` adds to the batch (a request id, a schedule's slot).
+  // Creates an instance and runs its first step in one batch, and waits for the commit
+  // (or hands it to `ticket`): the record as committed. `also` adds to the batch (a
+  // request id, a schedule's slot).
   Found<InstanceRecord> startOwn(const std::shared_ptr<const vm::Program>& program,
                                  uint32_t workflow, std::vector<vm::Value> args, bool spawn,
-                                 const std::function<void(Step&)>& also = {});
+                                 const std::function<void(Step&)>& also = {},
+                                 const std::shared_ptr<CommitTicket>& ticket = nullptr);
   std::variant<InstanceView, EngineError> start(std::string_view workflow,
                                                 std::vector<vm::Value> args,
-                                                const StartOptions& options);
+                                                const StartOptions& options,
+                                                const std::shared_ptr<CommitTicket>& ticket);
   // The first step of an instance created by another one's step (Work::Kind::kBegin).
   void begin(QueuedWork item);
   // Hands the results in an instance's inbox (children that ended) to its waits, in one

@@ -16,6 +16,11 @@
 
 namespace rflow::engine {
 
+EngineError committedError(const store::Status& status) {
+  return EngineError{EngineError::Code::kStorage,
+                     "the step could not be committed: " + status.message()};
+}
+
 EngineError storageError(const store::Status& status) {
   return EngineError{EngineError::Code::kStorage, status.message()};
 }
@@ -67,6 +72,10 @@ void Step::committed(const store::Status& status) {
     cached.rec = std::move(rec);
     parts_.instance_cache.put(std::move(cached));
   }
+  if (answer) {
+    leases.clear();
+    answer(status);
+  }
 }
 
 Found<std::unique_ptr<Step>> Steps::open(std::string_view id, KeyedGate::Lease& lease) {
@@ -113,31 +122,32 @@ void Steps::submit(std::unique_ptr<Step> step, std::function<void(const store::S
 }
 
 std::optional<EngineError> Steps::commit(std::unique_ptr<Step> step) {
-  // The caller's thread waits here for the report; what it waits on lives on its stack.
-  struct Report {
-    std::mutex mutex;
-    std::condition_variable done;
-    std::optional<store::Status> status;
-  } report;
-  submit(std::move(step), [&report](const store::Status& status) {
-    std::lock_guard lock(report.mutex);
-    report.status = status;
-    report.done.notify_one();
-  });
-  std::unique_lock lock(report.mutex);
-  report.done.wait(lock, [&] { return report.status.has_value(); });
-  const store::Status status = *report.status;
-  lock.unlock();
+  auto ticket = std::make_shared<CommitTicket>();
+  hand(std::move(step), ticket);
+  const store::Status status = ticket->wait();
   // The committer only queued the step's counters: this thread adds what is queued.
   parts_.metrics.settle();
   if (status.ok()) return std::nullopt;
-  return EngineError{EngineError::Code::kStorage,
-                     "the step could not be committed: " + status.message()};
+  return committedError(status);
 }
 
-Found<InstanceRecord> Steps::commitAnswering(std::unique_ptr<Step> step) {
+void Steps::hand(std::unique_ptr<Step> step, const std::shared_ptr<CommitTicket>& ticket) {
+  ticket->arm();
+  step->answer = [ticket](const store::Status& status) { ticket->report(status); };
+  submit(std::move(step));
+}
+
+Found<InstanceRecord> Steps::commitAnswering(std::unique_ptr<Step> step,
+                                             const std::shared_ptr<CommitTicket>& ticket) {
   InstanceRecord committed = step->rec;
   committed.updated_at = step->now;  // what Step::seal stamps on the stored record
+  if (ticket) {
+    // The caller learns of the commit from the ticket; what the committers queued so far
+    // is added here, as a waiting caller would.
+    parts_.metrics.settle();
+    hand(std::move(step), ticket);
+    return committed;
+  }
   if (auto error = commit(std::move(step))) return std::move(*error);
   return committed;
 }

@@ -71,6 +71,10 @@ class Step final : public Commit {
   std::vector<KeyedGate::Lease> leases;
   // Runs once the commit is reported, after the effects.
   std::function<void(const store::Status&)> then;
+  // The caller's report (Steps::hand): runs last, once the instance is cached and its
+  // lease released, so that what the caller does next (a client's next request on this
+  // instance) finds the instance free and need not read it back.
+  std::function<void(const store::Status&)> answer;
   // The user whose decision this step resumes the instance with ("" otherwise): `learn`
   // records who taught the example.
   std::string decided_by;
@@ -108,8 +112,10 @@ class Steps {
   // The same, waiting for the report: kStorage when the commit failed.
   std::optional<EngineError> commit(std::unique_ptr<Step> step);
   // commit(), answering the instance's record as committed: a caller's answer needs no
-  // second read of what its own step wrote.
-  Found<InstanceRecord> commitAnswering(std::unique_ptr<Step> step);
+  // second read of what its own step wrote. With a `ticket` it does not wait: the ticket
+  // is armed and reports the commit (commit_ticket.h).
+  Found<InstanceRecord> commitAnswering(std::unique_ptr<Step> step,
+                                        const std::shared_ptr<CommitTicket>& ticket = nullptr);
 
   // The instance fails with "{kind}: {message}", and ends.
   store::Status fail(Step& step, std::string_view kind, std::string_view message);
@@ -123,6 +129,8 @@ class Steps {
   store::Status resume(Step& step, uint64_t request, std::variant<vm::Value, vm::HostError> result);
 
  private:
+  // Arms `ticket` and submits the step, which reports to it.
+  void hand(std::unique_ptr<Step> step, const std::shared_ptr<CommitTicket>& ticket);
   // Runs the VM for the step (after `answers`) until it ends or waits.
   store::Status run(Step& step, vm::Instance& vm, std::vector<vm::Resumption> answers);
   // The instance is waiting: its waits and continuation.

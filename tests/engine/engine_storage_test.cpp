@@ -146,6 +146,68 @@ TEST_F(EngineTest, AReadErrorIsAnErrorNotAnAbsence) {
   fs::remove_all(dir);
 }
 
+// A caller that takes a CommitTicket (the HTTP transport) gets its answer when the step
+// is handed to the commit pipeline, and the ticket tells it whether the step is durable:
+// ok, or a failure after which nothing of the step is stored. A start that needed no
+// step (a repeated request id) leaves the ticket unarmed: its answer stands as it is.
+TEST_F(EngineTest, ATicketTellsACallerThatDidNotWaitWhetherItsStepIsDurable) {
+  const std::string dir =
+      (fs::temp_directory_path() / ("rflow-engine-ticket-" + std::to_string(::getpid()))).string();
+  auto faults = std::make_shared<store::FaultSwitch>();
+  openOnFaultyDisk(dir, faults, kPurchase);
+  answerErpAtOnce();
+  const auto program = engine_->currentProgram();
+  const auto startWith = [&](const char* order_id, const std::shared_ptr<CommitTicket>& ticket) {
+    return engine_->start("Purchase", {order(*program, order_id, "5.00"), vm::Value::string("ana")},
+                          {.spawn = false, .request_id = order_id}, ticket);
+  };
+
+  auto first = std::make_shared<CommitTicket>();
+  auto started = startWith("O1", first);
+  ASSERT_TRUE(std::holds_alternative<InstanceView>(started));
+  ASSERT_TRUE(first->armed());
+  EXPECT_TRUE(first->wait().ok());
+  const std::string id = std::get<InstanceView>(started).id;
+  engine_->runUntilIdle();
+  EXPECT_EQ(get(id).status, Status::kWaiting);
+
+  auto repeated = std::make_shared<CommitTicket>();
+  auto again = startWith("O1", repeated);
+  ASSERT_TRUE(std::holds_alternative<InstanceView>(again));
+  EXPECT_EQ(std::get<InstanceView>(again).id, id);
+  EXPECT_FALSE(repeated->armed()) << "a repeated start commits nothing";
+
+  faults->set(store::Fault::kWriteError);
+  auto lost = std::make_shared<CommitTicket>();
+  auto answered = startWith("O2", lost);
+  ASSERT_TRUE(std::holds_alternative<InstanceView>(answered));
+  ASSERT_TRUE(lost->armed());
+  EXPECT_FALSE(lost->wait().ok());
+  // The report may come before then() is asked: the function runs at once.
+  bool told = false;
+  lost->then([&](const store::Status& status) { told = !status.ok(); });
+  EXPECT_TRUE(told);
+  faults->set(store::Fault::kNone);
+  engine_->fireTimers(clock_.now());
+  EXPECT_EQ(engine_->instances({})->size(), 1u) << "the failed start left nothing";
+
+  const std::string task = openTasks(id)[0].record.id;
+  Decision d;
+  d.task = task;
+  d.kind = Decision::Kind::kApprove;
+  d.user = "bo";
+  Decided after;
+  after.ticket = std::make_shared<CommitTicket>();
+  ASSERT_FALSE(engine_->decide(d, &after));
+  ASSERT_TRUE(after.ticket->armed());
+  ASSERT_TRUE(after.instance && after.task);
+  EXPECT_TRUE(after.ticket->wait().ok());
+  engine_->runUntilIdle();
+  EXPECT_EQ(get(id).status, Status::kCompleted);
+  close();
+  fs::remove_all(dir);
+}
+
 // The await that takes a queued signal: when the signals cannot be read, the step does
 // not run as if none were queued (it would wait for one that already came); it waits
 // for the disk and then takes it.

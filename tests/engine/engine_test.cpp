@@ -487,6 +487,42 @@ workflow Parent(n: int) -> string {
 }
 )";
 
+// Several committers (GroupCommitOptions::committers) take groups in turn: starts made
+// on many threads at once are each committed once, and every caller is answered.
+TEST_F(EngineTest, StartsOnManyThreadsAreCommittedByTwoCommitters) {
+  EngineOptions options;
+  options.commits.committers = 2;
+  open(kPurchase, "/mem", options);
+  answerErpAtOnce();
+  const auto program = engine_->currentProgram();
+  constexpr int kThreads = 8;
+  constexpr int kEach = 40;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto started = engine_->start(
+            "Purchase",
+            {order(*program, fmt::format("O{}-{}", t, i), "5.00"), vm::Value::string("ana")});
+        if (auto* view = std::get_if<InstanceView>(&started)) ids[t].push_back(view->id);
+      }
+    });
+  }
+  for (std::thread& thread : threads)
+    thread.join();
+  engine_->runUntilIdle();
+  std::set<std::string> all;
+  for (const auto& some : ids)
+    all.insert(some.begin(), some.end());
+  EXPECT_EQ(all.size(), size_t{kThreads * kEach});
+  InstanceFilter every;
+  every.limit = 1000;
+  EXPECT_EQ(engine_->instances(every)->size(), all.size());
+  for (const std::string& id : all)
+    EXPECT_EQ(get(id).status, Status::kWaiting) << id;
+}
+
 TEST_F(EngineTest, ParallelBranchesAndChildWorkflows) {
   open(kChildren);
   calls_.hold = true;
