@@ -6,7 +6,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <utility>
 
 #include "service/http1.h"
 
@@ -78,11 +82,134 @@ HttpReply lineTooLongReply() {
   return reply;
 }
 
+// The connection's deferred reply, while the thread that reports its commit sends it.
+class ReplyInFlight {
+ public:
+  // The connection's thread, as it hands a reply over (none is in flight).
+  void begin() {
+    std::lock_guard lock(mutex_);
+    busy_ = true;
+  }
+  // The sending thread: the reply went out but for `rest`; `broken`: the peer is gone.
+  void end(std::string rest, bool broken) {
+    std::lock_guard lock(mutex_);
+    busy_ = false;
+    rest_ = std::move(rest);
+    broken_ = broken;
+    ended_.notify_all();
+  }
+  // The connection's thread, before it writes anything or hands over another reply:
+  // waits until no reply is in flight and writes what the last one left. False: the
+  // connection cannot go on.
+  bool settle(ByteStream& stream) {
+    std::unique_lock lock(mutex_);
+    ended_.wait(lock, [&] { return !busy_; });
+    if (broken_) return false;
+    if (rest_.empty()) return true;
+    const std::string rest = std::exchange(rest_, {});
+    // The sender interrupted the reads: this connection is over once the rest is out.
+    broken_ = true;
+    lock.unlock();
+    stream.write(rest, {});
+    return false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ended_;
+  bool busy_ = false;
+  std::string rest_;
+  bool broken_ = false;
+};
+
+// What a reply's head depends on besides the reply: the request's id, HTTP version and
+// method, and whether the client takes gzip.
+struct ReplyShape {
+  std::string id;
+  bool http10 = false;
+  bool head_method = false;
+  bool gzip = false;
+  const std::atomic<bool>* stopping = nullptr;
+};
+
+// A reply as it goes on the wire: its head, its body compressed when it is, and whether
+// the connection stays open after it.
+struct Formatted {
+  std::string head;
+  std::optional<std::string> compressed;
+  bool send_body = true;
+  bool keep_alive = true;
+
+  std::string_view body(const HttpReply& reply) const {
+    if (!send_body) return {};
+    return compressed ? std::string_view(*compressed) : std::string_view(reply.body);
+  }
+};
+
+// Whether the connection stays open after `reply`, asked to (`keep_alive`) or not.
+bool keepsOpen(const HttpReply& reply, const ReplyShape& shape, bool keep_alive) {
+  if (shape.stopping != nullptr && shape.stopping->load()) return false;
+  for (const auto& [name, value] : reply.headers)
+    if (name == "Connection" && value == "close") return false;
+  return keep_alive;
+}
+
+Formatted format(HttpReply& reply, const ReplyShape& shape, bool keep_alive) {
+  addStandardHeaders(reply);
+  Formatted out;
+  out.head = fmt::format("HTTP/1.1 {} {}\r\n", reply.status, http1::reasonPhrase(reply.status));
+  const bool bodiless = reply.status == 204 || reply.status == 304;
+  size_t length = reply.body.size();
+  if (!bodiless && length >= kMinCompressedBytes && compressible(reply.content_type) &&
+      shape.gzip) {
+    out.compressed = gzipped(reply.body);
+    if (out.compressed) {
+      length = out.compressed->size();
+      out.head += "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n";
+    }
+  }
+  if (!bodiless) {
+    out.head +=
+        fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n", reply.content_type, length);
+  }
+  out.head += fmt::format("X-Request-Id: {}\r\n", shape.id);
+  for (const auto& [name, value] : reply.headers) {
+    if (name != "Connection") out.head += fmt::format("{}: {}\r\n", name, value);
+  }
+  keep_alive = keepsOpen(reply, shape, keep_alive);
+  if (!keep_alive) {
+    out.head += "Connection: close\r\n";
+  } else if (shape.http10) {
+    out.head += "Connection: keep-alive\r\n";
+  }
+  out.head += "\r\n";
+  out.send_body = !(shape.head_method || bodiless);
+  out.keep_alive = keep_alive;
+  return out;
+}
+
+// The request log's line for a reply (with a JSON log).
+void logReply(const Log& log, const ReplyShape& shape, std::string_view method,
+              Clock::time_point start, const HttpReply& reply) {
+  if (log.format() != LogFormat::kJson) return;
+  RequestRecord record;
+  record.request_id = shape.id;
+  // A malformed request line may hold anything; a method is a short word.
+  record.method = method.substr(0, 16);
+  record.status = reply.status;
+  if (start != Clock::time_point{})
+    record.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  if (!reply.route.empty()) record.route = reply.route;
+  if (reply.caller) record.caller = *reply.caller;
+  log.request(record);
+}
+
 // One request's state while it is read and answered.
 class Exchange {
  public:
-  Exchange(ByteStream& stream, const ConnectionContext& context, std::string& buffer)
-      : stream_(stream), context_(context), buffer_(buffer) {}
+  Exchange(ByteStream& stream, const ConnectionContext& context, std::string& buffer,
+           const std::shared_ptr<ReplyInFlight>& in_flight)
+      : stream_(stream), context_(context), buffer_(buffer), in_flight_(in_flight) {}
 
   // Reads, answers and logs one request; whether the connection may serve another.
   // nullopt when the stream ended before a request began (nothing to answer).
@@ -93,11 +220,16 @@ class Exchange {
   std::optional<bool> refuse(HttpReply reply);
   bool readBody(const http1::Framing& framing, std::string& body);
   bool send(HttpReply& reply, bool keep_alive);
-  void log(const HttpReply& reply);
+  // Hands `reply` (its `after` armed) to the thread that reports its commit.
+  bool sendAfterCommit(HttpReply reply, bool keep_alive);
+  // Every write of the connection's thread: after the reply in flight, if any.
+  bool write(std::string_view head, std::string_view body);
+  ReplyShape shape() const;
 
   ByteStream& stream_;
   const ConnectionContext& context_;
   std::string& buffer_;
+  const std::shared_ptr<ReplyInFlight>& in_flight_;  // null: replies are sent here
   // Set once the head is read whole and well formed; a request refused before has no
   // duration in the log.
   Clock::time_point start_;
@@ -182,7 +314,7 @@ std::optional<bool> Exchange::run(bool last_allowed) {
   if (body_framing.kind != http1::Framing::Kind::kNone && head.minor_version == 1) {
     if (const std::string* expect = head.find("Expect");
         expect != nullptr && startsWithIgnoringCase(*expect, "100-continue")) {
-      if (!stream_.write("HTTP/1.1 100 Continue\r\n\r\n", "")) return false;
+      if (!write("HTTP/1.1 100 Continue\r\n\r\n", "")) return false;
     }
   }
   if (!readBody(body_framing, request.body)) return refuse(std::move(*body_problem_));
@@ -194,7 +326,8 @@ std::optional<bool> Exchange::run(bool last_allowed) {
   request.forwarded = head.find("Rflow-Forwarded") != nullptr;
   request.forwarded_partition = header("Rflow-Partition");
   request.insights_form = header("Rflow-Insights-Form");
-  HttpReply reply = handleRequest(context_.handler, request);
+  HttpReply reply = handleRequest(context_.handler, request, in_flight_ != nullptr);
+  if (reply.after) return sendAfterCommit(std::move(reply), head.keepAlive() && !last_allowed);
   return send(reply, head.keepAlive() && !last_allowed);
 }
 
@@ -243,58 +376,66 @@ std::optional<bool> Exchange::refuse(HttpReply reply) {
   return false;
 }
 
-bool Exchange::send(HttpReply& reply, bool keep_alive) {
-  addStandardHeaders(reply);
-  std::string head =
-      fmt::format("HTTP/1.1 {} {}\r\n", reply.status, http1::reasonPhrase(reply.status));
-  const bool bodiless = reply.status == 204 || reply.status == 304;
-  std::string_view body = reply.body;
-  std::optional<std::string> compressed;
-  if (!bodiless && body.size() >= kMinCompressedBytes && compressible(reply.content_type) &&
-      head_ && acceptsGzip(head_->find("Accept-Encoding"))) {
-    compressed = gzipped(body);
-    if (compressed) {
-      body = *compressed;
-      head += "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n";
-    }
-  }
-  if (!bodiless) {
-    head +=
-        fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n", reply.content_type, body.size());
-  }
-  head += fmt::format("X-Request-Id: {}\r\n", id_);
-  for (const auto& [name, value] : reply.headers) {
-    if (name == "Connection") {
-      keep_alive = keep_alive && value != "close";
-      continue;
-    }
-    head += fmt::format("{}: {}\r\n", name, value);
-  }
-  if (context_.stopping != nullptr && context_.stopping->load()) keep_alive = false;
-  if (!keep_alive) {
-    head += "Connection: close\r\n";
-  } else if (head_ && head_->minor_version == 0) {
-    head += "Connection: keep-alive\r\n";
-  }
-  head += "\r\n";
-  const bool is_head = head_ && head_->method == "HEAD";
-  const bool written = stream_.write(head, is_head || bodiless ? std::string_view() : body);
-  log(reply);
-  return written && keep_alive;
+ReplyShape Exchange::shape() const {
+  ReplyShape shape;
+  shape.id = id_;
+  shape.http10 = head_ && head_->minor_version == 0;
+  shape.head_method = head_ && head_->method == "HEAD";
+  shape.gzip = head_ && acceptsGzip(head_->find("Accept-Encoding"));
+  shape.stopping = context_.stopping;
+  return shape;
 }
 
-void Exchange::log(const HttpReply& reply) {
-  if (context_.log.format() != LogFormat::kJson) return;
-  RequestRecord record;
-  record.request_id = id_;
-  // A malformed request line may hold anything; a method is a short word.
-  if (head_) record.method = std::string_view(head_->method).substr(0, 16);
-  record.status = reply.status;
-  if (start_ != Clock::time_point{})
-    record.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
-  if (!reply.route.empty()) record.route = reply.route;
-  if (reply.caller) record.caller = *reply.caller;
-  context_.log.request(record);
+bool Exchange::write(std::string_view head, std::string_view body) {
+  if (in_flight_ && !in_flight_->settle(stream_)) return false;
+  return stream_.write(head, body);
+}
+
+bool Exchange::send(HttpReply& reply, bool keep_alive) {
+  const ReplyShape reply_shape = shape();
+  const Formatted out = format(reply, reply_shape, keep_alive);
+  const bool written = write(out.head, out.body(reply));
+  logReply(context_.log, reply_shape, head_ ? std::string_view(head_->method) : "", start_, reply);
+  return written && out.keep_alive;
+}
+
+bool Exchange::sendAfterCommit(HttpReply reply, bool keep_alive) {
+  std::shared_ptr<engine::CommitTicket> ticket = std::move(reply.after);
+  reply.after.reset();
+  ReplyShape reply_shape = shape();
+  // A reply that ends the connection is sent from here: nothing would overlap with it.
+  if (!keepsOpen(reply, reply_shape, keep_alive) || !in_flight_->settle(stream_)) {
+    HttpReply settled = committedReply(std::move(reply), ticket->wait());
+    return send(settled, keep_alive);
+  }
+  Formatted out = format(reply, reply_shape, keep_alive);
+  std::string bytes = std::move(out.head);
+  bytes += out.body(reply);
+  reply.body.clear();
+  in_flight_->begin();
+  // Captured by reference: the stream, which serveConnection keeps until the reply is
+  // out (in_flight's settle), and the log, which outlives every connection.
+  ticket->then([in_flight = in_flight_, &stream = stream_, &log = context_.log,
+                shape = std::move(reply_shape), method = head_->method, start = start_,
+                reply = std::move(reply), bytes = std::move(bytes)](const store::Status& status) {
+    std::string failed_bytes;
+    HttpReply sent = committedReply(reply, status);
+    if (!status.ok()) {
+      Formatted failed = format(sent, shape, true);
+      failed_bytes = std::move(failed.head);
+      failed_bytes += failed.body(sent);
+    }
+    const std::string_view wire = status.ok() ? std::string_view(bytes) : failed_bytes;
+    const std::optional<size_t> wrote = stream.writeWithoutWaiting(wire);
+    const bool whole = wrote && *wrote == wire.size();
+    // What the client's window did not take is written by the connection's thread, which
+    // this wakes from its wait for the next request.
+    if (!whole) stream.interrupt();
+    logReply(log, shape, method, start, sent);
+    // Last: once ended, the connection may close and its stream go.
+    in_flight->end(wrote && !whole ? std::string(wire.substr(*wrote)) : std::string(), !wrote);
+  });
+  return true;
 }
 
 }  // namespace
@@ -313,14 +454,23 @@ bool BufferStream::write(std::string_view head, std::string_view body) {
   return true;
 }
 
+std::optional<size_t> BufferStream::writeWithoutWaiting(std::string_view bytes) {
+  written.append(bytes);
+  return bytes.size();
+}
+
 void serveConnection(ByteStream& stream, const ConnectionContext& context, size_t max_requests) {
   std::string buffer;
+  const auto in_flight =
+      stream.takesDeferredReplies() ? std::make_shared<ReplyInFlight>() : nullptr;
   for (size_t served = 0; served < max_requests; ++served) {
-    if (context.stopping != nullptr && context.stopping->load()) return;
-    Exchange exchange(stream, context, buffer);
+    if (context.stopping != nullptr && context.stopping->load()) break;
+    Exchange exchange(stream, context, buffer, in_flight);
     const std::optional<bool> more = exchange.run(served + 1 == max_requests);
-    if (!more || !*more) return;
+    if (!more || !*more) break;
   }
+  // The caller closes the stream next: the reply in flight goes out first.
+  if (in_flight) in_flight->settle(stream);
 }
 
 }  // namespace rflow::service

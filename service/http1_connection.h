@@ -4,6 +4,13 @@
 // plain-HTTP server (plain_http_server.h) runs it over a socket, serveRaw() over a
 // buffer, so the fuzz targets meet exactly what a client meets.
 //
+// A start's or a decision's reply (RequestHandler::handleDeferred) is sent by the thread
+// that reports its step's commit, written without waiting for the client; this thread
+// meanwhile reads the next request. At most one such reply is in flight: anything the
+// connection writes next waits for it, so replies keep their order. What the client's
+// window does not take at once is left to the connection's thread, which then ends the
+// connection after writing it (a client that does not read its replies).
+//
 // When the connection closes: the client asks (Connection: close, HTTP/1.0 without
 // keep-alive), a reply says so (a refused body that stays unread), the head or body
 // cannot be read (malformed: a 4xx first; cut short: nothing more to say), after
@@ -12,6 +19,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +42,16 @@ class ByteStream {
   virtual bool readSome(std::string& into, bool between_requests) = 0;
   // Writes `head` then `body`, all of them; false when the peer is gone.
   virtual bool write(std::string_view head, std::string_view body) = 0;
+  // Whether another thread may call the two below while this one reads.
+  virtual bool takesDeferredReplies() const { return false; }
+  // Writes what of `bytes` goes without waiting for the peer: how much; nullopt when the
+  // peer is gone.
+  virtual std::optional<size_t> writeWithoutWaiting(std::string_view bytes) {
+    (void)bytes;
+    return std::nullopt;
+  }
+  // Ends a readSome() waiting on another thread, and every later one: they return false.
+  virtual void interrupt() {}
 };
 
 // A connection over bytes in memory: `input` read `piece` bytes at a time (so the
@@ -45,6 +63,8 @@ class BufferStream final : public ByteStream {
       : input_(input), piece_(piece == 0 ? 1 : piece) {}
   bool readSome(std::string& into, bool between_requests) override;
   bool write(std::string_view head, std::string_view body) override;
+  bool takesDeferredReplies() const override { return true; }
+  std::optional<size_t> writeWithoutWaiting(std::string_view bytes) override;
   std::string written;
 
  private:

@@ -47,9 +47,9 @@ std::optional<HttpReply> refuseHead(const HeadFacts& head, const RequestHandler&
   return std::nullopt;
 }
 
-HttpReply handleRequest(const RequestHandler& handler, const HttpRequest& request) {
+HttpReply handleRequest(const RequestHandler& handler, const HttpRequest& request, bool deferred) {
   try {
-    return handler.handle(request);
+    return deferred ? handler.handleDeferred(request) : handler.handle(request);
   } catch (const std::exception&) {
     HttpReply reply = errorReply({ApiError::Code::kUnavailable, "internal error"});
     reply.status = 500;

@@ -43,8 +43,9 @@ std::optional<HttpReply> refuseHead(const HeadFacts& head, const RequestHandler&
                                     const RequestLimits& limits);
 
 // The handler's reply; a 500 without details if it throws (nothing does for bad input:
-// that would be a bug).
-HttpReply handleRequest(const RequestHandler& handler, const HttpRequest& request);
+// that would be a bug). `deferred`: handleDeferred's (its `after` may be armed).
+HttpReply handleRequest(const RequestHandler& handler, const HttpRequest& request,
+                        bool deferred = false);
 
 // Replies for what the transport itself refuses.
 HttpReply malformedReply(std::string message = "the request is malformed");

@@ -71,6 +71,27 @@ class SocketStream final : public ByteStream {
     return true;
   }
 
+  bool takesDeferredReplies() const override { return true; }
+
+  std::optional<size_t> writeWithoutWaiting(std::string_view bytes) override {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n =
+          ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n >= 0) {
+        done += static_cast<size_t>(n);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return std::nullopt;
+    }
+    return done;
+  }
+
+  // Linux ends a blocked recv() on a socket shut down for reading (it returns 0).
+  void interrupt() override { ::shutdown(fd_, SHUT_RD); }
+
  private:
   int fd_;
   char chunk_[16 << 10];

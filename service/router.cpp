@@ -94,7 +94,24 @@ size_t Router::bodyLimit(std::string_view method, std::string_view path) const {
   return limits_.max_body_bytes;
 }
 
+HttpReply committedReply(HttpReply reply, const store::Status& status) {
+  reply.after.reset();
+  if (status.ok()) return reply;
+  HttpReply failed = errorReply(fromEngine(engine::committedError(status)));
+  failed.route = reply.route;
+  failed.caller = std::move(reply.caller);
+  return failed;
+}
+
 HttpReply Router::handle(const HttpRequest& request) const {
+  return respond(request, false);
+}
+
+HttpReply Router::handleDeferred(const HttpRequest& request) const {
+  return respond(request, true);
+}
+
+HttpReply Router::respond(const HttpRequest& request, bool defer) const {
   if (request.method == "GET") {
     if (const Asset* asset = findAsset(request.path)) {
       HttpReply reply = assetReply(*asset, request.if_none_match);
@@ -104,14 +121,14 @@ HttpReply Router::handle(const HttpRequest& request) const {
   }
   const Route* route = nullptr;
   std::optional<Caller> caller;
-  HttpReply reply = answer(request, route, caller);
+  HttpReply reply = answer(request, route, caller, defer);
   if (route != nullptr) reply.route = route->pattern;
   if (caller) reply.caller = caller->name;
   return reply;
 }
 
 HttpReply Router::answer(const HttpRequest& request, const Route*& route,
-                         std::optional<Caller>& caller) const {
+                         std::optional<Caller>& caller, bool defer) const {
   const std::vector<std::string_view> path = pathSegments(request.path);
   Params params;
   std::string allowed;
@@ -195,11 +212,13 @@ HttpReply Router::answer(const HttpRequest& request, const Route*& route,
             request.idempotency_key,
             route->binary_body ? std::string_view(request.body) : "",
             request.insights_form,
-            request.insights_form.empty() ? std::string_view() : std::string_view(request.body)};
+            request.insights_form.empty() ? std::string_view() : std::string_view(request.body),
+            defer ? std::make_shared<engine::CommitTicket>() : nullptr};
   Outcome outcome = route->handler(service_, call);
   if (auto* error = std::get_if<ApiError>(&outcome)) return errorReply(*error);
   HttpReply reply;
   reply.status = route->status;
+  if (call.ticket && call.ticket->armed()) reply.after = std::move(call.ticket);
   if (auto* text = std::get_if<JsonText>(&outcome)) {
     reply.body = std::move(text->text);
     return reply;

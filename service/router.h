@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 
 #include <optional>
 #include <string>
@@ -61,9 +62,16 @@ struct HttpReply {
   // when a valid token was checked).
   std::string_view route;
   std::optional<std::string> caller;
+  // Armed (only in what RequestHandler::handleDeferred returns): the reply describes a step
+  // not yet committed. It may be sent only once the ticket reports ok; on a failed report
+  // committedReply's answer goes instead (commit_ticket.h).
+  std::shared_ptr<engine::CommitTicket> after;
 };
 
 HttpReply errorReply(const ApiError& error);
+// `reply` once its step's commit reported `status`: itself, or the 503 a failed commit is
+// answered with (same route and caller, for the log).
+HttpReply committedReply(HttpReply reply, const store::Status& status);
 
 // The non-empty segments of a decoded path ("/v1/instances/x" is v1, instances, x): what
 // routes and the cluster's front door match on. Views into `path`.
@@ -88,6 +96,9 @@ class RequestHandler {
   virtual ~RequestHandler() = default;
   // The reply, with its `route` and `caller` filled in when known.
   virtual HttpReply handle(const HttpRequest& request) const = 0;
+  // As handle(), but a start's or a decision's reply may come before its step is
+  // committed (`after` armed), for a transport that sends it once the ticket reports.
+  virtual HttpReply handleDeferred(const HttpRequest& request) const { return handle(request); }
   // The most body bytes a request for `method` `path` may carry: the transport refuses a
   // larger Content-Length before reading the body.
   virtual size_t bodyLimit(std::string_view method, std::string_view path) const = 0;
@@ -99,12 +110,15 @@ class Router final : public RequestHandler {
       : service_(service), auth_(auth), metrics_open_(metrics_open), limits_(limits) {}
 
   HttpReply handle(const HttpRequest& request) const override;
+  HttpReply handleDeferred(const HttpRequest& request) const override;
   size_t bodyLimit(std::string_view method, std::string_view path) const override;
   Service& service() const { return service_; }
 
  private:
-  HttpReply answer(const HttpRequest& request, const Route*& route,
-                   std::optional<Caller>& caller) const;
+  // `defer`: handleDeferred's reply (see there).
+  HttpReply respond(const HttpRequest& request, bool defer) const;
+  HttpReply answer(const HttpRequest& request, const Route*& route, std::optional<Caller>& caller,
+                   bool defer) const;
 
   Service& service_;
   const Authenticator& auth_;

@@ -46,7 +46,7 @@ Outcome workflows(Service& s, const Call&) {
   return s.workflows();
 }
 Outcome start(Service& s, const Call& c) {
-  return s.start(*c.caller, param(c, "name"), c.body, std::string(c.idempotency_key));
+  return s.start(*c.caller, param(c, "name"), c.body, std::string(c.idempotency_key), c.ticket);
 }
 Outcome listInstances(Service& s, const Call& c) {
   auto page = pageOf(c);
@@ -114,7 +114,7 @@ Outcome decide(Service& s, const Call& c) {
   auto decision = parseDecision(c.body);
   if (auto* error = std::get_if<ApiError>(&decision)) return std::move(*error);
   return s.decide(*c.caller, param(c, "id"), std::get<DecisionBody>(decision),
-                  std::string(c.idempotency_key));
+                  std::string(c.idempotency_key), c.ticket);
 }
 // The internal forms of the insights routes (insights_parts.h): what a cluster's front
 // door asks each partition for.

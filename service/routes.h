@@ -44,6 +44,9 @@ struct Call {
   // and the request's body, which the `forecast` form carries.
   std::string_view form;
   std::string_view form_body;
+  // Set when the transport sends the answer only once its step is committed: a handler
+  // whose operation takes one (a start, a decision) passes it on (commit_ticket.h).
+  std::shared_ptr<engine::CommitTicket> ticket;
 };
 
 using Handler = Outcome (*)(Service& service, const Call& call);

@@ -89,13 +89,14 @@ std::variant<Service::DecodedStart, ApiError> Service::decodeStart(std::string_v
 }
 
 Outcome Service::start(const Caller& caller, std::string_view workflow, const json& args,
-                       const std::string& request_id) {
+                       const std::string& request_id,
+                       const std::shared_ptr<engine::CommitTicket>& ticket) {
   (void)caller;
   auto decoded = decodeStart(workflow, args);
   if (auto* error = std::get_if<ApiError>(&decoded)) return *error;
   DecodedStart& d = std::get<DecodedStart>(decoded);
-  auto started =
-      engine_.start(d.workflow, std::move(d.args), {.spawn = false, .request_id = request_id});
+  auto started = engine_.start(d.workflow, std::move(d.args),
+                               {.spawn = false, .request_id = request_id}, ticket);
   if (auto* error = std::get_if<engine::EngineError>(&started)) return fromEngine(*error);
   runtime::JsonWriter out;
   writeAfterStep(out, std::get<engine::InstanceView>(started));
@@ -330,7 +331,8 @@ Outcome Service::task(std::string_view id) const {
 }
 
 Outcome Service::decide(const Caller& caller, std::string_view id, const DecisionBody& body,
-                        const std::string& request_id) {
+                        const std::string& request_id,
+                        const std::shared_ptr<engine::CommitTicket>& ticket) {
   // The record only: who may decide needs no decoding of the task's data.
   auto t = engine_.taskRecord(id);
   if (!t) return fromEngine(t.error());
@@ -375,6 +377,7 @@ Outcome Service::decide(const Caller& caller, std::string_view id, const Decisio
     }
   }
   engine::Decided decided;
+  decided.ticket = ticket;
   if (auto error = engine_.decide(decision, &decided)) return fromEngine(*error);
   Ages ages{engine_.clock().now()};
   // A repeated decision (its request id seen before) committed nothing: read both.

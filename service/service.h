@@ -82,8 +82,11 @@ class Service {
   // `by`: who deploys (the caller's name), recorded in a cluster's deployment log.
   Outcome deploy(const nlohmann::json& body, const std::string& by = {});
   Outcome workflows() const;
+  // `ticket` (set): the answer comes before the step is committed, and the ticket, once
+  // armed, reports the commit; the answer may be sent only on its ok (commit_ticket.h).
   Outcome start(const Caller& caller, std::string_view workflow, const nlohmann::json& args,
-                const std::string& request_id);
+                const std::string& request_id,
+                const std::shared_ptr<engine::CommitTicket>& ticket = nullptr);
   // Where a start of `workflow` with `args` belongs in a cluster (partition_router.h):
   // the body decoded as start() decodes it, then Engine::businessKey. Nothing is stored.
   // The qualified name of `workflow` (qualified or declared) on the current version;
@@ -106,8 +109,10 @@ class Service {
   Outcome task(std::string_view id) const;
   // 404 no such task, 403 neither the role nor the user, 409 refused or not open.
   // `request_id` (the Idempotency-Key): a decision sent again answers as the first did.
+  // `ticket`: as start()'s.
   Outcome decide(const Caller& caller, std::string_view task, const DecisionBody& decision,
-                 const std::string& request_id = {});
+                 const std::string& request_id = {},
+                 const std::shared_ptr<engine::CommitTicket>& ticket = nullptr);
   // `since`: RFC 3339 time or a duration ago ("24h"); default: the last 7 days.
   // `by` (a dimension `workflow` tracks): figures per value of it (service_dimensions.cpp);
   // `period` ("7d", whole days; with `by`): the same for the period before, and trends.

@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "service/http1_connection.h"
@@ -270,6 +273,119 @@ TEST_F(Http1Test, LargeTextRepliesAreCompressedForClientsThatAcceptGzip) {
   const std::string refused =
       serve("GET /a HTTP/1.1\r\nAccept-Encoding: gzip;q=0\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(refused.find("Content-Encoding"), std::string::npos);
+}
+
+// Answers every request with a reply whose step is "committed" when the test says so:
+// handleDeferred's replies carry an armed ticket, as a start's do.
+class DeferringHandler final : public RequestHandler {
+ public:
+  HttpReply handle(const HttpRequest& request) const override {
+    HttpReply reply;
+    reply.body = nlohmann::json{{"path", request.path}}.dump();
+    return reply;
+  }
+  HttpReply handleDeferred(const HttpRequest& request) const override {
+    HttpReply reply = handle(request);
+    reply.route = "/deferred";
+    reply.after = std::make_shared<engine::CommitTicket>();
+    reply.after->arm();
+    std::lock_guard lock(mutex);
+    tickets.push_back(reply.after);
+    return reply;
+  }
+  size_t bodyLimit(std::string_view, std::string_view) const override { return 100; }
+  // The ticket of the `n`th request, once it was handled.
+  std::shared_ptr<engine::CommitTicket> ticket(size_t n) const {
+    for (;; std::this_thread::sleep_for(std::chrono::milliseconds(1))) {
+      std::lock_guard lock(mutex);
+      if (tickets.size() > n) return tickets[n];
+    }
+  }
+
+  mutable std::mutex mutex;
+  mutable std::vector<std::shared_ptr<engine::CommitTicket>> tickets;
+};
+
+// A connection whose client's window takes `window` bytes of a deferred reply at once.
+class NarrowStream final : public ByteStream {
+ public:
+  NarrowStream(std::string input, size_t window) : input_(std::move(input)), window_(window) {}
+  bool readSome(std::string& into, bool) override {
+    if (interrupted_ || input_.empty()) return false;
+    into += std::exchange(input_, {});
+    return true;
+  }
+  bool write(std::string_view head, std::string_view body) override {
+    written.append(head);
+    written.append(body);
+    return true;
+  }
+  bool takesDeferredReplies() const override { return true; }
+  std::optional<size_t> writeWithoutWaiting(std::string_view bytes) override {
+    const size_t n = std::min(bytes.size(), window_);
+    written.append(bytes.substr(0, n));
+    return n;
+  }
+  void interrupt() override { interrupted_ = true; }
+
+  std::string written;
+
+ private:
+  std::string input_;
+  size_t window_;
+  std::atomic<bool> interrupted_{false};
+};
+
+class Http1DeferredTest : public ::testing::Test {
+ protected:
+  DeferringHandler handler;
+  RequestLimits limits;
+  Log log{LogFormat::kText, [](const std::string&) {}, [](const std::string&) {}};
+  RequestIds ids;
+};
+
+TEST_F(Http1DeferredTest, RepliesWaitForTheirCommitAndKeepTheirOrder) {
+  // The second step is committed first and the first one's group fails: the first
+  // answer is still the first on the wire, and it is the 503 of a failed commit.
+  BufferStream stream(
+      "POST /first HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+      "POST /second HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+  std::thread committer([&] {
+    handler.ticket(1)->report({});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    handler.ticket(0)->report(store::Status::failure("the disk is full"));
+  });
+  serveConnection(stream, ConnectionContext{handler, limits, log, ids});
+  committer.join();
+  const std::string& out = stream.written;
+  const size_t failed = out.find("HTTP/1.1 503 ");
+  const size_t ok = out.find("HTTP/1.1 200 OK\r\n");
+  ASSERT_NE(failed, std::string::npos) << out;
+  ASSERT_NE(ok, std::string::npos) << out;
+  EXPECT_LT(failed, ok);
+  EXPECT_NE(out.find("the step could not be committed: the disk is full"), std::string::npos);
+  EXPECT_EQ(out.find("/first"), std::string::npos) << "the failed step's answer was sent";
+  EXPECT_NE(out.find("\"path\":\"/second\""), std::string::npos);
+}
+
+TEST_F(Http1DeferredTest, AReplyTheClientsWindowCannotTakeIsFinishedAndTheConnectionEnds) {
+  NarrowStream stream(
+      "POST /first HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+      "POST /second HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+      10);
+  std::thread committer([&] {
+    handler.ticket(0)->report({});
+    handler.ticket(1)->report({});
+  });
+  serveConnection(stream, ConnectionContext{handler, limits, log, ids});
+  committer.join();
+  // The first reply whole (10 bytes from the committer, the rest from the connection's
+  // thread), then the end: its reads were interrupted, so the second is not answered.
+  const std::string& out = stream.written;
+  EXPECT_EQ(out.find("HTTP/1.1 200 OK\r\n"), 0u) << out;
+  EXPECT_NE(out.find("\"path\":\"/first\"}"), std::string::npos) << out;
+  EXPECT_EQ(out.find("/second"), std::string::npos) << out;
+  EXPECT_EQ(out.size(), out.find("/first\"}") + 8) << out;
 }
 
 }  // namespace
