@@ -123,7 +123,8 @@ class ReplyInFlight {
 };
 
 // What a reply's head depends on besides the reply: the request's id, HTTP version and
-// method, and whether the client takes gzip.
+// method, and whether the client takes gzip (asked only for a body large enough to be
+// compressed).
 struct ReplyShape {
   std::string id;
   bool http10 = false;
@@ -224,7 +225,8 @@ class Exchange {
   bool sendAfterCommit(HttpReply reply, bool keep_alive);
   // Every write of the connection's thread: after the reply in flight, if any.
   bool write(std::string_view head, std::string_view body);
-  ReplyShape shape() const;
+  // What `reply`'s head depends on besides the reply itself.
+  ReplyShape shape(const HttpReply& reply) const;
 
   ByteStream& stream_;
   const ConnectionContext& context_;
@@ -376,12 +378,14 @@ std::optional<bool> Exchange::refuse(HttpReply reply) {
   return false;
 }
 
-ReplyShape Exchange::shape() const {
+ReplyShape Exchange::shape(const HttpReply& reply) const {
   ReplyShape shape;
   shape.id = id_;
   shape.http10 = head_ && head_->minor_version == 0;
   shape.head_method = head_ && head_->method == "HEAD";
-  shape.gzip = head_ && acceptsGzip(head_->find("Accept-Encoding"));
+  // Only a large body is compressed: the header is read for those alone.
+  shape.gzip = reply.body.size() >= kMinCompressedBytes && head_ &&
+               acceptsGzip(head_->find("Accept-Encoding"));
   shape.stopping = context_.stopping;
   return shape;
 }
@@ -392,7 +396,7 @@ bool Exchange::write(std::string_view head, std::string_view body) {
 }
 
 bool Exchange::send(HttpReply& reply, bool keep_alive) {
-  const ReplyShape reply_shape = shape();
+  const ReplyShape reply_shape = shape(reply);
   const Formatted out = format(reply, reply_shape, keep_alive);
   const bool written = write(out.head, out.body(reply));
   logReply(context_.log, reply_shape, head_ ? std::string_view(head_->method) : "", start_, reply);
@@ -401,8 +405,7 @@ bool Exchange::send(HttpReply& reply, bool keep_alive) {
 
 bool Exchange::sendAfterCommit(HttpReply reply, bool keep_alive) {
   std::shared_ptr<engine::CommitTicket> ticket = std::move(reply.after);
-  reply.after.reset();
-  ReplyShape reply_shape = shape();
+  ReplyShape reply_shape = shape(reply);
   // A reply that ends the connection is sent from here: nothing would overlap with it.
   if (!keepsOpen(reply, reply_shape, keep_alive) || !in_flight_->settle(stream_)) {
     HttpReply settled = committedReply(std::move(reply), ticket->wait());
@@ -417,9 +420,10 @@ bool Exchange::sendAfterCommit(HttpReply reply, bool keep_alive) {
   // out (in_flight's settle), and the log, which outlives every connection.
   ticket->then([in_flight = in_flight_, &stream = stream_, &log = context_.log,
                 shape = std::move(reply_shape), method = head_->method, start = start_,
-                reply = std::move(reply), bytes = std::move(bytes)](const store::Status& status) {
+                reply = std::move(reply),
+                bytes = std::move(bytes)](const store::Status& status) mutable {
     std::string failed_bytes;
-    HttpReply sent = committedReply(reply, status);
+    HttpReply sent = committedReply(std::move(reply), status);
     if (!status.ok()) {
       Formatted failed = format(sent, shape, true);
       failed_bytes = std::move(failed.head);
