@@ -27,7 +27,9 @@ class NatsServers {
   static bool available();
   // Starts `count` (1 or 3) servers and waits until JetStream is ready on each (a meta
   // leader elected when clustered). nullptr, with *error saying why, when they did not
-  // come up in time.
+  // come up in time. A server that lost one of its free ports to another process before
+  // it could bind it (tests run side by side) is started again, on new ports, twice at
+  // most.
   // `listen_host`: the address the client ports bind (0.0.0.0 for a node in a network
   // namespace that reaches them over a veth link); clientUrl() still names 127.0.0.1.
   static std::unique_ptr<NatsServers> start(int count, std::string* error,
@@ -71,6 +73,8 @@ class NatsServers {
   std::string logTail(int i) const;
 
  private:
+  static std::unique_ptr<NatsServers> startOnce(int count, std::string* error,
+                                                const std::string& listen_host);
   struct Server {
     std::string name;
     int client_port = 0;
