@@ -366,6 +366,17 @@ int main(int argc, char** argv) {
     std::string what;
     size_t clients;
     OrderRow row;
+    // The commit pipeline during the row: groups (syncs), steps and store writes.
+    uint64_t groups = 0;
+    uint64_t steps = 0;
+    uint64_t ops = 0;
+  };
+  const auto counted = [&](std::string what, size_t c, auto run) {
+    const uint64_t groups = eng.commitGroups(), steps = eng.committedSteps(),
+                   ops = eng.store().committedOps();
+    OrderRow row = run();
+    return OrderResultRow{std::move(what), c, std::move(row), eng.commitGroups() - groups,
+                          eng.committedSteps() - steps, eng.store().committedOps() - ops};
   };
   std::vector<OrderResultRow> order_rows;
   size_t first = 0;
@@ -374,11 +385,12 @@ int main(int argc, char** argv) {
   const std::string only = only_env != nullptr ? only_env : "";
   for (const size_t c : {size_t{16}, size_t{64}}) {
     if (only != "engine")
-      order_rows.push_back({"order process, HTTP", c, runOrders(orders, c, first, overHttp(c))});
+      order_rows.push_back(counted("order process, HTTP", c,
+                                   [&] { return runOrders(orders, c, first, overHttp(c)); }));
     first += orders;
     if (only != "http")
-      order_rows.push_back(
-          {"order process, engine in-process", c, runOrders(orders, c, first, inProcess)});
+      order_rows.push_back(counted("order process, engine in-process", c,
+                                   [&] { return runOrders(orders, c, first, inProcess); }));
     first += orders;
   }
   (void)eng.store().flush();
@@ -412,6 +424,13 @@ int main(int argc, char** argv) {
         r.row.cpu_seconds * 1e6 / static_cast<double>(std::max<size_t>(r.row.completed, 1)));
     orders_ok = orders_ok && r.row.mismatches == 0 && r.row.completed == orders;
   }
+  std::printf("\nThe commit pipeline in each row: steps per sync (group) and store writes per "
+              "step:\n");
+  for (const OrderResultRow& r : order_rows)
+    std::printf("  %s, %zu clients: %.1f steps per sync, %.1f writes per step\n", r.what.c_str(),
+                r.clients,
+                static_cast<double>(r.steps) / static_cast<double>(std::max<uint64_t>(r.groups, 1)),
+                static_cast<double>(r.ops) / static_cast<double>(std::max<uint64_t>(r.steps, 1)));
   std::printf(
       "\nbytes on disk per completed instance (every row above, flushed): %.0f "
       "(%llu bytes, %zu completed)\n",

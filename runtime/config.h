@@ -19,6 +19,7 @@
 //   durability = "sync"                  # or "async"
 //   workers = 4                          # default: the number of cores
 //   max_queued = 10000                   # backlog past which new work is answered 429
+//   commit_nice = -10                    # the commit thread's nice value, -20 to 0
 //
 //   [service]
 //   listen = "127.0.0.1:8080"
@@ -49,11 +50,11 @@
 // with `${VAR}` already expanded, no CR/LF in them and none of the headers the connector
 // sets itself; connector names are unique and sorted; user names and token hashes are
 // unique, hashes are 64 lower-case hex digits; workers is in [1, kMaxWorkers], max_queued
-// in [1, kMaxQueuedLimit]; the listen address has a host and a port; tls_cert and tls_key
-// are both set (absolute, lexically normal) or both empty (whether the files exist and
-// fit is checked when the service starts: service/tls.h); classifier names are unique and sorted,
-// and every model path is absolute (whether the file exists and fits is the model registry's
-// business: runtime/model_registry.h).
+// in [1, kMaxQueuedLimit], commit_nice in [-20, 0]; the listen address has a host and a
+// port; tls_cert and tls_key are both set (absolute, lexically normal) or both empty (whether the
+// files exist and fit is checked when the service starts: service/tls.h); classifier names are
+// unique and sorted, and every model path is absolute (whether the file exists and fits is the
+// model registry's business: runtime/model_registry.h).
 //
 // Errors are values: every problem the file has (not only the first), each with the
 // file, line and column of the offending key (of the array element, for list items), the
@@ -159,6 +160,9 @@ struct EngineConfig {
   // sent and not answered) reaches this, new starts, events and signals are answered 429
   // with Retry-After instead of queueing without bound.
   size_t max_queued = 10'000;
+  // The commit thread's nice value (engine::GroupCommitOptions::nice): raised by default,
+  // 0 to leave it at the process's priority.
+  int commit_nice = -10;
 };
 inline constexpr size_t kMaxQueuedLimit = 10'000'000;
 

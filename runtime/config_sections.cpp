@@ -69,7 +69,8 @@ std::optional<ClassifierConfig> Reader::readClassifier(const toml::table& t,
 }
 
 void Reader::readEngine(const toml::table& t, EngineConfig& engine) {
-  static constexpr std::string_view kKeys[] = {"durability", "workers", "max_queued"};
+  static constexpr std::string_view kKeys[] = {"durability", "workers", "max_queued",
+                                               "commit_nice"};
   for (auto&& [k, v] : t) {
     const std::string key(k.str());
     const std::string key_path = joinKey("engine", key);
@@ -105,9 +106,19 @@ void Reader::readEngine(const toml::table& t, EngineConfig& engine) {
       } else {
         engine.max_queued = static_cast<size_t>(i->get());
       }
+    } else if (key == "commit_nice") {
+      const auto* i = v.as_integer();
+      if (!i || i->get() < -20 || i->get() > 0) {
+        error(posOf(k.source()), key_path,
+              fmt::format("expected the commit thread's nice value, from -20 (most favoured) to "
+                          "0 (the process's own priority), found {}",
+                          found(v)));
+      } else {
+        engine.commit_nice = static_cast<int>(i->get());
+      }
     } else {
       unknownKey(k, "engine", kKeys,
-                 "the engine's settings are durability, workers and max_queued");
+                 "the engine's settings are durability, workers, max_queued and commit_nice");
     }
   }
 }

@@ -198,7 +198,9 @@ std::optional<std::string> Server::openSingle(const ServeOptions& options, Openi
     log.warning(warning);
   engine::EngineOptions engine_options;
   engine_options.classifiers = &p.models;
+  engine_options.commits.nice = p.config.engine.commit_nice;
   p.engine = std::make_unique<engine::Engine>(*p.store, clock, *p.calls, engine_options);
+  if (const std::string& why = p.engine->commitPriorityProblem(); !why.empty()) log.warning(why);
   engine_ = p.engine.get();
   auto deployed = p.engine->deploy(bytecode::writeModule(*o.built.module));
   if (auto* error = std::get_if<engine::EngineError>(&deployed))

@@ -34,6 +34,7 @@ node::NodeOptions nodeOptionsFor(const runtime::Config& config, const std::strin
   no.calls = &calls;
   no.module = bytecode::writeModule(module);
   no.engine.classifiers = &models;
+  no.engine.commits.nice = config.engine.commit_nice;
   // [engine] workers is the node's: shared out over the partitions (each one at least).
   no.workers_per_partition = std::max<size_t>(1, config.engine.workers / config.cluster.partitions);
   no.log = [&log](const std::string& line) { log.info(line); };

@@ -8,6 +8,7 @@
 #include <future>
 #include <vector>
 
+#include "base/thread_priority.h"
 #include "cluster/entry_codec.h"
 #include "cluster/log_writer.h"
 #include "cluster/redo_codec.h"
@@ -27,8 +28,18 @@ CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options,
   // With a log, one committer: appends and applies in the log's one order (the header).
   const size_t committers = log_ ? 1 : std::max<size_t>(1, options_.committers);
   for (size_t i = 0; i < committers; ++i) {
-    threads_.emplace_back([this] { run(); });
+    // Each committer sets its own priority (setpriority takes a thread id, which only the
+    // thread knows) and says how that went before it takes work.
+    std::promise<std::string> prioritized;
+    std::future<std::string> problem = prioritized.get_future();
+    threads_.emplace_back(
+        [this, prioritized = std::move(prioritized), nice = options_.nice]() mutable {
+          prioritized.set_value(base::setOwnNice(nice, "the commit thread"));
+          run();
+        });
     pthread_setname_np(threads_.back().native_handle(), "rflow-commit");  // top, gdb, perf
+    if (std::string why = problem.get(); !why.empty() && priority_problem_.empty())
+      priority_problem_ = std::move(why);
   }
 }
 

@@ -111,6 +111,9 @@ class CommitPipeline {
   size_t inFlight() const { return in_flight_.load(); }
   uint64_t groups() const { return groups_.load(std::memory_order_relaxed); }
   uint64_t steps() const { return steps_.load(std::memory_order_relaxed); }
+  // Empty, or why the committers run at the process's priority rather than at
+  // GroupCommitOptions::nice. Set before the constructor returns.
+  const std::string& priorityProblem() const { return priority_problem_; }
 
  private:
   void run();
@@ -130,7 +133,7 @@ class CommitPipeline {
   const bool keep_redo_;
   // Sets stopped_ (the first time) and tells on_stopped_; returns the status.
   store::Status stop(store::Status status);
-  std::mutex log_mutex_;  // one append and apply at a time (threaded = false)
+  std::mutex log_mutex_;              // one append and apply at a time (threaded = false)
   std::atomic<bool> closing_{false};  // closeLog() was called: an unknown append gives up
   bool stopping();
   std::mutex mutex_;
@@ -144,6 +147,7 @@ class CommitPipeline {
   std::atomic<uint64_t> steps_{0};
   std::function<void()> before_reports_;
   std::function<void()> after_reports_;
+  std::string priority_problem_;      // written by the constructor only
   std::vector<std::thread> threads_;  // last: started once everything above exists
 };
 

@@ -382,6 +382,10 @@ uint64_t Engine::committedSteps() const {
   return parts_->pipeline.steps();
 }
 
+const std::string& Engine::commitPriorityProblem() const {
+  return parts_->pipeline.priorityProblem();
+}
+
 const Clock& Engine::clock() const {
   return parts_->clock;
 }

@@ -170,6 +170,14 @@ struct GroupCommitOptions {
   // sends the replies (bench/README.md, issue 13), one committer makes fewer, larger
   // groups, fewer syncs and less CPU per request than two, and no less throughput.
   size_t committers = 1;
+  // The committers' nice value (setpriority(2)), -20 to 0; 0 leaves them at the process's.
+  // A group's commit is part of the latency of every step in it, and the threads that make
+  // the steps (HTTP connections, workers, clients of an embedding program) outnumber the
+  // cores: at the same priority a woken committer waited on the run queue longer than it
+  // ran (bench/README.md, issue 13). Below 0 needs CAP_SYS_NICE (or RLIMIT_NICE); without
+  // it the committers run at the process's priority and Engine::commitPriorityProblem()
+  // says so.
+  int nice = -10;
   // False: every step commits on the thread that made it, at once, alone (`rflow test`,
   // and single-threaded tools). True: a committer thread gathers groups.
   bool threaded = true;
@@ -586,6 +594,9 @@ class Engine {
   // them (benchmarks show steps per sync).
   uint64_t commitGroups() const;
   uint64_t committedSteps() const;
+  // Empty when the committers run at GroupCommitOptions::nice; else why they could not,
+  // and what to do (the service logs it as a warning when it starts).
+  const std::string& commitPriorityProblem() const;
 
   const Clock& clock() const;
   store::Store& store() const;

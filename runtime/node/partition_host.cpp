@@ -361,6 +361,7 @@ std::optional<std::string> PartitionHost::becomeOwner(
   }
   tenure->engine =
       std::make_unique<engine::Engine>(*store_, *options_.clock, tenure->gated, std::move(eo));
+  if (const std::string& why = tenure->engine->commitPriorityProblem(); !why.empty()) say(why);
   // Deployments appended while nobody owned the partition, or while its owner was down:
   // applied before any work, so that nothing starts on a version the cluster replaced. A
   // log that cannot be read now is read again at the next control pass.

@@ -1,6 +1,12 @@
 // The engine end to end on compiled workflows: connector calls, approvals with
 // escalation, expiry and policies, tasks, signals, timers, retries, child workflows,
 // parallel branches, business keys, SLA breaches, and surviving a restart.
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+
 #include "engine/classify.h"
 #include "engine/figures.h"
 #include "engine_fixture.h"
@@ -521,6 +527,44 @@ TEST_F(EngineTest, StartsOnManyThreadsAreCommittedByTwoCommitters) {
   EXPECT_EQ(engine_->instances(every)->size(), all.size());
   for (const std::string& id : all)
     EXPECT_EQ(get(id).status, Status::kWaiting) << id;
+}
+
+// The committers run at GroupCommitOptions::nice, or the engine says why not: the test
+// finds the thread by its name and asks the kernel for its nice value.
+TEST_F(EngineTest, CommittersRunAtTheirNiceValueOrSayWhyNot) {
+  const auto committerNices = [] {
+    std::vector<int> nices;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name != "rflow-commit") continue;
+      errno = 0;
+      const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(std::stoi(
+                                                       task.path().filename().string())));
+      if (errno == 0) nices.push_back(nice);
+    }
+    return nices;
+  };
+  const int own = ::getpriority(PRIO_PROCESS, 0);
+  for (const int wanted : {-7, 0}) {
+    EngineOptions options;
+    options.commits.committers = 2;
+    options.commits.nice = wanted;
+    open(kPurchase, "/mem", options);
+    const std::string& problem = engine_->commitPriorityProblem();
+    const int expected = problem.empty() && wanted != 0 ? wanted : own;
+    EXPECT_EQ(committerNices(), (std::vector<int>{expected, expected})) << wanted;
+    if (wanted == 0) {
+      EXPECT_EQ(problem, "");
+    }
+    if (!problem.empty()) {
+      EXPECT_NE(problem.find("CAP_SYS_NICE"), std::string::npos) << problem;
+    }
+    engine_.reset();
+    store_.reset();
+  }
+  EXPECT_EQ(committerNices(), std::vector<int>{}) << "every committer stopped with its engine";
 }
 
 TEST_F(EngineTest, ParallelBranchesAndChildWorkflows) {

@@ -646,6 +646,22 @@ TEST_F(ConfigTest, EngineMaxQueued) {
   }
 }
 
+TEST_F(ConfigTest, EngineCommitNice) {
+  EXPECT_EQ(ok("").engine.commit_nice, -10);
+  EXPECT_EQ(ok("[engine]\ncommit_nice = 0\n").engine.commit_nice, 0);
+  EXPECT_EQ(ok("[engine]\ncommit_nice = -20\n").engine.commit_nice, -20);
+  const std::pair<const char*, const char*> bad[] = {
+      {"1", "1"}, {"-21", "-21"}, {"\"-5\"", "\"-5\""}, {"-2.5", "the number -2.5"}};
+  for (const auto& [written, found] : bad) {
+    const ConfigError e = error(std::string("[engine]\ncommit_nice = ") + written + "\n");
+    EXPECT_EQ(e.key, "engine.commit_nice");
+    EXPECT_EQ(e.line, 2u);
+    EXPECT_EQ(e.message, std::string("expected the commit thread's nice value, from -20 (most "
+                                     "favoured) to 0 (the process's own priority), found ") +
+                             found);
+  }
+}
+
 // HTTPS settings: paths relative to the file, both or neither.
 TEST_F(ConfigTest, ServiceTls) {
   const Config c = ok("[service]\ntls_cert = \"tls/cert.pem\"\ntls_key = \"/etc/k.pem\"\n");
