@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
 
 #include "bytecode/write.h"
 #include "driver/build.h"
@@ -26,7 +27,10 @@ inline constexpr int64_t kEpoch = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
 inline constexpr int64_t kHour = 3'600'000;
 inline constexpr int64_t kMinute = 60'000;
 
-// Answers connector calls from a test's script, synchronously.
+// Answers connector calls from a test's script, synchronously. The engine dispatches a
+// step's calls from the committer that reports it, so with several committers calls come
+// from several threads at once: `calls` and `held` are appended under a lock (a test
+// reads them once the engine is idle), and a handler must be safe to call concurrently.
 class ScriptedCalls final : public CallDispatcher {
  public:
   using Handler = std::function<CallResult(const std::string& op,
@@ -43,10 +47,13 @@ class ScriptedCalls final : public CallDispatcher {
       if (request.op >= c.first_op && request.op < c.first_op + c.op_count)
         op = std::string(vm::declaredName(m.strings[c.name])) + "." + op;
     }
-    calls.push_back(op + "#" + std::to_string(request.attempt) + " " + request.idempotency_key);
-    if (hold) {
-      held.emplace_back(std::move(request), std::move(done));
-      return;
+    {
+      std::lock_guard lock(mutex_);
+      calls.push_back(op + "#" + std::to_string(request.attempt) + " " + request.idempotency_key);
+      if (hold) {
+        held.emplace_back(std::move(request), std::move(done));
+        return;
+      }
     }
     auto list = decodeValue(request.args, m);
     std::vector<vm::Value> args(list->listItems().begin(), list->listItems().end());
@@ -56,6 +63,9 @@ class ScriptedCalls final : public CallDispatcher {
     result.attempt = request.attempt;
     done(std::move(result));
   }
+
+ private:
+  std::mutex mutex_;
 };
 
 inline CallResult ok(const vm::Value& v) {
