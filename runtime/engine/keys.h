@@ -24,7 +24,10 @@
 //               "decision" \0 task \0 request id              what the decision did
 //               "schedule" \0 workflow \0 cron text           last slot fired (be64)
 //               "stage-open" \0 instance \0 request (be64)    an open approval's, task's or
-//                                                            child's stage name
+//                                                            child's stage name: written
+//                                                            before the wait kept it
+//                                                            (Wait::stage), and now only
+//                                                            for an empty name
 //               "stage-since" \0 workflow \0 stage \0 since (be64, offset) \0 instance
 //                 \0 request (be64)                          open stage entry: created (be64,
 //                                                            offset), SLA due (be64, offset;

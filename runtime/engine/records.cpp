@@ -133,6 +133,9 @@ std::string InstanceRecord::encode() const {
   w.varint(waits.size());
   for (const Wait& wait : waits)
     w.text(wait.calendar);
+  w.varint(waits.size());
+  for (const Wait& wait : waits)
+    w.text(wait.stage);
   return w.take();
 }
 
@@ -184,6 +187,11 @@ std::optional<InstanceRecord> InstanceRecord::decode(std::string_view bytes) {
     if (r.varint() != i.waits.size()) r.fail();
     for (size_t n = 0; r.ok() && n < i.waits.size(); ++n)
       i.waits[n].calendar = r.text();
+  }
+  if (r.ok() && !r.atEnd()) {
+    if (r.varint() != i.waits.size()) r.fail();
+    for (size_t n = 0; r.ok() && n < i.waits.size(); ++n)
+      i.waits[n].stage = r.text();
   }
   return finished(r, std::move(i));
 }

@@ -59,6 +59,11 @@ struct Wait {
   // for a wait in plain time. Encoded after the instance record's last field, one per
   // wait: records written before it decode with none.
   std::string calendar;
+  // The stage the wait is in (stages.h), when the wait itself does not name it (an
+  // approval's, a task's or a child's); "" otherwise. Encoded after the calendars, one
+  // per wait: records written before it decode with none, and such a wait's stage is
+  // found under its `stage-open` key (keys.h), as it was written then.
+  std::string stage;
 };
 
 struct InstanceRecord {

@@ -179,7 +179,9 @@ store::Status recordStages(EngineParts& parts, Step& step) {
   for (const Wait& wait : step.loaded_waits) {
     if (hasRequest(rec.waits, wait.request)) continue;
     std::optional<std::string> name = stageOfWait(wait);
+    if (!name && !wait.stage.empty()) name = wait.stage;
     if (!name) {
+      // A wait recorded before its stage was kept in it, or one whose stage is "".
       const std::string open_key = keys::stageOpen(rec.id, wait.request);
       auto stored = parts.store.get(store::Column::kMeta, open_key);
       if (!stored.ok()) return stored.status();
@@ -195,14 +197,20 @@ store::Status recordStages(EngineParts& parts, Step& step) {
     if (ms > parts.metrics.stageMax(workflow, *name)) step.metrics.stageMax(workflow, *name, ms);
   }
   const std::string sla_calendar = slaCalendar(step);
-  for (const Wait& wait : rec.waits) {
+  for (Wait& wait : step.rec.waits) {
     if (hasRequest(step.loaded_waits, wait.request)) continue;
     const auto named = step.stages.find(wait.request);
     if (named == step.stages.end()) continue;
     const std::string& name = named->second;
-    // Only a name the wait itself does not give is kept for its end (stageOfWait).
-    if (!stageOfWait(wait))
-      step.batch.put(store::Column::kMeta, keys::stageOpen(rec.id, wait.request), name);
+    // Only a name the wait itself does not give is kept for its end (stageOfWait), in
+    // the wait (the record is sealed after this); an empty one under its own key, since
+    // an empty `stage` means "look under the key" for waits recorded before.
+    if (!stageOfWait(wait)) {
+      if (!name.empty())
+        wait.stage = name;
+      else
+        step.batch.put(store::Column::kMeta, keys::stageOpen(rec.id, wait.request), name);
+    }
     step.batch.put(store::Column::kMeta,
                    keys::stageSince(workflow, name, wait.since, rec.id, wait.request),
                    openValue(step, wait, sla_calendar));

@@ -258,15 +258,25 @@ TEST(BusinessAgeRecords, RecordsWrittenBeforeCalendarsLoadWithoutOne) {
 
   InstanceRecord rec;
   rec.id = "in-1";
-  rec.waits.push_back({1, 0, WaitKind::kTask, "tk-1", 0, kEpoch, std::nullopt, task.calendar});
-  rec.waits.push_back({2, 1, WaitKind::kSleep, "", 0, kEpoch, kEpoch + kHour, ""});
+  rec.waits.push_back(
+      {1, 0, WaitKind::kTask, "tk-1", 0, kEpoch, std::nullopt, task.calendar, "Review"});
+  rec.waits.push_back({2, 1, WaitKind::kSleep, "", 0, kEpoch, kEpoch + kHour, "", ""});
   bytes = rec.encode();
   auto instance = InstanceRecord::decode(bytes);
   ASSERT_TRUE(instance);
   ASSERT_EQ(instance->waits.size(), 2u);
   EXPECT_EQ(instance->waits[0].calendar, task.calendar);
   EXPECT_EQ(instance->waits[1].calendar, "");
-  // Before: no count and texts after spawned_by.
+  EXPECT_EQ(instance->waits[0].stage, "Review");
+  EXPECT_EQ(instance->waits[1].stage, "");
+  // Before the stages: no count and texts after the calendars.
+  const size_t stages = 1 + (1 + std::string_view("Review").size()) + 1;
+  bytes.resize(bytes.size() - stages);
+  instance = InstanceRecord::decode(bytes);
+  ASSERT_TRUE(instance);
+  EXPECT_EQ(instance->waits[0].calendar, task.calendar);
+  EXPECT_EQ(instance->waits[0].stage, "");
+  // Before the calendars: no count and texts after spawned_by either.
   bytes.resize(bytes.size() - 1 - (1 + task.calendar.size()) - 1);
   instance = InstanceRecord::decode(bytes);
   ASSERT_TRUE(instance);
@@ -275,7 +285,11 @@ TEST(BusinessAgeRecords, RecordsWrittenBeforeCalendarsLoadWithoutOne) {
   // A count that does not match the waits is a corrupt record, not a guess.
   rec.waits.pop_back();
   std::string wrong = rec.encode();
-  wrong[wrong.size() - 2 - task.calendar.size()] = 2;
+  const size_t one_stage = 1 + 1 + std::string_view("Review").size();  // count, length, text
+  wrong[wrong.size() - one_stage - 2 - task.calendar.size()] = 2;      // the calendars' count
+  EXPECT_FALSE(InstanceRecord::decode(wrong));
+  wrong = rec.encode();
+  wrong[wrong.size() - 2 - std::string_view("Review").size()] = 2;  // the stages' count
   EXPECT_FALSE(InstanceRecord::decode(wrong));
 }
 

@@ -1,6 +1,7 @@
 // Stages (intelligence.md §2): every wait is a stage, named once; its entry and exit are
 // recorded with the steps that start and end it, the figures survive a restart, and the
 // at-risk forecast lists an instance before its SLA breaches, given enough history.
+#include "engine/keys.h"
 #include "engine_fixture.h"
 
 namespace rflow::engine::testing {
@@ -167,6 +168,62 @@ TEST_F(StagesTest, FiguresSurviveARestart) {
   ASSERT_NE(review, nullptr);
   EXPECT_EQ(review->open, 0);
   EXPECT_EQ(review->max, kHour);
+  close();
+  fs::remove_all(dir);
+}
+
+// An approval's stage name is kept in its wait (Wait::stage), not under a key of its own.
+// A wait recorded before that (its record without the stages, the name under its
+// `stage-open` key) still closes its stage entry, and the key goes with it.
+TEST_F(StagesTest, AWaitRecordedBeforeItKeptItsStageClosesByItsStageOpenKey) {
+  const std::string dir =
+      (fs::temp_directory_path() / ("rflow-engine-stage-open-" + std::to_string(::getpid())))
+          .string();
+  auto faults = std::make_shared<store::FaultSwitch>();
+  openOnFaultyDisk(dir, faults, kStages);
+  const std::string fresh = start("Job", {vm::Value::string("a")}).id;
+  const std::string old = start("Job", {vm::Value::string("b")}).id;
+  const auto keysUnder = [&](std::string_view prefix) {
+    size_t n = 0;
+    EXPECT_TRUE(store_
+                    ->scan(store::Column::kMeta, prefix,
+                           [&](std::string_view, std::string_view) { return ++n, true; })
+                    .ok());
+    return n;
+  };
+  const std::string_view open_prefix("stage-open\0", 11);
+  const std::string_view since_prefix("stage-since\0", 12);
+  EXPECT_EQ(keysUnder(open_prefix), 0u) << "a new wait keeps its stage in the record";
+  EXPECT_EQ(keysUnder(since_prefix), 2u);
+
+  // `old` as rflow wrote it before: the record without the stages, the name under its key.
+  auto stored = store_->get(store::Column::kInstances, old);
+  ASSERT_TRUE(stored.ok() && stored.value());
+  auto rec = InstanceRecord::decode(*stored.value());
+  ASSERT_TRUE(rec);
+  ASSERT_EQ(rec->waits.size(), 1u);
+  EXPECT_EQ(rec->waits[0].stage, "Check");
+  std::string before = rec->encode();
+  before.resize(before.size() - (1 + 1 + std::string_view("Check").size()));
+  auto decoded = InstanceRecord::decode(before);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->waits[0].stage, "");
+  store::Batch batch;
+  batch.put(store::Column::kInstances, old, before);
+  batch.put(store::Column::kMeta, keys::stageOpen(old, rec->waits[0].request), "Check");
+  ASSERT_TRUE(store_->commit(batch).ok());
+  reopenOnFaultyDisk(dir, faults);  // nothing of either instance is cached now
+
+  approveOnly(fresh);
+  approveOnly(old);
+  EXPECT_EQ(get(old).status, Status::kCompleted);
+  EXPECT_EQ(keysUnder(open_prefix), 0u);
+  EXPECT_EQ(keysUnder(since_prefix), 0u) << "both stage entries closed";
+  const std::vector<StageInsight> job = stages("Job");
+  const StageInsight* check = find(job, "Check");
+  ASSERT_NE(check, nullptr);
+  EXPECT_EQ(check->entered, 2);
+  EXPECT_EQ(check->open, 0);
   close();
   fs::remove_all(dir);
 }
