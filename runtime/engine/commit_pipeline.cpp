@@ -34,12 +34,18 @@ CommitPipeline::CommitPipeline(store::Store& store, GroupCommitOptions options,
     std::future<std::string> problem = prioritized.get_future();
     threads_.emplace_back(
         [this, prioritized = std::move(prioritized), nice = options_.nice]() mutable {
-          prioritized.set_value(base::setOwnNice(nice, "the commit thread"));
+          prioritized.set_value(base::setOwnNice(nice));
           run();
         });
     pthread_setname_np(threads_.back().native_handle(), "rflow-commit");  // top, gdb, perf
-    if (std::string why = problem.get(); !why.empty() && priority_problem_.empty())
-      priority_problem_ = std::move(why);
+    if (const std::string why = problem.get(); !why.empty() && priority_problem_.empty())
+      priority_problem_ = fmt::format(
+          "the commit thread could not raise its priority to nice {} ({}): it works as "
+          "before, but on a busy machine it waits longer for a core, and every request waits "
+          "with it. Give the service CAP_SYS_NICE (systemd: AmbientCapabilities=CAP_SYS_NICE) "
+          "or a nice limit (LimitNICE={}), or set [engine] commit_nice = 0 in rflow.toml to "
+          "run it at normal priority without this warning",
+          options_.nice, why, options_.nice);
   }
 }
 
